@@ -1,0 +1,206 @@
+/* addr.c - strict text <-> binary conversion of IPv4/IPv6 addresses and prefixes. */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/addr.h"
+
+/* Dotted quad, decimal only, no leading zeros, exactly four octets. */
+static int
+parse_ipv4(const char *s, size_t n, uint8_t out[4])
+{
+	size_t i = 0;
+
+	for (int octet = 0; octet < 4; octet++) {
+		unsigned v = 0, digits = 0;
+
+		if (octet > 0) {
+			if (i >= n || s[i] != '.')
+				return -1;
+			i++;
+		}
+		while (i < n && s[i] >= '0' && s[i] <= '9') {
+			if (digits > 0 && v == 0)
+				return -1;	/* leading zero */
+			v = v * 10 + (unsigned)(s[i] - '0');
+			if (++digits > 3 || v > 255)
+				return -1;
+			i++;
+		}
+		if (digits == 0)
+			return -1;
+		out[octet] = (uint8_t)v;
+	}
+	return i == n ? 0 : -1;
+}
+
+static int
+parse_ipv6(const char *s, size_t n, uint8_t out[16])
+{
+	char tmp[INET6_ADDRSTRLEN];
+
+	/* inet_pton is strict about RFC 4291 forms; only its input is bounded here. */
+	if (n == 0 || n >= sizeof(tmp))
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+		    (c >= 'A' && c <= 'F') || c == ':' || c == '.'))
+			return -1;
+	}
+	memcpy(tmp, s, n);
+	tmp[n] = '\0';
+	return inet_pton(AF_INET6, tmp, out) == 1 ? 0 : -1;
+}
+
+static bool
+all_zero(const uint8_t *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (b[i])
+			return false;
+	return true;
+}
+
+int
+addr_parse(const char *s, size_t n, struct a5_prefix *out)
+{
+	static const uint8_t mapped[12] = { 0,0,0,0, 0,0,0,0, 0,0,0xff,0xff };
+	uint8_t b[16];
+
+	memset(out, 0, sizeof(*out));
+	if (memchr(s, ':', n) == NULL) {
+		if (parse_ipv4(s, n, b) != 0 || all_zero(b, 4))
+			return -1;
+		out->family = A5_AF_INET;
+		out->len = 32;
+		memcpy(out->addr, b, 4);
+		return 0;
+	}
+	if (parse_ipv6(s, n, b) != 0 || all_zero(b, 16))
+		return -1;
+	if (memcmp(b, mapped, sizeof(mapped)) == 0) {
+		if (all_zero(b + 12, 4))
+			return -1;
+		out->family = A5_AF_INET;
+		out->len = 32;
+		memcpy(out->addr, b + 12, 4);
+		return 0;
+	}
+	out->family = A5_AF_INET6;
+	out->len = 128;
+	memcpy(out->addr, b, 16);
+	return 0;
+}
+
+unsigned
+prefix_maxlen(const struct a5_prefix *p)
+{
+	return p->family == A5_AF_INET ? 32 : 128;
+}
+
+void
+prefix_truncate(struct a5_prefix *p, unsigned len)
+{
+	unsigned max = prefix_maxlen(p);
+
+	if (len > max)
+		len = max;
+	p->len = (uint8_t)len;
+	for (unsigned bit = len; bit < 128; bit++)
+		p->addr[bit / 8] &= (uint8_t)~(0x80u >> (bit % 8));
+}
+
+int
+prefix_parse(const char *s, size_t n, struct a5_prefix *out)
+{
+	const char *slash = memchr(s, '/', n);
+	struct a5_prefix p;
+	unsigned len = 0;
+
+	if (slash == NULL)
+		return addr_parse(s, n, out);
+	size_t alen = (size_t)(slash - s), llen = n - alen - 1;
+	if (llen == 0 || llen > 3)
+		return -1;
+	for (size_t i = 0; i < llen; i++) {
+		char c = slash[1 + i];
+		if (c < '0' || c > '9' || (i == 0 && c == '0' && llen > 1))
+			return -1;
+		len = len * 10 + (unsigned)(c - '0');
+	}
+	/* The unspecified address is legal as a network ("::/0"); parse it here. */
+	memset(&p, 0, sizeof(p));
+	if (memchr(s, ':', alen) == NULL) {
+		if (parse_ipv4(s, alen, p.addr) != 0)
+			return -1;
+		p.family = A5_AF_INET;
+	} else {
+		if (parse_ipv6(s, alen, p.addr) != 0)
+			return -1;
+		p.family = A5_AF_INET6;
+	}
+	if (len > prefix_maxlen(&p))
+		return -1;
+	struct a5_prefix t = p;
+	prefix_truncate(&t, len);
+	if (memcmp(t.addr, p.addr, sizeof(p.addr)) != 0)
+		return -1;	/* host bits set */
+	*out = t;
+	return 0;
+}
+
+bool
+prefix_equal(const struct a5_prefix *a, const struct a5_prefix *b)
+{
+	return a->family == b->family && a->len == b->len &&
+	    memcmp(a->addr, b->addr, 16) == 0;
+}
+
+static bool
+bits_equal(const uint8_t *a, const uint8_t *b, unsigned len)
+{
+	unsigned bytes = len / 8, rem = len % 8;
+
+	if (memcmp(a, b, bytes) != 0)
+		return false;
+	if (rem == 0)
+		return true;
+	uint8_t mask = (uint8_t)(0xff00u >> rem);
+	return (a[bytes] & mask) == (b[bytes] & mask);
+}
+
+bool
+prefix_contains(const struct a5_prefix *outer, const struct a5_prefix *inner)
+{
+	return outer->family == inner->family && outer->len <= inner->len &&
+	    bits_equal(outer->addr, inner->addr, outer->len);
+}
+
+bool
+prefix_overlaps(const struct a5_prefix *a, const struct a5_prefix *b)
+{
+	return prefix_contains(a, b) || prefix_contains(b, a);
+}
+
+void
+addr_format(const struct a5_prefix *p, char *buf, size_t n)
+{
+	if (n == 0)
+		return;
+	if (inet_ntop(p->family == A5_AF_INET ? AF_INET : AF_INET6, p->addr,
+	    buf, (socklen_t)n) == NULL)
+		snprintf(buf, n, "?");
+}
+
+void
+prefix_format(const struct a5_prefix *p, char *buf, size_t n)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	addr_format(p, a, sizeof(a));
+	if (p->len == prefix_maxlen(p))
+		snprintf(buf, n, "%s", a);
+	else
+		snprintf(buf, n, "%s/%u", a, p->len);
+}

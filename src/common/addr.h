@@ -1,0 +1,49 @@
+/* addr.h - binary IPv4/IPv6 addresses and prefixes, parsed strictly from text. */
+#ifndef A5_ADDR_H
+#define A5_ADDR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define A5_AF_INET  4
+#define A5_AF_INET6 6
+
+/* Longest text form: full IPv6 with embedded IPv4 plus "/128" and NUL. */
+#define A5_PREFIX_STRLEN 52
+
+/* An address is a prefix of full length (32 or 128). IPv4-mapped IPv6
+ * addresses (::ffff:a.b.c.d) are always stored as IPv4. Host bits beyond
+ * len are always zero. */
+struct a5_prefix {
+	uint8_t family;		/* A5_AF_INET or A5_AF_INET6 */
+	uint8_t len;		/* prefix length in bits */
+	uint8_t addr[16];	/* network byte order; IPv4 uses addr[0..3] */
+};
+
+/* Parses one address (no length) from s[0..n). Refuses anything that is not
+ * a plain dotted-quad or RFC 4291 text form, the unspecified address, and
+ * octets with leading zeros (ambiguous: octal to some parsers). 0 or -1. */
+int addr_parse(const char *s, size_t n, struct a5_prefix *out);
+
+/* Parses ADDR or ADDR/LEN. Host bits set beyond LEN are an error, so that
+ * "10.0.0.1/8" is refused rather than silently widened. 0 or -1. */
+int prefix_parse(const char *s, size_t n, struct a5_prefix *out);
+
+/* Clears host bits beyond len (len is clamped to the family's width). */
+void prefix_truncate(struct a5_prefix *p, unsigned len);
+
+unsigned prefix_maxlen(const struct a5_prefix *p);
+bool prefix_equal(const struct a5_prefix *a, const struct a5_prefix *b);
+/* True if inner lies inside outer (same family, outer->len <= inner->len). */
+bool prefix_contains(const struct a5_prefix *outer, const struct a5_prefix *inner);
+/* True if the two prefixes share any address. */
+bool prefix_overlaps(const struct a5_prefix *a, const struct a5_prefix *b);
+
+/* Writes "192.0.2.1" for a full-length prefix, "2001:db8::/64" otherwise.
+ * Always NUL-terminates; buf must hold A5_PREFIX_STRLEN. */
+void prefix_format(const struct a5_prefix *p, char *buf, size_t n);
+/* Like prefix_format but always writes the address part only. */
+void addr_format(const struct a5_prefix *p, char *buf, size_t n);
+
+#endif

@@ -1,0 +1,68 @@
+/* ledger.h - the daemon's durable state in SQLite (WAL): bans, offender
+ * history for escalation, and source positions. Writes are batched: callers
+ * bracket a tick's work with ledger_begin/ledger_commit. */
+#ifndef A5_LEDGER_H
+#define A5_LEDGER_H
+
+#include <stdint.h>
+
+#include "common/addr.h"
+
+#define LEDGER_NAME_MAX 64
+
+struct ledger_ban {
+	struct a5_prefix prefix;
+	char service[LEDGER_NAME_MAX];	/* "sshd"; "manual" for CLI bans */
+	char rule[LEDGER_NAME_MAX];	/* rule that produced the last failure */
+	char reason[LEDGER_NAME_MAX];	/* "maxretry", "manual", ... */
+	char origin[LEDGER_NAME_MAX];	/* "local" (later: a coalition member) */
+	uint32_t evidence;		/* failures counted */
+	int64_t first_seen, last_seen;	/* unix seconds */
+	int64_t created;		/* unix seconds */
+	int64_t expires;		/* unix seconds; 0 = never */
+};
+
+struct ledger;
+
+/* Opens or creates the database at path (":memory:" for tests), enables WAL
+ * and creates the schema. 0, or -1 with err filled. */
+int ledger_open(const char *path, struct ledger **out, char *err, size_t errlen);
+void ledger_close(struct ledger *l);
+
+/* Batching: nested begins are counted, the outermost commit writes. */
+int ledger_begin(struct ledger *l);
+int ledger_commit(struct ledger *l);
+
+/* Inserts or replaces the ban for b->prefix. */
+int ledger_ban_put(struct ledger *l, const struct ledger_ban *b);
+/* Removes the ban for p; 1 if one was removed, 0 if none, -1 on error. */
+int ledger_ban_remove(struct ledger *l, const struct a5_prefix *p);
+/* Looks up the ban for exactly p: 1 found (filled), 0 not found, -1 error. */
+int ledger_ban_get(struct ledger *l, const struct a5_prefix *p, struct ledger_ban *out);
+/* Calls cb for every ban not expired at now (expires == 0 or > now), in
+ * order of creation. cb returning non-zero stops the walk. Returns the
+ * number visited, or -1. */
+int ledger_bans_active(struct ledger *l, int64_t now,
+    int (*cb)(const struct ledger_ban *b, void *arg), void *arg);
+/* Deletes bans that expired at or before now; returns how many, or -1. */
+int ledger_bans_expire(struct ledger *l, int64_t now);
+/* Deletes all bans; returns how many, or -1. */
+int ledger_bans_clear(struct ledger *l);
+/* Number of active bans at now, or -1. */
+int64_t ledger_bans_count(struct ledger *l, int64_t now);
+
+/* Offender history (escalation): records one more ban of p at now and
+ * returns in *count how many bans p has had in total, this one included.
+ * History older than forget_after seconds before now is reset first
+ * (0 = never forget). */
+int ledger_offender_bump(struct ledger *l, const struct a5_prefix *p,
+    int64_t now, int64_t forget_after, uint32_t *count);
+/* Current count without changing it (0 if unknown). */
+int ledger_offender_count(struct ledger *l, const struct a5_prefix *p, uint32_t *count);
+
+/* Small key/value state (journal cursor, file positions). Values are text
+ * up to 1 KiB. get: 1 found, 0 absent, -1 error. */
+int ledger_state_get(struct ledger *l, const char *key, char *buf, size_t n);
+int ledger_state_set(struct ledger *l, const char *key, const char *value);
+
+#endif
