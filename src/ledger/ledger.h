@@ -9,6 +9,8 @@
 #include "common/addr.h"
 
 #define LEDGER_NAME_MAX 64
+/* State keys and values: at most LEDGER_STATE_MAX - 1 bytes of text. */
+#define LEDGER_STATE_MAX 1024
 
 struct ledger_ban {
 	struct a5_prefix prefix;
@@ -27,9 +29,15 @@ struct ledger;
 /* Opens or creates the database at path (":memory:" for tests), enables WAL
  * and creates the schema. 0, or -1 with err filled. */
 int ledger_open(const char *path, struct ledger **out, char *err, size_t errlen);
+/* Drops an unfinished batch (rolls back), then closes. NULL is a no-op. */
 void ledger_close(struct ledger *l);
+/* The last error ("path: what: sqlite message") of any call that returned
+ * -1; valid until the next call on l. */
+const char *ledger_errmsg(const struct ledger *l);
 
-/* Batching: nested begins are counted, the outermost commit writes. */
+/* Batching: nested begins are counted, the outermost commit writes. Outside
+ * a batch each write commits on its own. A failed commit rolls the whole
+ * batch back; a commit without a begin is an error. */
 int ledger_begin(struct ledger *l);
 int ledger_commit(struct ledger *l);
 
@@ -61,7 +69,9 @@ int ledger_offender_bump(struct ledger *l, const struct a5_prefix *p,
 int ledger_offender_count(struct ledger *l, const struct a5_prefix *p, uint32_t *count);
 
 /* Small key/value state (journal cursor, file positions). Values are text
- * up to 1 KiB. get: 1 found, 0 absent, -1 error. */
+ * up to 1 KiB (LEDGER_STATE_MAX - 1 bytes; longer keys or values are
+ * refused). get: 1 found, 0 absent, -1 error (also when the value does not
+ * fit in buf). */
 int ledger_state_get(struct ledger *l, const char *key, char *buf, size_t n);
 int ledger_state_set(struct ledger *l, const char *key, const char *value);
 

@@ -1,0 +1,58 @@
+/* fuzz_rules.c - libFuzzer target: the shipped rules and the detector over
+ * arbitrary log text (line matching, address and timestamp parsing). */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/timeparse.h"
+#include "detector/detector.h"
+#include "rules/rules.h"
+
+static struct ruleset *rs;
+static struct rules_scratch *sc;
+static struct detector *det;
+
+static void
+on_match(void *arg, const struct rules_match *m)
+{
+	struct det_event ev;
+	struct det_result r;
+
+	(void)arg;
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = m->info->kind;
+	ev.service = m->info->service;
+	ev.has_addr = m->has_addr;
+	ev.addr = m->addr;
+	ev.has_pid = m->has_pid;
+	ev.pid = m->pid;
+	ev.ts = time_parse_line(m->line, m->len, 1800000000);
+	det_feed(det, &ev, &r);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (rs == NULL) {
+		char err[1024];
+		static struct det_service svc[RULES_SERVICES_MAX];
+		rs = rules_new();
+		if (rules_load_dir(rs, A5_RULES_DIR, err, sizeof(err)) != 0 ||
+		    rules_compile(rs, err, sizeof(err)) != 0) {
+			fprintf(stderr, "%s\n", err);
+			abort();
+		}
+		for (size_t i = 0; i < rules_service_count(rs); i++)
+			svc[i] = (struct det_service){ 3, 600, false };
+		struct det_config dc = { 64, 1000, 100, rules_service_count(rs), svc };
+		det = det_new(&dc);
+		sc = rules_scratch_new(rs);
+	}
+	(void)time_parse_line((const char *)data, size, 1800000000);
+	if (size > 0)
+		rules_scan(rs, sc, (const char *)data, size, on_match, NULL);
+	return 0;
+}

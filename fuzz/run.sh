@@ -1,0 +1,30 @@
+#!/bin/sh
+# run.sh SECONDS - builds every libFuzzer target with clang (ASan+UBSan) and
+# runs each for SECONDS on a copy of its seed corpus. Exits non-zero on any
+# crash, leak or sanitizer report. Prints executions per target.
+set -eu
+cd "$(dirname "$0")/.."
+secs=${1:-10}
+out=build-fuzz
+mkdir -p "$out"
+CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -std=gnu11 -D_GNU_SOURCE -Isrc -DA5_RULES_DIR=\"$(pwd)/etc/rules\" $(pkg-config --cflags libhs)"
+LIBS="$(pkg-config --libs libhs libpcre2-8 libsodium sqlite3) -lm"
+SRC="$(ls src/common/*.c src/rules/*.c src/detector/*.c) src/daemon/config.c src/daemon/control.c src/common/log.c"
+SRC=$(echo "$SRC" | tr ' ' '\n' | sort -u | tr '\n' ' ')
+status=0
+for t in fuzz/fuzz_*.c; do
+	name=$(basename "$t" .c)
+	seeds=fuzz/corpus/${name#fuzz_}
+	# shellcheck disable=SC2086
+	clang $CFLAGS -o "$out/$name" "$t" $SRC $LIBS
+	work=$(mktemp -d)
+	[ -d "$seeds" ] && cp "$seeds"/* "$work"/ 2>/dev/null || true
+	if "$out/$name" -max_total_time="$secs" -max_len=65536 -rss_limit_mb=1024 "$work" \
+	    >"$out/$name.log" 2>&1; then
+		echo "fuzz $name: ok, $(grep -o 'stat::number_of_executed_units: [0-9]*' "$out/$name.log" | tail -1 | awk '{print $2}') runs; $(grep -E '^#[0-9]+.*(DONE|pulse)' "$out/$name.log" | tail -1 | grep -o 'cov: [0-9]*')"
+	else
+		echo "fuzz $name: FAILED (see $out/$name.log)"; tail -30 "$out/$name.log"; status=1
+	fi
+	rm -rf "$work"
+done
+exit $status

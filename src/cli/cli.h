@@ -1,0 +1,17 @@
+/* cli.h - the subcommands of the article5 binary (one file each). */
+#ifndef A5_CLI_H
+#define A5_CLI_H
+
+int cmd_scan(int argc, char **argv);
+int cmd_daemon(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_bans(int argc, char **argv);
+int cmd_ban(int argc, char **argv);
+int cmd_unban(int argc, char **argv);
+int cmd_flush(int argc, char **argv);
+int cmd_check_config(int argc, char **argv);
+
+/* True if arg is -h or --help. */
+int cli_is_help(const char *arg);
+
+#endif

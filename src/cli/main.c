@@ -1,0 +1,63 @@
+/* main.c - the article5 binary: one dispatch table over the subcommands. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "common/log.h"
+
+#define A5_VERSION "0.1.0"
+
+static const struct {
+	const char *name;
+	int (*fn)(int, char **);
+	const char *summary;
+} commands[] = {
+	{ "daemon", cmd_daemon, "run the shield: follow logs, detect, ban in nftables" },
+	{ "scan", cmd_scan, "run the rules and detector over log files offline" },
+	{ "status", cmd_status, "show the running daemon's state" },
+	{ "bans", cmd_bans, "list active bans" },
+	{ "ban", cmd_ban, "ban an address or prefix by hand" },
+	{ "unban", cmd_unban, "lift a ban" },
+	{ "flush", cmd_flush, "lift every ban" },
+	{ "check-config", cmd_check_config, "check a configuration file and its rules" },
+};
+
+int
+cli_is_help(const char *arg)
+{
+	return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: article5 COMMAND [OPTIONS]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-13s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "  %-13s %s\n", "version", "print the version");
+	fprintf(f, "\n'article5 COMMAND --help' describes each command.\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	log_init("article5", 0, 0);
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (cli_is_help(argv[1]) || strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
+		printf("article5 %s\n", A5_VERSION);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "article5: unknown command '%s'\n\n", argv[1]);
+	usage(stderr);
+	return 2;
+}

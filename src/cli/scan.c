@@ -1,0 +1,330 @@
+/* scan.c - `article5 scan`: the rules and detector over log files, offline,
+ * with the logs' own timestamps (the fail2ban-regex / sshg-parser role). */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "common/timeparse.h"
+#include "common/util.h"
+#include "daemon/config.h"
+#include "detector/detector.h"
+
+#define SCAN_BLOCK (4u << 20)
+
+enum scan_mode { SCAN_SUMMARY, SCAN_MATCHES, SCAN_BANS };
+
+struct scan_ban {
+	char text[A5_PREFIX_STRLEN];
+	int service;
+	uint32_t evidence;
+};
+
+struct scan_ctx {
+	enum scan_mode mode;
+	const struct ruleset *rs;
+	struct detector *det;
+	uint64_t line_base;		/* lines before the current chunk */
+	int64_t ref, last_ts;
+	uint64_t attempts;
+	struct scan_ban *bans;
+	size_t nbans, bans_cap;
+	FILE *out;
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: article5 scan [-c CONFIG] [--matches | --bans] [--ipv6-prefix N] FILE...\n"
+	    "\n"
+	    "Runs the detection rules and the detector over log files ('-' is stdin),\n"
+	    "using the logs' own timestamps and the default policy (or CONFIG's).\n"
+	    "\n"
+	    "  (default)          per-rule counts, lines/s, and the offenders that\n"
+	    "                     would be banned\n"
+	    "  --matches          one JSON object per counted failed attempt, on the\n"
+	    "                     line where it counts: {\"line\": N, \"service\": S,\n"
+	    "                     \"rule\": R, \"addr\": A}; N counts from 1 per file\n"
+	    "  --bans             each address or prefix that would be banned, sorted\n"
+	    "  --ipv6-prefix N    aggregate IPv6 offenders to /N (default 64)\n"
+	    "  -c CONFIG          take rules_dir, rules and policy from CONFIG\n");
+}
+
+static void
+ban_record(struct scan_ctx *c, const struct det_result *r, int service)
+{
+	char text[A5_PREFIX_STRLEN];
+
+	prefix_format(&r->prefix, text, sizeof(text));
+	for (size_t i = 0; i < c->nbans; i++)
+		if (strcmp(c->bans[i].text, text) == 0)
+			return;
+	if (c->nbans == c->bans_cap) {
+		size_t ncap = c->bans_cap ? c->bans_cap * 2 : 256;
+		struct scan_ban *n = realloc(c->bans, ncap * sizeof(*n));
+		if (n == NULL)
+			return;
+		c->bans = n;
+		c->bans_cap = ncap;
+	}
+	strlcpy_ok(c->bans[c->nbans].text, text, sizeof(text));
+	c->bans[c->nbans].service = service;
+	c->bans[c->nbans].evidence = r->evidence;
+	c->nbans++;
+}
+
+static void
+on_match(void *arg, const struct rules_match *m)
+{
+	struct scan_ctx *c = arg;
+	struct det_event ev;
+	struct det_result r;
+	int64_t ts = time_parse_line(m->line, m->len, c->ref);
+
+	if (ts < 0)
+		ts = c->last_ts;
+	c->last_ts = ts;
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = m->info->kind;
+	ev.service = m->info->service;
+	ev.has_addr = m->has_addr;
+	ev.addr = m->addr;
+	ev.has_pid = m->has_pid;
+	ev.pid = m->pid;
+	ev.ts = ts;
+	det_feed(c->det, &ev, &r);
+	if (r.counted) {
+		c->attempts++;
+		if (c->mode == SCAN_MATCHES) {
+			char a[A5_PREFIX_STRLEN];
+			addr_format(&r.addr, a, sizeof(a));
+			fprintf(c->out, "{\"line\": %llu, \"service\": \"%s\", \"rule\": \"%s\", \"addr\": \"%s\"}\n",
+			    (unsigned long long)(c->line_base + m->line_index + 1),
+			    rules_service_get(c->rs, m->info->service)->name, m->info->name, a);
+		}
+	}
+	if (r.ban)
+		ban_record(c, &r, m->info->service);
+}
+
+static int
+cmp_ban(const void *a, const void *b)
+{
+	return strcmp(((const struct scan_ban *)a)->text, ((const struct scan_ban *)b)->text);
+}
+
+static void
+progress(const char *name, uint64_t done, uint64_t total, uint64_t lines)
+{
+	int pct = total ? (int)(done * 100 / total) : 0, width = 30, fill = pct * width / 100;
+
+	fprintf(stderr, "\r%-24.24s [%.*s%*s] %3d%% %llu lines", name, fill,
+	    "##############################", width - fill, "", pct, (unsigned long long)lines);
+}
+
+/* Scans one file in blocks cut at the last newline. */
+static int
+scan_file(struct scan_ctx *c, struct rules_scratch *sc, const char *path,
+    char *buf, uint64_t *lines_total, uint64_t *bytes_total)
+{
+	int fd = strcmp(path, "-") == 0 ? 0 : open(path, O_RDONLY | O_CLOEXEC);
+	size_t have = 0;
+	uint64_t done = 0, total = 0;
+	bool tty = isatty(2) && c->mode == SCAN_SUMMARY;
+	int rc = 0;
+
+	if (fd < 0) {
+		fprintf(stderr, "article5 scan: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	if (tty) {
+		off_t end = lseek(fd, 0, SEEK_END);
+		total = end > 0 ? (uint64_t)end : 0;
+		lseek(fd, 0, SEEK_SET);
+	}
+	c->line_base = 0;
+	for (;;) {
+		ssize_t n = read(fd, buf + have, SCAN_BLOCK - have);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			fprintf(stderr, "article5 scan: %s: %s\n", path, strerror(errno));
+			rc = -1;
+			break;
+		}
+		have += (size_t)n;
+		done += (uint64_t)n;
+		size_t upto = have;
+		if (n > 0) {
+			const char *nl = memrchr(buf, '\n', have);
+			if (nl == NULL) {
+				if (have < SCAN_BLOCK)
+					continue;
+				/* A single line longer than the block: scanned in pieces. */
+				upto = have;
+			} else
+				upto = (size_t)(nl - buf) + 1;
+		}
+		if (upto > 0) {
+			long lines = rules_scan(c->rs, sc, buf, upto, on_match, c);
+			if (lines < 0) {
+				fprintf(stderr, "article5 scan: %s: scanning failed\n", path);
+				rc = -1;
+				break;
+			}
+			c->line_base += (uint64_t)lines;
+			*bytes_total += upto;
+			memmove(buf, buf + upto, have - upto);
+			have -= upto;
+		}
+		if (tty)
+			progress(path, done, total, c->line_base);
+		if (n == 0)
+			break;
+	}
+	if (tty)
+		fputc('\n', stderr);
+	*lines_total += c->line_base;
+	if (fd != 0)
+		close(fd);
+	return rc;
+}
+
+int
+cmd_scan(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "matches", no_argument, NULL, 'm' },
+		{ "bans", no_argument, NULL, 'b' },
+		{ "ipv6-prefix", required_argument, NULL, '6' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct config *cfg = calloc(1, sizeof(*cfg));
+	struct service_policy *pol = NULL;
+	struct det_service *dsvc = NULL;
+	struct scan_ctx c;
+	struct rules_scratch *sc = NULL;
+	struct ruleset *rs = NULL;
+	char err[1024], *buf = NULL;
+	const char *cfgpath = NULL;
+	unsigned v6 = 0;
+	uint64_t u, lines = 0, bytes = 0;
+	int opt, rc = 1;
+
+	memset(&c, 0, sizeof(c));
+	c.mode = SCAN_SUMMARY;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'm': c.mode = SCAN_MATCHES; break;
+		case 'b': c.mode = SCAN_BANS; break;
+		case 'c': cfgpath = optarg; break;
+		case '6':
+			if (uint_parse(optarg, 32, 128, &u) != 0) {
+				fprintf(stderr, "article5 scan: bad --ipv6-prefix '%s', expected 32..128\n", optarg);
+				goto out;
+			}
+			v6 = (unsigned)u;
+			break;
+		case 'h': usage(stdout); rc = 0; goto out;
+		default: usage(stderr); rc = 2; goto out;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		rc = 2;
+		goto out;
+	}
+	if (cfg == NULL)
+		goto out;
+	config_defaults(cfg);
+	if (cfgpath && config_load(cfgpath, cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "article5 scan: %s\n", err);
+		goto out;
+	}
+	if (v6)
+		cfg->ipv6_prefix = v6;
+	if ((rs = config_build_rules(cfg, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "article5 scan: %s\n", err);
+		goto out;
+	}
+	size_t ns = rules_service_count(rs);
+	pol = calloc(ns, sizeof(*pol));
+	dsvc = calloc(ns, sizeof(*dsvc));
+	if (pol == NULL || dsvc == NULL || config_policies(cfg, rs, pol, err, sizeof(err)) != 0) {
+		fprintf(stderr, "article5 scan: %s\n", pol && dsvc ? err : "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < ns; i++) {
+		dsvc[i].maxretry = pol[i].maxretry;
+		dsvc[i].findtime = pol[i].findtime;
+		dsvc[i].disabled = pol[i].disabled;
+	}
+	struct det_config dc = { cfg->ipv6_prefix, cfg->max_offenders, 65536, ns, dsvc };
+	c.det = det_new(&dc);
+	c.rs = rs;
+	c.ref = now_sec();
+	c.last_ts = c.ref;
+	c.out = stdout;
+	sc = rules_scratch_new(rs);
+	buf = malloc(SCAN_BLOCK);
+	if (c.det == NULL || sc == NULL || buf == NULL) {
+		fprintf(stderr, "article5 scan: out of memory\n");
+		goto out;
+	}
+	int64_t t0 = mono_usec();
+	rc = 0;
+	for (int i = optind; i < argc; i++)
+		if (scan_file(&c, sc, argv[i], buf, &lines, &bytes) != 0)
+			rc = 1;
+	double secs = (double)(mono_usec() - t0) / 1e6;
+
+	qsort(c.bans, c.nbans, sizeof(*c.bans), cmp_ban);
+	if (c.mode == SCAN_BANS) {
+		for (size_t i = 0; i < c.nbans; i++)
+			printf("%s\n", c.bans[i].text);
+	} else if (c.mode == SCAN_SUMMARY) {
+		struct det_stats st;
+		det_get_stats(c.det, &st);
+		printf("lines:     %llu (%.1f MB) in %.3f s: %.0f lines/s\n",
+		    (unsigned long long)lines, (double)bytes / 1e6, secs,
+		    secs > 0 ? (double)lines / secs : 0.0);
+		printf("attempts:  %llu failed attempts counted\n", (unsigned long long)c.attempts);
+		printf("offenders: %zu would be banned (maxretry %d within %llds by default)\n",
+		    c.nbans, cfg->maxretry, (long long)cfg->findtime);
+		printf("\n%-20s %-32s %-9s %s\n", "SERVICE", "RULE", "KIND", "LINES");
+		for (size_t i = 0; i < rules_count(rs); i++) {
+			uint64_t h = rules_scratch_hits(sc, (int)i);
+			const struct rules_rule *r = rules_get(rs, (int)i);
+			if (h)
+				printf("%-20s %-32s %-9s %llu\n", rules_service_get(rs, r->service)->name,
+				    r->name, rules_kind_name(r->kind), (unsigned long long)h);
+		}
+		if (c.nbans) {
+			printf("\n%-42s %-20s %s\n", "WOULD BAN", "SERVICE", "FAILURES");
+			for (size_t i = 0; i < c.nbans; i++)
+				printf("%-42s %-20s %u\n", c.bans[i].text,
+				    rules_service_get(rs, c.bans[i].service)->name, c.bans[i].evidence);
+		}
+		if (rules_scratch_limit_hits(sc))
+			printf("\nwarning: %llu lines hit the PCRE2 match limit\n",
+			    (unsigned long long)rules_scratch_limit_hits(sc));
+	}
+out:
+	free(buf);
+	free(c.bans);
+	rules_scratch_free(sc);
+	det_free(c.det);
+	rules_free(rs);
+	free(pol);
+	free(dsvc);
+	free(cfg);
+	return rc;
+}

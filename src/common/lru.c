@@ -1,0 +1,184 @@
+/* lru.c - chained hash table with an intrusive LRU list and a hard cap. */
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/lru.h"
+
+struct node {
+	struct node *hnext;		/* bucket chain */
+	struct node *prev, *next;	/* LRU list: head = newest */
+	unsigned char data[];		/* key, then value (aligned) */
+};
+
+struct lru {
+	size_t cap, size, keysize, valoff, valsize, nbuckets;
+	uint64_t evictions;
+	struct node **buckets;
+	struct node *head, *tail;
+	unsigned char hkey[crypto_shorthash_KEYBYTES];
+};
+
+struct lru *
+lru_new(size_t cap, size_t keysize, size_t valsize)
+{
+	struct lru *t;
+
+	if (sodium_init() < 0 || cap == 0)
+		return NULL;
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		return NULL;
+	t->cap = cap;
+	t->keysize = keysize;
+	t->valoff = (keysize + 7) & ~(size_t)7;
+	t->valsize = valsize;
+	/* About one entry per bucket at the cap keeps chains short. */
+	for (t->nbuckets = 64; t->nbuckets < cap; t->nbuckets <<= 1)
+		;
+	t->buckets = calloc(t->nbuckets, sizeof(*t->buckets));
+	if (t->buckets == NULL) {
+		free(t);
+		return NULL;
+	}
+	randombytes_buf(t->hkey, sizeof(t->hkey));
+	return t;
+}
+
+void
+lru_free(struct lru *t)
+{
+	if (t == NULL)
+		return;
+	for (struct node *n = t->head, *next; n != NULL; n = next) {
+		next = n->next;
+		free(n);
+	}
+	free(t->buckets);
+	free(t);
+}
+
+static size_t
+bucket_of(const struct lru *t, const void *key)
+{
+	unsigned char h[crypto_shorthash_BYTES];
+	uint64_t v;
+
+	crypto_shorthash(h, key, t->keysize, t->hkey);
+	memcpy(&v, h, sizeof(v));
+	return (size_t)(v & (t->nbuckets - 1));
+}
+
+static void
+list_unlink(struct lru *t, struct node *n)
+{
+	if (n->prev)
+		n->prev->next = n->next;
+	else
+		t->head = n->next;
+	if (n->next)
+		n->next->prev = n->prev;
+	else
+		t->tail = n->prev;
+	n->prev = n->next = NULL;
+}
+
+static void
+list_push_head(struct lru *t, struct node *n)
+{
+	n->prev = NULL;
+	n->next = t->head;
+	if (t->head)
+		t->head->prev = n;
+	t->head = n;
+	if (t->tail == NULL)
+		t->tail = n;
+}
+
+static struct node **
+find_slot(struct lru *t, const void *key, size_t b)
+{
+	struct node **pp = &t->buckets[b];
+
+	while (*pp != NULL && memcmp((*pp)->data, key, t->keysize) != 0)
+		pp = &(*pp)->hnext;
+	return pp;
+}
+
+static void
+node_delete(struct lru *t, struct node *n)
+{
+	struct node **pp = find_slot(t, n->data, bucket_of(t, n->data));
+
+	if (*pp == n)
+		*pp = n->hnext;
+	list_unlink(t, n);
+	free(n);
+	t->size--;
+}
+
+void *
+lru_get(struct lru *t, const void *key)
+{
+	struct node *n = *find_slot(t, key, bucket_of(t, key));
+
+	if (n == NULL)
+		return NULL;
+	if (t->head != n) {
+		list_unlink(t, n);
+		list_push_head(t, n);
+	}
+	return n->data + t->valoff;
+}
+
+void *
+lru_put(struct lru *t, const void *key, int *created)
+{
+	void *v = lru_get(t, key);
+	struct node *n;
+
+	if (created)
+		*created = 0;
+	if (v != NULL)
+		return v;
+	if (t->size >= t->cap) {
+		node_delete(t, t->tail);
+		t->evictions++;
+	}
+	n = calloc(1, sizeof(*n) + t->valoff + t->valsize);
+	if (n == NULL)
+		return NULL;
+	memcpy(n->data, key, t->keysize);
+	size_t b = bucket_of(t, key);
+	n->hnext = t->buckets[b];
+	t->buckets[b] = n;
+	list_push_head(t, n);
+	t->size++;
+	if (created)
+		*created = 1;
+	return n->data + t->valoff;
+}
+
+void
+lru_remove(struct lru *t, const void *key)
+{
+	struct node *n = *find_slot(t, key, bucket_of(t, key));
+
+	if (n != NULL)
+		node_delete(t, n);
+}
+
+const void *
+lru_oldest_key(const struct lru *t)
+{
+	return t->tail ? t->tail->data : NULL;
+}
+
+void
+lru_foreach(const struct lru *t, void (*fn)(void *arg, const void *key, void *val), void *arg)
+{
+	for (struct node *n = t->tail; n != NULL; n = n->prev)
+		fn(arg, n->data, n->data + t->valoff);
+}
+
+size_t lru_size(const struct lru *t) { return t->size; }
+uint64_t lru_evictions(const struct lru *t) { return t->evictions; }

@@ -1,0 +1,456 @@
+/* config.c - the configuration file parser: one directive per line. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/util.h"
+#include "daemon/config.h"
+
+#ifndef A5_RULES_DIR
+#define A5_RULES_DIR "/usr/local/share/article5/rules"
+#endif
+
+#define CONFIG_FILE_MAX (1024 * 1024)
+
+void
+config_defaults(struct config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->observe = false;
+	strlcpy_ok(cfg->state_dir, "/var/lib/article5", sizeof(cfg->state_dir));
+	strlcpy_ok(cfg->control_socket, "/run/article5/control.sock", sizeof(cfg->control_socket));
+	strlcpy_ok(cfg->control_group, "root", sizeof(cfg->control_group));
+	strlcpy_ok(cfg->rules_dir, A5_RULES_DIR, sizeof(cfg->rules_dir));
+	prefixlist_init(&cfg->allow);
+	cfg->ipv6_prefix = 64;
+	cfg->max_offenders = 100000;
+	cfg->maxretry = 5;
+	cfg->findtime = 600;
+	cfg->bantime = 3600;
+	cfg->bantime_max = 4 * 7 * 86400;
+	cfg->bantime_factor = 2;
+}
+
+struct parser {
+	const char *name;
+	int line;
+	char *err;
+	size_t errlen;
+};
+
+static int __attribute__((format(printf, 2, 3)))
+perr(struct parser *p, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	snprintf(p->err, p->errlen, "%s:%d: %s", p->name, p->line, msg);
+	return -1;
+}
+
+/* Splits a line into at most max words; returns the count, -1 if more. */
+static int
+split_words(char *s, char **words, int max)
+{
+	int n = 0;
+
+	for (;;) {
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (*s == '\0' || *s == '#')
+			return n;
+		if (n == max)
+			return -1;
+		words[n++] = s;
+		while (*s && *s != ' ' && *s != '\t')
+			s++;
+		if (*s)
+			*s++ = '\0';
+	}
+}
+
+static int
+want_args(struct parser *p, int nw, int want, const char *usage)
+{
+	if (nw != want)
+		return perr(p, "expected '%s'", usage);
+	return 0;
+}
+
+static int
+parse_path(struct parser *p, const char *v, char *dst, size_t n, const char *what)
+{
+	if (v[0] != '/')
+		return perr(p, "%s '%s' must be an absolute path", what, v);
+	if (!strlcpy_ok(dst, v, n))
+		return perr(p, "%s '%s' is too long", what, v);
+	return 0;
+}
+
+static int
+parse_duration_arg(struct parser *p, const char *what, const char *v, int64_t *out)
+{
+	if (duration_parse(v, out) != 0 || *out == 0)
+		return perr(p, "bad %s '%s', expected a duration such as 90s, 10m, 1h, 2d", what, v);
+	return 0;
+}
+
+static int
+parse_maxretry(struct parser *p, const char *v, int *out)
+{
+	uint64_t u;
+
+	if (uint_parse(v, 1, 64, &u) != 0)
+		return perr(p, "bad maxretry '%s', expected a number from 1 to 64", v);
+	*out = (int)u;
+	return 0;
+}
+
+static int
+parse_service(struct parser *p, struct config *cfg, char **w, int nw)
+{
+	struct config_service *s;
+
+	if (nw < 2)
+		return perr(p, "expected 'service NAME [maxretry N] [findtime D] [bantime D] [disabled]'");
+	if (cfg->nservices >= CONFIG_SERVICES_MAX)
+		return perr(p, "too many service lines (at most %d)", CONFIG_SERVICES_MAX);
+	s = &cfg->services[cfg->nservices];
+	memset(s, 0, sizeof(*s));
+	if (!strlcpy_ok(s->name, w[1], sizeof(s->name)))
+		return perr(p, "service name '%s' too long", w[1]);
+	s->maxretry = -1;
+	s->findtime = s->bantime = -1;
+	snprintf(s->where, sizeof(s->where), "%s:%d", p->name, p->line);
+	for (int i = 2; i < nw; i++) {
+		if (strcmp(w[i], "disabled") == 0) {
+			s->disabled = true;
+			continue;
+		}
+		if (i + 1 >= nw)
+			return perr(p, "'%s' needs a value", w[i]);
+		if (strcmp(w[i], "maxretry") == 0) {
+			if (parse_maxretry(p, w[i + 1], &s->maxretry) != 0)
+				return -1;
+		} else if (strcmp(w[i], "findtime") == 0) {
+			if (parse_duration_arg(p, "findtime", w[i + 1], &s->findtime) != 0)
+				return -1;
+		} else if (strcmp(w[i], "bantime") == 0) {
+			if (parse_duration_arg(p, "bantime", w[i + 1], &s->bantime) != 0)
+				return -1;
+		} else
+			return perr(p, "unknown service option '%s', expected maxretry, findtime, "
+			    "bantime or disabled", w[i]);
+		i++;
+	}
+	cfg->nservices++;
+	return 0;
+}
+
+static int
+parse_source(struct parser *p, struct config *cfg, char **w, int nw)
+{
+	struct config_source *s;
+
+	if (nw < 2)
+		return perr(p, "expected 'source file PATH', 'source journal [FIELD=VALUE...]' or 'source stdin'");
+	if (cfg->nsources >= CONFIG_SOURCES_MAX)
+		return perr(p, "too many sources (at most %d)", CONFIG_SOURCES_MAX);
+	s = &cfg->sources[cfg->nsources];
+	memset(s, 0, sizeof(*s));
+	if (strcmp(w[1], "file") == 0) {
+		if (want_args(p, nw, 3, "source file PATH") != 0 ||
+		    parse_path(p, w[2], s->path, sizeof(s->path), "log file") != 0)
+			return -1;
+		s->type = SRC_FILE;
+	} else if (strcmp(w[1], "journal") == 0) {
+		s->type = SRC_JOURNAL;
+		for (int i = 2; i < nw; i++) {
+			const char *eq = strchr(w[i], '=');
+			if (eq == NULL || eq == w[i])
+				return perr(p, "bad journal match '%s', expected FIELD=VALUE", w[i]);
+			for (const char *c = w[i]; c < eq; c++)
+				if (!((*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '_'))
+					return perr(p, "bad journal field in '%s', expected upper-case letters, digits, '_'", w[i]);
+			if (s->nmatches >= CONFIG_MATCHES_MAX ||
+			    !strlcpy_ok(s->matches[s->nmatches], w[i], sizeof(s->matches[0])))
+				return perr(p, "too many or too long journal matches");
+			s->nmatches++;
+		}
+	} else if (strcmp(w[1], "stdin") == 0) {
+		if (want_args(p, nw, 2, "source stdin") != 0)
+			return -1;
+		s->type = SRC_STDIN;
+	} else
+		return perr(p, "unknown source type '%s', expected file, journal or stdin", w[1]);
+	cfg->nsources++;
+	return 0;
+}
+
+/* A user rule keeps the raw rest of the line as its pattern, so it is parsed
+ * from the unsplit text. */
+static int
+parse_rule(struct parser *p, struct config *cfg, const char *raw)
+{
+	char buf[CONFIG_LINE_MAX], *w[4];
+	struct config_rule *r;
+	const char *rest = raw;
+
+	if (cfg->nrules >= CONFIG_RULES_MAX)
+		return perr(p, "too many rules (at most %d)", CONFIG_RULES_MAX);
+	/* Skip "rule SERVICE KIND NAME" and keep the rest verbatim. */
+	for (int i = 0; i < 4; i++) {
+		while (*rest == ' ' || *rest == '\t')
+			rest++;
+		const char *e = rest;
+		while (*e && *e != ' ' && *e != '\t')
+			e++;
+		if (e == rest || (size_t)(e - rest) >= sizeof(buf) / 4)
+			return perr(p, "expected 'rule SERVICE KIND NAME PATTERN'");
+		memcpy(buf + i * (sizeof(buf) / 4), rest, (size_t)(e - rest));
+		buf[i * (sizeof(buf) / 4) + (size_t)(e - rest)] = '\0';
+		w[i] = buf + i * (sizeof(buf) / 4);
+		rest = e;
+	}
+	while (*rest == ' ' || *rest == '\t')
+		rest++;
+	size_t n = strlen(rest);
+	while (n > 0 && (rest[n - 1] == ' ' || rest[n - 1] == '\t'))
+		n--;
+	if (n == 0)
+		return perr(p, "expected 'rule SERVICE KIND NAME PATTERN'");
+	r = &cfg->rules[cfg->nrules];
+	memset(r, 0, sizeof(*r));
+	if (!strlcpy_ok(r->service, w[1], sizeof(r->service)) ||
+	    !strlcpy_ok(r->kind, w[2], sizeof(r->kind)) ||
+	    !strlcpy_ok(r->name, w[3], sizeof(r->name)) || n >= sizeof(r->pattern))
+		return perr(p, "rule service, kind, name or pattern too long");
+	memcpy(r->pattern, rest, n);
+	r->pattern[n] = '\0';
+	snprintf(r->where, sizeof(r->where), "%s:%d", p->name, p->line);
+	cfg->nrules++;
+	return 0;
+}
+
+static int
+parse_line(struct parser *p, struct config *cfg, char *line)
+{
+	char raw[CONFIG_LINE_MAX], *w[2 + 2 * CONFIG_MATCHES_MAX];
+	uint64_t u;
+	int nw;
+
+	strlcpy_ok(raw, line, sizeof(raw));
+	if ((nw = split_words(line, w, (int)ARRAY_LEN(w))) < 0) {
+		if (strncmp(raw + strspn(raw, " \t"), "rule", 4) != 0)
+			return perr(p, "too many words on this line");
+	}
+	if (nw == 0)
+		return 0;
+	const char *k = w[0];
+	if (strcmp(k, "rule") == 0)
+		return parse_rule(p, cfg, raw + strspn(raw, " \t"));
+	if (nw < 0)
+		return perr(p, "too many words on this line");
+	if (strcmp(k, "mode") == 0) {
+		if (want_args(p, nw, 2, "mode enforce|observe") != 0)
+			return -1;
+		if (strcmp(w[1], "enforce") == 0)
+			cfg->observe = false;
+		else if (strcmp(w[1], "observe") == 0)
+			cfg->observe = true;
+		else
+			return perr(p, "bad mode '%s', expected enforce or observe", w[1]);
+	} else if (strcmp(k, "state_dir") == 0) {
+		if (want_args(p, nw, 2, "state_dir DIR") != 0 ||
+		    parse_path(p, w[1], cfg->state_dir, sizeof(cfg->state_dir), "state_dir") != 0)
+			return -1;
+	} else if (strcmp(k, "control_socket") == 0) {
+		if (want_args(p, nw, 2, "control_socket PATH") != 0 ||
+		    parse_path(p, w[1], cfg->control_socket, sizeof(cfg->control_socket), "control_socket") != 0)
+			return -1;
+	} else if (strcmp(k, "control_group") == 0) {
+		if (want_args(p, nw, 2, "control_group GROUP") != 0)
+			return -1;
+		if (!strlcpy_ok(cfg->control_group, w[1], sizeof(cfg->control_group)))
+			return perr(p, "group name '%s' too long", w[1]);
+	} else if (strcmp(k, "rules_dir") == 0) {
+		if (want_args(p, nw, 2, "rules_dir DIR") != 0 ||
+		    parse_path(p, w[1], cfg->rules_dir, sizeof(cfg->rules_dir), "rules_dir") != 0)
+			return -1;
+	} else if (strcmp(k, "allow") == 0) {
+		struct a5_prefix pf;
+		if (want_args(p, nw, 2, "allow ADDRESS[/LEN]") != 0)
+			return -1;
+		if (prefix_parse(w[1], strlen(w[1]), &pf) != 0)
+			return perr(p, "bad allow prefix '%s', expected an IPv4 or IPv6 address with "
+			    "an optional /LEN and no host bits set", w[1]);
+		if (prefixlist_add(&cfg->allow, &pf) != 0)
+			return perr(p, "too many allow lines (at most %d)", PREFIXLIST_MAX);
+	} else if (strcmp(k, "ipv6_prefix") == 0) {
+		if (want_args(p, nw, 2, "ipv6_prefix N") != 0)
+			return -1;
+		if (uint_parse(w[1], 32, 128, &u) != 0)
+			return perr(p, "bad ipv6_prefix '%s', expected 32..128", w[1]);
+		cfg->ipv6_prefix = (unsigned)u;
+	} else if (strcmp(k, "max_offenders") == 0) {
+		if (want_args(p, nw, 2, "max_offenders N") != 0)
+			return -1;
+		if (uint_parse(w[1], 100, 50000000, &u) != 0)
+			return perr(p, "bad max_offenders '%s', expected 100..50000000", w[1]);
+		cfg->max_offenders = (size_t)u;
+	} else if (strcmp(k, "maxretry") == 0) {
+		if (want_args(p, nw, 2, "maxretry N") != 0 || parse_maxretry(p, w[1], &cfg->maxretry) != 0)
+			return -1;
+	} else if (strcmp(k, "findtime") == 0) {
+		if (want_args(p, nw, 2, "findtime DURATION") != 0 ||
+		    parse_duration_arg(p, "findtime", w[1], &cfg->findtime) != 0)
+			return -1;
+	} else if (strcmp(k, "bantime") == 0) {
+		if (want_args(p, nw, 2, "bantime DURATION") != 0 ||
+		    parse_duration_arg(p, "bantime", w[1], &cfg->bantime) != 0)
+			return -1;
+	} else if (strcmp(k, "bantime_max") == 0) {
+		if (want_args(p, nw, 2, "bantime_max DURATION") != 0 ||
+		    parse_duration_arg(p, "bantime_max", w[1], &cfg->bantime_max) != 0)
+			return -1;
+	} else if (strcmp(k, "bantime_factor") == 0) {
+		if (want_args(p, nw, 2, "bantime_factor N") != 0)
+			return -1;
+		if (uint_parse(w[1], 1, 100, &u) != 0)
+			return perr(p, "bad bantime_factor '%s', expected 1..100", w[1]);
+		cfg->bantime_factor = (unsigned)u;
+	} else if (strcmp(k, "source") == 0) {
+		return parse_source(p, cfg, w, nw);
+	} else if (strcmp(k, "service") == 0) {
+		return parse_service(p, cfg, w, nw);
+	} else
+		return perr(p, "unknown directive '%s', expected one of mode, state_dir, "
+		    "control_socket, control_group, rules_dir, allow, ipv6_prefix, max_offenders, "
+		    "maxretry, findtime, bantime, bantime_max, bantime_factor, source, service, rule", k);
+	return 0;
+}
+
+int
+config_parse(const char *name, const char *text, size_t len, struct config *cfg,
+    char *err, size_t errlen)
+{
+	struct parser p = { name, 0, err, errlen };
+	char line[CONFIG_LINE_MAX];
+	size_t i = 0;
+
+	while (i < len) {
+		const char *nl = memchr(text + i, '\n', len - i);
+		size_t n = nl ? (size_t)(nl - (text + i)) : len - i;
+
+		p.line++;
+		if (n >= sizeof(line))
+			return perr(&p, "line too long (at most %d bytes)", CONFIG_LINE_MAX - 1);
+		if (memchr(text + i, '\0', n) != NULL)
+			return perr(&p, "NUL byte in configuration");
+		memcpy(line, text + i, n);
+		line[n] = '\0';
+		if (n > 0 && line[n - 1] == '\r')
+			line[n - 1] = '\0';
+		if (parse_line(&p, cfg, line) != 0)
+			return -1;
+		i += n + 1;
+	}
+	if (cfg->bantime > cfg->bantime_max) {
+		p.line = 0;
+		snprintf(err, errlen, "%s: bantime is longer than bantime_max", name);
+		return -1;
+	}
+	return 0;
+}
+
+int
+config_load(const char *path, struct config *cfg, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "re");
+	char *buf;
+	size_t n;
+	int rc;
+
+	if (f == NULL) {
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		return -1;
+	}
+	if ((buf = malloc(CONFIG_FILE_MAX + 1)) == NULL) {
+		fclose(f);
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -1;
+	}
+	n = fread(buf, 1, CONFIG_FILE_MAX + 1, f);
+	if (ferror(f) || n > CONFIG_FILE_MAX) {
+		snprintf(err, errlen, "%s: %s", path, ferror(f) ? strerror(errno) :
+		    "file too large (at most 1 MiB)");
+		fclose(f);
+		free(buf);
+		return -1;
+	}
+	fclose(f);
+	strlcpy_ok(cfg->path, path, sizeof(cfg->path));
+	rc = config_parse(path, buf, n, cfg, err, errlen);
+	free(buf);
+	return rc;
+}
+
+struct ruleset *
+config_build_rules(const struct config *cfg, char *err, size_t errlen)
+{
+	struct ruleset *rs = rules_new();
+
+	if (rs == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (rules_load_dir(rs, cfg->rules_dir, err, errlen) != 0)
+		goto fail;
+	for (size_t i = 0; i < cfg->nrules; i++) {
+		const struct config_rule *r = &cfg->rules[i];
+		if (rules_add(rs, r->service, r->kind, r->name, r->pattern, r->where, err, errlen) != 0)
+			goto fail;
+	}
+	if (rules_compile(rs, err, errlen) != 0)
+		goto fail;
+	return rs;
+fail:
+	rules_free(rs);
+	return NULL;
+}
+
+int
+config_policies(const struct config *cfg, const struct ruleset *rs,
+    struct service_policy *out, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < rules_service_count(rs); i++) {
+		const struct rules_service *s = rules_service_get(rs, (int)i);
+		out[i].maxretry = s->maxretry > 0 ? s->maxretry : cfg->maxretry;
+		out[i].findtime = s->findtime > 0 ? s->findtime : cfg->findtime;
+		out[i].bantime = s->bantime > 0 ? s->bantime : cfg->bantime;
+		out[i].disabled = false;
+	}
+	for (size_t j = 0; j < cfg->nservices; j++) {
+		const struct config_service *c = &cfg->services[j];
+		int i = rules_service_find(rs, c->name);
+		if (i < 0) {
+			snprintf(err, errlen, "%s: unknown service '%s' (see the rules directory %s)",
+			    c->where, c->name, cfg->rules_dir);
+			return -1;
+		}
+		if (c->maxretry > 0)
+			out[i].maxretry = c->maxretry;
+		if (c->findtime > 0)
+			out[i].findtime = c->findtime;
+		if (c->bantime > 0)
+			out[i].bantime = c->bantime;
+		if (c->disabled)
+			out[i].disabled = true;
+	}
+	return 0;
+}

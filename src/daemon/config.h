@@ -1,0 +1,85 @@
+/* config.h - article5.conf: parsed into a struct, errors as FILE:LINE. */
+#ifndef A5_CONFIG_H
+#define A5_CONFIG_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/prefixlist.h"
+#include "rules/rules.h"
+
+#define CONFIG_SOURCES_MAX 64
+#define CONFIG_MATCHES_MAX 16
+#define CONFIG_SERVICES_MAX 256
+#define CONFIG_RULES_MAX 256
+#define CONFIG_LINE_MAX 4096
+
+enum source_type { SRC_FILE, SRC_JOURNAL, SRC_STDIN };
+
+struct config_source {
+	enum source_type type;
+	char path[PATH_MAX];
+	size_t nmatches;
+	char matches[CONFIG_MATCHES_MAX][128];
+};
+
+struct config_service {
+	char name[RULES_NAME_MAX];
+	int maxretry;			/* -1 = inherit */
+	int64_t findtime, bantime;	/* -1 = inherit */
+	bool disabled;
+	char where[160];
+};
+
+struct config_rule {
+	char service[RULES_NAME_MAX], kind[16], name[RULES_NAME_MAX];
+	char pattern[RULES_PATTERN_MAX];
+	char where[160];
+};
+
+struct config {
+	char path[PATH_MAX];
+	bool observe;
+	char state_dir[PATH_MAX];
+	char control_socket[108];
+	char control_group[64];
+	char rules_dir[PATH_MAX];
+	struct prefixlist allow;	/* configured only; local addresses are added at start */
+	unsigned ipv6_prefix;
+	size_t max_offenders;
+	int maxretry;
+	int64_t findtime, bantime, bantime_max;
+	unsigned bantime_factor;
+	size_t nsources;
+	struct config_source sources[CONFIG_SOURCES_MAX];
+	size_t nservices;
+	struct config_service services[CONFIG_SERVICES_MAX];
+	size_t nrules;
+	struct config_rule rules[CONFIG_RULES_MAX];
+};
+
+/* Fills cfg with the defaults (no sources). */
+void config_defaults(struct config *cfg);
+/* Reads path over the defaults. 0, or -1 with "FILE:LINE: ..." in err. */
+int config_load(const char *path, struct config *cfg, char *err, size_t errlen);
+/* Parses configuration text (for tests and fuzzing); name is used in errors. */
+int config_parse(const char *name, const char *text, size_t len, struct config *cfg,
+    char *err, size_t errlen);
+
+/* Builds and compiles the rule set: every rules file of cfg->rules_dir plus
+ * the user rules. NULL with err filled on failure. */
+struct ruleset *config_build_rules(const struct config *cfg, char *err, size_t errlen);
+
+/* Effective per-service policy: configuration > rules file > global. */
+struct service_policy {
+	int maxretry;
+	int64_t findtime, bantime;
+	bool disabled;
+};
+/* Fills out[i] for every service of rs; err on a `service` line naming an
+ * unknown service. 0 or -1. */
+int config_policies(const struct config *cfg, const struct ruleset *rs,
+    struct service_policy *out, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,801 @@
+/* daemon.c - `article5 daemon`: one event loop over the log sources, the
+ * control socket, signals and a one-second tick. Each loop iteration is one
+ * batch: ledger writes in one SQLite transaction, nftables changes in one
+ * transaction. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "common/log.h"
+#include "common/timeparse.h"
+#include "common/util.h"
+#include "daemon/config.h"
+#include "daemon/control.h"
+#include "detector/detector.h"
+#include "enforcer/enforcer.h"
+#include "ledger/ledger.h"
+#include "sensor/sensor.h"
+
+/* Source positions are saved this often (and at shutdown). */
+#define POSITION_SAVE_SECS 5
+
+struct daemon {
+	struct config *cfg;
+	struct ruleset *rs;
+	struct rules_scratch *sc;
+	struct service_policy *pol;
+	struct detector *det;
+	struct ledger *ledger;
+	struct enforcer *enf;
+	struct sensor *sensor;
+	struct prefixlist allow;	/* configured + local addresses */
+	int epfd, sigfd, timerfd, ctlfd;
+	int64_t started, last_position_save;
+	int64_t chunk_ts;		/* journal timestamp of the current chunk (s), 0 = now */
+	bool stop;
+	/* counters */
+	uint64_t lines, matches, attempts, bans, refused_allow, ledger_errors, reloads;
+};
+
+static void
+daemon_usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: article5 daemon -c CONFIG [-v]\n"
+	    "\n"
+	    "Runs the shield in the foreground: follows the configured log sources,\n"
+	    "counts failed attempts per address and service, bans offenders in\n"
+	    "nftables (table inet article5) and records everything in the ledger.\n"
+	    "SIGTERM/SIGINT stop it cleanly; SIGHUP reloads the configuration, the\n"
+	    "rules and the allowlist (sources are fixed until restart).\n"
+	    "\n"
+	    "  -c CONFIG   configuration file (see docs/config.md)\n"
+	    "  -v          log debug messages\n");
+}
+
+/* Escalation: bantime * factor^(n-1), capped. */
+static int64_t
+ban_duration(const struct daemon *d, int64_t base, uint32_t count)
+{
+	int64_t t = base;
+
+	for (uint32_t i = 1; i < count && t < d->cfg->bantime_max; i++)
+		t *= d->cfg->bantime_factor;
+	return t > d->cfg->bantime_max ? d->cfg->bantime_max : t;
+}
+
+static uint32_t
+ttl_of(int64_t expires, int64_t now)
+{
+	if (expires == 0)
+		return 0;
+	int64_t left = expires - now;
+	return left < 1 ? 1 : left > UINT32_MAX ? UINT32_MAX : (uint32_t)left;
+}
+
+static void
+enforce(struct daemon *d, enum enf_op op, const struct a5_prefix *p, uint32_t ttl)
+{
+	struct enf_record rec;
+
+	memset(&rec, 0, sizeof(rec));
+	rec.op = (uint8_t)op;
+	rec.ttl = ttl;
+	rec.prefix = *p;
+	enf_queue(d->enf, &rec);
+}
+
+/* Applies a ban decided here (detector or CLI). Returns 0, or -1 with a
+ * reason in err. */
+static int
+ban_apply(struct daemon *d, const struct a5_prefix *p, const char *service,
+    const char *rule, const char *reason, uint32_t evidence, int64_t first,
+    int64_t last, int64_t duration, char *err, size_t errlen)
+{
+	struct ledger_ban b, old;
+	char text[A5_PREFIX_STRLEN], dur[32];
+	int64_t now = now_sec();
+	uint32_t count = 1;
+
+	prefix_format(p, text, sizeof(text));
+	if (prefixlist_overlaps(&d->allow, p)) {
+		d->refused_allow++;
+		snprintf(err, errlen, "%s overlaps the allowlist (or this host's addresses); not banned", text);
+		log_info("%s", err);
+		return -1;
+	}
+	/* An offender already banned keeps its ban: lines logged before the
+	 * kernel dropped its packets must not escalate it again. */
+	if (duration == 0 && ledger_ban_get(d->ledger, p, &old) == 1 &&
+	    (old.expires == 0 || old.expires > now))
+		return 0;
+	if (duration == 0) {
+		if (ledger_offender_bump(d->ledger, p, now, 0, &count) != 0) {
+			d->ledger_errors++;
+			log_warnx("ledger: %s", ledger_errmsg(d->ledger));
+		}
+		duration = ban_duration(d, duration == 0 ? d->cfg->bantime : duration, count);
+	}
+	memset(&b, 0, sizeof(b));
+	b.prefix = *p;
+	strlcpy_ok(b.service, service, sizeof(b.service));
+	strlcpy_ok(b.rule, rule, sizeof(b.rule));
+	strlcpy_ok(b.reason, reason, sizeof(b.reason));
+	strlcpy_ok(b.origin, "local", sizeof(b.origin));
+	b.evidence = evidence;
+	b.first_seen = first;
+	b.last_seen = last;
+	b.created = now;
+	b.expires = now + duration;
+	if (ledger_ban_put(d->ledger, &b) != 0) {
+		d->ledger_errors++;
+		log_warnx("ledger: %s", ledger_errmsg(d->ledger));
+	}
+	enforce(d, ENF_ADD, p, (uint32_t)duration);
+	d->bans++;
+	duration_format(duration, dur, sizeof(dur));
+	log_info("%s %s: %s (%s/%s, %u failures, ban #%u)", d->cfg->observe ? "would ban" : "ban",
+	    text, dur, service, rule, evidence, count);
+	return 0;
+}
+
+/* A ban duration per service, taken from the policy table. */
+static void
+on_match(void *arg, const struct rules_match *m)
+{
+	struct daemon *d = arg;
+	struct det_event ev;
+	struct det_result r;
+	char err[256];
+
+	d->matches++;
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = m->info->kind;
+	ev.service = m->info->service;
+	ev.has_addr = m->has_addr;
+	ev.addr = m->addr;
+	ev.has_pid = m->has_pid;
+	ev.pid = m->pid;
+	ev.ts = d->chunk_ts ? d->chunk_ts : now_sec();
+	det_feed(d->det, &ev, &r);
+	if (r.counted)
+		d->attempts++;
+	if (!r.ban)
+		return;
+	const char *svc = rules_service_get(d->rs, m->info->service)->name;
+	int64_t base = d->pol[m->info->service].bantime;
+	/* The base duration of the service seeds the escalation. */
+	int64_t saved = d->cfg->bantime;
+	d->cfg->bantime = base;
+	ban_apply(d, &r.prefix, svc, m->info->name, "maxretry", r.evidence, r.first_seen,
+	    r.last_seen, 0, err, sizeof(err));
+	d->cfg->bantime = saved;
+}
+
+static void
+on_lines(void *arg, const char *source, const char *buf, size_t len, int64_t ts_usec)
+{
+	struct daemon *d = arg;
+	long n;
+
+	(void)source;
+	d->chunk_ts = ts_usec > 0 ? ts_usec / 1000000 : 0;
+	n = rules_scan(d->rs, d->sc, buf, len, on_match, d);
+	if (n > 0)
+		d->lines += (uint64_t)n;
+	else if (n < 0)
+		log_warnx("%s: scanning a chunk of %zu bytes failed", source, len);
+}
+
+/* --- engine (rules, policy, detector): built at start and on SIGHUP --- */
+
+struct engine {
+	struct ruleset *rs;
+	struct rules_scratch *sc;
+	struct service_policy *pol;
+	struct detector *det;
+};
+
+static void
+engine_free(struct engine *e)
+{
+	rules_scratch_free(e->sc);
+	det_free(e->det);
+	rules_free(e->rs);
+	free(e->pol);
+	memset(e, 0, sizeof(*e));
+}
+
+static int
+engine_build(const struct config *cfg, struct engine *e, char *err, size_t errlen)
+{
+	struct det_service *ds = NULL;
+
+	memset(e, 0, sizeof(*e));
+	if ((e->rs = config_build_rules(cfg, err, errlen)) == NULL)
+		return -1;
+	size_t ns = rules_service_count(e->rs);
+	e->pol = calloc(ns, sizeof(*e->pol));
+	ds = calloc(ns, sizeof(*ds));
+	if (e->pol == NULL || ds == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	if (config_policies(cfg, e->rs, e->pol, err, errlen) != 0)
+		goto fail;
+	for (size_t i = 0; i < ns; i++) {
+		ds[i].maxretry = e->pol[i].maxretry;
+		ds[i].findtime = e->pol[i].findtime;
+		ds[i].disabled = e->pol[i].disabled;
+	}
+	struct det_config dc = { cfg->ipv6_prefix, cfg->max_offenders, 65536, ns, ds };
+	e->det = det_new(&dc);
+	e->sc = rules_scratch_new(e->rs);
+	if (e->det == NULL || e->sc == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	free(ds);
+	return 0;
+fail:
+	free(ds);
+	engine_free(e);
+	return -1;
+}
+
+static void
+engine_install(struct daemon *d, struct engine *e)
+{
+	d->rs = e->rs;
+	d->sc = e->sc;
+	d->pol = e->pol;
+	d->det = e->det;
+}
+
+static int
+allow_build(const struct config *cfg, struct prefixlist *out)
+{
+	*out = cfg->allow;
+	return prefixlist_add_local(out);
+}
+
+/* --- ledger restore, positions --- */
+
+static int
+restore_one(const struct ledger_ban *b, void *arg)
+{
+	struct daemon *d = arg;
+
+	if (prefixlist_overlaps(&d->allow, &b->prefix))
+		return 0;
+	enforce(d, ENF_ADD, &b->prefix, ttl_of(b->expires, now_sec()));
+	return 0;
+}
+
+static void
+save_position(void *arg, const char *source)
+{
+	struct daemon *d = arg;
+	char pos[LEDGER_STATE_MAX], key[PATH_MAX + 8];
+
+	if (sensor_position(d->sensor, source, pos, sizeof(pos)) != 1)
+		return;
+	snprintf(key, sizeof(key), "pos:%s", source);
+	if (strlen(key) >= LEDGER_STATE_MAX)
+		return;	/* a path this long is followed, but not resumed */
+	if (ledger_state_set(d->ledger, key, pos) != 0)
+		log_warnx("ledger: %s", ledger_errmsg(d->ledger));
+}
+
+static int
+sources_add(struct daemon *d, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < d->cfg->nsources; i++) {
+		const struct config_source *s = &d->cfg->sources[i];
+		char key[PATH_MAX + 8], pos[LEDGER_STATE_MAX];
+		const char *saved = NULL;
+		int rc;
+
+		snprintf(key, sizeof(key), "pos:%s", s->type == SRC_FILE ? s->path :
+		    s->type == SRC_JOURNAL ? "journal" : "stdin");
+		if (strlen(key) < LEDGER_STATE_MAX &&
+		    ledger_state_get(d->ledger, key, pos, sizeof(pos)) == 1)
+			saved = pos;
+		if (s->type == SRC_FILE)
+			rc = sensor_add_file(d->sensor, s->path, saved, err, errlen);
+		else if (s->type == SRC_JOURNAL) {
+			const char *m[CONFIG_MATCHES_MAX];
+			for (size_t k = 0; k < s->nmatches; k++)
+				m[k] = s->matches[k];
+			rc = sensor_add_journal(d->sensor, m, s->nmatches, saved, err, errlen);
+		} else
+			rc = sensor_add_stdin(d->sensor, err, errlen);
+		if (rc != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* --- control requests --- */
+
+struct list_ctx {
+	struct outbuf *out;
+	int json, n;
+	int64_t now;
+};
+
+static void
+fmt_time(int64_t t, char *buf, size_t n)
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	if (t == 0 || gmtime_r(&tt, &tm) == NULL)
+		snprintf(buf, n, "-");
+	else
+		strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static int
+list_one(const struct ledger_ban *b, void *arg)
+{
+	struct list_ctx *c = arg;
+	char p[A5_PREFIX_STRLEN], f[32], l[32], e[32], svc[160], rule[160], origin[160], left[32];
+
+	prefix_format(&b->prefix, p, sizeof(p));
+	fmt_time(b->first_seen, f, sizeof(f));
+	fmt_time(b->last_seen, l, sizeof(l));
+	fmt_time(b->expires, e, sizeof(e));
+	if (c->json) {
+		json_escape(svc, sizeof(svc), b->service);
+		json_escape(rule, sizeof(rule), b->rule);
+		json_escape(origin, sizeof(origin), b->origin);
+		outbuf_printf(c->out, "%s\n  {\"prefix\": \"%s\", \"service\": %s, \"rule\": %s, "
+		    "\"reason\": \"%s\", \"origin\": %s, \"failures\": %u, \"first_seen\": %lld, "
+		    "\"last_seen\": %lld, \"created\": %lld, \"expires\": %lld}",
+		    c->n ? "," : "", p, svc, rule, b->reason, origin, b->evidence,
+		    (long long)b->first_seen, (long long)b->last_seen, (long long)b->created,
+		    (long long)b->expires);
+	} else {
+		if (b->expires)
+			duration_format(b->expires - c->now, left, sizeof(left));
+		else
+			snprintf(left, sizeof(left), "never");
+		outbuf_printf(c->out, "%-40s %-14s %-26s %8u  %-20s %-10s %s\n", p, b->service,
+		    b->rule, b->evidence, l, left, b->origin);
+	}
+	c->n++;
+	return 0;
+}
+
+static void
+answer_error(struct outbuf *out, int json, const char *msg)
+{
+	char esc[600];
+
+	if (json) {
+		json_escape(esc, sizeof(esc), msg);
+		outbuf_printf(out, "{\"error\": %s}\n", esc);
+	} else
+		outbuf_printf(out, "error: %s\n", msg);
+}
+
+static void
+answer_ok(struct outbuf *out, int json, const char *msg)
+{
+	char esc[600];
+
+	if (json) {
+		json_escape(esc, sizeof(esc), msg);
+		outbuf_printf(out, "{\"ok\": true, \"message\": %s}\n", esc);
+	} else
+		outbuf_printf(out, "%s\n", msg);
+}
+
+static void
+handle_status(struct daemon *d, struct outbuf *out, int json)
+{
+	const struct sensor_stats *ss = sensor_get_stats(d->sensor);
+	const struct enf_stats *es = enf_get_stats(d->enf);
+	struct det_stats ds;
+	int64_t active = ledger_bans_count(d->ledger, now_sec());
+
+	det_get_stats(d->det, &ds);
+	if (json) {
+		outbuf_printf(out, "{\"mode\": \"%s\", \"uptime\": %lld, \"pid\": %d, "
+		    "\"sources\": %zu, \"services\": %zu, \"rules\": %zu, "
+		    "\"lines\": %llu, \"matches\": %llu, \"attempts\": %llu, \"bans\": %llu, "
+		    "\"active_bans\": %lld, \"refused_allowlist\": %llu, "
+		    "\"offenders_tracked\": %zu, \"offenders_evicted\": %llu, "
+		    "\"lines_truncated\": %llu, \"rotations\": %llu, \"pcre_limit_hits\": %llu, "
+		    "\"nft_commits\": %llu, \"nft_applied\": %llu, \"nft_failed\": %llu, "
+		    "\"ledger_errors\": %llu, \"reloads\": %llu}\n",
+		    d->cfg->observe ? "observe" : "enforce", (long long)(now_sec() - d->started),
+		    (int)getpid(), d->cfg->nsources, rules_service_count(d->rs), rules_count(d->rs),
+		    (unsigned long long)d->lines, (unsigned long long)d->matches,
+		    (unsigned long long)d->attempts, (unsigned long long)d->bans, (long long)active,
+		    (unsigned long long)d->refused_allow, ds.offenders, (unsigned long long)ds.evictions,
+		    (unsigned long long)ss->truncated, (unsigned long long)ss->rotations,
+		    (unsigned long long)rules_scratch_limit_hits(d->sc),
+		    (unsigned long long)es->commits, (unsigned long long)es->applied,
+		    (unsigned long long)es->failed, (unsigned long long)d->ledger_errors,
+		    (unsigned long long)d->reloads);
+		return;
+	}
+	outbuf_printf(out, "mode:        %s\n", d->cfg->observe ? "observe (no enforcement)" : "enforce");
+	outbuf_printf(out, "uptime:      %llds (pid %d)\n", (long long)(now_sec() - d->started), (int)getpid());
+	outbuf_printf(out, "rules:       %zu rules for %zu services\n", rules_count(d->rs), rules_service_count(d->rs));
+	outbuf_printf(out, "sources:     %zu; %llu lines read, %llu truncated, %llu rotations\n",
+	    d->cfg->nsources, (unsigned long long)ss->lines, (unsigned long long)ss->truncated,
+	    (unsigned long long)ss->rotations);
+	outbuf_printf(out, "detection:   %llu lines matched, %llu failed attempts, %zu offenders tracked (%llu evicted)\n",
+	    (unsigned long long)d->matches, (unsigned long long)d->attempts, ds.offenders,
+	    (unsigned long long)ds.evictions);
+	outbuf_printf(out, "bans:        %lld active, %llu issued since start, %llu refused by the allowlist\n",
+	    (long long)active, (unsigned long long)d->bans, (unsigned long long)d->refused_allow);
+	outbuf_printf(out, "nftables:    %llu transactions, %llu elements applied, %llu failed\n",
+	    (unsigned long long)es->commits, (unsigned long long)es->applied, (unsigned long long)es->failed);
+}
+
+static void
+handle_request(struct daemon *d, const char *req, size_t len, struct outbuf *out)
+{
+	struct control_request r;
+	char err[256], text[A5_PREFIX_STRLEN], msg[320];
+	int64_t now = now_sec();
+
+	if (control_parse(req, len, &r, err, sizeof(err)) != 0) {
+		answer_error(out, len > 0 && req[0] == 'j', err);
+		return;
+	}
+	prefix_format(&r.prefix, text, sizeof(text));
+	switch (r.cmd) {
+	case CTL_STATUS:
+		handle_status(d, out, r.json);
+		break;
+	case CTL_BANS: {
+		struct list_ctx c = { out, r.json, 0, now };
+		if (r.json)
+			outbuf_printf(out, "[");
+		else
+			outbuf_printf(out, "%-40s %-14s %-26s %8s  %-20s %-10s %s\n", "PREFIX", "SERVICE",
+			    "RULE", "FAILURES", "LAST SEEN", "EXPIRES IN", "ORIGIN");
+		if (ledger_bans_active(d->ledger, now, list_one, &c) < 0) {
+			outbuf_free(out);
+			answer_error(out, r.json, "ledger error");
+			break;
+		}
+		if (r.json)
+			outbuf_printf(out, "%s]\n", c.n ? "\n" : "");
+		break;
+	}
+	case CTL_BAN:
+		if (ban_apply(d, &r.prefix, "manual", "manual", "manual", 0, now, now,
+		    r.duration ? r.duration : d->cfg->bantime, err, sizeof(err)) != 0)
+			answer_error(out, r.json, err);
+		else {
+			snprintf(msg, sizeof(msg), "banned %s", text);
+			answer_ok(out, r.json, msg);
+		}
+		break;
+	case CTL_UNBAN: {
+		int found = ledger_ban_remove(d->ledger, &r.prefix);
+		det_forget(d->det, &r.prefix);
+		enforce(d, ENF_DELETE, &r.prefix, 0);
+		log_info("unban %s (by request)", text);
+		snprintf(msg, sizeof(msg), found == 1 ? "unbanned %s" :
+		    "%s was not banned in the ledger; removed from the kernel set if present", text);
+		answer_ok(out, r.json, msg);
+		break;
+	}
+	case CTL_FLUSH: {
+		int n = ledger_bans_clear(d->ledger);
+		if (enf_flush(d->enf) != 0) {
+			answer_error(out, r.json, "flushing the nftables sets failed");
+			break;
+		}
+		log_info("flush: %d bans lifted (by request)", n);
+		snprintf(msg, sizeof(msg), "flushed %d bans", n < 0 ? 0 : n);
+		answer_ok(out, r.json, msg);
+		break;
+	}
+	}
+}
+
+/* Reads one request (bounded, with a short timeout), answers, closes. The
+ * CLI writes its request at once, so this does not stall the loop. */
+static void
+control_accept(struct daemon *d)
+{
+	char req[CONTROL_REQUEST_MAX + 2];
+	struct timeval tv = { 1, 0 };
+	struct outbuf out = { 0 };
+	size_t len = 0;
+	ssize_t n;
+	int fd;
+
+	while ((fd = accept4(d->ctlfd, NULL, NULL, SOCK_CLOEXEC)) >= 0) {
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+		len = 0;
+		while (len < sizeof(req) && (n = read(fd, req + len, sizeof(req) - len)) > 0) {
+			len += (size_t)n;
+			if (memchr(req, '\n', len))
+				break;
+		}
+		char *nl = memchr(req, '\n', len);
+		if (nl != NULL)
+			len = (size_t)(nl - req);
+		else
+			len = sizeof(req);	/* no newline: too long or cut, refused by the parser */
+		handle_request(d, req, len, &out);
+		if (out.overflow) {
+			outbuf_free(&out);
+			answer_error(&out, req[0] == 'j', "response too large");
+		}
+		for (size_t off = 0; off < out.len; ) {
+			n = write(fd, out.data + off, out.len - off);
+			if (n <= 0)
+				break;
+			off += (size_t)n;
+		}
+		outbuf_free(&out);
+		close(fd);
+	}
+}
+
+/* --- lifecycle --- */
+
+static int
+reload(struct daemon *d)
+{
+	struct config *ncfg = calloc(1, sizeof(*ncfg));
+	struct engine e;
+	struct prefixlist nallow;
+	struct enforcer *nenf;
+	char err[1024];
+
+	if (ncfg == NULL)
+		return -1;
+	config_defaults(ncfg);
+	if (config_load(d->cfg->path, ncfg, err, sizeof(err)) != 0 ||
+	    engine_build(ncfg, &e, err, sizeof(err)) != 0) {
+		log_warnx("reload refused, keeping the running configuration: %s", err);
+		free(ncfg);
+		return -1;
+	}
+	allow_build(ncfg, &nallow);
+	/* The enforcer keeps the kernel sets; reopening only updates its
+	 * allowlist and mode. */
+	enf_commit(d->enf);
+	if ((nenf = enf_open(ncfg->observe, &nallow, (uint32_t)ncfg->bantime_max, err, sizeof(err))) == NULL) {
+		log_warnx("reload refused, keeping the running configuration: %s", err);
+		struct engine old = { e.rs, e.sc, e.pol, e.det };
+		engine_free(&old);
+		free(ncfg);
+		return -1;
+	}
+	enf_close(d->enf);
+	d->enf = nenf;
+	struct engine old = { d->rs, d->sc, d->pol, d->det };
+	engine_free(&old);
+	engine_install(d, &e);
+	/* Sources stay as they are: they hold file positions. */
+	ncfg->nsources = d->cfg->nsources;
+	memcpy(ncfg->sources, d->cfg->sources, sizeof(ncfg->sources));
+	free(d->cfg);
+	d->cfg = ncfg;
+	d->allow = nallow;
+	d->reloads++;
+	log_info("reloaded %s: %zu rules, %zu services", d->cfg->path, rules_count(d->rs),
+	    rules_service_count(d->rs));
+	return 0;
+}
+
+static int
+epoll_watch(int epfd, int fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+
+	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+static int
+state_dir_prepare(const char *dir)
+{
+	struct stat st;
+
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		log_warn("state_dir %s", dir);
+		return -1;
+	}
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		log_warnx("state_dir %s is not a directory", dir);
+		return -1;
+	}
+	return 0;
+}
+
+int
+cmd_daemon(int argc, char **argv)
+{
+	struct daemon d;
+	struct engine e;
+	char err[1024], dbpath[PATH_MAX + 16];
+	const char *cfgpath = NULL;
+	int opt, verbose = 0, rc = 1;
+	sigset_t mask;
+
+	optind = 1;
+	while ((opt = getopt(argc, argv, "c:vh")) != -1) {
+		switch (opt) {
+		case 'c': cfgpath = optarg; break;
+		case 'v': verbose = 1; break;
+		case 'h': daemon_usage(stdout); return 0;
+		default: daemon_usage(stderr); return 2;
+		}
+	}
+	for (int i = optind; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0) {
+			daemon_usage(stdout);
+			return 0;
+		}
+	if (cfgpath == NULL || optind != argc) {
+		daemon_usage(stderr);
+		return 2;
+	}
+	log_init("article5", verbose, 0);
+	memset(&d, 0, sizeof(d));
+	d.epfd = d.sigfd = d.timerfd = d.ctlfd = -1;
+	d.started = now_sec();
+	if ((d.cfg = calloc(1, sizeof(*d.cfg))) == NULL)
+		fatalx("out of memory");
+	config_defaults(d.cfg);
+	if (config_load(cfgpath, d.cfg, err, sizeof(err)) != 0)
+		fatalx("%s", err);
+	if (d.cfg->nsources == 0)
+		fatalx("%s: no 'source' line: nothing to watch", cfgpath);
+	if (engine_build(d.cfg, &e, err, sizeof(err)) != 0)
+		fatalx("%s", err);
+	engine_install(&d, &e);
+	if (allow_build(d.cfg, &d.allow) < 0)
+		log_warn("cannot list this host's addresses; only configured ones are allowed");
+	if (state_dir_prepare(d.cfg->state_dir) != 0)
+		goto out;
+	snprintf(dbpath, sizeof(dbpath), "%s/ledger.db", d.cfg->state_dir);
+	if (ledger_open(dbpath, &d.ledger, err, sizeof(err)) != 0) {
+		log_warnx("%s", err);
+		goto out;
+	}
+	if ((d.enf = enf_open(d.cfg->observe, &d.allow, (uint32_t)d.cfg->bantime_max,
+	    err, sizeof(err))) == NULL) {
+		log_warnx("nftables: %s", err);
+		goto out;
+	}
+	/* Restore: unexpired bans back into the kernel, expired ones dropped. */
+	ledger_bans_expire(d.ledger, now_sec());
+	int restored = ledger_bans_active(d.ledger, now_sec(), restore_one, &d);
+	if (restored > 0) {
+		enf_commit(d.enf);
+		log_info("restored %d bans from %s", restored, dbpath);
+	}
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	struct itimerspec its = { { 1, 0 }, { 1, 0 } };
+	if ((d.sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK)) < 0 ||
+	    (d.timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK)) < 0 ||
+	    timerfd_settime(d.timerfd, 0, &its, NULL) != 0 ||
+	    (d.epfd = epoll_create1(EPOLL_CLOEXEC)) < 0) {
+		log_warn("event loop setup");
+		goto out;
+	}
+	if ((d.ctlfd = control_listen(d.cfg->control_socket, d.cfg->control_group)) < 0)
+		goto out;
+	if ((d.sensor = sensor_new(on_lines, &d)) == NULL) {
+		log_warnx("out of memory");
+		goto out;
+	}
+	if (sources_add(&d, err, sizeof(err)) != 0) {
+		log_warnx("%s", err);
+		goto out;
+	}
+	if (epoll_watch(d.epfd, d.sigfd) != 0 || epoll_watch(d.epfd, d.timerfd) != 0 ||
+	    epoll_watch(d.epfd, d.ctlfd) != 0 || epoll_watch(d.epfd, sensor_fd(d.sensor)) != 0) {
+		log_warn("epoll_ctl");
+		goto out;
+	}
+	log_info("started: %s mode, %zu rules for %zu services, %zu sources, control %s",
+	    d.cfg->observe ? "observe" : "enforce", rules_count(d.rs), rules_service_count(d.rs),
+	    d.cfg->nsources, d.cfg->control_socket);
+
+	int more = 1;	/* read sources once at start */
+	while (!d.stop) {
+		struct epoll_event evs[16];
+		int n = epoll_wait(d.epfd, evs, 16, more ? 0 : -1);
+		if (n < 0 && errno != EINTR) {
+			log_warn("epoll_wait");
+			break;
+		}
+		ledger_begin(d.ledger);
+		if (more || n > 0)
+			more = 0;
+		for (int i = 0; i < n; i++) {
+			int fd = evs[i].data.fd;
+			if (fd == d.sigfd) {
+				struct signalfd_siginfo si;
+				while (read(d.sigfd, &si, sizeof(si)) == sizeof(si)) {
+					if (si.ssi_signo == SIGHUP)
+						reload(&d);
+					else {
+						log_info("signal %d: stopping", (int)si.ssi_signo);
+						d.stop = true;
+					}
+				}
+			} else if (fd == d.timerfd) {
+				uint64_t ticks;
+				if (read(d.timerfd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
+					log_warn("timerfd");
+				int64_t now = now_sec();
+				ledger_bans_expire(d.ledger, now);
+				if (now - d.last_position_save >= POSITION_SAVE_SECS) {
+					sensor_foreach(d.sensor, save_position, &d);
+					d.last_position_save = now;
+				}
+			} else if (fd == d.ctlfd) {
+				/* Apply what is queued first so answers see the kernel state. */
+				enf_commit(d.enf);
+				control_accept(&d);
+			}
+		}
+		/* The sensor's epoll fd may be readable, or earlier work was cut
+		 * short to keep the loop responsive. */
+		int sr = sensor_dispatch(d.sensor);
+		if (sr < 0) {
+			log_warnx("log sources failed; stopping");
+			d.stop = true;
+		} else if (sr > 0)
+			more = 1;
+		if (ledger_commit(d.ledger) != 0) {
+			d.ledger_errors++;
+			log_warnx("ledger: %s", ledger_errmsg(d.ledger));
+		}
+		if (enf_pending(d.enf) > 0)
+			enf_commit(d.enf);
+	}
+	sensor_foreach(d.sensor, save_position, &d);
+	rc = 0;
+out:
+	if (d.enf)
+		enf_commit(d.enf);
+	if (d.ctlfd >= 0) {
+		close(d.ctlfd);
+		unlink(d.cfg->control_socket);
+	}
+	sensor_free(d.sensor);
+	enf_close(d.enf);
+	ledger_close(d.ledger);
+	struct engine last = { d.rs, d.sc, d.pol, d.det };
+	engine_free(&last);
+	if (d.sigfd >= 0) close(d.sigfd);
+	if (d.timerfd >= 0) close(d.timerfd);
+	if (d.epfd >= 0) close(d.epfd);
+	free(d.cfg);
+	log_info("stopped");
+	return rc;
+}

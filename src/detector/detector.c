@@ -1,0 +1,285 @@
+/* detector.c - failure windows and connection tracking.
+ *
+ * sshd writes several lines about one attempt; counting lines would ban
+ * legitimate users. Lines of one connection are tied together by the
+ * process id of their syslog header, and the rule kinds (see docs/rules.md)
+ * say how each line contributes: each password tried counts once, a probe
+ * that ends without a password counts once, public keys that end in a
+ * successful login count nothing. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/lru.h"
+#include "detector/detector.h"
+
+/* A connection quiet for this long is assumed gone (its pid may be reused). */
+#define CONN_STALE_SECS 3600
+
+struct off_key {
+	struct a5_prefix prefix;
+	uint16_t service;
+};
+
+struct off_val {
+	int64_t first_seen, last_seen;
+	uint32_t evidence;
+	uint16_t n, head;
+	int64_t ring[];		/* last failure times, capacity = max maxretry */
+};
+
+struct conn_key {
+	uint32_t pid;
+	uint16_t service;
+	uint16_t zero;
+};
+
+struct conn_val {
+	struct a5_prefix addr;
+	bool has_addr;
+	bool credit;		/* a counted probe absorbs the next fail */
+	bool pending;		/* possible failure, counted at the end */
+	uint16_t counted;
+	int64_t last_ts;
+};
+
+struct detector {
+	struct det_config cfg;
+	struct det_service *services;
+	int ring_cap;
+	struct lru *offenders, *conns;
+	uint64_t attempts, bans;
+};
+
+
+struct detector *
+det_new(const struct det_config *cfg)
+{
+	struct detector *d = calloc(1, sizeof(*d));
+
+	if (d == NULL)
+		return NULL;
+	d->cfg = *cfg;
+	d->services = calloc(cfg->nservices ? cfg->nservices : 1, sizeof(*d->services));
+	if (d->services == NULL)
+		goto fail;
+	memcpy(d->services, cfg->services, cfg->nservices * sizeof(*d->services));
+	d->cfg.services = d->services;
+	d->ring_cap = 1;
+	for (size_t i = 0; i < cfg->nservices; i++) {
+		if (d->services[i].maxretry < 1)
+			d->services[i].maxretry = 1;
+		if (d->services[i].maxretry > DET_MAXRETRY_MAX)
+			d->services[i].maxretry = DET_MAXRETRY_MAX;
+		if (d->services[i].maxretry > d->ring_cap)
+			d->ring_cap = d->services[i].maxretry;
+	}
+	d->offenders = lru_new(cfg->max_offenders, sizeof(struct off_key),
+	    sizeof(struct off_val) + (size_t)d->ring_cap * sizeof(int64_t));
+	d->conns = lru_new(cfg->max_conns, sizeof(struct conn_key), sizeof(struct conn_val));
+	if (d->offenders == NULL || d->conns == NULL)
+		goto fail;
+	return d;
+fail:
+	det_free(d);
+	return NULL;
+}
+
+void
+det_free(struct detector *d)
+{
+	if (d == NULL)
+		return;
+	lru_free(d->offenders);
+	lru_free(d->conns);
+	free(d->services);
+	free(d);
+}
+
+void
+det_offender_prefix(const struct detector *d, const struct a5_prefix *addr,
+    struct a5_prefix *out)
+{
+	*out = *addr;
+	if (out->family == A5_AF_INET6)
+		prefix_truncate(out, d->cfg.ipv6_prefix);
+}
+
+/* Records one failed attempt in its window; decides a ban. */
+static void
+count_attempt(struct detector *d, int service, const struct a5_prefix *addr,
+    int64_t ts, struct det_result *r)
+{
+	const struct det_service *svc = &d->services[service];
+	struct off_key key;
+	struct off_val *v;
+	int created;
+
+	r->counted = true;
+	r->addr = *addr;
+	d->attempts++;
+	memset(&key, 0, sizeof(key));
+	det_offender_prefix(d, addr, &key.prefix);
+	key.service = (uint16_t)service;
+	if ((v = lru_put(d->offenders, &key, &created)) == NULL)
+		return;	/* out of memory: the attempt is reported, not tracked */
+	if (created)
+		v->first_seen = ts;
+	v->last_seen = ts;
+	v->evidence++;
+	v->ring[v->head] = ts;
+	v->head = (uint16_t)((v->head + 1) % svc->maxretry);
+	if (v->n < svc->maxretry)
+		v->n++;
+	if (v->n < svc->maxretry)
+		return;
+	/* The ring is full: head now points at the oldest of the last maxretry. */
+	if (ts - v->ring[v->head] > svc->findtime)
+		return;
+	r->ban = true;
+	r->prefix = key.prefix;
+	r->evidence = v->evidence;
+	r->first_seen = v->first_seen;
+	r->last_seen = ts;
+	d->bans++;
+	lru_remove(d->offenders, &key);
+}
+
+void
+det_feed(struct detector *d, const struct det_event *ev, struct det_result *r)
+{
+	struct conn_val *c = NULL;
+	struct conn_key ck;
+
+	memset(r, 0, sizeof(*r));
+	if (ev->service < 0 || (size_t)ev->service >= d->cfg.nservices ||
+	    d->services[ev->service].disabled)
+		return;
+	if (ev->has_pid) {
+		memset(&ck, 0, sizeof(ck));
+		ck.pid = ev->pid;
+		ck.service = (uint16_t)ev->service;
+		c = lru_get(d->conns, &ck);
+		/* A different address or a long silence: the pid was reused. */
+		if (c != NULL && ((ev->has_addr && c->has_addr && !prefix_equal(&c->addr, &ev->addr)) ||
+		    ev->ts - c->last_ts > CONN_STALE_SECS)) {
+			lru_remove(d->conns, &ck);
+			c = NULL;
+		}
+		if (c == NULL && ev->kind != RK_SUCCESS && ev->kind != RK_END) {
+			int created;
+			c = lru_put(d->conns, &ck, &created);
+		}
+		if (c != NULL) {
+			c->last_ts = ev->ts;
+			if (ev->has_addr && !c->has_addr) {
+				c->addr = ev->addr;
+				c->has_addr = true;
+			}
+		}
+	}
+	const struct a5_prefix *addr = ev->has_addr ? &ev->addr :
+	    (c != NULL && c->has_addr) ? &c->addr : NULL;
+
+	switch (ev->kind) {
+	case RK_FAIL:
+		if (c != NULL && c->credit) {
+			c->credit = false;	/* same attempt as the probe line */
+			c->pending = false;
+			return;
+		}
+		if (addr == NULL)
+			return;
+		if (c != NULL) {
+			c->counted++;
+			c->pending = false;
+		}
+		count_attempt(d, ev->service, addr, ev->ts, r);
+		return;
+	case RK_PROBE:
+		if (addr == NULL || (c != NULL && c->counted > 0))
+			return;
+		if (c != NULL) {
+			c->counted++;
+			c->credit = true;
+		}
+		count_attempt(d, ev->service, addr, ev->ts, r);
+		return;
+	case RK_PENDING:
+		if (c != NULL)
+			c->pending = true;
+		return;
+	case RK_SUCCESS:
+		if (c != NULL) {
+			c->pending = false;
+			c->credit = false;
+		}
+		return;
+	case RK_END:
+	case RK_END_AUTH: {
+		bool owed = c != NULL ? (c->counted == 0 && (c->pending || ev->kind == RK_END_AUTH))
+		    : ev->kind == RK_END_AUTH;
+		if (!owed)
+			goto closed;
+		if (addr == NULL) {
+			/* The address comes on a later line of this connection. */
+			if (c != NULL)
+				c->pending = true;
+			return;
+		}
+		if (c != NULL)
+			c->counted++;
+		count_attempt(d, ev->service, addr, ev->ts, r);
+		goto closed;
+	}
+	case RK_CONTEXT:
+		return;
+	}
+	return;
+closed:
+	/* Kept, not removed: sshd often writes two closing lines ("Received
+	 * disconnect", then "Disconnected from invalid user"), and the second
+	 * must see that the connection was already accounted for. */
+	if (c != NULL)
+		c->pending = false;
+}
+
+struct forget_ctx {
+	struct a5_prefix prefix;
+	struct off_key keys[64];
+	size_t n;
+};
+
+static void
+collect_forget(void *arg, const void *key, void *val)
+{
+	struct forget_ctx *f = arg;
+	const struct off_key *k = key;
+
+	(void)val;
+	if (f->n < 64 && prefix_overlaps(&f->prefix, &k->prefix))
+		f->keys[f->n++] = *k;
+}
+
+void
+det_forget(struct detector *d, const struct a5_prefix *prefix)
+{
+	struct forget_ctx f;
+
+	/* A linear walk, but only on a manual unban: rare, and bounded by the cap. */
+	memset(&f, 0, sizeof(f));
+	f.prefix = *prefix;
+	lru_foreach(d->offenders, collect_forget, &f);
+	for (size_t i = 0; i < f.n; i++)
+		lru_remove(d->offenders, &f.keys[i]);
+}
+
+void
+det_get_stats(const struct detector *d, struct det_stats *st)
+{
+	st->attempts = d->attempts;
+	st->bans = d->bans;
+	st->evictions = lru_evictions(d->offenders);
+	st->conn_evictions = lru_evictions(d->conns);
+	st->offenders = lru_size(d->offenders);
+	st->conns = lru_size(d->conns);
+}

@@ -1,0 +1,752 @@
+/* ledger.c - bans, offender history and small state kept in SQLite (WAL). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "common/util.h"
+#include "ledger/ledger.h"
+
+/* Bumped whenever the schema changes; a database written by a newer build
+ * is refused rather than guessed at. Migrations from older versions go in
+ * schema_create(). */
+#define LEDGER_SCHEMA_VERSION	1
+#define STR2(x)			#x
+#define STR(x)			STR2(x)
+
+/* Writers wait this long for another process (the CLI) to finish. */
+#define LEDGER_BUSY_MS		5000
+/* ledger_begin nesting deeper than this is a caller bug, not a batch. */
+#define LEDGER_NEST_MAX		64
+#define LEDGER_PATH_MAX		4096
+#define LEDGER_ERR_MAX		(LEDGER_PATH_MAX + 256)
+
+/* Columns of one ban, in the order row_to_ban() reads them. */
+#define BAN_COLS "family, addr, len, service, rule, reason, origin, evidence, " \
+	"first_seen, last_seen, created, expires"
+
+static const char schema_sql[] =
+	"CREATE TABLE IF NOT EXISTS bans ("
+	" family INTEGER NOT NULL, addr BLOB NOT NULL, len INTEGER NOT NULL,"
+	" service TEXT NOT NULL, rule TEXT NOT NULL, reason TEXT NOT NULL,"
+	" origin TEXT NOT NULL, evidence INTEGER NOT NULL,"
+	" first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL,"
+	" created INTEGER NOT NULL, expires INTEGER NOT NULL,"
+	" UNIQUE (family, addr, len));"
+	"CREATE INDEX IF NOT EXISTS bans_created ON bans (created);"
+	"CREATE INDEX IF NOT EXISTS bans_expires ON bans (expires);"
+	"CREATE TABLE IF NOT EXISTS offenders ("
+	" family INTEGER NOT NULL, addr BLOB NOT NULL, len INTEGER NOT NULL,"
+	" count INTEGER NOT NULL, last_ban INTEGER NOT NULL,"
+	" PRIMARY KEY (family, addr, len)) WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS state ("
+	" key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	"PRAGMA user_version = " STR(LEDGER_SCHEMA_VERSION) ";";
+
+enum stmt_id {
+	ST_BEGIN, ST_COMMIT, ST_ROLLBACK,
+	ST_BAN_PUT, ST_BAN_GET, ST_BAN_DEL,
+	ST_BANS_ACTIVE, ST_BANS_EXPIRE, ST_BANS_CLEAR, ST_BANS_COUNT,
+	ST_OFF_BUMP, ST_OFF_GET,
+	ST_STATE_GET, ST_STATE_SET,
+	ST_COUNT
+};
+
+/* Prepared once at open; indexed by enum stmt_id. */
+static const char *const stmt_sql[ST_COUNT] = {
+	/* IMMEDIATE takes the write lock up front: a deferred transaction that
+	 * reads first and writes later can fail with SQLITE_BUSY without ever
+	 * calling the busy handler. */
+	[ST_BEGIN] = "BEGIN IMMEDIATE",
+	[ST_COMMIT] = "COMMIT",
+	[ST_ROLLBACK] = "ROLLBACK",
+	/* An upsert, not INSERT OR REPLACE: the row keeps its rowid, so a
+	 * replaced ban keeps its place among bans created in the same second. */
+	[ST_BAN_PUT] = "INSERT INTO bans (" BAN_COLS ")"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+	    " ON CONFLICT (family, addr, len) DO UPDATE SET"
+	    " service = excluded.service, rule = excluded.rule,"
+	    " reason = excluded.reason, origin = excluded.origin,"
+	    " evidence = excluded.evidence, first_seen = excluded.first_seen,"
+	    " last_seen = excluded.last_seen, created = excluded.created,"
+	    " expires = excluded.expires",
+	[ST_BAN_GET] = "SELECT " BAN_COLS " FROM bans"
+	    " WHERE family = ?1 AND addr = ?2 AND len = ?3",
+	[ST_BAN_DEL] = "DELETE FROM bans WHERE family = ?1 AND addr = ?2 AND len = ?3",
+	[ST_BANS_ACTIVE] = "SELECT " BAN_COLS " FROM bans"
+	    " WHERE expires = 0 OR expires > ?1 ORDER BY created, rowid",
+	[ST_BANS_EXPIRE] = "DELETE FROM bans WHERE expires <> 0 AND expires <= ?1",
+	[ST_BANS_CLEAR] = "DELETE FROM bans",
+	[ST_BANS_COUNT] = "SELECT count(*) FROM bans WHERE expires = 0 OR expires > ?1",
+	/* One statement, so that the daemon and the CLI bumping the same
+	 * prefix at once cannot lose a count. ?4 = now, ?5 = forget_after. */
+	[ST_OFF_BUMP] = "INSERT INTO offenders (family, addr, len, count, last_ban)"
+	    " VALUES (?1, ?2, ?3, 1, ?4)"
+	    " ON CONFLICT (family, addr, len) DO UPDATE SET"
+	    " count = CASE WHEN ?5 > 0 AND last_ban < ?4 - ?5 THEN 1"
+	    " ELSE min(count + 1, 4294967295) END,"
+	    " last_ban = ?4"
+	    " RETURNING count",
+	[ST_OFF_GET] = "SELECT count FROM offenders"
+	    " WHERE family = ?1 AND addr = ?2 AND len = ?3",
+	[ST_STATE_GET] = "SELECT value FROM state WHERE key = ?1",
+	[ST_STATE_SET] = "INSERT INTO state (key, value) VALUES (?1, ?2)"
+	    " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+};
+
+struct ledger {
+	sqlite3 *db;
+	sqlite3_stmt *st[ST_COUNT];
+	unsigned depth;		/* ledger_begin nesting */
+	bool walking;		/* inside ledger_bans_active */
+	char path[LEDGER_PATH_MAX];
+	char err[LEDGER_ERR_MAX];
+};
+
+static int set_err(struct ledger *l, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Records "path: what" in l->err; always returns -1. */
+static int
+set_err(struct ledger *l, const char *fmt, ...)
+{
+	va_list ap;
+	int w;
+
+	w = snprintf(l->err, sizeof(l->err), "%s: ", l->path);
+	if (w < 0 || (size_t)w >= sizeof(l->err))
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(l->err + w, sizeof(l->err) - (size_t)w, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* Records "path: what: sqlite3_errmsg"; always returns -1. */
+static int
+db_err(struct ledger *l, const char *what)
+{
+	return set_err(l, "%s: %s", what, sqlite3_errmsg(l->db));
+}
+
+/* Every statement is reset and unbound after use: the blobs are bound
+ * SQLITE_STATIC and must not outlive the caller's memory. */
+static void
+stmt_done(sqlite3_stmt *st)
+{
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+}
+
+/* Steps a statement that returns no rows. */
+static int
+stmt_run(struct ledger *l, enum stmt_id id, const char *what)
+{
+	int ret = 0;
+
+	if (sqlite3_step(l->st[id]) != SQLITE_DONE)
+		ret = db_err(l, what);
+	stmt_done(l->st[id]);
+	return ret;
+}
+
+/* Accepts only well-formed prefixes: known family, length within the
+ * family's width, host bits and unused address bytes zero. Widening a
+ * malformed prefix silently could ban far more than asked for. */
+static int
+prefix_check(struct ledger *l, const struct a5_prefix *p)
+{
+	struct a5_prefix canon;
+
+	if (p->family != A5_AF_INET && p->family != A5_AF_INET6)
+		return set_err(l, "invalid prefix: family %u", p->family);
+	if (p->len > prefix_maxlen(p))
+		return set_err(l, "invalid prefix: length %u", p->len);
+	canon = *p;
+	prefix_truncate(&canon, p->len);
+	if (memcmp(canon.addr, p->addr, sizeof(p->addr)) != 0)
+		return set_err(l, "invalid prefix: host bits set beyond /%u", p->len);
+	return 0;
+}
+
+/* Binds family, addr, len to parameters first..first+2. */
+static int
+bind_prefix(sqlite3_stmt *st, int first, const struct a5_prefix *p)
+{
+	if (sqlite3_bind_int(st, first, p->family) != SQLITE_OK ||
+	    sqlite3_bind_blob(st, first + 1, p->addr, sizeof(p->addr),
+	    SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_int(st, first + 2, p->len) != SQLITE_OK)
+		return -1;
+	return 0;
+}
+
+/* Binds a NUL-terminated field of at most n-1 bytes. */
+static int
+bind_name(sqlite3_stmt *st, int idx, const char *s, size_t n)
+{
+	return sqlite3_bind_text(st, idx, s, (int)strnlen(s, n), SQLITE_STATIC);
+}
+
+/* Copies a text column into dst[n]; -1 if NULL or it would not fit. */
+static int
+col_text(sqlite3_stmt *st, int col, char *dst, size_t n)
+{
+	const unsigned char *s = sqlite3_column_text(st, col);
+	int len = sqlite3_column_bytes(st, col);
+
+	if (s == NULL || len < 0 || (size_t)len >= n)
+		return -1;
+	memcpy(dst, s, (size_t)len);
+	dst[len] = '\0';
+	return 0;
+}
+
+/* Reads one row of BAN_COLS, re-checking everything: the file may have been
+ * edited by hand or by a newer build. */
+static int
+row_to_ban(struct ledger *l, sqlite3_stmt *st, struct ledger_ban *b)
+{
+	int64_t family, len, evidence;
+
+	memset(b, 0, sizeof(*b));
+	family = sqlite3_column_int64(st, 0);
+	len = sqlite3_column_int64(st, 2);
+	evidence = sqlite3_column_int64(st, 7);
+	if (family != A5_AF_INET && family != A5_AF_INET6)
+		return set_err(l, "corrupt ban row: family %lld", (long long)family);
+	b->prefix.family = (uint8_t)family;
+	if (sqlite3_column_type(st, 1) != SQLITE_BLOB ||
+	    sqlite3_column_bytes(st, 1) != (int)sizeof(b->prefix.addr))
+		return set_err(l, "corrupt ban row: address is not 16 bytes");
+	memcpy(b->prefix.addr, sqlite3_column_blob(st, 1), sizeof(b->prefix.addr));
+	if (len < 0 || len > prefix_maxlen(&b->prefix))
+		return set_err(l, "corrupt ban row: length %lld", (long long)len);
+	b->prefix.len = (uint8_t)len;
+	if (prefix_check(l, &b->prefix) != 0)
+		return set_err(l, "corrupt ban row: host bits set");
+	if (col_text(st, 3, b->service, sizeof(b->service)) != 0 ||
+	    col_text(st, 4, b->rule, sizeof(b->rule)) != 0 ||
+	    col_text(st, 5, b->reason, sizeof(b->reason)) != 0 ||
+	    col_text(st, 6, b->origin, sizeof(b->origin)) != 0)
+		return set_err(l, "corrupt ban row: text field missing or longer "
+		    "than %d bytes", LEDGER_NAME_MAX - 1);
+	if (evidence < 0 || evidence > UINT32_MAX)
+		return set_err(l, "corrupt ban row: evidence %lld", (long long)evidence);
+	b->evidence = (uint32_t)evidence;
+	b->first_seen = sqlite3_column_int64(st, 8);
+	b->last_seen = sqlite3_column_int64(st, 9);
+	b->created = sqlite3_column_int64(st, 10);
+	b->expires = sqlite3_column_int64(st, 11);
+	return 0;
+}
+
+static int
+check_version(struct ledger *l, int64_t *version)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(l->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+		return db_err(l, "read schema version");
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		*version = sqlite3_column_int64(st, 0);
+	else
+		db_err(l, "read schema version");
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return -1;
+	if (*version > LEDGER_SCHEMA_VERSION)
+		return set_err(l, "schema version %lld is newer than this build "
+		    "supports (%d); refusing to open it (upgrade article5)",
+		    (long long)*version, LEDGER_SCHEMA_VERSION);
+	if (*version < 0)
+		return set_err(l, "invalid schema version %lld", (long long)*version);
+	return 0;
+}
+
+/* Creates the schema, or checks it, under the write lock so that two
+ * processes opening a fresh file at once do not race. */
+static int
+schema_create(struct ledger *l)
+{
+	char *msg = NULL;
+	int64_t version;
+
+	if (sqlite3_exec(l->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return db_err(l, "begin schema transaction");
+	if (check_version(l, &version) != 0)
+		goto fail;
+	/* Version 1 is the first schema; a later version adds its migration
+	 * steps here, one per version, before the final user_version bump. */
+	if (version == 0 &&
+	    sqlite3_exec(l->db, schema_sql, NULL, NULL, &msg) != SQLITE_OK) {
+		set_err(l, "create schema: %s", msg ? msg : sqlite3_errmsg(l->db));
+		sqlite3_free(msg);
+		goto fail;
+	}
+	if (sqlite3_exec(l->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		db_err(l, "commit schema");
+		goto fail;
+	}
+	return 0;
+fail:
+	sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+/* Sets WAL and synchronous=NORMAL: a power loss may lose the last commits,
+ * never corrupt the file, and a commit costs no fsync. */
+static int
+set_pragmas(struct ledger *l, bool on_disk)
+{
+	sqlite3_stmt *st;
+	const unsigned char *mode;
+	bool wal;
+
+	if (sqlite3_prepare_v2(l->db, "PRAGMA journal_mode = WAL", -1, &st,
+	    NULL) != SQLITE_OK)
+		return db_err(l, "set journal_mode");
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return db_err(l, "set journal_mode");
+	}
+	mode = sqlite3_column_text(st, 0);
+	wal = mode != NULL && strcasecmp((const char *)mode, "wal") == 0;
+	if (!wal && on_disk) {
+		set_err(l, "cannot enable WAL (journal_mode is %s)",
+		    mode ? (const char *)mode : "unknown");
+		sqlite3_finalize(st);
+		return -1;
+	}
+	sqlite3_finalize(st);
+	if (sqlite3_exec(l->db, "PRAGMA synchronous = NORMAL", NULL, NULL,
+	    NULL) != SQLITE_OK)
+		return db_err(l, "set synchronous");
+	return 0;
+}
+
+/* SQLite creates files with 0644 (less umask); the ledger holds who was
+ * banned and why, so a new file is created here with 0600 first. The WAL
+ * and shm files inherit the database file's mode. */
+static int
+create_private(struct ledger *l)
+{
+	int fd = open(l->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+	if (fd < 0) {
+		if (errno == EEXIST)
+			return 0;
+		return set_err(l, "create: %s", strerror(errno));
+	}
+	if (fchmod(fd, 0600) != 0) {
+		set_err(l, "chmod 0600: %s", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+int
+ledger_open(const char *path, struct ledger **out, char *err, size_t errlen)
+{
+	struct ledger *l;
+	bool on_disk;
+	int64_t version;
+
+	*out = NULL;
+	if (errlen > 0)
+		err[0] = '\0';
+	if ((l = calloc(1, sizeof(*l))) == NULL) {
+		if (errlen > 0)
+			snprintf(err, errlen, "%s: out of memory", path);
+		return -1;
+	}
+	if (!strlcpy_ok(l->path, path, sizeof(l->path))) {
+		set_err(l, "path longer than %d bytes", LEDGER_PATH_MAX - 1);
+		goto fail;
+	}
+	/* "" is SQLite's private temporary database. */
+	on_disk = strcmp(path, ":memory:") != 0 && path[0] != '\0';
+	if (on_disk && create_private(l) != 0)
+		goto fail;
+	if (sqlite3_open_v2(path, &l->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+		if (l->db == NULL)
+			set_err(l, "open: out of memory");
+		else
+			db_err(l, "open");
+		goto fail;
+	}
+	sqlite3_extended_result_codes(l->db, 1);
+	sqlite3_busy_timeout(l->db, LEDGER_BUSY_MS);
+	/* Checked before anything writes to the file (WAL changes its header). */
+	if (check_version(l, &version) != 0)
+		goto fail;
+	/* An up-to-date file needs no write lock: opening it does not wait
+	 * behind the daemon's batch. */
+	if (set_pragmas(l, on_disk) != 0 ||
+	    (version < LEDGER_SCHEMA_VERSION && schema_create(l) != 0))
+		goto fail;
+	for (int i = 0; i < ST_COUNT; i++) {
+		if (sqlite3_prepare_v3(l->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+		    &l->st[i], NULL) != SQLITE_OK) {
+			set_err(l, "prepare \"%s\": %s", stmt_sql[i], sqlite3_errmsg(l->db));
+			goto fail;
+		}
+	}
+	*out = l;
+	return 0;
+fail:
+	if (errlen > 0)
+		strlcpy_ok(err, l->err, errlen);
+	ledger_close(l);
+	return -1;
+}
+
+void
+ledger_close(struct ledger *l)
+{
+	if (l == NULL)
+		return;
+	/* An unfinished batch is dropped, as if the process had died. */
+	if (l->db != NULL && !sqlite3_get_autocommit(l->db))
+		sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
+	for (int i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize(l->st[i]);
+	sqlite3_close_v2(l->db);
+	free(l);
+}
+
+const char *
+ledger_errmsg(const struct ledger *l)
+{
+	return l->err;
+}
+
+int
+ledger_begin(struct ledger *l)
+{
+	if (l->depth >= LEDGER_NEST_MAX)
+		return set_err(l, "begin: nested deeper than %d", LEDGER_NEST_MAX);
+	if (l->depth == 0 && stmt_run(l, ST_BEGIN, "begin") != 0)
+		return -1;
+	l->depth++;
+	return 0;
+}
+
+int
+ledger_commit(struct ledger *l)
+{
+	if (l->depth == 0)
+		return set_err(l, "commit without begin");
+	if (--l->depth > 0)
+		return 0;
+	/* Some errors (disk full, I/O) make SQLite roll back on its own; the
+	 * writes after that went to disk one by one and the batch is gone. */
+	if (sqlite3_get_autocommit(l->db))
+		return set_err(l, "commit: the transaction was rolled back by an "
+		    "earlier error");
+	if (stmt_run(l, ST_COMMIT, "commit") == 0)
+		return 0;
+	/* Leave no transaction open behind a failed commit: the next begin
+	 * would fail, and every later write would be lost at close. */
+	if (!sqlite3_get_autocommit(l->db)) {
+		sqlite3_step(l->st[ST_ROLLBACK]);
+		stmt_done(l->st[ST_ROLLBACK]);
+	}
+	return -1;
+}
+
+int
+ledger_ban_put(struct ledger *l, const struct ledger_ban *b)
+{
+	sqlite3_stmt *st = l->st[ST_BAN_PUT];
+
+	if (prefix_check(l, &b->prefix) != 0)
+		return -1;
+	if (memchr(b->service, '\0', sizeof(b->service)) == NULL ||
+	    memchr(b->rule, '\0', sizeof(b->rule)) == NULL ||
+	    memchr(b->reason, '\0', sizeof(b->reason)) == NULL ||
+	    memchr(b->origin, '\0', sizeof(b->origin)) == NULL)
+		return set_err(l, "put ban: text field not NUL-terminated");
+	if (bind_prefix(st, 1, &b->prefix) != 0 ||
+	    bind_name(st, 4, b->service, sizeof(b->service)) != SQLITE_OK ||
+	    bind_name(st, 5, b->rule, sizeof(b->rule)) != SQLITE_OK ||
+	    bind_name(st, 6, b->reason, sizeof(b->reason)) != SQLITE_OK ||
+	    bind_name(st, 7, b->origin, sizeof(b->origin)) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 8, b->evidence) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 9, b->first_seen) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 10, b->last_seen) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 11, b->created) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 12, b->expires) != SQLITE_OK) {
+		db_err(l, "put ban: bind");
+		stmt_done(st);
+		return -1;
+	}
+	return stmt_run(l, ST_BAN_PUT, "put ban");
+}
+
+int
+ledger_ban_remove(struct ledger *l, const struct a5_prefix *p)
+{
+	sqlite3_stmt *st = l->st[ST_BAN_DEL];
+
+	if (prefix_check(l, p) != 0)
+		return -1;
+	if (bind_prefix(st, 1, p) != 0) {
+		db_err(l, "remove ban: bind");
+		stmt_done(st);
+		return -1;
+	}
+	if (stmt_run(l, ST_BAN_DEL, "remove ban") != 0)
+		return -1;
+	return sqlite3_changes(l->db) > 0 ? 1 : 0;
+}
+
+int
+ledger_ban_get(struct ledger *l, const struct a5_prefix *p, struct ledger_ban *out)
+{
+	sqlite3_stmt *st = l->st[ST_BAN_GET];
+	int ret;
+
+	if (prefix_check(l, p) != 0)
+		return -1;
+	if (bind_prefix(st, 1, p) != 0) {
+		db_err(l, "get ban: bind");
+		stmt_done(st);
+		return -1;
+	}
+	switch (sqlite3_step(st)) {
+	case SQLITE_ROW:
+		ret = row_to_ban(l, st, out) == 0 ? 1 : -1;
+		break;
+	case SQLITE_DONE:
+		ret = 0;
+		break;
+	default:
+		ret = db_err(l, "get ban");
+		break;
+	}
+	stmt_done(st);
+	return ret;
+}
+
+int
+ledger_bans_active(struct ledger *l, int64_t now,
+    int (*cb)(const struct ledger_ban *b, void *arg), void *arg)
+{
+	sqlite3_stmt *st = l->st[ST_BANS_ACTIVE];
+	struct ledger_ban b;
+	int visited = 0, rc;
+
+	/* The walk streams from one prepared statement; a nested walk would
+	 * reset it under the outer one. Other calls from cb are fine. */
+	if (l->walking)
+		return set_err(l, "bans_active called from its own callback");
+	if (sqlite3_bind_int64(st, 1, now) != SQLITE_OK) {
+		db_err(l, "list bans: bind");
+		stmt_done(st);
+		return -1;
+	}
+	l->walking = true;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (row_to_ban(l, st, &b) != 0) {
+			visited = -1;
+			break;
+		}
+		visited++;
+		if (cb(&b, arg) != 0)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		visited = db_err(l, "list bans");
+	l->walking = false;
+	stmt_done(st);
+	return visited;
+}
+
+/* Runs a DELETE bound to now (or unbound) and returns the rows it removed. */
+static int
+delete_count(struct ledger *l, enum stmt_id id, const int64_t *now, const char *what)
+{
+	if (now != NULL && sqlite3_bind_int64(l->st[id], 1, *now) != SQLITE_OK) {
+		db_err(l, what);
+		stmt_done(l->st[id]);
+		return -1;
+	}
+	if (stmt_run(l, id, what) != 0)
+		return -1;
+	return sqlite3_changes(l->db);
+}
+
+int
+ledger_bans_expire(struct ledger *l, int64_t now)
+{
+	return delete_count(l, ST_BANS_EXPIRE, &now, "expire bans");
+}
+
+int
+ledger_bans_clear(struct ledger *l)
+{
+	return delete_count(l, ST_BANS_CLEAR, NULL, "clear bans");
+}
+
+int64_t
+ledger_bans_count(struct ledger *l, int64_t now)
+{
+	sqlite3_stmt *st = l->st[ST_BANS_COUNT];
+	int64_t n = -1;
+
+	if (sqlite3_bind_int64(st, 1, now) != SQLITE_OK)
+		db_err(l, "count bans: bind");
+	else if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	else
+		db_err(l, "count bans");
+	stmt_done(st);
+	return n;
+}
+
+/* Reads a count column into *count, refusing values a uint32_t cannot hold. */
+static int
+col_count(struct ledger *l, sqlite3_stmt *st, uint32_t *count)
+{
+	int64_t v = sqlite3_column_int64(st, 0);
+
+	if (v < 0 || v > UINT32_MAX)
+		return set_err(l, "corrupt offender row: count %lld", (long long)v);
+	*count = (uint32_t)v;
+	return 0;
+}
+
+int
+ledger_offender_bump(struct ledger *l, const struct a5_prefix *p,
+    int64_t now, int64_t forget_after, uint32_t *count)
+{
+	sqlite3_stmt *st = l->st[ST_OFF_BUMP];
+	int ret = -1, rc;
+
+	if (prefix_check(l, p) != 0)
+		return -1;
+	if (forget_after < 0)
+		return set_err(l, "offender bump: negative forget_after %lld",
+		    (long long)forget_after);
+	if (bind_prefix(st, 1, p) != 0 ||
+	    sqlite3_bind_int64(st, 4, now) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 5, forget_after) != SQLITE_OK) {
+		db_err(l, "offender bump: bind");
+		stmt_done(st);
+		return -1;
+	}
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		ret = col_count(l, st, count);
+		/* The change is made by the first step; finish it anyway. */
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+			;
+	}
+	if (rc != SQLITE_DONE)
+		ret = db_err(l, "offender bump");
+	stmt_done(st);
+	return ret;
+}
+
+int
+ledger_offender_count(struct ledger *l, const struct a5_prefix *p, uint32_t *count)
+{
+	sqlite3_stmt *st = l->st[ST_OFF_GET];
+	int ret;
+
+	if (prefix_check(l, p) != 0)
+		return -1;
+	if (bind_prefix(st, 1, p) != 0) {
+		db_err(l, "offender count: bind");
+		stmt_done(st);
+		return -1;
+	}
+	switch (sqlite3_step(st)) {
+	case SQLITE_ROW:
+		ret = col_count(l, st, count);
+		break;
+	case SQLITE_DONE:
+		*count = 0;
+		ret = 0;
+		break;
+	default:
+		ret = db_err(l, "offender count");
+		break;
+	}
+	stmt_done(st);
+	return ret;
+}
+
+/* Keys and values must be NUL-terminated within LEDGER_STATE_MAX bytes. */
+static int
+state_check(struct ledger *l, const char *what, const char *s)
+{
+	if (strnlen(s, LEDGER_STATE_MAX) >= LEDGER_STATE_MAX)
+		return set_err(l, "state: %s longer than %d bytes", what,
+		    LEDGER_STATE_MAX - 1);
+	return 0;
+}
+
+int
+ledger_state_get(struct ledger *l, const char *key, char *buf, size_t n)
+{
+	sqlite3_stmt *st = l->st[ST_STATE_GET];
+	int ret;
+
+	if (n > 0)
+		buf[0] = '\0';
+	if (state_check(l, "key", key) != 0)
+		return -1;
+	if (bind_name(st, 1, key, LEDGER_STATE_MAX) != SQLITE_OK) {
+		db_err(l, "state get: bind");
+		stmt_done(st);
+		return -1;
+	}
+	switch (sqlite3_step(st)) {
+	case SQLITE_ROW:
+		ret = 1;
+		if (col_text(st, 0, buf, n) != 0) {
+			ret = set_err(l, "state get \"%s\": value does not fit in "
+			    "%zu bytes", key, n);
+			if (n > 0)
+				buf[0] = '\0';
+		}
+		break;
+	case SQLITE_DONE:
+		ret = 0;
+		break;
+	default:
+		ret = db_err(l, "state get");
+		break;
+	}
+	stmt_done(st);
+	return ret;
+}
+
+int
+ledger_state_set(struct ledger *l, const char *key, const char *value)
+{
+	sqlite3_stmt *st = l->st[ST_STATE_SET];
+
+	if (state_check(l, "key", key) != 0 || state_check(l, "value", value) != 0)
+		return -1;
+	if (bind_name(st, 1, key, LEDGER_STATE_MAX) != SQLITE_OK ||
+	    bind_name(st, 2, value, LEDGER_STATE_MAX) != SQLITE_OK) {
+		db_err(l, "state set: bind");
+		stmt_done(st);
+		return -1;
+	}
+	return stmt_run(l, ST_STATE_SET, "state set");
+}

@@ -1,0 +1,776 @@
+/* rules.c - loads rule files, compiles them into one Hyperscan database plus
+ * one PCRE2-JIT program per rule, and scans chunks of lines. */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <dirent.h>
+#include <errno.h>
+#include <hs.h>
+#include <pcre2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/util.h"
+#include "rules/rules.h"
+
+/* PCRE2 runs only on lines Hyperscan flagged, but a rule author can still
+ * write a pattern that backtracks badly; these bound every run. */
+#define PCRE2_MATCH_LIMIT 200000
+#define PCRE2_DEPTH_LIMIT 2000
+#define PCRE2_HEAP_LIMIT_KIB 4096
+
+/* The syslog header placed before a service's message patterns: optional
+ * RFC 3164 or RFC 3339 timestamp, optional host, the program tag with an
+ * optional pid (or "[prog]"), an optional Solaris "[ID n fac.level]" tag. */
+static const char HDR_TS[] =
+    "(?:(?:[A-Z][a-z]{2} {1,2}\\d{1,2} \\d\\d:\\d\\d:\\d\\d(?:\\.\\d{1,9})?(?: \\d{4})?"
+    "|\\d{4}-\\d\\d-\\d\\d[T ]\\d\\d:\\d\\d:\\d\\d(?:[.,]\\d{1,9})?(?:Z|[+-]\\d\\d:?\\d\\d)?) )?"
+    "(?:[^\\s\\[]\\S{0,254} )?";
+/* Rejected: matching the header in C before Hyperscan. One pass of Hyperscan
+ * over whole chunks is what makes the scan fast; the header is cheap there. */
+
+static const char HOST_PCRE[] = "(?<host>[0-9A-Fa-f:.]{2,45})";
+static const char HOST_HS[] = "[0-9A-Fa-f:.]{2,45}";
+
+struct rule_impl {
+	struct rules_rule info;
+	char *hs_pattern;
+	char *pcre_pattern;
+	pcre2_code *code;
+	int host_group, pid_group;
+};
+
+struct ruleset {
+	size_t nrules, nservices;
+	struct rule_impl rules[RULES_MAX];
+	struct rules_service services[RULES_SERVICES_MAX];
+	hs_database_t *db;
+	pcre2_match_context *mctx;
+	bool compiled;
+};
+
+struct hit {
+	size_t line_start;
+	int rule;
+};
+
+struct rules_scratch {
+	const struct ruleset *rs;
+	hs_scratch_t *hs;
+	pcre2_match_data *md;
+	pcre2_jit_stack *jit_stack;
+	struct hit *hits;
+	size_t nhits, hits_cap;
+	size_t *last_line;	/* per rule: line_start+1 of its last hit, for de-duplication */
+	const char *buf;
+	uint64_t *counts;
+	uint64_t limit_hits;
+	bool overflow;
+};
+
+static const char *const kind_names[] = {
+	[RK_FAIL] = "fail", [RK_PROBE] = "probe", [RK_PENDING] = "pending",
+	[RK_SUCCESS] = "success", [RK_END] = "end", [RK_END_AUTH] = "end-auth",
+	[RK_CONTEXT] = "context",
+};
+
+const char *
+rules_kind_name(enum rule_kind k)
+{
+	return (unsigned)k < ARRAY_LEN(kind_names) ? kind_names[k] : "?";
+}
+
+static int
+kind_parse(const char *s, enum rule_kind *out)
+{
+	for (size_t i = 0; i < ARRAY_LEN(kind_names); i++)
+		if (strcmp(s, kind_names[i]) == 0) {
+			*out = (enum rule_kind)i;
+			return 0;
+		}
+	return -1;
+}
+
+struct ruleset *
+rules_new(void)
+{
+	return calloc(1, sizeof(struct ruleset));
+}
+
+void
+rules_free(struct ruleset *rs)
+{
+	if (rs == NULL)
+		return;
+	for (size_t i = 0; i < rs->nrules; i++) {
+		free(rs->rules[i].hs_pattern);
+		free(rs->rules[i].pcre_pattern);
+		pcre2_code_free(rs->rules[i].code);
+	}
+	hs_free_database(rs->db);
+	pcre2_match_context_free(rs->mctx);
+	free(rs);
+}
+
+size_t rules_count(const struct ruleset *rs) { return rs->nrules; }
+size_t rules_service_count(const struct ruleset *rs) { return rs->nservices; }
+
+const struct rules_rule *
+rules_get(const struct ruleset *rs, int i)
+{
+	return &rs->rules[i].info;
+}
+
+const struct rules_service *
+rules_service_get(const struct ruleset *rs, int i)
+{
+	return &rs->services[i];
+}
+
+int
+rules_service_find(const struct ruleset *rs, const char *name)
+{
+	for (size_t i = 0; i < rs->nservices; i++)
+		if (strcmp(rs->services[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+static bool
+name_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n >= RULES_NAME_MAX)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		    (*s >= '0' && *s <= '9') || *s == '-' || *s == '_' || *s == '.'))
+			return false;
+	return true;
+}
+
+static int
+service_get_or_add(struct ruleset *rs, const char *name, char *err, size_t errlen,
+    const char *where)
+{
+	int i = rules_service_find(rs, name);
+
+	if (i >= 0)
+		return i;
+	if (!name_valid(name)) {
+		snprintf(err, errlen, "%s: invalid service name '%s', expected letters, digits, '-', '_' or '.'",
+		    where, name);
+		return -1;
+	}
+	if (rs->nservices >= RULES_SERVICES_MAX) {
+		snprintf(err, errlen, "%s: too many services (at most %d)", where, RULES_SERVICES_MAX);
+		return -1;
+	}
+	struct rules_service *s = &rs->services[rs->nservices];
+	memset(s, 0, sizeof(*s));
+	strlcpy_ok(s->name, name, sizeof(s->name));
+	s->maxretry = -1;
+	s->findtime = s->bantime = -1;
+	return (int)rs->nservices++;
+}
+
+/* Appends src to a growing pattern buffer; false when it would not fit. */
+static bool
+pat_append(char *dst, size_t *used, const char *src, size_t n)
+{
+	if (*used + n >= RULES_PATTERN_MAX)
+		return false;
+	memcpy(dst + *used, src, n);
+	*used += n;
+	dst[*used] = '\0';
+	return true;
+}
+
+static bool
+pat_str(char *dst, size_t *used, const char *src)
+{
+	return pat_append(dst, used, src, strlen(src));
+}
+
+/* Builds the Hyperscan and PCRE2 forms of a pattern: the syslog header for
+ * services with programs, and <HOST> expanded. */
+static int
+pattern_expand(const struct rules_service *svc, const char *pattern, bool for_pcre,
+    char *out, const char *where, char *err, size_t errlen)
+{
+	size_t used = 0;
+	const char *p = pattern;
+	bool ok = true;
+
+	out[0] = '\0';
+	if (pattern[0] != '^') {
+		snprintf(err, errlen, "%s: pattern must start with '^' (anchor it to the line)", where);
+		return -1;
+	}
+	if (svc->has_program) {
+		p++;	/* the header replaces the '^' */
+		ok = pat_str(out, &used, "^") &&
+		    pat_str(out, &used, HDR_TS) &&
+		    pat_str(out, &used, "(?:(?:");
+		for (size_t i = 0; ok && i < svc->nprograms; i++) {
+			if (i > 0)
+				ok = pat_str(out, &used, "|");
+			ok = ok && pat_append(out, &used, svc->programs[i], strlen(svc->programs[i]));
+		}
+		ok = ok && pat_str(out, &used, ")");
+		ok = ok && (for_pcre ?
+		    pat_str(out, &used, "(?:\\[(?<pid>\\d{1,10})\\])?:") :
+		    pat_str(out, &used, "(?:\\[\\d{1,10}\\])?:"));
+		ok = ok && pat_str(out, &used, "|\\[(?:");
+		for (size_t i = 0; ok && i < svc->nprograms; i++) {
+			if (i > 0)
+				ok = pat_str(out, &used, "|");
+			ok = ok && pat_append(out, &used, svc->programs[i], strlen(svc->programs[i]));
+		}
+		ok = ok && pat_str(out, &used, ")\\]) (?:\\[ID \\d{1,10} \\w{1,20}\\.\\w{1,20}\\] )?");
+	}
+	while (ok && *p) {
+		if (strncmp(p, "<HOST>", 6) == 0) {
+			const char *h = for_pcre ? HOST_PCRE : HOST_HS;
+			ok = pat_append(out, &used, h, strlen(h));
+			p += 6;
+		} else {
+			ok = pat_append(out, &used, p, 1);
+			p++;
+		}
+	}
+	if (!ok) {
+		snprintf(err, errlen, "%s: pattern too long (at most %d bytes after expansion)",
+		    where, RULES_PATTERN_MAX);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+rule_add(struct ruleset *rs, int service, enum rule_kind kind, const char *name,
+    const char *pattern, const char *where, char *err, size_t errlen)
+{
+	char hs[RULES_PATTERN_MAX], pc[RULES_PATTERN_MAX];
+	const struct rules_service *svc = &rs->services[service];
+
+	if (rs->compiled) {
+		snprintf(err, errlen, "%s: rules already compiled", where);
+		return -1;
+	}
+	if (!name_valid(name)) {
+		snprintf(err, errlen, "%s: invalid rule name '%s', expected letters, digits, '-', '_' or '.'",
+		    where, name);
+		return -1;
+	}
+	if (rs->nrules >= RULES_MAX) {
+		snprintf(err, errlen, "%s: too many rules (at most %d)", where, RULES_MAX);
+		return -1;
+	}
+	bool has_host = strstr(pattern, "<HOST>") != NULL;
+	if (!has_host && (kind == RK_FAIL || kind == RK_PROBE || kind == RK_PENDING)) {
+		snprintf(err, errlen, "%s: a '%s' rule needs <HOST> in its pattern", where,
+		    rules_kind_name(kind));
+		return -1;
+	}
+	if (has_host && strstr(strstr(pattern, "<HOST>") + 6, "<HOST>") != NULL) {
+		snprintf(err, errlen, "%s: <HOST> may appear only once", where);
+		return -1;
+	}
+	if (pattern_expand(svc, pattern, false, hs, where, err, errlen) != 0 ||
+	    pattern_expand(svc, pattern, true, pc, where, err, errlen) != 0)
+		return -1;
+
+	struct rule_impl *r = &rs->rules[rs->nrules];
+	memset(r, 0, sizeof(*r));
+	strlcpy_ok(r->info.name, name, sizeof(r->info.name));
+	strlcpy_ok(r->info.where, where, sizeof(r->info.where));
+	r->info.kind = kind;
+	r->info.service = service;
+	r->hs_pattern = strdup(hs);
+	r->pcre_pattern = strdup(pc);
+	if (r->hs_pattern == NULL || r->pcre_pattern == NULL) {
+		free(r->hs_pattern);
+		free(r->pcre_pattern);
+		snprintf(err, errlen, "%s: out of memory", where);
+		return -1;
+	}
+
+	int ecode;
+	PCRE2_SIZE eoff;
+	r->code = pcre2_compile((PCRE2_SPTR)pc, PCRE2_ZERO_TERMINATED, 0, &ecode, &eoff, NULL);
+	if (r->code == NULL) {
+		char msg[256];
+		pcre2_get_error_message(ecode, (PCRE2_UCHAR *)msg, sizeof(msg));
+		snprintf(err, errlen, "%s: bad pattern: %s (near offset %zu of the expanded pattern)",
+		    where, msg, (size_t)eoff);
+		free(r->hs_pattern);
+		free(r->pcre_pattern);
+		return -1;
+	}
+	/* JIT is an optimisation: without it the interpreter still works. */
+	(void)pcre2_jit_compile(r->code, PCRE2_JIT_COMPLETE);
+	r->host_group = has_host ? pcre2_substring_number_from_name(r->code, (PCRE2_SPTR)"host") : -1;
+	r->pid_group = svc->has_program ? pcre2_substring_number_from_name(r->code, (PCRE2_SPTR)"pid") : -1;
+	rs->nrules++;
+	return 0;
+}
+
+int
+rules_add(struct ruleset *rs, const char *service, const char *kind,
+    const char *name, const char *pattern, const char *where, char *err, size_t errlen)
+{
+	enum rule_kind k;
+	int svc;
+
+	if (kind_parse(kind, &k) != 0) {
+		snprintf(err, errlen, "%s: unknown rule kind '%s', expected fail, probe, pending, "
+		    "success, end, end-auth or context", where, kind);
+		return -1;
+	}
+	if ((svc = service_get_or_add(rs, service, err, errlen, where)) < 0)
+		return -1;
+	return rule_add(rs, svc, k, name, pattern, where, err, errlen);
+}
+
+/* Splits off the next space-separated word of *p; NULL at end of line. */
+static char *
+next_word(char **p)
+{
+	char *s = *p, *w;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (*s == '\0')
+		return NULL;
+	w = s;
+	while (*s && *s != ' ' && *s != '\t')
+		s++;
+	if (*s)
+		*s++ = '\0';
+	*p = s;
+	return w;
+}
+
+static char *
+rest_of_line(char *p)
+{
+	while (*p == ' ' || *p == '\t')
+		p++;
+	size_t n = strlen(p);
+	while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+		p[--n] = '\0';
+	return p;
+}
+
+int
+rules_load_file(struct ruleset *rs, const char *path, char *err, size_t errlen)
+{
+	char line[RULES_PATTERN_MAX + 2], where[160];
+	FILE *f = fopen(path, "re");
+	int service = -1, lineno = 0, rc = -1;
+
+	if (f == NULL) {
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		size_t n = strlen(line);
+		char *p = line, *word;
+
+		lineno++;
+		snprintf(where, sizeof(where), "%s:%d", path, lineno);
+		if (n > 0 && line[n - 1] == '\n')
+			line[--n] = '\0';
+		else if (!feof(f)) {
+			snprintf(err, errlen, "%s: line too long (at most %d bytes)", where, RULES_PATTERN_MAX);
+			goto out;
+		}
+		if ((word = next_word(&p)) == NULL || word[0] == '#')
+			continue;
+		if (strcmp(word, "service") == 0) {
+			char *name = next_word(&p);
+			if (name == NULL || next_word(&p) != NULL) {
+				snprintf(err, errlen, "%s: expected 'service NAME'", where);
+				goto out;
+			}
+			if ((service = service_get_or_add(rs, name, err, errlen, where)) < 0)
+				goto out;
+			continue;
+		}
+		if (service < 0) {
+			snprintf(err, errlen, "%s: '%s' before any 'service NAME' line", where, word);
+			goto out;
+		}
+		struct rules_service *svc = &rs->services[service];
+		if (strcmp(word, "program") == 0) {
+			char *prog;
+			while ((prog = next_word(&p)) != NULL) {
+				if (!name_valid(prog) || svc->nprograms >= RULES_PROGRAMS_MAX) {
+					snprintf(err, errlen, "%s: bad program name '%s' or more than %d programs",
+					    where, prog, RULES_PROGRAMS_MAX);
+					goto out;
+				}
+				strlcpy_ok(svc->programs[svc->nprograms++], prog, RULES_NAME_MAX);
+			}
+			if (svc->nprograms == 0) {
+				snprintf(err, errlen, "%s: expected 'program NAME...'", where);
+				goto out;
+			}
+			svc->has_program = true;
+			continue;
+		}
+		if (strcmp(word, "maxretry") == 0 || strcmp(word, "findtime") == 0 ||
+		    strcmp(word, "bantime") == 0) {
+			char *v = next_word(&p);
+			uint64_t u;
+			int64_t d;
+			if (v == NULL || next_word(&p) != NULL) {
+				snprintf(err, errlen, "%s: expected '%s VALUE'", where, word);
+				goto out;
+			}
+			if (word[0] == 'm') {
+				if (uint_parse(v, 1, 64, &u) != 0) {
+					snprintf(err, errlen, "%s: bad maxretry '%s', expected 1..64", where, v);
+					goto out;
+				}
+				svc->maxretry = (int)u;
+			} else {
+				if (duration_parse(v, &d) != 0 || d == 0) {
+					snprintf(err, errlen, "%s: bad %s '%s', expected a duration such as 10m",
+					    where, word, v);
+					goto out;
+				}
+				if (word[0] == 'f')
+					svc->findtime = d;
+				else
+					svc->bantime = d;
+			}
+			continue;
+		}
+		enum rule_kind kind;
+		if (kind_parse(word, &kind) != 0) {
+			snprintf(err, errlen, "%s: unknown directive '%s', expected service, program, "
+			    "maxretry, findtime, bantime or a rule kind (fail, probe, pending, success, "
+			    "end, end-auth, context)", where, word);
+			goto out;
+		}
+		char *name = next_word(&p);
+		char *pattern = name ? rest_of_line(p) : NULL;
+		if (name == NULL || pattern[0] == '\0') {
+			snprintf(err, errlen, "%s: expected '%s NAME PATTERN'", where, word);
+			goto out;
+		}
+		if (rule_add(rs, service, kind, name, pattern, where, err, errlen) != 0)
+			goto out;
+	}
+	if (ferror(f)) {
+		snprintf(err, errlen, "%s: read error: %s", path, strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	fclose(f);
+	return rc;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int
+rules_load_dir(struct ruleset *rs, const char *dir, char *err, size_t errlen)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char *names[512];
+	size_t n = 0;
+	int rc = 0;
+
+	if (d == NULL) {
+		snprintf(err, errlen, "%s: cannot open rules directory: %s", dir, strerror(errno));
+		return -1;
+	}
+	while ((e = readdir(d)) != NULL && n < ARRAY_LEN(names)) {
+		size_t len = strlen(e->d_name);
+		if (len > 6 && strcmp(e->d_name + len - 6, ".rules") == 0 && e->d_name[0] != '.')
+			if ((names[n] = strdup(e->d_name)) != NULL)
+				n++;
+	}
+	closedir(d);
+	qsort(names, n, sizeof(names[0]), cmp_str);
+	for (size_t i = 0; i < n; i++) {
+		char path[4096];
+		if (rc == 0) {
+			snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+			rc = rules_load_file(rs, path, err, errlen);
+		}
+		free(names[i]);
+	}
+	if (rc == 0 && n == 0) {
+		snprintf(err, errlen, "%s: no *.rules files", dir);
+		rc = -1;
+	}
+	return rc;
+}
+
+int
+rules_compile(struct ruleset *rs, char *err, size_t errlen)
+{
+	const char **pats = NULL;
+	unsigned *flags = NULL, *ids = NULL;
+	hs_compile_error_t *cerr = NULL;
+	int rc = -1;
+
+	if (rs->nrules == 0) {
+		snprintf(err, errlen, "no rules loaded");
+		return -1;
+	}
+	pats = calloc(rs->nrules, sizeof(*pats));
+	flags = calloc(rs->nrules, sizeof(*flags));
+	ids = calloc(rs->nrules, sizeof(*ids));
+	if (pats == NULL || flags == NULL || ids == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < rs->nrules; i++) {
+		hs_database_t *one = NULL;
+		pats[i] = rs->rules[i].hs_pattern;
+		ids[i] = (unsigned)i;
+		flags[i] = HS_FLAG_MULTILINE;
+		/* A pattern Hyperscan cannot take as is (back-references, some
+		 * assertions) still works as a prefilter: it may flag more lines,
+		 * and PCRE2 has the final word anyway. */
+		if (hs_compile(pats[i], flags[i], HS_MODE_BLOCK, NULL, &one, &cerr) != HS_SUCCESS) {
+			hs_free_compile_error(cerr);
+			cerr = NULL;
+			flags[i] |= HS_FLAG_PREFILTER;
+		}
+		hs_free_database(one);
+	}
+	if (hs_compile_multi(pats, flags, ids, (unsigned)rs->nrules, HS_MODE_BLOCK, NULL,
+	    &rs->db, &cerr) != HS_SUCCESS) {
+		int bad = cerr->expression;
+		snprintf(err, errlen, "%s: Hyperscan cannot compile this pattern: %s",
+		    bad >= 0 ? rs->rules[bad].info.where : "rules", cerr->message);
+		hs_free_compile_error(cerr);
+		goto out;
+	}
+	rs->mctx = pcre2_match_context_create(NULL);
+	if (rs->mctx == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	pcre2_set_match_limit(rs->mctx, PCRE2_MATCH_LIMIT);
+	pcre2_set_depth_limit(rs->mctx, PCRE2_DEPTH_LIMIT);
+	pcre2_set_heap_limit(rs->mctx, PCRE2_HEAP_LIMIT_KIB);
+	rs->compiled = true;
+	rc = 0;
+out:
+	free(pats);
+	free(flags);
+	free(ids);
+	return rc;
+}
+
+struct rules_scratch *
+rules_scratch_new(const struct ruleset *rs)
+{
+	struct rules_scratch *sc = calloc(1, sizeof(*sc));
+
+	if (sc == NULL)
+		return NULL;
+	sc->rs = rs;
+	sc->hits_cap = 4096;
+	sc->hits = malloc(sc->hits_cap * sizeof(*sc->hits));
+	sc->last_line = calloc(rs->nrules, sizeof(*sc->last_line));
+	sc->counts = calloc(rs->nrules, sizeof(*sc->counts));
+	sc->md = pcre2_match_data_create(32, NULL);
+	sc->jit_stack = pcre2_jit_stack_create(32 * 1024, 512 * 1024, NULL);
+	if (sc->hits == NULL || sc->last_line == NULL || sc->counts == NULL ||
+	    sc->md == NULL || sc->jit_stack == NULL ||
+	    hs_alloc_scratch(rs->db, &sc->hs) != HS_SUCCESS) {
+		rules_scratch_free(sc);
+		return NULL;
+	}
+	pcre2_jit_stack_assign(rs->mctx, NULL, sc->jit_stack);
+	return sc;
+}
+
+void
+rules_scratch_free(struct rules_scratch *sc)
+{
+	if (sc == NULL)
+		return;
+	hs_free_scratch(sc->hs);
+	pcre2_match_data_free(sc->md);
+	pcre2_jit_stack_free(sc->jit_stack);
+	free(sc->hits);
+	free(sc->last_line);
+	free(sc->counts);
+	free(sc);
+}
+
+uint64_t
+rules_scratch_hits(const struct rules_scratch *sc, int rule)
+{
+	return sc->counts[rule];
+}
+
+uint64_t
+rules_scratch_limit_hits(const struct rules_scratch *sc)
+{
+	return sc->limit_hits;
+}
+
+static int
+on_hs_match(unsigned id, unsigned long long from, unsigned long long to,
+    unsigned flags, void *ctx)
+{
+	struct rules_scratch *sc = ctx;
+	const char *buf = sc->buf;
+	size_t end = (size_t)to, start;
+
+	(void)from;
+	(void)flags;
+	/* The match ends inside or at the end of its line; find the line start.
+	 * A negated class may let a prefilter match run across a newline: the
+	 * line holding the end is still the one to confirm. */
+	const char *nl = end > 0 ? memrchr(buf, '\n', end) : NULL;
+	if (end > 0 && buf[end - 1] == '\n')	/* cannot happen for '$' ends, be safe */
+		nl = end > 1 ? memrchr(buf, '\n', end - 1) : NULL;
+	start = nl ? (size_t)(nl - buf) + 1 : 0;
+	if (sc->last_line[id] == start + 1)
+		return 0;
+	sc->last_line[id] = start + 1;
+	if (sc->nhits == sc->hits_cap) {
+		size_t ncap = sc->hits_cap * 2;
+		struct hit *n = ncap <= (1u << 24) ? realloc(sc->hits, ncap * sizeof(*n)) : NULL;
+		if (n == NULL) {
+			sc->overflow = true;
+			return 1;	/* stop: the caller reports the error */
+		}
+		sc->hits = n;
+		sc->hits_cap = ncap;
+	}
+	sc->hits[sc->nhits].line_start = start;
+	sc->hits[sc->nhits].rule = (int)id;
+	sc->nhits++;
+	return 0;
+}
+
+static int
+cmp_hit(const void *a, const void *b)
+{
+	const struct hit *x = a, *y = b;
+
+	if (x->line_start != y->line_start)
+		return x->line_start < y->line_start ? -1 : 1;
+	return x->rule - y->rule;
+}
+
+/* Runs rule r's PCRE2 program over one line; fills m on success. */
+static bool
+confirm(const struct ruleset *rs, struct rules_scratch *sc, int r,
+    const char *line, size_t len, struct rules_match *m)
+{
+	const struct rule_impl *ri = &rs->rules[r];
+	int rc = pcre2_match(ri->code, (PCRE2_SPTR)line, len, 0, 0, sc->md, rs->mctx);
+	PCRE2_SIZE *ov;
+
+	if (rc < 0) {
+		if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
+		    rc == PCRE2_ERROR_HEAPLIMIT || rc == PCRE2_ERROR_JIT_STACKLIMIT)
+			sc->limit_hits++;
+		return false;
+	}
+	ov = pcre2_get_ovector_pointer(sc->md);
+	m->has_addr = false;
+	m->has_pid = false;
+	if (ri->host_group > 0 && rc > ri->host_group &&
+	    ov[2 * ri->host_group] != PCRE2_UNSET) {
+		size_t s = ov[2 * ri->host_group], e = ov[2 * ri->host_group + 1];
+		if (addr_parse(line + s, e - s, &m->addr) != 0)
+			return false;	/* not an address: not this rule's line */
+		m->has_addr = true;
+	}
+	if (ri->pid_group > 0 && rc > ri->pid_group &&
+	    ov[2 * ri->pid_group] != PCRE2_UNSET) {
+		uint64_t pid = 0;
+		for (size_t i = ov[2 * ri->pid_group]; i < ov[2 * ri->pid_group + 1]; i++)
+			pid = pid * 10 + (uint64_t)(line[i] - '0');
+		if (pid <= UINT32_MAX) {
+			m->pid = (uint32_t)pid;
+			m->has_pid = true;
+		}
+	}
+	m->rule = r;
+	m->info = &ri->info;
+	return true;
+}
+
+static size_t
+count_newlines(const char *p, size_t n)
+{
+	size_t c = 0;
+	const char *end = p + n;
+
+	while (p < end && (p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		c++;
+		p++;
+	}
+	return c;
+}
+
+long
+rules_scan(const struct ruleset *rs, struct rules_scratch *sc,
+    const char *buf, size_t len, rules_match_cb cb, void *arg)
+{
+	size_t line_index = 0, counted_to = 0;
+
+	if (len == 0)
+		return 0;
+	if (len > UINT32_MAX)
+		return -1;
+	sc->buf = buf;
+	sc->nhits = 0;
+	sc->overflow = false;
+	memset(sc->last_line, 0, rs->nrules * sizeof(*sc->last_line));
+	if (hs_scan(rs->db, buf, (unsigned)len, 0, sc->hs, on_hs_match, sc) != HS_SUCCESS &&
+	    !sc->overflow)
+		return -1;
+	if (sc->overflow)
+		return -1;
+	/* Hits arrive ordered by match end, which is line order except when a
+	 * prefilter match spans lines; sorting keeps the contract simple. */
+	qsort(sc->hits, sc->nhits, sizeof(*sc->hits), cmp_hit);
+
+	for (size_t i = 0; i < sc->nhits; ) {
+		size_t start = sc->hits[i].line_start;
+		const char *line = buf + start;
+		const char *nl = memchr(line, '\n', len - start);
+		size_t llen = nl ? (size_t)(nl - line) : len - start;
+		struct rules_match m;
+		bool found = false;
+
+		line_index += count_newlines(buf + counted_to, start - counted_to);
+		counted_to = start;
+		for (; i < sc->nhits && sc->hits[i].line_start == start; i++) {
+			if (!found && confirm(rs, sc, sc->hits[i].rule, line, llen, &m))
+				found = true;
+		}
+		if (found) {
+			m.line = line;
+			m.len = llen;
+			m.line_index = line_index;
+			sc->counts[m.rule]++;
+			cb(arg, &m);
+		}
+	}
+	line_index += count_newlines(buf + counted_to, len - counted_to);
+	if (buf[len - 1] != '\n')
+		line_index++;
+	return (long)line_index;
+}

@@ -1,0 +1,94 @@
+/* rules.h - the rule set: rule files loaded, compiled into one Hyperscan
+ * database, and scanned over chunks of complete log lines. Hyperscan flags
+ * candidate lines in one pass; PCRE2-JIT confirms each flagged line and
+ * captures its address. */
+#ifndef A5_RULES_H
+#define A5_RULES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/addr.h"
+
+#define RULES_NAME_MAX 48
+#define RULES_MAX 2048
+#define RULES_SERVICES_MAX 256
+#define RULES_PATTERN_MAX 4096
+#define RULES_PROGRAMS_MAX 8
+
+enum rule_kind {
+	RK_FAIL, RK_PROBE, RK_PENDING, RK_SUCCESS, RK_END, RK_END_AUTH, RK_CONTEXT,
+};
+
+struct rules_service {
+	char name[RULES_NAME_MAX];
+	int maxretry;			/* -1 = not set by the rules file */
+	int64_t findtime, bantime;	/* -1 = not set */
+	bool has_program;
+	size_t nprograms;
+	char programs[RULES_PROGRAMS_MAX][RULES_NAME_MAX];
+};
+
+struct rules_rule {
+	char name[RULES_NAME_MAX];
+	enum rule_kind kind;
+	int service;			/* index into the services */
+	char where[160];		/* "file:line", for messages */
+};
+
+/* One confirmed match, handed to the caller in input order. */
+struct rules_match {
+	int rule;			/* index of the rule */
+	const struct rules_rule *info;
+	const char *line;		/* the line, without its newline */
+	size_t len;
+	size_t line_index;		/* 0-based index of the line in the chunk */
+	bool has_addr;
+	struct a5_prefix addr;
+	bool has_pid;
+	uint32_t pid;
+};
+
+typedef void (*rules_match_cb)(void *arg, const struct rules_match *m);
+
+struct ruleset;
+struct rules_scratch;
+
+struct ruleset *rules_new(void);
+void rules_free(struct ruleset *rs);
+
+/* Loads one rules file / every *.rules file of a directory (sorted by name).
+ * Errors name file:line. 0 or -1. */
+int rules_load_file(struct ruleset *rs, const char *path, char *err, size_t errlen);
+int rules_load_dir(struct ruleset *rs, const char *dir, char *err, size_t errlen);
+/* Adds one rule given as words (user rules from the configuration). A new
+ * service is created without a program, so the pattern matches whole lines. */
+int rules_add(struct ruleset *rs, const char *service, const char *kind,
+    const char *name, const char *pattern, const char *where, char *err, size_t errlen);
+/* Compiles everything loaded; no rule may be added afterwards. 0 or -1. */
+int rules_compile(struct ruleset *rs, char *err, size_t errlen);
+
+size_t rules_count(const struct ruleset *rs);
+const struct rules_rule *rules_get(const struct ruleset *rs, int i);
+size_t rules_service_count(const struct ruleset *rs);
+const struct rules_service *rules_service_get(const struct ruleset *rs, int i);
+int rules_service_find(const struct ruleset *rs, const char *name);
+const char *rules_kind_name(enum rule_kind k);
+
+/* Per-thread scanning state; also counts matches per rule. */
+struct rules_scratch *rules_scratch_new(const struct ruleset *rs);
+void rules_scratch_free(struct rules_scratch *sc);
+/* Confirmed matches per rule since creation. */
+uint64_t rules_scratch_hits(const struct rules_scratch *sc, int rule);
+/* PCRE2 runs that hit their match limit (counted, treated as no match). */
+uint64_t rules_scratch_limit_hits(const struct rules_scratch *sc);
+
+/* Scans buf[0..len), which holds complete lines (the last may lack its
+ * newline). Calls cb for each line a rule confirms, in input order; at most
+ * one match per line (the first rule in load order that confirms it).
+ * Returns the number of lines in buf, or -1 on a scanning error. */
+long rules_scan(const struct ruleset *rs, struct rules_scratch *sc,
+    const char *buf, size_t len, rules_match_cb cb, void *arg);
+
+#endif

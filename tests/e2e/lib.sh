@@ -1,0 +1,456 @@
+# lib.sh - shared helpers for the end-to-end scripts (tests/e2e/*.sh and
+# demo/demo.sh). Sourced by bash scripts; not executable on its own.
+#
+# Everything runs in network namespaces this library creates:
+#
+#     attacker ns  10.55.1.2 --veth-- 10.55.1.1  server ns  10.55.2.1 --veth-- 10.55.2.2  client ns
+#                                       (sshd on both addresses, article5 daemon,
+#                                        table inet article5)
+#
+# The 10.55.x.y addresses exist only inside those namespaces. Every nft and
+# article5 command runs through `ip netns exec` in the server namespace, so
+# the host's own firewall is never read or changed. a5_cleanup (installed by
+# a5_init as the EXIT/INT/TERM trap) kills the processes this library started
+# (by PID), deletes the namespaces, the test user and the temporary directory.
+#
+# sshd log format: `sshd -E FILE` writes bare messages ("Failed password for
+# ... port 4242 ssh2\r\n") with no syslog header, no PID and a CR before the
+# newline. So sshd runs with -e, its stderr goes through a FIFO to a small
+# bash reader that strips the CR and prefixes an RFC 3164 header
+# "Mon DD HH:MM:SS a5-server sshd[PID]: ". The real per-connection PID is not
+# visible on stderr; the reader gives each connection (client address and
+# port, present in every per-connection line sshd writes itself) its own
+# pseudo PID (sshd's PID + n) so that multi-line connection tracking works as
+# it would on a syslog-fed auth.log. Lines without an address get sshd's PID.
+
+A5_ROOT=${A5_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+A5_BIN=${ARTICLE5:-$A5_ROOT/build/article5}
+
+A5_SRV_IP4=10.55.1.1	# server address facing the attacker
+A5_ATK_IP4=10.55.1.2	# attacker
+A5_SRV_IP4_C=10.55.2.1	# server address facing the client
+A5_CLI_IP4=10.55.2.2	# legitimate client
+A5_HOSTNAME=a5-server	# host name written in the synthetic syslog header
+
+A5_PIDS=()		# processes we started (killed by PID in a5_cleanup)
+A5_NETNS=()		# namespaces we created
+A5_USER=		# test user we created (removed in a5_cleanup)
+A5_RUNSSHD_CREATED=0
+A5_DAEMON_PID=
+A5_SSHD_PID=
+A5_KEEP=${A5_KEEP:-0}	# 1: keep the temporary directory (logs) after the run
+
+# ---------------------------------------------------------------- output
+
+if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then
+	A5_C_B=$'\e[1m' A5_C_G=$'\e[32m' A5_C_R=$'\e[31m' A5_C_Y=$'\e[33m' A5_C_C=$'\e[36m' A5_C_D=$'\e[2m' A5_C_0=$'\e[0m'
+else
+	A5_C_B= A5_C_G= A5_C_R= A5_C_Y= A5_C_C= A5_C_D= A5_C_0=
+fi
+A5_T0=${EPOCHREALTIME/[.,]/}
+
+# elapsed time since the script started, "  12.345s"
+a5_elapsed() {
+	local now=${EPOCHREALTIME/[.,]/}
+	local us=$(( now - A5_T0 ))
+	printf '%4d.%03ds' $(( us / 1000000 )) $(( us % 1000000 / 1000 ))
+}
+a5_step() { printf '%s[%s]%s %s==>%s %s\n' "$A5_C_D" "$(a5_elapsed)" "$A5_C_0" "$A5_C_B" "$A5_C_0" "$*"; }
+a5_ok()   { printf '%s[%s]%s     %sok%s  %s\n' "$A5_C_D" "$(a5_elapsed)" "$A5_C_0" "$A5_C_G" "$A5_C_0" "$*"; }
+a5_info() { printf '%s[%s]%s         %s\n' "$A5_C_D" "$(a5_elapsed)" "$A5_C_0" "$*"; }
+a5_warn() { printf '%s[%s]%s   %sWARN%s  %s\n' "$A5_C_D" "$(a5_elapsed)" "$A5_C_0" "$A5_C_Y" "$A5_C_0" "$*"; }
+# indents a command's output
+a5_indent() { sed "s/^/          ${A5_C_C}|${A5_C_0} /"; }
+
+# a5_fail MESSAGE: prints the message and the logs, exits 1 (cleanup runs).
+a5_fail() {
+	printf '%s[%s]%s   %sFAIL%s  %s\n' "$A5_C_D" "$(a5_elapsed)" "$A5_C_0" "$A5_C_R" "$A5_C_0" "$*"
+	a5_dump_logs
+	exit 1
+}
+
+a5_dump_logs() {
+	[ -n "${A5_TMP:-}" ] || return 0
+	if [ -s "$A5_TMP/daemon.log" ]; then
+		echo "---- article5 daemon log (last 40 lines of $A5_TMP/daemon.log) ----"
+		tail -n 40 "$A5_TMP/daemon.log"
+	else
+		echo "---- article5 daemon log: empty ----"
+	fi
+	if [ -s "$A5_TMP/auth.log" ]; then
+		echo "---- auth.log the daemon follows (last 20 lines) ----"
+		tail -n 20 "$A5_TMP/auth.log"
+	fi
+	if [ -n "${A5_NS_SRV:-}" ] && ip netns list 2>/dev/null | grep -qw "$A5_NS_SRV"; then
+		echo "---- nft table inet article5 in $A5_NS_SRV ----"
+		ip netns exec "$A5_NS_SRV" nft list table inet article5 2>&1 | head -n 40
+	fi
+	echo "----"
+}
+
+# a5_skip REASON: exit 77 with a one-line reason (the last line is what
+# tests/run.sh shows).
+a5_skip() { echo "skip: $*"; exit 77; }
+
+# ---------------------------------------------------------------- setup
+
+# a5_check_prereqs: exits 77 when something the scenario needs is missing.
+a5_check_prereqs() {
+	[ "$(id -u)" -eq 0 ] || a5_skip "needs root (network namespaces, nftables, sshd)"
+	command -v ip >/dev/null 2>&1 || a5_skip "iproute2 (ip) is not installed"
+	ip netns list >/dev/null 2>&1 || a5_skip "'ip netns' does not work here"
+	command -v nft >/dev/null 2>&1 || a5_skip "nft is not installed"
+	[ -x /usr/sbin/sshd ] || a5_skip "/usr/sbin/sshd is not installed (openssh-server)"
+	command -v ssh >/dev/null 2>&1 || a5_skip "ssh is not installed (openssh-client)"
+	command -v ssh-keygen >/dev/null 2>&1 || a5_skip "ssh-keygen is not installed"
+	command -v sshpass >/dev/null 2>&1 || a5_skip "sshpass is not installed"
+	command -v useradd >/dev/null 2>&1 || a5_skip "useradd is not installed"
+	command -v timeout >/dev/null 2>&1 || a5_skip "timeout (coreutils) is not installed"
+	[ -x "$A5_BIN" ] || a5_skip "$A5_BIN is missing (run make)"
+}
+
+# a5_init PREFIX: temporary directory, namespace names, cleanup trap.
+a5_init() {
+	local prefix=$1
+	A5_TMP=$(mktemp -d "/tmp/$prefix.XXXXXX") || { echo "mktemp failed"; exit 1; }
+	chmod 711 "$A5_TMP"
+	A5_NS_SRV="$prefix-$$-srv"
+	A5_NS_ATK="$prefix-$$-atk"
+	A5_NS_CLI="$prefix-$$-cli"
+	A5_CONF="$A5_TMP/article5.conf"
+	A5_AUTHLOG="$A5_TMP/auth.log"
+	trap a5_cleanup EXIT
+	trap 'echo "interrupted"; exit 130' INT
+	trap 'echo "terminated"; exit 143' TERM
+}
+
+# a5_kill_pid PID [GRACE_SECONDS]: SIGTERM, then SIGKILL after the grace time.
+a5_kill_pid() {
+	local pid=$1 grace=${2:-5} i
+	kill -0 "$pid" 2>/dev/null || return 0
+	kill -TERM "$pid" 2>/dev/null
+	for (( i = 0; i < grace * 10; i++ )); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	return 0
+}
+
+a5_cleanup() {
+	local rc=$? pid ns
+	trap - EXIT INT TERM
+	set +e
+	for pid in "${A5_PIDS[@]}"; do
+		a5_kill_pid "$pid" 3
+	done
+	# Anything still running inside our namespaces was started by us (sshd
+	# session children, stray clients): kill those PIDs too.
+	for ns in "${A5_NETNS[@]}"; do
+		for pid in $(ip netns pids "$ns" 2>/dev/null); do
+			kill -KILL "$pid" 2>/dev/null
+		done
+	done
+	for ns in "${A5_NETNS[@]}"; do
+		ip netns del "$ns" 2>/dev/null
+	done
+	if [ -n "$A5_USER" ]; then
+		userdel "$A5_USER" 2>/dev/null || echo "cleanup: userdel $A5_USER failed" >&2
+	fi
+	# /run/sshd (sshd's privilege separation directory) is removed only if we
+	# created it and no other run of these scripts still has a namespace.
+	if [ "$A5_RUNSSHD_CREATED" = 1 ] && ! ip netns list 2>/dev/null | grep -q '^a5[a-z]*-[0-9]*-srv'; then
+		rmdir /run/sshd 2>/dev/null
+	fi
+	if [ -n "${A5_TMP:-}" ] && [ -d "$A5_TMP" ]; then
+		if [ "$A5_KEEP" = 1 ] || { [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ] && [ "${A5_KEEP_ON_FAIL:-0}" = 1 ]; }; then
+			echo "logs kept in $A5_TMP"
+		else
+			rm -rf "$A5_TMP"
+		fi
+	fi
+	exit "$rc"
+}
+
+# a5_netns_add NAME
+a5_netns_add() {
+	ip netns add "$1" || a5_fail "ip netns add $1"
+	A5_NETNS+=("$1")
+	ip -n "$1" link set lo up
+}
+
+# a5_topology: server, attacker and client namespaces, two veth pairs.
+a5_topology() {
+	a5_netns_add "$A5_NS_SRV"
+	a5_netns_add "$A5_NS_ATK"
+	a5_netns_add "$A5_NS_CLI"
+	# The veth ends are created directly inside the namespaces: no interface
+	# ever appears in the host's namespace, so names cannot collide.
+	ip link add veth-atk netns "$A5_NS_SRV" type veth peer name eth0 netns "$A5_NS_ATK" ||
+		a5_fail "veth server<->attacker"
+	ip link add veth-cli netns "$A5_NS_SRV" type veth peer name eth0 netns "$A5_NS_CLI" ||
+		a5_fail "veth server<->client"
+	ip -n "$A5_NS_SRV" addr add "$A5_SRV_IP4/24" dev veth-atk
+	ip -n "$A5_NS_SRV" addr add "$A5_SRV_IP4_C/24" dev veth-cli
+	ip -n "$A5_NS_ATK" addr add "$A5_ATK_IP4/24" dev eth0
+	ip -n "$A5_NS_CLI" addr add "$A5_CLI_IP4/24" dev eth0
+	ip -n "$A5_NS_SRV" link set veth-atk up
+	ip -n "$A5_NS_SRV" link set veth-cli up
+	ip -n "$A5_NS_ATK" link set eth0 up
+	ip -n "$A5_NS_CLI" link set eth0 up
+	# The namespaces start with no nftables ruleset at all.
+	if [ -n "$(ip netns exec "$A5_NS_SRV" nft list ruleset 2>/dev/null)" ]; then
+		a5_fail "new namespace $A5_NS_SRV unexpectedly has an nftables ruleset"
+	fi
+}
+
+# a5_add_user: a throw-away local user with a known password for the client.
+a5_add_user() {
+	local name i
+	for (( i = 0; i < 20; i++ )); do
+		name="a5u$(( ($$ + i) % 100000 ))"
+		id "$name" >/dev/null 2>&1 || break
+	done
+	id "$name" >/dev/null 2>&1 && a5_fail "could not find a free user name"
+	mkdir -p "$A5_TMP/home"
+	useradd -M -d "$A5_TMP/home" -s /bin/sh -c "article5 e2e test user" "$name" ||
+		a5_fail "useradd $name"
+	A5_USER=$name
+	chown "$name" "$A5_TMP/home"
+	A5_PASS="pw-$RANDOM$RANDOM-ok"
+	printf '%s:%s\n' "$name" "$A5_PASS" | chpasswd || a5_fail "chpasswd $name"
+}
+
+# Reads sshd's stderr from the FIFO, writes syslog-style lines to auth.log and
+# "EPOCHREALTIME<TAB>message" lines to auth.timing (for latency figures).
+a5__sshd_logger() {
+	local master=$1 fifo=$2 out=$3 timing=$4 line key pid n=0
+	local -A conn=()
+	local re='^(.*[^0-9A-Fa-f:.])?([0-9A-Fa-f:.]*[0-9A-Fa-f][0-9A-Fa-f:.]*) port ([0-9]+)'
+	exec 3>>"$out" 4>>"$timing"
+	while IFS= read -r line || [ -n "$line" ]; do
+		line=${line%$'\r'}
+		pid=$master
+		if [[ $line != "Server listening"* && $line =~ $re ]]; then
+			key="${BASH_REMATCH[2]} ${BASH_REMATCH[3]}"
+			if [ -z "${conn[$key]:-}" ]; then
+				n=$(( n + 1 ))
+				conn[$key]=$(( master + n ))
+			fi
+			pid=${conn[$key]}
+		fi
+		printf '%(%b %e %H:%M:%S)T %s sshd[%s]: %s\n' -1 "$A5_HOSTNAME" "$pid" "$line" >&3
+		printf '%s\t%s\n' "$EPOCHREALTIME" "$line" >&4
+	done <"$fifo"
+}
+
+# a5_start_sshd: a real OpenSSH server inside the server namespace.
+a5_start_sshd() {
+	local i
+	if [ ! -d /run/sshd ]; then
+		mkdir -m 755 /run/sshd && A5_RUNSSHD_CREATED=1
+	fi
+	ssh-keygen -q -t ed25519 -N '' -C a5-e2e -f "$A5_TMP/ssh_host_ed25519_key" ||
+		a5_fail "ssh-keygen"
+	cat >"$A5_TMP/sshd_config" <<-EOF
+	# article5 e2e: sshd confined to the server namespace
+	ListenAddress $A5_SRV_IP4
+	ListenAddress $A5_SRV_IP4_C
+	Port 22
+	HostKey $A5_TMP/ssh_host_ed25519_key
+	PidFile $A5_TMP/sshd.pid
+	PasswordAuthentication yes
+	KbdInteractiveAuthentication no
+	PubkeyAuthentication yes
+	PermitRootLogin no
+	UsePAM no
+	MaxAuthTries 6
+	MaxStartups 50
+	LoginGraceTime 20
+	LogLevel INFO
+	SyslogFacility AUTH
+	PrintMotd no
+	X11Forwarding no
+	AllowTcpForwarding no
+	AuthorizedKeysFile none
+	EOF
+	/usr/sbin/sshd -t -f "$A5_TMP/sshd_config" 2>"$A5_TMP/sshd-t.err" ||
+		a5_fail "sshd -t rejects the test config: $(cat "$A5_TMP/sshd-t.err")"
+	: >"$A5_AUTHLOG"
+	: >"$A5_TMP/auth.timing"
+	mkfifo "$A5_TMP/sshd.fifo" || a5_fail "mkfifo"
+	# sshd blocks opening the FIFO until the reader opens it; ip netns exec
+	# execs, so $! is sshd's own PID.
+	ip netns exec "$A5_NS_SRV" /usr/sbin/sshd -D -e -f "$A5_TMP/sshd_config" \
+		</dev/null >/dev/null 2>"$A5_TMP/sshd.fifo" &
+	A5_SSHD_PID=$!
+	A5_PIDS+=("$A5_SSHD_PID")
+	a5__sshd_logger "$A5_SSHD_PID" "$A5_TMP/sshd.fifo" "$A5_AUTHLOG" "$A5_TMP/auth.timing" &
+	A5_PIDS+=("$!")
+	for (( i = 0; i < 100; i++ )); do
+		grep -q "Server listening on $A5_SRV_IP4_C port 22" "$A5_AUTHLOG" && return 0
+		kill -0 "$A5_SSHD_PID" 2>/dev/null || a5_fail "sshd exited: $(tail -n 5 "$A5_AUTHLOG")"
+		sleep 0.1
+	done
+	a5_fail "sshd did not start listening within 10 s: $(tail -n 5 "$A5_AUTHLOG")"
+}
+
+# a5_write_config [EXTRA LINES...]: the daemon's configuration.
+a5_write_config() {
+	mkdir -p "$A5_TMP/state"
+	{
+		echo "# article5 e2e configuration (generated)"
+		echo "mode enforce"
+		echo "state_dir $A5_TMP/state"
+		echo "control_socket $A5_TMP/control.sock"
+		echo "source file $A5_AUTHLOG"
+		echo "maxretry 3"
+		echo "findtime 10m"
+		echo "bantime 1h"
+		# the rules file may carry its own default (sshd.rules: maxretry 5);
+		# pin the threshold for this service explicitly
+		echo "service sshd maxretry 3 findtime 10m bantime 1h"
+		local l
+		for l in "$@"; do echo "$l"; done
+	} >"$A5_CONF"
+}
+
+# a5_cli SUBCOMMAND [ARGS...]: article5 client command, run inside the server
+# namespace (so that nothing it might do falls on the host's firewall).
+a5_cli() {
+	local sub=$1; shift
+	timeout 20 ip netns exec "$A5_NS_SRV" "$A5_BIN" "$sub" -c "$A5_CONF" "$@"
+}
+
+# a5_start_daemon: article5 daemon in the foreground inside the server ns,
+# stderr to daemon.log; waits until the control socket answers and the nft
+# table exists.
+a5_start_daemon() {
+	local i
+	ip netns exec "$A5_NS_SRV" "$A5_BIN" daemon -c "$A5_CONF" \
+		</dev/null >>"$A5_TMP/daemon.log" 2>&1 &
+	A5_DAEMON_PID=$!
+	A5_PIDS+=("$A5_DAEMON_PID")
+	for (( i = 0; i < 150; i++ )); do
+		a5_daemon_alive || a5_fail "article5 daemon exited during startup"
+		if a5_cli status >/dev/null 2>&1 &&
+			ip netns exec "$A5_NS_SRV" nft list set inet article5 ban4 >/dev/null 2>&1; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	a5_fail "article5 daemon not ready within 15 s (status failing or no table inet article5 / set ban4)"
+}
+
+a5_daemon_alive() { [ -n "$A5_DAEMON_PID" ] && kill -0 "$A5_DAEMON_PID" 2>/dev/null; }
+
+# a5_stop_daemon [GRACE]: SIGTERM; sets A5_DAEMON_RC (exit status, or
+# "timeout" if it had to be killed).
+a5_stop_daemon() {
+	local grace=${1:-10} i
+	A5_DAEMON_RC=
+	a5_daemon_alive || { wait "$A5_DAEMON_PID" 2>/dev/null; A5_DAEMON_RC=$?; return 0; }
+	kill -TERM "$A5_DAEMON_PID"
+	for (( i = 0; i < grace * 10; i++ )); do
+		a5_daemon_alive || break
+		sleep 0.1
+	done
+	if a5_daemon_alive; then
+		kill -KILL "$A5_DAEMON_PID"
+		wait "$A5_DAEMON_PID" 2>/dev/null
+		A5_DAEMON_RC=timeout
+	else
+		wait "$A5_DAEMON_PID" 2>/dev/null
+		A5_DAEMON_RC=$?
+	fi
+}
+
+# ---------------------------------------------------------------- probes
+
+# a5_banned ADDR[/LEN]: true if the element (or a prefix holding it) is in
+# ban4 (ban6 for IPv6) in the server namespace.
+a5_banned() {
+	local set=ban4
+	case $1 in *:*) set=ban6 ;; esac
+	ip netns exec "$A5_NS_SRV" nft get element inet article5 "$set" "{ $1 }" >/dev/null 2>&1
+}
+
+# a5_wait_banned ADDR TIMEOUT_SECONDS / a5_wait_unbanned ...: polls every 50 ms.
+a5_wait_banned() {
+	local deadline=$(( ${EPOCHREALTIME/[.,]/} + $2 * 1000000 ))
+	while (( ${EPOCHREALTIME/[.,]/} < deadline )); do
+		a5_banned "$1" && return 0
+		sleep 0.05
+	done
+	a5_banned "$1"
+}
+a5_wait_unbanned() {
+	local deadline=$(( ${EPOCHREALTIME/[.,]/} + $2 * 1000000 ))
+	while (( ${EPOCHREALTIME/[.,]/} < deadline )); do
+		a5_banned "$1" || return 0
+		sleep 0.05
+	done
+	! a5_banned "$1"
+}
+
+# a5_tcp NS IP PORT [SECONDS]: true if a TCP connection can be opened.
+a5_tcp() {
+	ip netns exec "$1" timeout "${4:-3}" bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$2" "$3" 2>/dev/null
+}
+
+# a5_ssh NS USER PASSWORD IP [COMMAND]: one password login; returns ssh's
+# status (sshpass: 5 = wrong password, 255 = connection failed, 124 = hung).
+a5_ssh() {
+	local ns=$1 user=$2 pass=$3 ip=$4 cmd=${5:-exit}
+	SSHPASS=$pass ip netns exec "$ns" timeout 20 sshpass -e ssh -T \
+		-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+		-o GlobalKnownHostsFile=/dev/null -o LogLevel=ERROR \
+		-o PubkeyAuthentication=no -o PreferredAuthentications=password \
+		-o ConnectTimeout=3 -o BatchMode=no \
+		-F /dev/null "$user@$ip" "$cmd" </dev/null
+}
+
+# a5_last_line_time PATTERN: EPOCHREALTIME (microseconds, no dot) at which the
+# last sshd message matching the extended regex PATTERN was written to auth.log.
+a5_last_line_time() {
+	local t
+	t=$(grep -E -- "$1" "$A5_TMP/auth.timing" | tail -n 1 | cut -f 1)
+	[ -n "$t" ] && echo "${t/[.,]/}"
+}
+
+# a5_monitor_start: records kernel element additions/deletions of the server
+# namespace in $A5_TMP/nft-monitor.log, each line stamped with EPOCHREALTIME.
+a5_monitor_start() {
+	: >"$A5_TMP/nft-monitor.log"
+	( trap - EXIT INT TERM
+	  exec ip netns exec "$A5_NS_SRV" nft monitor elements ) 2>/dev/null |
+	while IFS= read -r line; do
+		printf '%s\t%s\n' "$EPOCHREALTIME" "$line"
+	done >>"$A5_TMP/nft-monitor.log" &
+	A5_PIDS+=("$!")
+	sleep 0.2
+}
+
+# a5_monitor_time REGEX: EPOCHREALTIME (us) of the first monitor line matching.
+a5_monitor_time() {
+	local t
+	t=$(grep -E -- "$1" "$A5_TMP/nft-monitor.log" 2>/dev/null | head -n 1 | cut -f 1)
+	[ -n "$t" ] && echo "${t/[.,]/}"
+}
+
+# a5_ms MICROSECONDS: "123.4 ms"
+a5_ms() {
+	local us=$1 sign=
+	(( us < 0 )) && { sign=-; us=$(( -us )); }
+	printf '%s%d.%d ms' "$sign" $(( us / 1000 )) $(( us % 1000 / 100 ))
+}
+
+# a5_line_time_before REGEX LIMIT_US: EPOCHREALTIME (us) of the last sshd
+# message matching REGEX written at or before LIMIT_US.
+a5_line_time_before() {
+	awk -F '\t' -v re="$1" -v lim="$2" '
+		{ t = $1; sub(/[.,]/, "", t) }
+		$2 ~ re && t + 0 <= lim + 0 { last = t }
+		END { if (last != "") print last }' "$A5_TMP/auth.timing"
+}

@@ -1,0 +1,135 @@
+/* test_config.c - configuration parsing: values, and FILE:LINE errors that
+ * say what was expected (input / expected-message pairs). */
+#include "testutil.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon/config.h"
+
+static struct config *cfg;
+
+static int
+setup(void **state)
+{
+	(void)state;
+	cfg = malloc(sizeof(*cfg));
+	return cfg == NULL;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	free(cfg);
+	return 0;
+}
+
+static int
+parse(const char *text, char *err, size_t n)
+{
+	config_defaults(cfg);
+	err[0] = '\0';
+	return config_parse("t.conf", text, strlen(text), cfg, err, n);
+}
+
+static void
+test_valid(void **state)
+{
+	char err[1024];
+
+	(void)state;
+	assert_int_equal(parse(
+	    "# comment\n"
+	    "mode observe\n"
+	    "state_dir /tmp/x\n"
+	    "allow 198.51.100.0/24\n"
+	    "allow 2001:db8::/32\n"
+	    "ipv6_prefix 56\n"
+	    "maxretry 3\n"
+	    "findtime 5m\n"
+	    "bantime 2h   # trailing comment\n"
+	    "source file /var/log/auth.log\n"
+	    "source journal _SYSTEMD_UNIT=ssh.service\n"
+	    "service sshd maxretry 4 bantime 1d\n"
+	    "rule myapp fail bad-login ^myapp: login failed from <HOST> (user .*)$\n",
+	    err, sizeof(err)), 0);
+	assert_true(cfg->observe);
+	assert_string_equal(cfg->state_dir, "/tmp/x");
+	assert_int_equal(cfg->allow.n, 2);
+	assert_int_equal(cfg->ipv6_prefix, 56);
+	assert_int_equal(cfg->maxretry, 3);
+	assert_int_equal(cfg->findtime, 300);
+	assert_int_equal(cfg->bantime, 7200);
+	assert_int_equal(cfg->nsources, 2);
+	assert_int_equal(cfg->sources[1].nmatches, 1);
+	assert_int_equal(cfg->nservices, 1);
+	assert_int_equal(cfg->services[0].maxretry, 4);
+	assert_int_equal(cfg->services[0].bantime, 86400);
+	assert_int_equal(cfg->nrules, 1);
+	assert_string_equal(cfg->rules[0].pattern, "^myapp: login failed from <HOST> (user .*)$");
+}
+
+static void
+test_errors(void **state)
+{
+	static const struct { const char *text, *msg; } cases[] = {
+		{ "mode fast\n", "t.conf:1: bad mode 'fast', expected enforce or observe" },
+		{ "\n\nmaxretry 0\n", "t.conf:3: bad maxretry '0', expected a number from 1 to 64" },
+		{ "findtime soon\n", "t.conf:1: bad findtime 'soon', expected a duration such as 90s, 10m, 1h, 2d" },
+		{ "allow 10.0.0.1/8\n", "t.conf:1: bad allow prefix '10.0.0.1/8', expected an IPv4 or IPv6 address with an optional /LEN and no host bits set" },
+		{ "source file log\n", "t.conf:1: log file 'log' must be an absolute path" },
+		{ "source pipe x\n", "t.conf:1: unknown source type 'pipe', expected file, journal or stdin" },
+		{ "source journal unit\n", "t.conf:1: bad journal match 'unit', expected FIELD=VALUE" },
+		{ "bantme 1h\n", "t.conf:1: unknown directive 'bantme', expected one of mode, state_dir, control_socket, control_group, rules_dir, allow, ipv6_prefix, max_offenders, maxretry, findtime, bantime, bantime_max, bantime_factor, source, service, rule" },
+		{ "service sshd maxretry\n", "t.conf:1: 'maxretry' needs a value" },
+		{ "service sshd colour red\n", "t.conf:1: unknown service option 'colour', expected maxretry, findtime, bantime or disabled" },
+		{ "rule x fail\n", "t.conf:1: expected 'rule SERVICE KIND NAME PATTERN'" },
+		{ "mode\n", "t.conf:1: expected 'mode enforce|observe'" },
+		{ "ipv6_prefix 200\n", "t.conf:1: bad ipv6_prefix '200', expected 32..128" },
+	};
+	char err[1024];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(parse(cases[i].text, err, sizeof(err)), -1);
+		assert_string_equal(err, cases[i].msg);
+	}
+	/* hostile input: NUL bytes and overlong lines */
+	assert_int_equal(config_parse("t.conf", "mode\0x\n", 7, cfg, err, sizeof(err)), -1);
+	assert_string_equal(err, "t.conf:1: NUL byte in configuration");
+	char *big = malloc(10000);
+	memset(big, 'a', 9999);
+	big[9999] = '\0';
+	assert_int_equal(parse(big, err, sizeof(err)), -1);
+	assert_string_equal(err, "t.conf:1: line too long (at most 4095 bytes)");
+	free(big);
+}
+
+static void
+test_unknown_service(void **state)
+{
+	char err[1024];
+	struct ruleset *rs;
+	struct service_policy pol[RULES_SERVICES_MAX];
+
+	(void)state;
+	assert_int_equal(parse("service nosuch maxretry 2\n", err, sizeof(err)), 0);
+	strcpy(cfg->rules_dir, A5_SRCDIR "/etc/rules");
+	rs = config_build_rules(cfg, err, sizeof(err));
+	assert_non_null(rs);
+	assert_int_equal(config_policies(cfg, rs, pol, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "t.conf:1: unknown service 'nosuch'"));
+	rules_free(rs);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_valid),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_unknown_service),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

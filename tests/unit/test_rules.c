@@ -1,0 +1,206 @@
+/* test_rules.c - the rule engine: loading errors with file:line, syslog
+ * header forms, address capture anchored against injection, ReDoS bounds. */
+#include "testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "rules/rules.h"
+
+static char dir[] = "/tmp/a5rules.XXXXXX";
+
+static void
+write_file(const char *name, const char *text)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	return mkdtemp(dir) == NULL;
+}
+
+static int
+teardown(void **state)
+{
+	char cmd[300];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd);
+}
+
+struct got {
+	int n;
+	char addr[8][A5_PREFIX_STRLEN];
+	char rule[8][RULES_NAME_MAX];
+	size_t line[8];
+	uint32_t pid[8];
+};
+
+static void
+collect(void *arg, const struct rules_match *m)
+{
+	struct got *g = arg;
+
+	if (g->n >= 8)
+		return;
+	if (m->has_addr)
+		addr_format(&m->addr, g->addr[g->n], sizeof(g->addr[0]));
+	else
+		strcpy(g->addr[g->n], "-");
+	strcpy(g->rule[g->n], m->info->name);
+	g->line[g->n] = m->line_index;
+	g->pid[g->n] = m->has_pid ? m->pid : 0;
+	g->n++;
+}
+
+static struct ruleset *
+load(const char *text)
+{
+	char err[1024], path[256];
+	struct ruleset *rs = rules_new();
+
+	write_file("t.rules", text);
+	snprintf(path, sizeof(path), "%s/t.rules", dir);
+	assert_int_equal(rules_load_file(rs, path, err, sizeof(err)), 0);
+	assert_int_equal(rules_compile(rs, err, sizeof(err)), 0);
+	return rs;
+}
+
+static struct got
+scan(struct ruleset *rs, const char *text)
+{
+	struct rules_scratch *sc = rules_scratch_new(rs);
+	struct got g;
+
+	memset(&g, 0, sizeof(g));
+	assert_non_null(sc);
+	assert_true(rules_scan(rs, sc, text, strlen(text), collect, &g) >= 0);
+	rules_scratch_free(sc);
+	return g;
+}
+
+static const char SSHD[] =
+    "service sshd\n"
+    "program sshd sshd-session\n"
+    "fail failed-password ^Failed password for (?:invalid user )?.* from <HOST> port \\d+(?: ssh2)?(?:: .*)?$\n"
+    "probe invalid-user ^Invalid user .* from <HOST>(?: port \\d+)?$\n";
+
+static void
+test_headers_and_injection(void **state)
+{
+	struct ruleset *rs = load(SSHD);
+	struct got g;
+
+	(void)state;
+	g = scan(rs,
+	    "Nov 24 04:00:06 host sshd[101]: Failed password for invalid user x from 10.0.0.9 port 1 ssh2 from 203.0.113.5 port 22 ssh2\n"
+	    "2026-11-24T04:00:07.5+01:00 host sshd-session[102]: Failed password for root from 2001:db8::7 port 22 ssh2\n"
+	    "sshd[103]: Invalid user admin from ::ffff:198.51.100.3 port 9\n"
+	    "Nov 24 04:00:08 host nginx[104]: Failed password for root from 192.0.2.66 port 22 ssh2\n"
+	    "Nov 24 04:00:09 host sshd[105]: Failed password for root from 999.1.1.1 port 22 ssh2\n"
+	    "Nov 24 04:00:10 host sshd[106]: Failed password for invalid user test from 10.1.1.1 port 1 ssh2 from 127.0.0.1 port 58946 ssh2\n"
+	    "Nov 24 04:00:11 host sshd[107]: Invalid user x from 10.0.0.9 from 192.0.2.44\n");
+	assert_int_equal(g.n, 5);
+	assert_string_equal(g.addr[0], "203.0.113.5");
+	assert_int_equal(g.pid[0], 101);
+	assert_string_equal(g.addr[1], "2001:db8::7");
+	assert_string_equal(g.rule[1], "failed-password");
+	assert_string_equal(g.addr[2], "198.51.100.3");
+	assert_string_equal(g.rule[2], "invalid-user");
+	assert_int_equal(g.line[2], 2);
+	/* nginx line and the invalid address are not matched */
+	assert_string_equal(g.addr[3], "127.0.0.1");
+	assert_int_equal(g.line[3], 5);
+	assert_string_equal(g.addr[4], "192.0.2.44");
+	rules_free(rs);
+}
+
+static void
+test_load_errors(void **state)
+{
+	static const struct { const char *text, *msg; } cases[] = {
+		{ "fail x ^a <HOST>$\n", "t.rules:1: 'fail' before any 'service NAME' line" },
+		{ "service s\n\nfail x a <HOST>$\n", "t.rules:3: pattern must start with '^' (anchor it to the line)" },
+		{ "service s\nfail x ^a$\n", "t.rules:2: a 'fail' rule needs <HOST> in its pattern" },
+		{ "service s\nfial x ^a <HOST>$\n", "t.rules:2: unknown directive 'fial'" },
+		{ "service s\nfail x ^a (<HOST>$\n", "t.rules:2: bad pattern: missing closing parenthesis" },
+		{ "service s\nfail x\n", "t.rules:2: expected 'fail NAME PATTERN'" },
+		{ "service s\nmaxretry 99\n", "t.rules:2: bad maxretry '99', expected 1..64" },
+	};
+	char err[1024], path[256];
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/t.rules", dir);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct ruleset *rs = rules_new();
+		write_file("t.rules", cases[i].text);
+		assert_int_equal(rules_load_file(rs, path, err, sizeof(err)), -1);
+		const char *e = strstr(err, "t.rules:");
+		assert_non_null(e);
+		if (strncmp(e, cases[i].msg, strlen(cases[i].msg)) != 0)
+			fail_msg("case %zu: got '%s', want '%s'", i, e, cases[i].msg);
+		rules_free(rs);
+	}
+}
+
+static void
+test_redos_bounded(void **state)
+{
+	/* A catastrophic pattern: PCRE2's limits must stop it, counted. */
+	struct ruleset *rs = load("service evil\nfail nested ^(a+)+b <HOST>$\n");
+	struct rules_scratch *sc = rules_scratch_new(rs);
+	struct got g;
+	char line[4096];
+
+	(void)state;
+	memset(line, 'a', 4000);
+	strcpy(line + 4000, "c 192.0.2.1\n");
+	memset(&g, 0, sizeof(g));
+	assert_true(rules_scan(rs, sc, line, strlen(line), collect, &g) >= 0);
+	assert_int_equal(g.n, 0);
+	rules_scratch_free(sc);
+	rules_free(rs);
+}
+
+static void
+test_line_counting(void **state)
+{
+	struct ruleset *rs = load(SSHD);
+	struct rules_scratch *sc = rules_scratch_new(rs);
+	struct got g;
+	const char *text = "a\nb\nsshd[1]: Invalid user x from 192.0.2.1\nc";
+
+	(void)state;
+	memset(&g, 0, sizeof(g));
+	assert_int_equal(rules_scan(rs, sc, text, strlen(text), collect, &g), 4);
+	assert_int_equal(g.n, 1);
+	assert_int_equal(g.line[0], 2);
+	assert_int_equal(rules_scratch_hits(sc, 1), 1);
+	rules_scratch_free(sc);
+	rules_free(rs);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_headers_and_injection),
+		cmocka_unit_test(test_load_errors),
+		cmocka_unit_test(test_redos_bounded),
+		cmocka_unit_test(test_line_counting),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
