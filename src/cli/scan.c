@@ -60,10 +60,9 @@ ban_record(struct scan_ctx *c, const struct det_result *r, int service)
 {
 	char text[A5_PREFIX_STRLEN];
 
+	/* Duplicates (an offender banned again after its window refilled)
+	 * are removed once, after sorting. */
 	prefix_format(&r->prefix, text, sizeof(text));
-	for (size_t i = 0; i < c->nbans; i++)
-		if (strcmp(c->bans[i].text, text) == 0)
-			return;
 	if (c->nbans == c->bans_cap) {
 		size_t ncap = c->bans_cap ? c->bans_cap * 2 : 256;
 		struct scan_ban *n = realloc(c->bans, ncap * sizeof(*n));
@@ -287,6 +286,11 @@ cmd_scan(int argc, char **argv)
 	double secs = (double)(mono_usec() - t0) / 1e6;
 
 	qsort(c.bans, c.nbans, sizeof(*c.bans), cmp_ban);
+	size_t uniq = 0;
+	for (size_t i = 0; i < c.nbans; i++)
+		if (uniq == 0 || strcmp(c.bans[uniq - 1].text, c.bans[i].text) != 0)
+			c.bans[uniq++] = c.bans[i];
+	c.nbans = uniq;
 	if (c.mode == SCAN_BANS) {
 		for (size_t i = 0; i < c.nbans; i++)
 			printf("%s\n", c.bans[i].text);

@@ -7,6 +7,7 @@
 
 struct node {
 	struct node *hnext;		/* bucket chain */
+	uint64_t hash;			/* full hash: compared before the key */
 	struct node *prev, *next;	/* LRU list: head = newest */
 	unsigned char data[];		/* key, then value (aligned) */
 };
@@ -57,15 +58,15 @@ lru_free(struct lru *t)
 	free(t);
 }
 
-static size_t
-bucket_of(const struct lru *t, const void *key)
+static uint64_t
+hash_of(const struct lru *t, const void *key)
 {
 	unsigned char h[crypto_shorthash_BYTES];
 	uint64_t v;
 
 	crypto_shorthash(h, key, t->keysize, t->hkey);
 	memcpy(&v, h, sizeof(v));
-	return (size_t)(v & (t->nbuckets - 1));
+	return v;
 }
 
 static void
@@ -95,31 +96,31 @@ list_push_head(struct lru *t, struct node *n)
 }
 
 static struct node **
-find_slot(struct lru *t, const void *key, size_t b)
+find_slot(struct lru *t, const void *key, uint64_t hash)
 {
-	struct node **pp = &t->buckets[b];
+	struct node **pp = &t->buckets[hash & (t->nbuckets - 1)];
 
-	while (*pp != NULL && memcmp((*pp)->data, key, t->keysize) != 0)
+	while (*pp != NULL && ((*pp)->hash != hash || memcmp((*pp)->data, key, t->keysize) != 0))
 		pp = &(*pp)->hnext;
 	return pp;
 }
 
+/* Unlinks n from its chain and the list; the node itself is kept. */
 static void
-node_delete(struct lru *t, struct node *n)
+node_unlink(struct lru *t, struct node *n)
 {
-	struct node **pp = find_slot(t, n->data, bucket_of(t, n->data));
+	struct node **pp = find_slot(t, n->data, n->hash);
 
 	if (*pp == n)
 		*pp = n->hnext;
 	list_unlink(t, n);
-	free(n);
 	t->size--;
 }
 
-void *
-lru_get(struct lru *t, const void *key)
+static void *
+get_hashed(struct lru *t, const void *key, uint64_t hash)
 {
-	struct node *n = *find_slot(t, key, bucket_of(t, key));
+	struct node *n = *find_slot(t, key, hash);
 
 	if (n == NULL)
 		return NULL;
@@ -131,9 +132,16 @@ lru_get(struct lru *t, const void *key)
 }
 
 void *
+lru_get(struct lru *t, const void *key)
+{
+	return get_hashed(t, key, hash_of(t, key));
+}
+
+void *
 lru_put(struct lru *t, const void *key, int *created)
 {
-	void *v = lru_get(t, key);
+	uint64_t hash = hash_of(t, key);
+	void *v = get_hashed(t, key, hash);
 	struct node *n;
 
 	if (created)
@@ -141,16 +149,18 @@ lru_put(struct lru *t, const void *key, int *created)
 	if (v != NULL)
 		return v;
 	if (t->size >= t->cap) {
-		node_delete(t, t->tail);
+		/* Full: the oldest entry's node is reused for the new one. */
+		n = t->tail;
+		node_unlink(t, n);
 		t->evictions++;
-	}
-	n = calloc(1, sizeof(*n) + t->valoff + t->valsize);
-	if (n == NULL)
+		memset(n, 0, sizeof(*n) + t->valoff + t->valsize);
+	} else if ((n = calloc(1, sizeof(*n) + t->valoff + t->valsize)) == NULL)
 		return NULL;
 	memcpy(n->data, key, t->keysize);
-	size_t b = bucket_of(t, key);
-	n->hnext = t->buckets[b];
-	t->buckets[b] = n;
+	n->hash = hash;
+	struct node **b = &t->buckets[hash & (t->nbuckets - 1)];
+	n->hnext = *b;
+	*b = n;
 	list_push_head(t, n);
 	t->size++;
 	if (created)
@@ -161,10 +171,12 @@ lru_put(struct lru *t, const void *key, int *created)
 void
 lru_remove(struct lru *t, const void *key)
 {
-	struct node *n = *find_slot(t, key, bucket_of(t, key));
+	struct node *n = *find_slot(t, key, hash_of(t, key));
 
-	if (n != NULL)
-		node_delete(t, n);
+	if (n != NULL) {
+		node_unlink(t, n);
+		free(n);
+	}
 }
 
 const void *

@@ -1,5 +1,6 @@
 /* timeparse.c - fixed-format timestamp parsing with cursor checks. */
 #include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "common/timeparse.h"
@@ -44,9 +45,15 @@ month_parse(const char *s, size_t len, size_t i)
 {
 	if (i + 3 > len)
 		return -1;
-	for (int m = 0; m < 12; m++)
-		if (memcmp(s + i, months[m], 3) == 0)
+	/* Called for every matched line: compare packed bytes, not 12 memcmps. */
+	uint32_t key = (uint32_t)(unsigned char)s[i] << 16 |
+	    (uint32_t)(unsigned char)s[i + 1] << 8 | (unsigned char)s[i + 2];
+	for (int m = 0; m < 12; m++) {
+		uint32_t mk = (uint32_t)(unsigned char)months[m][0] << 16 |
+		    (uint32_t)(unsigned char)months[m][1] << 8 | (unsigned char)months[m][2];
+		if (key == mk)
 			return m + 1;
+	}
 	return -1;
 }
 
