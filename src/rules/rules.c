@@ -655,7 +655,7 @@ rules_compile(struct ruleset *rs, char *err, size_t errlen)
 	for (size_t i = 0; i < rs->nrules; i++) {
 		pats[i] = rs->rules[i].hs_pattern;
 		ids[i] = (unsigned)i;
-		flags[i] = HS_FLAG_MULTILINE | (getenv("A5PF") ? HS_FLAG_PREFILTER : 0);
+		flags[i] = HS_FLAG_MULTILINE;
 	}
 	/* A pattern Hyperscan cannot take as is (back-references, some
 	 * assertions) still works as a prefilter: it may flag more lines, and
