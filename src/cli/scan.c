@@ -266,7 +266,7 @@ cmd_scan(int argc, char **argv)
 		dsvc[i].findtime = pol[i].findtime;
 		dsvc[i].disabled = pol[i].disabled;
 	}
-	struct det_config dc = { cfg->ipv6_prefix, cfg->max_offenders, 65536, ns, dsvc };
+	struct det_config dc = { cfg->ipv6_prefix, cfg->max_offenders, DET_CONNS_MAX, ns, dsvc };
 	c.det = det_new(&dc);
 	c.rs = rs;
 	c.ref = now_sec();

@@ -239,7 +239,7 @@ engine_build(const struct config *cfg, struct engine *e, char *err, size_t errle
 		ds[i].findtime = e->pol[i].findtime;
 		ds[i].disabled = e->pol[i].disabled;
 	}
-	struct det_config dc = { cfg->ipv6_prefix, cfg->max_offenders, 65536, ns, ds };
+	struct det_config dc = { cfg->ipv6_prefix, cfg->max_offenders, DET_CONNS_MAX, ns, ds };
 	e->det = det_new(&dc);
 	e->sc = rules_scratch_new(e->rs);
 	if (e->det == NULL || e->sc == NULL) {

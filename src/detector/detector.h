@@ -12,6 +12,11 @@
 #include "rules/rules.h"
 
 #define DET_MAXRETRY_MAX 64
+/* Connections tracked (sshd pids). sshd itself refuses more than MaxStartups
+ * (100 by default) unauthenticated connections; closed ones are kept until
+ * evicted so that a second closing line is recognised. Small enough to stay
+ * in cache: 65536 made each lookup a cache miss (scan 15% slower). */
+#define DET_CONNS_MAX 4096
 
 struct det_service {
 	int maxretry;		/* 1..DET_MAXRETRY_MAX */

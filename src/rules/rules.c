@@ -11,25 +11,13 @@
 
 #include "common/util.h"
 #include "rules/rules.h"
+#include "rules/syslog.h"
 
 /* PCRE2 runs only on lines Hyperscan flagged, but a rule author can still
  * write a pattern that backtracks badly; these bound every run. */
 #define PCRE2_MATCH_LIMIT 200000
 #define PCRE2_DEPTH_LIMIT 2000
 #define PCRE2_HEAP_LIMIT_KIB 4096
-
-/* The syslog header placed before a service's message patterns: optional
- * RFC 3164 or RFC 3339 timestamp, optional host, the program tag with an
- * optional pid (or "[prog]"), an optional Solaris "[ID n fac.level]" tag. */
-static const char HDR_TS[] =
-    "(?:(?:[A-Z][a-z]{2} +\\d+ \\d\\d:\\d\\d:\\d\\d(?:\\.\\d+)?(?: \\d{4})?"
-    "|\\d{4}-\\d\\d-\\d\\d[T ]\\d\\d:\\d\\d:\\d\\d(?:[.,]\\d+)?(?:Z|[+-]\\d\\d:?\\d\\d)?) )?"
-    "(?:[^\\s\\[]\\S* )?";
-/* Unbounded repeats on purpose: Hyperscan compiles bounded ones such as
- * \S{0,254} into much larger automata (rule set compile time 4.8 s -> 0.7 s),
- * and PCRE2 is bounded by its match limits anyway. */
-/* Rejected: matching the header in C before Hyperscan. One pass of Hyperscan
- * over whole chunks is what makes the scan fast; the header is cheap there. */
 
 static const char HOST_PCRE[] = "(?<host>[0-9A-Fa-f:.]{2,45})";
 static const char HOST_HS[] = "[0-9A-Fa-f:.]+";
@@ -39,7 +27,7 @@ struct rule_impl {
 	char *hs_pattern;
 	char *pcre_pattern;
 	pcre2_code *code;
-	int host_group, pid_group;
+	int host_group;
 };
 
 struct ruleset {
@@ -189,11 +177,6 @@ pat_append(char *dst, size_t *used, const char *src, size_t n)
 	return true;
 }
 
-static bool
-pat_str(char *dst, size_t *used, const char *src)
-{
-	return pat_append(dst, used, src, strlen(src));
-}
 
 /* End of the atom starting at p[i] (a character, an escape, a class or a
  * whole group), or 0 if malformed. *literal tells whether the atom only
@@ -329,23 +312,10 @@ pattern_expand(const struct rules_service *svc, const char *pattern, bool for_pc
 			p = "";
 		} else if (svc->has_program)
 			p++;
-	} else if (svc->has_program) {
-		p++;	/* the header replaces the '^' */
-		ok = pat_str(out, &used, "^") && pat_str(out, &used, HDR_TS) &&
-		    pat_str(out, &used, "(?:(?:");
-		for (size_t i = 0; ok && i < svc->nprograms; i++) {
-			if (i > 0)
-				ok = pat_str(out, &used, "|");
-			ok = ok && pat_str(out, &used, svc->programs[i]);
-		}
-		ok = ok && pat_str(out, &used, ")(?:\\[(?<pid>\\d{1,10})\\])?:|\\[(?:");
-		for (size_t i = 0; ok && i < svc->nprograms; i++) {
-			if (i > 0)
-				ok = pat_str(out, &used, "|");
-			ok = ok && pat_str(out, &used, svc->programs[i]);
-		}
-		ok = ok && pat_str(out, &used, ")\\]) (?:\\[ID \\d{1,10} \\w{1,20}\\.\\w{1,20}\\] )?");
 	}
+	/* For services with programs, PCRE2 matches the message alone: the
+	 * syslog header is parsed once per line in C (rules/syslog.c) and the
+	 * pattern's '^' anchors at the message start. */
 	while (ok && *p) {
 		if (strncmp(p, "<HOST>", 6) == 0) {
 			const char *h = for_pcre ? HOST_PCRE : HOST_HS;
@@ -428,7 +398,6 @@ rule_add(struct ruleset *rs, int service, enum rule_kind kind, const char *name,
 	/* JIT is an optimisation: without it the interpreter still works. */
 	(void)pcre2_jit_compile(r->code, PCRE2_JIT_COMPLETE);
 	r->host_group = has_host ? pcre2_substring_number_from_name(r->code, (PCRE2_SPTR)"host") : -1;
-	r->pid_group = svc->has_program ? pcre2_substring_number_from_name(r->code, (PCRE2_SPTR)"pid") : -1;
 	rs->nrules++;
 	return 0;
 }
@@ -790,15 +759,45 @@ cmp_hit(const void *a, const void *b)
 	return x->rule - y->rule;
 }
 
-/* Runs rule r's PCRE2 program over one line; fills m on success. */
+/* The header of the line being confirmed, parsed at most once. */
+struct line_hdr {
+	bool parsed, ok;
+	struct syslog_hdr h;
+};
+
+static bool
+program_matches(const struct rules_service *svc, const struct syslog_hdr *h)
+{
+	for (size_t i = 0; i < svc->nprograms; i++)
+		if (strlen(svc->programs[i]) == h->proglen &&
+		    memcmp(svc->programs[i], h->prog, h->proglen) == 0)
+			return true;
+	return false;
+}
+
+/* Runs rule r's PCRE2 program over one line (or its syslog message); fills
+ * m on success. */
 static bool
 confirm(const struct ruleset *rs, struct rules_scratch *sc, int r,
-    const char *line, size_t len, struct rules_match *m)
+    const char *line, size_t len, struct line_hdr *lh, struct rules_match *m)
 {
 	const struct rule_impl *ri = &rs->rules[r];
-	int rc = pcre2_match(ri->code, (PCRE2_SPTR)line, len, 0, 0, sc->md, rs->mctx);
+	const struct rules_service *svc = &rs->services[ri->info.service];
+	const char *subj = line;
+	size_t slen = len;
 	PCRE2_SIZE *ov;
 
+	if (svc->has_program) {
+		if (!lh->parsed) {
+			lh->ok = syslog_parse(line, len, &lh->h) == 0;
+			lh->parsed = true;
+		}
+		if (!lh->ok || !program_matches(svc, &lh->h))
+			return false;
+		subj = line + lh->h.msg;
+		slen = len - lh->h.msg;
+	}
+	int rc = pcre2_match(ri->code, (PCRE2_SPTR)subj, slen, 0, 0, sc->md, rs->mctx);
 	if (rc < 0) {
 		if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
 		    rc == PCRE2_ERROR_HEAPLIMIT || rc == PCRE2_ERROR_JIT_STACKLIMIT)
@@ -807,23 +806,14 @@ confirm(const struct ruleset *rs, struct rules_scratch *sc, int r,
 	}
 	ov = pcre2_get_ovector_pointer(sc->md);
 	m->has_addr = false;
-	m->has_pid = false;
+	m->has_pid = svc->has_program && lh->h.has_pid;
+	m->pid = m->has_pid ? lh->h.pid : 0;
 	if (ri->host_group > 0 && rc > ri->host_group &&
 	    ov[2 * ri->host_group] != PCRE2_UNSET) {
 		size_t s = ov[2 * ri->host_group], e = ov[2 * ri->host_group + 1];
-		if (addr_parse(line + s, e - s, &m->addr) != 0)
+		if (addr_parse(subj + s, e - s, &m->addr) != 0)
 			return false;	/* not an address: not this rule's line */
 		m->has_addr = true;
-	}
-	if (ri->pid_group > 0 && rc > ri->pid_group &&
-	    ov[2 * ri->pid_group] != PCRE2_UNSET) {
-		uint64_t pid = 0;
-		for (size_t i = ov[2 * ri->pid_group]; i < ov[2 * ri->pid_group + 1]; i++)
-			pid = pid * 10 + (uint64_t)(line[i] - '0');
-		if (pid <= UINT32_MAX) {
-			m->pid = (uint32_t)pid;
-			m->has_pid = true;
-		}
 	}
 	m->rule = r;
 	m->info = &ri->info;
@@ -880,12 +870,13 @@ rules_scan(const struct ruleset *rs, struct rules_scratch *sc,
 		const char *nl = memchr(line, '\n', len - start);
 		size_t llen = nl ? (size_t)(nl - line) : len - start;
 		struct rules_match m;
+		struct line_hdr lh = { false, false, { NULL, 0, false, 0, 0 } };
 		bool found = false;
 
 		line_index += count_newlines(buf + counted_to, start - counted_to);
 		counted_to = start;
 		for (; i < sc->nhits && sc->hits[i].line_start == start; i++) {
-			if (!found && confirm(rs, sc, sc->hits[i].rule, line, llen, &m))
+			if (!found && confirm(rs, sc, sc->hits[i].rule, line, llen, &lh, &m))
 				found = true;
 		}
 		if (found) {
