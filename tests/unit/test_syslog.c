@@ -1,0 +1,51 @@
+/* test_syslog.c - syslog header forms: what is a header, where the message starts. */
+#include "testutil.h"
+
+#include <string.h>
+
+#include "rules/syslog.h"
+
+static void
+expect(const char *line, const char *prog, long pid, const char *msg)
+{
+	struct syslog_hdr h;
+
+	assert_int_equal(syslog_parse(line, strlen(line), &h), 0);
+	assert_int_equal(h.proglen, strlen(prog));
+	assert_memory_equal(h.prog, prog, h.proglen);
+	assert_int_equal(h.has_pid, pid >= 0);
+	if (pid >= 0)
+		assert_int_equal(h.pid, pid);
+	assert_string_equal(line + h.msg, msg);
+}
+
+static void
+test_forms(void **state)
+{
+	struct syslog_hdr h;
+
+	(void)state;
+	expect("Nov 24 04:00:01 host sshd[100]: Invalid user x", "sshd", 100, "Invalid user x");
+	expect("Feb  5 04:00:01 host sshd-session[7]: m", "sshd-session", 7, "m");
+	expect("Feb 5 04:00:01.123456 2026 host sshd[7]: m", "sshd", 7, "m");
+	expect("2026-11-24T04:00:01.5+01:00 host.example sshd[9]: m", "sshd", 9, "m");
+	expect("Nov 23 21:50:19 sshd[8148]: Disconnecting", "sshd", 8148, "Disconnecting");
+	expect("Jun 25 23:53:34 [sshd] User root", "sshd", -1, "User root");
+	expect("Mar 29 05:59:23 dusky sshd[20878]: [ID 800047 auth.info] Failed", "sshd", 20878, "Failed");
+	expect("sshd[1]: from journal", "sshd", 1, "from journal");
+	expect("Nov 24 04:00:01 host postfix/smtpd[12]: warning: x", "postfix/smtpd", 12, "warning: x");
+	expect("Nov 24 04:00:01 host kernel: msg", "kernel", -1, "msg");
+	/* not headers */
+	const char *bad[] = { "", "192.0.2.1 - - [05/Feb/2026:15:34:10 +0100] \"GET / HTTP/1.1\"",
+	    "Nov 24 04:00:01", "Nov 24 04:00:01 host sshd[abc]: x", "Nov 24 04:00:01 host sshd[1]x",
+	    "Nov 24 04:00:01 host sshd[99999999999]: x" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(syslog_parse(bad[i], strlen(bad[i]), &h), -1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = { cmocka_unit_test(test_forms) };
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
