@@ -70,7 +70,7 @@ run nft_srv list chain inet article5 input | sed -n '1,12p'
 
 say "3. $A5_USER logs in as usual"
 n0=$(wc -l <"$A5_AUTHLOG")
-if a5_ssh "$A5_NS_CLI" "$A5_USER" "$A5_PASS" "$A5_SRV_IP4_C" 'echo "hello from $(hostname), I am $(id -un)"' 2>/dev/null | sed 's/^/      ssh> /'; then
+if a5_ssh "$A5_NS_CLI" "$A5_USER" "$A5_PASS" "$A5_SRV_IP4_C" 'echo "logged in as $(id -un), shell $0"' 2>/dev/null | sed 's/^/      ssh> /'; then
 	:
 fi
 sleep 0.3
@@ -85,18 +85,27 @@ for (( i = 1; i <= MAX_ATTEMPTS; i++ )); do
 	t0=${EPOCHREALTIME/[.,]/}
 	a5_ssh "$A5_NS_ATK" "$u" "guess$i" "$A5_SRV_IP4" >/dev/null 2>"$A5_TMP/ssh.err"; rc=$?
 	t1=${EPOCHREALTIME/[.,]/}
+	sleep 0.2
+	now_banned=0
+	if [ "$banned_after" -eq 0 ] && a5_wait_banned "$A5_ATK_IP4" 1; then now_banned=1; fi
 	case $rc in
 	5)   printf '    %sattempt %d%s: ssh %s@%s with password "guess%d" -> %spermission denied%s (%s)\n' \
 			"$A5_C_B" "$i" "$A5_C_0" "$u" "$A5_SRV_IP4" "$i" "$A5_C_Y" "$A5_C_0" "$(a5_ms $(( t1 - t0 )))" ;;
-	255|124) printf '    %sattempt %d%s: ssh %s@%s -> %sno answer: connection timed out%s (%s)\n' \
-			"$A5_C_B" "$i" "$A5_C_0" "$u" "$A5_SRV_IP4" "$A5_C_R" "$A5_C_0" "$(a5_ms $(( t1 - t0 )))" ;;
+	255|124)
+		if [ "$now_banned" = 1 ]; then
+			printf '    %sattempt %d%s: ssh %s@%s with password "guess%d" -> %scut off mid-connection%s (%s)\n' \
+				"$A5_C_B" "$i" "$A5_C_0" "$u" "$A5_SRV_IP4" "$i" "$A5_C_R" "$A5_C_0" "$(a5_ms $(( t1 - t0 )))"
+		else
+			printf '    %sattempt %d%s: ssh %s@%s -> %sno answer: connection timed out%s (%s)\n' \
+				"$A5_C_B" "$i" "$A5_C_0" "$u" "$A5_SRV_IP4" "$A5_C_R" "$A5_C_0" "$(a5_ms $(( t1 - t0 )))"
+		fi ;;
 	*)   printf '    attempt %d: ssh status %d: %s\n' "$i" "$rc" "$(tail -n 1 "$A5_TMP/ssh.err")" ;;
 	esac
-	sleep 0.2
 	new_log_lines "$n0"
-	if [ "$banned_after" -eq 0 ] && a5_wait_banned "$A5_ATK_IP4" 1; then
+	if [ "$now_banned" = 1 ]; then
 		banned_after=$i
 		printf '    %s>>> article5 banned %s after attempt %d%s\n' "$A5_C_G" "$A5_ATK_IP4" "$i" "$A5_C_0"
+		[ "$rc" -ne 5 ] && note "(the ban took effect while sshd was still delaying its answer: the rest of that connection was dropped too)"
 	elif [ "$banned_after" -ne 0 ] && [ "$rc" -ne 5 ]; then
 		note "the attacker gets no answer at all any more and gives up"
 		break
@@ -134,6 +143,8 @@ if a5_tcp "$A5_NS_ATK" "$A5_SRV_IP4" 22 3; then
 else
 	note "  ${A5_C_R}timed out after 3 s${A5_C_0} (SYN dropped by table inet article5)"
 fi
+note "the drop rule's counter:"
+ip netns exec "$A5_NS_SRV" nft list chain inet article5 input 2>&1 | grep -E '@ban4 ' | sed 's/^[[:space:]]*/      /'
 
 say "8. Daemon status"
 run article5 status

@@ -306,14 +306,17 @@ parse_line(struct parser *p, struct config *cfg, char *line)
 	} else if (strcmp(k, "maxretry") == 0) {
 		if (want_args(p, nw, 2, "maxretry N") != 0 || parse_maxretry(p, w[1], &cfg->maxretry) != 0)
 			return -1;
+		cfg->maxretry_set = true;
 	} else if (strcmp(k, "findtime") == 0) {
 		if (want_args(p, nw, 2, "findtime DURATION") != 0 ||
 		    parse_duration_arg(p, "findtime", w[1], &cfg->findtime) != 0)
 			return -1;
+		cfg->findtime_set = true;
 	} else if (strcmp(k, "bantime") == 0) {
 		if (want_args(p, nw, 2, "bantime DURATION") != 0 ||
 		    parse_duration_arg(p, "bantime", w[1], &cfg->bantime) != 0)
 			return -1;
+		cfg->bantime_set = true;
 	} else if (strcmp(k, "bantime_max") == 0) {
 		if (want_args(p, nw, 2, "bantime_max DURATION") != 0 ||
 		    parse_duration_arg(p, "bantime_max", w[1], &cfg->bantime_max) != 0)
@@ -430,9 +433,9 @@ config_policies(const struct config *cfg, const struct ruleset *rs,
 {
 	for (size_t i = 0; i < rules_service_count(rs); i++) {
 		const struct rules_service *s = rules_service_get(rs, (int)i);
-		out[i].maxretry = s->maxretry > 0 ? s->maxretry : cfg->maxretry;
-		out[i].findtime = s->findtime > 0 ? s->findtime : cfg->findtime;
-		out[i].bantime = s->bantime > 0 ? s->bantime : cfg->bantime;
+		out[i].maxretry = s->maxretry > 0 && !cfg->maxretry_set ? s->maxretry : cfg->maxretry;
+		out[i].findtime = s->findtime > 0 && !cfg->findtime_set ? s->findtime : cfg->findtime;
+		out[i].bantime = s->bantime > 0 && !cfg->bantime_set ? s->bantime : cfg->bantime;
 		out[i].disabled = false;
 	}
 	for (size_t j = 0; j < cfg->nservices; j++) {

@@ -51,6 +51,8 @@ struct config {
 	int maxretry;
 	int64_t findtime, bantime, bantime_max;
 	unsigned bantime_factor;
+	/* Set explicitly in the file: then they beat the rules files' defaults. */
+	bool maxretry_set, findtime_set, bantime_set;
 	size_t nsources;
 	struct config_source sources[CONFIG_SOURCES_MAX];
 	size_t nservices;
@@ -71,7 +73,9 @@ int config_parse(const char *name, const char *text, size_t len, struct config *
  * the user rules. NULL with err filled on failure. */
 struct ruleset *config_build_rules(const struct config *cfg, char *err, size_t errlen);
 
-/* Effective per-service policy: configuration > rules file > global. */
+/* Effective per-service policy: a `service` line, else the configuration's
+ * global value if set explicitly, else the rules file's default for the
+ * service, else the built-in default. */
 struct service_policy {
 	int maxretry;
 	int64_t findtime, bantime;

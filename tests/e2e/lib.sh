@@ -30,6 +30,10 @@ A5_SRV_IP4=10.55.1.1	# server address facing the attacker
 A5_ATK_IP4=10.55.1.2	# attacker
 A5_SRV_IP4_C=10.55.2.1	# server address facing the client
 A5_CLI_IP4=10.55.2.2	# legitimate client
+A5_SRV_IP6=fd55:1::1	# the same links also carry IPv6 (ULA, namespaces only)
+A5_ATK_IP6=fd55:1::2
+A5_SRV_IP6_C=fd55:2::1
+A5_CLI_IP6=fd55:2::2
 A5_HOSTNAME=a5-server	# host name written in the synthetic syslog header
 
 A5_PIDS=()		# processes we started (killed by PID in a5_cleanup)
@@ -130,28 +134,30 @@ a5_kill_pid() {
 	kill -0 "$pid" 2>/dev/null || return 0
 	kill -TERM "$pid" 2>/dev/null
 	for (( i = 0; i < grace * 10; i++ )); do
-		kill -0 "$pid" 2>/dev/null || break
+		kill -0 "$pid" 2>/dev/null || return 0
 		sleep 0.1
 	done
-	kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
+	kill -KILL "$pid" 2>/dev/null
 	return 0
 }
 
 a5_cleanup() {
 	local rc=$? pid ns
-	trap - EXIT INT TERM
+	# a second Ctrl-C or SIGTERM must not abort the cleanup (bounded anyway)
+	trap - EXIT
+	trap '' INT TERM
 	set +e
 	for pid in "${A5_PIDS[@]}"; do
 		a5_kill_pid "$pid" 3
 	done
 	# Anything still running inside our namespaces was started by us (sshd
-	# session children, stray clients): kill those PIDs too.
+	# session children, nft monitor, stray clients): kill those PIDs too.
 	for ns in "${A5_NETNS[@]}"; do
 		for pid in $(ip netns pids "$ns" 2>/dev/null); do
 			kill -KILL "$pid" 2>/dev/null
 		done
 	done
+	sleep 0.1
 	for ns in "${A5_NETNS[@]}"; do
 		ip netns del "$ns" 2>/dev/null
 	done
@@ -195,6 +201,11 @@ a5_topology() {
 	ip -n "$A5_NS_SRV" addr add "$A5_SRV_IP4_C/24" dev veth-cli
 	ip -n "$A5_NS_ATK" addr add "$A5_ATK_IP4/24" dev eth0
 	ip -n "$A5_NS_CLI" addr add "$A5_CLI_IP4/24" dev eth0
+	# nodad: the addresses are usable at once (no duplicate detection delay)
+	ip -n "$A5_NS_SRV" addr add "$A5_SRV_IP6/64" dev veth-atk nodad
+	ip -n "$A5_NS_SRV" addr add "$A5_SRV_IP6_C/64" dev veth-cli nodad
+	ip -n "$A5_NS_ATK" addr add "$A5_ATK_IP6/64" dev eth0 nodad
+	ip -n "$A5_NS_CLI" addr add "$A5_CLI_IP6/64" dev eth0 nodad
 	ip -n "$A5_NS_SRV" link set veth-atk up
 	ip -n "$A5_NS_SRV" link set veth-cli up
 	ip -n "$A5_NS_ATK" link set eth0 up
@@ -257,6 +268,8 @@ a5_start_sshd() {
 	# article5 e2e: sshd confined to the server namespace
 	ListenAddress $A5_SRV_IP4
 	ListenAddress $A5_SRV_IP4_C
+	ListenAddress [$A5_SRV_IP6]
+	ListenAddress [$A5_SRV_IP6_C]
 	Port 22
 	HostKey $A5_TMP/ssh_host_ed25519_key
 	PidFile $A5_TMP/sshd.pid
@@ -264,7 +277,7 @@ a5_start_sshd() {
 	KbdInteractiveAuthentication no
 	PubkeyAuthentication yes
 	PermitRootLogin no
-	UsePAM no
+	UsePAM ${A5_SSHD_PAM:-yes}
 	MaxAuthTries 6
 	MaxStartups 50
 	LoginGraceTime 20
@@ -289,7 +302,7 @@ a5_start_sshd() {
 	a5__sshd_logger "$A5_SSHD_PID" "$A5_TMP/sshd.fifo" "$A5_AUTHLOG" "$A5_TMP/auth.timing" &
 	A5_PIDS+=("$!")
 	for (( i = 0; i < 100; i++ )); do
-		grep -q "Server listening on $A5_SRV_IP4_C port 22" "$A5_AUTHLOG" && return 0
+		[ "$(grep -c "^.*Server listening on " "$A5_AUTHLOG")" -ge 4 ] && return 0
 		kill -0 "$A5_SSHD_PID" 2>/dev/null || a5_fail "sshd exited: $(tail -n 5 "$A5_AUTHLOG")"
 		sleep 0.1
 	done
@@ -368,11 +381,19 @@ a5_stop_daemon() {
 
 # ---------------------------------------------------------------- probes
 
-# a5_banned ADDR[/LEN]: true if the element (or a prefix holding it) is in
-# ban4 (ban6 for IPv6) in the server namespace.
+# a5_banned ADDR[/LEN]: true if the address (or a prefix holding it) is in
+# the kernel sets of the server namespace. Single addresses live in ban4/ban6
+# (flags timeout); prefixes in ban4net/ban6net (flags interval,timeout),
+# which `nft get element` also answers for an address inside a prefix.
 a5_banned() {
-	local set=ban4
-	case $1 in *:*) set=ban6 ;; esac
+	local fam=4 set
+	case $1 in *:*) fam=6 ;; esac
+	case $1 in
+	*/*) set="ban${fam}net" ;;
+	*)   ip netns exec "$A5_NS_SRV" nft get element inet article5 "ban$fam" "{ $1 }" >/dev/null 2>&1 &&
+		return 0
+	     set="ban${fam}net" ;;
+	esac
 	ip netns exec "$A5_NS_SRV" nft get element inet article5 "$set" "{ $1 }" >/dev/null 2>&1
 }
 
@@ -407,7 +428,8 @@ a5_ssh() {
 		-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
 		-o GlobalKnownHostsFile=/dev/null -o LogLevel=ERROR \
 		-o PubkeyAuthentication=no -o PreferredAuthentications=password \
-		-o ConnectTimeout=3 -o BatchMode=no \
+		-o ConnectTimeout=3 -o ServerAliveInterval=1 -o ServerAliveCountMax=3 \
+		-o BatchMode=no \
 		-F /dev/null "$user@$ip" "$cmd" </dev/null
 }
 
@@ -423,11 +445,12 @@ a5_last_line_time() {
 # namespace in $A5_TMP/nft-monitor.log, each line stamped with EPOCHREALTIME.
 a5_monitor_start() {
 	: >"$A5_TMP/nft-monitor.log"
-	( trap - EXIT INT TERM
-	  exec ip netns exec "$A5_NS_SRV" nft monitor elements ) 2>/dev/null |
-	while IFS= read -r line; do
-		printf '%s\t%s\n' "$EPOCHREALTIME" "$line"
-	done >>"$A5_TMP/nft-monitor.log" &
+	# not a pipeline: $! must be nft itself (waiting for a pipeline member
+	# waits for the whole pipeline); the stamping reader ends at nft's EOF.
+	ip netns exec "$A5_NS_SRV" nft monitor elements 2>/dev/null </dev/null > >(
+		while IFS= read -r line; do
+			printf '%s\t%s\n' "$EPOCHREALTIME" "$line"
+		done >>"$A5_TMP/nft-monitor.log") &
 	A5_PIDS+=("$!")
 	sleep 0.2
 }

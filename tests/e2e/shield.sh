@@ -146,20 +146,32 @@ sleep 1
 a5_banned "$A5_ATK_IP4" && a5_fail "$A5_ATK_IP4 banned again right after unban (no new failure)"
 a5_ok "it stays unbanned"
 
-a5_step "manual ban of the attacker's /24 for 1m, then flush"
-a5_cli ban "10.55.1.0/24" --for 1m >"$A5_TMP/cli.out" 2>&1 || a5_fail "article5 ban 10.55.1.0/24 --for 1m failed: $(cat "$A5_TMP/cli.out")"
-a5_wait_banned "10.55.1.0/24" 5 || a5_fail "10.55.1.0/24 not in ban4 after article5 ban"
-a5_banned "$A5_ATK_IP4" || a5_fail "$A5_ATK_IP4 not covered by the 10.55.1.0/24 ban"
-a5_tcp "$A5_NS_ATK" "$A5_SRV_IP4" 22 3 && a5_fail "attacker can connect despite the /24 ban"
+# The manual prefix must not overlap the server's own addresses (10.55.1.1 is
+# in 10.55.1.0/24, which the daemon rightly refuses): 10.55.1.2/31 = .2-.3.
+MANUAL=10.55.1.2/31
+a5_step "article5 ban $MANUAL --for 1m (manual prefix ban), then flush"
+a5_cli ban "10.55.1.0/24" >"$A5_TMP/cli.out" 2>&1 &&
+	a5_fail "article5 ban 10.55.1.0/24 accepted although it holds the server's address 10.55.1.1"
+a5_banned "$A5_SRV_IP4" && a5_fail "the server's own address $A5_SRV_IP4 is in a ban set"
+a5_ok "10.55.1.0/24 refused (holds the server's own 10.55.1.1): $(head -n 1 "$A5_TMP/cli.out")"
+a5_cli ban "$MANUAL" --for 1m >"$A5_TMP/cli.out" 2>&1 || a5_fail "article5 ban $MANUAL --for 1m failed: $(cat "$A5_TMP/cli.out")"
+a5_wait_banned "$MANUAL" 5 || a5_fail "$MANUAL not in the kernel sets after article5 ban"
+a5_banned "$A5_ATK_IP4" || a5_fail "$A5_ATK_IP4 not covered by the $MANUAL ban"
+ip netns exec "$A5_NS_SRV" nft list table inet article5 | grep -F "${MANUAL}" | a5_indent
+ip netns exec "$A5_NS_SRV" nft list table inet article5 | grep -F "${MANUAL}" | grep -q 'expires' ||
+	a5_fail "manual ban --for 1m has no kernel timeout"
+a5_tcp "$A5_NS_ATK" "$A5_SRV_IP4" 22 3 && a5_fail "attacker can connect despite the $MANUAL ban"
 a5_ssh "$A5_NS_CLI" "$A5_USER" "$A5_PASS" "$A5_SRV_IP4_C" 'echo login-ok' >"$A5_TMP/ssh.out" 2>&1 ||
-	a5_fail "client login failed during the /24 ban (rc=$?)"
-ip netns exec "$A5_NS_SRV" nft list set inet article5 ban4 | grep -q 'expires' ||
-	a5_fail "manual ban --for 1m has no kernel timeout: $(ip netns exec "$A5_NS_SRV" nft list set inet article5 ban4)"
-a5_ok "10.55.1.0/24 banned with a kernel timeout; attacker dropped, client fine"
+	a5_fail "client login failed during the $MANUAL ban (rc=$?)"
+a5_cli bans --json >"$A5_TMP/bans.json" 2>&1 || a5_fail "article5 bans --json failed"
+grep -qF "\"$MANUAL\"" "$A5_TMP/bans.json" || a5_fail "article5 bans --json does not list $MANUAL: $(cat "$A5_TMP/bans.json")"
+a5_ok "$MANUAL banned with a kernel timeout and listed; attacker dropped, client fine"
 a5_cli flush >"$A5_TMP/cli.out" 2>&1 || a5_fail "article5 flush failed: $(cat "$A5_TMP/cli.out")"
-a5_wait_unbanned "$A5_ATK_IP4" 5 || a5_fail "$A5_ATK_IP4 still in ban4 after flush"
+a5_wait_unbanned "$A5_ATK_IP4" 5 || a5_fail "$A5_ATK_IP4 still in a ban set after flush"
 a5_tcp "$A5_NS_ATK" "$A5_SRV_IP4" 22 3 || a5_fail "attacker cannot connect after flush"
-a5_ok "flush emptied the set; access restored"
+a5_cli bans --json >"$A5_TMP/bans.json" 2>&1 || a5_fail "article5 bans --json failed"
+grep -qF "$MANUAL" "$A5_TMP/bans.json" && a5_fail "article5 bans --json still lists $MANUAL after flush"
+a5_ok "flush emptied the sets and the ledger; access restored"
 
 a5_step "stop the daemon (SIGTERM)"
 a5_daemon_alive || a5_fail "the daemon died during the test"
