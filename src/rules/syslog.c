@@ -123,12 +123,94 @@ parse_tag(const char *s, size_t len, size_t *i, struct syslog_hdr *h)
 	return parse_bracket_prog(s, len, i, h) || parse_prog(s, len, i, h);
 }
 
+/* Next space-delimited field of an RFC 5424 header at s[*i]. */
+static bool
+field_5424(const char *s, size_t len, size_t *i, size_t *start, size_t *flen)
+{
+	const char *sp;
+
+	if (*i >= len)
+		return false;
+	sp = memchr(s + *i, ' ', len - *i);
+	if (sp == NULL || sp == s + *i)
+		return false;
+	*start = *i;
+	*flen = (size_t)(sp - (s + *i));
+	*i = (size_t)(sp - s) + 1;
+	return true;
+}
+
+/* RFC 5424: "<PRI>1 TIMESTAMP HOST APP PROCID MSGID SD MSG" (the <PRI> may
+ * be missing when a relay strips it). SD is "-" or bracketed elements whose
+ * values may hold escaped brackets. */
+static int
+parse_5424(const char *s, size_t len, struct syslog_hdr *h)
+{
+	size_t i = 0, st, n;
+
+	if (i < len && s[i] == '<') {
+		for (i++; i < len && is_digit(s[i]) && i < 5; i++)
+			;
+		if (i >= len || s[i] != '>')
+			return -1;
+		i++;
+	}
+	if (i + 2 > len || s[i] != '1' || s[i + 1] != ' ')
+		return -1;
+	i += 2;
+	if (!field_5424(s, len, &i, &st, &n) || !field_5424(s, len, &i, &st, &n) ||	/* stamp, host */
+	    !field_5424(s, len, &i, &st, &n) || n > PROG_MAX)			/* app */
+		return -1;
+	h->prog = s + st;
+	h->proglen = n;
+	if (!field_5424(s, len, &i, &st, &n))					/* procid */
+		return -1;
+	h->has_pid = false;
+	if (n <= 10 && !(n == 1 && s[st] == '-')) {
+		uint64_t pid = 0;
+		size_t k;
+		for (k = st; k < st + n && is_digit(s[k]); k++)
+			pid = pid * 10 + (uint64_t)(s[k] - '0');
+		if (k == st + n && pid <= UINT32_MAX) {
+			h->has_pid = true;
+			h->pid = (uint32_t)pid;
+		}
+	}
+	if (!field_5424(s, len, &i, &st, &n))					/* msgid */
+		return -1;
+	if (i < len && s[i] == '-')
+		i++;
+	else {
+		while (i < len && s[i] == '[') {
+			bool quoted = false;
+			/* ']' ends the element only outside a quoted value */
+			for (i++; i < len && (quoted || s[i] != ']'); i++) {
+				if (s[i] == '\\' && i + 1 < len)
+					i++;
+				else if (s[i] == '"')
+					quoted = !quoted;
+			}
+			if (i >= len)
+				return -1;
+			i++;
+		}
+	}
+	if (i < len && s[i] == ' ')
+		i++;
+	else if (i != len)
+		return -1;
+	h->msg = i;
+	return 0;
+}
+
 int
 syslog_parse(const char *line, size_t len, struct syslog_hdr *h)
 {
 	size_t i = 0;
 
 	memset(h, 0, sizeof(*h));
+	if (len > 2 && (line[0] == '<' || (line[0] == '1' && line[1] == ' ')))
+		return parse_5424(line, len, h);
 	if (skip_rfc3164(line, len, &i) || skip_rfc3339(line, len, &i)) {
 		if (i >= len || line[i] != ' ')
 			return -1;

@@ -35,6 +35,9 @@ test_forms(void **state)
 	expect("sshd[1]: from journal", "sshd", 1, "from journal");
 	expect("Nov 24 04:00:01 host postfix/smtpd[12]: warning: x", "postfix/smtpd", 12, "warning: x");
 	expect("Nov 24 04:00:01 host kernel: msg", "kernel", -1, "msg");
+	expect("<38>1 2019-07-08T17:40:16.954167-04:00 h.example.com sshd 57915 - - Failed unknown", "sshd", 57915, "Failed unknown");
+	expect("<38>1 2019-07-08T17:40:17Z h sshd 5 - [tq tzKnown=\"1\"][x@1 t=\"[b\\]\"] Failed x", "sshd", 5, "Failed x");
+	expect("1 2019-07-08T17:40:17Z h sshd - ID47 - msg", "sshd", -1, "msg");
 	/* not headers */
 	const char *bad[] = { "", "192.0.2.1 - - [05/Feb/2026:15:34:10 +0100] \"GET / HTTP/1.1\"",
 	    "Nov 24 04:00:01", "Nov 24 04:00:01 host sshd[abc]: x", "Nov 24 04:00:01 host sshd[1]x",
