@@ -21,7 +21,9 @@ for t in fuzz/fuzz_*.c; do
 	[ -d "$seeds" ] && cp "$seeds"/* "$work"/ 2>/dev/null || true
 	if "$out/$name" -max_total_time="$secs" -max_len=65536 -rss_limit_mb=1024 "$work" \
 	    >"$out/$name.log" 2>&1; then
-		echo "fuzz $name: ok, $(grep -o 'stat::number_of_executed_units: [0-9]*' "$out/$name.log" | tail -1 | awk '{print $2}') runs; $(grep -E '^#[0-9]+.*(DONE|pulse)' "$out/$name.log" | tail -1 | grep -o 'cov: [0-9]*')"
+		runs=$(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' "$out/$name.log" | tail -n 1)
+		cov=$(grep -o 'cov: [0-9]*' "$out/$name.log" | tail -n 1)
+		echo "fuzz $name: ok, ${runs:-?} runs in ${secs}s, $cov"
 	else
 		echo "fuzz $name: FAILED (see $out/$name.log)"; tail -30 "$out/$name.log"; status=1
 	fi

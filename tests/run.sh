@@ -31,6 +31,11 @@ for t in tests/e2e/*.sh; do
 	[ -f "$t" ] && run "e2e/$(basename "$t" .sh)" sh "$t"
 done
 
+# A short run of every fuzz target (clang, ASan+UBSan): crashes fail the suite.
+if command -v clang >/dev/null 2>&1; then
+	run "fuzz/smoke" sh fuzz/run.sh "${FUZZ_SMOKE_SECONDS:-5}"
+fi
+
 [ -n "$failed" ] && echo "failed:$failed"
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]
