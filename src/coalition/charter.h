@@ -1,0 +1,61 @@
+/* charter.h - the coalition file every member shares: name, NATS servers,
+ * members (name, key, role, own prefixes) and the policy. */
+#ifndef A5_CHARTER_H
+#define A5_CHARTER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "coalition/identity.h"
+#include "common/prefixlist.h"
+
+#define CHARTER_MEMBERS_MAX 256
+#define CHARTER_NAME_MAX 48
+#define CHARTER_URLS_MAX 8
+#define CHARTER_MEMBER_PREFIXES_MAX 32
+
+enum member_role { ROLE_MEMBER, ROLE_PROTECTED, ROLE_OBSERVER };
+
+struct charter_member {
+	char name[CHARTER_NAME_MAX];
+	uint8_t pk[ID_PUBLIC_BYTES];
+	enum member_role role;
+	bool revoked;
+	size_t nprefixes;
+	struct a5_prefix prefixes[CHARTER_MEMBER_PREFIXES_MAX];
+};
+
+/* How a receiver responds to reports of one role. */
+struct response_policy {
+	bool never;		/* never enforced on its own (observers' default) */
+	unsigned quorum;	/* 0/1 = immediate; K = K distinct members within window */
+};
+
+struct charter_policy {
+	struct response_policy response[3];	/* indexed by enum member_role */
+	uint32_t quorum_window;			/* seconds */
+	uint32_t rate_per_minute;		/* reports per member */
+	uint8_t max_prefix4, max_prefix6;	/* widest allowed: smallest length */
+	uint32_t ttl_max;			/* seconds */
+	bool allow_special;			/* special-purpose ranges may be reported */
+};
+
+struct charter {
+	char name[CHARTER_NAME_MAX];
+	size_t nurls;
+	char urls[CHARTER_URLS_MAX][256];
+	size_t nmembers;
+	struct charter_member members[CHARTER_MEMBERS_MAX];
+	struct charter_policy policy;
+};
+
+/* Parses a charter file (same line syntax as the configuration; errors as
+ * FILE:LINE: what, expected what). 0 or -1. */
+int charter_load(const char *path, struct charter *c, char *err, size_t errlen);
+int charter_parse(const char *name, const char *text, size_t len, struct charter *c,
+    char *err, size_t errlen);
+/* Member with this key, or NULL. */
+const struct charter_member *charter_find(const struct charter *c, const uint8_t pk[ID_PUBLIC_BYTES]);
+const char *charter_role_name(enum member_role r);
+
+#endif

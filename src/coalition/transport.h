@@ -1,0 +1,54 @@
+/* transport.h - the coalition stream over NATS JetStream (libnats): one
+ * stream per coalition, one subject per reporter, a durable consumer per
+ * member with explicit acks (a report is acked only after it is applied
+ * and recorded, so a crash never loses one), de-duplication by message id.
+ * libnats runs its own threads; received messages are queued and an
+ * eventfd wakes the daemon's single event loop. */
+#ifndef A5_TRANSPORT_H
+#define A5_TRANSPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define TRANSPORT_QUEUE_MAX 65536
+
+struct transport_config {
+	const char *const *urls;	/* nats://host:port */
+	size_t nurls;
+	const char *coalition;		/* stream "A5_<coalition>", subjects "a5.<coalition>.r.<reporter>" */
+	const char *self;		/* this member's subject token (hex of its key prefix) */
+	const char *durable;		/* consumer name for this member */
+	const char *creds_file;		/* optional NATS credentials */
+	const char *tls_ca;		/* optional CA file: enables TLS */
+};
+
+struct transport_msg {
+	const uint8_t *data;
+	size_t len;
+	void *handle;			/* for transport_ack */
+};
+
+struct transport;
+
+struct transport *transport_open(const struct transport_config *cfg, char *err, size_t errlen);
+void transport_close(struct transport *t);
+
+/* Readable when messages are queued. */
+int transport_fd(const struct transport *t);
+/* Takes up to max queued messages (oldest first). */
+size_t transport_poll(struct transport *t, struct transport_msg *out, size_t max);
+/* Acknowledges (then frees) a message taken by transport_poll. */
+void transport_ack(struct transport *t, struct transport_msg *m);
+/* Releases a message without ack: JetStream redelivers it later. */
+void transport_nak(struct transport *t, struct transport_msg *m);
+
+/* Publishes one envelope on this member's subject with msgid for
+ * de-duplication; returns 0 once the stream has stored it, -1 on error. */
+int transport_publish(struct transport *t, const uint8_t *data, size_t len, const char *msgid);
+
+bool transport_connected(const struct transport *t);
+struct transport_stats { uint64_t published, received, acked, errors, reconnects; };
+const struct transport_stats *transport_get_stats(const struct transport *t);
+
+#endif

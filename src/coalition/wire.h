@@ -1,0 +1,65 @@
+/* wire.h - the coalition's wire format (docs/protocol.md): reports carried
+ * in signed envelopes. One ed25519 signature covers a whole envelope, so a
+ * busy member signs once per batch; an idle one sends envelopes of one.
+ * Decoding is bounds-checked and only starts once the length is valid. */
+#ifndef A5_WIRE_H
+#define A5_WIRE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "coalition/identity.h"
+#include "common/addr.h"
+
+#define WIRE_VERSION 1
+#define WIRE_HASH_BYTES 32		/* BLAKE2b-256 */
+#define WIRE_COALITION_BYTES 16		/* BLAKE2b-128 of the coalition name */
+#define WIRE_NAME_MAX 47		/* service and rule names */
+#define WIRE_REPORTS_MAX 256		/* reports per envelope */
+#define WIRE_ENVELOPE_MAX 65536		/* bytes */
+
+struct wire_report {
+	uint64_t seq;			/* per reporter, from 1, no gaps */
+	uint8_t prev[WIRE_HASH_BYTES];	/* hash of the reporter's previous report; zeros for seq 1 */
+	uint64_t timestamp_us;
+	struct a5_prefix prefix;
+	char service[WIRE_NAME_MAX + 1];
+	char rule[WIRE_NAME_MAX + 1];
+	uint32_t evidence;
+	uint64_t first_seen, last_seen;	/* unix seconds */
+	uint32_t ttl;			/* seconds */
+};
+
+struct wire_envelope {
+	uint8_t coalition[WIRE_COALITION_BYTES];
+	uint8_t reporter[ID_PUBLIC_BYTES];
+	size_t nreports;
+	struct wire_report reports[WIRE_REPORTS_MAX];
+};
+
+enum wire_status {
+	WIRE_OK = 0,
+	WIRE_ERR_LENGTH,	/* too short, too long, or lengths that do not add up */
+	WIRE_ERR_VERSION,
+	WIRE_ERR_FIELD,		/* a field out of range (family, prefix length, names) */
+	WIRE_ERR_SIGNATURE,
+};
+
+const char *wire_status_text(enum wire_status s);
+
+/* Coalition id from its name. */
+void wire_coalition_id(const char *name, uint8_t out[WIRE_COALITION_BYTES]);
+/* Hash of one report's encoding (the chain link). */
+void wire_report_hash(const struct wire_report *r, const uint8_t reporter[ID_PUBLIC_BYTES],
+    uint8_t out[WIRE_HASH_BYTES]);
+
+/* Encodes and signs e with id's secret key. Returns the length, or 0 if buf
+ * is too small or e is invalid. */
+size_t wire_encode(const struct wire_envelope *e, const struct identity *id,
+    uint8_t *buf, size_t buflen);
+/* Decodes buf into e and verifies the signature against e->reporter (taken
+ * from the message; the caller then checks that key is a member). */
+enum wire_status wire_decode(const uint8_t *buf, size_t len, struct wire_envelope *e);
+
+#endif
