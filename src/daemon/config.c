@@ -31,6 +31,8 @@ config_defaults(struct config *cfg)
 	cfg->bantime = 3600;
 	cfg->bantime_max = 4 * 7 * 86400;
 	cfg->bantime_factor = 2;
+	cfg->unban_hold = 3600;
+	cfg->publish = true;
 }
 
 struct parser {
@@ -327,6 +329,27 @@ parse_line(struct parser *p, struct config *cfg, char *line)
 		if (uint_parse(w[1], 1, 100, &u) != 0)
 			return perr(p, "bad bantime_factor '%s', expected 1..100", w[1]);
 		cfg->bantime_factor = (unsigned)u;
+	} else if (strcmp(k, "coalition") == 0) {
+		if (want_args(p, nw, 2, "coalition CHARTER-FILE") != 0 ||
+		    parse_path(p, w[1], cfg->charter, sizeof(cfg->charter), "charter file") != 0)
+			return -1;
+	} else if (strcmp(k, "identity") == 0) {
+		if (want_args(p, nw, 2, "identity SECRET-KEY-FILE") != 0 ||
+		    parse_path(p, w[1], cfg->identity, sizeof(cfg->identity), "identity file") != 0)
+			return -1;
+	} else if (strcmp(k, "unban_hold") == 0) {
+		if (want_args(p, nw, 2, "unban_hold DURATION") != 0 ||
+		    parse_duration_arg(p, "unban_hold", w[1], &cfg->unban_hold) != 0)
+			return -1;
+	} else if (strcmp(k, "publish") == 0) {
+		if (want_args(p, nw, 2, "publish yes|no") != 0)
+			return -1;
+		if (strcmp(w[1], "yes") == 0)
+			cfg->publish = true;
+		else if (strcmp(w[1], "no") == 0)
+			cfg->publish = false;
+		else
+			return perr(p, "bad publish '%s', expected yes or no", w[1]);
 	} else if (strcmp(k, "source") == 0) {
 		return parse_source(p, cfg, w, nw);
 	} else if (strcmp(k, "service") == 0) {
@@ -334,7 +357,8 @@ parse_line(struct parser *p, struct config *cfg, char *line)
 	} else
 		return perr(p, "unknown directive '%s', expected one of mode, state_dir, "
 		    "control_socket, control_group, rules_dir, allow, ipv6_prefix, max_offenders, "
-		    "maxretry, findtime, bantime, bantime_max, bantime_factor, source, service, rule", k);
+		    "maxretry, findtime, bantime, bantime_max, bantime_factor, coalition, identity, "
+		    "unban_hold, publish, source, service, rule", k);
 	return 0;
 }
 
@@ -362,6 +386,10 @@ config_parse(const char *name, const char *text, size_t len, struct config *cfg,
 		if (parse_line(&p, cfg, line) != 0)
 			return -1;
 		i += n + 1;
+	}
+	if ((cfg->charter[0] == '\0') != (cfg->identity[0] == '\0')) {
+		snprintf(err, errlen, "%s: 'coalition' and 'identity' go together", name);
+		return -1;
 	}
 	if (cfg->bantime > cfg->bantime_max) {
 		p.line = 0;

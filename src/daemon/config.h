@@ -53,6 +53,11 @@ struct config {
 	unsigned bantime_factor;
 	/* Set explicitly in the file: then they beat the rules files' defaults. */
 	bool maxretry_set, findtime_set, bantime_set;
+	/* coalition (optional): the shared charter and this member's secret key */
+	char charter[PATH_MAX];
+	char identity[PATH_MAX];
+	int64_t unban_hold;		/* a local unban holds against remote reports */
+	bool publish;			/* publish local bans to the coalition */
 	size_t nsources;
 	struct config_source sources[CONFIG_SOURCES_MAX];
 	size_t nservices;

@@ -22,6 +22,10 @@
 /* Prefix sets hold escalations, not bulk lists: widening reads one whole
  * prefix set and refuses to read more than this. */
 #define ENF_NET_DUMP_MAX 65536
+/* Single records refused in one commit, with nothing applied, before the
+ * rest of the commit is given up: a systemic failure (no CAP_NET_ADMIN, no
+ * memory) would otherwise cost two transactions per record. */
+#define ENF_GIVEUP 16
 /* How much of nft's error text reaches the log. */
 #define ENF_WHY_MAX 256
 
@@ -68,6 +72,10 @@ struct cmdbuf {
 struct enforcer {
 	bool observe;
 	bool drop_logged;
+	bool destroyed;		/* enf_destroy_table ran: do not recreate */
+	bool giveup;		/* this commit failed systemically */
+	unsigned commit_failed;	/* records refused in this commit */
+	uint64_t commit_applied0; /* stats.applied when this commit began */
 	uint32_t ttl_max;
 	struct prefixlist *allow;
 	struct nft_ctx *nft;
@@ -636,6 +644,38 @@ settle_one(struct enforcer *e, const struct enf_record *r, const char *why0)
 	}
 	log_warnx("enforcer: %s refused by nftables: %s", desc, why);
 	e->stats.failed++;
+	if (++e->commit_failed >= ENF_GIVEUP &&
+	    e->stats.applied == e->commit_applied0) {
+		log_warnx("enforcer: %u records refused and none applied; "
+		    "failing the rest of this commit", e->commit_failed);
+		e->giveup = true;
+	}
+	return 1;
+}
+
+/* `nft flush ruleset` (a firewall service reloading, an admin) removes our
+ * table along with everything else, and every later commit would fail record
+ * by record. If a set is gone, the table is set up again (its old elements
+ * are lost with it) so the caller can retry once. 1 if recreated. */
+static int
+repair_if_gone(struct enforcer *e)
+{
+	char why[ENF_WHY_MAX];
+	int rc = 1;
+
+	if (e->destroyed)
+		return 0;
+	for (int s = 0; s < SET_COUNT && rc == 1; s++)
+		rc = nfq_set_exists(e->nfq, ENF_TABLE, set_names[s]);
+	if (rc != 0)
+		return 0;
+	log_warnx("enforcer: table inet %s or one of its sets is gone "
+	    "(nft flush ruleset?); recreating it", ENF_TABLE);
+	e->stats.commits++;
+	if (nft_run(e, setup_cmds, why, sizeof(why)) != 0) {
+		log_warnx("enforcer: recreating table inet %s: %s", ENF_TABLE, why);
+		return 0;
+	}
 	return 1;
 }
 
@@ -648,11 +688,23 @@ apply_range(struct enforcer *e, size_t lo, size_t hi, int depth)
 {
 	char why[ENF_WHY_MAX];
 
+	if (e->giveup) {
+		e->stats.failed += hi - lo;
+		return (unsigned)(hi - lo);
+	}
 	build_batch(e, lo, hi);
 	e->stats.commits++;
 	if (nft_run(e, e->cmd.b, why, sizeof(why)) == 0) {
 		e->stats.applied += hi - lo;
 		return 0;
+	}
+	if (depth == 0 && repair_if_gone(e)) {
+		build_batch(e, lo, hi);
+		e->stats.commits++;
+		if (nft_run(e, e->cmd.b, why, sizeof(why)) == 0) {
+			e->stats.applied += hi - lo;
+			return 0;
+		}
 	}
 	if (hi - lo == 1)
 		return settle_one(e, &e->queue[lo], why);
@@ -683,6 +735,9 @@ enf_commit(struct enforcer *e)
 		e->drop_logged = false;
 		return 0;
 	}
+	e->giveup = false;
+	e->commit_failed = 0;
+	e->commit_applied0 = e->stats.applied;
 	failed = apply_range(e, 0, n, 0);
 	e->nqueue = 0;
 	e->drop_logged = false;
@@ -863,6 +918,7 @@ enf_destroy_table(struct enforcer *e)
 		log_warnx("enforcer: deleting table inet %s: %s", ENF_TABLE, why);
 		return -1;
 	}
+	e->destroyed = true;
 	return 0;
 }
 

@@ -79,14 +79,14 @@ req_nest_end(struct req *r, size_t at)
 }
 
 static void
-req_begin(struct req *r, struct nfq *q, uint16_t flags)
+req_begin(struct req *r, struct nfq *q, uint8_t msg, uint16_t flags)
 {
 	struct nlmsghdr nlh;
 	struct nfgenmsg nfg;
 
 	memset(r, 0, sizeof(*r));
 	memset(&nlh, 0, sizeof(nlh));
-	nlh.nlmsg_type = NFT_TYPE(NFT_MSG_GETSETELEM);
+	nlh.nlmsg_type = NFT_TYPE(msg);
 	nlh.nlmsg_flags = (uint16_t)(NLM_F_REQUEST | flags);
 	nlh.nlmsg_seq = ++q->seq;
 	memcpy(r->b, &nlh, sizeof(nlh));
@@ -286,10 +286,11 @@ parse_elems(const struct nlmsghdr *nlh, struct walk *w)
 }
 
 /* Reads replies to the last request until an error, an ack, the end of a
- * dump, or (for a plain get) the one reply. Messages with another sequence
- * number are leftovers of an earlier request and skipped. */
+ * dump, or (for a plain get) the one reply of type want. Messages with
+ * another sequence number are leftovers of an earlier request and skipped.
+ * Element lists are handed to w when it is not NULL. */
 static int
-recv_replies(struct nfq *q, bool dump, struct walk *w)
+recv_replies(struct nfq *q, bool dump, uint8_t want, struct walk *w)
 {
 	for (;;) {
 		struct sockaddr_nl sa;
@@ -338,9 +339,9 @@ recv_replies(struct nfq *q, bool dump, struct walk *w)
 				errno = EAGAIN;
 				return -1;
 			}
-			if (nlh->nlmsg_type != NFT_TYPE(NFT_MSG_NEWSETELEM))
+			if (nlh->nlmsg_type != NFT_TYPE(want))
 				continue;
-			if (parse_elems(nlh, w) == -1)
+			if (w != NULL && parse_elems(nlh, w) == -1)
 				return -1;
 			if (!dump)
 				return 0;
@@ -383,7 +384,7 @@ nfq_get(struct nfq *q, const char *table, const char *set,
 
 	if (q->fd == -1 && nfq_socket(q) == -1)
 		return -1;
-	req_begin(&r, q, 0);
+	req_begin(&r, q, NFT_MSG_GETSETELEM, 0);
 	req_names(&r, table, set);
 	size_t elems = req_nest_start(&r, NFTA_SET_ELEM_LIST_ELEMENTS);
 	size_t elem = req_nest_start(&r, NFTA_LIST_ELEM);
@@ -394,7 +395,7 @@ nfq_get(struct nfq *q, const char *table, const char *set,
 	req_nest_end(&r, elems);
 	if (req_send(q, &r) == -1)
 		return -1;
-	if (recv_replies(q, false, &w) == -1) {
+	if (recv_replies(q, false, NFT_MSG_NEWSETELEM, &w) == -1) {
 		if (errno == ENOENT)
 			return 0;
 		if (errno == ETIMEDOUT || errno == EMSGSIZE || errno == EPROTO)
@@ -417,15 +418,37 @@ nfq_dump(struct nfq *q, const char *table, const char *set, size_t klen,
 
 	if (q->fd == -1 && nfq_socket(q) == -1)
 		return -1;
-	req_begin(&r, q, NLM_F_DUMP);
+	req_begin(&r, q, NFT_MSG_GETSETELEM, NLM_F_DUMP);
 	req_names(&r, table, set);
 	if (req_send(q, &r) == -1)
 		return -1;
-	if (recv_replies(q, true, &w) == -1) {
+	if (recv_replies(q, true, NFT_MSG_NEWSETELEM, &w) == -1) {
 		int saved = errno;
 		nfq_reset(q);
 		errno = saved;
 		return -1;
 	}
 	return 0;
+}
+
+int
+nfq_set_exists(struct nfq *q, const char *table, const char *set)
+{
+	struct req r;
+
+	if (q->fd == -1 && nfq_socket(q) == -1)
+		return -1;
+	req_begin(&r, q, NFT_MSG_GETSET, 0);
+	req_put(&r, NFTA_SET_TABLE, table, strlen(table) + 1);
+	req_put(&r, NFTA_SET_NAME, set, strlen(set) + 1);
+	if (req_send(q, &r) == -1)
+		return -1;
+	if (recv_replies(q, false, NFT_MSG_NEWSET, NULL) == -1) {
+		if (errno == ENOENT)
+			return 0;
+		if (errno == ETIMEDOUT || errno == EMSGSIZE || errno == EPROTO)
+			nfq_reset(q);
+		return -1;
+	}
+	return 1;
 }

@@ -2,7 +2,7 @@
  *
  * libnftables 1.0.6 fills its cache with every element of every set before
  * it runs `get element` (and before any element command on an interval set),
- * which took 55 s against a 1M-element set. These two queries talk to the
+ * which took 55 s against a 1M-element set. These queries talk to the
  * kernel directly so a read-back costs one round trip whatever the set size.
  * Internal to the enforcer. */
 #ifndef A5_ENF_NFQUERY_H
@@ -24,6 +24,10 @@ void nfq_close(struct nfq *q);
  * element matches, -1 on error (errno set). */
 int nfq_get(struct nfq *q, const char *table, const char *set,
     const uint8_t *key, size_t klen, uint8_t *start);
+
+/* 1 if set `set` exists in table inet `table`, 0 if it (or the table) does
+ * not, -1 on error. */
+int nfq_set_exists(struct nfq *q, const char *table, const char *set);
 
 /* Calls fn once per element of the set, in kernel order, with the element's
  * key and whether it is an interval end marker. Stops after max elements

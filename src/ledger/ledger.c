@@ -49,6 +49,15 @@ static const char schema_sql[] =
 	" PRIMARY KEY (family, addr, len)) WITHOUT ROWID;"
 	"CREATE TABLE IF NOT EXISTS state ("
 	" key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS outbox ("
+	" msgid TEXT PRIMARY KEY, envelope BLOB NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS envelopes ("
+	" reporter BLOB NOT NULL, first_seq INTEGER NOT NULL, last_seq INTEGER NOT NULL,"
+	" received INTEGER NOT NULL, envelope BLOB NOT NULL,"
+	" PRIMARY KEY (reporter, first_seq, last_seq));"
+	"CREATE TABLE IF NOT EXISTS proofs ("
+	" reporter BLOB NOT NULL, seq INTEGER NOT NULL, found INTEGER NOT NULL,"
+	" first BLOB NOT NULL, second BLOB NOT NULL, PRIMARY KEY (reporter, seq));"
 	"PRAGMA user_version = " STR(LEDGER_SCHEMA_VERSION) ";";
 
 enum stmt_id {
@@ -749,4 +758,187 @@ ledger_state_set(struct ledger *l, const char *key, const char *value)
 		return -1;
 	}
 	return stmt_run(l, ST_STATE_SET, "state set");
+}
+
+/* --- coalition storage: rare enough per call that statements are
+ * prepared on demand rather than kept. --- */
+
+static int
+run_blob(struct ledger *l, const char *sql, const char *what,
+    int (*bind)(sqlite3_stmt *st, const void *arg), const void *arg)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(l->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return db_err(l, what);
+	if (bind(st, arg) != SQLITE_OK) {
+		sqlite3_finalize(st);
+		return db_err(l, what);
+	}
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_err(l, what);
+	return 0;
+}
+
+struct outbox_args { const char *msgid; const void *data; size_t len; };
+
+static int
+bind_outbox(sqlite3_stmt *st, const void *arg)
+{
+	const struct outbox_args *a = arg;
+	int rc = sqlite3_bind_text(st, 1, a->msgid, -1, SQLITE_STATIC);
+
+	if (rc == SQLITE_OK && a->data != NULL)
+		rc = sqlite3_bind_blob(st, 2, a->data, (int)a->len, SQLITE_STATIC);
+	return rc;
+}
+
+int
+ledger_outbox_put(struct ledger *l, const char *msgid, const void *data, size_t len)
+{
+	struct outbox_args a = { msgid, data, len };
+
+	if (len > LEDGER_BLOB_MAX)
+		return set_err(l, "outbox: envelope too large");
+	return run_blob(l, "INSERT OR REPLACE INTO outbox (msgid, envelope) VALUES (?1, ?2)",
+	    "outbox put", bind_outbox, &a);
+}
+
+int
+ledger_outbox_del(struct ledger *l, const char *msgid)
+{
+	struct outbox_args a = { msgid, NULL, 0 };
+
+	return run_blob(l, "DELETE FROM outbox WHERE msgid = ?1", "outbox delete", bind_outbox, &a);
+}
+
+int
+ledger_outbox_each(struct ledger *l,
+    int (*cb)(const char *msgid, const void *data, size_t len, void *arg), void *arg)
+{
+	sqlite3_stmt *st;
+	int rc, n = 0;
+
+	if (sqlite3_prepare_v2(l->db, "SELECT msgid, envelope FROM outbox ORDER BY rowid",
+	    -1, &st, NULL) != SQLITE_OK)
+		return db_err(l, "outbox walk");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *id = (const char *)sqlite3_column_text(st, 0);
+		const void *data = sqlite3_column_blob(st, 1);
+		int len = sqlite3_column_bytes(st, 1);
+		n++;
+		if (id != NULL && data != NULL && len > 0 && cb(id, data, (size_t)len, arg) != 0)
+			break;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? n : db_err(l, "outbox walk");
+}
+
+struct env_args {
+	const uint8_t *reporter;
+	uint64_t first, last;
+	int64_t when;
+	const void *a, *b;
+	size_t alen, blen;
+};
+
+static int
+bind_env(sqlite3_stmt *st, const void *arg)
+{
+	const struct env_args *e = arg;
+	int rc = sqlite3_bind_blob(st, 1, e->reporter, LEDGER_KEY_BYTES, SQLITE_STATIC);
+
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(st, 2, (sqlite3_int64)e->first);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(st, 3, (sqlite3_int64)e->last);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(st, 4, e->when);
+	if (rc == SQLITE_OK && e->a)
+		rc = sqlite3_bind_blob(st, 5, e->a, (int)e->alen, SQLITE_STATIC);
+	if (rc == SQLITE_OK && e->b)
+		rc = sqlite3_bind_blob(st, 6, e->b, (int)e->blen, SQLITE_STATIC);
+	return rc;
+}
+
+int
+ledger_envelope_put(struct ledger *l, const uint8_t reporter[LEDGER_KEY_BYTES],
+    uint64_t first_seq, uint64_t last_seq, int64_t received, const void *data, size_t len)
+{
+	struct env_args e = { reporter, first_seq, last_seq, received, data, NULL, len, 0 };
+
+	if (len > LEDGER_BLOB_MAX)
+		return set_err(l, "envelopes: envelope too large");
+	return run_blob(l, "INSERT OR IGNORE INTO envelopes (reporter, first_seq, last_seq, "
+	    "received, envelope) VALUES (?1, ?2, ?3, ?4, ?5)", "envelope put", bind_env, &e);
+}
+
+int
+ledger_envelope_find(struct ledger *l, const uint8_t reporter[LEDGER_KEY_BYTES], uint64_t seq,
+    void *buf, size_t cap, size_t *len)
+{
+	sqlite3_stmt *st;
+	int rc, found = 0;
+
+	if (sqlite3_prepare_v2(l->db, "SELECT envelope FROM envelopes WHERE reporter = ?1 "
+	    "AND first_seq <= ?2 AND last_seq >= ?2 ORDER BY received LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+		return db_err(l, "envelope find");
+	sqlite3_bind_blob(st, 1, reporter, LEDGER_KEY_BYTES, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)seq);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const void *d = sqlite3_column_blob(st, 0);
+		int n = sqlite3_column_bytes(st, 0);
+		if (d != NULL && n > 0 && (size_t)n <= cap) {
+			memcpy(buf, d, (size_t)n);
+			*len = (size_t)n;
+			found = 1;
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_err(l, "envelope find");
+	return found;
+}
+
+int
+ledger_envelopes_expire(struct ledger *l, int64_t before)
+{
+	struct env_args e = { NULL, 0, 0, before, NULL, NULL, 0, 0 };
+	static const uint8_t zero[LEDGER_KEY_BYTES];
+
+	e.reporter = zero;	/* ?1 unused */
+	return run_blob(l, "DELETE FROM envelopes WHERE received < ?4 AND ?1 IS NOT NULL "
+	    "AND ?2 = ?2 AND ?3 = ?3", "envelopes expire", bind_env, &e);
+}
+
+int
+ledger_proof_put(struct ledger *l, const uint8_t reporter[LEDGER_KEY_BYTES], uint64_t seq,
+    const void *a, size_t alen, const void *b, size_t blen, int64_t now)
+{
+	struct env_args e = { reporter, seq, seq, now, a, b, alen, blen };
+
+	if (alen > LEDGER_BLOB_MAX || blen > LEDGER_BLOB_MAX)
+		return set_err(l, "proofs: envelope too large");
+	return run_blob(l, "INSERT OR IGNORE INTO proofs (reporter, seq, found, first, second) "
+	    "VALUES (?1, ?2, ?4, ?5, ?6)", "proof put", bind_env, &e);
+}
+
+int
+ledger_proofs_count(struct ledger *l, const uint8_t reporter[LEDGER_KEY_BYTES])
+{
+	sqlite3_stmt *st;
+	int n = -1;
+
+	if (sqlite3_prepare_v2(l->db, "SELECT count(*) FROM proofs WHERE reporter = ?1",
+	    -1, &st, NULL) != SQLITE_OK)
+		return db_err(l, "proofs count");
+	sqlite3_bind_blob(st, 1, reporter, LEDGER_KEY_BYTES, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return n;
 }

@@ -75,4 +75,28 @@ int ledger_offender_count(struct ledger *l, const struct a5_prefix *p, uint32_t 
 int ledger_state_get(struct ledger *l, const char *key, char *buf, size_t n);
 int ledger_state_set(struct ledger *l, const char *key, const char *value);
 
+/* Coalition storage. Keys are 32-byte ed25519 public keys; blobs are signed
+ * envelopes (at most LEDGER_BLOB_MAX bytes).
+ * outbox: this member's envelopes not yet stored by the stream, written in
+ * the same transaction as the chain head so that a crash can neither lose
+ * a report nor reuse a sequence number. */
+#define LEDGER_KEY_BYTES 32
+#define LEDGER_BLOB_MAX (1024 * 1024)
+int ledger_outbox_put(struct ledger *l, const char *msgid, const void *data, size_t len);
+int ledger_outbox_del(struct ledger *l, const char *msgid);
+/* Walks the outbox oldest first; cb non-zero stops. Returns the count or -1. */
+int ledger_outbox_each(struct ledger *l,
+    int (*cb)(const char *msgid, const void *data, size_t len, void *arg), void *arg);
+/* Received envelopes, kept as evidence (reports first_seq..last_seq). */
+int ledger_envelope_put(struct ledger *l, const uint8_t reporter[LEDGER_KEY_BYTES],
+    uint64_t first_seq, uint64_t last_seq, int64_t received, const void *data, size_t len);
+/* The stored envelope holding reporter's report seq: 1 found (copied), 0 none, -1 error. */
+int ledger_envelope_find(struct ledger *l, const uint8_t reporter[LEDGER_KEY_BYTES], uint64_t seq,
+    void *buf, size_t cap, size_t *len);
+int ledger_envelopes_expire(struct ledger *l, int64_t before);
+/* Equivocation proof: two signed envelopes with different reports for seq. */
+int ledger_proof_put(struct ledger *l, const uint8_t reporter[LEDGER_KEY_BYTES], uint64_t seq,
+    const void *a, size_t alen, const void *b, size_t blen, int64_t now);
+int ledger_proofs_count(struct ledger *l, const uint8_t reporter[LEDGER_KEY_BYTES]);
+
 #endif
