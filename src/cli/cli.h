@@ -9,7 +9,9 @@ int cmd_bans(int argc, char **argv);
 int cmd_ban(int argc, char **argv);
 int cmd_unban(int argc, char **argv);
 int cmd_flush(int argc, char **argv);
+int cmd_members(int argc, char **argv);
 int cmd_check_config(int argc, char **argv);
+int cmd_keygen(int argc, char **argv);
 
 /* True if arg is -h or --help. */
 int cli_is_help(const char *arg);

@@ -30,10 +30,14 @@ client_usage(FILE *f, const char *cmd)
 	else if (strcmp(cmd, "flush") == 0)
 		fprintf(f, "usage: article5 flush [-c CONFIG | -s SOCKET] [--json]\n\n"
 		    "Lifts every ban (kernel sets and ledger).\n");
+	else if (strcmp(cmd, "members") == 0)
+		fprintf(f, "usage: article5 members [-c CONFIG | -s SOCKET] [--json]\n\n"
+		    "Lists the coalition's members: role, last seen, reports sent (self),\n"
+		    "accepted and refused (by reason), quarantine and revocation.\n");
 	else if (strcmp(cmd, "bans") == 0)
 		fprintf(f, "usage: article5 bans [-c CONFIG | -s SOCKET] [--json]\n\n"
-		    "Lists the active bans: prefix, service, rule, failures, first and last\n"
-		    "seen, expiry, origin.\n");
+		    "Lists the active bans: prefix, service, rule, failures, last seen,\n"
+		    "expiry, and origin (local, or the coalition member that reported it).\n");
 	else
 		fprintf(f, "usage: article5 status [-c CONFIG | -s SOCKET] [--json]\n\n"
 		    "Shows the daemon's mode, sources, counters and ban count.\n");
@@ -131,6 +135,7 @@ int cmd_bans(int argc, char **argv) { return client_run(argc, argv, "bans", 0); 
 int cmd_ban(int argc, char **argv) { return client_run(argc, argv, "ban", 1); }
 int cmd_unban(int argc, char **argv) { return client_run(argc, argv, "unban", 1); }
 int cmd_flush(int argc, char **argv) { return client_run(argc, argv, "flush", 0); }
+int cmd_members(int argc, char **argv) { return client_run(argc, argv, "members", 0); }
 
 int
 cmd_check_config(int argc, char **argv)

@@ -19,7 +19,9 @@ static const struct {
 	{ "ban", cmd_ban, "ban an address or prefix by hand" },
 	{ "unban", cmd_unban, "lift a ban" },
 	{ "flush", cmd_flush, "lift every ban" },
+	{ "members", cmd_members, "coalition members: role, last seen, reports, refusals" },
 	{ "check-config", cmd_check_config, "check a configuration file and its rules" },
+	{ "keygen", cmd_keygen, "create this member's coalition key pair" },
 };
 
 int

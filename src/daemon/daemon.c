@@ -499,6 +499,9 @@ handle_request(struct daemon *d, const char *req, size_t len, struct outbuf *out
 		answer_ok(out, r.json, msg);
 		break;
 	}
+	case CTL_MEMBERS:
+		answer_error(out, r.json, "no coalition configured (see 'coalition' in docs/config.md)");
+		break;
 	case CTL_FLUSH: {
 		int n = ledger_bans_clear(d->ledger);
 		if (enf_flush(d->enf) != 0) {

@@ -140,6 +140,21 @@ name_valid(const char *s)
 	return true;
 }
 
+/* Syslog tags also hold '/' (postfix/smtpd); matched literally, never as a regex. */
+static bool
+program_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n >= RULES_NAME_MAX)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		    (*s >= '0' && *s <= '9') || *s == '-' || *s == '_' || *s == '.' || *s == '/'))
+			return false;
+	return true;
+}
+
 static int
 service_get_or_add(struct ruleset *rs, const char *name, char *err, size_t errlen,
     const char *where)
@@ -355,7 +370,9 @@ rule_add(struct ruleset *rs, int service, enum rule_kind kind, const char *name,
 		return -1;
 	}
 	bool has_host = strstr(pattern, "<HOST>") != NULL;
-	if (!has_host && (kind == RK_FAIL || kind == RK_PROBE || kind == RK_PENDING)) {
+	/* pending and the closing kinds may take the address from an earlier
+	 * line of the same connection; fail and probe count on their own line. */
+	if (!has_host && (kind == RK_FAIL || kind == RK_PROBE)) {
 		snprintf(err, errlen, "%s: a '%s' rule needs <HOST> in its pattern", where,
 		    rules_kind_name(kind));
 		return -1;
@@ -492,7 +509,7 @@ rules_load_file(struct ruleset *rs, const char *path, char *err, size_t errlen)
 		if (strcmp(word, "program") == 0) {
 			char *prog;
 			while ((prog = next_word(&p)) != NULL) {
-				if (!name_valid(prog) || svc->nprograms >= RULES_PROGRAMS_MAX) {
+				if (!program_valid(prog) || svc->nprograms >= RULES_PROGRAMS_MAX) {
 					snprintf(err, errlen, "%s: bad program name '%s' or more than %d programs",
 					    where, prog, RULES_PROGRAMS_MAX);
 					goto out;

@@ -107,13 +107,17 @@ parse_bracket_prog(const char *s, size_t len, size_t *i, struct syslog_hdr *h)
 	if (k >= len || s[k] != '[')
 		return false;
 	const char *close = memchr(s + k, ']', len - k < PROG_MAX + 2 ? len - k : PROG_MAX + 2);
-	if (close == NULL || close == s + k + 1 || (size_t)(close - s) + 1 >= len ||
-	    close[1] != ' ')
+	if (close == NULL || close == s + k + 1 || (size_t)(close - s) + 1 >= len)
+		return false;
+	size_t after = (size_t)(close - s) + 1;
+	if (s[after] == ':')		/* "[sshd]: " as well as "[sshd] " */
+		after++;
+	if (after >= len || s[after] != ' ')
 		return false;
 	h->prog = s + k + 1;
 	h->proglen = (size_t)(close - (s + k + 1));
 	h->has_pid = false;
-	*i = (size_t)(close - s) + 2;
+	*i = after + 1;
 	return true;
 }
 

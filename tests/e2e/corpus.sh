@@ -184,6 +184,7 @@ for f in "$corpus"/*; do
 		printf "skipped %d (mode constraint %d, not an IP address %d), divergent %d; extra modes: %d/%d\n", skip_c + skip_h, skip_c + 0, skip_h + 0, ndivs + 0, xok + 0, xexp + 0
 		printf "TOTALS %d %d %d %d %d %d %d %d\n", nexp, ok, fp, wrong, ndivs, skip_c + skip_h, xexp, xok > "/dev/stderr"
 	}' "$f" 2>"$tmp/tot" || rc=1
+	# shellcheck disable=SC2046 # split on purpose
 	set -- $(grep '^TOTALS' "$tmp/tot")
 	if [ $# -eq 9 ]; then
 		total_exp=$((total_exp + $2)) total_ok=$((total_ok + $3))

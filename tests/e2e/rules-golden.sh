@@ -93,6 +93,7 @@ for f in "$root"/tests/rules/*.log; do
 		}
 		printf "COUNTS %d %d\n", checks, bad > "/dev/stderr"
 	}' "$f" 2>"$tmp/counts"
+	# shellcheck disable=SC2046 # split on purpose
 	set -- $(grep '^COUNTS' "$tmp/counts")
 	if [ $# -ne 3 ]; then
 		cat "$tmp/counts"

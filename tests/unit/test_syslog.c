@@ -31,6 +31,7 @@ test_forms(void **state)
 	expect("2026-11-24T04:00:01.5+01:00 host.example sshd[9]: m", "sshd", 9, "m");
 	expect("Nov 23 21:50:19 sshd[8148]: Disconnecting", "sshd", 8148, "Disconnecting");
 	expect("Jun 25 23:53:34 [sshd] User root", "sshd", -1, "User root");
+	expect("Jun 25 23:53:34 [sshd]: User root", "sshd", -1, "User root");
 	expect("Mar 29 05:59:23 dusky sshd[20878]: [ID 800047 auth.info] Failed", "sshd", 20878, "Failed");
 	expect("sshd[1]: from journal", "sshd", 1, "from journal");
 	expect("Nov 24 04:00:01 host postfix/smtpd[12]: warning: x", "postfix/smtpd", 12, "warning: x");

@@ -1,0 +1,59 @@
+/* alliance.h - the daemon's side of the coalition: publishes this member's
+ * bans as signed, chained reports and applies the reports of the others
+ * that pass the acceptance pipeline. Glue only: the wire format, the
+ * charter, the pipeline and the transport are modules of src/coalition. */
+#ifndef A5_ALLIANCE_H
+#define A5_ALLIANCE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/addr.h"
+#include "common/prefixlist.h"
+#include "daemon/config.h"
+#include "daemon/control.h"
+#include "ledger/ledger.h"
+
+struct alliance;
+
+/* What the daemon does with an accepted remote report. */
+struct alliance_apply {
+	struct a5_prefix prefix;
+	uint32_t ttl;
+	const char *member;	/* reporter's name in the charter */
+	const char *service, *rule;
+	uint32_t evidence;
+	int64_t first_seen, last_seen;
+};
+typedef void (*alliance_apply_cb)(void *arg, const struct alliance_apply *a);
+
+/* Loads the charter and identity named by cfg, connects. NULL + err. */
+struct alliance *alliance_open(const struct config *cfg, const struct prefixlist *allow,
+    struct ledger *ledger, char *err, size_t errlen);
+void alliance_close(struct alliance *al);
+
+int alliance_fd(const struct alliance *al);
+/* Whether received reports are enforced here (members: yes; protected
+ * partners and observers: no, they only log). */
+bool alliance_enforces(const struct alliance *al);
+
+/* Queues one local ban for publication at the next alliance_flush. */
+void alliance_local_ban(struct alliance *al, const struct ledger_ban *b);
+/* A local unban holds against remote reports for the prefix. */
+void alliance_local_unban(struct alliance *al, const struct a5_prefix *p, int64_t until);
+
+/* Takes queued messages, verifies and decides; accepted reports go to cb.
+ * Messages are acknowledged only by alliance_ack, after the caller has
+ * committed the ledger and the enforcer. Returns the number handled. */
+int alliance_receive(struct alliance *al, alliance_apply_cb cb, void *arg);
+void alliance_ack(struct alliance *al);
+/* Signs the queued local bans as one envelope, records it (chain head and
+ * outbox in the ledger: the caller commits), then publishes what is in the
+ * outbox. Call after the ledger commit of the same iteration. */
+void alliance_prepare(struct alliance *al);
+void alliance_publish(struct alliance *al);
+
+void alliance_members(const struct alliance *al, struct outbuf *out, int json);
+void alliance_status(const struct alliance *al, struct outbuf *out, int json);
+
+#endif
