@@ -1,4 +1,5 @@
 #!/bin/sh
+# shellcheck shell=bash disable=SC2016,SC2119,SC2317
 # demo.sh - article5 stops an SSH password-guessing attack, told step by step.
 #
 # A real OpenSSH server and the article5 daemon run in a private network
@@ -16,6 +17,7 @@ if [ -z "${BASH_VERSION:-}" ]; then
 	exec bash "$0" "$@"
 fi
 set -u
+# shellcheck source=tests/e2e/lib.sh
 . "$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/e2e/lib.sh"
 
 MAXRETRY=3

@@ -115,13 +115,15 @@ ban_apply(struct daemon *d, const struct a5_prefix *p, const char *service,
 		log_info("%s", err);
 		return -1;
 	}
+	if (d->cfg->observe)
+		count = 0;	/* no escalation history for dry runs */
 	/* An offender already banned keeps its ban: lines logged before the
 	 * kernel dropped its packets must not escalate it again. */
 	if (duration == 0 && ledger_ban_get(d->ledger, p, &old) == 1 &&
 	    (old.expires == 0 || old.expires > now))
 		return 0;
 	if (duration == 0) {
-		if (ledger_offender_bump(d->ledger, p, now, 0, &count) != 0) {
+		if (!d->cfg->observe && ledger_offender_bump(d->ledger, p, now, 0, &count) != 0) {
 			d->ledger_errors++;
 			log_warnx("ledger: %s", ledger_errmsg(d->ledger));
 		}
@@ -138,15 +140,21 @@ ban_apply(struct daemon *d, const struct a5_prefix *p, const char *service,
 	b.last_seen = last;
 	b.created = now;
 	b.expires = now + duration;
+	duration_format(duration, dur, sizeof(dur));
+	if (d->cfg->observe) {
+		/* A dry run records nothing: a later switch to enforce mode must
+		 * not turn its decisions into real bans. */
+		d->bans++;
+		log_info("would ban %s: %s (%s/%s, %u failures)", text, dur, service, rule, evidence);
+		return 0;
+	}
 	if (ledger_ban_put(d->ledger, &b) != 0) {
 		d->ledger_errors++;
 		log_warnx("ledger: %s", ledger_errmsg(d->ledger));
 	}
 	enforce(d, ENF_ADD, p, (uint32_t)duration);
 	d->bans++;
-	duration_format(duration, dur, sizeof(dur));
-	log_info("%s %s: %s (%s/%s, %u failures, ban #%u)", d->cfg->observe ? "would ban" : "ban",
-	    text, dur, service, rule, evidence, count);
+	log_info("ban %s: %s (%s/%s, %u failures, ban #%u)", text, dur, service, rule, evidence, count);
 	return 0;
 }
 
@@ -173,6 +181,11 @@ on_match(void *arg, const struct rules_match *m)
 		d->attempts++;
 	if (!r.ban)
 		return;
+	/* The aggregate of an IPv6 attacker may hold this host's own addresses
+	 * (an attacker in our /64): ban the address alone then. */
+	if (!prefix_equal(&r.prefix, &r.addr) && prefixlist_overlaps(&d->allow, &r.prefix) &&
+	    !prefixlist_overlaps(&d->allow, &r.addr))
+		r.prefix = r.addr;
 	const char *svc = rules_service_get(d->rs, m->info->service)->name;
 	int64_t base = d->pol[m->info->service].bantime;
 	/* The base duration of the service seeds the escalation. */

@@ -141,6 +141,7 @@ fail_lines 192.0.2.40 3
 sleep 0.5
 nft list table inet article5 >/dev/null 2>&1 && bad "observe mode created the table" || ok "observe: no table"
 grep -q "would ban 192.0.2.40" "$T/daemon.log" && ok "observe: decision logged" || bad "observe: no decision logged"
+[ "$("$A5" bans -c "$T/a5.conf" --json)" = "[]" ] && ok "observe: nothing recorded as a ban" || bad "observe: decision recorded as a ban"
 stop
 
 echo "---- daemon log ----"

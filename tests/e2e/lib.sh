@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034
 # lib.sh - shared helpers for the end-to-end scripts (tests/e2e/*.sh and
 # demo/demo.sh). Sourced by bash scripts; not executable on its own.
 #
@@ -30,8 +31,14 @@ A5_SRV_IP4=10.55.1.1	# server address facing the attacker
 A5_ATK_IP4=10.55.1.2	# attacker
 A5_SRV_IP4_C=10.55.2.1	# server address facing the client
 A5_CLI_IP4=10.55.2.2	# legitimate client
-A5_SRV_IP6=fd55:1::1	# the same links also carry IPv6 (ULA, namespaces only)
-A5_ATK_IP6=fd55:1::2
+# The same links also carry IPv6 (ULA, inside the namespaces only). The
+# attacker's IPv6 addresses are in a /64 of their own (routed on the link),
+# not in the server's: article5 bans IPv6 per /64 and never bans a prefix
+# holding one of the host's own addresses.
+A5_SRV_IP6=fd55:1::1
+A5_ATK_IP6=fd55:66::2	# attacker, IPv6
+A5_ATK_IP6B=fd55:66::3	# a second address in the attacker's /64
+A5_ATK_NET6=fd55:66::/64
 A5_SRV_IP6_C=fd55:2::1
 A5_CLI_IP6=fd55:2::2
 A5_HOSTNAME=a5-server	# host name written in the synthetic syslog header
@@ -49,7 +56,7 @@ A5_KEEP=${A5_KEEP:-0}	# 1: keep the temporary directory (logs) after the run
 if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then
 	A5_C_B=$'\e[1m' A5_C_G=$'\e[32m' A5_C_R=$'\e[31m' A5_C_Y=$'\e[33m' A5_C_C=$'\e[36m' A5_C_D=$'\e[2m' A5_C_0=$'\e[0m'
 else
-	A5_C_B= A5_C_G= A5_C_R= A5_C_Y= A5_C_C= A5_C_D= A5_C_0=
+	A5_C_B='' A5_C_G='' A5_C_R='' A5_C_Y='' A5_C_C='' A5_C_D='' A5_C_0=''
 fi
 A5_T0=${EPOCHREALTIME/[.,]/}
 
@@ -205,11 +212,14 @@ a5_topology() {
 	ip -n "$A5_NS_SRV" addr add "$A5_SRV_IP6/64" dev veth-atk nodad
 	ip -n "$A5_NS_SRV" addr add "$A5_SRV_IP6_C/64" dev veth-cli nodad
 	ip -n "$A5_NS_ATK" addr add "$A5_ATK_IP6/64" dev eth0 nodad
+	ip -n "$A5_NS_ATK" addr add "$A5_ATK_IP6B/64" dev eth0 nodad
 	ip -n "$A5_NS_CLI" addr add "$A5_CLI_IP6/64" dev eth0 nodad
 	ip -n "$A5_NS_SRV" link set veth-atk up
 	ip -n "$A5_NS_SRV" link set veth-cli up
 	ip -n "$A5_NS_ATK" link set eth0 up
 	ip -n "$A5_NS_CLI" link set eth0 up
+	ip -n "$A5_NS_ATK" -6 route add "${A5_SRV_IP6%::*}::/64" dev eth0
+	ip -n "$A5_NS_SRV" -6 route add "$A5_ATK_NET6" dev veth-atk
 	# The namespaces start with no nftables ruleset at all.
 	if [ -n "$(ip netns exec "$A5_NS_SRV" nft list ruleset 2>/dev/null)" ]; then
 		a5_fail "new namespace $A5_NS_SRV unexpectedly has an nftables ruleset"
@@ -239,7 +249,9 @@ a5__sshd_logger() {
 	local master=$1 fifo=$2 out=$3 timing=$4 line key pid n=0
 	local -A conn=()
 	local re='^(.*[^0-9A-Fa-f:.])?([0-9A-Fa-f:.]*[0-9A-Fa-f][0-9A-Fa-f:.]*) port ([0-9]+)'
-	exec 3>>"$out" 4>>"$timing"
+	# auth.log is opened by name for every line (not kept open), so that a
+	# test can rotate it (mv + new file) as logrotate would.
+	exec 4>>"$timing"
 	while IFS= read -r line || [ -n "$line" ]; do
 		line=${line%$'\r'}
 		pid=$master
@@ -251,7 +263,7 @@ a5__sshd_logger() {
 			fi
 			pid=${conn[$key]}
 		fi
-		printf '%(%b %e %H:%M:%S)T %s sshd[%s]: %s\n' -1 "$A5_HOSTNAME" "$pid" "$line" >&3
+		printf '%(%b %e %H:%M:%S)T %s sshd[%s]: %s\n' -1 "$A5_HOSTNAME" "$pid" "$line" >>"$out"
 		printf '%s\t%s\n' "$EPOCHREALTIME" "$line" >&4
 	done <"$fifo"
 }
@@ -327,6 +339,12 @@ a5_write_config() {
 		local l
 		for l in "$@"; do echo "$l"; done
 	} >"$A5_CONF"
+}
+
+# a5_rotate_log: logrotate's default (create) scheme: rename, new empty file.
+a5_rotate_log() {
+	mv "$A5_AUTHLOG" "$A5_AUTHLOG.1" || a5_fail "mv auth.log"
+	: >"$A5_AUTHLOG"
 }
 
 # a5_cli SUBCOMMAND [ARGS...]: article5 client command, run inside the server
@@ -416,19 +434,22 @@ a5_wait_unbanned() {
 }
 
 # a5_tcp NS IP PORT [SECONDS]: true if a TCP connection can be opened.
+# shellcheck disable=SC2016
 a5_tcp() {
 	ip netns exec "$1" timeout "${4:-3}" bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$2" "$3" 2>/dev/null
 }
 
 # a5_ssh NS USER PASSWORD IP [COMMAND]: one password login; returns ssh's
 # status (sshpass: 5 = wrong password, 255 = connection failed, 124 = hung).
+# A5_SSH_BIND=ADDR picks the source address.
 a5_ssh() {
-	local ns=$1 user=$2 pass=$3 ip=$4 cmd=${5:-exit}
-	SSHPASS=$pass ip netns exec "$ns" timeout 20 sshpass -e ssh -T \
+	local ns=$1 user=$2 pass=$3 ip=$4 cmd=${5:-exit} bind=()
+	[ -n "${A5_SSH_BIND:-}" ] && bind=(-o "BindAddress=$A5_SSH_BIND")
+	SSHPASS=$pass ip netns exec "$ns" timeout 20 sshpass -e ssh -T "${bind[@]}" \
 		-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
 		-o GlobalKnownHostsFile=/dev/null -o LogLevel=ERROR \
 		-o PubkeyAuthentication=no -o PreferredAuthentications=password \
-		-o ConnectTimeout=3 -o ServerAliveInterval=1 -o ServerAliveCountMax=3 \
+		-o ConnectTimeout=3 -o ServerAliveInterval=2 -o ServerAliveCountMax=3 \
 		-o BatchMode=no \
 		-F /dev/null "$user@$ip" "$cmd" </dev/null
 }
