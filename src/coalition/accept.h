@@ -1,11 +1,22 @@
 /* accept.h - the acceptance pipeline for received reports. Every report of a
  * verified envelope goes through: known, non-revoked, non-quarantined
  * reporter -> chain (no replay, no fork: two different reports with one
- * sequence number quarantine the reporter) -> scope (allowlist, members'
- * own prefixes, special-purpose ranges, widest prefix) -> rate limit ->
- * response policy (immediate / quorum / never) -> ttl capped. Each refusal
- * is counted per member and per reason. No I/O here: the daemon persists
- * the chain state and the proofs it is handed. */
+ * sequence number quarantine the reporter) -> scope (widest prefix,
+ * allowlist, members' own prefixes, special-purpose ranges) -> expiry ->
+ * rate limit -> local unban hold -> response policy (immediate / quorum /
+ * never) -> ttl capped. Each refusal is counted per member and per reason.
+ * No I/O here: the daemon persists the chain state and the proofs it is
+ * handed. docs/charter.md explains each step and the choices below.
+ *
+ * Chain: a report that passes the chain check advances the reporter's chain
+ * even if a later step refuses it, so one bad report never blocks a member.
+ * A gap (seq > last + 1: a report lost or withheld) is accepted and counted
+ * in gaps; a gap report that arrives late (JetStream redelivery) is
+ * accepted once and counted in late. seq == last + 1 whose prev is not the
+ * hash of the report we hold at last is a fork like any other. A report at
+ * or below the chain head that is too old to look up (more than 1024 back)
+ * is refused as a replay. The daemon decides and records before it acks: a
+ * redelivered report it already decided on is a replay here. */
 #ifndef A5_ACCEPT_H
 #define A5_ACCEPT_H
 
@@ -25,35 +36,51 @@ enum accept_reason {
 	ACC_NREASONS
 };
 
-enum accept_verdict { ACC_APPLY, ACC_WAIT, ACC_REFUSE };
+enum accept_verdict {
+	ACC_APPLY, ACC_WAIT, ACC_REFUSE,
+	ACC_SKIP	/* this member's own report (reason ACC_OK): nothing to do, not counted */
+};
 
 struct accept_decision {
 	enum accept_verdict verdict;
 	enum accept_reason reason;
 	uint32_t ttl;		/* for ACC_APPLY: capped by policy and local bantime_max */
-	/* ACC_FORK: hash of the conflicting earlier report, for the proof */
+	/* ACC_FORK: hash of the conflicting earlier report, for the proof: the
+	 * report held at the same seq, or (prev mismatch) the one held at seq-1 */
 	uint8_t other_hash[WIRE_HASH_BYTES];
 };
 
+/* refused[] counts every report not applied, by reason: waits
+ * (ACC_QUORUM_PENDING) and envelopes (accept_count_envelope) included. */
 struct accept_member_stats {
 	uint64_t accepted, refused[ACC_NREASONS];
-	int64_t last_seen;
-	uint64_t last_seq;
+	uint64_t gaps;		/* reports skipped over by seq jumps (not refused) */
+	uint64_t late;		/* of those, arrived later and accepted */
+	int64_t last_seen;	/* last report or envelope, whatever the verdict */
+	uint64_t last_seq;	/* chain head */
 	bool quarantined;
 };
 
 struct accept;
 
-/* self: this member's key (its own reports are skipped, not counted).
- * local_allow: this host's allowlist (loopback, own addresses, config).
- * ttl_max_local: the local cap (local configuration may only tighten). */
+/* self: this member's key (its own reports are skipped, not counted; NULL
+ * for none). local_allow: this host's allowlist (loopback, own addresses,
+ * config; NULL for none). ttl_max_local: the local cap (local configuration
+ * may only tighten; 0 = none). The charter and the allowlist are copied.
+ * NULL if out of memory. */
 struct accept *accept_new(const struct charter *c, const uint8_t self[ID_PUBLIC_BYTES],
     const struct prefixlist *local_allow, uint32_t ttl_max_local);
 void accept_free(struct accept *a);
 
-/* Decides on one report of an envelope whose signature was verified. */
+/* Decides on one report of an envelope whose signature was verified. now in
+ * unix seconds. Hashes the report with wire_report_hash. */
 void accept_report(struct accept *a, const uint8_t reporter[ID_PUBLIC_BYTES],
     const struct wire_report *r, int64_t now, struct accept_decision *d);
+/* The same with the report's chain hash (wire_report_hash) given by a
+ * caller that computed it already, for its ledger. */
+void accept_report_hashed(struct accept *a, const uint8_t reporter[ID_PUBLIC_BYTES],
+    const struct wire_report *r, const uint8_t hash[WIRE_HASH_BYTES], int64_t now,
+    struct accept_decision *d);
 /* Counts an envelope refused before its reports were looked at. */
 void accept_count_envelope(struct accept *a, const uint8_t reporter[ID_PUBLIC_BYTES],
     enum accept_reason why);
@@ -61,14 +88,19 @@ void accept_count_envelope(struct accept *a, const uint8_t reporter[ID_PUBLIC_BY
 /* A local unban holds against remote reports for prefix until `until`. */
 void accept_local_unban(struct accept *a, const struct a5_prefix *p, int64_t until);
 
-/* Chain state, to persist and restore across restarts. */
+/* Chain state, to persist and restore across restarts. get: 0 (seq 0 and a
+ * zero hash before any report), -1 if reporter is not a member. set also
+ * forgets the remembered (seq, hash) pairs but the head. */
 int accept_chain_get(const struct accept *a, const uint8_t reporter[ID_PUBLIC_BYTES],
     uint64_t *seq, uint8_t hash[WIRE_HASH_BYTES]);
 void accept_chain_set(struct accept *a, const uint8_t reporter[ID_PUBLIC_BYTES],
     uint64_t seq, const uint8_t hash[WIRE_HASH_BYTES]);
 void accept_quarantine(struct accept *a, const uint8_t reporter[ID_PUBLIC_BYTES]);
 
+/* member_index: index in the charter; NULL past the last member. */
 const struct accept_member_stats *accept_stats(const struct accept *a, size_t member_index);
+/* Reports and envelopes from keys that are not members. */
+const struct accept_member_stats *accept_stats_unknown(const struct accept *a);
 const char *accept_reason_name(enum accept_reason r);
 
 #endif

@@ -13,6 +13,9 @@
 #define CHARTER_NAME_MAX 48
 #define CHARTER_URLS_MAX 8
 #define CHARTER_MEMBER_PREFIXES_MAX 32
+/* Largest K in "response ROLE quorum K": the receiver keeps the K most
+ * recent distinct reporters per prefix, so K bounds that memory. */
+#define CHARTER_QUORUM_MAX 16
 
 enum member_role { ROLE_MEMBER, ROLE_PROTECTED, ROLE_OBSERVER };
 
@@ -50,7 +53,8 @@ struct charter {
 };
 
 /* Parses a charter file (same line syntax as the configuration; errors as
- * FILE:LINE: what, expected what). 0 or -1. */
+ * FILE:LINE: what, expected what). Fills every default first (docs/charter.md).
+ * 0, or -1 with err filled and *c unspecified. */
 int charter_load(const char *path, struct charter *c, char *err, size_t errlen);
 int charter_parse(const char *name, const char *text, size_t len, struct charter *c,
     char *err, size_t errlen);

@@ -12,22 +12,31 @@
 #include <stdint.h>
 
 #define TRANSPORT_QUEUE_MAX 65536
+#define TRANSPORT_MSG_MAX 65536		/* bytes per message (>= WIRE_ENVELOPE_MAX) */
+#define TRANSPORT_MSGID_MAX 128		/* de-duplication id: printable ASCII, no spaces */
+#define TRANSPORT_NAME_MAX 64		/* coalition, self, durable: [A-Za-z0-9_-] */
+#define TRANSPORT_URLS_MAX 16
 
 struct transport_config {
 	const char *const *urls;	/* nats://host:port */
 	size_t nurls;
 	const char *coalition;		/* stream "A5_<coalition>", subjects "a5.<coalition>.r.<reporter>" */
 	const char *self;		/* this member's subject token (hex of its key prefix) */
-	const char *durable;		/* consumer name for this member */
+	const char *durable;		/* consumer name for this member; NULL: self */
 	const char *creds_file;		/* optional NATS credentials */
 	const char *tls_ca;		/* optional CA file: enables TLS */
+	int ack_wait_ms;		/* redelivery of un-acked messages; 0: 30 s */
+	size_t queue_max;		/* 0: TRANSPORT_QUEUE_MAX (lower it only in tests) */
 };
 
 struct transport_msg {
 	const uint8_t *data;
 	size_t len;
+	const char *reporter;		/* subject token after "a5.<coalition>.r." */
 	void *handle;			/* for transport_ack */
 };
+/* data and reporter stay valid until the message is acked or naked, or the
+ * transport is closed (which naks every message not yet acked). */
 
 struct transport;
 
@@ -48,7 +57,18 @@ void transport_nak(struct transport *t, struct transport_msg *m);
 int transport_publish(struct transport *t, const uint8_t *data, size_t len, const char *msgid);
 
 bool transport_connected(const struct transport *t);
-struct transport_stats { uint64_t published, received, acked, errors, reconnects; };
+struct transport_stats {
+	uint64_t published, received, acked, errors, reconnects;
+	uint64_t duplicates;		/* publishes the stream dropped as already seen */
+	uint64_t overflows;		/* deliveries naked because the queue was full */
+};
+/* A snapshot, valid until the next call. */
 const struct transport_stats *transport_get_stats(const struct transport *t);
+/* Text of the last error of transport_publish or transport_ack/nak. */
+const char *transport_errmsg(const struct transport *t);
+
+/* Releases libnats' process-wide state (nats_CloseAndWait): once, at exit,
+ * after every transport is closed; no transport_open afterwards. */
+void transport_library_close(void);
 
 #endif

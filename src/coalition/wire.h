@@ -18,6 +18,10 @@
 #define WIRE_NAME_MAX 47		/* service and rule names */
 #define WIRE_REPORTS_MAX 256		/* reports per envelope */
 #define WIRE_ENVELOPE_MAX 65536		/* bytes */
+/* magic "A5" (2), version (1), coalition (16), reporter (32), count (2) */
+#define WIRE_HEADER_BYTES 53
+/* "<reporter hex>-<first seq>": 64 + 1 + 20 digits + NUL */
+#define WIRE_MSGID_MAX 88
 
 struct wire_report {
 	uint64_t seq;			/* per reporter, from 1, no gaps */
@@ -50,7 +54,9 @@ const char *wire_status_text(enum wire_status s);
 
 /* Coalition id from its name. */
 void wire_coalition_id(const char *name, uint8_t out[WIRE_COALITION_BYTES]);
-/* Hash of one report's encoding (the chain link). */
+/* Hash of one report's encoding (the chain link): BLAKE2b-256 over the
+ * reporter key followed by the report's bytes as they appear on the wire.
+ * Meaningful for a valid report only (one wire_encode accepts). */
 void wire_report_hash(const struct wire_report *r, const uint8_t reporter[ID_PUBLIC_BYTES],
     uint8_t out[WIRE_HASH_BYTES]);
 
@@ -61,5 +67,10 @@ size_t wire_encode(const struct wire_envelope *e, const struct identity *id,
 /* Decodes buf into e and verifies the signature against e->reporter (taken
  * from the message; the caller then checks that key is a member). */
 enum wire_status wire_decode(const uint8_t *buf, size_t len, struct wire_envelope *e);
+
+/* The JetStream message id of an envelope, "<reporter hex>-<first seq>"
+ * (de-duplicates a publish that is retried); "" if e has no reports. out
+ * should hold WIRE_MSGID_MAX bytes. */
+void wire_msgid(const struct wire_envelope *e, char *out, size_t n);
 
 #endif

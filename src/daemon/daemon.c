@@ -20,6 +20,7 @@
 #include "common/log.h"
 #include "common/timeparse.h"
 #include "common/util.h"
+#include "daemon/alliance.h"
 #include "daemon/config.h"
 #include "daemon/control.h"
 #include "detector/detector.h"
@@ -39,6 +40,7 @@ struct daemon {
 	struct ledger *ledger;
 	struct enforcer *enf;
 	struct sensor *sensor;
+	struct alliance *al;		/* NULL: no coalition configured */
 	struct prefixlist allow;	/* configured + local addresses */
 	int epfd, sigfd, timerfd, ctlfd;
 	int64_t started, last_position_save;
@@ -46,6 +48,7 @@ struct daemon {
 	bool stop;
 	/* counters */
 	uint64_t lines, matches, attempts, bans, refused_allow, ledger_errors, reloads;
+	uint64_t remote_applied, remote_kept_local;
 };
 
 static void
@@ -153,9 +156,57 @@ ban_apply(struct daemon *d, const struct a5_prefix *p, const char *service,
 		log_warnx("ledger: %s", ledger_errmsg(d->ledger));
 	}
 	enforce(d, ENF_ADD, p, (uint32_t)duration);
+	if (d->al != NULL && d->cfg->publish)
+		alliance_local_ban(d->al, &b);
 	d->bans++;
 	log_info("ban %s: %s (%s/%s, %u failures, ban #%u)", text, dur, service, rule, evidence, count);
 	return 0;
+}
+
+/* A report accepted by the coalition's pipeline. Local decisions win: a
+ * longer local ban is kept as it is. */
+static void
+on_remote(void *arg, const struct alliance_apply *a)
+{
+	struct daemon *d = arg;
+	struct ledger_ban b, old;
+	char text[A5_PREFIX_STRLEN];
+	int64_t now = now_sec();
+
+	prefix_format(&a->prefix, text, sizeof(text));
+	if (!alliance_enforces(d->al)) {
+		log_info("coalition: %s reported %s (%s); not enforced here (role)", a->member, text,
+		    a->service);
+		return;
+	}
+	if (prefixlist_overlaps(&d->allow, &a->prefix)) {
+		d->refused_allow++;
+		return;
+	}
+	if (ledger_ban_get(d->ledger, &a->prefix, &old) == 1 &&
+	    (old.expires == 0 || old.expires >= now + a->ttl)) {
+		d->remote_kept_local++;
+		return;
+	}
+	memset(&b, 0, sizeof(b));
+	b.prefix = a->prefix;
+	strlcpy_ok(b.service, a->service, sizeof(b.service));
+	strlcpy_ok(b.rule, a->rule, sizeof(b.rule));
+	strlcpy_ok(b.reason, "coalition", sizeof(b.reason));
+	strlcpy_ok(b.origin, a->member, sizeof(b.origin));
+	b.evidence = a->evidence;
+	b.first_seen = a->first_seen;
+	b.last_seen = a->last_seen;
+	b.created = now;
+	b.expires = now + a->ttl;
+	if (ledger_ban_put(d->ledger, &b) != 0) {
+		d->ledger_errors++;
+		log_warnx("ledger: %s", ledger_errmsg(d->ledger));
+	}
+	enforce(d, ENF_ADD, &a->prefix, a->ttl);
+	d->remote_applied++;
+	log_info("%s %s: reported by %s (%s/%s), %us", d->cfg->observe ? "would ban" : "ban",
+	    text, a->member, a->service, a->rule, a->ttl);
 }
 
 /* A ban duration per service, taken from the policy table. */
@@ -433,7 +484,7 @@ handle_status(struct daemon *d, struct outbuf *out, int json)
 		    "\"offenders_tracked\": %zu, \"offenders_evicted\": %llu, "
 		    "\"lines_truncated\": %llu, \"rotations\": %llu, \"pcre_limit_hits\": %llu, "
 		    "\"nft_commits\": %llu, \"nft_applied\": %llu, \"nft_failed\": %llu, "
-		    "\"ledger_errors\": %llu, \"reloads\": %llu}\n",
+		    "\"ledger_errors\": %llu, \"reloads\": %llu, \"remote_applied\": %llu",
 		    d->cfg->observe ? "observe" : "enforce", (long long)(now_sec() - d->started),
 		    (int)getpid(), d->cfg->nsources, rules_service_count(d->rs), rules_count(d->rs),
 		    (unsigned long long)d->lines, (unsigned long long)d->matches,
@@ -443,7 +494,12 @@ handle_status(struct daemon *d, struct outbuf *out, int json)
 		    (unsigned long long)rules_scratch_limit_hits(d->sc),
 		    (unsigned long long)es->commits, (unsigned long long)es->applied,
 		    (unsigned long long)es->failed, (unsigned long long)d->ledger_errors,
-		    (unsigned long long)d->reloads);
+		    (unsigned long long)d->reloads, (unsigned long long)d->remote_applied);
+		if (d->al != NULL) {
+			outbuf_printf(out, ", ");
+			alliance_status(d->al, out, 1);
+		}
+		outbuf_printf(out, "}\n");
 		return;
 	}
 	outbuf_printf(out, "mode:        %s\n", d->cfg->observe ? "observe (no enforcement)" : "enforce");
@@ -459,6 +515,10 @@ handle_status(struct daemon *d, struct outbuf *out, int json)
 	    (long long)active, (unsigned long long)d->bans, (unsigned long long)d->refused_allow);
 	outbuf_printf(out, "nftables:    %llu transactions, %llu elements applied, %llu failed\n",
 	    (unsigned long long)es->commits, (unsigned long long)es->applied, (unsigned long long)es->failed);
+	if (d->al != NULL)
+		alliance_status(d->al, out, 0);
+	else
+		outbuf_printf(out, "coalition:   none (this host works alone)\n");
 }
 
 static void
@@ -506,6 +566,8 @@ handle_request(struct daemon *d, const char *req, size_t len, struct outbuf *out
 		int found = ledger_ban_remove(d->ledger, &r.prefix);
 		det_forget(d->det, &r.prefix);
 		enforce(d, ENF_DELETE, &r.prefix, 0);
+		if (d->al != NULL)
+			alliance_local_unban(d->al, &r.prefix, now + d->cfg->unban_hold);
 		log_info("unban %s (by request)", text);
 		snprintf(msg, sizeof(msg), found == 1 ? "unbanned %s" :
 		    "%s was not banned in the ledger; removed from the kernel set if present", text);
@@ -513,7 +575,10 @@ handle_request(struct daemon *d, const char *req, size_t len, struct outbuf *out
 		break;
 	}
 	case CTL_MEMBERS:
-		answer_error(out, r.json, "no coalition configured (see 'coalition' in docs/config.md)");
+		if (d->al == NULL)
+			answer_error(out, r.json, "no coalition configured (see 'coalition' in docs/config.md)");
+		else
+			alliance_members(d->al, out, r.json);
 		break;
 	case CTL_FLUSH: {
 		int n = ledger_bans_clear(d->ledger);
@@ -707,6 +772,14 @@ cmd_daemon(int argc, char **argv)
 		log_info("restored %d bans from %s", restored, dbpath);
 	}
 
+	if (d.cfg->charter[0] != '\0') {
+		if ((d.al = alliance_open(d.cfg, &d.allow, d.ledger, err, sizeof(err))) == NULL) {
+			log_warnx("coalition: %s", err);
+			goto out;
+		}
+		alliance_publish(d.al);	/* what a crash left in the outbox */
+	}
+
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
@@ -732,7 +805,8 @@ cmd_daemon(int argc, char **argv)
 		goto out;
 	}
 	if (epoll_watch(d.epfd, d.sigfd) != 0 || epoll_watch(d.epfd, d.timerfd) != 0 ||
-	    epoll_watch(d.epfd, d.ctlfd) != 0 || epoll_watch(d.epfd, sensor_fd(d.sensor)) != 0) {
+	    epoll_watch(d.epfd, d.ctlfd) != 0 || epoll_watch(d.epfd, sensor_fd(d.sensor)) != 0 ||
+	    (d.al != NULL && epoll_watch(d.epfd, alliance_fd(d.al)) != 0)) {
 		log_warn("epoll_ctl");
 		goto out;
 	}
@@ -773,6 +847,9 @@ cmd_daemon(int argc, char **argv)
 					sensor_foreach(d.sensor, save_position, &d);
 					d.last_position_save = now;
 				}
+			} else if (d.al != NULL && fd == alliance_fd(d.al)) {
+				if (alliance_receive(d.al, on_remote, &d) > 0)
+					more = 1;	/* the queue may hold more than one batch */
 			} else if (fd == d.ctlfd) {
 				/* Apply what is queued first so answers see the kernel state. */
 				enf_commit(d.enf);
@@ -787,12 +864,20 @@ cmd_daemon(int argc, char **argv)
 			d.stop = true;
 		} else if (sr > 0)
 			more = 1;
+		if (d.al != NULL)
+			alliance_prepare(d.al);	/* chain head + outbox join this batch */
 		if (ledger_commit(d.ledger) != 0) {
 			d.ledger_errors++;
 			log_warnx("ledger: %s", ledger_errmsg(d.ledger));
 		}
 		if (enf_pending(d.enf) > 0)
 			enf_commit(d.enf);
+		if (d.al != NULL) {
+			/* Reports are acked once applied and recorded; local bans are
+			 * published once in our own kernel and ledger. */
+			alliance_ack(d.al);
+			alliance_publish(d.al);
+		}
 	}
 	sensor_foreach(d.sensor, save_position, &d);
 	rc = 0;
@@ -804,6 +889,7 @@ out:
 		unlink(d.cfg->control_socket);
 	}
 	sensor_free(d.sensor);
+	alliance_close(d.al);
 	enf_close(d.enf);
 	ledger_close(d.ledger);
 	struct engine last = { d.rs, d.sc, d.pol, d.det };

@@ -1,0 +1,545 @@
+/* accept.c - decides, report by report, whether a member's report is enforced here. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "coalition/accept.h"
+#include "common/lru.h"
+#include "common/util.h"
+
+#define CHAIN_RING 1024		/* (seq, hash) pairs remembered per member */
+#define QUORUM_PREFIXES 65536	/* prefixes with votes pending; LRU beyond */
+#define HOLDS_MAX 1024		/* local unban holds; operator actions, so few */
+
+/* Ranges no coalition report may ban unless the charter says allow_special:
+ * this network, private, shared, loopback, link-local, IETF, multicast,
+ * reserved (IANA special-purpose registries). Documentation (TEST-NET-1/2/3,
+ * 2001:db8::/32) and benchmarking (198.18.0.0/15) ranges are deliberately
+ * NOT here: tests and demos use them as attackers, and no real host lives
+ * there that a ban could hurt. */
+static const char *const special_ranges[] = {
+	"0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
+	"172.16.0.0/12", "192.0.0.0/24", "192.168.0.0/16", "224.0.0.0/4", "240.0.0.0/4",
+	"::/128", "::1/128", "::ffff:0:0/96", "64:ff9b:1::/48", "100::/64", "fc00::/7",
+	"fe80::/10", "fec0::/10", "ff00::/8",
+};
+
+static const char *const reason_names[ACC_NREASONS] = {
+	[ACC_OK] = "ok",
+	[ACC_UNKNOWN_KEY] = "unknown-key",
+	[ACC_REVOKED] = "revoked",
+	[ACC_QUARANTINED] = "quarantined",
+	[ACC_BAD_SIGNATURE] = "bad-signature",
+	[ACC_MALFORMED] = "malformed",
+	[ACC_WRONG_COALITION] = "wrong-coalition",
+	[ACC_REPLAY] = "replay",
+	[ACC_FORK] = "fork",
+	[ACC_CHAIN_GAP] = "chain-gap",
+	[ACC_ALLOWLIST] = "allowlist",
+	[ACC_MEMBER_PREFIX] = "member-prefix",
+	[ACC_SPECIAL_RANGE] = "special-range",
+	[ACC_TOO_WIDE] = "too-wide",
+	[ACC_RATE] = "rate",
+	[ACC_LOCAL_UNBAN] = "local-unban",
+	[ACC_OBSERVER_ALONE] = "observer-alone",
+	[ACC_QUORUM_PENDING] = "quorum-pending",
+	[ACC_EXPIRED] = "expired",
+};
+
+struct ring_entry {
+	uint64_t seq;			/* 0: empty */
+	bool missing;			/* skipped by a gap, not received (yet) */
+	uint8_t hash[WIRE_HASH_BYTES];
+};
+
+struct member_state {
+	uint8_t last_hash[WIRE_HASH_BYTES];	/* head; its seq is stats.last_seq */
+	/* Token bucket in 1/60 of a report: a report costs 60, each second
+	 * adds rate_per_minute, the bucket holds one minute's worth. */
+	uint64_t tokens;
+	int64_t refilled;
+	struct accept_member_stats stats;
+	struct ring_entry ring[CHAIN_RING];
+};
+
+/* Quorum: the most recent distinct voters per prefix, oldest first. Only
+ * kmax (the largest quorum in the charter) are kept: if K distinct members
+ * voted within the window, the K most recent of them all did. */
+struct vote {
+	int64_t at;
+	uint32_t member;
+};
+
+struct quorum_entry {
+	uint32_t n;
+	struct vote votes[];
+};
+
+struct hold {
+	struct a5_prefix p;
+	int64_t until;
+};
+
+struct accept {
+	struct charter c;
+	bool has_self;
+	uint8_t self[ID_PUBLIC_BYTES];
+	struct prefixlist allow;
+	uint32_t ttl_max_local;
+	struct a5_prefix special[ARRAY_LEN(special_ranges)];
+	struct member_state *ms;		/* one per charter member */
+	struct accept_member_stats unknown;
+	struct lru *quorum;			/* NULL when no role needs one */
+	unsigned kmax;
+	size_t nholds;
+	struct hold holds[HOLDS_MAX];
+};
+
+struct accept *
+accept_new(const struct charter *c, const uint8_t self[ID_PUBLIC_BYTES],
+    const struct prefixlist *local_allow, uint32_t ttl_max_local)
+{
+	struct accept *a;
+
+	if ((a = calloc(1, sizeof(*a))) == NULL)
+		return NULL;
+	a->c = *c;
+	if (self != NULL) {
+		a->has_self = true;
+		memcpy(a->self, self, ID_PUBLIC_BYTES);
+	}
+	prefixlist_init(&a->allow);
+	if (local_allow != NULL)
+		a->allow = *local_allow;
+	a->ttl_max_local = ttl_max_local;
+	for (size_t i = 0; i < ARRAY_LEN(special_ranges); i++)
+		if (prefix_parse(special_ranges[i], strlen(special_ranges[i]), &a->special[i]) != 0)
+			goto fail;	/* impossible: the table is ours */
+	/* calloc of a large block is backed lazily: members that never report
+	 * cost no memory for their rings. */
+	if ((a->ms = calloc(c->nmembers ? c->nmembers : 1, sizeof(*a->ms))) == NULL)
+		goto fail;
+	for (size_t i = 0; i < c->nmembers; i++)
+		a->ms[i].tokens = (uint64_t)c->policy.rate_per_minute * 60;
+	for (int r = 0; r < 3; r++) {
+		const struct response_policy *rp = &c->policy.response[r];
+		if (!rp->never && rp->quorum > a->kmax)
+			a->kmax = rp->quorum;
+	}
+	if (a->kmax > CHARTER_QUORUM_MAX)
+		a->kmax = CHARTER_QUORUM_MAX;
+	if (a->kmax >= 2) {
+		a->quorum = lru_new(QUORUM_PREFIXES, sizeof(struct a5_prefix),
+		    sizeof(struct quorum_entry) + a->kmax * sizeof(struct vote));
+		if (a->quorum == NULL)
+			goto fail;
+	}
+	return a;
+fail:
+	accept_free(a);
+	return NULL;
+}
+
+void
+accept_free(struct accept *a)
+{
+	if (a == NULL)
+		return;
+	lru_free(a->quorum);
+	free(a->ms);
+	free(a);
+}
+
+static bool
+all_zero(const uint8_t *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (b[i])
+			return false;
+	return true;
+}
+
+static size_t
+member_index(const struct accept *a, const uint8_t pk[ID_PUBLIC_BYTES])
+{
+	const struct charter_member *m = charter_find(&a->c, pk);
+
+	return m == NULL ? SIZE_MAX : (size_t)(m - a->c.members);
+}
+
+static void
+ring_put(struct member_state *ms, uint64_t seq, bool missing, const uint8_t *hash)
+{
+	struct ring_entry *e = &ms->ring[seq % CHAIN_RING];
+
+	e->seq = seq;
+	e->missing = missing;
+	if (hash != NULL)
+		memcpy(e->hash, hash, WIRE_HASH_BYTES);
+	else
+		memset(e->hash, 0, WIRE_HASH_BYTES);
+}
+
+/* The report held at seq, or NULL. */
+static const struct ring_entry *
+ring_get(const struct member_state *ms, uint64_t seq)
+{
+	const struct ring_entry *e = &ms->ring[seq % CHAIN_RING];
+
+	return e->seq == seq && !e->missing ? e : NULL;
+}
+
+/* ACC_OK (the chain advanced or a gap was filled), ACC_REPLAY or ACC_FORK
+ * (other filled). */
+static enum accept_reason
+chain_check(struct member_state *ms, const struct wire_report *r,
+    const uint8_t hash[WIRE_HASH_BYTES], uint8_t other[WIRE_HASH_BYTES])
+{
+	uint64_t last = ms->stats.last_seq;
+	struct ring_entry *e = &ms->ring[r->seq % CHAIN_RING];
+	const struct ring_entry *before;
+
+	if (r->seq <= last) {
+		if (e->seq != r->seq)
+			return ACC_REPLAY;	/* too old to tell a replay from a fork */
+		if (!e->missing) {
+			if (memcmp(e->hash, hash, WIRE_HASH_BYTES) == 0)
+				return ACC_REPLAY;
+			memcpy(other, e->hash, WIRE_HASH_BYTES);
+			return ACC_FORK;
+		}
+		/* A report a gap skipped, arriving after its successors. */
+		if ((before = ring_get(ms, r->seq - 1)) != NULL &&
+		    memcmp(before->hash, r->prev, WIRE_HASH_BYTES) != 0) {
+			memcpy(other, before->hash, WIRE_HASH_BYTES);
+			return ACC_FORK;
+		}
+		ring_put(ms, r->seq, false, hash);
+		ms->stats.late++;
+		return ACC_OK;
+	}
+	if (last != 0 && r->seq == last + 1) {
+		if (memcmp(r->prev, ms->last_hash, WIRE_HASH_BYTES) != 0) {
+			memcpy(other, ms->last_hash, WIRE_HASH_BYTES);
+			return ACC_FORK;
+		}
+	} else if (last != 0) {
+		/* A gap: a report lost or withheld. Refusing would block this
+		 * member for good, so the gap is counted and remembered, in case
+		 * the missing reports still come. On first contact (last == 0)
+		 * there was nothing to expect, so nothing is missing. */
+		uint64_t from = last + 1;
+		ms->stats.gaps += r->seq - from;
+		if (r->seq - from > CHAIN_RING - 1)
+			from = r->seq - (CHAIN_RING - 1);
+		for (uint64_t s = from; s < r->seq; s++)
+			ring_put(ms, s, true, NULL);
+	}
+	ring_put(ms, r->seq, false, hash);
+	ms->stats.last_seq = r->seq;
+	memcpy(ms->last_hash, hash, WIRE_HASH_BYTES);
+	return ACC_OK;
+}
+
+static bool
+prefix_valid(const struct a5_prefix *p)
+{
+	struct a5_prefix t;
+
+	if (p->family != A5_AF_INET && p->family != A5_AF_INET6)
+		return false;
+	if (p->len > prefix_maxlen(p))
+		return false;
+	t = *p;
+	prefix_truncate(&t, p->len);
+	return memcmp(t.addr, p->addr, sizeof(t.addr)) == 0 &&
+	    (p->family == A5_AF_INET6 || all_zero(p->addr + 4, 12));
+}
+
+/* Widest first: a /0 is refused as too wide, which says more than the
+ * allowlist or the member prefix it also covers. */
+static enum accept_reason
+scope_check(const struct accept *a, const struct a5_prefix *p)
+{
+	const struct charter_policy *pol = &a->c.policy;
+
+	if (!prefix_valid(p))
+		return ACC_MALFORMED;
+	if (p->len < (p->family == A5_AF_INET ? pol->max_prefix4 : pol->max_prefix6))
+		return ACC_TOO_WIDE;
+	if (prefixlist_overlaps(&a->allow, p))
+		return ACC_ALLOWLIST;
+	/* Revoked members' prefixes stay protected: a revoked key says nothing
+	 * about who lives at those addresses. */
+	for (size_t i = 0; i < a->c.nmembers; i++) {
+		const struct charter_member *m = &a->c.members[i];
+		for (size_t j = 0; j < m->nprefixes; j++)
+			if (prefix_overlaps(&m->prefixes[j], p))
+				return ACC_MEMBER_PREFIX;
+	}
+	if (!pol->allow_special)
+		for (size_t i = 0; i < ARRAY_LEN(a->special); i++)
+			if (prefix_overlaps(&a->special[i], p))
+				return ACC_SPECIAL_RANGE;
+	return ACC_OK;
+}
+
+static bool
+rate_take(struct member_state *ms, uint32_t per_minute, int64_t now)
+{
+	uint64_t cap = (uint64_t)per_minute * 60;
+
+	if (now > ms->refilled) {
+		/* A full refill takes 60 s; capping elapsed keeps this exact and
+		 * free of overflow whatever the clock did. */
+		int64_t elapsed = now - ms->refilled;
+		if (elapsed > 60)
+			elapsed = 60;
+		ms->tokens += (uint64_t)elapsed * per_minute;
+		if (ms->tokens > cap)
+			ms->tokens = cap;
+		ms->refilled = now;
+	}
+	if (ms->tokens < 60)
+		return false;
+	ms->tokens -= 60;
+	return true;
+}
+
+/* True if a local unban still holds against p; drops expired holds. */
+static bool
+held(struct accept *a, const struct a5_prefix *p, int64_t now)
+{
+	bool hit = false;
+
+	for (size_t i = 0; i < a->nholds;) {
+		if (a->holds[i].until <= now) {
+			a->holds[i] = a->holds[--a->nholds];
+			continue;
+		}
+		if (prefix_overlaps(&a->holds[i].p, p))
+			hit = true;
+		i++;
+	}
+	return hit;
+}
+
+/* Records member's vote for p and returns the number of distinct members
+ * (not quarantined since) that voted for p within the window. */
+static unsigned
+quorum_vote(struct accept *a, size_t member, const struct a5_prefix *p, int64_t now)
+{
+	struct quorum_entry *q;
+	struct a5_prefix key;
+	uint32_t n = 0;
+	int created;
+
+	memset(&key, 0, sizeof(key));
+	key.family = p->family;
+	key.len = p->len;
+	memcpy(key.addr, p->addr, sizeof(key.addr));
+	if ((q = lru_put(a->quorum, &key, &created)) == NULL)
+		return 0;
+	for (uint32_t i = 0; i < q->n && i < a->kmax; i++) {
+		const struct vote *v = &q->votes[i];
+		if (now - v->at >= (int64_t)a->c.policy.quorum_window || v->member == member ||
+		    v->member >= a->c.nmembers || a->ms[v->member].stats.quarantined)
+			continue;
+		q->votes[n++] = *v;
+	}
+	if (n == a->kmax) {
+		memmove(&q->votes[0], &q->votes[1], (n - 1) * sizeof(q->votes[0]));
+		n--;
+	}
+	q->votes[n].at = now;
+	q->votes[n].member = (uint32_t)member;
+	q->n = n + 1;
+	return q->n;
+}
+
+/* The pipeline for a report of member idx: ACC_OK to apply (d->ttl set),
+ * ACC_QUORUM_PENDING to wait, any other reason to refuse. */
+static enum accept_reason
+decide(struct accept *a, size_t idx, const struct wire_report *r,
+    const uint8_t hash[WIRE_HASH_BYTES], int64_t now, struct accept_decision *d)
+{
+	const struct charter_member *m = &a->c.members[idx];
+	const struct response_policy *rp = &a->c.policy.response[m->role];
+	struct member_state *ms = &a->ms[idx];
+	enum accept_reason why;
+	int64_t end, remaining;
+
+	if (m->revoked)
+		return ACC_REVOKED;
+	if (ms->stats.quarantined)
+		return ACC_QUARANTINED;
+	if (r->seq == 0 || (r->seq == 1 && !all_zero(r->prev, WIRE_HASH_BYTES)))
+		return ACC_MALFORMED;
+	if ((why = chain_check(ms, r, hash, d->other_hash)) != ACC_OK) {
+		if (why == ACC_FORK)
+			ms->stats.quarantined = true;
+		return why;
+	}
+	if ((why = scope_check(a, &r->prefix)) != ACC_OK)
+		return why;
+	/* The ban lasts what is left of it: a report delivered late (a member
+	 * back from downtime) does not start its ttl afresh. A timestamp in
+	 * the future gains nothing: remaining never exceeds the ttl. */
+	end = (int64_t)(r->timestamp_us / 1000000) + (int64_t)r->ttl;
+	if (end <= now)
+		return ACC_EXPIRED;
+	remaining = end - now;
+	if (remaining > (int64_t)r->ttl)
+		remaining = r->ttl;
+	if (!rate_take(ms, a->c.policy.rate_per_minute, now))
+		return ACC_RATE;
+	if (held(a, &r->prefix, now))
+		return ACC_LOCAL_UNBAN;
+	if (rp->never)
+		return ACC_OBSERVER_ALONE;
+	/* Every report that could count is a vote, immediate ones included: a
+	 * member that may act alone surely counts toward another's quorum. */
+	unsigned votes = a->quorum != NULL ? quorum_vote(a, idx, &r->prefix, now) : 0;
+	if (rp->quorum >= 2 && votes < rp->quorum)
+		return ACC_QUORUM_PENDING;
+	if (remaining > (int64_t)a->c.policy.ttl_max)
+		remaining = a->c.policy.ttl_max;
+	if (a->ttl_max_local != 0 && remaining > (int64_t)a->ttl_max_local)
+		remaining = a->ttl_max_local;
+	d->ttl = (uint32_t)remaining;
+	return ACC_OK;
+}
+
+void
+accept_report_hashed(struct accept *a, const uint8_t reporter[ID_PUBLIC_BYTES],
+    const struct wire_report *r, const uint8_t hash[WIRE_HASH_BYTES], int64_t now,
+    struct accept_decision *d)
+{
+	struct accept_member_stats *st;
+	size_t idx;
+
+	memset(d, 0, sizeof(*d));
+	if (a->has_self && memcmp(reporter, a->self, ID_PUBLIC_BYTES) == 0) {
+		/* Already enforced here when this member made it. */
+		d->verdict = ACC_SKIP;
+		d->reason = ACC_OK;
+		return;
+	}
+	if ((idx = member_index(a, reporter)) == SIZE_MAX) {
+		st = &a->unknown;
+		d->reason = ACC_UNKNOWN_KEY;
+	} else {
+		st = &a->ms[idx].stats;
+		d->reason = decide(a, idx, r, hash, now, d);
+	}
+	st->last_seen = now;
+	if (d->reason == ACC_OK) {
+		d->verdict = ACC_APPLY;
+		st->accepted++;
+		return;
+	}
+	d->verdict = d->reason == ACC_QUORUM_PENDING ? ACC_WAIT : ACC_REFUSE;
+	d->ttl = 0;
+	st->refused[d->reason]++;
+}
+
+void
+accept_report(struct accept *a, const uint8_t reporter[ID_PUBLIC_BYTES],
+    const struct wire_report *r, int64_t now, struct accept_decision *d)
+{
+	uint8_t hash[WIRE_HASH_BYTES];
+
+	wire_report_hash(r, reporter, hash);
+	accept_report_hashed(a, reporter, r, hash, now, d);
+}
+
+void
+accept_count_envelope(struct accept *a, const uint8_t reporter[ID_PUBLIC_BYTES],
+    enum accept_reason why)
+{
+	size_t idx = member_index(a, reporter);
+	struct accept_member_stats *st = idx == SIZE_MAX ? &a->unknown : &a->ms[idx].stats;
+
+	if ((unsigned)why >= ACC_NREASONS)
+		why = ACC_MALFORMED;
+	st->refused[why]++;
+}
+
+/* Holds are few (an operator's unbans): a linear scan per report is cheaper
+ * than any index. When full, the hold that ends first makes room. */
+void
+accept_local_unban(struct accept *a, const struct a5_prefix *p, int64_t until)
+{
+	size_t soonest = 0;
+
+	for (size_t i = 0; i < a->nholds; i++) {
+		if (prefix_equal(&a->holds[i].p, p)) {
+			a->holds[i].until = until;
+			return;
+		}
+		if (a->holds[i].until < a->holds[soonest].until)
+			soonest = i;
+	}
+	if (a->nholds < HOLDS_MAX)
+		soonest = a->nholds++;
+	a->holds[soonest].p = *p;
+	a->holds[soonest].until = until;
+}
+
+int
+accept_chain_get(const struct accept *a, const uint8_t reporter[ID_PUBLIC_BYTES],
+    uint64_t *seq, uint8_t hash[WIRE_HASH_BYTES])
+{
+	size_t idx = member_index(a, reporter);
+
+	if (idx == SIZE_MAX)
+		return -1;
+	*seq = a->ms[idx].stats.last_seq;
+	memcpy(hash, a->ms[idx].last_hash, WIRE_HASH_BYTES);
+	return 0;
+}
+
+void
+accept_chain_set(struct accept *a, const uint8_t reporter[ID_PUBLIC_BYTES],
+    uint64_t seq, const uint8_t hash[WIRE_HASH_BYTES])
+{
+	size_t idx = member_index(a, reporter);
+	struct member_state *ms;
+
+	if (idx == SIZE_MAX)
+		return;
+	ms = &a->ms[idx];
+	memset(ms->ring, 0, sizeof(ms->ring));
+	ms->stats.last_seq = seq;
+	memcpy(ms->last_hash, hash, WIRE_HASH_BYTES);
+	if (seq != 0)
+		ring_put(ms, seq, false, hash);
+}
+
+void
+accept_quarantine(struct accept *a, const uint8_t reporter[ID_PUBLIC_BYTES])
+{
+	size_t idx = member_index(a, reporter);
+
+	if (idx != SIZE_MAX)
+		a->ms[idx].stats.quarantined = true;
+}
+
+const struct accept_member_stats *
+accept_stats(const struct accept *a, size_t member_index)
+{
+	return member_index < a->c.nmembers ? &a->ms[member_index].stats : NULL;
+}
+
+const struct accept_member_stats *
+accept_stats_unknown(const struct accept *a)
+{
+	return &a->unknown;
+}
+
+const char *
+accept_reason_name(enum accept_reason r)
+{
+	if ((unsigned)r >= ACC_NREASONS || reason_names[r] == NULL)
+		return "?";
+	return reason_names[r];
+}

@@ -1,0 +1,529 @@
+/* charter.c - the coalition charter parser: one directive per line. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "coalition/charter.h"
+#include "common/util.h"
+
+#define CHARTER_FILE_MAX (1024 * 1024)
+#define CHARTER_LINE_MAX 4096
+/* "member NAME KEY ROLE" plus its prefixes, plus one to notice too many. */
+#define CHARTER_WORDS_MAX (4 + CHARTER_MEMBER_PREFIXES_MAX + 1)
+#define CHARTER_URL_MAX 256
+#define CHARTER_RATE_MAX 60000
+/* A member's own prefix shields it from every ban in the coalition, so it
+ * may not shield a sizeable part of the Internet: /8 or /16 at the widest. */
+#define OWN_PREFIX4_MIN 8
+#define OWN_PREFIX6_MIN 16
+/* Widest prefix the policy may allow anyone to ban. */
+#define MAX_PREFIX4_MIN 8
+#define MAX_PREFIX6_MIN 16
+
+/* Directives that may appear once; the line of the first is kept so that a
+ * duplicate (and an unreachable quorum) can point at it. */
+enum once {
+	ONCE_COALITION, ONCE_QUORUM_WINDOW, ONCE_RATE, ONCE_MAX_PREFIX4, ONCE_MAX_PREFIX6,
+	ONCE_TTL_MAX, ONCE_ALLOW_SPECIAL, ONCE_RESPONSE,	/* + role: three slots */
+	ONCE_N = ONCE_RESPONSE + 3
+};
+
+struct parser {
+	const char *name;
+	int line;
+	char *err;
+	size_t errlen;
+	int once[ONCE_N];
+	int member_line[CHARTER_MEMBERS_MAX];
+};
+
+static const char *const role_names[] = { "member", "protected", "observer" };
+
+static int __attribute__((format(printf, 2, 3)))
+perr(struct parser *p, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	snprintf(p->err, p->errlen, "%s:%d: %s", p->name, p->line, msg);
+	return -1;
+}
+
+/* Splits a line into at most max words; returns the count, -1 if more. */
+static int
+split_words(char *s, char **words, int max)
+{
+	int n = 0;
+
+	for (;;) {
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (*s == '\0' || *s == '#')
+			return n;
+		if (n == max)
+			return -1;
+		words[n++] = s;
+		while (*s && *s != ' ' && *s != '\t')
+			s++;
+		if (*s)
+			*s++ = '\0';
+	}
+}
+
+static int
+want_args(struct parser *p, int nw, int want, const char *usage)
+{
+	if (nw != want)
+		return perr(p, "expected '%s'", usage);
+	return 0;
+}
+
+/* Marks a once-only directive as seen; refuses the second one. */
+static int
+once(struct parser *p, enum once which, const char *what)
+{
+	if (p->once[which] != 0)
+		return perr(p, "duplicate '%s' line (first on line %d), expected it once",
+		    what, p->once[which]);
+	p->once[which] = p->line;
+	return 0;
+}
+
+/* Names end up in NATS subjects and stream names ("a5.<coalition>...",
+ * "A5_<coalition>") and in logs, so they are kept to a plain alphabet:
+ * no '.', '*', '>' or spaces, which NATS gives a meaning. */
+static bool
+name_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n >= CHARTER_NAME_MAX)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		    (*s >= '0' && *s <= '9') || *s == '-' || *s == '_'))
+			return false;
+	return true;
+}
+
+static int
+parse_role(const char *s, enum member_role *out)
+{
+	for (size_t i = 0; i < ARRAY_LEN(role_names); i++)
+		if (strcmp(s, role_names[i]) == 0) {
+			*out = (enum member_role)i;
+			return 0;
+		}
+	return -1;
+}
+
+static bool
+host_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	    c == '.' || c == '-' || c == '_';
+}
+
+/* nats://HOST[:PORT] or tls://HOST[:PORT], HOST a name, an IPv4 address or
+ * [IPv6]. No user:password@: credentials do not belong in a shared file. */
+static bool
+url_ok(const char *u)
+{
+	const char *h, *port = NULL;
+	uint64_t v;
+
+	if (strncmp(u, "nats://", 7) == 0)
+		h = u + 7;
+	else if (strncmp(u, "tls://", 6) == 0)
+		h = u + 6;
+	else
+		return false;
+	if (*h == '[') {
+		const char *e = strchr(h, ']');
+		if (e == NULL || e == h + 1)
+			return false;
+		for (const char *c = h + 1; c < e; c++)
+			if (!((*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'f') ||
+			    (*c >= 'A' && *c <= 'F') || *c == ':' || *c == '.'))
+				return false;
+		if (e[1] == ':')
+			port = e + 2;
+		else if (e[1] != '\0')
+			return false;
+	} else {
+		const char *c = h;
+		while (host_char(*c))
+			c++;
+		if (c == h)
+			return false;
+		if (*c == ':')
+			port = c + 1;
+		else if (*c != '\0')
+			return false;
+	}
+	return port == NULL || uint_parse(port, 1, 65535, &v) == 0;
+}
+
+static int
+parse_nats(struct parser *p, struct charter *c, char **w, int nw)
+{
+	if (want_args(p, nw, 2, "nats URL") != 0)
+		return -1;
+	if (strlen(w[1]) >= CHARTER_URL_MAX)
+		return perr(p, "nats URL '%.40s...' too long (at most %d bytes)", w[1],
+		    CHARTER_URL_MAX - 1);
+	if (!url_ok(w[1]))
+		return perr(p, "bad nats URL '%s', expected nats://HOST[:PORT] or tls://HOST[:PORT]", w[1]);
+	for (size_t i = 0; i < c->nurls; i++)
+		if (strcmp(c->urls[i], w[1]) == 0)
+			return perr(p, "duplicate nats URL '%s', expected each server once", w[1]);
+	if (c->nurls >= CHARTER_URLS_MAX)
+		return perr(p, "too many nats lines (at most %d)", CHARTER_URLS_MAX);
+	strlcpy_ok(c->urls[c->nurls++], w[1], sizeof(c->urls[0]));
+	return 0;
+}
+
+static int
+parse_member(struct parser *p, struct charter *c, char **w, int nw)
+{
+	struct charter_member *m;
+
+	if (nw < 4)
+		return perr(p, "expected 'member NAME KEY ROLE [PREFIX...]'");
+	if (!name_ok(w[1]))
+		return perr(p, "bad member name '%s', expected 1 to %d letters, digits, '-' or '_'",
+		    w[1], CHARTER_NAME_MAX - 1);
+	if (nw - 4 > CHARTER_MEMBER_PREFIXES_MAX)
+		return perr(p, "too many prefixes for member '%s' (at most %d)", w[1],
+		    CHARTER_MEMBER_PREFIXES_MAX);
+	if (c->nmembers >= CHARTER_MEMBERS_MAX)
+		return perr(p, "too many members (at most %d)", CHARTER_MEMBERS_MAX);
+	m = &c->members[c->nmembers];
+	memset(m, 0, sizeof(*m));
+	strlcpy_ok(m->name, w[1], sizeof(m->name));
+	if (identity_pk_from_text(w[2], m->pk) != 0)
+		return perr(p, "bad key '%s' for member '%s', expected 'ed25519:' and 43 characters "
+		    "of unpadded URL-safe base64", w[2], w[1]);
+	if (parse_role(w[3], &m->role) != 0)
+		return perr(p, "bad role '%s' for member '%s', expected member, protected or observer",
+		    w[3], w[1]);
+	for (int i = 4; i < nw; i++) {
+		struct a5_prefix pf;
+		if (prefix_parse(w[i], strlen(w[i]), &pf) != 0)
+			return perr(p, "bad prefix '%s' for member '%s', expected an IPv4 or IPv6 address "
+			    "with an optional /LEN and no host bits set", w[i], w[1]);
+		if (pf.len < (pf.family == A5_AF_INET ? OWN_PREFIX4_MIN : OWN_PREFIX6_MIN))
+			return perr(p, "prefix '%s' for member '%s' is too wide, expected /%d or longer "
+			    "for IPv4, /%d or longer for IPv6", w[i], w[1], OWN_PREFIX4_MIN, OWN_PREFIX6_MIN);
+		m->prefixes[m->nprefixes++] = pf;
+	}
+	for (size_t i = 0; i < c->nmembers; i++) {
+		if (strcmp(c->members[i].name, m->name) == 0)
+			return perr(p, "duplicate member '%s' (first on line %d), expected unique names",
+			    m->name, p->member_line[i]);
+		if (memcmp(c->members[i].pk, m->pk, ID_PUBLIC_BYTES) == 0)
+			return perr(p, "key of member '%s' is already the key of member '%s' (line %d), "
+			    "expected one key per member", m->name, c->members[i].name, p->member_line[i]);
+	}
+	p->member_line[c->nmembers++] = p->line;
+	return 0;
+}
+
+/* A revocation names a member declared above: revoking is appending a line
+ * under the member's, and a typo in a name must not pass unnoticed. */
+static int
+parse_revoked(struct parser *p, struct charter *c, char **w, int nw)
+{
+	if (want_args(p, nw, 2, "revoked NAME") != 0)
+		return -1;
+	for (size_t i = 0; i < c->nmembers; i++) {
+		if (strcmp(c->members[i].name, w[1]) != 0)
+			continue;
+		if (c->members[i].revoked)
+			return perr(p, "member '%s' is already revoked, expected one revoked line per member",
+			    w[1]);
+		c->members[i].revoked = true;
+		return 0;
+	}
+	return perr(p, "unknown member '%s', expected the name of a member declared above", w[1]);
+}
+
+static int
+parse_response(struct parser *p, struct charter *c, char **w, int nw)
+{
+	static const char usage[] = "response ROLE immediate|quorum K|never";
+	struct response_policy rp = { false, 0 };
+	enum member_role role;
+	uint64_t k;
+
+	if (nw < 3)
+		return perr(p, "expected '%s'", usage);
+	if (parse_role(w[1], &role) != 0)
+		return perr(p, "bad role '%s', expected member, protected or observer", w[1]);
+	if (strcmp(w[2], "immediate") == 0) {
+		if (want_args(p, nw, 3, usage) != 0)
+			return -1;
+	} else if (strcmp(w[2], "never") == 0) {
+		if (want_args(p, nw, 3, usage) != 0)
+			return -1;
+		rp.never = true;
+	} else if (strcmp(w[2], "quorum") == 0) {
+		if (want_args(p, nw, 4, usage) != 0)
+			return -1;
+		if (uint_parse(w[3], 1, CHARTER_QUORUM_MAX, &k) != 0)
+			return perr(p, "bad quorum '%s', expected a number from 1 to %d", w[3],
+			    CHARTER_QUORUM_MAX);
+		rp.quorum = k == 1 ? 0 : (unsigned)k;
+	} else
+		return perr(p, "bad response '%s', expected immediate, quorum K or never", w[2]);
+	char what[32];
+	snprintf(what, sizeof(what), "response %s", role_names[role]);
+	if (once(p, (enum once)(ONCE_RESPONSE + role), what) != 0)
+		return -1;
+	c->policy.response[role] = rp;
+	return 0;
+}
+
+static int
+parse_duration_arg(struct parser *p, const char *what, const char *v, uint32_t *out)
+{
+	int64_t d;
+
+	if (duration_parse(v, &d) != 0 || d == 0 || d > UINT32_MAX)
+		return perr(p, "bad %s '%s', expected a duration such as 90s, 10m, 1h, 2d", what, v);
+	*out = (uint32_t)d;
+	return 0;
+}
+
+static int
+parse_rate(struct parser *p, struct charter *c, const char *v)
+{
+	char num[16];
+	const char *slash = strchr(v, '/');
+	uint64_t n;
+
+	if (slash == NULL || strcmp(slash, "/min") != 0 || (size_t)(slash - v) >= sizeof(num))
+		goto bad;
+	memcpy(num, v, (size_t)(slash - v));
+	num[slash - v] = '\0';
+	if (uint_parse(num, 1, CHARTER_RATE_MAX, &n) != 0)
+		goto bad;
+	c->policy.rate_per_minute = (uint32_t)n;
+	return 0;
+bad:
+	return perr(p, "bad rate '%s', expected N/min with N from 1 to %d", v, CHARTER_RATE_MAX);
+}
+
+static int
+parse_line(struct parser *p, struct charter *c, char *line)
+{
+	char *w[CHARTER_WORDS_MAX];
+	uint64_t u;
+	int nw;
+
+	if ((nw = split_words(line, w, (int)ARRAY_LEN(w))) < 0) {
+		/* Only a member line may be long; say what is too many. */
+		if (strcmp(w[0], "member") == 0 && name_ok(w[1]))
+			return perr(p, "too many prefixes for member '%s' (at most %d)", w[1],
+			    CHARTER_MEMBER_PREFIXES_MAX);
+		return perr(p, "too many words on this line");
+	}
+	if (nw == 0)
+		return 0;
+	const char *k = w[0];
+	if (strcmp(k, "coalition") == 0) {
+		if (want_args(p, nw, 2, "coalition NAME") != 0)
+			return -1;
+		if (!name_ok(w[1]))
+			return perr(p, "bad coalition name '%s', expected 1 to %d letters, digits, '-' or '_'",
+			    w[1], CHARTER_NAME_MAX - 1);
+		if (once(p, ONCE_COALITION, "coalition") != 0)
+			return -1;
+		strlcpy_ok(c->name, w[1], sizeof(c->name));
+	} else if (strcmp(k, "nats") == 0) {
+		return parse_nats(p, c, w, nw);
+	} else if (strcmp(k, "member") == 0) {
+		return parse_member(p, c, w, nw);
+	} else if (strcmp(k, "revoked") == 0) {
+		return parse_revoked(p, c, w, nw);
+	} else if (strcmp(k, "response") == 0) {
+		return parse_response(p, c, w, nw);
+	} else if (strcmp(k, "quorum_window") == 0) {
+		if (want_args(p, nw, 2, "quorum_window DURATION") != 0 ||
+		    parse_duration_arg(p, "quorum_window", w[1], &c->policy.quorum_window) != 0 ||
+		    once(p, ONCE_QUORUM_WINDOW, "quorum_window") != 0)
+			return -1;
+	} else if (strcmp(k, "rate") == 0) {
+		if (want_args(p, nw, 2, "rate N/min") != 0 || parse_rate(p, c, w[1]) != 0 ||
+		    once(p, ONCE_RATE, "rate") != 0)
+			return -1;
+	} else if (strcmp(k, "max_prefix4") == 0) {
+		if (want_args(p, nw, 2, "max_prefix4 N") != 0)
+			return -1;
+		if (uint_parse(w[1], MAX_PREFIX4_MIN, 32, &u) != 0)
+			return perr(p, "bad max_prefix4 '%s', expected %d..32", w[1], MAX_PREFIX4_MIN);
+		if (once(p, ONCE_MAX_PREFIX4, "max_prefix4") != 0)
+			return -1;
+		c->policy.max_prefix4 = (uint8_t)u;
+	} else if (strcmp(k, "max_prefix6") == 0) {
+		if (want_args(p, nw, 2, "max_prefix6 N") != 0)
+			return -1;
+		if (uint_parse(w[1], MAX_PREFIX6_MIN, 128, &u) != 0)
+			return perr(p, "bad max_prefix6 '%s', expected %d..128", w[1], MAX_PREFIX6_MIN);
+		if (once(p, ONCE_MAX_PREFIX6, "max_prefix6") != 0)
+			return -1;
+		c->policy.max_prefix6 = (uint8_t)u;
+	} else if (strcmp(k, "ttl_max") == 0) {
+		if (want_args(p, nw, 2, "ttl_max DURATION") != 0 ||
+		    parse_duration_arg(p, "ttl_max", w[1], &c->policy.ttl_max) != 0 ||
+		    once(p, ONCE_TTL_MAX, "ttl_max") != 0)
+			return -1;
+	} else if (strcmp(k, "allow_special") == 0) {
+		if (want_args(p, nw, 2, "allow_special yes|no") != 0)
+			return -1;
+		if (strcmp(w[1], "yes") == 0)
+			c->policy.allow_special = true;
+		else if (strcmp(w[1], "no") == 0)
+			c->policy.allow_special = false;
+		else
+			return perr(p, "bad allow_special '%s', expected yes or no", w[1]);
+		if (once(p, ONCE_ALLOW_SPECIAL, "allow_special") != 0)
+			return -1;
+	} else
+		return perr(p, "unknown directive '%s', expected one of coalition, nats, member, "
+		    "revoked, response, quorum_window, rate, max_prefix4, max_prefix6, ttl_max, "
+		    "allow_special", k);
+	return 0;
+}
+
+static void
+charter_defaults(struct charter *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->policy.response[ROLE_MEMBER] = (struct response_policy){ false, 0 };
+	c->policy.response[ROLE_PROTECTED] = (struct response_policy){ false, 0 };
+	c->policy.response[ROLE_OBSERVER] = (struct response_policy){ true, 0 };
+	c->policy.quorum_window = 600;
+	c->policy.rate_per_minute = 600;
+	c->policy.max_prefix4 = 24;
+	c->policy.max_prefix6 = 48;
+	c->policy.ttl_max = 7 * 86400;
+	c->policy.allow_special = false;
+}
+
+/* A quorum larger than the number of members whose reports count (those not
+ * revoked and whose role is not "never") would silently disable a role. */
+static int
+check_quorums(struct parser *p, const struct charter *c)
+{
+	unsigned voters = 0, inrole[3] = { 0, 0, 0 };
+
+	for (size_t i = 0; i < c->nmembers; i++) {
+		const struct charter_member *m = &c->members[i];
+		if (m->revoked)
+			continue;
+		inrole[m->role]++;
+		if (!c->policy.response[m->role].never)
+			voters++;
+	}
+	for (int r = 0; r < 3; r++) {
+		const struct response_policy *rp = &c->policy.response[r];
+		if (rp->never || rp->quorum <= voters || inrole[r] == 0)
+			continue;
+		p->line = p->once[ONCE_RESPONSE + r];
+		return perr(p, "quorum %u for role %s can never be reached, expected at most %u "
+		    "(the members not revoked whose reports count)", rp->quorum, role_names[r], voters);
+	}
+	return 0;
+}
+
+int
+charter_parse(const char *name, const char *text, size_t len, struct charter *c,
+    char *err, size_t errlen)
+{
+	struct parser p = { .name = name, .err = err, .errlen = errlen };
+	char line[CHARTER_LINE_MAX];
+	size_t i = 0;
+
+	charter_defaults(c);
+	while (i < len) {
+		const char *nl = memchr(text + i, '\n', len - i);
+		size_t n = nl ? (size_t)(nl - (text + i)) : len - i;
+
+		p.line++;
+		if (n >= sizeof(line))
+			return perr(&p, "line too long (at most %d bytes)", CHARTER_LINE_MAX - 1);
+		if (memchr(text + i, '\0', n) != NULL)
+			return perr(&p, "NUL byte in charter");
+		memcpy(line, text + i, n);
+		line[n] = '\0';
+		if (n > 0 && line[n - 1] == '\r')
+			line[n - 1] = '\0';
+		if (parse_line(&p, c, line) != 0)
+			return -1;
+		i += n + 1;
+	}
+	if (c->name[0] == '\0') {
+		snprintf(err, errlen, "%s: no coalition line, expected 'coalition NAME'", name);
+		return -1;
+	}
+	if (c->nmembers == 0) {
+		snprintf(err, errlen, "%s: no member line, expected at least one "
+		    "'member NAME KEY ROLE [PREFIX...]'", name);
+		return -1;
+	}
+	return check_quorums(&p, c);
+}
+
+int
+charter_load(const char *path, struct charter *c, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "re");
+	char *buf;
+	size_t n;
+	int rc;
+
+	if (f == NULL) {
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		return -1;
+	}
+	if ((buf = malloc(CHARTER_FILE_MAX + 1)) == NULL) {
+		fclose(f);
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -1;
+	}
+	n = fread(buf, 1, CHARTER_FILE_MAX + 1, f);
+	if (ferror(f) || n > CHARTER_FILE_MAX) {
+		snprintf(err, errlen, "%s: %s", path, ferror(f) ? strerror(errno) :
+		    "file too large (at most 1 MiB)");
+		fclose(f);
+		free(buf);
+		return -1;
+	}
+	fclose(f);
+	rc = charter_parse(path, buf, n, c, err, errlen);
+	free(buf);
+	return rc;
+}
+
+const struct charter_member *
+charter_find(const struct charter *c, const uint8_t pk[ID_PUBLIC_BYTES])
+{
+	for (size_t i = 0; i < c->nmembers; i++)
+		if (memcmp(c->members[i].pk, pk, ID_PUBLIC_BYTES) == 0)
+			return &c->members[i];
+	return NULL;
+}
+
+const char *
+charter_role_name(enum member_role r)
+{
+	if ((unsigned)r >= ARRAY_LEN(role_names))
+		return "?";
+	return role_names[r];
+}

@@ -1,0 +1,915 @@
+/* transport.c - the coalition stream over NATS JetStream: a durable push consumer feeding a bounded queue and an eventfd. */
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <nats/nats.h>
+
+#include "coalition/transport.h"
+#include "coalition/wire.h"
+#include "common/log.h"
+#include "common/util.h"
+
+_Static_assert(TRANSPORT_MSG_MAX >= WIRE_ENVELOPE_MAX, "an envelope must fit in one message");
+
+/*
+ * Receiving: a push consumer with a fixed deliver subject and ManualAck.
+ * libnats calls tx_on_msg on its subscription thread; the callback only
+ * queues the message and wakes the daemon through the eventfd. A pull
+ * consumer fetched by our own thread was rejected: Fetch(batch > 1) waits for
+ * the whole batch or its timeout, so either latency or catch-up speed
+ * suffers, and it would add a thread of ours next to libnats' own.
+ * The server never has more than CONSUMER_MAX_ACK_PENDING messages in flight
+ * to us, which is below TRANSPORT_QUEUE_MAX, so the queue only overflows when
+ * ack-wait redeliveries duplicate messages still waiting in it (or in tests
+ * that lower queue_max); an overflowing delivery is naked, never dropped.
+ */
+#define STREAM_MAX_AGE_S	(7 * 24 * 3600)
+#define STREAM_DUP_WINDOW_S	120		/* MsgId de-duplication window */
+#define STREAM_MAX_BYTES	(1LL << 30)
+#define CONSUMER_ACK_WAIT_MS	30000
+#define CONSUMER_MAX_ACK_PENDING 20000
+#define QUEUE_BYTES_MAX		(64u << 20)	/* payload bytes waiting in the queue */
+#define API_WAIT_MS		5000		/* stream/consumer management requests */
+#define PUBLISH_WAIT_MS		2000		/* the daemon's loop waits this long at most */
+#define FULL_NAK_DELAY_MS	1000
+#define NAK_DELAY_MIN_MS	1000		/* transport_nak: doubles per delivery ... */
+#define NAK_DELAY_MAX_MS	60000		/* ... up to this */
+#define RECONNECT_DELAY_MIN_MS	250		/* after every URL failed: doubles ... */
+#define RECONNECT_DELAY_MAX_MS	8000		/* ... up to this, plus up to 25% jitter */
+#define PING_INTERVAL_MS	20000		/* a dead server is noticed within ~1 min */
+#define PING_MAX_OUT		3
+#define CLOSE_WAIT_MS		3000		/* drain, and libnats' last callbacks */
+
+#define SEC_TO_NS(s)		((int64_t)(s) * 1000000000LL)
+#define MS_TO_NS(ms)		((int64_t)(ms) * 1000000LL)
+
+struct tx_node {
+	natsMsg *msg;
+	struct tx_node *prev, *next;
+};
+
+struct transport {
+	natsConnection *nc;
+	jsCtx *js;
+	natsSubscription *sub;
+	int efd;
+
+	char stream[TRANSPORT_NAME_MAX + 8];		/* A5_<coalition> */
+	char filter[TRANSPORT_NAME_MAX + 8];		/* a5.<coalition>.r.> */
+	char subject[2 * TRANSPORT_NAME_MAX + 8];	/* a5.<coalition>.r.<self> */
+	char deliver[2 * TRANSPORT_NAME_MAX + 8];	/* a5.<coalition>.d.<durable> */
+	char durable[TRANSPORT_NAME_MAX + 1];
+	size_t prefix_len;				/* of "a5.<coalition>.r." */
+
+	/* Shared with libnats' threads, under mu. */
+	pthread_mutex_t mu;
+	pthread_cond_t cond;
+	bool sync_ok;
+	struct tx_node *qhead, *qtail;
+	size_t qlen, qmax, qbytes;
+	bool closing, sub_done, conn_closed;
+	struct transport_stats st;
+
+	/* The daemon's thread only. */
+	struct tx_node *taken;			/* polled, not yet acked or naked */
+	struct transport_stats snap;
+	char errmsg[256];
+};
+
+static bool
+tx_name_ok(const char *s)
+{
+	size_t n;
+
+	if (s == NULL)
+		return false;
+	for (n = 0; s[n] != '\0'; n++) {
+		char c = s[n];
+
+		if (n >= TRANSPORT_NAME_MAX - 1)
+			return false;
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '_' || c == '-'))
+			return false;
+	}
+	return n > 0;
+}
+
+static bool
+tx_msgid_ok(const char *s)
+{
+	size_t n;
+
+	if (s == NULL)
+		return false;
+	for (n = 0; s[n] != '\0'; n++)
+		if (n >= TRANSPORT_MSGID_MAX || s[n] <= ' ' || s[n] > '~')
+			return false;
+	return n > 0;
+}
+
+/* libnats keeps the last error text per thread; it says more than the status. */
+static const char *
+tx_nats_err(natsStatus s)
+{
+	natsStatus last = NATS_OK;
+	const char *txt = nats_GetLastError(&last);
+
+	return (txt != NULL && *txt != '\0') ? txt : natsStatus_GetText(s);
+}
+
+static void
+tx_seterr(struct transport *t, const char *what, natsStatus s, jsErrCode jerr)
+{
+	if (jerr != 0)
+		snprintf(t->errmsg, sizeof(t->errmsg), "%s: %s (JetStream error %d)",
+		    what, tx_nats_err(s), (int)jerr);
+	else
+		snprintf(t->errmsg, sizeof(t->errmsg), "%s: %s", what, tx_nats_err(s));
+}
+
+static void
+tx_count_error(struct transport *t)
+{
+	pthread_mutex_lock(&t->mu);
+	t->st.errors++;
+	pthread_mutex_unlock(&t->mu);
+}
+
+static void
+tx_wake(struct transport *t)
+{
+	uint64_t one = 1;
+
+	if (write(t->efd, &one, sizeof(one)) != (ssize_t)sizeof(one))
+		log_warn("transport: eventfd write");
+}
+
+static void
+tx_unwake(struct transport *t)
+{
+	uint64_t v;
+
+	if (read(t->efd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		log_warn("transport: eventfd read");
+}
+
+/* --- libnats threads ---------------------------------------------------- */
+
+static void
+tx_on_msg(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure)
+{
+	struct transport *t = closure;
+	struct tx_node *n;
+	int len = natsMsg_GetDataLength(msg);
+	bool full;
+
+	(void)nc;
+	(void)sub;
+	if (len < 0 || len > TRANSPORT_MSG_MAX) {
+		/* The stream's MaxMsgSize should make this impossible; a
+		 * message that can never be taken must not come back. */
+		log_warnx("transport: %s: %d-byte message refused (max %d)",
+		    natsMsg_GetSubject(msg), len, TRANSPORT_MSG_MAX);
+		natsMsg_Term(msg, NULL);
+		natsMsg_Destroy(msg);
+		tx_count_error(t);
+		return;
+	}
+	n = calloc(1, sizeof(*n));
+	pthread_mutex_lock(&t->mu);
+	full = n == NULL || t->closing || t->qlen >= t->qmax ||
+	    t->qbytes + (size_t)len > QUEUE_BYTES_MAX;
+	if (full) {
+		t->st.overflows++;
+		pthread_mutex_unlock(&t->mu);
+		free(n);
+		natsMsg_NakWithDelay(msg, FULL_NAK_DELAY_MS, NULL);
+		natsMsg_Destroy(msg);
+		return;
+	}
+	n->msg = msg;
+	if (t->qtail != NULL)
+		t->qtail->next = n;
+	else
+		t->qhead = n;
+	t->qtail = n;
+	t->qlen++;
+	t->qbytes += (size_t)len;
+	t->st.received++;
+	/* Readable exactly while the queue is not empty: written on the first
+	 * message, read back when transport_poll empties it. */
+	if (t->qlen == 1)
+		tx_wake(t);
+	pthread_mutex_unlock(&t->mu);
+}
+
+static void
+tx_on_sub_complete(void *closure)
+{
+	struct transport *t = closure;
+
+	pthread_mutex_lock(&t->mu);
+	t->sub_done = true;
+	pthread_cond_broadcast(&t->cond);
+	pthread_mutex_unlock(&t->mu);
+}
+
+static void
+tx_on_closed(natsConnection *nc, void *closure)
+{
+	struct transport *t = closure;
+
+	(void)nc;
+	pthread_mutex_lock(&t->mu);
+	t->conn_closed = true;
+	pthread_cond_broadcast(&t->cond);
+	pthread_mutex_unlock(&t->mu);
+}
+
+static void
+tx_on_disconnected(natsConnection *nc, void *closure)
+{
+	struct transport *t = closure;
+	bool closing;
+
+	(void)nc;
+	pthread_mutex_lock(&t->mu);
+	closing = t->closing;
+	pthread_mutex_unlock(&t->mu);
+	if (!closing)
+		log_warnx("transport: %s: disconnected from NATS, reconnecting", t->stream);
+}
+
+static void
+tx_on_reconnected(natsConnection *nc, void *closure)
+{
+	struct transport *t = closure;
+	char url[256] = "?";
+
+	natsConnection_GetConnectedUrl(nc, url, sizeof(url));
+	pthread_mutex_lock(&t->mu);
+	t->st.reconnects++;
+	pthread_mutex_unlock(&t->mu);
+	log_info("transport: %s: reconnected to %s", t->stream, url);
+}
+
+static void
+tx_on_error(natsConnection *nc, natsSubscription *sub, natsStatus err, void *closure)
+{
+	struct transport *t = closure;
+
+	(void)nc;
+	(void)sub;
+	pthread_mutex_lock(&t->mu);
+	t->st.errors++;
+	pthread_mutex_unlock(&t->mu);
+	log_warnx("transport: %s: %s", t->stream, natsStatus_GetText(err));
+}
+
+/* Called after every URL failed; the library's own wait is then ignored. */
+static int64_t
+tx_reconnect_delay(natsConnection *nc, int attempts, void *closure)
+{
+	int64_t d = RECONNECT_DELAY_MIN_MS;
+	int i;
+
+	(void)nc;
+	(void)closure;
+	for (i = 1; i < attempts && d < RECONNECT_DELAY_MAX_MS; i++)
+		d *= 2;
+	if (d > RECONNECT_DELAY_MAX_MS)
+		d = RECONNECT_DELAY_MAX_MS;
+	return d + nats_Now() % (d / 4 + 1);
+}
+
+/* --- setup and teardown ------------------------------------------------- */
+
+static void
+tx_deadline(struct timespec *ts, int ms)
+{
+	clock_gettime(CLOCK_MONOTONIC, ts);
+	ts->tv_sec += ms / 1000;
+	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
+/* Waits, up to ms, for *flag (set under mu by a libnats callback). */
+static bool
+tx_wait_flag(struct transport *t, const bool *flag, int ms)
+{
+	struct timespec ts;
+	bool ok;
+
+	tx_deadline(&ts, ms);
+	pthread_mutex_lock(&t->mu);
+	while (!*flag)
+		if (pthread_cond_timedwait(&t->cond, &t->mu, &ts) == ETIMEDOUT)
+			break;
+	ok = *flag;
+	pthread_mutex_unlock(&t->mu);
+	return ok;
+}
+
+static void
+tx_release_all(struct transport *t)
+{
+	struct tx_node *n, *next, *queued;
+
+	pthread_mutex_lock(&t->mu);
+	t->closing = true;
+	queued = t->qhead;
+	if (t->qlen > 0)
+		tx_unwake(t);
+	t->qhead = t->qtail = NULL;
+	t->qlen = t->qbytes = 0;
+	pthread_mutex_unlock(&t->mu);
+
+	/* Naked now rather than after ack wait, so whoever binds the durable
+	 * next gets them at once. */
+	for (n = queued; n != NULL; n = next) {
+		next = n->next;
+		natsMsg_Nak(n->msg, NULL);
+		natsMsg_Destroy(n->msg);
+		free(n);
+	}
+	for (n = t->taken; n != NULL; n = next) {
+		next = n->next;
+		natsMsg_Nak(n->msg, NULL);
+		natsMsg_Destroy(n->msg);
+		free(n);
+	}
+	t->taken = NULL;
+}
+
+/* Tears down whatever transport_open got to. Returns false if libnats might
+ * still call back into t, which must then be leaked rather than freed. */
+static bool
+tx_teardown(struct transport *t)
+{
+	bool quiet = true;
+
+	if (t->sub != NULL) {
+		/* Drain hands the messages already received to tx_on_msg, then
+		 * closes the subscription; tx_on_sub_complete tells when the
+		 * callback has returned for the last time. */
+		if (natsSubscription_Drain(t->sub) != NATS_OK)
+			natsSubscription_Unsubscribe(t->sub);
+		if (!tx_wait_flag(t, &t->sub_done, CLOSE_WAIT_MS))
+			log_warnx("transport: %s: subscription drain timed out", t->stream);
+	}
+	tx_release_all(t);
+	if (t->nc != NULL && natsConnection_Status(t->nc) == NATS_CONN_STATUS_CONNECTED)
+		natsConnection_FlushTimeout(t->nc, 1000);	/* the acks and naks */
+	if (t->nc != NULL) {
+		natsConnection_Close(t->nc);
+		if (!tx_wait_flag(t, &t->conn_closed, CLOSE_WAIT_MS)) {
+			log_warnx("transport: %s: connection close timed out", t->stream);
+			quiet = false;
+		}
+	}
+	if (t->sub != NULL && !tx_wait_flag(t, &t->sub_done, CLOSE_WAIT_MS))
+		quiet = false;
+	natsSubscription_Destroy(t->sub);
+	t->sub = NULL;
+	jsCtx_Destroy(t->js);
+	t->js = NULL;
+	natsConnection_Destroy(t->nc);
+	t->nc = NULL;
+	if (t->efd >= 0)
+		close(t->efd);
+	t->efd = -1;
+	return quiet;
+}
+
+static void
+tx_free(struct transport *t)
+{
+	if (!tx_teardown(t)) {
+		log_warnx("transport: libnats still holds callbacks; leaking its state");
+		return;
+	}
+	if (t->sync_ok) {
+		pthread_cond_destroy(&t->cond);
+		pthread_mutex_destroy(&t->mu);
+	}
+	free(t);
+}
+
+static int
+tx_connect(struct transport *t, const struct transport_config *cfg, char *err, size_t errlen)
+{
+	natsOptions *o = NULL;
+	natsStatus s;
+	char name[3 * TRANSPORT_NAME_MAX];
+	const char *what = "options";
+	int rc = -1;
+
+	snprintf(name, sizeof(name), "article5 %s/%s", cfg->coalition, cfg->self);
+	s = natsOptions_Create(&o);
+	if (s == NATS_OK)
+		s = natsOptions_SetServers(o, (const char **)cfg->urls, (int)cfg->nurls);
+	if (s == NATS_OK)
+		s = natsOptions_SetName(o, name);
+	if (s == NATS_OK)
+		s = natsOptions_SetMaxReconnect(o, -1);
+	if (s == NATS_OK)
+		s = natsOptions_SetCustomReconnectDelay(o, tx_reconnect_delay, NULL);
+	if (s == NATS_OK)
+		s = natsOptions_SetPingInterval(o, PING_INTERVAL_MS);
+	if (s == NATS_OK)
+		s = natsOptions_SetMaxPingsOut(o, PING_MAX_OUT);
+	/* A publish in flight when the link drops fails now, not after
+	 * PUBLISH_WAIT_MS: the daemon keeps the envelope and retries. */
+	if (s == NATS_OK)
+		s = natsOptions_SetFailRequestsOnDisconnect(o, true);
+	if (s == NATS_OK)
+		s = natsOptions_SetDisconnectedCB(o, tx_on_disconnected, t);
+	if (s == NATS_OK)
+		s = natsOptions_SetReconnectedCB(o, tx_on_reconnected, t);
+	if (s == NATS_OK)
+		s = natsOptions_SetClosedCB(o, tx_on_closed, t);
+	if (s == NATS_OK)
+		s = natsOptions_SetErrorHandler(o, tx_on_error, t);
+	if (s == NATS_OK && cfg->tls_ca != NULL) {
+		what = "TLS CA file";
+		s = natsOptions_SetSecure(o, true);
+		if (s == NATS_OK)
+			s = natsOptions_LoadCATrustedCertificates(o, cfg->tls_ca);
+	}
+	if (s == NATS_OK && cfg->creds_file != NULL) {
+		what = "credentials file";
+		s = natsOptions_SetUserCredentialsFromFiles(o, cfg->creds_file, NULL);
+	}
+	if (s != NATS_OK) {
+		snprintf(err, errlen, "NATS %s: %s", what, tx_nats_err(s));
+		goto out;
+	}
+	s = natsConnection_Connect(&t->nc, o);
+	if (s != NATS_OK) {
+		snprintf(err, errlen, "connect to %s%s: %s", cfg->urls[0],
+		    cfg->nurls > 1 ? " (and the other URLs)" : "", tx_nats_err(s));
+		t->nc = NULL;
+		goto out;
+	}
+	rc = 0;
+out:
+	natsOptions_Destroy(o);
+	return rc;
+}
+
+static bool
+tx_stream_has_subject(const jsStreamConfig *c, const char *subject)
+{
+	int i;
+
+	for (i = 0; i < c->SubjectsLen; i++)
+		if (c->Subjects[i] != NULL && strcmp(c->Subjects[i], subject) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Creates the stream, or makes sure an existing one carries our subjects and
+ * de-duplication window. An existing stream's other settings (replicas,
+ * limits, placement) are the coalition operator's and are left alone.
+ */
+static int
+tx_stream_ensure(struct transport *t, char *err, size_t errlen)
+{
+	jsStreamInfo *si = NULL;
+	jsStreamConfig c;
+	jsErrCode jerr = 0;
+	const char *subjects[1] = { t->filter };
+	const char **more = NULL;
+	natsStatus s;
+	int rc = -1;
+
+	s = js_GetStreamInfo(&si, t->js, t->stream, NULL, &jerr);
+	if (s == NATS_NOT_FOUND) {
+		jsStreamConfig_Init(&c);
+		c.Name = t->stream;
+		c.Description = "article5 coalition ban reports";
+		c.Subjects = subjects;
+		c.SubjectsLen = 1;
+		c.Storage = js_FileStorage;
+		c.Retention = js_LimitsPolicy;
+		c.Discard = js_DiscardOld;
+		c.MaxAge = SEC_TO_NS(STREAM_MAX_AGE_S);
+		c.MaxBytes = STREAM_MAX_BYTES;
+		c.MaxMsgSize = TRANSPORT_MSG_MAX;
+		c.Duplicates = SEC_TO_NS(STREAM_DUP_WINDOW_S);
+		jerr = 0;
+		s = js_AddStream(NULL, t->js, &c, NULL, &jerr);
+		/* Another member may have created it meanwhile: same config. */
+		if (s != NATS_OK && jerr == JSStreamNameExistErr)
+			s = NATS_OK;
+		if (s != NATS_OK) {
+			snprintf(err, errlen, "stream %s: create: %s (JetStream error %d)",
+			    t->stream, tx_nats_err(s), (int)jerr);
+			goto out;
+		}
+		rc = 0;
+		goto out;
+	}
+	if (s != NATS_OK || si == NULL || si->Config == NULL) {
+		snprintf(err, errlen, "stream %s: info: %s (JetStream error %d)",
+		    t->stream, tx_nats_err(s), (int)jerr);
+		goto out;
+	}
+	if (tx_stream_has_subject(si->Config, t->filter) &&
+	    si->Config->Duplicates >= SEC_TO_NS(STREAM_DUP_WINDOW_S)) {
+		rc = 0;
+		goto out;
+	}
+	c = *si->Config;		/* shallow: valid while si lives */
+	if (!tx_stream_has_subject(&c, t->filter)) {
+		more = calloc((size_t)c.SubjectsLen + 1, sizeof(*more));
+		if (more == NULL) {
+			snprintf(err, errlen, "stream %s: out of memory", t->stream);
+			goto out;
+		}
+		if (c.SubjectsLen > 0)
+			memcpy(more, c.Subjects, (size_t)c.SubjectsLen * sizeof(*more));
+		more[c.SubjectsLen] = t->filter;
+		c.Subjects = more;
+		c.SubjectsLen++;
+	}
+	if (c.Duplicates < SEC_TO_NS(STREAM_DUP_WINDOW_S))
+		c.Duplicates = SEC_TO_NS(STREAM_DUP_WINDOW_S);
+	jerr = 0;
+	s = js_UpdateStream(NULL, t->js, &c, NULL, &jerr);
+	if (s != NATS_OK) {
+		snprintf(err, errlen, "stream %s: update (subjects %s, duplicate window %ds): %s (JetStream error %d)",
+		    t->stream, t->filter, STREAM_DUP_WINDOW_S, tx_nats_err(s), (int)jerr);
+		goto out;
+	}
+	log_info("transport: stream %s updated (subjects, duplicate window)", t->stream);
+	rc = 0;
+out:
+	free(more);
+	jsStreamInfo_Destroy(si);
+	return rc;
+}
+
+/* Creates the durable consumer, or updates it (nats-server 2.9 treats a
+ * create with a changed config as an update of the allowed fields: ack wait,
+ * max ack pending...), then binds a subscription to it. The consumer is
+ * created explicitly, not by js_Subscribe: one that js_Subscribe created
+ * is deleted when its subscription is drained. */
+static int
+tx_consumer_bind(struct transport *t, const struct transport_config *cfg, char *err, size_t errlen)
+{
+	jsConsumerConfig cc;
+	jsSubOptions so;
+	jsErrCode jerr = 0;
+	natsStatus s;
+
+	jsConsumerConfig_Init(&cc);
+	cc.Durable = t->durable;
+	cc.Description = "article5 member";
+	cc.DeliverSubject = t->deliver;
+	cc.DeliverPolicy = js_DeliverAll;
+	cc.AckPolicy = js_AckExplicit;
+	cc.AckWait = MS_TO_NS(cfg->ack_wait_ms > 0 ? cfg->ack_wait_ms : CONSUMER_ACK_WAIT_MS);
+	cc.MaxDeliver = -1;
+	cc.MaxAckPending = CONSUMER_MAX_ACK_PENDING;
+	cc.FilterSubject = t->filter;
+	cc.ReplayPolicy = js_ReplayInstant;
+	s = js_AddConsumer(NULL, t->js, t->stream, &cc, NULL, &jerr);
+	if (s != NATS_OK) {
+		snprintf(err, errlen, "stream %s: consumer %s: %s (JetStream error %d)",
+		    t->stream, t->durable, tx_nats_err(s), (int)jerr);
+		return -1;
+	}
+
+	jsSubOptions_Init(&so);
+	so.Stream = t->stream;
+	so.Consumer = t->durable;
+	so.ManualAck = true;
+	jerr = 0;
+	s = js_Subscribe(&t->sub, t->js, t->filter, tx_on_msg, t, NULL, &so, &jerr);
+	if (s == NATS_OK)
+		s = natsSubscription_SetOnCompleteCB(t->sub, tx_on_sub_complete, t);
+	if (s != NATS_OK) {
+		/* "consumer is already bound": another process runs with this
+		 * durable, or its connection is not gone yet. */
+		snprintf(err, errlen, "stream %s: consumer %s: subscribe: %s",
+		    t->stream, t->durable, tx_nats_err(s));
+		if (t->sub == NULL)
+			t->sub_done = true;
+		return -1;
+	}
+	return 0;
+}
+
+static bool
+tx_config_ok(const struct transport_config *cfg, char *err, size_t errlen)
+{
+	size_t i;
+
+	if (cfg == NULL || cfg->urls == NULL || cfg->nurls == 0 || cfg->nurls > TRANSPORT_URLS_MAX) {
+		snprintf(err, errlen, "transport: between 1 and %d NATS URLs expected", TRANSPORT_URLS_MAX);
+		return false;
+	}
+	for (i = 0; i < cfg->nurls; i++)
+		if (cfg->urls[i] == NULL || cfg->urls[i][0] == '\0') {
+			snprintf(err, errlen, "transport: NATS URL %zu is empty", i + 1);
+			return false;
+		}
+	if (!tx_name_ok(cfg->coalition)) {
+		snprintf(err, errlen, "transport: coalition name `%s': 1 to %d of [A-Za-z0-9_-] expected",
+		    cfg->coalition ? cfg->coalition : "", TRANSPORT_NAME_MAX - 1);
+		return false;
+	}
+	if (!tx_name_ok(cfg->self)) {
+		snprintf(err, errlen, "transport: member token `%s': 1 to %d of [A-Za-z0-9_-] expected",
+		    cfg->self ? cfg->self : "", TRANSPORT_NAME_MAX - 1);
+		return false;
+	}
+	if (cfg->durable != NULL && !tx_name_ok(cfg->durable)) {
+		snprintf(err, errlen, "transport: durable name `%s': 1 to %d of [A-Za-z0-9_-] expected",
+		    cfg->durable, TRANSPORT_NAME_MAX - 1);
+		return false;
+	}
+	if (cfg->ack_wait_ms < 0 || cfg->queue_max > TRANSPORT_QUEUE_MAX) {
+		snprintf(err, errlen, "transport: ack wait %d ms or queue size %zu out of range",
+		    cfg->ack_wait_ms, cfg->queue_max);
+		return false;
+	}
+	return true;
+}
+
+struct transport *
+transport_open(const struct transport_config *cfg, char *err, size_t errlen)
+{
+	struct transport *t;
+	pthread_condattr_t ca;
+	jsOptions jo;
+	natsStatus s;
+
+	if (!tx_config_ok(cfg, err, errlen))
+		return NULL;
+	if ((t = calloc(1, sizeof(*t))) == NULL) {
+		snprintf(err, errlen, "transport: out of memory");
+		return NULL;
+	}
+	t->efd = -1;
+	t->qmax = cfg->queue_max > 0 ? cfg->queue_max : TRANSPORT_QUEUE_MAX;
+	snprintf(t->stream, sizeof(t->stream), "A5_%s", cfg->coalition);
+	snprintf(t->filter, sizeof(t->filter), "a5.%s.r.>", cfg->coalition);
+	snprintf(t->subject, sizeof(t->subject), "a5.%s.r.%s", cfg->coalition, cfg->self);
+	snprintf(t->durable, sizeof(t->durable), "%s", cfg->durable ? cfg->durable : cfg->self);
+	snprintf(t->deliver, sizeof(t->deliver), "a5.%s.d.%s", cfg->coalition, t->durable);
+	t->prefix_len = strlen(t->filter) - 1;
+
+	if (pthread_condattr_init(&ca) != 0) {
+		snprintf(err, errlen, "transport: condattr init failed");
+		free(t);
+		return NULL;
+	}
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	if (pthread_mutex_init(&t->mu, NULL) != 0 || pthread_cond_init(&t->cond, &ca) != 0) {
+		pthread_condattr_destroy(&ca);
+		snprintf(err, errlen, "transport: mutex init failed");
+		free(t);		/* a failed init leaves nothing to destroy worth the bother */
+		return NULL;
+	}
+	pthread_condattr_destroy(&ca);
+	t->sync_ok = true;
+
+	if ((t->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0) {
+		snprintf(err, errlen, "transport: eventfd: %s", strerror(errno));
+		goto fail;
+	}
+	if (tx_connect(t, cfg, err, errlen) != 0)
+		goto fail;
+	jsOptions_Init(&jo);
+	jo.Wait = API_WAIT_MS;
+	if ((s = natsConnection_JetStream(&t->js, t->nc, &jo)) != NATS_OK) {
+		snprintf(err, errlen, "JetStream context: %s", tx_nats_err(s));
+		t->js = NULL;
+		goto fail;
+	}
+	if (tx_stream_ensure(t, err, errlen) != 0)
+		goto fail;
+	if (tx_consumer_bind(t, cfg, err, errlen) != 0)
+		goto fail;
+	log_debug("transport: stream %s, consumer %s, publishing on %s",
+	    t->stream, t->durable, t->subject);
+	return t;
+fail:
+	tx_free(t);
+	return NULL;
+}
+
+void
+transport_close(struct transport *t)
+{
+	if (t != NULL)
+		tx_free(t);
+}
+
+void
+transport_library_close(void)
+{
+	natsStatus s = nats_CloseAndWait(CLOSE_WAIT_MS);
+
+	if (s != NATS_OK)
+		log_warnx("transport: libnats shutdown: %s", natsStatus_GetText(s));
+}
+
+/* --- the daemon's thread ------------------------------------------------ */
+
+int
+transport_fd(const struct transport *t)
+{
+	return t->efd;
+}
+
+size_t
+transport_poll(struct transport *t, struct transport_msg *out, size_t max)
+{
+	struct tx_node *n;
+	size_t i;
+
+	pthread_mutex_lock(&t->mu);
+	for (i = 0; i < max && t->qhead != NULL; i++) {
+		const char *subj;
+
+		n = t->qhead;
+		t->qhead = n->next;
+		if (t->qhead == NULL)
+			t->qtail = NULL;
+		t->qlen--;
+		t->qbytes -= (size_t)natsMsg_GetDataLength(n->msg);
+
+		n->prev = NULL;
+		n->next = t->taken;
+		if (t->taken != NULL)
+			t->taken->prev = n;
+		t->taken = n;
+
+		subj = natsMsg_GetSubject(n->msg);
+		out[i].data = (const uint8_t *)natsMsg_GetData(n->msg);
+		out[i].len = (size_t)natsMsg_GetDataLength(n->msg);
+		out[i].reporter = (subj != NULL && strlen(subj) > t->prefix_len) ?
+		    subj + t->prefix_len : "";
+		out[i].handle = n;
+	}
+	if (t->qlen == 0 && i > 0)
+		tx_unwake(t);
+	pthread_mutex_unlock(&t->mu);
+	return i;
+}
+
+static natsMsg *
+tx_untake(struct transport *t, struct transport_msg *m)
+{
+	struct tx_node *n = m->handle;
+	natsMsg *msg;
+
+	if (n == NULL)
+		return NULL;
+	if (n->prev != NULL)
+		n->prev->next = n->next;
+	else
+		t->taken = n->next;
+	if (n->next != NULL)
+		n->next->prev = n->prev;
+	msg = n->msg;
+	free(n);
+	memset(m, 0, sizeof(*m));
+	return msg;
+}
+
+void
+transport_ack(struct transport *t, struct transport_msg *m)
+{
+	natsMsg *msg = tx_untake(t, m);
+	natsStatus s;
+
+	if (msg == NULL)
+		return;
+	/* Fire and forget: an ack lost on the way means one redelivery after
+	 * ack wait, which the daemon recognises as a report it already has. */
+	s = natsMsg_Ack(msg, NULL);
+	pthread_mutex_lock(&t->mu);
+	if (s == NATS_OK)
+		t->st.acked++;
+	else
+		t->st.errors++;
+	pthread_mutex_unlock(&t->mu);
+	if (s != NATS_OK)
+		tx_seterr(t, "ack", s, 0);
+	natsMsg_Destroy(msg);
+}
+
+void
+transport_nak(struct transport *t, struct transport_msg *m)
+{
+	natsMsg *msg = tx_untake(t, m);
+	jsMsgMetaData *meta = NULL;
+	int64_t delay = NAK_DELAY_MIN_MS;
+	uint64_t i;
+	natsStatus s;
+
+	if (msg == NULL)
+		return;
+	/* Backs off by delivery count, so a report the daemon cannot take
+	 * for a while (ledger busy, disk full) does not spin. */
+	if (natsMsg_GetMetaData(&meta, msg) == NATS_OK) {
+		for (i = 1; i < meta->NumDelivered && delay < NAK_DELAY_MAX_MS; i++)
+			delay *= 2;
+		if (delay > NAK_DELAY_MAX_MS)
+			delay = NAK_DELAY_MAX_MS;
+		jsMsgMetaData_Destroy(meta);
+	}
+	s = natsMsg_NakWithDelay(msg, delay, NULL);
+	if (s != NATS_OK) {
+		tx_seterr(t, "nak", s, 0);
+		tx_count_error(t);
+	}
+	natsMsg_Destroy(msg);
+}
+
+int
+transport_publish(struct transport *t, const uint8_t *data, size_t len, const char *msgid)
+{
+	jsPubOptions po;
+	jsPubAck *pa = NULL;
+	jsErrCode jerr = 0;
+	natsStatus s;
+
+	if ((data == NULL && len > 0) || len > TRANSPORT_MSG_MAX) {
+		snprintf(t->errmsg, sizeof(t->errmsg), "publish: %zu bytes (max %d)",
+		    len, TRANSPORT_MSG_MAX);
+		goto fail;
+	}
+	if (!tx_msgid_ok(msgid)) {
+		snprintf(t->errmsg, sizeof(t->errmsg),
+		    "publish: message id `%.*s': 1 to %d printable characters expected",
+		    TRANSPORT_MSGID_MAX, msgid ? msgid : "", TRANSPORT_MSGID_MAX);
+		goto fail;
+	}
+	/* Not connected: fail now instead of blocking the event loop on a
+	 * request that cannot be answered. */
+	if (natsConnection_Status(t->nc) != NATS_CONN_STATUS_CONNECTED) {
+		snprintf(t->errmsg, sizeof(t->errmsg), "publish: not connected to NATS");
+		goto fail;
+	}
+	jsPubOptions_Init(&po);
+	po.MsgId = msgid;
+	po.ExpectStream = t->stream;
+	po.MaxWait = PUBLISH_WAIT_MS;
+	s = js_Publish(&pa, t->js, t->subject, data, (int)len, &po, &jerr);
+	if (s != NATS_OK) {
+		tx_seterr(t, "publish", s, jerr);
+		goto fail;
+	}
+	pthread_mutex_lock(&t->mu);
+	t->st.published++;
+	if (pa != NULL && pa->Duplicate)
+		t->st.duplicates++;
+	pthread_mutex_unlock(&t->mu);
+	jsPubAck_Destroy(pa);
+	return 0;
+fail:
+	tx_count_error(t);
+	return -1;
+}
+
+bool
+transport_connected(const struct transport *t)
+{
+	return natsConnection_Status(t->nc) == NATS_CONN_STATUS_CONNECTED;
+}
+
+const struct transport_stats *
+transport_get_stats(const struct transport *t)
+{
+	/* The counters move under libnats' threads: copy them under the
+	 * mutex into a snapshot the caller can read at leisure. */
+	struct transport *mt = (struct transport *)t;
+
+	pthread_mutex_lock(&mt->mu);
+	mt->snap = mt->st;
+	pthread_mutex_unlock(&mt->mu);
+	return &mt->snap;
+}
+
+const char *
+transport_errmsg(const struct transport *t)
+{
+	return t->errmsg;
+}

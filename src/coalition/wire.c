@@ -1,0 +1,378 @@
+/* wire.c - encoding, signing, verifying and decoding coalition envelopes
+ * (the format is described field by field in docs/protocol.md). */
+#include <inttypes.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "coalition/wire.h"
+
+#define OFF_VERSION 2
+#define OFF_COALITION 3
+#define OFF_REPORTER (OFF_COALITION + WIRE_COALITION_BYTES)
+#define OFF_COUNT (OFF_REPORTER + ID_PUBLIC_BYTES)
+
+/* seq, prev, timestamp, family, len, address (16 at most), service and
+ * rule (length byte + 47 at most each), evidence, first/last seen, ttl. */
+#define REPORT_MIN_BYTES (8 + WIRE_HASH_BYTES + 8 + 1 + 1 + 4 + 1 + 1 + 1 + 1 + 4 + 8 + 8 + 4)
+#define REPORT_MAX_BYTES (8 + WIRE_HASH_BYTES + 8 + 1 + 1 + 16 + 2 * (1 + WIRE_NAME_MAX) + \
+	4 + 8 + 8 + 4)
+
+_Static_assert(OFF_COUNT + 2 == WIRE_HEADER_BYTES, "header layout");
+/* A full envelope always fits: the encoder never needs a length check
+ * beyond the caller's buffer. */
+_Static_assert(WIRE_HEADER_BYTES + WIRE_REPORTS_MAX * REPORT_MAX_BYTES + ID_SIGNATURE_BYTES <=
+    WIRE_ENVELOPE_MAX, "largest envelope exceeds WIRE_ENVELOPE_MAX");
+
+static const uint8_t wire_magic[2] = { 'A', '5' };
+
+/* libsodium picks its fastest BLAKE2b at sodium_init(); calling it on every
+ * report hash would take its mutex 256 times per envelope. */
+static atomic_bool sodium_ready;
+
+static int
+wire_sodium_init(void)
+{
+	if (atomic_load_explicit(&sodium_ready, memory_order_acquire))
+		return 0;
+	if (sodium_init() < 0)
+		return -1;
+	atomic_store_explicit(&sodium_ready, true, memory_order_release);
+	return 0;
+}
+
+/* Writer: remembers an overflow instead of failing each call, so that an
+ * encoder reads as a plain list of fields and checks once at the end. */
+struct wbuf {
+	uint8_t *p;
+	size_t cap, off;
+	bool overflow;
+};
+
+static void
+put_bytes(struct wbuf *w, const void *b, size_t n)
+{
+	if (w->overflow || n > w->cap - w->off) {
+		w->overflow = true;
+		return;
+	}
+	memcpy(w->p + w->off, b, n);
+	w->off += n;
+}
+
+static void
+put_uint(struct wbuf *w, uint64_t v, size_t n)
+{
+	uint8_t b[8];
+
+	for (size_t i = 0; i < n; i++)
+		b[i] = (uint8_t)(v >> (8 * (n - 1 - i)));
+	put_bytes(w, b, n);
+}
+
+/* Reader: every get checks the remaining length first (bgpd's ibuf_get). */
+struct rbuf {
+	const uint8_t *p;
+	size_t len, off;
+};
+
+static int
+get_bytes(struct rbuf *r, void *out, size_t n)
+{
+	if (n > r->len - r->off)
+		return -1;
+	memcpy(out, r->p + r->off, n);
+	r->off += n;
+	return 0;
+}
+
+static int
+get_uint(struct rbuf *r, size_t n, uint64_t *v)
+{
+	if (n > r->len - r->off)
+		return -1;
+	*v = 0;
+	for (size_t i = 0; i < n; i++)
+		*v = (*v << 8) | r->p[r->off + i];
+	r->off += n;
+	return 0;
+}
+
+static bool
+name_valid(const char *s, size_t n)
+{
+	if (n == 0 || n > WIRE_NAME_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.'))
+			return false;
+	}
+	return true;
+}
+
+static size_t
+addr_bytes(uint8_t family)
+{
+	return family == A5_AF_INET ? 4 : 16;
+}
+
+static bool
+prefix_valid(const struct a5_prefix *p)
+{
+	static const uint8_t mapped[12] = { 0,0,0,0, 0,0,0,0, 0,0,0xff,0xff };
+	struct a5_prefix t;
+
+	if (p->family != A5_AF_INET && p->family != A5_AF_INET6)
+		return false;
+	if (p->len > prefix_maxlen(p))
+		return false;
+	/* Host bits beyond len are an error, never silently cleared: the
+	 * signer meant something else than what it sent. */
+	t = *p;
+	prefix_truncate(&t, p->len);
+	if (memcmp(t.addr, p->addr, sizeof(p->addr)) != 0)
+		return false;
+	/* addr.h stores IPv4-mapped addresses as IPv4; a second spelling of
+	 * the same hosts would slip past prefix comparisons downstream. */
+	if (p->family == A5_AF_INET6 && p->len >= 96 && memcmp(p->addr, mapped, 12) == 0)
+		return false;
+	return true;
+}
+
+static bool
+all_zero(const uint8_t *b, size_t n)
+{
+	uint8_t acc = 0;
+
+	for (size_t i = 0; i < n; i++)
+		acc |= b[i];
+	return acc == 0;
+}
+
+/* One report on its own: the chain rules that need no history (seq from
+ * 1, zeros before the first) and the form of every field. */
+static bool
+report_valid(const struct wire_report *r)
+{
+	if (r->seq == 0 || (r->seq == 1 && !all_zero(r->prev, WIRE_HASH_BYTES)))
+		return false;
+	if (!prefix_valid(&r->prefix))
+		return false;
+	return name_valid(r->service, strnlen(r->service, sizeof(r->service))) &&
+	    name_valid(r->rule, strnlen(r->rule, sizeof(r->rule)));
+}
+
+static void
+put_name(struct wbuf *w, const char *s)
+{
+	/* Clamped so that even an invalid report (wire_report_hash takes any)
+	 * cannot be read past its array. */
+	size_t n = strnlen(s, WIRE_NAME_MAX);
+
+	put_uint(w, n, 1);
+	put_bytes(w, s, n);
+}
+
+static void
+put_report(struct wbuf *w, const struct wire_report *r)
+{
+	put_uint(w, r->seq, 8);
+	put_bytes(w, r->prev, WIRE_HASH_BYTES);
+	put_uint(w, r->timestamp_us, 8);
+	put_uint(w, r->prefix.family, 1);
+	put_uint(w, r->prefix.len, 1);
+	put_bytes(w, r->prefix.addr, addr_bytes(r->prefix.family));
+	put_name(w, r->service);
+	put_name(w, r->rule);
+	put_uint(w, r->evidence, 4);
+	put_uint(w, r->first_seen, 8);
+	put_uint(w, r->last_seen, 8);
+	put_uint(w, r->ttl, 4);
+}
+
+static enum wire_status
+get_name(struct rbuf *rb, char out[WIRE_NAME_MAX + 1])
+{
+	uint64_t n;
+
+	if (get_uint(rb, 1, &n) != 0)
+		return WIRE_ERR_LENGTH;
+	if (n == 0 || n > WIRE_NAME_MAX)
+		return WIRE_ERR_FIELD;
+	if (get_bytes(rb, out, (size_t)n) != 0)
+		return WIRE_ERR_LENGTH;
+	out[n] = '\0';
+	/* Checked on the bytes read, not with strlen: a NUL inside the name
+	 * must be refused, not cut at. */
+	return name_valid(out, (size_t)n) ? WIRE_OK : WIRE_ERR_FIELD;
+}
+
+static enum wire_status
+get_report(struct rbuf *rb, struct wire_report *r)
+{
+	uint64_t v, family, len;
+	enum wire_status st;
+
+	if (get_uint(rb, 8, &r->seq) != 0 ||
+	    get_bytes(rb, r->prev, WIRE_HASH_BYTES) != 0 ||
+	    get_uint(rb, 8, &r->timestamp_us) != 0 ||
+	    get_uint(rb, 1, &family) != 0 ||
+	    get_uint(rb, 1, &len) != 0)
+		return WIRE_ERR_LENGTH;
+	/* The family decides how many address bytes follow: nothing further
+	 * can be read without a valid one. */
+	if (family != A5_AF_INET && family != A5_AF_INET6)
+		return WIRE_ERR_FIELD;
+	memset(&r->prefix, 0, sizeof(r->prefix));
+	r->prefix.family = (uint8_t)family;
+	r->prefix.len = (uint8_t)len;
+	if (get_bytes(rb, r->prefix.addr, addr_bytes(r->prefix.family)) != 0)
+		return WIRE_ERR_LENGTH;
+	if ((st = get_name(rb, r->service)) != WIRE_OK ||
+	    (st = get_name(rb, r->rule)) != WIRE_OK)
+		return st;
+	if (get_uint(rb, 4, &v) != 0)
+		return WIRE_ERR_LENGTH;
+	r->evidence = (uint32_t)v;
+	if (get_uint(rb, 8, &r->first_seen) != 0 ||
+	    get_uint(rb, 8, &r->last_seen) != 0 ||
+	    get_uint(rb, 4, &v) != 0)
+		return WIRE_ERR_LENGTH;
+	r->ttl = (uint32_t)v;
+	return report_valid(r) ? WIRE_OK : WIRE_ERR_FIELD;
+}
+
+const char *
+wire_status_text(enum wire_status s)
+{
+	switch (s) {
+	case WIRE_OK: return "ok";
+	case WIRE_ERR_LENGTH: return "bad length (truncated, too long, or trailing bytes)";
+	case WIRE_ERR_VERSION: return "not an article5 envelope or unsupported version";
+	case WIRE_ERR_FIELD: return "field out of range";
+	case WIRE_ERR_SIGNATURE: return "bad signature";
+	}
+	return "unknown wire status";
+}
+
+void
+wire_coalition_id(const char *name, uint8_t out[WIRE_COALITION_BYTES])
+{
+	(void)wire_sodium_init();	/* only picks the fastest code; works without */
+	crypto_generichash(out, WIRE_COALITION_BYTES, (const uint8_t *)name, strlen(name),
+	    NULL, 0);
+}
+
+void
+wire_report_hash(const struct wire_report *r, const uint8_t reporter[ID_PUBLIC_BYTES],
+    uint8_t out[WIRE_HASH_BYTES])
+{
+	uint8_t buf[ID_PUBLIC_BYTES + REPORT_MAX_BYTES];
+	struct wbuf w = { buf, sizeof(buf), 0, false };
+
+	(void)wire_sodium_init();
+	put_bytes(&w, reporter, ID_PUBLIC_BYTES);
+	put_report(&w, r);	/* cannot overflow: REPORT_MAX_BYTES is the most */
+	crypto_generichash(out, WIRE_HASH_BYTES, buf, w.off, NULL, 0);
+}
+
+size_t
+wire_encode(const struct wire_envelope *e, const struct identity *id,
+    uint8_t *buf, size_t buflen)
+{
+	struct wbuf w = { buf, buflen, 0, false };
+
+	if (wire_sodium_init() != 0)
+		return 0;
+	if (e->nreports == 0 || e->nreports > WIRE_REPORTS_MAX)
+		return 0;
+	/* Signed with another key than the one it names, it would only ever
+	 * fail verification at every receiver. */
+	if (memcmp(e->reporter, id->pk, ID_PUBLIC_BYTES) != 0)
+		return 0;
+	for (size_t i = 0; i < e->nreports; i++) {
+		if (!report_valid(&e->reports[i]))
+			return 0;
+		if (i > 0 && e->reports[i].seq != e->reports[i - 1].seq + 1)
+			return 0;
+	}
+	put_bytes(&w, wire_magic, sizeof(wire_magic));
+	put_uint(&w, WIRE_VERSION, 1);
+	put_bytes(&w, e->coalition, WIRE_COALITION_BYTES);
+	put_bytes(&w, e->reporter, ID_PUBLIC_BYTES);
+	put_uint(&w, e->nreports, 2);
+	for (size_t i = 0; i < e->nreports; i++)
+		put_report(&w, &e->reports[i]);
+	if (w.overflow || ID_SIGNATURE_BYTES > w.cap - w.off)
+		return 0;
+	crypto_sign_detached(buf + w.off, NULL, buf, w.off, id->sk);
+	return w.off + ID_SIGNATURE_BYTES;
+}
+
+enum wire_status
+wire_decode(const uint8_t *buf, size_t len, struct wire_envelope *e)
+{
+	struct rbuf rb;
+	uint64_t count;
+	size_t body;
+	enum wire_status st;
+
+	e->nreports = 0;
+	if (len < WIRE_HEADER_BYTES + ID_SIGNATURE_BYTES || len > WIRE_ENVELOPE_MAX)
+		return WIRE_ERR_LENGTH;
+	/* Before the signature: another version may sign differently. */
+	if (memcmp(buf, wire_magic, sizeof(wire_magic)) != 0 || buf[OFF_VERSION] != WIRE_VERSION)
+		return WIRE_ERR_VERSION;
+	if (wire_sodium_init() != 0)
+		return WIRE_ERR_SIGNATURE;
+	/* The whole signature is checked before any report is parsed: a
+	 * forgery costs one verify and never reaches the parser. The key is
+	 * the one the message names; whether it belongs to a member is the
+	 * caller's question. libsodium refuses small-order keys and
+	 * non-canonical signatures, so a signed envelope has one encoding. */
+	body = len - ID_SIGNATURE_BYTES;
+	if (crypto_sign_verify_detached(buf + body, buf, body, buf + OFF_REPORTER) != 0)
+		return WIRE_ERR_SIGNATURE;
+
+	rb = (struct rbuf){ buf, body, OFF_COALITION };
+	if (get_bytes(&rb, e->coalition, WIRE_COALITION_BYTES) != 0 ||
+	    get_bytes(&rb, e->reporter, ID_PUBLIC_BYTES) != 0 ||
+	    get_uint(&rb, 2, &count) != 0)
+		return WIRE_ERR_LENGTH;
+	if (count == 0 || count > WIRE_REPORTS_MAX)
+		return WIRE_ERR_FIELD;
+	/* Cheap early refusal of a count the remaining bytes cannot hold. */
+	if (count * REPORT_MIN_BYTES > rb.len - rb.off)
+		return WIRE_ERR_LENGTH;
+	for (size_t i = 0; i < count; i++) {
+		struct wire_report *r = &e->reports[i];
+		if ((st = get_report(&rb, r)) != WIRE_OK)
+			return st;
+		/* One envelope carries one run of the reporter's chain. */
+		if (i > 0 && r->seq != e->reports[i - 1].seq + 1)
+			return WIRE_ERR_FIELD;
+	}
+	if (rb.off != rb.len)
+		return WIRE_ERR_LENGTH;	/* bytes between the last report and the signature */
+	e->nreports = (size_t)count;
+	return WIRE_OK;
+}
+
+void
+wire_msgid(const struct wire_envelope *e, char *out, size_t n)
+{
+	char hex[ID_PUBLIC_BYTES * 2 + 1];
+
+	if (n == 0)
+		return;
+	out[0] = '\0';
+	if (e->nreports == 0)
+		return;
+	sodium_bin2hex(hex, sizeof(hex), e->reporter, ID_PUBLIC_BYTES);
+	if ((size_t)snprintf(out, n, "%s-%" PRIu64, hex, e->reports[0].seq) >= n)
+		out[0] = '\0';	/* a truncated id would de-duplicate the wrong messages */
+}

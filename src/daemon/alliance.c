@@ -1,0 +1,498 @@
+/* alliance.c - coalition glue: local bans out as signed chained envelopes,
+ * remote reports in through the acceptance pipeline. */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "coalition/accept.h"
+#include "coalition/charter.h"
+#include "coalition/identity.h"
+#include "coalition/transport.h"
+#include "coalition/wire.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "daemon/alliance.h"
+
+/* Messages taken from the transport per loop iteration. */
+#define RECEIVE_BATCH 256
+/* Envelopes kept as evidence this long. */
+#define ENVELOPE_KEEP_SECS (8 * 86400)
+
+struct alliance {
+	struct charter *charter;
+	struct identity id;
+	int self;			/* index in the charter */
+	struct accept *accept;
+	struct transport *tr;
+	struct ledger *ledger;
+	char self_hex[17];
+	/* own chain */
+	uint64_t seq;
+	uint8_t head[WIRE_HASH_BYTES];
+	struct wire_envelope *out;	/* local bans of this iteration */
+	/* received, to ack after the caller's commit */
+	struct transport_msg pending[RECEIVE_BATCH];
+	size_t npending;
+	uint64_t sent, publish_errors, outbox_len;
+	/* a refusal is logged once per burst: per member, per reason */
+	int64_t last_refusal_log[CHARTER_MEMBERS_MAX];
+};
+
+static void
+hex(const uint8_t *b, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[b[i] >> 4];
+		out[2 * i + 1] = digits[b[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+static int
+hex_decode(const char *s, uint8_t *out, size_t n)
+{
+	size_t bin_len;
+
+	if (strlen(s) != 2 * n || sodium_hex2bin(out, n, s, 2 * n, NULL, &bin_len, NULL) != 0 ||
+	    bin_len != n)
+		return -1;
+	return 0;
+}
+
+/* Chain head "seq:hexhash" in the ledger's state table. */
+static void
+chain_load(struct alliance *al)
+{
+	char v[LEDGER_STATE_MAX], *colon;
+
+	al->seq = 0;
+	memset(al->head, 0, sizeof(al->head));
+	if (ledger_state_get(al->ledger, "chain:self", v, sizeof(v)) != 1 ||
+	    (colon = strchr(v, ':')) == NULL)
+		return;
+	*colon = '\0';
+	uint64_t seq;
+	if (uint_parse(v, 1, UINT64_MAX / 2, &seq) != 0 ||
+	    hex_decode(colon + 1, al->head, sizeof(al->head)) != 0) {
+		log_warnx("coalition: bad chain head in the ledger; refusing to guess a sequence number");
+		al->seq = UINT64_MAX;	/* publishing stays off: reusing a number is equivocation */
+		return;
+	}
+	al->seq = seq;
+}
+
+static void
+peer_chains_load(struct alliance *al)
+{
+	for (size_t i = 0; i < al->charter->nmembers; i++) {
+		const struct charter_member *m = &al->charter->members[i];
+		char key[96], v[LEDGER_STATE_MAX], khex[2 * ID_PUBLIC_BYTES + 1], *colon;
+		uint8_t h[WIRE_HASH_BYTES];
+		uint64_t seq;
+
+		hex(m->pk, ID_PUBLIC_BYTES, khex);
+		snprintf(key, sizeof(key), "chain:%s", khex);
+		if (ledger_state_get(al->ledger, key, v, sizeof(v)) != 1 ||
+		    (colon = strchr(v, ':')) == NULL)
+			continue;
+		*colon = '\0';
+		if (uint_parse(v, 0, UINT64_MAX / 2, &seq) == 0 &&
+		    hex_decode(colon + 1, h, sizeof(h)) == 0)
+			accept_chain_set(al->accept, m->pk, seq, h);
+		if (ledger_proofs_count(al->ledger, m->pk) > 0)
+			accept_quarantine(al->accept, m->pk);
+	}
+}
+
+static void
+peer_chain_save(struct alliance *al, const uint8_t pk[ID_PUBLIC_BYTES])
+{
+	char key[96], v[128], khex[2 * ID_PUBLIC_BYTES + 1], hhex[2 * WIRE_HASH_BYTES + 1];
+	uint8_t h[WIRE_HASH_BYTES];
+	uint64_t seq;
+
+	if (accept_chain_get(al->accept, pk, &seq, h) != 0)
+		return;
+	hex(pk, ID_PUBLIC_BYTES, khex);
+	hex(h, sizeof(h), hhex);
+	snprintf(key, sizeof(key), "chain:%s", khex);
+	snprintf(v, sizeof(v), "%llu:%s", (unsigned long long)seq, hhex);
+	if (ledger_state_set(al->ledger, key, v) != 0)
+		log_warnx("ledger: %s", ledger_errmsg(al->ledger));
+}
+
+struct alliance *
+alliance_open(const struct config *cfg, const struct prefixlist *allow,
+    struct ledger *ledger, char *err, size_t errlen)
+{
+	struct alliance *al = calloc(1, sizeof(*al));
+	const char *urls[CHARTER_URLS_MAX];
+
+	if (al == NULL || (al->charter = calloc(1, sizeof(*al->charter))) == NULL ||
+	    (al->out = calloc(1, sizeof(*al->out))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	al->ledger = ledger;
+	al->self = -1;
+	if (charter_load(cfg->charter, al->charter, err, errlen) != 0 ||
+	    identity_load(cfg->identity, &al->id, err, errlen) != 0)
+		goto fail;
+	for (size_t i = 0; i < al->charter->nmembers; i++)
+		if (memcmp(al->charter->members[i].pk, al->id.pk, ID_PUBLIC_BYTES) == 0)
+			al->self = (int)i;
+	if (al->self < 0) {
+		char pk[ID_PUBLIC_TEXT_MAX];
+		identity_pk_to_text(al->id.pk, pk, sizeof(pk));
+		snprintf(err, errlen, "%s: this member's key %s is not in the charter %s",
+		    cfg->identity, pk, cfg->charter);
+		goto fail;
+	}
+	if (al->charter->members[al->self].revoked) {
+		snprintf(err, errlen, "%s: this member's key is revoked in %s", cfg->identity, cfg->charter);
+		goto fail;
+	}
+	hex(al->id.pk, 8, al->self_hex);
+	al->accept = accept_new(al->charter, al->id.pk, allow, (uint32_t)cfg->bantime_max);
+	if (al->accept == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	chain_load(al);
+	peer_chains_load(al);
+	for (size_t i = 0; i < al->charter->nurls; i++)
+		urls[i] = al->charter->urls[i];
+	char durable[64];
+	snprintf(durable, sizeof(durable), "a5-%s", al->self_hex);
+	struct transport_config tc;
+	memset(&tc, 0, sizeof(tc));
+	tc.urls = urls;
+	tc.nurls = al->charter->nurls;
+	tc.coalition = al->charter->name;
+	tc.self = al->self_hex;
+	tc.durable = durable;
+	if ((al->tr = transport_open(&tc, err, errlen)) == NULL)
+		goto fail;
+	log_info("coalition %s: member %s (%s), %zu members, chain at %llu",
+	    al->charter->name, al->charter->members[al->self].name,
+	    charter_role_name(al->charter->members[al->self].role), al->charter->nmembers,
+	    (unsigned long long)al->seq);
+	return al;
+fail:
+	alliance_close(al);
+	return NULL;
+}
+
+void
+alliance_close(struct alliance *al)
+{
+	if (al == NULL)
+		return;
+	for (size_t i = 0; i < al->npending; i++)
+		transport_nak(al->tr, &al->pending[i]);
+	transport_close(al->tr);
+	accept_free(al->accept);
+	identity_wipe(&al->id);
+	free(al->charter);
+	free(al->out);
+	free(al);
+}
+
+int
+alliance_fd(const struct alliance *al)
+{
+	return transport_fd(al->tr);
+}
+
+bool
+alliance_enforces(const struct alliance *al)
+{
+	return al->charter->members[al->self].role == ROLE_MEMBER;
+}
+
+void
+alliance_local_ban(struct alliance *al, const struct ledger_ban *b)
+{
+	struct wire_envelope *e = al->out;
+	struct wire_report *r;
+	int64_t now = now_sec();
+
+	if (al->seq == UINT64_MAX || e->nreports >= WIRE_REPORTS_MAX)
+		return;	/* the next iteration's envelope takes the rest */
+	r = &e->reports[e->nreports++];
+	memset(r, 0, sizeof(*r));
+	r->timestamp_us = (uint64_t)now_usec();
+	r->prefix = b->prefix;
+	strlcpy_ok(r->service, b->service, sizeof(r->service));
+	strlcpy_ok(r->rule, b->rule, sizeof(r->rule));
+	r->evidence = b->evidence;
+	r->first_seen = (uint64_t)b->first_seen;
+	r->last_seen = (uint64_t)b->last_seen;
+	r->ttl = b->expires > now ? (uint32_t)(b->expires - now) : 1;
+}
+
+void
+alliance_local_unban(struct alliance *al, const struct a5_prefix *p, int64_t until)
+{
+	accept_local_unban(al->accept, p, until);
+}
+
+void
+alliance_prepare(struct alliance *al)
+{
+	struct wire_envelope *e = al->out;
+	static uint8_t buf[WIRE_ENVELOPE_MAX];
+	char msgid[64], hhex[2 * WIRE_HASH_BYTES + 1], v[128];
+
+	if (e->nreports == 0)
+		return;
+	wire_coalition_id(al->charter->name, e->coalition);
+	memcpy(e->reporter, al->id.pk, ID_PUBLIC_BYTES);
+	uint64_t first = al->seq + 1;
+	uint8_t head[WIRE_HASH_BYTES];
+	memcpy(head, al->head, sizeof(head));
+	for (size_t i = 0; i < e->nreports; i++) {
+		e->reports[i].seq = first + i;
+		memcpy(e->reports[i].prev, head, sizeof(head));
+		wire_report_hash(&e->reports[i], al->id.pk, head);
+	}
+	size_t len = wire_encode(e, &al->id, buf, sizeof(buf));
+	if (len == 0) {
+		log_warnx("coalition: cannot encode %zu reports; dropped", e->nreports);
+		e->nreports = 0;
+		return;
+	}
+	/* Chain head and outbox in the caller's transaction: after a crash the
+	 * envelope is either fully recorded (and published at restart) or the
+	 * sequence numbers were never used. */
+	snprintf(msgid, sizeof(msgid), "%s-%llu", al->self_hex, (unsigned long long)first);
+	hex(head, sizeof(head), hhex);
+	snprintf(v, sizeof(v), "%llu:%s", (unsigned long long)(first + e->nreports - 1), hhex);
+	if (ledger_outbox_put(al->ledger, msgid, buf, len) != 0 ||
+	    ledger_state_set(al->ledger, "chain:self", v) != 0) {
+		log_warnx("coalition: ledger: %s; %zu reports not published", ledger_errmsg(al->ledger),
+		    e->nreports);
+		e->nreports = 0;
+		return;
+	}
+	al->seq = first + e->nreports - 1;
+	memcpy(al->head, head, sizeof(head));
+	e->nreports = 0;
+}
+
+static int
+publish_one(const char *msgid, const void *data, size_t len, void *arg)
+{
+	struct alliance *al = arg;
+
+	if (transport_publish(al->tr, data, len, msgid) != 0) {
+		al->publish_errors++;
+		return 1;	/* keep order: retry from here next time */
+	}
+	if (ledger_outbox_del(al->ledger, msgid) != 0)
+		log_warnx("ledger: %s", ledger_errmsg(al->ledger));
+	al->sent++;
+	return 0;
+}
+
+void
+alliance_publish(struct alliance *al)
+{
+	ledger_outbox_each(al->ledger, publish_one, al);
+}
+
+static void
+log_refusal(struct alliance *al, int member, const char *who, enum accept_reason why,
+    const struct a5_prefix *p)
+{
+	char text[A5_PREFIX_STRLEN] = "-";
+	int64_t now = now_sec();
+
+	/* once per burst: one line per member per 10 s; the counters have the rest */
+	if (member >= 0 && now - al->last_refusal_log[member] < 10)
+		return;
+	if (member >= 0)
+		al->last_refusal_log[member] = now;
+	if (p)
+		prefix_format(p, text, sizeof(text));
+	log_warnx("coalition: refused report from %s (%s): %s", who, text, accept_reason_name(why));
+}
+
+static int
+member_index(const struct alliance *al, const uint8_t pk[ID_PUBLIC_BYTES])
+{
+	const struct charter_member *m = charter_find(al->charter, pk);
+
+	return m ? (int)(m - al->charter->members) : -1;
+}
+
+static void
+handle_envelope(struct alliance *al, const struct transport_msg *msg, alliance_apply_cb cb, void *arg)
+{
+	static struct wire_envelope e;
+	enum wire_status ws = wire_decode(msg->data, msg->len, &e);
+	uint8_t coalition[WIRE_COALITION_BYTES];
+	int64_t now = now_sec();
+
+	if (ws != WIRE_OK) {
+		/* No trustworthy reporter to charge it to unless the key parses. */
+		log_refusal(al, -1, "unknown sender", ws == WIRE_ERR_SIGNATURE ?
+		    ACC_BAD_SIGNATURE : ACC_MALFORMED, NULL);
+		if (msg->len >= 3 + WIRE_COALITION_BYTES + ID_PUBLIC_BYTES) {
+			/* the claimed reporter: counted, so a forger shows up in `members` */
+			const uint8_t *claimed = msg->data + 3 + WIRE_COALITION_BYTES;
+			accept_count_envelope(al->accept, claimed,
+			    ws == WIRE_ERR_SIGNATURE ? ACC_BAD_SIGNATURE : ACC_MALFORMED);
+		}
+		return;
+	}
+	if (memcmp(e.reporter, al->id.pk, ID_PUBLIC_BYTES) == 0)
+		return;	/* our own reports come back on the stream */
+	int mi = member_index(al, e.reporter);
+	const char *who = mi >= 0 ? al->charter->members[mi].name : "unknown key";
+	wire_coalition_id(al->charter->name, coalition);
+	if (memcmp(coalition, e.coalition, sizeof(coalition)) != 0) {
+		accept_count_envelope(al->accept, e.reporter, ACC_WRONG_COALITION);
+		log_refusal(al, mi, who, ACC_WRONG_COALITION, NULL);
+		return;
+	}
+	if (mi < 0) {
+		accept_count_envelope(al->accept, e.reporter, ACC_UNKNOWN_KEY);
+		log_refusal(al, mi, who, ACC_UNKNOWN_KEY, NULL);
+		return;
+	}
+	if (ledger_envelope_put(al->ledger, e.reporter, e.reports[0].seq,
+	    e.reports[e.nreports - 1].seq, now, msg->data, msg->len) != 0)
+		log_warnx("ledger: %s", ledger_errmsg(al->ledger));
+	for (size_t i = 0; i < e.nreports; i++) {
+		const struct wire_report *r = &e.reports[i];
+		struct accept_decision d;
+
+		accept_report(al->accept, e.reporter, r, now, &d);
+		if (d.reason == ACC_FORK) {
+			static uint8_t other[WIRE_ENVELOPE_MAX];
+			size_t olen = 0;
+			int found = ledger_envelope_find(al->ledger, e.reporter, r->seq, other,
+			    sizeof(other), &olen);
+			if (found == 1 && (olen != msg->len || memcmp(other, msg->data, olen) != 0))
+				ledger_proof_put(al->ledger, e.reporter, r->seq, other, olen,
+				    msg->data, msg->len, now);
+			log_warnx("coalition: %s signed two different reports #%llu: quarantined%s",
+			    who, (unsigned long long)r->seq, found == 1 ? ", proof kept" : "");
+		}
+		if (d.verdict == ACC_APPLY) {
+			struct alliance_apply a = {
+				r->prefix, d.ttl, who, r->service, r->rule, r->evidence,
+				(int64_t)r->first_seen, (int64_t)r->last_seen,
+			};
+			cb(arg, &a);
+		} else if (d.verdict == ACC_REFUSE && d.reason != ACC_OK)
+			log_refusal(al, mi, who, d.reason, &r->prefix);
+	}
+	peer_chain_save(al, e.reporter);
+}
+
+int
+alliance_receive(struct alliance *al, alliance_apply_cb cb, void *arg)
+{
+	size_t room = RECEIVE_BATCH - al->npending;
+	size_t n = transport_poll(al->tr, al->pending + al->npending, room);
+
+	for (size_t i = 0; i < n; i++)
+		handle_envelope(al, &al->pending[al->npending + i], cb, arg);
+	al->npending += n;
+	return (int)n;
+}
+
+void
+alliance_ack(struct alliance *al)
+{
+	for (size_t i = 0; i < al->npending; i++)
+		transport_ack(al->tr, &al->pending[i]);
+	al->npending = 0;
+	ledger_envelopes_expire(al->ledger, now_sec() - ENVELOPE_KEEP_SECS);
+}
+
+void
+alliance_members(const struct alliance *al, struct outbuf *out, int json)
+{
+	int64_t now = now_sec();
+
+	if (json)
+		outbuf_printf(out, "[");
+	else
+		outbuf_printf(out, "%-16s %-10s %-10s %10s %10s %10s  %s\n", "MEMBER", "ROLE",
+		    "LAST SEEN", "SENT", "ACCEPTED", "REFUSED", "REFUSALS / STATE");
+	for (size_t i = 0; i < al->charter->nmembers; i++) {
+		const struct charter_member *m = &al->charter->members[i];
+		const struct accept_member_stats *st = accept_stats(al->accept, i);
+		char pk[ID_PUBLIC_TEXT_MAX], seen[32], reasons[1024] = "";
+		uint64_t refused = 0;
+		size_t used = 0;
+		bool self = (int)i == al->self;
+
+		identity_pk_to_text(m->pk, pk, sizeof(pk));
+		for (int r = 1; st && r < ACC_NREASONS; r++) {
+			if (st->refused[r] == 0)
+				continue;
+			refused += st->refused[r];
+			int w = snprintf(reasons + used, sizeof(reasons) - used, json ?
+			    "%s\"%s\": %llu" : "%s%s=%llu", used ? (json ? ", " : " ") : "",
+			    accept_reason_name((enum accept_reason)r), (unsigned long long)st->refused[r]);
+			if (w > 0 && (size_t)w < sizeof(reasons) - used)
+				used += (size_t)w;
+		}
+		int64_t last = st ? st->last_seen : 0;
+		if (self)
+			snprintf(seen, sizeof(seen), "self");
+		else if (last == 0)
+			snprintf(seen, sizeof(seen), "never");
+		else
+			duration_format(now - last, seen, sizeof(seen));
+		bool quarantined = st && st->quarantined;
+		if (json) {
+			outbuf_printf(out, "%s\n  {\"name\": \"%s\", \"key\": \"%s\", \"role\": \"%s\", "
+			    "\"self\": %s, \"revoked\": %s, \"quarantined\": %s, \"last_seen\": %lld, "
+			    "\"last_seq\": %llu, \"sent\": %llu, \"accepted\": %llu, \"refused\": {%s}}",
+			    i ? "," : "", m->name, pk, charter_role_name(m->role), self ? "true" : "false",
+			    m->revoked ? "true" : "false", quarantined ? "true" : "false",
+			    (long long)last, (unsigned long long)(self ? al->seq : st ? st->last_seq : 0),
+			    (unsigned long long)(self ? al->sent : 0),
+			    (unsigned long long)(st ? st->accepted : 0), reasons);
+		} else {
+			char sent[24];
+			snprintf(sent, sizeof(sent), self ? "%llu" : "-", (unsigned long long)al->sent);
+			outbuf_printf(out, "%-16s %-10s %-10s %10s %10llu %10llu  %s%s%s\n", m->name,
+			    charter_role_name(m->role), seen, sent,
+			    (unsigned long long)(st ? st->accepted : 0), (unsigned long long)refused,
+			    quarantined ? "QUARANTINED " : "", m->revoked ? "REVOKED " : "", reasons);
+		}
+	}
+	if (json)
+		outbuf_printf(out, "\n]\n");
+}
+
+void
+alliance_status(const struct alliance *al, struct outbuf *out, int json)
+{
+	const struct transport_stats *ts = transport_get_stats(al->tr);
+	bool up = transport_connected(al->tr);
+
+	if (json) {
+		outbuf_printf(out, "\"coalition\": {\"name\": \"%s\", \"member\": \"%s\", \"role\": \"%s\", "
+		    "\"connected\": %s, \"chain_seq\": %llu, \"published\": %llu, \"received\": %llu, "
+		    "\"publish_errors\": %llu}", al->charter->name, al->charter->members[al->self].name,
+		    charter_role_name(al->charter->members[al->self].role), up ? "true" : "false",
+		    (unsigned long long)al->seq, (unsigned long long)ts->published,
+		    (unsigned long long)ts->received, (unsigned long long)al->publish_errors);
+		return;
+	}
+	outbuf_printf(out, "coalition:   %s as %s (%s), NATS %s; %llu reports published, "
+	    "%llu envelopes received, chain at #%llu\n", al->charter->name,
+	    al->charter->members[al->self].name, charter_role_name(al->charter->members[al->self].role),
+	    up ? "connected" : "DISCONNECTED", (unsigned long long)al->sent,
+	    (unsigned long long)ts->received, (unsigned long long)al->seq);
+}
