@@ -301,6 +301,10 @@ publish_one(const char *msgid, const void *data, size_t len, void *arg)
 void
 alliance_publish(struct alliance *al)
 {
+	/* While NATS is unreachable the outbox keeps the envelopes: publishing
+	 * would only block the loop on timeouts. */
+	if (!transport_connected(al->tr))
+		return;
 	ledger_outbox_each(al->ledger, publish_one, al);
 }
 
