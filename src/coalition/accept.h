@@ -35,6 +35,9 @@ enum accept_reason {
 	ACC_RATE, ACC_LOCAL_UNBAN, ACC_OBSERVER_ALONE, ACC_QUORUM_PENDING, ACC_EXPIRED,
 	ACC_NREASONS
 };
+/* ACC_CHAIN_GAP is never a verdict's reason: gaps are accepted and counted
+ * in accept_member_stats.gaps. ACC_BAD_SIGNATURE and ACC_WRONG_COALITION
+ * come from the caller, through accept_count_envelope. */
 
 enum accept_verdict {
 	ACC_APPLY, ACC_WAIT, ACC_REFUSE,
@@ -85,7 +88,10 @@ void accept_report_hashed(struct accept *a, const uint8_t reporter[ID_PUBLIC_BYT
 void accept_count_envelope(struct accept *a, const uint8_t reporter[ID_PUBLIC_BYTES],
     enum accept_reason why);
 
-/* A local unban holds against remote reports for prefix until `until`. */
+/* A local unban holds against remote reports for prefix (and any prefix
+ * overlapping it) until `until`; calling again for the same prefix replaces
+ * its end (a past one lifts the hold). At most 1024 holds: when full, the
+ * one ending first is dropped. */
 void accept_local_unban(struct accept *a, const struct a5_prefix *p, int64_t until);
 
 /* Chain state, to persist and restore across restarts. get: 0 (seq 0 and a

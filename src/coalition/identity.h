@@ -21,8 +21,10 @@ struct identity {
  * 0, or -1 with err filled. */
 int identity_generate(const char *secret_path, const char *public_path,
     char *pk_text, size_t pk_text_len, char *err, size_t errlen);
-/* Loads a secret key file; refuses one readable by group or others, or of
- * the wrong size. 0 or -1 with err. */
+/* Loads a secret key file (exactly the 64 raw bytes of sk, as written by
+ * identity_generate); refuses one readable by group or others, of the
+ * wrong size, or whose public half does not match its seed. 0 or -1 with
+ * err (and id wiped). */
 int identity_load(const char *secret_path, struct identity *id, char *err, size_t errlen);
 void identity_wipe(struct identity *id);
 

@@ -188,7 +188,8 @@ tx_on_msg(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure
 	full = n == NULL || t->closing || t->qlen >= t->qmax ||
 	    t->qbytes + (size_t)len > QUEUE_BYTES_MAX;
 	if (full) {
-		t->st.overflows++;
+		if (!t->closing)
+			t->st.overflows++;
 		pthread_mutex_unlock(&t->mu);
 		free(n);
 		natsMsg_NakWithDelay(msg, FULL_NAK_DELAY_MS, NULL);

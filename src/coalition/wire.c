@@ -155,8 +155,8 @@ all_zero(const uint8_t *b, size_t n)
 
 /* One report on its own: the chain rules that need no history (seq from
  * 1, zeros before the first) and the form of every field. */
-static bool
-report_valid(const struct wire_report *r)
+bool
+wire_report_valid(const struct wire_report *r)
 {
 	if (r->seq == 0 || (r->seq == 1 && !all_zero(r->prev, WIRE_HASH_BYTES)))
 		return false;
@@ -243,7 +243,7 @@ get_report(struct rbuf *rb, struct wire_report *r)
 	    get_uint(rb, 4, &v) != 0)
 		return WIRE_ERR_LENGTH;
 	r->ttl = (uint32_t)v;
-	return report_valid(r) ? WIRE_OK : WIRE_ERR_FIELD;
+	return wire_report_valid(r) ? WIRE_OK : WIRE_ERR_FIELD;
 }
 
 const char *
@@ -295,7 +295,7 @@ wire_encode(const struct wire_envelope *e, const struct identity *id,
 	if (memcmp(e->reporter, id->pk, ID_PUBLIC_BYTES) != 0)
 		return 0;
 	for (size_t i = 0; i < e->nreports; i++) {
-		if (!report_valid(&e->reports[i]))
+		if (!wire_report_valid(&e->reports[i]))
 			return 0;
 		if (i > 0 && e->reports[i].seq != e->reports[i - 1].seq + 1)
 			return 0;

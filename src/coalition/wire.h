@@ -60,12 +60,20 @@ void wire_coalition_id(const char *name, uint8_t out[WIRE_COALITION_BYTES]);
 void wire_report_hash(const struct wire_report *r, const uint8_t reporter[ID_PUBLIC_BYTES],
     uint8_t out[WIRE_HASH_BYTES]);
 
+/* True if r alone is well formed: seq >= 1 (zeros in prev when seq is 1),
+ * family 4/6, length within it, no host bits, no IPv4-mapped IPv6 prefix,
+ * names of 1..47 bytes of [A-Za-z0-9._-]. wire_encode refuses a whole
+ * envelope holding one bad report; a sender checks each before adding it. */
+bool wire_report_valid(const struct wire_report *r);
+
 /* Encodes and signs e with id's secret key. Returns the length, or 0 if buf
  * is too small or e is invalid. */
 size_t wire_encode(const struct wire_envelope *e, const struct identity *id,
     uint8_t *buf, size_t buflen);
 /* Decodes buf into e and verifies the signature against e->reporter (taken
- * from the message; the caller then checks that key is a member). */
+ * from the message; the caller then checks that key is a member). The
+ * signature is checked before any report is parsed. On error e->nreports
+ * is 0. */
 enum wire_status wire_decode(const uint8_t *buf, size_t len, struct wire_envelope *e);
 
 /* The JetStream message id of an envelope, "<reporter hex>-<first seq>"

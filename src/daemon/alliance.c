@@ -18,6 +18,8 @@
 #define RECEIVE_BATCH 256
 /* Envelopes kept as evidence this long. */
 #define ENVELOPE_KEEP_SECS (8 * 86400)
+/* Reconnection attempts while the first connect has not succeeded. */
+#define CONNECT_RETRY_SECS 10
 
 struct alliance {
 	struct charter *charter;
@@ -27,6 +29,8 @@ struct alliance {
 	struct transport *tr;
 	struct ledger *ledger;
 	char self_hex[17];
+	char durable[64];
+	int64_t next_connect;		/* while tr is NULL: when to try again */
 	/* own chain */
 	uint64_t seq;
 	uint8_t head[WIRE_HASH_BYTES];
@@ -124,12 +128,46 @@ peer_chain_save(struct alliance *al, const uint8_t pk[ID_PUBLIC_BYTES])
 		log_warnx("ledger: %s", ledger_errmsg(al->ledger));
 }
 
+static int
+alliance_connect(struct alliance *al, char *err, size_t errlen)
+{
+	const char *urls[CHARTER_URLS_MAX];
+	struct transport_config tc;
+
+	for (size_t i = 0; i < al->charter->nurls; i++)
+		urls[i] = al->charter->urls[i];
+	memset(&tc, 0, sizeof(tc));
+	tc.urls = urls;
+	tc.nurls = al->charter->nurls;
+	tc.coalition = al->charter->name;
+	tc.self = al->self_hex;
+	tc.durable = al->durable;
+	al->next_connect = now_sec() + CONNECT_RETRY_SECS;
+	if ((al->tr = transport_open(&tc, err, errlen)) == NULL)
+		return -1;
+	return 0;
+}
+
+int
+alliance_tick(struct alliance *al)
+{
+	char err[512];
+
+	if (al->tr != NULL || now_sec() < al->next_connect)
+		return 0;
+	if (alliance_connect(al, err, sizeof(err)) != 0) {
+		log_debug("coalition: still unreachable: %s", err);
+		return 0;
+	}
+	log_info("coalition %s: connected", al->charter->name);
+	return 1;
+}
+
 struct alliance *
 alliance_open(const struct config *cfg, const struct prefixlist *allow,
     struct ledger *ledger, char *err, size_t errlen)
 {
 	struct alliance *al = calloc(1, sizeof(*al));
-	const char *urls[CHARTER_URLS_MAX];
 
 	if (al == NULL || (al->charter = calloc(1, sizeof(*al->charter))) == NULL ||
 	    (al->out = calloc(1, sizeof(*al->out))) == NULL) {
@@ -163,19 +201,11 @@ alliance_open(const struct config *cfg, const struct prefixlist *allow,
 	}
 	chain_load(al);
 	peer_chains_load(al);
-	for (size_t i = 0; i < al->charter->nurls; i++)
-		urls[i] = al->charter->urls[i];
-	char durable[64];
-	snprintf(durable, sizeof(durable), "a5-%s", al->self_hex);
-	struct transport_config tc;
-	memset(&tc, 0, sizeof(tc));
-	tc.urls = urls;
-	tc.nurls = al->charter->nurls;
-	tc.coalition = al->charter->name;
-	tc.self = al->self_hex;
-	tc.durable = durable;
-	if ((al->tr = transport_open(&tc, err, errlen)) == NULL)
-		goto fail;
+	snprintf(al->durable, sizeof(al->durable), "a5-%s", al->self_hex);
+	/* An unreachable NATS must not take the shield down with it: the
+	 * daemon runs alone and alliance_tick keeps trying. */
+	if (alliance_connect(al, err, errlen) != 0)
+		log_warnx("coalition: %s; working alone, retrying every %ds", err, CONNECT_RETRY_SECS);
 	log_info("coalition %s: member %s (%s), %zu members, chain at %llu",
 	    al->charter->name, al->charter->members[al->self].name,
 	    charter_role_name(al->charter->members[al->self].role), al->charter->nmembers,
@@ -191,9 +221,10 @@ alliance_close(struct alliance *al)
 {
 	if (al == NULL)
 		return;
-	for (size_t i = 0; i < al->npending; i++)
+	for (size_t i = 0; al->tr != NULL && i < al->npending; i++)
 		transport_nak(al->tr, &al->pending[i]);
-	transport_close(al->tr);
+	if (al->tr != NULL)
+		transport_close(al->tr);
 	accept_free(al->accept);
 	identity_wipe(&al->id);
 	free(al->charter);
@@ -204,7 +235,7 @@ alliance_close(struct alliance *al)
 int
 alliance_fd(const struct alliance *al)
 {
-	return transport_fd(al->tr);
+	return al->tr != NULL ? transport_fd(al->tr) : -1;
 }
 
 bool
@@ -232,6 +263,15 @@ alliance_local_ban(struct alliance *al, const struct ledger_ban *b)
 	r->first_seen = (uint64_t)b->first_seen;
 	r->last_seen = (uint64_t)b->last_seen;
 	r->ttl = b->expires > now ? (uint32_t)(b->expires - now) : 1;
+	r->seq = al->seq + e->nreports;	/* provisional, for the check; set again in prepare */
+	if (!wire_report_valid(r)) {
+		/* e.g. an IPv4-mapped prefix typed by hand: one such report must
+		 * not make the encoder refuse the whole envelope */
+		char text[A5_PREFIX_STRLEN];
+		prefix_format(&b->prefix, text, sizeof(text));
+		log_warnx("coalition: ban of %s cannot be reported (not a valid report); kept local", text);
+		e->nreports--;
+	}
 }
 
 void
@@ -245,7 +285,7 @@ alliance_prepare(struct alliance *al)
 {
 	struct wire_envelope *e = al->out;
 	static uint8_t buf[WIRE_ENVELOPE_MAX];
-	char msgid[64], hhex[2 * WIRE_HASH_BYTES + 1], v[128];
+	char msgid[WIRE_MSGID_MAX + 24], hhex[2 * WIRE_HASH_BYTES + 1], v[128];
 
 	if (e->nreports == 0)
 		return;
@@ -268,7 +308,17 @@ alliance_prepare(struct alliance *al)
 	/* Chain head and outbox in the caller's transaction: after a crash the
 	 * envelope is either fully recorded (and published at restart) or the
 	 * sequence numbers were never used. */
-	snprintf(msgid, sizeof(msgid), "%s-%llu", al->self_hex, (unsigned long long)first);
+	/* The id names the reporter, the first sequence number and a digest of
+	 * the bytes: predictable ids would let another member publish first
+	 * under ours and have JetStream drop our envelope as a duplicate. A
+	 * retry sends the same bytes, so it still de-duplicates. */
+	uint8_t digest[8];
+	char dhex[17];
+	crypto_generichash(digest, sizeof(digest), buf, len, NULL, 0);
+	hex(digest, sizeof(digest), dhex);
+	wire_msgid(e, msgid, sizeof(msgid));
+	size_t ml = strlen(msgid);
+	snprintf(msgid + ml, sizeof(msgid) - ml, "-%s", dhex);
 	hex(head, sizeof(head), hhex);
 	snprintf(v, sizeof(v), "%llu:%s", (unsigned long long)(first + e->nreports - 1), hhex);
 	if (ledger_outbox_put(al->ledger, msgid, buf, len) != 0 ||
@@ -303,7 +353,7 @@ alliance_publish(struct alliance *al)
 {
 	/* While NATS is unreachable the outbox keeps the envelopes: publishing
 	 * would only block the loop on timeouts. */
-	if (!transport_connected(al->tr))
+	if (al->tr == NULL || !transport_connected(al->tr))
 		return;
 	ledger_outbox_each(al->ledger, publish_one, al);
 }
@@ -403,6 +453,8 @@ int
 alliance_receive(struct alliance *al, alliance_apply_cb cb, void *arg)
 {
 	size_t room = RECEIVE_BATCH - al->npending;
+	if (al->tr == NULL)
+		return 0;
 	size_t n = transport_poll(al->tr, al->pending + al->npending, room);
 
 	for (size_t i = 0; i < n; i++)
@@ -414,7 +466,7 @@ alliance_receive(struct alliance *al, alliance_apply_cb cb, void *arg)
 void
 alliance_ack(struct alliance *al)
 {
-	for (size_t i = 0; i < al->npending; i++)
+	for (size_t i = 0; al->tr != NULL && i < al->npending; i++)
 		transport_ack(al->tr, &al->pending[i]);
 	al->npending = 0;
 	ledger_envelopes_expire(al->ledger, now_sec() - ENVELOPE_KEEP_SECS);
@@ -482,8 +534,9 @@ alliance_members(const struct alliance *al, struct outbuf *out, int json)
 void
 alliance_status(const struct alliance *al, struct outbuf *out, int json)
 {
-	const struct transport_stats *ts = transport_get_stats(al->tr);
-	bool up = transport_connected(al->tr);
+	static const struct transport_stats none;
+	const struct transport_stats *ts = al->tr ? transport_get_stats(al->tr) : &none;
+	bool up = al->tr != NULL && transport_connected(al->tr);
 
 	if (json) {
 		outbuf_printf(out, "\"coalition\": {\"name\": \"%s\", \"member\": \"%s\", \"role\": \"%s\", "

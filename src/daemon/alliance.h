@@ -32,7 +32,11 @@ struct alliance *alliance_open(const struct config *cfg, const struct prefixlist
     struct ledger *ledger, char *err, size_t errlen);
 void alliance_close(struct alliance *al);
 
+/* The fd to poll for received reports, or -1 while not connected yet. */
 int alliance_fd(const struct alliance *al);
+/* Called every second: retries the first connection; returns 1 when it has
+ * just succeeded (alliance_fd is then valid and must be polled). */
+int alliance_tick(struct alliance *al);
 /* Whether received reports are enforced here (members: yes; protected
  * partners and observers: no, they only log). */
 bool alliance_enforces(const struct alliance *al);

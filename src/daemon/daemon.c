@@ -806,7 +806,7 @@ cmd_daemon(int argc, char **argv)
 	}
 	if (epoll_watch(d.epfd, d.sigfd) != 0 || epoll_watch(d.epfd, d.timerfd) != 0 ||
 	    epoll_watch(d.epfd, d.ctlfd) != 0 || epoll_watch(d.epfd, sensor_fd(d.sensor)) != 0 ||
-	    (d.al != NULL && epoll_watch(d.epfd, alliance_fd(d.al)) != 0)) {
+	    (d.al != NULL && alliance_fd(d.al) >= 0 && epoll_watch(d.epfd, alliance_fd(d.al)) != 0)) {
 		log_warn("epoll_ctl");
 		goto out;
 	}
@@ -843,11 +843,14 @@ cmd_daemon(int argc, char **argv)
 					log_warn("timerfd");
 				int64_t now = now_sec();
 				ledger_bans_expire(d.ledger, now);
+				if (d.al != NULL && alliance_tick(d.al) == 1 &&
+				    epoll_watch(d.epfd, alliance_fd(d.al)) != 0)
+					log_warn("epoll_ctl");
 				if (now - d.last_position_save >= POSITION_SAVE_SECS) {
 					sensor_foreach(d.sensor, save_position, &d);
 					d.last_position_save = now;
 				}
-			} else if (d.al != NULL && fd == alliance_fd(d.al)) {
+			} else if (d.al != NULL && fd >= 0 && fd == alliance_fd(d.al)) {
 				if (alliance_receive(d.al, on_remote, &d) > 0)
 					more = 1;	/* the queue may hold more than one batch */
 			} else if (fd == d.ctlfd) {

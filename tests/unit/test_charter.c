@@ -1,0 +1,384 @@
+/* test_charter.c - charter parsing: values, defaults, and FILE:LINE errors
+ * that say what was expected (input / expected-message pairs). */
+#include "testutil.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "coalition/charter.h"
+
+static struct charter *c;
+
+#ifndef A5_SRCDIR
+#define A5_SRCDIR "."
+#endif
+
+/* Key i: a real ed25519 public key from a seed derived from i (a key parser
+ * may check the point), and its "ed25519:" text. */
+static void
+test_key(int i, uint8_t pk[ID_PUBLIC_BYTES], char *text, size_t n)
+{
+	uint8_t seed[crypto_sign_SEEDBYTES] = { 0 }, sk[crypto_sign_SECRETKEYBYTES];
+	char b64[sodium_base64_ENCODED_LEN(ID_PUBLIC_BYTES, sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
+
+	seed[0] = (uint8_t)i;
+	seed[1] = (uint8_t)(i >> 8);
+	crypto_sign_seed_keypair(pk, sk, seed);
+	sodium_bin2base64(b64, sizeof(b64), pk, ID_PUBLIC_BYTES,
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	snprintf(text, n, "ed25519:%s", b64);
+}
+
+/* Copies tmpl replacing $1..$9 by the text of keys 1..9. */
+static char *
+expand(const char *tmpl)
+{
+	size_t cap = strlen(tmpl) * 8 + 64, o = 0;
+	char *out = malloc(cap);
+
+	assert_non_null(out);
+	for (const char *s = tmpl; *s; s++) {
+		if (s[0] == '$' && s[1] >= '1' && s[1] <= '9') {
+			uint8_t pk[ID_PUBLIC_BYTES];
+			char t[ID_PUBLIC_TEXT_MAX];
+			test_key(s[1] - '0', pk, t, sizeof(t));
+			assert_true(o + strlen(t) < cap);
+			memcpy(out + o, t, strlen(t));
+			o += strlen(t);
+			s++;
+			continue;
+		}
+		assert_true(o + 1 < cap);
+		out[o++] = *s;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+static int
+parse(const char *tmpl, char *err, size_t n)
+{
+	char *text = expand(tmpl);
+	int rc;
+
+	err[0] = '\0';
+	rc = charter_parse("t.charter", text, strlen(text), c, err, n);
+	free(text);
+	return rc;
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	if (sodium_init() < 0)
+		return -1;
+	c = malloc(sizeof(*c));
+	return c == NULL;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	free(c);
+	return 0;
+}
+
+static void
+test_valid(void **state)
+{
+	uint8_t pk[ID_PUBLIC_BYTES];
+	char err[1024], t[ID_PUBLIC_TEXT_MAX];
+	const struct charter_member *m;
+
+	(void)state;
+	assert_int_equal(parse(
+	    "# the coalition\n"
+	    "coalition north-sea_1\n"
+	    "nats nats://nats1.example.org:4222\n"
+	    "nats tls://[2001:db8::42]:4443   # trailing comment\n"
+	    "nats nats://192.0.2.9\n"
+	    "\n"
+	    "member alice $1 member 203.0.113.0/26 2001:db8:a::/48\r\n"
+	    "member bob $2 protected\n"
+	    "member olga $3 observer 198.51.100.128/25\n"
+	    "member mallory $4 member\n"
+	    "revoked mallory\n"
+	    "response member quorum 2\n"
+	    "response protected immediate\n"
+	    "response observer quorum 1\n"
+	    "quorum_window 5m\n"
+	    "rate 120/min\n"
+	    "max_prefix4 20\n"
+	    "max_prefix6 40\n"
+	    "ttl_max 2d\n"
+	    "allow_special yes\n",
+	    err, sizeof(err)), 0);
+	assert_string_equal(c->name, "north-sea_1");
+	assert_int_equal(c->nurls, 3);
+	assert_string_equal(c->urls[1], "tls://[2001:db8::42]:4443");
+	assert_int_equal(c->nmembers, 4);
+	m = &c->members[0];
+	assert_string_equal(m->name, "alice");
+	assert_int_equal(m->role, ROLE_MEMBER);
+	assert_int_equal(m->nprefixes, 2);
+	assert_int_equal(m->prefixes[0].family, A5_AF_INET);
+	assert_int_equal(m->prefixes[0].len, 26);
+	assert_int_equal(m->prefixes[1].family, A5_AF_INET6);
+	assert_int_equal(m->prefixes[1].len, 48);
+	assert_false(m->revoked);
+	assert_int_equal(c->members[1].role, ROLE_PROTECTED);
+	assert_int_equal(c->members[2].role, ROLE_OBSERVER);
+	assert_true(c->members[3].revoked);
+	assert_false(c->policy.response[ROLE_MEMBER].never);
+	assert_int_equal(c->policy.response[ROLE_MEMBER].quorum, 2);
+	assert_int_equal(c->policy.response[ROLE_PROTECTED].quorum, 0);
+	/* quorum 1 is immediate */
+	assert_false(c->policy.response[ROLE_OBSERVER].never);
+	assert_int_equal(c->policy.response[ROLE_OBSERVER].quorum, 0);
+	assert_int_equal(c->policy.quorum_window, 300);
+	assert_int_equal(c->policy.rate_per_minute, 120);
+	assert_int_equal(c->policy.max_prefix4, 20);
+	assert_int_equal(c->policy.max_prefix6, 40);
+	assert_int_equal(c->policy.ttl_max, 2 * 86400);
+	assert_true(c->policy.allow_special);
+
+	test_key(2, pk, t, sizeof(t));
+	assert_ptr_equal(charter_find(c, pk), &c->members[1]);
+	test_key(9, pk, t, sizeof(t));
+	assert_null(charter_find(c, pk));
+	assert_string_equal(charter_role_name(ROLE_MEMBER), "member");
+	assert_string_equal(charter_role_name(ROLE_PROTECTED), "protected");
+	assert_string_equal(charter_role_name(ROLE_OBSERVER), "observer");
+	assert_string_equal(charter_role_name((enum member_role)7), "?");
+}
+
+static void
+test_defaults(void **state)
+{
+	char err[1024];
+
+	(void)state;
+	assert_int_equal(parse("coalition x\nmember a $1 member\n", err, sizeof(err)), 0);
+	assert_int_equal(c->nurls, 0);
+	assert_false(c->policy.response[ROLE_MEMBER].never);
+	assert_int_equal(c->policy.response[ROLE_MEMBER].quorum, 0);
+	assert_false(c->policy.response[ROLE_PROTECTED].never);
+	assert_int_equal(c->policy.response[ROLE_PROTECTED].quorum, 0);
+	assert_true(c->policy.response[ROLE_OBSERVER].never);
+	assert_int_equal(c->policy.quorum_window, 600);
+	assert_int_equal(c->policy.rate_per_minute, 600);
+	assert_int_equal(c->policy.max_prefix4, 24);
+	assert_int_equal(c->policy.max_prefix6, 48);
+	assert_int_equal(c->policy.ttl_max, 7 * 86400);
+	assert_false(c->policy.allow_special);
+	/* a second parse starts from the defaults again */
+	assert_int_equal(parse("coalition y\nmember b $2 observer\nrate 1/min\n", err, sizeof(err)), 0);
+	assert_int_equal(c->nmembers, 1);
+	assert_string_equal(c->members[0].name, "b");
+	assert_int_equal(c->policy.rate_per_minute, 1);
+}
+
+static void
+test_errors(void **state)
+{
+#define HEAD "coalition x\n"
+#define ONE HEAD "member a $1 member\n"
+	static const struct { const char *text, *msg; } cases[] = {
+		{ "coalition\n", "t.charter:1: expected 'coalition NAME'" },
+		{ "coalition a.b\n", "t.charter:1: bad coalition name 'a.b', expected 1 to 47 letters, digits, '-' or '_'" },
+		{ "coalition x\n# c\ncoalition y\n", "t.charter:3: duplicate 'coalition' line (first on line 1), expected it once" },
+		{ "nats http://h:4222\n", "t.charter:1: bad nats URL 'http://h:4222', expected nats://HOST[:PORT] or tls://HOST[:PORT]" },
+		{ "nats nats://u:p@h:4222\n", "t.charter:1: bad nats URL 'nats://u:p@h:4222', expected nats://HOST[:PORT] or tls://HOST[:PORT]" },
+		{ "nats nats://h:0\n", "t.charter:1: bad nats URL 'nats://h:0', expected nats://HOST[:PORT] or tls://HOST[:PORT]" },
+		{ "nats tls://[::1\n", "t.charter:1: bad nats URL 'tls://[::1', expected nats://HOST[:PORT] or tls://HOST[:PORT]" },
+		{ "nats nats://\n", "t.charter:1: bad nats URL 'nats://', expected nats://HOST[:PORT] or tls://HOST[:PORT]" },
+		{ "nats\n", "t.charter:1: expected 'nats URL'" },
+		{ "nats nats://h\nnats nats://h\n", "t.charter:2: duplicate nats URL 'nats://h', expected each server once" },
+		{ "nats nats://a\nnats nats://b\nnats nats://c\nnats nats://d\nnats nats://e\n"
+		  "nats nats://f\nnats nats://g\nnats nats://h\nnats nats://i\n",
+		  "t.charter:9: too many nats lines (at most 8)" },
+		{ "member a\n", "t.charter:1: expected 'member NAME KEY ROLE [PREFIX...]'" },
+		{ "member a.b $1 member\n", "t.charter:1: bad member name 'a.b', expected 1 to 47 letters, digits, '-' or '_'" },
+		{ "member a ed25519:abc member\n", "t.charter:1: bad key 'ed25519:abc' for member 'a', expected 'ed25519:' and 43 characters of unpadded URL-safe base64" },
+		{ "member a $1 admin\n", "t.charter:1: bad role 'admin' for member 'a', expected member, protected or observer" },
+		{ "member a $1 member 10.0.0.1/8\n", "t.charter:1: bad prefix '10.0.0.1/8' for member 'a', expected an IPv4 or IPv6 address with an optional /LEN and no host bits set" },
+		{ "member a $1 member 10.0.0.0/7\n", "t.charter:1: prefix '10.0.0.0/7' for member 'a' is too wide, expected /8 or longer for IPv4, /16 or longer for IPv6" },
+		{ "member a $1 member ::/0\n", "t.charter:1: prefix '::/0' for member 'a' is too wide, expected /8 or longer for IPv4, /16 or longer for IPv6" },
+		{ "member a $1 member\n\nmember a $2 member\n", "t.charter:3: duplicate member 'a' (first on line 1), expected unique names" },
+		{ "member a $1 member\nmember b $1 observer\n", "t.charter:2: key of member 'b' is already the key of member 'a' (line 1), expected one key per member" },
+		{ "revoked zed\n", "t.charter:1: unknown member 'zed', expected the name of a member declared above" },
+		{ "revoked a\nmember a $1 member\n", "t.charter:1: unknown member 'a', expected the name of a member declared above" },
+		{ ONE "revoked a\nrevoked a\n", "t.charter:4: member 'a' is already revoked, expected one revoked line per member" },
+		{ "revoked\n", "t.charter:1: expected 'revoked NAME'" },
+		{ "response admin never\n", "t.charter:1: bad role 'admin', expected member, protected or observer" },
+		{ "response member sometimes\n", "t.charter:1: bad response 'sometimes', expected immediate, quorum K or never" },
+		{ "response member\n", "t.charter:1: expected 'response ROLE immediate|quorum K|never'" },
+		{ "response member quorum\n", "t.charter:1: expected 'response ROLE immediate|quorum K|never'" },
+		{ "response member never 2\n", "t.charter:1: expected 'response ROLE immediate|quorum K|never'" },
+		{ "response member quorum 0\n", "t.charter:1: bad quorum '0', expected a number from 1 to 16" },
+		{ "response member quorum 17\n", "t.charter:1: bad quorum '17', expected a number from 1 to 16" },
+		{ "response observer never\nresponse observer quorum 2\n", "t.charter:2: duplicate 'response observer' line (first on line 1), expected it once" },
+		{ "quorum_window 0\n", "t.charter:1: bad quorum_window '0', expected a duration such as 90s, 10m, 1h, 2d" },
+		{ "quorum_window 10m\nquorum_window 5m\n", "t.charter:2: duplicate 'quorum_window' line (first on line 1), expected it once" },
+		{ "rate 600\n", "t.charter:1: bad rate '600', expected N/min with N from 1 to 60000" },
+		{ "rate 0/min\n", "t.charter:1: bad rate '0/min', expected N/min with N from 1 to 60000" },
+		{ "rate 10/sec\n", "t.charter:1: bad rate '10/sec', expected N/min with N from 1 to 60000" },
+		{ "rate /min\n", "t.charter:1: bad rate '/min', expected N/min with N from 1 to 60000" },
+		{ "rate 60001/min\n", "t.charter:1: bad rate '60001/min', expected N/min with N from 1 to 60000" },
+		{ "rate 5/min\nrate 6/min\n", "t.charter:2: duplicate 'rate' line (first on line 1), expected it once" },
+		{ "max_prefix4 7\n", "t.charter:1: bad max_prefix4 '7', expected 8..32" },
+		{ "max_prefix4 33\n", "t.charter:1: bad max_prefix4 '33', expected 8..32" },
+		{ "max_prefix6 129\n", "t.charter:1: bad max_prefix6 '129', expected 16..128" },
+		{ "max_prefix6 0\n", "t.charter:1: bad max_prefix6 '0', expected 16..128" },
+		{ "ttl_max forever\n", "t.charter:1: bad ttl_max 'forever', expected a duration such as 90s, 10m, 1h, 2d" },
+		{ "ttl_max\n", "t.charter:1: expected 'ttl_max DURATION'" },
+		{ "allow_special maybe\n", "t.charter:1: bad allow_special 'maybe', expected yes or no" },
+		{ "allow_special no\nallow_special yes\n", "t.charter:2: duplicate 'allow_special' line (first on line 1), expected it once" },
+		{ "colition x\n", "t.charter:1: unknown directive 'colition', expected one of coalition, nats, member, revoked, response, quorum_window, rate, max_prefix4, max_prefix6, ttl_max, allow_special" },
+		{ "member a $1 member\n", "t.charter: no coalition line, expected 'coalition NAME'" },
+		{ HEAD, "t.charter: no member line, expected at least one 'member NAME KEY ROLE [PREFIX...]'" },
+		{ "", "t.charter: no coalition line, expected 'coalition NAME'" },
+		/* a quorum that can never be reached silently disables a role */
+		{ ONE "member b $2 member\nresponse member quorum 3\n",
+		  "t.charter:4: quorum 3 for role member can never be reached, expected at most 2 (the members not revoked whose reports count)" },
+		{ ONE "member b $2 member\nmember c $3 observer\nresponse member quorum 2\nrevoked b\n",
+		  "t.charter:5: quorum 2 for role member can never be reached, expected at most 1 (the members not revoked whose reports count)" },
+	};
+	char err[1024];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(parse(cases[i].text, err, sizeof(err)), -1);
+		if (strcmp(err, cases[i].msg) != 0)
+			fail_msg("case %zu: got \"%s\"", i, err);
+	}
+	/* Counted as voters: observers once their role may be enforced. */
+	assert_int_equal(parse(ONE "member c $3 observer\nresponse member quorum 2\n"
+	    "response observer quorum 2\n", err, sizeof(err)), 0);
+	/* A role without members may have any quorum. */
+	assert_int_equal(parse(ONE "response protected quorum 5\n", err, sizeof(err)), 0);
+#undef ONE
+#undef HEAD
+}
+
+static void
+test_hostile(void **state)
+{
+	char err[1024], *big, *p;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(charter_parse("t.charter", "coalition\0x\n", 12, c, err, sizeof(err)), -1);
+	assert_string_equal(err, "t.charter:1: NUL byte in charter");
+
+	big = malloc(10000);
+	assert_non_null(big);
+	memset(big, 'a', 9999);
+	big[9999] = '\0';
+	assert_int_equal(parse(big, err, sizeof(err)), -1);
+	assert_string_equal(err, "t.charter:1: line too long (at most 4095 bytes)");
+
+	/* 32 prefixes fit, 33 do not; far too many words say so too */
+	p = big;
+	p += sprintf(p, "coalition x\nmember a $1 member");
+	for (int i = 0; i < 32; i++)
+		p += sprintf(p, " 198.51.%d.0/24", i);
+	strcpy(p, "\n");
+	assert_int_equal(parse(big, err, sizeof(err)), 0);
+	assert_int_equal(c->members[0].nprefixes, 32);
+	strcpy(p, " 198.51.99.0/24\n");
+	assert_int_equal(parse(big, err, sizeof(err)), -1);
+	assert_string_equal(err, "t.charter:2: too many prefixes for member 'a' (at most 32)");
+	strcpy(p, " 198.51.99.0/24 198.51.98.0/24\n");
+	assert_int_equal(parse(big, err, sizeof(err)), -1);
+	assert_string_equal(err, "t.charter:2: too many prefixes for member 'a' (at most 32)");
+	p = big + sprintf(big, "coalition x\nnats");
+	for (int i = 0; i < 40; i++)
+		p += sprintf(p, " nats://h%d", i);
+	strcpy(p, "\n");
+	assert_int_equal(parse(big, err, sizeof(err)), -1);
+	assert_string_equal(err, "t.charter:2: too many words on this line");
+	free(big);
+
+	/* an overlong URL is quoted only in part */
+	big = malloc(400);
+	assert_non_null(big);
+	n = (size_t)sprintf(big, "nats nats://");
+	memset(big + n, 'h', 300);
+	strcpy(big + n + 300, "\n");
+	assert_int_equal(parse(big, err, sizeof(err)), -1);
+	assert_string_equal(err, "t.charter:1: nats URL 'nats://hhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhh...' too long (at most 255 bytes)");
+	free(big);
+
+	/* names: 47 bytes fit, 48 do not */
+	char line[256];
+	snprintf(line, sizeof(line), "coalition %047d\nmember a $1 member\n", 7);
+	assert_int_equal(parse(line, err, sizeof(err)), 0);
+	snprintf(line, sizeof(line), "coalition %048d\n", 7);
+	assert_int_equal(parse(line, err, sizeof(err)), -1);
+}
+
+static void
+test_too_many_members(void **state)
+{
+	size_t cap = 300 * 100;
+	char *text = malloc(cap), err[1024];
+	size_t o;
+
+	(void)state;
+	assert_non_null(text);
+	o = (size_t)snprintf(text, cap, "coalition x\n");
+	for (int i = 0; i < CHARTER_MEMBERS_MAX + 1; i++) {
+		uint8_t pk[ID_PUBLIC_BYTES];
+		char t[ID_PUBLIC_TEXT_MAX];
+		test_key(i, pk, t, sizeof(t));
+		o += (size_t)snprintf(text + o, cap - o, "member m%d %s member\n", i, t);
+	}
+	assert_true(o < cap);
+	assert_int_equal(charter_parse("t.charter", text, o, c, err, sizeof(err)), -1);
+	assert_string_equal(err, "t.charter:258: too many members (at most 256)");
+	free(text);
+}
+
+static void
+test_load(void **state)
+{
+	char path[] = "/tmp/a5-charter-XXXXXX", err[1024];
+	char *text = expand("coalition x\nmember a $1 member\n");
+	int fd;
+
+	(void)state;
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	assert_int_equal(charter_load(path, c, err, sizeof(err)), 0);
+	assert_string_equal(c->name, "x");
+	unlink(path);
+	assert_int_equal(charter_load(path, c, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "cannot open"));
+	free(text);
+
+	/* the shipped example parses */
+	assert_int_equal(charter_load(A5_SRCDIR "/etc/coalition.charter.example", c, err, sizeof(err)), 0);
+	assert_true(c->nmembers >= 2);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_valid),
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_hostile),
+		cmocka_unit_test(test_too_many_members),
+		cmocka_unit_test(test_load),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
