@@ -20,12 +20,20 @@ struct off_key {
 	uint16_t service;
 };
 
+/* Kept small: with 100k tracked offenders every byte here is 100 kB.
+ * Times are unix seconds in 32 bits (good until 2106). */
 struct off_val {
-	int64_t first_seen, last_seen;
+	uint32_t first_seen, last_seen;
 	uint32_t evidence;
 	uint16_t n, head;
-	int64_t ring[];		/* last failure times, capacity = max maxretry */
+	uint32_t ring[];	/* last failure times, capacity = max maxretry */
 };
+
+static uint32_t
+ts32(int64_t ts)
+{
+	return ts < 0 ? 0 : ts > (int64_t)UINT32_MAX ? UINT32_MAX : (uint32_t)ts;
+}
 
 struct conn_key {
 	uint32_t pid;
@@ -74,7 +82,7 @@ det_new(const struct det_config *cfg)
 			d->ring_cap = d->services[i].maxretry;
 	}
 	d->offenders = lru_new(cfg->max_offenders, sizeof(struct off_key),
-	    sizeof(struct off_val) + (size_t)d->ring_cap * sizeof(int64_t));
+	    sizeof(struct off_val) + (size_t)d->ring_cap * sizeof(uint32_t));
 	d->conns = lru_new(cfg->max_conns, sizeof(struct conn_key), sizeof(struct conn_val));
 	if (d->offenders == NULL || d->conns == NULL)
 		goto fail;
@@ -123,17 +131,17 @@ count_attempt(struct detector *d, int service, const struct a5_prefix *addr,
 	if ((v = lru_put(d->offenders, &key, &created)) == NULL)
 		return;	/* out of memory: the attempt is reported, not tracked */
 	if (created)
-		v->first_seen = ts;
-	v->last_seen = ts;
+		v->first_seen = ts32(ts);
+	v->last_seen = ts32(ts);
 	v->evidence++;
-	v->ring[v->head] = ts;
+	v->ring[v->head] = ts32(ts);
 	v->head = (uint16_t)((v->head + 1) % svc->maxretry);
 	if (v->n < svc->maxretry)
 		v->n++;
 	if (v->n < svc->maxretry)
 		return;
 	/* The ring is full: head now points at the oldest of the last maxretry. */
-	if (ts - v->ring[v->head] > svc->findtime)
+	if ((int64_t)ts32(ts) - (int64_t)v->ring[v->head] > svc->findtime)
 		return;
 	r->ban = true;
 	r->prefix = key.prefix;
