@@ -20,14 +20,7 @@ on_match(void *arg, const struct rules_match *m)
 	struct det_result r;
 
 	(void)arg;
-	memset(&ev, 0, sizeof(ev));
-	ev.kind = m->info->kind;
-	ev.service = m->info->service;
-	ev.has_addr = m->has_addr;
-	ev.addr = m->addr;
-	ev.has_pid = m->has_pid;
-	ev.pid = m->pid;
-	ev.ts = time_parse_line(m->line, m->len, 1800000000);
+	det_event_from_match(m, time_parse_line(m->line, m->len, 1800000000), &ev);
 	det_feed(det, &ev, &r);
 }
 

@@ -88,14 +88,7 @@ on_match(void *arg, const struct rules_match *m)
 	if (ts < 0)
 		ts = c->last_ts;
 	c->last_ts = ts;
-	memset(&ev, 0, sizeof(ev));
-	ev.kind = m->info->kind;
-	ev.service = m->info->service;
-	ev.has_addr = m->has_addr;
-	ev.addr = m->addr;
-	ev.has_pid = m->has_pid;
-	ev.pid = m->pid;
-	ev.ts = ts;
+	det_event_from_match(m, ts, &ev);
 	det_feed(c->det, &ev, &r);
 	if (r.counted) {
 		c->attempts++;

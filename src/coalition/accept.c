@@ -240,20 +240,6 @@ chain_check(struct member_state *ms, const struct wire_report *r,
 	return ACC_OK;
 }
 
-static bool
-prefix_valid(const struct a5_prefix *p)
-{
-	struct a5_prefix t;
-
-	if (p->family != A5_AF_INET && p->family != A5_AF_INET6)
-		return false;
-	if (p->len > prefix_maxlen(p))
-		return false;
-	t = *p;
-	prefix_truncate(&t, p->len);
-	return memcmp(t.addr, p->addr, sizeof(t.addr)) == 0 &&
-	    (p->family == A5_AF_INET6 || all_zero(p->addr + 4, 12));
-}
 
 /* Widest first: a /0 is refused as too wide, which says more than the
  * allowlist or the member prefix it also covers. */
@@ -262,7 +248,7 @@ scope_check(const struct accept *a, const struct a5_prefix *p)
 {
 	const struct charter_policy *pol = &a->c.policy;
 
-	if (!prefix_valid(p))
+	if (prefix_check(p) != NULL)
 		return ACC_MALFORMED;
 	if (p->len < (p->family == A5_AF_INET ? pol->max_prefix4 : pol->max_prefix6))
 		return ACC_TOO_WIDE;

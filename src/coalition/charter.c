@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "coalition/charter.h"
+#include "common/lineparse.h"
 #include "common/util.h"
 
 #define CHARTER_FILE_MAX (1024 * 1024)
@@ -31,66 +32,24 @@ enum once {
 };
 
 struct parser {
-	const char *name;
-	int line;
-	char *err;
-	size_t errlen;
+	struct lineparse lp;
 	int once[ONCE_N];
 	int member_line[CHARTER_MEMBERS_MAX];
 };
 
 static const char *const role_names[] = { "member", "protected", "observer" };
 
-static int __attribute__((format(printf, 2, 3)))
-perr(struct parser *p, const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
 
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	snprintf(p->err, p->errlen, "%s:%d: %s", p->name, p->line, msg);
-	return -1;
-}
 
-/* Splits a line into at most max words; returns the count, -1 if more. */
-static int
-split_words(char *s, char **words, int max)
-{
-	int n = 0;
-
-	for (;;) {
-		while (*s == ' ' || *s == '\t')
-			s++;
-		if (*s == '\0' || *s == '#')
-			return n;
-		if (n == max)
-			return -1;
-		words[n++] = s;
-		while (*s && *s != ' ' && *s != '\t')
-			s++;
-		if (*s)
-			*s++ = '\0';
-	}
-}
-
-static int
-want_args(struct parser *p, int nw, int want, const char *usage)
-{
-	if (nw != want)
-		return perr(p, "expected '%s'", usage);
-	return 0;
-}
 
 /* Marks a once-only directive as seen; refuses the second one. */
 static int
 once(struct parser *p, enum once which, const char *what)
 {
 	if (p->once[which] != 0)
-		return perr(p, "duplicate '%s' line (first on line %d), expected it once",
+		return lp_error(&p->lp, "duplicate '%s' line (first on line %d), expected it once",
 		    what, p->once[which]);
-	p->once[which] = p->line;
+	p->once[which] = p->lp.line;
 	return 0;
 }
 
@@ -172,18 +131,18 @@ url_ok(const char *u)
 static int
 parse_nats(struct parser *p, struct charter *c, char **w, int nw)
 {
-	if (want_args(p, nw, 2, "nats URL") != 0)
+	if (lp_want(&p->lp, nw, 2, "nats URL") != 0)
 		return -1;
 	if (strlen(w[1]) >= CHARTER_URL_MAX)
-		return perr(p, "nats URL '%.40s...' too long (at most %d bytes)", w[1],
+		return lp_error(&p->lp, "nats URL '%.40s...' too long (at most %d bytes)", w[1],
 		    CHARTER_URL_MAX - 1);
 	if (!url_ok(w[1]))
-		return perr(p, "bad nats URL '%s', expected nats://HOST[:PORT] or tls://HOST[:PORT]", w[1]);
+		return lp_error(&p->lp, "bad nats URL '%s', expected nats://HOST[:PORT] or tls://HOST[:PORT]", w[1]);
 	for (size_t i = 0; i < c->nurls; i++)
 		if (strcmp(c->urls[i], w[1]) == 0)
-			return perr(p, "duplicate nats URL '%s', expected each server once", w[1]);
+			return lp_error(&p->lp, "duplicate nats URL '%s', expected each server once", w[1]);
 	if (c->nurls >= CHARTER_URLS_MAX)
-		return perr(p, "too many nats lines (at most %d)", CHARTER_URLS_MAX);
+		return lp_error(&p->lp, "too many nats lines (at most %d)", CHARTER_URLS_MAX);
 	strlcpy_ok(c->urls[c->nurls++], w[1], sizeof(c->urls[0]));
 	return 0;
 }
@@ -194,43 +153,43 @@ parse_member(struct parser *p, struct charter *c, char **w, int nw)
 	struct charter_member *m;
 
 	if (nw < 4)
-		return perr(p, "expected 'member NAME KEY ROLE [PREFIX...]'");
+		return lp_error(&p->lp, "expected 'member NAME KEY ROLE [PREFIX...]'");
 	if (!name_ok(w[1]))
-		return perr(p, "bad member name '%s', expected 1 to %d letters, digits, '-' or '_'",
+		return lp_error(&p->lp, "bad member name '%s', expected 1 to %d letters, digits, '-' or '_'",
 		    w[1], CHARTER_NAME_MAX - 1);
 	if (nw - 4 > CHARTER_MEMBER_PREFIXES_MAX)
-		return perr(p, "too many prefixes for member '%s' (at most %d)", w[1],
+		return lp_error(&p->lp, "too many prefixes for member '%s' (at most %d)", w[1],
 		    CHARTER_MEMBER_PREFIXES_MAX);
 	if (c->nmembers >= CHARTER_MEMBERS_MAX)
-		return perr(p, "too many members (at most %d)", CHARTER_MEMBERS_MAX);
+		return lp_error(&p->lp, "too many members (at most %d)", CHARTER_MEMBERS_MAX);
 	m = &c->members[c->nmembers];
 	memset(m, 0, sizeof(*m));
 	strlcpy_ok(m->name, w[1], sizeof(m->name));
 	if (identity_pk_from_text(w[2], m->pk) != 0)
-		return perr(p, "bad key '%s' for member '%s', expected 'ed25519:' and 43 characters "
+		return lp_error(&p->lp, "bad key '%s' for member '%s', expected 'ed25519:' and 43 characters "
 		    "of unpadded URL-safe base64", w[2], w[1]);
 	if (parse_role(w[3], &m->role) != 0)
-		return perr(p, "bad role '%s' for member '%s', expected member, protected or observer",
+		return lp_error(&p->lp, "bad role '%s' for member '%s', expected member, protected or observer",
 		    w[3], w[1]);
 	for (int i = 4; i < nw; i++) {
 		struct a5_prefix pf;
 		if (prefix_parse(w[i], strlen(w[i]), &pf) != 0)
-			return perr(p, "bad prefix '%s' for member '%s', expected an IPv4 or IPv6 address "
+			return lp_error(&p->lp, "bad prefix '%s' for member '%s', expected an IPv4 or IPv6 address "
 			    "with an optional /LEN and no host bits set", w[i], w[1]);
 		if (pf.len < (pf.family == A5_AF_INET ? OWN_PREFIX4_MIN : OWN_PREFIX6_MIN))
-			return perr(p, "prefix '%s' for member '%s' is too wide, expected /%d or longer "
+			return lp_error(&p->lp, "prefix '%s' for member '%s' is too wide, expected /%d or longer "
 			    "for IPv4, /%d or longer for IPv6", w[i], w[1], OWN_PREFIX4_MIN, OWN_PREFIX6_MIN);
 		m->prefixes[m->nprefixes++] = pf;
 	}
 	for (size_t i = 0; i < c->nmembers; i++) {
 		if (strcmp(c->members[i].name, m->name) == 0)
-			return perr(p, "duplicate member '%s' (first on line %d), expected unique names",
+			return lp_error(&p->lp, "duplicate member '%s' (first on line %d), expected unique names",
 			    m->name, p->member_line[i]);
 		if (memcmp(c->members[i].pk, m->pk, ID_PUBLIC_BYTES) == 0)
-			return perr(p, "key of member '%s' is already the key of member '%s' (line %d), "
+			return lp_error(&p->lp, "key of member '%s' is already the key of member '%s' (line %d), "
 			    "expected one key per member", m->name, c->members[i].name, p->member_line[i]);
 	}
-	p->member_line[c->nmembers++] = p->line;
+	p->member_line[c->nmembers++] = p->lp.line;
 	return 0;
 }
 
@@ -239,18 +198,18 @@ parse_member(struct parser *p, struct charter *c, char **w, int nw)
 static int
 parse_revoked(struct parser *p, struct charter *c, char **w, int nw)
 {
-	if (want_args(p, nw, 2, "revoked NAME") != 0)
+	if (lp_want(&p->lp, nw, 2, "revoked NAME") != 0)
 		return -1;
 	for (size_t i = 0; i < c->nmembers; i++) {
 		if (strcmp(c->members[i].name, w[1]) != 0)
 			continue;
 		if (c->members[i].revoked)
-			return perr(p, "member '%s' is already revoked, expected one revoked line per member",
+			return lp_error(&p->lp, "member '%s' is already revoked, expected one revoked line per member",
 			    w[1]);
 		c->members[i].revoked = true;
 		return 0;
 	}
-	return perr(p, "unknown member '%s', expected the name of a member declared above", w[1]);
+	return lp_error(&p->lp, "unknown member '%s', expected the name of a member declared above", w[1]);
 }
 
 static int
@@ -262,25 +221,25 @@ parse_response(struct parser *p, struct charter *c, char **w, int nw)
 	uint64_t k;
 
 	if (nw < 3)
-		return perr(p, "expected '%s'", usage);
+		return lp_error(&p->lp, "expected '%s'", usage);
 	if (parse_role(w[1], &role) != 0)
-		return perr(p, "bad role '%s', expected member, protected or observer", w[1]);
+		return lp_error(&p->lp, "bad role '%s', expected member, protected or observer", w[1]);
 	if (strcmp(w[2], "immediate") == 0) {
-		if (want_args(p, nw, 3, usage) != 0)
+		if (lp_want(&p->lp, nw, 3, usage) != 0)
 			return -1;
 	} else if (strcmp(w[2], "never") == 0) {
-		if (want_args(p, nw, 3, usage) != 0)
+		if (lp_want(&p->lp, nw, 3, usage) != 0)
 			return -1;
 		rp.never = true;
 	} else if (strcmp(w[2], "quorum") == 0) {
-		if (want_args(p, nw, 4, usage) != 0)
+		if (lp_want(&p->lp, nw, 4, usage) != 0)
 			return -1;
 		if (uint_parse(w[3], 1, CHARTER_QUORUM_MAX, &k) != 0)
-			return perr(p, "bad quorum '%s', expected a number from 1 to %d", w[3],
+			return lp_error(&p->lp, "bad quorum '%s', expected a number from 1 to %d", w[3],
 			    CHARTER_QUORUM_MAX);
 		rp.quorum = k == 1 ? 0 : (unsigned)k;
 	} else
-		return perr(p, "bad response '%s', expected immediate, quorum K or never", w[2]);
+		return lp_error(&p->lp, "bad response '%s', expected immediate, quorum K or never", w[2]);
 	char what[32];
 	snprintf(what, sizeof(what), "response %s", role_names[role]);
 	if (once(p, (enum once)(ONCE_RESPONSE + role), what) != 0)
@@ -295,7 +254,7 @@ parse_duration_arg(struct parser *p, const char *what, const char *v, uint32_t *
 	int64_t d;
 
 	if (duration_parse(v, &d) != 0 || d == 0 || d > UINT32_MAX)
-		return perr(p, "bad %s '%s', expected a duration such as 90s, 10m, 1h, 2d", what, v);
+		return lp_error(&p->lp, "bad %s '%s', expected a duration such as 90s, 10m, 1h, 2d", what, v);
 	*out = (uint32_t)d;
 	return 0;
 }
@@ -316,7 +275,7 @@ parse_rate(struct parser *p, struct charter *c, const char *v)
 	c->policy.rate_per_minute = (uint32_t)n;
 	return 0;
 bad:
-	return perr(p, "bad rate '%s', expected N/min with N from 1 to %d", v, CHARTER_RATE_MAX);
+	return lp_error(&p->lp, "bad rate '%s', expected N/min with N from 1 to %d", v, CHARTER_RATE_MAX);
 }
 
 static int
@@ -326,21 +285,21 @@ parse_line(struct parser *p, struct charter *c, char *line)
 	uint64_t u;
 	int nw;
 
-	if ((nw = split_words(line, w, (int)ARRAY_LEN(w))) < 0) {
+	if ((nw = lp_split(line, w, (int)ARRAY_LEN(w))) < 0) {
 		/* Only a member line may be long; say what is too many. */
 		if (strcmp(w[0], "member") == 0 && name_ok(w[1]))
-			return perr(p, "too many prefixes for member '%s' (at most %d)", w[1],
+			return lp_error(&p->lp, "too many prefixes for member '%s' (at most %d)", w[1],
 			    CHARTER_MEMBER_PREFIXES_MAX);
-		return perr(p, "too many words on this line");
+		return lp_error(&p->lp, "too many words on this line");
 	}
 	if (nw == 0)
 		return 0;
 	const char *k = w[0];
 	if (strcmp(k, "coalition") == 0) {
-		if (want_args(p, nw, 2, "coalition NAME") != 0)
+		if (lp_want(&p->lp, nw, 2, "coalition NAME") != 0)
 			return -1;
 		if (!name_ok(w[1]))
-			return perr(p, "bad coalition name '%s', expected 1 to %d letters, digits, '-' or '_'",
+			return lp_error(&p->lp, "bad coalition name '%s', expected 1 to %d letters, digits, '-' or '_'",
 			    w[1], CHARTER_NAME_MAX - 1);
 		if (once(p, ONCE_COALITION, "coalition") != 0)
 			return -1;
@@ -354,48 +313,48 @@ parse_line(struct parser *p, struct charter *c, char *line)
 	} else if (strcmp(k, "response") == 0) {
 		return parse_response(p, c, w, nw);
 	} else if (strcmp(k, "quorum_window") == 0) {
-		if (want_args(p, nw, 2, "quorum_window DURATION") != 0 ||
+		if (lp_want(&p->lp, nw, 2, "quorum_window DURATION") != 0 ||
 		    parse_duration_arg(p, "quorum_window", w[1], &c->policy.quorum_window) != 0 ||
 		    once(p, ONCE_QUORUM_WINDOW, "quorum_window") != 0)
 			return -1;
 	} else if (strcmp(k, "rate") == 0) {
-		if (want_args(p, nw, 2, "rate N/min") != 0 || parse_rate(p, c, w[1]) != 0 ||
+		if (lp_want(&p->lp, nw, 2, "rate N/min") != 0 || parse_rate(p, c, w[1]) != 0 ||
 		    once(p, ONCE_RATE, "rate") != 0)
 			return -1;
 	} else if (strcmp(k, "max_prefix4") == 0) {
-		if (want_args(p, nw, 2, "max_prefix4 N") != 0)
+		if (lp_want(&p->lp, nw, 2, "max_prefix4 N") != 0)
 			return -1;
 		if (uint_parse(w[1], MAX_PREFIX4_MIN, 32, &u) != 0)
-			return perr(p, "bad max_prefix4 '%s', expected %d..32", w[1], MAX_PREFIX4_MIN);
+			return lp_error(&p->lp, "bad max_prefix4 '%s', expected %d..32", w[1], MAX_PREFIX4_MIN);
 		if (once(p, ONCE_MAX_PREFIX4, "max_prefix4") != 0)
 			return -1;
 		c->policy.max_prefix4 = (uint8_t)u;
 	} else if (strcmp(k, "max_prefix6") == 0) {
-		if (want_args(p, nw, 2, "max_prefix6 N") != 0)
+		if (lp_want(&p->lp, nw, 2, "max_prefix6 N") != 0)
 			return -1;
 		if (uint_parse(w[1], MAX_PREFIX6_MIN, 128, &u) != 0)
-			return perr(p, "bad max_prefix6 '%s', expected %d..128", w[1], MAX_PREFIX6_MIN);
+			return lp_error(&p->lp, "bad max_prefix6 '%s', expected %d..128", w[1], MAX_PREFIX6_MIN);
 		if (once(p, ONCE_MAX_PREFIX6, "max_prefix6") != 0)
 			return -1;
 		c->policy.max_prefix6 = (uint8_t)u;
 	} else if (strcmp(k, "ttl_max") == 0) {
-		if (want_args(p, nw, 2, "ttl_max DURATION") != 0 ||
+		if (lp_want(&p->lp, nw, 2, "ttl_max DURATION") != 0 ||
 		    parse_duration_arg(p, "ttl_max", w[1], &c->policy.ttl_max) != 0 ||
 		    once(p, ONCE_TTL_MAX, "ttl_max") != 0)
 			return -1;
 	} else if (strcmp(k, "allow_special") == 0) {
-		if (want_args(p, nw, 2, "allow_special yes|no") != 0)
+		if (lp_want(&p->lp, nw, 2, "allow_special yes|no") != 0)
 			return -1;
 		if (strcmp(w[1], "yes") == 0)
 			c->policy.allow_special = true;
 		else if (strcmp(w[1], "no") == 0)
 			c->policy.allow_special = false;
 		else
-			return perr(p, "bad allow_special '%s', expected yes or no", w[1]);
+			return lp_error(&p->lp, "bad allow_special '%s', expected yes or no", w[1]);
 		if (once(p, ONCE_ALLOW_SPECIAL, "allow_special") != 0)
 			return -1;
 	} else
-		return perr(p, "unknown directive '%s', expected one of coalition, nats, member, "
+		return lp_error(&p->lp, "unknown directive '%s', expected one of coalition, nats, member, "
 		    "revoked, response, quorum_window, rate, max_prefix4, max_prefix6, ttl_max, "
 		    "allow_special", k);
 	return 0;
@@ -435,8 +394,8 @@ check_quorums(struct parser *p, const struct charter *c)
 		const struct response_policy *rp = &c->policy.response[r];
 		if (rp->never || rp->quorum <= voters || inrole[r] == 0)
 			continue;
-		p->line = p->once[ONCE_RESPONSE + r];
-		return perr(p, "quorum %u for role %s can never be reached, expected at most %u "
+		p->lp.line = p->once[ONCE_RESPONSE + r];
+		return lp_error(&p->lp, "quorum %u for role %s can never be reached, expected at most %u "
 		    "(the members not revoked whose reports count)", rp->quorum, role_names[r], voters);
 	}
 	return 0;
@@ -446,7 +405,7 @@ int
 charter_parse(const char *name, const char *text, size_t len, struct charter *c,
     char *err, size_t errlen)
 {
-	struct parser p = { .name = name, .err = err, .errlen = errlen };
+	struct parser p = { .lp = { .name = name, .err = err, .errlen = errlen } };
 	char line[CHARTER_LINE_MAX];
 	size_t i = 0;
 
@@ -455,11 +414,11 @@ charter_parse(const char *name, const char *text, size_t len, struct charter *c,
 		const char *nl = memchr(text + i, '\n', len - i);
 		size_t n = nl ? (size_t)(nl - (text + i)) : len - i;
 
-		p.line++;
+		p.lp.line++;
 		if (n >= sizeof(line))
-			return perr(&p, "line too long (at most %d bytes)", CHARTER_LINE_MAX - 1);
+			return lp_error(&p.lp, "line too long (at most %d bytes)", CHARTER_LINE_MAX - 1);
 		if (memchr(text + i, '\0', n) != NULL)
-			return perr(&p, "NUL byte in charter");
+			return lp_error(&p.lp, "NUL byte in charter");
 		memcpy(line, text + i, n);
 		line[n] = '\0';
 		if (n > 0 && line[n - 1] == '\r')

@@ -121,29 +121,6 @@ addr_bytes(uint8_t family)
 }
 
 static bool
-prefix_valid(const struct a5_prefix *p)
-{
-	static const uint8_t mapped[12] = { 0,0,0,0, 0,0,0,0, 0,0,0xff,0xff };
-	struct a5_prefix t;
-
-	if (p->family != A5_AF_INET && p->family != A5_AF_INET6)
-		return false;
-	if (p->len > prefix_maxlen(p))
-		return false;
-	/* Host bits beyond len are an error, never silently cleared: the
-	 * signer meant something else than what it sent. */
-	t = *p;
-	prefix_truncate(&t, p->len);
-	if (memcmp(t.addr, p->addr, sizeof(p->addr)) != 0)
-		return false;
-	/* addr.h stores IPv4-mapped addresses as IPv4; a second spelling of
-	 * the same hosts would slip past prefix comparisons downstream. */
-	if (p->family == A5_AF_INET6 && p->len >= 96 && memcmp(p->addr, mapped, 12) == 0)
-		return false;
-	return true;
-}
-
-static bool
 all_zero(const uint8_t *b, size_t n)
 {
 	uint8_t acc = 0;
@@ -160,7 +137,7 @@ wire_report_valid(const struct wire_report *r)
 {
 	if (r->seq == 0 || (r->seq == 1 && !all_zero(r->prev, WIRE_HASH_BYTES)))
 		return false;
-	if (!prefix_valid(&r->prefix))
+	if (prefix_check(&r->prefix) != NULL)
 		return false;
 	return name_valid(r->service, strnlen(r->service, sizeof(r->service))) &&
 	    name_valid(r->rule, strnlen(r->rule, sizeof(r->rule)));

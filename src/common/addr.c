@@ -150,6 +150,27 @@ prefix_parse(const char *s, size_t n, struct a5_prefix *out)
 	return 0;
 }
 
+const char *
+prefix_check(const struct a5_prefix *p)
+{
+	static const uint8_t mapped[12] = { 0,0,0,0, 0,0,0,0, 0,0,0xff,0xff };
+	struct a5_prefix t;
+
+	if (p->family != A5_AF_INET && p->family != A5_AF_INET6)
+		return "unknown address family";
+	if (p->len > prefix_maxlen(p))
+		return "prefix length out of range";
+	t = *p;
+	prefix_truncate(&t, p->len);
+	if (memcmp(t.addr, p->addr, sizeof(p->addr)) != 0)
+		return "host bits set beyond the prefix length";
+	/* addr_parse stores IPv4-mapped addresses as IPv4; a second spelling
+	 * of the same hosts would slip past prefix comparisons. */
+	if (p->family == A5_AF_INET6 && p->len >= 96 && memcmp(p->addr, mapped, 12) == 0)
+		return "IPv4-mapped IPv6 prefix (use the IPv4 form)";
+	return NULL;
+}
+
 bool
 prefix_equal(const struct a5_prefix *a, const struct a5_prefix *b)
 {

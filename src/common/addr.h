@@ -34,6 +34,11 @@ int prefix_parse(const char *s, size_t n, struct a5_prefix *out);
 void prefix_truncate(struct a5_prefix *p, unsigned len);
 
 unsigned prefix_maxlen(const struct a5_prefix *p);
+/* Whether p is in canonical form: a known family, len within it, every bit
+ * after len zero (bytes 4..15 of IPv4 included), and no IPv4-mapped IPv6
+ * spelling of IPv4 hosts. NULL when it is, else what is wrong. Binary
+ * prefixes from the network or another process go through this. */
+const char *prefix_check(const struct a5_prefix *p);
 bool prefix_equal(const struct a5_prefix *a, const struct a5_prefix *b);
 /* True if inner lies inside outer (same family, outer->len <= inner->len). */
 bool prefix_contains(const struct a5_prefix *outer, const struct a5_prefix *inner);

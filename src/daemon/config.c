@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/lineparse.h"
 #include "common/util.h"
 #include "daemon/config.h"
 
@@ -35,97 +36,52 @@ config_defaults(struct config *cfg)
 	cfg->publish = true;
 }
 
-struct parser {
-	const char *name;
-	int line;
-	char *err;
-	size_t errlen;
-};
 
-static int __attribute__((format(printf, 2, 3)))
-perr(struct parser *p, const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
 
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	snprintf(p->err, p->errlen, "%s:%d: %s", p->name, p->line, msg);
-	return -1;
-}
 
-/* Splits a line into at most max words; returns the count, -1 if more. */
-static int
-split_words(char *s, char **words, int max)
-{
-	int n = 0;
-
-	for (;;) {
-		while (*s == ' ' || *s == '\t')
-			s++;
-		if (*s == '\0' || *s == '#')
-			return n;
-		if (n == max)
-			return -1;
-		words[n++] = s;
-		while (*s && *s != ' ' && *s != '\t')
-			s++;
-		if (*s)
-			*s++ = '\0';
-	}
-}
 
 static int
-want_args(struct parser *p, int nw, int want, const char *usage)
-{
-	if (nw != want)
-		return perr(p, "expected '%s'", usage);
-	return 0;
-}
-
-static int
-parse_path(struct parser *p, const char *v, char *dst, size_t n, const char *what)
+parse_path(struct lineparse *p, const char *v, char *dst, size_t n, const char *what)
 {
 	if (v[0] != '/')
-		return perr(p, "%s '%s' must be an absolute path", what, v);
+		return lp_error(p, "%s '%s' must be an absolute path", what, v);
 	if (!strlcpy_ok(dst, v, n))
-		return perr(p, "%s '%s' is too long", what, v);
+		return lp_error(p, "%s '%s' is too long", what, v);
 	return 0;
 }
 
 static int
-parse_duration_arg(struct parser *p, const char *what, const char *v, int64_t *out)
+parse_duration_arg(struct lineparse *p, const char *what, const char *v, int64_t *out)
 {
 	if (duration_parse(v, out) != 0 || *out == 0)
-		return perr(p, "bad %s '%s', expected a duration such as 90s, 10m, 1h, 2d", what, v);
+		return lp_error(p, "bad %s '%s', expected a duration such as 90s, 10m, 1h, 2d", what, v);
 	return 0;
 }
 
 static int
-parse_maxretry(struct parser *p, const char *v, int *out)
+parse_maxretry(struct lineparse *p, const char *v, int *out)
 {
 	uint64_t u;
 
 	if (uint_parse(v, 1, 64, &u) != 0)
-		return perr(p, "bad maxretry '%s', expected a number from 1 to 64", v);
+		return lp_error(p, "bad maxretry '%s', expected a number from 1 to 64", v);
 	*out = (int)u;
 	return 0;
 }
 
 static int
-parse_service(struct parser *p, struct config *cfg, char **w, int nw)
+parse_service(struct lineparse *p, struct config *cfg, char **w, int nw)
 {
 	struct config_service *s;
 
 	if (nw < 2)
-		return perr(p, "expected 'service NAME [maxretry N] [findtime D] [bantime D] [disabled]'");
+		return lp_error(p, "expected 'service NAME [maxretry N] [findtime D] [bantime D] [disabled]'");
 	if (cfg->nservices >= CONFIG_SERVICES_MAX)
-		return perr(p, "too many service lines (at most %d)", CONFIG_SERVICES_MAX);
+		return lp_error(p, "too many service lines (at most %d)", CONFIG_SERVICES_MAX);
 	s = &cfg->services[cfg->nservices];
 	memset(s, 0, sizeof(*s));
 	if (!strlcpy_ok(s->name, w[1], sizeof(s->name)))
-		return perr(p, "service name '%s' too long", w[1]);
+		return lp_error(p, "service name '%s' too long", w[1]);
 	s->maxretry = -1;
 	s->findtime = s->bantime = -1;
 	snprintf(s->where, sizeof(s->where), "%s:%d", p->name, p->line);
@@ -135,7 +91,7 @@ parse_service(struct parser *p, struct config *cfg, char **w, int nw)
 			continue;
 		}
 		if (i + 1 >= nw)
-			return perr(p, "'%s' needs a value", w[i]);
+			return lp_error(p, "'%s' needs a value", w[i]);
 		if (strcmp(w[i], "maxretry") == 0) {
 			if (parse_maxretry(p, w[i + 1], &s->maxretry) != 0)
 				return -1;
@@ -146,7 +102,7 @@ parse_service(struct parser *p, struct config *cfg, char **w, int nw)
 			if (parse_duration_arg(p, "bantime", w[i + 1], &s->bantime) != 0)
 				return -1;
 		} else
-			return perr(p, "unknown service option '%s', expected maxretry, findtime, "
+			return lp_error(p, "unknown service option '%s', expected maxretry, findtime, "
 			    "bantime or disabled", w[i]);
 		i++;
 	}
@@ -155,18 +111,18 @@ parse_service(struct parser *p, struct config *cfg, char **w, int nw)
 }
 
 static int
-parse_source(struct parser *p, struct config *cfg, char **w, int nw)
+parse_source(struct lineparse *p, struct config *cfg, char **w, int nw)
 {
 	struct config_source *s;
 
 	if (nw < 2)
-		return perr(p, "expected 'source file PATH', 'source journal [FIELD=VALUE...]' or 'source stdin'");
+		return lp_error(p, "expected 'source file PATH', 'source journal [FIELD=VALUE...]' or 'source stdin'");
 	if (cfg->nsources >= CONFIG_SOURCES_MAX)
-		return perr(p, "too many sources (at most %d)", CONFIG_SOURCES_MAX);
+		return lp_error(p, "too many sources (at most %d)", CONFIG_SOURCES_MAX);
 	s = &cfg->sources[cfg->nsources];
 	memset(s, 0, sizeof(*s));
 	if (strcmp(w[1], "file") == 0) {
-		if (want_args(p, nw, 3, "source file PATH") != 0 ||
+		if (lp_want(p, nw, 3, "source file PATH") != 0 ||
 		    parse_path(p, w[2], s->path, sizeof(s->path), "log file") != 0)
 			return -1;
 		s->type = SRC_FILE;
@@ -175,21 +131,21 @@ parse_source(struct parser *p, struct config *cfg, char **w, int nw)
 		for (int i = 2; i < nw; i++) {
 			const char *eq = strchr(w[i], '=');
 			if (eq == NULL || eq == w[i])
-				return perr(p, "bad journal match '%s', expected FIELD=VALUE", w[i]);
+				return lp_error(p, "bad journal match '%s', expected FIELD=VALUE", w[i]);
 			for (const char *c = w[i]; c < eq; c++)
 				if (!((*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '_'))
-					return perr(p, "bad journal field in '%s', expected upper-case letters, digits, '_'", w[i]);
+					return lp_error(p, "bad journal field in '%s', expected upper-case letters, digits, '_'", w[i]);
 			if (s->nmatches >= CONFIG_MATCHES_MAX ||
 			    !strlcpy_ok(s->matches[s->nmatches], w[i], sizeof(s->matches[0])))
-				return perr(p, "too many or too long journal matches");
+				return lp_error(p, "too many or too long journal matches");
 			s->nmatches++;
 		}
 	} else if (strcmp(w[1], "stdin") == 0) {
-		if (want_args(p, nw, 2, "source stdin") != 0)
+		if (lp_want(p, nw, 2, "source stdin") != 0)
 			return -1;
 		s->type = SRC_STDIN;
 	} else
-		return perr(p, "unknown source type '%s', expected file, journal or stdin", w[1]);
+		return lp_error(p, "unknown source type '%s', expected file, journal or stdin", w[1]);
 	cfg->nsources++;
 	return 0;
 }
@@ -197,14 +153,14 @@ parse_source(struct parser *p, struct config *cfg, char **w, int nw)
 /* A user rule keeps the raw rest of the line as its pattern, so it is parsed
  * from the unsplit text. */
 static int
-parse_rule(struct parser *p, struct config *cfg, const char *raw)
+parse_rule(struct lineparse *p, struct config *cfg, const char *raw)
 {
 	char buf[CONFIG_LINE_MAX], *w[4];
 	struct config_rule *r;
 	const char *rest = raw;
 
 	if (cfg->nrules >= CONFIG_RULES_MAX)
-		return perr(p, "too many rules (at most %d)", CONFIG_RULES_MAX);
+		return lp_error(p, "too many rules (at most %d)", CONFIG_RULES_MAX);
 	/* Skip "rule SERVICE KIND NAME" and keep the rest verbatim. */
 	for (int i = 0; i < 4; i++) {
 		while (*rest == ' ' || *rest == '\t')
@@ -213,7 +169,7 @@ parse_rule(struct parser *p, struct config *cfg, const char *raw)
 		while (*e && *e != ' ' && *e != '\t')
 			e++;
 		if (e == rest || (size_t)(e - rest) >= sizeof(buf) / 4)
-			return perr(p, "expected 'rule SERVICE KIND NAME PATTERN'");
+			return lp_error(p, "expected 'rule SERVICE KIND NAME PATTERN'");
 		memcpy(buf + i * (sizeof(buf) / 4), rest, (size_t)(e - rest));
 		buf[i * (sizeof(buf) / 4) + (size_t)(e - rest)] = '\0';
 		w[i] = buf + i * (sizeof(buf) / 4);
@@ -225,13 +181,13 @@ parse_rule(struct parser *p, struct config *cfg, const char *raw)
 	while (n > 0 && (rest[n - 1] == ' ' || rest[n - 1] == '\t'))
 		n--;
 	if (n == 0)
-		return perr(p, "expected 'rule SERVICE KIND NAME PATTERN'");
+		return lp_error(p, "expected 'rule SERVICE KIND NAME PATTERN'");
 	r = &cfg->rules[cfg->nrules];
 	memset(r, 0, sizeof(*r));
 	if (!strlcpy_ok(r->service, w[1], sizeof(r->service)) ||
 	    !strlcpy_ok(r->kind, w[2], sizeof(r->kind)) ||
 	    !strlcpy_ok(r->name, w[3], sizeof(r->name)) || n >= sizeof(r->pattern))
-		return perr(p, "rule service, kind, name or pattern too long");
+		return lp_error(p, "rule service, kind, name or pattern too long");
 	memcpy(r->pattern, rest, n);
 	r->pattern[n] = '\0';
 	snprintf(r->where, sizeof(r->where), "%s:%d", p->name, p->line);
@@ -240,16 +196,16 @@ parse_rule(struct parser *p, struct config *cfg, const char *raw)
 }
 
 static int
-parse_line(struct parser *p, struct config *cfg, char *line)
+parse_line(struct lineparse *p, struct config *cfg, char *line)
 {
 	char raw[CONFIG_LINE_MAX], *w[2 + 2 * CONFIG_MATCHES_MAX];
 	uint64_t u;
 	int nw;
 
 	strlcpy_ok(raw, line, sizeof(raw));
-	if ((nw = split_words(line, w, (int)ARRAY_LEN(w))) < 0) {
+	if ((nw = lp_split(line, w, (int)ARRAY_LEN(w))) < 0) {
 		if (strncmp(raw + strspn(raw, " \t"), "rule", 4) != 0)
-			return perr(p, "too many words on this line");
+			return lp_error(p, "too many words on this line");
 	}
 	if (nw == 0)
 		return 0;
@@ -257,105 +213,105 @@ parse_line(struct parser *p, struct config *cfg, char *line)
 	if (strcmp(k, "rule") == 0)
 		return parse_rule(p, cfg, raw + strspn(raw, " \t"));
 	if (nw < 0)
-		return perr(p, "too many words on this line");
+		return lp_error(p, "too many words on this line");
 	if (strcmp(k, "mode") == 0) {
-		if (want_args(p, nw, 2, "mode enforce|observe") != 0)
+		if (lp_want(p, nw, 2, "mode enforce|observe") != 0)
 			return -1;
 		if (strcmp(w[1], "enforce") == 0)
 			cfg->observe = false;
 		else if (strcmp(w[1], "observe") == 0)
 			cfg->observe = true;
 		else
-			return perr(p, "bad mode '%s', expected enforce or observe", w[1]);
+			return lp_error(p, "bad mode '%s', expected enforce or observe", w[1]);
 	} else if (strcmp(k, "state_dir") == 0) {
-		if (want_args(p, nw, 2, "state_dir DIR") != 0 ||
+		if (lp_want(p, nw, 2, "state_dir DIR") != 0 ||
 		    parse_path(p, w[1], cfg->state_dir, sizeof(cfg->state_dir), "state_dir") != 0)
 			return -1;
 	} else if (strcmp(k, "control_socket") == 0) {
-		if (want_args(p, nw, 2, "control_socket PATH") != 0 ||
+		if (lp_want(p, nw, 2, "control_socket PATH") != 0 ||
 		    parse_path(p, w[1], cfg->control_socket, sizeof(cfg->control_socket), "control_socket") != 0)
 			return -1;
 	} else if (strcmp(k, "control_group") == 0) {
-		if (want_args(p, nw, 2, "control_group GROUP") != 0)
+		if (lp_want(p, nw, 2, "control_group GROUP") != 0)
 			return -1;
 		if (!strlcpy_ok(cfg->control_group, w[1], sizeof(cfg->control_group)))
-			return perr(p, "group name '%s' too long", w[1]);
+			return lp_error(p, "group name '%s' too long", w[1]);
 	} else if (strcmp(k, "rules_dir") == 0) {
-		if (want_args(p, nw, 2, "rules_dir DIR") != 0 ||
+		if (lp_want(p, nw, 2, "rules_dir DIR") != 0 ||
 		    parse_path(p, w[1], cfg->rules_dir, sizeof(cfg->rules_dir), "rules_dir") != 0)
 			return -1;
 	} else if (strcmp(k, "allow") == 0) {
 		struct a5_prefix pf;
-		if (want_args(p, nw, 2, "allow ADDRESS[/LEN]") != 0)
+		if (lp_want(p, nw, 2, "allow ADDRESS[/LEN]") != 0)
 			return -1;
 		if (prefix_parse(w[1], strlen(w[1]), &pf) != 0)
-			return perr(p, "bad allow prefix '%s', expected an IPv4 or IPv6 address with "
+			return lp_error(p, "bad allow prefix '%s', expected an IPv4 or IPv6 address with "
 			    "an optional /LEN and no host bits set", w[1]);
 		if (prefixlist_add(&cfg->allow, &pf) != 0)
-			return perr(p, "too many allow lines (at most %d)", PREFIXLIST_MAX);
+			return lp_error(p, "too many allow lines (at most %d)", PREFIXLIST_MAX);
 	} else if (strcmp(k, "ipv6_prefix") == 0) {
-		if (want_args(p, nw, 2, "ipv6_prefix N") != 0)
+		if (lp_want(p, nw, 2, "ipv6_prefix N") != 0)
 			return -1;
 		if (uint_parse(w[1], 32, 128, &u) != 0)
-			return perr(p, "bad ipv6_prefix '%s', expected 32..128", w[1]);
+			return lp_error(p, "bad ipv6_prefix '%s', expected 32..128", w[1]);
 		cfg->ipv6_prefix = (unsigned)u;
 	} else if (strcmp(k, "max_offenders") == 0) {
-		if (want_args(p, nw, 2, "max_offenders N") != 0)
+		if (lp_want(p, nw, 2, "max_offenders N") != 0)
 			return -1;
 		if (uint_parse(w[1], 100, 50000000, &u) != 0)
-			return perr(p, "bad max_offenders '%s', expected 100..50000000", w[1]);
+			return lp_error(p, "bad max_offenders '%s', expected 100..50000000", w[1]);
 		cfg->max_offenders = (size_t)u;
 	} else if (strcmp(k, "maxretry") == 0) {
-		if (want_args(p, nw, 2, "maxretry N") != 0 || parse_maxretry(p, w[1], &cfg->maxretry) != 0)
+		if (lp_want(p, nw, 2, "maxretry N") != 0 || parse_maxretry(p, w[1], &cfg->maxretry) != 0)
 			return -1;
 		cfg->maxretry_set = true;
 	} else if (strcmp(k, "findtime") == 0) {
-		if (want_args(p, nw, 2, "findtime DURATION") != 0 ||
+		if (lp_want(p, nw, 2, "findtime DURATION") != 0 ||
 		    parse_duration_arg(p, "findtime", w[1], &cfg->findtime) != 0)
 			return -1;
 		cfg->findtime_set = true;
 	} else if (strcmp(k, "bantime") == 0) {
-		if (want_args(p, nw, 2, "bantime DURATION") != 0 ||
+		if (lp_want(p, nw, 2, "bantime DURATION") != 0 ||
 		    parse_duration_arg(p, "bantime", w[1], &cfg->bantime) != 0)
 			return -1;
 		cfg->bantime_set = true;
 	} else if (strcmp(k, "bantime_max") == 0) {
-		if (want_args(p, nw, 2, "bantime_max DURATION") != 0 ||
+		if (lp_want(p, nw, 2, "bantime_max DURATION") != 0 ||
 		    parse_duration_arg(p, "bantime_max", w[1], &cfg->bantime_max) != 0)
 			return -1;
 	} else if (strcmp(k, "bantime_factor") == 0) {
-		if (want_args(p, nw, 2, "bantime_factor N") != 0)
+		if (lp_want(p, nw, 2, "bantime_factor N") != 0)
 			return -1;
 		if (uint_parse(w[1], 1, 100, &u) != 0)
-			return perr(p, "bad bantime_factor '%s', expected 1..100", w[1]);
+			return lp_error(p, "bad bantime_factor '%s', expected 1..100", w[1]);
 		cfg->bantime_factor = (unsigned)u;
 	} else if (strcmp(k, "coalition") == 0) {
-		if (want_args(p, nw, 2, "coalition CHARTER-FILE") != 0 ||
+		if (lp_want(p, nw, 2, "coalition CHARTER-FILE") != 0 ||
 		    parse_path(p, w[1], cfg->charter, sizeof(cfg->charter), "charter file") != 0)
 			return -1;
 	} else if (strcmp(k, "identity") == 0) {
-		if (want_args(p, nw, 2, "identity SECRET-KEY-FILE") != 0 ||
+		if (lp_want(p, nw, 2, "identity SECRET-KEY-FILE") != 0 ||
 		    parse_path(p, w[1], cfg->identity, sizeof(cfg->identity), "identity file") != 0)
 			return -1;
 	} else if (strcmp(k, "unban_hold") == 0) {
-		if (want_args(p, nw, 2, "unban_hold DURATION") != 0 ||
+		if (lp_want(p, nw, 2, "unban_hold DURATION") != 0 ||
 		    parse_duration_arg(p, "unban_hold", w[1], &cfg->unban_hold) != 0)
 			return -1;
 	} else if (strcmp(k, "publish") == 0) {
-		if (want_args(p, nw, 2, "publish yes|no") != 0)
+		if (lp_want(p, nw, 2, "publish yes|no") != 0)
 			return -1;
 		if (strcmp(w[1], "yes") == 0)
 			cfg->publish = true;
 		else if (strcmp(w[1], "no") == 0)
 			cfg->publish = false;
 		else
-			return perr(p, "bad publish '%s', expected yes or no", w[1]);
+			return lp_error(p, "bad publish '%s', expected yes or no", w[1]);
 	} else if (strcmp(k, "source") == 0) {
 		return parse_source(p, cfg, w, nw);
 	} else if (strcmp(k, "service") == 0) {
 		return parse_service(p, cfg, w, nw);
 	} else
-		return perr(p, "unknown directive '%s', expected one of mode, state_dir, "
+		return lp_error(p, "unknown directive '%s', expected one of mode, state_dir, "
 		    "control_socket, control_group, rules_dir, allow, ipv6_prefix, max_offenders, "
 		    "maxretry, findtime, bantime, bantime_max, bantime_factor, coalition, identity, "
 		    "unban_hold, publish, source, service, rule", k);
@@ -366,7 +322,7 @@ int
 config_parse(const char *name, const char *text, size_t len, struct config *cfg,
     char *err, size_t errlen)
 {
-	struct parser p = { name, 0, err, errlen };
+	struct lineparse p = { name, 0, err, errlen };
 	char line[CONFIG_LINE_MAX];
 	size_t i = 0;
 
@@ -376,9 +332,9 @@ config_parse(const char *name, const char *text, size_t len, struct config *cfg,
 
 		p.line++;
 		if (n >= sizeof(line))
-			return perr(&p, "line too long (at most %d bytes)", CONFIG_LINE_MAX - 1);
+			return lp_error(&p, "line too long (at most %d bytes)", CONFIG_LINE_MAX - 1);
 		if (memchr(text + i, '\0', n) != NULL)
-			return perr(&p, "NUL byte in configuration");
+			return lp_error(&p, "NUL byte in configuration");
 		memcpy(line, text + i, n);
 		line[n] = '\0';
 		if (n > 0 && line[n - 1] == '\r')

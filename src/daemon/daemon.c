@@ -219,14 +219,7 @@ on_match(void *arg, const struct rules_match *m)
 	char err[256];
 
 	d->matches++;
-	memset(&ev, 0, sizeof(ev));
-	ev.kind = m->info->kind;
-	ev.service = m->info->service;
-	ev.has_addr = m->has_addr;
-	ev.addr = m->addr;
-	ev.has_pid = m->has_pid;
-	ev.pid = m->pid;
-	ev.ts = d->chunk_ts ? d->chunk_ts : now_sec();
+	det_event_from_match(m, d->chunk_ts ? d->chunk_ts : now_sec(), &ev);
 	det_feed(d->det, &ev, &r);
 	if (r.counted)
 		d->attempts++;

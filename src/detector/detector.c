@@ -153,6 +153,19 @@ count_attempt(struct detector *d, int service, const struct a5_prefix *addr,
 }
 
 void
+det_event_from_match(const struct rules_match *m, int64_t ts, struct det_event *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->kind = m->info->kind;
+	ev->service = m->info->service;
+	ev->has_addr = m->has_addr;
+	ev->addr = m->addr;
+	ev->has_pid = m->has_pid;
+	ev->pid = m->pid;
+	ev->ts = ts;
+}
+
+void
 det_feed(struct detector *d, const struct det_event *ev, struct det_result *r)
 {
 	struct conn_val *c = NULL;

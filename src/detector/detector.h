@@ -60,6 +60,8 @@ struct detector;
 
 struct detector *det_new(const struct det_config *cfg);
 void det_free(struct detector *d);
+/* The event a rule match stands for, at time ts. */
+void det_event_from_match(const struct rules_match *m, int64_t ts, struct det_event *ev);
 /* Feeds one matched line; fills r (r->counted / r->ban tell what happened). */
 void det_feed(struct detector *d, const struct det_event *ev, struct det_result *r);
 /* Forgets the windows of every service for prefix (after a manual unban). */

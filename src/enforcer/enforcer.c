@@ -261,21 +261,10 @@ keylen(const struct a5_prefix *p)
 static const char *
 prefix_problem(const struct a5_prefix *p)
 {
-	if (p->family != A5_AF_INET && p->family != A5_AF_INET6)
-		return "unknown address family";
-	if (p->len == 0 || p->len > prefix_maxlen(p))
+	/* A /0 would drop everything: never a valid ban, whatever asks. */
+	if (p->len == 0 && (p->family == A5_AF_INET || p->family == A5_AF_INET6))
 		return "prefix length out of range";
-	for (unsigned i = 0; i < sizeof(p->addr); i++) {
-		unsigned bit0 = i * 8;
-		uint8_t keep;
-
-		if (bit0 + 8 <= p->len)
-			continue;
-		keep = bit0 >= p->len ? 0 : (uint8_t)(0xff00u >> (p->len - bit0));
-		if (p->addr[i] & (uint8_t)~keep)
-			return "host bits set beyond the prefix length";
-	}
-	return NULL;
+	return prefix_check(p);
 }
 
 /* Sets every bit after the prefix: the last address p covers. */

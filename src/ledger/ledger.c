@@ -167,23 +167,14 @@ stmt_run(struct ledger *l, enum stmt_id id, const char *what)
 	return ret;
 }
 
-/* Accepts only well-formed prefixes: known family, length within the
- * family's width, host bits and unused address bytes zero. Widening a
- * malformed prefix silently could ban far more than asked for. */
+/* Accepts only well-formed prefixes: widening a malformed prefix silently
+ * could ban far more than asked for. */
 static int
-prefix_check(struct ledger *l, const struct a5_prefix *p)
+prefix_ok(struct ledger *l, const struct a5_prefix *p)
 {
-	struct a5_prefix canon;
+	const char *why = prefix_check(p);
 
-	if (p->family != A5_AF_INET && p->family != A5_AF_INET6)
-		return set_err(l, "invalid prefix: family %u", p->family);
-	if (p->len > prefix_maxlen(p))
-		return set_err(l, "invalid prefix: length %u", p->len);
-	canon = *p;
-	prefix_truncate(&canon, p->len);
-	if (memcmp(canon.addr, p->addr, sizeof(p->addr)) != 0)
-		return set_err(l, "invalid prefix: host bits set beyond /%u", p->len);
-	return 0;
+	return why == NULL ? 0 : set_err(l, "invalid prefix: %s", why);
 }
 
 /* Binds family, addr, len to parameters first..first+2. */
@@ -240,7 +231,7 @@ row_to_ban(struct ledger *l, sqlite3_stmt *st, struct ledger_ban *b)
 	if (len < 0 || len > prefix_maxlen(&b->prefix))
 		return set_err(l, "corrupt ban row: length %lld", (long long)len);
 	b->prefix.len = (uint8_t)len;
-	if (prefix_check(l, &b->prefix) != 0)
+	if (prefix_ok(l, &b->prefix) != 0)
 		return set_err(l, "corrupt ban row: host bits set");
 	if (col_text(st, 3, b->service, sizeof(b->service)) != 0 ||
 	    col_text(st, 4, b->rule, sizeof(b->rule)) != 0 ||
@@ -481,7 +472,7 @@ ledger_ban_put(struct ledger *l, const struct ledger_ban *b)
 {
 	sqlite3_stmt *st = l->st[ST_BAN_PUT];
 
-	if (prefix_check(l, &b->prefix) != 0)
+	if (prefix_ok(l, &b->prefix) != 0)
 		return -1;
 	if (memchr(b->service, '\0', sizeof(b->service)) == NULL ||
 	    memchr(b->rule, '\0', sizeof(b->rule)) == NULL ||
@@ -510,7 +501,7 @@ ledger_ban_remove(struct ledger *l, const struct a5_prefix *p)
 {
 	sqlite3_stmt *st = l->st[ST_BAN_DEL];
 
-	if (prefix_check(l, p) != 0)
+	if (prefix_ok(l, p) != 0)
 		return -1;
 	if (bind_prefix(st, 1, p) != 0) {
 		db_err(l, "remove ban: bind");
@@ -528,7 +519,7 @@ ledger_ban_get(struct ledger *l, const struct a5_prefix *p, struct ledger_ban *o
 	sqlite3_stmt *st = l->st[ST_BAN_GET];
 	int ret;
 
-	if (prefix_check(l, p) != 0)
+	if (prefix_ok(l, p) != 0)
 		return -1;
 	if (bind_prefix(st, 1, p) != 0) {
 		db_err(l, "get ban: bind");
@@ -645,7 +636,7 @@ ledger_offender_bump(struct ledger *l, const struct a5_prefix *p,
 	sqlite3_stmt *st = l->st[ST_OFF_BUMP];
 	int ret = -1, rc;
 
-	if (prefix_check(l, p) != 0)
+	if (prefix_ok(l, p) != 0)
 		return -1;
 	if (forget_after < 0)
 		return set_err(l, "offender bump: negative forget_after %lld",
@@ -675,7 +666,7 @@ ledger_offender_count(struct ledger *l, const struct a5_prefix *p, uint32_t *cou
 	sqlite3_stmt *st = l->st[ST_OFF_GET];
 	int ret;
 
-	if (prefix_check(l, p) != 0)
+	if (prefix_ok(l, p) != 0)
 		return -1;
 	if (bind_prefix(st, 1, p) != 0) {
 		db_err(l, "offender count: bind");
