@@ -21,4 +21,8 @@ int lp_split(char *s, char **words, int max);
 /* -1 with "expected 'USAGE'" unless nw == want. */
 int lp_want(struct lineparse *p, int nw, int want, const char *usage);
 
+/* Reads a whole file of at most max bytes into a malloc'ed buffer (*out,
+ * *len; NUL-terminated). 0, or -1 with "PATH: why" in err. */
+int lp_read_file(const char *path, size_t max, char **out, size_t *len, char *err, size_t errlen);
+
 #endif

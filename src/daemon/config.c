@@ -358,29 +358,12 @@ config_parse(const char *name, const char *text, size_t len, struct config *cfg,
 int
 config_load(const char *path, struct config *cfg, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "re");
 	char *buf;
 	size_t n;
 	int rc;
 
-	if (f == NULL) {
-		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+	if (lp_read_file(path, CONFIG_FILE_MAX, &buf, &n, err, errlen) != 0)
 		return -1;
-	}
-	if ((buf = malloc(CONFIG_FILE_MAX + 1)) == NULL) {
-		fclose(f);
-		snprintf(err, errlen, "%s: out of memory", path);
-		return -1;
-	}
-	n = fread(buf, 1, CONFIG_FILE_MAX + 1, f);
-	if (ferror(f) || n > CONFIG_FILE_MAX) {
-		snprintf(err, errlen, "%s: %s", path, ferror(f) ? strerror(errno) :
-		    "file too large (at most 1 MiB)");
-		fclose(f);
-		free(buf);
-		return -1;
-	}
-	fclose(f);
 	strlcpy_ok(cfg->path, path, sizeof(cfg->path));
 	rc = config_parse(path, buf, n, cfg, err, errlen);
 	free(buf);
