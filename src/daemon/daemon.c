@@ -711,6 +711,11 @@ cmd_daemon(int argc, char **argv)
 	int opt, verbose = 0, rc = 1;
 	sigset_t mask;
 
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0) {
+			daemon_usage(stdout);
+			return 0;
+		}
 	optind = 1;
 	while ((opt = getopt(argc, argv, "c:vh")) != -1) {
 		switch (opt) {
@@ -720,11 +725,6 @@ cmd_daemon(int argc, char **argv)
 		default: daemon_usage(stderr); return 2;
 		}
 	}
-	for (int i = optind; i < argc; i++)
-		if (strcmp(argv[i], "--help") == 0) {
-			daemon_usage(stdout);
-			return 0;
-		}
 	if (cfgpath == NULL || optind != argc) {
 		daemon_usage(stderr);
 		return 2;
