@@ -39,8 +39,11 @@ struct alliance {
 	struct transport_msg pending[RECEIVE_BATCH];
 	size_t npending;
 	uint64_t sent, publish_errors, outbox_len;
-	/* a refusal is logged once per burst: per member, per reason */
+	/* a refusal is logged once per burst: per member, and once for all
+	 * senders that are not members (anyone who can publish could flood) */
 	int64_t last_refusal_log[CHARTER_MEMBERS_MAX];
+	int64_t last_stranger_log;
+	uint64_t invalid_envelopes;	/* undecodable or badly signed: no sender to charge */
 };
 
 static void
@@ -366,10 +369,10 @@ log_refusal(struct alliance *al, int member, const char *who, enum accept_reason
 	int64_t now = now_sec();
 
 	/* once per burst: one line per member per 10 s; the counters have the rest */
-	if (member >= 0 && now - al->last_refusal_log[member] < 10)
+	int64_t *last = member >= 0 ? &al->last_refusal_log[member] : &al->last_stranger_log;
+	if (now - *last < 10)
 		return;
-	if (member >= 0)
-		al->last_refusal_log[member] = now;
+	*last = now;
 	if (p)
 		prefix_format(p, text, sizeof(text));
 	log_warnx("coalition: refused report from %s (%s): %s", who, text, accept_reason_name(why));
@@ -392,15 +395,11 @@ handle_envelope(struct alliance *al, const struct transport_msg *msg, alliance_a
 	int64_t now = now_sec();
 
 	if (ws != WIRE_OK) {
-		/* No trustworthy reporter to charge it to unless the key parses. */
-		log_refusal(al, -1, "unknown sender", ws == WIRE_ERR_SIGNATURE ?
+		/* Not charged to the key it claims: without a valid signature
+		 * anyone can claim any key. Counted apart (status). */
+		al->invalid_envelopes++;
+		log_refusal(al, -1, "unverified sender", ws == WIRE_ERR_SIGNATURE ?
 		    ACC_BAD_SIGNATURE : ACC_MALFORMED, NULL);
-		if (msg->len >= 3 + WIRE_COALITION_BYTES + ID_PUBLIC_BYTES) {
-			/* the claimed reporter: counted, so a forger shows up in `members` */
-			const uint8_t *claimed = msg->data + 3 + WIRE_COALITION_BYTES;
-			accept_count_envelope(al->accept, claimed,
-			    ws == WIRE_ERR_SIGNATURE ? ACC_BAD_SIGNATURE : ACC_MALFORMED);
-		}
 		return;
 	}
 	if (memcmp(e.reporter, al->id.pk, ID_PUBLIC_BYTES) == 0)
@@ -531,6 +530,17 @@ alliance_members(const struct alliance *al, struct outbuf *out, int json)
 		outbuf_printf(out, "\n]\n");
 }
 
+static uint64_t
+unknown_refused(const struct alliance *al)
+{
+	const struct accept_member_stats *st = accept_stats_unknown(al->accept);
+	uint64_t n = 0;
+
+	for (int r = 0; st != NULL && r < ACC_NREASONS; r++)
+		n += st->refused[r];
+	return n;
+}
+
 void
 alliance_status(const struct alliance *al, struct outbuf *out, int json)
 {
@@ -541,10 +551,12 @@ alliance_status(const struct alliance *al, struct outbuf *out, int json)
 	if (json) {
 		outbuf_printf(out, "\"coalition\": {\"name\": \"%s\", \"member\": \"%s\", \"role\": \"%s\", "
 		    "\"connected\": %s, \"chain_seq\": %llu, \"published\": %llu, \"received\": %llu, "
-		    "\"publish_errors\": %llu}", al->charter->name, al->charter->members[al->self].name,
+		    "\"publish_errors\": %llu, \"invalid_envelopes\": %llu, \"unknown_key_envelopes\": %llu}",
+		    al->charter->name, al->charter->members[al->self].name,
 		    charter_role_name(al->charter->members[al->self].role), up ? "true" : "false",
 		    (unsigned long long)al->seq, (unsigned long long)ts->published,
-		    (unsigned long long)ts->received, (unsigned long long)al->publish_errors);
+		    (unsigned long long)ts->received, (unsigned long long)al->publish_errors,
+		    (unsigned long long)al->invalid_envelopes, (unsigned long long)unknown_refused(al));
 		return;
 	}
 	outbuf_printf(out, "coalition:   %s as %s (%s), NATS %s; %llu reports published, "
@@ -552,4 +564,7 @@ alliance_status(const struct alliance *al, struct outbuf *out, int json)
 	    al->charter->members[al->self].name, charter_role_name(al->charter->members[al->self].role),
 	    up ? "connected" : "DISCONNECTED", (unsigned long long)al->sent,
 	    (unsigned long long)ts->received, (unsigned long long)al->seq);
+	outbuf_printf(out, "refused:     %llu envelopes unverifiable (bad signature or form), "
+	    "%llu from keys not in the charter\n", (unsigned long long)al->invalid_envelopes,
+	    (unsigned long long)unknown_refused(al));
 }

@@ -733,6 +733,14 @@ cmd_daemon(int argc, char **argv)
 		return 2;
 	}
 	log_init("article5", verbose, 0);
+	/* Blocked before any thread exists (libnats starts some): threads
+	 * inherit the mask, so the signals reach only our signalfd. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
 	memset(&d, 0, sizeof(d));
 	d.epfd = d.sigfd = d.timerfd = d.ctlfd = -1;
 	d.started = now_sec();
@@ -776,12 +784,6 @@ cmd_daemon(int argc, char **argv)
 		alliance_publish(d.al);	/* what a crash left in the outbox */
 	}
 
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGHUP);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	signal(SIGPIPE, SIG_IGN);
 	struct itimerspec its = { { 1, 0 }, { 1, 0 } };
 	if ((d.sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK)) < 0 ||
 	    (d.timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK)) < 0 ||

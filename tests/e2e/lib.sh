@@ -82,6 +82,11 @@ a5_fail() {
 
 a5_dump_logs() {
 	[ -n "${A5_TMP:-}" ] || return 0
+	# the coalition scripts (a5c_* below) have one daemon per member
+	if [ "${#A5C_MEMBERS[@]}" -gt 0 ]; then
+		a5c_dump_logs
+		return 0
+	fi
 	if [ -s "$A5_TMP/daemon.log" ]; then
 		echo "---- article5 daemon log (last 40 lines of $A5_TMP/daemon.log) ----"
 		tail -n 40 "$A5_TMP/daemon.log"
@@ -97,6 +102,25 @@ a5_dump_logs() {
 		ip netns exec "$A5_NS_SRV" nft list table inet article5 2>&1 | head -n 40
 	fi
 	echo "----"
+}
+
+# a5_defer_fail MESSAGE: records a failure but lets the script go on (to
+# learn what else holds); a5_finish then exits 1 listing them.
+A5_DEFERRED=()
+a5_defer_fail() {
+	printf '%s[%s]%s   %sFAIL%s  %s (recorded; going on)\n' "$A5_C_D" "$(a5_elapsed)" "$A5_C_0" "$A5_C_R" "$A5_C_0" "$*"
+	A5_DEFERRED+=("$*")
+}
+# a5_finish NAME: exit 1 (with the logs) if a failure was recorded, else 0.
+a5_finish() {
+	local f
+	if [ "${#A5_DEFERRED[@]}" -gt 0 ]; then
+		echo "$1: ${#A5_DEFERRED[@]} check(s) failed:"
+		for f in "${A5_DEFERRED[@]}"; do echo "  - $f"; done
+		a5_dump_logs
+		exit 1
+	fi
+	exit 0
 }
 
 # a5_skip REASON: exit 77 with a one-line reason (the last line is what
@@ -173,7 +197,7 @@ a5_cleanup() {
 	fi
 	# /run/sshd (sshd's privilege separation directory) is removed only if we
 	# created it and no other run of these scripts still has a namespace.
-	if [ "$A5_RUNSSHD_CREATED" = 1 ] && ! ip netns list 2>/dev/null | grep -q '^a5[a-z]*-[0-9]*-srv'; then
+	if [ "$A5_RUNSSHD_CREATED" = 1 ] && ! ip netns list 2>/dev/null | grep -Eq '^a5[a-z]*-[0-9]+-(srv|m[0-9]+)'; then
 		rmdir /run/sshd 2>/dev/null
 	fi
 	if [ -n "${A5_TMP:-}" ] && [ -d "$A5_TMP" ]; then
@@ -497,4 +521,407 @@ a5_line_time_before() {
 		{ t = $1; sub(/[.,]/, "", t) }
 		$2 ~ re && t + 0 <= lim + 0 { last = t }
 		END { if (last != "") print last }' "$A5_TMP/auth.timing"
+}
+
+# ================================================================ coalition
+#
+# Helpers for the coalition scripts (tests/e2e/coalition.sh, byzantine.sh,
+# demo/demo.sh): several members, each in its own namespace with its own
+# sshd (optional) and article5 daemon, sharing bans over one nats-server.
+#
+#                       hub namespace (router, bridge br0, nats-server)
+#     attacker 203.0.113.66 --- 203.0.113.1 |                | 192.0.2.1 --- 192.0.2.20 client
+#                                           | 198.51.100.1   |
+#               m1 198.51.100.11 ---- br0 ---- m2 198.51.100.12 ---- m3 198.51.100.13 ...
+#
+# TEST-NET addresses only (RFC 5737): the coalition refuses reports for
+# private and other special-purpose ranges unless its charter says
+# allow_special. Member N's directory is $A5_TMP/mN (configuration, key,
+# auth.log, daemon.log, nft-monitor.log, state); its namespace
+# $A5C_NS_<name> is in A5C_NS[name]. The daemons' logs are appended, so a
+# restarted member keeps one log.
+
+A5C_MEMBERS=()			# member names, in charter order
+declare -gA A5C_NS=() A5C_IP=() A5C_DIR=() A5C_DPID=() A5C_SSHD=() A5C_PK=()
+A5C_COALITION=e2e
+A5C_HUB_IP=198.51.100.1
+A5C_NATS_PORT=4222
+A5C_NATS_URL=nats://$A5C_HUB_IP:$A5C_NATS_PORT
+A5C_ATK_IP=203.0.113.66		# attacker (more addresses: A5C_ATK_IPS)
+A5C_ATK_IPS=(203.0.113.66 203.0.113.67 203.0.113.68)
+A5C_ATK_GW=203.0.113.1
+A5C_CLI_IP=192.0.2.20		# legitimate client
+A5C_CLI_GW=192.0.2.1
+A5C_NATS_PID=
+A5C_RC=
+
+# a5c_check_prereqs [sshd]: a5_check_prereqs (sshd and friends) when asked,
+# plus nats-server and jq.
+a5c_check_prereqs() {
+	if [ "${1:-}" = sshd ]; then
+		a5_check_prereqs
+	else
+		[ "$(id -u)" -eq 0 ] || a5_skip "needs root (network namespaces, nftables)"
+		command -v ip >/dev/null 2>&1 || a5_skip "iproute2 (ip) is not installed"
+		ip netns list >/dev/null 2>&1 || a5_skip "'ip netns' does not work here"
+		command -v nft >/dev/null 2>&1 || a5_skip "nft is not installed"
+		command -v timeout >/dev/null 2>&1 || a5_skip "timeout (coreutils) is not installed"
+		[ -x "$A5_BIN" ] || a5_skip "$A5_BIN is missing (run make)"
+	fi
+	command -v nats-server >/dev/null 2>&1 || a5_skip "nats-server is not installed"
+	command -v jq >/dev/null 2>&1 || a5_skip "jq is not installed"
+}
+
+# a5c_init PREFIX MEMBER...: a5_init, then names for the hub, the members,
+# the attacker and the client namespaces.
+a5c_init() {
+	local prefix=$1 m i=0
+	shift
+	a5_init "$prefix"
+	A5C_NS_HUB="$prefix-$$-hub"
+	A5C_NS_ATK="$prefix-$$-atk"
+	A5C_NS_CLI="$prefix-$$-cli"
+	A5C_MEMBERS=("$@")
+	for m in "$@"; do
+		i=$(( i + 1 ))
+		A5C_NS[$m]="$prefix-$$-m$i"
+		A5C_IP[$m]="198.51.100.$(( 10 + i ))"
+		A5C_DIR[$m]="$A5_TMP/$m"
+		mkdir -p "$A5_TMP/$m"
+	done
+	A5C_CHARTER="$A5_TMP/coalition.charter"
+}
+
+# a5c_topology: the hub (a router: bridge for the members, one link each for
+# the attacker and the client), the members, the attacker and the client.
+a5c_topology() {
+	local m
+	a5_netns_add "$A5C_NS_HUB"
+	ip -n "$A5C_NS_HUB" link add br0 type bridge || a5_fail "bridge in $A5C_NS_HUB"
+	ip -n "$A5C_NS_HUB" addr add "$A5C_HUB_IP/24" dev br0
+	ip -n "$A5C_NS_HUB" link set br0 up
+	# forwarding inside the hub namespace only (its own sysctl)
+	ip netns exec "$A5C_NS_HUB" sysctl -q -w net.ipv4.ip_forward=1 >/dev/null ||
+		a5_fail "ip_forward in $A5C_NS_HUB"
+	for m in "${A5C_MEMBERS[@]}"; do
+		a5_netns_add "${A5C_NS[$m]}"
+		ip link add "v-$m" netns "$A5C_NS_HUB" type veth peer name eth0 netns "${A5C_NS[$m]}" ||
+			a5_fail "veth hub<->$m"
+		ip -n "$A5C_NS_HUB" link set "v-$m" master br0 up
+		ip -n "${A5C_NS[$m]}" addr add "${A5C_IP[$m]}/24" dev eth0
+		ip -n "${A5C_NS[$m]}" link set eth0 up
+		ip -n "${A5C_NS[$m]}" route add default via "$A5C_HUB_IP"
+		if [ -n "$(ip netns exec "${A5C_NS[$m]}" nft list ruleset 2>/dev/null)" ]; then
+			a5_fail "new namespace ${A5C_NS[$m]} unexpectedly has an nftables ruleset"
+		fi
+	done
+	a5_netns_add "$A5C_NS_ATK"
+	ip link add v-atk netns "$A5C_NS_HUB" type veth peer name eth0 netns "$A5C_NS_ATK" ||
+		a5_fail "veth hub<->attacker"
+	ip -n "$A5C_NS_HUB" addr add "$A5C_ATK_GW/24" dev v-atk
+	ip -n "$A5C_NS_HUB" link set v-atk up
+	local a
+	for a in "${A5C_ATK_IPS[@]}"; do
+		ip -n "$A5C_NS_ATK" addr add "$a/24" dev eth0
+	done
+	ip -n "$A5C_NS_ATK" link set eth0 up
+	ip -n "$A5C_NS_ATK" route add default via "$A5C_ATK_GW" src "$A5C_ATK_IP"
+	a5_netns_add "$A5C_NS_CLI"
+	ip link add v-cli netns "$A5C_NS_HUB" type veth peer name eth0 netns "$A5C_NS_CLI" ||
+		a5_fail "veth hub<->client"
+	ip -n "$A5C_NS_HUB" addr add "$A5C_CLI_GW/24" dev v-cli
+	ip -n "$A5C_NS_HUB" link set v-cli up
+	ip -n "$A5C_NS_CLI" addr add "$A5C_CLI_IP/24" dev eth0
+	ip -n "$A5C_NS_CLI" link set eth0 up
+	ip -n "$A5C_NS_CLI" route add default via "$A5C_CLI_GW"
+}
+
+# a5c_start_nats: nats-server with JetStream in the hub namespace, listening
+# on 198.51.100.1:4222 only; storage under $A5_TMP/nats.
+a5c_start_nats() {
+	local i n0
+	mkdir -p "$A5_TMP/nats"
+	n0=$(grep -c 'Server is ready' "$A5_TMP/nats.log" 2>/dev/null)
+	ip netns exec "$A5C_NS_HUB" nats-server -n a5-e2e-hub -a "$A5C_HUB_IP" -p "$A5C_NATS_PORT" \
+		-js -sd "$A5_TMP/nats" </dev/null >>"$A5_TMP/nats.log" 2>&1 &
+	A5C_NATS_PID=$!
+	A5_PIDS+=("$A5C_NATS_PID")
+	for (( i = 0; i < 100; i++ )); do
+		kill -0 "$A5C_NATS_PID" 2>/dev/null || a5_fail "nats-server exited: $(tail -n 5 "$A5_TMP/nats.log")"
+		(( $(grep -c 'Server is ready' "$A5_TMP/nats.log") > ${n0:-0} )) && a5_tcp "$A5C_NS_HUB" "$A5C_HUB_IP" "$A5C_NATS_PORT" 1 &&
+			return 0
+		sleep 0.1
+	done
+	a5_fail "nats-server not ready within 10 s: $(tail -n 5 "$A5_TMP/nats.log")"
+}
+
+# a5c_stop_nats: SIGTERM to nats-server (its JetStream store stays).
+a5c_stop_nats() {
+	[ -n "$A5C_NATS_PID" ] || return 0
+	a5_kill_pid "$A5C_NATS_PID" 10
+	wait "$A5C_NATS_PID" 2>/dev/null
+	A5C_NATS_PID=
+}
+
+# a5c_keygen NAME: a key pair in $A5_TMP/keys/NAME; the public key text in
+# A5C_PK[NAME]. Members and extra identities (observers, rogue keys).
+a5c_keygen() {
+	local dir="$A5_TMP/keys/$1" pk
+	mkdir -p "$dir"
+	"$A5_BIN" keygen -o "$dir" >"$dir/keygen.out" 2>&1 || a5_fail "keygen $1: $(cat "$dir/keygen.out")"
+	pk=$(cat "$dir/member.pub")
+	[ -n "$pk" ] || a5_fail "keygen $1: empty public key"
+	A5C_PK[$1]=$pk
+}
+a5c_key() { echo "$A5_TMP/keys/$1/member.key"; }
+
+# a5c_write_charter [EXTRA LINES...]: every member (role member, its own
+# address as its prefix), then the extra lines (more members, policy).
+a5c_write_charter() {
+	local m l
+	{
+		echo "# article5 e2e coalition charter (generated)"
+		echo "coalition $A5C_COALITION"
+		echo "nats $A5C_NATS_URL"
+		for m in "${A5C_MEMBERS[@]}"; do
+			echo "member $m ${A5C_PK[$m]} member ${A5C_IP[$m]}/32"
+		done
+		for l in "$@"; do echo "$l"; done
+	} >"$A5C_CHARTER"
+}
+
+# a5c_write_config NAME [EXTRA LINES...]: the member's daemon configuration.
+a5c_write_config() {
+	local m=$1 l
+	shift
+	mkdir -p "${A5C_DIR[$m]}/state"
+	[ -e "${A5C_DIR[$m]}/auth.log" ] || : >"${A5C_DIR[$m]}/auth.log"
+	{
+		echo "# article5 e2e configuration of coalition member $m (generated)"
+		echo "mode enforce"
+		echo "state_dir ${A5C_DIR[$m]}/state"
+		echo "control_socket ${A5C_DIR[$m]}/control.sock"
+		echo "source file ${A5C_DIR[$m]}/auth.log"
+		echo "maxretry 3"
+		echo "findtime 10m"
+		echo "bantime 1h"
+		echo "service sshd maxretry 3 findtime 10m bantime 1h"
+		echo "coalition $A5C_CHARTER"
+		echo "identity $(a5c_key "$m")"
+		for l in "$@"; do echo "$l"; done
+	} >"${A5C_DIR[$m]}/article5.conf"
+}
+a5c_conf() { echo "${A5C_DIR[$1]}/article5.conf"; }
+
+# a5c_start_sshd NAME: a real sshd in the member's namespace on its address,
+# its log (syslog format, see a5__sshd_logger) in $A5_TMP/NAME/auth.log.
+a5c_start_sshd() {
+	local m=$1 dir=${A5C_DIR[$1]} pid i
+	if [ ! -d /run/sshd ]; then
+		mkdir -m 755 /run/sshd && A5_RUNSSHD_CREATED=1
+	fi
+	ssh-keygen -q -t ed25519 -N '' -C "a5-e2e-$m" -f "$dir/ssh_host_ed25519_key" ||
+		a5_fail "ssh-keygen for $m"
+	cat >"$dir/sshd_config" <<-EOF
+	# article5 e2e: sshd of coalition member $m, confined to its namespace
+	ListenAddress ${A5C_IP[$m]}
+	Port 22
+	HostKey $dir/ssh_host_ed25519_key
+	PidFile $dir/sshd.pid
+	PasswordAuthentication yes
+	KbdInteractiveAuthentication no
+	PubkeyAuthentication yes
+	PermitRootLogin no
+	UsePAM ${A5_SSHD_PAM:-yes}
+	MaxAuthTries 6
+	MaxStartups 50
+	LoginGraceTime 20
+	LogLevel INFO
+	PrintMotd no
+	X11Forwarding no
+	AllowTcpForwarding no
+	AuthorizedKeysFile none
+	EOF
+	/usr/sbin/sshd -t -f "$dir/sshd_config" 2>"$dir/sshd-t.err" ||
+		a5_fail "sshd -t rejects the config of $m: $(cat "$dir/sshd-t.err")"
+	: >>"$dir/auth.log"
+	: >"$dir/auth.timing"
+	rm -f "$dir/sshd.fifo"
+	mkfifo "$dir/sshd.fifo" || a5_fail "mkfifo"
+	ip netns exec "${A5C_NS[$m]}" /usr/sbin/sshd -D -e -f "$dir/sshd_config" \
+		</dev/null >/dev/null 2>"$dir/sshd.fifo" &
+	pid=$!
+	A5C_SSHD[$m]=$pid
+	A5_PIDS+=("$pid")
+	A5_HOSTNAME="$m" a5__sshd_logger "$pid" "$dir/sshd.fifo" "$dir/auth.log" "$dir/auth.timing" &
+	A5_PIDS+=("$!")
+	for (( i = 0; i < 100; i++ )); do
+		grep -q "Server listening on ${A5C_IP[$m]} port 22" "$dir/auth.log" && return 0
+		kill -0 "$pid" 2>/dev/null || a5_fail "sshd of $m exited: $(tail -n 5 "$dir/auth.log")"
+		sleep 0.1
+	done
+	a5_fail "sshd of $m did not start listening within 10 s"
+}
+
+# a5c_cli NAME SUBCOMMAND [ARGS...]: an article5 client command for member
+# NAME, inside its namespace.
+a5c_cli() {
+	local m=$1 sub=$2
+	shift 2
+	timeout 20 ip netns exec "${A5C_NS[$m]}" "$A5_BIN" "$sub" -c "$(a5c_conf "$m")" "$@"
+}
+
+a5c_daemon_alive() { [ -n "${A5C_DPID[$1]:-}" ] && kill -0 "${A5C_DPID[$1]}" 2>/dev/null; }
+
+# a5c_start_daemon NAME [alone]: the member's daemon in its namespace;
+# waits until the control socket answers, the nft set exists and NATS is
+# connected (with "alone": not for NATS, which is down).
+a5c_start_daemon() {
+	local m=$1 want=true i
+	[ "${2:-}" = alone ] && want=false
+	echo "---- $(date '+%H:%M:%S') start" >>"${A5C_DIR[$m]}/daemon.log"
+	ip netns exec "${A5C_NS[$m]}" "$A5_BIN" daemon -c "$(a5c_conf "$m")" \
+		</dev/null >>"${A5C_DIR[$m]}/daemon.log" 2>&1 &
+	A5C_DPID[$m]=$!
+	A5_PIDS+=("$!")
+	for (( i = 0; i < 150; i++ )); do
+		a5c_daemon_alive "$m" || a5_fail "article5 daemon of $m exited during startup"
+		if a5c_cli "$m" status --json 2>/dev/null | grep -q "\"connected\": $want" &&
+			ip netns exec "${A5C_NS[$m]}" nft list set inet article5 ban4 >/dev/null 2>&1; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	a5_fail "article5 daemon of $m not ready within 15 s (status, set ban4, NATS connection)"
+}
+
+# a5c_stop_daemon NAME [GRACE]: SIGTERM; A5C_RC = exit status or "timeout".
+a5c_stop_daemon() {
+	local m=$1 grace=${2:-10} pid=${A5C_DPID[$1]:-} i
+	A5C_RC=
+	[ -n "$pid" ] || return 0
+	kill -TERM "$pid" 2>/dev/null
+	for (( i = 0; i < grace * 10; i++ )); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		kill -KILL "$pid"
+		wait "$pid" 2>/dev/null
+		A5C_RC=timeout
+	else
+		wait "$pid" 2>/dev/null
+		A5C_RC=$?
+	fi
+	A5C_DPID[$m]=
+}
+
+# a5c_kill9_daemon NAME: SIGKILL, as a crash or a power cut would.
+a5c_kill9_daemon() {
+	local pid=${A5C_DPID[$1]:-}
+	[ -n "$pid" ] || return 0
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	A5C_DPID[$1]=
+}
+
+# a5c_banned NAME ADDR[/LEN]: true if the address (or a prefix holding it)
+# is in member NAME's kernel sets (see a5_banned).
+a5c_banned() {
+	local ns=${A5C_NS[$1]} fam=4 set
+	case $2 in *:*) fam=6 ;; esac
+	case $2 in
+	*/*) set="ban${fam}net" ;;
+	*)   ip netns exec "$ns" nft get element inet article5 "ban$fam" "{ $2 }" >/dev/null 2>&1 &&
+		return 0
+	     set="ban${fam}net" ;;
+	esac
+	ip netns exec "$ns" nft get element inet article5 "$set" "{ $2 }" >/dev/null 2>&1
+}
+
+# a5c_wait_banned NAME ADDR SECONDS / a5c_wait_unbanned: polls every 20 ms.
+a5c_wait_banned() {
+	local deadline=$(( ${EPOCHREALTIME/[.,]/} + $3 * 1000000 ))
+	while (( ${EPOCHREALTIME/[.,]/} < deadline )); do
+		a5c_banned "$1" "$2" && return 0
+		sleep 0.02
+	done
+	a5c_banned "$1" "$2"
+}
+a5c_wait_unbanned() {
+	local deadline=$(( ${EPOCHREALTIME/[.,]/} + $3 * 1000000 ))
+	while (( ${EPOCHREALTIME/[.,]/} < deadline )); do
+		a5c_banned "$1" "$2" || return 0
+		sleep 0.02
+	done
+	! a5c_banned "$1" "$2"
+}
+
+# a5c_monitor_start NAME: `nft monitor elements` in the member's namespace,
+# each line stamped with EPOCHREALTIME, in $A5_TMP/NAME/nft-monitor.log.
+a5c_monitor_start() {
+	local m=$1 log="${A5C_DIR[$1]}/nft-monitor.log"
+	: >"$log"
+	ip netns exec "${A5C_NS[$m]}" nft monitor elements 2>/dev/null </dev/null > >(
+		while IFS= read -r line; do
+			printf '%s\t%s\n' "$EPOCHREALTIME" "$line"
+		done >>"$log") &
+	A5_PIDS+=("$!")
+}
+
+# a5c_monitor_time NAME REGEX [AFTER_US]: EPOCHREALTIME (us) of the first
+# monitor line of NAME matching REGEX, at or after AFTER_US.
+a5c_monitor_time() {
+	awk -F '\t' -v re="$2" -v after="${3:-0}" '
+		{ t = $1; sub(/[.,]/, "", t) }
+		t + 0 >= after + 0 && $2 ~ re { print t; exit }' "${A5C_DIR[$1]}/nft-monitor.log" 2>/dev/null
+}
+
+# a5c_wait_monitor NAME REGEX SECONDS [AFTER_US]: waits for such a line and
+# prints its time.
+a5c_wait_monitor() {
+	local deadline=$(( ${EPOCHREALTIME/[.,]/} + $3 * 1000000 )) t
+	while :; do
+		t=$(a5c_monitor_time "$1" "$2" "${4:-0}")
+		[ -n "$t" ] && { echo "$t"; return 0; }
+		(( ${EPOCHREALTIME/[.,]/} < deadline )) || return 1
+		sleep 0.02
+	done
+}
+
+# a5c_line_time_before NAME REGEX LIMIT_US: EPOCHREALTIME (us) of the last
+# sshd line of NAME matching REGEX written at or before LIMIT_US.
+a5c_line_time_before() {
+	awk -F '\t' -v re="$2" -v lim="$3" '
+		{ t = $1; sub(/[.,]/, "", t) }
+		$2 ~ re && t + 0 <= lim + 0 { last = t }
+		END { if (last != "") print last }' "${A5C_DIR[$1]}/auth.timing"
+}
+
+# a5c_member_field NAME MEMBER JQ_EXPR: a field of MEMBER's entry in NAME's
+# `article5 members --json` (e.g. '.accepted', '.refused["fork"] // 0').
+a5c_member_field() {
+	a5c_cli "$1" members --json 2>/dev/null |
+		jq -r --arg m "$2" ".[] | select(.name == \$m) | $3" 2>/dev/null
+}
+
+# a5c_ban_origin NAME PREFIX: the origin of PREFIX's ban in NAME's ledger
+# (`article5 bans --json`), or nothing.
+a5c_ban_origin() {
+	a5c_cli "$1" bans --json 2>/dev/null |
+		jq -r --arg p "$2" '.[] | select(.prefix == $p) | .origin' 2>/dev/null | head -n 1
+}
+
+a5c_dump_logs() {
+	local m
+	for m in "${A5C_MEMBERS[@]}"; do
+		if [ -s "${A5C_DIR[$m]}/daemon.log" ]; then
+			echo "---- daemon log of $m (last 25 lines of ${A5C_DIR[$m]}/daemon.log) ----"
+			tail -n 25 "${A5C_DIR[$m]}/daemon.log"
+		fi
+	done
+	if [ -s "$A5_TMP/nats.log" ]; then
+		echo "---- nats-server (last 10 lines) ----"
+		tail -n 10 "$A5_TMP/nats.log"
+	fi
 }

@@ -1,0 +1,420 @@
+/* forge.c - test helper for tests/e2e/byzantine.sh: crafts coalition
+ * envelopes a well-behaved member never sends and publishes them, raw, on
+ * the coalition's JetStream stream. Not part of article5; built by the test:
+ *
+ *   gcc -std=gnu11 -D_GNU_SOURCE -Isrc tests/e2e/forge.c src/coalition/wire.c \
+ *       src/coalition/identity.c src/common/(every .c) -lnats -lsodium -o forge
+ *
+ * usage: forge -s URL -c COALITION COMMAND ...
+ *   report -k KEY -S STATE [-n COUNT] [-t TTL] [-a AGE] [-x OTHER] [-F] PREFIX
+ *        COUNT envelopes of one report each, signed with KEY, chained from the
+ *        STATE file ("seq hexhash"; missing = before the first report) which is
+ *        updated after each publish. With COUNT > 1 the address is incremented
+ *        per envelope (IPv4 only). -t ttl (default 3600 s); -a AGE: timestamp
+ *        AGE seconds in the past; -x OTHER: signed for coalition OTHER;
+ *        -F: flip one byte of the signature after signing (STATE untouched,
+ *        sequence 1: the envelope never reaches the chain check; nor does
+ *        one for another coalition, so -x leaves STATE alone too).
+ *   replay -k KEY|-p PUBKEYFILE
+ *        fetches the last envelope on that member's subject and publishes the
+ *        very same bytes again under a fresh message id.
+ *   fork -k KEY PREFIX
+ *        fetches the last envelope on KEY's subject, keeps its first report's
+ *        sequence number and prev hash, puts PREFIX in it, signs it with KEY
+ *        (a real member equivocating) and publishes it.
+ *   token -k KEY     prints the subject token of KEY (hex of 8 key bytes).
+ * Prints one line per published message:
+ *   published subject=... msgid=... seq=N prefix=P stream_seq=N [duplicate]
+ * Exit 0, or 1 with a message on stderr. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <nats/nats.h>
+#include <sodium.h>
+
+#include "coalition/identity.h"
+#include "coalition/wire.h"
+#include "common/addr.h"
+
+static const char *url = "nats://127.0.0.1:4222";
+static const char *coalition;
+static natsConnection *nc;
+static jsCtx *js;
+
+static void
+die(const char *fmt, const char *a)
+{
+	fprintf(stderr, "forge: ");
+	fprintf(stderr, fmt, a);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+static void
+connect_js(void)
+{
+	natsStatus s;
+
+	if (nc != NULL)
+		return;
+	if ((s = natsConnection_ConnectTo(&nc, url)) != NATS_OK)
+		die("connect: %s", natsStatus_GetText(s));
+	if ((s = natsConnection_JetStream(&js, nc, NULL)) != NATS_OK)
+		die("jetstream: %s", natsStatus_GetText(s));
+}
+
+static void
+token_of(const uint8_t pk[ID_PUBLIC_BYTES], char out[17])
+{
+	sodium_bin2hex(out, 17, pk, 8);
+}
+
+static void
+subject_of(const uint8_t pk[ID_PUBLIC_BYTES], char *out, size_t n)
+{
+	char tok[17];
+
+	token_of(pk, tok);
+	snprintf(out, n, "a5.%s.r.%s", coalition, tok);
+}
+
+static void
+publish(const uint8_t pk[ID_PUBLIC_BYTES], const uint8_t *buf, size_t len, const char *msgid,
+    const struct wire_report *r)
+{
+	char subject[160], text[A5_PREFIX_STRLEN] = "-";
+	jsPubOptions po;
+	jsPubAck *pa = NULL;
+	jsErrCode jerr = 0;
+	natsStatus s;
+
+	connect_js();
+	subject_of(pk, subject, sizeof(subject));
+	jsPubOptions_Init(&po);
+	po.MsgId = msgid;
+	po.MaxWait = 3000;
+	s = js_Publish(&pa, js, subject, buf, (int)len, &po, &jerr);
+	if (s != NATS_OK) {
+		fprintf(stderr, "forge: publish on %s: %s (JetStream error %d)\n", subject,
+		    natsStatus_GetText(s), (int)jerr);
+		exit(1);
+	}
+	if (r != NULL)
+		prefix_format(&r->prefix, text, sizeof(text));
+	printf("published subject=%s msgid=%s seq=%" PRIu64 " prefix=%s stream_seq=%" PRIu64 "%s\n",
+	    subject, msgid, r ? r->seq : 0, text, pa ? pa->Sequence : 0,
+	    pa && pa->Duplicate ? " duplicate" : "");
+	fflush(stdout);
+	jsPubAck_Destroy(pa);
+}
+
+static void
+load_key(const char *path, struct identity *id)
+{
+	char err[256];
+
+	if (identity_load(path, id, err, sizeof(err)) != 0)
+		die("%s", err);
+}
+
+static void
+load_pub(const char *path, uint8_t pk[ID_PUBLIC_BYTES])
+{
+	char line[128];
+	FILE *f = fopen(path, "r");
+
+	if (f == NULL || fgets(line, sizeof(line), f) == NULL)
+		die("cannot read %s", path);
+	fclose(f);
+	line[strcspn(line, "\r\n")] = '\0';
+	if (identity_pk_from_text(line, pk) != 0)
+		die("%s: not a public key", path);
+}
+
+static void
+state_load(const char *path, uint64_t *seq, uint8_t head[WIRE_HASH_BYTES])
+{
+	char hexh[2 * WIRE_HASH_BYTES + 2];
+	unsigned long long s;
+	size_t bl;
+	FILE *f = fopen(path, "r");
+
+	*seq = 0;
+	memset(head, 0, WIRE_HASH_BYTES);
+	if (f == NULL)
+		return;
+	if (fscanf(f, "%llu %65s", &s, hexh) != 2 ||
+	    sodium_hex2bin(head, WIRE_HASH_BYTES, hexh, strlen(hexh), NULL, &bl, NULL) != 0 ||
+	    bl != WIRE_HASH_BYTES)
+		die("%s: bad state", path);
+	fclose(f);
+	*seq = s;
+}
+
+static void
+state_save(const char *path, uint64_t seq, const uint8_t head[WIRE_HASH_BYTES])
+{
+	char hexh[2 * WIRE_HASH_BYTES + 1];
+	FILE *f = fopen(path, "w");
+
+	if (f == NULL)
+		die("cannot write %s", path);
+	sodium_bin2hex(hexh, sizeof(hexh), head, WIRE_HASH_BYTES);
+	fprintf(f, "%llu %s\n", (unsigned long long)seq, hexh);
+	fclose(f);
+}
+
+static uint64_t
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static void
+fill_report(struct wire_report *r, const struct a5_prefix *p, uint32_t ttl, uint64_t age)
+{
+	uint64_t now = now_us();
+
+	memset(r, 0, sizeof(*r));
+	r->timestamp_us = now - age * 1000000u;
+	r->prefix = *p;
+	snprintf(r->service, sizeof(r->service), "sshd");
+	snprintf(r->rule, sizeof(r->rule), "forged");
+	r->evidence = 3;
+	r->first_seen = r->last_seen = r->timestamp_us / 1000000u;
+	r->ttl = ttl;
+}
+
+static int
+cmd_report(int argc, char **argv)
+{
+	const char *key = NULL, *state = NULL, *other = NULL;
+	unsigned long count = 1, ttl = 3600, age = 0;
+	int flip = 0, c;
+	struct identity id;
+	struct a5_prefix p;
+	static struct wire_envelope e;
+	static uint8_t buf[WIRE_ENVELOPE_MAX];
+	uint64_t seq;
+	uint8_t head[WIRE_HASH_BYTES];
+	char msgid[WIRE_MSGID_MAX + 32];
+
+	optind = 1;
+	while ((c = getopt(argc, argv, "k:S:n:t:a:x:F")) != -1) {
+		switch (c) {
+		case 'k': key = optarg; break;
+		case 'S': state = optarg; break;
+		case 'n': count = strtoul(optarg, NULL, 10); break;
+		case 't': ttl = strtoul(optarg, NULL, 10); break;
+		case 'a': age = strtoul(optarg, NULL, 10); break;
+		case 'x': other = optarg; break;
+		case 'F': flip = 1; break;
+		default: return 2;
+		}
+	}
+	if (key == NULL || optind != argc - 1 || count == 0 || count > 10000)
+		die("%s", "report -k KEY -S STATE [-n COUNT] [-t TTL] [-a AGE] [-x OTHER] [-F] PREFIX");
+	if (state == NULL && !flip)
+		die("%s", "report: -S STATE is required (except with -F)");
+	if (prefix_parse(argv[optind], strlen(argv[optind]), &p) != 0)
+		die("bad prefix %s", argv[optind]);
+	load_key(key, &id);
+	if (flip) {
+		seq = 0;
+		memset(head, 0, sizeof(head));
+	} else
+		state_load(state, &seq, head);
+	for (unsigned long i = 0; i < count; i++) {
+		memset(&e, 0, sizeof(e));
+		wire_coalition_id(other ? other : coalition, e.coalition);
+		memcpy(e.reporter, id.pk, ID_PUBLIC_BYTES);
+		e.nreports = 1;
+		fill_report(&e.reports[0], &p, (uint32_t)ttl, age);
+		e.reports[0].seq = seq + 1;
+		memcpy(e.reports[0].prev, head, WIRE_HASH_BYTES);
+		size_t len = wire_encode(&e, &id, buf, sizeof(buf));
+		if (len == 0)
+			die("%s", "wire_encode refused the report");
+		wire_msgid(&e, msgid, sizeof(msgid));
+		if (flip) {
+			buf[len - 1] ^= 0x5a;	/* last byte of the signature */
+			snprintf(msgid + strlen(msgid), sizeof(msgid) - strlen(msgid), "-flip-%llu",
+			    (unsigned long long)now_us());
+		} else if (other != NULL)
+			snprintf(msgid + strlen(msgid), sizeof(msgid) - strlen(msgid), "-x-%llu",
+			    (unsigned long long)now_us());
+		publish(id.pk, buf, len, msgid, &e.reports[0]);
+		/* refused before the chain check: the reporter's chain stays */
+		if (!flip && other == NULL) {
+			wire_report_hash(&e.reports[0], id.pk, head);
+			seq++;
+			state_save(state, seq, head);
+		}
+		if (count > 1) {
+			if (p.family != A5_AF_INET)
+				die("%s", "-n > 1 needs an IPv4 address");
+			uint32_t a = ((uint32_t)p.addr[0] << 24 | (uint32_t)p.addr[1] << 16 |
+			    (uint32_t)p.addr[2] << 8 | p.addr[3]) + 1;
+			p.addr[0] = (uint8_t)(a >> 24);
+			p.addr[1] = (uint8_t)(a >> 16);
+			p.addr[2] = (uint8_t)(a >> 8);
+			p.addr[3] = (uint8_t)a;
+		}
+	}
+	identity_wipe(&id);
+	return 0;
+}
+
+/* The last envelope on pk's subject, decoded; its bytes in raw/rawlen. */
+static void
+fetch_last(const uint8_t pk[ID_PUBLIC_BYTES], struct wire_envelope *e, uint8_t *raw, size_t *rawlen)
+{
+	char subject[160];
+	char stream[96];
+	natsMsg *m = NULL;
+	jsErrCode jerr = 0;
+	natsStatus s;
+	enum wire_status ws;
+
+	connect_js();
+	subject_of(pk, subject, sizeof(subject));
+	snprintf(stream, sizeof(stream), "A5_%s", coalition);
+	s = js_GetLastMsg(&m, js, stream, subject, NULL, &jerr);
+	if (s != NATS_OK)
+		die("no envelope on the stream for that member (%s)", natsStatus_GetText(s));
+	*rawlen = (size_t)natsMsg_GetDataLength(m);
+	if (*rawlen > WIRE_ENVELOPE_MAX)
+		die("%s", "envelope too large");
+	memcpy(raw, natsMsg_GetData(m), *rawlen);
+	natsMsg_Destroy(m);
+	if ((ws = wire_decode(raw, *rawlen, e)) != WIRE_OK)
+		die("last envelope does not decode: %s", wire_status_text(ws));
+}
+
+static int
+cmd_replay(int argc, char **argv)
+{
+	const char *key = NULL, *pub = NULL;
+	uint8_t pk[ID_PUBLIC_BYTES];
+	static struct wire_envelope e;
+	static uint8_t raw[WIRE_ENVELOPE_MAX];
+	size_t len;
+	char msgid[64];
+	int c;
+
+	optind = 1;
+	while ((c = getopt(argc, argv, "k:p:")) != -1) {
+		switch (c) {
+		case 'k': key = optarg; break;
+		case 'p': pub = optarg; break;
+		default: return 2;
+		}
+	}
+	if (key != NULL) {
+		struct identity id;
+		load_key(key, &id);
+		memcpy(pk, id.pk, sizeof(pk));
+		identity_wipe(&id);
+	} else if (pub != NULL)
+		load_pub(pub, pk);
+	else
+		die("%s", "replay -k KEY | -p PUBFILE");
+	fetch_last(pk, &e, raw, &len);
+	snprintf(msgid, sizeof(msgid), "replay-%llu", (unsigned long long)now_us());
+	publish(pk, raw, len, msgid, &e.reports[0]);
+	return 0;
+}
+
+static int
+cmd_fork(int argc, char **argv)
+{
+	const char *key = NULL;
+	struct identity id;
+	struct a5_prefix p;
+	static struct wire_envelope e;
+	static uint8_t raw[WIRE_ENVELOPE_MAX], buf[WIRE_ENVELOPE_MAX];
+	size_t rawlen, len;
+	char msgid[64];
+	int c;
+
+	optind = 1;
+	while ((c = getopt(argc, argv, "k:")) != -1) {
+		if (c == 'k')
+			key = optarg;
+		else
+			return 2;
+	}
+	if (key == NULL || optind != argc - 1)
+		die("%s", "fork -k KEY PREFIX");
+	if (prefix_parse(argv[optind], strlen(argv[optind]), &p) != 0)
+		die("bad prefix %s", argv[optind]);
+	load_key(key, &id);
+	fetch_last(id.pk, &e, raw, &rawlen);
+	e.nreports = 1;		/* its first report, same seq and prev ... */
+	e.reports[0].prefix = p;	/* ... other content */
+	e.reports[0].timestamp_us = now_us();
+	if ((len = wire_encode(&e, &id, buf, sizeof(buf))) == 0)
+		die("%s", "wire_encode refused the forked report");
+	snprintf(msgid, sizeof(msgid), "fork-%llu", (unsigned long long)now_us());
+	publish(id.pk, buf, len, msgid, &e.reports[0]);
+	identity_wipe(&id);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	int c, rc;
+
+	if (sodium_init() < 0)
+		die("%s", "sodium_init failed");
+	while ((c = getopt(argc, argv, "+s:c:")) != -1) {
+		switch (c) {
+		case 's': url = optarg; break;
+		case 'c': coalition = optarg; break;
+		default:
+			fprintf(stderr, "usage: forge -s URL -c COALITION report|replay|fork|token ...\n");
+			return 2;
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "usage: forge -s URL -c COALITION report|replay|fork|token ...\n");
+		return 2;
+	}
+	argc -= optind;
+	argv += optind;
+	if (strcmp(argv[0], "token") == 0) {
+		struct identity id;
+		char tok[17];
+		if (argc != 3 || strcmp(argv[1], "-k") != 0)
+			die("%s", "token -k KEY");
+		load_key(argv[2], &id);
+		token_of(id.pk, tok);
+		printf("%s\n", tok);
+		return 0;
+	}
+	if (coalition == NULL)
+		die("%s", "-c COALITION is required");
+	if (strcmp(argv[0], "report") == 0)
+		rc = cmd_report(argc, argv);
+	else if (strcmp(argv[0], "replay") == 0)
+		rc = cmd_replay(argc, argv);
+	else if (strcmp(argv[0], "fork") == 0)
+		rc = cmd_fork(argc, argv);
+	else
+		die("unknown command %s", argv[0]);
+	if (nc != NULL) {
+		natsConnection_FlushTimeout(nc, 2000);
+		jsCtx_Destroy(js);
+		natsConnection_Destroy(nc);
+	}
+	nats_Close();
+	return rc;
+}
