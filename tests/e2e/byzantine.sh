@@ -173,14 +173,16 @@ for (( i = 0; i < WAIT * 20; i++ )); do
 	[ -n "$seen" ] && break
 	sleep 0.05
 done
-[ -n "$seen" ] || { res=FAIL; seen="no log line"; }
+# The log line may be held back (strangers share one line per 10 s); the
+# counter is what must move.
+[ -n "$seen" ] || seen="log held back"
 wait_counter _stranger unknown-key 1 "$A5_TMP/before" || { res=FAIL; seen="$seen; counter did not move"; }
 d=$(deltas "$A5_TMP/before" "$A5_TMP/after")
 [ -n "$d" ] && seen="$seen; counters: $d"
 kept=yes
 for m in m1 m2 m3; do a5c_banned "$m" 203.0.113.102 && { kept="NO: in $m's set"; res=FAIL; }; done
 honest || res=FAIL; h=$H
-row "unknown key (not in the charter)" "log: unknown-key" "log: ${seen#refused report from }" "$kept" "$h" "$res"
+row "unknown key (not in the charter)" "_stranger:unknown-key" "log: ${seen#refused report from }" "$kept" "$h" "$res"
 
 # 3. replay: m1's last real envelope published again under a new message id
 # (JetStream's de-duplication would otherwise drop it). m2 first lifts the
