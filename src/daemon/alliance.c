@@ -20,6 +20,8 @@
 #define ENVELOPE_KEEP_SECS (8 * 86400)
 /* Reconnection attempts while the first connect has not succeeded. */
 #define CONNECT_RETRY_SECS 10
+/* Redelivery of reports not acknowledged (a crash between delivery and ack). */
+#define ACK_WAIT_MS 5000
 
 struct alliance {
 	struct charter *charter;
@@ -145,6 +147,9 @@ alliance_connect(struct alliance *al, char *err, size_t errlen)
 	tc.coalition = al->charter->name;
 	tc.self = al->self_hex;
 	tc.durable = al->durable;
+	/* A report is applied within milliseconds of delivery; after a crash
+	 * the un-acked ones come back this soon. */
+	tc.ack_wait_ms = ACK_WAIT_MS;
 	al->next_connect = now_sec() + CONNECT_RETRY_SECS;
 	if ((al->tr = transport_open(&tc, err, errlen)) == NULL)
 		return -1;

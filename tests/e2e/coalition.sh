@@ -17,7 +17,7 @@
 #   - no loss on a crash: m2 is frozen (SIGSTOP), m1 publishes a ban that
 #     the server delivers to m2's socket, m2 is killed with SIGKILL and
 #     restarted -> the un-acked report is redelivered (after JetStream's
-#     ack wait, 30 s) and applied;
+#     ack wait, 5 s) and applied;
 #   - NATS outage: nats-server stops; m1 bans (locally), m3 restarts and
 #     runs alone, bans locally; nats-server comes back -> both outboxes are
 #     published and every member catches up;
