@@ -30,6 +30,8 @@ struct scan_ctx {
 	struct detector *det;
 	uint64_t line_base;		/* lines before the current chunk */
 	int64_t ref, last_ts;
+	char last_stamp[15];		/* start of the last line whose stamp was parsed */
+	size_t last_len;
 	uint64_t attempts;
 	struct scan_ban *bans;
 	size_t nbans, bans_cap;
@@ -83,10 +85,19 @@ on_match(void *arg, const struct rules_match *m)
 	struct scan_ctx *c = arg;
 	struct det_event ev;
 	struct det_result r;
-	int64_t ts = time_parse_line(m->line, m->len, c->ref);
+	int64_t ts;
 
-	if (ts < 0)
+	/* Consecutive lines mostly share their second: reuse the last stamp
+	 * when the first 15 bytes (an RFC 3164 stamp) are the same. */
+	if (m->len >= 15 && c->last_len >= 15 && memcmp(m->line, c->last_stamp, 15) == 0)
 		ts = c->last_ts;
+	else {
+		ts = time_parse_line(m->line, m->len, c->ref);
+		if (ts < 0)
+			ts = c->last_ts;
+		c->last_len = m->len < sizeof(c->last_stamp) ? m->len : sizeof(c->last_stamp);
+		memcpy(c->last_stamp, m->line, c->last_len);
+	}
 	c->last_ts = ts;
 	det_event_from_match(m, ts, &ev);
 	det_feed(c->det, &ev, &r);

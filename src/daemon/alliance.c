@@ -14,8 +14,10 @@
 #include "common/util.h"
 #include "daemon/alliance.h"
 
-/* Messages taken from the transport per loop iteration. */
-#define RECEIVE_BATCH 256
+/* Envelopes taken from the transport per loop iteration: 64 x 256 reports
+ * stays well under the enforcer's queue (ENF_QUEUE_MAX), leaving room for
+ * the local bans of the same iteration. */
+#define RECEIVE_BATCH 64
 /* Envelopes kept as evidence this long. */
 #define ENVELOPE_KEEP_SECS (8 * 86400)
 /* Reconnection attempts while the first connect has not succeeded. */
@@ -33,6 +35,7 @@ struct alliance {
 	char self_hex[17];
 	char durable[64];
 	int64_t next_connect;		/* while tr is NULL: when to try again */
+	int64_t next_expire;		/* next pruning of stored envelopes */
 	/* own chain */
 	uint64_t seq;
 	uint8_t head[WIRE_HASH_BYTES];
@@ -161,7 +164,13 @@ alliance_tick(struct alliance *al)
 {
 	char err[512];
 
-	if (al->tr != NULL || now_sec() < al->next_connect)
+	int64_t now = now_sec();
+
+	if (now >= al->next_expire) {
+		ledger_envelopes_expire(al->ledger, now - ENVELOPE_KEEP_SECS);
+		al->next_expire = now + 60;
+	}
+	if (al->tr != NULL || now < al->next_connect)
 		return 0;
 	if (alliance_connect(al, err, sizeof(err)) != 0) {
 		log_debug("coalition: still unreachable: %s", err);
@@ -422,9 +431,7 @@ handle_envelope(struct alliance *al, const struct transport_msg *msg, alliance_a
 		log_refusal(al, mi, who, ACC_UNKNOWN_KEY, NULL);
 		return;
 	}
-	if (ledger_envelope_put(al->ledger, e.reporter, e.reports[0].seq,
-	    e.reports[e.nreports - 1].seq, now, msg->data, msg->len) != 0)
-		log_warnx("ledger: %s", ledger_errmsg(al->ledger));
+	size_t applied = 0, kept = 0;
 	for (size_t i = 0; i < e.nreports; i++) {
 		const struct wire_report *r = &e.reports[i];
 		struct accept_decision d;
@@ -441,7 +448,10 @@ handle_envelope(struct alliance *al, const struct transport_msg *msg, alliance_a
 			log_warnx("coalition: %s signed two different reports #%llu: quarantined%s",
 			    who, (unsigned long long)r->seq, found == 1 ? ", proof kept" : "");
 		}
+		if (d.verdict == ACC_APPLY || d.verdict == ACC_WAIT || d.reason == ACC_FORK)
+			kept++;
 		if (d.verdict == ACC_APPLY) {
+			applied++;
 			struct alliance_apply a = {
 				r->prefix, d.ttl, who, r->service, r->rule, r->evidence,
 				(int64_t)r->first_seen, (int64_t)r->last_seen,
@@ -450,6 +460,15 @@ handle_envelope(struct alliance *al, const struct transport_msg *msg, alliance_a
 		} else if (d.verdict == ACC_REFUSE && d.reason != ACC_OK)
 			log_refusal(al, mi, who, d.reason, &r->prefix);
 	}
+	/* Kept as evidence only when something in it counted: a member over
+	 * its rate must not grow every receiver's disk at the stream's pace.
+	 * (A fork against a report refused earlier is still detected, from
+	 * the hashes kept in memory; only the stored proof is then missing.) */
+	if (kept > 0 && ledger_envelope_put(al->ledger, e.reporter, e.reports[0].seq,
+	    e.reports[e.nreports - 1].seq, now, msg->data, msg->len) != 0)
+		log_warnx("ledger: %s", ledger_errmsg(al->ledger));
+	if (applied > 0)
+		log_info("coalition: %s reported %zu bans, %zu applied", who, e.nreports, applied);
 	peer_chain_save(al, e.reporter);
 }
 
@@ -473,7 +492,6 @@ alliance_ack(struct alliance *al)
 	for (size_t i = 0; al->tr != NULL && i < al->npending; i++)
 		transport_ack(al->tr, &al->pending[i]);
 	al->npending = 0;
-	ledger_envelopes_expire(al->ledger, now_sec() - ENVELOPE_KEEP_SECS);
 }
 
 void

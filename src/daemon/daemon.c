@@ -178,8 +178,14 @@ on_remote(void *arg, const struct alliance_apply *a)
 
 	prefix_format(&a->prefix, text, sizeof(text));
 	if (!alliance_enforces(d->al)) {
-		log_info("coalition: %s reported %s (%s); not enforced here (role)", a->member, text,
+		log_debug("coalition: %s reported %s (%s); not enforced here (role)", a->member, text,
 		    a->service);
+		return;
+	}
+	if (d->cfg->observe) {
+		/* a dry run records nothing (see ban_apply) */
+		d->remote_applied++;
+		log_debug("would ban %s: reported by %s", text, a->member);
 		return;
 	}
 	if (prefixlist_overlaps(&d->allow, &a->prefix)) {
@@ -208,8 +214,8 @@ on_remote(void *arg, const struct alliance_apply *a)
 	}
 	enforce(d, ENF_ADD, &a->prefix, a->ttl);
 	d->remote_applied++;
-	log_info("%s %s: reported by %s (%s/%s), %us", d->cfg->observe ? "would ban" : "ban",
-	    text, a->member, a->service, a->rule, a->ttl);
+	/* one line per envelope is logged by the alliance; this one is detail */
+	log_debug("ban %s: reported by %s (%s/%s), %us", text, a->member, a->service, a->rule, a->ttl);
 }
 
 /* A ban duration per service, taken from the policy table. */
