@@ -22,6 +22,8 @@ static const struct {
 	{ "members", cmd_members, "coalition members: role, last seen, reports, refusals" },
 	{ "check-config", cmd_check_config, "check a configuration file and its rules" },
 	{ "keygen", cmd_keygen, "create this member's coalition key pair" },
+	{ "verify", cmd_verify, "check the tamper-evident journal, entry by entry" },
+	{ "evidence", cmd_evidence, "export or check a member's equivocation proofs" },
 };
 
 int

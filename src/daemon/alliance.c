@@ -13,6 +13,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "daemon/alliance.h"
+#include "ledger/journal.h"
 
 /* Envelopes taken from the transport per loop iteration: 64 x 256 reports
  * stays well under the enforcer's queue (ENF_QUEUE_MAX), leaving room for
@@ -32,6 +33,7 @@ struct alliance {
 	struct accept *accept;
 	struct transport *tr;
 	struct ledger *ledger;
+	struct journal *journal;	/* on the ledger's connection */
 	char self_hex[17];
 	char durable[64];
 	int64_t next_connect;		/* while tr is NULL: when to try again */
@@ -193,6 +195,8 @@ alliance_open(const struct config *cfg, const struct prefixlist *allow,
 	}
 	al->ledger = ledger;
 	al->self = -1;
+	if (journal_attach(ledger_db(ledger), &al->journal, err, errlen) != 0)
+		goto fail;
 	if (charter_load(cfg->charter, al->charter, err, errlen) != 0 ||
 	    identity_load(cfg->identity, &al->id, err, errlen) != 0)
 		goto fail;
@@ -243,6 +247,7 @@ alliance_close(struct alliance *al)
 	if (al->tr != NULL)
 		transport_close(al->tr);
 	accept_free(al->accept);
+	journal_close(al->journal);
 	identity_wipe(&al->id);
 	free(al->charter);
 	free(al->out);
@@ -432,6 +437,7 @@ handle_envelope(struct alliance *al, const struct transport_msg *msg, alliance_a
 		return;
 	}
 	size_t applied = 0, kept = 0;
+	uint16_t accepted[WIRE_REPORTS_MAX];
 	for (size_t i = 0; i < e.nreports; i++) {
 		const struct wire_report *r = &e.reports[i];
 		struct accept_decision d;
@@ -442,23 +448,33 @@ handle_envelope(struct alliance *al, const struct transport_msg *msg, alliance_a
 			size_t olen = 0;
 			int found = ledger_envelope_find(al->ledger, e.reporter, r->seq, other,
 			    sizeof(other), &olen);
-			if (found == 1 && (olen != msg->len || memcmp(other, msg->data, olen) != 0))
+			if (found == 1 && (olen != msg->len || memcmp(other, msg->data, olen) != 0)) {
 				ledger_proof_put(al->ledger, e.reporter, r->seq, other, olen,
 				    msg->data, msg->len, now);
+				if (journal_proof(al->journal, now, r->seq, other, olen, msg->data,
+				    msg->len) != 0)
+					log_warnx("%s", journal_errmsg(al->journal));
+			}
 			log_warnx("coalition: %s signed two different reports #%llu: quarantined%s",
 			    who, (unsigned long long)r->seq, found == 1 ? ", proof kept" : "");
 		}
 		if (d.verdict == ACC_APPLY || d.verdict == ACC_WAIT || d.reason == ACC_FORK)
 			kept++;
 		if (d.verdict == ACC_APPLY) {
-			applied++;
+			accepted[applied++] = (uint16_t)i;
 			struct alliance_apply a = {
 				r->prefix, d.ttl, who, r->service, r->rule, r->evidence,
 				(int64_t)r->first_seen, (int64_t)r->last_seen,
 			};
 			cb(arg, &a);
-		} else if (d.verdict == ACC_REFUSE && d.reason != ACC_OK)
+		} else if (d.verdict == ACC_REFUSE && d.reason != ACC_OK) {
+			/* same throttle as the log line, checked before log_refusal moves it */
+			if (now - al->last_refusal_log[mi] >= 10 &&
+			    journal_refusal(al->journal, now, e.reporter, r->seq,
+			    accept_reason_name(d.reason), &r->prefix) != 0)
+				log_warnx("%s", journal_errmsg(al->journal));
 			log_refusal(al, mi, who, d.reason, &r->prefix);
+		}
 	}
 	/* Kept as evidence only when something in it counted: a member over
 	 * its rate must not grow every receiver's disk at the stream's pace.
@@ -467,6 +483,9 @@ handle_envelope(struct alliance *al, const struct transport_msg *msg, alliance_a
 	if (kept > 0 && ledger_envelope_put(al->ledger, e.reporter, e.reports[0].seq,
 	    e.reports[e.nreports - 1].seq, now, msg->data, msg->len) != 0)
 		log_warnx("ledger: %s", ledger_errmsg(al->ledger));
+	if (applied > 0 && journal_report(al->journal, now, msg->data, msg->len, accepted,
+	    applied) != 0)
+		log_warnx("%s", journal_errmsg(al->journal));
 	if (applied > 0)
 		log_info("coalition: %s reported %zu bans, %zu applied", who, e.nreports, applied);
 	peer_chain_save(al, e.reporter);

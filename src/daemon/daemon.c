@@ -25,6 +25,7 @@
 #include "daemon/control.h"
 #include "detector/detector.h"
 #include "enforcer/enforcer.h"
+#include "ledger/journal.h"
 #include "ledger/ledger.h"
 #include "sensor/sensor.h"
 
@@ -38,6 +39,7 @@ struct daemon {
 	struct service_policy *pol;
 	struct detector *det;
 	struct ledger *ledger;
+	struct journal *journal;	/* on the ledger's connection: entries join its batch */
 	struct enforcer *enf;
 	struct sensor *sensor;
 	struct alliance *al;		/* NULL: no coalition configured */
@@ -157,6 +159,13 @@ ban_apply(struct daemon *d, const struct a5_prefix *p, const char *service,
 	if (ledger_ban_put(d->ledger, &b) != 0) {
 		d->ledger_errors++;
 		log_warnx("ledger: %s", ledger_errmsg(d->ledger));
+	}
+	char why[2 * LEDGER_NAME_MAX + 48] = "manual";
+	if (strcmp(reason, "manual") != 0)
+		snprintf(why, sizeof(why), "%s/%s %u failures", service, rule, evidence);
+	if (journal_local(d->journal, now, "ban", p, duration, why) != 0) {
+		d->ledger_errors++;
+		log_warnx("%s", journal_errmsg(d->journal));
 	}
 	enforce(d, ENF_ADD, p, (uint32_t)duration);
 	if (d->al != NULL && d->cfg->publish)
@@ -566,6 +575,9 @@ handle_request(struct daemon *d, const char *req, size_t len, struct outbuf *out
 		break;
 	case CTL_UNBAN: {
 		int found = ledger_ban_remove(d->ledger, &r.prefix);
+		if (journal_local(d->journal, now, "unban", &r.prefix, 0, found == 1 ? "by request" :
+		    "by request (not in the ledger)") != 0)
+			log_warnx("%s", journal_errmsg(d->journal));
 		det_forget(d->det, &r.prefix);
 		enforce(d, ENF_DELETE, &r.prefix, 0);
 		if (d->al != NULL)
@@ -584,6 +596,9 @@ handle_request(struct daemon *d, const char *req, size_t len, struct outbuf *out
 		break;
 	case CTL_FLUSH: {
 		int n = ledger_bans_clear(d->ledger);
+		snprintf(msg, sizeof(msg), "by request, %d bans", n < 0 ? 0 : n);
+		if (journal_local(d->journal, now, "flush", NULL, 0, msg) != 0)
+			log_warnx("%s", journal_errmsg(d->journal));
 		if (enf_flush(d->enf) != 0) {
 			answer_error(out, r.json, "flushing the nftables sets failed");
 			break;
@@ -765,7 +780,8 @@ cmd_daemon(int argc, char **argv)
 	if (state_dir_prepare(d.cfg->state_dir) != 0)
 		goto out;
 	snprintf(dbpath, sizeof(dbpath), "%s/ledger.db", d.cfg->state_dir);
-	if (ledger_open(dbpath, &d.ledger, err, sizeof(err)) != 0) {
+	if (ledger_open(dbpath, &d.ledger, err, sizeof(err)) != 0 ||
+	    journal_attach(ledger_db(d.ledger), &d.journal, err, sizeof(err)) != 0) {
 		log_warnx("%s", err);
 		goto out;
 	}
@@ -898,6 +914,7 @@ out:
 	sensor_free(d.sensor);
 	alliance_close(d.al);
 	enf_close(d.enf);
+	journal_close(d.journal);
 	ledger_close(d.ledger);
 	struct engine last = { d.rs, d.sc, d.pol, d.det };
 	engine_free(&last);

@@ -433,6 +433,12 @@ ledger_errmsg(const struct ledger *l)
 	return l->err;
 }
 
+struct sqlite3 *
+ledger_db(struct ledger *l)
+{
+	return l->db;
+}
+
 int
 ledger_begin(struct ledger *l)
 {

@@ -25,6 +25,7 @@ struct ledger_ban {
 };
 
 struct ledger;
+struct sqlite3;
 
 /* Opens or creates the database at path (":memory:" for tests), enables WAL
  * and creates the schema. 0, or -1 with err filled. */
@@ -40,6 +41,9 @@ const char *ledger_errmsg(const struct ledger *l);
  * batch back; a commit without a begin is an error. */
 int ledger_begin(struct ledger *l);
 int ledger_commit(struct ledger *l);
+/* The connection, for modules whose writes join the ledger's batches (the
+ * journal). Owned by the ledger: valid until ledger_close. */
+struct sqlite3 *ledger_db(struct ledger *l);
 
 /* Inserts or replaces the ban for b->prefix. */
 int ledger_ban_put(struct ledger *l, const struct ledger_ban *b);
