@@ -130,8 +130,16 @@ printf 'mode enforce\nfindtime soon\n' > "$T/bad.conf"
 msg=$("$A5" check-config -c "$T/bad.conf" 2>&1)
 case $msg in *"bad.conf:2: bad findtime 'soon'"*) ok "config error: $msg" ;; *) bad "config error: $msg" ;; esac
 
-# clean shutdown, then observe mode never touches nftables
+# clean shutdown, then the tamper-evident journal checks out
 stop
+out=$("$A5" verify -c "$T/a5.conf" 2>&1) && ok "verify: $out" || bad "verify: $out"
+# an attacker with write access drops the guard triggers, then edits a row
+sqlite3 "$T/state/ledger.db" "SELECT name FROM sqlite_master WHERE type='trigger'" 2>/dev/null | while read -r t; do
+	sqlite3 "$T/state/ledger.db" "DROP TRIGGER $t"; done
+sqlite3 "$T/state/ledger.db" "UPDATE journal SET subject = '192.0.2.99' WHERE seq = 1" 2>/dev/null
+out=$("$A5" verify -c "$T/a5.conf" 2>&1) && bad "edited journal passed verify: $out" || ok "edited journal: $out"
+
+# observe mode never touches nftables
 grep -q "stopped" "$T/daemon.log" && ok "clean shutdown on SIGTERM" || bad "no clean shutdown"
 nft delete table inet article5
 rm -rf "$T/state"
