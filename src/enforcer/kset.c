@@ -1,0 +1,1885 @@
+/* kset.c - mirrors the ban sets of table inet article5 from nf_tables events, with their digest. */
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netlink.h>
+#include <sodium.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/addr.h"
+#include "enforcer/enforcer.h"
+#include "enforcer/kset.h"
+
+/* LtHash16 (see docs/commitment.md): 1024 lanes of 16 bits, added lane by
+ * lane modulo 2^16. XOR or one 256-bit sum were rejected: whoever picks the
+ * elements can solve for collisions (Gaussian elimination for XOR, Wagner's
+ * generalized birthday for a single sum). */
+#define KSET_LANES	1024
+/* Personalization strings (exactly 16 bytes each, the NUL is not used). */
+#define KSET_PERS_ELEM	"article5/kset/e1"
+#define KSET_PERS_DIG	"article5/kset/d1"
+
+/* One receive buffer: multicast notifications come in skbs of at most
+ * NLMSG_GOODSIZE and dump replies of at most 32 KiB. */
+#define KSET_BUFSIZE	65536
+#define KSET_REQSIZE	256
+/* Event socket buffer (SO_RCVBUFFORCE; the kernel doubles it). Measured:
+ * a commit of 65,536 bans queues 13.5 MB (41 notifications per 4 KiB skb),
+ * one of 65,536 unbans 20 MB (each is written as an add and a delete). */
+#define KSET_RCVBUF	(32 << 20)
+#define KSET_TIMEOUT_S	5
+/* Reads per kset_dispatch call; the rest waits for the next call (the fd
+ * stays readable). 1024 reads are about 42,000 notifications. */
+#define KSET_RECV_MAX	1024
+/* Reads discarded after an overflow, before the sets are read again. */
+#define KSET_DRAIN_MAX	65536
+/* Dumps merged at most to read one set (see set_read), and how close to
+ * a timeout a dump counts as disturbed by the kernel's garbage collector
+ * (it runs every second by default). */
+#define KSET_DUMP_TRIES	8
+#define KSET_DUMP_TRIES_LARGE 3	/* above KSET_VERIFY_MAX: seconds each */
+#define KSET_GC_SLACK_MS 3000
+/* While over a ceiling, the sets are read in full at most this often. */
+#define KSET_RETRY_MS	600000
+/* Interval starts queued for a recount before the queue is worked off. */
+#define KSET_DIRTY_MAX	4096
+/* kset_verify: tries per set, and how many of them must disagree. */
+#define KSET_VERIFY_TRIES 3
+#define KSET_VERIFY_BAD	2
+
+#define NFT_TYPE(msg)	((uint16_t)((NFNL_SUBSYS_NFTABLES << 8) | (msg)))
+
+typedef unsigned __int128 u128;
+
+static const char *const set_names[KSET_NSETS] = {
+	ENF_SET4, ENF_SET6, ENF_NET4, ENF_NET6
+};
+
+/* ------------------------------------------------------------ LtHash */
+
+struct lt {
+	uint16_t v[KSET_LANES];
+};
+
+static const uint8_t zero_salt[crypto_generichash_blake2b_SALTBYTES];
+static const uint8_t zero_nonce[crypto_stream_chacha20_ietf_NONCEBYTES];
+
+/* Adds (sign > 0) or subtracts h(family, len, addr) to acc. h expands
+ * BLAKE2b-256(family || len || addr[16]) into 2 KiB with ChaCha20. */
+static void
+lt_apply(struct lt *acc, uint8_t family, uint8_t len, const uint8_t addr[16],
+    int sign)
+{
+	uint8_t msg[18], seed[32], s[2 * KSET_LANES];
+
+	msg[0] = family;
+	msg[1] = len;
+	memcpy(msg + 2, addr, 16);
+	crypto_generichash_blake2b_salt_personal(seed, sizeof(seed), msg,
+	    sizeof(msg), NULL, 0, zero_salt,
+	    (const unsigned char *)KSET_PERS_ELEM);
+	crypto_stream_chacha20_ietf(s, sizeof(s), zero_nonce, seed);
+	if (sign > 0)
+		for (size_t i = 0; i < KSET_LANES; i++)
+			acc->v[i] = (uint16_t)(acc->v[i] +
+			    (s[2 * i] | s[2 * i + 1] << 8));
+	else
+		for (size_t i = 0; i < KSET_LANES; i++)
+			acc->v[i] = (uint16_t)(acc->v[i] -
+			    (s[2 * i] | s[2 * i + 1] << 8));
+}
+
+static void
+lt_sum(struct lt *acc, const struct lt *x)
+{
+	for (size_t i = 0; i < KSET_LANES; i++)
+		acc->v[i] = (uint16_t)(acc->v[i] + x->v[i]);
+}
+
+/* The published digest: BLAKE2b-256 of the lanes, little-endian. */
+static void
+lt_final(const struct lt *acc, uint8_t out[KSET_DIGEST_LEN])
+{
+	uint8_t b[2 * KSET_LANES];
+
+	for (size_t i = 0; i < KSET_LANES; i++) {
+		b[2 * i] = (uint8_t)(acc->v[i] & 0xff);
+		b[2 * i + 1] = (uint8_t)(acc->v[i] >> 8);
+	}
+	crypto_generichash_blake2b_salt_personal(out, KSET_DIGEST_LEN, b,
+	    sizeof(b), NULL, 0, zero_salt,
+	    (const unsigned char *)KSET_PERS_DIG);
+}
+
+/* ------------------------------------------------------------ addresses */
+
+static u128
+key_load(const uint8_t *key, size_t klen)
+{
+	u128 v = 0;
+
+	for (size_t i = 0; i < klen; i++)
+		v = v << 8 | key[i];
+	return v;
+}
+
+static void
+key_store(u128 v, uint8_t out[16], size_t klen)
+{
+	memset(out, 0, 16);
+	for (size_t i = klen; i-- > 0; v >>= 8)
+		out[i] = (uint8_t)(v & 0xff);
+}
+
+static u128
+key_max(size_t klen)
+{
+	return klen == 16 ? ~(u128)0 : ((u128)1 << (8 * klen)) - 1;
+}
+
+/* Counts the CIDR blocks covering [lo, last] (largest aligned block first,
+ * from lo up) into acc with the given sign; returns how many. At most
+ * 2 * width blocks, so a hand-made range costs at most 256 hashes. */
+static uint64_t
+range_apply(struct lt *acc, u128 lo, u128 last, size_t klen, int sign)
+{
+	unsigned w = (unsigned)(8 * klen);
+	uint8_t family = klen == 4 ? A5_AF_INET : A5_AF_INET6, addr[16];
+	uint64_t n = 0;
+
+	for (unsigned guard = 0; guard <= 2 * w; guard++) {
+		unsigned k = 0;
+		u128 mask = 0;
+
+		while (k < w) {
+			u128 m = k + 1 == 128 ? ~(u128)0 :
+			    ((u128)1 << (k + 1)) - 1;
+			if ((lo & m) != 0 || last - lo < m)
+				break;
+			k++;
+			mask = m;
+		}
+		key_store(lo, addr, klen);
+		lt_apply(acc, family, (uint8_t)(w - k), addr, sign);
+		n++;
+		if ((lo | mask) >= last)
+			break;
+		lo = (lo | mask) + 1;
+	}
+	return n;
+}
+
+/* ------------------------------------------------------------ address sets */
+
+/* Open addressing with linear probing and backward-shift deletion (no
+ * tombstones). A slot is a used byte, the key (klen bytes), then its expiry
+ * (8 bytes): 13 bytes for an IPv4 element, and one cache line per probe. */
+struct htab {
+	uint8_t *slot;
+	size_t cap, n;		/* cap is 0 or a power of two */
+	size_t klen, stride;
+	const uint8_t *sipkey;	/* keyed SipHash: chosen keys cannot build chains */
+};
+
+static size_t
+ht_home(const struct htab *t, const uint8_t *key)
+{
+	uint8_t h[crypto_shorthash_BYTES];
+	uint64_t v;
+
+	crypto_shorthash(h, key, t->klen, t->sipkey);
+	memcpy(&v, h, sizeof(v));
+	return (size_t)v & (t->cap - 1);
+}
+
+/* The key of slot i (its expiry follows). */
+static uint8_t *
+ht_at(const struct htab *t, size_t i)
+{
+	return t->slot + i * t->stride + 1;
+}
+
+static bool
+ht_used(const struct htab *t, size_t i)
+{
+	return t->slot[i * t->stride] != 0;
+}
+
+static void
+ht_set_used(struct htab *t, size_t i, bool used)
+{
+	t->slot[i * t->stride] = used;
+}
+
+static uint64_t
+ht_exp(const struct htab *t, size_t i)
+{
+	uint64_t e;
+
+	memcpy(&e, ht_at(t, i) + t->klen, sizeof(e));
+	return e;
+}
+
+static void
+ht_set_exp(struct htab *t, size_t i, uint64_t e)
+{
+	memcpy(ht_at(t, i) + t->klen, &e, sizeof(e));
+}
+
+/* The slot holding key, or the empty slot where it would go. Ends because
+ * the load stays under 3/4: there is always an empty slot. */
+static bool
+ht_find(const struct htab *t, const uint8_t *key, size_t *at)
+{
+	size_t i, mask = t->cap - 1;
+
+	if (t->cap == 0) {
+		*at = 0;
+		return false;
+	}
+	for (i = ht_home(t, key);; i = (i + 1) & mask) {
+		if (!ht_used(t, i)) {
+			*at = i;
+			return false;
+		}
+		if (memcmp(ht_at(t, i), key, t->klen) == 0) {
+			*at = i;
+			return true;
+		}
+	}
+}
+
+static int
+ht_grow(struct htab *t)
+{
+	struct htab nt = *t;
+
+	nt.cap = t->cap ? t->cap * 2 : 1024;
+	nt.n = 0;
+	if ((nt.slot = calloc(nt.cap, nt.stride)) == NULL)
+		return -1;
+	for (size_t i = 0; i < t->cap; i++) {
+		size_t at;
+
+		if (!ht_used(t, i))
+			continue;
+		(void)ht_find(&nt, ht_at(t, i), &at);
+		memcpy(nt.slot + at * nt.stride, t->slot + i * t->stride,
+		    t->stride);
+		nt.n++;
+	}
+	free(t->slot);
+	*t = nt;
+	return 0;
+}
+
+static void
+ht_remove_at(struct htab *t, size_t i)
+{
+	size_t mask = t->cap - 1, j = i;
+
+	ht_set_used(t, i, false);
+	t->n--;
+	for (;;) {
+		j = (j + 1) & mask;
+		if (!ht_used(t, j))
+			break;
+		size_t home = ht_home(t, ht_at(t, j));
+		/* j may fill the hole at i unless its home lies cyclically
+		 * in (i, j]. */
+		bool stays = i <= j ? (home > i && home <= j) :
+		    (home > i || home <= j);
+		if (stays)
+			continue;
+		memcpy(t->slot + i * t->stride, t->slot + j * t->stride,
+		    t->stride);
+		ht_set_used(t, j, false);
+		i = j;
+	}
+}
+
+static void
+ht_free(struct htab *t)
+{
+	free(t->slot);
+	t->slot = NULL;
+	t->cap = t->n = 0;
+}
+
+/* ------------------------------------------------------------ expiry heap */
+
+/* A binary min-heap of (expiry, key), stale entries left in place: an entry
+ * counts only if the element still has exactly that expiry when it comes
+ * up. Rebuilt from the set when stale entries outnumber live elements. */
+struct heap {
+	uint8_t *e;		/* entries: 8-byte expiry then the key */
+	size_t n, cap, stride;
+};
+
+static uint64_t
+hp_exp(const struct heap *h, size_t i)
+{
+	uint64_t x;
+
+	memcpy(&x, h->e + i * h->stride, sizeof(x));
+	return x;
+}
+
+static void
+hp_swap(struct heap *h, size_t a, size_t b)
+{
+	uint8_t tmp[8 + 16];
+
+	memcpy(tmp, h->e + a * h->stride, h->stride);
+	memcpy(h->e + a * h->stride, h->e + b * h->stride, h->stride);
+	memcpy(h->e + b * h->stride, tmp, h->stride);
+}
+
+static int
+hp_push(struct heap *h, uint64_t exp, const uint8_t *key)
+{
+	size_t i;
+
+	if (h->n == h->cap) {
+		size_t ncap = h->cap ? h->cap * 2 : 256;
+		uint8_t *ne = realloc(h->e, ncap * h->stride);
+		if (ne == NULL)
+			return -1;
+		h->e = ne;
+		h->cap = ncap;
+	}
+	i = h->n++;
+	memcpy(h->e + i * h->stride, &exp, sizeof(exp));
+	memcpy(h->e + i * h->stride + 8, key, h->stride - 8);
+	while (i > 0 && hp_exp(h, (i - 1) / 2) > hp_exp(h, i)) {
+		hp_swap(h, i, (i - 1) / 2);
+		i = (i - 1) / 2;
+	}
+	return 0;
+}
+
+static void
+hp_pop(struct heap *h)
+{
+	size_t i = 0;
+
+	if (--h->n == 0)
+		return;
+	memcpy(h->e, h->e + h->n * h->stride, h->stride);
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+		if (l < h->n && hp_exp(h, l) < hp_exp(h, m))
+			m = l;
+		if (r < h->n && hp_exp(h, r) < hp_exp(h, m))
+			m = r;
+		if (m == i)
+			break;
+		hp_swap(h, i, m);
+		i = m;
+	}
+}
+
+/* ------------------------------------------------------------ mirrored sets */
+
+/* One kernel element of a prefix set: an interval start, or the end marker
+ * (NFT_SET_ELEM_INTERVAL_END) that closes the interval before it. */
+struct nelem {
+	uint8_t key[16];
+	uint8_t next[16];	/* upper bound the start was counted with */
+	uint64_t expires;	/* CLOCK_MONOTONIC ms, 0 = none */
+	bool end;
+	bool counted;		/* its blocks are in acc (with next/open) */
+	bool open;		/* counted up to the top of the address space */
+	bool dirty;		/* queued for a recount */
+};
+
+struct mset {
+	size_t klen;
+	bool net;		/* interval set */
+	struct lt acc;		/* sum of h(prefix) over the set */
+	uint64_t prefixes;	/* prefixes in acc */
+	struct htab ht;		/* address sets */
+	struct nelem *nv;	/* prefix sets: sorted by (key, end before start) */
+	size_t nn, ncap;
+	uint8_t (*dirty)[16];	/* starts to recount (keys), KSET_DIRTY_MAX */
+	size_t ndirty;
+	struct heap heap;
+	bool overflow;		/* an element was not mirrored */
+	bool unsettled;		/* read from dumps that were never quiet */
+	bool gen_filter;	/* skip events older than gen_from (a dump has them) */
+	uint16_t gen_from;
+};
+
+struct kset {
+	int fd;			/* nf_tables events, non-blocking */
+	int qfd;		/* requests: generation, dumps */
+	uint32_t qportid, qseq;
+	bool stale;		/* events lost or refused: read the sets again */
+	uint32_t gen;		/* latest ruleset generation known */
+	int64_t last_full_ms;	/* last full read */
+	uint8_t sipkey[crypto_shorthash_KEYBYTES];
+	struct mset sets[KSET_NSETS];
+	struct kset_stats stats;
+	uint8_t buf[KSET_BUFSIZE];
+};
+
+/* A parsed element of a message. */
+struct elem {
+	uint8_t key[16];
+	bool end;
+	uint64_t expires;	/* absolute, 0 = no timeout */
+};
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	/* Kernel timeouts run on jiffies, which stop in suspend, like
+	 * CLOCK_MONOTONIC (CLOCK_BOOTTIME would run ahead of them). */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int
+mset_init(struct kset *k, struct mset *m, enum kset_set id)
+{
+	memset(m, 0, sizeof(*m));
+	m->klen = (id == KSET_HOST4 || id == KSET_NET4) ? 4 : 16;
+	m->net = id == KSET_NET4 || id == KSET_NET6;
+	m->ht.klen = m->klen;
+	m->ht.stride = 1 + m->klen + 8;
+	m->ht.sipkey = k->sipkey;
+	m->heap.stride = 8 + m->klen;
+	if (m->net && (m->dirty = calloc(KSET_DIRTY_MAX, 16)) == NULL)
+		return -1;
+	return 0;
+}
+
+static void
+mset_free(struct mset *m)
+{
+	ht_free(&m->ht);
+	free(m->nv);
+	free(m->dirty);
+	free(m->heap.e);
+	memset(m, 0, sizeof(*m));
+}
+
+static uint8_t
+mset_family(const struct mset *m)
+{
+	return m->klen == 4 ? A5_AF_INET : A5_AF_INET6;
+}
+
+static void
+mset_overflow(struct kset *k, struct mset *m)
+{
+	m->overflow = true;
+	k->stats.overflow++;
+}
+
+/* --- prefix sets: an interval start covers [its key, the next element's
+ * key), or up to the top when it is last: this is how the kernel's rbtree
+ * looks an address up (the closest element at or below it decides), so a
+ * start followed by another start counts up to that start. End-of-interval
+ * elements count nothing by themselves. */
+
+static int
+ncmp(const uint8_t *ak, bool aend, const uint8_t *bk, bool bend, size_t klen)
+{
+	int c = memcmp(ak, bk, klen);
+
+	if (c != 0)
+		return c;
+	/* An end sorts before a start at the same key: [a, b) then [b, c). */
+	return (aend ? 0 : 1) - (bend ? 0 : 1);
+}
+
+static bool
+nfind(const struct mset *m, const uint8_t *key, bool end, size_t *at)
+{
+	size_t lo = 0, hi = m->nn;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = ncmp(m->nv[mid].key, m->nv[mid].end, key, end, m->klen);
+		if (c < 0)
+			lo = mid + 1;
+		else if (c > 0)
+			hi = mid;
+		else {
+			*at = mid;
+			return true;
+		}
+	}
+	*at = lo;
+	return false;
+}
+
+static void
+ncount(struct mset *m, struct nelem *e, int sign)
+{
+	u128 lo = key_load(e->key, m->klen), last;
+	uint64_t n;
+
+	if (e->open)
+		last = key_max(m->klen);
+	else {
+		u128 next = key_load(e->next, m->klen);
+		if (next <= lo)
+			return;		/* cannot happen in sorted order */
+		last = next - 1;
+	}
+	n = range_apply(&m->acc, lo, last, m->klen, sign);
+	if (sign > 0)
+		m->prefixes += n;
+	else
+		m->prefixes -= n;
+}
+
+static void
+nrecount(struct mset *m, size_t i)
+{
+	struct nelem *e = &m->nv[i];
+
+	if (e->counted)
+		ncount(m, e, -1);
+	e->open = i + 1 >= m->nn;
+	if (!e->open)
+		memcpy(e->next, m->nv[i + 1].key, 16);
+	ncount(m, e, +1);
+	e->counted = true;
+	e->dirty = false;
+}
+
+/* Works off the recount queue: an interval added as start then end costs
+ * one count, not one to the top of the address space and then one more. */
+static void
+nflush(struct mset *m)
+{
+	for (size_t d = 0; d < m->ndirty; d++) {
+		size_t i;
+
+		if (nfind(m, m->dirty[d], false, &i) && m->nv[i].dirty)
+			nrecount(m, i);
+	}
+	m->ndirty = 0;
+}
+
+static void
+nmark(struct mset *m, size_t i)
+{
+	if (m->nv[i].end || m->nv[i].dirty)
+		return;
+	if (m->ndirty == KSET_DIRTY_MAX)
+		nflush(m);
+	m->nv[i].dirty = true;
+	memcpy(m->dirty[m->ndirty++], m->nv[i].key, 16);
+}
+
+static int
+ninsert(struct kset *k, struct mset *m, const struct elem *x)
+{
+	size_t i;
+
+	if (nfind(m, x->key, x->end, &i)) {
+		if (!x->end && x->expires != m->nv[i].expires) {
+			m->nv[i].expires = x->expires;
+			if (x->expires && hp_push(&m->heap, x->expires, x->key))
+				mset_overflow(k, m);
+		}
+		return 0;
+	}
+	if (m->nn >= KSET_NET_MAX) {
+		mset_overflow(k, m);
+		return -1;
+	}
+	if (m->nn == m->ncap) {
+		size_t ncap = m->ncap ? m->ncap * 2 : 64;
+		struct nelem *nv = realloc(m->nv, ncap * sizeof(*nv));
+		if (nv == NULL) {
+			mset_overflow(k, m);
+			return -1;
+		}
+		m->nv = nv;
+		m->ncap = ncap;
+	}
+	if (i > 0)
+		nmark(m, i - 1);	/* its upper bound changes */
+	memmove(&m->nv[i + 1], &m->nv[i], (m->nn - i) * sizeof(*m->nv));
+	m->nn++;
+	memset(&m->nv[i], 0, sizeof(m->nv[i]));
+	memcpy(m->nv[i].key, x->key, 16);
+	m->nv[i].end = x->end;
+	m->nv[i].expires = x->end ? 0 : x->expires;
+	nmark(m, i);
+	if (m->nv[i].expires && hp_push(&m->heap, m->nv[i].expires, x->key))
+		mset_overflow(k, m);
+	return 1;
+}
+
+static void
+nremove_at(struct mset *m, size_t i)
+{
+	/* Mark first: the mark may work the queue off, and must not count
+	 * the element being removed again. */
+	if (i > 0)
+		nmark(m, i - 1);
+	if (m->nv[i].counted)
+		ncount(m, &m->nv[i], -1);
+	memmove(&m->nv[i], &m->nv[i + 1], (m->nn - i - 1) * sizeof(*m->nv));
+	m->nn--;
+}
+
+/* --- address sets */
+
+static void
+host_hash(struct mset *m, const uint8_t *key, int sign)
+{
+	uint8_t addr[16] = { 0 };
+
+	memcpy(addr, key, m->klen);
+	lt_apply(&m->acc, mset_family(m), (uint8_t)(8 * m->klen), addr, sign);
+	if (sign > 0)
+		m->prefixes++;
+	else
+		m->prefixes--;
+}
+
+static int
+hinsert(struct kset *k, struct mset *m, const struct elem *x)
+{
+	size_t at;
+
+	if (ht_find(&m->ht, x->key, &at)) {
+		if (ht_exp(&m->ht, at) != x->expires) {
+			ht_set_exp(&m->ht, at, x->expires);
+			if (x->expires && hp_push(&m->heap, x->expires, x->key))
+				mset_overflow(k, m);
+		}
+		return 0;
+	}
+	if (m->ht.n >= KSET_HOST_MAX) {
+		mset_overflow(k, m);
+		return -1;
+	}
+	if ((m->ht.n + 1) * 4 > m->ht.cap * 3) {
+		if (ht_grow(&m->ht) == -1) {
+			mset_overflow(k, m);
+			return -1;
+		}
+		(void)ht_find(&m->ht, x->key, &at);
+	}
+	memcpy(ht_at(&m->ht, at), x->key, m->klen);
+	ht_set_exp(&m->ht, at, x->expires);
+	ht_set_used(&m->ht, at, true);
+	m->ht.n++;
+	host_hash(m, x->key, +1);
+	if (x->expires && hp_push(&m->heap, x->expires, x->key))
+		mset_overflow(k, m);
+	return 1;
+}
+
+static int
+elem_add(struct kset *k, struct mset *m, const struct elem *x)
+{
+	return m->net ? ninsert(k, m, x) : hinsert(k, m, x);
+}
+
+static void
+elem_del(struct mset *m, const struct elem *x)
+{
+	size_t at;
+
+	if (m->net) {
+		if (nfind(m, x->key, x->end, &at))
+			nremove_at(m, at);
+	} else if (ht_find(&m->ht, x->key, &at)) {
+		host_hash(m, x->key, -1);
+		ht_remove_at(&m->ht, at);
+	}
+}
+
+/* Rebuilds the heap from the live elements once stale entries (left by
+ * timeout refreshes) outnumber them: amortized O(log n) per refresh. */
+static void
+heap_compact(struct kset *k, struct mset *m)
+{
+	size_t live = m->net ? m->nn : m->ht.n;
+
+	if (m->heap.n <= 2 * live + 4096)
+		return;
+	m->heap.n = 0;
+	if (m->net) {
+		for (size_t i = 0; i < m->nn; i++)
+			if (m->nv[i].expires &&
+			    hp_push(&m->heap, m->nv[i].expires, m->nv[i].key))
+				mset_overflow(k, m);
+		return;
+	}
+	for (size_t i = 0; i < m->ht.cap; i++)
+		if (ht_used(&m->ht, i) && ht_exp(&m->ht, i) &&
+		    hp_push(&m->heap, ht_exp(&m->ht, i), ht_at(&m->ht, i)))
+			mset_overflow(k, m);
+}
+
+/* Drops the elements whose timeout has passed: nf_tables sends no event
+ * when it expires an element (checked on Linux 6.18, see the docs). An
+ * expired interval start takes the end marker after it along, as the
+ * kernel's rbtree garbage collector does. Returns how many. */
+static uint64_t
+mset_expire(struct mset *m, int64_t now)
+{
+	uint8_t key[16] = { 0 };
+	uint64_t n = 0;
+
+	while (m->heap.n > 0 && hp_exp(&m->heap, 0) <= (uint64_t)now) {
+		uint64_t exp = hp_exp(&m->heap, 0);
+		size_t at;
+
+		memcpy(key, m->heap.e + 8, m->klen);
+		hp_pop(&m->heap);
+		if (m->net) {
+			if (!nfind(m, key, false, &at) || m->nv[at].expires != exp)
+				continue;	/* gone, or refreshed */
+			nremove_at(m, at);
+			if (at < m->nn && m->nv[at].end)
+				nremove_at(m, at);
+		} else {
+			if (!ht_find(&m->ht, key, &at) || ht_exp(&m->ht, at) != exp)
+				continue;
+			host_hash(m, key, -1);
+			ht_remove_at(&m->ht, at);
+		}
+		n++;
+	}
+	if (m->net)
+		nflush(m);
+	return n;
+}
+
+static void
+kset_settle(struct kset *k)
+{
+	int64_t now = now_ms();
+
+	for (int s = 0; s < KSET_NSETS; s++) {
+		struct mset *m = &k->sets[s];
+
+		k->stats.expired += mset_expire(m, now);
+		if (m->net)
+			nflush(m);
+		heap_compact(k, m);
+		k->stats.prefixes[s] = m->prefixes;
+	}
+}
+
+/* ------------------------------------------------------------ attributes */
+
+/* Splits [p, p+len) into tb[type] (flag bits masked off). Types above max
+ * are skipped. -1 on a malformed header, a length past the end, trailing
+ * bytes or a repeated type. */
+static int
+attr_parse(const uint8_t *p, size_t len, const struct nlattr **tb, unsigned max)
+{
+	memset(tb, 0, (max + 1) * sizeof(*tb));
+	while (len > 0) {
+		struct nlattr nla;
+		unsigned type;
+		size_t step;
+
+		if (len < NLA_HDRLEN)
+			return -1;
+		memcpy(&nla, p, sizeof(nla));
+		if (nla.nla_len < NLA_HDRLEN || nla.nla_len > len)
+			return -1;
+		type = nla.nla_type & NLA_TYPE_MASK;
+		if (type <= max) {
+			if (tb[type] != NULL)
+				return -1;
+			tb[type] = (const struct nlattr *)p;
+		}
+		step = NLA_ALIGN(nla.nla_len);
+		if (step > len)
+			step = len;
+		p += step;
+		len -= step;
+	}
+	return 0;
+}
+
+static size_t
+attr_len(const struct nlattr *a)
+{
+	struct nlattr nla;
+
+	memcpy(&nla, a, sizeof(nla));
+	return nla.nla_len - NLA_HDRLEN;
+}
+
+static const uint8_t *
+attr_data(const struct nlattr *a)
+{
+	return (const uint8_t *)a + NLA_HDRLEN;
+}
+
+static int
+attr_be32(const struct nlattr *a, uint32_t *v)
+{
+	if (a == NULL || attr_len(a) != 4)
+		return -1;
+	memcpy(v, attr_data(a), 4);
+	*v = ntohl(*v);
+	return 0;
+}
+
+static int
+attr_be64(const struct nlattr *a, uint64_t *v)
+{
+	const uint8_t *d;
+
+	if (a == NULL || attr_len(a) != 8)
+		return -1;
+	d = attr_data(a);
+	*v = 0;
+	for (int i = 0; i < 8; i++)
+		*v = *v << 8 | d[i];
+	return 0;
+}
+
+/* Whether a is the NUL-terminated string s, exactly. */
+static bool
+attr_is(const struct nlattr *a, const char *s)
+{
+	size_t n = strlen(s) + 1;
+
+	return a != NULL && attr_len(a) == n && memcmp(attr_data(a), s, n) == 0;
+}
+
+/* Which of our sets a (a set name attribute) names, or -1. */
+static int
+set_of_name(const struct nlattr *a)
+{
+	for (int s = 0; s < KSET_NSETS; s++)
+		if (attr_is(a, set_names[s]))
+			return s;
+	return -1;
+}
+
+/* Parses one NFTA_LIST_ELEM. 1 with x filled, 0 for an element to skip (a
+ * catch-all element has no key), -1 if malformed: a key that is not
+ * exactly klen bytes, a closing key (concatenated ranges: not our layout),
+ * an interval end in an address set. */
+static int
+elem_parse(const uint8_t *p, size_t len, const struct mset *m, int64_t now,
+    struct elem *x)
+{
+	const struct nlattr *tb[NFTA_SET_ELEM_KEY_END + 1], *kb[NFTA_DATA_VALUE + 1];
+	uint32_t flags = 0;
+	uint64_t v;
+
+	if (attr_parse(p, len, tb, NFTA_SET_ELEM_KEY_END) == -1)
+		return -1;
+	if (tb[NFTA_SET_ELEM_FLAGS] != NULL &&
+	    attr_be32(tb[NFTA_SET_ELEM_FLAGS], &flags) == -1)
+		return -1;
+	if (flags & NFT_SET_ELEM_CATCHALL)
+		return 0;
+	if (tb[NFTA_SET_ELEM_KEY] == NULL || tb[NFTA_SET_ELEM_KEY_END] != NULL)
+		return -1;
+	if (attr_parse(attr_data(tb[NFTA_SET_ELEM_KEY]),
+	    attr_len(tb[NFTA_SET_ELEM_KEY]), kb, NFTA_DATA_VALUE) == -1 ||
+	    kb[NFTA_DATA_VALUE] == NULL ||
+	    attr_len(kb[NFTA_DATA_VALUE]) != m->klen)
+		return -1;
+	memset(x, 0, sizeof(*x));
+	memcpy(x->key, attr_data(kb[NFTA_DATA_VALUE]), m->klen);
+	x->end = (flags & NFT_SET_ELEM_INTERVAL_END) != 0;
+	if (x->end && !m->net)
+		return -1;
+	/* Expiration is the time left when the kernel wrote the message;
+	 * a message read late makes the mirror drop it that much late. */
+	if (attr_be64(tb[NFTA_SET_ELEM_EXPIRATION], &v) == 0 ||
+	    attr_be64(tb[NFTA_SET_ELEM_TIMEOUT], &v) == 0) {
+		if (v > (uint64_t)INT64_MAX / 2)
+			v = (uint64_t)INT64_MAX / 2;
+		x->expires = (uint64_t)now + v;
+	}
+	return 1;
+}
+
+typedef int (*elem_fn)(struct kset *k, struct mset *m, const struct elem *x,
+    void *arg);
+
+/* Walks NFTA_SET_ELEM_LIST_ELEMENTS of one message. The whole list is
+ * parsed before fn sees any element, so a malformed message changes
+ * nothing. */
+static int
+elems_walk(struct kset *k, struct mset *m, const struct nlattr *list,
+    elem_fn fn, void *arg)
+{
+	int64_t now = now_ms();
+
+	for (int pass = 0; pass < 2; pass++) {
+		const uint8_t *p = attr_data(list);
+		size_t len = attr_len(list);
+
+		while (len > 0) {
+			struct nlattr nla;
+			struct elem x;
+			size_t step;
+			int rc;
+
+			if (len < NLA_HDRLEN)
+				return -1;
+			memcpy(&nla, p, sizeof(nla));
+			if (nla.nla_len < NLA_HDRLEN || nla.nla_len > len ||
+			    (nla.nla_type & NLA_TYPE_MASK) != NFTA_LIST_ELEM)
+				return -1;
+			rc = elem_parse(p + NLA_HDRLEN, nla.nla_len - NLA_HDRLEN,
+			    m, now, &x);
+			if (rc == -1)
+				return -1;
+			if (pass == 1 && rc == 1 && fn(k, m, &x, arg) == -1)
+				return -1;
+			step = NLA_ALIGN(nla.nla_len);
+			if (step > len)
+				step = len;
+			p += step;
+			len -= step;
+		}
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ messages */
+
+/* One netlink message: its header (copied: the buffer may be unaligned)
+ * and its payload after the nfgenmsg. */
+struct nlmsg {
+	struct nlmsghdr h;
+	struct nfgenmsg nfg;	/* zero if the payload is shorter */
+	const uint8_t *data;	/* whole message, header included */
+	const uint8_t *attrs;	/* after the nfgenmsg */
+	size_t alen;
+	bool short_nfg;		/* no room for an nfgenmsg */
+};
+
+/* Takes the next message off [*p, *p + *left). 1, 0 at the end, -1 if the
+ * rest is not a whole message (NLMSG_NEXT would run past the end on a last
+ * message of unaligned length; this does not). */
+static int
+msg_next(const uint8_t **p, size_t *left, struct nlmsg *m)
+{
+	size_t off = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct nfgenmsg)), step;
+
+	if (*left == 0)
+		return 0;
+	if (*left < NLMSG_HDRLEN)
+		return -1;
+	memcpy(&m->h, *p, sizeof(m->h));
+	if (m->h.nlmsg_len < NLMSG_HDRLEN || m->h.nlmsg_len > *left)
+		return -1;
+	m->data = *p;
+	memset(&m->nfg, 0, sizeof(m->nfg));
+	m->short_nfg = m->h.nlmsg_len < off;
+	if (!m->short_nfg) {
+		memcpy(&m->nfg, *p + NLMSG_HDRLEN, sizeof(m->nfg));
+		m->attrs = *p + off;
+		m->alen = m->h.nlmsg_len - off;
+	} else {
+		m->attrs = NULL;
+		m->alen = 0;
+	}
+	step = NLMSG_ALIGN(m->h.nlmsg_len);
+	if (step > *left)
+		step = *left;
+	*p += step;
+	*left -= step;
+	return 1;
+}
+
+/* ------------------------------------------------------------ events */
+
+static bool
+gen_skip(struct mset *m, uint16_t resid)
+{
+	if (!m->gen_filter)
+		return false;
+	if ((int16_t)(uint16_t)(resid - m->gen_from) < 0)
+		return true;
+	m->gen_filter = false;	/* events arrive in order: no older ones follow */
+	return false;
+}
+
+static void
+mset_clear(struct kset *k, enum kset_set id)
+{
+	struct mset *m = &k->sets[id];
+
+	mset_free(m);
+	if (mset_init(k, m, id) == -1)
+		mset_overflow(k, m);
+}
+
+static int
+ev_add(struct kset *k, struct mset *m, const struct elem *x, void *arg)
+{
+	(void)arg;
+	(void)elem_add(k, m, x);	/* a ceiling is counted, not an error */
+	k->stats.events++;
+	return 0;
+}
+
+static int
+ev_del(struct kset *k, struct mset *m, const struct elem *x, void *arg)
+{
+	(void)arg;
+	elem_del(m, x);
+	k->stats.events++;
+	return 0;
+}
+
+/* One message from the event socket. 0, or -1 if it was refused. */
+static int
+feed_msg(struct kset *k, const struct nlmsg *nm)
+{
+	const struct nlattr *tb[NFTA_SET_ELEM_LIST_ELEMENTS + 1];
+	const struct nfgenmsg nfg = nm->nfg;
+	const uint8_t *p = nm->attrs;
+	size_t len = nm->alen;
+	uint16_t resid;
+	int s;
+
+	if ((nm->h.nlmsg_type >> 8) != NFNL_SUBSYS_NFTABLES) {
+		k->stats.ignored++;
+		return 0;
+	}
+	if (nm->short_nfg)
+		return -1;
+	resid = ntohs(nfg.res_id);
+
+	switch (nm->h.nlmsg_type & 0xff) {
+	case NFT_MSG_NEWGEN: {
+		uint32_t g;
+
+		if (attr_parse(p, len, tb, NFTA_GEN_ID) == -1 ||
+		    attr_be32(tb[NFTA_GEN_ID], &g) == -1)
+			return -1;
+		if ((int32_t)(g - k->gen) > 0)
+			k->gen = k->stats.genid = g;
+		return 0;
+	}
+	case NFT_MSG_NEWSETELEM:
+	case NFT_MSG_DELSETELEM:
+		if (nfg.nfgen_family != NFPROTO_INET)
+			break;
+		if (attr_parse(p, len, tb, NFTA_SET_ELEM_LIST_ELEMENTS) == -1)
+			return -1;
+		if (!attr_is(tb[NFTA_SET_ELEM_LIST_TABLE], ENF_TABLE) ||
+		    (s = set_of_name(tb[NFTA_SET_ELEM_LIST_SET])) == -1)
+			break;
+		if (gen_skip(&k->sets[s], resid))
+			break;
+		if (tb[NFTA_SET_ELEM_LIST_ELEMENTS] == NULL)
+			return 0;
+		return elems_walk(k, &k->sets[s], tb[NFTA_SET_ELEM_LIST_ELEMENTS],
+		    (nm->h.nlmsg_type & 0xff) == NFT_MSG_NEWSETELEM ?
+		    ev_add : ev_del, NULL);
+	case NFT_MSG_DELSET:
+		/* A deleted set takes its elements without one event each. */
+		if (nfg.nfgen_family != NFPROTO_INET)
+			break;
+		if (attr_parse(p, len, tb, NFTA_SET_NAME) == -1)
+			return -1;
+		if (!attr_is(tb[NFTA_SET_TABLE], ENF_TABLE) ||
+		    (s = set_of_name(tb[NFTA_SET_NAME])) == -1)
+			break;
+		if (!gen_skip(&k->sets[s], resid))
+			mset_clear(k, (enum kset_set)s);
+		return 0;
+	case NFT_MSG_DELTABLE:
+		if (nfg.nfgen_family != NFPROTO_INET)
+			break;
+		if (attr_parse(p, len, tb, NFTA_TABLE_NAME) == -1)
+			return -1;
+		if (!attr_is(tb[NFTA_TABLE_NAME], ENF_TABLE))
+			break;
+		for (s = 0; s < KSET_NSETS; s++)
+			if (!gen_skip(&k->sets[s], resid))
+				mset_clear(k, (enum kset_set)s);
+		return 0;
+	default:
+		break;
+	}
+	k->stats.ignored++;
+	return 0;
+}
+
+/* A buffer of messages; each refused one is counted and makes the mirror
+ * stale (it is read again from the kernel before the next digest). */
+static int
+feed_buf(struct kset *k, const uint8_t *buf, size_t len)
+{
+	struct nlmsg nm;
+	size_t left = len;
+	int rc = 0, more;
+
+	while ((more = msg_next(&buf, &left, &nm)) == 1) {
+		if (nm.h.nlmsg_type < NLMSG_MIN_TYPE)
+			continue;	/* NOOP, ERROR, DONE, OVERRUN */
+		if (feed_msg(k, &nm) == -1) {
+			k->stats.malformed++;
+			k->stale = true;
+			rc = -1;
+		}
+	}
+	if (more == -1) {
+		k->stats.malformed++;
+		k->stale = true;
+		rc = -1;
+	}
+	return rc;
+}
+
+/* ------------------------------------------------------------ requests */
+
+static int
+nl_open(bool events, uint32_t *portid)
+{
+	struct sockaddr_nl sa;
+	socklen_t salen = sizeof(sa);
+	int fd, type = SOCK_RAW | SOCK_CLOEXEC | (events ? SOCK_NONBLOCK : 0);
+
+	if ((fd = socket(AF_NETLINK, type, NETLINK_NETFILTER)) == -1)
+		return -1;
+	memset(&sa, 0, sizeof(sa));
+	sa.nl_family = AF_NETLINK;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1 ||
+	    getsockname(fd, (struct sockaddr *)&sa, &salen) == -1)
+		goto fail;
+	if (portid != NULL)
+		*portid = sa.nl_pid;
+	if (events) {
+		int group = NFNLGRP_NFTABLES, size = KSET_RCVBUF;
+
+		if (setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &group,
+		    sizeof(group)) == -1)
+			goto fail;
+		/* FORCE needs CAP_NET_ADMIN, which subscribing needed too;
+		 * the plain option is capped by net.core.rmem_max. */
+		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size,
+		    sizeof(size)) == -1)
+			(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size,
+			    sizeof(size));
+	} else {
+		struct timeval tv = { .tv_sec = KSET_TIMEOUT_S };
+
+		/* A lost reply must not hang the daemon. */
+		if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv,
+		    sizeof(tv)) == -1)
+			goto fail;
+	}
+	return fd;
+fail:;
+	int saved = errno;
+	close(fd);
+	errno = saved;
+	return -1;
+}
+
+/* Replaces a request socket that may hold the tail of an abandoned dump. */
+static void
+q_reset(struct kset *k)
+{
+	if (k->qfd != -1)
+		close(k->qfd);
+	k->qfd = nl_open(false, &k->qportid);
+}
+
+static size_t
+req_str(uint8_t *b, size_t at, uint16_t type, const char *s)
+{
+	struct nlattr nla;
+	size_t n = strlen(s) + 1;
+
+	nla.nla_len = (uint16_t)(NLA_HDRLEN + n);
+	nla.nla_type = type;
+	memcpy(b + at, &nla, sizeof(nla));
+	memcpy(b + at + NLA_HDRLEN, s, n);
+	memset(b + at + NLA_HDRLEN + n, 0, NLA_ALIGN(NLA_HDRLEN + n) - (NLA_HDRLEN + n));
+	return at + NLA_ALIGN(NLA_HDRLEN + n);
+}
+
+/* Sends GETGEN (set NULL) or a GETSETELEM dump of set s of our table. The
+ * names are constants, so the request always fits. */
+static int
+q_send(struct kset *k, int s)
+{
+	uint8_t b[KSET_REQSIZE];
+	struct nlmsghdr nlh;
+	struct nfgenmsg nfg;
+	struct sockaddr_nl sa;
+	size_t len = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(nfg));
+
+	if (k->qfd == -1 && (k->qfd = nl_open(false, &k->qportid)) == -1)
+		return -1;
+	memset(b, 0, sizeof(b));
+	memset(&nlh, 0, sizeof(nlh));
+	nlh.nlmsg_flags = NLM_F_REQUEST;
+	nlh.nlmsg_seq = ++k->qseq;
+	memset(&nfg, 0, sizeof(nfg));
+	nfg.version = NFNETLINK_V0;
+	if (s < 0) {
+		nlh.nlmsg_type = NFT_TYPE(NFT_MSG_GETGEN);
+		nfg.nfgen_family = NFPROTO_UNSPEC;
+	} else {
+		nlh.nlmsg_type = NFT_TYPE(NFT_MSG_GETSETELEM);
+		nlh.nlmsg_flags |= NLM_F_DUMP;
+		nfg.nfgen_family = NFPROTO_INET;
+		len = req_str(b, len, NFTA_SET_ELEM_LIST_TABLE, ENF_TABLE);
+		len = req_str(b, len, NFTA_SET_ELEM_LIST_SET, set_names[s]);
+	}
+	nlh.nlmsg_len = (uint32_t)len;
+	memcpy(b, &nlh, sizeof(nlh));
+	memcpy(b + NLMSG_HDRLEN, &nfg, sizeof(nfg));
+	memset(&sa, 0, sizeof(sa));
+	sa.nl_family = AF_NETLINK;
+	if (sendto(k->qfd, b, len, 0, (struct sockaddr *)&sa, sizeof(sa)) !=
+	    (ssize_t)len)
+		return -1;
+	return 0;
+}
+
+/* Collects a dump into a fresh set: address sets directly, prefix sets
+ * unsorted (sorted and counted once at the end, not one insert at a time). */
+static int
+dump_elem(struct kset *k, struct mset *m, const struct elem *x, void *arg)
+{
+	(void)arg;
+	if (!m->net) {
+		(void)hinsert(k, m, x);	/* a ceiling is counted, not an error */
+		return 0;
+	}
+	if (m->nn >= KSET_NET_MAX) {
+		mset_overflow(k, m);
+		return 0;
+	}
+	if (m->nn == m->ncap) {
+		size_t ncap = m->ncap ? m->ncap * 2 : 64;
+		struct nelem *nv = realloc(m->nv, ncap * sizeof(*nv));
+		if (nv == NULL) {
+			mset_overflow(k, m);
+			return 0;
+		}
+		m->nv = nv;
+		m->ncap = ncap;
+	}
+	memset(&m->nv[m->nn], 0, sizeof(m->nv[0]));
+	memcpy(m->nv[m->nn].key, x->key, 16);
+	m->nv[m->nn].end = x->end;
+	m->nv[m->nn].expires = x->end ? 0 : x->expires;
+	m->nn++;
+	return 0;
+}
+
+/* Reads the replies to the last request until the ack, the end of a dump
+ * or an error. GETGEN's answer goes to *gen; a dump's elements into m.
+ * Messages of other sequence numbers are leftovers and skipped. */
+static int
+q_recv(struct kset *k, struct mset *m, uint32_t *gen)
+{
+	for (;;) {
+		struct sockaddr_nl sa;
+		struct iovec iov = { k->buf, sizeof(k->buf) };
+		struct msghdr msg = {
+			.msg_name = &sa, .msg_namelen = sizeof(sa),
+			.msg_iov = &iov, .msg_iovlen = 1,
+		};
+		ssize_t n = recvmsg(k->qfd, &msg, 0);
+
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				errno = ETIMEDOUT;
+			return -1;
+		}
+		if (msg.msg_flags & MSG_TRUNC) {
+			errno = EMSGSIZE;
+			return -1;
+		}
+		if (sa.nl_pid != 0)
+			continue;
+		const uint8_t *p = k->buf;
+		size_t left = (size_t)n;
+		struct nlmsg nm;
+		int more;
+
+		while ((more = msg_next(&p, &left, &nm)) == 1) {
+			const struct nlattr *tb[NFTA_SET_ELEM_LIST_ELEMENTS + 1];
+
+			if (nm.h.nlmsg_seq != k->qseq || nm.h.nlmsg_pid != k->qportid)
+				continue;
+			if (nm.h.nlmsg_type == NLMSG_ERROR) {
+				struct nlmsgerr e;
+				if (nm.h.nlmsg_len < NLMSG_LENGTH(sizeof(e))) {
+					errno = EPROTO;
+					return -1;
+				}
+				memcpy(&e, nm.data + NLMSG_HDRLEN, sizeof(e));
+				if (e.error == 0)
+					return 0;
+				errno = -e.error;
+				return -1;
+			}
+			if (nm.h.nlmsg_type == NLMSG_DONE)
+				return 0;
+			if (nm.h.nlmsg_flags & NLM_F_DUMP_INTR) {
+				errno = EAGAIN;	/* changed under the dump */
+				return -1;
+			}
+			if (nm.short_nfg) {
+				errno = EPROTO;
+				return -1;
+			}
+			if (gen != NULL &&
+			    nm.h.nlmsg_type == NFT_TYPE(NFT_MSG_NEWGEN)) {
+				if (attr_parse(nm.attrs, nm.alen, tb, NFTA_GEN_ID) == -1 ||
+				    attr_be32(tb[NFTA_GEN_ID], gen) == -1) {
+					errno = EPROTO;
+					return -1;
+				}
+				return 0;
+			}
+			if (m == NULL ||
+			    nm.h.nlmsg_type != NFT_TYPE(NFT_MSG_NEWSETELEM))
+				continue;
+			if (attr_parse(nm.attrs, nm.alen, tb,
+			    NFTA_SET_ELEM_LIST_ELEMENTS) == -1) {
+				errno = EPROTO;
+				return -1;
+			}
+			if (tb[NFTA_SET_ELEM_LIST_ELEMENTS] != NULL &&
+			    elems_walk(k, m, tb[NFTA_SET_ELEM_LIST_ELEMENTS],
+			    dump_elem, NULL) == -1) {
+				errno = EPROTO;
+				return -1;
+			}
+		}
+		if (more == -1) {
+			errno = EPROTO;
+			return -1;
+		}
+	}
+}
+
+static int
+q_getgen(struct kset *k, uint32_t *gen)
+{
+	if (q_send(k, -1) == -1 || q_recv(k, NULL, gen) == -1) {
+		int saved = errno;
+		q_reset(k);
+		errno = saved;
+		return -1;
+	}
+	return 0;
+}
+
+static int
+nsort_cmp(const void *a, const void *b, void *arg)
+{
+	const struct nelem *x = a, *y = b;
+
+	return ncmp(x->key, x->end, y->key, y->end, *(const size_t *)arg);
+}
+
+/* Sorts a prefix set read from dumps and drops the copies. */
+static void
+nsort_unique(struct mset *m)
+{
+	size_t klen = m->klen, w = 0;
+
+	if (m->nn > 1)
+		qsort_r(m->nv, m->nn, sizeof(*m->nv), nsort_cmp, &klen);
+	for (size_t i = 0; i < m->nn; i++)
+		if (w == 0 || ncmp(m->nv[w - 1].key, m->nv[w - 1].end,
+		    m->nv[i].key, m->nv[i].end, klen) != 0)
+			m->nv[w++] = m->nv[i];
+	m->nn = w;
+}
+
+/* The earliest timeout at or after since in a set being read, 0 if none
+ * (an address set drops the earlier ones: they are expired). */
+static uint64_t
+first_expiry(struct mset *m, int64_t since)
+{
+	uint64_t first = 0;
+
+	if (!m->net) {
+		if (since > 0)
+			(void)mset_expire(m, since);
+		return m->heap.n > 0 ? hp_exp(&m->heap, 0) : 0;
+	}
+	for (size_t i = 0; i < m->nn; i++) {
+		uint64_t x = m->nv[i].expires;
+		if (x != 0 && x >= (uint64_t)since && (first == 0 || x < first))
+			first = x;
+	}
+	return first;
+}
+
+/* Reads set s from the kernel into fresh (initialized here); *gen is the
+ * generation before the first dump. An absent set or table reads as empty.
+ *
+ * A dump is not a snapshot. The kernel walks the set again for each reply
+ * and skips as many elements as it already sent, so every element removed
+ * behind the walk in between makes it skip one untouched element, silently
+ * (no NLM_F_DUMP_INTR; measured on Linux 6.18: 10% of 200k untouched
+ * elements missing from a dump while 150k others expired). Removals come
+ * from transactions (they change the generation) and from the garbage
+ * collector of expired elements (every second by default; it does not).
+ * So dumps are merged, and reading stops at the first quiet one: same
+ * generation before and after, and no timeout among the elements read so
+ * far that is past or less than KSET_GC_SLACK_MS away (a timeout just
+ * ahead also hints at others just behind, which the dump cannot show).
+ * Merging is sound: every element seen was there, and the events since
+ * the first dump (applied after it) and the timeouts remove those that
+ * left. */
+static int
+set_read(struct kset *k, enum kset_set s, struct mset *fresh, uint32_t *gen,
+    bool *quiet)
+{
+	int tries = KSET_DUMP_TRIES;
+
+	*quiet = false;
+	if (mset_init(k, fresh, s) == -1)
+		return -1;
+	for (int t = 0; t < tries; t++) {
+		int64_t t0 = now_ms();
+		uint32_t g0, g1;
+
+		if (q_getgen(k, &g0) == -1)
+			goto fail;
+		if (t == 0)
+			*gen = g0;
+		if (q_send(k, s) == -1 || q_recv(k, fresh, NULL) == -1) {
+			int saved = errno;
+
+			q_reset(k);	/* may hold the rest of the dump */
+			if (saved == ENOENT) {	/* no such set or table: empty */
+				mset_free(fresh);
+				*gen = g0;
+				*quiet = true;
+				return mset_init(k, fresh, s);
+			}
+			if (saved == EAGAIN)	/* NLM_F_DUMP_INTR */
+				continue;
+			errno = saved;
+			goto fail;
+		}
+		if (fresh->net)
+			nsort_unique(fresh);
+		if (q_getgen(k, &g1) == -1)
+			goto fail;
+		/* Elements that expired well before this dump were collected
+		 * before it too: they could not disturb it. */
+		uint64_t first = first_expiry(fresh, t0 - KSET_GC_SLACK_MS);
+		if (g0 == g1 && (first == 0 ||
+		    first > (uint64_t)now_ms() + KSET_GC_SLACK_MS)) {
+			*quiet = true;
+			goto done;
+		}
+		/* A dump of a large set costs seconds (the walk is
+		 * quadratic); at ordinary churn two already make a miss
+		 * unlikely (docs/commitment.md). */
+		if ((fresh->net ? fresh->nn : fresh->ht.n) > KSET_VERIFY_MAX &&
+		    tries > KSET_DUMP_TRIES_LARGE)
+			tries = KSET_DUMP_TRIES_LARGE;
+	}
+	k->stats.unsettled++;
+done:
+	if (fresh->net)
+		for (size_t i = 0; i < fresh->nn; i++) {
+			if (fresh->nv[i].end)
+				continue;
+			nrecount(fresh, i);
+			if (fresh->nv[i].expires &&
+			    hp_push(&fresh->heap, fresh->nv[i].expires,
+			    fresh->nv[i].key))
+				mset_overflow(k, fresh);
+		}
+	return 0;
+fail:;
+	int saved = errno;
+	mset_free(fresh);
+	errno = saved;
+	return -1;
+}
+
+static void
+mset_replace(struct kset *k, enum kset_set s, struct mset *fresh, uint32_t gen,
+    bool quiet)
+{
+	mset_free(&k->sets[s]);
+	k->sets[s] = *fresh;
+	/* Queued events older than the dump are already in it. */
+	k->sets[s].gen_filter = true;
+	k->sets[s].gen_from = (uint16_t)gen;
+	k->sets[s].unsettled = !quiet;
+	memset(fresh, 0, sizeof(*fresh));
+}
+
+/* Adds to m the elements of fresh (a read that was not quiet) that m
+ * lacks: what a dump returns was there, and later events and timeouts
+ * still apply to it. Elements m has are left as they are. */
+static void
+mset_merge(struct kset *k, struct mset *m, const struct mset *fresh)
+{
+	struct elem x;
+	size_t at;
+
+	if (!m->net) {
+		for (size_t i = 0; i < fresh->ht.cap; i++) {
+			if (!ht_used(&fresh->ht, i) ||
+			    ht_find(&m->ht, ht_at(&fresh->ht, i), &at))
+				continue;
+			memset(&x, 0, sizeof(x));
+			memcpy(x.key, ht_at(&fresh->ht, i), m->klen);
+			x.expires = ht_exp(&fresh->ht, i);
+			(void)hinsert(k, m, &x);
+		}
+		return;
+	}
+	for (size_t i = 0; i < fresh->nn; i++) {
+		const struct nelem *e = &fresh->nv[i];
+
+		if (nfind(m, e->key, e->end, &at))
+			continue;
+		memset(&x, 0, sizeof(x));
+		memcpy(x.key, e->key, 16);
+		x.end = e->end;
+		x.expires = e->expires;
+		(void)ninsert(k, m, &x);
+	}
+	nflush(m);
+}
+
+/* Reads the four sets again. Events queued before are dropped first (the
+ * dumps hold their effect); those after the first generation read are
+ * applied on top (applying an event twice changes nothing). */
+static int
+resync(struct kset *k)
+{
+	for (int i = 0; i < KSET_DRAIN_MAX; i++)
+		if (recv(k->fd, k->buf, sizeof(k->buf), MSG_DONTWAIT) == -1 &&
+		    errno != ENOBUFS && errno != EINTR)
+			break;
+	for (int s = 0; s < KSET_NSETS; s++) {
+		struct mset fresh;
+		uint32_t gen;
+		bool quiet;
+
+		if (set_read(k, (enum kset_set)s, &fresh, &gen, &quiet) == -1)
+			return -1;
+		mset_replace(k, (enum kset_set)s, &fresh, gen, quiet);
+		k->gen = k->stats.genid = gen;
+	}
+	k->stale = false;
+	k->last_full_ms = now_ms();
+	return 0;
+}
+
+/* ------------------------------------------------------------ interface */
+
+struct kset *
+kset_open(char *err, size_t errlen)
+{
+	struct kset *k;
+
+	if (sodium_init() == -1) {
+		snprintf(err, errlen, "kset: libsodium failed to initialize");
+		return NULL;
+	}
+	if ((k = calloc(1, sizeof(*k))) == NULL) {
+		snprintf(err, errlen, "kset: %s", strerror(errno));
+		return NULL;
+	}
+	k->fd = k->qfd = -1;
+	randombytes_buf(k->sipkey, sizeof(k->sipkey));
+	for (int s = 0; s < KSET_NSETS; s++)
+		if (mset_init(k, &k->sets[s], (enum kset_set)s) == -1) {
+			snprintf(err, errlen, "kset: %s", strerror(errno));
+			goto fail;
+		}
+	/* Subscribe before reading: a change made during the reads is then
+	 * either in a dump or in the queue (or both, which is harmless). */
+	if ((k->fd = nl_open(true, NULL)) == -1) {
+		snprintf(err, errlen, "kset: nf_tables event socket: %s",
+		    strerror(errno));
+		goto fail;
+	}
+	if ((k->qfd = nl_open(false, &k->qportid)) == -1 || resync(k) == -1) {
+		snprintf(err, errlen, "kset: reading table inet %s: %s",
+		    ENF_TABLE, strerror(errno));
+		goto fail;
+	}
+	kset_settle(k);
+	return k;
+fail:
+	kset_close(k);
+	return NULL;
+}
+
+void
+kset_close(struct kset *k)
+{
+	if (k == NULL)
+		return;
+	if (k->fd != -1)
+		close(k->fd);
+	if (k->qfd != -1)
+		close(k->qfd);
+	for (int s = 0; s < KSET_NSETS; s++)
+		mset_free(&k->sets[s]);
+	free(k);
+}
+
+int
+kset_fd(const struct kset *k)
+{
+	return k->fd;
+}
+
+static bool
+kset_overflowed(const struct kset *k)
+{
+	for (int s = 0; s < KSET_NSETS; s++)
+		if (k->sets[s].overflow)
+			return true;
+	return false;
+}
+
+int
+kset_dispatch(struct kset *k)
+{
+	uint64_t before = k->stats.events;
+	int rc = 0;
+
+	for (int i = 0; i < KSET_RECV_MAX && !k->stale; i++) {
+		struct sockaddr_nl sa;
+		struct iovec iov = { k->buf, sizeof(k->buf) };
+		struct msghdr msg = {
+			.msg_name = &sa, .msg_namelen = sizeof(sa),
+			.msg_iov = &iov, .msg_iovlen = 1,
+		};
+		ssize_t n = recvmsg(k->fd, &msg, MSG_DONTWAIT);
+
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			if (errno == ENOBUFS) {	/* notifications were lost */
+				k->stale = true;
+				break;
+			}
+			return -1;
+		}
+		if (msg.msg_flags & MSG_TRUNC) {
+			k->stats.malformed++;
+			k->stale = true;
+			break;
+		}
+		if (sa.nl_pid != 0)
+			continue;	/* only the kernel speaks on this group */
+		(void)feed_buf(k, k->buf, (size_t)n);
+	}
+	/* Over a ceiling, try again now and then: the sets may have shrunk. */
+	if (!k->stale && kset_overflowed(k) &&
+	    now_ms() - k->last_full_ms >= KSET_RETRY_MS)
+		k->stale = true;
+	if (k->stale) {
+		k->stats.resyncs++;
+		if (resync(k) == -1)
+			rc = -1;
+	}
+	kset_settle(k);
+	if (rc == -1)
+		return -1;
+	return (int)(k->stats.events - before > INT32_MAX ? INT32_MAX :
+	    k->stats.events - before);
+}
+
+int
+kset_digest(struct kset *k, uint8_t out[KSET_DIGEST_LEN], uint64_t *count)
+{
+	struct lt acc;
+	uint64_t n = 0;
+
+	if (k->stale) {
+		errno = EAGAIN;
+		return -1;
+	}
+	if (kset_overflowed(k)) {
+		errno = EOVERFLOW;
+		return -1;
+	}
+	kset_settle(k);
+	memset(&acc, 0, sizeof(acc));
+	for (int s = 0; s < KSET_NSETS; s++) {
+		lt_sum(&acc, &k->sets[s].acc);
+		n += k->sets[s].prefixes;
+	}
+	lt_final(&acc, out);
+	if (count != NULL)
+		*count = n;
+	return 0;
+}
+
+int
+kset_digest_of(const struct a5_prefix *list, size_t n,
+    uint8_t out[KSET_DIGEST_LEN])
+{
+	struct lt acc;
+
+	if (sodium_init() == -1)
+		return -1;
+	memset(&acc, 0, sizeof(acc));
+	for (size_t i = 0; i < n; i++)
+		lt_apply(&acc, list[i].family, list[i].len, list[i].addr, +1);
+	lt_final(&acc, out);
+	return 0;
+}
+
+int
+kset_contains(struct kset *k, const struct a5_prefix *p)
+{
+	enum kset_set hs, ns;
+	size_t klen, at;
+
+	if (p->family == A5_AF_INET) {
+		hs = KSET_HOST4, ns = KSET_NET4, klen = 4;
+	} else if (p->family == A5_AF_INET6) {
+		hs = KSET_HOST6, ns = KSET_NET6, klen = 16;
+	} else
+		return 0;
+	if (p->len > 8 * klen)
+		return 0;
+	kset_settle(k);
+	if (p->len == 8 * klen && ht_find(&k->sets[hs].ht, p->addr, &at))
+		return 1;
+	/* The closest element at or below p's first address decides, as in
+	 * the kernel; a start covers up to the next element. */
+	const struct mset *m = &k->sets[ns];
+	if (!nfind(m, p->addr, false, &at)) {
+		if (at == 0)
+			return 0;
+		at--;
+	}
+	if (m->nv[at].end)
+		return 0;
+	if (at + 1 >= m->nn)
+		return 1;
+	u128 last = key_load(p->addr, klen);
+	if (p->len < 8 * klen)
+		last |= p->len == 0 ? key_max(klen) :
+		    ((u128)1 << (8 * klen - p->len)) - 1;
+	return last < key_load(m->nv[at + 1].key, klen) ? 1 : 0;
+}
+
+/* Whether two mirrors of one set hold the same prefixes. */
+static bool
+mset_same(const struct mset *a, const struct mset *b)
+{
+	return a->prefixes == b->prefixes &&
+	    memcmp(&a->acc, &b->acc, sizeof(a->acc)) == 0;
+}
+
+int
+kset_verify(struct kset *k)
+{
+	int repaired = 0;
+
+	if (kset_dispatch(k) == -1)
+		return -1;
+	for (int s = 0; s < KSET_NSETS; s++) {
+		struct mset *m = &k->sets[s];
+		bool small = (m->net ? m->nn : m->ht.n) <= KSET_VERIFY_MAX;
+		int bad = 0, tries = small ? KSET_VERIFY_TRIES : 1;
+
+		/* A large set is read again only if its last read was never
+		 * quiet: a dump of 1M elements costs tens of seconds. */
+		if (m->overflow || (!small && !m->unsettled))
+			continue;
+		for (int t = 0; t < tries && bad < KSET_VERIFY_BAD; t++) {
+			struct mset fresh;
+			uint32_t g0, g1;
+			bool quiet;
+
+			if (set_read(k, (enum kset_set)s, &fresh, &g0, &quiet) == -1)
+				return -1;
+			if (q_getgen(k, &g1) == -1 || kset_dispatch(k) == -1) {
+				mset_free(&fresh);
+				return -1;
+			}
+			/* Compare only at one generation on both sides:
+			 * otherwise a change in flight looks like drift. */
+			if (g0 != g1 || k->gen != g1) {
+				mset_free(&fresh);
+				continue;
+			}
+			(void)mset_expire(&fresh, now_ms());
+			kset_settle(k);
+			if (mset_same(m, &fresh)) {
+				if (quiet)
+					m->unsettled = false;
+				mset_free(&fresh);
+				break;
+			}
+			/* A read that was not quiet may lack elements: it can
+			 * only add to the mirror, never replace it. */
+			if (!quiet) {
+				mset_merge(k, m, &fresh);
+				mset_free(&fresh);
+				kset_settle(k);
+				continue;
+			}
+			if (++bad < KSET_VERIFY_BAD && small) {
+				mset_free(&fresh);
+				continue;
+			}
+			mset_replace(k, (enum kset_set)s, &fresh, g1, true);
+			k->stats.repairs++;
+			repaired++;
+		}
+	}
+	kset_settle(k);
+	return repaired;
+}
+
+int
+kset_feed(struct kset *k, const void *buf, size_t len)
+{
+	int rc = feed_buf(k, buf, len);
+
+	kset_settle(k);
+	return rc;
+}
+
+const struct kset_stats *
+kset_get_stats(const struct kset *k)
+{
+	return &k->stats;
+}
