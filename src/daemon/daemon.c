@@ -25,6 +25,7 @@
 #include "daemon/control.h"
 #include "detector/detector.h"
 #include "enforcer/enforcer.h"
+#include "enforcer/kset.h"
 #include "ledger/journal.h"
 #include "ledger/ledger.h"
 #include "sensor/sensor.h"
@@ -43,6 +44,8 @@ struct daemon {
 	struct enforcer *enf;
 	struct sensor *sensor;
 	struct alliance *al;		/* NULL: no coalition configured */
+	struct kset *kset;		/* mirror of what the kernel enforces; NULL in observe mode */
+	int64_t next_kset_verify;
 	struct prefixlist allow;	/* configured + local addresses */
 	int epfd, sigfd, timerfd, ctlfd;
 	int64_t started, last_position_save;
@@ -506,6 +509,18 @@ handle_status(struct daemon *d, struct outbuf *out, int json)
 		    (unsigned long long)es->commits, (unsigned long long)es->applied,
 		    (unsigned long long)es->failed, (unsigned long long)d->ledger_errors,
 		    (unsigned long long)d->reloads, (unsigned long long)d->remote_applied);
+		if (d->kset != NULL) {
+			uint8_t dg[KSET_DIGEST_LEN];
+			uint64_t n;
+			if (kset_digest(d->kset, dg, &n) == 0) {
+				outbuf_printf(out, ", \"kernel\": {\"prefixes\": %llu, \"digest\": \"",
+				    (unsigned long long)n);
+				for (size_t i = 0; i < sizeof(dg); i++)
+					outbuf_printf(out, "%02x", dg[i]);
+				outbuf_printf(out, "\"}");
+			} else
+				outbuf_printf(out, ", \"kernel\": null");
+		}
 		if (d->al != NULL) {
 			outbuf_printf(out, ", ");
 			alliance_status(d->al, out, 1);
@@ -526,6 +541,18 @@ handle_status(struct daemon *d, struct outbuf *out, int json)
 	    (long long)active, (unsigned long long)d->bans, (unsigned long long)d->refused_allow);
 	outbuf_printf(out, "nftables:    %llu transactions, %llu elements applied, %llu failed\n",
 	    (unsigned long long)es->commits, (unsigned long long)es->applied, (unsigned long long)es->failed);
+	if (d->kset != NULL) {
+		uint8_t dg[KSET_DIGEST_LEN];
+		uint64_t n;
+		char hex[2 * KSET_DIGEST_LEN + 1];
+		if (kset_digest(d->kset, dg, &n) == 0) {
+			for (size_t i = 0; i < sizeof(dg); i++)
+				snprintf(hex + 2 * i, 3, "%02x", dg[i]);
+			outbuf_printf(out, "kernel:      %llu prefixes enforced, digest %.16s...\n",
+			    (unsigned long long)n, hex);
+		} else
+			outbuf_printf(out, "kernel:      mirror being re-read (events were lost)\n");
+	}
 	if (d->al != NULL)
 		alliance_status(d->al, out, 0);
 	else
@@ -798,6 +825,11 @@ cmd_daemon(int argc, char **argv)
 		log_info("restored %d bans from %s", restored, dbpath);
 	}
 
+	/* The digest of what the kernel really holds, kept from nf_tables
+	 * events (docs/commitment.md); the shield works without it. */
+	if (!d.cfg->observe && (d.kset = kset_open(err, sizeof(err))) == NULL)
+		log_warnx("kernel mirror: %s; status shows no kernel digest", err);
+	d.next_kset_verify = now_sec() + 600;
 	if (d.cfg->charter[0] != '\0') {
 		if ((d.al = alliance_open(d.cfg, &d.allow, d.ledger, err, sizeof(err))) == NULL) {
 			log_warnx("coalition: %s", err);
@@ -826,7 +858,8 @@ cmd_daemon(int argc, char **argv)
 	}
 	if (epoll_watch(d.epfd, d.sigfd) != 0 || epoll_watch(d.epfd, d.timerfd) != 0 ||
 	    epoll_watch(d.epfd, d.ctlfd) != 0 || epoll_watch(d.epfd, sensor_fd(d.sensor)) != 0 ||
-	    (d.al != NULL && alliance_fd(d.al) >= 0 && epoll_watch(d.epfd, alliance_fd(d.al)) != 0)) {
+	    (d.al != NULL && alliance_fd(d.al) >= 0 && epoll_watch(d.epfd, alliance_fd(d.al)) != 0) ||
+	    (d.kset != NULL && epoll_watch(d.epfd, kset_fd(d.kset)) != 0)) {
 		log_warn("epoll_ctl");
 		goto out;
 	}
@@ -863,6 +896,12 @@ cmd_daemon(int argc, char **argv)
 					log_warn("timerfd");
 				int64_t now = now_sec();
 				ledger_bans_expire(d.ledger, now);
+				if (d.kset != NULL && now >= d.next_kset_verify) {
+					int fixed = kset_verify(d.kset);
+					if (fixed > 0)
+						log_warnx("kernel mirror: %d sets were out of step, re-read", fixed);
+					d.next_kset_verify = now + 600;
+				}
 				if (d.al != NULL && alliance_tick(d.al) == 1 &&
 				    epoll_watch(d.epfd, alliance_fd(d.al)) != 0)
 					log_warn("epoll_ctl");
@@ -870,6 +909,9 @@ cmd_daemon(int argc, char **argv)
 					sensor_foreach(d.sensor, save_position, &d);
 					d.last_position_save = now;
 				}
+			} else if (d.kset != NULL && fd == kset_fd(d.kset)) {
+				if (kset_dispatch(d.kset) < 0)
+					log_warn("kernel mirror");
 			} else if (d.al != NULL && fd >= 0 && fd == alliance_fd(d.al)) {
 				if (alliance_receive(d.al, on_remote, &d) > 0)
 					more = 1;	/* the queue may hold more than one batch */
@@ -913,6 +955,7 @@ out:
 	}
 	sensor_free(d.sensor);
 	alliance_close(d.al);
+	kset_close(d.kset);
 	enf_close(d.enf);
 	journal_close(d.journal);
 	ledger_close(d.ledger);

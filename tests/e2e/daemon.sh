@@ -11,6 +11,7 @@ A5=$top/build/article5
 [ "$(id -u)" -eq 0 ] || { echo "skip: needs root"; exit 77; }
 [ -x "$A5" ] || { echo "skip: build/article5 missing"; exit 77; }
 command -v nft >/dev/null || { echo "skip: nft missing"; exit 77; }
+command -v jq >/dev/null || { echo "skip: jq missing"; exit 77; }
 if [ "${A5_IN_NETNS:-}" != 1 ]; then
 	A5_IN_NETNS=1 exec unshare -n sh "$0" "$@"
 fi
@@ -111,6 +112,17 @@ start
 sleep 0.3
 in_set 192.0.2.10 && in_set 192.0.2.20 && ok "restored unexpired bans" || bad "restore missed bans"
 in_set 203.0.113.50 && bad "restored an expired ban" || ok "expired ban not restored"
+
+# the kernel digest follows what the kernel holds, not what the daemon meant
+kd() { "$A5" status -c "$T/a5.conf" --json | jq -r '.kernel | "\(.prefixes) \(.digest)"'; }
+before=$(kd)
+nft delete element inet article5 ban4 '{ 192.0.2.20 }'
+sleep 0.3
+after=$(kd)
+n0=${before%% *} n1=${after%% *}
+[ "$n1" -eq $((n0 - 1)) ] && [ "${before#* }" != "${after#* }" ] &&
+    ok "kernel digest: element deleted by hand seen ($n0 -> $n1 prefixes)" ||
+    bad "kernel digest did not follow a hand deletion: '$before' -> '$after'"
 
 # SIGHUP: a broken file is refused and the old configuration kept
 echo "maxretry many" >> "$T/a5.conf"
