@@ -34,6 +34,7 @@ config_defaults(struct config *cfg)
 	cfg->bantime_factor = 2;
 	cfg->unban_hold = 3600;
 	cfg->publish = true;
+	cfg->kernel_mirror = -1;
 }
 
 
@@ -297,6 +298,15 @@ parse_line(struct lineparse *p, struct config *cfg, char *line)
 		if (lp_want(p, nw, 2, "unban_hold DURATION") != 0 ||
 		    parse_duration_arg(p, "unban_hold", w[1], &cfg->unban_hold) != 0)
 			return -1;
+	} else if (strcmp(k, "kernel_mirror") == 0) {
+		if (lp_want(p, nw, 2, "kernel_mirror yes|no") != 0)
+			return -1;
+		if (strcmp(w[1], "yes") == 0)
+			cfg->kernel_mirror = 1;
+		else if (strcmp(w[1], "no") == 0)
+			cfg->kernel_mirror = 0;
+		else
+			return lp_error(p, "bad kernel_mirror '%s', expected yes or no", w[1]);
 	} else if (strcmp(k, "publish") == 0) {
 		if (lp_want(p, nw, 2, "publish yes|no") != 0)
 			return -1;
@@ -314,7 +324,7 @@ parse_line(struct lineparse *p, struct config *cfg, char *line)
 		return lp_error(p, "unknown directive '%s', expected one of mode, state_dir, "
 		    "control_socket, control_group, rules_dir, allow, ipv6_prefix, max_offenders, "
 		    "maxretry, findtime, bantime, bantime_max, bantime_factor, coalition, identity, "
-		    "unban_hold, publish, source, service, rule", k);
+		    "unban_hold, publish, kernel_mirror, source, service, rule", k);
 	return 0;
 }
 

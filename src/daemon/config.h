@@ -58,6 +58,7 @@ struct config {
 	char identity[PATH_MAX];
 	int64_t unban_hold;		/* a local unban holds against remote reports */
 	bool publish;			/* publish local bans to the coalition */
+	int kernel_mirror;		/* -1: only with a coalition; 0 no; 1 yes */
 	size_t nsources;
 	struct config_source sources[CONFIG_SOURCES_MAX];
 	size_t nservices;

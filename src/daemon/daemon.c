@@ -827,7 +827,11 @@ cmd_daemon(int argc, char **argv)
 
 	/* The digest of what the kernel really holds, kept from nf_tables
 	 * events (docs/commitment.md); the shield works without it. */
-	if (!d.cfg->observe && (d.kset = kset_open(err, sizeof(err))) == NULL)
+	/* Its first read of the sets is O(set size) in the kernel (about 40 s
+	 * for 1M bans), so a host that works alone only pays it on request. */
+	bool mirror = d.cfg->kernel_mirror == 1 ||
+	    (d.cfg->kernel_mirror == -1 && d.cfg->charter[0] != '\0');
+	if (!d.cfg->observe && mirror && (d.kset = kset_open(err, sizeof(err))) == NULL)
 		log_warnx("kernel mirror: %s; status shows no kernel digest", err);
 	d.next_kset_verify = now_sec() + 600;
 	if (d.cfg->charter[0] != '\0') {

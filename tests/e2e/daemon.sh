@@ -38,6 +38,7 @@ maxretry 3
 findtime 10m
 bantime 1h
 bantime_factor 4
+kernel_mirror yes
 CONF
 }
 start() {
