@@ -707,6 +707,10 @@ phase_run(struct transport *tr, struct encoded *env, int n, int per,
 		int64_t now = mono_ns();
 		if (rx_read(o->sock, o->key_text, &b) == 0 &&
 		    b.accepted + b.refused - a.accepted - a.refused >= want) {
+			/* status (applied) is read before members (decided): the
+			 * daemon may have applied one more batch in between, so the
+			 * counters are read once more now that it has caught up. */
+			(void)rx_read(o->sock, o->key_text, &b);
 			pr->complete = true;
 			break;
 		}
