@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,18 +43,6 @@ paths_from_config(const char *cmd, const char *cfgpath, char *db, size_t dbn,
 	if (charter != NULL)
 		strlcpy_ok(charter, cfg.charter, chn);
 	return 0;
-}
-
-static void
-hex_format(const uint8_t *b, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = digits[b[i] >> 4];
-		out[2 * i + 1] = digits[b[i] & 15];
-	}
-	out[2 * n] = '\0';
 }
 
 /* --- verify --- */
@@ -130,7 +119,7 @@ cmd_verify(int argc, char **argv)
 		return 1;
 	}
 	journal_close(j);
-	hex_format(chk.head, sizeof(chk.head), hhex);
+	sodium_bin2hex(hhex, sizeof(hhex), chk.head, sizeof(chk.head));
 	if (json) {
 		if (rc == 0)
 			printf("{\"ok\": true, \"entries\": %llu, \"head\": \"%s\"}\n",

@@ -1,5 +1,6 @@
 /* accept.c - decides, report by report, whether a member's report is enforced here. */
 #include <stdlib.h>
+#include <sodium.h>
 #include <string.h>
 
 #include "coalition/accept.h"
@@ -147,15 +148,6 @@ accept_free(struct accept *a)
 	lru_free(a->quorum);
 	free(a->ms);
 	free(a);
-}
-
-static bool
-all_zero(const uint8_t *b, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (b[i])
-			return false;
-	return true;
 }
 
 static size_t
@@ -358,7 +350,7 @@ decide(struct accept *a, size_t idx, const struct wire_report *r,
 		return ACC_REVOKED;
 	if (ms->stats.quarantined)
 		return ACC_QUARANTINED;
-	if (r->seq == 0 || (r->seq == 1 && !all_zero(r->prev, WIRE_HASH_BYTES)))
+	if (r->seq == 0 || (r->seq == 1 && !sodium_is_zero(r->prev, WIRE_HASH_BYTES)))
 		return ACC_MALFORMED;
 	if ((why = chain_check(ms, r, hash, d->other_hash)) != ACC_OK) {
 		if (why == ACC_FORK)

@@ -120,22 +120,12 @@ addr_bytes(uint8_t family)
 	return family == A5_AF_INET ? 4 : 16;
 }
 
-static bool
-all_zero(const uint8_t *b, size_t n)
-{
-	uint8_t acc = 0;
-
-	for (size_t i = 0; i < n; i++)
-		acc |= b[i];
-	return acc == 0;
-}
-
 /* One report on its own: the chain rules that need no history (seq from
  * 1, zeros before the first) and the form of every field. */
 bool
 wire_report_valid(const struct wire_report *r)
 {
-	if (r->seq == 0 || (r->seq == 1 && !all_zero(r->prev, WIRE_HASH_BYTES)))
+	if (r->seq == 0 || (r->seq == 1 && !sodium_is_zero(r->prev, WIRE_HASH_BYTES)))
 		return false;
 	if (prefix_check(&r->prefix) != NULL)
 		return false;

@@ -1,6 +1,7 @@
 /* addr.c - strict text <-> binary conversion of IPv4/IPv6 addresses and prefixes. */
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <sodium.h>
 #include <string.h>
 
 #include "common/addr.h"
@@ -53,15 +54,6 @@ parse_ipv6(const char *s, size_t n, uint8_t out[16])
 	return inet_pton(AF_INET6, tmp, out) == 1 ? 0 : -1;
 }
 
-static bool
-all_zero(const uint8_t *b, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (b[i])
-			return false;
-	return true;
-}
-
 int
 addr_parse(const char *s, size_t n, struct a5_prefix *out)
 {
@@ -70,17 +62,17 @@ addr_parse(const char *s, size_t n, struct a5_prefix *out)
 
 	memset(out, 0, sizeof(*out));
 	if (memchr(s, ':', n) == NULL) {
-		if (parse_ipv4(s, n, b) != 0 || all_zero(b, 4))
+		if (parse_ipv4(s, n, b) != 0 || sodium_is_zero(b, 4))
 			return -1;
 		out->family = A5_AF_INET;
 		out->len = 32;
 		memcpy(out->addr, b, 4);
 		return 0;
 	}
-	if (parse_ipv6(s, n, b) != 0 || all_zero(b, 16))
+	if (parse_ipv6(s, n, b) != 0 || sodium_is_zero(b, 16))
 		return -1;
 	if (memcmp(b, mapped, sizeof(mapped)) == 0) {
-		if (all_zero(b + 12, 4))
+		if (sodium_is_zero(b + 12, 4))
 			return -1;
 		out->family = A5_AF_INET;
 		out->len = 32;

@@ -53,18 +53,6 @@ struct alliance {
 	uint64_t invalid_envelopes;	/* undecodable or badly signed: no sender to charge */
 };
 
-static void
-hex(const uint8_t *b, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = digits[b[i] >> 4];
-		out[2 * i + 1] = digits[b[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
 static int
 hex_decode(const char *s, uint8_t *out, size_t n)
 {
@@ -107,7 +95,7 @@ peer_chains_load(struct alliance *al)
 		uint8_t h[WIRE_HASH_BYTES];
 		uint64_t seq;
 
-		hex(m->pk, ID_PUBLIC_BYTES, khex);
+		sodium_bin2hex(khex, sizeof(khex), m->pk, ID_PUBLIC_BYTES);
 		snprintf(key, sizeof(key), "chain:%s", khex);
 		if (ledger_state_get(al->ledger, key, v, sizeof(v)) != 1 ||
 		    (colon = strchr(v, ':')) == NULL)
@@ -130,8 +118,8 @@ peer_chain_save(struct alliance *al, const uint8_t pk[ID_PUBLIC_BYTES])
 
 	if (accept_chain_get(al->accept, pk, &seq, h) != 0)
 		return;
-	hex(pk, ID_PUBLIC_BYTES, khex);
-	hex(h, sizeof(h), hhex);
+	sodium_bin2hex(khex, sizeof(khex), pk, ID_PUBLIC_BYTES);
+	sodium_bin2hex(hhex, sizeof(hhex), h, sizeof(h));
 	snprintf(key, sizeof(key), "chain:%s", khex);
 	snprintf(v, sizeof(v), "%llu:%s", (unsigned long long)seq, hhex);
 	if (ledger_state_set(al->ledger, key, v) != 0)
@@ -214,7 +202,7 @@ alliance_open(const struct config *cfg, const struct prefixlist *allow,
 		snprintf(err, errlen, "%s: this member's key is revoked in %s", cfg->identity, cfg->charter);
 		goto fail;
 	}
-	hex(al->id.pk, 8, al->self_hex);
+	sodium_bin2hex(al->self_hex, sizeof(al->self_hex), al->id.pk, 8);
 	al->accept = accept_new(al->charter, al->id.pk, allow, (uint32_t)cfg->bantime_max);
 	if (al->accept == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -337,11 +325,11 @@ alliance_prepare(struct alliance *al)
 	uint8_t digest[8];
 	char dhex[17];
 	crypto_generichash(digest, sizeof(digest), buf, len, NULL, 0);
-	hex(digest, sizeof(digest), dhex);
+	sodium_bin2hex(dhex, sizeof(dhex), digest, sizeof(digest));
 	wire_msgid(e, msgid, sizeof(msgid));
 	size_t ml = strlen(msgid);
 	snprintf(msgid + ml, sizeof(msgid) - ml, "-%s", dhex);
-	hex(head, sizeof(head), hhex);
+	sodium_bin2hex(hhex, sizeof(hhex), head, sizeof(head));
 	snprintf(v, sizeof(v), "%llu:%s", (unsigned long long)(first + e->nreports - 1), hhex);
 	if (ledger_outbox_put(al->ledger, msgid, buf, len) != 0 ||
 	    ledger_state_set(al->ledger, "chain:self", v) != 0) {

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -515,8 +516,9 @@ handle_status(struct daemon *d, struct outbuf *out, int json)
 			if (kset_digest(d->kset, dg, &n) == 0) {
 				outbuf_printf(out, ", \"kernel\": {\"prefixes\": %llu, \"digest\": \"",
 				    (unsigned long long)n);
-				for (size_t i = 0; i < sizeof(dg); i++)
-					outbuf_printf(out, "%02x", dg[i]);
+				char hex[2 * KSET_DIGEST_LEN + 1];
+				sodium_bin2hex(hex, sizeof(hex), dg, sizeof(dg));
+				outbuf_printf(out, "%s", hex);
 				outbuf_printf(out, "\"}");
 			} else
 				outbuf_printf(out, ", \"kernel\": null");
@@ -546,8 +548,7 @@ handle_status(struct daemon *d, struct outbuf *out, int json)
 		uint64_t n;
 		char hex[2 * KSET_DIGEST_LEN + 1];
 		if (kset_digest(d->kset, dg, &n) == 0) {
-			for (size_t i = 0; i < sizeof(dg); i++)
-				snprintf(hex + 2 * i, 3, "%02x", dg[i]);
+			sodium_bin2hex(hex, sizeof(hex), dg, sizeof(dg));
 			outbuf_printf(out, "kernel:      %llu prefixes enforced, digest %.16s...\n",
 			    (unsigned long long)n, hex);
 		} else
