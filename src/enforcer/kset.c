@@ -19,6 +19,7 @@
 #include "common/addr.h"
 #include "enforcer/enforcer.h"
 #include "enforcer/kset.h"
+#include "enforcer/nfquery.h"
 
 /* LtHash16 (see docs/commitment.md): 1024 lanes of 16 bits, added lane by
  * lane modulo 2^16. XOR or one 256-bit sum were rejected: whoever picks the
@@ -1301,27 +1302,13 @@ static int
 q_recv(struct kset *k, struct mset *m, uint32_t *gen)
 {
 	for (;;) {
-		struct sockaddr_nl sa;
-		struct iovec iov = { k->buf, sizeof(k->buf) };
-		struct msghdr msg = {
-			.msg_name = &sa, .msg_namelen = sizeof(sa),
-			.msg_iov = &iov, .msg_iovlen = 1,
-		};
-		ssize_t n = recvmsg(k->qfd, &msg, 0);
+		ssize_t n = nl_recv_kernel(k->qfd, k->buf, sizeof(k->buf), 0);
 
 		if (n == -1) {
-			if (errno == EINTR)
-				continue;
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				errno = ETIMEDOUT;
 			return -1;
 		}
-		if (msg.msg_flags & MSG_TRUNC) {
-			errno = EMSGSIZE;
-			return -1;
-		}
-		if (sa.nl_pid != 0)
-			continue;
 		const uint8_t *p = k->buf;
 		size_t left = (size_t)n;
 		struct nlmsg nm;
@@ -1678,32 +1665,22 @@ kset_dispatch(struct kset *k)
 	int rc = 0;
 
 	for (int i = 0; i < KSET_RECV_MAX && !k->stale; i++) {
-		struct sockaddr_nl sa;
-		struct iovec iov = { k->buf, sizeof(k->buf) };
-		struct msghdr msg = {
-			.msg_name = &sa, .msg_namelen = sizeof(sa),
-			.msg_iov = &iov, .msg_iovlen = 1,
-		};
-		ssize_t n = recvmsg(k->fd, &msg, MSG_DONTWAIT);
+		ssize_t n = nl_recv_kernel(k->fd, k->buf, sizeof(k->buf), MSG_DONTWAIT);
 
 		if (n == -1) {
-			if (errno == EINTR)
-				continue;
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				break;
 			if (errno == ENOBUFS) {	/* notifications were lost */
 				k->stale = true;
 				break;
 			}
+			if (errno == EMSGSIZE) {	/* truncated: events lost */
+				k->stats.malformed++;
+				k->stale = true;
+				break;
+			}
 			return -1;
 		}
-		if (msg.msg_flags & MSG_TRUNC) {
-			k->stats.malformed++;
-			k->stale = true;
-			break;
-		}
-		if (sa.nl_pid != 0)
-			continue;	/* only the kernel speaks on this group */
 		(void)feed_buf(k, k->buf, (size_t)n);
 	}
 	/* Over a ceiling, try again now and then: the sets may have shrunk. */

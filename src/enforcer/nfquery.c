@@ -289,31 +289,44 @@ parse_elems(const struct nlmsghdr *nlh, struct walk *w)
  * dump, or (for a plain get) the one reply of type want. Messages with
  * another sequence number are leftovers of an earlier request and skipped.
  * Element lists are handed to w when it is not NULL. */
-static int
-recv_replies(struct nfq *q, bool dump, uint8_t want, struct walk *w)
+ssize_t
+nl_recv_kernel(int fd, void *buf, size_t len, int flags)
 {
 	for (;;) {
 		struct sockaddr_nl sa;
-		struct iovec iov = { q->buf, sizeof(q->buf) };
+		struct iovec iov = { buf, len };
 		struct msghdr msg = {
 			.msg_name = &sa, .msg_namelen = sizeof(sa),
 			.msg_iov = &iov, .msg_iovlen = 1,
 		};
-		ssize_t n = recvmsg(q->fd, &msg, 0);
+		ssize_t n = recvmsg(fd, &msg, flags);
 
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				errno = ETIMEDOUT;
 			return -1;
 		}
 		if (msg.msg_flags & MSG_TRUNC) {
 			errno = EMSGSIZE;
 			return -1;
 		}
-		if (sa.nl_pid != 0)
-			continue;	/* not from the kernel */
+		if (sa.nl_pid == 0)
+			return n;
+		/* not from the kernel: ignored */
+	}
+}
+
+static int
+recv_replies(struct nfq *q, bool dump, uint8_t want, struct walk *w)
+{
+	for (;;) {
+		ssize_t n = nl_recv_kernel(q->fd, q->buf, sizeof(q->buf), 0);
+
+		if (n == -1) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				errno = ETIMEDOUT;
+			return -1;
+		}
 		size_t left = (size_t)n;
 		for (struct nlmsghdr *nlh = (struct nlmsghdr *)q->buf;
 		    NLMSG_OK(nlh, left); nlh = NLMSG_NEXT(nlh, left)) {
