@@ -430,20 +430,20 @@ static int
 list_one(const struct ledger_ban *b, void *arg)
 {
 	struct list_ctx *c = arg;
-	char p[A5_PREFIX_STRLEN], f[32], l[32], e[32], svc[160], rule[160], origin[160], left[32];
+	char p[A5_PREFIX_STRLEN], l[32], svc[160], rule[160], origin[160], reason[160], left[32];
 
 	prefix_format(&b->prefix, p, sizeof(p));
-	fmt_time(b->first_seen, f, sizeof(f));
 	fmt_time(b->last_seen, l, sizeof(l));
-	fmt_time(b->expires, e, sizeof(e));
 	if (c->json) {
+		/* every text field escaped: the ledger is only as clean as its writers */
 		json_escape(svc, sizeof(svc), b->service);
 		json_escape(rule, sizeof(rule), b->rule);
 		json_escape(origin, sizeof(origin), b->origin);
+		json_escape(reason, sizeof(reason), b->reason);
 		outbuf_printf(c->out, "%s\n  {\"prefix\": \"%s\", \"service\": %s, \"rule\": %s, "
-		    "\"reason\": \"%s\", \"origin\": %s, \"failures\": %u, \"first_seen\": %lld, "
+		    "\"reason\": %s, \"origin\": %s, \"failures\": %u, \"first_seen\": %lld, "
 		    "\"last_seen\": %lld, \"created\": %lld, \"expires\": %lld}",
-		    c->n ? "," : "", p, svc, rule, b->reason, origin, b->evidence,
+		    c->n ? "," : "", p, svc, rule, reason, origin, b->evidence,
 		    (long long)b->first_seen, (long long)b->last_seen, (long long)b->created,
 		    (long long)b->expires);
 	} else {
