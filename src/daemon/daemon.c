@@ -108,12 +108,13 @@ enforce(struct daemon *d, enum enf_op op, const struct a5_prefix *p, uint32_t tt
 	enf_queue(d->enf, &rec);
 }
 
-/* Applies a ban decided here (detector or CLI). Returns 0, or -1 with a
- * reason in err. */
+/* Applies a ban decided here (detector or CLI). duration 0 means: the
+ * service's base bantime, escalated for a repeat offender; otherwise exactly
+ * duration (manual bans). Returns 0, or -1 with a reason in err. */
 static int
 ban_apply(struct daemon *d, const struct a5_prefix *p, const char *service,
     const char *rule, const char *reason, uint32_t evidence, int64_t first,
-    int64_t last, int64_t duration, char *err, size_t errlen)
+    int64_t last, int64_t base, int64_t duration, char *err, size_t errlen)
 {
 	struct ledger_ban b, old;
 	char text[A5_PREFIX_STRLEN], dur[32];
@@ -139,7 +140,7 @@ ban_apply(struct daemon *d, const struct a5_prefix *p, const char *service,
 			d->ledger_errors++;
 			log_warnx("ledger: %s", ledger_errmsg(d->ledger));
 		}
-		duration = ban_duration(d, duration == 0 ? d->cfg->bantime : duration, count);
+		duration = ban_duration(d, base, count);
 	}
 	memset(&b, 0, sizeof(b));
 	b.prefix = *p;
@@ -253,13 +254,8 @@ on_match(void *arg, const struct rules_match *m)
 	    !prefixlist_overlaps(&d->allow, &r.addr))
 		r.prefix = r.addr;
 	const char *svc = rules_service_get(d->rs, m->info->service)->name;
-	int64_t base = d->pol[m->info->service].bantime;
-	/* The base duration of the service seeds the escalation. */
-	int64_t saved = d->cfg->bantime;
-	d->cfg->bantime = base;
 	ban_apply(d, &r.prefix, svc, m->info->name, "maxretry", r.evidence, r.first_seen,
-	    r.last_seen, 0, err, sizeof(err));
-	d->cfg->bantime = saved;
+	    r.last_seen, d->pol[m->info->service].bantime, 0, err, sizeof(err));
 }
 
 static void
@@ -594,7 +590,7 @@ handle_request(struct daemon *d, const char *req, size_t len, struct outbuf *out
 	}
 	case CTL_BAN:
 		if (ban_apply(d, &r.prefix, "manual", "manual", "manual", 0, now, now,
-		    r.duration ? r.duration : d->cfg->bantime, err, sizeof(err)) != 0)
+		    d->cfg->bantime, r.duration ? r.duration : d->cfg->bantime, err, sizeof(err)) != 0)
 			answer_error(out, r.json, err);
 		else {
 			snprintf(msg, sizeof(msg), "banned %s", text);
