@@ -7,6 +7,8 @@
 
 #define A5_VERSION "0.1.0"
 
+int cmd_charter(int argc, char **argv);	/* charter_cmd.c */
+
 static const struct {
 	const char *name;
 	int (*fn)(int, char **);
@@ -24,6 +26,7 @@ static const struct {
 	{ "keygen", cmd_keygen, "create this member's coalition key pair" },
 	{ "verify", cmd_verify, "check the tamper-evident journal, entry by entry" },
 	{ "evidence", cmd_evidence, "export or check a member's equivocation proofs" },
+	{ "charter", cmd_charter, "propose, sign, show or apply a charter update" },
 };
 
 int

@@ -5,11 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "coalition/charter.h"
 #include "common/lineparse.h"
 #include "common/util.h"
 
-#define CHARTER_FILE_MAX (1024 * 1024)
 #define CHARTER_LINE_MAX 4096
 /* "member NAME KEY ROLE" plus its prefixes, plus one to notice too many. */
 #define CHARTER_WORDS_MAX (4 + CHARTER_MEMBER_PREFIXES_MAX + 1)
@@ -22,12 +23,14 @@
 /* Widest prefix the policy may allow anyone to ban. */
 #define MAX_PREFIX4_MIN 8
 #define MAX_PREFIX6_MIN 16
+#define COMMIT_PERIOD_DEFAULT 10	/* seconds */
 
 /* Directives that may appear once; the line of the first is kept so that a
  * duplicate (and an unreachable quorum) can point at it. */
 enum once {
 	ONCE_COALITION, ONCE_QUORUM_WINDOW, ONCE_RATE, ONCE_MAX_PREFIX4, ONCE_MAX_PREFIX6,
-	ONCE_TTL_MAX, ONCE_ALLOW_SPECIAL, ONCE_RESPONSE,	/* + role: three slots */
+	ONCE_TTL_MAX, ONCE_ALLOW_SPECIAL, ONCE_VERSION, ONCE_THRESHOLD, ONCE_COMMIT_PERIOD,
+	ONCE_RESPONSE,	/* + role: three slots */
 	ONCE_N = ONCE_RESPONSE + 3
 };
 
@@ -278,6 +281,26 @@ bad:
 	return lp_error(&p->lp, "bad rate '%s', expected N/min with N from 1 to %d", v, CHARTER_RATE_MAX);
 }
 
+/* "threshold majority|K": K is checked against the voters once every
+ * member and revocation is known (check_threshold). */
+static int
+parse_threshold(struct parser *p, struct charter *c, char **w, int nw)
+{
+	uint64_t k;
+
+	if (lp_want(&p->lp, nw, 2, "threshold majority|K") != 0)
+		return -1;
+	if (strcmp(w[1], "majority") == 0)
+		k = 0;
+	else if (uint_parse(w[1], 1, CHARTER_MEMBERS_MAX, &k) != 0)
+		return lp_error(&p->lp, "bad threshold '%s', expected majority or a number from 1 to %d",
+		    w[1], CHARTER_MEMBERS_MAX);
+	if (once(p, ONCE_THRESHOLD, "threshold") != 0)
+		return -1;
+	c->threshold = (unsigned)k;
+	return 0;
+}
+
 static int
 parse_line(struct parser *p, struct charter *c, char *line)
 {
@@ -304,6 +327,27 @@ parse_line(struct parser *p, struct charter *c, char *line)
 		if (once(p, ONCE_COALITION, "coalition") != 0)
 			return -1;
 		strlcpy_ok(c->name, w[1], sizeof(c->name));
+	} else if (strcmp(k, "version") == 0) {
+		if (lp_want(&p->lp, nw, 2, "version N") != 0)
+			return -1;
+		if (uint_parse(w[1], 1, CHARTER_VERSION_MAX, &u) != 0)
+			return lp_error(&p->lp, "bad version '%s', expected a number from 1 to %llu", w[1],
+			    (unsigned long long)CHARTER_VERSION_MAX);
+		if (once(p, ONCE_VERSION, "version") != 0)
+			return -1;
+		c->version = u;
+	} else if (strcmp(k, "threshold") == 0) {
+		return parse_threshold(p, c, w, nw);
+	} else if (strcmp(k, "commit_period") == 0) {
+		int64_t d;
+		if (lp_want(&p->lp, nw, 2, "commit_period DURATION") != 0)
+			return -1;
+		if (duration_parse(w[1], &d) != 0 || d < 1 || d > CHARTER_COMMIT_PERIOD_MAX)
+			return lp_error(&p->lp, "bad commit_period '%s', expected a duration from 1s to 1h",
+			    w[1]);
+		if (once(p, ONCE_COMMIT_PERIOD, "commit_period") != 0)
+			return -1;
+		c->policy.commit_period = (uint32_t)d;
 	} else if (strcmp(k, "nats") == 0) {
 		return parse_nats(p, c, w, nw);
 	} else if (strcmp(k, "member") == 0) {
@@ -354,9 +398,9 @@ parse_line(struct parser *p, struct charter *c, char *line)
 		if (once(p, ONCE_ALLOW_SPECIAL, "allow_special") != 0)
 			return -1;
 	} else
-		return lp_error(&p->lp, "unknown directive '%s', expected one of coalition, nats, member, "
-		    "revoked, response, quorum_window, rate, max_prefix4, max_prefix6, ttl_max, "
-		    "allow_special", k);
+		return lp_error(&p->lp, "unknown directive '%s', expected one of coalition, version, "
+		    "threshold, nats, member, revoked, response, quorum_window, rate, max_prefix4, "
+		    "max_prefix6, ttl_max, allow_special, commit_period", k);
 	return 0;
 }
 
@@ -364,6 +408,8 @@ static void
 charter_defaults(struct charter *c)
 {
 	memset(c, 0, sizeof(*c));
+	c->version = 1;
+	c->threshold = 0;	/* majority */
 	c->policy.response[ROLE_MEMBER] = (struct response_policy){ false, 0 };
 	c->policy.response[ROLE_PROTECTED] = (struct response_policy){ false, 0 };
 	c->policy.response[ROLE_OBSERVER] = (struct response_policy){ true, 0 };
@@ -373,6 +419,7 @@ charter_defaults(struct charter *c)
 	c->policy.max_prefix6 = 48;
 	c->policy.ttl_max = 7 * 86400;
 	c->policy.allow_special = false;
+	c->policy.commit_period = COMMIT_PERIOD_DEFAULT;
 }
 
 /* A quorum larger than the number of members whose reports count (those not
@@ -399,6 +446,20 @@ check_quorums(struct parser *p, const struct charter *c)
 		    "(the members not revoked whose reports count)", rp->quorum, role_names[r], voters);
 	}
 	return 0;
+}
+
+/* A threshold above the voters would freeze the charter: no update could
+ * ever gather enough signatures. */
+static int
+check_threshold(struct parser *p, const struct charter *c)
+{
+	unsigned voters = charter_voters(c);
+
+	if (c->threshold == 0 || c->threshold <= voters)
+		return 0;
+	p->lp.line = p->once[ONCE_THRESHOLD];
+	return lp_error(&p->lp, "threshold %u can never be reached, expected 1 to %u (the voting members: "
+	    "not revoked, role member or protected) or majority", c->threshold, voters);
 }
 
 int
@@ -436,7 +497,9 @@ charter_parse(const char *name, const char *text, size_t len, struct charter *c,
 		    "'member NAME KEY ROLE [PREFIX...]'", name);
 		return -1;
 	}
-	return check_quorums(&p, c);
+	if (check_quorums(&p, c) != 0)
+		return -1;
+	return check_threshold(&p, c);
 }
 
 int
@@ -451,6 +514,73 @@ charter_load(const char *path, struct charter *c, char *err, size_t errlen)
 	rc = charter_parse(path, buf, n, c, err, errlen);
 	free(buf);
 	return rc;
+}
+
+int
+charter_load_hash(const char *path, struct charter *c, uint8_t hash[CHARTER_HASH_BYTES],
+    char *err, size_t errlen)
+{
+	char *buf;
+	size_t n;
+	int rc;
+
+	if (lp_read_file(path, CHARTER_FILE_MAX, &buf, &n, err, errlen) != 0)
+		return -1;
+	rc = charter_parse(path, buf, n, c, err, errlen);
+	if (rc == 0)
+		charter_hash(buf, n, hash);
+	free(buf);
+	return rc;
+}
+
+void
+charter_hash(const void *text, size_t len, uint8_t out[CHARTER_HASH_BYTES])
+{
+	/* sodium_init only picks the fastest BLAKE2b; the hash is the same
+	 * without it. */
+	int ready = sodium_init();
+
+	(void)ready;
+	crypto_generichash(out, CHARTER_HASH_BYTES, text, len, NULL, 0);
+}
+
+int
+charter_hash_file(const char *path, uint8_t out[CHARTER_HASH_BYTES], char *err, size_t errlen)
+{
+	char *buf;
+	size_t n;
+
+	if (lp_read_file(path, CHARTER_FILE_MAX, &buf, &n, err, errlen) != 0)
+		return -1;
+	charter_hash(buf, n, out);
+	free(buf);
+	return 0;
+}
+
+unsigned
+charter_voters(const struct charter *c)
+{
+	unsigned n = 0;
+
+	for (size_t i = 0; i < c->nmembers; i++)
+		if (!c->members[i].revoked && c->members[i].role != ROLE_OBSERVER)
+			n++;
+	return n;
+}
+
+unsigned
+charter_threshold(const struct charter *c)
+{
+	return c->threshold != 0 ? c->threshold : charter_voters(c) / 2 + 1;
+}
+
+const struct charter_member *
+charter_find_name(const struct charter *c, const char *name)
+{
+	for (size_t i = 0; i < c->nmembers; i++)
+		if (strcmp(c->members[i].name, name) == 0)
+			return &c->members[i];
+	return NULL;
 }
 
 const struct charter_member *

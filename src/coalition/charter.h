@@ -16,6 +16,12 @@
 /* Largest K in "response ROLE quorum K": the receiver keeps the K most
  * recent distinct reporters per prefix, so K bounds that memory. */
 #define CHARTER_QUORUM_MAX 16
+/* Largest charter text, in a file or in a charter update (governance.h). */
+#define CHARTER_FILE_MAX (1024 * 1024)
+#define CHARTER_HASH_BYTES 32		/* BLAKE2b-256 of a charter's exact bytes */
+/* "version N": at most 2^53, so that it survives any JSON reader. */
+#define CHARTER_VERSION_MAX (UINT64_C(1) << 53)
+#define CHARTER_COMMIT_PERIOD_MAX 3600	/* seconds */
 
 enum member_role { ROLE_MEMBER, ROLE_PROTECTED, ROLE_OBSERVER };
 
@@ -41,10 +47,13 @@ struct charter_policy {
 	uint8_t max_prefix4, max_prefix6;	/* widest allowed: smallest length */
 	uint32_t ttl_max;			/* seconds */
 	bool allow_special;			/* special-purpose ranges may be reported */
+	uint32_t commit_period;			/* seconds between signed commitments */
 };
 
 struct charter {
 	char name[CHARTER_NAME_MAX];
+	uint64_t version;		/* 1.. ; an update carries version + 1 */
+	unsigned threshold;		/* signatures an update needs; 0 = majority */
 	size_t nurls;
 	char urls[CHARTER_URLS_MAX][256];
 	size_t nmembers;
@@ -58,6 +67,23 @@ struct charter {
 int charter_load(const char *path, struct charter *c, char *err, size_t errlen);
 int charter_parse(const char *name, const char *text, size_t len, struct charter *c,
     char *err, size_t errlen);
+/* Parses path and hashes the very bytes it parsed (no window in which the
+ * file could change between the two). 0, or -1 with err filled. */
+int charter_load_hash(const char *path, struct charter *c, uint8_t hash[CHARTER_HASH_BYTES],
+    char *err, size_t errlen);
+/* BLAKE2b-256 of a charter's exact bytes: what a charter update names as
+ * the text it replaces. The _file form: 0, or -1 with "PATH: why" in err. */
+void charter_hash(const void *text, size_t len, uint8_t out[CHARTER_HASH_BYTES]);
+int charter_hash_file(const char *path, uint8_t out[CHARTER_HASH_BYTES], char *err, size_t errlen);
+
+/* Members who vote on charter updates: not revoked, role member or
+ * protected (observers do not vote). */
+unsigned charter_voters(const struct charter *c);
+/* Signatures of distinct voters an update needs: the charter's "threshold
+ * K", or a majority of the voters (voters / 2 + 1). */
+unsigned charter_threshold(const struct charter *c);
+/* Member named name, or NULL. */
+const struct charter_member *charter_find_name(const struct charter *c, const char *name);
 /* Member with this key, or NULL. */
 const struct charter_member *charter_find(const struct charter *c, const uint8_t pk[ID_PUBLIC_BYTES]);
 const char *charter_role_name(enum member_role r);

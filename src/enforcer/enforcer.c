@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <nftables/libnftables.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,36 +30,61 @@
 /* How much of nft's error text reaches the log. */
 #define ENF_WHY_MAX 256
 
-enum enf_set { SET_HOST4, SET_HOST6, SET_NET4, SET_NET6, SET_COUNT };
+/* The record crosses a process boundary one day: its layout stays fixed
+ * (group took a byte of what was padding). */
+_Static_assert(sizeof(struct enf_record) == 28 &&
+    offsetof(struct enf_record, group) == 1 &&
+    offsetof(struct enf_record, ttl) == 4 &&
+    offsetof(struct enf_record, prefix) == 8, "enf_record layout");
+
+/* The sets of group g are g * SET_GROUP + (HOST4, HOST6, NET4, NET6). */
+enum enf_set {
+	SET_HOST4, SET_HOST6, SET_NET4, SET_NET6,
+	SET_CHOST4, SET_CHOST6, SET_CNET4, SET_CNET6,
+	SET_COUNT
+};
+#define SET_GROUP 4
 
 static const char *const set_names[SET_COUNT] = {
-	ENF_SET4, ENF_SET6, ENF_NET4, ENF_NET6
+	ENF_SET4, ENF_SET6, ENF_NET4, ENF_NET6,
+	ENF_CSET4, ENF_CSET6, ENF_CNET4, ENF_CNET6
 };
+
+/* A source in any of the eight sets is dropped. */
+#define RULES(chain)							\
+    "add rule inet " ENF_TABLE " " chain " ip saddr @" ENF_SET4 " counter drop\n" \
+    "add rule inet " ENF_TABLE " " chain " ip saddr @" ENF_NET4 " counter drop\n" \
+    "add rule inet " ENF_TABLE " " chain " ip6 saddr @" ENF_SET6 " counter drop\n" \
+    "add rule inet " ENF_TABLE " " chain " ip6 saddr @" ENF_NET6 " counter drop\n" \
+    "add rule inet " ENF_TABLE " " chain " ip saddr @" ENF_CSET4 " counter drop\n" \
+    "add rule inet " ENF_TABLE " " chain " ip saddr @" ENF_CNET4 " counter drop\n" \
+    "add rule inet " ENF_TABLE " " chain " ip6 saddr @" ENF_CSET6 " counter drop\n" \
+    "add rule inet " ENF_TABLE " " chain " ip6 saddr @" ENF_CNET6 " counter drop\n"
 
 /* Priority filter - 10: after conntrack and NAT prerouting, before the usual
  * filter-priority tables (distribution firewalls, docker), so a banned source
  * is dropped before anything else spends work on it. A drop in any base chain
  * is final, so the order only saves work; no accept elsewhere can undo it.
  * Rules live in chains we own and are rewritten on every open, so they exist
- * exactly once; elements are never touched by open. */
+ * exactly once; elements are never touched by open. `add set` leaves an
+ * existing set alone, so a table made before the coalition sets existed
+ * gets them here. */
 static const char setup_cmds[] =
     "add table inet " ENF_TABLE " { comment \"managed by article5; rules are rewritten at start\"; }\n"
     "add set inet " ENF_TABLE " " ENF_SET4 " { type ipv4_addr; flags timeout; }\n"
     "add set inet " ENF_TABLE " " ENF_SET6 " { type ipv6_addr; flags timeout; }\n"
     "add set inet " ENF_TABLE " " ENF_NET4 " { type ipv4_addr; flags interval, timeout; }\n"
     "add set inet " ENF_TABLE " " ENF_NET6 " { type ipv6_addr; flags interval, timeout; }\n"
+    "add set inet " ENF_TABLE " " ENF_CSET4 " { type ipv4_addr; flags timeout; }\n"
+    "add set inet " ENF_TABLE " " ENF_CSET6 " { type ipv6_addr; flags timeout; }\n"
+    "add set inet " ENF_TABLE " " ENF_CNET4 " { type ipv4_addr; flags interval, timeout; }\n"
+    "add set inet " ENF_TABLE " " ENF_CNET6 " { type ipv6_addr; flags interval, timeout; }\n"
     "add chain inet " ENF_TABLE " input { type filter hook input priority filter - 10; policy accept; }\n"
     "add chain inet " ENF_TABLE " forward { type filter hook forward priority filter - 10; policy accept; }\n"
     "flush chain inet " ENF_TABLE " input\n"
     "flush chain inet " ENF_TABLE " forward\n"
-    "add rule inet " ENF_TABLE " input ip saddr @" ENF_SET4 " counter drop\n"
-    "add rule inet " ENF_TABLE " input ip saddr @" ENF_NET4 " counter drop\n"
-    "add rule inet " ENF_TABLE " input ip6 saddr @" ENF_SET6 " counter drop\n"
-    "add rule inet " ENF_TABLE " input ip6 saddr @" ENF_NET6 " counter drop\n"
-    "add rule inet " ENF_TABLE " forward ip saddr @" ENF_SET4 " counter drop\n"
-    "add rule inet " ENF_TABLE " forward ip saddr @" ENF_NET4 " counter drop\n"
-    "add rule inet " ENF_TABLE " forward ip6 saddr @" ENF_SET6 " counter drop\n"
-    "add rule inet " ENF_TABLE " forward ip6 saddr @" ENF_NET6 " counter drop\n";
+    RULES("input")
+    RULES("forward");
 
 /* A growable command text with a hard ceiling; overflow poisons it. */
 struct cmdbuf {
@@ -241,12 +267,23 @@ is_host(const struct a5_prefix *p)
 	return p->len == prefix_maxlen(p);
 }
 
+/* The set of group g where p goes: addresses and prefixes apart. */
 static enum enf_set
-set_of(const struct a5_prefix *p)
+set_of(int g, const struct a5_prefix *p)
 {
+	enum enf_set s;
+
 	if (p->family == A5_AF_INET)
-		return is_host(p) ? SET_HOST4 : SET_NET4;
-	return is_host(p) ? SET_HOST6 : SET_NET6;
+		s = is_host(p) ? SET_HOST4 : SET_NET4;
+	else
+		s = is_host(p) ? SET_HOST6 : SET_NET6;
+	return (enum enf_set)(g * SET_GROUP + s);
+}
+
+static enum enf_set
+rec_set(const struct enf_record *r)
+{
+	return set_of(r->group, &r->prefix);
 }
 
 static size_t
@@ -291,14 +328,16 @@ describe(const struct enf_record *r, char *buf, size_t n)
 {
 	char p[A5_PREFIX_STRLEN], t[32];
 
+	const char *g = r->group == ENF_GROUP_COALITION ? " (coalition)" : "";
+
 	prefix_format(&r->prefix, p, sizeof(p));
 	if (r->op != ENF_ADD)
-		snprintf(buf, n, "unban %s", p);
+		snprintf(buf, n, "unban %s%s", p, g);
 	else if (r->ttl == 0)
-		snprintf(buf, n, "ban %s permanently", p);
+		snprintf(buf, n, "ban %s permanently%s", p, g);
 	else {
 		format_timeout(r->ttl, t, sizeof(t));
-		snprintf(buf, n, "ban %s for %s", p, t);
+		snprintf(buf, n, "ban %s for %s%s", p, t, g);
 	}
 }
 
@@ -368,7 +407,7 @@ static void
 emit_run(struct enforcer *e, const char *verb, size_t lo, size_t hi,
     bool with_ttl)
 {
-	enum enf_set s = set_of(&e->queue[lo].prefix);
+	enum enf_set s = rec_set(&e->queue[lo]);
 
 	cmd_open(&e->cmd, verb, s);
 	for (size_t i = lo; i < hi; i++)
@@ -387,12 +426,12 @@ build_batch(struct enforcer *e, size_t lo, size_t hi)
 {
 	cmd_reset(&e->cmd);
 	for (size_t i = lo; i < hi;) {
-		enum enf_set s = set_of(&e->queue[i].prefix);
+		enum enf_set s = rec_set(&e->queue[i]);
 		uint8_t op = e->queue[i].op;
 		size_t j = i;
 
 		while (j < hi && j - i < ENF_CHUNK && e->queue[j].op == op &&
-		    set_of(&e->queue[j].prefix) == s)
+		    rec_set(&e->queue[j]) == s)
 			j++;
 		if (op == ENF_ADD)
 			emit_run(e, "add", i, j, true);
@@ -406,13 +445,14 @@ build_batch(struct enforcer *e, size_t lo, size_t hi)
 
 /* ------------------------------------------------------------ read-back */
 
-/* 1 if one element of a prefix set holds all of p. Elements are disjoint
- * intervals, so p is inside one exactly when its first and last addresses
- * fall in intervals with the same start. */
+/* 1 if one element of group g's prefix set holds all of p. Elements are
+ * disjoint intervals, so p is inside one exactly when its first and last
+ * addresses fall in intervals with the same start. */
 static int
-net_covers(struct enforcer *e, const struct a5_prefix *p)
+net_covers(struct enforcer *e, int g, const struct a5_prefix *p)
 {
-	enum enf_set s = p->family == A5_AF_INET ? SET_NET4 : SET_NET6;
+	enum enf_set s = (enum enf_set)(g * SET_GROUP +
+	    (p->family == A5_AF_INET ? SET_NET4 : SET_NET6));
 	size_t klen = keylen(p);
 	uint8_t last[16], s1[16], s2[16];
 	int rc;
@@ -427,15 +467,15 @@ net_covers(struct enforcer *e, const struct a5_prefix *p)
 	return memcmp(s1, s2, klen) == 0;
 }
 
-/* 1 if p itself is an element (not merely covered by a wider one). For a
- * prefix: the interval holding its first address starts there, holds its
- * last address, and does not go on past it. */
+/* 1 if p itself is an element of group g (not merely covered by a wider
+ * one). For a prefix: the interval holding its first address starts there,
+ * holds its last address, and does not go on past it. */
 static int
-is_element(struct enforcer *e, const struct a5_prefix *p)
+is_element(struct enforcer *e, int g, const struct a5_prefix *p)
 {
 	size_t klen = keylen(p);
 	uint8_t s1[16], s2[16], s3[16], last[16];
-	enum enf_set s = set_of(p);
+	enum enf_set s = set_of(g, p);
 	int rc;
 
 	rc = nfq_get(e->nfq, ENF_TABLE, set_names[s], p->addr, klen, s1);
@@ -536,7 +576,7 @@ interval_prefix(uint8_t family, const uint8_t *start, const uint8_t *end,
 static int
 widen(struct enforcer *e, const struct enf_record *r, char *why, size_t whylen)
 {
-	enum enf_set s = set_of(&r->prefix);
+	enum enf_set s = rec_set(r);
 	size_t klen = keylen(&r->prefix), ninner = 0;
 	struct dumplist l = { NULL, 0, 0 };
 	int rc = -1, tries = 0;
@@ -602,7 +642,9 @@ done:
 /* One record the kernel refused on its own. Judges by the goal rather than
  * by nft's error text: an add whose prefix is already banned (by itself or
  * a wider prefix) and a delete whose element is gone have both reached it.
- * Returns 1 if the record failed. */
+ * Both are judged in the record's own group: a local ban does not make a
+ * coalition ban applied, since each group has its own digest. Returns 1 if
+ * the record failed. */
 static unsigned
 settle_one(struct enforcer *e, const struct enf_record *r, const char *why0)
 {
@@ -612,7 +654,7 @@ settle_one(struct enforcer *e, const struct enf_record *r, const char *why0)
 	snprintf(why, sizeof(why), "%s", why0);
 	describe(r, desc, sizeof(desc));
 	if (r->op == ENF_ADD) {
-		rc = enf_contains(e, &r->prefix);
+		rc = enf_contains_group(e, r->group, &r->prefix);
 		if (rc == 1) {
 			log_debug("enforcer: %s: already covered", desc);
 			e->stats.applied++;
@@ -624,7 +666,7 @@ settle_one(struct enforcer *e, const struct enf_record *r, const char *why0)
 			return 0;
 		}
 	} else {
-		rc = is_element(e, &r->prefix);
+		rc = is_element(e, r->group, &r->prefix);
 		if (rc == 0) {
 			log_debug("enforcer: %s: not in the set", desc);
 			e->stats.applied++;
@@ -744,13 +786,15 @@ enf_queue(struct enforcer *e, const struct enf_record *r)
 	memset(rec.pad, 0, sizeof(rec.pad));
 	if (r->op != ENF_ADD && r->op != ENF_DELETE)
 		bad = "unknown operation";
+	else if (r->group != ENF_GROUP_LOCAL && r->group != ENF_GROUP_COALITION)
+		bad = "unknown group";
 	else
 		bad = prefix_problem(&r->prefix);
 	if (bad != NULL) {
 		/* Not formatted: a malformed prefix is not trusted even for text. */
-		log_warnx("enforcer: refusing record (op %u, family %u, len %u): %s",
-		    (unsigned)r->op, (unsigned)r->prefix.family,
-		    (unsigned)r->prefix.len, bad);
+		log_warnx("enforcer: refusing record (op %u, group %u, family %u, "
+		    "len %u): %s", (unsigned)r->op, (unsigned)r->group,
+		    (unsigned)r->prefix.family, (unsigned)r->prefix.len, bad);
 		e->stats.refused++;
 		return -1;
 	}
@@ -843,7 +887,11 @@ enf_flush(struct enforcer *e)
 	    "flush set inet " ENF_TABLE " " ENF_SET4 "\n"
 	    "flush set inet " ENF_TABLE " " ENF_SET6 "\n"
 	    "flush set inet " ENF_TABLE " " ENF_NET4 "\n"
-	    "flush set inet " ENF_TABLE " " ENF_NET6 "\n";
+	    "flush set inet " ENF_TABLE " " ENF_NET6 "\n"
+	    "flush set inet " ENF_TABLE " " ENF_CSET4 "\n"
+	    "flush set inet " ENF_TABLE " " ENF_CSET6 "\n"
+	    "flush set inet " ENF_TABLE " " ENF_CNET4 "\n"
+	    "flush set inet " ENF_TABLE " " ENF_CNET6 "\n";
 	char why[ENF_WHY_MAX];
 
 	if (e->observe) {
@@ -860,12 +908,14 @@ enf_flush(struct enforcer *e)
 }
 
 int
-enf_contains(struct enforcer *e, const struct a5_prefix *p)
+enf_contains_group(struct enforcer *e, int group, const struct a5_prefix *p)
 {
 	const char *bad = prefix_problem(p);
 	char a[A5_PREFIX_STRLEN];
 	int rc;
 
+	if (group != ENF_GROUP_LOCAL && group != ENF_GROUP_COALITION)
+		bad = "unknown group";
 	if (bad != NULL) {
 		log_warnx("enforcer: contains: %s", bad);
 		return -1;
@@ -873,12 +923,12 @@ enf_contains(struct enforcer *e, const struct a5_prefix *p)
 	if (e->observe)
 		return 0;
 	if (is_host(p)) {
-		rc = nfq_get(e->nfq, ENF_TABLE, set_names[set_of(p)], p->addr,
-		    keylen(p), (uint8_t[16]){ 0 });
+		rc = nfq_get(e->nfq, ENF_TABLE, set_names[set_of(group, p)],
+		    p->addr, keylen(p), (uint8_t[16]){ 0 });
 		if (rc != 0)
 			goto out;
 	}
-	rc = net_covers(e, p);
+	rc = net_covers(e, group, p);
 out:
 	if (rc == -1) {
 		int saved = errno;
@@ -887,6 +937,16 @@ out:
 		log_warn("enforcer: reading back %s", a);
 	}
 	return rc;
+}
+
+int
+enf_contains(struct enforcer *e, const struct a5_prefix *p)
+{
+	int rc = enf_contains_group(e, ENF_GROUP_LOCAL, p);
+
+	if (rc != 0)
+		return rc;
+	return enf_contains_group(e, ENF_GROUP_COALITION, p);
 }
 
 int

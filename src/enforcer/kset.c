@@ -17,18 +17,10 @@
 #include <unistd.h>
 
 #include "common/addr.h"
+#include "common/lthash.h"
 #include "enforcer/enforcer.h"
 #include "enforcer/kset.h"
 #include "enforcer/nfquery.h"
-
-/* LtHash16 (see docs/commitment.md): 1024 lanes of 16 bits, added lane by
- * lane modulo 2^16. XOR or one 256-bit sum were rejected: whoever picks the
- * elements can solve for collisions (Gaussian elimination for XOR, Wagner's
- * generalized birthday for a single sum). */
-#define KSET_LANES	1024
-/* Personalization strings (exactly 16 bytes each, the NUL is not used). */
-#define KSET_PERS_ELEM	"article5/kset/e1"
-#define KSET_PERS_DIG	"article5/kset/d1"
 
 /* One receive buffer: multicast notifications come in skbs of at most
  * NLMSG_GOODSIZE and dump replies of at most 32 KiB. */
@@ -63,63 +55,30 @@
 typedef unsigned __int128 u128;
 
 static const char *const set_names[KSET_NSETS] = {
-	ENF_SET4, ENF_SET6, ENF_NET4, ENF_NET6
+	ENF_SET4, ENF_SET6, ENF_NET4, ENF_NET6,
+	ENF_CSET4, ENF_CSET6, ENF_CNET4, ENF_CNET6
 };
 
 /* ------------------------------------------------------------ LtHash */
 
-struct lt {
-	uint16_t v[KSET_LANES];
-};
+_Static_assert(KSET_DIGEST_LEN == LTHASH_DIGEST_LEN, "one digest size");
 
-static const uint8_t zero_salt[crypto_generichash_blake2b_SALTBYTES];
-static const uint8_t zero_nonce[crypto_stream_chacha20_ietf_NONCEBYTES];
-
-/* Adds (sign > 0) or subtracts h(family, len, addr) to acc. h expands
- * BLAKE2b-256(family || len || addr[16]) into 2 KiB with ChaCha20. */
+/* Adds (sign > 0) or subtracts one prefix. The mirror only hashes what it
+ * built itself (a known family, a length within it) after libsodium
+ * started, so this cannot fail. */
 static void
-lt_apply(struct lt *acc, uint8_t family, uint8_t len, const uint8_t addr[16],
-    int sign)
+lt_apply(struct lthash *acc, uint8_t family, uint8_t len,
+    const uint8_t addr[16], int sign)
 {
-	uint8_t msg[18], seed[32], s[2 * KSET_LANES];
+	struct a5_prefix p;
 
-	msg[0] = family;
-	msg[1] = len;
-	memcpy(msg + 2, addr, 16);
-	crypto_generichash_blake2b_salt_personal(seed, sizeof(seed), msg,
-	    sizeof(msg), NULL, 0, zero_salt,
-	    (const unsigned char *)KSET_PERS_ELEM);
-	crypto_stream_chacha20_ietf(s, sizeof(s), zero_nonce, seed);
+	p.family = family;
+	p.len = len;
+	memcpy(p.addr, addr, 16);
 	if (sign > 0)
-		for (size_t i = 0; i < KSET_LANES; i++)
-			acc->v[i] = (uint16_t)(acc->v[i] +
-			    (s[2 * i] | s[2 * i + 1] << 8));
+		(void)lthash_add(acc, &p);
 	else
-		for (size_t i = 0; i < KSET_LANES; i++)
-			acc->v[i] = (uint16_t)(acc->v[i] -
-			    (s[2 * i] | s[2 * i + 1] << 8));
-}
-
-static void
-lt_sum(struct lt *acc, const struct lt *x)
-{
-	for (size_t i = 0; i < KSET_LANES; i++)
-		acc->v[i] = (uint16_t)(acc->v[i] + x->v[i]);
-}
-
-/* The published digest: BLAKE2b-256 of the lanes, little-endian. */
-static void
-lt_final(const struct lt *acc, uint8_t out[KSET_DIGEST_LEN])
-{
-	uint8_t b[2 * KSET_LANES];
-
-	for (size_t i = 0; i < KSET_LANES; i++) {
-		b[2 * i] = (uint8_t)(acc->v[i] & 0xff);
-		b[2 * i + 1] = (uint8_t)(acc->v[i] >> 8);
-	}
-	crypto_generichash_blake2b_salt_personal(out, KSET_DIGEST_LEN, b,
-	    sizeof(b), NULL, 0, zero_salt,
-	    (const unsigned char *)KSET_PERS_DIG);
+		(void)lthash_sub(acc, &p);
 }
 
 /* ------------------------------------------------------------ addresses */
@@ -152,7 +111,7 @@ key_max(size_t klen)
  * from lo up) into acc with the given sign; returns how many. At most
  * 2 * width blocks, so a hand-made range costs at most 256 hashes. */
 static uint64_t
-range_apply(struct lt *acc, u128 lo, u128 last, size_t klen, int sign)
+range_apply(struct lthash *acc, u128 lo, u128 last, size_t klen, int sign)
 {
 	unsigned w = (unsigned)(8 * klen);
 	uint8_t family = klen == 4 ? A5_AF_INET : A5_AF_INET6, addr[16];
@@ -407,7 +366,7 @@ struct nelem {
 struct mset {
 	size_t klen;
 	bool net;		/* interval set */
-	struct lt acc;		/* sum of h(prefix) over the set */
+	struct lthash acc;	/* sum of h(prefix) over the set */
 	uint64_t prefixes;	/* prefixes in acc */
 	struct htab ht;		/* address sets */
 	struct nelem *nv;	/* prefix sets: sorted by (key, end before start) */
@@ -455,9 +414,11 @@ now_ms(void)
 static int
 mset_init(struct kset *k, struct mset *m, enum kset_set id)
 {
+	enum kset_set kind = (enum kset_set)(id % KSET_GROUP_SETS);
+
 	memset(m, 0, sizeof(*m));
-	m->klen = (id == KSET_HOST4 || id == KSET_NET4) ? 4 : 16;
-	m->net = id == KSET_NET4 || id == KSET_NET6;
+	m->klen = (kind == KSET_HOST4 || kind == KSET_NET4) ? 4 : 16;
+	m->net = kind == KSET_NET4 || kind == KSET_NET6;
 	m->ht.klen = m->klen;
 	m->ht.stride = 1 + m->klen + 8;
 	m->ht.sipkey = k->sipkey;
@@ -1563,7 +1524,7 @@ mset_merge(struct kset *k, struct mset *m, const struct mset *fresh)
 	nflush(m);
 }
 
-/* Reads the four sets again. Events queued before are dropped first (the
+/* Reads the eight sets again. Events queued before are dropped first (the
  * dumps hold their effect); those after the first generation read are
  * applied on top (applying an event twice changes nothing). */
 static int
@@ -1699,67 +1660,112 @@ kset_dispatch(struct kset *k)
 	    k->stats.events - before);
 }
 
-int
-kset_digest(struct kset *k, uint8_t out[KSET_DIGEST_LEN], uint64_t *count)
+/* The digest of sets [first, first + n): refused while the mirror is stale
+ * or one of those sets is incomplete. */
+static int
+digest_sets(struct kset *k, int first, int n, uint8_t out[KSET_DIGEST_LEN],
+    uint64_t *count)
 {
-	struct lt acc;
-	uint64_t n = 0;
+	struct lthash acc;
+	uint64_t prefixes = 0;
 
 	if (k->stale) {
 		errno = EAGAIN;
 		return -1;
 	}
-	if (kset_overflowed(k)) {
-		errno = EOVERFLOW;
+	for (int s = first; s < first + n; s++)
+		if (k->sets[s].overflow) {
+			errno = EOVERFLOW;
+			return -1;
+		}
+	kset_settle(k);
+	lthash_zero(&acc);
+	for (int s = first; s < first + n; s++) {
+		lthash_add_state(&acc, &k->sets[s].acc);
+		prefixes += k->sets[s].prefixes;
+	}
+	lthash_digest(&acc, out);
+	if (count != NULL)
+		*count = prefixes;
+	return 0;
+}
+
+int
+kset_digest(struct kset *k, uint8_t out[KSET_DIGEST_LEN], uint64_t *count)
+{
+	return digest_sets(k, 0, KSET_NSETS, out, count);
+}
+
+int
+kset_digest_group(struct kset *k, enum kset_group g,
+    uint8_t out[KSET_DIGEST_LEN], uint64_t *count)
+{
+	if (g != KSET_GROUP_LOCAL && g != KSET_GROUP_COALITION) {
+		errno = EINVAL;
 		return -1;
 	}
-	kset_settle(k);
-	memset(&acc, 0, sizeof(acc));
-	for (int s = 0; s < KSET_NSETS; s++) {
-		lt_sum(&acc, &k->sets[s].acc);
-		n += k->sets[s].prefixes;
-	}
-	lt_final(&acc, out);
-	if (count != NULL)
-		*count = n;
-	return 0;
+	return digest_sets(k, (int)g * KSET_GROUP_SETS, KSET_GROUP_SETS, out,
+	    count);
 }
 
 int
 kset_digest_of(const struct a5_prefix *list, size_t n,
     uint8_t out[KSET_DIGEST_LEN])
 {
-	struct lt acc;
+	struct lthash acc;
 
-	if (sodium_init() == -1)
-		return -1;
-	memset(&acc, 0, sizeof(acc));
+	lthash_zero(&acc);
 	for (size_t i = 0; i < n; i++)
-		lt_apply(&acc, list[i].family, list[i].len, list[i].addr, +1);
-	lt_final(&acc, out);
+		if (lthash_add(&acc, &list[i]) == -1)
+			return -1;
+	lthash_digest(&acc, out);
 	return 0;
 }
 
-int
-kset_contains(struct kset *k, const struct a5_prefix *p)
+/* The address set and the prefix set of p's family in group g; false for
+ * an unknown family or a length past it. */
+static bool
+group_sets(struct kset *k, int g, const struct a5_prefix *p,
+    struct mset **hs, struct mset **ns)
 {
-	enum kset_set hs, ns;
+	int base = g * KSET_GROUP_SETS;
+
+	if (p->family == A5_AF_INET && p->len <= 32) {
+		*hs = &k->sets[base + KSET_HOST4];
+		*ns = &k->sets[base + KSET_NET4];
+	} else if (p->family == A5_AF_INET6 && p->len <= 128) {
+		*hs = &k->sets[base + KSET_HOST6];
+		*ns = &k->sets[base + KSET_NET6];
+	} else
+		return false;
+	return true;
+}
+
+/* The last address of p, as a key of klen bytes. */
+static u128
+prefix_last_key(const struct a5_prefix *p, size_t klen)
+{
+	u128 last = key_load(p->addr, klen);
+
+	if (p->len < 8 * klen)
+		last |= p->len == 0 ? key_max(klen) :
+		    ((u128)1 << (8 * klen - p->len)) - 1;
+	return last;
+}
+
+static int
+group_contains(struct kset *k, int g, const struct a5_prefix *p)
+{
+	struct mset *h, *m;
 	size_t klen, at;
 
-	if (p->family == A5_AF_INET) {
-		hs = KSET_HOST4, ns = KSET_NET4, klen = 4;
-	} else if (p->family == A5_AF_INET6) {
-		hs = KSET_HOST6, ns = KSET_NET6, klen = 16;
-	} else
+	if (!group_sets(k, g, p, &h, &m))
 		return 0;
-	if (p->len > 8 * klen)
-		return 0;
-	kset_settle(k);
-	if (p->len == 8 * klen && ht_find(&k->sets[hs].ht, p->addr, &at))
+	klen = m->klen;
+	if (p->len == 8 * klen && ht_find(&h->ht, p->addr, &at))
 		return 1;
 	/* The closest element at or below p's first address decides, as in
 	 * the kernel; a start covers up to the next element. */
-	const struct mset *m = &k->sets[ns];
 	if (!nfind(m, p->addr, false, &at)) {
 		if (at == 0)
 			return 0;
@@ -1769,11 +1775,58 @@ kset_contains(struct kset *k, const struct a5_prefix *p)
 		return 0;
 	if (at + 1 >= m->nn)
 		return 1;
-	u128 last = key_load(p->addr, klen);
-	if (p->len < 8 * klen)
-		last |= p->len == 0 ? key_max(klen) :
-		    ((u128)1 << (8 * klen - p->len)) - 1;
-	return last < key_load(m->nv[at + 1].key, klen) ? 1 : 0;
+	return prefix_last_key(p, klen) < key_load(m->nv[at + 1].key, klen) ?
+	    1 : 0;
+}
+
+int
+kset_contains(struct kset *k, const struct a5_prefix *p)
+{
+	kset_settle(k);
+	return group_contains(k, KSET_GROUP_LOCAL, p) ||
+	    group_contains(k, KSET_GROUP_COALITION, p);
+}
+
+int
+kset_expiry(struct kset *k, enum kset_group g, const struct a5_prefix *p,
+    int64_t *ms_left)
+{
+	struct mset *h, *m;
+	uint64_t exp;
+	size_t klen, at;
+	int64_t now;
+	u128 last;
+
+	if ((g != KSET_GROUP_LOCAL && g != KSET_GROUP_COALITION) ||
+	    prefix_check(p) != NULL || !group_sets(k, (int)g, p, &h, &m)) {
+		errno = EINVAL;
+		return -1;
+	}
+	kset_settle(k);
+	klen = m->klen;
+	if (p->len == 8 * klen && ht_find(&h->ht, p->addr, &at)) {
+		exp = ht_exp(&h->ht, at);
+		goto found;
+	}
+	/* An interval start at p's first address, closed right after p's
+	 * last one (by its end marker or the next start), or open to the top
+	 * when p reaches it. */
+	if (!nfind(m, p->addr, false, &at))
+		return 0;
+	last = prefix_last_key(p, klen);
+	if (at + 1 < m->nn) {
+		if (last == key_max(klen) ||
+		    key_load(m->nv[at + 1].key, klen) != last + 1)
+			return 0;
+	} else if (last != key_max(klen))
+		return 0;
+	exp = m->nv[at].expires;
+found:
+	now = now_ms();
+	if (ms_left != NULL)
+		*ms_left = exp == 0 ? -1 :
+		    exp > (uint64_t)now ? (int64_t)(exp - (uint64_t)now) : 0;
+	return 1;
 }
 
 /* Whether two mirrors of one set hold the same prefixes. */

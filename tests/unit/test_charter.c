@@ -116,7 +116,10 @@ test_valid(void **state)
 	    "max_prefix4 20\n"
 	    "max_prefix6 40\n"
 	    "ttl_max 2d\n"
-	    "allow_special yes\n",
+	    "allow_special yes\n"
+	    "version 9007199254740992\n"
+	    "threshold 2\n"
+	    "commit_period 1h\n",
 	    err, sizeof(err)), 0);
 	assert_string_equal(c->name, "north-sea_1");
 	assert_int_equal(c->nurls, 3);
@@ -146,6 +149,14 @@ test_valid(void **state)
 	assert_int_equal(c->policy.max_prefix6, 40);
 	assert_int_equal(c->policy.ttl_max, 2 * 86400);
 	assert_true(c->policy.allow_special);
+	assert_int_equal(c->version, CHARTER_VERSION_MAX);
+	assert_int_equal(c->threshold, 2);
+	assert_int_equal(charter_threshold(c), 2);
+	/* voters: alice and bob; olga observes, mallory is revoked */
+	assert_int_equal(charter_voters(c), 2);
+	assert_int_equal(c->policy.commit_period, 3600);
+	assert_ptr_equal(charter_find_name(c, "olga"), &c->members[2]);
+	assert_null(charter_find_name(c, "olg"));
 
 	test_key(2, pk, t, sizeof(t));
 	assert_ptr_equal(charter_find(c, pk), &c->members[1]);
@@ -176,11 +187,49 @@ test_defaults(void **state)
 	assert_int_equal(c->policy.max_prefix6, 48);
 	assert_int_equal(c->policy.ttl_max, 7 * 86400);
 	assert_false(c->policy.allow_special);
+	assert_int_equal(c->version, 1);
+	assert_int_equal(c->threshold, 0);
+	assert_int_equal(c->policy.commit_period, 10);
+	assert_int_equal(charter_voters(c), 1);
+	assert_int_equal(charter_threshold(c), 1);
 	/* a second parse starts from the defaults again */
 	assert_int_equal(parse("coalition y\nmember b $2 observer\nrate 1/min\n", err, sizeof(err)), 0);
 	assert_int_equal(c->nmembers, 1);
 	assert_string_equal(c->members[0].name, "b");
 	assert_int_equal(c->policy.rate_per_minute, 1);
+	/* no voter at all: majority is still 1 (and nothing can be adopted) */
+	assert_int_equal(charter_voters(c), 0);
+	assert_int_equal(charter_threshold(c), 1);
+}
+
+/* The effective threshold: floor(voters / 2) + 1, or K. */
+static void
+test_threshold(void **state)
+{
+	static const struct { const char *text; unsigned voters, threshold; } cases[] = {
+		{ "member a $1 member\n", 1, 1 },
+		{ "member a $1 member\nmember b $2 protected\n", 2, 2 },
+		{ "member a $1 member\nmember b $2 protected\nmember c $3 member\n", 3, 2 },
+		{ "member a $1 member\nmember b $2 member\nmember c $3 member\nmember d $4 member\n", 4, 3 },
+		{ "member a $1 member\nmember b $2 member\nmember c $3 member\nmember d $4 member\n"
+		  "member e $5 member\n", 5, 3 },
+		{ "member a $1 member\nmember b $2 member\nmember c $3 member\nmember d $4 member\n"
+		  "revoked d\nmember o $5 observer\n", 3, 2 },
+		{ "member a $1 member\nmember b $2 member\nmember c $3 member\nthreshold 3\n", 3, 3 },
+		{ "threshold 1\nmember a $1 member\nmember b $2 member\nmember c $3 member\n", 3, 1 },
+		{ "member a $1 member\nmember b $2 member\nthreshold majority\n", 2, 2 },
+	};
+	char err[1024], text[512];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(text, sizeof(text), "coalition x\n%s", cases[i].text);
+		if (parse(text, err, sizeof(err)) != 0)
+			fail_msg("case %zu: %s", i, err);
+		if (charter_voters(c) != cases[i].voters || charter_threshold(c) != cases[i].threshold)
+			fail_msg("case %zu: %u voters, threshold %u", i, charter_voters(c),
+			    charter_threshold(c));
+	}
 }
 
 static void
@@ -239,7 +288,28 @@ test_errors(void **state)
 		{ "ttl_max\n", "t.charter:1: expected 'ttl_max DURATION'" },
 		{ "allow_special maybe\n", "t.charter:1: bad allow_special 'maybe', expected yes or no" },
 		{ "allow_special no\nallow_special yes\n", "t.charter:2: duplicate 'allow_special' line (first on line 1), expected it once" },
-		{ "colition x\n", "t.charter:1: unknown directive 'colition', expected one of coalition, nats, member, revoked, response, quorum_window, rate, max_prefix4, max_prefix6, ttl_max, allow_special" },
+		{ "colition x\n", "t.charter:1: unknown directive 'colition', expected one of coalition, version, threshold, nats, member, revoked, response, quorum_window, rate, max_prefix4, max_prefix6, ttl_max, allow_special, commit_period" },
+		{ "version 0\n", "t.charter:1: bad version '0', expected a number from 1 to 9007199254740992" },
+		{ "version 9007199254740993\n", "t.charter:1: bad version '9007199254740993', expected a number from 1 to 9007199254740992" },
+		{ "version -1\n", "t.charter:1: bad version '-1', expected a number from 1 to 9007199254740992" },
+		{ "version 2 3\n", "t.charter:1: expected 'version N'" },
+		{ "version 2\nversion 3\n", "t.charter:2: duplicate 'version' line (first on line 1), expected it once" },
+		{ "threshold\n", "t.charter:1: expected 'threshold majority|K'" },
+		{ "threshold most\n", "t.charter:1: bad threshold 'most', expected majority or a number from 1 to 256" },
+		{ "threshold 0\n", "t.charter:1: bad threshold '0', expected majority or a number from 1 to 256" },
+		{ "threshold 257\n", "t.charter:1: bad threshold '257', expected majority or a number from 1 to 256" },
+		{ "threshold 1\nthreshold majority\n", "t.charter:2: duplicate 'threshold' line (first on line 1), expected it once" },
+		{ HEAD "threshold 2\nmember a $1 member\nmember o $2 observer\n",
+		  "t.charter:2: threshold 2 can never be reached, expected 1 to 1 (the voting members: not revoked, role member or protected) or majority" },
+		{ ONE "member b $2 protected\nthreshold 2\nrevoked b\n",
+		  "t.charter:4: threshold 2 can never be reached, expected 1 to 1 (the voting members: not revoked, role member or protected) or majority" },
+		{ "coalition x\nmember o $1 observer\nthreshold 1\n",
+		  "t.charter:3: threshold 1 can never be reached, expected 1 to 0 (the voting members: not revoked, role member or protected) or majority" },
+		{ "commit_period 0\n", "t.charter:1: bad commit_period '0', expected a duration from 1s to 1h" },
+		{ "commit_period 3601s\n", "t.charter:1: bad commit_period '3601s', expected a duration from 1s to 1h" },
+		{ "commit_period 2h\n", "t.charter:1: bad commit_period '2h', expected a duration from 1s to 1h" },
+		{ "commit_period soon\n", "t.charter:1: bad commit_period 'soon', expected a duration from 1s to 1h" },
+		{ "commit_period 5s\ncommit_period 5s\n", "t.charter:2: duplicate 'commit_period' line (first on line 1), expected it once" },
 		{ "member a $1 member\n", "t.charter: no coalition line, expected 'coalition NAME'" },
 		{ HEAD, "t.charter: no member line, expected at least one 'member NAME KEY ROLE [PREFIX...]'" },
 		{ "", "t.charter: no coalition line, expected 'coalition NAME'" },
@@ -375,6 +445,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_valid),
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_threshold),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_too_many_members),

@@ -55,12 +55,30 @@ queue_ok(struct enforcer *e, uint8_t op, const char *s, uint32_t ttl)
 	assert_int_equal(enf_queue(e, &r), 0);
 }
 
+/* A record for the coalition group (bans enforced for other members). */
+static void
+queue_coal(struct enforcer *e, uint8_t op, const char *s, uint32_t ttl)
+{
+	struct enf_record r = rec(op, s, ttl);
+
+	r.group = ENF_GROUP_COALITION;
+	assert_int_equal(enf_queue(e, &r), 0);
+}
+
 static int
 contains(struct enforcer *e, const char *s)
 {
 	struct a5_prefix p = pfx(s);
 
 	return enf_contains(e, &p);
+}
+
+static int
+contains_in(struct enforcer *e, int group, const char *s)
+{
+	struct a5_prefix p = pfx(s);
+
+	return enf_contains_group(e, group, &p);
 }
 
 static struct enforcer *
@@ -152,9 +170,24 @@ test_open_creates_table(void **state)
 	assert_non_null(strstr(out, "set " ENF_SET6));
 	assert_non_null(strstr(out, "set " ENF_NET4));
 	assert_non_null(strstr(out, "set " ENF_NET6));
+	assert_non_null(strstr(out, "set " ENF_CSET4 " {"));
+	assert_non_null(strstr(out, "set " ENF_CSET6 " {"));
+	assert_non_null(strstr(out, "set " ENF_CNET4 " {"));
+	assert_non_null(strstr(out, "set " ENF_CNET6 " {"));
+	assert_non_null(strstr(out, "@" ENF_CSET4 " counter"));
+	assert_non_null(strstr(out, "@" ENF_CNET6 " counter"));
 	assert_non_null(strstr(out, "hook input priority filter - 10; policy accept;"));
 	assert_non_null(strstr(out, "hook forward priority filter - 10; policy accept;"));
-	assert_int_equal(count_substr(out, "drop"), 8);
+	/* Eight sets, each dropped on the input and the forward hook. */
+	assert_int_equal(count_substr(out, "drop"), 16);
+	assert_int_equal(nft_cmd("list set inet " ENF_TABLE " " ENF_CNET4, out,
+	    sizeof(out)), 0);
+	assert_non_null(strstr(out, "flags interval,timeout"));
+	assert_int_equal(nft_cmd("list set inet " ENF_TABLE " " ENF_CSET6, out,
+	    sizeof(out)), 0);
+	assert_non_null(strstr(out, "type ipv6_addr"));
+	assert_non_null(strstr(out, "flags timeout"));
+	assert_null(strstr(out, "interval"));
 	enf_close(e);
 }
 
@@ -388,12 +421,23 @@ test_record_validation(void **state)
 	r = rec(ENF_DELETE, "2001:db8::/32", 0);
 	r.prefix.addr[15] = 1;
 	assert_int_equal(enf_queue(e, &r), -1);
+	/* Only the two groups exist, for an add or a delete. */
+	r = rec(ENF_ADD, "192.0.2.1", 60);
+	r.group = 2;
+	assert_int_equal(enf_queue(e, &r), -1);
+	r = rec(ENF_DELETE, "192.0.2.1", 0);
+	r.group = 255;
+	assert_int_equal(enf_queue(e, &r), -1);
 	assert_int_equal(enf_pending(e), 0);
-	assert_int_equal(enf_get_stats(e)->refused, 9);
+	assert_int_equal(enf_get_stats(e)->refused, 11);
 	/* A malformed prefix is refused by contains too. */
 	struct a5_prefix p = pfx("192.0.2.0/24");
 	p.addr[3] = 1;
 	assert_int_equal(enf_contains(e, &p), -1);
+	assert_int_equal(enf_contains_group(e, ENF_GROUP_COALITION, &p), -1);
+	p = pfx("192.0.2.0/24");
+	assert_int_equal(enf_contains_group(e, 2, &p), -1);
+	assert_int_equal(enf_contains_group(e, -1, &p), -1);
 	enf_close(e);
 }
 
@@ -469,12 +513,22 @@ test_flush(void **state)
 	queue_ok(e, ENF_ADD, "2001:db8::60", 0);
 	queue_ok(e, ENF_ADD, "198.51.100.0/24", 0);
 	queue_ok(e, ENF_ADD, "2001:db8:60::/48", 0);
+	queue_coal(e, ENF_ADD, "192.0.2.61", 0);
+	queue_coal(e, ENF_ADD, "2001:db8::61", 0);
+	queue_coal(e, ENF_ADD, "198.51.101.0/24", 0);
+	queue_coal(e, ENF_ADD, "2001:db8:61::/48", 0);
 	assert_int_equal(enf_commit(e), 0);
+	assert_int_equal(contains(e, "198.51.101.1"), 1);
 	assert_int_equal(enf_flush(e), 0);
 	assert_int_equal(contains(e, "192.0.2.60"), 0);
 	assert_int_equal(contains(e, "2001:db8::60"), 0);
 	assert_int_equal(contains(e, "198.51.100.1"), 0);
 	assert_int_equal(contains(e, "2001:db8:60::1"), 0);
+	/* Both groups. */
+	assert_int_equal(contains(e, "192.0.2.61"), 0);
+	assert_int_equal(contains(e, "2001:db8::61"), 0);
+	assert_int_equal(contains(e, "198.51.101.1"), 0);
+	assert_int_equal(contains(e, "2001:db8:61::1"), 0);
 	assert_true(table_exists());
 	/* Flushing empty sets is fine too. */
 	assert_int_equal(enf_flush(e), 0);
@@ -546,9 +600,9 @@ test_reopen_keeps_elements(void **state)
 	assert_int_equal(contains(e, "198.51.100.0/24"), 1);
 	/* Our rules exist exactly once however often we open. */
 	assert_int_equal(nft_cmd("list chain inet " ENF_TABLE " input", out, sizeof(out)), 0);
-	assert_int_equal(count_substr(out, "drop"), 4);
+	assert_int_equal(count_substr(out, "drop"), 8);
 	assert_int_equal(nft_cmd("list chain inet " ENF_TABLE " forward", out, sizeof(out)), 0);
-	assert_int_equal(count_substr(out, "drop"), 4);
+	assert_int_equal(count_substr(out, "drop"), 8);
 	enf_close(e);
 }
 
@@ -620,8 +674,166 @@ test_repairs_flushed_ruleset(void **state)
 	assert_int_equal(contains(e, "198.51.100.1"), 1);
 	assert_int_equal(contains(e, "192.0.2.100"), 0);	/* lost with the table */
 	assert_int_equal(nft_cmd("list chain inet " ENF_TABLE " input", out, sizeof(out)), 0);
-	assert_int_equal(count_substr(out, "drop"), 4);
+	assert_int_equal(count_substr(out, "drop"), 8);
+	/* A coalition set alone gone is repaired too. */
+	assert_int_equal(nft_cmd("flush chain inet " ENF_TABLE " input; "
+	    "flush chain inet " ENF_TABLE " forward; "
+	    "delete set inet " ENF_TABLE " " ENF_CNET6, NULL, 0), 0);
+	queue_coal(e, ENF_ADD, "2001:db8:100::/48", 0);
+	assert_int_equal(enf_commit(e), 0);
+	assert_int_equal(contains_in(e, ENF_GROUP_COALITION, "2001:db8:100::1"), 1);
+	assert_int_equal(contains(e, "192.0.2.101"), 1);	/* kept */
+	assert_int_equal(nft_cmd("list chain inet " ENF_TABLE " forward", out, sizeof(out)), 0);
+	assert_int_equal(count_substr(out, "drop"), 8);
 	assert_int_equal(enf_get_stats(e)->failed, 0);
+	enf_close(e);
+}
+
+/* 1 if element s is in set `set` (an independent read through nft). */
+static int
+in_set(const char *set, const char *s)
+{
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd), "get element inet " ENF_TABLE " %s { %s }",
+	    set, s);
+	return nft_cmd(cmd, NULL, 0) == 0;
+}
+
+/* The same address or prefix banned by both groups: each group's records
+ * touch only its own sets. */
+static void
+test_groups_are_separate(void **state)
+{
+	static char out[4096];
+	struct enforcer *e;
+
+	(void)state;
+	e = open_fresh(NULL, 0);
+	queue_ok(e, ENF_ADD, "192.0.2.110", 3600);
+	queue_coal(e, ENF_ADD, "192.0.2.110", 3600);
+	queue_ok(e, ENF_ADD, "198.51.100.0/24", 3600);
+	queue_coal(e, ENF_ADD, "198.51.100.0/24", 3600);
+	queue_coal(e, ENF_ADD, "2001:db8::110", 0);
+	queue_coal(e, ENF_ADD, "2001:db8:110::/48", 0);
+	assert_int_equal(enf_commit(e), 0);
+	assert_true(in_set(ENF_SET4, "192.0.2.110"));
+	assert_true(in_set(ENF_CSET4, "192.0.2.110"));
+	assert_true(in_set(ENF_NET4, "198.51.100.0/24"));
+	assert_true(in_set(ENF_CNET4, "198.51.100.0/24"));
+	assert_true(in_set(ENF_CSET6, "2001:db8::110"));
+	assert_true(in_set(ENF_CNET6, "2001:db8:110::/48"));
+	assert_false(in_set(ENF_SET6, "2001:db8::110"));
+	assert_false(in_set(ENF_NET6, "2001:db8:110::/48"));
+	assert_int_equal(contains_in(e, ENF_GROUP_LOCAL, "2001:db8::110"), 0);
+	assert_int_equal(contains_in(e, ENF_GROUP_COALITION, "2001:db8::110"), 1);
+	assert_int_equal(contains_in(e, ENF_GROUP_COALITION, "2001:db8:110:1::/64"), 1);
+	assert_int_equal(contains(e, "2001:db8::110"), 1);
+
+	/* Deleted from the coalition group: still dropped, by the local ban. */
+	queue_coal(e, ENF_DELETE, "192.0.2.110", 0);
+	queue_coal(e, ENF_DELETE, "198.51.100.0/24", 0);
+	assert_int_equal(enf_commit(e), 0);
+	assert_int_equal(contains(e, "192.0.2.110"), 1);
+	assert_int_equal(contains(e, "198.51.100.7"), 1);
+	assert_int_equal(contains_in(e, ENF_GROUP_LOCAL, "192.0.2.110"), 1);
+	assert_int_equal(contains_in(e, ENF_GROUP_COALITION, "192.0.2.110"), 0);
+	assert_int_equal(contains_in(e, ENF_GROUP_LOCAL, "198.51.100.0/24"), 1);
+	assert_int_equal(contains_in(e, ENF_GROUP_COALITION, "198.51.100.7"), 0);
+	assert_true(in_set(ENF_SET4, "192.0.2.110"));
+	assert_false(in_set(ENF_CSET4, "192.0.2.110"));
+
+	/* And the other way round. */
+	queue_coal(e, ENF_ADD, "192.0.2.110", 3600);
+	queue_ok(e, ENF_DELETE, "192.0.2.110", 0);
+	assert_int_equal(enf_commit(e), 0);
+	assert_int_equal(contains(e, "192.0.2.110"), 1);
+	assert_int_equal(contains_in(e, ENF_GROUP_LOCAL, "192.0.2.110"), 0);
+	assert_int_equal(contains_in(e, ENF_GROUP_COALITION, "192.0.2.110"), 1);
+	queue_coal(e, ENF_DELETE, "192.0.2.110", 0);
+	assert_int_equal(enf_commit(e), 0);
+	assert_int_equal(contains(e, "192.0.2.110"), 0);
+
+	/* An escalation widens within its group only: the local /24 stays an
+	 * element of its own. */
+	queue_ok(e, ENF_ADD, "10.7.1.0/24", 0);
+	queue_coal(e, ENF_ADD, "10.7.1.0/24", 0);
+	queue_coal(e, ENF_ADD, "10.7.2.0/24", 0);
+	assert_int_equal(enf_commit(e), 0);
+	queue_coal(e, ENF_ADD, "10.7.0.0/16", 600);
+	assert_int_equal(enf_commit(e), 0);
+	assert_int_equal(contains_in(e, ENF_GROUP_COALITION, "10.7.0.0/16"), 1);
+	/* (nft's get answers with the interval holding the key.) */
+	assert_int_equal(nft_cmd("get element inet " ENF_TABLE " " ENF_CNET4
+	    " { 10.7.1.0/24 }", out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "10.7.0.0/16"));
+	assert_int_equal(nft_cmd("get element inet " ENF_TABLE " " ENF_NET4
+	    " { 10.7.1.0/24 }", out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "10.7.1.0/24"));
+	assert_null(strstr(out, "10.7.0.0/16"));
+	assert_int_equal(contains_in(e, ENF_GROUP_LOCAL, "10.7.2.1"), 0);
+	/* A local prefix does not make a narrower coalition add "covered":
+	 * it goes into the coalition set. */
+	queue_ok(e, ENF_ADD, "10.5.0.0/16", 0);
+	assert_int_equal(enf_commit(e), 0);
+	queue_coal(e, ENF_ADD, "10.5.1.0/24", 0);
+	assert_int_equal(enf_commit(e), 0);
+	assert_true(in_set(ENF_CNET4, "10.5.1.0/24"));
+	assert_int_equal(contains_in(e, ENF_GROUP_COALITION, "10.5.2.1"), 0);
+	/* Deleting a coalition prefix never present in the coalition group
+	 * is not an error, and leaves the local one. */
+	queue_coal(e, ENF_DELETE, "10.5.0.0/16", 0);
+	assert_int_equal(enf_commit(e), 0);
+	assert_int_equal(contains_in(e, ENF_GROUP_LOCAL, "10.5.0.0/16"), 1);
+	assert_int_equal(enf_get_stats(e)->failed, 0);
+	enf_close(e);
+}
+
+/* A table made by a version without the coalition sets: enf_open adds them
+ * and keeps every element. */
+static void
+test_open_upgrades_old_table(void **state)
+{
+	static char out[65536];
+	struct enforcer *e;
+
+	(void)state;
+	e = open_real(NULL, 0);
+	assert_int_equal(enf_destroy_table(e), 0);
+	enf_close(e);
+	assert_int_equal(nft_cmd(
+	    "add table inet " ENF_TABLE "\n"
+	    "add set inet " ENF_TABLE " " ENF_SET4 " { type ipv4_addr; flags timeout; }\n"
+	    "add set inet " ENF_TABLE " " ENF_SET6 " { type ipv6_addr; flags timeout; }\n"
+	    "add set inet " ENF_TABLE " " ENF_NET4 " { type ipv4_addr; flags interval, timeout; }\n"
+	    "add set inet " ENF_TABLE " " ENF_NET6 " { type ipv6_addr; flags interval, timeout; }\n"
+	    "add chain inet " ENF_TABLE " input { type filter hook input priority filter - 10; policy accept; }\n"
+	    "add chain inet " ENF_TABLE " forward { type filter hook forward priority filter - 10; policy accept; }\n"
+	    "add rule inet " ENF_TABLE " input ip saddr @" ENF_SET4 " counter drop\n"
+	    "add rule inet " ENF_TABLE " input ip saddr @" ENF_NET4 " counter drop\n"
+	    "add rule inet " ENF_TABLE " input ip6 saddr @" ENF_SET6 " counter drop\n"
+	    "add rule inet " ENF_TABLE " input ip6 saddr @" ENF_NET6 " counter drop\n"
+	    "add rule inet " ENF_TABLE " forward ip saddr @" ENF_SET4 " counter drop\n"
+	    "add element inet " ENF_TABLE " " ENF_SET4 " { 192.0.2.120 timeout 1h }\n"
+	    "add element inet " ENF_TABLE " " ENF_SET6 " { 2001:db8::120 }\n"
+	    "add element inet " ENF_TABLE " " ENF_NET4 " { 198.51.100.0/24 timeout 1h }\n",
+	    NULL, 0), 0);
+	assert_int_equal(nft_cmd("list set inet " ENF_TABLE " " ENF_CSET4, NULL, 0) == 0, 0);
+
+	e = open_real(NULL, 0);
+	assert_int_equal(nft_cmd("list table inet " ENF_TABLE, out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "set " ENF_CSET4 " {"));
+	assert_non_null(strstr(out, "set " ENF_CSET6 " {"));
+	assert_non_null(strstr(out, "set " ENF_CNET4 " {"));
+	assert_non_null(strstr(out, "set " ENF_CNET6 " {"));
+	assert_int_equal(count_substr(out, "drop"), 16);
+	assert_true(in_set(ENF_SET4, "192.0.2.120"));
+	assert_true(in_set(ENF_SET6, "2001:db8::120"));
+	assert_true(in_set(ENF_NET4, "198.51.100.0/24"));
+	assert_int_equal(contains_in(e, ENF_GROUP_LOCAL, "192.0.2.120"), 1);
+	queue_coal(e, ENF_ADD, "192.0.2.121", 600);
+	assert_int_equal(enf_commit(e), 0);
+	assert_int_equal(contains_in(e, ENF_GROUP_COALITION, "192.0.2.121"), 1);
 	enf_close(e);
 }
 
@@ -661,6 +873,22 @@ test_drops_traffic(void **state)
 	assert_int_equal(sendto(ss, "c", 1, 0, (struct sockaddr *)&srv, sizeof(srv)), 1);
 	assert_int_equal(recv(rs, buf, sizeof(buf), 0), 1);
 	assert_int_equal(buf[0], 'c');
+
+	/* A coalition ban drops as well, an address or a prefix. */
+	queue_coal(e, ENF_ADD, "127.0.0.2", 60);
+	assert_int_equal(enf_commit(e), 0);
+	assert_int_equal(sendto(ss, "d", 1, 0, (struct sockaddr *)&srv, sizeof(srv)), 1);
+	assert_int_equal(recv(rs, buf, sizeof(buf), 0), -1);
+	queue_coal(e, ENF_DELETE, "127.0.0.2", 0);
+	queue_coal(e, ENF_ADD, "127.0.0.0/30", 60);
+	assert_int_equal(enf_commit(e), 0);
+	assert_int_equal(sendto(ss, "e", 1, 0, (struct sockaddr *)&srv, sizeof(srv)), 1);
+	assert_int_equal(recv(rs, buf, sizeof(buf), 0), -1);
+	queue_coal(e, ENF_DELETE, "127.0.0.0/30", 0);
+	assert_int_equal(enf_commit(e), 0);
+	assert_int_equal(sendto(ss, "f", 1, 0, (struct sockaddr *)&srv, sizeof(srv)), 1);
+	assert_int_equal(recv(rs, buf, sizeof(buf), 0), 1);
+	assert_int_equal(buf[0], 'f');
 	close(rs);
 	close(ss);
 	enf_close(e);
@@ -706,6 +934,8 @@ main(void)
 		cmocka_unit_test(test_open_refuses_foreign_layout),
 		cmocka_unit_test(test_destroy_table),
 		cmocka_unit_test(test_repairs_flushed_ruleset),
+		cmocka_unit_test(test_groups_are_separate),
+		cmocka_unit_test(test_open_upgrades_old_table),
 		cmocka_unit_test(test_drops_traffic),
 	};
 

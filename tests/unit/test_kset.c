@@ -9,6 +9,7 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netlink.h>
 #include <nftables/libnftables.h>
+#include <sodium.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,15 +78,30 @@ enf_fresh(void)
 }
 
 static void
-ban(struct enforcer *e, uint8_t op, const char *s, uint32_t ttl)
+ban_in(struct enforcer *e, uint8_t group, uint8_t op, const char *s,
+    uint32_t ttl)
 {
 	struct enf_record r;
 
 	memset(&r, 0, sizeof(r));
 	r.op = op;
+	r.group = group;
 	r.ttl = ttl;
 	r.prefix = pfx(s);
 	assert_int_equal(enf_queue(e, &r), 0);
+}
+
+static void
+ban(struct enforcer *e, uint8_t op, const char *s, uint32_t ttl)
+{
+	ban_in(e, ENF_GROUP_LOCAL, op, s, ttl);
+}
+
+/* A ban enforced on behalf of other members: the coalition sets. */
+static void
+cban(struct enforcer *e, uint8_t op, const char *s, uint32_t ttl)
+{
+	ban_in(e, ENF_GROUP_COALITION, op, s, ttl);
 }
 
 static struct kset *
@@ -140,6 +156,35 @@ assert_mirrors(struct kset *k, const struct list *l)
 	assert_memory_equal(got, want, KSET_DIGEST_LEN);
 }
 
+/* The same for one group's sets. */
+static void
+assert_group_mirrors(struct kset *k, enum kset_group g, const struct list *l)
+{
+	uint8_t got[KSET_DIGEST_LEN], want[KSET_DIGEST_LEN];
+	uint64_t count = 0;
+
+	assert_true(kset_dispatch(k) >= 0);
+	assert_int_equal(kset_digest_group(k, g, got, &count), 0);
+	assert_int_equal(kset_digest_of(l->p, l->n, want), 0);
+	assert_int_equal(count, l->n);
+	assert_memory_equal(got, want, KSET_DIGEST_LEN);
+}
+
+/* Both groups, and the whole (their multiset union). */
+static void
+assert_groups_mirror(struct kset *k, const struct list *local,
+    const struct list *coal)
+{
+	struct list all = *local;
+
+	assert_true(all.n + coal->n <= MAXP);
+	for (size_t i = 0; i < coal->n; i++)
+		all.p[all.n++] = coal->p[i];
+	assert_group_mirrors(k, KSET_GROUP_LOCAL, local);
+	assert_group_mirrors(k, KSET_GROUP_COALITION, coal);
+	assert_mirrors(k, &all);
+}
+
 static void
 digest_now(struct kset *k, uint8_t out[KSET_DIGEST_LEN])
 {
@@ -191,6 +236,33 @@ test_digest_of_is_a_multiset_hash(void **state)
 	assert_int_equal(kset_digest_of(&h, 1, d1), 0);
 	assert_int_equal(kset_digest_of(&n, 1, d2), 0);
 	assert_memory_not_equal(d1, d2, 32);
+}
+
+/* Digests computed by the code before LtHash moved to common/lthash.c:
+ * a digest once published must never change meaning. */
+static void
+test_digest_of_pinned(void **state)
+{
+	static const char *const list[] = { "192.0.2.7", "2001:db8::1",
+	    "198.51.100.0/24", "2001:db8:1::/48", "192.0.2.7", "10.0.0.0/8" };
+	struct a5_prefix p[6];
+	uint8_t d[32], want[32];
+
+	(void)state;
+	for (size_t i = 0; i < 6; i++)
+		p[i] = pfx(list[i]);
+	assert_int_equal(sodium_hex2bin(want, 32, "7389dbe451b26d04a09e7eab33b4"
+	    "da020fa481be816b618720b79bb875bab375", 64, NULL, NULL, NULL), 0);
+	assert_int_equal(kset_digest_of(NULL, 0, d), 0);
+	assert_memory_equal(d, want, 32);
+	assert_int_equal(sodium_hex2bin(want, 32, "0e5bfd133de74e839c718a103cd1"
+	    "caeddaa67c2c68b010a1a6bfaf4f6939638d", 64, NULL, NULL, NULL), 0);
+	assert_int_equal(kset_digest_of(p, 1, d), 0);
+	assert_memory_equal(d, want, 32);
+	assert_int_equal(sodium_hex2bin(want, 32, "7299e2a3b7e2d57e2a4013d43208"
+	    "0fafe5b6d6d9b590a1c9e9bef1241db7ed57", 64, NULL, NULL, NULL), 0);
+	assert_int_equal(kset_digest_of(p, 6, d), 0);
+	assert_memory_equal(d, want, 32);
 }
 
 /* ------------------------------------------------------------ kernel */
@@ -645,6 +717,191 @@ test_open_during_expiry_storm(void **state)
 	enf_close(e);
 }
 
+/* ------------------------------------------------------------ groups */
+
+static void
+test_groups_digests(void **state)
+{
+	static const char *const local[] = { "192.0.2.130", "192.0.2.131",
+	    "2001:db8::130", "203.0.113.0/24", "2001:db8:130::/48" };
+	static const char *const coal[] = { "192.0.2.131", "192.0.2.132",
+	    "2001:db8::132", "203.0.113.0/24", "10.130.0.0/16",
+	    "2001:db8:132::/56" };
+	struct enforcer *e = enf_fresh();
+	struct kset *k = kopen();
+	struct list l = { .n = 0 }, c = { .n = 0 };
+	uint8_t d[32];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(local) / sizeof(local[0]); i++) {
+		ban(e, ENF_ADD, local[i], 3600);
+		list_add(&l, local[i]);
+	}
+	for (size_t i = 0; i < sizeof(coal) / sizeof(coal[0]); i++) {
+		cban(e, ENF_ADD, coal[i], i % 2 ? 3600 : 0);
+		list_add(&c, coal[i]);
+	}
+	assert_int_equal(enf_commit(e), 0);
+	assert_groups_mirror(k, &l, &c);
+	assert_int_equal(kset_get_stats(k)->prefixes[KSET_HOST4], 2);
+	assert_int_equal(kset_get_stats(k)->prefixes[KSET_CHOST4], 2);
+	assert_int_equal(kset_get_stats(k)->prefixes[KSET_CHOST6], 1);
+	assert_int_equal(kset_get_stats(k)->prefixes[KSET_CNET4], 2);
+	assert_int_equal(kset_get_stats(k)->prefixes[KSET_CNET6], 1);
+	assert_int_equal(kcontains(k, "10.130.9.9"), 1);	/* coalition only */
+
+	/* Held by both groups, deleted from one: still banned, still in
+	 * the other group's digest. */
+	cban(e, ENF_DELETE, "192.0.2.131", 0);
+	cban(e, ENF_DELETE, "203.0.113.0/24", 0);
+	ban(e, ENF_DELETE, "2001:db8::130", 0);
+	assert_int_equal(enf_commit(e), 0);
+	list_del(&c, "192.0.2.131");
+	list_del(&c, "203.0.113.0/24");
+	list_del(&l, "2001:db8::130");
+	assert_groups_mirror(k, &l, &c);
+	assert_int_equal(kcontains(k, "192.0.2.131"), 1);
+	assert_int_equal(kcontains(k, "203.0.113.77"), 1);
+	assert_int_equal(kcontains(k, "2001:db8::130"), 0);
+
+	/* A hand change to a coalition set moves that group's digest only. */
+	assert_int_equal(nft_cmd("add element inet " ENF_TABLE " " ENF_CSET6
+	    " { 2001:db8::199 }"), 0);
+	list_add(&c, "2001:db8::199");
+	assert_groups_mirror(k, &l, &c);
+
+	/* Restart: a new mirror reads the same group digests. */
+	struct kset *k2 = kopen();
+	assert_groups_mirror(k2, &l, &c);
+	kset_close(k2);
+
+	/* One coalition set deleted by hand empties that set only. */
+	assert_int_equal(nft_cmd("flush chain inet " ENF_TABLE " input; "
+	    "flush chain inet " ENF_TABLE " forward; "
+	    "delete set inet " ENF_TABLE " " ENF_CNET4), 0);
+	list_del(&c, "10.130.0.0/16");
+	assert_groups_mirror(k, &l, &c);
+
+	/* enf_flush empties both groups. */
+	assert_int_equal(enf_flush(e), 0);
+	l.n = c.n = 0;
+	assert_groups_mirror(k, &l, &c);
+	assert_int_equal(kset_digest_group(k, (enum kset_group)2, d, NULL), -1);
+	assert_int_equal(errno, EINVAL);
+	kset_close(k);
+	enf_close(e);
+}
+
+static int
+kexpiry(struct kset *k, enum kset_group g, const char *s, int64_t *ms)
+{
+	struct a5_prefix p = pfx(s);
+
+	return kset_expiry(k, g, &p, ms);
+}
+
+static void
+test_expiry_of_elements(void **state)
+{
+	struct enforcer *e = enf_fresh();
+	struct kset *k = kopen();
+	int64_t ms = 0;
+
+	(void)state;
+	cban(e, ENF_ADD, "192.0.2.140", 60);
+	cban(e, ENF_ADD, "10.140.0.0/16", 60);
+	cban(e, ENF_ADD, "2001:db8:140::/48", 60);
+	cban(e, ENF_ADD, "2001:db8::140", 0);
+	ban(e, ENF_ADD, "192.0.2.141", 60);
+	assert_int_equal(enf_commit(e), 0);
+	assert_true(kset_dispatch(k) >= 0);
+
+	assert_int_equal(kexpiry(k, KSET_GROUP_COALITION, "192.0.2.140", &ms), 1);
+	assert_in_range(ms, 55000, 60000);
+	ms = 0;
+	assert_int_equal(kexpiry(k, KSET_GROUP_COALITION, "10.140.0.0/16", &ms), 1);
+	assert_in_range(ms, 55000, 60000);
+	ms = 0;
+	assert_int_equal(kexpiry(k, KSET_GROUP_COALITION, "2001:db8:140::/48", &ms), 1);
+	assert_in_range(ms, 55000, 60000);
+	assert_int_equal(kexpiry(k, KSET_GROUP_COALITION, "2001:db8::140", &ms), 1);
+	assert_int_equal(ms, -1);		/* permanent */
+	assert_int_equal(kexpiry(k, KSET_GROUP_LOCAL, "192.0.2.141", &ms), 1);
+	assert_in_range(ms, 55000, 60000);
+	/* Exact elements of that group only. */
+	assert_int_equal(kexpiry(k, KSET_GROUP_LOCAL, "192.0.2.140", &ms), 0);
+	assert_int_equal(kexpiry(k, KSET_GROUP_COALITION, "192.0.2.141", &ms), 0);
+	assert_int_equal(kexpiry(k, KSET_GROUP_COALITION, "10.140.1.0/24", &ms), 0);
+	assert_int_equal(kexpiry(k, KSET_GROUP_COALITION, "10.140.1.1", &ms), 0);
+	assert_int_equal(kexpiry(k, KSET_GROUP_COALITION, "10.0.0.0/8", &ms), 0);
+	assert_int_equal(kexpiry(k, KSET_GROUP_COALITION, "10.140.0.0/17", &ms), 0);
+	assert_int_equal(kexpiry(k, KSET_GROUP_COALITION, "2001:db8:140::/49", &ms), 0);
+	assert_int_equal(kexpiry(k, KSET_GROUP_COALITION, "2001:db8::/32", &ms), 0);
+	/* Refused: an unknown group, a prefix with host bits. */
+	struct a5_prefix bad = pfx("10.140.0.0/16");
+	bad.addr[3] = 1;
+	assert_int_equal(kset_expiry(k, KSET_GROUP_COALITION, &bad, &ms), -1);
+	bad = pfx("10.140.0.0/16");
+	assert_int_equal(kset_expiry(k, (enum kset_group)7, &bad, &ms), -1);
+
+	/* A prefix open to the top of the address space, added by hand. */
+	assert_int_equal(nft_cmd("add element inet " ENF_TABLE " " ENF_CNET4
+	    " { 255.255.255.0/24 timeout 1m }"), 0);
+	assert_true(kset_dispatch(k) >= 0);
+	assert_int_equal(kexpiry(k, KSET_GROUP_COALITION, "255.255.255.0/24", &ms), 1);
+	assert_in_range(ms, 55000, 60000);
+	assert_int_equal(kexpiry(k, KSET_GROUP_COALITION, "255.255.255.0/25", &ms), 0);
+
+	cban(e, ENF_DELETE, "192.0.2.140", 0);
+	cban(e, ENF_DELETE, "10.140.0.0/16", 0);
+	assert_int_equal(enf_commit(e), 0);
+	assert_true(kset_dispatch(k) >= 0);
+	assert_int_equal(kexpiry(k, KSET_GROUP_COALITION, "192.0.2.140", &ms), 0);
+	assert_int_equal(kexpiry(k, KSET_GROUP_COALITION, "10.140.0.0/16", &ms), 0);
+	assert_int_equal(kexpiry(k, KSET_GROUP_COALITION, "2001:db8:140::/48", &ms), 1);
+	kset_close(k);
+	enf_close(e);
+}
+
+/* A table from before the coalition sets: the mirror reads it (absent sets
+ * are empty), then follows the sets enf_open adds. */
+static void
+test_old_table_then_upgrade(void **state)
+{
+	struct list l = { .n = 0 }, c = { .n = 0 };
+	struct enforcer *e;
+	struct kset *k;
+	char err[512] = "";
+
+	(void)state;
+	drop_table();
+	assert_int_equal(nft_cmd(
+	    "add table inet " ENF_TABLE "\n"
+	    "add set inet " ENF_TABLE " " ENF_SET4 " { type ipv4_addr; flags timeout; }\n"
+	    "add set inet " ENF_TABLE " " ENF_SET6 " { type ipv6_addr; flags timeout; }\n"
+	    "add set inet " ENF_TABLE " " ENF_NET4 " { type ipv4_addr; flags interval, timeout; }\n"
+	    "add set inet " ENF_TABLE " " ENF_NET6 " { type ipv6_addr; flags interval, timeout; }\n"
+	    "add element inet " ENF_TABLE " " ENF_SET4 " { 192.0.2.150 timeout 1h }\n"
+	    "add element inet " ENF_TABLE " " ENF_NET4 " { 10.150.0.0/16 }\n"), 0);
+	k = kopen();
+	list_add(&l, "192.0.2.150");
+	list_add(&l, "10.150.0.0/16");
+	assert_groups_mirror(k, &l, &c);
+
+	e = enf_open(false, NULL, 0, err, sizeof(err));
+	if (e == NULL)
+		fail_msg("enf_open: %s", err);
+	cban(e, ENF_ADD, "192.0.2.151", 3600);
+	cban(e, ENF_ADD, "10.151.0.0/16", 3600);
+	assert_int_equal(enf_commit(e), 0);
+	list_add(&c, "192.0.2.151");
+	list_add(&c, "10.151.0.0/16");
+	assert_groups_mirror(k, &l, &c);
+	assert_int_equal(kset_verify(k), 0);
+	kset_close(k);
+	enf_close(e);
+}
+
 /* ------------------------------------------------------------ hostile input */
 
 /* Builds one nf_tables message for kset_feed, stamped with the current
@@ -809,6 +1066,20 @@ test_verify_repairs_drift(void **state)
 	assert_int_equal(kset_verify(k), 1);
 	assert_int_equal(kset_get_stats(k)->repairs, 1);
 	assert_mirrors(k, &l);
+
+	/* The same in a coalition set. */
+	struct list none = { .n = 0 }, c = { .n = 0 };
+	cban(e, ENF_ADD, "192.0.2.80", 3600);
+	assert_int_equal(enf_commit(e), 0);
+	list_add(&c, "192.0.2.80");
+	assert_groups_mirror(k, &l, &c);
+	m_elem(&m, k, NFT_MSG_DELSETELEM, ENF_CSET4, key4, 4);
+	assert_int_equal(kset_feed(k, m.b, m.len), 0);
+	assert_group_mirrors(k, KSET_GROUP_COALITION, &none);
+	assert_group_mirrors(k, KSET_GROUP_LOCAL, &l);
+	assert_int_equal(kset_verify(k), 1);
+	assert_int_equal(kset_get_stats(k)->repairs, 2);
+	assert_groups_mirror(k, &l, &c);
 	kset_close(k);
 	enf_close(e);
 }
@@ -818,6 +1089,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_digest_of_is_a_multiset_hash),
+		cmocka_unit_test(test_digest_of_pinned),
 		cmocka_unit_test(test_open_without_table),
 		cmocka_unit_test(test_enforcer_bans_match_intended),
 		cmocka_unit_test(test_hand_delete_changes_digest_at_once),
@@ -830,6 +1102,9 @@ main(void)
 		cmocka_unit_test(test_restart_reads_same_digest),
 		cmocka_unit_test(test_burst),
 		cmocka_unit_test(test_open_during_expiry_storm),
+		cmocka_unit_test(test_groups_digests),
+		cmocka_unit_test(test_expiry_of_elements),
+		cmocka_unit_test(test_old_table_then_upgrade),
 		cmocka_unit_test(test_feed_refuses_malformed),
 		cmocka_unit_test(test_verify_repairs_drift),
 	};
