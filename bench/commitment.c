@@ -1,10 +1,13 @@
-/* commitment.c - CPU cost of one commitment period against 1k and 1M kernel bans.
+/* commitment.c - CPU cost of one commitment period against 1k and 1M coalition bans.
  *
  * Built and run by bench/commitment, inside a private network namespace it
  * creates (the host firewall is never touched). A period is what the daemon
  * does every time it publishes: kset_dispatch on the events pending since
- * the last period, kset_digest, and an ed25519 signature (throwaway key)
- * over a small commitment message. Between periods, untimed, the enforcer
+ * the last period, kset_digest_group of the coalition group (what a
+ * commitment covers, docs/commitment.md), and an ed25519 signature
+ * (throwaway key) over a small commitment message. The bans are coalition
+ * records (set cban4); LOCAL_BANS local bans (set ban4) sit next to them
+ * and must stay out of the digest. Between periods, untimed, the enforcer
  * bans CHURN new addresses and unbans the CHURN oldest ones, so the set
  * keeps its size and every period has the same events to apply. The 1M
  * set is loaded before any timed period, with a mirror following it (as a
@@ -29,7 +32,9 @@
 #include "enforcer/enforcer.h"
 #include "enforcer/kset.h"
 
-#define BASE4	0x0a000000u	/* 10.0.0.0 onwards */
+#define BASE4	0x0a000000u	/* 10.0.0.0 onwards: coalition bans */
+#define LOCAL4	0xac100000u	/* 172.16.0.0 onwards: local bans */
+#define LOCAL_BANS 1000
 #define TTL	3600		/* nothing expires during the run */
 #define CHURN	64		/* bans and unbans between two periods */
 #define PERIODS	51		/* timed periods per size; the median is reported */
@@ -96,7 +101,8 @@ commit(struct run *r)
 static double
 load(struct run *r, uint32_t to, struct kset *k)
 {
-	struct enf_record rec = { .op = ENF_ADD, .ttl = TTL };
+	struct enf_record rec = { .op = ENF_ADD, .group = ENF_GROUP_COALITION,
+	    .ttl = TTL };
 	double spent = 0;
 
 	while (r->hi < to) {
@@ -119,7 +125,7 @@ load(struct run *r, uint32_t to, struct kset *k)
 static void
 churn(struct run *r)
 {
-	struct enf_record rec = { .ttl = TTL };
+	struct enf_record rec = { .group = ENF_GROUP_COALITION, .ttl = TTL };
 
 	for (int i = 0; i < CHURN; i++) {
 		rec.op = ENF_ADD;
@@ -130,6 +136,23 @@ churn(struct run *r)
 		enf_queue(r->e, &rec);
 	}
 	commit(r);
+}
+
+/* LOCAL_BANS local bans: in the kernel and in the mirror, never in the
+ * coalition digest (periods() checks the count). */
+static void
+ban_local(struct enforcer *e)
+{
+	struct enf_record rec = { .op = ENF_ADD, .group = ENF_GROUP_LOCAL,
+	    .ttl = TTL };
+
+	for (uint32_t i = 0; i < LOCAL_BANS; i++) {
+		rec.prefix = v4(LOCAL4 + i);
+		if (enf_queue(e, &rec) != 0)
+			fatalx("queue refused local %u", i);
+	}
+	if (enf_commit(e) != 0)
+		fatalx("local bans failed");
 }
 
 static void
@@ -157,8 +180,8 @@ period(struct kset *k, const uint8_t *sk, uint64_t *count, uint64_t *events)
 	memcpy(msg, "article5/commit1", 16);
 	put_be(msg + 16, (uint64_t)time(NULL), 8);
 	put_be(msg + 24, kset_get_stats(k)->genid, 4);
-	if (kset_digest(k, msg + 36, count) == -1)
-		fatal("kset_digest");
+	if (kset_digest_group(k, KSET_GROUP_COALITION, msg + 36, count) == -1)
+		fatal("kset_digest_group");
 	put_be(msg + 28, *count, 8);
 	crypto_sign_detached(sig, NULL, msg, sizeof(msg), sk);
 	return clock_ms(CLOCK_THREAD_CPUTIME_ID) - c0;
@@ -194,7 +217,8 @@ periods(struct run *r, struct kset *k, const uint8_t *sk, uint32_t size)
 			    (unsigned long long)count, size);
 	}
 	qsort(t, PERIODS, sizeof(t[0]), cmp_double);
-	printf("commitment: bans=%u: period (dispatch %llu events + digest + "
+	printf("commitment: bans=%u: period (dispatch %llu events + coalition "
+	    "digest + "
 	    "sign) cpu median %.3f ms, min %.3f, max %.3f; quiet period (no "
 	    "event) median %.3f ms\n",
 	    size, (unsigned long long)(events / PERIODS), t[PERIODS / 2], t[0],
@@ -213,8 +237,9 @@ kopen(const char *what, uint32_t size)
 
 	if (k == NULL)
 		fatalx("%s", err);
-	printf("commitment: %s: initial read of %u bans: %.3f s wall, %.3f s "
-	    "cpu, mirror %+.0f MiB RSS\n", what, size,
+	printf("commitment: %s: initial read of %u coalition + %d local bans: "
+	    "%.3f s wall, %.3f s cpu, mirror %+.0f MiB RSS\n", what, size,
+	    LOCAL_BANS,
 	    (clock_ms(CLOCK_MONOTONIC) - w0) / 1e3,
 	    (clock_ms(CLOCK_THREAD_CPUTIME_ID) - c0) / 1e3, rss_mb() - m0);
 	fflush(stdout);
@@ -244,11 +269,13 @@ main(void)
 	crypto_sign_keypair(pk, sk);	/* throwaway */
 	uname(&u);
 	printf("commitment: kernel %s, private network namespace, ttl 1h, "
-	    "%d bans + %d unbans between periods, %d periods per size\n",
-	    u.release, CHURN, CHURN, PERIODS);
+	    "coalition group (%d local bans beside it), %d bans + %d unbans "
+	    "between periods, %d periods per size\n",
+	    u.release, LOCAL_BANS, CHURN, CHURN, PERIODS);
 
 	if ((r.e = enf_open(false, NULL, 0, err, sizeof(err))) == NULL)
 		fatalx("%s", err);
+	ban_local(r.e);
 	load(&r, 1000, NULL);
 	k = kopen("1k", 1000);
 	x = periods(&r, k, sk, 1000);
@@ -266,8 +293,9 @@ main(void)
 
 	/* The one-off initial read, by a second mirror: it must agree. */
 	k2 = kopen("1M", 1000000);
-	if (kset_dispatch(k) == -1 || kset_digest(k, d1, &n1) == -1 ||
-	    kset_digest(k2, d2, &n2) == -1)
+	if (kset_dispatch(k) == -1 ||
+	    kset_digest_group(k, KSET_GROUP_COALITION, d1, &n1) == -1 ||
+	    kset_digest_group(k2, KSET_GROUP_COALITION, d2, &n2) == -1)
 		fatal("digest");
 	printf("commitment: followed and freshly read mirrors agree: %s "
 	    "(%llu bans)\n", n1 == n2 && memcmp(d1, d2, sizeof(d1)) == 0 ?
@@ -280,7 +308,7 @@ main(void)
 
 	double c0 = clock_ms(CLOCK_THREAD_CPUTIME_ID);
 	int rep = kset_verify(k);
-	printf("commitment: kset_verify with 1M in ban4 (only sets <= %u are "
+	printf("commitment: kset_verify with 1M in cban4 (only sets <= %u are "
 	    "re-read): %.3f ms cpu, %d repaired\n", KSET_VERIFY_MAX,
 	    clock_ms(CLOCK_THREAD_CPUTIME_ID) - c0, rep);
 

@@ -116,6 +116,7 @@ run(struct enforcer *e, uint32_t n)
 
 	memset(&r, 0, sizeof(r));
 	r.op = ENF_ADD;
+	r.group = ENF_GROUP_LOCAL;	/* ban4; the coalition sets are alike */
 	r.ttl = 3600;
 	for (uint32_t i = 0; i < n;) {
 		for (; i < n && enf_pending(e) < ENF_QUEUE_MAX; i++) {
@@ -185,6 +186,7 @@ reopen_and_unban(struct enforcer **ep, uint32_t n)
 	    secs_since(t0));
 	memset(&r, 0, sizeof(r));
 	r.op = ENF_DELETE;
+	r.group = ENF_GROUP_LOCAL;
 	for (uint32_t i = 0; i < ENF_QUEUE_MAX; i++) {
 		r.prefix = v4(BASE4 + i * (n / ENF_QUEUE_MAX));
 		enf_queue(*ep, &r);

@@ -3,7 +3,8 @@
  * bytes (one encoding per update). Random bytes carry no valid signature,
  * so the target also rewrites a decoded update to follow the fixed
  * charter below and signs it with two of its voters, as members would:
- * then gov_check parses the text and must never answer "pending".
+ * then gov_check parses the text and must never answer "pending". In
+ * between, gov_prune must leave only signatures gov_check counts.
  *
  * governance.c is included rather than linked: fuzz/run.sh builds every
  * target from one list of sources, and this keeps that list untouched. */
@@ -83,6 +84,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* As received: never adoptable without valid signatures of voters. */
 	rc = gov_check(&fuzz_cur, fuzz_hash, u, &fuzz_next, &fuzz_tally, err, sizeof(err));
 	if (rc == GOV_ADOPTABLE && fuzz_tally.counted < fuzz_tally.required)
+		abort();
+
+	/* Pruned, only what counts is left (tally: gov_check's count,
+	 * without parsing the text again). */
+	gov_prune(u, &fuzz_cur);
+	tally(&fuzz_cur, u, &fuzz_tally);
+	if (fuzz_tally.counted != u->nsigs)
 		abort();
 
 	/* As members would make it: for this charter, signed by two voters. */

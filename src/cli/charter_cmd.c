@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -168,57 +167,6 @@ write_new(const char *path, const void *buf, size_t n, mode_t mode, char *err, s
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		unlink(path);
 		return -1;
-	}
-	return 0;
-}
-
-/* Replaces path by buf atomically: a temporary file in the same directory,
- * synced, renamed over path, then the directory synced. A symlink at path
- * is followed (its target is replaced), and the file keeps its mode. */
-static int
-write_replace(const char *path, const void *buf, size_t n, char *err, size_t errlen)
-{
-	char real[PATH_MAX], dir[PATH_MAX], base[PATH_MAX], tmp[PATH_MAX + 16];
-	struct stat st;
-	int fd, dfd, w;
-
-	if (realpath(path, real) == NULL || stat(real, &st) != 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "%s: not a regular file", path);
-		return -1;
-	}
-	strlcpy_ok(dir, real, sizeof(dir));
-	strlcpy_ok(base, real, sizeof(base));
-	w = snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dirname(dir), basename(base));
-	if (w < 0 || (size_t)w >= sizeof(tmp)) {
-		snprintf(err, errlen, "%s: path too long", path);
-		return -1;
-	}
-	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0) {
-		snprintf(err, errlen, "%s: cannot create a temporary file next to it: %s", path,
-		    strerror(errno));
-		return -1;
-	}
-	if (fchmod(fd, st.st_mode & 07777) != 0 || write_all(fd, buf, n) != 0 || fsync(fd) != 0) {
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-		close(fd);
-		unlink(tmp);
-		return -1;
-	}
-	if (close(fd) != 0 || rename(tmp, real) != 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		unlink(tmp);
-		return -1;
-	}
-	/* The rename itself survives a power cut only once the directory is
-	 * synced; the file is in place either way, so a failure is no error. */
-	strlcpy_ok(dir, real, sizeof(dir));
-	if ((dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
-		(void)fsync(dfd);
-		close(dfd);
 	}
 	return 0;
 }
@@ -658,7 +606,7 @@ charter_sign(int argc, char **argv)
 		goto fail;
 	}
 	if ((enc = update_encode(u, &elen, path, err, sizeof(err))) == NULL ||
-	    write_replace(path, enc, elen, err, sizeof(err)) != 0)
+	    charter_write_file(path, enc, elen, err, sizeof(err)) != 0)
 		goto fail;
 	if (cur.c != NULL) {
 		const struct charter_member *m = charter_find(cur.c, id->pk);
@@ -1009,7 +957,7 @@ charter_apply(int argc, char **argv)
 		snprintf(err, sizeof(err), "%s: not adopted: %s", path, why);
 		goto fail;
 	}
-	if (write_replace(charter, u->text, u->len, err, sizeof(err)) != 0)
+	if (charter_write_file(charter, u->text, u->len, err, sizeof(err)) != 0)
 		goto fail;
 	charter_hash(u->text, u->len, h);
 	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));

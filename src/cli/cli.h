@@ -10,6 +10,7 @@ int cmd_ban(int argc, char **argv);
 int cmd_unban(int argc, char **argv);
 int cmd_flush(int argc, char **argv);
 int cmd_members(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
 int cmd_check_config(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
 int cmd_verify(int argc, char **argv);

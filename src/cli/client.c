@@ -34,6 +34,15 @@ client_usage(FILE *f, const char *cmd)
 		fprintf(f, "usage: article5 members [-c CONFIG | -s SOCKET] [--json]\n\n"
 		    "Lists the coalition's members: role, last seen, reports sent (self),\n"
 		    "accepted and refused (by reason), quarantine and revocation.\n");
+	else if (strcmp(cmd, "audit") == 0)
+		fprintf(f, "usage: article5 audit [-c CONFIG | -s SOCKET] [--json]\n\n"
+		    "Shows this member's audit of the others' signed commitments: per member,\n"
+		    "its role (binding or not), the age of its last commitment, commitments\n"
+		    "seen, periods missed, mismatches, the response time from a report to its\n"
+		    "inclusion in that member's commitment (p50/p99), the kernel count it\n"
+		    "committed to against the count expected here, and a state: ok, mismatch,\n"
+		    "flagged (two mismatches in a row), silent (no commitment for two\n"
+		    "periods), unverifiable, pending, self or non-binding (docs/commitment.md).\n");
 	else if (strcmp(cmd, "bans") == 0)
 		fprintf(f, "usage: article5 bans [-c CONFIG | -s SOCKET] [--json]\n\n"
 		    "Lists the active bans: prefix, service, rule, failures, last seen,\n"
@@ -136,6 +145,7 @@ int cmd_ban(int argc, char **argv) { return client_run(argc, argv, "ban", 1); }
 int cmd_unban(int argc, char **argv) { return client_run(argc, argv, "unban", 1); }
 int cmd_flush(int argc, char **argv) { return client_run(argc, argv, "flush", 0); }
 int cmd_members(int argc, char **argv) { return client_run(argc, argv, "members", 0); }
+int cmd_audit(int argc, char **argv) { return client_run(argc, argv, "audit", 0); }
 
 int
 cmd_check_config(int argc, char **argv)

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "coalition/accept.h"
+#include "coalition/audit.h"
 #include "common/lru.h"
 #include "common/util.h"
 
@@ -246,6 +247,18 @@ scope_check(const struct accept *a, const struct a5_prefix *p)
 		return ACC_TOO_WIDE;
 	if (prefixlist_overlaps(&a->allow, p))
 		return ACC_ALLOWLIST;
+	return accept_charter_scope(a, p);
+}
+
+enum accept_reason
+accept_charter_scope(const struct accept *a, const struct a5_prefix *p)
+{
+	const struct charter_policy *pol = &a->c.policy;
+
+	if (prefix_check(p) != NULL)
+		return ACC_MALFORMED;
+	if (p->len < (p->family == A5_AF_INET ? pol->max_prefix4 : pol->max_prefix6))
+		return ACC_TOO_WIDE;
 	/* Revoked members' prefixes stay protected: a revoked key says nothing
 	 * about who lives at those addresses. */
 	for (size_t i = 0; i < a->c.nmembers; i++) {
@@ -359,15 +372,19 @@ decide(struct accept *a, size_t idx, const struct wire_report *r,
 	}
 	if ((why = scope_check(a, &r->prefix)) != ACC_OK)
 		return why;
-	/* The ban lasts what is left of it: a report delivered late (a member
-	 * back from downtime) does not start its ttl afresh. A timestamp in
-	 * the future gains nothing: remaining never exceeds the ttl. */
-	end = (int64_t)(r->timestamp_us / 1000000) + (int64_t)r->ttl;
+	/* The ban lasts until the report's own end (timestamp + ttl, capped
+	 * by the charter and the local cap), rounded up to the commit period:
+	 * the deadline every auditor computes for this member (audit.h). A
+	 * report delivered late (a member back from downtime) does not start
+	 * its ttl afresh; one from the future gains at most the clock skew,
+	 * never more than the capped ttl and one period. */
+	end = audit_deadline(&a->c, (int64_t)(r->timestamp_us / 1000000), r->ttl, a->ttl_max_local);
 	if (end <= now)
 		return ACC_EXPIRED;
 	remaining = end - now;
-	if (remaining > (int64_t)r->ttl)
-		remaining = r->ttl;
+	int64_t longest = (int64_t)r->ttl + (int64_t)a->c.policy.commit_period;
+	if (remaining > longest)
+		remaining = longest;
 	if (!rate_take(ms, a->c.policy.rate_per_minute, now))
 		return ACC_RATE;
 	if (held(a, &r->prefix, now))
@@ -379,11 +396,8 @@ decide(struct accept *a, size_t idx, const struct wire_report *r,
 	unsigned votes = a->quorum != NULL ? quorum_vote(a, idx, &r->prefix, now) : 0;
 	if (rp->quorum >= 2 && votes < rp->quorum)
 		return ACC_QUORUM_PENDING;
-	if (remaining > (int64_t)a->c.policy.ttl_max)
-		remaining = a->c.policy.ttl_max;
-	if (a->ttl_max_local != 0 && remaining > (int64_t)a->ttl_max_local)
-		remaining = a->ttl_max_local;
-	d->ttl = (uint32_t)remaining;
+	d->ttl = remaining > UINT32_MAX ? UINT32_MAX : (uint32_t)remaining;
+	d->deadline = end;
 	return ACC_OK;
 }
 

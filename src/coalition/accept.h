@@ -47,7 +47,8 @@ enum accept_verdict {
 struct accept_decision {
 	enum accept_verdict verdict;
 	enum accept_reason reason;
-	uint32_t ttl;		/* for ACC_APPLY: capped by policy and local bantime_max */
+	uint32_t ttl;		/* for ACC_APPLY: seconds from now to deadline */
+	int64_t deadline;	/* for ACC_APPLY: unix seconds (audit_deadline) */
 	/* ACC_FORK: hash of the conflicting earlier report, for the proof: the
 	 * report held at the same seq, or (prev mismatch) the one held at seq-1 */
 	uint8_t other_hash[WIRE_HASH_BYTES];
@@ -93,6 +94,11 @@ void accept_count_envelope(struct accept *a, const uint8_t reporter[ID_PUBLIC_BY
  * its end (a past one lifts the hold). At most 1024 holds: when full, the
  * one ending first is dropped. */
 void accept_local_unban(struct accept *a, const struct a5_prefix *p, int64_t until);
+
+/* The scope checks the charter alone decides (form, width, members' own
+ * prefixes, special-purpose ranges), without this host's allowlist: what
+ * every member must agree on, for the audit. ACC_OK or the reason. */
+enum accept_reason accept_charter_scope(const struct accept *a, const struct a5_prefix *p);
 
 /* Chain state, to persist and restore across restarts. get: 0 (seq 0 and a
  * zero hash before any report), -1 if reporter is not a member. set also

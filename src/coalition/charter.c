@@ -1,9 +1,14 @@
 /* charter.c - the coalition charter parser: one directive per line. */
 #include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -41,9 +46,6 @@ struct parser {
 };
 
 static const char *const role_names[] = { "member", "protected", "observer" };
-
-
-
 
 /* Marks a once-only directive as seen; refuses the second one. */
 static int
@@ -554,6 +556,73 @@ charter_hash_file(const char *path, uint8_t out[CHARTER_HASH_BYTES], char *err, 
 		return -1;
 	charter_hash(buf, n, out);
 	free(buf);
+	return 0;
+}
+
+static int
+write_all(int fd, const void *buf, size_t n)
+{
+	const uint8_t *p = buf;
+
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int
+charter_write_file(const char *path, const void *buf, size_t n, char *err, size_t errlen)
+{
+	char real[PATH_MAX], dir[PATH_MAX], base[PATH_MAX], tmp[PATH_MAX + 16];
+	struct stat st;
+	int fd, dfd, w;
+
+	if (realpath(path, real) == NULL || stat(real, &st) != 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: not a regular file", path);
+		return -1;
+	}
+	/* dirname and basename may modify their argument: each gets a copy. */
+	strlcpy_ok(dir, real, sizeof(dir));
+	strlcpy_ok(base, real, sizeof(base));
+	w = snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dirname(dir), basename(base));
+	if (w < 0 || (size_t)w >= sizeof(tmp)) {
+		snprintf(err, errlen, "%s: path too long", path);
+		return -1;
+	}
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0) {
+		snprintf(err, errlen, "%s: cannot create a temporary file next to it: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	if (fchmod(fd, st.st_mode & 07777) != 0 || write_all(fd, buf, n) != 0 || fsync(fd) != 0) {
+		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+		close(fd);
+		unlink(tmp);
+		return -1;
+	}
+	if (close(fd) != 0 || rename(tmp, real) != 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	/* The rename itself survives a power cut only once the directory is
+	 * synced; the file is in place either way, so a failure is no error. */
+	strlcpy_ok(dir, real, sizeof(dir));
+	if ((dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+		(void)fsync(dfd);
+		close(dfd);
+	}
 	return 0;
 }
 

@@ -75,6 +75,13 @@ int charter_load_hash(const char *path, struct charter *c, uint8_t hash[CHARTER_
  * the text it replaces. The _file form: 0, or -1 with "PATH: why" in err. */
 void charter_hash(const void *text, size_t len, uint8_t out[CHARTER_HASH_BYTES]);
 int charter_hash_file(const char *path, uint8_t out[CHARTER_HASH_BYTES], char *err, size_t errlen);
+/* Replaces the file at path by the n bytes of buf atomically: a temporary
+ * file next to it, synced, renamed over it, the directory synced. A
+ * symlink at path is followed (its target is replaced); the file keeps its
+ * mode; path must exist and be a regular file. For an adopted charter
+ * update: charter_write_file(path, u->text, u->len, ...). 0, or -1 with
+ * "PATH: why" in err and the old file untouched. */
+int charter_write_file(const char *path, const void *buf, size_t n, char *err, size_t errlen);
 
 /* Members who vote on charter updates: not revoked, role member or
  * protected (observers do not vote). */

@@ -248,6 +248,12 @@ sig_insert(struct gov_update *u, size_t at, const struct gov_signature *s)
 	u->nsigs++;
 }
 
+static bool
+sig_valid(const struct gov_signature *s, const uint8_t digest[GOV_DIGEST_BYTES])
+{
+	return crypto_sign_verify_detached(s->sig, digest, GOV_DIGEST_BYTES, s->pk) == 0;
+}
+
 int
 gov_sign(struct gov_update *u, const struct identity *id, char *err, size_t errlen)
 {
@@ -261,21 +267,26 @@ gov_sign(struct gov_update *u, const struct identity *id, char *err, size_t errl
 		snprintf(err, errlen, "libsodium failed to initialise");
 		return -1;
 	}
+	gov_digest(u, digest);
 	at = sig_slot(u, id->pk, &found);
-	if (found) {
+	/* An entry under this key that does not verify (damaged, or put
+	 * there by someone else to keep the key from signing) is replaced. */
+	if (found && sig_valid(&u->sigs[at], digest)) {
 		identity_pk_to_text(id->pk, pktext, sizeof(pktext));
 		snprintf(err, errlen, "key %s has signed this update already", pktext);
 		return -1;
 	}
-	if (u->nsigs >= GOV_SIGS_MAX) {
+	if (!found && u->nsigs >= GOV_SIGS_MAX) {
 		snprintf(err, errlen, "update already holds %d signatures, the most there can be",
 		    GOV_SIGS_MAX);
 		return -1;
 	}
-	gov_digest(u, digest);
 	memcpy(s.pk, id->pk, ID_PUBLIC_BYTES);
 	crypto_sign_detached(s.sig, NULL, digest, sizeof(digest), id->sk);
-	sig_insert(u, at, &s);
+	if (found)
+		u->sigs[at] = s;
+	else
+		sig_insert(u, at, &s);
 	return 0;
 }
 
@@ -290,6 +301,7 @@ same_content(const struct gov_update *a, const struct gov_update *b)
 int
 gov_merge(struct gov_update *dst, const struct gov_update *src, char *err, size_t errlen)
 {
+	uint8_t digest[GOV_DIGEST_BYTES];
 	int added = 0;
 
 	if (!same_content(dst, src)) {
@@ -297,11 +309,28 @@ gov_merge(struct gov_update *dst, const struct gov_update *src, char *err, size_
 		    "text differ)");
 		return -1;
 	}
+	if (sodium_init() < 0) {
+		snprintf(err, errlen, "libsodium failed to initialise");
+		return -1;
+	}
+	/* The same content, hence the same digest for both. Only signatures
+	 * that verify are taken: a forged entry under a member's key must not
+	 * take the place of the member's real signature. */
+	gov_digest(dst, digest);
 	for (size_t i = 0; i < src->nsigs; i++) {
 		bool found;
-		size_t at = sig_slot(dst, src->sigs[i].pk, &found);
-		if (found)
+		size_t at;
+
+		if (!sig_valid(&src->sigs[i], digest))
 			continue;
+		at = sig_slot(dst, src->sigs[i].pk, &found);
+		if (found) {
+			if (sig_valid(&dst->sigs[at], digest))
+				continue;
+			dst->sigs[at] = src->sigs[i];
+			added++;
+			continue;
+		}
 		if (dst->nsigs >= GOV_SIGS_MAX) {
 			snprintf(err, errlen, "more than %d signatures in all", GOV_SIGS_MAX);
 			return -1;
@@ -502,7 +531,7 @@ tally(const struct charter *cur, const struct gov_update *u, struct gov_tally *t
 		const struct charter_member *m = charter_find(cur, s->pk);
 
 		t->member[i] = m ? (int)(m - cur->members) : -1;
-		if (crypto_sign_verify_detached(s->sig, digest, sizeof(digest), s->pk) != 0) {
+		if (!sig_valid(s, digest)) {
 			t->verdict[i] = GOV_SIG_INVALID;
 			t->invalid++;
 		} else if (m == NULL) {
@@ -615,4 +644,28 @@ out:
 	free(own_t);
 	free(own_next);
 	return rc;
+}
+
+size_t
+gov_prune(struct gov_update *u, const struct charter *cur)
+{
+	struct gov_tally *t = malloc(sizeof(*t));
+	size_t kept = 0, dropped;
+
+	/* Without memory or libsodium, drop everything: nothing unchecked
+	 * is kept. */
+	if (t == NULL || sodium_init() < 0) {
+		free(t);
+		dropped = u->nsigs;
+		u->nsigs = 0;
+		return dropped;
+	}
+	tally(cur, u, t);
+	for (size_t i = 0; i < u->nsigs; i++)
+		if (t->verdict[i] == GOV_SIG_COUNTED)
+			u->sigs[kept++] = u->sigs[i];
+	dropped = u->nsigs - kept;
+	u->nsigs = kept;
+	free(t);
+	return dropped;
 }

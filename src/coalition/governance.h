@@ -76,16 +76,25 @@ void gov_free(struct gov_update *u);
  * of the new text. */
 void gov_digest(const struct gov_update *u, uint8_t out[GOV_DIGEST_BYTES]);
 
-/* Adds id's signature, kept in key order. Refuses a key that has signed
- * already and a full update. Any key may sign; only the current charter's
- * voting members count (gov_check). 0, or -1 with err filled. */
+/* Adds id's signature, kept in key order. Refuses a key whose valid
+ * signature is there already and a full update; an entry under id's key
+ * that does not verify is replaced. Any key may sign; only the current
+ * charter's voting members count (gov_check). 0, or -1 with err filled. */
 int gov_sign(struct gov_update *u, const struct identity *id, char *err, size_t errlen);
 
-/* Adds to dst the signatures of src that dst lacks, when both carry the
- * same update (coalition, version, previous hash and text); the signatures
- * are not verified here. Returns the number added, or -1 with err filled
- * (another update, or more than GOV_SIGS_MAX signatures in all). */
+/* Adds to dst the signatures of src that verify and that dst lacks (or
+ * holds only in a form that does not verify), when both carry the same
+ * update (coalition, version, previous hash and text). Whether a signer
+ * counts is gov_check's business (see gov_prune). Returns the number added
+ * or replaced, or -1 with err filled (another update, or more than
+ * GOV_SIGS_MAX signatures in all). */
 int gov_merge(struct gov_update *dst, const struct gov_update *src, char *err, size_t errlen);
+/* Drops every signature gov_check(cur, ...) would not count (invalid,
+ * unknown key, observer, revoked), keeping the order. Whoever collects
+ * signatures from others (the coalition stream) prunes what it receives
+ * before merging, so that strangers' valid signatures cannot fill the
+ * GOV_SIGS_MAX slots. Returns the number dropped. */
+size_t gov_prune(struct gov_update *u, const struct charter *cur);
 
 /* The exact size of u's encoding, and the encoding itself into buf.
  * gov_encode returns the length written, or 0 if buf is too small or u

@@ -343,3 +343,166 @@ wire_msgid(const struct wire_envelope *e, char *out, size_t n)
 	if ((size_t)snprintf(out, n, "%s-%" PRIu64, hex, e->reports[0].seq) >= n)
 		out[0] = '\0';	/* a truncated id would de-duplicate the wrong messages */
 }
+
+/* --- commitments --- */
+
+static const uint8_t commit_magic[2] = { 'A', 'C' };
+
+/* magic, version, coalition, member, seq, time, period, ttl cap, flags,
+ * count, digest, applied count, decline count */
+#define COMMIT_HEADER_BYTES (2 + 1 + WIRE_COALITION_BYTES + ID_PUBLIC_BYTES + 8 + 8 + 4 + 4 + \
+	1 + 8 + WIRE_HASH_BYTES + 2 + 2)
+#define APPLIED_BYTES (ID_PUBLIC_BYTES + 8)
+/* family, length, address (4 or 16), reason, until */
+#define DECLINE_MIN_BYTES (1 + 1 + 4 + 1 + 8)
+#define DECLINE_MAX_BYTES (1 + 1 + 16 + 1 + 8)
+#define WIRE_COMMIT_MAX (COMMIT_HEADER_BYTES + WIRE_COMMIT_APPLIED_MAX * APPLIED_BYTES + \
+	WIRE_COMMIT_DECLINES_MAX * DECLINE_MAX_BYTES + ID_SIGNATURE_BYTES)
+_Static_assert(WIRE_COMMIT_MAX <= WIRE_ENVELOPE_MAX, "a full commitment must fit a message");
+
+enum wire_kind
+wire_kind(const uint8_t *buf, size_t len)
+{
+	if (len < 2 || buf[0] != 'A')
+		return WIRE_KIND_UNKNOWN;
+	switch (buf[1]) {
+	case '5': return WIRE_KIND_ENVELOPE;
+	case 'C': return WIRE_KIND_COMMITMENT;
+	case 'P': return WIRE_KIND_PROOF;
+	case 'G': return WIRE_KIND_CHARTER;
+	}
+	return WIRE_KIND_UNKNOWN;
+}
+
+const char *
+wire_decline_name(uint8_t reason)
+{
+	switch (reason) {
+	case WIRE_DECLINE_ALLOWLIST: return "allowlist";
+	case WIRE_DECLINE_UNBAN: return "local-unban";
+	case WIRE_DECLINE_RATE: return "rate";
+	case WIRE_DECLINE_KERNEL: return "kernel-refused";
+	}
+	return "unknown";
+}
+
+static bool
+commit_valid(const struct wire_commitment *c)
+{
+	if (c->seq == 0 || c->period == 0 || c->napplied > WIRE_COMMIT_APPLIED_MAX ||
+	    c->ndeclines > WIRE_COMMIT_DECLINES_MAX || (c->flags & ~(WIRE_COMMIT_NO_DIGEST |
+	    WIRE_COMMIT_TRUNCATED)) != 0)
+		return false;
+	for (size_t i = 0; i < c->ndeclines; i++)
+		if (prefix_check(&c->declines[i].prefix) != NULL || c->declines[i].reason == 0 ||
+		    c->declines[i].reason > WIRE_DECLINE_MAX)
+			return false;
+	return true;
+}
+
+size_t
+wire_commit_encode(const struct wire_commitment *c, const struct identity *id,
+    uint8_t *buf, size_t buflen)
+{
+	struct wbuf w = { buf, buflen, 0, false };
+
+	if (wire_sodium_init() != 0 || !commit_valid(c) ||
+	    memcmp(c->member, id->pk, ID_PUBLIC_BYTES) != 0)
+		return 0;
+	put_bytes(&w, commit_magic, sizeof(commit_magic));
+	put_uint(&w, WIRE_VERSION, 1);
+	put_bytes(&w, c->coalition, WIRE_COALITION_BYTES);
+	put_bytes(&w, c->member, ID_PUBLIC_BYTES);
+	put_uint(&w, c->seq, 8);
+	put_uint(&w, c->time_us, 8);
+	put_uint(&w, c->period, 4);
+	put_uint(&w, c->ttl_cap, 4);
+	put_uint(&w, c->flags, 1);
+	put_uint(&w, c->count, 8);
+	put_bytes(&w, c->digest, WIRE_HASH_BYTES);
+	put_uint(&w, c->napplied, 2);
+	put_uint(&w, c->ndeclines, 2);
+	for (size_t i = 0; i < c->napplied; i++) {
+		put_bytes(&w, c->applied[i].reporter, ID_PUBLIC_BYTES);
+		put_uint(&w, c->applied[i].seq, 8);
+	}
+	for (size_t i = 0; i < c->ndeclines; i++) {
+		const struct wire_decline *d = &c->declines[i];
+		put_uint(&w, d->prefix.family, 1);
+		put_uint(&w, d->prefix.len, 1);
+		put_bytes(&w, d->prefix.addr, addr_bytes(d->prefix.family));
+		put_uint(&w, d->reason, 1);
+		put_uint(&w, d->until, 8);
+	}
+	if (w.overflow || ID_SIGNATURE_BYTES > w.cap - w.off)
+		return 0;
+	crypto_sign_detached(buf + w.off, NULL, buf, w.off, id->sk);
+	return w.off + ID_SIGNATURE_BYTES;
+}
+
+enum wire_status
+wire_commit_decode(const uint8_t *buf, size_t len, struct wire_commitment *c)
+{
+	struct rbuf rb;
+	uint64_t v, napplied, ndeclines, family, plen, reason;
+	size_t body;
+
+	c->napplied = c->ndeclines = 0;
+	if (len < COMMIT_HEADER_BYTES + ID_SIGNATURE_BYTES || len > WIRE_COMMIT_MAX)
+		return WIRE_ERR_LENGTH;
+	if (memcmp(buf, commit_magic, sizeof(commit_magic)) != 0 || buf[OFF_VERSION] != WIRE_VERSION)
+		return WIRE_ERR_VERSION;
+	if (wire_sodium_init() != 0)
+		return WIRE_ERR_SIGNATURE;
+	body = len - ID_SIGNATURE_BYTES;
+	if (crypto_sign_verify_detached(buf + body, buf, body, buf + OFF_REPORTER) != 0)
+		return WIRE_ERR_SIGNATURE;
+
+	rb = (struct rbuf){ buf, body, OFF_COALITION };
+	if (get_bytes(&rb, c->coalition, WIRE_COALITION_BYTES) != 0 ||
+	    get_bytes(&rb, c->member, ID_PUBLIC_BYTES) != 0 ||
+	    get_uint(&rb, 8, &c->seq) != 0 || get_uint(&rb, 8, &c->time_us) != 0 ||
+	    get_uint(&rb, 4, &v) != 0)
+		return WIRE_ERR_LENGTH;
+	c->period = (uint32_t)v;
+	if (get_uint(&rb, 4, &v) != 0)
+		return WIRE_ERR_LENGTH;
+	c->ttl_cap = (uint32_t)v;
+	if (get_uint(&rb, 1, &v) != 0)
+		return WIRE_ERR_LENGTH;
+	c->flags = (uint8_t)v;
+	if (get_uint(&rb, 8, &c->count) != 0 || get_bytes(&rb, c->digest, WIRE_HASH_BYTES) != 0 ||
+	    get_uint(&rb, 2, &napplied) != 0 || get_uint(&rb, 2, &ndeclines) != 0)
+		return WIRE_ERR_LENGTH;
+	if (napplied > WIRE_COMMIT_APPLIED_MAX || ndeclines > WIRE_COMMIT_DECLINES_MAX)
+		return WIRE_ERR_FIELD;
+	if (napplied * APPLIED_BYTES + ndeclines * DECLINE_MIN_BYTES > rb.len - rb.off)
+		return WIRE_ERR_LENGTH;
+	for (size_t i = 0; i < napplied; i++)
+		if (get_bytes(&rb, c->applied[i].reporter, ID_PUBLIC_BYTES) != 0 ||
+		    get_uint(&rb, 8, &c->applied[i].seq) != 0)
+			return WIRE_ERR_LENGTH;
+	for (size_t i = 0; i < ndeclines; i++) {
+		struct wire_decline *d = &c->declines[i];
+		if (get_uint(&rb, 1, &family) != 0 || get_uint(&rb, 1, &plen) != 0)
+			return WIRE_ERR_LENGTH;
+		if (family != A5_AF_INET && family != A5_AF_INET6)
+			return WIRE_ERR_FIELD;
+		memset(&d->prefix, 0, sizeof(d->prefix));
+		d->prefix.family = (uint8_t)family;
+		d->prefix.len = (uint8_t)plen;
+		if (get_bytes(&rb, d->prefix.addr, addr_bytes(d->prefix.family)) != 0 ||
+		    get_uint(&rb, 1, &reason) != 0 || get_uint(&rb, 8, &d->until) != 0)
+			return WIRE_ERR_LENGTH;
+		d->reason = (uint8_t)reason;
+	}
+	if (rb.off != rb.len)
+		return WIRE_ERR_LENGTH;
+	c->napplied = (size_t)napplied;
+	c->ndeclines = (size_t)ndeclines;
+	if (!commit_valid(c)) {
+		c->napplied = c->ndeclines = 0;
+		return WIRE_ERR_FIELD;
+	}
+	return WIRE_OK;
+}

@@ -81,4 +81,65 @@ enum wire_status wire_decode(const uint8_t *buf, size_t len, struct wire_envelop
  * should hold WIRE_MSGID_MAX bytes. */
 void wire_msgid(const struct wire_envelope *e, char *out, size_t n);
 
+/* --- commitments (docs/protocol.md, "Commitments") ---
+ * Every period a member signs what it enforces on behalf of the others:
+ * how far it has processed each reporter's chain, the count and LtHash
+ * digest of its kernel's coalition sets, and the prefixes it declines on
+ * purpose, by reason. Magic "AC", same version byte as envelopes. */
+#define WIRE_COMMIT_APPLIED_MAX 256	/* = CHARTER_MEMBERS_MAX */
+#define WIRE_COMMIT_DECLINES_MAX 1024
+/* bit 0: the kernel digest could not be read (no mirror, observe mode,
+ * stale mirror): count and digest are zero and mean nothing */
+#define WIRE_COMMIT_NO_DIGEST 0x01
+/* bit 1: more declines than WIRE_COMMIT_DECLINES_MAX; the list is cut */
+#define WIRE_COMMIT_TRUNCATED 0x02
+
+enum wire_decline_reason {
+	WIRE_DECLINE_ALLOWLIST = 1,	/* the member's local allowlist */
+	WIRE_DECLINE_UNBAN = 2,		/* a local unban holds against reports */
+	WIRE_DECLINE_RATE = 3,		/* over the reporter's rate as seen here */
+	WIRE_DECLINE_KERNEL = 4,	/* the kernel refused the element */
+	WIRE_DECLINE_MAX = 4
+};
+
+struct wire_applied {
+	uint8_t reporter[ID_PUBLIC_BYTES];
+	uint64_t seq;			/* reports up to this one were processed */
+};
+
+struct wire_decline {
+	struct a5_prefix prefix;
+	uint8_t reason;			/* enum wire_decline_reason */
+	uint64_t until;			/* unix seconds */
+};
+
+struct wire_commitment {
+	uint8_t coalition[WIRE_COALITION_BYTES];
+	uint8_t member[ID_PUBLIC_BYTES];
+	uint64_t seq;			/* this member's commitments, from 1 */
+	uint64_t time_us;		/* when the digest was read */
+	uint32_t period;		/* seconds; the charter's commit_period */
+	uint32_t ttl_cap;		/* the member's local ban cap, seconds; 0 = none */
+	uint8_t flags;			/* WIRE_COMMIT_* */
+	uint64_t count;			/* coalition bans in the kernel */
+	uint8_t digest[WIRE_HASH_BYTES];	/* LtHash16 digest of them */
+	size_t napplied, ndeclines;
+	struct wire_applied applied[WIRE_COMMIT_APPLIED_MAX];
+	struct wire_decline declines[WIRE_COMMIT_DECLINES_MAX];
+};
+
+/* The first two bytes of every coalition message say what it is. */
+enum wire_kind { WIRE_KIND_UNKNOWN, WIRE_KIND_ENVELOPE, WIRE_KIND_COMMITMENT,
+	WIRE_KIND_PROOF, WIRE_KIND_CHARTER };
+enum wire_kind wire_kind(const uint8_t *buf, size_t len);
+
+/* Encodes and signs c with id (c->member must be id's key). Returns the
+ * length, or 0 if buf is too small or a field is invalid. */
+size_t wire_commit_encode(const struct wire_commitment *c, const struct identity *id,
+    uint8_t *buf, size_t buflen);
+/* Verifies the signature against the key the message names, then decodes;
+ * every count is checked against the bytes left before it is used. */
+enum wire_status wire_commit_decode(const uint8_t *buf, size_t len, struct wire_commitment *c);
+const char *wire_decline_name(uint8_t reason);
+
 #endif

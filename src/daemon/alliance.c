@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "coalition/accept.h"
+#include "coalition/audit.h"
 #include "coalition/charter.h"
 #include "coalition/identity.h"
 #include "coalition/transport.h"
@@ -51,7 +52,16 @@ struct alliance {
 	int64_t last_refusal_log[CHARTER_MEMBERS_MAX];
 	int64_t last_stranger_log;
 	uint64_t invalid_envelopes;	/* undecodable or badly signed: no sender to charge */
+	/* commitments (docs/commitment.md) */
+	struct audit *audit;
+	struct wire_commitment *commit;	/* this member's, built each period */
+	uint32_t ttl_cap;		/* local bantime_max, declared in commitments */
+	uint64_t commit_seq, commits_sent, commits_skipped;
+	uint64_t invalid_commitments, declines_made;
+	uint64_t heads[CHARTER_MEMBERS_MAX];
 };
+
+static int member_index(const struct alliance *al, const uint8_t pk[ID_PUBLIC_BYTES]);
 
 static int
 hex_decode(const char *s, uint8_t *out, size_t n)
@@ -124,6 +134,91 @@ peer_chain_save(struct alliance *al, const uint8_t pk[ID_PUBLIC_BYTES])
 	snprintf(v, sizeof(v), "%llu:%s", (unsigned long long)seq, hhex);
 	if (ledger_state_set(al->ledger, key, v) != 0)
 		log_warnx("ledger: %s", ledger_errmsg(al->ledger));
+}
+
+static void
+commit_seq_load(struct alliance *al)
+{
+	char v[LEDGER_STATE_MAX];
+	uint64_t seq;
+
+	al->commit_seq = 0;
+	if (ledger_state_get(al->ledger, "commit:self", v, sizeof(v)) == 1 &&
+	    uint_parse(v, 0, UINT64_MAX / 2, &seq) == 0)
+		al->commit_seq = seq;
+}
+
+/* Whether a report this member processed obliges the coalition: what every
+ * member must then enforce (or decline by reason). The refusals that are
+ * this host's own business (its allowlist, rate seen here, a local unban)
+ * do not lift the obligation of the others; the charter's own checks do. */
+static bool
+report_obliges(const struct alliance *al, int mi, const struct wire_report *r,
+    const struct accept_decision *d)
+{
+	const struct charter_member *m = &al->charter->members[mi];
+	const struct response_policy *rp = &al->charter->policy.response[m->role];
+
+	if (d->verdict == ACC_APPLY)
+		return true;
+	switch (d->reason) {
+	case ACC_ALLOWLIST: case ACC_RATE: case ACC_LOCAL_UNBAN: case ACC_EXPIRED:
+		return !rp->never && rp->quorum < 2 &&
+		    accept_charter_scope(al->accept, &r->prefix) == ACC_OK;
+	default:
+		return false;
+	}
+}
+
+/* The audit's record of obligations lives in memory; at start it is
+ * rebuilt from the envelopes the ledger keeps (8 days), so a restart of
+ * this member does not make it blame the others for bans it forgot. */
+static int
+seed_one(const void *data, size_t len, void *arg)
+{
+	struct alliance *al = arg;
+	static struct wire_envelope e;
+	int64_t now = now_sec();
+
+	if (wire_decode(data, len, &e) != WIRE_OK)
+		return 0;
+	int mi = member_index(al, e.reporter);
+	if (mi < 0 || al->charter->members[mi].revoked)
+		return 0;
+	const struct response_policy *rp =
+	    &al->charter->policy.response[al->charter->members[mi].role];
+	if (rp->never || rp->quorum >= 2)
+		return 0;
+	for (size_t i = 0; i < e.nreports; i++) {
+		const struct wire_report *r = &e.reports[i];
+		if (accept_charter_scope(al->accept, &r->prefix) != ACC_OK ||
+		    audit_deadline(al->charter, (int64_t)(r->timestamp_us / 1000000), r->ttl, 0) <= now)
+			continue;
+		audit_report(al->audit, e.reporter, r->seq, &r->prefix, (int64_t)r->timestamp_us, r->ttl);
+	}
+	return 0;
+}
+
+static void
+audit_seed(struct alliance *al)
+{
+	if (ledger_envelopes_each(al->ledger, seed_one, al) < 0)
+		log_warnx("coalition: audit: %s", ledger_errmsg(al->ledger));
+}
+
+/* How far this member has processed each chain (its own: what it signed). */
+static const uint64_t *
+heads_now(struct alliance *al)
+{
+	uint8_t h[WIRE_HASH_BYTES];
+
+	for (size_t i = 0; i < al->charter->nmembers; i++) {
+		if ((int)i == al->self)
+			al->heads[i] = al->seq == UINT64_MAX ? 0 : al->seq;
+		else if (accept_chain_get(al->accept, al->charter->members[i].pk, &al->heads[i], h) != 0)
+			al->heads[i] = 0;
+	}
+	return al->heads;
 }
 
 static int
@@ -208,8 +303,16 @@ alliance_open(const struct config *cfg, const struct prefixlist *allow,
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
+	al->ttl_cap = (uint32_t)cfg->bantime_max;
+	if ((al->audit = audit_new(al->charter, al->id.pk)) == NULL ||
+	    (al->commit = calloc(1, sizeof(*al->commit))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
 	chain_load(al);
 	peer_chains_load(al);
+	commit_seq_load(al);
+	audit_seed(al);
 	snprintf(al->durable, sizeof(al->durable), "a5-%s", al->self_hex);
 	/* An unreachable NATS must not take the shield down with it: the
 	 * daemon runs alone and alliance_tick keeps trying. */
@@ -235,6 +338,8 @@ alliance_close(struct alliance *al)
 	if (al->tr != NULL)
 		transport_close(al->tr);
 	accept_free(al->accept);
+	audit_free(al->audit);
+	free(al->commit);
 	journal_close(al->journal);
 	identity_wipe(&al->id);
 	free(al->charter);
@@ -338,6 +443,14 @@ alliance_prepare(struct alliance *al)
 		e->nreports = 0;
 		return;
 	}
+	/* Kept like the others' envelopes: evidence of what we signed, and
+	 * what the audit's record of our own obligations is rebuilt from. */
+	if (ledger_envelope_put(al->ledger, al->id.pk, first, first + e->nreports - 1, now_sec(),
+	    buf, len) != 0)
+		log_warnx("ledger: %s", ledger_errmsg(al->ledger));
+	for (size_t i = 0; i < e->nreports; i++)
+		audit_report(al->audit, al->id.pk, e->reports[i].seq, &e->reports[i].prefix,
+		    (int64_t)e->reports[i].timestamp_us, e->reports[i].ttl);
 	al->seq = first + e->nreports - 1;
 	memcpy(al->head, head, sizeof(head));
 	e->nreports = 0;
@@ -393,6 +506,38 @@ member_index(const struct alliance *al, const uint8_t pk[ID_PUBLIC_BYTES])
 	return m ? (int)(m - al->charter->members) : -1;
 }
 
+/* A report this member does not enforce for a reason of its own is
+ * declared in its commitments until the report's deadline, so that the
+ * auditors do not count it as a failure. */
+static void
+decline(struct alliance *al, const struct wire_report *r, enum accept_reason why, int64_t now)
+{
+	int reason = why == ACC_ALLOWLIST ? WIRE_DECLINE_ALLOWLIST :
+	    why == ACC_RATE ? WIRE_DECLINE_RATE : why == ACC_LOCAL_UNBAN ? WIRE_DECLINE_UNBAN : 0;
+
+	if (reason == 0 || !alliance_enforces(al))
+		return;
+	int64_t until = audit_deadline(al->charter, (int64_t)(r->timestamp_us / 1000000), r->ttl,
+	    al->ttl_cap);
+	if (until <= now)
+		return;
+	if (ledger_decline_put(al->ledger, &r->prefix, reason, until) != 0)
+		log_warnx("ledger: %s", ledger_errmsg(al->ledger));
+	else
+		al->declines_made++;
+}
+
+void
+alliance_decline(struct alliance *al, const struct a5_prefix *p, int reason, int64_t until)
+{
+	if (!alliance_enforces(al) || until <= now_sec())
+		return;
+	if (ledger_decline_put(al->ledger, p, reason, until) != 0)
+		log_warnx("ledger: %s", ledger_errmsg(al->ledger));
+	else
+		al->declines_made++;
+}
+
 static void
 handle_envelope(struct alliance *al, const struct transport_msg *msg, alliance_apply_cb cb, void *arg)
 {
@@ -446,12 +591,19 @@ handle_envelope(struct alliance *al, const struct transport_msg *msg, alliance_a
 			log_warnx("coalition: %s signed two different reports #%llu: quarantined%s",
 			    who, (unsigned long long)r->seq, found == 1 ? ", proof kept" : "");
 		}
-		if (d.verdict == ACC_APPLY || d.verdict == ACC_WAIT || d.reason == ACC_FORK)
+		bool obliges = report_obliges(al, mi, r, &d);
+		if (obliges) {
+			audit_report(al->audit, e.reporter, r->seq, &r->prefix,
+			    (int64_t)r->timestamp_us, r->ttl);
+			if (d.verdict != ACC_APPLY)
+				decline(al, r, d.reason, now);
+		}
+		if (obliges || d.verdict == ACC_WAIT || d.reason == ACC_FORK)
 			kept++;
 		if (d.verdict == ACC_APPLY) {
 			accepted[applied++] = (uint16_t)i;
 			struct alliance_apply a = {
-				r->prefix, d.ttl, who, r->service, r->rule, r->evidence,
+				r->prefix, d.ttl, d.deadline, who, r->service, r->rule, r->evidence,
 				(int64_t)r->first_seen, (int64_t)r->last_seen,
 			};
 			cb(arg, &a);
@@ -479,6 +631,37 @@ handle_envelope(struct alliance *al, const struct transport_msg *msg, alliance_a
 	peer_chain_save(al, e.reporter);
 }
 
+static void
+handle_commitment(struct alliance *al, const struct transport_msg *msg)
+{
+	struct wire_commitment *c = al->commit;	/* ours is rebuilt from scratch each period */
+	uint8_t coalition[WIRE_COALITION_BYTES];
+	enum wire_status ws = wire_commit_decode(msg->data, msg->len, c);
+
+	if (ws != WIRE_OK) {
+		al->invalid_commitments++;
+		log_refusal(al, -1, "unverified sender", ws == WIRE_ERR_SIGNATURE ?
+		    ACC_BAD_SIGNATURE : ACC_MALFORMED, NULL);
+		return;
+	}
+	int mi = member_index(al, c->member);
+	wire_coalition_id(al->charter->name, coalition);
+	if (mi < 0 || memcmp(coalition, c->coalition, sizeof(coalition)) != 0) {
+		al->invalid_commitments++;
+		return;
+	}
+	if (mi == al->self)
+		return;
+	int was_flagged = audit_state_of(al->audit, (size_t)mi, now_sec()) == AUDIT_FLAGGED;
+	if (audit_commitment(al->audit, c, heads_now(al), now_sec()) == 1) {
+		const struct audit_member *st = audit_get(al->audit, (size_t)mi);
+		if (!was_flagged && audit_state_of(al->audit, (size_t)mi, now_sec()) == AUDIT_FLAGGED)
+			log_warnx("audit: %s flagged: %s (kernel %llu, expected %llu)",
+			    al->charter->members[mi].name, st->last_problem,
+			    (unsigned long long)st->count, (unsigned long long)st->expected);
+	}
+}
+
 int
 alliance_receive(struct alliance *al, alliance_apply_cb cb, void *arg)
 {
@@ -487,10 +670,167 @@ alliance_receive(struct alliance *al, alliance_apply_cb cb, void *arg)
 		return 0;
 	size_t n = transport_poll(al->tr, al->pending + al->npending, room);
 
-	for (size_t i = 0; i < n; i++)
-		handle_envelope(al, &al->pending[al->npending + i], cb, arg);
+	for (size_t i = 0; i < n; i++) {
+		const struct transport_msg *m = &al->pending[al->npending + i];
+		switch (wire_kind(m->data, m->len)) {
+		case WIRE_KIND_COMMITMENT:
+			handle_commitment(al, m);
+			break;
+		default:
+			handle_envelope(al, m, cb, arg);
+			break;
+		}
+	}
 	al->npending += n;
+	if (n > 0)
+		audit_retry(al->audit, heads_now(al), now_sec());
 	return (int)n;
+}
+
+/* --- commitments --- */
+
+struct decl_walk {
+	struct wire_commitment *c;
+	bool truncated;
+};
+
+static int
+decl_one(const struct a5_prefix *p, int reason, int64_t until, void *arg)
+{
+	struct decl_walk *w = arg;
+
+	if (w->c->ndeclines == WIRE_COMMIT_DECLINES_MAX) {
+		w->truncated = true;
+		return 1;
+	}
+	struct wire_decline *d = &w->c->declines[w->c->ndeclines++];
+	d->prefix = *p;
+	d->reason = (uint8_t)reason;
+	d->until = (uint64_t)until;
+	return 0;
+}
+
+int64_t
+alliance_commit_period(const struct alliance *al)
+{
+	return al->charter->members[al->self].role == ROLE_MEMBER ? al->charter->policy.commit_period : 0;
+}
+
+void
+alliance_commit(struct alliance *al, const uint8_t *digest, uint64_t count)
+{
+	struct wire_commitment *c = al->commit;
+	static uint8_t buf[WIRE_ENVELOPE_MAX];
+	char msgid[WIRE_MSGID_MAX + 24], v[32];
+	int64_t now_us = now_usec(), now = now_us / 1000000;
+
+	if (alliance_commit_period(al) == 0)
+		return;
+	if (al->tr == NULL || !transport_connected(al->tr)) {
+		al->commits_skipped++;	/* a period missed, as the others will see */
+		return;
+	}
+	memset(c, 0, offsetof(struct wire_commitment, applied));
+	wire_coalition_id(al->charter->name, c->coalition);
+	memcpy(c->member, al->id.pk, ID_PUBLIC_BYTES);
+	c->seq = al->commit_seq + 1;
+	c->time_us = (uint64_t)now_us;
+	c->period = al->charter->policy.commit_period;
+	c->ttl_cap = al->ttl_cap;
+	if (digest != NULL) {
+		c->count = count;
+		memcpy(c->digest, digest, WIRE_HASH_BYTES);
+	} else
+		c->flags |= WIRE_COMMIT_NO_DIGEST;
+	const uint64_t *heads = heads_now(al);
+	for (size_t i = 0; i < al->charter->nmembers; i++) {
+		if ((int)i == al->self || heads[i] == 0)
+			continue;
+		memcpy(c->applied[c->napplied].reporter, al->charter->members[i].pk, ID_PUBLIC_BYTES);
+		c->applied[c->napplied++].seq = heads[i];
+	}
+	struct decl_walk w = { c, false };
+	ledger_declines_expire(al->ledger, now);
+	if (ledger_declines_active(al->ledger, now, decl_one, &w) < 0)
+		log_warnx("ledger: %s", ledger_errmsg(al->ledger));
+	if (w.truncated)
+		c->flags |= WIRE_COMMIT_TRUNCATED;
+	size_t len = wire_commit_encode(c, &al->id, buf, sizeof(buf));
+	if (len == 0) {
+		log_warnx("coalition: cannot encode commitment #%llu", (unsigned long long)c->seq);
+		return;
+	}
+	snprintf(msgid, sizeof(msgid), "%s-c%llu", al->self_hex, (unsigned long long)c->seq);
+	if (transport_publish(al->tr, buf, len, msgid) != 0) {
+		al->publish_errors++;
+		al->commits_skipped++;
+		return;
+	}
+	al->commit_seq = c->seq;
+	al->commits_sent++;
+	snprintf(v, sizeof(v), "%llu", (unsigned long long)c->seq);
+	if (ledger_state_set(al->ledger, "commit:self", v) != 0)
+		log_warnx("ledger: %s", ledger_errmsg(al->ledger));
+	if (journal_commitment(al->journal, now, buf, len) != 0)
+		log_warnx("%s", journal_errmsg(al->journal));
+}
+
+void
+alliance_audit(const struct alliance *al, struct outbuf *out, int json)
+{
+	int64_t now = now_sec(), now_us = now_usec();
+
+	if (json)
+		outbuf_printf(out, "[");
+	else
+		outbuf_printf(out, "%-16s %-10s %-8s %8s %7s %6s %8s %8s %9s %9s  %s\n", "MEMBER",
+		    "ROLE", "LAST", "COMMITS", "MISSED", "MISM.", "P50 MS", "P99 MS", "KERNEL",
+		    "EXPECTED", "STATE");
+	for (size_t i = 0; i < al->charter->nmembers; i++) {
+		const struct charter_member *m = &al->charter->members[i];
+		const struct audit_member *st = audit_get(al->audit, i);
+		enum audit_state s = audit_state_of(al->audit, i, now);
+		bool binding = m->role == ROLE_MEMBER && !m->revoked;
+		bool flagged = s == AUDIT_FLAGGED || (s == AUDIT_SILENT && binding);
+		int64_t p50 = audit_percentile(st, 50), p99 = audit_percentile(st, 99);
+		double age = st->last_commit_us ? (double)(now_us - st->last_commit_us) / 1e6 : -1;
+		if ((int)i == al->self)
+			age = -1;
+		if (json) {
+			outbuf_printf(out, "%s\n  {\"name\": \"%s\", \"role\": \"%s\", \"binding\": %s, "
+			    "\"state\": \"%s\", \"flagged\": %s, \"last_commit_age\": %.3f, "
+			    "\"commitments\": %llu, \"audited\": %llu, \"missed\": %llu, "
+			    "\"mismatches\": %llu, \"response_p50_ms\": %lld, \"response_p99_ms\": %lld, "
+			    "\"count\": %llu, \"expected\": %llu, \"declines\": %llu, \"problem\": \"%s\"}",
+			    i ? "," : "", m->name, charter_role_name(m->role), binding ? "true" : "false",
+			    audit_state_name(s), flagged ? "true" : "false", age,
+			    (unsigned long long)st->commitments, (unsigned long long)st->audited,
+			    (unsigned long long)st->missed, (unsigned long long)st->mismatches,
+			    (long long)p50, (long long)p99, (unsigned long long)st->count,
+			    (unsigned long long)st->expected, (unsigned long long)st->declines,
+			    st->last_problem);
+		} else {
+			char last[24] = "-", a50[24] = "-", a99[24] = "-";
+			if (age >= 0)
+				snprintf(last, sizeof(last), "%.1fs", age);
+			if (p50 >= 0) {
+				snprintf(a50, sizeof(a50), "%lld", (long long)p50);
+				snprintf(a99, sizeof(a99), "%lld", (long long)p99);
+			}
+			outbuf_printf(out, "%-16s %-10s %-8s %8llu %7llu %6llu %8s %8s %9llu %9llu  %s%s%s\n",
+			    m->name, charter_role_name(m->role), last,
+			    (unsigned long long)st->commitments, (unsigned long long)st->missed,
+			    (unsigned long long)st->mismatches, a50, a99, (unsigned long long)st->count,
+			    (unsigned long long)st->expected, audit_state_name(s),
+			    st->last_problem[0] ? ": " : "", st->last_problem);
+		}
+	}
+	if (json)
+		outbuf_printf(out, "\n]\n");
+	else
+		outbuf_printf(out, "this member: %llu commitments published (%llu periods skipped), "
+		    "%llu declines declared\n", (unsigned long long)al->commits_sent,
+		    (unsigned long long)al->commits_skipped, (unsigned long long)al->declines_made);
 }
 
 void

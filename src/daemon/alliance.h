@@ -19,7 +19,8 @@ struct alliance;
 /* What the daemon does with an accepted remote report. */
 struct alliance_apply {
 	struct a5_prefix prefix;
-	uint32_t ttl;
+	uint32_t ttl;		/* seconds from now until deadline */
+	int64_t deadline;	/* unix seconds, the same at every member (audit_deadline) */
 	const char *member;	/* reporter's name in the charter */
 	const char *service, *rule;
 	uint32_t evidence;
@@ -56,6 +57,18 @@ void alliance_ack(struct alliance *al);
  * outbox. Call after the ledger commit of the same iteration. */
 void alliance_prepare(struct alliance *al);
 void alliance_publish(struct alliance *al);
+
+/* Seconds between this member's commitments (the charter's period), or 0
+ * when it makes none (protected partners and observers). */
+int64_t alliance_commit_period(const struct alliance *al);
+/* Signs and publishes one commitment: digest and count of the kernel's
+ * coalition sets (digest NULL when they could not be read), the chain
+ * positions processed, the declines in force. Call after enf_commit, inside
+ * a ledger batch (the commitment number and journal entry join it). */
+void alliance_commit(struct alliance *al, const uint8_t *digest, uint64_t count);
+/* Declares p declined (enum wire_decline_reason) until `until`. */
+void alliance_decline(struct alliance *al, const struct a5_prefix *p, int reason, int64_t until);
+void alliance_audit(const struct alliance *al, struct outbuf *out, int json);
 
 void alliance_members(const struct alliance *al, struct outbuf *out, int json);
 void alliance_status(const struct alliance *al, struct outbuf *out, int json);

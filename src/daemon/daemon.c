@@ -21,6 +21,7 @@
 #include "common/log.h"
 #include "common/timeparse.h"
 #include "common/util.h"
+#include "coalition/wire.h"
 #include "daemon/alliance.h"
 #include "daemon/config.h"
 #include "daemon/control.h"
@@ -49,6 +50,8 @@ struct daemon {
 	int64_t next_kset_verify;
 	struct prefixlist allow;	/* configured + local addresses */
 	int epfd, sigfd, timerfd, ctlfd;
+	int commitfd;			/* CLOCK_REALTIME, at each commitment instant; -1: none */
+	bool commit_due;
 	int64_t started, last_position_save;
 	int64_t chunk_ts;		/* journal timestamp of the current chunk (s), 0 = now */
 	bool stop;
@@ -56,6 +59,9 @@ struct daemon {
 	uint64_t lines, matches, attempts, bans, refused_allow, ledger_errors, reloads;
 	uint64_t remote_applied, remote_kept_local;
 };
+
+static void enforce_group(struct daemon *d, enum enf_op op, int group, const struct a5_prefix *p,
+    uint32_t ttl);
 
 static void
 daemon_usage(FILE *f)
@@ -97,15 +103,22 @@ ttl_of(int64_t expires, int64_t now)
 }
 
 static void
-enforce(struct daemon *d, enum enf_op op, const struct a5_prefix *p, uint32_t ttl)
+enforce_group(struct daemon *d, enum enf_op op, int group, const struct a5_prefix *p, uint32_t ttl)
 {
 	struct enf_record rec;
 
 	memset(&rec, 0, sizeof(rec));
 	rec.op = (uint8_t)op;
+	rec.group = (uint8_t)group;
 	rec.ttl = ttl;
 	rec.prefix = *p;
 	enf_queue(d->enf, &rec);
+}
+
+static void
+enforce(struct daemon *d, enum enf_op op, const struct a5_prefix *p, uint32_t ttl)
+{
+	enforce_group(d, op, ENF_GROUP_LOCAL, p, ttl);
 }
 
 /* Applies a ban decided here (detector or CLI). duration 0 means: the
@@ -180,15 +193,19 @@ ban_apply(struct daemon *d, const struct a5_prefix *p, const char *service,
 	return 0;
 }
 
-/* A report accepted by the coalition's pipeline. Local decisions win: a
- * longer local ban is kept as it is. */
+/* A report accepted by the coalition's pipeline. It goes to the coalition
+ * sets, which hold exactly what this member enforces for the others (its
+ * commitments digest them), until the deadline every member computes the
+ * same way. A local ban of the same prefix stays as it is, in the local
+ * sets; the ledger's ban row shows the remote origin only when no longer
+ * local ban exists. */
 static void
 on_remote(void *arg, const struct alliance_apply *a)
 {
 	struct daemon *d = arg;
 	struct ledger_ban b, old;
 	char text[A5_PREFIX_STRLEN];
-	int64_t now = now_sec();
+	int64_t now = now_sec(), prev = 0;
 
 	prefix_format(&a->prefix, text, sizeof(text));
 	if (!alliance_enforces(d->al)) {
@@ -204,10 +221,27 @@ on_remote(void *arg, const struct alliance_apply *a)
 	}
 	if (prefixlist_overlaps(&d->allow, &a->prefix)) {
 		d->refused_allow++;
+		alliance_decline(d->al, &a->prefix, WIRE_DECLINE_ALLOWLIST, a->deadline);
 		return;
 	}
+	int had = ledger_cban_get(d->ledger, &a->prefix, &prev);
+	if (had == 1 && prev >= a->deadline && prev > now) {
+		d->remote_applied++;	/* already held at least this long */
+		return;
+	}
+	if (ledger_cban_put(d->ledger, &a->prefix, a->deadline) != 0) {
+		d->ledger_errors++;
+		log_warnx("ledger: %s", ledger_errmsg(d->ledger));
+	}
+	/* The kernel keeps an element's first timeout when it is added again:
+	 * a later deadline needs the element replaced (one transaction). */
+	if (had == 1 && prev > now)
+		enforce_group(d, ENF_DELETE, ENF_GROUP_COALITION, &a->prefix, 0);
+	enforce_group(d, ENF_ADD, ENF_GROUP_COALITION, &a->prefix, a->ttl);
+	d->remote_applied++;
+	log_debug("ban %s: reported by %s (%s/%s), %us", text, a->member, a->service, a->rule, a->ttl);
 	if (ledger_ban_get(d->ledger, &a->prefix, &old) == 1 &&
-	    (old.expires == 0 || old.expires >= now + a->ttl)) {
+	    (old.expires == 0 || old.expires >= a->deadline) && strcmp(old.reason, "coalition") != 0) {
 		d->remote_kept_local++;
 		return;
 	}
@@ -221,15 +255,11 @@ on_remote(void *arg, const struct alliance_apply *a)
 	b.first_seen = a->first_seen;
 	b.last_seen = a->last_seen;
 	b.created = now;
-	b.expires = now + a->ttl;
+	b.expires = a->deadline;
 	if (ledger_ban_put(d->ledger, &b) != 0) {
 		d->ledger_errors++;
 		log_warnx("ledger: %s", ledger_errmsg(d->ledger));
 	}
-	enforce(d, ENF_ADD, &a->prefix, a->ttl);
-	d->remote_applied++;
-	/* one line per envelope is logged by the alliance; this one is detail */
-	log_debug("ban %s: reported by %s (%s/%s), %us", text, a->member, a->service, a->rule, a->ttl);
 }
 
 /* A ban duration per service, taken from the policy table. */
@@ -338,6 +368,48 @@ engine_install(struct daemon *d, struct engine *e)
 	d->det = e->det;
 }
 
+/* Commitments are taken half a period after each multiple of the period
+ * (wall clock): deadlines are multiples of it, so no ban is ever about to
+ * expire at the instant its digest is read (docs/commitment.md). */
+static int
+commit_arm(struct daemon *d)
+{
+	struct timespec now;
+	struct itimerspec its;
+	int64_t q = alliance_commit_period(d->al);
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	int64_t next = ((int64_t)now.tv_sec - q / 2) / q * q + q + q / 2;
+	if (next <= (int64_t)now.tv_sec)
+		next += q;
+	memset(&its, 0, sizeof(its));
+	its.it_value.tv_sec = (time_t)next;
+	its.it_value.tv_nsec = q % 2 ? 500000000 : 0;
+	return timerfd_settime(d->commitfd, TFD_TIMER_ABSTIME, &its, NULL);
+}
+
+/* Reads the digest of the coalition sets from the kernel mirror, after the
+ * events of this iteration's nftables commit, and publishes the
+ * commitment. Without a mirror (observe mode, no CAP) it says so. */
+static void
+commit_now(struct daemon *d)
+{
+	uint8_t dg[KSET_DIGEST_LEN];
+	uint64_t n = 0;
+	const uint8_t *digest = NULL;
+
+	d->commit_due = false;
+	if (d->kset != NULL && kset_dispatch(d->kset) >= 0 &&
+	    kset_digest_group(d->kset, KSET_GROUP_COALITION, dg, &n) == 0)
+		digest = dg;
+	ledger_begin(d->ledger);
+	alliance_commit(d->al, digest, n);
+	if (ledger_commit(d->ledger) != 0) {
+		d->ledger_errors++;
+		log_warnx("ledger: %s", ledger_errmsg(d->ledger));
+	}
+}
+
 static int
 allow_build(const struct config *cfg, struct prefixlist *out)
 {
@@ -354,7 +426,35 @@ restore_one(const struct ledger_ban *b, void *arg)
 
 	if (prefixlist_overlaps(&d->allow, &b->prefix))
 		return 0;
+	if (strcmp(b->reason, "coalition") == 0)
+		return 0;	/* the coalition sets are restored from their own table */
 	enforce(d, ENF_ADD, &b->prefix, ttl_of(b->expires, now_sec()));
+	return 0;
+}
+
+static int
+restore_cban(const struct a5_prefix *p, int64_t deadline, void *arg)
+{
+	struct daemon *d = arg;
+
+	if (prefixlist_overlaps(&d->allow, p))
+		return 0;
+	/* Replaced, not merely added: an element left in the kernel keeps its
+	 * own timeout, which a deadline raised meanwhile would not reach. */
+	enforce_group(d, ENF_DELETE, ENF_GROUP_COALITION, p, 0);
+	enforce_group(d, ENF_ADD, ENF_GROUP_COALITION, p, ttl_of(deadline, now_sec()));
+	return 0;
+}
+
+/* A flush lifts the coalition bans too; each is declared declined until
+ * its deadline, as a local unban is. */
+static int
+flush_cban(const struct a5_prefix *p, int64_t deadline, void *arg)
+{
+	struct daemon *d = arg;
+
+	if (d->al != NULL)
+		alliance_decline(d->al, p, WIRE_DECLINE_UNBAN, deadline);
 	return 0;
 }
 
@@ -604,8 +704,18 @@ handle_request(struct daemon *d, const char *req, size_t len, struct outbuf *out
 			log_warnx("%s", journal_errmsg(d->journal));
 		det_forget(d->det, &r.prefix);
 		enforce(d, ENF_DELETE, &r.prefix, 0);
-		if (d->al != NULL)
+		if (d->al != NULL) {
+			/* Local decisions win over the coalition's: the prefix leaves
+			 * the coalition sets too, declared declined in the commitments
+			 * until the hold and any deadline it had here both end. */
+			int64_t deadline = 0, until = now + d->cfg->unban_hold;
+			if (ledger_cban_get(d->ledger, &r.prefix, &deadline) == 1 && deadline > until)
+				until = deadline;
+			ledger_cban_remove(d->ledger, &r.prefix);
+			enforce_group(d, ENF_DELETE, ENF_GROUP_COALITION, &r.prefix, 0);
 			alliance_local_unban(d->al, &r.prefix, now + d->cfg->unban_hold);
+			alliance_decline(d->al, &r.prefix, WIRE_DECLINE_UNBAN, until);
+		}
 		log_info("unban %s (by request)", text);
 		snprintf(msg, sizeof(msg), found == 1 ? "unbanned %s" :
 		    "%s was not banned in the ledger; removed from the kernel set if present", text);
@@ -618,8 +728,16 @@ handle_request(struct daemon *d, const char *req, size_t len, struct outbuf *out
 		else
 			alliance_members(d->al, out, r.json);
 		break;
+	case CTL_AUDIT:
+		if (d->al == NULL)
+			answer_error(out, r.json, "no coalition configured (see 'coalition' in docs/config.md)");
+		else
+			alliance_audit(d->al, out, r.json);
+		break;
 	case CTL_FLUSH: {
 		int n = ledger_bans_clear(d->ledger);
+		ledger_cbans_active(d->ledger, now, flush_cban, d);
+		ledger_cbans_expire(d->ledger, INT64_MAX);
 		snprintf(msg, sizeof(msg), "by request, %d bans", n < 0 ? 0 : n);
 		if (journal_local(d->journal, now, "flush", NULL, 0, msg) != 0)
 			log_warnx("%s", journal_errmsg(d->journal));
@@ -787,7 +905,7 @@ cmd_daemon(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	memset(&d, 0, sizeof(d));
-	d.epfd = d.sigfd = d.timerfd = d.ctlfd = -1;
+	d.epfd = d.sigfd = d.timerfd = d.ctlfd = d.commitfd = -1;
 	d.started = now_sec();
 	if ((d.cfg = calloc(1, sizeof(*d.cfg))) == NULL)
 		fatalx("out of memory");
@@ -816,7 +934,13 @@ cmd_daemon(int argc, char **argv)
 	}
 	/* Restore: unexpired bans back into the kernel, expired ones dropped. */
 	ledger_bans_expire(d.ledger, now_sec());
+	ledger_cbans_expire(d.ledger, now_sec());
 	int restored = ledger_bans_active(d.ledger, now_sec(), restore_one, &d);
+	int crestored = ledger_cbans_active(d.ledger, now_sec(), restore_cban, &d);
+	if (crestored > 0) {
+		enf_commit(d.enf);
+		log_info("restored %d coalition bans", crestored);
+	}
 	if (restored > 0) {
 		enf_commit(d.enf);
 		log_info("restored %d bans from %s", restored, dbpath);
@@ -845,6 +969,12 @@ cmd_daemon(int argc, char **argv)
 	    timerfd_settime(d.timerfd, 0, &its, NULL) != 0 ||
 	    (d.epfd = epoll_create1(EPOLL_CLOEXEC)) < 0) {
 		log_warn("event loop setup");
+		goto out;
+	}
+	if (d.al != NULL && alliance_commit_period(d.al) > 0 &&
+	    ((d.commitfd = timerfd_create(CLOCK_REALTIME, TFD_CLOEXEC | TFD_NONBLOCK)) < 0 ||
+	    commit_arm(&d) != 0 || epoll_watch(d.epfd, d.commitfd) != 0)) {
+		log_warn("commitment timer");
 		goto out;
 	}
 	if ((d.ctlfd = control_listen(d.cfg->control_socket, d.cfg->control_group)) < 0)
@@ -897,6 +1027,7 @@ cmd_daemon(int argc, char **argv)
 					log_warn("timerfd");
 				int64_t now = now_sec();
 				ledger_bans_expire(d.ledger, now);
+				ledger_cbans_expire(d.ledger, now);
 				if (d.kset != NULL && now >= d.next_kset_verify) {
 					int fixed = kset_verify(d.kset);
 					if (fixed > 0)
@@ -910,6 +1041,13 @@ cmd_daemon(int argc, char **argv)
 					sensor_foreach(d.sensor, save_position, &d);
 					d.last_position_save = now;
 				}
+			} else if (fd == d.commitfd) {
+				uint64_t ticks;
+				if (read(d.commitfd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
+					log_warn("timerfd");
+				d.commit_due = true;
+				if (commit_arm(&d) != 0)
+					log_warn("commitment timer");
 			} else if (d.kset != NULL && fd == kset_fd(d.kset)) {
 				if (kset_dispatch(d.kset) < 0)
 					log_warn("kernel mirror");
@@ -943,6 +1081,8 @@ cmd_daemon(int argc, char **argv)
 			 * published once in our own kernel and ledger. */
 			alliance_ack(d.al);
 			alliance_publish(d.al);
+			if (d.commit_due)
+				commit_now(&d);
 		}
 	}
 	sensor_foreach(d.sensor, save_position, &d);
@@ -964,6 +1104,7 @@ out:
 	engine_free(&last);
 	if (d.sigfd >= 0) close(d.sigfd);
 	if (d.timerfd >= 0) close(d.timerfd);
+	if (d.commitfd >= 0) close(d.commitfd);
 	if (d.epfd >= 0) close(d.epfd);
 	free(d.cfg);
 	log_info("stopped");

@@ -899,12 +899,21 @@ enf_flush(struct enforcer *e)
 		return 0;
 	}
 	e->stats.commits++;
-	if (nft_run(e, cmds, why, sizeof(why)) != 0) {
-		log_warnx("enforcer: flushing the sets of table inet %s: %s",
-		    ENF_TABLE, why);
-		return -1;
+	if (nft_run(e, cmds, why, sizeof(why)) == 0)
+		return 0;
+	/* One set gone (a hand `delete set`, `nft flush ruleset`) fails the
+	 * whole transaction, and would fail every flush after it. A missing
+	 * set holds no ban, so the goal is reached by setting the table up
+	 * again (which also restores the drop rules a `delete set` needed
+	 * removed) and flushing once more. Not after enf_destroy_table. */
+	if (repair_if_gone(e)) {
+		e->stats.commits++;
+		if (nft_run(e, cmds, why, sizeof(why)) == 0)
+			return 0;
 	}
-	return 0;
+	log_warnx("enforcer: flushing the sets of table inet %s: %s",
+	    ENF_TABLE, why);
+	return -1;
 }
 
 int

@@ -89,7 +89,10 @@ int enf_commit(struct enforcer *e);
 unsigned enf_pending(const struct enforcer *e);
 
 /* Removes every element from all eight sets, both groups (the table and
- * chains stay). */
+ * chains stay). If one of the sets is gone, the table is set up again, as
+ * enf_commit does, and then flushed: 0 means every set exists and is empty,
+ * and the drop rules are in place. -1 if that could not be reached (or the
+ * table was removed by enf_destroy_table). */
 int enf_flush(struct enforcer *e);
 
 /* Reads back one element from the kernel: 1 if p is dropped (p is an

@@ -647,6 +647,24 @@ journal_proof(struct journal *j, int64_t at, uint64_t seq,
 	return ret;
 }
 
+int
+journal_commitment(struct journal *j, int64_t at, const void *msg, size_t len)
+{
+	struct wire_commitment *c = malloc(sizeof(*c));
+	char key[ID_PUBLIC_TEXT_MAX];
+	enum wire_status ws;
+
+	if (c == NULL)
+		return set_err(j, "out of memory");
+	ws = wire_commit_decode(msg, len, c);
+	if (ws == WIRE_OK)
+		identity_pk_to_text(c->member, key, sizeof(key));
+	free(c);
+	if (ws != WIRE_OK)
+		return set_err(j, "commitment: %s", wire_status_text(ws));
+	return journal_append(j, at, JOURNAL_COMMITMENT, key, msg, len);
+}
+
 /* --- proofs --- */
 
 static const struct wire_report *
@@ -771,8 +789,27 @@ entry_check(struct journal *j, const char *kind, const char *subject, size_t sle
 		}
 		return 0;
 	}
-	if (strcmp(kind, JOURNAL_COMMITMENT) == 0)
-		return 0;	/* reserved: hashed and chained, no content rule yet */
+	if (strcmp(kind, JOURNAL_COMMITMENT) == 0) {
+		struct wire_commitment *c = malloc(sizeof(*c));
+		enum wire_status ws;
+		if (c == NULL) {
+			snprintf(why, n, "out of memory");
+			return -1;
+		}
+		ws = wire_commit_decode(body, len, c);
+		if (ws == WIRE_OK)
+			identity_pk_to_text(c->member, key, sizeof(key));
+		free(c);
+		if (ws != WIRE_OK) {
+			snprintf(why, n, "commitment: %s", wire_status_text(ws));
+			return -1;
+		}
+		if (strcmp(subject, key) != 0) {
+			snprintf(why, n, "commitment: subject is not its signer %s", key);
+			return -1;
+		}
+		return 0;
+	}
 	snprintf(why, n, "unknown kind \"%s\"", kind);
 	return -1;
 }

@@ -29,7 +29,7 @@
 #define JOURNAL_REFUSAL "refusal"	/* a member's report refused, and why */
 #define JOURNAL_LOCAL "local"		/* this host's ban, unban or flush */
 #define JOURNAL_PROOF "proof"		/* two envelopes: a member equivocated */
-#define JOURNAL_COMMITMENT "commitment"	/* reserved: a signed head (next step) */
+#define JOURNAL_COMMITMENT "commitment"	/* a signed commitment (docs/commitment.md) */
 
 struct sqlite3;
 struct journal;
@@ -79,6 +79,9 @@ int journal_refusal(struct journal *j, int64_t at, const uint8_t reporter[ID_PUB
  * seconds (0 when it does not apply); reason is free printable text. */
 int journal_local(struct journal *j, int64_t at, const char *action, const struct a5_prefix *p,
     int64_t ttl, const char *reason);
+/* commitment: a signed commitment message as published (its signature is
+ * checked here, and again by verify); subject is its signer. */
+int journal_commitment(struct journal *j, int64_t at, const void *msg, size_t len);
 /* proof: the two envelopes holding different reports numbered seq, both
  * signed by the same member (checked with journal_proof_check first: an
  * invalid proof is refused, not recorded). */

@@ -18,9 +18,7 @@
 /* Bumped whenever the schema changes; a database written by a newer build
  * is refused rather than guessed at. Migrations from older versions go in
  * schema_create(). */
-#define LEDGER_SCHEMA_VERSION	1
-#define STR2(x)			#x
-#define STR(x)			STR2(x)
+#define LEDGER_SCHEMA_VERSION	2
 
 /* Writers wait this long for another process (the CLI) to finish. */
 #define LEDGER_BUSY_MS		5000
@@ -58,7 +56,19 @@ static const char schema_sql[] =
 	"CREATE TABLE IF NOT EXISTS proofs ("
 	" reporter BLOB NOT NULL, seq INTEGER NOT NULL, found INTEGER NOT NULL,"
 	" first BLOB NOT NULL, second BLOB NOT NULL, PRIMARY KEY (reporter, seq));"
-	"PRAGMA user_version = " STR(LEDGER_SCHEMA_VERSION) ";";
+	"PRAGMA user_version = 1;";
+
+/* Version 2: what this member enforces for the coalition, and what it
+ * declines on purpose (docs/commitment.md). */
+static const char schema_v2_sql[] =
+	"CREATE TABLE IF NOT EXISTS cbans ("
+	" family INTEGER NOT NULL, addr BLOB NOT NULL, len INTEGER NOT NULL,"
+	" deadline INTEGER NOT NULL, PRIMARY KEY (family, addr, len)) WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS declines ("
+	" family INTEGER NOT NULL, addr BLOB NOT NULL, len INTEGER NOT NULL,"
+	" reason INTEGER NOT NULL, until INTEGER NOT NULL,"
+	" PRIMARY KEY (family, addr, len)) WITHOUT ROWID;"
+	"PRAGMA user_version = 2;";
 
 enum stmt_id {
 	ST_BEGIN, ST_COMMIT, ST_ROLLBACK,
@@ -66,6 +76,8 @@ enum stmt_id {
 	ST_BANS_ACTIVE, ST_BANS_EXPIRE, ST_BANS_CLEAR, ST_BANS_COUNT,
 	ST_OFF_BUMP, ST_OFF_GET,
 	ST_STATE_GET, ST_STATE_SET,
+	ST_CBAN_PUT, ST_CBAN_GET, ST_CBAN_DEL, ST_CBANS_ACTIVE, ST_CBANS_EXPIRE,
+	ST_DECLINE_PUT, ST_DECLINES_ACTIVE, ST_DECLINES_EXPIRE,
 	ST_COUNT
 };
 
@@ -109,6 +121,21 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_STATE_GET] = "SELECT value FROM state WHERE key = ?1",
 	[ST_STATE_SET] = "INSERT INTO state (key, value) VALUES (?1, ?2)"
 	    " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+	/* The later deadline wins: two reports of one prefix, the longer holds. */
+	[ST_CBAN_PUT] = "INSERT INTO cbans (family, addr, len, deadline) VALUES (?1, ?2, ?3, ?4)"
+	    " ON CONFLICT (family, addr, len) DO UPDATE SET"
+	    " deadline = max(deadline, excluded.deadline)",
+	[ST_CBAN_GET] = "SELECT deadline FROM cbans WHERE family = ?1 AND addr = ?2 AND len = ?3",
+	[ST_CBAN_DEL] = "DELETE FROM cbans WHERE family = ?1 AND addr = ?2 AND len = ?3",
+	[ST_CBANS_ACTIVE] = "SELECT family, addr, len, deadline FROM cbans WHERE deadline > ?1",
+	[ST_CBANS_EXPIRE] = "DELETE FROM cbans WHERE deadline <= ?1",
+	[ST_DECLINE_PUT] = "INSERT INTO declines (family, addr, len, reason, until)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5)"
+	    " ON CONFLICT (family, addr, len) DO UPDATE SET reason = excluded.reason,"
+	    " until = max(until, excluded.until)",
+	[ST_DECLINES_ACTIVE] = "SELECT family, addr, len, reason, until FROM declines"
+	    " WHERE until > ?1 ORDER BY until DESC",
+	[ST_DECLINES_EXPIRE] = "DELETE FROM declines WHERE until <= ?1",
 };
 
 struct ledger {
@@ -287,8 +314,10 @@ schema_create(struct ledger *l)
 		goto fail;
 	/* Version 1 is the first schema; a later version adds its migration
 	 * steps here, one per version, before the final user_version bump. */
-	if (version == 0 &&
-	    sqlite3_exec(l->db, schema_sql, NULL, NULL, &msg) != SQLITE_OK) {
+	if ((version == 0 &&
+	    sqlite3_exec(l->db, schema_sql, NULL, NULL, &msg) != SQLITE_OK) ||
+	    (version < 2 &&
+	    sqlite3_exec(l->db, schema_v2_sql, NULL, NULL, &msg) != SQLITE_OK)) {
 		set_err(l, "create schema: %s", msg ? msg : sqlite3_errmsg(l->db));
 		sqlite3_free(msg);
 		goto fail;
@@ -834,6 +863,27 @@ ledger_outbox_each(struct ledger *l,
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? n : db_err(l, "outbox walk");
 }
 
+int
+ledger_envelopes_each(struct ledger *l,
+    int (*cb)(const void *data, size_t len, void *arg), void *arg)
+{
+	sqlite3_stmt *st;
+	int rc, n = 0;
+
+	if (sqlite3_prepare_v2(l->db, "SELECT envelope FROM envelopes ORDER BY reporter, first_seq",
+	    -1, &st, NULL) != SQLITE_OK)
+		return db_err(l, "envelopes walk");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const void *data = sqlite3_column_blob(st, 0);
+		int len = sqlite3_column_bytes(st, 0);
+		n++;
+		if (data != NULL && len > 0 && cb(data, (size_t)len, arg) != 0)
+			break;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? n : db_err(l, "envelopes walk");
+}
+
 struct env_args {
 	const uint8_t *reporter;
 	uint64_t first, last;
@@ -938,4 +988,168 @@ ledger_proofs_count(struct ledger *l, const uint8_t reporter[LEDGER_KEY_BYTES])
 		n = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
 	return n;
+}
+
+/* --- coalition bans and declines --- */
+
+/* Reads family, addr, len from columns 0..2, re-checked like a ban row. */
+static int
+row_prefix(struct ledger *l, sqlite3_stmt *st, struct a5_prefix *p)
+{
+	int64_t family = sqlite3_column_int64(st, 0), len = sqlite3_column_int64(st, 2);
+
+	memset(p, 0, sizeof(*p));
+	if ((family != A5_AF_INET && family != A5_AF_INET6) ||
+	    sqlite3_column_type(st, 1) != SQLITE_BLOB ||
+	    sqlite3_column_bytes(st, 1) != (int)sizeof(p->addr))
+		return set_err(l, "corrupt prefix in a row");
+	p->family = (uint8_t)family;
+	memcpy(p->addr, sqlite3_column_blob(st, 1), sizeof(p->addr));
+	if (len < 0 || len > prefix_maxlen(p))
+		return set_err(l, "corrupt prefix length %lld in a row", (long long)len);
+	p->len = (uint8_t)len;
+	return prefix_ok(l, p);
+}
+
+static int
+prefix_stmt(struct ledger *l, enum stmt_id id, const struct a5_prefix *p, const char *what)
+{
+	if (prefix_ok(l, p) != 0)
+		return -1;
+	if (bind_prefix(l->st[id], 1, p) != 0) {
+		db_err(l, what);
+		stmt_done(l->st[id]);
+		return -1;
+	}
+	return 0;
+}
+
+int
+ledger_cban_put(struct ledger *l, const struct a5_prefix *p, int64_t deadline)
+{
+	if (prefix_stmt(l, ST_CBAN_PUT, p, "put coalition ban: bind") != 0)
+		return -1;
+	if (sqlite3_bind_int64(l->st[ST_CBAN_PUT], 4, deadline) != SQLITE_OK) {
+		db_err(l, "put coalition ban: bind");
+		stmt_done(l->st[ST_CBAN_PUT]);
+		return -1;
+	}
+	return stmt_run(l, ST_CBAN_PUT, "put coalition ban");
+}
+
+int
+ledger_cban_get(struct ledger *l, const struct a5_prefix *p, int64_t *deadline)
+{
+	sqlite3_stmt *st = l->st[ST_CBAN_GET];
+	int ret;
+
+	if (prefix_stmt(l, ST_CBAN_GET, p, "get coalition ban: bind") != 0)
+		return -1;
+	switch (sqlite3_step(st)) {
+	case SQLITE_ROW:
+		*deadline = sqlite3_column_int64(st, 0);
+		ret = 1;
+		break;
+	case SQLITE_DONE:
+		ret = 0;
+		break;
+	default:
+		ret = db_err(l, "get coalition ban");
+		break;
+	}
+	stmt_done(st);
+	return ret;
+}
+
+int
+ledger_cban_remove(struct ledger *l, const struct a5_prefix *p)
+{
+	if (prefix_stmt(l, ST_CBAN_DEL, p, "remove coalition ban: bind") != 0 ||
+	    stmt_run(l, ST_CBAN_DEL, "remove coalition ban") != 0)
+		return -1;
+	return sqlite3_changes(l->db) > 0 ? 1 : 0;
+}
+
+int
+ledger_cbans_active(struct ledger *l, int64_t now,
+    int (*cb)(const struct a5_prefix *p, int64_t deadline, void *arg), void *arg)
+{
+	sqlite3_stmt *st = l->st[ST_CBANS_ACTIVE];
+	struct a5_prefix p;
+	int visited = 0, rc;
+
+	if (sqlite3_bind_int64(st, 1, now) != SQLITE_OK) {
+		db_err(l, "list coalition bans: bind");
+		stmt_done(st);
+		return -1;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (row_prefix(l, st, &p) != 0) {
+			visited = -1;
+			break;
+		}
+		visited++;
+		if (cb(&p, sqlite3_column_int64(st, 3), arg) != 0)
+			break;
+	}
+	if (visited >= 0 && rc != SQLITE_ROW && rc != SQLITE_DONE)
+		visited = db_err(l, "list coalition bans");
+	stmt_done(st);
+	return visited;
+}
+
+int
+ledger_cbans_expire(struct ledger *l, int64_t now)
+{
+	return delete_count(l, ST_CBANS_EXPIRE, &now, "expire coalition bans");
+}
+
+int
+ledger_decline_put(struct ledger *l, const struct a5_prefix *p, int reason, int64_t until)
+{
+	sqlite3_stmt *st = l->st[ST_DECLINE_PUT];
+
+	if (prefix_stmt(l, ST_DECLINE_PUT, p, "put decline: bind") != 0)
+		return -1;
+	if (sqlite3_bind_int(st, 4, reason) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 5, until) != SQLITE_OK) {
+		db_err(l, "put decline: bind");
+		stmt_done(st);
+		return -1;
+	}
+	return stmt_run(l, ST_DECLINE_PUT, "put decline");
+}
+
+int
+ledger_declines_active(struct ledger *l, int64_t now,
+    int (*cb)(const struct a5_prefix *p, int reason, int64_t until, void *arg), void *arg)
+{
+	sqlite3_stmt *st = l->st[ST_DECLINES_ACTIVE];
+	struct a5_prefix p;
+	int visited = 0, rc;
+
+	if (sqlite3_bind_int64(st, 1, now) != SQLITE_OK) {
+		db_err(l, "list declines: bind");
+		stmt_done(st);
+		return -1;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (row_prefix(l, st, &p) != 0) {
+			visited = -1;
+			break;
+		}
+		visited++;
+		if (cb(&p, sqlite3_column_int(st, 3), sqlite3_column_int64(st, 4), arg) != 0)
+			break;
+	}
+	if (visited >= 0 && rc != SQLITE_ROW && rc != SQLITE_DONE)
+		visited = db_err(l, "list declines");
+	stmt_done(st);
+	return visited;
+}
+
+int
+ledger_declines_expire(struct ledger *l, int64_t now)
+{
+	return delete_count(l, ST_DECLINES_EXPIRE, &now, "expire declines");
 }

@@ -97,10 +97,33 @@ int ledger_envelope_put(struct ledger *l, const uint8_t reporter[LEDGER_KEY_BYTE
 /* The stored envelope holding reporter's report seq: 1 found (copied), 0 none, -1 error. */
 int ledger_envelope_find(struct ledger *l, const uint8_t reporter[LEDGER_KEY_BYTES], uint64_t seq,
     void *buf, size_t cap, size_t *len);
+/* Every stored envelope, by reporter and sequence (no order across
+ * reporters); cb returns non-zero to stop. The number visited or -1. */
+int ledger_envelopes_each(struct ledger *l,
+    int (*cb)(const void *data, size_t len, void *arg), void *arg);
 int ledger_envelopes_expire(struct ledger *l, int64_t before);
 /* Equivocation proof: two signed envelopes with different reports for seq. */
 int ledger_proof_put(struct ledger *l, const uint8_t reporter[LEDGER_KEY_BYTES], uint64_t seq,
     const void *a, size_t alen, const void *b, size_t blen, int64_t now);
 int ledger_proofs_count(struct ledger *l, const uint8_t reporter[LEDGER_KEY_BYTES]);
+
+/* Coalition bans: enforced here on behalf of other members until a
+ * deadline (unix seconds); a put keeps the later of two deadlines. get:
+ * 1 found, 0 not, -1 error. active: cb for each with deadline > now
+ * (stops early if cb returns non-zero); returns the number visited. */
+int ledger_cban_put(struct ledger *l, const struct a5_prefix *p, int64_t deadline);
+int ledger_cban_get(struct ledger *l, const struct a5_prefix *p, int64_t *deadline);
+int ledger_cban_remove(struct ledger *l, const struct a5_prefix *p);
+int ledger_cbans_active(struct ledger *l, int64_t now,
+    int (*cb)(const struct a5_prefix *p, int64_t deadline, void *arg), void *arg);
+int ledger_cbans_expire(struct ledger *l, int64_t now);
+
+/* Prefixes this member declines to enforce for the coalition, with the
+ * reason (enum wire_decline_reason) and until when; a put replaces the
+ * reason and keeps the later end. active walks the latest-ending first. */
+int ledger_decline_put(struct ledger *l, const struct a5_prefix *p, int reason, int64_t until);
+int ledger_declines_active(struct ledger *l, int64_t now,
+    int (*cb)(const struct a5_prefix *p, int reason, int64_t until, void *arg), void *arg);
+int ledger_declines_expire(struct ledger *l, int64_t now);
 
 #endif

@@ -480,10 +480,11 @@ test_expiry_ttl(void **state)
 	make(p, "198.51.100.1", 3600, NOW - 100, &r);
 	assert_int_equal(send_report(a, p, &r, NOW, &d), ACC_OK);
 	assert_int_equal(d.ttl, 3500);
-	/* stamped in the future: no more than its ttl */
+	/* stamped in the future: no more than its ttl and one commit period
+	 * (deadlines are rounded up to the period) */
 	make(p, "198.51.100.1", 3600, NOW + 100000, &r);
 	assert_int_equal(send_report(a, p, &r, NOW, &d), ACC_OK);
-	assert_int_equal(d.ttl, 3600);
+	assert_int_equal(d.ttl, 3610);
 	/* capped by the charter's ttl_max */
 	make(p, "198.51.100.1", 30 * 86400, NOW, &r);
 	assert_int_equal(send_report(a, p, &r, NOW, &d), ACC_OK);
@@ -619,7 +620,7 @@ test_quorum(void **state)
 	/* the second distinct member applies */
 	assert_int_equal(report(a, &peers[BOB], "198.51.100.7", NOW + 4, &d), ACC_OK);
 	assert_int_equal(d.verdict, ACC_APPLY);
-	assert_int_equal(d.ttl, 3600);
+	assert_int_equal(d.ttl, 3606);
 	assert_int_equal(accept_stats(a, ALICE)->refused[ACC_QUORUM_PENDING], 2);
 	assert_int_equal(accept_stats(a, BOB)->accepted, 1);
 	/* more voters than the quorum: the most recent are kept, still applied */

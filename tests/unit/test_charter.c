@@ -2,10 +2,12 @@
  * that say what was expected (input / expected-message pairs). */
 #include "testutil.h"
 
+#include <dirent.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "coalition/charter.h"
@@ -439,6 +441,71 @@ test_load(void **state)
 	assert_true(c->nmembers >= 2);
 }
 
+/* Entries of a directory, "." and ".." aside. */
+static int
+dir_entries(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL)
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			n++;
+	closedir(d);
+	return n;
+}
+
+/* charter_write_file: the new bytes in place of the old, the mode kept,
+ * a symlink's target replaced, no temporary file left; refusals leave
+ * nothing behind. */
+static void
+test_write_file(void **state)
+{
+	char dir[] = "/tmp/a5-charter-w-XXXXXX", path[256], link[256], err[1024], *text;
+	uint8_t h1[CHARTER_HASH_BYTES], h2[CHARTER_HASH_BYTES];
+	struct stat st;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/coalition.charter", dir);
+	snprintf(link, sizeof(link), "%s/link.charter", dir);
+	/* the file must exist: an update replaces a charter */
+	assert_int_equal(charter_write_file(path, "x", 1, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "coalition.charter: No such file"));
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("old\n", f);
+	fclose(f);
+	assert_int_equal(chmod(path, 0640), 0);
+	assert_int_equal(symlink(path, link), 0);
+
+	text = expand("coalition x\nmember a $1 member\nversion 2\n");
+	assert_int_equal(charter_write_file(link, text, strlen(text), err, sizeof(err)), 0);
+	assert_int_equal(lstat(link, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0640);
+	assert_int_equal(st.st_size, (off_t)strlen(text));
+	assert_int_equal(charter_load_hash(path, c, h1, err, sizeof(err)), 0);
+	assert_int_equal(c->version, 2);
+	charter_hash(text, strlen(text), h2);
+	assert_memory_equal(h1, h2, sizeof(h1));
+
+	/* a directory is not a charter */
+	assert_int_equal(charter_write_file(dir, "x", 1, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, ": not a regular file"));
+
+	/* only the two names remain: no temporary file left behind */
+	assert_int_equal(dir_entries(dir), 2);
+	unlink(link);
+	unlink(path);
+	assert_int_equal(rmdir(dir), 0);
+	free(text);
+}
+
 int
 main(void)
 {
@@ -450,6 +517,7 @@ main(void)
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_too_many_members),
 		cmocka_unit_test(test_load),
+		cmocka_unit_test(test_write_file),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -686,6 +686,24 @@ test_repairs_flushed_ruleset(void **state)
 	assert_int_equal(nft_cmd("list chain inet " ENF_TABLE " forward", out, sizeof(out)), 0);
 	assert_int_equal(count_substr(out, "drop"), 8);
 	assert_int_equal(enf_get_stats(e)->failed, 0);
+	/* A flush with a set gone sets the table up again instead of
+	 * failing every time: the other sets are emptied, the rules are
+	 * back. */
+	assert_int_equal(nft_cmd("flush chain inet " ENF_TABLE " input; "
+	    "flush chain inet " ENF_TABLE " forward; "
+	    "delete set inet " ENF_TABLE " " ENF_CSET4, NULL, 0), 0);
+	assert_int_equal(enf_flush(e), 0);
+	assert_int_equal(contains(e, "192.0.2.101"), 0);
+	assert_int_equal(contains_in(e, ENF_GROUP_COALITION, "2001:db8:100::1"), 0);
+	assert_int_equal(nft_cmd("list chain inet " ENF_TABLE " input", out, sizeof(out)), 0);
+	assert_int_equal(count_substr(out, "drop"), 8);
+	/* The same after the whole ruleset went. */
+	assert_int_equal(nft_cmd("flush ruleset", NULL, 0), 0);
+	assert_int_equal(enf_flush(e), 0);
+	assert_true(table_exists());
+	queue_coal(e, ENF_ADD, "192.0.2.102", 0);
+	assert_int_equal(enf_commit(e), 0);
+	assert_int_equal(contains_in(e, ENF_GROUP_COALITION, "192.0.2.102"), 1);
 	enf_close(e);
 }
 

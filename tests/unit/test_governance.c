@@ -357,6 +357,16 @@ test_duplicates(void **state)
 	u->sigs[1] = u->sigs[0];
 	assert_int_equal(gov_encode(u, buf, n), 0);
 	free(buf);
+
+	/* Made in memory (no decoder in the way), the same member's valid
+	 * signature twice still counts once. */
+	u->sigs[0] = u->sigs[1];
+	assert_int_equal(check(u, err, sizeof(err)), GOV_PENDING);
+	assert_int_equal(tally->counted, 1);
+	assert_int_equal(tally->not_counted, 1);
+	assert_int_equal(tally->verdict[0], GOV_SIG_COUNTED);
+	assert_int_equal(tally->verdict[1], GOV_SIG_NOT_VOTER);
+	assert_int_equal(tally->member[0], tally->member[1]);
 	gov_free(u);
 }
 
@@ -382,6 +392,85 @@ test_merge(void **state)
 	gov_free(a);
 	gov_free(b);
 	gov_free(c);
+}
+
+/* Finds pk's entry in u, or fails. */
+static struct gov_signature *
+sig_of(struct gov_update *u, int who)
+{
+	for (size_t i = 0; i < u->nsigs; i++)
+		if (memcmp(u->sigs[i].pk, ids[who].pk, ID_PUBLIC_BYTES) == 0)
+			return &u->sigs[i];
+	fail_msg("no signature of key %d", who);
+	return NULL;
+}
+
+/* A forged entry under a member's key (what anyone on the coalition stream
+ * could send) never takes the place of the member's real signature. */
+static void
+test_forged_entries(void **state)
+{
+	struct gov_update *a, *b;
+	struct gov_signature real;
+	char err[1024];
+
+	(void)state;
+	a = propose(BASE "version 2\n");
+	b = propose(BASE "version 2\n");
+	sign(a, 1);
+	sign(b, 2);
+	real = *sig_of(b, 2);
+	sig_of(b, 2)->sig[5] ^= 1;
+	/* src's forgery is not merged */
+	assert_int_equal(gov_merge(a, b, err, sizeof(err)), 0);
+	assert_int_equal(a->nsigs, 1);
+	/* dst's forgery is replaced by the real one */
+	*sig_of(b, 2) = real;
+	sign(a, 2);
+	sig_of(a, 2)->sig[5] ^= 1;
+	assert_int_equal(check(a, err, sizeof(err)), GOV_PENDING);
+	assert_int_equal(tally->invalid, 1);
+	assert_int_equal(gov_merge(a, b, err, sizeof(err)), 1);
+	assert_memory_equal(sig_of(a, 2), &real, sizeof(real));
+	assert_int_equal(check(a, err, sizeof(err)), GOV_ADOPTABLE);
+	/* the member itself may sign over a forgery under its key */
+	sig_of(a, 2)->sig[0] ^= 0x80;
+	sign(a, 2);
+	assert_int_equal(a->nsigs, 2);
+	assert_memory_equal(sig_of(a, 2), &real, sizeof(real));
+	assert_int_equal(check(a, err, sizeof(err)), GOV_ADOPTABLE);
+	gov_free(a);
+	gov_free(b);
+}
+
+/* gov_prune keeps exactly what gov_check counts, in order. */
+static void
+test_prune(void **state)
+{
+	struct gov_update *u;
+	char err[1024];
+
+	(void)state;
+	load_current(BASE "revoked m3\n", cur, cur_hash);
+	u = propose(BASE "revoked m3\nversion 2\n");
+	for (int who = 1; who <= 9; who++)
+		sign(u, who);
+	sig_of(u, 2)->sig[9] ^= 4;	/* m2: damaged */
+	assert_int_equal(u->nsigs, 9);
+	/* m1 counts; m2 invalid, m3 revoked, obs observer, 5..9 unknown */
+	assert_int_equal(gov_prune(u, cur), 8);
+	assert_int_equal(u->nsigs, 1);
+	assert_memory_equal(u->sigs[0].pk, ids[1].pk, ID_PUBLIC_BYTES);
+	assert_int_equal(check(u, err, sizeof(err)), GOV_PENDING);
+	assert_string_equal(err, "1 of 2 required signatures (missing: m2)");
+	sign(u, 2);
+	sign(u, 7);
+	assert_int_equal(gov_prune(u, cur), 1);
+	assert_int_equal(u->nsigs, 2);
+	assert_true(memcmp(u->sigs[0].pk, u->sigs[1].pk, ID_PUBLIC_BYTES) < 0);
+	assert_int_equal(check(u, err, sizeof(err)), GOV_ADOPTABLE);
+	assert_int_equal(gov_prune(u, cur), 0);
+	gov_free(u);
 }
 
 static void
@@ -784,6 +873,8 @@ main(void)
 		cmocka_unit_test_setup(test_not_counted, reset),
 		cmocka_unit_test_setup(test_duplicates, reset),
 		cmocka_unit_test_setup(test_merge, reset),
+		cmocka_unit_test_setup(test_forged_entries, reset),
+		cmocka_unit_test_setup(test_prune, reset),
 		cmocka_unit_test_setup(test_refusals, reset),
 		cmocka_unit_test_setup(test_tamper, reset),
 		cmocka_unit_test_setup(test_truncations, reset),
