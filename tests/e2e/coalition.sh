@@ -95,7 +95,7 @@ a5c_wait_banned m1 "$ATK" 10 || a5_fail "$ATK not banned at m1 within 10 s of it
 for m in m2 m3; do
 	a5c_wait_banned "$m" "$ATK" 5 || a5_fail "$ATK banned at m1 but not at $m within 5 s"
 done
-re_add="add element inet article5 ban4 .*${ATK}[ ,}]"
+re_add="add element inet article5 c?ban4 .*${ATK}[ ,}]"
 declare -A t_ban=()
 for m in m1 m2 m3; do
 	t_ban[$m]=$(a5c_wait_monitor "$m" "$re_add" 2) || a5_fail "nft monitor of $m saw no element for $ATK"

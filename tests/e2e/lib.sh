@@ -826,17 +826,21 @@ a5c_kill9_daemon() {
 }
 
 # a5c_banned NAME ADDR[/LEN]: true if the address (or a prefix holding it)
-# is in member NAME's kernel sets (see a5_banned).
+# is in member NAME's kernel sets, local (ban4...) or coalition (cban4...):
+# a member enforces the others' reports in the coalition sets.
 a5c_banned() {
-	local ns=${A5C_NS[$1]} fam=4 set
+	local ns=${A5C_NS[$1]} fam=4 g
 	case $2 in *:*) fam=6 ;; esac
-	case $2 in
-	*/*) set="ban${fam}net" ;;
-	*)   ip netns exec "$ns" nft get element inet article5 "ban$fam" "{ $2 }" >/dev/null 2>&1 &&
-		return 0
-	     set="ban${fam}net" ;;
-	esac
-	ip netns exec "$ns" nft get element inet article5 "$set" "{ $2 }" >/dev/null 2>&1
+	for g in "" c; do
+		case $2 in
+		*/*) ;;
+		*)   ip netns exec "$ns" nft get element inet article5 "${g}ban$fam" "{ $2 }" \
+			>/dev/null 2>&1 && return 0 ;;
+		esac
+		ip netns exec "$ns" nft get element inet article5 "${g}ban${fam}net" "{ $2 }" \
+			>/dev/null 2>&1 && return 0
+	done
+	return 1
 }
 
 # a5c_wait_banned NAME ADDR SECONDS / a5c_wait_unbanned: polls every 20 ms.
