@@ -9,6 +9,7 @@
 
 #include "coalition/governance.h"
 #include "coalition/wire.h"
+#include "coalition/wirebuf.h"
 #include "common/util.h"
 
 static const uint8_t gov_magic[2] = { 'A', 'G' };
@@ -21,62 +22,6 @@ _Static_assert(sizeof(gov_magic) + 1 + 1 + 8 + CHARTER_HASH_BYTES + 4 + 2 == GOV
     "fixed part of the bundle");
 _Static_assert(GOV_SIGS_MAX <= 0xffff, "signature count is 16 bits");
 _Static_assert(CHARTER_FILE_MAX <= UINT32_MAX, "text length is 32 bits");
-
-/* Writer and reader in the manner of wire.c: the writer remembers an
- * overflow, every read checks what is left first. */
-struct wbuf {
-	uint8_t *p;
-	size_t cap, off;
-	bool overflow;
-};
-
-static void
-put_bytes(struct wbuf *w, const void *b, size_t n)
-{
-	if (w->overflow || n > w->cap - w->off) {
-		w->overflow = true;
-		return;
-	}
-	memcpy(w->p + w->off, b, n);
-	w->off += n;
-}
-
-static void
-put_uint(struct wbuf *w, uint64_t v, size_t n)
-{
-	uint8_t b[8];
-
-	for (size_t i = 0; i < n; i++)
-		b[i] = (uint8_t)(v >> (8 * (n - 1 - i)));
-	put_bytes(w, b, n);
-}
-
-struct rbuf {
-	const uint8_t *p;
-	size_t len, off;
-};
-
-static int
-get_bytes(struct rbuf *r, void *out, size_t n)
-{
-	if (n > r->len - r->off)
-		return -1;
-	memcpy(out, r->p + r->off, n);
-	r->off += n;
-	return 0;
-}
-
-static int
-get_uint(struct rbuf *r, size_t n, uint64_t *v)
-{
-	if (n > r->len - r->off)
-		return -1;
-	*v = 0;
-	for (size_t i = 0; i < n; i++)
-		*v = (*v << 8) | r->p[r->off + i];
-	r->off += n;
-	return 0;
-}
 
 /* The charter's name alphabet (charter.c name_ok), on counted bytes so
  * that a NUL inside is refused rather than cut at. */

@@ -8,6 +8,7 @@
 #include <sodium.h>
 
 #include "coalition/wire.h"
+#include "coalition/wirebuf.h"
 
 #define OFF_VERSION 2
 #define OFF_COALITION 3
@@ -40,63 +41,6 @@ wire_sodium_init(void)
 	if (sodium_init() < 0)
 		return -1;
 	atomic_store_explicit(&sodium_ready, true, memory_order_release);
-	return 0;
-}
-
-/* Writer: remembers an overflow instead of failing each call, so that an
- * encoder reads as a plain list of fields and checks once at the end. */
-struct wbuf {
-	uint8_t *p;
-	size_t cap, off;
-	bool overflow;
-};
-
-static void
-put_bytes(struct wbuf *w, const void *b, size_t n)
-{
-	if (w->overflow || n > w->cap - w->off) {
-		w->overflow = true;
-		return;
-	}
-	memcpy(w->p + w->off, b, n);
-	w->off += n;
-}
-
-static void
-put_uint(struct wbuf *w, uint64_t v, size_t n)
-{
-	uint8_t b[8];
-
-	for (size_t i = 0; i < n; i++)
-		b[i] = (uint8_t)(v >> (8 * (n - 1 - i)));
-	put_bytes(w, b, n);
-}
-
-/* Reader: every get checks the remaining length first (bgpd's ibuf_get). */
-struct rbuf {
-	const uint8_t *p;
-	size_t len, off;
-};
-
-static int
-get_bytes(struct rbuf *r, void *out, size_t n)
-{
-	if (n > r->len - r->off)
-		return -1;
-	memcpy(out, r->p + r->off, n);
-	r->off += n;
-	return 0;
-}
-
-static int
-get_uint(struct rbuf *r, size_t n, uint64_t *v)
-{
-	if (n > r->len - r->off)
-		return -1;
-	*v = 0;
-	for (size_t i = 0; i < n; i++)
-		*v = (*v << 8) | r->p[r->off + i];
-	r->off += n;
 	return 0;
 }
 
