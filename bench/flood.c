@@ -8,7 +8,8 @@
  *	fresh attacker address to the reporter's log file and stamps the
  *	append of the last line with CLOCK_MONOTONIC. The latency of a member
  *	is the time from that stamp to the arrival of the kernel's "new set
- *	element" notification for the address in that member's cban4 set (coalition group): the
+ *	element" notification for the address in that member's ban4 set
+ *	(the reporter) or cban4 set (the others, coalition group): the
  *	element is in the kernel from then on. No set is ever listed and no
  *	process is started per sample. The first NAME is the reporter (its
  *	own, local, ban is shown for reference, not aggregated).
@@ -162,7 +163,7 @@ nla_str_is(const struct nlattr *a, const char *s)
 }
 
 /* Does this datagram announce `want` (IPv4, network order) in
- * inet article5 cban4? */
+ * inet article5 ban4 or cban4? */
 static bool
 nft_events_has(const char *buf, int len, uint32_t want)
 {
@@ -181,7 +182,9 @@ nft_events_has(const char *buf, int len, uint32_t want)
 		for (; NLA_OK_(a, rem); a = NLA_NEXT_(a, rem)) {
 			switch (NLA_TYPE_(a)) {
 			case NFTA_SET_ELEM_LIST_TABLE: table_ok = nla_str_is(a, "article5"); break;
-			case NFTA_SET_ELEM_LIST_SET: set_ok = nla_str_is(a, "cban4"); break;
+			case NFTA_SET_ELEM_LIST_SET:
+				set_ok = nla_str_is(a, "ban4") || nla_str_is(a, "cban4");
+				break;
 			case NFTA_SET_ELEM_LIST_ELEMENTS: elems = a; break;
 			}
 		}
