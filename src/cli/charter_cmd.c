@@ -127,24 +127,6 @@ apply_usage(FILE *f)
 
 /* --- files --- */
 
-static int
-write_all(int fd, const void *buf, size_t n)
-{
-	const uint8_t *p = buf;
-
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Creates path (never overwriting, never through a symlink) with exactly
  * mode, writes and syncs buf. 0, or -1 with err filled and nothing left. */
 static int
@@ -157,7 +139,7 @@ write_new(const char *path, const void *buf, size_t n, mode_t mode, char *err, s
 		    errno == EEXIST ? " (refusing to overwrite it)" : "");
 		return -1;
 	}
-	if (fchmod(fd, mode) != 0 || write_all(fd, buf, n) != 0 || fsync(fd) != 0) {
+	if (fchmod(fd, mode) != 0 || fd_write_all(fd, buf, n) != 0 || fsync(fd) != 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		close(fd);
 		unlink(path);

@@ -559,24 +559,6 @@ charter_hash_file(const char *path, uint8_t out[CHARTER_HASH_BYTES], char *err, 
 	return 0;
 }
 
-static int
-write_all(int fd, const void *buf, size_t n)
-{
-	const uint8_t *p = buf;
-
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 int
 charter_write_file(const char *path, const void *buf, size_t n, char *err, size_t errlen)
 {
@@ -605,7 +587,7 @@ charter_write_file(const char *path, const void *buf, size_t n, char *err, size_
 		    strerror(errno));
 		return -1;
 	}
-	if (fchmod(fd, st.st_mode & 07777) != 0 || write_all(fd, buf, n) != 0 || fsync(fd) != 0) {
+	if (fchmod(fd, st.st_mode & 07777) != 0 || fd_write_all(fd, buf, n) != 0 || fsync(fd) != 0) {
 		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
 		close(fd);
 		unlink(tmp);

@@ -11,6 +11,7 @@
 #include <sodium.h>
 
 #include "coalition/identity.h"
+#include "common/util.h"
 
 #define PK_PREFIX "ed25519:"
 #define PK_PREFIX_LEN (sizeof(PK_PREFIX) - 1)
@@ -24,24 +25,6 @@
  * the whole format check, and nobody pastes a secret key into a chat by
  * habit. The public half inside it is checked against the seed on load.
  */
-
-static int
-write_all(int fd, const void *buf, size_t n)
-{
-	const uint8_t *p = buf;
-
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
 
 /* Creates path exclusively with exactly `mode`: fchmod because the umask
  * may have taken bits away from what open() asked for. -1 with errno. */
@@ -69,7 +52,7 @@ finish_file(int fd, const void *buf, size_t n)
 {
 	int rc = 0;
 
-	if (write_all(fd, buf, n) != 0 || fsync(fd) != 0)
+	if (fd_write_all(fd, buf, n) != 0 || fsync(fd) != 0)
 		rc = -1;
 	if (close(fd) != 0 && rc == 0)
 		rc = -1;

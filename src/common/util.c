@@ -1,7 +1,9 @@
 /* util.c - clocks, durations, integer parsing, JSON string escaping. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "common/util.h"
 
@@ -186,4 +188,22 @@ json_escape(char *buf, size_t n, const char *str)
 	buf[o++] = '"';
 	buf[o] = '\0';
 	return o;
+}
+
+int
+fd_write_all(int fd, const void *buf, size_t n)
+{
+	const uint8_t *p = buf;
+
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
 }

@@ -30,4 +30,8 @@ bool strlcpy_ok(char *dst, const char *src, size_t n);
  * safely if buf is short; always NUL-terminated). */
 size_t json_escape(char *buf, size_t n, const char *s);
 
+/* Writes all n bytes of buf to fd, retrying short writes and EINTR. 0, or
+ * -1 with errno. */
+int fd_write_all(int fd, const void *buf, size_t n);
+
 #endif
