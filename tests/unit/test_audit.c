@@ -1,0 +1,169 @@
+/* test_audit.c - the audit of commitments: deadlines rounded to the
+ * period, a matching commitment is ok, declines are taken out, expiry
+ * follows the commitment's time, two mismatches in a row flag, a
+ * commitment ahead of our chain heads waits, non-members are non-binding. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <sodium.h>
+
+#include "coalition/audit.h"
+#include "coalition/charter.h"
+#include "common/lthash.h"
+
+enum { SELF, ALICE, BOB, OLGA, NPEERS };
+static uint8_t pk[NPEERS][ID_PUBLIC_BYTES];
+static struct charter charter;
+#define T0 1700000000LL		/* a multiple of the 10 s period */
+
+static void
+setup_charter(void)
+{
+	char text[2048], key[NPEERS][ID_PUBLIC_TEXT_MAX], err[512];
+	uint8_t sk[crypto_sign_SECRETKEYBYTES];
+
+	assert_true(sodium_init() >= 0);
+	for (int i = 0; i < NPEERS; i++) {
+		crypto_sign_keypair(pk[i], sk);
+		identity_pk_to_text(pk[i], key[i], sizeof(key[i]));
+	}
+	int n = snprintf(text, sizeof(text), "coalition t\nmember self %s member\n"
+	    "member alice %s member\nmember bob %s member\nmember olga %s observer\n"
+	    "commit_period 10s\n", key[SELF], key[ALICE], key[BOB], key[OLGA]);
+	if (charter_parse("t.charter", text, (size_t)n, &charter, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+}
+
+static struct a5_prefix
+pfx(const char *s)
+{
+	struct a5_prefix p;
+
+	assert_int_equal(prefix_parse(s, strlen(s), &p), 0);
+	return p;
+}
+
+/* Bob's commitment at time t (s + 5 past a multiple): applied = what he
+ * processed of alice's chain, digest of the given prefixes. */
+static struct wire_commitment *
+commit_of(uint64_t seq, int64_t t, uint64_t alice_seq, const char **set, size_t n)
+{
+	static struct wire_commitment c;
+	struct lthash h;
+
+	memset(&c, 0, sizeof(c));
+	memcpy(c.member, pk[BOB], ID_PUBLIC_BYTES);
+	c.seq = seq;
+	c.time_us = (uint64_t)t * 1000000;
+	c.period = 10;
+	lthash_zero(&h);
+	for (size_t i = 0; i < n; i++) {
+		struct a5_prefix p = pfx(set[i]);
+		lthash_add(&h, &p);
+	}
+	lthash_digest(&h, c.digest);
+	c.count = n;
+	memcpy(c.applied[0].reporter, pk[ALICE], ID_PUBLIC_BYTES);
+	c.applied[0].seq = alice_seq;
+	c.napplied = 1;
+	return &c;
+}
+
+static void
+test_deadline(void **state)
+{
+	(void)state;
+	setup_charter();
+	/* ts + ttl rounded up to the period; the caps only shorten */
+	assert_int_equal(audit_deadline(&charter, T0 + 1, 100, 0), T0 + 110);
+	assert_int_equal(audit_deadline(&charter, T0, 100, 0), T0 + 100);
+	assert_int_equal(audit_deadline(&charter, T0, 100, 30), T0 + 30);
+	assert_int_equal(audit_deadline(&charter, T0, 0, 0), T0);
+}
+
+static void
+test_match_decline_expiry_flag(void **state)
+{
+	uint64_t heads[NPEERS] = { 0, 2, 0, 0 };
+	struct a5_prefix a = pfx("198.51.100.1/32"), b = pfx("198.51.100.2/32");
+	const char *both[] = { "198.51.100.1/32", "198.51.100.2/32" };
+	const char *one[] = { "198.51.100.2/32" };
+	(void)state;
+
+	setup_charter();
+	struct audit *au = audit_new(&charter, pk[SELF]);
+	assert_non_null(au);
+	/* alice reports a (ttl 100 s) and b (ttl 1000 s) at T0 */
+	audit_report(au, pk[ALICE], 1, &a, T0 * 1000000, 100);
+	audit_report(au, pk[ALICE], 2, &b, T0 * 1000000, 1000);
+
+	/* bob holds both at T0 + 15: ok */
+	assert_int_equal(audit_commitment(au, commit_of(1, T0 + 15, 2, both, 2), heads, T0 + 15), 1);
+	assert_int_equal(audit_state_of(au, BOB, T0 + 15), AUDIT_OK);
+	assert_int_equal(audit_get(au, BOB)->expected, 2);
+	assert_true(audit_percentile(audit_get(au, BOB), 50) >= 15000);
+
+	/* past a's deadline (T0 + 100) only b is expected */
+	assert_int_equal(audit_commitment(au, commit_of(2, T0 + 105, 2, one, 1), heads, T0 + 105), 1);
+	assert_int_equal(audit_state_of(au, BOB, T0 + 105), AUDIT_OK);
+	assert_int_equal(audit_get(au, BOB)->missed, 8);
+
+	/* b missing from the kernel: one mismatch, then flagged */
+	assert_int_equal(audit_commitment(au, commit_of(3, T0 + 115, 2, NULL, 0), heads, T0 + 115), 1);
+	assert_int_equal(audit_state_of(au, BOB, T0 + 115), AUDIT_MISMATCH);
+	assert_int_equal(audit_commitment(au, commit_of(4, T0 + 125, 2, NULL, 0), heads, T0 + 125), 1);
+	assert_int_equal(audit_state_of(au, BOB, T0 + 125), AUDIT_FLAGGED);
+
+	/* the same, with b declined: a match again */
+	struct wire_commitment *c = commit_of(5, T0 + 135, 2, NULL, 0);
+	c->declines[0] = (struct wire_decline){ b, WIRE_DECLINE_UNBAN, T0 + 2000 };
+	c->ndeclines = 1;
+	assert_int_equal(audit_commitment(au, c, heads, T0 + 135), 1);
+	assert_int_equal(audit_state_of(au, BOB, T0 + 135), AUDIT_OK);
+
+	/* replayed or out of order: ignored */
+	assert_int_equal(audit_commitment(au, commit_of(5, T0 + 145, 2, NULL, 0), heads, T0 + 145), -1);
+	/* silent after two periods */
+	assert_int_equal(audit_state_of(au, BOB, T0 + 200), AUDIT_SILENT);
+	/* roles */
+	assert_int_equal(audit_state_of(au, OLGA, T0 + 135), AUDIT_NON_BINDING);
+	assert_int_equal(audit_state_of(au, SELF, T0 + 135), AUDIT_SELF);
+	audit_free(au);
+}
+
+static void
+test_waits_for_heads(void **state)
+{
+	uint64_t heads[NPEERS] = { 0, 0, 0, 0 };
+	struct a5_prefix a = pfx("198.51.100.1/32");
+	const char *one[] = { "198.51.100.1/32" };
+	(void)state;
+
+	setup_charter();
+	struct audit *au = audit_new(&charter, pk[SELF]);
+	assert_non_null(au);
+	/* bob claims alice's #1 before we have it: kept, not judged */
+	assert_int_equal(audit_commitment(au, commit_of(1, T0 + 5, 1, one, 1), heads, T0 + 5), 0);
+	assert_int_equal(audit_state_of(au, BOB, T0 + 5), AUDIT_PENDING);
+	audit_report(au, pk[ALICE], 1, &a, T0 * 1000000, 100);
+	heads[ALICE] = 1;
+	audit_retry(au, heads, T0 + 6);
+	assert_int_equal(audit_state_of(au, BOB, T0 + 6), AUDIT_OK);
+	audit_free(au);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_deadline),
+		cmocka_unit_test(test_match_decline_expiry_flag),
+		cmocka_unit_test(test_waits_for_heads),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
