@@ -1,4 +1,4 @@
-/* fuzz_wire.c - libFuzzer target: the envelope and commitment decoders. Random bytes never
+/* fuzz_wire.c - libFuzzer target: the envelope, commitment and proof decoders. Random bytes never
  * carry a valid signature, so besides decoding the input as it is, the
  * target signs it with a fixed key (as a member could) to reach the report
  * parser, and checks that whatever decodes re-encodes to the same bytes. */
@@ -43,6 +43,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* As received: length, version and signature checks. */
 	(void)wire_decode(data, size, &fuzz_env);
 	(void)wire_commit_decode(data, size, &fuzz_commit);
+	struct wire_proof proof;
+	if (wire_proof_decode(data, size, &proof) == WIRE_OK &&
+	    (proof.a < data || proof.b + proof.blen != data + size ||
+	    proof.a + proof.alen > proof.b))
+		abort();	/* the two envelopes must lie inside the input, in order */
 
 	/* A commitment signed by a member ("AC"; the key sits where an
 	 * envelope's reporter does): decoded, and re-encoded to the same bytes. */

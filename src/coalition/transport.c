@@ -16,7 +16,7 @@
 #include "common/log.h"
 #include "common/util.h"
 
-_Static_assert(TRANSPORT_MSG_MAX >= WIRE_ENVELOPE_MAX, "an envelope must fit in one message");
+_Static_assert(TRANSPORT_MSG_MAX >= WIRE_PROOF_MAX, "a proof (two envelopes) must fit in one message");
 
 /*
  * Receiving: a push consumer with a fixed deliver subject and ManualAck.
@@ -529,7 +529,8 @@ tx_stream_ensure(struct transport *t, char *err, size_t errlen)
 		goto out;
 	}
 	if (tx_stream_has_subject(si->Config, t->filter) &&
-	    si->Config->Duplicates >= SEC_TO_NS(STREAM_DUP_WINDOW_S)) {
+	    si->Config->Duplicates >= SEC_TO_NS(STREAM_DUP_WINDOW_S) &&
+	    (si->Config->MaxMsgSize < 0 || si->Config->MaxMsgSize >= TRANSPORT_MSG_MAX)) {
 		rc = 0;
 		goto out;
 	}
@@ -548,14 +549,17 @@ tx_stream_ensure(struct transport *t, char *err, size_t errlen)
 	}
 	if (c.Duplicates < SEC_TO_NS(STREAM_DUP_WINDOW_S))
 		c.Duplicates = SEC_TO_NS(STREAM_DUP_WINDOW_S);
+	/* Streams made before proofs travelled took 64 KiB messages. */
+	if (c.MaxMsgSize >= 0 && c.MaxMsgSize < TRANSPORT_MSG_MAX)
+		c.MaxMsgSize = TRANSPORT_MSG_MAX;
 	jerr = 0;
 	s = js_UpdateStream(NULL, t->js, &c, NULL, &jerr);
 	if (s != NATS_OK) {
-		snprintf(err, errlen, "stream %s: update (subjects %s, duplicate window %ds): %s (JetStream error %d)",
+		snprintf(err, errlen, "stream %s: update (subjects %s, duplicate window %ds, message size): %s (JetStream error %d)",
 		    t->stream, t->filter, STREAM_DUP_WINDOW_S, tx_nats_err(s), (int)jerr);
 		goto out;
 	}
-	log_info("transport: stream %s updated (subjects, duplicate window)", t->stream);
+	log_info("transport: stream %s updated (subjects, duplicate window, message size)", t->stream);
 	rc = 0;
 out:
 	free(more);

@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #define TRANSPORT_QUEUE_MAX 65536
-#define TRANSPORT_MSG_MAX 65536		/* bytes per message (>= WIRE_ENVELOPE_MAX) */
+#define TRANSPORT_MSG_MAX 262144	/* bytes per message: a proof holds two envelopes */
 #define TRANSPORT_MSGID_MAX 128		/* de-duplication id: printable ASCII, no spaces */
 #define TRANSPORT_NAME_MAX 64		/* coalition, self, durable: [A-Za-z0-9_-] */
 #define TRANSPORT_URLS_MAX 16

@@ -450,3 +450,53 @@ wire_commit_decode(const uint8_t *buf, size_t len, struct wire_commitment *c)
 	}
 	return WIRE_OK;
 }
+
+/* --- equivocation proofs --- */
+
+static const uint8_t proof_magic[2] = { 'A', 'P' };
+
+size_t
+wire_proof_encode(uint64_t seq, const uint8_t *a, size_t alen, const uint8_t *b, size_t blen,
+    uint8_t *buf, size_t buflen)
+{
+	struct wbuf w = { buf, buflen, 0, false };
+
+	if (alen == 0 || blen == 0 || alen > WIRE_ENVELOPE_MAX || blen > WIRE_ENVELOPE_MAX)
+		return 0;
+	put_bytes(&w, proof_magic, sizeof(proof_magic));
+	put_uint(&w, WIRE_VERSION, 1);
+	put_uint(&w, seq, 8);
+	put_uint(&w, alen, 4);
+	put_bytes(&w, a, alen);
+	put_uint(&w, blen, 4);
+	put_bytes(&w, b, blen);
+	return w.overflow ? 0 : w.off;
+}
+
+enum wire_status
+wire_proof_decode(const uint8_t *buf, size_t len, struct wire_proof *p)
+{
+	struct rbuf rb = { buf, len, sizeof(proof_magic) + 1 };
+	uint64_t alen, blen;
+
+	memset(p, 0, sizeof(*p));
+	if (len < WIRE_PROOF_HEADER_BYTES + 4 || len > WIRE_PROOF_MAX)
+		return WIRE_ERR_LENGTH;
+	if (memcmp(buf, proof_magic, sizeof(proof_magic)) != 0 || buf[2] != WIRE_VERSION)
+		return WIRE_ERR_VERSION;
+	if (get_uint(&rb, 8, &p->seq) != 0 || get_uint(&rb, 4, &alen) != 0)
+		return WIRE_ERR_LENGTH;
+	if (alen == 0 || alen > WIRE_ENVELOPE_MAX || alen > rb.len - rb.off)
+		return WIRE_ERR_LENGTH;
+	p->a = buf + rb.off;
+	p->alen = (size_t)alen;
+	rb.off += (size_t)alen;
+	if (get_uint(&rb, 4, &blen) != 0 || blen == 0 || blen > WIRE_ENVELOPE_MAX ||
+	    blen != rb.len - rb.off) {
+		memset(p, 0, sizeof(*p));
+		return WIRE_ERR_LENGTH;
+	}
+	p->b = buf + rb.off;
+	p->blen = (size_t)blen;
+	return WIRE_OK;
+}

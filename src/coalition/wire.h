@@ -142,4 +142,28 @@ size_t wire_commit_encode(const struct wire_commitment *c, const struct identity
 enum wire_status wire_commit_decode(const uint8_t *buf, size_t len, struct wire_commitment *c);
 const char *wire_decline_name(uint8_t reason);
 
+/*
+ * Equivocation proof "AP" (docs/protocol.md "Proofs"): the two envelopes in
+ * which one reporter signed two different reports under one sequence number.
+ * The message itself is not signed: each envelope carries its reporter's
+ * signature, which is all the proof rests on, and whoever relays it adds
+ * nothing a receiver should trust. Checking the two envelopes is the
+ * receiver's job (journal_proof_check).
+ */
+#define WIRE_PROOF_HEADER_BYTES 15	/* magic, version, seq, first length */
+#define WIRE_PROOF_MAX (WIRE_PROOF_HEADER_BYTES + 4 + 2 * WIRE_ENVELOPE_MAX)
+
+struct wire_proof {
+	uint64_t seq;
+	const uint8_t *a, *b;		/* point into the decoded buffer */
+	size_t alen, blen;
+};
+
+/* Returns the length written, or 0 if buf is too small or an envelope is
+ * empty or longer than WIRE_ENVELOPE_MAX. */
+size_t wire_proof_encode(uint64_t seq, const uint8_t *a, size_t alen, const uint8_t *b,
+    size_t blen, uint8_t *buf, size_t buflen);
+/* Bounds only: the lengths must add up to len exactly. */
+enum wire_status wire_proof_decode(const uint8_t *buf, size_t len, struct wire_proof *p);
+
 #endif

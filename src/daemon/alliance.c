@@ -59,6 +59,9 @@ struct alliance {
 	uint64_t commit_seq, commits_sent, commits_skipped;
 	uint64_t invalid_commitments, declines_made;
 	uint64_t heads[CHARTER_MEMBERS_MAX];
+	/* equivocation proofs on the stream (docs/protocol.md "Proofs") */
+	uint64_t proofs_sent, proofs_received, proofs_known, proofs_invalid;
+	int64_t last_proof_log;
 };
 
 static int member_index(const struct alliance *al, const uint8_t pk[ID_PUBLIC_BYTES]);
@@ -538,6 +541,90 @@ alliance_decline(struct alliance *al, const struct a5_prefix *p, int reason, int
 		al->declines_made++;
 }
 
+/* Gossips a proof found here, so that members which saw only one of the two
+ * envelopes quarantine the reporter too. Published once per finder: the
+ * message id names the finder, the reporter and the number. */
+static void
+proof_publish(struct alliance *al, const uint8_t reporter[ID_PUBLIC_BYTES], uint64_t seq,
+    const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+	static uint8_t buf[WIRE_PROOF_MAX];
+	char msgid[WIRE_MSGID_MAX + 48], rhex[17];
+	size_t len = wire_proof_encode(seq, a, alen, b, blen, buf, sizeof(buf));
+
+	if (len == 0 || al->tr == NULL)
+		return;
+	sodium_bin2hex(rhex, sizeof(rhex), reporter, 8);
+	snprintf(msgid, sizeof(msgid), "%s-p%s-%llu", al->self_hex, rhex, (unsigned long long)seq);
+	if (transport_publish(al->tr, buf, len, msgid) != 0) {
+		al->publish_errors++;
+		log_warnx("coalition: publishing the proof against %s failed: %s; it stays in the ledger",
+		    rhex, transport_errmsg(al->tr));
+		return;
+	}
+	al->proofs_sent++;
+}
+
+/* A proof from the stream: both envelopes must verify and hold different
+ * reports numbered alike by one member of this coalition. A valid proof
+ * quarantines its reporter here as if the fork had been seen here. */
+static void
+handle_proof(struct alliance *al, const struct transport_msg *msg)
+{
+	struct wire_proof p;
+	struct journal_proof pr;
+	uint8_t coalition[WIRE_COALITION_BYTES];
+	char why[160];
+	int64_t now = now_sec();
+
+	if (wire_proof_decode(msg->data, msg->len, &p) != WIRE_OK) {
+		snprintf(why, sizeof(why), "not a proof message");
+		goto invalid;
+	}
+	if (journal_proof_check(p.a, p.alen, p.b, p.blen, p.seq, &pr, why, sizeof(why)) != 0)
+		goto invalid;
+	wire_coalition_id(al->charter->name, coalition);
+	if (memcmp(coalition, pr.coalition, sizeof(coalition)) != 0) {
+		snprintf(why, sizeof(why), "the envelopes are for another coalition");
+		goto invalid;
+	}
+	int mi = member_index(al, pr.reporter);
+	if (mi < 0) {
+		snprintf(why, sizeof(why), "the reporter is not in the charter");
+		goto invalid;
+	}
+	const char *who = al->charter->members[mi].name;
+	if (mi == al->self) {
+		/* Only a lost or restored ledger makes this member reuse a number. */
+		log_warnx("coalition: a proof on the stream shows THIS member (%s) signed two reports "
+		    "#%llu: was the ledger restored from an old copy?", who, (unsigned long long)p.seq);
+		return;
+	}
+	const struct accept_member_stats *st = accept_stats(al->accept, (size_t)mi);
+	if (st != NULL && st->quarantined && ledger_proofs_count(al->ledger, pr.reporter) > 0) {
+		al->proofs_known++;
+		return;
+	}
+	if (ledger_proof_put(al->ledger, pr.reporter, p.seq, p.a, p.alen, p.b, p.blen, now) != 0)
+		log_warnx("ledger: %s", ledger_errmsg(al->ledger));
+	if (journal_proof(al->journal, now, p.seq, p.a, p.alen, p.b, p.blen) != 0)
+		log_warnx("%s", journal_errmsg(al->journal));
+	accept_quarantine(al->accept, pr.reporter);
+	al->proofs_received++;
+	log_warnx("coalition: proof on the stream (subject of %s): %s signed two different reports "
+	    "#%llu: quarantined, proof kept", msg->reporter ? msg->reporter : "?", who,
+	    (unsigned long long)p.seq);
+	return;
+invalid:
+	/* Anyone who can publish can send these: counted, logged once per burst. */
+	al->proofs_invalid++;
+	if (now - al->last_proof_log >= 10) {
+		al->last_proof_log = now;
+		log_warnx("coalition: invalid proof refused (subject of %s): %s",
+		    msg->reporter ? msg->reporter : "?", why);
+	}
+}
+
 static void
 handle_envelope(struct alliance *al, const struct transport_msg *msg, alliance_apply_cb cb, void *arg)
 {
@@ -587,6 +674,7 @@ handle_envelope(struct alliance *al, const struct transport_msg *msg, alliance_a
 				if (journal_proof(al->journal, now, r->seq, other, olen, msg->data,
 				    msg->len) != 0)
 					log_warnx("%s", journal_errmsg(al->journal));
+				proof_publish(al, e.reporter, r->seq, other, olen, msg->data, msg->len);
 			}
 			log_warnx("coalition: %s signed two different reports #%llu: quarantined%s",
 			    who, (unsigned long long)r->seq, found == 1 ? ", proof kept" : "");
@@ -675,6 +763,9 @@ alliance_receive(struct alliance *al, alliance_apply_cb cb, void *arg)
 		switch (wire_kind(m->data, m->len)) {
 		case WIRE_KIND_COMMITMENT:
 			handle_commitment(al, m);
+			break;
+		case WIRE_KIND_PROOF:
+			handle_proof(al, m);
 			break;
 		default:
 			handle_envelope(al, m, cb, arg);
@@ -921,12 +1012,16 @@ alliance_status(const struct alliance *al, struct outbuf *out, int json)
 	if (json) {
 		outbuf_printf(out, "\"coalition\": {\"name\": \"%s\", \"member\": \"%s\", \"role\": \"%s\", "
 		    "\"connected\": %s, \"chain_seq\": %llu, \"published\": %llu, \"received\": %llu, "
-		    "\"publish_errors\": %llu, \"invalid_envelopes\": %llu, \"unknown_key_envelopes\": %llu}",
+		    "\"publish_errors\": %llu, \"invalid_envelopes\": %llu, \"unknown_key_envelopes\": %llu, "
+		    "\"proofs_sent\": %llu, \"proofs_received\": %llu, \"proofs_known\": %llu, "
+		    "\"proofs_invalid\": %llu}",
 		    al->charter->name, al->charter->members[al->self].name,
 		    charter_role_name(al->charter->members[al->self].role), up ? "true" : "false",
 		    (unsigned long long)al->seq, (unsigned long long)ts->published,
 		    (unsigned long long)ts->received, (unsigned long long)al->publish_errors,
-		    (unsigned long long)al->invalid_envelopes, (unsigned long long)unknown_refused(al));
+		    (unsigned long long)al->invalid_envelopes, (unsigned long long)unknown_refused(al),
+		    (unsigned long long)al->proofs_sent, (unsigned long long)al->proofs_received,
+		    (unsigned long long)al->proofs_known, (unsigned long long)al->proofs_invalid);
 		return;
 	}
 	outbuf_printf(out, "coalition:   %s as %s (%s), NATS %s; %llu reports published, "
@@ -937,4 +1032,8 @@ alliance_status(const struct alliance *al, struct outbuf *out, int json)
 	outbuf_printf(out, "refused:     %llu envelopes unverifiable (bad signature or form), "
 	    "%llu from keys not in the charter\n", (unsigned long long)al->invalid_envelopes,
 	    (unsigned long long)unknown_refused(al));
+	outbuf_printf(out, "proofs:      %llu published, %llu received (quarantined from them), "
+	    "%llu already known, %llu invalid\n", (unsigned long long)al->proofs_sent,
+	    (unsigned long long)al->proofs_received, (unsigned long long)al->proofs_known,
+	    (unsigned long long)al->proofs_invalid);
 }

@@ -227,6 +227,19 @@ for m in m1 m2; do a5c_banned "$m" 203.0.113.105 && { kept="NO: in $m's set"; re
 honest || res=FAIL; h=$H
 row "forked chain (m3, same seq)" "m3:fork + quarantined" "${seen:--}" "$kept" "$h" "$res"
 
+# Both m1 and m2 found the fork; each gossips the proof on the stream.
+sent=0
+for m in m1 m2; do
+	n=$(a5c_cli "$m" status --json 2>/dev/null | jq -r '.coalition.proofs_sent // 0')
+	sent=$(( sent + ${n:-0} ))
+	[ "$(a5c_member_field "$m" m3 '.quarantined')" = true ] || a5_defer_fail "$m did not quarantine m3"
+done
+if (( sent >= 1 )); then
+	a5_ok "the proof against m3 was published on the stream ($sent proof messages by m1+m2)"
+else
+	a5_defer_fail "no member published the proof against m3 (proofs_sent m1+m2 = $sent)"
+fi
+
 a5_step "case: the quarantined m3 reports honestly afterwards"
 counters "$RX" >"$A5_TMP/before"
 a5c_cli m3 ban 203.0.113.106 >/dev/null 2>&1 || a5_fail "ban 203.0.113.106 at m3"
@@ -299,6 +312,63 @@ a5c_banned "$RX" 192.0.2.139 && { kept="NO: 192.0.2.139 in $RX's set"; res=FAIL;
 a5c_banned "$RX" 192.0.2.100 || { kept="$kept; first one NOT applied"; res=FAIL; }
 honest || res=FAIL; h=$H
 row "flood: 40 reports, rate 20/min" "mallory:rate (~20)" "${seen:--}" "$kept" "$h" "$res"
+
+# 14. gossip: a proof that mallory signed two different reports #1000000,
+# whose envelopes never went on the stream, is relayed on stranger's
+# subject. Every member must quarantine mallory from the proof alone, keep
+# it, and export it as evidence that verifies offline with the charter.
+a5_step "case: an equivocation proof gossiped on the stream (mallory's two envelopes never published)"
+proofs() { a5c_cli "$1" status --json 2>/dev/null | jq -r ".coalition.$2 // 0"; }
+declare -A PR0 PI0
+for m in m1 m2 m3; do PR0[$m]=$(proofs "$m" proofs_received); PI0[$m]=$(proofs "$m" proofs_invalid); done
+forge proof -k "$(key mallory)" -P "$(key stranger)" 203.0.113.150 203.0.113.151 >"$A5_TMP/forge.out" 2>&1 ||
+	a5_fail "forge proof: $(cat "$A5_TMP/forge.out")"
+a5_indent <"$A5_TMP/forge.out"
+res=PASS seen=""
+for m in m1 m2 m3; do
+	q=""
+	for _ in $(seq 1 $((WAIT * 10))); do
+		q=$(a5c_member_field "$m" mallory '.quarantined')
+		[ "$q" = true ] && break
+		sleep 0.1
+	done
+	d=$(( $(proofs "$m" proofs_received) - PR0[$m] ))
+	seen="$seen $m:proof+$d"
+	[ "$q" = true ] && (( d == 1 )) || { res=FAIL; seen="$seen(quarantined=$q)"; }
+done
+kept=yes
+for m in m1 m2 m3; do
+	for a in 203.0.113.150 203.0.113.151; do a5c_banned "$m" "$a" && { kept="NO: $a in $m's set"; res=FAIL; }; done
+done
+if a5c_cli m1 evidence mallory -o "$A5_TMP/mallory.proof" >"$A5_TMP/ev.out" 2>&1 &&
+	"$A5_BIN" evidence --verify "$A5_TMP/mallory.proof" --charter "$A5C_CHARTER" >"$A5_TMP/ev.out" 2>&1 &&
+	grep -q 'valid proof: mallory signed two different reports #1000000' "$A5_TMP/ev.out"; then
+	a5_ok "m1's evidence against mallory (received on the stream) verifies offline: $(head -n 1 "$A5_TMP/ev.out")"
+else
+	res=FAIL
+	a5_info "evidence: $(cat "$A5_TMP/ev.out")"
+fi
+honest || res=FAIL; h=$H
+row "proof gossiped (mallory, via stranger's subject)" "all:quarantine mallory" "${seen# }" "$kept" "$h" "$res"
+
+# 15. an invalid proof (the same report twice) quarantines nobody.
+a5_step "case: an invalid proof (watcher's same report twice) is refused"
+forge proof -same -k "$(key watcher)" -P "$(key stranger)" 203.0.113.152 203.0.113.152 >"$A5_TMP/forge.out" 2>&1 ||
+	a5_fail "forge proof -same: $(cat "$A5_TMP/forge.out")"
+res=PASS seen=""
+for m in m1 m2 m3; do
+	d=0
+	for _ in $(seq 1 $((WAIT * 10))); do
+		d=$(( $(proofs "$m" proofs_invalid) - PI0[$m] ))
+		(( d >= 1 )) && break
+		sleep 0.1
+	done
+	q=$(a5c_member_field "$m" watcher '.quarantined')
+	seen="$seen $m:invalid-proof+$d"
+	(( d == 1 )) && [ "$q" = false ] || { res=FAIL; seen="$seen(watcher quarantined=$q)"; }
+done
+honest || res=FAIL; h=$H
+row "invalid proof (same report twice)" "all:invalid-proof" "${seen# }" "yes" "$h" "$res"
 
 a5_step "the members table of $RX after all cases"
 a5c_cli "$RX" members | a5_indent

@@ -22,6 +22,13 @@
  *        fetches the last envelope on KEY's subject, keeps its first report's
  *        sequence number and prev hash, puts PREFIX in it, signs it with KEY
  *        (a real member equivocating) and publishes it.
+ *   proof -k KEY [-P PUBKEY_KEYFILE] [-n SEQ] [-same] PREFIX_A PREFIX_B
+ *        signs two envelopes with KEY holding different reports (PREFIX_A,
+ *        PREFIX_B) numbered SEQ (default 1000000), never publishes them, and
+ *        publishes only the equivocation proof ("AP") made of the two, on
+ *        the subject of the key in PUBKEY_KEYFILE's key file (default KEY's).
+ *        -same: both reports for PREFIX_A, identical (an invalid proof).
+ *   raw -k KEY FILE  publishes FILE's bytes as they are on KEY's subject.
  *   token -k KEY     prints the subject token of KEY (hex of 8 key bytes).
  * Prints one line per published message:
  *   published subject=... msgid=... seq=N prefix=P stream_seq=N [duplicate]
@@ -368,6 +375,90 @@ cmd_fork(int argc, char **argv)
 	return 0;
 }
 
+static size_t
+sign_one(const struct identity *id, const struct a5_prefix *p, uint64_t seq, uint64_t ts,
+    uint8_t *buf, size_t cap)
+{
+	static struct wire_envelope e;
+
+	memset(&e, 0, sizeof(e));
+	wire_coalition_id(coalition, e.coalition);
+	memcpy(e.reporter, id->pk, ID_PUBLIC_BYTES);
+	e.nreports = 1;
+	fill_report(&e.reports[0], p, 3600, 0);
+	e.reports[0].timestamp_us = ts;
+	e.reports[0].seq = seq;
+	return wire_encode(&e, id, buf, cap);
+}
+
+static int
+cmd_proof(int argc, char **argv)
+{
+	const char *key = NULL, *via = NULL;
+	struct identity id, relay;
+	struct a5_prefix pa, pb;
+	static uint8_t a[WIRE_ENVELOPE_MAX], b[WIRE_ENVELOPE_MAX], proof[WIRE_PROOF_MAX];
+	unsigned long long seq = 1000000;
+	int same = 0, prefixes = 0;
+	char msgid[64];
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-k") == 0 && i + 1 < argc)
+			key = argv[++i];
+		else if (strcmp(argv[i], "-P") == 0 && i + 1 < argc)
+			via = argv[++i];
+		else if (strcmp(argv[i], "-n") == 0 && i + 1 < argc)
+			seq = strtoull(argv[++i], NULL, 10);
+		else if (strcmp(argv[i], "-same") == 0)
+			same = 1;
+		else if (i + 2 == argc) {
+			if (prefix_parse(argv[i], strlen(argv[i]), &pa) != 0 ||
+			    prefix_parse(argv[i + 1], strlen(argv[i + 1]), &pb) != 0)
+				die("%s", "bad prefix");
+			prefixes = 1;
+			i++;
+		} else
+			die("unexpected argument %s", argv[i]);
+	}
+	if (key == NULL || seq == 0 || !prefixes)
+		die("%s", "proof -k KEY [-P KEYFILE] [-n SEQ] [-same] PREFIX_A PREFIX_B");
+	load_key(key, &id);
+	load_key(via ? via : key, &relay);
+	uint64_t ts = now_us();
+	size_t alen = sign_one(&id, &pa, seq, ts, a, sizeof(a));
+	size_t blen = sign_one(&id, same ? &pa : &pb, seq, ts, b, sizeof(b));
+	size_t len = wire_proof_encode(seq, a, alen, b, blen, proof, sizeof(proof));
+	if (alen == 0 || blen == 0 || len == 0)
+		die("%s", "encoding the proof failed");
+	snprintf(msgid, sizeof(msgid), "proof-%llu", (unsigned long long)now_us());
+	publish(relay.pk, proof, len, msgid, NULL);
+	identity_wipe(&id);
+	identity_wipe(&relay);
+	return 0;
+}
+
+static int
+cmd_raw(int argc, char **argv)
+{
+	struct identity id;
+	static uint8_t buf[1 << 20];
+	char msgid[64];
+	FILE *f;
+	size_t len;
+
+	if (argc != 4 || strcmp(argv[1], "-k") != 0)
+		die("%s", "raw -k KEY FILE");
+	if ((f = fopen(argv[3], "rb")) == NULL)
+		die("cannot open %s", argv[3]);
+	len = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	load_key(argv[2], &id);
+	snprintf(msgid, sizeof(msgid), "raw-%llu", (unsigned long long)now_us());
+	publish(id.pk, buf, len, msgid, NULL);
+	identity_wipe(&id);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -380,12 +471,12 @@ main(int argc, char **argv)
 		case 's': url = optarg; break;
 		case 'c': coalition = optarg; break;
 		default:
-			fprintf(stderr, "usage: forge -s URL -c COALITION report|replay|fork|token ...\n");
+			fprintf(stderr, "usage: forge -s URL -c COALITION report|replay|fork|proof|raw|token ...\n");
 			return 2;
 		}
 	}
 	if (optind >= argc) {
-		fprintf(stderr, "usage: forge -s URL -c COALITION report|replay|fork|token ...\n");
+		fprintf(stderr, "usage: forge -s URL -c COALITION report|replay|fork|proof|raw|token ...\n");
 		return 2;
 	}
 	argc -= optind;
@@ -408,6 +499,10 @@ main(int argc, char **argv)
 		rc = cmd_replay(argc, argv);
 	else if (strcmp(argv[0], "fork") == 0)
 		rc = cmd_fork(argc, argv);
+	else if (strcmp(argv[0], "proof") == 0)
+		rc = cmd_proof(argc, argv);
+	else if (strcmp(argv[0], "raw") == 0)
+		rc = cmd_raw(argc, argv);
 	else
 		die("unknown command %s", argv[0]);
 	if (nc != NULL) {

@@ -591,6 +591,44 @@ setup(void **state)
 	return 0;
 }
 
+/* Proofs ("AP"): two envelopes carried as they are; every length checked. */
+static void
+test_proof_codec(void **state)
+{
+	static uint8_t a[64], b[96], proof[WIRE_PROOF_MAX + 8];
+	struct wire_proof p;
+	size_t n;
+
+	(void)state;
+	memset(a, 0x11, sizeof(a));
+	memset(b, 0x22, sizeof(b));
+	n = wire_proof_encode(42, a, sizeof(a), b, sizeof(b), proof, sizeof(proof));
+	assert_int_equal(n, WIRE_PROOF_HEADER_BYTES + sizeof(a) + 4 + sizeof(b));
+	assert_int_equal(wire_kind(proof, n), WIRE_KIND_PROOF);
+	assert_int_equal(wire_proof_decode(proof, n, &p), WIRE_OK);
+	assert_int_equal(p.seq, 42);
+	assert_int_equal(p.alen, sizeof(a));
+	assert_int_equal(p.blen, sizeof(b));
+	assert_memory_equal(p.a, a, sizeof(a));
+	assert_memory_equal(p.b, b, sizeof(b));
+	/* every truncation and one extra byte are refused */
+	for (size_t len = 0; len < n; len++)
+		assert_int_not_equal(wire_proof_decode(proof, len, &p), WIRE_OK);
+	proof[n] = 0;
+	assert_int_equal(wire_proof_decode(proof, n + 1, &p), WIRE_ERR_LENGTH);
+	/* a first length pointing past the end */
+	proof[14] = 0xff;
+	assert_int_equal(wire_proof_decode(proof, n, &p), WIRE_ERR_LENGTH);
+	proof[14] = 0;
+	proof[2] = WIRE_VERSION + 1;
+	assert_int_equal(wire_proof_decode(proof, n, &p), WIRE_ERR_VERSION);
+	/* the encoder refuses empty or oversized envelopes and small buffers */
+	assert_int_equal(wire_proof_encode(1, a, 0, b, sizeof(b), proof, sizeof(proof)), 0);
+	assert_int_equal(wire_proof_encode(1, a, WIRE_ENVELOPE_MAX + 1, b, sizeof(b), proof,
+	    sizeof(proof)), 0);
+	assert_int_equal(wire_proof_encode(1, a, sizeof(a), b, sizeof(b), proof, n - 1), 0);
+}
+
 int
 main(void)
 {
@@ -606,6 +644,7 @@ main(void)
 		cmocka_unit_test(test_lengths_and_counts),
 		cmocka_unit_test(test_encoder_refuses_bad_reports),
 		cmocka_unit_test(test_measure),
+		cmocka_unit_test(test_proof_codec),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -1,0 +1,303 @@
+#!/bin/sh
+# shellcheck shell=bash disable=SC2119
+# churn.sh - end to end: an honest member under steady churn is never
+# flagged. Three members (m1 m2 m3) over a real nats-server, charter
+# commit_period 2s. For CHURN_SECONDS (default 120) each member bans
+# CHURN_RATE (default 8) prefixes per second by hand, with TTLs of 5 to 30 s,
+# so that thousands of coalition bans are applied and expire in every
+# member's kernel during the run:
+#   - /32s of the benchmarking range 198.18.0.0/15 (one block per member),
+#   - every 5th ban re-reports a /32 another member banned a moment before
+#     (a later deadline replaces the element, an earlier one changes nothing),
+#   - every 7th an IPv6 /128 of 2001:db8::/32, every 20th a /24 of
+#     198.19.0.0/16 (the interval sets; consecutive /24s are adjacent).
+# None of these ranges is special-purpose (docs/charter.md); none holds a
+# member, the hub or nats-server. Banning sends no traffic.
+# Every ~2 s, every member's `article5 audit --json` is read. The test checks:
+#   - no member is ever flagged (state "flagged" or flagged true in a
+#     sample, or an "audit: ... flagged" line in a daemon log);
+#   - no mismatch at all (the design has none: every member computes the
+#     same set for a given commitment time, docs/commitment.md);
+#   - every member audited each other one at least CHURN_SECONDS/4 times;
+#   - the churn happened: at least 2000 bans per 120 s (scaled), an expected
+#     count of at least 100 per 120 s (scaled, at most 300) seen, and
+#     committed counts that went down during the run;
+#   - after the churn, everything expires: within 40 s every member commits
+#     0 coalition bans, the others expect 0, and its kernel coalition sets
+#     are empty.
+# Exit: 0 pass, 1 fail, 77 skip.
+# Environment: CHURN_SECONDS (default 120, 20..900), CHURN_RATE (bans per
+# second per member, default 8, 1..40), ARTICLE5, A5_KEEP=1,
+# A5_KEEP_ON_FAIL=1, NO_COLOR=1.
+
+if [ -z "${BASH_VERSION:-}" ]; then
+	command -v bash >/dev/null 2>&1 || { echo "skip: bash is not installed"; exit 77; }
+	exec bash "$0" "$@"
+fi
+set -u
+# shellcheck source=tests/e2e/lib.sh
+. "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib.sh"
+
+PERIOD=2
+SECS=${CHURN_SECONDS:-120}
+RATE=${CHURN_RATE:-8}
+POLL=2			# seconds between audit samples
+TTL_MIN=5
+TTL_MAX=30
+DRAIN=$(( TTL_MAX + 3 * PERIOD + 4 ))	# seconds for the last bans to expire
+MEMBERS=(m1 m2 m3)
+
+case $SECS in ''|*[!0-9]*) echo "CHURN_SECONDS must be a number"; exit 1 ;; esac
+case $RATE in ''|*[!0-9]*) echo "CHURN_RATE must be a number"; exit 1 ;; esac
+(( SECS >= 20 && SECS <= 900 )) || { echo "CHURN_SECONDS must be 20..900"; exit 1; }
+(( RATE >= 1 && RATE <= 40 )) || { echo "CHURN_RATE must be 1..40"; exit 1; }
+MIN_BANS=$(( 2000 * SECS / 120 ))
+MIN_AUDITED=$(( SECS / PERIOD / 2 ))
+MIN_EXPECTED=$(( 100 * SECS / 120 ))
+(( MIN_EXPECTED > 300 )) && MIN_EXPECTED=300
+(( MIN_EXPECTED < 50 )) && MIN_EXPECTED=50
+MAX_PER_MEMBER=$(( RATE * SECS + 10 ))	# the churners stop at this count or time
+
+a5c_check_prereqs
+a5c_init a5ch "${MEMBERS[@]}"
+a5_step "setup: hub with nats-server, members m1 m2 m3, commit_period ${PERIOD}s"
+a5c_topology
+a5c_start_nats
+for m in "${MEMBERS[@]}"; do a5c_keygen "$m"; done
+a5c_write_charter "commit_period ${PERIOD}s"
+for m in "${MEMBERS[@]}"; do a5c_write_config "$m"; done
+for m in "${MEMBERS[@]}"; do a5c_start_daemon "$m"; done
+a5_ok "daemons ${A5C_DPID[m1]} ${A5C_DPID[m2]} ${A5C_DPID[m3]}"
+
+# ---------------------------------------------------------------- churn
+
+# ban_for K N: the prefix (in P) and ttl (in TTL) member number K bans at
+# its step N. Deterministic, so that a member can re-report what another
+# member banned at an earlier step without reading its log.
+addr_for() { # K N -> A: a /32 of 198.18.0.0/15, 40000 per member
+	local i=$(( ($1 - 1) * 40000 + $2 ))
+	A="198.$(( 18 + (i >> 16) )).$(( (i >> 8) & 255 )).$(( i & 255 ))"
+}
+ban_for() {
+	local k=$1 n=$2 o
+	TTL=$(( TTL_MIN + (n * 7 + k * 11) % (TTL_MAX - TTL_MIN + 1) ))
+	if (( n % 20 == 19 )); then
+		P="198.19.$(( (k - 1) * 80 + (n / 20) % 80 )).0/24"
+	elif (( n % 7 == 6 )); then
+		P=$(printf '2001:db8:a5:%x::%x' "$k" "$n")
+	elif (( n % 5 == 2 && n >= 5 )); then
+		o=$(( k % 3 + 1 ))
+		addr_for "$o" $(( n - 3 ))
+		P=$A
+	else
+		addr_for "$k" "$n"
+		P=$A
+	fi
+}
+
+# churn MEMBER K END_US: bans at RATE per second until END_US or
+# MAX_PER_MEMBER bans; one line per ban in $A5_TMP/MEMBER/churn.log:
+# "EPOCHREALTIME PREFIX TTL RC".
+churn() {
+	local m=$1 k=$2 end=$3 n=0 t0 now next d log="${A5C_DIR[$1]}/churn.log"
+	t0=${EPOCHREALTIME/[.,]/}
+	: >"$log"
+	while (( n < MAX_PER_MEMBER )); do
+		now=${EPOCHREALTIME/[.,]/}
+		(( now < end )) || break
+		next=$(( t0 + n * 1000000 / RATE ))
+		if (( next > now )); then
+			d=$(( next - now ))
+			sleep "$(( d / 1000000 )).$(printf '%06d' $(( d % 1000000 )))"
+		fi
+		ban_for "$k" "$n"
+		a5c_cli "$m" ban "$P" --for "${TTL}s" >/dev/null 2>>"${A5C_DIR[$m]}/churn.err"
+		printf '%s %s %s %s\n' "$EPOCHREALTIME" "$P" "$TTL" "$?" >>"$log"
+		n=$(( n + 1 ))
+	done
+}
+
+a5_step "churn: ${RATE} bans/s at each member for ${SECS}s, TTLs ${TTL_MIN}..${TTL_MAX}s; audit sampled every ${POLL}s"
+T_START=${EPOCHREALTIME/[.,]/}
+END_US=$(( T_START + SECS * 1000000 ))
+CHURN_PIDS=()
+k=0
+for m in "${MEMBERS[@]}"; do
+	k=$(( k + 1 ))
+	churn "$m" "$k" "$END_US" &
+	CHURN_PIDS+=("$!")
+	A5_PIDS+=("$!")
+done
+
+declare -A MISM=() AUD=() MAXEXP=() MAXCNT=() LASTCNT=() DROPS=() SEEN=()
+FLAGS=0			# samples showing a flag
+FLAG_ROWS=0		# flagged rows printed
+declare -A TALLY=()	# state -> rows seen in that state
+SAMPLES=0
+DEAD=0
+
+# sample PHASE: one audit --json at every member; updates the tallies.
+sample() {
+	local a out name state flagged mism audited count expected declines missed problem key
+	SAMPLES=$(( SAMPLES + 1 ))
+	for a in "${MEMBERS[@]}"; do
+		if ! a5c_daemon_alive "$a"; then
+			DEAD=1
+			return 1
+		fi
+		out=$(a5c_cli "$a" audit --json 2>&1) || { a5_warn "audit at $a failed: $out"; continue; }
+		printf '%s %s %s\n' "$EPOCHREALTIME" "$a" "$(printf '%s' "$out" | tr -d '\n')" >>"$A5_TMP/audit.samples"
+		while IFS=$'\t' read -r name state flagged mism audited count expected declines missed problem; do
+			[ "$name" = "$a" ] && continue
+			key="$a>$name"
+			TALLY[$state]=$(( ${TALLY[$state]:-0} + 1 ))
+			if [ "$state" = flagged ] || [ "$flagged" = true ]; then
+				FLAGS=$(( FLAGS + 1 ))
+				if (( FLAG_ROWS < 20 )); then
+					FLAG_ROWS=$(( FLAG_ROWS + 1 ))
+					a5_warn "$1: $a flags $name: state=$state mismatches=$mism count=$count expected=$expected declines=$declines problem='$problem'"
+				fi
+			elif [ "$state" = mismatch ] && [ "${MISM[$key]:-0}" != "$mism" ]; then
+				a5_warn "$1: $a sees a mismatch of $name: count=$count expected=$expected declines=$declines problem='$problem'"
+			fi
+			MISM[$key]=$mism
+			AUD[$key]=$audited
+			(( expected > ${MAXEXP[$key]:-0} )) && MAXEXP[$key]=$expected
+			(( count > ${MAXCNT[$key]:-0} )) && MAXCNT[$key]=$count
+			if [ -n "${LASTCNT[$key]:-}" ] && (( count < LASTCNT[$key] )); then
+				DROPS[$key]=$(( ${DROPS[$key]:-0} + 1 ))
+			fi
+			LASTCNT[$key]=$count
+			SEEN[$key]="state=$state count=$count expected=$expected mismatches=$mism audited=$audited missed=$missed declines=$declines"
+			[ -z "$problem" ] || SEEN[$key]+=" problem=\"$problem\""
+		done < <(printf '%s' "$out" | jq -r '.[] | [.name, .state, .flagged, .mismatches, .audited,
+			.count, .expected, .declines, .missed, .problem] | @tsv')
+	done
+	return 0
+}
+
+progress() {
+	local m n=0 l
+	for m in "${MEMBERS[@]}"; do
+		l=$(wc -l <"${A5C_DIR[$m]}/churn.log" 2>/dev/null) || l=0
+		n=$(( n + l ))
+	done
+	a5_info "bans so far $n; m1>m2 ${SEEN[m1>m2]:-?}"
+}
+
+next=$(( T_START + POLL * 1000000 ))
+last_progress=$SECONDS
+while (( ${EPOCHREALTIME/[.,]/} < END_US + 1000000 )); do
+	sample churn || break
+	if (( SECONDS - last_progress >= 20 )); then
+		progress
+		last_progress=$SECONDS
+	fi
+	now=${EPOCHREALTIME/[.,]/}
+	(( next <= now )) && next=$(( now + 200000 ))
+	d=$(( next - now ))
+	sleep "$(( d / 1000000 )).$(printf '%06d' $(( d % 1000000 )))"
+	next=$(( next + POLL * 1000000 ))
+done
+for pid in "${CHURN_PIDS[@]}"; do
+	wait "$pid" 2>/dev/null
+done
+(( DEAD == 0 )) || a5_fail "a daemon exited during the churn"
+
+BANS=0 FAILED=0
+declare -A DISTINCT=()
+for m in "${MEMBERS[@]}"; do
+	while read -r _ p _ rc; do
+		BANS=$(( BANS + 1 ))
+		[ "$rc" = 0 ] || FAILED=$(( FAILED + 1 ))
+		DISTINCT[$p]=1
+	done <"${A5C_DIR[$m]}/churn.log"
+done
+a5_ok "churn over: $BANS bans (${#DISTINCT[@]} distinct prefixes, $FAILED failed) in $(( (${EPOCHREALTIME/[.,]/} - T_START) / 1000000 ))s"
+if (( FAILED > 0 )); then
+	a5_defer_fail "$FAILED ban commands failed: $(sort "$A5_TMP"/m*/churn.err 2>/dev/null | uniq -c | head -n 5)"
+fi
+
+a5_step "drain: no new bans; within ${DRAIN}s every member must commit 0 coalition bans"
+t_drain=$SECONDS
+drained=0
+while (( SECONDS - t_drain <= DRAIN )); do
+	sleep "$POLL"
+	sample drain || break
+	drained=1
+	for key in "${!LASTCNT[@]}"; do
+		[[ ${SEEN[$key]} == *" count=0 expected=0 "* ]] || { drained=0; break; }
+	done
+	(( drained )) && break
+done
+(( DEAD == 0 )) || a5_fail "a daemon exited during the drain"
+if (( drained )); then
+	# two more periods, so that "drained" is a settled state, still audited
+	sleep $(( 2 * PERIOD ))
+	sample drain
+	a5_ok "all coalition bans expired after $(( SECONDS - t_drain ))s of drain"
+else
+	a5_defer_fail "not drained after ${DRAIN}s"
+fi
+
+# ---------------------------------------------------------------- verdict
+
+a5_step "audit after the run"
+for a in "${MEMBERS[@]}"; do
+	a5_info "at $a:"
+	a5c_cli "$a" audit | a5_indent
+done
+
+for m in "${MEMBERS[@]}"; do
+	n=0
+	for s in cban4 cban6 cban4net cban6net; do
+		c=$(ip netns exec "${A5C_NS[$m]}" nft -j list set inet article5 "$s" 2>/dev/null |
+			jq '[.nftables[] | select(.set) | .set.elem // [] | length] | add // 0')
+		n=$(( n + ${c:-0} ))
+	done
+	(( n == 0 )) || a5_defer_fail "$m still holds $n coalition elements after the drain"
+done
+
+# a flag may last less than one sample interval: the daemons log every
+# transition to flagged
+flaglog=$(grep -h 'audit: .* flagged' "$A5_TMP"/m*/daemon.log 2>/dev/null)
+if [ -n "$flaglog" ]; then
+	printf '%s\n' "$flaglog" | head -n 20 | a5_indent
+	FLAGS=$(( FLAGS + $(printf '%s\n' "$flaglog" | wc -l) ))
+fi
+refused=$(for m in "${MEMBERS[@]}"; do
+	a5c_cli "$m" members --json 2>/dev/null |
+		jq -r --arg at "$m" '.[] | select((.refused // {}) | length > 0) |
+			"at \($at): \(.name) refused \(.refused)"' 2>/dev/null
+done)
+[ -z "$refused" ] || { a5_info "refusals:"; printf '%s\n' "$refused" | a5_indent; }
+
+MISMATCHES=0 AUDITED=0 MAX_EXPECTED=0 DROPS_ALL=0
+for a in "${MEMBERS[@]}"; do
+	for m in "${MEMBERS[@]}"; do
+		[ "$a" = "$m" ] && continue
+		key="$a>$m"
+		a5_info "$key: ${SEEN[$key]:-never sampled}; max expected ${MAXEXP[$key]:-0}, max count ${MAXCNT[$key]:-0}, count drops ${DROPS[$key]:-0}"
+		MISMATCHES=$(( MISMATCHES + ${MISM[$key]:-0} ))
+		AUDITED=$(( AUDITED + ${AUD[$key]:-0} ))
+		DROPS_ALL=$(( DROPS_ALL + ${DROPS[$key]:-0} ))
+		(( ${MAXEXP[$key]:-0} > MAX_EXPECTED )) && MAX_EXPECTED=${MAXEXP[$key]}
+		(( ${AUD[$key]:-0} >= MIN_AUDITED )) ||
+			a5_defer_fail "$a audited $m only ${AUD[$key]:-0} times (want >= $MIN_AUDITED)"
+		(( ${MISM[$key]:-0} == 0 )) ||
+			a5_defer_fail "$a counted ${MISM[$key]} mismatches of $m"
+		(( ${DROPS[$key]:-0} > 0 )) ||
+			a5_defer_fail "the count $m committed never went down as seen by $a (no expiry?)"
+	done
+done
+st=""
+for s in "${!TALLY[@]}"; do st+=" $s=${TALLY[$s]}"; done
+a5_info "samples: $SAMPLES rounds; states seen:$st"
+
+(( FLAGS == 0 )) || a5_defer_fail "$FLAGS flag(s) seen (samples and daemon logs)"
+(( BANS >= MIN_BANS )) || a5_defer_fail "only $BANS bans issued (want >= $MIN_BANS)"
+(( MAX_EXPECTED >= MIN_EXPECTED )) ||
+	a5_defer_fail "largest expected count $MAX_EXPECTED (want >= $MIN_EXPECTED): too little churn"
+
+echo "churn: seconds=$SECS bans=$BANS flags=$FLAGS mismatches=$MISMATCHES audited=$AUDITED max_expected=$MAX_EXPECTED distinct=${#DISTINCT[@]} count_drops=$DROPS_ALL runtime=$(( (${EPOCHREALTIME/[.,]/} - A5_T0) / 1000000 ))s"
+a5_finish churn
