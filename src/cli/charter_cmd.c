@@ -1,4 +1,4 @@
-/* charter_cmd.c - `article5 charter propose|sign|show|apply`: charter
+/* charter_cmd.c - `article5 charter propose|sign|show|apply|submit`: charter
  * updates that take effect once the threshold of voting members signed
  * them (docs/governance.md). */
 #include <errno.h>
@@ -19,6 +19,7 @@
 #include "coalition/charter.h"
 #include "coalition/governance.h"
 #include "coalition/identity.h"
+#include "coalition/transport.h"
 #include "common/addr.h"
 #include "common/lineparse.h"
 #include "common/util.h"
@@ -44,6 +45,7 @@ charter_usage(FILE *f)
 	    "       article5 charter sign (--identity KEYFILE | -c CONFIG) [--charter CURRENT] UPDATE\n"
 	    "       article5 charter show [--json] [--charter CURRENT | -c CONFIG] [UPDATE]\n"
 	    "       article5 charter apply (--charter CURRENT | -c CONFIG) UPDATE\n"
+	    "       article5 charter submit -c CONFIG UPDATE\n"
 	    "\n"
 	    "Changes to the coalition's charter (members admitted or removed, roles, key\n"
 	    "rotations, revocations, policy) take effect only once signed by the threshold\n"
@@ -54,6 +56,8 @@ charter_usage(FILE *f)
 	    "  sign     add this member's signature to UPDATE\n"
 	    "  show     the charter in force, or what UPDATE changes and who signed it\n"
 	    "  apply    replace the charter file by UPDATE's text, if UPDATE is adoptable\n"
+	    "  submit   publish an adoptable UPDATE on the coalition stream: every running\n"
+	    "           member checks it and adopts it\n"
 	    "\n"
 	    "'article5 charter SUBCOMMAND --help' describes each.\n");
 }
@@ -123,6 +127,24 @@ apply_usage(FILE *f)
 	    "\n"
 	    "  --charter CURRENT  the charter in force, replaced\n"
 	    "  -c CONFIG          the charter named by CONFIG's 'coalition' line\n");
+}
+
+static void
+submit_usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: article5 charter submit -c CONFIG UPDATE\n"
+	    "\n"
+	    "Checks UPDATE against the charter in force (CONFIG's 'coalition' file) and, if\n"
+	    "it is adoptable, publishes it on the coalition's stream, on this member's\n"
+	    "subject (CONFIG's 'identity'), through the charter's NATS servers. Each\n"
+	    "running daemon checks it again against its own charter in force, writes the\n"
+	    "new text to its charter file and applies it at once ('article5 status' shows\n"
+	    "the version); a member that is offline adopts it when it catches up. Nothing\n"
+	    "is published for an update that is not adoptable (exit 1, the reason is\n"
+	    "printed). The local charter file is left to the local daemon.\n"
+	    "\n"
+	    "  -c CONFIG  the configuration naming the charter, identity and state\n");
 }
 
 /* --- files --- */
@@ -955,6 +977,98 @@ out:
 	return rc;
 }
 
+static int
+charter_submit(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *cfgpath = NULL, *path, *urls[CHARTER_URLS_MAX];
+	char chpath[PATH_MAX], idpath[PATH_MAX], err[ERR_MAX], why[1024];
+	char self[17], msgid[64], dhex[17];
+	uint8_t digest[GOV_DIGEST_BYTES], *buf = NULL;
+	struct current cur = { 0 };
+	struct gov_update *u = NULL;
+	struct gov_tally t;
+	struct identity id;
+	struct transport *tr = NULL;
+	size_t len = 0;
+	int opt, rc = 1;
+
+	memset(&id, 0, sizeof(id));
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c': cfgpath = optarg; break;
+		case 'h': submit_usage(stdout); return 0;
+		default: submit_usage(stderr); return 2;
+		}
+	}
+	if (optind != argc - 1 || cfgpath == NULL) {
+		submit_usage(stderr);
+		return 2;
+	}
+	path = argv[optind];
+	if (paths_from_config(cfgpath, chpath, sizeof(chpath), idpath, sizeof(idpath), err,
+	    sizeof(err)) != 0)
+		goto fail;
+	if (chpath[0] == '\0' || idpath[0] == '\0') {
+		snprintf(err, sizeof(err), "%s: needs 'coalition' and 'identity' lines", cfgpath);
+		goto fail;
+	}
+	if (current_load(chpath, &cur, err, sizeof(err)) != 0 ||
+	    update_load(path, &u, err, sizeof(err)) != 0 ||
+	    identity_load(idpath, &id, err, sizeof(err)) != 0)
+		goto fail;
+	/* Signatures that cannot count are not worth the stream's bytes. */
+	gov_prune(u, cur.c);
+	if (gov_check(cur.c, cur.hash, u, NULL, &t, why, sizeof(why)) != GOV_ADOPTABLE) {
+		snprintf(err, sizeof(err), "%s: not adoptable, not published: %s", path, why);
+		goto fail;
+	}
+	if ((buf = update_encode(u, &len, path, err, sizeof(err))) == NULL)
+		goto fail;
+	if (len > TRANSPORT_MSG_MAX) {
+		snprintf(err, sizeof(err), "%s: %zu bytes, more than a stream message holds (%d); "
+		    "use 'article5 charter apply' on each member", path, len, TRANSPORT_MSG_MAX);
+		goto fail;
+	}
+	for (size_t i = 0; i < cur.c->nurls; i++)
+		urls[i] = cur.c->urls[i];
+	sodium_bin2hex(self, sizeof(self), id.pk, 8);
+	gov_digest(u, digest);
+	sodium_bin2hex(dhex, sizeof(dhex), digest, 8);
+	snprintf(msgid, sizeof(msgid), "%s-g%llu-%s", self, (unsigned long long)u->version, dhex);
+	struct transport_config tc = {
+		.urls = urls, .nurls = cur.c->nurls, .coalition = cur.c->name, .self = self,
+		.publish_only = true,
+	};
+	if ((tr = transport_open(&tc, err, sizeof(err))) == NULL)
+		goto fail;
+	if (transport_publish(tr, buf, len, msgid) != 0) {
+		snprintf(err, sizeof(err), "publish: %s", transport_errmsg(tr));
+		goto fail;
+	}
+	printf("published the update to version %llu of coalition %s (%u of %u required "
+	    "signatures, %zu bytes%s); running members adopt it as they read it\n",
+	    (unsigned long long)u->version, cur.c->name, t.counted, t.required, len,
+	    transport_get_stats(tr)->duplicates > 0 ? ", already on the stream" : "");
+	rc = fflush(stdout) == 0 ? 0 : 1;
+	goto out;
+fail:
+	fprintf(stderr, "article5 charter submit: %s\n", err);
+out:
+	if (tr != NULL)
+		transport_close(tr);
+	identity_wipe(&id);
+	free(buf);
+	gov_free(u);
+	current_free(&cur);
+	return rc;
+}
+
 /* Declared here as well as where main.c dispatches (cli.h is the place). */
 int cmd_charter(int argc, char **argv);
 
@@ -969,6 +1083,7 @@ cmd_charter(int argc, char **argv)
 		{ "sign", charter_sign },
 		{ "show", charter_show },
 		{ "apply", charter_apply },
+		{ "submit", charter_submit },
 	};
 
 	if (argc < 2) {

@@ -708,7 +708,7 @@ transport_open(const struct transport_config *cfg, char *err, size_t errlen)
 	}
 	if (tx_stream_ensure(t, err, errlen) != 0)
 		goto fail;
-	if (tx_consumer_bind(t, cfg, err, errlen) != 0)
+	if (!cfg->publish_only && tx_consumer_bind(t, cfg, err, errlen) != 0)
 		goto fail;
 	log_debug("transport: stream %s, consumer %s, publishing on %s",
 	    t->stream, t->durable, t->subject);

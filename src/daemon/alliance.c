@@ -8,6 +8,7 @@
 #include "coalition/accept.h"
 #include "coalition/audit.h"
 #include "coalition/charter.h"
+#include "coalition/governance.h"
 #include "coalition/identity.h"
 #include "coalition/transport.h"
 #include "coalition/wire.h"
@@ -62,6 +63,13 @@ struct alliance {
 	/* equivocation proofs on the stream (docs/protocol.md "Proofs") */
 	uint64_t proofs_sent, proofs_received, proofs_known, proofs_invalid;
 	int64_t last_proof_log;
+	/* charter updates on the stream (docs/governance.md) */
+	char charter_path[PATH_MAX];
+	uint8_t charter_hash[CHARTER_HASH_BYTES];
+	const struct prefixlist *allow;
+	uint64_t charters_adopted, charters_refused, charters_old;
+	int64_t last_charter_log;
+	bool defunct;			/* the charter in force no longer names this member */
 };
 
 static int member_index(const struct alliance *al, const uint8_t pk[ID_PUBLIC_BYTES]);
@@ -283,9 +291,11 @@ alliance_open(const struct config *cfg, const struct prefixlist *allow,
 	al->self = -1;
 	if (journal_attach(ledger_db(ledger), &al->journal, err, errlen) != 0)
 		goto fail;
-	if (charter_load(cfg->charter, al->charter, err, errlen) != 0 ||
+	if (charter_load_hash(cfg->charter, al->charter, al->charter_hash, err, errlen) != 0 ||
 	    identity_load(cfg->identity, &al->id, err, errlen) != 0)
 		goto fail;
+	snprintf(al->charter_path, sizeof(al->charter_path), "%s", cfg->charter);
+	al->allow = allow;
 	for (size_t i = 0; i < al->charter->nmembers; i++)
 		if (memcmp(al->charter->members[i].pk, al->id.pk, ID_PUBLIC_BYTES) == 0)
 			al->self = (int)i;
@@ -750,6 +760,114 @@ handle_commitment(struct alliance *al, const struct transport_msg *msg)
 	}
 }
 
+/* Puts next (parsed from the adopted text) in force: a new acceptance
+ * pipeline and audit built for it, chain positions and audit logs reloaded
+ * from the ledger as at a start. The transport and this member's own chain
+ * stay. 0, or -1 when this member is no longer an active member of next
+ * (the alliance is then defunct: the daemon closes it). */
+static int
+alliance_adopt(struct alliance *al, struct charter *next, const uint8_t hash[CHARTER_HASH_BYTES])
+{
+	int self = -1;
+
+	for (size_t i = 0; i < next->nmembers; i++)
+		if (memcmp(next->members[i].pk, al->id.pk, ID_PUBLIC_BYTES) == 0)
+			self = (int)i;
+	if (self < 0 || next->members[self].revoked) {
+		log_warnx("coalition: charter version %llu %s this member: leaving the coalition "
+		    "(the local shield keeps working)", (unsigned long long)next->version,
+		    self < 0 ? "no longer names" : "revokes");
+		al->defunct = true;
+		free(next);
+		return -1;
+	}
+	struct accept *acc = accept_new(next, al->id.pk, al->allow, al->ttl_cap);
+	struct audit *aud = audit_new(next, al->id.pk);
+	if (acc == NULL || aud == NULL) {
+		accept_free(acc);
+		audit_free(aud);
+		free(next);
+		log_warnx("coalition: out of memory adopting a charter update; restart the daemon");
+		return 0;
+	}
+	accept_free(al->accept);
+	audit_free(al->audit);
+	free(al->charter);
+	al->charter = next;
+	al->self = self;
+	al->accept = acc;
+	al->audit = aud;
+	memcpy(al->charter_hash, hash, CHARTER_HASH_BYTES);
+	memset(al->last_refusal_log, 0, sizeof(al->last_refusal_log));
+	peer_chains_load(al);
+	audit_seed(al);
+	return 0;
+}
+
+/* A charter update from the stream: adopted when gov_check says so against
+ * the charter in force (threshold of its voting members, the next version,
+ * the hash of the text in force). Written to the charter file first, so a
+ * restart starts from it. */
+static void
+handle_charter(struct alliance *al, const struct transport_msg *msg)
+{
+	struct gov_update *u = NULL;
+	struct gov_tally t;
+	struct charter *next = NULL;
+	uint8_t hash[CHARTER_HASH_BYTES];
+	char why[512];
+	int64_t now = now_sec();
+	int v;
+
+	if (gov_decode(msg->data, msg->len, &u, why, sizeof(why)) != 0)
+		goto refused;
+	if (strcmp(u->coalition, al->charter->name) == 0 && u->version <= al->charter->version) {
+		/* Normal for a member that joined with a later charter, or an
+		 * update seen again on a replay of the stream. */
+		al->charters_old++;
+		log_debug("coalition: charter update to version %llu: not newer than %llu",
+		    (unsigned long long)u->version, (unsigned long long)al->charter->version);
+		gov_free(u);
+		return;
+	}
+	if ((next = calloc(1, sizeof(*next))) == NULL) {
+		snprintf(why, sizeof(why), "out of memory");
+		goto refused;
+	}
+	v = gov_check(al->charter, al->charter_hash, u, next, &t, why, sizeof(why));
+	if (v != GOV_ADOPTABLE)
+		goto refused;
+	if (charter_write_file(al->charter_path, u->text, u->len, why, sizeof(why)) != 0) {
+		log_warnx("coalition: charter update to version %llu is valid but cannot be written: "
+		    "%s; keeping version %llu", (unsigned long long)u->version, why,
+		    (unsigned long long)al->charter->version);
+		goto out;
+	}
+	charter_hash(u->text, u->len, hash);
+	log_info("coalition: charter version %llu adopted (%u of %u required signatures), "
+	    "written to %s", (unsigned long long)u->version, t.counted, t.required, al->charter_path);
+	al->charters_adopted++;
+	alliance_adopt(al, next, hash);
+	next = NULL;
+	goto out;
+refused:
+	al->charters_refused++;
+	if (now - al->last_charter_log >= 10) {
+		al->last_charter_log = now;
+		log_warnx("coalition: charter update%s refused (subject of %s): %s",
+		    u ? "" : " (undecodable)", msg->reporter ? msg->reporter : "?", why);
+	}
+out:
+	free(next);
+	gov_free(u);
+}
+
+bool
+alliance_defunct(const struct alliance *al)
+{
+	return al->defunct;
+}
+
 int
 alliance_receive(struct alliance *al, alliance_apply_cb cb, void *arg)
 {
@@ -758,7 +876,7 @@ alliance_receive(struct alliance *al, alliance_apply_cb cb, void *arg)
 		return 0;
 	size_t n = transport_poll(al->tr, al->pending + al->npending, room);
 
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n && !al->defunct; i++) {
 		const struct transport_msg *m = &al->pending[al->npending + i];
 		switch (wire_kind(m->data, m->len)) {
 		case WIRE_KIND_COMMITMENT:
@@ -766,6 +884,9 @@ alliance_receive(struct alliance *al, alliance_apply_cb cb, void *arg)
 			break;
 		case WIRE_KIND_PROOF:
 			handle_proof(al, m);
+			break;
+		case WIRE_KIND_CHARTER:
+			handle_charter(al, m);
 			break;
 		default:
 			handle_envelope(al, m, cb, arg);
@@ -799,6 +920,12 @@ decl_one(const struct a5_prefix *p, int reason, int64_t until, void *arg)
 	d->reason = (uint8_t)reason;
 	d->until = (uint64_t)until;
 	return 0;
+}
+
+uint64_t
+alliance_charter_version(const struct alliance *al)
+{
+	return al->charter->version;
 }
 
 int64_t
@@ -1014,14 +1141,17 @@ alliance_status(const struct alliance *al, struct outbuf *out, int json)
 		    "\"connected\": %s, \"chain_seq\": %llu, \"published\": %llu, \"received\": %llu, "
 		    "\"publish_errors\": %llu, \"invalid_envelopes\": %llu, \"unknown_key_envelopes\": %llu, "
 		    "\"proofs_sent\": %llu, \"proofs_received\": %llu, \"proofs_known\": %llu, "
-		    "\"proofs_invalid\": %llu}",
+		    "\"proofs_invalid\": %llu, \"charter_version\": %llu, \"charters_adopted\": %llu, "
+		    "\"charters_refused\": %llu, \"charters_old\": %llu}",
 		    al->charter->name, al->charter->members[al->self].name,
 		    charter_role_name(al->charter->members[al->self].role), up ? "true" : "false",
 		    (unsigned long long)al->seq, (unsigned long long)ts->published,
 		    (unsigned long long)ts->received, (unsigned long long)al->publish_errors,
 		    (unsigned long long)al->invalid_envelopes, (unsigned long long)unknown_refused(al),
 		    (unsigned long long)al->proofs_sent, (unsigned long long)al->proofs_received,
-		    (unsigned long long)al->proofs_known, (unsigned long long)al->proofs_invalid);
+		    (unsigned long long)al->proofs_known, (unsigned long long)al->proofs_invalid,
+		    (unsigned long long)al->charter->version, (unsigned long long)al->charters_adopted,
+		    (unsigned long long)al->charters_refused, (unsigned long long)al->charters_old);
 		return;
 	}
 	outbuf_printf(out, "coalition:   %s as %s (%s), NATS %s; %llu reports published, "
@@ -1036,4 +1166,8 @@ alliance_status(const struct alliance *al, struct outbuf *out, int json)
 	    "%llu already known, %llu invalid\n", (unsigned long long)al->proofs_sent,
 	    (unsigned long long)al->proofs_received, (unsigned long long)al->proofs_known,
 	    (unsigned long long)al->proofs_invalid);
+	outbuf_printf(out, "charter:     version %llu; updates from the stream: %llu adopted, "
+	    "%llu refused, %llu not newer\n", (unsigned long long)al->charter->version,
+	    (unsigned long long)al->charters_adopted, (unsigned long long)al->charters_refused,
+	    (unsigned long long)al->charters_old);
 }

@@ -70,6 +70,12 @@ void alliance_commit(struct alliance *al, const uint8_t *digest, uint64_t count)
 void alliance_decline(struct alliance *al, const struct a5_prefix *p, int reason, int64_t until);
 void alliance_audit(const struct alliance *al, struct outbuf *out, int json);
 
+/* Charter updates (docs/governance.md) are adopted while receiving: the
+ * version in force, and whether the charter in force still names this
+ * member as an active one (if not, the caller closes the alliance). */
+uint64_t alliance_charter_version(const struct alliance *al);
+bool alliance_defunct(const struct alliance *al);
+
 void alliance_members(const struct alliance *al, struct outbuf *out, int json);
 void alliance_status(const struct alliance *al, struct outbuf *out, int json);
 

@@ -52,6 +52,7 @@ struct daemon {
 	int epfd, sigfd, timerfd, ctlfd;
 	int commitfd;			/* CLOCK_REALTIME, at each commitment instant; -1: none */
 	bool commit_due;
+	uint64_t charter_version;	/* in force in the alliance, to see it change */
 	int64_t started, last_position_save;
 	int64_t chunk_ts;		/* journal timestamp of the current chunk (s), 0 = now */
 	bool stop;
@@ -378,14 +379,34 @@ commit_arm(struct daemon *d)
 	struct itimerspec its;
 	int64_t q = alliance_commit_period(d->al);
 
+	memset(&its, 0, sizeof(its));
+	if (q <= 0)	/* no commitments (any more): disarmed */
+		return timerfd_settime(d->commitfd, 0, &its, NULL);
 	clock_gettime(CLOCK_REALTIME, &now);
 	int64_t next = ((int64_t)now.tv_sec - q / 2) / q * q + q + q / 2;
 	if (next <= (int64_t)now.tv_sec)
 		next += q;
-	memset(&its, 0, sizeof(its));
 	its.it_value.tv_sec = (time_t)next;
 	its.it_value.tv_nsec = q % 2 ? 500000000 : 0;
 	return timerfd_settime(d->commitfd, TFD_TIMER_ABSTIME, &its, NULL);
+}
+
+static int epoll_watch(int epfd, int fd);
+
+/* A charter update was adopted from the stream: this member's role or the
+ * commit period may have changed, so the commitment timer follows. */
+static void
+charter_changed(struct daemon *d)
+{
+	d->charter_version = alliance_charter_version(d->al);
+	if (d->commitfd < 0 && alliance_commit_period(d->al) > 0 &&
+	    ((d->commitfd = timerfd_create(CLOCK_REALTIME, TFD_CLOEXEC | TFD_NONBLOCK)) < 0 ||
+	    epoll_watch(d->epfd, d->commitfd) != 0)) {
+		log_warn("commitment timer");
+		return;
+	}
+	if (d->commitfd >= 0 && commit_arm(d) != 0)
+		log_warn("commitment timer");
 }
 
 /* Reads the digest of the coalition sets from the kernel mirror, after the
@@ -961,6 +982,7 @@ cmd_daemon(int argc, char **argv)
 			goto out;
 		}
 		alliance_publish(d.al);	/* what a crash left in the outbox */
+		d.charter_version = alliance_charter_version(d.al);
 	}
 
 	struct itimerspec its = { { 1, 0 }, { 1, 0 } };
@@ -1083,6 +1105,16 @@ cmd_daemon(int argc, char **argv)
 			alliance_publish(d.al);
 			if (d.commit_due)
 				commit_now(&d);
+			if (alliance_defunct(d.al)) {
+				alliance_close(d.al);	/* its fd leaves the epoll set as it closes */
+				d.al = NULL;
+				d.commit_due = false;
+				if (d.commitfd >= 0) {
+					close(d.commitfd);
+					d.commitfd = -1;
+				}
+			} else if (alliance_charter_version(d.al) != d.charter_version)
+				charter_changed(&d);
 		}
 	}
 	sensor_foreach(d.sensor, save_position, &d);
