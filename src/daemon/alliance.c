@@ -847,6 +847,8 @@ handle_charter(struct alliance *al, const struct transport_msg *msg)
 	log_info("coalition: charter version %llu adopted (%u of %u required signatures), "
 	    "written to %s", (unsigned long long)u->version, t.counted, t.required, al->charter_path);
 	al->charters_adopted++;
+	if (journal_charter(al->journal, now, msg->data, msg->len) != 0)
+		log_warnx("%s", journal_errmsg(al->journal));
 	alliance_adopt(al, next, hash);
 	next = NULL;
 	goto out;

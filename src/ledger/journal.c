@@ -12,6 +12,7 @@
 #include <sodium.h>
 #include <sqlite3.h>
 
+#include "coalition/governance.h"
 #include "common/util.h"
 #include "ledger/journal.h"
 
@@ -665,6 +666,44 @@ journal_commitment(struct journal *j, int64_t at, const void *msg, size_t len)
 	return journal_append(j, at, JOURNAL_COMMITMENT, key, msg, len);
 }
 
+/* A charter bundle that decodes, with at least one valid signature; its
+ * subject "version N" in subject. 0, or -1 with why. */
+static int
+charter_check(const void *bundle, size_t len, char *subject, size_t sn, char *why, size_t n)
+{
+	struct gov_update *u;
+	uint8_t digest[GOV_DIGEST_BYTES];
+	char gwhy[200];
+	size_t valid = 0;
+
+	if (gov_decode(bundle, len, &u, gwhy, sizeof(gwhy)) != 0) {
+		snprintf(why, n, "charter: %s", gwhy);
+		return -1;
+	}
+	gov_digest(u, digest);
+	for (size_t i = 0; i < u->nsigs; i++)
+		if (crypto_sign_verify_detached(u->sigs[i].sig, digest, sizeof(digest),
+		    u->sigs[i].pk) == 0)
+			valid++;
+	snprintf(subject, sn, "version %llu", (unsigned long long)u->version);
+	gov_free(u);
+	if (valid == 0) {
+		snprintf(why, n, "charter: no valid signature");
+		return -1;
+	}
+	return 0;
+}
+
+int
+journal_charter(struct journal *j, int64_t at, const void *bundle, size_t len)
+{
+	char subject[64], why[JOURNAL_WHY_MAX];
+
+	if (charter_check(bundle, len, subject, sizeof(subject), why, sizeof(why)) != 0)
+		return set_err(j, "%s", why);
+	return journal_append(j, at, JOURNAL_CHARTER, subject, bundle, len);
+}
+
 /* --- proofs --- */
 
 static const struct wire_report *
@@ -806,6 +845,16 @@ entry_check(struct journal *j, const char *kind, const char *subject, size_t sle
 		}
 		if (strcmp(subject, key) != 0) {
 			snprintf(why, n, "commitment: subject is not its signer %s", key);
+			return -1;
+		}
+		return 0;
+	}
+	if (strcmp(kind, JOURNAL_CHARTER) == 0) {
+		char want[64];
+		if (charter_check(body, len, want, sizeof(want), why, n) != 0)
+			return -1;
+		if (strcmp(subject, want) != 0) {
+			snprintf(why, n, "charter: subject is not \"%s\"", want);
 			return -1;
 		}
 		return 0;

@@ -21,7 +21,7 @@
 #define JOURNAL_KIND_MAX 16		/* bytes, NUL included */
 #define JOURNAL_SUBJECT_MAX 128		/* bytes, NUL included */
 /* A proof holds two envelopes of at most WIRE_ENVELOPE_MAX bytes. */
-#define JOURNAL_BODY_MAX (2 * WIRE_ENVELOPE_MAX + 64)
+#define JOURNAL_BODY_MAX (256 * 1024)	/* a stream message: two envelopes, a charter update */
 #define JOURNAL_WHY_MAX 256
 
 /* Entry kinds (docs/journal.md gives each body's layout). */
@@ -30,6 +30,7 @@
 #define JOURNAL_LOCAL "local"		/* this host's ban, unban or flush */
 #define JOURNAL_PROOF "proof"		/* two envelopes: a member equivocated */
 #define JOURNAL_COMMITMENT "commitment"	/* a signed commitment (docs/commitment.md) */
+#define JOURNAL_CHARTER "charter"	/* a charter update adopted (docs/governance.md) */
 
 struct sqlite3;
 struct journal;
@@ -82,6 +83,12 @@ int journal_local(struct journal *j, int64_t at, const char *action, const struc
 /* commitment: a signed commitment message as published (its signature is
  * checked here, and again by verify); subject is its signer. */
 int journal_commitment(struct journal *j, int64_t at, const void *msg, size_t len);
+/* charter: a charter update bundle adopted from the stream, as received;
+ * subject "version N". verify checks that it decodes, that the subject is
+ * its version and that it carries at least one valid signature (whether
+ * they were enough depends on the charter then in force: `article5 charter
+ * show --charter PREVIOUS` tells, offline). */
+int journal_charter(struct journal *j, int64_t at, const void *bundle, size_t len);
 /* proof: the two envelopes holding different reports numbered seq, both
  * signed by the same member (checked with journal_proof_check first: an
  * invalid proof is refused, not recorded). */

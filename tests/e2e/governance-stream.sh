@@ -15,7 +15,8 @@
 #   - an update revoking m4 (version 3): with m1 and m3 only it is 2 of
 #     the 3 now required (version 2 has 4 voters), not published; with m2
 #     too it is adopted by all; m4's daemon leaves the coalition; a new report signed with m4's
-#     key is refused as "revoked"; the ban its earlier report caused stays.
+#     key is refused as "revoked"; the ban its earlier report caused stays;
+#   - both adoptions are in each member's journal, which verifies.
 # Exit: 0 pass, 1 fail, 77 skip.
 # Environment: ARTICLE5=path/to/binary, A5_KEEP=1, A5_KEEP_ON_FAIL=1.
 
@@ -215,6 +216,16 @@ for m in m1 m2 m3; do
 		a5_defer_fail "$m: revoked=$r, 203.0.113.53 banned: $(a5c_banned "$m" 203.0.113.53 && echo yes || echo no)"
 	fi
 	a5c_banned "$m" 203.0.113.51 || a5_defer_fail "$m dropped the ban of m4's earlier report 203.0.113.51"
+done
+
+a5_step "the adoptions are in the tamper-evident journal, which verifies"
+for m in m1 m2 m3; do
+	n=$(sqlite3 "${A5C_DIR[$m]}/state/ledger.db" "SELECT count(*) FROM journal WHERE kind = 'charter'" 2>/dev/null)
+	if a5c_cli "$m" verify >"$A5_TMP/verify.out" 2>&1 && { [ -z "$n" ] || [ "$n" = 2 ]; }; then
+		a5_ok "$m: $(cat "$A5_TMP/verify.out")${n:+ ($n charter entries)}"
+	else
+		a5_defer_fail "$m: verify: $(cat "$A5_TMP/verify.out"); charter entries: ${n:-?} (expected 2)"
+	fi
 done
 
 for m in m1 m2 m3 m4; do
