@@ -144,7 +144,8 @@ submit_usage(FILE *f)
 	    "is published for an update that is not adoptable (exit 1, the reason is\n"
 	    "printed). The local charter file is left to the local daemon.\n"
 	    "\n"
-	    "  -c CONFIG  the configuration naming the charter, identity and state\n");
+	    "  -c CONFIG  the configuration naming the charter, the identity and the NATS\n"
+	    "             credentials (nats_creds, nats_tls_ca)\n");
 }
 
 /* --- files --- */
@@ -994,6 +995,7 @@ charter_submit(int argc, char **argv)
 	struct gov_tally t;
 	struct identity id;
 	struct transport *tr = NULL;
+	struct config *cfg = NULL;
 	size_t len = 0;
 	int opt, rc = 1;
 
@@ -1011,9 +1013,15 @@ charter_submit(int argc, char **argv)
 		return 2;
 	}
 	path = argv[optind];
-	if (paths_from_config(cfgpath, chpath, sizeof(chpath), idpath, sizeof(idpath), err,
-	    sizeof(err)) != 0)
+	if ((cfg = malloc(sizeof(*cfg))) == NULL) {
+		snprintf(err, sizeof(err), "out of memory");
 		goto fail;
+	}
+	config_defaults(cfg);
+	if (config_load(cfgpath, cfg, err, sizeof(err)) != 0)
+		goto fail;
+	strlcpy_ok(chpath, cfg->charter, sizeof(chpath));
+	strlcpy_ok(idpath, cfg->identity, sizeof(idpath));
 	if (chpath[0] == '\0' || idpath[0] == '\0') {
 		snprintf(err, sizeof(err), "%s: needs 'coalition' and 'identity' lines", cfgpath);
 		goto fail;
@@ -1044,6 +1052,8 @@ charter_submit(int argc, char **argv)
 	struct transport_config tc = {
 		.urls = urls, .nurls = cur.c->nurls, .coalition = cur.c->name, .self = self,
 		.publish_only = true,
+		.creds_file = cfg->nats_creds[0] ? cfg->nats_creds : NULL,
+		.tls_ca = cfg->nats_tls_ca[0] ? cfg->nats_tls_ca : NULL,
 	};
 	if ((tr = transport_open(&tc, err, sizeof(err))) == NULL)
 		goto fail;
@@ -1062,6 +1072,7 @@ fail:
 out:
 	if (tr != NULL)
 		transport_close(tr);
+	free(cfg);
 	identity_wipe(&id);
 	free(buf);
 	gov_free(u);

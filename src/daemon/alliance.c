@@ -67,6 +67,7 @@ struct alliance {
 	char charter_path[PATH_MAX];
 	uint8_t charter_hash[CHARTER_HASH_BYTES];
 	const struct prefixlist *allow;
+	char nats_creds[PATH_MAX], nats_tls_ca[PATH_MAX];
 	uint64_t charters_adopted, charters_refused, charters_old;
 	int64_t last_charter_log;
 	bool defunct;			/* the charter in force no longer names this member */
@@ -246,6 +247,8 @@ alliance_connect(struct alliance *al, char *err, size_t errlen)
 	tc.coalition = al->charter->name;
 	tc.self = al->self_hex;
 	tc.durable = al->durable;
+	tc.creds_file = al->nats_creds[0] ? al->nats_creds : NULL;
+	tc.tls_ca = al->nats_tls_ca[0] ? al->nats_tls_ca : NULL;
 	/* A report is applied within milliseconds of delivery; after a crash
 	 * the un-acked ones come back this soon. */
 	tc.ack_wait_ms = ACK_WAIT_MS;
@@ -295,6 +298,8 @@ alliance_open(const struct config *cfg, const struct prefixlist *allow,
 	    identity_load(cfg->identity, &al->id, err, errlen) != 0)
 		goto fail;
 	snprintf(al->charter_path, sizeof(al->charter_path), "%s", cfg->charter);
+	snprintf(al->nats_creds, sizeof(al->nats_creds), "%s", cfg->nats_creds);
+	snprintf(al->nats_tls_ca, sizeof(al->nats_tls_ca), "%s", cfg->nats_tls_ca);
 	al->allow = allow;
 	for (size_t i = 0; i < al->charter->nmembers; i++)
 		if (memcmp(al->charter->members[i].pk, al->id.pk, ID_PUBLIC_BYTES) == 0)

@@ -294,6 +294,14 @@ parse_line(struct lineparse *p, struct config *cfg, char *line)
 		if (lp_want(p, nw, 2, "identity SECRET-KEY-FILE") != 0 ||
 		    parse_path(p, w[1], cfg->identity, sizeof(cfg->identity), "identity file") != 0)
 			return -1;
+	} else if (strcmp(k, "nats_creds") == 0) {
+		if (lp_want(p, nw, 2, "nats_creds CREDENTIALS-FILE") != 0 ||
+		    parse_path(p, w[1], cfg->nats_creds, sizeof(cfg->nats_creds), "NATS credentials file") != 0)
+			return -1;
+	} else if (strcmp(k, "nats_tls_ca") == 0) {
+		if (lp_want(p, nw, 2, "nats_tls_ca CA-FILE") != 0 ||
+		    parse_path(p, w[1], cfg->nats_tls_ca, sizeof(cfg->nats_tls_ca), "NATS TLS CA file") != 0)
+			return -1;
 	} else if (strcmp(k, "unban_hold") == 0) {
 		if (lp_want(p, nw, 2, "unban_hold DURATION") != 0 ||
 		    parse_duration_arg(p, "unban_hold", w[1], &cfg->unban_hold) != 0)
@@ -324,7 +332,8 @@ parse_line(struct lineparse *p, struct config *cfg, char *line)
 		return lp_error(p, "unknown directive '%s', expected one of mode, state_dir, "
 		    "control_socket, control_group, rules_dir, allow, ipv6_prefix, max_offenders, "
 		    "maxretry, findtime, bantime, bantime_max, bantime_factor, coalition, identity, "
-		    "unban_hold, publish, kernel_mirror, source, service, rule", k);
+		    "nats_creds, nats_tls_ca, unban_hold, publish, kernel_mirror, source, service, "
+		    "rule", k);
 	return 0;
 }
 

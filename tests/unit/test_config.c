@@ -68,6 +68,11 @@ test_valid(void **state)
 	assert_int_equal(cfg->services[0].bantime, 86400);
 	assert_int_equal(cfg->nrules, 1);
 	assert_string_equal(cfg->rules[0].pattern, "^myapp: login failed from <HOST> (user .*)$");
+	/* NATS credentials and TLS for the coalition's servers */
+	assert_int_equal(parse("nats_creds /etc/article5/nats.creds\nnats_tls_ca /etc/ssl/ca.pem\n",
+	    err, sizeof(err)), 0);
+	assert_string_equal(cfg->nats_creds, "/etc/article5/nats.creds");
+	assert_string_equal(cfg->nats_tls_ca, "/etc/ssl/ca.pem");
 }
 
 static void
@@ -81,12 +86,13 @@ test_errors(void **state)
 		{ "source file log\n", "t.conf:1: log file 'log' must be an absolute path" },
 		{ "source pipe x\n", "t.conf:1: unknown source type 'pipe', expected file, journal or stdin" },
 		{ "source journal unit\n", "t.conf:1: bad journal match 'unit', expected FIELD=VALUE" },
-		{ "bantme 1h\n", "t.conf:1: unknown directive 'bantme', expected one of mode, state_dir, control_socket, control_group, rules_dir, allow, ipv6_prefix, max_offenders, maxretry, findtime, bantime, bantime_max, bantime_factor, coalition, identity, unban_hold, publish, kernel_mirror, source, service, rule" },
+		{ "bantme 1h\n", "t.conf:1: unknown directive 'bantme', expected one of mode, state_dir, control_socket, control_group, rules_dir, allow, ipv6_prefix, max_offenders, maxretry, findtime, bantime, bantime_max, bantime_factor, coalition, identity, nats_creds, nats_tls_ca, unban_hold, publish, kernel_mirror, source, service, rule" },
 		{ "service sshd maxretry\n", "t.conf:1: 'maxretry' needs a value" },
 		{ "service sshd colour red\n", "t.conf:1: unknown service option 'colour', expected maxretry, findtime, bantime or disabled" },
 		{ "rule x fail\n", "t.conf:1: expected 'rule SERVICE KIND NAME PATTERN'" },
 		{ "mode\n", "t.conf:1: expected 'mode enforce|observe'" },
 		{ "ipv6_prefix 200\n", "t.conf:1: bad ipv6_prefix '200', expected 32..128" },
+		{ "nats_creds\n", "t.conf:1: expected 'nats_creds CREDENTIALS-FILE'" },
 	};
 	char err[1024];
 
