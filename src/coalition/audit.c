@@ -352,7 +352,7 @@ audit_now(struct audit *a, size_t mi, const struct wire_commitment *c)
 	}
 	st->mismatches++;
 	st->consecutive++;
-	strncpy(st->last_problem, problem, sizeof(st->last_problem) - 1);
+	snprintf(st->last_problem, sizeof(st->last_problem), "%s", problem);
 }
 
 int
