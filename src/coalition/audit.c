@@ -1,5 +1,6 @@
 /* audit.c - the model of what each member must enforce, and the check of
  * its commitments against it (audit.h, docs/commitment.md "Audit"). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
