@@ -65,8 +65,10 @@ FUZZ_SECONDS ?= 10
 fuzz:
 	@sh fuzz/run.sh $(FUZZ_SECONDS)
 
+# Static checks: banned functions, cppcheck, clang-tidy (tools/check.sh).
 check:
-	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr -Isrc src
+	@sh tools/deps.sh --check || sh tools/deps.sh
+	@sh tools/check.sh
 
 clean:
 	rm -rf build build-asan build-fuzz

@@ -107,7 +107,7 @@ on_match(void *arg, const struct rules_match *m)
 			char a[A5_PREFIX_STRLEN];
 			addr_format(&r.addr, a, sizeof(a));
 			fprintf(c->out, "{\"line\": %llu, \"service\": \"%s\", \"rule\": \"%s\", \"addr\": \"%s\"}\n",
-			    (unsigned long long)(c->line_base + m->line_index + 1),
+			    (unsigned long long)c->line_base + m->line_index + 1,
 			    rules_service_get(c->rs, m->info->service)->name, m->info->name, a);
 		}
 	}
@@ -289,7 +289,8 @@ cmd_scan(int argc, char **argv)
 			rc = 1;
 	double secs = (double)(mono_usec() - t0) / 1e6;
 
-	qsort(c.bans, c.nbans, sizeof(*c.bans), cmp_ban);
+	if (c.nbans > 1)
+		qsort(c.bans, c.nbans, sizeof(*c.bans), cmp_ban);
 	size_t uniq = 0;
 	for (size_t i = 0; i < c.nbans; i++)
 		if (uniq == 0 || strcmp(c.bans[uniq - 1].text, c.bans[i].text) != 0)

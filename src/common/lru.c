@@ -38,7 +38,7 @@ lru_new(size_t cap, size_t keysize, size_t valsize)
 	/* About one entry per bucket at the cap keeps chains short. */
 	for (t->nbuckets = 64; t->nbuckets < cap; t->nbuckets <<= 1)
 		;
-	t->buckets = calloc(t->nbuckets, sizeof(*t->buckets));
+	t->buckets = calloc(t->nbuckets, sizeof(*t->buckets));	/* NOLINT(bugprone-sizeof-expression): bucket heads are pointers */
 	if (t->buckets == NULL) {
 		free(t);
 		return NULL;

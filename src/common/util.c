@@ -177,7 +177,8 @@ json_escape(char *buf, size_t n, const char *str)
 			memcpy(esc, s, adv); elen = adv;
 		} else {
 			/* Invalid UTF-8: replace by U+FFFD so the output stays valid JSON. */
-			memcpy(esc, "\xef\xbf\xbd", 3); elen = 3; adv = 1;
+			/* esc is counted (elen), never a string */
+			memcpy(esc, "\xef\xbf\xbd", 3); elen = 3; adv = 1;	/* NOLINT(bugprone-not-null-terminated-result) */
 		}
 		if (o + elen + 2 > n)
 			break;

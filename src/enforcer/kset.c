@@ -755,7 +755,7 @@ kset_settle(struct kset *k)
 static int
 attr_parse(const uint8_t *p, size_t len, const struct nlattr **tb, unsigned max)
 {
-	memset(tb, 0, (max + 1) * sizeof(*tb));
+	memset(tb, 0, (max + 1) * sizeof(*tb));	/* NOLINT(bugprone-sizeof-expression): an array of pointers */
 	while (len > 0) {
 		struct nlattr nla;
 		unsigned type;
@@ -1287,13 +1287,18 @@ q_recv(struct kset *k, struct mset *m, uint32_t *gen)
 					return -1;
 				}
 				memcpy(&e, nm.data + NLMSG_HDRLEN, sizeof(e));
-				if (e.error == 0)
+				/* Asked for the generation, an answer without it is no answer. */
+				if (e.error == 0 && gen == NULL)
 					return 0;
-				errno = -e.error;
+				errno = e.error == 0 ? EPROTO : -e.error;
 				return -1;
 			}
-			if (nm.h.nlmsg_type == NLMSG_DONE)
-				return 0;
+			if (nm.h.nlmsg_type == NLMSG_DONE) {
+				if (gen == NULL)
+					return 0;
+				errno = EPROTO;
+				return -1;
+			}
 			if (nm.h.nlmsg_flags & NLM_F_DUMP_INTR) {
 				errno = EAGAIN;	/* changed under the dump */
 				return -1;
