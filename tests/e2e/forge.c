@@ -29,6 +29,10 @@
  *        the subject of the key in PUBKEY_KEYFILE's key file (default KEY's).
  *        -same: both reports for PREFIX_A, identical (an invalid proof).
  *   raw -k KEY FILE  publishes FILE's bytes as they are on KEY's subject.
+ *   dump -k KEY|-p PUBKEYFILE
+ *        prints every report of the envelopes on that member's subject, in
+ *        stream order: "stream=N seq=N prefix=P" (bench/crash counts
+ *        reports published twice with it).
  *   token -k KEY     prints the subject token of KEY (hex of 8 key bytes).
  * Prints one line per published message:
  *   published subject=... msgid=... seq=N prefix=P stream_seq=N [duplicate]
@@ -459,6 +463,51 @@ cmd_raw(int argc, char **argv)
 	return 0;
 }
 
+static int
+cmd_dump(int argc, char **argv)
+{
+	uint8_t pk[ID_PUBLIC_BYTES];
+	char subject[160], stream[96];
+	static struct wire_envelope e;
+	jsStreamInfo *si = NULL;
+	jsErrCode jerr = 0;
+
+	if (argc != 3 || (strcmp(argv[1], "-k") != 0 && strcmp(argv[1], "-p") != 0))
+		die("%s", "dump -k KEY | -p PUBFILE");
+	if (argv[1][1] == 'k') {
+		struct identity id;
+		load_key(argv[2], &id);
+		memcpy(pk, id.pk, sizeof(pk));
+		identity_wipe(&id);
+	} else
+		load_pub(argv[2], pk);
+	connect_js();
+	subject_of(pk, subject, sizeof(subject));
+	snprintf(stream, sizeof(stream), "A5_%s", coalition);
+	if (js_GetStreamInfo(&si, js, stream, NULL, &jerr) != NATS_OK)
+		die("no stream %s", stream);
+	uint64_t first = si->State.FirstSeq, last = si->State.LastSeq;
+	jsStreamInfo_Destroy(si);
+	for (uint64_t q = first; q <= last && q != 0; q++) {
+		natsMsg *m = NULL;
+		jerr = 0;
+		if (js_GetMsg(&m, js, stream, q, NULL, &jerr) != NATS_OK)
+			continue;	/* deleted */
+		if (strcmp(natsMsg_GetSubject(m), subject) == 0 &&
+		    wire_decode((const uint8_t *)natsMsg_GetData(m), (size_t)natsMsg_GetDataLength(m),
+		    &e) == WIRE_OK) {
+			for (size_t i = 0; i < e.nreports; i++) {
+				char text[A5_PREFIX_STRLEN];
+				prefix_format(&e.reports[i].prefix, text, sizeof(text));
+				printf("stream=%" PRIu64 " seq=%" PRIu64 " prefix=%s\n", q,
+				    e.reports[i].seq, text);
+			}
+		}
+		natsMsg_Destroy(m);
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -471,12 +520,12 @@ main(int argc, char **argv)
 		case 's': url = optarg; break;
 		case 'c': coalition = optarg; break;
 		default:
-			fprintf(stderr, "usage: forge -s URL -c COALITION report|replay|fork|proof|raw|token ...\n");
+			fprintf(stderr, "usage: forge -s URL -c COALITION report|replay|fork|proof|raw|dump|token ...\n");
 			return 2;
 		}
 	}
 	if (optind >= argc) {
-		fprintf(stderr, "usage: forge -s URL -c COALITION report|replay|fork|proof|raw|token ...\n");
+		fprintf(stderr, "usage: forge -s URL -c COALITION report|replay|fork|proof|raw|dump|token ...\n");
 		return 2;
 	}
 	argc -= optind;
@@ -503,6 +552,8 @@ main(int argc, char **argv)
 		rc = cmd_proof(argc, argv);
 	else if (strcmp(argv[0], "raw") == 0)
 		rc = cmd_raw(argc, argv);
+	else if (strcmp(argv[0], "dump") == 0)
+		rc = cmd_dump(argc, argv);
 	else
 		die("unknown command %s", argv[0]);
 	if (nc != NULL) {
