@@ -1051,7 +1051,7 @@ charter_submit(int argc, char **argv)
 	snprintf(msgid, sizeof(msgid), "%s-g%llu-%s", self, (unsigned long long)u->version, dhex);
 	struct transport_config tc = {
 		.urls = urls, .nurls = cur.c->nurls, .coalition = cur.c->name, .self = self,
-		.publish_only = true,
+		.publish_only = true, .replicas = (int)cur.c->policy.replicas,
 		.creds_file = cfg->nats_creds[0] ? cfg->nats_creds : NULL,
 		.tls_ca = cfg->nats_tls_ca[0] ? cfg->nats_tls_ca : NULL,
 	};

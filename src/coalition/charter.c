@@ -35,6 +35,7 @@
 enum once {
 	ONCE_COALITION, ONCE_QUORUM_WINDOW, ONCE_RATE, ONCE_MAX_PREFIX4, ONCE_MAX_PREFIX6,
 	ONCE_TTL_MAX, ONCE_ALLOW_SPECIAL, ONCE_VERSION, ONCE_THRESHOLD, ONCE_COMMIT_PERIOD,
+	ONCE_REPLICAS,
 	ONCE_RESPONSE,	/* + role: three slots */
 	ONCE_N = ONCE_RESPONSE + 3
 };
@@ -350,6 +351,15 @@ parse_line(struct parser *p, struct charter *c, char *line)
 		if (once(p, ONCE_COMMIT_PERIOD, "commit_period") != 0)
 			return -1;
 		c->policy.commit_period = (uint32_t)d;
+	} else if (strcmp(k, "replicas") == 0) {
+		if (lp_want(&p->lp, nw, 2, "replicas N") != 0)
+			return -1;
+		if (uint_parse(w[1], 1, 5, &u) != 0)
+			return lp_error(&p->lp, "bad replicas '%s', expected 1 to 5 (copies of the "
+			    "stream in the NATS cluster)", w[1]);
+		if (once(p, ONCE_REPLICAS, "replicas") != 0)
+			return -1;
+		c->policy.replicas = (unsigned)u;
 	} else if (strcmp(k, "nats") == 0) {
 		return parse_nats(p, c, w, nw);
 	} else if (strcmp(k, "member") == 0) {
@@ -402,7 +412,7 @@ parse_line(struct parser *p, struct charter *c, char *line)
 	} else
 		return lp_error(&p->lp, "unknown directive '%s', expected one of coalition, version, "
 		    "threshold, nats, member, revoked, response, quorum_window, rate, max_prefix4, "
-		    "max_prefix6, ttl_max, allow_special, commit_period", k);
+		    "max_prefix6, ttl_max, allow_special, commit_period, replicas", k);
 	return 0;
 }
 
@@ -422,6 +432,7 @@ charter_defaults(struct charter *c)
 	c->policy.ttl_max = 7 * 86400;
 	c->policy.allow_special = false;
 	c->policy.commit_period = COMMIT_PERIOD_DEFAULT;
+	c->policy.replicas = 1;
 }
 
 /* A quorum larger than the number of members whose reports count (those not

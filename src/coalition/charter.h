@@ -48,6 +48,7 @@ struct charter_policy {
 	uint32_t ttl_max;			/* seconds */
 	bool allow_special;			/* special-purpose ranges may be reported */
 	uint32_t commit_period;			/* seconds between signed commitments */
+	unsigned replicas;			/* copies of the stream in a NATS cluster, 1..5 */
 };
 
 struct charter {

@@ -62,6 +62,7 @@ struct transport {
 	int efd;
 
 	char stream[TRANSPORT_NAME_MAX + 8];		/* A5_<coalition> */
+	int replicas;					/* of the stream, 1..5 */
 	char filter[TRANSPORT_NAME_MAX + 8];		/* a5.<coalition>.r.> */
 	char subject[2 * TRANSPORT_NAME_MAX + 8];	/* a5.<coalition>.r.<self> */
 	char deliver[2 * TRANSPORT_NAME_MAX + 8];	/* a5.<coalition>.d.<durable> */
@@ -510,6 +511,7 @@ tx_stream_ensure(struct transport *t, char *err, size_t errlen)
 		c.MaxBytes = STREAM_MAX_BYTES;
 		c.MaxMsgSize = TRANSPORT_MSG_MAX;
 		c.Duplicates = SEC_TO_NS(STREAM_DUP_WINDOW_S);
+		c.Replicas = t->replicas;
 		jerr = 0;
 		s = js_AddStream(NULL, t->js, &c, NULL, &jerr);
 		/* Another member may have created it meanwhile: same config. */
@@ -530,7 +532,8 @@ tx_stream_ensure(struct transport *t, char *err, size_t errlen)
 	}
 	if (tx_stream_has_subject(si->Config, t->filter) &&
 	    si->Config->Duplicates >= SEC_TO_NS(STREAM_DUP_WINDOW_S) &&
-	    (si->Config->MaxMsgSize < 0 || si->Config->MaxMsgSize >= TRANSPORT_MSG_MAX)) {
+	    (si->Config->MaxMsgSize < 0 || si->Config->MaxMsgSize >= TRANSPORT_MSG_MAX) &&
+	    si->Config->Replicas >= t->replicas) {
 		rc = 0;
 		goto out;
 	}
@@ -552,14 +555,18 @@ tx_stream_ensure(struct transport *t, char *err, size_t errlen)
 	/* Streams made before proofs travelled took 64 KiB messages. */
 	if (c.MaxMsgSize >= 0 && c.MaxMsgSize < TRANSPORT_MSG_MAX)
 		c.MaxMsgSize = TRANSPORT_MSG_MAX;
+	/* More copies when the charter asks; never fewer (another member's
+	 * older charter must not shrink what a newer one raised). */
+	if (c.Replicas < t->replicas)
+		c.Replicas = t->replicas;
 	jerr = 0;
 	s = js_UpdateStream(NULL, t->js, &c, NULL, &jerr);
 	if (s != NATS_OK) {
-		snprintf(err, errlen, "stream %s: update (subjects %s, duplicate window %ds, message size): %s (JetStream error %d)",
+		snprintf(err, errlen, "stream %s: update (subjects %s, duplicate window %ds, message size, replicas): %s (JetStream error %d)",
 		    t->stream, t->filter, STREAM_DUP_WINDOW_S, tx_nats_err(s), (int)jerr);
 		goto out;
 	}
-	log_info("transport: stream %s updated (subjects, duplicate window, message size)", t->stream);
+	log_info("transport: stream %s updated (subjects, duplicate window, message size, replicas)", t->stream);
 	rc = 0;
 out:
 	free(more);
@@ -675,6 +682,7 @@ transport_open(const struct transport_config *cfg, char *err, size_t errlen)
 	snprintf(t->filter, sizeof(t->filter), "a5.%s.r.>", cfg->coalition);
 	snprintf(t->subject, sizeof(t->subject), "a5.%s.r.%s", cfg->coalition, cfg->self);
 	snprintf(t->durable, sizeof(t->durable), "%s", cfg->durable ? cfg->durable : cfg->self);
+	t->replicas = cfg->replicas > 0 ? cfg->replicas : 1;
 	snprintf(t->deliver, sizeof(t->deliver), "a5.%s.d.%s", cfg->coalition, t->durable);
 	t->prefix_len = strlen(t->filter) - 1;
 

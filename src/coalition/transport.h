@@ -27,6 +27,7 @@ struct transport_config {
 	const char *tls_ca;		/* optional CA file: enables TLS */
 	int ack_wait_ms;		/* redelivery of un-acked messages; 0: 30 s */
 	size_t queue_max;		/* 0: TRANSPORT_QUEUE_MAX (lower it only in tests) */
+	int replicas;			/* stream copies in a cluster; 0: 1 */
 	bool publish_only;		/* no consumer: for a one-off publish (charter submit) */
 };
 

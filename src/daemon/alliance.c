@@ -247,6 +247,7 @@ alliance_connect(struct alliance *al, char *err, size_t errlen)
 	tc.coalition = al->charter->name;
 	tc.self = al->self_hex;
 	tc.durable = al->durable;
+	tc.replicas = (int)al->charter->policy.replicas;
 	tc.creds_file = al->nats_creds[0] ? al->nats_creds : NULL;
 	tc.tls_ca = al->nats_tls_ca[0] ? al->nats_tls_ca : NULL;
 	/* A report is applied within milliseconds of delivery; after a crash

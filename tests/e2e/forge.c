@@ -33,6 +33,7 @@
  *        prints every report of the envelopes on that member's subject, in
  *        stream order: "stream=N seq=N prefix=P" (bench/crash counts
  *        reports published twice with it).
+ *   info             prints the stream's "replicas=N messages=N".
  *   token -k KEY     prints the subject token of KEY (hex of 8 key bytes).
  * Prints one line per published message:
  *   published subject=... msgid=... seq=N prefix=P stream_seq=N [duplicate]
@@ -520,12 +521,12 @@ main(int argc, char **argv)
 		case 's': url = optarg; break;
 		case 'c': coalition = optarg; break;
 		default:
-			fprintf(stderr, "usage: forge -s URL -c COALITION report|replay|fork|proof|raw|dump|token ...\n");
+			fprintf(stderr, "usage: forge -s URL -c COALITION report|replay|fork|proof|raw|dump|info|token ...\n");
 			return 2;
 		}
 	}
 	if (optind >= argc) {
-		fprintf(stderr, "usage: forge -s URL -c COALITION report|replay|fork|proof|raw|dump|token ...\n");
+		fprintf(stderr, "usage: forge -s URL -c COALITION report|replay|fork|proof|raw|dump|info|token ...\n");
 		return 2;
 	}
 	argc -= optind;
@@ -554,6 +555,19 @@ main(int argc, char **argv)
 		rc = cmd_raw(argc, argv);
 	else if (strcmp(argv[0], "dump") == 0)
 		rc = cmd_dump(argc, argv);
+	else if (strcmp(argv[0], "info") == 0) {
+		char stream[96];
+		jsStreamInfo *si = NULL;
+		jsErrCode jerr = 0;
+		connect_js();
+		snprintf(stream, sizeof(stream), "A5_%s", coalition);
+		if (js_GetStreamInfo(&si, js, stream, NULL, &jerr) != NATS_OK)
+			die("no stream %s", stream);
+		printf("replicas=%lld messages=%" PRIu64 "\n", (long long)si->Config->Replicas,
+		    si->State.Msgs);
+		jsStreamInfo_Destroy(si);
+		rc = 0;
+	}
 	else
 		die("unknown command %s", argv[0]);
 	if (nc != NULL) {

@@ -121,7 +121,8 @@ test_valid(void **state)
 	    "allow_special yes\n"
 	    "version 9007199254740992\n"
 	    "threshold 2\n"
-	    "commit_period 1h\n",
+	    "commit_period 1h\n"
+	    "replicas 3\n",
 	    err, sizeof(err)), 0);
 	assert_string_equal(c->name, "north-sea_1");
 	assert_int_equal(c->nurls, 3);
@@ -157,6 +158,7 @@ test_valid(void **state)
 	/* voters: alice and bob; olga observes, mallory is revoked */
 	assert_int_equal(charter_voters(c), 2);
 	assert_int_equal(c->policy.commit_period, 3600);
+	assert_int_equal(c->policy.replicas, 3);
 	assert_ptr_equal(charter_find_name(c, "olga"), &c->members[2]);
 	assert_null(charter_find_name(c, "olg"));
 
@@ -192,6 +194,7 @@ test_defaults(void **state)
 	assert_int_equal(c->version, 1);
 	assert_int_equal(c->threshold, 0);
 	assert_int_equal(c->policy.commit_period, 10);
+	assert_int_equal(c->policy.replicas, 1);
 	assert_int_equal(charter_voters(c), 1);
 	assert_int_equal(charter_threshold(c), 1);
 	/* a second parse starts from the defaults again */
@@ -290,7 +293,7 @@ test_errors(void **state)
 		{ "ttl_max\n", "t.charter:1: expected 'ttl_max DURATION'" },
 		{ "allow_special maybe\n", "t.charter:1: bad allow_special 'maybe', expected yes or no" },
 		{ "allow_special no\nallow_special yes\n", "t.charter:2: duplicate 'allow_special' line (first on line 1), expected it once" },
-		{ "colition x\n", "t.charter:1: unknown directive 'colition', expected one of coalition, version, threshold, nats, member, revoked, response, quorum_window, rate, max_prefix4, max_prefix6, ttl_max, allow_special, commit_period" },
+		{ "colition x\n", "t.charter:1: unknown directive 'colition', expected one of coalition, version, threshold, nats, member, revoked, response, quorum_window, rate, max_prefix4, max_prefix6, ttl_max, allow_special, commit_period, replicas" },
 		{ "version 0\n", "t.charter:1: bad version '0', expected a number from 1 to 9007199254740992" },
 		{ "version 9007199254740993\n", "t.charter:1: bad version '9007199254740993', expected a number from 1 to 9007199254740992" },
 		{ "version -1\n", "t.charter:1: bad version '-1', expected a number from 1 to 9007199254740992" },
