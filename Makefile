@@ -34,6 +34,13 @@ $(BUILD)/libarticle5.a: $(LIB_OBJ)
 $(BUILD)/article5: $(MAIN_OBJ) $(BUILD)/libarticle5.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# Fault injection (tests/unit/test_faults.c): the project's calls to these
+# go through the test's wrappers, which fail the Nth call.
+FAULT_WRAPS := malloc calloc realloc strdup fopen open sqlite3_open_v2 sqlite3_prepare_v2 \
+               sqlite3_step sqlite3_exec natsOptions_Create natsConnection_Connect \
+               natsConnection_JetStream js_GetStreamInfo js_AddConsumer js_Subscribe js_Publish
+$(BUILD)/tests/test_faults: LDFLAGS += $(foreach f,$(FAULT_WRAPS),-Wl,--wrap=$(f))
+
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libarticle5.a tests/unit/testutil.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/unit -DA5_SRCDIR='"$(CURDIR)"' $(LDFLAGS) -o $@ $< $(BUILD)/libarticle5.a $(LDLIBS) -lcmocka
