@@ -7,6 +7,8 @@
 #   - every member audits the others as "ok" (kernel count = expected);
 #   - elements deleted by hand with nft in m3's namespace make m1 and m2
 #     flag m3 within two periods (plus delivery slack);
+#   - m2 switched to observe mode by SIGHUP stops applying m1's new
+#     reports: m1 flags it within two periods;
 #   - m1's journal still verifies (its commitments are in it).
 # Exit: 0 pass, 1 fail, 77 skip.
 
@@ -75,6 +77,21 @@ done
 a5_ok "m1 and m2 flag m3 after $((SECONDS - t0)) s"
 a5c_cli m2 audit | a5_indent
 [ "$(state_of m2 m1)" = ok ] || a5_fail "m2 no longer audits m1 as ok"
+
+a5_step "m2 switched to observe (SIGHUP with 'mode observe'); m1 bans 5 new addresses"
+sed -i 's/^mode enforce$/mode observe/' "$(a5c_conf m2)"
+kill -HUP "${A5C_DPID[m2]}"
+for (( i = 0; i < 50; i++ )); do
+	a5c_cli m2 status --json 2>/dev/null | jq -e '.mode == "observe"' >/dev/null 2>&1 && break
+	sleep 0.1
+done
+a5c_cli m2 status --json | jq -e '.mode == "observe"' >/dev/null 2>&1 || a5_fail "m2 did not switch to observe"
+t0=$SECONDS
+for i in $(seq 121 125); do
+	a5c_cli m1 ban "203.0.113.$i" >/dev/null || a5_fail "ban at m1 failed"
+done
+s=$(wait_state m1 m2 flagged $((2 * PERIOD + 3))) || a5_fail "m1 audits m2 (observe) as '$s', not flagged"
+a5_ok "m1 flags m2, which stopped enforcing, after $((SECONDS - t0)) s: $(a5c_cli m1 audit --json | jq -r '.[] | select(.name == "m2") | .problem')"
 
 a5_step "m1's journal verifies, commitments included"
 for m in m1 m2 m3; do a5c_stop_daemon "$m"; done
