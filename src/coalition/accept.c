@@ -234,31 +234,12 @@ chain_check(struct member_state *ms, const struct wire_report *r,
 }
 
 
-/* Widest first: a /0 is refused as too wide, which says more than the
- * allowlist or the member prefix it also covers. */
+/* Members' own prefixes, special-purpose ranges. */
 static enum accept_reason
-scope_check(const struct accept *a, const struct a5_prefix *p)
+ranges_check(const struct accept *a, const struct a5_prefix *p)
 {
 	const struct charter_policy *pol = &a->c.policy;
 
-	if (prefix_check(p) != NULL)
-		return ACC_MALFORMED;
-	if (p->len < (p->family == A5_AF_INET ? pol->max_prefix4 : pol->max_prefix6))
-		return ACC_TOO_WIDE;
-	if (prefixlist_overlaps(&a->allow, p))
-		return ACC_ALLOWLIST;
-	return accept_charter_scope(a, p);
-}
-
-enum accept_reason
-accept_charter_scope(const struct accept *a, const struct a5_prefix *p)
-{
-	const struct charter_policy *pol = &a->c.policy;
-
-	if (prefix_check(p) != NULL)
-		return ACC_MALFORMED;
-	if (p->len < (p->family == A5_AF_INET ? pol->max_prefix4 : pol->max_prefix6))
-		return ACC_TOO_WIDE;
 	/* Revoked members' prefixes stay protected: a revoked key says nothing
 	 * about who lives at those addresses. */
 	for (size_t i = 0; i < a->c.nmembers; i++) {
@@ -273,6 +254,45 @@ accept_charter_scope(const struct accept *a, const struct a5_prefix *p)
 				return ACC_SPECIAL_RANGE;
 	return ACC_OK;
 }
+
+/* Form and width, checked first: a /0 is refused as too wide, which says
+ * more than the allowlist or the member prefix it also covers. */
+static enum accept_reason
+width_check(const struct accept *a, const struct a5_prefix *p)
+{
+	const struct charter_policy *pol = &a->c.policy;
+
+	if (prefix_check(p) != NULL)
+		return ACC_MALFORMED;
+	if (p->len < (p->family == A5_AF_INET ? pol->max_prefix4 : pol->max_prefix6))
+		return ACC_TOO_WIDE;
+	return ACC_OK;
+}
+
+/* Widest first (width_check), then this host's allowlist, then the
+ * charter's ranges; the form is checked once per report. */
+static enum accept_reason
+scope_check(const struct accept *a, const struct a5_prefix *p)
+{
+	enum accept_reason why;
+
+	if ((why = width_check(a, p)) != ACC_OK)
+		return why;
+	if (prefixlist_overlaps(&a->allow, p))
+		return ACC_ALLOWLIST;
+	return ranges_check(a, p);
+}
+
+enum accept_reason
+accept_charter_scope(const struct accept *a, const struct a5_prefix *p)
+{
+	enum accept_reason why;
+
+	if ((why = width_check(a, p)) != ACC_OK)
+		return why;
+	return ranges_check(a, p);
+}
+
 
 static bool
 rate_take(struct member_state *ms, uint32_t per_minute, int64_t now)
@@ -505,6 +525,38 @@ accept_chain_set(struct accept *a, const uint8_t reporter[ID_PUBLIC_BYTES],
 	memcpy(ms->last_hash, hash, WIRE_HASH_BYTES);
 	if (seq != 0)
 		ring_put(ms, seq, false, hash);
+}
+
+size_t
+accept_chain_missing(const struct accept *a, const uint8_t reporter[ID_PUBLIC_BYTES],
+    uint64_t *out, size_t max)
+{
+	size_t idx = member_index(a, reporter), n = 0;
+	const struct member_state *ms;
+
+	if (idx == SIZE_MAX)
+		return 0;
+	ms = &a->ms[idx];
+	for (size_t i = 0; i < CHAIN_RING && n < max; i++) {
+		const struct ring_entry *e = &ms->ring[i];
+		if (e->missing && e->seq != 0 && e->seq < ms->stats.last_seq)
+			out[n++] = e->seq;
+	}
+	return n;
+}
+
+void
+accept_chain_set_missing(struct accept *a, const uint8_t reporter[ID_PUBLIC_BYTES], uint64_t seq)
+{
+	size_t idx = member_index(a, reporter);
+	struct member_state *ms;
+
+	if (idx == SIZE_MAX)
+		return;
+	ms = &a->ms[idx];
+	if (seq == 0 || seq >= ms->stats.last_seq || ms->stats.last_seq - seq >= CHAIN_RING)
+		return;
+	ring_put(ms, seq, true, NULL);
 }
 
 void

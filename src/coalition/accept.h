@@ -107,6 +107,16 @@ int accept_chain_get(const struct accept *a, const uint8_t reporter[ID_PUBLIC_BY
     uint64_t *seq, uint8_t hash[WIRE_HASH_BYTES]);
 void accept_chain_set(struct accept *a, const uint8_t reporter[ID_PUBLIC_BYTES],
     uint64_t seq, const uint8_t hash[WIRE_HASH_BYTES]);
+/* Sequence numbers a gap skipped and that have not come since (at most
+ * max of them), to persist beside the head: JetStream redelivers a report
+ * that was in flight at a crash after later ones, and after the restart it
+ * must still be taken as late, not refused as a replay. set_missing marks
+ * one again (after accept_chain_set; ignored unless below the head and
+ * within the remembered window). */
+size_t accept_chain_missing(const struct accept *a, const uint8_t reporter[ID_PUBLIC_BYTES],
+    uint64_t *out, size_t max);
+void accept_chain_set_missing(struct accept *a, const uint8_t reporter[ID_PUBLIC_BYTES],
+    uint64_t seq);
 void accept_quarantine(struct accept *a, const uint8_t reporter[ID_PUBLIC_BYTES]);
 
 /* member_index: index in the charter; NULL past the last member. */

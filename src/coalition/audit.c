@@ -160,12 +160,16 @@ audit_report(struct audit *a, const uint8_t reporter[ID_PUBLIC_BYTES], uint64_t 
 		l->v = v;
 		l->cap = cap;
 	}
-	/* Late reports (redelivered gaps) go in order; a seq already logged
-	 * is not logged twice. */
-	size_t at = log_first_after(l, seq);
-	if (at > 0 && l->v[at - 1].seq == seq)
-		return;
-	memmove(l->v + at + 1, l->v + at, (l->n - at) * sizeof(*l->v));
+	/* Reports come in chain order: the usual one goes at the end. Late
+	 * reports (redelivered gaps) go in order; a seq already logged is not
+	 * logged twice. */
+	size_t at = l->n;
+	if (l->n > 0 && l->v[l->n - 1].seq >= seq) {
+		at = log_first_after(l, seq);
+		if (at > 0 && l->v[at - 1].seq == seq)
+			return;
+		memmove(l->v + at + 1, l->v + at, (l->n - at) * sizeof(*l->v));
+	}
 	l->v[at] = (struct obligation){ seq, ts_us, ttl, *p };
 	l->n++;
 }

@@ -116,6 +116,31 @@ enforce_group(struct daemon *d, enum enf_op op, int group, const struct a5_prefi
 	enf_queue(d->enf, &rec);
 }
 
+/* A coalition ban ends at its deadline to the millisecond: every member
+ * computes the same deadline, and the audit compares kernel sets at
+ * half a period past deadlines. A timeout in whole seconds from a clock in
+ * whole seconds let an element outlive its deadline by up to a second,
+ * which a 2 s period cannot absorb. The enforcer commits within the same
+ * loop iteration, milliseconds later. */
+static void
+enforce_until(struct daemon *d, const struct a5_prefix *p, int64_t deadline)
+{
+	struct enf_record rec;
+	int64_t left = deadline * 1000 - now_usec() / 1000;
+
+	if (left < 1)
+		left = 1;
+	if (left > (int64_t)UINT32_MAX * 1000)
+		left = (int64_t)UINT32_MAX * 1000;
+	memset(&rec, 0, sizeof(rec));
+	rec.op = ENF_ADD;
+	rec.group = ENF_GROUP_COALITION;
+	rec.ttl = (uint32_t)(left / 1000);
+	rec.ttl_ms = (uint16_t)(left % 1000);
+	rec.prefix = *p;
+	enf_queue(d->enf, &rec);
+}
+
 static void
 enforce(struct daemon *d, enum enf_op op, const struct a5_prefix *p, uint32_t ttl)
 {
@@ -204,12 +229,15 @@ static void
 on_remote(void *arg, const struct alliance_apply *a)
 {
 	struct daemon *d = arg;
-	struct ledger_ban b, old;
+	struct ledger_ban b;
 	char text[A5_PREFIX_STRLEN];
 	int64_t now = now_sec(), prev = 0;
 
-	prefix_format(&a->prefix, text, sizeof(text));
+	/* The prefix is formatted only for the rare paths that log it: this
+	 * runs once per applied report, and a flood brings thousands per
+	 * second (the envelope's own log line counts them). */
 	if (!alliance_enforces(d->al)) {
+		prefix_format(&a->prefix, text, sizeof(text));
 		log_debug("coalition: %s reported %s (%s); not enforced here (role)", a->member, text,
 		    a->service);
 		return;
@@ -217,6 +245,7 @@ on_remote(void *arg, const struct alliance_apply *a)
 	if (d->cfg->observe) {
 		/* a dry run records nothing (see ban_apply) */
 		d->remote_applied++;
+		prefix_format(&a->prefix, text, sizeof(text));
 		log_debug("would ban %s: reported by %s", text, a->member);
 		return;
 	}
@@ -225,27 +254,27 @@ on_remote(void *arg, const struct alliance_apply *a)
 		alliance_decline(d->al, &a->prefix, WIRE_DECLINE_ALLOWLIST, a->deadline);
 		return;
 	}
-	int had = ledger_cban_get(d->ledger, &a->prefix, &prev);
-	if (had == 1 && prev >= a->deadline && prev > now) {
+	/* One statement for a prefix not held yet; nothing is written when a
+	 * coalition ban in force already lasts at least as long. */
+	int raised = ledger_cban_raise(d->ledger, &a->prefix, a->deadline, now, &prev);
+	if (raised == 0) {
 		d->remote_applied++;	/* already held at least this long */
 		return;
 	}
-	if (ledger_cban_put(d->ledger, &a->prefix, a->deadline) != 0) {
+	if (raised < 0) {
 		d->ledger_errors++;
 		log_warnx("ledger: %s", ledger_errmsg(d->ledger));
 	}
-	/* The kernel keeps an element's first timeout when it is added again:
-	 * a later deadline needs the element replaced (one transaction). */
-	if (had == 1 && prev > now)
+	/* The kernel keeps an element's first timeout when it is added again
+	 * (before Linux 6.10): a later deadline needs the element replaced
+	 * (one transaction). */
+	if (prev > now)
 		enforce_group(d, ENF_DELETE, ENF_GROUP_COALITION, &a->prefix, 0);
-	enforce_group(d, ENF_ADD, ENF_GROUP_COALITION, &a->prefix, a->ttl);
+	enforce_until(d, &a->prefix, a->deadline);
 	d->remote_applied++;
-	log_debug("ban %s: reported by %s (%s/%s), %us", text, a->member, a->service, a->rule, a->ttl);
-	if (ledger_ban_get(d->ledger, &a->prefix, &old) == 1 &&
-	    (old.expires == 0 || old.expires >= a->deadline) && strcmp(old.reason, "coalition") != 0) {
-		d->remote_kept_local++;
-		return;
-	}
+	/* The ban row shows the remote origin unless a ban of this host lasts
+	 * at least as long. Queued: written with others in one statement,
+	 * within this loop iteration's batch (ledger_ban_put_later). */
 	memset(&b, 0, sizeof(b));
 	b.prefix = a->prefix;
 	strlcpy_ok(b.service, a->service, sizeof(b.service));
@@ -257,10 +286,11 @@ on_remote(void *arg, const struct alliance_apply *a)
 	b.last_seen = a->last_seen;
 	b.created = now;
 	b.expires = a->deadline;
-	if (ledger_ban_put(d->ledger, &b) != 0) {
+	if (ledger_ban_put_later(d->ledger, &b) != 0) {
 		d->ledger_errors++;
 		log_warnx("ledger: %s", ledger_errmsg(d->ledger));
 	}
+	d->remote_kept_local = ledger_bans_kept(d->ledger);	/* up to the last rows written */
 }
 
 /* A ban duration per service, taken from the policy table. */
@@ -463,7 +493,7 @@ restore_cban(const struct a5_prefix *p, int64_t deadline, void *arg)
 	/* Replaced, not merely added: an element left in the kernel keeps its
 	 * own timeout, which a deadline raised meanwhile would not reach. */
 	enforce_group(d, ENF_DELETE, ENF_GROUP_COALITION, p, 0);
-	enforce_group(d, ENF_ADD, ENF_GROUP_COALITION, p, ttl_of(deadline, now_sec()));
+	enforce_until(d, p, deadline);
 	return 0;
 }
 

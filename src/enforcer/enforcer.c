@@ -1,11 +1,21 @@
-/* enforcer.c - applies validated ban records to table inet article5 through libnftables. */
+/* enforcer.c - applies validated ban records to table inet article5: address
+ * sets through nfnetlink batches, prefix sets and the table through libnftables. */
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <endian.h>
 #include <errno.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netlink.h>
 #include <nftables/libnftables.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/addr.h"
 #include "common/log.h"
@@ -29,11 +39,31 @@
 #define ENF_GIVEUP 16
 /* How much of nft's error text reaches the log. */
 #define ENF_WHY_MAX 256
+/* Address elements per NEWSETELEM/DELSETELEM message: a message's element
+ * list is one attribute, whose length has 16 bits. An IPv6 element with a
+ * timeout takes 40 bytes, so 1024 of them fit with room to spare. */
+#define ENF_NL_CHUNK 1024
+/* Bytes per element at most (IPv6 key and a timeout), and per message
+ * (headers, table and set names). */
+#define ENF_NL_ELEM_MAX 40
+#define ENF_NL_MSG_MAX 128
+/* A full queue of deletes (each sent twice, see build_batch) fits, even
+ * when no two neighbours share a set (a message per element): 22 MB at
+ * worst, allocated only as far as a batch needs it. */
+#define ENF_NL_MAX ((size_t)ENF_QUEUE_MAX * 2 * (ENF_NL_ELEM_MAX + ENF_NL_MSG_MAX) + \
+    2 * ENF_NL_MSG_MAX)
+/* Replies to a batch: errors only, each with the header of the message it
+ * refers to (NETLINK_CAP_ACK) or, on a kernel without that option, the
+ * whole message (one chunk at most). */
+#define ENF_NL_RXBUF (ENF_NL_CHUNK * ENF_NL_ELEM_MAX + 65536)
+
+#define NFT_TYPE(msg)	((uint16_t)((NFNL_SUBSYS_NFTABLES << 8) | (msg)))
 
 /* The record crosses a process boundary one day: its layout stays fixed
  * (group took a byte of what was padding). */
 _Static_assert(sizeof(struct enf_record) == 28 &&
     offsetof(struct enf_record, group) == 1 &&
+    offsetof(struct enf_record, ttl_ms) == 2 &&
     offsetof(struct enf_record, ttl) == 4 &&
     offsetof(struct enf_record, prefix) == 8, "enf_record layout");
 
@@ -92,7 +122,15 @@ struct cmdbuf {
 	size_t len, cap;
 	bool overflow;
 	uint32_t ttl_last;	/* ttl_text is the timeout text of ttl_last */
+	uint16_t ttl_ms_last;	/* and ttl_ms_last */
 	char ttl_text[32];
+};
+
+/* A growable nfnetlink batch with a hard ceiling; overflow poisons it. */
+struct nlbuf {
+	uint8_t *b;
+	size_t len, cap;
+	bool overflow;
 };
 
 struct enforcer {
@@ -107,9 +145,16 @@ struct enforcer {
 	struct nft_ctx *nft;
 	struct nfq *nfq;
 	struct enf_record *queue;
+	struct enf_record *scratch;	/* enf_commit's partition of the queue */
 	unsigned nqueue;
 	struct enf_stats stats;
 	struct cmdbuf cmd;
+	/* address sets: nfnetlink batches on a socket of our own */
+	int nlfd;
+	uint32_t nlseq;
+	int nlsndbuf;		/* the socket's send buffer as last set */
+	struct nlbuf nl;
+	uint8_t *nlrx;		/* ENF_NL_RXBUF bytes */
 };
 
 /* ------------------------------------------------------------ text */
@@ -189,7 +234,7 @@ cmd_printf(struct cmdbuf *c, const char *fmt, ...)
 /* nft takes at most 8 digits per unit, so 4294967295 s must be written as
  * 49710d6h28m15s rather than in seconds. */
 static void
-format_timeout(uint32_t secs, char *buf, size_t n)
+format_timeout(uint32_t secs, unsigned ms, char *buf, size_t n)
 {
 	unsigned d = secs / 86400, h = secs / 3600 % 24, m = secs / 60 % 60,
 	    s = secs % 60;
@@ -202,8 +247,10 @@ format_timeout(uint32_t secs, char *buf, size_t n)
 		used += (size_t)snprintf(buf + used, n - used, "%uh", h);
 	if (m && used < n)
 		used += (size_t)snprintf(buf + used, n - used, "%um", m);
-	if ((s || used == 0) && used < n)
-		snprintf(buf + used, n - used, "%us", s);
+	if ((s || (used == 0 && ms == 0)) && used < n)
+		used += (size_t)snprintf(buf + used, n - used, "%us", s);
+	if (ms && used < n)
+		snprintf(buf + used, n - used, "%ums", ms);
 }
 
 /* Reduces nft's error text ("Error: what\n<command>\n   ^^^^\n") to
@@ -336,7 +383,7 @@ describe(const struct enf_record *r, char *buf, size_t n)
 	else if (r->ttl == 0)
 		snprintf(buf, n, "ban %s permanently%s", p, g);
 	else {
-		format_timeout(r->ttl, t, sizeof(t));
+		format_timeout(r->ttl, r->ttl_ms, t, sizeof(t));
 		snprintf(buf, n, "ban %s for %s%s", p, t, g);
 	}
 }
@@ -375,7 +422,7 @@ cmd_open(struct cmdbuf *c, const char *verb, enum enf_set s)
 /* The hot path of a large commit: no printf, and the timeout text of the
  * previous element reused (a batch mostly shares one ttl). */
 static void
-cmd_elem(struct cmdbuf *c, const struct a5_prefix *p, uint32_t ttl,
+cmd_elem(struct cmdbuf *c, const struct a5_prefix *p, uint32_t ttl, uint16_t ttl_ms,
     bool first)
 {
 	char a[A5_PREFIX_STRLEN];
@@ -387,11 +434,12 @@ cmd_elem(struct cmdbuf *c, const struct a5_prefix *p, uint32_t ttl,
 	if (!first)
 		cmd_append(c, ", ", 2);
 	cmd_append(c, a, strlen(a));
-	if (ttl == 0)
+	if (ttl == 0 && ttl_ms == 0)
 		return;
-	if (ttl != c->ttl_last || c->ttl_text[0] == '\0') {
-		format_timeout(ttl, c->ttl_text, sizeof(c->ttl_text));
+	if (ttl != c->ttl_last || ttl_ms != c->ttl_ms_last || c->ttl_text[0] == '\0') {
+		format_timeout(ttl, ttl_ms, c->ttl_text, sizeof(c->ttl_text));
 		c->ttl_last = ttl;
+		c->ttl_ms_last = ttl_ms;
 	}
 	cmd_append(c, " timeout ", 9);
 	cmd_append(c, c->ttl_text, strlen(c->ttl_text));
@@ -411,8 +459,8 @@ emit_run(struct enforcer *e, const char *verb, size_t lo, size_t hi,
 
 	cmd_open(&e->cmd, verb, s);
 	for (size_t i = lo; i < hi; i++)
-		cmd_elem(&e->cmd, &e->queue[i].prefix,
-		    with_ttl ? e->queue[i].ttl : 0, i == lo);
+		cmd_elem(&e->cmd, &e->queue[i].prefix, with_ttl ? e->queue[i].ttl : 0,
+		    with_ttl ? e->queue[i].ttl_ms : 0, i == lo);
 	cmd_close(&e->cmd);
 }
 
@@ -441,6 +489,330 @@ build_batch(struct enforcer *e, size_t lo, size_t hi)
 		}
 		i = j;
 	}
+}
+
+/* ------------------------------------------------------------ netlink */
+
+/* Address sets (hash sets) skip libnftables: the records are written as one
+ * nfnetlink batch, the same messages `nft add element` sends (checked with
+ * `nft --debug=mnl`), without its text parser and without the cache it
+ * refills before every command (8 request/response pairs, and a read of
+ * every interval set's elements). Prefix sets stay with libnftables, whose
+ * evaluation of intervals (start and end elements, overlaps) is not worth
+ * repeating here. */
+
+static void
+nl_reset(struct nlbuf *n)
+{
+	n->len = 0;
+	n->overflow = false;
+}
+
+/* Appends len bytes (zeroed, then aligned); NULL, and the batch poisoned,
+ * past the ceiling. */
+static uint8_t *
+nl_grow(struct nlbuf *n, size_t len)
+{
+	size_t need = n->len + NLMSG_ALIGN(len), ncap;
+	uint8_t *nb;
+
+	if (n->overflow)
+		return NULL;
+	if (need > ENF_NL_MAX) {
+		n->overflow = true;
+		return NULL;
+	}
+	if (need > n->cap) {
+		for (ncap = n->cap ? n->cap : 65536; ncap < need; ncap *= 2)
+			;
+		if (ncap > ENF_NL_MAX)
+			ncap = ENF_NL_MAX;
+		if ((nb = realloc(n->b, ncap)) == NULL) {
+			n->overflow = true;
+			return NULL;
+		}
+		n->b = nb;
+		n->cap = ncap;
+	}
+	uint8_t *p = n->b + n->len;
+	memset(p, 0, NLMSG_ALIGN(len));
+	n->len = need;
+	return p;
+}
+
+/* Starts a message; returns its offset, for nl_msg_end. */
+static size_t
+nl_msg_begin(struct enforcer *e, uint16_t type, uint16_t flags, uint8_t family,
+    uint16_t res_id)
+{
+	size_t at = e->nl.len;
+	uint8_t *p = nl_grow(&e->nl, NLMSG_HDRLEN + sizeof(struct nfgenmsg));
+	struct nlmsghdr nlh;
+	struct nfgenmsg nfg;
+
+	if (p == NULL)
+		return at;
+	memset(&nlh, 0, sizeof(nlh));
+	nlh.nlmsg_type = type;
+	nlh.nlmsg_flags = (uint16_t)(NLM_F_REQUEST | flags);
+	nlh.nlmsg_seq = ++e->nlseq;
+	memcpy(p, &nlh, sizeof(nlh));
+	memset(&nfg, 0, sizeof(nfg));
+	nfg.nfgen_family = family;
+	nfg.version = NFNETLINK_V0;
+	nfg.res_id = htons(res_id);
+	memcpy(p + NLMSG_HDRLEN, &nfg, sizeof(nfg));
+	return at;
+}
+
+static void
+nl_msg_end(struct nlbuf *n, size_t at)
+{
+	uint32_t len = (uint32_t)(n->len - at);
+
+	if (!n->overflow)
+		memcpy(n->b + at + offsetof(struct nlmsghdr, nlmsg_len), &len, sizeof(len));
+}
+
+static size_t
+nl_put(struct nlbuf *n, uint16_t type, const void *data, size_t len)
+{
+	size_t at = n->len;
+	uint8_t *p = nl_grow(n, NLA_HDRLEN + len);
+	struct nlattr nla;
+
+	if (p == NULL)
+		return at;
+	nla.nla_len = (uint16_t)(NLA_HDRLEN + len);
+	nla.nla_type = type;
+	memcpy(p, &nla, sizeof(nla));
+	if (len > 0)
+		memcpy(p + NLA_HDRLEN, data, len);
+	return at;
+}
+
+static size_t
+nl_nest_begin(struct nlbuf *n, uint16_t type)
+{
+	return nl_put(n, (uint16_t)(type | NLA_F_NESTED), NULL, 0);
+}
+
+static void
+nl_nest_end(struct nlbuf *n, size_t at)
+{
+	struct nlattr nla;
+
+	if (n->overflow)
+		return;
+	if (n->len - at > UINT16_MAX) {
+		n->overflow = true;
+		return;
+	}
+	memcpy(&nla, n->b + at, sizeof(nla));
+	nla.nla_len = (uint16_t)(n->len - at);
+	memcpy(n->b + at, &nla, sizeof(nla));
+}
+
+/* One NEWSETELEM (add) or DELSETELEM message per ENF_NL_CHUNK records of
+ * queue[lo, hi), all of one address set. */
+static void
+nl_emit_run(struct enforcer *e, uint8_t msg, size_t lo, size_t hi, bool with_ttl)
+{
+	const char *set = set_names[rec_set(&e->queue[lo])];
+
+	for (size_t i = lo; i < hi; i += ENF_NL_CHUNK) {
+		size_t end = hi - i > ENF_NL_CHUNK ? i + ENF_NL_CHUNK : hi;
+		size_t m = nl_msg_begin(e, NFT_TYPE(msg),
+		    msg == NFT_MSG_NEWSETELEM ? NLM_F_CREATE : 0, NFPROTO_INET, 0);
+		nl_put(&e->nl, NFTA_SET_ELEM_LIST_TABLE, ENF_TABLE, sizeof(ENF_TABLE));
+		nl_put(&e->nl, NFTA_SET_ELEM_LIST_SET, set, strlen(set) + 1);
+		size_t list = nl_nest_begin(&e->nl, NFTA_SET_ELEM_LIST_ELEMENTS);
+		for (size_t j = i; j < end; j++) {
+			const struct enf_record *r = &e->queue[j];
+			size_t el = nl_nest_begin(&e->nl, NFTA_LIST_ELEM);
+			size_t key = nl_nest_begin(&e->nl, NFTA_SET_ELEM_KEY);
+			nl_put(&e->nl, NFTA_DATA_VALUE, r->prefix.addr, keylen(&r->prefix));
+			nl_nest_end(&e->nl, key);
+			if (with_ttl && (r->ttl != 0 || r->ttl_ms != 0)) {
+				uint64_t ms = htobe64((uint64_t)r->ttl * 1000 + r->ttl_ms);
+				nl_put(&e->nl, NFTA_SET_ELEM_TIMEOUT, &ms, sizeof(ms));
+			}
+			nl_nest_end(&e->nl, el);
+		}
+		nl_nest_end(&e->nl, list);
+		nl_msg_end(&e->nl, m);
+	}
+}
+
+/* queue[lo, hi), all address records, as one batch: the same runs as
+ * build_batch, a delete again written as add then delete. Returns the
+ * sequence number of its first message. */
+static uint32_t
+nl_build_batch(struct enforcer *e, size_t lo, size_t hi)
+{
+	nl_reset(&e->nl);
+	size_t b = nl_msg_begin(e, NFNL_MSG_BATCH_BEGIN, 0, AF_UNSPEC, NFNL_SUBSYS_NFTABLES);
+	uint32_t first = e->nlseq;
+	nl_msg_end(&e->nl, b);
+	for (size_t i = lo; i < hi;) {
+		enum enf_set s = rec_set(&e->queue[i]);
+		uint8_t op = e->queue[i].op;
+		size_t j = i;
+
+		while (j < hi && e->queue[j].op == op && rec_set(&e->queue[j]) == s)
+			j++;
+		if (op == ENF_ADD)
+			nl_emit_run(e, NFT_MSG_NEWSETELEM, i, j, true);
+		else {
+			nl_emit_run(e, NFT_MSG_NEWSETELEM, i, j, false);
+			nl_emit_run(e, NFT_MSG_DELSETELEM, i, j, false);
+		}
+		i = j;
+	}
+	b = nl_msg_begin(e, NFNL_MSG_BATCH_END, 0, AF_UNSPEC, NFNL_SUBSYS_NFTABLES);
+	nl_msg_end(&e->nl, b);
+	return first;
+}
+
+/* The first error among the kernel's replies to the batch whose messages
+ * are numbered first..e->nlseq, as "strerror: the kernel's message". */
+static void
+nl_error_text(const struct nlmsghdr *nlh, int err, char *why, size_t whylen)
+{
+	const char *msg = NULL;
+	size_t mlen = 0;
+
+	/* Extended ack: attributes after the error and the (capped) request. */
+	if (nlh->nlmsg_flags & NLM_F_ACK_TLVS) {
+		size_t off = NLMSG_HDRLEN + sizeof(struct nlmsgerr);
+		if (!(nlh->nlmsg_flags & NLM_F_CAPPED)) {
+			struct nlmsgerr ne;
+			memcpy(&ne, NLMSG_DATA(nlh), sizeof(ne));
+			off += NLMSG_ALIGN(ne.msg.nlmsg_len) - NLMSG_HDRLEN;
+		}
+		const uint8_t *p = (const uint8_t *)nlh + off;
+		size_t left = nlh->nlmsg_len > off ? nlh->nlmsg_len - off : 0;
+		while (left >= NLA_HDRLEN) {
+			struct nlattr nla;
+			memcpy(&nla, p, sizeof(nla));
+			if (nla.nla_len < NLA_HDRLEN || nla.nla_len > left)
+				break;
+			if ((nla.nla_type & NLA_TYPE_MASK) == NLMSGERR_ATTR_MSG) {
+				msg = (const char *)p + NLA_HDRLEN;
+				mlen = strnlen(msg, nla.nla_len - NLA_HDRLEN);
+				break;
+			}
+			if ((size_t)NLA_ALIGN(nla.nla_len) >= left)
+				break;
+			p += (size_t)NLA_ALIGN(nla.nla_len);
+			left -= (size_t)NLA_ALIGN(nla.nla_len);
+		}
+	}
+	if (mlen > 0)
+		snprintf(why, whylen, "%s: %.*s", strerror(err), (int)mlen, msg);
+	else
+		snprintf(why, whylen, "%s", strerror(err));
+	for (char *c = why; *c; c++)
+		if ((unsigned char)*c < 0x20 || (unsigned char)*c == 0x7f)
+			*c = '?';
+}
+
+/* Sends the batch in e->nl. nfnetlink handles a batch within the send
+ * call, so when sendto returns every reply is already queued on the
+ * socket: an error reply means the kernel refused the transaction (and
+ * applied none of it), none means it committed. 0, or -1 with why. */
+static int
+nl_send(struct enforcer *e, uint32_t first, char *why, size_t whylen)
+{
+	struct sockaddr_nl sa;
+	int rc = 0, err = 0;
+
+	if (e->nl.overflow) {
+		snprintf(why, whylen, "netlink batch exceeds %zu bytes", (size_t)ENF_NL_MAX);
+		return -1;
+	}
+	/* A netlink message goes in one piece: the send buffer must hold it. */
+	if (e->nl.len + 4096 > (size_t)e->nlsndbuf) {
+		int want = (int)(e->nl.len + 65536);
+		if (setsockopt(e->nlfd, SOL_SOCKET, SO_SNDBUFFORCE, &want, sizeof(want)) == 0 ||
+		    setsockopt(e->nlfd, SOL_SOCKET, SO_SNDBUF, &want, sizeof(want)) == 0)
+			e->nlsndbuf = want;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.nl_family = AF_NETLINK;
+	ssize_t n = sendto(e->nlfd, e->nl.b, e->nl.len, 0, (struct sockaddr *)&sa, sizeof(sa));
+	if (n != (ssize_t)e->nl.len) {
+		snprintf(why, whylen, "sending the netlink batch: %s",
+		    n < 0 ? strerror(errno) : "short write");
+		return -1;
+	}
+	for (;;) {
+		ssize_t got = nl_recv_kernel(e->nlfd, e->nlrx, ENF_NL_RXBUF, MSG_DONTWAIT);
+		if (got < 0) {
+			int saved = errno;
+			if (saved == EAGAIN || saved == EWOULDBLOCK)
+				break;
+			/* ENOBUFS: replies were lost, so whether it committed
+			 * is unknown; it counts as refused (a retry is harmless:
+			 * adds and add-then-delete are idempotent). */
+			if (rc == 0)
+				snprintf(why, whylen, "reading the kernel's replies: %s",
+				    strerror(saved));
+			rc = -1;
+			if (saved != ENOBUFS && saved != EMSGSIZE)
+				break;
+			continue;
+		}
+		size_t left = (size_t)got;
+		for (struct nlmsghdr *nlh = (struct nlmsghdr *)e->nlrx; NLMSG_OK(nlh, left);
+		    nlh = NLMSG_NEXT(nlh, left)) {
+			struct nlmsgerr ne;
+			if (nlh->nlmsg_type != NLMSG_ERROR ||
+			    nlh->nlmsg_len < NLMSG_LENGTH(sizeof(ne)))
+				continue;
+			memcpy(&ne, NLMSG_DATA(nlh), sizeof(ne));
+			/* replies to an earlier batch would be a bug; skipped */
+			if (ne.error == 0 || ne.msg.nlmsg_seq - first > e->nlseq - first)
+				continue;
+			if (err == 0) {
+				err = -ne.error;
+				nl_error_text(nlh, err, why, whylen);
+			}
+			rc = -1;
+		}
+	}
+	return rc;
+}
+
+static int
+nl_open(struct enforcer *e, char *err, size_t errlen)
+{
+	struct sockaddr_nl sa;
+	int one = 1;
+	socklen_t len = sizeof(e->nlsndbuf);
+
+	e->nlfd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
+	if (e->nlfd < 0) {
+		snprintf(err, errlen, "enforcer: netlink socket: %s", strerror(errno));
+		return -1;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.nl_family = AF_NETLINK;
+	if (bind(e->nlfd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+	    getsockopt(e->nlfd, SOL_SOCKET, SO_SNDBUF, &e->nlsndbuf, &len) != 0) {
+		snprintf(err, errlen, "enforcer: netlink socket: %s", strerror(errno));
+		return -1;
+	}
+	/* Error replies carry the header of the refused message, not all of
+	 * it, and the kernel's reason when it has one; older kernels lack
+	 * these options and send the whole message (ENF_NL_RXBUF holds it). */
+	(void)setsockopt(e->nlfd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
+	(void)setsockopt(e->nlfd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
+	if ((e->nlrx = malloc(ENF_NL_RXBUF)) == NULL) {
+		snprintf(err, errlen, "enforcer: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 /* ------------------------------------------------------------ read-back */
@@ -612,7 +984,7 @@ widen(struct enforcer *e, const struct enf_record *r, char *why, size_t whylen)
 				cmd_close(&e->cmd);
 			cmd_open(&e->cmd, "delete", s);
 		}
-		cmd_elem(&e->cmd, &q, 0, ninner % ENF_CHUNK == 0);
+		cmd_elem(&e->cmd, &q, 0, 0, ninner % ENF_CHUNK == 0);
 		ninner++;
 	}
 	if (ninner == 0) {
@@ -622,7 +994,7 @@ widen(struct enforcer *e, const struct enf_record *r, char *why, size_t whylen)
 	}
 	cmd_close(&e->cmd);
 	cmd_open(&e->cmd, "add", s);
-	cmd_elem(&e->cmd, &r->prefix, r->ttl, true);
+	cmd_elem(&e->cmd, &r->prefix, r->ttl, r->ttl_ms, true);
 	cmd_close(&e->cmd);
 	e->stats.commits++;
 	if (nft_run(e, e->cmd.b, why, whylen) == 0) {
@@ -710,6 +1082,41 @@ repair_if_gone(struct enforcer *e)
 	return 1;
 }
 
+/* queue[lo, hi) as one transaction: a netlink batch for addresses, nft
+ * commands for prefixes (enf_commit never mixes them in one range). */
+static int
+run_range(struct enforcer *e, size_t lo, size_t hi, char *why, size_t whylen)
+{
+	e->stats.commits++;
+	if (is_host(&e->queue[lo].prefix))
+		return nl_send(e, nl_build_batch(e, lo, hi), why, whylen);
+	build_batch(e, lo, hi);
+	return nft_run(e, e->cmd.b, why, whylen);
+}
+
+/* Moves the address records to the front of the queue, keeping the order
+ * within each part; returns their number. Records of the two parts never
+ * share a set (enf_record's prefix decides the set), so applying one part
+ * before the other changes nothing a set ends up holding. */
+static size_t
+partition_hosts(struct enforcer *e)
+{
+	size_t n = e->nqueue, nhost = 0, nnet = 0;
+
+	for (size_t i = 0; i < n; i++)
+		nhost += is_host(&e->queue[i].prefix);
+	if (nhost == n || nhost == 0)
+		return nhost;
+	for (size_t i = 0, h = 0; i < n; i++) {
+		if (is_host(&e->queue[i].prefix))
+			e->scratch[h++] = e->queue[i];
+		else
+			e->scratch[nhost + nnet++] = e->queue[i];
+	}
+	memcpy(e->queue, e->scratch, n * sizeof(*e->queue));
+	return nhost;
+}
+
 /* Applies queue[lo, hi) as one transaction; if nftables refuses it, splits
  * it in halves until the refused records stand alone. One bad record among
  * n costs about 2 log2(n) extra transactions instead of n, and everything
@@ -719,23 +1126,20 @@ apply_range(struct enforcer *e, size_t lo, size_t hi, int depth)
 {
 	char why[ENF_WHY_MAX];
 
+	if (lo == hi)
+		return 0;
 	if (e->giveup) {
 		e->stats.failed += hi - lo;
 		return (unsigned)(hi - lo);
 	}
-	build_batch(e, lo, hi);
-	e->stats.commits++;
-	if (nft_run(e, e->cmd.b, why, sizeof(why)) == 0) {
+	if (run_range(e, lo, hi, why, sizeof(why)) == 0) {
 		e->stats.applied += hi - lo;
 		return 0;
 	}
-	if (depth == 0 && repair_if_gone(e)) {
-		build_batch(e, lo, hi);
-		e->stats.commits++;
-		if (nft_run(e, e->cmd.b, why, sizeof(why)) == 0) {
-			e->stats.applied += hi - lo;
-			return 0;
-		}
+	if (depth == 0 && repair_if_gone(e) &&
+	    run_range(e, lo, hi, why, sizeof(why)) == 0) {
+		e->stats.applied += hi - lo;
+		return 0;
 	}
 	if (hi - lo == 1)
 		return settle_one(e, &e->queue[lo], why);
@@ -769,7 +1173,9 @@ enf_commit(struct enforcer *e)
 	e->giveup = false;
 	e->commit_failed = 0;
 	e->commit_applied0 = e->stats.applied;
-	failed = apply_range(e, 0, n, 0);
+	/* Addresses, then prefixes: one transaction each. */
+	size_t nhost = partition_hosts(e);
+	failed = apply_range(e, 0, nhost, 0) + apply_range(e, nhost, n, 0);
 	e->nqueue = 0;
 	e->drop_logged = false;
 	return (int)failed;
@@ -783,7 +1189,6 @@ enf_queue(struct enforcer *e, const struct enf_record *r)
 	const char *bad = NULL;
 
 	rec = *r;
-	memset(rec.pad, 0, sizeof(rec.pad));
 	if (r->op != ENF_ADD && r->op != ENF_DELETE)
 		bad = "unknown operation";
 	else if (r->group != ENF_GROUP_LOCAL && r->group != ENF_GROUP_COALITION)
@@ -798,25 +1203,33 @@ enf_queue(struct enforcer *e, const struct enf_record *r)
 		e->stats.refused++;
 		return -1;
 	}
-	prefix_format(&r->prefix, p, sizeof(p));
+	/* The prefix is only formatted for a log line: a flood queues tens
+	 * of thousands of records per second. */
 	/* Unbans are always allowed: lifting a ban on an address that was
 	 * allowlisted after it got banned is exactly what should happen. */
 	if (r->op == ENF_ADD && e->allow != NULL &&
 	    prefixlist_overlaps(e->allow, &r->prefix)) {
+		prefix_format(&r->prefix, p, sizeof(p));
 		log_warnx("enforcer: refusing ban of %s: overlaps the allowlist", p);
 		e->stats.refused++;
 		return -1;
 	}
+	if (rec.ttl_ms > 999)
+		rec.ttl_ms = 999;
 	if (r->op == ENF_ADD && e->ttl_max != 0 &&
-	    (rec.ttl == 0 || rec.ttl > e->ttl_max))
+	    ((rec.ttl == 0 && rec.ttl_ms == 0) || rec.ttl >= e->ttl_max)) {
 		rec.ttl = e->ttl_max;
+		rec.ttl_ms = 0;
+	}
 	if (r->op == ENF_DELETE)
-		rec.ttl = 0;
+		rec.ttl = rec.ttl_ms = 0;
 	if (e->nqueue >= ENF_QUEUE_MAX) {
-		if (!e->drop_logged)
+		if (!e->drop_logged) {
+			prefix_format(&r->prefix, p, sizeof(p));
 			log_warnx("enforcer: queue full (%d records), dropping "
 			    "%s and further records until the next commit",
 			    ENF_QUEUE_MAX, p);
+		}
 		e->drop_logged = true;
 		e->stats.dropped++;
 		return -1;
@@ -842,10 +1255,12 @@ enf_open(bool observe, const struct prefixlist *allow, uint32_t ttl_max,
 
 	if ((e = calloc(1, sizeof(*e))) == NULL ||
 	    (e->allow = calloc(1, sizeof(*e->allow))) == NULL ||
-	    (e->queue = calloc(ENF_QUEUE_MAX, sizeof(*e->queue))) == NULL) {
+	    (e->queue = calloc(ENF_QUEUE_MAX, sizeof(*e->queue))) == NULL ||
+	    (e->scratch = calloc(ENF_QUEUE_MAX, sizeof(*e->scratch))) == NULL) {
 		snprintf(err, errlen, "enforcer: %s", strerror(errno));
 		goto fail;
 	}
+	e->nlfd = -1;
 	e->observe = observe;
 	e->ttl_max = ttl_max;
 	if (allow != NULL)
@@ -872,7 +1287,7 @@ enf_open(bool observe, const struct prefixlist *allow, uint32_t ttl_max,
 		    "nft delete table inet %s)", ENF_TABLE, why, ENF_TABLE);
 		goto fail;
 	}
-	if ((e->nfq = nfq_open(err, errlen)) == NULL)
+	if ((e->nfq = nfq_open(err, errlen)) == NULL || nl_open(e, err, errlen) != 0)
 		goto fail;
 	return e;
 fail:
@@ -994,8 +1409,13 @@ enf_close(struct enforcer *e)
 	if (e->nft != NULL)
 		nft_ctx_free(e->nft);
 	nfq_close(e->nfq);
+	if (e->nlfd >= 0)
+		close(e->nlfd);
+	free(e->nl.b);
+	free(e->nlrx);
 	free(e->cmd.b);
 	free(e->queue);
+	free(e->scratch);
 	free(e->allow);
 	free(e);
 }

@@ -1,10 +1,12 @@
 /* enforcer.h - applies validated ban records to nftables, in batches.
  *
  * The enforcer parses nothing: it takes fixed-size binary records, re-checks
- * them (family, length, host bits, allowlist, ttl cap) and applies them in one
- * libnftables transaction per commit. It owns `table inet article5` and never
- * touches any other table. This interface is meant to move unchanged into a
- * small privileged process later. */
+ * them (family, length, host bits, allowlist, ttl cap) and applies them in
+ * batches: one nfnetlink transaction per commit for the address sets,
+ * written directly, and one libnftables transaction for the prefix sets. It
+ * owns `table inet article5` and never touches any other table. This
+ * interface is meant to move unchanged into a small privileged process
+ * later. */
 #ifndef A5_ENFORCER_H
 #define A5_ENFORCER_H
 
@@ -44,7 +46,8 @@ enum enf_op { ENF_ADD = 1, ENF_DELETE = 2 };
 struct enf_record {
 	uint8_t op;		/* enum enf_op */
 	uint8_t group;		/* ENF_GROUP_*; anything else is refused */
-	uint8_t pad[2];
+	uint16_t ttl_ms;	/* milliseconds added to ttl, 0..999: a coalition
+				 * ban ends at its deadline, not up to 1 s after */
 	uint32_t ttl;		/* seconds; 0 = no timeout (permanent) */
 	struct a5_prefix prefix;
 };
@@ -79,10 +82,11 @@ struct enforcer *enf_open(bool observe, const struct prefixlist *allow,
  * prefix set. */
 int enf_queue(struct enforcer *e, const struct enf_record *r);
 
-/* Applies every queued record in one transaction. If the kernel refuses the
- * batch, the records are retried one by one so a single bad element does not
- * lose the rest. Deleting an absent element is not an error. Returns the
- * number of records that failed. */
+/* Applies every queued record: the addresses in one transaction (a netlink
+ * batch), then the prefixes in another (nft commands). If the kernel refuses
+ * a transaction, it is split until the refused records stand alone, so a
+ * single bad element does not lose the rest. Deleting an absent element is
+ * not an error. Returns the number of records that failed. */
 int enf_commit(struct enforcer *e);
 
 /* Number of records waiting for enf_commit. */

@@ -172,7 +172,7 @@ static int
 schema_create(struct journal *j)
 {
 	enum tx t;
-	bool exist;
+	bool exist = false;
 
 	if (tables_exist(j, &exist) != 0)
 		return -1;
@@ -255,7 +255,7 @@ journal_open(const char *path, bool readonly, struct journal **out, char *err, s
 	sqlite3_extended_result_codes(j->db, 1);
 	sqlite3_busy_timeout(j->db, JOURNAL_BUSY_MS);
 	if (readonly) {
-		bool exist;
+		bool exist = false;
 		if (tables_exist(j, &exist) != 0)
 			return open_fail(j, err, errlen);
 		j->missing = !exist;
@@ -562,17 +562,20 @@ report_check(struct wire_envelope *e, const uint8_t *body, size_t len,
 	return 0;
 }
 
-int
-journal_report(struct journal *j, int64_t at, const void *env, size_t len,
-    const uint16_t *accepted, size_t naccepted)
+/* journal_report and journal_report_decoded: decoded, when not NULL, is
+ * the caller's wire_decode of exactly env, whose signature is then not
+ * checked a second time; the rest of report_check is done either way. */
+static int
+report_append(struct journal *j, int64_t at, const void *env, size_t len,
+    const struct wire_envelope *decoded, const uint16_t *accepted, size_t naccepted)
 {
-	struct wire_envelope *e = env_buf(j);
+	struct wire_envelope *e = decoded == NULL ? env_buf(j) : NULL;
 	char key[ID_PUBLIC_TEXT_MAX], why[JOURNAL_WHY_MAX];
 	uint8_t *body;
 	size_t blen = 2 + 2 * naccepted + len;
-	int ret;
+	int ret = 0;
 
-	if (e == NULL)
+	if (decoded == NULL && e == NULL)
 		return -1;
 	if (naccepted == 0 || naccepted > WIRE_REPORTS_MAX || len > WIRE_ENVELOPE_MAX)
 		return set_err(j, "report: %zu accepted indexes, %zu envelope bytes", naccepted, len);
@@ -583,12 +586,34 @@ journal_report(struct journal *j, int64_t at, const void *env, size_t len,
 		put_be(body + 2 + 2 * i, accepted[i], 2);
 	memcpy(body + 2 + 2 * naccepted, env, len);
 	/* Checked as journal_verify will: never record what it would flag. */
-	if (report_check(e, body, blen, key, why, sizeof(why)) != 0)
-		ret = set_err(j, "%s", why);
-	else
+	if (decoded == NULL) {
+		if (report_check(e, body, blen, key, why, sizeof(why)) != 0)
+			ret = set_err(j, "%s", why);
+	} else {
+		for (size_t i = 0; i < naccepted && ret == 0; i++)
+			if (accepted[i] >= decoded->nreports || (i > 0 && accepted[i] <= accepted[i - 1]))
+				ret = set_err(j, "report: index %u out of order or beyond the envelope's "
+				    "%zu reports", (unsigned)accepted[i], decoded->nreports);
+		identity_pk_to_text(decoded->reporter, key, sizeof(key));
+	}
+	if (ret == 0)
 		ret = journal_append(j, at, JOURNAL_REPORT, key, body, blen);
 	free(body);
 	return ret;
+}
+
+int
+journal_report(struct journal *j, int64_t at, const void *env, size_t len,
+    const uint16_t *accepted, size_t naccepted)
+{
+	return report_append(j, at, env, len, NULL, accepted, naccepted);
+}
+
+int
+journal_report_decoded(struct journal *j, int64_t at, const void *env, size_t len,
+    const struct wire_envelope *decoded, const uint16_t *accepted, size_t naccepted)
+{
+	return report_append(j, at, env, len, decoded, accepted, naccepted);
 }
 
 int

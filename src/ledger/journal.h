@@ -72,6 +72,11 @@ int journal_append(struct journal *j, int64_t at, const char *kind, const char *
  * signature is checked again here. */
 int journal_report(struct journal *j, int64_t at, const void *env, size_t len,
     const uint16_t *accepted, size_t naccepted);
+/* The same for a caller that has just decoded env with wire_decode
+ * (WIRE_OK) into decoded: its signature is not verified twice. The index
+ * list is checked against decoded as journal_verify will check it. */
+int journal_report_decoded(struct journal *j, int64_t at, const void *env, size_t len,
+    const struct wire_envelope *decoded, const uint16_t *accepted, size_t naccepted);
 /* refusal: report seq of reporter refused for reason (accept_reason_name);
  * p may be NULL (a refusal of a whole envelope). */
 int journal_refusal(struct journal *j, int64_t at, const uint8_t reporter[ID_PUBLIC_BYTES],

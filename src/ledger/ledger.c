@@ -26,6 +26,16 @@
 #define LEDGER_NEST_MAX		64
 #define LEDGER_PATH_MAX		4096
 #define LEDGER_ERR_MAX		(LEDGER_PATH_MAX + 256)
+/* Page size of a new database file (text: it goes into a PRAGMA). */
+#define LEDGER_PAGE_SIZE	"16384"
+/* ledger_ban_put_later: rows per bulk statement, and rows queued before
+ * they are written. One statement for 64 rows costs about half as much as
+ * 64 statements: its cursors stay open from row to row, so appends skip
+ * the descent from the root and the statement's setup is paid once. */
+#define LEDGER_BULK		64
+#define LEDGER_PEND_MAX		1024
+/* Parameters per ban row (BAN_COLS). */
+#define BAN_NCOLS		12
 
 /* Columns of one ban, in the order row_to_ban() reads them. */
 #define BAN_COLS "family, addr, len, service, rule, reason, origin, evidence, " \
@@ -72,12 +82,13 @@ static const char schema_v2_sql[] =
 
 enum stmt_id {
 	ST_BEGIN, ST_COMMIT, ST_ROLLBACK,
-	ST_BAN_PUT, ST_BAN_GET, ST_BAN_DEL,
+	ST_BAN_PUT, ST_BAN_PUT_UNLESS, ST_BAN_GET, ST_BAN_DEL,
 	ST_BANS_ACTIVE, ST_BANS_EXPIRE, ST_BANS_CLEAR, ST_BANS_COUNT,
 	ST_OFF_BUMP, ST_OFF_GET,
 	ST_STATE_GET, ST_STATE_SET,
-	ST_CBAN_PUT, ST_CBAN_GET, ST_CBAN_DEL, ST_CBANS_ACTIVE, ST_CBANS_EXPIRE,
+	ST_CBAN_PUT, ST_CBAN_ADD, ST_CBAN_GET, ST_CBAN_DEL, ST_CBANS_ACTIVE, ST_CBANS_EXPIRE,
 	ST_DECLINE_PUT, ST_DECLINES_ACTIVE, ST_DECLINES_EXPIRE,
+	ST_ENVELOPE_PUT,
 	ST_COUNT
 };
 
@@ -99,6 +110,19 @@ static const char *const stmt_sql[ST_COUNT] = {
 	    " evidence = excluded.evidence, first_seen = excluded.first_seen,"
 	    " last_seen = excluded.last_seen, created = excluded.created,"
 	    " expires = excluded.expires",
+	/* The same, unless the row is a ban of another reason that lasts at
+	 * least as long: one statement where a get and a put would be two
+	 * (ledger_ban_put_later; bulk_stmt repeats its VALUES). */
+	[ST_BAN_PUT_UNLESS] = "INSERT INTO bans (" BAN_COLS ")"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+	    " ON CONFLICT (family, addr, len) DO UPDATE SET"
+	    " service = excluded.service, rule = excluded.rule,"
+	    " reason = excluded.reason, origin = excluded.origin,"
+	    " evidence = excluded.evidence, first_seen = excluded.first_seen,"
+	    " last_seen = excluded.last_seen, created = excluded.created,"
+	    " expires = excluded.expires"
+	    " WHERE bans.reason = excluded.reason OR"
+	    " (bans.expires <> 0 AND bans.expires < excluded.expires)",
 	[ST_BAN_GET] = "SELECT " BAN_COLS " FROM bans"
 	    " WHERE family = ?1 AND addr = ?2 AND len = ?3",
 	[ST_BAN_DEL] = "DELETE FROM bans WHERE family = ?1 AND addr = ?2 AND len = ?3",
@@ -125,6 +149,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_CBAN_PUT] = "INSERT INTO cbans (family, addr, len, deadline) VALUES (?1, ?2, ?3, ?4)"
 	    " ON CONFLICT (family, addr, len) DO UPDATE SET"
 	    " deadline = max(deadline, excluded.deadline)",
+	[ST_CBAN_ADD] = "INSERT INTO cbans (family, addr, len, deadline) VALUES (?1, ?2, ?3, ?4)"
+	    " ON CONFLICT (family, addr, len) DO NOTHING",
 	[ST_CBAN_GET] = "SELECT deadline FROM cbans WHERE family = ?1 AND addr = ?2 AND len = ?3",
 	[ST_CBAN_DEL] = "DELETE FROM cbans WHERE family = ?1 AND addr = ?2 AND len = ?3",
 	[ST_CBANS_ACTIVE] = "SELECT family, addr, len, deadline FROM cbans WHERE deadline > ?1",
@@ -136,6 +162,10 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_DECLINES_ACTIVE] = "SELECT family, addr, len, reason, until FROM declines"
 	    " WHERE until > ?1 ORDER BY until DESC",
 	[ST_DECLINES_EXPIRE] = "DELETE FROM declines WHERE until <= ?1",
+	/* Once per received envelope: kept prepared, unlike the rarer
+	 * coalition statements below (run_blob). */
+	[ST_ENVELOPE_PUT] = "INSERT OR IGNORE INTO envelopes (reporter, first_seq, last_seq,"
+	    " received, envelope) VALUES (?1, ?2, ?3, ?4, ?5)",
 };
 
 struct ledger {
@@ -143,12 +173,22 @@ struct ledger {
 	sqlite3_stmt *st[ST_COUNT];
 	unsigned depth;		/* ledger_begin nesting */
 	bool walking;		/* inside ledger_bans_active */
+	/* ledger_ban_put_later: rows queued in this batch, written by
+	 * pend_flush before anything reads or writes bans, and at commit */
+	struct ledger_ban *pend;	/* LEDGER_PEND_MAX, allocated on first use */
+	size_t npend;
+	sqlite3_stmt *bulk;		/* ST_BAN_PUT_UNLESS for LEDGER_BULK rows */
+	bool bulk_failed;		/* could not be prepared: one row at a time */
+	uint64_t kept;			/* queued rows a ban held (not written) */
+	uint64_t pend_failed;		/* queued rows not written in this batch */
+	char pend_err[LEDGER_ERR_MAX];	/* the first one's error */
 	char path[LEDGER_PATH_MAX];
 	char err[LEDGER_ERR_MAX];
 };
 
 static int set_err(struct ledger *l, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+static void pend_flush(struct ledger *l);
 
 /* Records "path: what" in l->err; always returns -1. */
 static int
@@ -306,7 +346,7 @@ static int
 schema_create(struct ledger *l)
 {
 	char *msg = NULL;
-	int64_t version;
+	int64_t version = 0;
 
 	if (sqlite3_exec(l->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		return db_err(l, "begin schema transaction");
@@ -332,8 +372,9 @@ fail:
 	return -1;
 }
 
-/* Sets WAL and synchronous=NORMAL: a power loss may lose the last commits,
- * never corrupt the file, and a commit costs no fsync. */
+/* Sets WAL and synchronous=NORMAL (a power loss may lose the last commits,
+ * never corrupt the file, and a commit costs no fsync), and temporary
+ * storage in memory. */
 static int
 set_pragmas(struct ledger *l, bool on_disk)
 {
@@ -360,6 +401,14 @@ set_pragmas(struct ledger *l, bool on_disk)
 	if (sqlite3_exec(l->db, "PRAGMA synchronous = NORMAL", NULL, NULL,
 	    NULL) != SQLITE_OK)
 		return db_err(l, "set synchronous");
+	/* Statement journals in memory: an insert into bans (four b-trees)
+	 * saves the pages it changes in case it must be undone alone, and a
+	 * file-backed journal spills to a temporary file past 64 KiB, four
+	 * 16 KiB pages: a write system call per page and statement. What else
+	 * is temporary here (sorts of small tables) is small too. */
+	if (sqlite3_exec(l->db, "PRAGMA temp_store = MEMORY", NULL, NULL,
+	    NULL) != SQLITE_OK)
+		return db_err(l, "set temp_store");
 	return 0;
 }
 
@@ -390,7 +439,7 @@ ledger_open(const char *path, struct ledger **out, char *err, size_t errlen)
 {
 	struct ledger *l;
 	bool on_disk;
-	int64_t version;
+	int64_t version = 0;
 
 	*out = NULL;
 	if (errlen > 0)
@@ -408,8 +457,19 @@ ledger_open(const char *path, struct ledger **out, char *err, size_t errlen)
 	on_disk = strcmp(path, ":memory:") != 0 && path[0] != '\0';
 	if (on_disk && create_private(l) != 0)
 		goto fail;
+	/* SQLite's memory statistics take a global mutex around every
+	 * allocation, and nothing here reads them. Only possible before
+	 * SQLite's first use in the process; later it refuses, harmlessly. */
+	static bool memstatus_off;
+	if (!memstatus_off) {
+		(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+		memstatus_off = true;
+	}
+	/* NOMUTEX: a ledger (and the journal attached to it) is used by one
+	 * thread at a time, so the connection's own mutex, taken by every
+	 * bind, step and reset, buys nothing. */
 	if (sqlite3_open_v2(path, &l->db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		if (l->db == NULL)
 			set_err(l, "open: out of memory");
 		else
@@ -421,6 +481,16 @@ ledger_open(const char *path, struct ledger **out, char *err, size_t errlen)
 	/* Checked before anything writes to the file (WAL changes its header). */
 	if (check_version(l, &version) != 0)
 		goto fail;
+	/* A new file gets 16 KiB pages: a batch is written to the WAL and
+	 * copied back at each checkpoint one page per system call, and the
+	 * coalition's envelopes (about 25 KiB each) fill fewer overflow pages.
+	 * It only takes before the first table exists; an older file keeps
+	 * its size (4 KiB), and works the same. */
+	if (version == 0 &&
+	    sqlite3_exec(l->db, "PRAGMA page_size = " LEDGER_PAGE_SIZE, NULL, NULL, NULL) != SQLITE_OK) {
+		db_err(l, "set page_size");
+		goto fail;
+	}
 	/* An up-to-date file needs no write lock: opening it does not wait
 	 * behind the daemon's batch. */
 	if (set_pragmas(l, on_disk) != 0 ||
@@ -452,7 +522,9 @@ ledger_close(struct ledger *l)
 		sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
 	for (int i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(l->st[i]);
+	sqlite3_finalize(l->bulk);
 	sqlite3_close_v2(l->db);
+	free(l->pend);
 	free(l);
 }
 
@@ -486,13 +558,20 @@ ledger_commit(struct ledger *l)
 		return set_err(l, "commit without begin");
 	if (--l->depth > 0)
 		return 0;
+	pend_flush(l);
+	uint64_t failed = l->pend_failed;
+	l->pend_failed = 0;
 	/* Some errors (disk full, I/O) make SQLite roll back on its own; the
 	 * writes after that went to disk one by one and the batch is gone. */
 	if (sqlite3_get_autocommit(l->db))
 		return set_err(l, "commit: the transaction was rolled back by an "
 		    "earlier error");
-	if (stmt_run(l, ST_COMMIT, "commit") == 0)
+	if (stmt_run(l, ST_COMMIT, "commit") == 0) {
+		if (failed > 0)
+			return set_err(l, "%llu ban rows of this batch not written: %s",
+			    (unsigned long long)failed, l->pend_err);
 		return 0;
+	}
 	/* Leave no transaction open behind a failed commit: the next begin
 	 * would fail, and every later write would be lost at close. */
 	if (!sqlite3_get_autocommit(l->db)) {
@@ -502,11 +581,11 @@ ledger_commit(struct ledger *l)
 	return -1;
 }
 
-int
-ledger_ban_put(struct ledger *l, const struct ledger_ban *b)
+/* Refuses a malformed row: the prefix, and text fields that end within
+ * their arrays. */
+static int
+ban_check(struct ledger *l, const struct ledger_ban *b)
 {
-	sqlite3_stmt *st = l->st[ST_BAN_PUT];
-
 	if (prefix_ok(l, &b->prefix) != 0)
 		return -1;
 	if (memchr(b->service, '\0', sizeof(b->service)) == NULL ||
@@ -514,27 +593,187 @@ ledger_ban_put(struct ledger *l, const struct ledger_ban *b)
 	    memchr(b->reason, '\0', sizeof(b->reason)) == NULL ||
 	    memchr(b->origin, '\0', sizeof(b->origin)) == NULL)
 		return set_err(l, "put ban: text field not NUL-terminated");
-	if (bind_prefix(st, 1, &b->prefix) != 0 ||
-	    bind_name(st, 4, b->service, sizeof(b->service)) != SQLITE_OK ||
-	    bind_name(st, 5, b->rule, sizeof(b->rule)) != SQLITE_OK ||
-	    bind_name(st, 6, b->reason, sizeof(b->reason)) != SQLITE_OK ||
-	    bind_name(st, 7, b->origin, sizeof(b->origin)) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 8, b->evidence) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 9, b->first_seen) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 10, b->last_seen) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 11, b->created) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 12, b->expires) != SQLITE_OK) {
+	return 0;
+}
+
+/* Binds a checked b to parameters first..first+11 (BAN_COLS). */
+static int
+ban_bind(sqlite3_stmt *st, int first, const struct ledger_ban *b)
+{
+	if (bind_prefix(st, first, &b->prefix) != 0 ||
+	    bind_name(st, first + 3, b->service, sizeof(b->service)) != SQLITE_OK ||
+	    bind_name(st, first + 4, b->rule, sizeof(b->rule)) != SQLITE_OK ||
+	    bind_name(st, first + 5, b->reason, sizeof(b->reason)) != SQLITE_OK ||
+	    bind_name(st, first + 6, b->origin, sizeof(b->origin)) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, first + 7, b->evidence) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, first + 8, b->first_seen) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, first + 9, b->last_seen) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, first + 10, b->created) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, first + 11, b->expires) != SQLITE_OK)
+		return -1;
+	return 0;
+}
+
+/* Checks b and binds it to statement id (BAN_COLS as ?1..?12). */
+static int
+bind_ban(struct ledger *l, enum stmt_id id, const struct ledger_ban *b)
+{
+	if (ban_check(l, b) != 0)
+		return -1;
+	if (ban_bind(l->st[id], 1, b) != 0) {
+		db_err(l, "put ban: bind");
+		stmt_done(l->st[id]);
+		return -1;
+	}
+	return 0;
+}
+
+/* One row of ST_BAN_PUT_UNLESS, checked already: 1 put, 0 kept, -1. */
+static int
+ban_put_unless_held(struct ledger *l, const struct ledger_ban *b)
+{
+	sqlite3_stmt *st = l->st[ST_BAN_PUT_UNLESS];
+
+	if (ban_bind(st, 1, b) != 0) {
 		db_err(l, "put ban: bind");
 		stmt_done(st);
 		return -1;
 	}
+	if (stmt_run(l, ST_BAN_PUT_UNLESS, "put ban") != 0)
+		return -1;
+	return sqlite3_changes(l->db) > 0 ? 1 : 0;
+}
+
+/* ST_BAN_PUT_UNLESS with LEDGER_BULK rows of values; NULL if it cannot be
+ * had (the rows then go one by one). */
+static sqlite3_stmt *
+bulk_stmt(struct ledger *l)
+{
+	static const char row[] = "(?,?,?,?,?,?,?,?,?,?,?,?)";
+	const char *one = stmt_sql[ST_BAN_PUT_UNLESS];
+	const char *values = strstr(one, " VALUES ("), *rest;
+	char *sql;
+	size_t head, len;
+
+	if (l->bulk != NULL || l->bulk_failed)
+		return l->bulk;
+	l->bulk_failed = true;
+	if (values == NULL || (rest = strstr(values, ") ON CONFLICT")) == NULL)
+		return NULL;
+	head = (size_t)(values - one) + strlen(" VALUES ");
+	len = head + LEDGER_BULK * sizeof(row) + strlen(rest + 1) + 1;
+	if ((sql = malloc(len)) == NULL)
+		return NULL;
+	memcpy(sql, one, head);
+	size_t at = head;
+	for (int i = 0; i < LEDGER_BULK; i++) {
+		if (i > 0)
+			sql[at++] = ',';
+		memcpy(sql + at, row, sizeof(row) - 1);
+		at += sizeof(row) - 1;
+	}
+	memcpy(sql + at, rest + 1, strlen(rest + 1) + 1);
+	if (sqlite3_prepare_v3(l->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &l->bulk, NULL) ==
+	    SQLITE_OK)
+		l->bulk_failed = false;
+	else
+		l->bulk = NULL;
+	free(sql);
+	return l->bulk;
+}
+
+/* Remembers the first error of a queued row; reported at commit. */
+static void
+pend_fail(struct ledger *l, size_t rows)
+{
+	if (l->pend_failed == 0)
+		snprintf(l->pend_err, sizeof(l->pend_err), "%s", sqlite3_errmsg(l->db));
+	l->pend_failed += rows;
+}
+
+/* Writes the rows ledger_ban_put_later queued, in order: LEDGER_BULK at a
+ * time, the rest (or a bulk that failed) one by one, so that a bad row
+ * costs only itself. */
+static void
+pend_flush(struct ledger *l)
+{
+	size_t n = l->npend, i = 0;
+	sqlite3_stmt *bulk;
+
+	l->npend = 0;
+	while (i < n) {
+		/* An error SQLite answered by rolling the batch back loses the
+		 * rest too; nothing may be written outside the batch. */
+		if (sqlite3_get_autocommit(l->db)) {
+			pend_fail(l, n - i);
+			return;
+		}
+		size_t end = n;
+		if (n - i >= LEDGER_BULK && (bulk = bulk_stmt(l)) != NULL) {
+			int ok = 1;
+			for (int k = 0; k < LEDGER_BULK && ok; k++)
+				ok = ban_bind(bulk, k * BAN_NCOLS + 1, &l->pend[i + (size_t)k]) == 0;
+			int rc = ok ? sqlite3_step(bulk) : SQLITE_ERROR;
+			int changes = sqlite3_changes(l->db);
+			stmt_done(bulk);
+			if (rc == SQLITE_DONE) {
+				l->kept += (uint64_t)(LEDGER_BULK - changes);
+				i += LEDGER_BULK;
+				continue;
+			}
+			end = i + LEDGER_BULK;	/* retried row by row */
+		}
+		for (; i < end; i++) {
+			if (sqlite3_get_autocommit(l->db))
+				break;
+			switch (ban_put_unless_held(l, &l->pend[i])) {
+			case 0: l->kept++; break;
+			case -1: pend_fail(l, 1); break;
+			}
+		}
+	}
+}
+
+int
+ledger_ban_put(struct ledger *l, const struct ledger_ban *b)
+{
+	pend_flush(l);
+	if (bind_ban(l, ST_BAN_PUT, b) != 0)
+		return -1;
 	return stmt_run(l, ST_BAN_PUT, "put ban");
+}
+
+int
+ledger_ban_put_later(struct ledger *l, const struct ledger_ban *b)
+{
+	if (ban_check(l, b) != 0)
+		return -1;
+	if (l->depth == 0 || (l->pend == NULL &&
+	    (l->pend = malloc(LEDGER_PEND_MAX * sizeof(*l->pend))) == NULL)) {
+		/* Outside a batch (or without memory for the queue): now. */
+		int rc = ban_put_unless_held(l, b);
+		if (rc == 0)
+			l->kept++;
+		return rc < 0 ? -1 : 0;
+	}
+	if (l->npend == LEDGER_PEND_MAX)
+		pend_flush(l);
+	l->pend[l->npend++] = *b;
+	return 0;
+}
+
+uint64_t
+ledger_bans_kept(const struct ledger *l)
+{
+	return l->kept;
 }
 
 int
 ledger_ban_remove(struct ledger *l, const struct a5_prefix *p)
 {
 	sqlite3_stmt *st = l->st[ST_BAN_DEL];
+
+	pend_flush(l);
 
 	if (prefix_ok(l, p) != 0)
 		return -1;
@@ -553,6 +792,8 @@ ledger_ban_get(struct ledger *l, const struct a5_prefix *p, struct ledger_ban *o
 {
 	sqlite3_stmt *st = l->st[ST_BAN_GET];
 	int ret;
+
+	pend_flush(l);
 
 	if (prefix_ok(l, p) != 0)
 		return -1;
@@ -584,6 +825,7 @@ ledger_bans_active(struct ledger *l, int64_t now,
 	struct ledger_ban b;
 	int visited = 0, rc;
 
+	pend_flush(l);
 	/* The walk streams from one prepared statement; a nested walk would
 	 * reset it under the outer one. Other calls from cb are fine. */
 	if (l->walking)
@@ -627,12 +869,14 @@ delete_count(struct ledger *l, enum stmt_id id, const int64_t *now, const char *
 int
 ledger_bans_expire(struct ledger *l, int64_t now)
 {
+	pend_flush(l);
 	return delete_count(l, ST_BANS_EXPIRE, &now, "expire bans");
 }
 
 int
 ledger_bans_clear(struct ledger *l)
 {
+	pend_flush(l);
 	return delete_count(l, ST_BANS_CLEAR, NULL, "clear bans");
 }
 
@@ -641,6 +885,8 @@ ledger_bans_count(struct ledger *l, int64_t now)
 {
 	sqlite3_stmt *st = l->st[ST_BANS_COUNT];
 	int64_t n = -1;
+
+	pend_flush(l);
 
 	if (sqlite3_bind_int64(st, 1, now) != SQLITE_OK)
 		db_err(l, "count bans: bind");
@@ -787,7 +1033,8 @@ ledger_state_set(struct ledger *l, const char *key, const char *value)
 }
 
 /* --- coalition storage: rare enough per call that statements are
- * prepared on demand rather than kept. --- */
+ * prepared on demand rather than kept (but ledger_envelope_put, once
+ * per received envelope). --- */
 
 static int
 run_blob(struct ledger *l, const char *sql, const char *what,
@@ -919,8 +1166,12 @@ ledger_envelope_put(struct ledger *l, const uint8_t reporter[LEDGER_KEY_BYTES],
 
 	if (len > LEDGER_BLOB_MAX)
 		return set_err(l, "envelopes: envelope too large");
-	return run_blob(l, "INSERT OR IGNORE INTO envelopes (reporter, first_seq, last_seq, "
-	    "received, envelope) VALUES (?1, ?2, ?3, ?4, ?5)", "envelope put", bind_env, &e);
+	if (bind_env(l->st[ST_ENVELOPE_PUT], &e) != SQLITE_OK) {
+		db_err(l, "envelope put: bind");
+		stmt_done(l->st[ST_ENVELOPE_PUT]);
+		return -1;
+	}
+	return stmt_run(l, ST_ENVELOPE_PUT, "envelope put");
 }
 
 int
@@ -1059,6 +1310,36 @@ ledger_cban_get(struct ledger *l, const struct a5_prefix *p, int64_t *deadline)
 	}
 	stmt_done(st);
 	return ret;
+}
+
+int
+ledger_cban_raise(struct ledger *l, const struct a5_prefix *p, int64_t deadline, int64_t now,
+    int64_t *prev)
+{
+	int64_t old = 0;
+	int had;
+
+	*prev = 0;
+	/* The usual case, a prefix not held yet, costs one statement. */
+	if (prefix_stmt(l, ST_CBAN_ADD, p, "add coalition ban: bind") != 0)
+		return -1;
+	if (sqlite3_bind_int64(l->st[ST_CBAN_ADD], 4, deadline) != SQLITE_OK) {
+		db_err(l, "add coalition ban: bind");
+		stmt_done(l->st[ST_CBAN_ADD]);
+		return -1;
+	}
+	if (stmt_run(l, ST_CBAN_ADD, "add coalition ban") != 0)
+		return -1;
+	if (sqlite3_changes(l->db) > 0)
+		return 1;
+	if ((had = ledger_cban_get(l, p, &old)) < 0)
+		return -1;
+	if (had == 1 && old > now) {
+		*prev = old;
+		if (old >= deadline)
+			return 0;	/* held at least this long already */
+	}
+	return ledger_cban_put(l, p, deadline) == 0 ? 1 : -1;
 }
 
 int

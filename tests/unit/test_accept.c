@@ -384,6 +384,34 @@ test_gaps(void **state)
 	assert_int_equal(d.verdict, ACC_APPLY);
 	assert_int_equal(accept_stats(a, ALICE)->last_seq, UINT64_MAX - 1);
 	accept_free(a);
+
+	/* across a restart: the numbers still missing are kept with the head,
+	 * so a report redelivered after later ones is late, not a replay */
+	uint64_t miss[4], seq;
+	uint8_t head[WIRE_HASH_BYTES];
+	a = new_accept("", 0);
+	accept_report_hashed(a, p->pk, &r[1], h[1], NOW, &d);
+	accept_report_hashed(a, p->pk, &r[2], h[2], NOW, &d);
+	accept_report_hashed(a, p->pk, &r[4], h[4], NOW, &d);	/* 3 skipped */
+	assert_int_equal(accept_chain_missing(a, p->pk, miss, 4), 1);
+	assert_int_equal(miss[0], 3);
+	assert_int_equal(accept_chain_get(a, p->pk, &seq, head), 0);
+	accept_free(a);
+	a = new_accept("", 0);	/* the head alone: 3 cannot be told from a replay */
+	accept_chain_set(a, p->pk, seq, head);
+	accept_report_hashed(a, p->pk, &r[3], h[3], NOW, &d);
+	assert_int_equal(d.reason, ACC_REPLAY);
+	accept_free(a);
+	a = new_accept("", 0);	/* the head and the missing list */
+	accept_chain_set(a, p->pk, seq, head);
+	accept_chain_set_missing(a, p->pk, 3);
+	accept_chain_set_missing(a, p->pk, 4);	/* the head itself: ignored */
+	accept_report_hashed(a, p->pk, &r[3], h[3], NOW, &d);
+	assert_int_equal(d.verdict, ACC_APPLY);
+	accept_report_hashed(a, p->pk, &r[3], h[3], NOW, &d);
+	assert_int_equal(d.reason, ACC_REPLAY);
+	assert_int_equal(accept_chain_missing(a, p->pk, miss, 4), 0);
+	accept_free(a);
 }
 
 static void
