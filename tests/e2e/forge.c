@@ -284,30 +284,45 @@ cmd_report(int argc, char **argv)
 	return 0;
 }
 
-/* The last envelope on pk's subject, decoded; its bytes in raw/rawlen. */
+/* The last envelope on pk's subject, decoded; its bytes in raw/rawlen.
+ * Other messages share the subject (commitments "AC", proofs "AP",
+ * charter updates "AG"): the stream is walked back from its end, at most
+ * 100000 messages. */
 static void
 fetch_last(const uint8_t pk[ID_PUBLIC_BYTES], struct wire_envelope *e, uint8_t *raw, size_t *rawlen)
 {
 	char subject[160];
 	char stream[96];
-	natsMsg *m = NULL;
+	jsStreamInfo *si = NULL;
 	jsErrCode jerr = 0;
-	natsStatus s;
 	enum wire_status ws;
 
 	connect_js();
 	subject_of(pk, subject, sizeof(subject));
 	snprintf(stream, sizeof(stream), "A5_%s", coalition);
-	s = js_GetLastMsg(&m, js, stream, subject, NULL, &jerr);
-	if (s != NATS_OK)
-		die("no envelope on the stream for that member (%s)", natsStatus_GetText(s));
-	*rawlen = (size_t)natsMsg_GetDataLength(m);
-	if (*rawlen > WIRE_ENVELOPE_MAX)
-		die("%s", "envelope too large");
-	memcpy(raw, natsMsg_GetData(m), *rawlen);
-	natsMsg_Destroy(m);
-	if ((ws = wire_decode(raw, *rawlen, e)) != WIRE_OK)
-		die("last envelope does not decode: %s", wire_status_text(ws));
+	if (js_GetStreamInfo(&si, js, stream, NULL, &jerr) != NATS_OK)
+		die("no stream %s", stream);
+	uint64_t first = si->State.FirstSeq, q = si->State.LastSeq;
+	jsStreamInfo_Destroy(si);
+	for (unsigned steps = 0; q >= first && q != 0 && steps < 100000; q--, steps++) {
+		natsMsg *m = NULL;
+		jerr = 0;
+		if (js_GetMsg(&m, js, stream, q, NULL, &jerr) != NATS_OK)
+			continue;
+		int len = natsMsg_GetDataLength(m);
+		if (strcmp(natsMsg_GetSubject(m), subject) != 0 || len < 2 || len > WIRE_ENVELOPE_MAX ||
+		    wire_kind((const uint8_t *)natsMsg_GetData(m), (size_t)len) != WIRE_KIND_ENVELOPE) {
+			natsMsg_Destroy(m);
+			continue;
+		}
+		*rawlen = (size_t)len;
+		memcpy(raw, natsMsg_GetData(m), *rawlen);
+		natsMsg_Destroy(m);
+		if ((ws = wire_decode(raw, *rawlen, e)) != WIRE_OK)
+			die("last envelope does not decode: %s", wire_status_text(ws));
+		return;
+	}
+	die("%s", "no envelope on the stream for that member");
 }
 
 static int
