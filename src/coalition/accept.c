@@ -61,6 +61,7 @@ struct member_state {
 	int64_t refilled;
 	struct accept_member_stats stats;
 	struct ring_entry ring[CHAIN_RING];
+	unsigned nmissing;		/* ring entries marked missing */
 };
 
 /* Quorum: the most recent distinct voters per prefix, oldest first. Only
@@ -164,6 +165,8 @@ ring_put(struct member_state *ms, uint64_t seq, bool missing, const uint8_t *has
 {
 	struct ring_entry *e = &ms->ring[seq % CHAIN_RING];
 
+	ms->nmissing -= e->missing;
+	ms->nmissing += missing;
 	e->seq = seq;
 	e->missing = missing;
 	if (hash != NULL)
@@ -521,6 +524,7 @@ accept_chain_set(struct accept *a, const uint8_t reporter[ID_PUBLIC_BYTES],
 		return;
 	ms = &a->ms[idx];
 	memset(ms->ring, 0, sizeof(ms->ring));
+	ms->nmissing = 0;
 	ms->stats.last_seq = seq;
 	memcpy(ms->last_hash, hash, WIRE_HASH_BYTES);
 	if (seq != 0)
@@ -537,7 +541,8 @@ accept_chain_missing(const struct accept *a, const uint8_t reporter[ID_PUBLIC_BY
 	if (idx == SIZE_MAX)
 		return 0;
 	ms = &a->ms[idx];
-	for (size_t i = 0; i < CHAIN_RING && n < max; i++) {
+	/* Called after every envelope: without gaps, no walk of the ring. */
+	for (size_t i = 0; ms->nmissing > 0 && i < CHAIN_RING && n < max; i++) {
 		const struct ring_entry *e = &ms->ring[i];
 		if (e->missing && e->seq != 0 && e->seq < ms->stats.last_seq)
 			out[n++] = e->seq;

@@ -224,6 +224,31 @@ wire_encode(const struct wire_envelope *e, const struct identity *id,
 	return w.off + ID_SIGNATURE_BYTES;
 }
 
+/* What every signed message (envelope, commitment) passes before any field
+ * is parsed: its length within [header + signature, max], the magic and
+ * version (before the signature: another version may sign differently),
+ * then the whole signature, by the key the message names at OFF_REPORTER,
+ * so a forgery costs one verify and never reaches a parser. Whether that
+ * key belongs to a member is the caller's question. libsodium refuses
+ * small-order keys and non-canonical signatures, so a signed message has
+ * one encoding. */
+static enum wire_status
+signed_check(const uint8_t *buf, size_t len, const uint8_t magic[2], size_t header, size_t max)
+{
+	size_t body;
+
+	if (len < header + ID_SIGNATURE_BYTES || len > max)
+		return WIRE_ERR_LENGTH;
+	if (memcmp(buf, magic, 2) != 0 || buf[OFF_VERSION] != WIRE_VERSION)
+		return WIRE_ERR_VERSION;
+	if (wire_sodium_init() != 0)
+		return WIRE_ERR_SIGNATURE;
+	body = len - ID_SIGNATURE_BYTES;
+	if (crypto_sign_verify_detached(buf + body, buf, body, buf + OFF_REPORTER) != 0)
+		return WIRE_ERR_SIGNATURE;
+	return WIRE_OK;
+}
+
 enum wire_status
 wire_decode(const uint8_t *buf, size_t len, struct wire_envelope *e)
 {
@@ -233,21 +258,9 @@ wire_decode(const uint8_t *buf, size_t len, struct wire_envelope *e)
 	enum wire_status st;
 
 	e->nreports = 0;
-	if (len < WIRE_HEADER_BYTES + ID_SIGNATURE_BYTES || len > WIRE_ENVELOPE_MAX)
-		return WIRE_ERR_LENGTH;
-	/* Before the signature: another version may sign differently. */
-	if (memcmp(buf, wire_magic, sizeof(wire_magic)) != 0 || buf[OFF_VERSION] != WIRE_VERSION)
-		return WIRE_ERR_VERSION;
-	if (wire_sodium_init() != 0)
-		return WIRE_ERR_SIGNATURE;
-	/* The whole signature is checked before any report is parsed: a
-	 * forgery costs one verify and never reaches the parser. The key is
-	 * the one the message names; whether it belongs to a member is the
-	 * caller's question. libsodium refuses small-order keys and
-	 * non-canonical signatures, so a signed envelope has one encoding. */
+	if ((st = signed_check(buf, len, wire_magic, WIRE_HEADER_BYTES, WIRE_ENVELOPE_MAX)) != WIRE_OK)
+		return st;
 	body = len - ID_SIGNATURE_BYTES;
-	if (crypto_sign_verify_detached(buf + body, buf, body, buf + OFF_REPORTER) != 0)
-		return WIRE_ERR_SIGNATURE;
 
 	rb = (struct rbuf){ buf, body, OFF_COALITION };
 	if (get_bytes(&rb, e->coalition, WIRE_COALITION_BYTES) != 0 ||
@@ -390,17 +403,12 @@ wire_commit_decode(const uint8_t *buf, size_t len, struct wire_commitment *c)
 	struct rbuf rb;
 	uint64_t v, napplied, ndeclines, family, plen, reason;
 	size_t body;
+	enum wire_status st;
 
 	c->napplied = c->ndeclines = 0;
-	if (len < COMMIT_HEADER_BYTES + ID_SIGNATURE_BYTES || len > WIRE_COMMIT_MAX)
-		return WIRE_ERR_LENGTH;
-	if (memcmp(buf, commit_magic, sizeof(commit_magic)) != 0 || buf[OFF_VERSION] != WIRE_VERSION)
-		return WIRE_ERR_VERSION;
-	if (wire_sodium_init() != 0)
-		return WIRE_ERR_SIGNATURE;
+	if ((st = signed_check(buf, len, commit_magic, COMMIT_HEADER_BYTES, WIRE_COMMIT_MAX)) != WIRE_OK)
+		return st;
 	body = len - ID_SIGNATURE_BYTES;
-	if (crypto_sign_verify_detached(buf + body, buf, body, buf + OFF_REPORTER) != 0)
-		return WIRE_ERR_SIGNATURE;
 
 	rb = (struct rbuf){ buf, body, OFF_COALITION };
 	if (get_bytes(&rb, c->coalition, WIRE_COALITION_BYTES) != 0 ||
@@ -499,4 +507,12 @@ wire_proof_decode(const uint8_t *buf, size_t len, struct wire_proof *p)
 	p->b = buf + rb.off;
 	p->blen = (size_t)blen;
 	return WIRE_OK;
+}
+
+const uint8_t *
+wire_envelope_signer(const uint8_t *buf, size_t len)
+{
+	if (len < WIRE_HEADER_BYTES + ID_SIGNATURE_BYTES || wire_kind(buf, len) != WIRE_KIND_ENVELOPE)
+		return NULL;
+	return buf + OFF_REPORTER;
 }

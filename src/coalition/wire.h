@@ -165,5 +165,8 @@ size_t wire_proof_encode(uint64_t seq, const uint8_t *a, size_t alen, const uint
     size_t blen, uint8_t *buf, size_t buflen);
 /* Bounds only: the lengths must add up to len exactly. */
 enum wire_status wire_proof_decode(const uint8_t *buf, size_t len, struct wire_proof *p);
+/* The key an envelope names as its signer, NOT verified: for cheap
+ * refusals before signatures are checked. NULL if buf is no envelope. */
+const uint8_t *wire_envelope_signer(const uint8_t *buf, size_t len);
 
 #endif

@@ -634,6 +634,22 @@ handle_proof(struct alliance *al, const struct transport_msg *msg)
 		snprintf(why, sizeof(why), "not a proof message");
 		goto invalid;
 	}
+	/* Cheap refusals before the two signature checks: anyone who can
+	 * publish can send proofs naming strangers, or again a member already
+	 * quarantined on a stored proof (the usual case: every finder
+	 * publishes one). */
+	const uint8_t *signer = wire_envelope_signer(p.a, p.alen);
+	int named = signer ? member_index(al, signer) : -1;
+	if (named < 0) {
+		snprintf(why, sizeof(why), "the first envelope's signer is not in the charter");
+		goto invalid;
+	}
+	const struct accept_member_stats *was = accept_stats(al->accept, (size_t)named);
+	if (named != al->self && was != NULL && was->quarantined &&
+	    ledger_proofs_count(al->ledger, signer) > 0) {
+		al->proofs_known++;
+		return;
+	}
 	if (journal_proof_check(p.a, p.alen, p.b, p.blen, p.seq, &pr, why, sizeof(why)) != 0)
 		goto invalid;
 	wire_coalition_id(al->charter->name, coalition);
@@ -651,11 +667,6 @@ handle_proof(struct alliance *al, const struct transport_msg *msg)
 		/* Only a lost or restored ledger makes this member reuse a number. */
 		log_warnx("coalition: a proof on the stream shows THIS member (%s) signed two reports "
 		    "#%llu: was the ledger restored from an old copy?", who, (unsigned long long)p.seq);
-		return;
-	}
-	const struct accept_member_stats *st = accept_stats(al->accept, (size_t)mi);
-	if (st != NULL && st->quarantined && ledger_proofs_count(al->ledger, pr.reporter) > 0) {
-		al->proofs_known++;
 		return;
 	}
 	if (ledger_proof_put(al->ledger, pr.reporter, p.seq, p.a, p.alen, p.b, p.blen, now) != 0)

@@ -1351,16 +1351,20 @@ ledger_cban_remove(struct ledger *l, const struct a5_prefix *p)
 	return sqlite3_changes(l->db) > 0 ? 1 : 0;
 }
 
-int
-ledger_cbans_active(struct ledger *l, int64_t now,
-    int (*cb)(const struct a5_prefix *p, int64_t deadline, void *arg), void *arg)
+/* Streams the rows of statement sid (bound to now) whose columns 0..2 are
+ * a prefix, re-checked like a ban row; row gets the prefix and the
+ * statement for the other columns, and stops the walk by returning
+ * non-zero. The number of rows passed to row, or -1. */
+static int
+walk_prefix_rows(struct ledger *l, int sid, int64_t now, const char *what,
+    int (*row)(const struct a5_prefix *p, sqlite3_stmt *st, void *ctx), void *ctx)
 {
-	sqlite3_stmt *st = l->st[ST_CBANS_ACTIVE];
+	sqlite3_stmt *st = l->st[sid];
 	struct a5_prefix p;
 	int visited = 0, rc;
 
 	if (sqlite3_bind_int64(st, 1, now) != SQLITE_OK) {
-		db_err(l, "list coalition bans: bind");
+		db_err(l, what);
 		stmt_done(st);
 		return -1;
 	}
@@ -1370,13 +1374,35 @@ ledger_cbans_active(struct ledger *l, int64_t now,
 			break;
 		}
 		visited++;
-		if (cb(&p, sqlite3_column_int64(st, 3), arg) != 0)
+		if (row(&p, st, ctx) != 0)
 			break;
 	}
 	if (visited >= 0 && rc != SQLITE_ROW && rc != SQLITE_DONE)
-		visited = db_err(l, "list coalition bans");
+		visited = db_err(l, what);
 	stmt_done(st);
 	return visited;
+}
+
+struct cban_walk {
+	int (*cb)(const struct a5_prefix *p, int64_t deadline, void *arg);
+	void *arg;
+};
+
+static int
+cban_row(const struct a5_prefix *p, sqlite3_stmt *st, void *ctx)
+{
+	struct cban_walk *w = ctx;
+
+	return w->cb(p, sqlite3_column_int64(st, 3), w->arg);
+}
+
+int
+ledger_cbans_active(struct ledger *l, int64_t now,
+    int (*cb)(const struct a5_prefix *p, int64_t deadline, void *arg), void *arg)
+{
+	struct cban_walk w = { cb, arg };
+
+	return walk_prefix_rows(l, ST_CBANS_ACTIVE, now, "list coalition bans", cban_row, &w);
 }
 
 int
@@ -1401,32 +1427,26 @@ ledger_decline_put(struct ledger *l, const struct a5_prefix *p, int reason, int6
 	return stmt_run(l, ST_DECLINE_PUT, "put decline");
 }
 
+struct decline_walk {
+	int (*cb)(const struct a5_prefix *p, int reason, int64_t until, void *arg);
+	void *arg;
+};
+
+static int
+decline_row(const struct a5_prefix *p, sqlite3_stmt *st, void *ctx)
+{
+	struct decline_walk *w = ctx;
+
+	return w->cb(p, sqlite3_column_int(st, 3), sqlite3_column_int64(st, 4), w->arg);
+}
+
 int
 ledger_declines_active(struct ledger *l, int64_t now,
     int (*cb)(const struct a5_prefix *p, int reason, int64_t until, void *arg), void *arg)
 {
-	sqlite3_stmt *st = l->st[ST_DECLINES_ACTIVE];
-	struct a5_prefix p;
-	int visited = 0, rc;
+	struct decline_walk w = { cb, arg };
 
-	if (sqlite3_bind_int64(st, 1, now) != SQLITE_OK) {
-		db_err(l, "list declines: bind");
-		stmt_done(st);
-		return -1;
-	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (row_prefix(l, st, &p) != 0) {
-			visited = -1;
-			break;
-		}
-		visited++;
-		if (cb(&p, sqlite3_column_int(st, 3), sqlite3_column_int64(st, 4), arg) != 0)
-			break;
-	}
-	if (visited >= 0 && rc != SQLITE_ROW && rc != SQLITE_DONE)
-		visited = db_err(l, "list declines");
-	stmt_done(st);
-	return visited;
+	return walk_prefix_rows(l, ST_DECLINES_ACTIVE, now, "list declines", decline_row, &w);
 }
 
 int

@@ -31,16 +31,10 @@ WAIT=5			# seconds for a counter to move or an honest ban to arrive
 RX=m2			# the receiver whose counters are checked
 
 a5c_check_prereqs
-command -v gcc >/dev/null 2>&1 || a5_skip "gcc is not installed (needed for the forge helper)"
-pkg-config --exists libnats libsodium 2>/dev/null || a5_skip "libnats or libsodium development files missing"
 a5c_init a5bz m1 m2 m3
 
 a5_step "build the forge helper (tests/e2e/forge.c)"
-# shellcheck disable=SC2046
-gcc -std=gnu11 -O1 -D_GNU_SOURCE -I"$A5_ROOT/src" -o "$A5_TMP/forge" "$A5_ROOT/tests/e2e/forge.c" \
-	"$A5_ROOT/src/coalition/wire.c" "$A5_ROOT/src/coalition/identity.c" "$A5_ROOT"/src/common/*.c \
-	$(pkg-config --cflags --libs libnats libsodium) >"$A5_TMP/gcc.out" 2>&1 ||
-	a5_fail "building forge: $(cat "$A5_TMP/gcc.out")"
+a5c_build_forge
 a5_ok "$A5_TMP/forge"
 
 a5_step "setup: nats-server, members m1 m2 m3; charter with mallory (member), watcher (observer), rate 20/min"

@@ -572,6 +572,19 @@ a5c_check_prereqs() {
 	command -v jq >/dev/null 2>&1 || a5_skip "jq is not installed"
 }
 
+# a5c_build_forge: builds tests/e2e/forge.c (the test helper that crafts
+# and publishes raw coalition messages) into $A5_TMP/forge; skips the test
+# when gcc or the libnats/libsodium headers are missing. After a5c_init.
+a5c_build_forge() {
+	command -v gcc >/dev/null 2>&1 || a5_skip "gcc is not installed (needed for the forge helper)"
+	pkg-config --exists libnats libsodium 2>/dev/null || a5_skip "libnats or libsodium development files missing"
+	# shellcheck disable=SC2046
+	gcc -std=gnu11 -O1 -D_GNU_SOURCE -I"$A5_ROOT/src" -o "$A5_TMP/forge" "$A5_ROOT/tests/e2e/forge.c" \
+		"$A5_ROOT/src/coalition/wire.c" "$A5_ROOT/src/coalition/identity.c" "$A5_ROOT"/src/common/*.c \
+		$(pkg-config --cflags --libs libnats libsodium) >"$A5_TMP/gcc.out" 2>&1 ||
+		a5_fail "building forge: $(cat "$A5_TMP/gcc.out")"
+}
+
 # a5c_init PREFIX MEMBER...: a5_init, then names for the hub, the members,
 # the attacker and the client namespaces.
 a5c_init() {
