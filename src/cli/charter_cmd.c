@@ -253,8 +253,11 @@ paths_from_config(const char *cfgpath, char *charter, size_t chn, char *identity
 		free(cfg);
 		return -1;
 	}
-	if (charter != NULL)
-		strlcpy_ok(charter, cfg->charter, chn);
+	if (charter != NULL) {
+		char adopted[PATH_MAX + 32], why[512];
+		config_adopted_charter(cfg, adopted, sizeof(adopted));
+		strlcpy_ok(charter, charter_in_force(cfg->charter, adopted, why, sizeof(why)), chn);
+	}
 	if (identity != NULL)
 		strlcpy_ok(identity, cfg->identity, idn);
 	free(cfg);
@@ -1020,7 +1023,12 @@ charter_submit(int argc, char **argv)
 	config_defaults(cfg);
 	if (config_load(cfgpath, cfg, err, sizeof(err)) != 0)
 		goto fail;
-	strlcpy_ok(chpath, cfg->charter, sizeof(chpath));
+	{
+		char adopted[PATH_MAX + 32], skipped[512];
+		config_adopted_charter(cfg, adopted, sizeof(adopted));
+		strlcpy_ok(chpath, cfg->charter[0] ? charter_in_force(cfg->charter, adopted, skipped,
+		    sizeof(skipped)) : "", sizeof(chpath));
+	}
 	strlcpy_ok(idpath, cfg->identity, sizeof(idpath));
 	if (chpath[0] == '\0' || idpath[0] == '\0') {
 		snprintf(err, sizeof(err), "%s: needs 'coalition' and 'identity' lines", cfgpath);

@@ -20,6 +20,7 @@ struct report_log {
 	struct obligation *v;	/* sorted by seq */
 	size_t n, cap;
 	uint64_t dropped_upto;	/* entries up to this seq were dropped (cap) */
+	size_t sweep_at;	/* n at which ended obligations are next swept out */
 };
 
 struct expiry {
@@ -119,6 +120,38 @@ audit_deadline(const struct charter *c, int64_t ts_sec, uint32_t ttl, uint32_t c
 
 /* --- the per-reporter log --- */
 
+/* Commitments taken longer ago than this (seconds, by this host's clock)
+ * are counted but not audited. That is what lets an obligation be
+ * forgotten once it ended before the horizon, even while a binding member
+ * is silent and so never moves past it: no commitment still audited can
+ * need it. */
+static int64_t
+horizon(const struct audit *a)
+{
+	int64_t h = 4 * (int64_t)(a->c.policy.commit_period > 0 ? a->c.policy.commit_period : 10);
+
+	return h < 60 ? 60 : h;
+}
+
+/* Drops the obligations that ended before the horizon, whatever their
+ * reporter's position in every model: the longest deadline any member
+ * could be held to (charter cap only) is past. */
+static void
+log_sweep(struct audit *a, struct report_log *l, int64_t now)
+{
+	int64_t before = now - horizon(a);
+	size_t k = 0;
+
+	for (size_t j = 0; j < l->n; j++) {
+		const struct obligation *o = &l->v[j];
+		if (audit_deadline(&a->c, o->ts_us / 1000000, o->ttl, 0) > before)
+			l->v[k++] = *o;
+	}
+	l->n = k;
+	/* Amortized: the next sweep waits until the log has doubled. */
+	l->sweep_at = k * 2 > 1024 ? k * 2 : 1024;
+}
+
 static size_t
 log_first_after(const struct report_log *l, uint64_t seq)
 {
@@ -136,7 +169,7 @@ log_first_after(const struct report_log *l, uint64_t seq)
 
 void
 audit_report(struct audit *a, const uint8_t reporter[ID_PUBLIC_BYTES], uint64_t seq,
-    const struct a5_prefix *p, int64_t ts_us, uint32_t ttl)
+    const struct a5_prefix *p, int64_t ts_us, uint32_t ttl, int64_t now)
 {
 	int ri = member_index(a, reporter);
 	struct report_log *l;
@@ -144,6 +177,8 @@ audit_report(struct audit *a, const uint8_t reporter[ID_PUBLIC_BYTES], uint64_t 
 	if (ri < 0)
 		return;
 	l = &a->logs[ri];
+	if (l->n >= l->sweep_at || l->n == AUDIT_LOG_MAX)
+		log_sweep(a, l, now);
 	if (l->n == AUDIT_LOG_MAX) {
 		/* Bounded: the oldest half goes, and members that had not moved
 		 * past it can no longer be checked (see model.lost). */
@@ -386,6 +421,10 @@ audit_commitment(struct audit *a, const struct wire_commitment *c, const uint64_
 	if (!binding(a, (size_t)mi))
 		return 1;	/* non-binding: seen, never judged */
 	struct model *m = &a->models[mi];
+	if ((int64_t)c->time_us < (now - horizon(a)) * 1000000) {
+		st->stale++;	/* e.g. redelivered after a partition */
+		return -1;
+	}
 	if (!heads_reached(a, c, heads)) {
 		if (m->kept == NULL && (m->kept = malloc(sizeof(*m->kept))) == NULL)
 			return -1;
@@ -403,13 +442,30 @@ audit_retry(struct audit *a, const uint64_t *heads, int64_t now)
 {
 	for (size_t i = 0; i < a->c.nmembers; i++) {
 		struct model *m = &a->models[i];
-		if (m->kept == NULL || !heads_reached(a, m->kept, heads))
+		if (m->kept == NULL)
+			continue;
+		if ((int64_t)m->kept->time_us < (now - horizon(a)) * 1000000) {
+			a->st[i].stale++;	/* waited too long for our heads */
+			free(m->kept);
+			m->kept = NULL;
+			continue;
+		}
+		if (!heads_reached(a, m->kept, heads))
 			continue;
 		audit_now(a, i, m->kept);
 		free(m->kept);
 		m->kept = NULL;
 	}
-	(void)now;
+}
+
+size_t
+audit_logged(const struct audit *a)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < a->c.nmembers; i++)
+		n += a->logs[i].n;
+	return n;
 }
 
 const struct audit_member *

@@ -40,6 +40,7 @@ enum audit_state {
 struct audit_member {
 	uint64_t commitments;		/* received and verified */
 	uint64_t audited, mismatches, consecutive, missed;
+	uint64_t stale;			/* too old to audit when they could be */
 	int64_t last_commit_us;		/* time the member put in its last commitment */
 	int64_t last_received;		/* unix seconds, here */
 	uint64_t last_seq;
@@ -65,19 +66,26 @@ void audit_free(struct audit *a);
  * any multiple) never straddle an expiry. cap 0 = none. */
 int64_t audit_deadline(const struct charter *c, int64_t ts_sec, uint32_t ttl, uint32_t cap);
 
-/* Logs an obliging report of reporter (a member's key). ttl as reported. */
+/* Logs an obliging report of reporter (a member's key). ttl as reported;
+ * now: unix seconds here. Obligations that ended more than a horizon
+ * (4 commit periods, at least 60 s) before now are swept out as the log
+ * grows, so the log stays bounded by the rate of obliging reports times
+ * their lifetime even when a binding member never commits. */
 void audit_report(struct audit *a, const uint8_t reporter[ID_PUBLIC_BYTES], uint64_t seq,
-    const struct a5_prefix *p, int64_t ts_us, uint32_t ttl);
+    const struct a5_prefix *p, int64_t ts_us, uint32_t ttl, int64_t now);
 
 /* heads[i]: how far this auditor has processed member i's chain (charter
  * order). Audits c (verified by the caller) now, or keeps it until the
  * heads reach what it claims. Returns 1 audited, 0 kept for later, -1
- * ignored (unknown member, self, stale or out-of-order seq). */
+ * ignored (unknown member, self, stale or out-of-order seq, or taken
+ * longer than the horizon before now: counted in stale). */
 int audit_commitment(struct audit *a, const struct wire_commitment *c, const uint64_t *heads,
     int64_t now);
 /* Retries kept commitments once heads moved. */
 void audit_retry(struct audit *a, const uint64_t *heads, int64_t now);
 
+/* Obligations logged now, all reporters (what the log's memory holds). */
+size_t audit_logged(const struct audit *a);
 /* Per member, charter order; NULL past the end. */
 const struct audit_member *audit_get(const struct audit *a, size_t member_index);
 enum audit_state audit_state_of(const struct audit *a, size_t member_index, int64_t now);

@@ -529,6 +529,35 @@ charter_load(const char *path, struct charter *c, char *err, size_t errlen)
 	return rc;
 }
 
+const char *
+charter_in_force(const char *configured, const char *adopted, char *why, size_t whylen)
+{
+	struct charter *a = NULL, *c = NULL;
+	const char *pick = configured;
+
+	why[0] = '\0';
+	if (adopted == NULL || adopted[0] == '\0' || access(adopted, F_OK) != 0)
+		return configured;
+	if ((a = malloc(sizeof(*a))) == NULL || (c = malloc(sizeof(*c))) == NULL) {
+		snprintf(why, whylen, "out of memory");
+		goto out;
+	}
+	if (charter_load(adopted, a, why, whylen) != 0)
+		goto out;
+	if (charter_load(configured, c, why, whylen) != 0) {
+		why[0] = '\0';		/* the caller reports the configured file's error */
+		goto out;
+	}
+	if (strcmp(a->name, c->name) != 0)
+		snprintf(why, whylen, "%s: coalition %s, not %s", adopted, a->name, c->name);
+	else if (a->version > c->version)
+		pick = adopted;
+out:
+	free(a);
+	free(c);
+	return pick;
+}
+
 int
 charter_load_hash(const char *path, struct charter *c, uint8_t hash[CHARTER_HASH_BYTES],
     char *err, size_t errlen)

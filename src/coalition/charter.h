@@ -18,7 +18,15 @@
 #define CHARTER_QUORUM_MAX 16
 /* Largest charter text, in a file or in a charter update (governance.h). */
 #define CHARTER_FILE_MAX (1024 * 1024)
-#define CHARTER_HASH_BYTES 32		/* BLAKE2b-256 of a charter's exact bytes */
+#define CHARTER_HASH_BYTES 32		/* The charter in force of two copies: the configured one, and the one the
+ * daemon adopted from the stream (may not exist). The adopted copy wins
+ * when it parses, names the same coalition and has a higher version: the
+ * administrator's file wins again once it is as new. Returns one of the
+ * two paths; *why says why the adopted copy was passed over, if it was
+ * there ("" otherwise). */
+const char *charter_in_force(const char *configured, const char *adopted, char *why,
+    size_t whylen);
+/* BLAKE2b-256 of a charter's exact bytes */
 /* "version N": at most 2^53, so that it survives any JSON reader. */
 #define CHARTER_VERSION_MAX (UINT64_C(1) << 53)
 #define CHARTER_COMMIT_PERIOD_MAX 3600	/* seconds */
@@ -72,6 +80,14 @@ int charter_parse(const char *name, const char *text, size_t len, struct charter
  * file could change between the two). 0, or -1 with err filled. */
 int charter_load_hash(const char *path, struct charter *c, uint8_t hash[CHARTER_HASH_BYTES],
     char *err, size_t errlen);
+/* The charter in force of two copies: the configured one, and the one the
+ * daemon adopted from the stream (may not exist). The adopted copy wins
+ * when it parses, names the same coalition and has a higher version: the
+ * administrator's file wins again once it is as new. Returns one of the
+ * two paths; *why says why the adopted copy was passed over, if it was
+ * there ("" otherwise). */
+const char *charter_in_force(const char *configured, const char *adopted, char *why,
+    size_t whylen);
 /* BLAKE2b-256 of a charter's exact bytes: what a charter update names as
  * the text it replaces. The _file form: 0, or -1 with "PATH: why" in err. */
 void charter_hash(const void *text, size_t len, uint8_t out[CHARTER_HASH_BYTES]);

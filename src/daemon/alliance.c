@@ -1,9 +1,11 @@
 /* alliance.c - coalition glue: local bans out as signed chained envelopes,
  * remote reports in through the acceptance pipeline. */
+#include <fcntl.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "coalition/accept.h"
 #include "coalition/audit.h"
@@ -243,7 +245,8 @@ seed_one(const void *data, size_t len, void *arg)
 		if (accept_charter_scope(al->accept, &r->prefix) != ACC_OK ||
 		    audit_deadline(al->charter, (int64_t)(r->timestamp_us / 1000000), r->ttl, 0) <= now)
 			continue;
-		audit_report(al->audit, e.reporter, r->seq, &r->prefix, (int64_t)r->timestamp_us, r->ttl);
+		audit_report(al->audit, e.reporter, r->seq, &r->prefix, (int64_t)r->timestamp_us, r->ttl,
+		    now);
 	}
 	return 0;
 }
@@ -318,10 +321,11 @@ alliance_tick(struct alliance *al)
 }
 
 struct alliance *
-alliance_open(const struct config *cfg, const struct prefixlist *allow,
-    struct ledger *ledger, char *err, size_t errlen)
+alliance_open(const struct config *cfg, const struct identity *id,
+    const struct prefixlist *allow, struct ledger *ledger, char *err, size_t errlen)
 {
 	struct alliance *al = calloc(1, sizeof(*al));
+	char why[512];
 
 	if (al == NULL || (al->charter = calloc(1, sizeof(*al->charter))) == NULL ||
 	    (al->out = calloc(1, sizeof(*al->out))) == NULL) {
@@ -332,10 +336,19 @@ alliance_open(const struct config *cfg, const struct prefixlist *allow,
 	al->self = -1;
 	if (journal_attach(ledger_db(ledger), &al->journal, err, errlen) != 0)
 		goto fail;
-	if (charter_load_hash(cfg->charter, al->charter, al->charter_hash, err, errlen) != 0 ||
-	    identity_load(cfg->identity, &al->id, err, errlen) != 0)
+	/* Adopted updates are written to the state directory, the only place
+	 * the worker may write; the newer of the two copies is in force. */
+	config_adopted_charter(cfg, al->charter_path, sizeof(al->charter_path));
+	const char *chpath = charter_in_force(cfg->charter, al->charter_path, why, sizeof(why));
+	if (why[0] != '\0')
+		log_warnx("coalition: adopted charter not used: %s", why);
+	if (charter_load_hash(chpath, al->charter, al->charter_hash, err, errlen) != 0)
 		goto fail;
-	snprintf(al->charter_path, sizeof(al->charter_path), "%s", cfg->charter);
+	if (chpath != cfg->charter)
+		log_info("coalition: charter version %llu in force, adopted from the stream (%s)",
+		    (unsigned long long)al->charter->version, chpath);
+	al->id = *id;
+	(void)sodium_mlock(al->id.sk, sizeof(al->id.sk));
 	snprintf(al->nats_creds, sizeof(al->nats_creds), "%s", cfg->nats_creds);
 	snprintf(al->nats_tls_ca, sizeof(al->nats_tls_ca), "%s", cfg->nats_tls_ca);
 	al->allow = allow;
@@ -504,9 +517,10 @@ alliance_prepare(struct alliance *al)
 	if (ledger_envelope_put(al->ledger, al->id.pk, first, first + e->nreports - 1, now_sec(),
 	    buf, len) != 0)
 		log_warnx("ledger: %s", ledger_errmsg(al->ledger));
+	int64_t now = now_sec();
 	for (size_t i = 0; i < e->nreports; i++)
 		audit_report(al->audit, al->id.pk, e->reports[i].seq, &e->reports[i].prefix,
-		    (int64_t)e->reports[i].timestamp_us, e->reports[i].ttl);
+		    (int64_t)e->reports[i].timestamp_us, e->reports[i].ttl, now);
 	al->seq = first + e->nreports - 1;
 	memcpy(al->head, head, sizeof(head));
 	e->nreports = 0;
@@ -746,7 +760,7 @@ handle_envelope(struct alliance *al, const struct transport_msg *msg, alliance_a
 		bool obliges = report_obliges(al, mi, r, &d);
 		if (obliges) {
 			audit_report(al->audit, e.reporter, r->seq, &r->prefix,
-			    (int64_t)r->timestamp_us, r->ttl);
+			    (int64_t)r->timestamp_us, r->ttl, now);
 			if (d.verdict != ACC_APPLY)
 				decline(al, r, d.reason, now);
 		}
@@ -891,6 +905,13 @@ handle_charter(struct alliance *al, const struct transport_msg *msg)
 	v = gov_check(al->charter, al->charter_hash, u, next, &t, why, sizeof(why));
 	if (v != GOV_ADOPTABLE)
 		goto refused;
+	if (access(al->charter_path, F_OK) != 0) {
+		/* charter_write_file replaces a file; the first adoption makes it */
+		int fd = open(al->charter_path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		    0644);
+		if (fd >= 0)
+			close(fd);
+	}
 	if (charter_write_file(al->charter_path, u->text, u->len, why, sizeof(why)) != 0) {
 		log_warnx("coalition: charter update to version %llu is valid but cannot be written: "
 		    "%s; keeping version %llu", (unsigned long long)u->version, why,
@@ -1074,13 +1095,13 @@ alliance_audit(const struct alliance *al, struct outbuf *out, int json)
 			outbuf_printf(out, "%s\n  {\"name\": \"%s\", \"role\": \"%s\", \"binding\": %s, "
 			    "\"state\": \"%s\", \"flagged\": %s, \"last_commit_age\": %.3f, "
 			    "\"commitments\": %llu, \"audited\": %llu, \"missed\": %llu, "
-			    "\"mismatches\": %llu, \"response_p50_ms\": %lld, \"response_p99_ms\": %lld, "
+			    "\"mismatches\": %llu, \"stale\": %llu, \"response_p50_ms\": %lld, \"response_p99_ms\": %lld, "
 			    "\"count\": %llu, \"expected\": %llu, \"declines\": %llu, \"problem\": \"%s\"}",
 			    i ? "," : "", m->name, charter_role_name(m->role), binding ? "true" : "false",
 			    audit_state_name(s), flagged ? "true" : "false", age,
 			    (unsigned long long)st->commitments, (unsigned long long)st->audited,
 			    (unsigned long long)st->missed, (unsigned long long)st->mismatches,
-			    (long long)p50, (long long)p99, (unsigned long long)st->count,
+			    (unsigned long long)st->stale, (long long)p50, (long long)p99, (unsigned long long)st->count,
 			    (unsigned long long)st->expected, (unsigned long long)st->declines,
 			    st->last_problem);
 		} else {
@@ -1198,7 +1219,7 @@ alliance_status(const struct alliance *al, struct outbuf *out, int json)
 		    "\"publish_errors\": %llu, \"invalid_envelopes\": %llu, \"unknown_key_envelopes\": %llu, "
 		    "\"proofs_sent\": %llu, \"proofs_received\": %llu, \"proofs_known\": %llu, "
 		    "\"proofs_invalid\": %llu, \"charter_version\": %llu, \"charters_adopted\": %llu, "
-		    "\"charters_refused\": %llu, \"charters_old\": %llu}",
+		    "\"charters_refused\": %llu, \"charters_old\": %llu, \"audit_obligations\": %zu}",
 		    al->charter->name, al->charter->members[al->self].name,
 		    charter_role_name(al->charter->members[al->self].role), up ? "true" : "false",
 		    (unsigned long long)al->seq, (unsigned long long)ts->published,
@@ -1207,7 +1228,8 @@ alliance_status(const struct alliance *al, struct outbuf *out, int json)
 		    (unsigned long long)al->proofs_sent, (unsigned long long)al->proofs_received,
 		    (unsigned long long)al->proofs_known, (unsigned long long)al->proofs_invalid,
 		    (unsigned long long)al->charter->version, (unsigned long long)al->charters_adopted,
-		    (unsigned long long)al->charters_refused, (unsigned long long)al->charters_old);
+		    (unsigned long long)al->charters_refused, (unsigned long long)al->charters_old,
+		    al->audit ? audit_logged(al->audit) : 0);
 		return;
 	}
 	outbuf_printf(out, "coalition:   %s as %s (%s), NATS %s; %llu reports published, "

@@ -10,6 +10,7 @@
 
 #include "common/addr.h"
 #include "common/prefixlist.h"
+#include "coalition/identity.h"
 #include "daemon/config.h"
 #include "daemon/control.h"
 #include "ledger/ledger.h"
@@ -28,9 +29,12 @@ struct alliance_apply {
 };
 typedef void (*alliance_apply_cb)(void *arg, const struct alliance_apply *a);
 
-/* Loads the charter and identity named by cfg, connects. NULL + err. */
-struct alliance *alliance_open(const struct config *cfg, const struct prefixlist *allow,
-    struct ledger *ledger, char *err, size_t errlen);
+/* Loads the charter named by cfg (or the newer copy adopted from the stream,
+ * kept in the state directory), takes the identity id (loaded by the
+ * caller while it could still read the secret file; the alliance keeps its
+ * own locked copy and the caller wipes its own), connects. NULL + err. */
+struct alliance *alliance_open(const struct config *cfg, const struct identity *id,
+    const struct prefixlist *allow, struct ledger *ledger, char *err, size_t errlen);
 void alliance_close(struct alliance *al);
 
 /* The fd to poll for received reports, or -1 while not connected yet. */

@@ -23,6 +23,7 @@ config_defaults(struct config *cfg)
 	strlcpy_ok(cfg->state_dir, "/var/lib/article5", sizeof(cfg->state_dir));
 	strlcpy_ok(cfg->control_socket, "/run/article5/control.sock", sizeof(cfg->control_socket));
 	strlcpy_ok(cfg->control_group, "root", sizeof(cfg->control_group));
+	strlcpy_ok(cfg->user, "article5", sizeof(cfg->user));
 	strlcpy_ok(cfg->rules_dir, A5_RULES_DIR, sizeof(cfg->rules_dir));
 	prefixlist_init(&cfg->allow);
 	cfg->ipv6_prefix = 64;
@@ -237,6 +238,13 @@ parse_line(struct lineparse *p, struct config *cfg, char *line)
 			return -1;
 		if (!strlcpy_ok(cfg->control_group, w[1], sizeof(cfg->control_group)))
 			return lp_error(p, "group name '%s' too long", w[1]);
+	} else if (strcmp(k, "user") == 0) {
+		if (lp_want(p, nw, 2, "user NAME") != 0)
+			return -1;
+		if (strcmp(w[1], "root") == 0)
+			return lp_error(p, "user root: the worker must not run as root (docs/privsep.md)");
+		if (!strlcpy_ok(cfg->user, w[1], sizeof(cfg->user)))
+			return lp_error(p, "user name '%s' too long", w[1]);
 	} else if (strcmp(k, "rules_dir") == 0) {
 		if (lp_want(p, nw, 2, "rules_dir DIR") != 0 ||
 		    parse_path(p, w[1], cfg->rules_dir, sizeof(cfg->rules_dir), "rules_dir") != 0)
@@ -330,7 +338,7 @@ parse_line(struct lineparse *p, struct config *cfg, char *line)
 		return parse_service(p, cfg, w, nw);
 	} else
 		return lp_error(p, "unknown directive '%s', expected one of mode, state_dir, "
-		    "control_socket, control_group, rules_dir, allow, ipv6_prefix, max_offenders, "
+		    "control_socket, control_group, user, rules_dir, allow, ipv6_prefix, max_offenders, "
 		    "maxretry, findtime, bantime, bantime_max, bantime_factor, coalition, identity, "
 		    "nats_creds, nats_tls_ca, unban_hold, publish, kernel_mirror, source, service, "
 		    "rule", k);
@@ -442,4 +450,10 @@ config_policies(const struct config *cfg, const struct ruleset *rs,
 			out[i].disabled = true;
 	}
 	return 0;
+}
+
+void
+config_adopted_charter(const struct config *cfg, char *out, size_t n)
+{
+	snprintf(out, n, "%s/charter.adopted", cfg->state_dir);
 }

@@ -44,6 +44,7 @@ struct config {
 	char state_dir[PATH_MAX];
 	char control_socket[108];
 	char control_group[64];
+	char user[64];			/* the worker runs as this user (docs/privsep.md) */
 	char rules_dir[PATH_MAX];
 	struct prefixlist allow;	/* configured only; local addresses are added at start */
 	unsigned ipv6_prefix;
@@ -71,6 +72,9 @@ struct config {
 
 /* Fills cfg with the defaults (no sources). */
 void config_defaults(struct config *cfg);
+/* Where the daemon keeps a charter adopted from the stream: its state
+ * directory, the only place the worker may write (docs/privsep.md). */
+void config_adopted_charter(const struct config *cfg, char *out, size_t n);
 /* Reads path over the defaults. 0, or -1 with "FILE:LINE: ..." in err. */
 int config_load(const char *path, struct config *cfg, char *err, size_t errlen);
 /* Parses configuration text (for tests and fuzzing); name is used in errors. */

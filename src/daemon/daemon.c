@@ -1,15 +1,18 @@
-/* daemon.c - `article5 daemon`: one event loop over the log sources, the
- * control socket, signals and a one-second tick. Each loop iteration is one
- * batch: ledger writes in one SQLite transaction, nftables changes in one
- * transaction. */
+/* daemon.c - `article5 daemon`: the worker's event loop over the log
+ * sources, the coalition, the control socket, signals and a one-second
+ * tick. Each loop iteration is one batch: ledger writes in one SQLite
+ * transaction, nftables changes in one transaction, applied by the
+ * privileged enforcer process (parent.c, docs/privsep.md). */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -25,6 +28,9 @@
 #include "daemon/alliance.h"
 #include "daemon/config.h"
 #include "daemon/control.h"
+#include "daemon/parent.h"
+#include "daemon/privsep.h"
+#include "daemon/sandbox.h"
 #include "detector/detector.h"
 #include "enforcer/enforcer.h"
 #include "enforcer/kset.h"
@@ -43,11 +49,10 @@ struct daemon {
 	struct detector *det;
 	struct ledger *ledger;
 	struct journal *journal;	/* on the ledger's connection: entries join its batch */
-	struct enforcer *enf;
+	struct privc *pc;		/* to the enforcer process */
 	struct sensor *sensor;
 	struct alliance *al;		/* NULL: no coalition configured */
-	struct kset *kset;		/* mirror of what the kernel enforces; NULL in observe mode */
-	int64_t next_kset_verify;
+	bool mirror;			/* the enforcer keeps a kernel mirror */
 	struct prefixlist allow;	/* configured + local addresses */
 	int epfd, sigfd, timerfd, ctlfd;
 	int commitfd;			/* CLOCK_REALTIME, at each commitment instant; -1: none */
@@ -113,7 +118,7 @@ enforce_group(struct daemon *d, enum enf_op op, int group, const struct a5_prefi
 	rec.group = (uint8_t)group;
 	rec.ttl = ttl;
 	rec.prefix = *p;
-	enf_queue(d->enf, &rec);
+	privc_queue(d->pc, &rec);
 }
 
 /* A coalition ban ends at its deadline to the millisecond: every member
@@ -138,7 +143,7 @@ enforce_until(struct daemon *d, const struct a5_prefix *p, int64_t deadline)
 	rec.ttl = (uint32_t)(left / 1000);
 	rec.ttl_ms = (uint16_t)(left % 1000);
 	rec.prefix = *p;
-	enf_queue(d->enf, &rec);
+	privc_queue(d->pc, &rec);
 }
 
 static void
@@ -450,8 +455,7 @@ commit_now(struct daemon *d)
 	const uint8_t *digest = NULL;
 
 	d->commit_due = false;
-	if (d->kset != NULL && kset_dispatch(d->kset) >= 0 &&
-	    kset_digest_group(d->kset, KSET_GROUP_COALITION, dg, &n) == 0)
+	if (d->mirror && privc_digest(d->pc, ENF_GROUP_COALITION, dg, &n) == 0)
 		digest = dg;
 	ledger_begin(d->ledger);
 	alliance_commit(d->al, digest, n);
@@ -633,13 +637,15 @@ static void
 handle_status(struct daemon *d, struct outbuf *out, int json)
 {
 	const struct sensor_stats *ss = sensor_get_stats(d->sensor);
-	const struct enf_stats *es = enf_get_stats(d->enf);
+	struct enf_stats est;
+	const struct enf_stats *es = &est;
 	struct det_stats ds;
 	int64_t active = ledger_bans_count(d->ledger, now_sec());
 
 	det_get_stats(d->det, &ds);
+	privc_stats(d->pc, &est);
 	if (json) {
-		outbuf_printf(out, "{\"mode\": \"%s\", \"uptime\": %lld, \"pid\": %d, "
+		outbuf_printf(out, "{\"mode\": \"%s\", \"uptime\": %lld, \"pid\": %d, \"enforcer_pid\": %d, "
 		    "\"sources\": %zu, \"services\": %zu, \"rules\": %zu, "
 		    "\"lines\": %llu, \"matches\": %llu, \"attempts\": %llu, \"bans\": %llu, "
 		    "\"active_bans\": %lld, \"refused_allowlist\": %llu, "
@@ -648,7 +654,7 @@ handle_status(struct daemon *d, struct outbuf *out, int json)
 		    "\"nft_commits\": %llu, \"nft_applied\": %llu, \"nft_failed\": %llu, "
 		    "\"ledger_errors\": %llu, \"reloads\": %llu, \"remote_applied\": %llu",
 		    d->cfg->observe ? "observe" : "enforce", (long long)(now_sec() - d->started),
-		    (int)getpid(), d->cfg->nsources, rules_service_count(d->rs), rules_count(d->rs),
+		    (int)getpid(), (int)getppid(), d->cfg->nsources, rules_service_count(d->rs), rules_count(d->rs),
 		    (unsigned long long)d->lines, (unsigned long long)d->matches,
 		    (unsigned long long)d->attempts, (unsigned long long)d->bans, (long long)active,
 		    (unsigned long long)d->refused_allow, ds.offenders, (unsigned long long)ds.evictions,
@@ -657,10 +663,10 @@ handle_status(struct daemon *d, struct outbuf *out, int json)
 		    (unsigned long long)es->commits, (unsigned long long)es->applied,
 		    (unsigned long long)es->failed, (unsigned long long)d->ledger_errors,
 		    (unsigned long long)d->reloads, (unsigned long long)d->remote_applied);
-		if (d->kset != NULL) {
+		if (d->mirror) {
 			uint8_t dg[KSET_DIGEST_LEN];
 			uint64_t n;
-			if (kset_digest(d->kset, dg, &n) == 0) {
+			if (privc_digest(d->pc, -1, dg, &n) == 0) {
 				outbuf_printf(out, ", \"kernel\": {\"prefixes\": %llu, \"digest\": \"",
 				    (unsigned long long)n);
 				char hex[2 * KSET_DIGEST_LEN + 1];
@@ -678,7 +684,8 @@ handle_status(struct daemon *d, struct outbuf *out, int json)
 		return;
 	}
 	outbuf_printf(out, "mode:        %s\n", d->cfg->observe ? "observe (no enforcement)" : "enforce");
-	outbuf_printf(out, "uptime:      %llds (pid %d)\n", (long long)(now_sec() - d->started), (int)getpid());
+	outbuf_printf(out, "uptime:      %llds (worker pid %d, enforcer pid %d)\n",
+	    (long long)(now_sec() - d->started), (int)getpid(), (int)getppid());
 	outbuf_printf(out, "rules:       %zu rules for %zu services\n", rules_count(d->rs), rules_service_count(d->rs));
 	outbuf_printf(out, "sources:     %zu; %llu lines read, %llu truncated, %llu rotations\n",
 	    d->cfg->nsources, (unsigned long long)ss->lines, (unsigned long long)ss->truncated,
@@ -690,11 +697,14 @@ handle_status(struct daemon *d, struct outbuf *out, int json)
 	    (long long)active, (unsigned long long)d->bans, (unsigned long long)d->refused_allow);
 	outbuf_printf(out, "nftables:    %llu transactions, %llu elements applied, %llu failed\n",
 	    (unsigned long long)es->commits, (unsigned long long)es->applied, (unsigned long long)es->failed);
-	if (d->kset != NULL) {
+	if (d->mirror) {
 		uint8_t dg[KSET_DIGEST_LEN];
 		uint64_t n;
 		char hex[2 * KSET_DIGEST_LEN + 1];
-		if (kset_digest(d->kset, dg, &n) == 0) {
+		int drc = privc_digest(d->pc, -1, dg, &n);
+		if (drc == PRIV_NO_MIRROR)
+			outbuf_printf(out, "kernel:      no mirror (it could not be opened; see the log)\n");
+		else if (drc == 0) {
 			sodium_bin2hex(hex, sizeof(hex), dg, sizeof(dg));
 			outbuf_printf(out, "kernel:      %llu prefixes enforced, digest %.16s...\n",
 			    (unsigned long long)n, hex);
@@ -792,7 +802,7 @@ handle_request(struct daemon *d, const char *req, size_t len, struct outbuf *out
 		snprintf(msg, sizeof(msg), "by request, %d bans", n < 0 ? 0 : n);
 		if (journal_local(d->journal, now, "flush", NULL, 0, msg) != 0)
 			log_warnx("%s", journal_errmsg(d->journal));
-		if (enf_flush(d->enf) != 0) {
+		if (privc_flush(d->pc) != 0) {
 			answer_error(out, r.json, "flushing the nftables sets failed");
 			break;
 		}
@@ -854,7 +864,6 @@ reload(struct daemon *d)
 	struct config *ncfg = calloc(1, sizeof(*ncfg));
 	struct engine e;
 	struct prefixlist nallow;
-	struct enforcer *nenf;
 	char err[1024];
 
 	if (ncfg == NULL)
@@ -867,18 +876,17 @@ reload(struct daemon *d)
 		return -1;
 	}
 	allow_build(ncfg, &nallow);
-	/* The enforcer keeps the kernel sets; reopening only updates its
-	 * allowlist and mode. */
-	enf_commit(d->enf);
-	if ((nenf = enf_open(ncfg->observe, &nallow, (uint32_t)ncfg->bantime_max, err, sizeof(err))) == NULL) {
-		log_warnx("reload refused, keeping the running configuration: %s", err);
+	/* The enforcer process reads the same file again for its allowlist,
+	 * mode and ttl cap, and keeps the kernel sets. */
+	privc_commit(d->pc);
+	if (privc_reload(d->pc) != 0) {
+		log_warnx("reload refused, keeping the running configuration: the enforcer could "
+		    "not reopen (see its message)");
 		struct engine old = { e.rs, e.sc, e.pol, e.det };
 		engine_free(&old);
 		free(ncfg);
 		return -1;
 	}
-	enf_close(d->enf);
-	d->enf = nenf;
 	struct engine old = { d->rs, d->sc, d->pol, d->det };
 	engine_free(&old);
 	engine_install(d, &e);
@@ -902,112 +910,94 @@ epoll_watch(int epfd, int fd)
 	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
 }
 
+/* The worker: forked by the enforcer process (parent.c) as root, it reads
+ * what only root may read, confines itself (sandbox.c), and then runs the
+ * loop. Its changes to the kernel go to the enforcer over privfd. */
 static int
-state_dir_prepare(const char *dir)
-{
-	struct stat st;
-
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-		log_warn("state_dir %s", dir);
-		return -1;
-	}
-	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-		log_warnx("state_dir %s is not a directory", dir);
-		return -1;
-	}
-	return 0;
-}
-
-int
-cmd_daemon(int argc, char **argv)
+worker_main(struct parent *p, int privfd)
 {
 	struct daemon d;
 	struct engine e;
+	struct identity id;
+	bool have_id = false;
 	char err[1024], dbpath[PATH_MAX + 16];
-	const char *cfgpath = NULL;
-	int opt, verbose = 0, rc = 1;
+	int rc = 1;
 	sigset_t mask;
 
-	for (int i = 1; i < argc; i++)
-		if (strcmp(argv[i], "--help") == 0) {
-			daemon_usage(stdout);
-			return 0;
-		}
-	optind = 1;
-	while ((opt = getopt(argc, argv, "c:vh")) != -1) {
-		switch (opt) {
-		case 'c': cfgpath = optarg; break;
-		case 'v': verbose = 1; break;
-		case 'h': daemon_usage(stdout); return 0;
-		default: daemon_usage(stderr); return 2;
-		}
-	}
-	if (cfgpath == NULL || optind != argc) {
-		daemon_usage(stderr);
-		return 2;
-	}
-	log_init("article5", verbose, 0);
-	/* Blocked before any thread exists (libnats starts some): threads
-	 * inherit the mask, so the signals reach only our signalfd. */
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGHUP);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	signal(SIGPIPE, SIG_IGN);
 	memset(&d, 0, sizeof(d));
-	d.epfd = d.sigfd = d.timerfd = d.ctlfd = d.commitfd = -1;
+	d.epfd = d.sigfd = d.timerfd = d.commitfd = -1;
+	d.ctlfd = p->ctlfd;
 	d.started = now_sec();
-	if ((d.cfg = calloc(1, sizeof(*d.cfg))) == NULL)
-		fatalx("out of memory");
-	config_defaults(d.cfg);
-	if (config_load(cfgpath, d.cfg, err, sizeof(err)) != 0)
-		fatalx("%s", err);
-	if (d.cfg->nsources == 0)
-		fatalx("%s: no 'source' line: nothing to watch", cfgpath);
-	if (engine_build(d.cfg, &e, err, sizeof(err)) != 0)
-		fatalx("%s", err);
+	d.cfg = p->cfg;
+	d.mirror = p->mirror;
+	if ((d.pc = privc_new(privfd)) == NULL) {
+		log_warnx("out of memory");
+		close(privfd);
+		return 1;
+	}
+	/* The secret key file is root's (0600): read before the drop. */
+	if (d.cfg->charter[0] != '\0') {
+		if (identity_load(d.cfg->identity, &id, err, sizeof(err)) != 0) {
+			log_warnx("coalition: %s", err);
+			goto out;
+		}
+		have_id = true;
+	}
+	if (p->drop) {
+		const char *writable[] = { d.cfg->state_dir };
+		if (sandbox_enter(&p->user, writable, 1, err, sizeof(err)) != 0) {
+			log_warnx("sandbox: %s; refusing to run", err);
+			goto out;
+		}
+		/* The change of user cleared the parent-death signal. */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != p->pid)
+			goto out;
+		if (access(d.cfg->state_dir, R_OK | W_OK | X_OK) != 0) {
+			log_warn("state_dir %s: user %s cannot use it (each directory above it must "
+			    "be searchable by that user)", d.cfg->state_dir, p->user.name);
+			goto out;
+		}
+	} else if (sandbox_filter_only(err, sizeof(err)) != 0) {
+		log_warnx("sandbox: %s; refusing to run", err);
+		goto out;
+	}
+	if (engine_build(d.cfg, &e, err, sizeof(err)) != 0) {
+		log_warnx("%s", err);
+		goto out;
+	}
 	engine_install(&d, &e);
 	if (allow_build(d.cfg, &d.allow) < 0)
 		log_warn("cannot list this host's addresses; only configured ones are allowed");
-	if (state_dir_prepare(d.cfg->state_dir) != 0)
-		goto out;
 	snprintf(dbpath, sizeof(dbpath), "%s/ledger.db", d.cfg->state_dir);
 	if (ledger_open(dbpath, &d.ledger, err, sizeof(err)) != 0 ||
 	    journal_attach(ledger_db(d.ledger), &d.journal, err, sizeof(err)) != 0) {
 		log_warnx("%s", err);
 		goto out;
 	}
-	if ((d.enf = enf_open(d.cfg->observe, &d.allow, (uint32_t)d.cfg->bantime_max,
-	    err, sizeof(err))) == NULL) {
-		log_warnx("nftables: %s", err);
-		goto out;
-	}
-	/* Restore: unexpired bans back into the kernel, expired ones dropped. */
+	/* Restore: unexpired bans back into the kernel, expired ones dropped
+	 * (after a worker restart the kernel still holds them: adding again
+	 * is harmless). */
 	ledger_bans_expire(d.ledger, now_sec());
 	ledger_cbans_expire(d.ledger, now_sec());
 	int restored = ledger_bans_active(d.ledger, now_sec(), restore_one, &d);
 	int crestored = ledger_cbans_active(d.ledger, now_sec(), restore_cban, &d);
 	if (crestored > 0) {
-		enf_commit(d.enf);
+		privc_commit(d.pc);
 		log_info("restored %d coalition bans", crestored);
 	}
 	if (restored > 0) {
-		enf_commit(d.enf);
+		privc_commit(d.pc);
 		log_info("restored %d bans from %s", restored, dbpath);
 	}
-
-	/* The digest of what the kernel really holds, kept from nf_tables
-	 * events (docs/commitment.md); the shield works without it. */
-	/* Its first read of the sets is O(set size) in the kernel (about 40 s
-	 * for 1M bans), so a host that works alone only pays it on request. */
-	bool mirror = d.cfg->kernel_mirror == 1 ||
-	    (d.cfg->kernel_mirror == -1 && d.cfg->charter[0] != '\0');
-	if (!d.cfg->observe && mirror && (d.kset = kset_open(err, sizeof(err))) == NULL)
-		log_warnx("kernel mirror: %s; status shows no kernel digest", err);
-	d.next_kset_verify = now_sec() + 600;
 	if (d.cfg->charter[0] != '\0') {
-		if ((d.al = alliance_open(d.cfg, &d.allow, d.ledger, err, sizeof(err))) == NULL) {
+		d.al = alliance_open(d.cfg, &id, &d.allow, d.ledger, err, sizeof(err));
+		identity_wipe(&id);
+		have_id = false;
+		if (d.al == NULL) {
 			log_warnx("coalition: %s", err);
 			goto out;
 		}
@@ -1029,8 +1019,6 @@ cmd_daemon(int argc, char **argv)
 		log_warn("commitment timer");
 		goto out;
 	}
-	if ((d.ctlfd = control_listen(d.cfg->control_socket, d.cfg->control_group)) < 0)
-		goto out;
 	if ((d.sensor = sensor_new(on_lines, &d)) == NULL) {
 		log_warnx("out of memory");
 		goto out;
@@ -1041,11 +1029,12 @@ cmd_daemon(int argc, char **argv)
 	}
 	if (epoll_watch(d.epfd, d.sigfd) != 0 || epoll_watch(d.epfd, d.timerfd) != 0 ||
 	    epoll_watch(d.epfd, d.ctlfd) != 0 || epoll_watch(d.epfd, sensor_fd(d.sensor)) != 0 ||
-	    (d.al != NULL && alliance_fd(d.al) >= 0 && epoll_watch(d.epfd, alliance_fd(d.al)) != 0) ||
-	    (d.kset != NULL && epoll_watch(d.epfd, kset_fd(d.kset)) != 0)) {
+	    (d.al != NULL && alliance_fd(d.al) >= 0 && epoll_watch(d.epfd, alliance_fd(d.al)) != 0)) {
 		log_warn("epoll_ctl");
 		goto out;
 	}
+	if (privc_ready(d.pc) != 0)
+		goto out;
 	log_info("started: %s mode, %zu rules for %zu services, %zu sources, control %s",
 	    d.cfg->observe ? "observe" : "enforce", rules_count(d.rs), rules_service_count(d.rs),
 	    d.cfg->nsources, d.cfg->control_socket);
@@ -1080,12 +1069,6 @@ cmd_daemon(int argc, char **argv)
 				int64_t now = now_sec();
 				ledger_bans_expire(d.ledger, now);
 				ledger_cbans_expire(d.ledger, now);
-				if (d.kset != NULL && now >= d.next_kset_verify) {
-					int fixed = kset_verify(d.kset);
-					if (fixed > 0)
-						log_warnx("kernel mirror: %d sets were out of step, re-read", fixed);
-					d.next_kset_verify = now + 600;
-				}
 				if (d.al != NULL && alliance_tick(d.al) == 1 &&
 				    epoll_watch(d.epfd, alliance_fd(d.al)) != 0)
 					log_warn("epoll_ctl");
@@ -1100,15 +1083,12 @@ cmd_daemon(int argc, char **argv)
 				d.commit_due = true;
 				if (commit_arm(&d) != 0)
 					log_warn("commitment timer");
-			} else if (d.kset != NULL && fd == kset_fd(d.kset)) {
-				if (kset_dispatch(d.kset) < 0)
-					log_warn("kernel mirror");
 			} else if (d.al != NULL && fd >= 0 && fd == alliance_fd(d.al)) {
 				if (alliance_receive(d.al, on_remote, &d) > 0)
 					more = 1;	/* the queue may hold more than one batch */
 			} else if (fd == d.ctlfd) {
 				/* Apply what is queued first so answers see the kernel state. */
-				enf_commit(d.enf);
+				privc_commit(d.pc);
 				control_accept(&d);
 			}
 		}
@@ -1126,8 +1106,12 @@ cmd_daemon(int argc, char **argv)
 			d.ledger_errors++;
 			log_warnx("ledger: %s", ledger_errmsg(d.ledger));
 		}
-		if (enf_pending(d.enf) > 0)
-			enf_commit(d.enf);
+		if (privc_pending(d.pc) > 0)
+			privc_commit(d.pc);
+		if (privc_broken(d.pc)) {
+			log_warnx("the enforcer process is gone; stopping");
+			break;
+		}
 		if (d.al != NULL) {
 			/* Reports are acked once applied and recorded; local bans are
 			 * published once in our own kernel and ledger. */
@@ -1150,16 +1134,11 @@ cmd_daemon(int argc, char **argv)
 	sensor_foreach(d.sensor, save_position, &d);
 	rc = 0;
 out:
-	if (d.enf)
-		enf_commit(d.enf);
-	if (d.ctlfd >= 0) {
-		close(d.ctlfd);
-		unlink(d.cfg->control_socket);
-	}
+	if (have_id)
+		identity_wipe(&id);
+	privc_commit(d.pc);
 	sensor_free(d.sensor);
 	alliance_close(d.al);
-	kset_close(d.kset);
-	enf_close(d.enf);
 	journal_close(d.journal);
 	ledger_close(d.ledger);
 	struct engine last = { d.rs, d.sc, d.pol, d.det };
@@ -1168,7 +1147,81 @@ out:
 	if (d.timerfd >= 0) close(d.timerfd);
 	if (d.commitfd >= 0) close(d.commitfd);
 	if (d.epfd >= 0) close(d.epfd);
-	free(d.cfg);
+	if (d.ctlfd >= 0) close(d.ctlfd);
+	privc_free(d.pc);
+	if (d.cfg != p->cfg)
+		free(d.cfg);
+	return rc;
+}
+
+int
+cmd_daemon(int argc, char **argv)
+{
+	struct parent p;
+	char err[1024], cfgpath[PATH_MAX];
+	int opt, verbose = 0, rc;
+	sigset_t mask;
+
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0) {
+			daemon_usage(stdout);
+			return 0;
+		}
+	optind = 1;
+	cfgpath[0] = '\0';
+	while ((opt = getopt(argc, argv, "c:vh")) != -1) {
+		switch (opt) {
+		case 'c':
+			/* absolute: the worker works from / */
+			if (realpath(optarg, cfgpath) == NULL) {
+				fprintf(stderr, "article5 daemon: %s: %s\n", optarg, strerror(errno));
+				return 1;
+			}
+			break;
+		case 'v': verbose = 1; break;
+		case 'h': daemon_usage(stdout); return 0;
+		default: daemon_usage(stderr); return 2;
+		}
+	}
+	if (cfgpath[0] == '\0' || optind != argc) {
+		daemon_usage(stderr);
+		return 2;
+	}
+	log_init("article5", verbose, 0);
+	/* Blocked before any process or thread exists (libnats starts some):
+	 * both processes read them from a signalfd. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	memset(&p, 0, sizeof(p));
+	p.worker = worker_main;
+	if ((p.cfg = calloc(1, sizeof(*p.cfg))) == NULL)
+		fatalx("out of memory");
+	config_defaults(p.cfg);
+	if (config_load(cfgpath, p.cfg, err, sizeof(err)) != 0)
+		fatalx("%s", err);
+	if (p.cfg->nsources == 0)
+		fatalx("%s: no 'source' line: nothing to watch", cfgpath);
+	if (parent_setup(&p, err, sizeof(err)) != 0) {
+		log_warnx("%s", err);
+		if (p.ctlfd >= 0) {
+			close(p.ctlfd);
+			unlink(p.cfg->control_socket);
+		}
+		kset_close(p.s.kset);
+		enf_close(p.s.enf);
+		free(p.cfg);
+		return 1;
+	}
+	log_info("enforcer process %d: %s; the worker runs as %s", (int)getpid(),
+	    p.cfg->observe ? "observe mode, nftables untouched" : "owns table inet article5",
+	    p.drop ? p.user.name : "this same user (not started as root)");
+	rc = parent_run(&p);
+	free(p.cfg);
 	log_info("stopped");
 	return rc;
 }

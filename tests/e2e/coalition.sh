@@ -174,7 +174,7 @@ a5_ok "m3 applied $ATK2 (origin m1) $(a5_ms $(( t1 - t0 ))) after it was started
 
 a5_step "no loss on a crash: m2 frozen (SIGSTOP), m1 bans $ATK3, m2 killed (SIGKILL) before it could ack"
 pub0=$(a5c_cli m1 status --json | jq -r '.coalition.published')
-kill -STOP "${A5C_DPID[m2]}" || a5_fail "SIGSTOP m2"
+a5c_freeze_daemon m2 || a5_fail "SIGSTOP m2"
 a5c_cli m1 ban "$ATK3" >"$A5_TMP/cli.out" 2>&1 || a5_fail "ban $ATK3 at m1: $(cat "$A5_TMP/cli.out")"
 ok=0
 for (( i = 0; i < 100; i++ )); do

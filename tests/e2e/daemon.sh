@@ -18,6 +18,7 @@ fi
 ip link set lo up
 
 T=$(mktemp -d /tmp/a5daemon.XXXXXX)
+chmod 755 "$T"	# the daemon's worker (user article5) watches the log here and reaches its state_dir
 pid=""
 cleanup() {
 	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null

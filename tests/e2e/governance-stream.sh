@@ -9,14 +9,16 @@
 #     publish it; published anyway (raw), every daemon refuses it and stays
 #     at version 1; m4's reports are refused (unknown key);
 #   - the same update signed by m1 and m2, submitted: every daemon adopts
-#     version 2 (and writes it to its charter file); m4's reports are then
+#     version 2 (and writes it to state_dir/charter.adopted, the only place
+#     its sandboxed worker may write; docs/privsep.md); m4's reports are then
 #     applied by m1 m2 m3, and m1's reports reach m4 (it is defended and
 #     defends);
 #   - an update revoking m4 (version 3): with m1 and m3 only it is 2 of
 #     the 3 now required (version 2 has 4 voters), not published; with m2
 #     too it is adopted by all; m4's daemon leaves the coalition; a new report signed with m4's
 #     key is refused as "revoked"; the ban its earlier report caused stays;
-#   - both adoptions are in each member's journal, which verifies.
+#   - both adoptions are in each member's journal, which verifies;
+#   - a restarted member runs the adopted version, not its configured file's.
 # Exit: 0 pass, 1 fail, 77 skip.
 # Environment: ARTICLE5=path/to/binary, A5_KEEP=1, A5_KEEP_ON_FAIL=1.
 
@@ -59,6 +61,7 @@ echo "revoked m4" >>"$A5_TMP/v3.txt"
 
 # Each member its own charter file (separate hosts in real life).
 own_charter() { echo "${A5C_DIR[$1]}/coalition.charter"; }
+adopted_charter() { echo "${A5C_DIR[$1]}/state/charter.adopted"; }
 for m in m1 m2 m3 m4; do
 	a5c_write_config "$m"
 	sed -i "s|^coalition .*|coalition $(own_charter "$m")|" "$(a5c_conf "$m")"
@@ -113,8 +116,9 @@ for m in m1 m2 m3; do
 		sleep 0.1
 	done
 	v=$(st "$m" charter_version)
-	if [ "${n:-0}" -ge 1 ] && [ "$v" = 1 ] && cmp -s "$(own_charter "$m")" "$A5_TMP/v1.txt"; then
-		a5_ok "$m refused it (charters_refused=$n), still at version 1, its file unchanged"
+	if [ "${n:-0}" -ge 1 ] && [ "$v" = 1 ] && cmp -s "$(own_charter "$m")" "$A5_TMP/v1.txt" &&
+	    [ ! -e "$(adopted_charter "$m")" ]; then
+		a5_ok "$m refused it (charters_refused=$n), still at version 1, nothing adopted"
 	else
 		a5_defer_fail "$m: charters_refused=$n version=$v (expected >=1 and 1)"
 	fi
@@ -143,9 +147,9 @@ a5_info "$(cat "$A5_TMP/submit2.out")"
 for m in m1 m2 m3; do
 	if wait_version "$m" 2 "$WAIT"; then
 		t1=${EPOCHREALTIME/[.,]/}
-		cmp -s "$(own_charter "$m")" "$A5_TMP/v2.txt" &&
-			a5_ok "$m adopted version 2 ($(a5_ms $(( t1 - t0 ))) after submit) and wrote it to its charter file" ||
-			a5_defer_fail "$m runs version 2 but its charter file is not the new text"
+		cmp -s "$(adopted_charter "$m")" "$A5_TMP/v2.txt" &&
+			a5_ok "$m adopted version 2 ($(a5_ms $(( t1 - t0 ))) after submit) and wrote it to state/charter.adopted" ||
+			a5_defer_fail "$m runs version 2 but state/charter.adopted is not the new text"
 	else
 		a5_defer_fail "$m did not adopt version 2 within ${WAIT}s (version $(st "$m" charter_version))"
 	fi
@@ -163,7 +167,7 @@ a5c_wait_banned m4 203.0.113.52 "$WAIT" && a5_ok "m4 applied m1's report 203.0.1
 	a5_defer_fail "m4 did not apply m1's report 203.0.113.52"
 
 a5_step "an update to version 3 revoking m4: version 2 has 4 voters, so 3 signatures are required"
-ch propose3 propose --charter "$(own_charter m1)" "$A5_TMP/v3.txt" -o "$A5_TMP/u3"
+ch propose3 propose --charter "$(adopted_charter m1)" "$A5_TMP/v3.txt" -o "$A5_TMP/u3"
 [ "$RC" = 0 ] || a5_fail "charter propose v3: $(cat "$A5_TMP/propose3.out")"
 for m in m1 m3; do
 	ch "sign3$m" sign -c "$(a5c_conf "$m")" "$A5_TMP/u3"
@@ -221,6 +225,13 @@ for m in m1 m2 m3; do
 		a5_defer_fail "$m: verify: $(cat "$A5_TMP/verify.out"); charter entries: ${n:-?} (expected 2)"
 	fi
 done
+
+a5_step "m1 restarts: the adopted version 3 is in force, not the version 1 of its configured file"
+a5c_stop_daemon m1
+a5c_start_daemon m1
+v=$(st m1 charter_version)
+[ "$v" = 3 ] && a5_ok "m1 runs version 3 after its restart ($(grep -o 'charter version 3 in force[^)]*)' "${A5C_DIR[m1]}/daemon.log" | tail -n 1))" ||
+	a5_defer_fail "m1 runs version $v after its restart (expected 3)"
 
 for m in m1 m2 m3 m4; do
 	a5c_daemon_alive "$m" || a5_defer_fail "the daemon of $m died"

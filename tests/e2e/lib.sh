@@ -148,7 +148,7 @@ a5_check_prereqs() {
 a5_init() {
 	local prefix=$1
 	A5_TMP=$(mktemp -d "/tmp/$prefix.XXXXXX") || { echo "mktemp failed"; exit 1; }
-	chmod 711 "$A5_TMP"
+	chmod 755 "$A5_TMP"	# the daemon's worker (user article5) watches logs here (docs/privsep.md)
 	A5_NS_SRV="$prefix-$$-srv"
 	A5_NS_ATK="$prefix-$$-atk"
 	A5_NS_CLI="$prefix-$$-cli"
@@ -829,12 +829,43 @@ a5c_stop_daemon() {
 	A5C_DPID[$m]=
 }
 
-# a5c_kill9_daemon NAME: SIGKILL, as a crash or a power cut would.
+# a5_worker_of PID: the daemon's worker, the one child of its enforcer
+# process PID (docs/privsep.md); empty if there is none right now.
+a5_worker_of() {
+	local kids=""
+	IFS= read -r kids 2>/dev/null <"/proc/$1/task/$1/children" || true
+	echo "${kids%% *}"
+}
+
+# a5_wait_gone PID [SECONDS]: until the process is gone (bounded, 5 s).
+a5_wait_gone() {
+	local i
+	for (( i = 0; i < ${2:-5} * 20; i++ )); do
+		[ -d "/proc/$1" ] || return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# a5c_freeze_daemon NAME: SIGSTOP to both of the daemon's processes.
+a5c_freeze_daemon() {
+	local pid=${A5C_DPID[$1]:-} w
+	[ -n "$pid" ] || return 1
+	w=$(a5_worker_of "$pid")
+	kill -STOP "$pid" || return 1
+	[ -z "$w" ] || kill -STOP "$w"
+}
+
+# a5c_kill9_daemon NAME: SIGKILL, as a crash or a power cut would. The
+# worker dies with its enforcer process (PR_SET_PDEATHSIG); this waits
+# until it has, so that a restart finds the control socket free.
 a5c_kill9_daemon() {
-	local pid=${A5C_DPID[$1]:-}
+	local pid=${A5C_DPID[$1]:-} w
 	[ -n "$pid" ] || return 0
+	w=$(a5_worker_of "$pid")
 	kill -KILL "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
+	[ -z "$w" ] || a5_wait_gone "$w" 5
 	A5C_DPID[$1]=
 }
 

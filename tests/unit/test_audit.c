@@ -1,7 +1,8 @@
 /* test_audit.c - the audit of commitments: deadlines rounded to the
  * period, a matching commitment is ok, declines are taken out, expiry
  * follows the commitment's time, two mismatches in a row flag, a
- * commitment ahead of our chain heads waits, non-members are non-binding. */
+ * commitment ahead of our chain heads waits, non-members are non-binding,
+ * the obligation log stays bounded while a binding member is silent. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -99,8 +100,8 @@ test_match_decline_expiry_flag(void **state)
 	struct audit *au = audit_new(&charter, pk[SELF]);
 	assert_non_null(au);
 	/* alice reports a (ttl 100 s) and b (ttl 1000 s) at T0 */
-	audit_report(au, pk[ALICE], 1, &a, T0 * 1000000, 100);
-	audit_report(au, pk[ALICE], 2, &b, T0 * 1000000, 1000);
+	audit_report(au, pk[ALICE], 1, &a, T0 * 1000000, 100, T0);
+	audit_report(au, pk[ALICE], 2, &b, T0 * 1000000, 1000, T0);
 
 	/* bob holds both at T0 + 15: ok */
 	assert_int_equal(audit_commitment(au, commit_of(1, T0 + 15, 2, both, 2), heads, T0 + 15), 1);
@@ -150,10 +151,55 @@ test_waits_for_heads(void **state)
 	/* bob claims alice's #1 before we have it: kept, not judged */
 	assert_int_equal(audit_commitment(au, commit_of(1, T0 + 5, 1, one, 1), heads, T0 + 5), 0);
 	assert_int_equal(audit_state_of(au, BOB, T0 + 5), AUDIT_PENDING);
-	audit_report(au, pk[ALICE], 1, &a, T0 * 1000000, 100);
+	audit_report(au, pk[ALICE], 1, &a, T0 * 1000000, 100, T0);
 	heads[ALICE] = 1;
 	audit_retry(au, heads, T0 + 6);
 	assert_int_equal(audit_state_of(au, BOB, T0 + 6), AUDIT_OK);
+	audit_free(au);
+}
+
+/* 100 reports a second for 1000 s, bob silent all along: the log keeps
+ * about what can still matter, not all 100k. A commitment older than the
+ * horizon is not audited; a fresh one still matches exactly the live set,
+ * so nothing it needed was swept out. */
+static void
+test_log_bounded_while_silent(void **state)
+{
+	enum { N = 100000, RATE = 100, TTL = 10 };
+	static char text[N][24];
+	static const char *live[N];
+	size_t nlive = 0;
+	uint64_t heads[NPEERS] = { 0, N, 0, 0 };
+	size_t peak = 0;
+	(void)state;
+
+	setup_charter();
+	struct audit *au = audit_new(&charter, pk[SELF]);
+	assert_non_null(au);
+	int64_t t_commit = T0 + N / RATE + 5;
+	for (int i = 0; i < N; i++) {
+		int64_t ts_us = T0 * 1000000 + (int64_t)i * (1000000 / RATE);
+		snprintf(text[i], sizeof(text[i]), "10.%d.%d.%d/32", i >> 16, (i >> 8) & 255, i & 255);
+		struct a5_prefix p = pfx(text[i]);
+		audit_report(au, pk[ALICE], (uint64_t)i + 1, &p, ts_us, TTL, ts_us / 1000000);
+		if (audit_logged(au) > peak)
+			peak = audit_logged(au);
+		if (audit_deadline(&charter, ts_us / 1000000, TTL, 0) > t_commit)
+			live[nlive++] = text[i];
+	}
+	/* horizon 60 s + ttl 10 s + rounding 10 s at 100/s, doubled by the
+	 * amortized sweep: well under 20k */
+	assert_true(peak < 20000);
+	assert_true(nlive > 0);
+
+	assert_int_equal(audit_commitment(au, commit_of(1, t_commit - 100, N, NULL, 0), heads,
+	    t_commit), -1);
+	assert_int_equal(audit_get(au, BOB)->stale, 1);
+	assert_int_equal(audit_state_of(au, BOB, t_commit), AUDIT_PENDING);
+	assert_int_equal(audit_commitment(au, commit_of(2, t_commit, N, live, nlive), heads,
+	    t_commit), 1);
+	assert_int_equal(audit_get(au, BOB)->expected, nlive);
+	assert_int_equal(audit_state_of(au, BOB, t_commit), AUDIT_OK);
 	audit_free(au);
 }
 
@@ -164,6 +210,7 @@ main(void)
 		cmocka_unit_test(test_deadline),
 		cmocka_unit_test(test_match_decline_expiry_flag),
 		cmocka_unit_test(test_waits_for_heads),
+		cmocka_unit_test(test_log_bounded_while_silent),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,368 @@
+/* parent.c - the privileged process (parent.h, docs/privsep.md). */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "coalition/charter.h"
+#include "common/log.h"
+#include "daemon/control.h"
+#include "daemon/parent.h"
+
+#define RESTART_MIN_SECS 1
+#define RESTART_MAX_SECS 30
+#define STABLE_SECS 60		/* a worker up this long resets the backoff */
+#define STOP_GRACE_SECS 10	/* then SIGKILL */
+#define VERIFY_SECS 600		/* kernel mirror cross-check */
+
+static int64_t
+mono_sec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+/* The coalition scope this process enforces on its own: every member's
+ * prefixes, of the configured charter and of the copy adopted from the
+ * stream (a union: the worker writes that copy, and can only add to what
+ * is protected this way), and the configured charter's widest prefixes. */
+static void
+scope_build(struct privs *s, const struct config *cfg)
+{
+	static struct charter c;	/* large: not on the stack */
+	char err[512], adopted[PATH_MAX + 32];
+	const char *paths[2] = { cfg->charter, adopted };
+
+	prefixlist_init(&s->protect);
+	s->max_prefix4 = s->max_prefix6 = 0;
+	if (cfg->charter[0] == '\0')
+		return;
+	config_adopted_charter(cfg, adopted, sizeof(adopted));
+	for (int k = 0; k < 2; k++) {
+		if (k == 1 && access(adopted, F_OK) != 0)
+			break;
+		if (charter_load(paths[k], &c, err, sizeof(err)) != 0) {
+			if (k == 0)
+				log_warnx("enforcer: %s; coalition bans refused", err);
+			continue;
+		}
+		if (k == 0) {
+			s->max_prefix4 = c.policy.max_prefix4;
+			s->max_prefix6 = c.policy.max_prefix6;
+		}
+		for (size_t i = 0; i < c.nmembers; i++)
+			for (size_t j = 0; j < c.members[i].nprefixes; j++)
+				if (prefixlist_add(&s->protect, &c.members[i].prefixes[j]) != 0)
+					log_warnx("enforcer: more than %d member prefixes; the rest are "
+					    "checked by the worker only", PREFIXLIST_MAX);
+	}
+}
+
+static int
+allow_of(const struct config *cfg, struct prefixlist *out)
+{
+	*out = cfg->allow;
+	return prefixlist_add_local(out);
+}
+
+/* PRIV_RELOAD: the administrator's configuration file is read again here
+ * (never anything the worker wrote) and the enforcer reopened with its
+ * allowlist, mode and ttl cap; the kernel sets are kept. */
+static int
+parent_reload(void *arg)
+{
+	struct parent *p = arg;
+	struct config *ncfg = calloc(1, sizeof(*ncfg));
+	struct prefixlist *allow = malloc(sizeof(*allow));
+	struct enforcer *nenf;
+	char err[1024];
+	int rc = -1;
+
+	if (ncfg == NULL || allow == NULL)
+		goto out;
+	config_defaults(ncfg);
+	if (config_load(p->cfg->path, ncfg, err, sizeof(err)) != 0) {
+		log_warnx("enforcer: reload refused: %s", err);
+		goto out;
+	}
+	if (allow_of(ncfg, allow) < 0)
+		log_warn("enforcer: cannot list this host's addresses; only configured ones are allowed");
+	enf_commit(p->s.enf);
+	if ((nenf = enf_open(ncfg->observe, allow, (uint32_t)ncfg->bantime_max, err,
+	    sizeof(err))) == NULL) {
+		log_warnx("enforcer: reload refused: %s", err);
+		goto out;
+	}
+	enf_close(p->s.enf);
+	p->s.enf = nenf;
+	/* sources and paths are fixed until restart, as in the worker */
+	snprintf(ncfg->state_dir, sizeof(ncfg->state_dir), "%s", p->cfg->state_dir);
+	scope_build(&p->s, ncfg);
+	free(p->cfg);
+	p->cfg = ncfg;
+	ncfg = NULL;
+	rc = 0;
+out:
+	free(ncfg);
+	free(allow);
+	return rc;
+}
+
+int
+parent_setup(struct parent *p, char *err, size_t errlen)
+{
+	struct prefixlist *allow = malloc(sizeof(*allow));
+	const struct config *cfg = p->cfg;
+	int rc = -1;
+
+	p->ctlfd = -1;
+	p->pid = getpid();
+	p->s.reload = parent_reload;
+	p->s.arg = p;
+	if (allow == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	p->drop = geteuid() == 0;
+	if (p->drop) {
+		if (sandbox_lookup(cfg->user, &p->user, err, errlen) != 0 ||
+		    sandbox_own_dir(cfg->state_dir, &p->user, err, errlen) != 0)
+			goto out;
+	} else if (mkdir(cfg->state_dir, 0700) != 0 && errno != EEXIST) {
+		snprintf(err, errlen, "state_dir %s: %s", cfg->state_dir, strerror(errno));
+		goto out;
+	}
+	if (allow_of(cfg, allow) < 0)
+		log_warn("cannot list this host's addresses; only configured ones are allowed");
+	if ((p->s.enf = enf_open(cfg->observe, allow, (uint32_t)cfg->bantime_max, err,
+	    errlen)) == NULL)
+		goto out;
+	/* The digest of what the kernel really holds, kept from nf_tables
+	 * events (docs/commitment.md); the shield works without it. Its first
+	 * read of the sets is O(set size) in the kernel (about 40 s for 1M
+	 * bans), so a host that works alone only pays it on request. */
+	p->mirror = !cfg->observe && (cfg->kernel_mirror == 1 ||
+	    (cfg->kernel_mirror == -1 && cfg->charter[0] != '\0'));
+	if (p->mirror && (p->s.kset = kset_open(err, errlen)) == NULL) {
+		log_warnx("kernel mirror: %s; status shows no kernel digest", err);
+		err[0] = '\0';
+	}
+	scope_build(&p->s, cfg);
+	if ((p->ctlfd = control_listen(cfg->control_socket, cfg->control_group)) < 0) {
+		snprintf(err, errlen, "control socket %s: see above", cfg->control_socket);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(allow);
+	return rc;
+}
+
+/* In the forked process: what the worker must not keep, then its main. */
+static pid_t
+spawn(struct parent *p, int sigfd, int *wfd)
+{
+	int sv[2];
+	pid_t parent = getpid(), pid;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
+		log_warn("enforcer: socketpair");
+		return -1;
+	}
+	if ((pid = fork()) < 0) {
+		log_warn("enforcer: fork");
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		close(sv[0]);
+		close(sigfd);
+		/* The worker never outlives the enforcer: without it nothing
+		 * it decides reaches the kernel. */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+			_exit(1);
+		enf_close(p->s.enf);
+		kset_close(p->s.kset);
+		p->s.enf = NULL;
+		p->s.kset = NULL;
+		int rc = p->worker(p, sv[1]);
+		fflush(NULL);
+		_exit(rc);
+	}
+	close(sv[1]);
+	*wfd = sv[0];
+	return pid;
+}
+
+/* Everything the worker sent: 0, or -1 once it is gone or must go. */
+static int
+serve(struct parent *p, int fd, pid_t worker)
+{
+	unsigned char buf[sizeof(struct priv_hdr) + PRIV_BATCH * sizeof(struct enf_record)];
+	struct priv_reply reply;
+
+	for (;;) {
+		ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return 0;
+		if (n <= 0)
+			return -1;	/* closed: SIGCHLD follows */
+		int r = (size_t)n > sizeof(buf) ? -1 : priv_handle(&p->s, buf, (size_t)n, &reply);
+		if (r < 0) {
+			log_warnx("enforcer: malformed message from the worker (%zd bytes): ending it",
+			    n);
+			kill(worker, SIGKILL);
+			return -1;
+		}
+		if (r == 1 && send(fd, &reply, sizeof(reply), MSG_NOSIGNAL) != (ssize_t)sizeof(reply)) {
+			log_warn("enforcer: reply to the worker");
+			return -1;
+		}
+	}
+}
+
+static void
+describe(int status, char *buf, size_t n)
+{
+	if (WIFEXITED(status))
+		snprintf(buf, n, "exited with status %d", WEXITSTATUS(status));
+	else if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS)
+		snprintf(buf, n, "was killed by SIGSYS: a forbidden system call (seccomp)");
+	else if (WIFSIGNALED(status))
+		snprintf(buf, n, "was killed by signal %d", WTERMSIG(status));
+	else
+		snprintf(buf, n, "ended (status %#x)", status);
+}
+
+int
+parent_run(struct parent *p)
+{
+	sigset_t mask;
+	int sigfd, wfd = -1, rc = 1;
+	pid_t worker = -1;
+	bool stopping = false;
+	int64_t backoff = RESTART_MIN_SECS, next_spawn = 0, started = 0, kill_at = 0;
+	int64_t next_verify = mono_sec() + VERIFY_SECS;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	if ((sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK)) < 0) {
+		log_warn("enforcer: signalfd");
+		goto out;
+	}
+	for (;;) {
+		int64_t now = mono_sec();
+		if (worker < 0 && !stopping && now >= next_spawn) {
+			p->s.ready = false;
+			if ((worker = spawn(p, sigfd, &wfd)) < 0)
+				goto out;
+			started = now;
+		}
+		if (stopping && worker > 0 && kill_at > 0 && now >= kill_at) {
+			log_warnx("enforcer: worker did not stop in %d s: killing it", STOP_GRACE_SECS);
+			kill(worker, SIGKILL);
+			kill_at = 0;
+		}
+		struct pollfd fds[3] = {
+			{ sigfd, POLLIN, 0 },
+			{ wfd, POLLIN, 0 },
+			{ p->s.kset != NULL ? kset_fd(p->s.kset) : -1, POLLIN, 0 },
+		};
+		if (poll(fds, 3, 1000) < 0 && errno != EINTR) {
+			log_warn("enforcer: poll");
+			goto out;
+		}
+		if (wfd >= 0 && fds[1].revents != 0 && serve(p, wfd, worker) != 0) {
+			close(wfd);
+			wfd = -1;
+		}
+		if (fds[2].revents != 0 && kset_dispatch(p->s.kset) < 0)
+			log_warn("kernel mirror");
+		if (p->s.kset != NULL && now >= next_verify) {
+			int fixed = kset_verify(p->s.kset);
+			if (fixed > 0)
+				log_warnx("kernel mirror: %d sets were out of step, re-read", fixed);
+			next_verify = now + VERIFY_SECS;
+		}
+		struct signalfd_siginfo si;
+		while (read(sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+			if (si.ssi_signo == SIGHUP) {
+				if (worker > 0)
+					kill(worker, SIGHUP);
+			} else if (si.ssi_signo != SIGCHLD) {
+				if (!stopping)
+					log_info("signal %d: stopping", (int)si.ssi_signo);
+				stopping = true;
+				if (worker <= 0) {
+					rc = 0;
+					goto out;
+				}
+				kill(worker, SIGTERM);
+				kill_at = mono_sec() + STOP_GRACE_SECS;
+			}
+		}
+		int status;
+		pid_t pid;
+		while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+			if (pid != worker)
+				continue;
+			char how[96];
+			describe(status, how, sizeof(how));
+			worker = -1;
+			if (wfd >= 0) {
+				close(wfd);
+				wfd = -1;
+			}
+			if (stopping) {
+				rc = WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+				goto out;
+			}
+			if (!p->s.ready) {
+				log_warnx("enforcer: the worker %s while starting; not restarting it", how);
+				rc = 1;
+				goto out;
+			}
+			now = mono_sec();
+			if (now - started >= STABLE_SECS)
+				backoff = RESTART_MIN_SECS;
+			log_warnx("enforcer: the worker %s; restarting it in %lld s (the kernel sets "
+			    "stay as they are)", how, (long long)backoff);
+			next_spawn = now + backoff;
+			backoff = backoff * 2 > RESTART_MAX_SECS ? RESTART_MAX_SECS : backoff * 2;
+		}
+	}
+out:
+	if (worker > 0) {
+		kill(worker, SIGKILL);
+		waitpid(worker, NULL, 0);
+	}
+	if (wfd >= 0)
+		close(wfd);
+	if (sigfd >= 0)
+		close(sigfd);
+	if (p->s.enf != NULL)
+		enf_commit(p->s.enf);
+	kset_close(p->s.kset);
+	enf_close(p->s.enf);
+	if (p->ctlfd >= 0) {
+		close(p->ctlfd);
+		unlink(p->cfg->control_socket);
+	}
+	return rc;
+}

@@ -1,0 +1,100 @@
+/* privsep.h - the daemon's two processes and what passes between them
+ * (docs/privsep.md).
+ *
+ * The enforcer process keeps root (CAP_NET_ADMIN) and parses nothing at
+ * run time: it owns the nftables table and the kernel mirror, and reads
+ * fixed-size messages from the worker over a socketpair. The worker reads
+ * logs, the coalition and control requests, unprivileged and sandboxed.
+ *
+ * A message is one SOCK_SEQPACKET datagram: a header, and for
+ * PRIV_RECORDS n enf_records; its size must be exactly that. Every record
+ * is checked again by enf_queue (form, allowlist, ttl cap). Every request
+ * but PRIV_RECORDS is answered with one struct priv_reply. A message of
+ * any other size or type ends the worker (it is restarted). */
+#ifndef A5_PRIVSEP_H
+#define A5_PRIVSEP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "enforcer/enforcer.h"
+#include "enforcer/kset.h"
+#include "common/prefixlist.h"
+
+#define PRIV_BATCH 512		/* records per message */
+
+enum priv_type {
+	PRIV_RECORDS = 1,	/* n records to queue; no reply */
+	PRIV_COMMIT,		/* apply what is queued; reply rc = records failed */
+	PRIV_FLUSH,		/* empty every set; reply rc 0 / -1 */
+	PRIV_STATS,		/* reply: the enforcer's counters */
+	PRIV_DIGEST,		/* arg: group, or -1 for both; reply digest + count */
+	PRIV_RELOAD,		/* the configuration changed: reopen the enforcer */
+	PRIV_READY,		/* the worker is up: later deaths are restarted */
+};
+
+struct priv_hdr {
+	uint32_t type;
+	uint32_t n;		/* records that follow (PRIV_RECORDS only) */
+	int32_t arg;
+	uint32_t zero;
+};
+
+/* Digest answers: rc 0 digest valid; PRIV_NO_MIRROR none is kept; -1 the
+ * mirror is being re-read (events were lost). */
+#define PRIV_NO_MIRROR 1
+
+struct priv_reply {
+	int32_t rc;
+	uint32_t zero;
+	uint64_t count;
+	uint8_t digest[KSET_DIGEST_LEN];
+	struct enf_stats stats;
+};
+
+/* --- the enforcer process's side --- */
+
+struct privs {
+	struct enforcer *enf;
+	struct kset *kset;		/* NULL: no mirror */
+	/* Coalition additions are also checked against the charter's scope
+	 * as this process read it: no member's own prefix, nothing wider than
+	 * the policy allows (max_prefix4/6; 0 = no coalition). */
+	struct prefixlist protect;
+	uint8_t max_prefix4, max_prefix6;
+	uint64_t refused_scope;
+	int (*reload)(void *arg);	/* PRIV_RELOAD: reopens the enforcer; 0 or -1 */
+	void *arg;
+	bool ready;			/* the current worker said PRIV_READY */
+};
+
+/* Handles one message from the worker; fills *reply and returns 1 when one
+ * is due, 0 when not, -1 when the message is malformed (the worker must
+ * be ended). */
+int priv_handle(struct privs *s, const void *msg, size_t len, struct priv_reply *reply);
+
+/* --- the worker's side: the same calls as enforcer.h, over the socket --- */
+
+struct privc;
+
+struct privc *privc_new(int fd);
+void privc_free(struct privc *c);
+/* Buffers r; sends a full batch. 0, or -1 if the enforcer is gone. */
+int privc_queue(struct privc *c, const struct enf_record *r);
+/* Records queued since the last commit. */
+unsigned privc_pending(const struct privc *c);
+/* Sends what is buffered and waits until the enforcer applied it: the
+ * number of records the kernel refused, or -1 if the enforcer is gone. */
+int privc_commit(struct privc *c);
+int privc_flush(struct privc *c);
+int privc_stats(struct privc *c, struct enf_stats *out);
+/* group: ENF_GROUP_LOCAL/COALITION, or -1 for both. 0, PRIV_NO_MIRROR, or
+ * -1 (mirror being re-read, or the enforcer is gone). */
+int privc_digest(struct privc *c, int group, uint8_t out[KSET_DIGEST_LEN], uint64_t *count);
+int privc_reload(struct privc *c);
+int privc_ready(struct privc *c);
+/* 1 once a call found the enforcer gone (the worker should stop). */
+bool privc_broken(const struct privc *c);
+
+#endif
