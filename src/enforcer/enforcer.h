@@ -4,9 +4,9 @@
  * them (family, length, host bits, allowlist, ttl cap) and applies them in
  * batches: one nfnetlink transaction per commit for the address sets,
  * written directly, and one libnftables transaction for the prefix sets. It
- * owns `table inet article5` and never touches any other table. This
- * interface is meant to move unchanged into a small privileged process
- * later. */
+ * owns `table inet article5` and never touches any other table. It runs
+ * in the daemon's root enforcer process, fed by the sandboxed worker over
+ * a socketpair (daemon/privsep.h, docs/privsep.md). */
 #ifndef A5_ENFORCER_H
 #define A5_ENFORCER_H
 

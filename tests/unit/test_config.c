@@ -86,13 +86,15 @@ test_errors(void **state)
 		{ "source file log\n", "t.conf:1: log file 'log' must be an absolute path" },
 		{ "source pipe x\n", "t.conf:1: unknown source type 'pipe', expected file, journal or stdin" },
 		{ "source journal unit\n", "t.conf:1: bad journal match 'unit', expected FIELD=VALUE" },
-		{ "bantme 1h\n", "t.conf:1: unknown directive 'bantme', expected one of mode, state_dir, control_socket, control_group, rules_dir, allow, ipv6_prefix, max_offenders, maxretry, findtime, bantime, bantime_max, bantime_factor, coalition, identity, nats_creds, nats_tls_ca, unban_hold, publish, kernel_mirror, source, service, rule" },
+		{ "bantme 1h\n", "t.conf:1: unknown directive 'bantme', expected one of mode, state_dir, control_socket, control_group, user, rules_dir, allow, ipv6_prefix, max_offenders, maxretry, findtime, bantime, bantime_max, bantime_factor, coalition, identity, nats_creds, nats_tls_ca, unban_hold, publish, kernel_mirror, source, service, rule" },
 		{ "service sshd maxretry\n", "t.conf:1: 'maxretry' needs a value" },
 		{ "service sshd colour red\n", "t.conf:1: unknown service option 'colour', expected maxretry, findtime, bantime or disabled" },
 		{ "rule x fail\n", "t.conf:1: expected 'rule SERVICE KIND NAME PATTERN'" },
 		{ "mode\n", "t.conf:1: expected 'mode enforce|observe'" },
 		{ "ipv6_prefix 200\n", "t.conf:1: bad ipv6_prefix '200', expected 32..128" },
 		{ "nats_creds\n", "t.conf:1: expected 'nats_creds CREDENTIALS-FILE'" },
+		{ "user root\n", "t.conf:1: user root: the worker must not run as root (docs/privsep.md)" },
+		{ "user\n", "t.conf:1: expected 'user NAME'" },
 	};
 	char err[1024];
 
