@@ -163,6 +163,9 @@ parent_setup(struct parent *p, char *err, size_t errlen)
 		snprintf(err, errlen, "control socket %s: see above", cfg->control_socket);
 		goto out;
 	}
+	/* What needed more (the state directory's owner, the socket) is done. */
+	if (p->drop && sandbox_parent_caps(err, errlen) != 0)
+		goto out;
 	rc = 0;
 out:
 	free(allow);

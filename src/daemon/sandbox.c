@@ -10,6 +10,7 @@
 #include <seccomp.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -221,6 +222,41 @@ caps_none(void)
 	for (int i = 0; i < 2; i++)
 		if (d[i].effective != 0 || d[i].permitted != 0 || d[i].inheritable != 0)
 			return -1;
+	return 0;
+}
+
+#define CAP_BIT(c) (1u << (c))
+#define PARENT_CAPS (CAP_BIT(CAP_NET_ADMIN) | CAP_BIT(CAP_SYS_ADMIN) | CAP_BIT(CAP_SETUID) | \
+    CAP_BIT(CAP_SETGID) | CAP_BIT(CAP_KILL))
+
+int
+sandbox_parent_caps(char *err, size_t errlen)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2];
+	int last = CAP_LAST_CAP;
+	FILE *f = fopen("/proc/sys/kernel/cap_last_cap", "re");
+
+	/* the running kernel may know more capabilities than our headers */
+	if (f != NULL) {
+		char line[16], *end;
+		if (fgets(line, sizeof(line), f) != NULL) {
+			long v = strtol(line, &end, 10);
+			if (end != line && v >= 0 && v <= 63)
+				last = (int)v;
+		}
+		fclose(f);
+	}
+	for (int c = 0; c <= last; c++)
+		if ((c >= 32 || (PARENT_CAPS & CAP_BIT(c)) == 0) &&
+		    prctl(PR_CAPBSET_DROP, c, 0, 0, 0) != 0 && errno != EINVAL)
+			return fail(err, errlen, "dropping capability %d from the bounding set", c);
+	memset(d, 0, sizeof(d));
+	d[0].effective = d[0].permitted = PARENT_CAPS;
+	if (syscall(SYS_capset, &h, d) != 0)
+		return fail(err, errlen, "capset");
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 && errno != EINVAL)
+		return fail(err, errlen, "clearing ambient capabilities");
 	return 0;
 }
 

@@ -37,6 +37,13 @@ int sandbox_own_dir(const char *dir, const struct sandbox_user *u, char *err, si
 int sandbox_enter(const struct sandbox_user *u, const char *const *writable, size_t nwritable,
     char *err, size_t errlen);
 
+/* The enforcer process, once set up, keeps only what it still uses:
+ * CAP_NET_ADMIN (nftables), and to start each worker CAP_SYS_ADMIN (its
+ * mount namespace), CAP_SETUID, CAP_SETGID, and CAP_KILL (to end it). Every
+ * other capability leaves the effective, permitted, inheritable and
+ * bounding sets. 0, or -1 with a message. */
+int sandbox_parent_caps(char *err, size_t errlen);
+
 /* Only no-new-privs and the seccomp filter, for a worker that was never
  * root (nothing to drop). 0, or -1 with a message. */
 int sandbox_filter_only(char *err, size_t errlen);

@@ -85,6 +85,12 @@ uid=$(id -u article5)
 
 # 1. who runs what
 [ "$(field "$pid" Uid)" = 0 ] && ok "enforcer process $pid runs as root" || bad "enforcer uid $(field "$pid" Uid)"
+# CAP_KILL 5, CAP_SETGID 6, CAP_SETUID 7, CAP_NET_ADMIN 12, CAP_SYS_ADMIN 21
+want=00000000002010e0
+pcaps="$(field "$pid" CapEff) $(field "$pid" CapPrm) $(field "$pid" CapBnd) $(field "$pid" CapInh)"
+[ "$pcaps" = "$want $want $want 0000000000000000" ] &&
+	ok "enforcer keeps only NET_ADMIN, SYS_ADMIN, SETUID, SETGID, KILL (effective, permitted, bounding)" ||
+	bad "enforcer caps (eff prm bnd inh): $pcaps"
 set -- $(awk '$1 == "Uid:" { print $2, $3, $4, $5 }' "/proc/$w/status")
 [ "$1 $2 $3 $4" = "$uid $uid $uid $uid" ] && ok "worker $w runs as article5 ($uid: real, effective, saved, fs)" ||
 	bad "worker uids: $*"
