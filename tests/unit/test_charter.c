@@ -509,6 +509,53 @@ test_write_file(void **state)
 	free(text);
 }
 
+static void
+put(const char *path, const char *tmpl)
+{
+	char *text = expand(tmpl);
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	free(text);
+}
+
+/* The newer of the configured charter and the copy adopted from the
+ * stream is in force; anything odd about the copy leaves the configured
+ * file in force, and says why. */
+static void
+test_in_force(void **state)
+{
+	char dir[] = "/tmp/a5-charter-f-XXXXXX", conf[256], adopted[256], why[512];
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(conf, sizeof(conf), "%s/coalition.charter", dir);
+	snprintf(adopted, sizeof(adopted), "%s/charter.adopted", dir);
+	put(conf, "coalition x\nmember a $1 member\nversion 2\n");
+	/* no copy */
+	assert_string_equal(charter_in_force(conf, adopted, why, sizeof(why)), conf);
+	assert_string_equal(why, "");
+	/* a newer copy wins */
+	put(adopted, "coalition x\nmember a $1 member\nmember b $2 member\nversion 3\n");
+	assert_string_equal(charter_in_force(conf, adopted, why, sizeof(why)), adopted);
+	/* the administrator's file wins again once it is as new */
+	put(conf, "coalition x\nmember a $1 member\nversion 3\n");
+	assert_string_equal(charter_in_force(conf, adopted, why, sizeof(why)), conf);
+	assert_string_equal(why, "");
+	/* another coalition's charter, or one that does not parse: passed over */
+	put(adopted, "coalition y\nmember a $1 member\nversion 9\n");
+	assert_string_equal(charter_in_force(conf, adopted, why, sizeof(why)), conf);
+	assert_non_null(strstr(why, "coalition y, not x"));
+	put(adopted, "coalition x\nversion nine\n");
+	assert_string_equal(charter_in_force(conf, adopted, why, sizeof(why)), conf);
+	assert_non_null(strstr(why, "charter.adopted:2"));
+	unlink(adopted);
+	unlink(conf);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 int
 main(void)
 {
@@ -521,6 +568,7 @@ main(void)
 		cmocka_unit_test(test_too_many_members),
 		cmocka_unit_test(test_load),
 		cmocka_unit_test(test_write_file),
+		cmocka_unit_test(test_in_force),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
