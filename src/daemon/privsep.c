@@ -9,6 +9,9 @@
 #include "common/log.h"
 #include "daemon/privsep.h"
 
+/* docs/privsep.md gives the record's size: keep it true */
+_Static_assert(sizeof(struct enf_record) == 28, "enf_record is 28 bytes on the socket");
+
 /* --- the enforcer process --- */
 
 static int
