@@ -457,3 +457,10 @@ config_adopted_charter(const struct config *cfg, char *out, size_t n)
 {
 	snprintf(out, n, "%s/charter.adopted", cfg->state_dir);
 }
+
+int
+config_allowlist(const struct config *cfg, struct prefixlist *out)
+{
+	*out = cfg->allow;
+	return prefixlist_add_local(out);
+}

@@ -72,6 +72,10 @@ struct config {
 
 /* Fills cfg with the defaults (no sources). */
 void config_defaults(struct config *cfg);
+/* What must never be banned: the configured allowlist, loopback and every
+ * address of this host. 0, or -1 if the host's addresses could not be
+ * listed (the configured ones are in out anyway). */
+int config_allowlist(const struct config *cfg, struct prefixlist *out);
 /* Where the daemon keeps a charter adopted from the stream: its state
  * directory, the only place the worker may write (docs/privsep.md). */
 void config_adopted_charter(const struct config *cfg, char *out, size_t n);

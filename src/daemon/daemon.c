@@ -465,12 +465,6 @@ commit_now(struct daemon *d)
 	}
 }
 
-static int
-allow_build(const struct config *cfg, struct prefixlist *out)
-{
-	*out = cfg->allow;
-	return prefixlist_add_local(out);
-}
 
 /* --- ledger restore, positions --- */
 
@@ -875,7 +869,7 @@ reload(struct daemon *d)
 		free(ncfg);
 		return -1;
 	}
-	allow_build(ncfg, &nallow);
+	config_allowlist(ncfg, &nallow);
 	/* The enforcer process reads the same file again for its allowlist,
 	 * mode and ttl cap, and keeps the kernel sets. */
 	privc_commit(d->pc);
@@ -970,7 +964,7 @@ worker_main(struct parent *p, int privfd)
 		goto out;
 	}
 	engine_install(&d, &e);
-	if (allow_build(d.cfg, &d.allow) < 0)
+	if (config_allowlist(d.cfg, &d.allow) < 0)
 		log_warn("cannot list this host's addresses; only configured ones are allowed");
 	snprintf(dbpath, sizeof(dbpath), "%s/ledger.db", d.cfg->state_dir);
 	if (ledger_open(dbpath, &d.ledger, err, sizeof(err)) != 0 ||

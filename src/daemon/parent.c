@@ -69,13 +69,6 @@ scope_build(struct privs *s, const struct config *cfg)
 	}
 }
 
-static int
-allow_of(const struct config *cfg, struct prefixlist *out)
-{
-	*out = cfg->allow;
-	return prefixlist_add_local(out);
-}
-
 /* PRIV_RELOAD: the administrator's configuration file is read again here
  * (never anything the worker wrote) and the enforcer reopened with its
  * allowlist, mode and ttl cap; the kernel sets are kept. */
@@ -96,7 +89,7 @@ parent_reload(void *arg)
 		log_warnx("enforcer: reload refused: %s", err);
 		goto out;
 	}
-	if (allow_of(ncfg, allow) < 0)
+	if (config_allowlist(ncfg, allow) < 0)
 		log_warn("enforcer: cannot list this host's addresses; only configured ones are allowed");
 	enf_commit(p->s.enf);
 	if ((nenf = enf_open(ncfg->observe, allow, (uint32_t)ncfg->bantime_max, err,
@@ -106,8 +99,12 @@ parent_reload(void *arg)
 	}
 	enf_close(p->s.enf);
 	p->s.enf = nenf;
-	/* sources and paths are fixed until restart, as in the worker */
-	snprintf(ncfg->state_dir, sizeof(ncfg->state_dir), "%s", p->cfg->state_dir);
+	/* What was set up at start stays until restart: the state directory,
+	 * the control socket (removed by its path at exit) and the user. */
+	memcpy(ncfg->state_dir, p->cfg->state_dir, sizeof(ncfg->state_dir));
+	memcpy(ncfg->control_socket, p->cfg->control_socket, sizeof(ncfg->control_socket));
+	memcpy(ncfg->control_group, p->cfg->control_group, sizeof(ncfg->control_group));
+	memcpy(ncfg->user, p->cfg->user, sizeof(ncfg->user));
 	scope_build(&p->s, ncfg);
 	free(p->cfg);
 	p->cfg = ncfg;
@@ -143,7 +140,7 @@ parent_setup(struct parent *p, char *err, size_t errlen)
 		snprintf(err, errlen, "state_dir %s: %s", cfg->state_dir, strerror(errno));
 		goto out;
 	}
-	if (allow_of(cfg, allow) < 0)
+	if (config_allowlist(cfg, allow) < 0)
 		log_warn("cannot list this host's addresses; only configured ones are allowed");
 	if ((p->s.enf = enf_open(cfg->observe, allow, (uint32_t)cfg->bantime_max, err,
 	    errlen)) == NULL)
