@@ -256,12 +256,9 @@ parent_run(struct parent *p)
 	int64_t backoff = RESTART_MIN_SECS, next_spawn = 0, started = 0, kill_at = 0;
 	int64_t next_verify = mono_sec() + VERIFY_SECS;
 
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGHUP);
-	sigaddset(&mask, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
+	/* cmd_daemon blocked SIGTERM, SIGINT, SIGHUP and SIGCHLD before
+	 * anything started: they are read here. */
+	sigprocmask(SIG_BLOCK, NULL, &mask);
 	if ((sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK)) < 0) {
 		log_warn("enforcer: signalfd");
 		goto out;

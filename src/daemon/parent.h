@@ -31,7 +31,8 @@ int parent_setup(struct parent *p, char *err, size_t errlen);
  * SIGHUP is forwarded too. A worker that dies after it said it was ready
  * is started again (1 s, doubling to 30 s); the kernel sets stay as they
  * are meanwhile. One that dies before is not: the daemon exits 1. Returns
- * the exit status. */
+ * the exit status. The caller blocks SIGTERM, SIGINT, SIGHUP and SIGCHLD
+ * first, before any process or thread exists. */
 int parent_run(struct parent *p);
 
 #endif

@@ -206,6 +206,8 @@ privc_commit(struct privc *c)
 {
 	struct priv_reply r;
 
+	if (c->pending == 0)
+		return c->broken ? -1 : 0;	/* nothing to apply: no round trip */
 	c->pending = 0;
 	if (call(c, PRIV_COMMIT, 0, &r) != 0)
 		return -1;

@@ -217,12 +217,19 @@ test_roundtrip(void **state)
 	assert_int_equal(privc_flush(c), 0);
 	assert_false(privc_broken(c));
 
+	/* a commit with nothing queued costs no round trip */
+	assert_int_equal(privc_commit(c), 0);
+
 	/* the enforcer goes away: every call fails, and says so */
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
+	assert_int_equal(privc_queue(c, &r), 0);	/* buffered: not sent yet */
 	assert_int_equal(privc_commit(c), -1);
 	assert_true(privc_broken(c));
 	assert_int_equal(privc_queue(c, &r), -1);
+	assert_int_equal(privc_commit(c), -1);
+	struct enf_stats none;
+	assert_int_equal(privc_stats(c, &none), -1);
 	privc_free(c);
 }
 
