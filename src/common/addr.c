@@ -99,8 +99,26 @@ prefix_truncate(struct a5_prefix *p, unsigned len)
 	if (len > max)
 		len = max;
 	p->len = (uint8_t)len;
-	for (unsigned bit = len; bit < 128; bit++)
-		p->addr[bit / 8] &= (uint8_t)~(0x80u >> (bit % 8));
+	/* Whole bytes, not bits: every received report passes here several
+	 * times (decode, acceptance, both processes' checks). */
+	unsigned byte = len / 8;
+	if (len % 8 != 0)
+		p->addr[byte++] &= (uint8_t)(0xff00u >> (len % 8));
+	memset(p->addr + byte, 0, sizeof(p->addr) - byte);
+}
+
+/* Whether every bit of addr from bit len on is zero. */
+static bool
+host_bits_zero(const uint8_t *addr, unsigned len)
+{
+	unsigned byte = len / 8;
+
+	if (len % 8 != 0 && (addr[byte++] & (uint8_t)(0xffu >> (len % 8))) != 0)
+		return false;
+	for (; byte < 16; byte++)
+		if (addr[byte] != 0)
+			return false;
+	return true;
 }
 
 int
@@ -146,15 +164,12 @@ const char *
 prefix_check(const struct a5_prefix *p)
 {
 	static const uint8_t mapped[12] = { 0,0,0,0, 0,0,0,0, 0,0,0xff,0xff };
-	struct a5_prefix t;
 
 	if (p->family != A5_AF_INET && p->family != A5_AF_INET6)
 		return "unknown address family";
 	if (p->len > prefix_maxlen(p))
 		return "prefix length out of range";
-	t = *p;
-	prefix_truncate(&t, p->len);
-	if (memcmp(t.addr, p->addr, sizeof(p->addr)) != 0)
+	if (!host_bits_zero(p->addr, p->len))
 		return "host bits set beyond the prefix length";
 	/* addr_parse stores IPv4-mapped addresses as IPv4; a second spelling
 	 * of the same hosts would slip past prefix comparisons. */
@@ -170,17 +185,34 @@ prefix_equal(const struct a5_prefix *a, const struct a5_prefix *b)
 	    memcmp(a->addr, b->addr, 16) == 0;
 }
 
+/* The first 16 bytes of an address, big-endian, as two words. */
+static void
+addr_words(const uint8_t *a, uint64_t w[2])
+{
+	w[0] = w[1] = 0;
+	for (int i = 0; i < 8; i++) {
+		w[0] = w[0] << 8 | a[i];
+		w[1] = w[1] << 8 | a[8 + i];
+	}
+}
+
+/* Whether the first len bits (0..128) of a and b agree. Two masked word
+ * compares: the acceptance pipeline runs this against every member prefix
+ * and special-purpose range for each received report. */
 static bool
 bits_equal(const uint8_t *a, const uint8_t *b, unsigned len)
 {
-	unsigned bytes = len / 8, rem = len % 8;
+	uint64_t x[2], y[2];
 
-	if (memcmp(a, b, bytes) != 0)
-		return false;
-	if (rem == 0)
+	if (len == 0)
 		return true;
-	uint8_t mask = (uint8_t)(0xff00u >> rem);
-	return (a[bytes] & mask) == (b[bytes] & mask);
+	if (len > 128)
+		len = 128;	/* unchecked prefixes: the whole address */
+	addr_words(a, x);
+	addr_words(b, y);
+	if (len <= 64)
+		return ((x[0] ^ y[0]) & (~UINT64_C(0) << (64 - len))) == 0;
+	return x[0] == y[0] && ((x[1] ^ y[1]) & (~UINT64_C(0) << (128 - len))) == 0;
 }
 
 bool
@@ -212,7 +244,9 @@ prefix_format(const struct a5_prefix *p, char *buf, size_t n)
 	char a[INET6_ADDRSTRLEN];
 
 	addr_format(p, a, sizeof(a));
-	if (p->len == prefix_maxlen(p))
+	/* The unspecified address keeps its length ("::/128"): alone it is
+	 * no host, and addr_parse would refuse the text. */
+	if (p->len == prefix_maxlen(p) && !sodium_is_zero(p->addr, sizeof(p->addr)))
 		snprintf(buf, n, "%s", a);
 	else
 		snprintf(buf, n, "%s/%u", a, p->len);

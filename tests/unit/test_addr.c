@@ -70,6 +70,15 @@ test_prefix(void **state)
 	assert_int_equal(prefix_parse("2001:db8::/32", 13, &p), 0);
 	assert_int_equal(prefix_parse("::/0", 4, &p), 0);
 	assert_int_equal(p.len, 0);
+	/* the unspecified address as a host keeps its length in text, which
+	 * parses back (found by fuzz_addr) */
+	assert_int_equal(prefix_parse("::/128", 6, &p), 0);
+	fmt_eq(&p, "::/128");
+	assert_int_equal(prefix_parse("0.0.0.0/32", 10, &p), 0);
+	fmt_eq(&p, "0.0.0.0/32");
+	/* parsed, but no prefix to act on: callers taking hostile text check */
+	assert_int_equal(prefix_parse("::ffff:192.0.2.1/128", 20, &p), 0);
+	assert_non_null(prefix_check(&p));
 	assert_int_equal(prefix_parse("2001:db8::/32", 13, &p), 0);
 	assert_int_equal(parse("2001:db8:1::5", &q), 0);
 	assert_true(prefix_contains(&p, &q));
@@ -77,6 +86,61 @@ test_prefix(void **state)
 	assert_true(prefix_overlaps(&q, &p));
 	prefix_truncate(&q, 64);
 	fmt_eq(&q, "2001:db8:1::/64");
+}
+
+/* The definitions, bit by bit, that the word-wise code must agree with. */
+static int
+bit(const uint8_t *a, unsigned i)
+{
+	return a[i / 8] >> (7 - i % 8) & 1;
+}
+
+static bool
+slow_contains(const struct a5_prefix *o, const struct a5_prefix *in)
+{
+	if (o->family != in->family || o->len > in->len)
+		return false;
+	for (unsigned i = 0; i < o->len; i++)
+		if (bit(o->addr, i) != bit(in->addr, i))
+			return false;
+	return true;
+}
+
+static void
+test_prefix_bits_random(void **state)
+{
+	struct a5_prefix a, b, t;
+
+	(void)state;
+	srand(5);
+	for (int round = 0; round < 200000; round++) {
+		memset(&a, 0, sizeof(a));
+		a.family = rand() % 2 ? A5_AF_INET : A5_AF_INET6;
+		unsigned w = prefix_maxlen(&a);
+		for (unsigned i = 0; i < w / 8; i++)
+			a.addr[i] = (uint8_t)rand();
+		b = a;
+		/* b: a with one bit flipped (or none), both cut to random lengths */
+		unsigned flip = (unsigned)rand() % (w + 1);
+		if (flip < w)
+			b.addr[flip / 8] ^= (uint8_t)(0x80u >> (flip % 8));
+		prefix_truncate(&a, (unsigned)rand() % (w + 1));
+		prefix_truncate(&b, (unsigned)rand() % (w + 1));
+		for (unsigned i = a.len; i < 128; i++)
+			assert_int_equal(bit(a.addr, i), 0);
+		assert_null(prefix_check(&a));
+		assert_int_equal(prefix_contains(&a, &b), slow_contains(&a, &b));
+		assert_int_equal(prefix_contains(&b, &a), slow_contains(&b, &a));
+		/* a host bit set just past the length is refused */
+		if (a.len < w) {
+			t = a;
+			t.addr[a.len / 8] |= (uint8_t)(0x80u >> (a.len % 8));
+			assert_non_null(prefix_check(&t));
+			t = a;
+			t.addr[15] |= 1;	/* beyond the family's width too */
+			assert_non_null(prefix_check(&t));
+		}
+	}
 }
 
 static void
@@ -107,6 +171,7 @@ main(void)
 		cmocka_unit_test(test_ipv4),
 		cmocka_unit_test(test_ipv6_and_mapped),
 		cmocka_unit_test(test_prefix),
+		cmocka_unit_test(test_prefix_bits_random),
 		cmocka_unit_test(test_prefixlist),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
