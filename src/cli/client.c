@@ -125,9 +125,14 @@ client_run(int argc, char **argv, const char *cmd, int want_target)
 		return rc;
 	if (want_target) {
 		struct a5_prefix p;
+		const char *why;
 		if (prefix_parse(o.target, strlen(o.target), &p) != 0) {
 			fprintf(stderr, "article5 %s: bad address or prefix '%s', expected ADDR or "
 			    "ADDR/LEN with no host bits set (e.g. 192.0.2.7, 2001:db8::/64)\n", cmd, o.target);
+			return 2;
+		}
+		if ((why = prefix_check(&p)) != NULL) {
+			fprintf(stderr, "article5 %s: bad address or prefix '%s': %s\n", cmd, o.target, why);
 			return 2;
 		}
 		snprintf(req, sizeof(req), "%s %s %s %lld", o.json ? "json" : "text", cmd,

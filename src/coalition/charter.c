@@ -182,6 +182,9 @@ parse_member(struct parser *p, struct charter *c, char **w, int nw)
 		if (prefix_parse(w[i], strlen(w[i]), &pf) != 0)
 			return lp_error(&p->lp, "bad prefix '%s' for member '%s', expected an IPv4 or IPv6 address "
 			    "with an optional /LEN and no host bits set", w[i], w[1]);
+		const char *why = prefix_check(&pf);
+		if (why != NULL)
+			return lp_error(&p->lp, "bad prefix '%s' for member '%s': %s", w[i], w[1], why);
 		if (pf.len < (pf.family == A5_AF_INET ? OWN_PREFIX4_MIN : OWN_PREFIX6_MIN))
 			return lp_error(&p->lp, "prefix '%s' for member '%s' is too wide, expected /%d or longer "
 			    "for IPv4, /%d or longer for IPv6", w[i], w[1], OWN_PREFIX4_MIN, OWN_PREFIX6_MIN);

@@ -45,8 +45,9 @@ bool prefix_contains(const struct a5_prefix *outer, const struct a5_prefix *inne
 /* True if the two prefixes share any address. */
 bool prefix_overlaps(const struct a5_prefix *a, const struct a5_prefix *b);
 
-/* Writes "192.0.2.1" for a full-length prefix, "2001:db8::/64" otherwise.
- * Always NUL-terminates; buf must hold A5_PREFIX_STRLEN. */
+/* Writes "192.0.2.1" for a full-length prefix, "2001:db8::/64" otherwise
+ * (and "::/128" for the unspecified address, which is no host: the text
+ * parses back to the same prefix). Always NUL-terminates; buf must hold A5_PREFIX_STRLEN. */
 void prefix_format(const struct a5_prefix *p, char *buf, size_t n);
 /* Like prefix_format but always writes the address part only. */
 void addr_format(const struct a5_prefix *p, char *buf, size_t n);

@@ -251,11 +251,14 @@ parse_line(struct lineparse *p, struct config *cfg, char *line)
 			return -1;
 	} else if (strcmp(k, "allow") == 0) {
 		struct a5_prefix pf;
+		const char *why;
 		if (lp_want(p, nw, 2, "allow ADDRESS[/LEN]") != 0)
 			return -1;
 		if (prefix_parse(w[1], strlen(w[1]), &pf) != 0)
 			return lp_error(p, "bad allow prefix '%s', expected an IPv4 or IPv6 address with "
 			    "an optional /LEN and no host bits set", w[1]);
+		if ((why = prefix_check(&pf)) != NULL)
+			return lp_error(p, "bad allow prefix '%s': %s", w[1], why);
 		if (prefixlist_add(&cfg->allow, &pf) != 0)
 			return lp_error(p, "too many allow lines (at most %d)", PREFIXLIST_MAX);
 	} else if (strcmp(k, "ipv6_prefix") == 0) {

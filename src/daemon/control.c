@@ -74,6 +74,11 @@ control_parse(const char *req, size_t len, struct control_request *out,
 			snprintf(err, errlen, "expected an address or prefix (ADDR or ADDR/LEN, no host bits)");
 			return -1;
 		}
+		const char *why = prefix_check(&out->prefix);
+		if (why != NULL) {
+			snprintf(err, errlen, "%s", why);
+			return -1;
+		}
 		if (out->cmd == CTL_BAN && word(req, len, &i, arg, sizeof(arg)) == 0) {
 			uint64_t secs;
 			if (uint_parse(arg, 0, 10ULL * 366 * 86400, &secs) != 0) {

@@ -83,6 +83,7 @@ test_errors(void **state)
 		{ "\n\nmaxretry 0\n", "t.conf:3: bad maxretry '0', expected a number from 1 to 64" },
 		{ "findtime soon\n", "t.conf:1: bad findtime 'soon', expected a duration such as 90s, 10m, 1h, 2d" },
 		{ "allow 10.0.0.1/8\n", "t.conf:1: bad allow prefix '10.0.0.1/8', expected an IPv4 or IPv6 address with an optional /LEN and no host bits set" },
+		{ "allow ::ffff:192.0.2.0/120\n", "t.conf:1: bad allow prefix '::ffff:192.0.2.0/120': IPv4-mapped IPv6 prefix (use the IPv4 form)" },
 		{ "source file log\n", "t.conf:1: log file 'log' must be an absolute path" },
 		{ "source pipe x\n", "t.conf:1: unknown source type 'pipe', expected file, journal or stdin" },
 		{ "source journal unit\n", "t.conf:1: bad journal match 'unit', expected FIELD=VALUE" },
