@@ -63,7 +63,7 @@ struct daemon {
 	bool stop;
 	/* counters */
 	uint64_t lines, matches, attempts, bans, refused_allow, ledger_errors, reloads;
-	uint64_t remote_applied, remote_kept_local;
+	uint64_t remote_applied;
 };
 
 static void enforce_group(struct daemon *d, enum enf_op op, int group, const struct a5_prefix *p,
@@ -176,8 +176,10 @@ ban_apply(struct daemon *d, const struct a5_prefix *p, const char *service,
 		count = 0;	/* no escalation history for dry runs */
 	/* An offender already banned keeps its ban: lines logged before the
 	 * kernel dropped its packets must not escalate it again. */
-	if (duration == 0 && ledger_ban_get(d->ledger, p, &old) == 1 &&
-	    (old.expires == 0 || old.expires > now))
+	int64_t deadline = 0;
+	if (duration == 0 && ((ledger_ban_get(d->ledger, p, &old) == 1 &&
+	    (old.expires == 0 || old.expires > now)) ||
+	    (ledger_cban_get(d->ledger, p, &deadline) == 1 && deadline > now)))
 		return 0;
 	if (duration == 0) {
 		if (!d->cfg->observe && ledger_offender_bump(d->ledger, p, now, 0, &count) != 0) {
@@ -228,8 +230,8 @@ ban_apply(struct daemon *d, const struct a5_prefix *p, const char *service,
  * sets, which hold exactly what this member enforces for the others (its
  * commitments digest them), until the deadline every member computes the
  * same way. A local ban of the same prefix stays as it is, in the local
- * sets; the ledger's ban row shows the remote origin only when no longer
- * local ban exists. */
+ * sets; the bans listing shows the coalition's ban, and who reported it,
+ * unless the local one lasts at least as long. */
 static void
 on_remote(void *arg, const struct alliance_apply *a)
 {
@@ -259,9 +261,21 @@ on_remote(void *arg, const struct alliance_apply *a)
 		alliance_decline(d->al, &a->prefix, WIRE_DECLINE_ALLOWLIST, a->deadline);
 		return;
 	}
-	/* One statement for a prefix not held yet; nothing is written when a
-	 * coalition ban in force already lasts at least as long. */
-	int raised = ledger_cban_raise(d->ledger, &a->prefix, a->deadline, now, &prev);
+	/* One row per coalition ban, with its provenance (the bans listing
+	 * shows it): one statement for a prefix not held yet; nothing is
+	 * written when a coalition ban in force already lasts at least as long. */
+	memset(&b, 0, sizeof(b));
+	b.prefix = a->prefix;
+	strlcpy_ok(b.service, a->service, sizeof(b.service));
+	strlcpy_ok(b.rule, a->rule, sizeof(b.rule));
+	strlcpy_ok(b.reason, "coalition", sizeof(b.reason));
+	strlcpy_ok(b.origin, a->member, sizeof(b.origin));
+	b.evidence = a->evidence;
+	b.first_seen = a->first_seen;
+	b.last_seen = a->last_seen;
+	b.created = now;
+	b.expires = a->deadline;
+	int raised = ledger_cban_raise(d->ledger, &b, now, &prev);
 	if (raised == 0) {
 		d->remote_applied++;	/* already held at least this long */
 		return;
@@ -277,25 +291,6 @@ on_remote(void *arg, const struct alliance_apply *a)
 		enforce_group(d, ENF_DELETE, ENF_GROUP_COALITION, &a->prefix, 0);
 	enforce_until(d, &a->prefix, a->deadline);
 	d->remote_applied++;
-	/* The ban row shows the remote origin unless a ban of this host lasts
-	 * at least as long. Queued: written with others in one statement,
-	 * within this loop iteration's batch (ledger_ban_put_later). */
-	memset(&b, 0, sizeof(b));
-	b.prefix = a->prefix;
-	strlcpy_ok(b.service, a->service, sizeof(b.service));
-	strlcpy_ok(b.rule, a->rule, sizeof(b.rule));
-	strlcpy_ok(b.reason, "coalition", sizeof(b.reason));
-	strlcpy_ok(b.origin, a->member, sizeof(b.origin));
-	b.evidence = a->evidence;
-	b.first_seen = a->first_seen;
-	b.last_seen = a->last_seen;
-	b.created = now;
-	b.expires = a->deadline;
-	if (ledger_ban_put_later(d->ledger, &b) != 0) {
-		d->ledger_errors++;
-		log_warnx("ledger: %s", ledger_errmsg(d->ledger));
-	}
-	d->remote_kept_local = ledger_bans_kept(d->ledger);	/* up to the last rows written */
 }
 
 /* A ban duration per service, taken from the policy table. */
@@ -754,6 +749,10 @@ handle_request(struct daemon *d, const char *req, size_t len, struct outbuf *out
 		break;
 	case CTL_UNBAN: {
 		int found = ledger_ban_remove(d->ledger, &r.prefix);
+		int64_t held_until = 0;
+		if (found != 1 && d->al != NULL &&
+		    ledger_cban_get(d->ledger, &r.prefix, &held_until) == 1 && held_until > now)
+			found = 1;	/* a coalition ban, lifted below */
 		if (journal_local(d->journal, now, "unban", &r.prefix, 0, found == 1 ? "by request" :
 		    "by request (not in the ledger)") != 0)
 			log_warnx("%s", journal_errmsg(d->journal));
@@ -791,7 +790,9 @@ handle_request(struct daemon *d, const char *req, size_t len, struct outbuf *out
 		break;
 	case CTL_FLUSH: {
 		int n = ledger_bans_clear(d->ledger);
-		ledger_cbans_active(d->ledger, now, flush_cban, d);
+		int nc = ledger_cbans_active(d->ledger, now, flush_cban, d);
+		if (n >= 0 && nc > 0)
+			n += nc;
 		ledger_cbans_expire(d->ledger, INT64_MAX);
 		snprintf(msg, sizeof(msg), "by request, %d bans", n < 0 ? 0 : n);
 		if (journal_local(d->journal, now, "flush", NULL, 0, msg) != 0)

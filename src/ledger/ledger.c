@@ -18,7 +18,7 @@
 /* Bumped whenever the schema changes; a database written by a newer build
  * is refused rather than guessed at. Migrations from older versions go in
  * schema_create(). */
-#define LEDGER_SCHEMA_VERSION	2
+#define LEDGER_SCHEMA_VERSION	3
 
 /* Writers wait this long for another process (the CLI) to finish. */
 #define LEDGER_BUSY_MS		5000
@@ -28,18 +28,12 @@
 #define LEDGER_ERR_MAX		(LEDGER_PATH_MAX + 256)
 /* Page size of a new database file (text: it goes into a PRAGMA). */
 #define LEDGER_PAGE_SIZE	"16384"
-/* ledger_ban_put_later: rows per bulk statement, and rows queued before
- * they are written. One statement for 64 rows costs about half as much as
- * 64 statements: its cursors stay open from row to row, so appends skip
- * the descent from the root and the statement's setup is paid once. */
-#define LEDGER_BULK		64
-#define LEDGER_PEND_MAX		1024
-/* Parameters per ban row (BAN_COLS). */
-#define BAN_NCOLS		12
-
 /* Columns of one ban, in the order row_to_ban() reads them. */
 #define BAN_COLS "family, addr, len, service, rule, reason, origin, evidence, " \
 	"first_seen, last_seen, created, expires"
+/* Columns of one coalition ban, in the order cban_bind() binds them. */
+#define CBAN_COLS "family, addr, len, deadline, service, rule, origin, evidence, " \
+	"first_seen, last_seen, created"
 
 static const char schema_sql[] =
 	"CREATE TABLE IF NOT EXISTS bans ("
@@ -49,7 +43,6 @@ static const char schema_sql[] =
 	" first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL,"
 	" created INTEGER NOT NULL, expires INTEGER NOT NULL,"
 	" UNIQUE (family, addr, len));"
-	"CREATE INDEX IF NOT EXISTS bans_created ON bans (created);"
 	"CREATE INDEX IF NOT EXISTS bans_expires ON bans (expires);"
 	"CREATE TABLE IF NOT EXISTS offenders ("
 	" family INTEGER NOT NULL, addr BLOB NOT NULL, len INTEGER NOT NULL,"
@@ -80,13 +73,29 @@ static const char schema_v2_sql[] =
 	" PRIMARY KEY (family, addr, len)) WITHOUT ROWID;"
 	"PRAGMA user_version = 2;";
 
+/* Version 3: a coalition ban's provenance (who reported it, for which
+ * service and rule, with what evidence) lives in its cbans row, which the
+ * member's commitments are built from anyway; version 2 wrote a bans row
+ * too, four more b-trees per received report. And no index on
+ * bans.created: listings sort what they read. */
+static const char schema_v3_sql[] =
+	"DROP INDEX IF EXISTS bans_created;"
+	"ALTER TABLE cbans ADD COLUMN service TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE cbans ADD COLUMN rule TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE cbans ADD COLUMN origin TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE cbans ADD COLUMN evidence INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE cbans ADD COLUMN first_seen INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE cbans ADD COLUMN last_seen INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE cbans ADD COLUMN created INTEGER NOT NULL DEFAULT 0;"
+	"PRAGMA user_version = 3;";
+
 enum stmt_id {
 	ST_BEGIN, ST_COMMIT, ST_ROLLBACK,
-	ST_BAN_PUT, ST_BAN_PUT_UNLESS, ST_BAN_GET, ST_BAN_DEL,
+	ST_BAN_PUT, ST_BAN_GET, ST_BAN_DEL,
 	ST_BANS_ACTIVE, ST_BANS_EXPIRE, ST_BANS_CLEAR, ST_BANS_COUNT,
 	ST_OFF_BUMP, ST_OFF_GET,
 	ST_STATE_GET, ST_STATE_SET,
-	ST_CBAN_PUT, ST_CBAN_ADD, ST_CBAN_GET, ST_CBAN_DEL, ST_CBANS_ACTIVE, ST_CBANS_EXPIRE,
+	ST_CBAN_PUT, ST_CBAN_ADD, ST_CBAN_RAISE, ST_CBAN_GET, ST_CBAN_DEL, ST_CBANS_ACTIVE, ST_CBANS_EXPIRE,
 	ST_DECLINE_PUT, ST_DECLINES_ACTIVE, ST_DECLINES_EXPIRE,
 	ST_ENVELOPE_PUT,
 	ST_COUNT
@@ -110,27 +119,35 @@ static const char *const stmt_sql[ST_COUNT] = {
 	    " evidence = excluded.evidence, first_seen = excluded.first_seen,"
 	    " last_seen = excluded.last_seen, created = excluded.created,"
 	    " expires = excluded.expires",
-	/* The same, unless the row is a ban of another reason that lasts at
-	 * least as long: one statement where a get and a put would be two
-	 * (ledger_ban_put_later; bulk_stmt repeats its VALUES). */
-	[ST_BAN_PUT_UNLESS] = "INSERT INTO bans (" BAN_COLS ")"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
-	    " ON CONFLICT (family, addr, len) DO UPDATE SET"
-	    " service = excluded.service, rule = excluded.rule,"
-	    " reason = excluded.reason, origin = excluded.origin,"
-	    " evidence = excluded.evidence, first_seen = excluded.first_seen,"
-	    " last_seen = excluded.last_seen, created = excluded.created,"
-	    " expires = excluded.expires"
-	    " WHERE bans.reason = excluded.reason OR"
-	    " (bans.expires <> 0 AND bans.expires < excluded.expires)",
 	[ST_BAN_GET] = "SELECT " BAN_COLS " FROM bans"
 	    " WHERE family = ?1 AND addr = ?2 AND len = ?3",
 	[ST_BAN_DEL] = "DELETE FROM bans WHERE family = ?1 AND addr = ?2 AND len = ?3",
-	[ST_BANS_ACTIVE] = "SELECT " BAN_COLS " FROM bans"
-	    " WHERE expires = 0 OR expires > ?1 ORDER BY created, rowid",
+	/* This host's bans and the coalition's, one row per prefix: of a ban
+	 * and a coalition ban of the same prefix, the one that lasts longer
+	 * (the ban on a tie). Rows of a version 2 ledger without provenance
+	 * read as origin "coalition". Column 12 keeps replaced bans in place
+	 * among those of the same second. */
+	[ST_BANS_ACTIVE] = "SELECT " BAN_COLS ", rowid AS k FROM bans b"
+	    " WHERE (expires = 0 OR expires > ?1) AND NOT EXISTS (SELECT 1 FROM cbans c"
+	    "  WHERE c.family = b.family AND c.addr = b.addr AND c.len = b.len"
+	    "  AND b.expires <> 0 AND c.deadline > b.expires)"
+	    " UNION ALL"
+	    " SELECT family, addr, len, service, rule, 'coalition',"
+	    " CASE origin WHEN '' THEN 'coalition' ELSE origin END, evidence,"
+	    " first_seen, last_seen, created, deadline, NULL FROM cbans c"
+	    " WHERE deadline > ?1 AND NOT EXISTS (SELECT 1 FROM bans b"
+	    "  WHERE b.family = c.family AND b.addr = c.addr AND b.len = c.len"
+	    "  AND (b.expires = 0 OR b.expires >= c.deadline))"
+	    " ORDER BY 11, 13",
 	[ST_BANS_EXPIRE] = "DELETE FROM bans WHERE expires <> 0 AND expires <= ?1",
 	[ST_BANS_CLEAR] = "DELETE FROM bans",
-	[ST_BANS_COUNT] = "SELECT count(*) FROM bans WHERE expires = 0 OR expires > ?1",
+	/* The rows ST_BANS_ACTIVE would list: both kinds, less the prefixes
+	 * held in both. */
+	[ST_BANS_COUNT] = "SELECT (SELECT count(*) FROM bans WHERE expires = 0 OR expires > ?1)"
+	    " + (SELECT count(*) FROM cbans WHERE deadline > ?1)"
+	    " - (SELECT count(*) FROM cbans c JOIN bans b"
+	    "  ON b.family = c.family AND b.addr = c.addr AND b.len = c.len"
+	    "  WHERE c.deadline > ?1 AND (b.expires = 0 OR b.expires > ?1))",
 	/* One statement, so that the daemon and the CLI bumping the same
 	 * prefix at once cannot lose a count. ?4 = now, ?5 = forget_after. */
 	[ST_OFF_BUMP] = "INSERT INTO offenders (family, addr, len, count, last_ban)"
@@ -149,8 +166,13 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_CBAN_PUT] = "INSERT INTO cbans (family, addr, len, deadline) VALUES (?1, ?2, ?3, ?4)"
 	    " ON CONFLICT (family, addr, len) DO UPDATE SET"
 	    " deadline = max(deadline, excluded.deadline)",
-	[ST_CBAN_ADD] = "INSERT INTO cbans (family, addr, len, deadline) VALUES (?1, ?2, ?3, ?4)"
+	[ST_CBAN_ADD] = "INSERT INTO cbans (" CBAN_COLS ")"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
 	    " ON CONFLICT (family, addr, len) DO NOTHING",
+	/* A later deadline, with the provenance of the report that brought it. */
+	[ST_CBAN_RAISE] = "UPDATE cbans SET deadline = ?4, service = ?5, rule = ?6, origin = ?7,"
+	    " evidence = ?8, first_seen = ?9, last_seen = ?10, created = ?11"
+	    " WHERE family = ?1 AND addr = ?2 AND len = ?3",
 	[ST_CBAN_GET] = "SELECT deadline FROM cbans WHERE family = ?1 AND addr = ?2 AND len = ?3",
 	[ST_CBAN_DEL] = "DELETE FROM cbans WHERE family = ?1 AND addr = ?2 AND len = ?3",
 	[ST_CBANS_ACTIVE] = "SELECT family, addr, len, deadline FROM cbans WHERE deadline > ?1",
@@ -173,22 +195,12 @@ struct ledger {
 	sqlite3_stmt *st[ST_COUNT];
 	unsigned depth;		/* ledger_begin nesting */
 	bool walking;		/* inside ledger_bans_active */
-	/* ledger_ban_put_later: rows queued in this batch, written by
-	 * pend_flush before anything reads or writes bans, and at commit */
-	struct ledger_ban *pend;	/* LEDGER_PEND_MAX, allocated on first use */
-	size_t npend;
-	sqlite3_stmt *bulk;		/* ST_BAN_PUT_UNLESS for LEDGER_BULK rows */
-	bool bulk_failed;		/* could not be prepared: one row at a time */
-	uint64_t kept;			/* queued rows a ban held (not written) */
-	uint64_t pend_failed;		/* queued rows not written in this batch */
-	char pend_err[LEDGER_ERR_MAX];	/* the first one's error */
 	char path[LEDGER_PATH_MAX];
 	char err[LEDGER_ERR_MAX];
 };
 
 static int set_err(struct ledger *l, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-static void pend_flush(struct ledger *l);
 
 /* Records "path: what" in l->err; always returns -1. */
 static int
@@ -357,7 +369,9 @@ schema_create(struct ledger *l)
 	if ((version == 0 &&
 	    sqlite3_exec(l->db, schema_sql, NULL, NULL, &msg) != SQLITE_OK) ||
 	    (version < 2 &&
-	    sqlite3_exec(l->db, schema_v2_sql, NULL, NULL, &msg) != SQLITE_OK)) {
+	    sqlite3_exec(l->db, schema_v2_sql, NULL, NULL, &msg) != SQLITE_OK) ||
+	    (version < 3 &&
+	    sqlite3_exec(l->db, schema_v3_sql, NULL, NULL, &msg) != SQLITE_OK)) {
 		set_err(l, "create schema: %s", msg ? msg : sqlite3_errmsg(l->db));
 		sqlite3_free(msg);
 		goto fail;
@@ -522,9 +536,7 @@ ledger_close(struct ledger *l)
 		sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
 	for (int i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(l->st[i]);
-	sqlite3_finalize(l->bulk);
 	sqlite3_close_v2(l->db);
-	free(l->pend);
 	free(l);
 }
 
@@ -558,20 +570,13 @@ ledger_commit(struct ledger *l)
 		return set_err(l, "commit without begin");
 	if (--l->depth > 0)
 		return 0;
-	pend_flush(l);
-	uint64_t failed = l->pend_failed;
-	l->pend_failed = 0;
 	/* Some errors (disk full, I/O) make SQLite roll back on its own; the
 	 * writes after that went to disk one by one and the batch is gone. */
 	if (sqlite3_get_autocommit(l->db))
 		return set_err(l, "commit: the transaction was rolled back by an "
 		    "earlier error");
-	if (stmt_run(l, ST_COMMIT, "commit") == 0) {
-		if (failed > 0)
-			return set_err(l, "%llu ban rows of this batch not written: %s",
-			    (unsigned long long)failed, l->pend_err);
+	if (stmt_run(l, ST_COMMIT, "commit") == 0)
 		return 0;
-	}
 	/* Leave no transaction open behind a failed commit: the next begin
 	 * would fail, and every later write would be lost at close. */
 	if (!sqlite3_get_autocommit(l->db)) {
@@ -628,152 +633,18 @@ bind_ban(struct ledger *l, enum stmt_id id, const struct ledger_ban *b)
 	return 0;
 }
 
-/* One row of ST_BAN_PUT_UNLESS, checked already: 1 put, 0 kept, -1. */
-static int
-ban_put_unless_held(struct ledger *l, const struct ledger_ban *b)
-{
-	sqlite3_stmt *st = l->st[ST_BAN_PUT_UNLESS];
-
-	if (ban_bind(st, 1, b) != 0) {
-		db_err(l, "put ban: bind");
-		stmt_done(st);
-		return -1;
-	}
-	if (stmt_run(l, ST_BAN_PUT_UNLESS, "put ban") != 0)
-		return -1;
-	return sqlite3_changes(l->db) > 0 ? 1 : 0;
-}
-
-/* ST_BAN_PUT_UNLESS with LEDGER_BULK rows of values; NULL if it cannot be
- * had (the rows then go one by one). */
-static sqlite3_stmt *
-bulk_stmt(struct ledger *l)
-{
-	static const char row[] = "(?,?,?,?,?,?,?,?,?,?,?,?)";
-	const char *one = stmt_sql[ST_BAN_PUT_UNLESS];
-	const char *values = strstr(one, " VALUES ("), *rest;
-	char *sql;
-	size_t head, len;
-
-	if (l->bulk != NULL || l->bulk_failed)
-		return l->bulk;
-	l->bulk_failed = true;
-	if (values == NULL || (rest = strstr(values, ") ON CONFLICT")) == NULL)
-		return NULL;
-	head = (size_t)(values - one) + strlen(" VALUES ");
-	len = head + LEDGER_BULK * sizeof(row) + strlen(rest + 1) + 1;
-	if ((sql = malloc(len)) == NULL)
-		return NULL;
-	memcpy(sql, one, head);
-	size_t at = head;
-	for (int i = 0; i < LEDGER_BULK; i++) {
-		if (i > 0)
-			sql[at++] = ',';
-		memcpy(sql + at, row, sizeof(row) - 1);
-		at += sizeof(row) - 1;
-	}
-	memcpy(sql + at, rest + 1, strlen(rest + 1) + 1);
-	if (sqlite3_prepare_v3(l->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &l->bulk, NULL) ==
-	    SQLITE_OK)
-		l->bulk_failed = false;
-	else
-		l->bulk = NULL;
-	free(sql);
-	return l->bulk;
-}
-
-/* Remembers the first error of a queued row; reported at commit. */
-static void
-pend_fail(struct ledger *l, size_t rows)
-{
-	if (l->pend_failed == 0)
-		snprintf(l->pend_err, sizeof(l->pend_err), "%s", sqlite3_errmsg(l->db));
-	l->pend_failed += rows;
-}
-
-/* Writes the rows ledger_ban_put_later queued, in order: LEDGER_BULK at a
- * time, the rest (or a bulk that failed) one by one, so that a bad row
- * costs only itself. */
-static void
-pend_flush(struct ledger *l)
-{
-	size_t n = l->npend, i = 0;
-	sqlite3_stmt *bulk;
-
-	l->npend = 0;
-	while (i < n) {
-		/* An error SQLite answered by rolling the batch back loses the
-		 * rest too; nothing may be written outside the batch. */
-		if (sqlite3_get_autocommit(l->db)) {
-			pend_fail(l, n - i);
-			return;
-		}
-		size_t end = n;
-		if (n - i >= LEDGER_BULK && (bulk = bulk_stmt(l)) != NULL) {
-			int ok = 1;
-			for (int k = 0; k < LEDGER_BULK && ok; k++)
-				ok = ban_bind(bulk, k * BAN_NCOLS + 1, &l->pend[i + (size_t)k]) == 0;
-			int rc = ok ? sqlite3_step(bulk) : SQLITE_ERROR;
-			int changes = sqlite3_changes(l->db);
-			stmt_done(bulk);
-			if (rc == SQLITE_DONE) {
-				l->kept += (uint64_t)(LEDGER_BULK - changes);
-				i += LEDGER_BULK;
-				continue;
-			}
-			end = i + LEDGER_BULK;	/* retried row by row */
-		}
-		for (; i < end; i++) {
-			if (sqlite3_get_autocommit(l->db))
-				break;
-			switch (ban_put_unless_held(l, &l->pend[i])) {
-			case 0: l->kept++; break;
-			case -1: pend_fail(l, 1); break;
-			}
-		}
-	}
-}
-
 int
 ledger_ban_put(struct ledger *l, const struct ledger_ban *b)
 {
-	pend_flush(l);
 	if (bind_ban(l, ST_BAN_PUT, b) != 0)
 		return -1;
 	return stmt_run(l, ST_BAN_PUT, "put ban");
 }
 
 int
-ledger_ban_put_later(struct ledger *l, const struct ledger_ban *b)
-{
-	if (ban_check(l, b) != 0)
-		return -1;
-	if (l->depth == 0 || (l->pend == NULL &&
-	    (l->pend = malloc(LEDGER_PEND_MAX * sizeof(*l->pend))) == NULL)) {
-		/* Outside a batch (or without memory for the queue): now. */
-		int rc = ban_put_unless_held(l, b);
-		if (rc == 0)
-			l->kept++;
-		return rc < 0 ? -1 : 0;
-	}
-	if (l->npend == LEDGER_PEND_MAX)
-		pend_flush(l);
-	l->pend[l->npend++] = *b;
-	return 0;
-}
-
-uint64_t
-ledger_bans_kept(const struct ledger *l)
-{
-	return l->kept;
-}
-
-int
 ledger_ban_remove(struct ledger *l, const struct a5_prefix *p)
 {
 	sqlite3_stmt *st = l->st[ST_BAN_DEL];
-
-	pend_flush(l);
 
 	if (prefix_ok(l, p) != 0)
 		return -1;
@@ -792,8 +663,6 @@ ledger_ban_get(struct ledger *l, const struct a5_prefix *p, struct ledger_ban *o
 {
 	sqlite3_stmt *st = l->st[ST_BAN_GET];
 	int ret;
-
-	pend_flush(l);
 
 	if (prefix_ok(l, p) != 0)
 		return -1;
@@ -825,7 +694,6 @@ ledger_bans_active(struct ledger *l, int64_t now,
 	struct ledger_ban b;
 	int visited = 0, rc;
 
-	pend_flush(l);
 	/* The walk streams from one prepared statement; a nested walk would
 	 * reset it under the outer one. Other calls from cb are fine. */
 	if (l->walking)
@@ -869,14 +737,12 @@ delete_count(struct ledger *l, enum stmt_id id, const int64_t *now, const char *
 int
 ledger_bans_expire(struct ledger *l, int64_t now)
 {
-	pend_flush(l);
 	return delete_count(l, ST_BANS_EXPIRE, &now, "expire bans");
 }
 
 int
 ledger_bans_clear(struct ledger *l)
 {
-	pend_flush(l);
 	return delete_count(l, ST_BANS_CLEAR, NULL, "clear bans");
 }
 
@@ -885,8 +751,6 @@ ledger_bans_count(struct ledger *l, int64_t now)
 {
 	sqlite3_stmt *st = l->st[ST_BANS_COUNT];
 	int64_t n = -1;
-
-	pend_flush(l);
 
 	if (sqlite3_bind_int64(st, 1, now) != SQLITE_OK)
 		db_err(l, "count bans: bind");
@@ -1312,34 +1176,53 @@ ledger_cban_get(struct ledger *l, const struct a5_prefix *p, int64_t *deadline)
 	return ret;
 }
 
+/* Binds a coalition ban (CBAN_COLS as ?1..?11): b->expires is its deadline. */
+static int
+cban_bind(struct ledger *l, enum stmt_id id, const struct ledger_ban *b)
+{
+	sqlite3_stmt *st = l->st[id];
+
+	if (ban_check(l, b) != 0)
+		return -1;
+	if (bind_prefix(st, 1, &b->prefix) != 0 ||
+	    sqlite3_bind_int64(st, 4, b->expires) != SQLITE_OK ||
+	    bind_name(st, 5, b->service, sizeof(b->service)) != SQLITE_OK ||
+	    bind_name(st, 6, b->rule, sizeof(b->rule)) != SQLITE_OK ||
+	    bind_name(st, 7, b->origin, sizeof(b->origin)) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 8, b->evidence) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 9, b->first_seen) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 10, b->last_seen) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 11, b->created) != SQLITE_OK) {
+		db_err(l, "put coalition ban: bind");
+		stmt_done(st);
+		return -1;
+	}
+	return 0;
+}
+
 int
-ledger_cban_raise(struct ledger *l, const struct a5_prefix *p, int64_t deadline, int64_t now,
-    int64_t *prev)
+ledger_cban_raise(struct ledger *l, const struct ledger_ban *b, int64_t now, int64_t *prev)
 {
 	int64_t old = 0;
 	int had;
 
 	*prev = 0;
 	/* The usual case, a prefix not held yet, costs one statement. */
-	if (prefix_stmt(l, ST_CBAN_ADD, p, "add coalition ban: bind") != 0)
-		return -1;
-	if (sqlite3_bind_int64(l->st[ST_CBAN_ADD], 4, deadline) != SQLITE_OK) {
-		db_err(l, "add coalition ban: bind");
-		stmt_done(l->st[ST_CBAN_ADD]);
-		return -1;
-	}
-	if (stmt_run(l, ST_CBAN_ADD, "add coalition ban") != 0)
+	if (cban_bind(l, ST_CBAN_ADD, b) != 0 || stmt_run(l, ST_CBAN_ADD, "add coalition ban") != 0)
 		return -1;
 	if (sqlite3_changes(l->db) > 0)
 		return 1;
-	if ((had = ledger_cban_get(l, p, &old)) < 0)
+	if ((had = ledger_cban_get(l, &b->prefix, &old)) < 0)
 		return -1;
 	if (had == 1 && old > now) {
 		*prev = old;
-		if (old >= deadline)
+		if (old >= b->expires)
 			return 0;	/* held at least this long already */
 	}
-	return ledger_cban_put(l, p, deadline) == 0 ? 1 : -1;
+	if (cban_bind(l, ST_CBAN_RAISE, b) != 0 ||
+	    stmt_run(l, ST_CBAN_RAISE, "raise coalition ban") != 0)
+		return -1;
+	return 1;
 }
 
 int

@@ -38,10 +38,7 @@ const char *ledger_errmsg(const struct ledger *l);
 
 /* Batching: nested begins are counted, the outermost commit writes. Outside
  * a batch each write commits on its own. A failed commit rolls the whole
- * batch back; a commit without a begin is an error. The outermost commit
- * first writes the rows queued by ledger_ban_put_later; if some of them
- * could not be written, the rest of the batch is committed and it returns
- * -1 all the same, ledger_errmsg saying how many and why. */
+ * batch back; a commit without a begin is an error. */
 int ledger_begin(struct ledger *l);
 int ledger_commit(struct ledger *l);
 /* The connection, for modules whose writes join the ledger's batches (the
@@ -50,31 +47,24 @@ struct sqlite3 *ledger_db(struct ledger *l);
 
 /* Inserts or replaces the ban for b->prefix. */
 int ledger_ban_put(struct ledger *l, const struct ledger_ban *b);
-/* The same, unless b->prefix holds a ban of another reason (b->reason
- * differs) that lasts at least as long (expires 0, or >= b->expires): that
- * row then stays as it is (counted in ledger_bans_kept). For bulk writers:
- * inside a batch the row is queued and written with others in one
- * statement, before any call that reads or writes bans and at the latest
- * by ledger_commit (which reports rows that could not be written: see
- * there). Outside a batch it is written at once. 0, or -1 if b is
- * malformed (or, outside a batch, on error). */
-int ledger_ban_put_later(struct ledger *l, const struct ledger_ban *b);
-/* Rows of ledger_ban_put_later kept so far, since ledger_open. */
-uint64_t ledger_bans_kept(const struct ledger *l);
 /* Removes the ban for p; 1 if one was removed, 0 if none, -1 on error. */
 int ledger_ban_remove(struct ledger *l, const struct a5_prefix *p);
 /* Looks up the ban for exactly p: 1 found (filled), 0 not found, -1 error. */
 int ledger_ban_get(struct ledger *l, const struct a5_prefix *p, struct ledger_ban *out);
 /* Calls cb for every ban not expired at now (expires == 0 or > now), in
- * order of creation. cb returning non-zero stops the walk. Returns the
- * number visited, or -1. */
+ * order of creation: this host's bans and the coalition's (reason
+ * "coalition", origin the reporting member, expires the deadline), one per
+ * prefix, the longer of the two where a prefix has both (the local one on
+ * a tie). cb returning non-zero stops the walk. Returns the number
+ * visited, or -1. */
 int ledger_bans_active(struct ledger *l, int64_t now,
     int (*cb)(const struct ledger_ban *b, void *arg), void *arg);
 /* Deletes bans that expired at or before now; returns how many, or -1. */
 int ledger_bans_expire(struct ledger *l, int64_t now);
-/* Deletes all bans; returns how many, or -1. */
+/* Deletes all of this host's bans (not the coalition's: see
+ * ledger_cbans_expire); returns how many, or -1. */
 int ledger_bans_clear(struct ledger *l);
-/* Number of active bans at now, or -1. */
+/* Number of active bans at now, as ledger_bans_active lists them, or -1. */
 int64_t ledger_bans_count(struct ledger *l, int64_t now);
 
 /* Offender history (escalation): records one more ban of p at now and
@@ -128,14 +118,16 @@ int ledger_proofs_count(struct ledger *l, const uint8_t reporter[LEDGER_KEY_BYTE
 int ledger_cban_put(struct ledger *l, const struct a5_prefix *p, int64_t deadline);
 int ledger_cban_get(struct ledger *l, const struct a5_prefix *p, int64_t *deadline);
 int ledger_cban_remove(struct ledger *l, const struct a5_prefix *p);
-/* Records a coalition ban of p until deadline, unless one in force at now
- * lasts at least as long: 1 recorded (a new row, or a later deadline),
- * 0 held already (nothing written). *prev: the deadline of the row in
- * force at now that this one finds (0 if none; the kernel element then
- * needs replacing to reach the new deadline). -1 on error. A prefix not
- * held yet costs one statement, as the usual case should. */
-int ledger_cban_raise(struct ledger *l, const struct a5_prefix *p, int64_t deadline, int64_t now,
-    int64_t *prev);
+/* Records the coalition ban b (b->expires is its deadline; b->origin the
+ * reporting member, with service, rule, evidence, first/last seen and
+ * created as provenance; b->reason is not stored) unless one in force at
+ * now lasts at least as long: 1 recorded (a new row, or a later deadline
+ * with this provenance), 0 held already (nothing written). *prev: the
+ * deadline of the row in force at now that this one finds (0 if none; the
+ * kernel element then needs replacing to reach the new deadline). -1 on
+ * error. A prefix not held yet costs one statement, as the usual case
+ * should. ledger_bans_active lists coalition bans with the bans. */
+int ledger_cban_raise(struct ledger *l, const struct ledger_ban *b, int64_t now, int64_t *prev);
 int ledger_cbans_active(struct ledger *l, int64_t now,
     int (*cb)(const struct a5_prefix *p, int64_t deadline, void *arg), void *arg);
 int ledger_cbans_expire(struct ledger *l, int64_t now);

@@ -158,6 +158,8 @@ test_upsert_replaces(void **state)
 struct walk {
 	int n, stop_after;
 	char seen[8][A5_PREFIX_STRLEN];
+	char origin[8][LEDGER_NAME_MAX];
+	int64_t expires[8];
 };
 
 static int
@@ -165,8 +167,11 @@ walk_cb(const struct ledger_ban *b, void *arg)
 {
 	struct walk *w = arg;
 
-	if (w->n < 8)
+	if (w->n < 8) {
 		prefix_format(&b->prefix, w->seen[w->n], sizeof(w->seen[0]));
+		snprintf(w->origin[w->n], sizeof(w->origin[0]), "%s", b->origin);
+		w->expires[w->n] = b->expires;
+	}
 	w->n++;
 	return w->stop_after > 0 && w->n >= w->stop_after;
 }
@@ -231,6 +236,80 @@ nested_cb(const struct ledger_ban *b, void *arg)
 	memset(&w, 0, sizeof(w));
 	*(int *)arg = ledger_bans_active(nested_l, NOW, walk_cb, &w);
 	return 0;
+}
+
+static struct ledger_ban
+mkcban(const char *prefix, const char *member, int64_t created, int64_t deadline)
+{
+	struct ledger_ban b = mkban(prefix, created, deadline);
+
+	snprintf(b.reason, sizeof(b.reason), "coalition");
+	snprintf(b.origin, sizeof(b.origin), "%s", member);
+	return b;
+}
+
+/* Coalition bans are one cbans row each, with provenance; the listing
+ * merges them with this host's bans, one row per prefix (the longer). */
+static void
+test_coalition_listing(void **state)
+{
+	struct ledger *l = open_mem();
+	struct ledger_ban a = mkban("10.0.0.1", NOW - 30, NOW + 100);
+	struct ledger_ban c = mkban("10.0.0.3", NOW - 20, 0);
+	struct ledger_ban ca = mkcban("10.0.0.1", "m1", NOW - 10, NOW + 50);
+	struct ledger_ban cb = mkcban("10.0.0.2", "m2", NOW - 5, NOW + 60);
+	struct ledger_ban cc = mkcban("10.0.0.3", "m1", NOW - 1, NOW + 500);
+	struct walk w;
+	int64_t prev, dl;
+
+	(void)state;
+	put(l, &a);
+	put(l, &c);
+	assert_int_equal(ledger_cban_raise(l, &ca, NOW, &prev), 1);
+	assert_int_equal(prev, 0);
+	assert_int_equal(ledger_cban_raise(l, &cb, NOW, &prev), 1);
+	assert_int_equal(ledger_cban_raise(l, &cc, NOW, &prev), 1);
+	/* held at least as long: nothing written */
+	ca.expires = NOW + 40;
+	assert_int_equal(ledger_cban_raise(l, &ca, NOW, &prev), 0);
+	assert_int_equal(prev, NOW + 50);
+
+	memset(&w, 0, sizeof(w));
+	assert_int_equal(ledger_bans_active(l, NOW, walk_cb, &w), 3);
+	assert_string_equal(w.seen[0], "10.0.0.1");	/* the local ban lasts longer */
+	assert_string_equal(w.origin[0], "local");
+	assert_string_equal(w.seen[1], "10.0.0.3");	/* a permanent local ban */
+	assert_string_equal(w.origin[1], "local");
+	assert_string_equal(w.seen[2], "10.0.0.2");
+	assert_string_equal(w.origin[2], "m2");
+	assert_int_equal(w.expires[2], NOW + 60);
+	assert_int_equal(ledger_bans_count(l, NOW), 3);
+
+	/* raised past the local ban, by another member: the coalition's shows */
+	ca = mkcban("10.0.0.1", "m3", NOW, NOW + 200);
+	assert_int_equal(ledger_cban_raise(l, &ca, NOW, &prev), 1);
+	assert_int_equal(prev, NOW + 50);
+	assert_int_equal(ledger_cban_get(l, &ca.prefix, &dl), 1);
+	assert_int_equal(dl, NOW + 200);
+	memset(&w, 0, sizeof(w));
+	assert_int_equal(ledger_bans_active(l, NOW, walk_cb, &w), 3);
+	assert_string_equal(w.seen[2], "10.0.0.1");	/* created now: last */
+	assert_string_equal(w.origin[2], "m3");
+	assert_int_equal(w.expires[2], NOW + 200);
+	assert_int_equal(ledger_bans_count(l, NOW), 3);
+
+	/* a malformed row is refused */
+	struct ledger_ban bad = cb;
+	bad.prefix.addr[15] = 1;
+	assert_int_equal(ledger_cban_raise(l, &bad, NOW, &prev), -1);
+
+	/* clearing this host's bans leaves the coalition's; expired ones go */
+	assert_int_equal(ledger_bans_clear(l), 2);
+	assert_int_equal(ledger_bans_count(l, NOW), 3);
+	assert_int_equal(ledger_bans_count(l, NOW + 100), 2);
+	assert_int_equal(ledger_cbans_expire(l, NOW + 100), 1);
+	assert_int_equal(ledger_bans_count(l, NOW + 100), 2);
+	ledger_close(l);
 }
 
 static void
@@ -570,7 +649,14 @@ test_reopen_persists(void **state)
 	sqlite3_finalize(st);
 	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(st, 0), 2);
+	assert_int_equal(sqlite3_column_int(st, 0), 3);
+	sqlite3_finalize(st);
+	/* version 3: bans has one index besides its unique key */
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master WHERE "
+	    "type = 'index' AND tbl_name = 'bans' AND name NOT LIKE 'sqlite_autoindex%'", -1, &st,
+	    NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 1);
 	sqlite3_finalize(st);
 	sqlite3_close(db);
 }
@@ -582,6 +668,53 @@ exec_sql(const char *path, const char *sql)
 
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+/* A version 2 file (with the index on bans.created) opens as version 3:
+ * the index is gone, the bans and their order are kept. */
+static void
+test_migrate_v2(void **state)
+{
+	struct tmpdb *t = *state;
+	struct ledger *l = NULL;
+	struct ledger_ban b1 = mkban("10.0.0.1", NOW - 5, NOW + 100);
+	struct ledger_ban b2 = mkban("10.0.0.2", NOW - 9, NOW + 100);
+	struct walk w;
+	char err[512];
+
+	assert_int_equal(ledger_open(t->path, &l, err, sizeof(err)), 0);
+	put(l, &b1);
+	put(l, &b2);
+	ledger_close(l);
+	/* back to version 2's shape, with a coalition ban of that version */
+	exec_sql(t->path, "CREATE INDEX bans_created ON bans (created);"
+	    "ALTER TABLE cbans DROP COLUMN service; ALTER TABLE cbans DROP COLUMN rule;"
+	    "ALTER TABLE cbans DROP COLUMN origin; ALTER TABLE cbans DROP COLUMN evidence;"
+	    "ALTER TABLE cbans DROP COLUMN first_seen; ALTER TABLE cbans DROP COLUMN last_seen;"
+	    "ALTER TABLE cbans DROP COLUMN created;"
+	    "INSERT INTO cbans VALUES (4, x'c6336407000000000000000000000000', 32, 1700000200);"
+	    "PRAGMA user_version = 2;");
+
+	assert_int_equal(ledger_open(t->path, &l, err, sizeof(err)), 0);
+	memset(&w, 0, sizeof(w));
+	assert_int_equal(ledger_bans_active(l, NOW, walk_cb, &w), 3);
+	assert_string_equal(w.seen[0], "198.51.100.7");	/* created 0: unknown, first */
+	assert_string_equal(w.seen[1], "10.0.0.2");	/* created first */
+	assert_string_equal(w.seen[2], "10.0.0.1");
+	assert_string_equal(w.origin[0], "coalition");
+	ledger_close(l);
+
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_open(t->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT (SELECT user_version FROM pragma_user_version), "
+	    "(SELECT count(*) FROM sqlite_master WHERE name = 'bans_created')", -1, &st, NULL),
+	    SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 3);
+	assert_int_equal(sqlite3_column_int(st, 1), 0);
+	sqlite3_finalize(st);
 	sqlite3_close(db);
 }
 
@@ -680,6 +813,7 @@ main(void)
 		cmocka_unit_test(test_put_get_remove),
 		cmocka_unit_test(test_upsert_replaces),
 		cmocka_unit_test(test_active_vs_expired),
+		cmocka_unit_test(test_coalition_listing),
 		cmocka_unit_test(test_walk_not_reentrant),
 		cmocka_unit_test(test_expire_and_count),
 		cmocka_unit_test(test_clear),
@@ -689,6 +823,7 @@ main(void)
 		cmocka_unit_test(test_batching),
 		cmocka_unit_test_setup_teardown(test_batching_visibility, tmp_setup, tmp_teardown),
 		cmocka_unit_test_setup_teardown(test_reopen_persists, tmp_setup, tmp_teardown),
+		cmocka_unit_test_setup_teardown(test_migrate_v2, tmp_setup, tmp_teardown),
 		cmocka_unit_test_setup_teardown(test_newer_version_refused, tmp_setup, tmp_teardown),
 		cmocka_unit_test_setup_teardown(test_open_errors, tmp_setup, tmp_teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_rows, tmp_setup, tmp_teardown),
