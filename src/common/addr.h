@@ -27,7 +27,10 @@ struct a5_prefix {
 int addr_parse(const char *s, size_t n, struct a5_prefix *out);
 
 /* Parses ADDR or ADDR/LEN. Host bits set beyond LEN are an error, so that
- * "10.0.0.1/8" is refused rather than silently widened. 0 or -1. */
+ * "10.0.0.1/8" is refused rather than silently widened. 0 or -1. It also
+ * reads IPv4-mapped ranges ("::ffff:0:0/96", for the special-purpose
+ * table), which prefix_check refuses: text from outside (configuration,
+ * charter, control requests) is checked with prefix_check after it. */
 int prefix_parse(const char *s, size_t n, struct a5_prefix *out);
 
 /* Clears host bits beyond len (len is clamped to the family's width). */

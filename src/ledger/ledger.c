@@ -76,8 +76,9 @@ static const char schema_v2_sql[] =
 /* Version 3: a coalition ban's provenance (who reported it, for which
  * service and rule, with what evidence) lives in its cbans row, which the
  * member's commitments are built from anyway; version 2 wrote a bans row
- * too, four more b-trees per received report. And no index on
- * bans.created: listings sort what they read. */
+ * too, four more b-trees per received report. Those rows hand their
+ * provenance to their cbans row and go. And no index on bans.created:
+ * listings sort what they read. */
 static const char schema_v3_sql[] =
 	"DROP INDEX IF EXISTS bans_created;"
 	"ALTER TABLE cbans ADD COLUMN service TEXT NOT NULL DEFAULT '';"
@@ -87,6 +88,11 @@ static const char schema_v3_sql[] =
 	"ALTER TABLE cbans ADD COLUMN first_seen INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE cbans ADD COLUMN last_seen INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE cbans ADD COLUMN created INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE cbans SET service = b.service, rule = b.rule, origin = b.origin,"
+	" evidence = b.evidence, first_seen = b.first_seen, last_seen = b.last_seen,"
+	" created = b.created FROM bans b WHERE b.reason = 'coalition'"
+	" AND b.family = cbans.family AND b.addr = cbans.addr AND b.len = cbans.len;"
+	"DELETE FROM bans WHERE reason = 'coalition';"
 	"PRAGMA user_version = 3;";
 
 enum stmt_id {
@@ -95,7 +101,7 @@ enum stmt_id {
 	ST_BANS_ACTIVE, ST_BANS_EXPIRE, ST_BANS_CLEAR, ST_BANS_COUNT,
 	ST_OFF_BUMP, ST_OFF_GET,
 	ST_STATE_GET, ST_STATE_SET,
-	ST_CBAN_PUT, ST_CBAN_ADD, ST_CBAN_RAISE, ST_CBAN_GET, ST_CBAN_DEL, ST_CBANS_ACTIVE, ST_CBANS_EXPIRE,
+	ST_CBAN_ADD, ST_CBAN_RAISE, ST_CBAN_GET, ST_CBAN_DEL, ST_CBANS_ACTIVE, ST_CBANS_EXPIRE,
 	ST_DECLINE_PUT, ST_DECLINES_ACTIVE, ST_DECLINES_EXPIRE,
 	ST_ENVELOPE_PUT,
 	ST_COUNT
@@ -124,8 +130,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_BAN_DEL] = "DELETE FROM bans WHERE family = ?1 AND addr = ?2 AND len = ?3",
 	/* This host's bans and the coalition's, one row per prefix: of a ban
 	 * and a coalition ban of the same prefix, the one that lasts longer
-	 * (the ban on a tie). Rows of a version 2 ledger without provenance
-	 * read as origin "coalition". Column 12 keeps replaced bans in place
+	 * (the ban on a tie). A version 2 row whose bans row was gone reads
+	 * as origin "coalition". Column 12 keeps replaced bans in place
 	 * among those of the same second. */
 	[ST_BANS_ACTIVE] = "SELECT " BAN_COLS ", rowid AS k FROM bans b"
 	    " WHERE (expires = 0 OR expires > ?1) AND NOT EXISTS (SELECT 1 FROM cbans c"
@@ -163,9 +169,6 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_STATE_SET] = "INSERT INTO state (key, value) VALUES (?1, ?2)"
 	    " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
 	/* The later deadline wins: two reports of one prefix, the longer holds. */
-	[ST_CBAN_PUT] = "INSERT INTO cbans (family, addr, len, deadline) VALUES (?1, ?2, ?3, ?4)"
-	    " ON CONFLICT (family, addr, len) DO UPDATE SET"
-	    " deadline = max(deadline, excluded.deadline)",
 	[ST_CBAN_ADD] = "INSERT INTO cbans (" CBAN_COLS ")"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
 	    " ON CONFLICT (family, addr, len) DO NOTHING",
@@ -1137,19 +1140,6 @@ prefix_stmt(struct ledger *l, enum stmt_id id, const struct a5_prefix *p, const 
 		return -1;
 	}
 	return 0;
-}
-
-int
-ledger_cban_put(struct ledger *l, const struct a5_prefix *p, int64_t deadline)
-{
-	if (prefix_stmt(l, ST_CBAN_PUT, p, "put coalition ban: bind") != 0)
-		return -1;
-	if (sqlite3_bind_int64(l->st[ST_CBAN_PUT], 4, deadline) != SQLITE_OK) {
-		db_err(l, "put coalition ban: bind");
-		stmt_done(l->st[ST_CBAN_PUT]);
-		return -1;
-	}
-	return stmt_run(l, ST_CBAN_PUT, "put coalition ban");
 }
 
 int

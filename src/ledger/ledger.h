@@ -112,10 +112,9 @@ int ledger_proof_put(struct ledger *l, const uint8_t reporter[LEDGER_KEY_BYTES],
 int ledger_proofs_count(struct ledger *l, const uint8_t reporter[LEDGER_KEY_BYTES]);
 
 /* Coalition bans: enforced here on behalf of other members until a
- * deadline (unix seconds); a put keeps the later of two deadlines. get:
+ * deadline (unix seconds), written by ledger_cban_raise (below). get:
  * 1 found, 0 not, -1 error. active: cb for each with deadline > now
  * (stops early if cb returns non-zero); returns the number visited. */
-int ledger_cban_put(struct ledger *l, const struct a5_prefix *p, int64_t deadline);
 int ledger_cban_get(struct ledger *l, const struct a5_prefix *p, int64_t *deadline);
 int ledger_cban_remove(struct ledger *l, const struct a5_prefix *p);
 /* Records the coalition ban b (b->expires is its deadline; b->origin the

@@ -323,6 +323,7 @@ ledger_path(bool unused)
 	char p[128], err[512];
 	struct ledger *l = NULL;
 	struct ledger_ban b;
+	int64_t prev;
 	int rc = -1;
 
 	(void)unused;
@@ -349,7 +350,7 @@ ledger_path(bool unused)
 		goto out;
 	/* One batch: a ban, a coalition ban, a state key and a journal entry,
 	 * all or nothing. */
-	if (ledger_ban_put(l, &b) != 0 || ledger_cban_put(l, &b.prefix, 4000000000) != 0 ||
+	if (ledger_ban_put(l, &b) != 0 || ledger_cban_raise(l, &b, 1700000000, &prev) < 0 ||
 	    ledger_state_set(l, "k", "v") != 0 ||
 	    journal_local(j, 1700000000, "ban", &b.prefix, 3600, "test") != 0) {
 		assert_true(ledger_errmsg(l)[0] != '\0' || journal_errmsg(j)[0] != '\0');

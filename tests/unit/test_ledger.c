@@ -718,6 +718,49 @@ test_migrate_v2(void **state)
 	sqlite3_close(db);
 }
 
+/* Version 2 also wrote a bans row (reason "coalition") per coalition ban:
+ * the migration hands its provenance to the cbans row and deletes it, so
+ * the listing shows each coalition ban once, with who reported it. */
+static void
+test_migrate_v2_coalition_rows(void **state)
+{
+	struct tmpdb *t = *state;
+	struct ledger *l = NULL;
+	struct ledger_ban local = mkban("10.0.0.1", NOW - 5, NOW + 100);
+	struct ledger_ban remote = mkcban("198.51.100.7", "m2", NOW - 3, NOW + 200);
+	struct ledger_ban orphan = mkcban("198.51.100.8", "m3", NOW - 2, NOW + 200);
+	struct walk w;
+	char err[512], sql[1024];
+
+	assert_int_equal(ledger_open(t->path, &l, err, sizeof(err)), 0);
+	put(l, &local);
+	put(l, &remote);	/* as version 2 wrote them: bans rows */
+	put(l, &orphan);
+	ledger_close(l);
+	snprintf(sql, sizeof(sql), "CREATE INDEX bans_created ON bans (created);"
+	    "ALTER TABLE cbans DROP COLUMN service; ALTER TABLE cbans DROP COLUMN rule;"
+	    "ALTER TABLE cbans DROP COLUMN origin; ALTER TABLE cbans DROP COLUMN evidence;"
+	    "ALTER TABLE cbans DROP COLUMN first_seen; ALTER TABLE cbans DROP COLUMN last_seen;"
+	    "ALTER TABLE cbans DROP COLUMN created;"
+	    "INSERT INTO cbans VALUES (4, x'c6336407000000000000000000000000', 32, %lld);"
+	    "PRAGMA user_version = 2;", (long long)(NOW + 200));
+	exec_sql(t->path, sql);
+
+	assert_int_equal(ledger_open(t->path, &l, err, sizeof(err)), 0);
+	memset(&w, 0, sizeof(w));
+	assert_int_equal(ledger_bans_active(l, NOW, walk_cb, &w), 2);
+	assert_string_equal(w.seen[0], "10.0.0.1");
+	assert_string_equal(w.origin[0], "local");
+	assert_string_equal(w.seen[1], "198.51.100.7");
+	assert_string_equal(w.origin[1], "m2");	/* the provenance moved */
+	assert_int_equal(w.expires[1], NOW + 200);
+	assert_int_equal(ledger_bans_count(l, NOW), 2);
+	/* no bans row is left for either: an unban finds only the local one */
+	assert_int_equal(ledger_ban_remove(l, &remote.prefix), 0);
+	assert_int_equal(ledger_ban_remove(l, &orphan.prefix), 0);
+	ledger_close(l);
+}
+
 static void
 test_newer_version_refused(void **state)
 {
@@ -824,6 +867,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_batching_visibility, tmp_setup, tmp_teardown),
 		cmocka_unit_test_setup_teardown(test_reopen_persists, tmp_setup, tmp_teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_v2, tmp_setup, tmp_teardown),
+		cmocka_unit_test_setup_teardown(test_migrate_v2_coalition_rows, tmp_setup, tmp_teardown),
 		cmocka_unit_test_setup_teardown(test_newer_version_refused, tmp_setup, tmp_teardown),
 		cmocka_unit_test_setup_teardown(test_open_errors, tmp_setup, tmp_teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_rows, tmp_setup, tmp_teardown),
