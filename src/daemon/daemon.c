@@ -309,6 +309,16 @@ on_match(void *arg, const struct rules_match *m)
 		d->attempts++;
 	if (!r.ban)
 		return;
+	/* An IPv6 form of an allowlisted IPv4 client (NAT64, 6to4, Teredo)
+	 * is that client: not banned either. */
+	if (!prefix_equal(&r.offender, &r.prefix) && prefixlist_overlaps(&d->allow, &r.offender)) {
+		char text[A5_PREFIX_STRLEN], v4[A5_PREFIX_STRLEN];
+		prefix_format(&r.prefix, text, sizeof(text));
+		prefix_format(&r.offender, v4, sizeof(v4));
+		d->refused_allow++;
+		log_info("%s stands for %s, which overlaps the allowlist; not banned", text, v4);
+		return;
+	}
 	/* The aggregate of an IPv6 attacker may hold this host's own addresses
 	 * (an attacker in our /64): ban the address alone then. */
 	if (!prefix_equal(&r.prefix, &r.addr) && prefixlist_overlaps(&d->allow, &r.prefix) &&
