@@ -199,11 +199,16 @@ det_event_from_match(const struct rules_match *m, int64_t ts, struct det_event *
 static bool
 conn_stale(const struct conn_val *c, const struct det_event *ev)
 {
+	/* Either way in time: a log read out of order (rotated files, a year
+	 * boundary, the same lines twice) is another connection too, and a
+	 * closed entry must not absorb lines of the past forever. */
+	int64_t since = ev->ts - (c->closed ? c->closed_ts : c->last_ts);
+
+	if (since < 0)
+		since = -since;
 	if (ev->has_addr && c->has_addr && !prefix_equal(&c->addr, &ev->addr))
 		return true;
-	if (c->closed)
-		return ev->ts - c->closed_ts > CONN_CLOSE_GRACE;
-	return ev->ts - c->last_ts > CONN_STALE_SECS;
+	return since > (c->closed ? CONN_CLOSE_GRACE : CONN_STALE_SECS);
 }
 
 static void
