@@ -184,6 +184,10 @@ test_conn_no_inherit(void **state)
 	assert_true(feed(d, ev(RK_END_AUTH, "192.0.2.22", 22, 401), &r));
 	assert_false(feed(d, ev(RK_END_AUTH, NULL, 22, 401), &r));
 	assert_false(feed(d, ev(RK_END, "192.0.2.22", 22, 402), &r));
+	/* lines from the past (a log read out of order) are not trailing
+	 * lines of it: a connection of their own */
+	assert_false(feed(d, ev(RK_END_AUTH, NULL, 22, 300), &r));
+	assert_true(feed(d, ev(RK_END, "192.0.2.122", 22, 300), &r));
 
 	/* an open connection silent for 20 minutes is gone */
 	assert_false(feed(d, ev(RK_CONTEXT, "192.0.2.23", 23, 500), &r));
