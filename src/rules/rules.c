@@ -758,7 +758,7 @@ static int
 hit_push(struct rules_scratch *sc, size_t start, int rule)
 {
 	if (sc->nhits == sc->hits_cap) {
-		size_t ncap = sc->hits_cap * 2;
+		size_t ncap = sc->hits_cap ? sc->hits_cap * 2 : 4096;
 		struct hit *n = ncap <= (1u << 24) ? realloc(sc->hits, ncap * sizeof(*n)) : NULL;
 		if (n == NULL) {
 			sc->overflow = true;
