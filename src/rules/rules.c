@@ -453,6 +453,18 @@ rules_add(struct ruleset *rs, const char *service, const char *kind,
 	return rule_add(rs, svc, k, name, pattern, where, err, errlen);
 }
 
+int
+rules_service_add(struct ruleset *rs, const char *service, const char *where,
+    char *err, size_t errlen)
+{
+	if (rules_service_find(rs, service) >= 0) {
+		snprintf(err, errlen, "%s: service '%s' already exists (a rules file or rule line "
+		    "defines it): choose another name", where, service);
+		return -1;
+	}
+	return service_get_or_add(rs, service, err, errlen, where);
+}
+
 /* Splits off the next space-separated word of *p; NULL at end of line. */
 static char *
 next_word(char **p)

@@ -73,6 +73,11 @@ int rules_load_dir(struct ruleset *rs, const char *dir, char *err, size_t errlen
  * service is created without a program, so the pattern matches whole lines. */
 int rules_add(struct ruleset *rs, const char *service, const char *kind,
     const char *name, const char *pattern, const char *where, char *err, size_t errlen);
+/* Adds a service with no rule of its own, whose lines another detector
+ * judges (a fail2ban filter): it gets a policy and detector windows like any
+ * service. Its index, or -1 if the name is taken or invalid. */
+int rules_service_add(struct ruleset *rs, const char *service, const char *where,
+    char *err, size_t errlen);
 /* Compiles everything loaded; no rule may be added afterwards. 0 or -1. */
 int rules_compile(struct ruleset *rs, char *err, size_t errlen);
 
