@@ -1,0 +1,134 @@
+#!/bin/sh
+# f2b-conf-oracle.sh - differential test of article5's fail2ban filter reader
+# (src/f2b/f2b_conf.c) against fail2ban's own (Python, FilterReader as
+# fail2ban-regex uses it): for every filter in $F2B_DIR/filter.d/*.conf, in
+# its default mode and in each mode it declares (the NAME of its
+# `<PREFIX-<mode>>` options), the resolved prefregex, failregex list,
+# ignoreregex list, datepatterns, maxlines and journalmatch must be
+# identical, line for line. The filters are read in place, never copied.
+# Exit 0 pass, 1 fail, 77 skipped (no fail2ban, no Python fail2ban, no binary).
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+bin=${A5_BIN:-$root/build/article5}
+dir=${F2B_DIR:-/etc/fail2ban}
+
+skip() { echo "f2b-conf-oracle: skipped: $*"; exit 77; }
+[ -x "$bin" ] || skip "$bin not built (run make)"
+[ -d "$dir/filter.d" ] || skip "no $dir/filter.d"
+py=
+for p in python3 /usr/bin/python3; do
+	if command -v "$p" >/dev/null 2>&1 && "$p" -c 'import fail2ban.client.filterreader' 2>/dev/null; then
+		py=$p
+		break
+	fi
+done
+[ -n "$py" ] || skip "no Python with the fail2ban package"
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/a5f2boracle.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT INT TERM
+mkdir -p "$tmp/py" "$tmp/c"
+
+# fail2ban's view: one file per case (FILTER@MODE, MODE "-" for the default)
+# and the list of cases.
+"$py" - "$dir" "$tmp/py" >"$tmp/cases" 2>"$tmp/py.err" <<'PYEOF'
+import glob, logging, os, re, sys
+logging.disable(logging.CRITICAL)
+from fail2ban.client.filterreader import FilterReader
+
+basedir, out = sys.argv[1], sys.argv[2]
+
+def resolve(name, opts):
+	r = FilterReader(name, 'oracle', dict(opts), basedir=basedir)
+	if not r.read():
+		raise ValueError('cannot read')
+	r.applyAutoOptions('auto')
+	r.getOptions(None)
+	o = r.getCombined()
+	lines = []
+	if o.get('prefregex') is not None:
+		lines.append('prefregex\t' + o['prefregex'])
+	for k in ('failregex', 'ignoreregex'):
+		v = o.get(k)
+		if v is None:
+			continue
+		lines += [k + '\t' + l for l in v.split('\n') if l != '']
+	v = o.get('datepattern')
+	if v is not None:
+		lines += ['datepattern\t' + l.strip() for l in re.split('\n+', v) if l.strip()]
+	ml = o.get('maxlines')
+	lines.append('maxlines\t%d' % (ml if ml is not None else 1))
+	v = o.get('journalmatch')
+	if v:
+		lines += ['journalmatch\t' + l for l in v.split('\n') if l != '']
+	return r, lines
+
+def modes(r):
+	cfg = r._cfg
+	raw = []
+	keys = set(cfg.get_defaults())
+	for sec in cfg.sections():
+		for k, v in cfg.items(sec, raw=True):
+			raw.append(v)
+		keys |= set(cfg.options(sec, withDefault=False))
+	pref = set()
+	for v in raw:
+		pref |= set(re.findall(r'<([^<>\s]+)-<mode>', v))
+	found = set()
+	for p in pref:
+		for k in keys:
+			if k.startswith(p + '-') and not k.endswith('-other'):
+				found.add(k[len(p) + 1:])
+	return sorted(found)
+
+for path in sorted(glob.glob(os.path.join(basedir, 'filter.d', '*.conf'))):
+	name = os.path.basename(path)[:-5]
+	try:
+		r, lines = resolve(name, {})
+		ms = modes(r)
+	except Exception as e:
+		lines, ms = ['ERROR'], []
+		sys.stderr.write('%s: %s\n' % (name, e))
+	with open(os.path.join(out, name + '@-'), 'w') as f:
+		f.write('\n'.join(lines) + '\n')
+	print('%s\t-' % name)
+	for m in ms:
+		try:
+			_, lines = resolve(name, {'mode': m})
+		except Exception as e:
+			lines = ['ERROR']
+			sys.stderr.write('%s mode %s: %s\n' % (name, m, e))
+		with open(os.path.join(out, '%s@%s' % (name, m)), 'w') as f:
+			f.write('\n'.join(lines) + '\n')
+		print('%s\t%s' % (name, m))
+PYEOF
+[ -s "$tmp/cases" ] || { cat "$tmp/py.err"; echo "f2b-conf-oracle: fail2ban resolved nothing"; exit 1; }
+
+pass=0 fail=0 modes=0 fpass=0 ffail=0
+tab=$(printf '\t')
+while IFS="$tab" read -r name mode; do
+	if [ "$mode" = "-" ]; then
+		set -- "$dir/filter.d/$name.conf"
+	else
+		set -- "$dir/filter.d/$name.conf" --opt "mode=$mode"
+		modes=$((modes + 1))
+	fi
+	if "$bin" f2b-dump --no-where "$@" >"$tmp/c/raw" 2>"$tmp/c/err"; then
+		grep -v -e '^name	' -e '^mode	' "$tmp/c/raw" >"$tmp/c/$name@$mode"
+	else
+		echo ERROR >"$tmp/c/$name@$mode"
+	fi
+	if cmp -s "$tmp/py/$name@$mode" "$tmp/c/$name@$mode"; then
+		pass=$((pass + 1))
+		[ "$mode" = "-" ] && fpass=$((fpass + 1))
+	else
+		fail=$((fail + 1))
+		[ "$mode" = "-" ] && ffail=$((ffail + 1))
+		echo "FAIL $name (mode $mode): article5 and fail2ban differ:"
+		cat "$tmp/c/err"
+		diff "$tmp/py/$name@$mode" "$tmp/c/$name@$mode" | head -n 10 | cut -c1-200
+	fi
+done <"$tmp/cases"
+echo "f2b-conf-oracle: default mode: $fpass/$((fpass + ffail)) filters identical;" \
+    "declared modes: $((pass - fpass))/$modes identical"
+[ "$fail" -eq 0 ]
