@@ -15,6 +15,7 @@ int cmd_check_config(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_evidence(int argc, char **argv);
+int cmd_f2b_dates(int argc, char **argv);
 
 /* True if arg is -h or --help. */
 int cli_is_help(const char *arg);
