@@ -80,9 +80,10 @@ struct f2b_dates {
 
 /* The few spellings where Python's re and PCRE2 differ: inline flags a, L
  * and u (PCRE2 has none; this matcher is byte-wise, \d \w ASCII), \Z (PCRE2
- * \z), and {,n} (PCRE2 10.42 reads it as text). */
+ * \z), and {,n} (PCRE2 10.42 reads it as text). Global flags after the
+ * start are an error in Python (fail2ban then fails on every line): *bad. */
 static char *
-py_to_pcre(const char *r)
+py_to_pcre(const char *r, bool *bad)
 {
 	size_t n = strlen(r);
 	char *o = malloc(2 * n + 1);
@@ -125,6 +126,8 @@ py_to_pcre(const char *r)
 				for (size_t q = i + 2; q < j && nf < sizeof(fl) - 1; q++)
 					if (r[q] != 'a' && r[q] != 'L' && r[q] != 'u')
 						fl[nf++] = r[q];
+				if (r[j] == ')' && i != 0)
+					*bad = true;
 				if (nf == 0 && r[j] == ')') {
 					i = j;
 					continue;
@@ -161,10 +164,17 @@ tmpl_compile(struct tmpl *t, const struct f2b_tspec *sp, char *err, size_t errle
 {
 	int ecode;
 	PCRE2_SIZE eoff;
-	char *pc = py_to_pcre(sp->regex);
+	bool bad = false;
+	char *pc = py_to_pcre(sp->regex, &bad);
 
 	if (pc == NULL) {
 		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (bad) {
+		snprintf(err, errlen, "date template '%s': inline flags such as (?i) must open "
+		    "the pattern (Python refuses them elsewhere): '%s'", sp->name, sp->regex);
+		free(pc);
 		return -1;
 	}
 	t->code = pcre2_compile((PCRE2_SPTR)pc, PCRE2_ZERO_TERMINATED, 0, &ecode, &eoff, NULL);

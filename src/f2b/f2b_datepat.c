@@ -829,9 +829,12 @@ append_pattern(struct ctx *c, struct list *l, const struct list *base, const str
 	}
 	bool ignore_dup = l->n > 0;
 	if (strcmp(key, "{^LN-BEG}") == 0 || strcmp(key, "{DEFAULT}") == 0) {
-		bool lb = key[1] == '^';
-		for (size_t i = 0; i < cached->n; i++) {
-			if (lb && !(cached->v[i].s.flags & F2B_TF_LINE_BEGIN))
+		/* fail2ban's filter for {DEFAULT} refuses every template (its
+		 * lambda returns None), so {DEFAULT} adds nothing: an empty list
+		 * gets the defaults at the end, as fail2ban's first search does */
+		bool dflt = key[1] != '^';
+		for (size_t i = 0; i < cached->n && !dflt; i++) {
+			if (!(cached->v[i].s.flags & F2B_TF_LINE_BEGIN))
 				continue;
 			if (tmpl_copy(c, &t, &cached->v[i]) != 0 || list_add(c, l, &t, ignore_dup) != 0)
 				goto out;
@@ -878,10 +881,6 @@ f2b_tlist_build(struct f2b_tlist *out, const char *const *patterns, size_t n, in
 	build_exy(&c, year);
 	if (base_defaults(&c, &base) != 0 || cached_defaults(&c, &base, &cached) != 0)
 		goto out;
-	if (n == 0) {
-		l = cached;
-		memset(&cached, 0, sizeof(cached));
-	}
 	for (size_t i = 0; i < n; i++) {
 		if (patterns[i] == NULL) {
 			errf(&c, "datepattern %zu is NULL", i);
@@ -892,6 +891,11 @@ f2b_tlist_build(struct f2b_tlist *out, const char *const *patterns, size_t n, in
 				errf(&c, "datepattern '%s' is not usable", patterns[i]);
 			goto out;
 		}
+	}
+	if (l.n == 0) {
+		list_free(&l);
+		l = cached;
+		memset(&cached, 0, sizeof(cached));
 	}
 	out->v = calloc(l.n ? l.n : 1, sizeof(*out->v));
 	if (out->v == NULL) {

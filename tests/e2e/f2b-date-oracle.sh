@@ -39,7 +39,7 @@ rc=0
 for tz in $zones; do
 	echo "== TZ=$tz"
 	TZ=$tz "$py" - "$bin" "$logs" "$confdir" <<'EOF' || rc=1
-import os, re, subprocess, sys, logging
+import json, os, random, re, subprocess, sys, logging
 
 logging.disable(logging.CRITICAL)
 from fail2ban.server.mytime import MyTime
@@ -50,11 +50,11 @@ NOW = 1124013600  # fail2ban's TEST_NOW: 2005-08-14 12:00 CEST
 binp, logs, confdir = sys.argv[1:4]
 MyTime.setTime(NOW)
 
-def datepattern(name):
+def datepattern(name, opts=None):
     if not os.path.isfile(os.path.join(confdir, 'filter.d', name + '.conf')):
         return None
     try:
-        fr = FilterReader(name, 'jail', {}, basedir=confdir)
+        fr = FilterReader(name, 'jail', dict(opts or {}), basedir=confdir)
         if not fr.read():
             return None
         fr.getOptions({})
@@ -65,7 +65,8 @@ def datepattern(name):
                     v = '\n'.join(v)
                 return [p for p in map(str.strip, re.split('\n+', v)) if p]
     except Exception as e:
-        print('  %s: cannot read the filter: %r' % (name, e))
+        if os.path.exists(os.path.join(logs, name)):
+            print('  %s: cannot read the filter: %r' % (name, e))
     return None
 
 def py_answers(pats, lines):
@@ -75,17 +76,22 @@ def py_answers(pats, lines):
     else:
         for p in pats:
             d.appendTemplate(p)
+    # an empty list ({DEFAULT} alone) gets the defaults at the first search
+    if not d.templates:
+        d.addDefaultTemplate()
     # fail2ban's templates are shared per process; this file starts afresh
     for t in d.templates:
         t.template.hits = 0
-    tmpl = ['%d\t%d\t%s\t%s' % (i, t.flags, t.name, t.regex) for i, t in enumerate(d.templates)]
+    # (%Exk's name depends on Python's set order)
+    tmpl = ['%d\t%d\t%s\t%s' % (i, t.flags, t.name.replace('Ex%k', '%Exk').replace('Ex%l', '%Exl'), t.regex)
+            for i, t in enumerate(d.templates)]
     out = []
     for line in lines:
         b = lambda i: len(line[:i].encode('utf-8', 'surrogateescape'))
         try:
             m, t = d.matchTime(line)
         except Exception as e:
-            out.append('error %r' % e)
+            out.append('error')	# fail2ban fails on the line itself
             continue
         if not m:
             out.append('none')
@@ -105,6 +111,23 @@ def py_answers(pats, lines):
             out.append('%d %d %d' % (b(s), b(e), int(r[0])))
     return tmpl, out
 
+def filter_options(raw):
+    """The option sets a sample log asks for (# filterOptions: JSON)."""
+    sets = []
+    for l in raw.split(b'\n'):
+        m = re.match(rb'^#+ ?filterOptions:(.+)$', l)
+        if not m:
+            continue
+        try:
+            o = json.loads(m.group(1))
+        except ValueError:
+            continue
+        for x in (o if isinstance(o, list) else [o]):
+            x = dict((k, v) for k, v in x.items() if not k.startswith('test.'))
+            if x and x not in sets:
+                sets.append(x)
+    return sets
+
 def a5(args, data):
     p = subprocess.run([binp, 'f2b-dates', '--now', str(NOW)] + args, input=data,
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -116,8 +139,56 @@ for root_, dirs, names in os.walk(logs):
     for n in sorted(names):
         files.append(os.path.join(root_, n))
 
-total = same = differ = 0
+total = same = differ = errors = 0
 tdiff = 0
+
+def compare(label, pats, lines, now=NOW):
+    """Runs both over lines with the templates of pats; counts and prints."""
+    global total, same, differ, tdiff, errors
+    MyTime.setTime(now)
+    args = ['--now', str(now)]
+    for p in pats or []:
+        args += ['--datepattern', p]
+    tmpl, pyout = py_answers(pats, lines)
+    rc, dump, err = a5(args + ['--dump'], b'')
+    if rc != 0:
+        if tmpl and all(o == 'error' for o in pyout):
+            # fail2ban takes the pattern but fails on every line
+            print('  %s: %r refused by both (article5: %s)' % (label, pats, err.strip()))
+            total += len(lines)
+            errors += len(lines)
+            return
+        print('  %s: article5 refused the datepattern %r: %s' % (label, pats, err.strip()))
+        differ += len(lines)
+        total += len(lines)
+        return
+    if dump != tmpl:
+        tdiff += 1
+        print('  %s: template lists differ for %r' % (label, pats))
+        for a, b_ in zip(tmpl, dump):
+            if a != b_:
+                print('    fail2ban: %s\n    article5: %s' % (a, b_))
+                break
+        if len(tmpl) != len(dump):
+            print('    fail2ban has %d templates, article5 %d' % (len(tmpl), len(dump)))
+    data = b''.join(l.encode('utf-8', 'surrogateescape') + b'\n' for l in lines)
+    rc, c_out, err = a5(args, data)
+    shown = 0
+    for i, line in enumerate(lines):
+        total += 1
+        c = c_out[i] if i < len(c_out) else '(missing)'
+        if pyout[i] == 'error':
+            errors += 1
+        elif c == pyout[i]:
+            same += 1
+        else:
+            differ += 1
+            if shown < 20:
+                print('  %s:%d fail2ban=%s article5=%s\n    %.160s' % (label, i + 1, pyout[i], c, line))
+            shown += 1
+
+# 1. fail2ban's sample logs, with their filter's datepattern (and the one
+#    each "# filterOptions:" of the sample selects)
 for path in files:
     rel = os.path.relpath(path, logs)
     name = os.path.basename(path)
@@ -131,38 +202,122 @@ for path in files:
         lines.append(l.decode('utf-8', 'surrogateescape'))
     if not lines:
         continue
-    pats = datepattern(name) if os.path.dirname(rel) == '' else None
-    args = []
-    for p in pats or []:
-        args += ['--datepattern', p]
-    tmpl, pyout = py_answers(pats, lines)
-    rc, dump, err = a5(args + ['--dump'], b'')
-    if rc != 0:
-        print('  %s: article5 refused the datepattern %r: %s' % (rel, pats, err.strip()))
-        differ += len(lines)
-        total += len(lines)
-        continue
-    if dump != tmpl:
-        tdiff += 1
-        print('  %s: template lists differ for %r' % (rel, pats))
-        for a, b_ in zip(tmpl, dump):
-            if a != b_:
-                print('    fail2ban: %s\n    article5: %s' % (a, b_))
-                break
-        if len(tmpl) != len(dump):
-            print('    fail2ban has %d templates, article5 %d' % (len(tmpl), len(dump)))
-    data = b''.join(l.encode('utf-8', 'surrogateescape') + b'\n' for l in lines)
-    rc, c_out, err = a5(args, data)
-    for i, line in enumerate(lines):
-        total += 1
-        c = c_out[i] if i < len(c_out) else '(missing)'
-        if c == pyout[i]:
-            same += 1
-        else:
-            differ += 1
-            print('  %s:%d fail2ban=%s article5=%s\n    %.160s' % (rel, i + 1, pyout[i], c, line))
+    top = os.path.dirname(rel) == ''
+    pats = datepattern(name) if top else None
+    compare(rel, pats, lines)
+    seen = [pats]
+    for opts in (filter_options(raw) if top else []):
+        p2 = datepattern(name, opts)
+        if p2 not in seen:
+            seen.append(p2)
+            compare('%s%s' % (rel, json.dumps(opts, sort_keys=True)), p2, lines)
+n_sample = total
 
-print('f2b-date-oracle: lines=%d same=%d differ=%d template-lists-differ=%d' % (total, same, differ, tdiff))
+# 2. generated lines: every date form fail2ban knows, good and broken, in
+#    runs and mixed (the template order moves), around year ends, with
+#    several datepattern sets
+rnd = random.Random(5)
+MON = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
+DAY = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun']
+def r2(a, b):
+    return '%02d' % rnd.randint(a, b)
+def stamp():
+    Y = str(rnd.choice([2004, 2005, 2006, 2019, 2024, 2025, 2026, 2027, 1999, 2031]))
+    m, d = r2(1, 12), r2(1, 31)
+    if rnd.random() < 0.1:
+        d = str(rnd.choice([29, 30, 31, 0, 32]))
+    H, M, S = r2(0, 23), r2(0, 59), r2(0, 59)
+    if rnd.random() < 0.05:
+        H = str(rnd.choice([24, 25, 29]))
+    if rnd.random() < 0.05:
+        S = str(rnd.choice([60, 61]))
+    b = rnd.choice(MON)
+    if rnd.random() < 0.1:
+        b = b.lower() if rnd.random() < 0.5 else b.upper()
+    a = rnd.choice(DAY)
+    de = '%2d' % int(d) if int(d) < 32 else d
+    z = rnd.choice(['+0200', '-0000', '+02:00', 'Z', 'UTC', 'GMT', '-05', '+1345', '+2000', 'CEST', 'PDT', 'XYZ', 'utc'])
+    f = str(rnd.randint(0, 999999))[:rnd.randint(1, 7)]
+    ep = str(rnd.randint(900000000, 2100000000))
+    forms = [
+        Y + '-' + m + '-' + d + ' ' + H + ':' + M + ':' + S,
+        Y + '-' + m + '-' + d + 'T' + H + ':' + M + ':' + S + '.' + f + z,
+        Y + '/' + m + '/' + d + ' ' + H + ':' + M + ':' + S + ' ' + z,
+        Y + '.' + m + '.' + d + '  ' + H.lstrip('0') + ':' + M + ':' + S,
+        b + ' ' + de + ' ' + H + ':' + M + ':' + S,
+        a + ' ' + b + ' ' + d + ' ' + H + ':' + M + ':' + S + '.' + f + ' ' + Y,
+        a + ' ' + b + ' ' + d + ' ' + Y + ' ' + H + ':' + M + ':' + S,
+        d + '/' + m + '/' + Y + ' ' + H + ':' + M + ':' + S,
+        d + '-' + m + '-' + Y[2:] + ' ' + H + ':' + M + ':' + S,
+        d + '/' + b + '/' + Y + ':' + H + ':' + M + ':' + S + ' ' + z,
+        d + '-' + b + '-' + Y + ' ' + H + ':' + M + ':' + S + '.' + f,
+        m + '/' + d + '/' + Y + ':' + H + ':' + M + ':' + S,
+        m + '-' + d + '-' + Y + ' ' + H + ':' + M + ':' + S + '.' + f,
+        ep, ep + '.' + f, ep + str(rnd.randint(100, 999)), ep + str(rnd.randint(100000, 999999)),
+        H + ':' + M + ':' + S,
+        '<' + m + '/' + d + '/' + Y[2:] + '@' + H + ':' + M + ':' + S + '>',
+        Y[2:] + m + d + ' ' + H + ':' + M + ':' + S,
+        b + ' ' + d + ', ' + Y + ' ' + str(rnd.randint(0, 13)) + ':' + M + ':' + S + ' ' + rnd.choice(['AM', 'PM', 'am', 'pm']),
+        b + '-' + d + '-' + Y[2:] + ' ' + H + ':' + M + ':' + S,
+        Y + m + d + 'T' + H + M + S + rnd.choice(['', 'Z', '+0100', '.123']),
+        z + ' ' + b + ' ' + d + ' ' + H + ':' + M + ':' + S,
+        '@4000000' + ''.join(rnd.choice('0123456789abcdef') for _ in range(17)),
+        'L ' + d + '/' + m + '/' + Y + ' - ' + H + ':' + M + ':' + S,
+        't=' + Y + '-' + m + '-' + d + 'T' + H + ':' + M + ':' + S + z,
+        Y + ':' + m + ':' + d + '-' + H + ':' + M + ':' + S,
+        H + ':' + M + ':' + S + '.' + f,
+        m + '-' + d + ' ' + H + ':' + M + ':' + S,
+    ]
+    return rnd.choice(forms)
+PRE = ['', '', '', '[', '<13>1 ', '<W>', 'host ', 'msg=audit(', '1.2.3.4 - - [', '== ', '<co ts="',
+       'a -- b -- - ', 'WARNING:', 'I(', '=x=== ', 'x', '9', ' ', '[[', 'type=AVC msg=audit(']
+SUF = ['', ' host sshd[123]: Failed password for root from 192.0.2.7 port 22 ssh2', ']', ':77): x',
+       '" x', ' 12:00:00 more', ' 2005-01-01 00:00:00', 'x', '5', ' +0100] "GET /"', '.5']
+def line():
+    r = rnd.random()
+    if r < 0.04:
+        return ''.join(rnd.choice('0123456789:-/ .T+Z') for _ in range(rnd.randint(0, 60)))
+    if r < 0.06:
+        return 'no date: user root from 192.0.2.%d' % rnd.randint(0, 255)
+    if r < 0.07:
+        return 'caf\u00e9 ' + stamp() + ' \u00fcber'
+    return rnd.choice(PRE) + stamp() + rnd.choice(SUF)
+def block(n):
+    out = []
+    while len(out) < n:
+        k = rnd.randint(1, 30)
+        if rnd.random() < 0.5:
+            keep = rnd.getstate()
+            out += [line() for _ in range(k)]
+        else:
+            seed = rnd.random()
+            for _ in range(k):
+                st = rnd.getstate()
+                rnd.seed(seed)
+                l = line()
+                rnd.setstate(st)
+                rnd.random()
+                out.append(l)
+    return out[:n]
+extra = [None, ['{DEFAULT}'], ['{^LN-BEG}'], ['{NONE}'], ['EPOCH'], ['LEPOCH'], ['^LEPOCH'],
+         ['{^LN-BEG}TAI64N'], ['TAI64N'], ['^\\[{EPOCH}\\]'], ['{DATE}'], ['{UNB}%Y-%m-%d %H:%M:%S'],
+         ['%H:%M:%S**'], ['**%Y-%m-%d'], ['^%d/%b/%Y:%H:%M:%S'], ['%ExY%Exm%Exd%ExH%ExM%ExS'],
+         ['(?i)%b %d %H:%M:%S', '{^LN-BEG}'], ['(?i)%Y-%m-%dT%H:%M:%S'], ['%j %Y %H:%M'], ['%a %U %Y'], ['%A %W %Y', '%Y-%m-%d'],
+         ['%m/%d/%y %I:%M %p'], ['%Y-%m-%dT%H:%M:%S%Exz'], ['%d %B %Y %H:%M:%S %ExZ'],
+         ['%c'], ['%x %X'], ['%Exd/%Exm/%ExY %Exk:%ExM'], ['%l:%M %p %Y-%m-%d']]
+for conf in sorted(os.listdir(os.path.join(confdir, 'filter.d'))):
+    if conf.endswith('.conf'):
+        p = datepattern(conf[:-5])
+        if p and p not in extra:
+            extra.append(p)
+nows = [NOW, 1104537590, 1104537610, 1767225590, 1709251200, 1740787200]
+for k, pats in enumerate(extra):
+    lines = block(600)
+    compare('generated%r' % (pats,), pats, lines, nows[k % len(nows)])
+
+print('f2b-date-oracle: sample lines=%d; generated lines=%d' % (n_sample, total - n_sample))
+print('f2b-date-oracle: lines=%d same=%d differ=%d (fail2ban itself failed on %d) template-lists-differ=%d'
+      % (total, same, differ, errors, tdiff))
 sys.exit(0 if differ == 0 and tdiff == 0 else 1)
 EOF
 done
