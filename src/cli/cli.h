@@ -18,6 +18,7 @@ int cmd_verify(int argc, char **argv);
 int cmd_evidence(int argc, char **argv);
 int cmd_f2b_dump(int argc, char **argv);
 int cmd_import_f2b(int argc, char **argv);
+int cmd_f2b_dates(int argc, char **argv);
 
 /* True if arg is -h or --help. */
 int cli_is_help(const char *arg);
