@@ -1,13 +1,13 @@
 /* f2b_filter.c - fail2ban filters compiled to PCRE2-JIT and run line by line
  * as fail2ban's server does (server/filter.py processLine and findFailure,
- * server/failregex.py Regex and FailRegex), with a Hyperscan literal
- * prefilter in front. Every buffer has a ceiling; see f2b_filter.h. */
+ * server/failregex.py Regex and FailRegex), with a literal prefilter in
+ * front. Every buffer has a ceiling; see f2b_filter.h. */
 #define PCRE2_CODE_UNIT_WIDTH 8
-#include <hs.h>
 #include <pcre2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/lru.h"
 #include "common/util.h"
@@ -163,10 +163,13 @@ struct f2b_set {
 	pcre2_match_data *md;
 	uint32_t max_captures;
 	bool compiled;
-	/* prefilter */
-	hs_database_t *hs;
-	hs_scratch_t *hs_scratch;
-	int *lit_filter;		/* literal id -> filter */
+	/* prefilter: the literals, chained by their first two bytes (lower case) */
+	char **lit;
+	size_t *lit_len, nlit;
+	int *lit_filter;		/* literal -> filter */
+	uint32_t *lit_next;		/* literal -> next literal with the same pair, +1 */
+	uint32_t *pair_head;		/* pair -> first literal, +1 (65536 entries) */
+	uint64_t pair_bits[65536 / 64];	/* pairs that start some literal */
 	uint8_t *cand;			/* per filter: flagged on this line */
 	uint64_t passed;
 	/* per-line scratch */
@@ -1196,8 +1199,12 @@ f2b_set_free(struct f2b_set *s)
 		free(s->dates[i].pats);
 	}
 	free(s->dates);
-	hs_free_scratch(s->hs_scratch);
-	hs_free_database(s->hs);
+	for (size_t i = 0; i < s->nlit; i++)
+		free(s->lit[i]);
+	free(s->lit);
+	free(s->lit_len);
+	free(s->lit_next);
+	free(s->pair_head);
 	free(s->lit_filter);
 	free(s->cand);
 	pcre2_match_data_free(s->md);
@@ -1336,14 +1343,27 @@ fail:
 	return -1;
 }
 
+static unsigned char
+lc(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') : c;
+}
+
+static unsigned
+pair_of(const char *p)
+{
+	return (unsigned)lc((unsigned char)p[0]) << 8 | lc((unsigned char)p[1]);
+}
+
+/* The prefilter is a table of the literals by their first two bytes, not
+ * Hyperscan: vectorscan 5.4.9 on this machine (AVX-512) misses literals
+ * that start past the 64th byte of a line once the database holds two of
+ * them (FDR), caseless or not, which would silently drop failures. Each
+ * byte pair of a line costs one bit test; a hit, a caseless compare. */
 int
 f2b_set_compile(struct f2b_set *s, char *err, size_t errlen)
 {
-	const char **lits = NULL;
-	unsigned *ids = NULL, *flags = NULL;
-	size_t *lens = NULL, nlit = 0, cap = 0;
-	hs_compile_error_t *cerr = NULL;
-	int rc = -1;
+	size_t cap = 0;
 
 	if (s->n == 0) {
 		snprintf(err, errlen, "no filter");
@@ -1351,17 +1371,18 @@ f2b_set_compile(struct f2b_set *s, char *err, size_t errlen)
 	}
 	s->md = pcre2_match_data_create(s->max_captures + 1, NULL);
 	s->cand = calloc(s->n, 1);
-	if (s->md == NULL || s->cand == NULL)
-		goto oom;
 	for (size_t i = 0; i < s->n; i++)
 		cap += s->flt[i]->nfail;
-	lits = calloc(cap, sizeof(*lits));
-	ids = calloc(cap, sizeof(*ids));
-	flags = calloc(cap, sizeof(*flags));
-	lens = calloc(cap, sizeof(*lens));
+	s->lit = calloc(cap, sizeof(*s->lit));
+	s->lit_len = calloc(cap, sizeof(*s->lit_len));
 	s->lit_filter = calloc(cap, sizeof(*s->lit_filter));
-	if (lits == NULL || ids == NULL || flags == NULL || lens == NULL || s->lit_filter == NULL)
-		goto oom;
+	s->lit_next = calloc(cap, sizeof(*s->lit_next));
+	s->pair_head = calloc(65536, sizeof(*s->pair_head));
+	if (s->md == NULL || s->cand == NULL || s->lit == NULL || s->lit_len == NULL ||
+	    s->lit_filter == NULL || s->lit_next == NULL || s->pair_head == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	/* A filter is flagged when a literal of one of its failregexes is in
 	 * the line; one failregex without a literal, or a multi-line buffer
 	 * (which every line enters), makes it run on every line. */
@@ -1373,44 +1394,39 @@ f2b_set_compile(struct f2b_set *s, char *err, size_t errlen)
 		if (f->always)
 			continue;
 		for (size_t r = 0; r < f->nfail; r++) {
-			lits[nlit] = f->fail[r].lit;
-			lens[nlit] = strlen(f->fail[r].lit);
-			ids[nlit] = (unsigned)nlit;
-			flags[nlit] = HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH;
-			s->lit_filter[nlit] = (int)i;
-			nlit++;
+			size_t k = s->nlit;
+			if ((s->lit[k] = strdup(f->fail[r].lit)) == NULL) {
+				snprintf(err, errlen, "out of memory");
+				return -1;
+			}
+			s->lit_len[k] = strlen(s->lit[k]);
+			s->lit_filter[k] = (int)i;
+			unsigned pr = pair_of(s->lit[k]);
+			s->lit_next[k] = s->pair_head[pr];
+			s->pair_head[pr] = (uint32_t)k + 1;
+			s->pair_bits[pr / 64] |= 1ull << (pr % 64);
+			s->nlit++;
 		}
-	}
-	if (nlit > 0) {
-		if (hs_compile_lit_multi(lits, flags, ids, lens, (unsigned)nlit, HS_MODE_BLOCK, NULL,
-		    &s->hs, &cerr) != HS_SUCCESS) {
-			snprintf(err, errlen, "prefilter: %s", cerr ? cerr->message : "Hyperscan failed");
-			hs_free_compile_error(cerr);
-			goto out;
-		}
-		if (hs_alloc_scratch(s->hs, &s->hs_scratch) != HS_SUCCESS)
-			goto oom;
 	}
 	s->compiled = true;
-	rc = 0;
-	goto out;
-oom:
-	snprintf(err, errlen, "out of memory");
-out:
-	free(lits);
-	free(ids);
-	free(flags);
-	free(lens);
-	return rc;
+	return 0;
 }
 
-static int
-on_literal(unsigned id, unsigned long long from, unsigned long long to, unsigned fl, void *ctx)
+static void
+prefilter(struct f2b_set *s, const char *line, size_t len)
 {
-	struct f2b_set *s = ctx;
-
-	s->cand[s->lit_filter[id]] = 1;
-	return 0;
+	memset(s->cand, 0, s->n);
+	for (size_t i = 0; i + 1 < len; i++) {
+		unsigned pr = pair_of(line + i);
+		if (!(s->pair_bits[pr / 64] & (1ull << (pr % 64))))
+			continue;
+		for (uint32_t k = s->pair_head[pr]; k != 0; k = s->lit_next[k - 1]) {
+			size_t n = s->lit_len[k - 1];
+			if (!s->cand[s->lit_filter[k - 1]] && n <= len - i &&
+			    strncasecmp(line + i, s->lit[k - 1], n) == 0)
+				s->cand[s->lit_filter[k - 1]] = 1;
+		}
+	}
 }
 
 /* Length of the UTF-8 sequence at p[0..n) if valid (as Python's strict
@@ -1500,10 +1516,8 @@ f2b_set_line(struct f2b_set *s, const char *line, size_t len, int64_t now,
 		len--;
 	line = line_clean(s, line, &len);
 	s->gen++;
-	if (s->hs != NULL) {
-		memset(s->cand, 0, s->n);
-		hs_scan(s->hs, line, (unsigned)len, 0, s->hs_scratch, on_literal, s);
-	}
+	if (s->nlit > 0)
+		prefilter(s, line, len);
 	for (size_t i = 0; i < s->n; i++) {
 		struct f2b_flt *f = s->flt[i];
 		const char *pre = "", *post = line;

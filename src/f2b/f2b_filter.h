@@ -3,7 +3,7 @@
  * cut out, prefregex and <F-CONTENT>, failregex in order (the first one that
  * matches wins), ignoreregex, the maxlines buffer with <SKIPLINES>, and the
  * <F-MLFID> connection table with nofail / mlfforget / mlfgained.
- * Several filters form a set that reads each line once; a literal Hyperscan
+ * Several filters form a set that reads each line once; a literal
  * prefilter keeps PCRE2 off lines no failregex can match. */
 #ifndef A5_F2B_FILTER_H
 #define A5_F2B_FILTER_H
