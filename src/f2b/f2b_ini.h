@@ -49,7 +49,5 @@ int f2b_ini_get_txt(const struct f2b_ini *ini, const char *section, const char *
     const struct f2b_opt *vars, size_t nvars, struct f2b_txt *out, char *err, size_t errlen);
 /* True if section has key of its own (not from [DEFAULT]). */
 bool f2b_ini_has_own(const struct f2b_ini *ini, const char *section, const char *key);
-/* The own keys of section, in file order (NULL when past the end). */
-const char *f2b_ini_key(const struct f2b_ini *ini, const char *section, size_t i);
 
 #endif
