@@ -258,7 +258,9 @@ txt_replace_all(struct f2b_txt *val, const char *needle, size_t nl, const struct
 			line += s[i] == '\n';
 		if (hit == NULL)
 			break;
-		if (txt_append(&out, repl->s ? repl->s : "", repl->len, repl->nloc ? repl->loc : NULL) < 0)
+		bool whole = end + nl >= val->len || s[end + nl] == '\n';
+		if (txt_append_sub(&out, repl->s ? repl->s : "", repl->len, repl->nloc ? repl->loc : NULL,
+		    whole, val->loc + line) < 0)
 			goto fail;
 		for (size_t i = end; i < end + nl; i++)
 			line += s[i] == '\n';

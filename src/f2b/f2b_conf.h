@@ -84,6 +84,9 @@ int f2b_ini_set_default(struct f2b_ini *ini, const char *key, const char *value)
 /* The i-th section in first-read order, [DEFAULT] and the internal known/
  * copies left out; NULL past the end. */
 const char *f2b_ini_section(const struct f2b_ini *ini, size_t i);
+/* The i-th key SECTION sets itself (lowercased, first-read order, those of
+ * [DEFAULT] left out); NULL past the end. */
+const char *f2b_ini_key(const struct f2b_ini *ini, const char *section, size_t i);
 /* Interpolated value of KEY in SECTION ([DEFAULT] as fallback; "DEFAULT"
  * for the defaults themselves). 1 with *out (caller frees) and, if where is
  * not NULL, the "file:line" of its first line; 0 when absent; -1 with err. */

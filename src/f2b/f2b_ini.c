@@ -45,7 +45,7 @@ struct f2b_ini {
 	struct iset set;
 	char **files;		/* loc.file indexes this; [0] is unused */
 	size_t nfiles;
-	struct pfile *parsed;
+	struct pfile **parsed;	/* each its own allocation: held across includes */
 	size_t nparsed;
 	size_t nread;		/* files in the merge list, to bound it */
 };
@@ -143,6 +143,28 @@ txt_append(struct f2b_txt *t, const char *s, size_t n, const struct f2b_loc *loc
 		memcpy(t->s + t->len, s, n);
 	t->len += n;
 	t->s[t->len] = '\0';
+	return 0;
+}
+
+int
+txt_append_sub(struct f2b_txt *t, const char *s, size_t n, const struct f2b_loc *loc, bool whole,
+    const struct f2b_loc *here)
+{
+	size_t ls = t->len;
+	bool multi = memchr(s, '\n', n) != NULL;
+	static const struct f2b_loc none = { 0, 0 };
+
+	while (ls > 0 && t->s[ls - 1] != '\n')
+		ls--;
+	bool empty = t->nloc == 0 || ls == t->len;
+	if (txt_append(t, s, n, loc) < 0)
+		return -1;
+	/* the line it starts: the value's own line when the value fills it,
+	 * else the line of the text it is substituted into */
+	if (empty && !multi && !whole) {
+		size_t first = t->nloc - 1;
+		t->loc[first] = here ? *here : none;
+	}
 	return 0;
 }
 
@@ -607,28 +629,28 @@ parse_cached(struct f2b_ini *ini, const char *path, int *rc, char *err, size_t e
 	struct pfile *pf;
 
 	for (size_t i = 0; i < ini->nparsed; i++)
-		if (strcmp(ini->parsed[i].path, path) == 0) {
-			*rc = ini->parsed[i].readable ? 1 : 0;
-			return ini->parsed[i].readable ? &ini->parsed[i] : NULL;
+		if (strcmp(ini->parsed[i]->path, path) == 0) {
+			*rc = ini->parsed[i]->readable ? 1 : 0;
+			return ini->parsed[i]->readable ? ini->parsed[i] : NULL;
 		}
 	if (ini->nparsed >= F2B_FILES_MAX) {
 		*rc = fail(err, errlen, "%s: more than %u files read, expected fewer includes", path,
 		    F2B_FILES_MAX);
 		return NULL;
 	}
-	pf = realloc(ini->parsed, (ini->nparsed + 1) * sizeof(*pf));
-	if (pf == NULL) {
+	struct pfile **pv = realloc(ini->parsed, (ini->nparsed + 1) * sizeof(*pv));
+	if (pv == NULL) {
 		*rc = fail(err, errlen, "%s: out of memory", path);
 		return NULL;
 	}
-	ini->parsed = pf;
-	pf = &ini->parsed[ini->nparsed];
-	memset(pf, 0, sizeof(*pf));
-	pf->path = strdup(path);
-	if (pf->path == NULL) {
+	ini->parsed = pv;
+	pf = calloc(1, sizeof(*pf));
+	if (pf == NULL || (pf->path = strdup(path)) == NULL) {
+		free(pf);
 		*rc = fail(err, errlen, "%s: out of memory", path);
 		return NULL;
 	}
+	pv[ini->nparsed] = pf;
 	ini->nparsed++;
 	*rc = file_slurp(path, &buf, &n, err, errlen);
 	if (*rc <= 0)
@@ -660,6 +682,7 @@ struct ictx {
 	struct mapent extra[64];	/* __name__ and %(section/key)s, per level */
 	size_t nextra;
 	struct f2b_txt name_txt;
+	struct f2b_loc top;		/* where the value asked for starts */
 	const char *option;
 	char *err;
 	size_t errlen;
@@ -772,14 +795,14 @@ map_section_options(struct ictx *c, const struct f2b_ini *ini, const char *rest,
 }
 
 static int interp_level(struct ictx *c, const struct f2b_ini *ini, struct f2b_txt *out,
-    const char *rest, size_t n, const struct f2b_loc *loc, unsigned depth);
+    const char *rest, size_t n, const struct f2b_loc *loc, unsigned depth, bool tail);
 
 /* fail2ban's BasicInterpolationWithName: every level (its guard tests the
  * module's __name__, so it never stops) maps __name__ and the %(sec/key)s
  * names of the text it interpolates, on a copy of the map it was given. */
 static int
 interp_some(struct ictx *c, const struct f2b_ini *ini, struct f2b_txt *out, const char *rest,
-    size_t n, const struct f2b_loc *loc, unsigned depth)
+    size_t n, const struct f2b_loc *loc, unsigned depth, bool tail)
 {
 	size_t n0 = c->nextra;
 	int rc = 0;
@@ -788,7 +811,7 @@ interp_some(struct ictx *c, const struct f2b_ini *ini, struct f2b_txt *out, cons
 	    (memchr(rest, '/', n) != NULL && map_section_options(c, ini, rest, n) < 0)))
 		rc = fail(c->err, c->errlen, "out of memory");
 	if (rc == 0)
-		rc = interp_level(c, ini, out, rest, n, loc, depth);
+		rc = interp_level(c, ini, out, rest, n, loc, depth, tail);
 	while (c->nextra > n0)
 		free(c->extra[--c->nextra].key);
 	return rc;
@@ -796,13 +819,15 @@ interp_some(struct ictx *c, const struct f2b_ini *ini, struct f2b_txt *out, cons
 
 static int
 interp_level(struct ictx *c, const struct f2b_ini *ini, struct f2b_txt *out, const char *rest,
-    size_t n, const struct f2b_loc *loc, unsigned depth)
+    size_t n, const struct f2b_loc *loc, unsigned depth, bool tail)
 {
 	size_t line = 0;
+	char w[F2B_WHERE_MAX];
 
+#define WHERE() (f2b_ini_where(ini, loc ? loc[line] : c->top, w, sizeof(w)), w)
 	if (depth > F2B_INTERP_DEPTH)
-		return fail(c->err, c->errlen, "%%(...)s in '%s' of [%s] nest deeper than %u levels, "
-		    "expected no loop", c->option, c->section, F2B_INTERP_DEPTH);
+		return fail(c->err, c->errlen, "%s: %%(...)s in '%s' of [%s] nest deeper than %u levels, "
+		    "expected no loop", WHERE(), c->option, c->section, F2B_INTERP_DEPTH);
 	while (n > 0) {
 		const char *p = memchr(rest, '%', n);
 		size_t k = p ? (size_t)(p - rest) : n;
@@ -822,17 +847,17 @@ interp_level(struct ictx *c, const struct f2b_ini *ini, struct f2b_txt *out, con
 			continue;
 		}
 		if (n < 2 || rest[1] != '(')
-			return fail(c->err, c->errlen, "'%%' in '%s' of [%s] at '%.30s', expected '%%%%' or "
-			    "'%%(name)s'", c->option, c->section, rest);
+			return fail(c->err, c->errlen, "%s: '%%' in '%s' of [%s] at '%.30s', expected '%%%%' "
+			    "or '%%(name)s'", WHERE(), c->option, c->section, rest);
 		const char *close = memchr(rest + 2, ')', n - 2);
 		if (close == NULL || close == rest + 2 || (size_t)(close - rest) + 1 >= n || close[1] != 's')
-			return fail(c->err, c->errlen, "bad reference '%.30s' in '%s' of [%s], expected "
-			    "'%%(name)s'", rest, c->option, c->section);
+			return fail(c->err, c->errlen, "%s: bad reference '%.30s' in '%s' of [%s], expected "
+			    "'%%(name)s'", WHERE(), rest, c->option, c->section);
 		char key[256];
 		size_t kl = (size_t)(close - rest) - 2;
 		if (kl >= sizeof(key))
-			return fail(c->err, c->errlen, "name in '%.30s' of '%s' in [%s] is too long", rest,
-			    c->option, c->section);
+			return fail(c->err, c->errlen, "%s: name in '%.30s' of '%s' in [%s] is too long",
+			    WHERE(), rest, c->option, c->section);
 		memcpy(key, rest + 2, kl);
 		key[kl] = '\0';
 		lower_ascii(key);
@@ -843,23 +868,27 @@ interp_level(struct ictx *c, const struct f2b_ini *ini, struct f2b_txt *out, con
 		const struct f2b_txt *v;
 		const char *var;
 		if (!map_get(c, key, &v, &var))
-			return fail(c->err, c->errlen, "'%s' of [%s] refers to %%(%s)s, which is not set "
-			    "(in [%s], [DEFAULT] or the options), expected a known name", c->option,
-			    c->section, key, c->section);
+			return fail(c->err, c->errlen, "%s: '%s' of [%s] refers to %%(%s)s, which is not "
+			    "set (in [%s], [DEFAULT] or the options), expected a known name", WHERE(),
+			    c->option, c->section, key, c->section);
 		const char *vs = v ? (v->s ? v->s : "") : var;
 		size_t vl = v ? v->len : strlen(var);
 		const struct f2b_loc *vloc = v && v->nloc ? v->loc : NULL;
+		/* does the reference end its line? (then a one-line value
+		 * filling the line is where that line comes from) */
+		bool whole = n == 0 ? tail : rest[0] == '\n';
 		if (memchr(vs, '%', vl) != NULL) {
-			if (interp_some(c, ini, out, vs, vl, vloc, depth + 1) < 0)
+			if (interp_some(c, ini, out, vs, vl, vloc, depth + 1, whole) < 0)
 				return -1;
-		} else if (txt_append(out, vs, vl, vloc) < 0) {
+		} else if (txt_append_sub(out, vs, vl, vloc, whole, loc ? &loc[line] : &c->top) < 0) {
 			goto toobig;
 		}
 	}
 	return 0;
 toobig:
-	return fail(c->err, c->errlen, "'%s' of [%s] grows past %u bytes", c->option, c->section,
-	    F2B_VALUE_MAX);
+	return fail(c->err, c->errlen, "%s: '%s' of [%s] grows past %u bytes", WHERE(), c->option,
+	    c->section, F2B_VALUE_MAX);
+#undef WHERE
 }
 
 static int
@@ -895,11 +924,13 @@ set_get_txt(const struct f2b_ini *ini, const struct iset *set, const char *secti
 	const char *vs = v ? (v->s ? v->s : "") : var;
 	size_t vl = v ? v->len : strlen(var);
 	const struct f2b_loc *vloc = v && v->nloc ? v->loc : NULL;
+	if (vloc != NULL)
+		c.top = vloc[0];
 	if (txt_append(&c.name_txt, section, strlen(section), NULL) < 0) {
 		rc = fail(err, errlen, "out of memory");
 		goto out;
 	}
-	rc = interp_some(&c, ini, out, vs, vl, vloc, 1);
+	rc = interp_some(&c, ini, out, vs, vl, vloc, 1, true);
 	if (rc == 0) {
 		if (out->nloc == 0 && txt_append(out, "", 0, vloc) < 0)
 			rc = fail(err, errlen, "out of memory");
@@ -1322,8 +1353,9 @@ out:
 	plist_free(&all);
 	/* the per-file parses are only needed while loading */
 	for (size_t i = 0; i < ini->nparsed; i++) {
-		free(ini->parsed[i].path);
-		set_free(&ini->parsed[i].set);
+		free(ini->parsed[i]->path);
+		set_free(&ini->parsed[i]->set);
+		free(ini->parsed[i]);
 	}
 	free(ini->parsed);
 	ini->parsed = NULL;
@@ -1345,8 +1377,9 @@ f2b_ini_free(struct f2b_ini *ini)
 		free(ini->files[i]);
 	free(ini->files);
 	for (size_t i = 0; i < ini->nparsed; i++) {
-		free(ini->parsed[i].path);
-		set_free(&ini->parsed[i].set);
+		free(ini->parsed[i]->path);
+		set_free(&ini->parsed[i]->set);
+		free(ini->parsed[i]);
 	}
 	free(ini->parsed);
 	free(ini);

@@ -29,6 +29,11 @@ void txt_free(struct f2b_txt *t);
 /* Appends s[0..n); loc has one entry per line of s (NULL: "not from a
  * file"). A line joined to a non-empty last line keeps that line's loc. */
 int txt_append(struct f2b_txt *t, const char *s, size_t n, const struct f2b_loc *loc);
+/* Appends a substituted value: a one-line value that neither fills its
+ * line (whole: nothing follows it there) nor continues a line keeps the
+ * origin HERE of the text it replaces; otherwise as txt_append. */
+int txt_append_sub(struct f2b_txt *t, const char *s, size_t n, const struct f2b_loc *loc,
+    bool whole, const struct f2b_loc *here);
 int txt_copy(struct f2b_txt *dst, const struct f2b_txt *src);
 /* Copies t->s (NUL-terminated) or NULL on allocation failure. */
 char *txt_strdup(const struct f2b_txt *t);
@@ -44,7 +49,5 @@ int f2b_ini_get_txt(const struct f2b_ini *ini, const char *section, const char *
     const struct f2b_opt *vars, size_t nvars, struct f2b_txt *out, char *err, size_t errlen);
 /* True if section has key of its own (not from [DEFAULT]). */
 bool f2b_ini_has_own(const struct f2b_ini *ini, const char *section, const char *key);
-/* The own keys of section, in file order (NULL when past the end). */
-const char *f2b_ini_key(const struct f2b_ini *ini, const char *section, size_t i);
 
 #endif
