@@ -72,6 +72,7 @@ struct f2b_re {
 struct slot {
 	char *p;
 	size_t n, cap;
+	bool cand;		/* holds a literal of the filter (or may: content) */
 };
 
 struct sbuf {
@@ -163,13 +164,13 @@ struct f2b_set {
 	pcre2_match_data *md;
 	uint32_t max_captures;
 	bool compiled;
-	/* prefilter: the literals, chained by their first two bytes (lower case) */
+	/* prefilter: the literals, chained by a hash of their first three bytes */
 	char **lit;
 	size_t *lit_len, nlit;
 	int *lit_filter;		/* literal -> filter */
 	uint32_t *lit_next;		/* literal -> next literal with the same pair, +1 */
-	uint32_t *pair_head;		/* pair -> first literal, +1 (65536 entries) */
-	uint64_t pair_bits[65536 / 64];	/* pairs that start some literal */
+	uint32_t *pair_head;		/* hash -> first literal, +1 (65536 entries) */
+	uint64_t pair_bits[65536 / 64];	/* hashes that start some literal */
 	uint8_t *cand;			/* per filter: flagged on this line */
 	uint64_t passed;
 	/* per-line scratch */
@@ -425,28 +426,86 @@ f2b_regex_translate(const char *text, char *out, size_t n)
 
 /* ---- literal prefilter: a text every match of a regex contains ---- */
 
-/* The longest run of plain characters at the top level of a PCRE2
- * pattern, each neither optional nor repeated: any matching text contains
- * it. Groups are not entered (clear beats clever: a group may hold '|').
- * Runs stop at "[]", "()" and double spaces, which is what a date cut out
- * of the middle of a line leaves behind, so that a run never spans the
- * place where fail2ban removed the date from the text its regex sees.
- * NULL when the pattern has a top-level '|' or no run of 3 characters. */
+/* Where the group opened at p[i] closes (the index of its ')'), or 0. */
+static size_t
+group_end(const char *p, size_t i, bool *alt)
+{
+	int depth = 0;
+
+	*alt = false;
+	for (; p[i]; i++) {
+		if (p[i] == '\\' && p[i + 1])
+			i++;
+		else if (p[i] == '[') {
+			i++;
+			if (p[i] == '^')
+				i++;
+			if (p[i] == ']')
+				i++;
+			while (p[i] && p[i] != ']')
+				i += p[i] == '\\' && p[i + 1] ? 2 : 1;
+			if (!p[i])
+				return 0;
+		} else if (p[i] == '(')
+			depth++;
+		else if (p[i] == '|' && depth == 1)
+			*alt = true;
+		else if (p[i] == ')' && --depth == 0)
+			return i;
+	}
+	return 0;
+}
+
+/* The longest run of plain characters that every match contains: atoms
+ * neither optional nor repeated, at the top level or inside groups that
+ * are themselves required and hold no '|' (a group with '|', a lookaround
+ * or a conditional is opaque). Runs stop at "[]", "()" and double spaces,
+ * which is what a date cut out of the middle of a line leaves behind, so
+ * that a run never spans the place where fail2ban removed the date from
+ * the text its regex sees. NULL when the pattern has a top-level '|' or no
+ * run of 3 characters. */
 static char *
 required_literal(const char *p)
 {
 	char cur[256], best[256];
 	size_t nc = 0, nb = 0;
-	int depth = 0;
+	int opaque = 0;			/* depth inside opaque groups */
+	bool stack[64];			/* open groups: transparent? */
+	size_t nstack = 0;
 
 	if (strncmp(p, "(?i)", 4) == 0)
 		p += 4;		/* the prefilter is caseless anyway */
 	if (strstr(p, "(?x") != NULL || strstr(p, "\\Q") != NULL)
 		return NULL;	/* extended mode, quoting: not worth reading */
+	{
+		bool alt;
+		size_t k = 0;
+		/* a top-level '|': no single run is required */
+		for (size_t i = 0; p[i]; i++) {
+			if (p[i] == '\\' && p[i + 1])
+				i++;
+			else if (p[i] == '[') {
+				i++;
+				if (p[i] == '^')
+					i++;
+				if (p[i] == ']')
+					i++;
+				while (p[i] && p[i] != ']')
+					i += p[i] == '\\' && p[i + 1] ? 2 : 1;
+				if (!p[i])
+					return NULL;
+			} else if (p[i] == '(') {
+				if ((k = group_end(p, i, &alt)) == 0)
+					return NULL;
+				i = k;
+			} else if (p[i] == '|')
+				return NULL;
+		}
+	}
 	for (size_t i = 0; p[i]; ) {
 		char ch = 0;
 		size_t len = 1;
-		bool lit = false;
+		bool lit = false, is_close = false;
 		if (p[i] == '\\') {
 			char e = p[i + 1];
 			if (e == '\0' || strchr("xpPgkNcou0123456789", e) != NULL)
@@ -454,7 +513,7 @@ required_literal(const char *p)
 			len = 2;
 			if (!((e >= 'a' && e <= 'z') || (e >= 'A' && e <= 'Z'))) {
 				ch = e;
-				lit = depth == 0 && (unsigned char)e < 0x80;
+				lit = opaque == 0 && (unsigned char)e < 0x80;
 			}
 		} else if (p[i] == '[') {
 			size_t k = i + 1;
@@ -468,16 +527,47 @@ required_literal(const char *p)
 				return NULL;
 			len = k + 1 - i;
 		} else if (p[i] == '(') {
-			depth++;
-		} else if (p[i] == ')') {
-			depth--;
-		} else if (p[i] == '|') {
-			if (depth == 0)
+			bool alt, transp = false;
+			size_t e = group_end(p, i, &alt), skip = 1;
+			if (e == 0 || nstack == ARRAY_LEN(stack))
 				return NULL;
-		} else if (strchr(".^$*+?{}", p[i]) == NULL && (unsigned char)p[i] >= 0x20 &&
+			char q = p[e + 1];
+			bool optional = q == '?' || q == '*' || (q == '{' && (p[e + 2] == '0' || p[e + 2] == ','));
+			if (opaque == 0 && !alt && !optional) {
+				if (p[i + 1] != '?')
+					transp = true;
+				else if (p[i + 2] == ':') {
+					transp = true;
+					skip = 3;
+				} else if (p[i + 2] == 'P' && p[i + 3] == '<') {
+					const char *gt = strchr(p + i, '>');
+					transp = gt != NULL && (size_t)(gt - p) < e;
+					skip = transp ? (size_t)(gt - p) - i + 1 : 1;
+				}
+			}
+			stack[nstack++] = transp;
+			if (!transp)
+				opaque++;
+			if (transp) {
+				i += skip;	/* into the group: its atoms join the run */
+				continue;
+			}
+			nc = 0;
+			i++;
+			continue;
+		} else if (p[i] == ')') {
+			if (nstack == 0)
+				return NULL;
+			bool transp = stack[--nstack];
+			if (!transp)
+				opaque--;
+			is_close = true;
+			if (!transp)
+				nc = 0;
+		} else if (strchr(".^$*+?{}|", p[i]) == NULL && (unsigned char)p[i] >= 0x20 &&
 		    (unsigned char)p[i] < 0x80) {
 			ch = p[i];
-			lit = depth == 0;
+			lit = opaque == 0;
 		}
 		/* the atom's quantifier, if any: skipped whole */
 		size_t nx = i + len, q = nx;
@@ -500,7 +590,15 @@ required_literal(const char *p)
 		}
 		if (quant && (p[q] == '?' || p[q] == '+'))
 			q++;
-		if (optional || depth < 0)
+		if (is_close) {
+			/* a required group repeated: its text is there, what
+			 * follows is not next to it */
+			if (quant)
+				nc = 0;
+			i = q;
+			continue;
+		}
+		if (optional)
 			lit = false;
 		if (lit && nc > 0 && ((cur[nc - 1] == '[' && ch == ']') || (cur[nc - 1] == '(' && ch == ')') ||
 		    (cur[nc - 1] == ' ' && ch == ' ')))
@@ -515,8 +613,7 @@ required_literal(const char *p)
 				nc = 0;
 		} else
 			nc = 0;
-		/* skip the quantifier too ("(?" is no quantifier) */
-		i = p[i] == '(' ? nx : q;
+		i = q;
 	}
 	if (nb < 3)
 		return NULL;
@@ -1007,11 +1104,11 @@ report(struct f2b_set *s, struct f2b_flt *f, int fi, int ri, const struct fail *
 }
 
 static void
-flt_line(struct f2b_set *s, struct f2b_flt *f, int fi, const char *pre, size_t npre,
+flt_line(struct f2b_set *s, struct f2b_flt *f, int fi, bool cand, const char *pre, size_t npre,
     const char *post, size_t npost, int64_t ts, int64_t now, f2b_failure_cb cb, void *arg)
 {
 	struct gvals pg, g;
-	bool have_pre = false;
+	bool have_pre = false, any = cand;
 	const char *cur;
 	size_t ncur;
 	int sl, rc;
@@ -1019,6 +1116,7 @@ flt_line(struct f2b_set *s, struct f2b_flt *f, int fi, const char *pre, size_t n
 	f->st.lines++;
 	if ((sl = slot_alloc(f)) < 0 || slot_set(&f->slots[sl], pre, npre, post, npost) != 0)
 		return;
+	f->slots[sl].cand = cand;
 	if (f->maxlines > 1) {
 		if (f->nlb == (size_t)f->maxlines)
 			lb_set(f, f->lb + 1, f->nlb - 1);
@@ -1041,9 +1139,13 @@ flt_line(struct f2b_set *s, struct f2b_flt *f, int fi, const char *pre, size_t n
 		return;
 	cur = s->a.p;
 	ncur = s->a.n;
+	/* With no literal of the filter in the buffer no failregex can match;
+	 * only prefregex's <F-CONTENT> may still change the buffer. */
+	for (size_t i = 0; i < f->nlb && !any; i++)
+		any = f->slots[f->lb[i]].cand;
 
 	/* ignoreregex first, when there are few of them */
-	if (f->nign > 0 && (long)f->nign < (long)f->nfail - 2)
+	if (any && f->nign > 0 && (long)f->nign < (long)f->nfail - 2)
 		for (size_t i = 0; i < f->nign; i++)
 			if (re_run(s, f, &f->ign[i], cur, ncur) > 0) {
 				f->st.ignored++;
@@ -1058,6 +1160,7 @@ flt_line(struct f2b_set *s, struct f2b_flt *f, int fi, const char *pre, size_t n
 			int cs = slot_alloc(f);
 			if (cs < 0 || slot_set(&f->slots[cs], "", 0, pg.v[K_CONTENT].p, pg.v[K_CONTENT].n) != 0)
 				return;
+			f->slots[cs].cand = true;
 			f->lb[0] = cs;
 			f->nlb = 1;
 			cur = NULL;
@@ -1065,7 +1168,7 @@ flt_line(struct f2b_set *s, struct f2b_flt *f, int fi, const char *pre, size_t n
 		pg.has[K_CONTENT] = false;
 		pg.v[K_CONTENT].set = false;
 	}
-	for (size_t ri = 0; ri < f->nfail; ri++) {
+	for (size_t ri = 0; any && ri < f->nfail; ri++) {
 		const struct f2b_re *re = &f->fail[ri];
 		if (cur == NULL) {
 			if (join_lines(f, f->lb, f->nlb, &s->b) != 0)
@@ -1349,17 +1452,20 @@ lc(unsigned char c)
 	return c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') : c;
 }
 
+/* A 16-bit hash of the first three bytes, in lower case. */
 static unsigned
 pair_of(const char *p)
 {
-	return (unsigned)lc((unsigned char)p[0]) << 8 | lc((unsigned char)p[1]);
+	unsigned a = lc((unsigned char)p[0]), b = lc((unsigned char)p[1]), c = lc((unsigned char)p[2]);
+
+	return ((a << 9) ^ (b << 4) ^ c ^ (c << 12)) & 0xffff;
 }
 
-/* The prefilter is a table of the literals by their first two bytes, not
+/* The prefilter is a table of the literals by their first three bytes, not
  * Hyperscan: vectorscan 5.4.9 on this machine (AVX-512) misses literals
  * that start past the 64th byte of a line once the database holds two of
  * them (FDR), caseless or not, which would silently drop failures. Each
- * byte pair of a line costs one bit test; a hit, a caseless compare. */
+ * position of a line costs one bit test; a hit, a caseless compare. */
 int
 f2b_set_compile(struct f2b_set *s, char *err, size_t errlen)
 {
@@ -1384,11 +1490,12 @@ f2b_set_compile(struct f2b_set *s, char *err, size_t errlen)
 		return -1;
 	}
 	/* A filter is flagged when a literal of one of its failregexes is in
-	 * the line; one failregex without a literal, or a multi-line buffer
-	 * (which every line enters), makes it run on every line. */
+	 * the line; one failregex without a literal makes it run on every
+	 * line. A multi-line filter sees every line (each enters its buffer)
+	 * but runs its failregexes only while a flagged line is buffered. */
 	for (size_t i = 0; i < s->n; i++) {
 		struct f2b_flt *f = s->flt[i];
-		f->always = f->maxlines > 1 || (f->flags & F2B_FLT_NOPREFILTER);
+		f->always = (f->flags & F2B_FLT_NOPREFILTER) != 0;
 		for (size_t r = 0; r < f->nfail && !f->always; r++)
 			f->always = f->fail[r].lit == NULL;
 		if (f->always)
@@ -1416,7 +1523,7 @@ static void
 prefilter(struct f2b_set *s, const char *line, size_t len)
 {
 	memset(s->cand, 0, s->n);
-	for (size_t i = 0; i + 1 < len; i++) {
+	for (size_t i = 0; i + 2 < len; i++) {
 		unsigned pr = pair_of(line + i);
 		if (!(s->pair_bits[pr / 64] & (1ull << (pr % 64))))
 			continue;
@@ -1524,7 +1631,8 @@ f2b_set_line(struct f2b_set *s, const char *line, size_t len, int64_t now,
 		size_t npre = 0, npost = len;
 		int64_t ts = now;
 
-		if (!f->always && !s->cand[i])
+		bool cand = f->always || s->cand[i];
+		if (!cand && f->maxlines == 1)
 			continue;
 		any = true;
 		if (f->dates >= 0) {
@@ -1546,7 +1654,7 @@ f2b_set_line(struct f2b_set *s, const char *line, size_t len, int64_t now,
 			}
 			ts = d->found ? d->hit.ts : d->have_last ? d->last : now;
 		}
-		flt_line(s, f, (int)i, pre, npre, post, npost, ts, now, cb, arg);
+		flt_line(s, f, (int)i, cand, pre, npre, post, npost, ts, now, cb, arg);
 	}
 	if (any)
 		s->passed++;
