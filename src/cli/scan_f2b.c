@@ -176,7 +176,7 @@ print_summary(struct sf_ctx *c, const struct config *cfg, uint64_t lines, uint64
 	    secs > 0 ? (double)lines / secs : 0.0, f2b_set_count(c->set));
 	printf("failures:  %llu with an address, %llu without (host names are not resolved)\n",
 	    (unsigned long long)c->failures, (unsigned long long)c->noaddr);
-	printf("prefilter: %llu lines reached PCRE2\n",
+	printf("prefilter: %llu of the lines went to some filter's regexes\n",
 	    (unsigned long long)f2b_set_prefilter_passed(c->set));
 	printf("offenders: %zu would be banned (maxretry %d within %llds)\n",
 	    c->nbans, cfg->maxretry, (long long)cfg->findtime);

@@ -207,7 +207,7 @@ f2b_part() {
 	printf '%-28s %7s %7s %6s %6s | %7s %7s %6s %6s\n' FILTER CHECKS FOUND NAMES FALSE \
 	    ALL-CHK FOUND NAMES FALSE
 	awk '{ printf "%-28s %7d %7d %6d %6d | %7d %7d %6d %6d%s\n", $1, $2, $3, $4, $5, $6, $7, $8, $9,
-	    ($3 < 0.99 * $2 || $5 > 0) ? "  FAIL" : "" }' "$tmp/results"
+	    ($3 < 0.99 * $2 || $5 > 0 || $7 < 0.99 * $6 || $9 > 0) ? "  FAIL" : "" }' "$tmp/results"
 	if [ -s "$tmp/misses" ]; then
 		echo
 		echo "misses and false matches (all option sets):"
@@ -230,7 +230,7 @@ f2b_part() {
 		printf "fail2ban-samples (all option sets): checks=%d found=%d false=%d (names %d)\n", ac, af, ax, an
 	}' "$tmp/results"
 	[ ! -s "$tmp/unloadable" ] &&
-	    awk '$3 < 0.99 * $2 || $5 > 0 { bad = 1 } END { exit bad }' "$tmp/results"
+	    awk '$3 < 0.99 * $2 || $5 > 0 || $7 < 0.99 * $6 || $9 > 0 { bad = 1 } END { exit bad }' "$tmp/results"
 }
 
 rc=0
