@@ -226,8 +226,10 @@ cmd_scan(int argc, char **argv)
 
 	/* fail2ban filter files: their own path (scan_f2b.c) */
 	for (int i = 1; i < argc; i++)
-		if (strncmp(argv[i], "--fail2ban-filter", 17) == 0)
+		if (strncmp(argv[i], "--fail2ban-filter", 17) == 0) {
+			free(cfg);
 			return cmd_scan_f2b(argc, argv);
+		}
 	memset(&c, 0, sizeof(c));
 	c.mode = SCAN_SUMMARY;
 	optind = 1;

@@ -852,7 +852,8 @@ join_lines(const struct f2b_flt *f, const int *ids, size_t n, struct sbuf *out)
 	out->n = 0;
 	for (size_t i = 0; i < n; i++) {
 		const struct slot *sl = &f->slots[ids[i]];
-		memcpy(out->p + out->n, sl->p, sl->n);
+		if (sl->n > 0)	/* an empty line may have no buffer yet */
+			memcpy(out->p + out->n, sl->p, sl->n);
 		out->n += sl->n;
 		out->p[out->n++] = '\n';
 	}
@@ -911,7 +912,7 @@ split_matched(struct f2b_flt *f, const char *buf, size_t blen, const struct gval
 			size_t ln = e ? (size_t)(e - p) : (size_t)(end - p);
 			for (size_t m = from_m; m < f->nmatched; m++) {
 				const struct slot *sl = &f->slots[f->matched[m]];
-				if (sl->n == ln && memcmp(sl->p, p, ln) == 0) {
+				if (sl->n == ln && (ln == 0 || memcmp(sl->p, p, ln) == 0)) {
 					f->unmatched[f->nunmatched++] = f->matched[m];
 					memmove(f->matched + m, f->matched + m + 1,
 					    (f->nmatched - m - 1) * sizeof(*f->matched));

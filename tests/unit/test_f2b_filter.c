@@ -221,9 +221,15 @@ test_maxlines_skiplines(void **state)
 	feed(s, &g, "noise a");
 	feed(s, &g, "noise b");
 	feed(s, &g, "conn 2 fail from 192.0.2.6");
-	assert_int_equal(g.n, 1);
+	/* an empty line skipped */
+	feed(s, &g, "conn 3 start");
+	feed(s, &g, "");
+	feed(s, &g, "conn 3 fail from 192.0.2.7");	/* line 11 */
+	assert_int_equal(g.n, 2);
 	assert_int_equal(g.line[0], 3);
 	assert_string_equal(g.addr[0], "192.0.2.5");
+	assert_int_equal(g.line[1], 11);
+	assert_string_equal(g.addr[1], "192.0.2.7");
 	f2b_set_free(s);
 }
 
