@@ -895,10 +895,33 @@ f2b_tlist_build(struct f2b_tlist *out, const char *const *patterns, size_t n, in
 			errf(&c, "datepattern %zu is NULL", i);
 			goto out;
 		}
-		if (append_pattern(&c, &l, &base, &cached, patterns[i]) != 0) {
-			if (err[0] == '\0')
-				errf(&c, "datepattern '%s' is not usable", patterns[i]);
-			goto out;
+		/* as fail2ban's setDatePattern: one pattern per line, stripped,
+		 * empty lines skipped (so a whole datepattern value works too) */
+		const char *p = patterns[i];
+		while (*p != '\0') {
+			const char *e = strchr(p, '\n');
+			size_t len = e ? (size_t)(e - p) : strlen(p);
+			size_t a = 0, b = len;
+			while (a < b && is_ws(p[a]))
+				a++;
+			while (b > a && is_ws(p[b - 1]))
+				b--;
+			if (b > a) {
+				char *one = strndup(p + a, b - a);
+				if (one == NULL) {
+					errf(&c, "out of memory");
+					goto out;
+				}
+				int r = append_pattern(&c, &l, &base, &cached, one);
+				if (r != 0 && err[0] == '\0')
+					errf(&c, "datepattern '%s' is not usable", one);
+				free(one);
+				if (r != 0)
+					goto out;
+			}
+			p += len;
+			if (*p == '\n')
+				p++;
 		}
 	}
 	if (l.n == 0) {

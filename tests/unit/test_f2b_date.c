@@ -491,6 +491,30 @@ test_refused(void **state)
 	assert_int_equal(f2b_dates_match(d, "2005%01 x", 9, TEST_NOW, &hit), F2B_DATE_BADTIME);
 	assert_int_equal(hit.end, 7);
 	f2b_dates_free(d);
+
+	/* a whole multi-line datepattern value, as fail2ban splits it */
+	const char *multi[] = { "  ^%b %d, %ExY %I:%M:%S %p\n\n   ^WARNING:()**\n{^LN-BEG}  ", "" };
+	d = f2b_dates_new(multi, 2, NULL, 0);
+	assert_non_null(d);
+	const char *three[] = { "^%b %d, %ExY %I:%M:%S %p", "^WARNING:()**", "{^LN-BEG}" };
+	struct f2b_dates *d3 = f2b_dates_new(three, 3, NULL, 0);
+	assert_non_null(d3);
+	assert_int_equal(f2b_dates_count(d), f2b_dates_count(d3));
+	for (size_t i = 0; i < f2b_dates_count(d); i++) {
+		const char *n1, *r1, *n3, *r3;
+		unsigned f1, f3;
+		f2b_dates_template(d, i, &n1, &r1, &f1);
+		f2b_dates_template(d3, i, &n3, &r3, &f3);
+		assert_string_equal(r1, r3);
+	}
+	f2b_dates_free(d3);
+	f2b_dates_free(d);
+	/* only empty lines: the defaults, as fail2ban's first search adds them */
+	const char *blank[] = { " \n\t" };
+	d = f2b_dates_new(blank, 1, NULL, 0);
+	assert_non_null(d);
+	assert_int_equal(f2b_dates_count(d), 31);
+	f2b_dates_free(d);
 }
 
 static double
