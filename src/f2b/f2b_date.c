@@ -116,10 +116,6 @@ py_to_pcre(const char *r, bool *bad)
 			char e = r[++i];
 			if (!cls && e == 'Z')
 				put(o, &k, "\\z");
-			else if (e == 'd')
-				put(o, &k, cls ? "0-9" : "[0-9]");
-			else if (!cls && e == 'D')
-				put(o, &k, "[^0-9]");
 			else if (e == 's')
 				put(o, &k, cls ? "\\s\\x1c-\\x1f" : "[\\s\\x1c-\\x1f]");
 			else if (!cls && e == 'S')
@@ -475,8 +471,10 @@ tmatch(struct f2b_dates *d, struct tmpl *t, struct search *sc, size_t pos, size_
     bool check)
 {
 	if (check && t->need) {
+		/* (digits of other scripts count as digits: not in UTF-8 lines) */
 		if (sc->features < 0)
-			sc->features = (int)line_features(sc->line, sc->len);
+			sc->features = sc->utf ? (int)(F2B_NEED_DCOLON | F2B_NEED_DIGITS8 | F2B_NEED_AT) :
+			    (int)line_features(sc->line, sc->len);
 		if (!(t->need & (unsigned)sc->features))
 			return false;
 	}
@@ -723,63 +721,86 @@ word_index(const char *s, size_t n, const char *const *words, int nw)
 	return -1;
 }
 
-/* Digits (after blanks, as Python's int() allows); -1 if not a number. */
+/* Digits (after blanks, as Python's int() allows; any Unicode decimal
+ * digits, as \\d matched them); -1 if not a number. */
 static int64_t
 num(const char *s, size_t n)
 {
-	size_t i = 0;
+	size_t i = 0, nd = 0;
 	int64_t v = 0;
 
 	while (i < n && s[i] == ' ')
 		i++;
 	while (n > i && s[n - 1] == ' ')
 		n--;
-	if (i == n || n - i > 12)
+	if (i == n)
 		return -1;
-	for (; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
+	while (i < n) {
+		size_t l;
+		int dv = f2b_u8_digit(s + i, n - i, &l);
+		if (dv < 0 || ++nd > 12)
 			return -1;
-		v = v * 10 + (s[i] - '0');
+		v = v * 10 + dv;
+		i += l;
 	}
 	return v;
 }
 
 /* fail2ban's zone2offset: Z/UTC/GMT, [ABBR][+-]hh[[:]mm]. false if fail2ban
- * fails on it (an unknown abbreviation, lower case). */
+ * fails on it (an unknown abbreviation, lower case). Its digits may be any
+ * Unicode decimal digits (Python's \\d), so the text is read as characters. */
 static bool
 zone_offset(const char *s, size_t n, int64_t *min)
 {
+	int cp[16];	/* a letter, '+', '-', ':', or a digit's value + 1000 */
+	size_t nc = 0;
+
 	if ((n == 1 && s[0] == 'Z') || (n == 3 && (memcmp(s, "UTC", 3) == 0 || memcmp(s, "GMT", 3) == 0))) {
 		*min = 0;
 		return true;
 	}
+	for (size_t i = 0; i < n;) {
+		size_t l = 1;
+		int dv = f2b_u8_digit(s + i, n - i, &l);
+		if (nc == sizeof(cp) / sizeof(cp[0]))
+			return false;
+		if (dv >= 0)
+			cp[nc++] = 1000 + dv;
+		else if ((unsigned char)s[i] < 0x80)
+			cp[nc++] = s[i];
+		else
+			return false;
+		i += l;
+	}
 	size_t a = 0;
-	while (a < n && s[a] >= 'A' && s[a] <= 'Z')
+	while (a < nc && cp[a] >= 'A' && cp[a] <= 'Z')
 		a++;
 	if (!(a == 0 || a == 1 || (a >= 3 && a <= 5)))
 		return false;
 	int64_t base = 0;
 	if (a > 0) {
+		char nm[6];
 		size_t k;
+		for (k = 0; k < a; k++)
+			nm[k] = (char)cp[k];
 		for (k = 0; k < sizeof(zones) / sizeof(zones[0]); k++)
-			if (strlen(zones[k].name) == a && memcmp(zones[k].name, s, a) == 0)
+			if (strlen(zones[k].name) == a && memcmp(zones[k].name, nm, a) == 0)
 				break;
 		if (k == sizeof(zones) / sizeof(zones[0]))
 			return false;
 		base = zones[k].off;
 	}
-	const char *o = s + a;
-	size_t on = n - a;
+	const int *o = cp + a;
+	size_t on = nc - a;
 	if (on == 0) {
 		*min = base;
 		return true;
 	}
-	/* [+-][01]\d(?::?\d{2})? */
-	if (on < 3 || (o[0] != '+' && o[0] != '-') || (o[1] != '0' && o[1] != '1') ||
-	    o[2] < '0' || o[2] > '9')
+	/* [+-][01]\\d(?::?\\d{2})? ([01] is ASCII, \\d any digit) */
+	if (on < 3 || (o[0] != '+' && o[0] != '-') || (o[1] != 1000 && o[1] != 1001) || o[2] < 1000)
 		return false;
 	int sign = o[0] == '-' ? -1 : 1;
-	int64_t hh = (o[1] - '0') * 10 + (o[2] - '0');
+	int64_t hh = (o[1] - 1000) * 10 + (o[2] - 1000);
 	if (on == 3) {
 		*min = base + sign * hh * 60;
 		return true;
@@ -787,9 +808,9 @@ zone_offset(const char *s, size_t n, int64_t *min)
 	size_t p = 3;
 	if (o[p] == ':')
 		p++;
-	if (on != p + 2 || o[p] < '0' || o[p] > '9' || o[p + 1] < '0' || o[p + 1] > '9')
+	if (on != p + 2 || o[p] < 1000 || o[p + 1] < 1000)
 		return false;
-	*min = base + sign * (hh * 60 + (o[p] - '0') * 10 + (o[p + 1] - '0'));
+	*min = base + sign * (hh * 60 + (o[p] - 1000) * 10 + (o[p + 1] - 1000));
 	return true;
 }
 
@@ -1081,22 +1102,31 @@ parse_epoch(const struct tmpl *t, const char *line, const PCRE2_SIZE *ov, int64_
 	if (a == PCRE2_UNSET)
 		return false;
 	const char *v = line + a;
-	size_t n = b - a, ip = 0;
+	size_t n = b - a, i = 0, nch = 0, nd = 0;
 	int64_t x = 0;
 	bool dot = false;
 
-	while (ip < n && v[ip] >= '0' && v[ip] <= '9') {
-		if (ip >= 18)
-			return false;
-		x = x * 10 + (v[ip] - '0');
-		ip++;
+	/* Python's float(v): integer digits (any Unicode decimal digits), then
+	 * a fraction; len(v) counts characters */
+	while (i < n) {
+		size_t l = 1;
+		int dv = f2b_u8_digit(v + i, n - i, &l);
+		if (dv >= 0 && !dot) {
+			if (++nd > 18)
+				return false;
+			x = x * 10 + dv;
+		} else if (dv < 0) {
+			if (v[i] != '.')
+				return false;
+			dot = true;
+		}
+		i += l;
+		nch++;
 	}
-	for (size_t k = ip; k < n; k++)
-		dot |= v[k] == '.';
-	if (ip == 0)
+	if (nd == 0)
 		return false;
-	if (t->kind == F2B_TK_LEPOCH && n >= 13)
-		x /= (n >= 16 && !dot) ? 1000000 : 1000;
+	if (t->kind == F2B_TK_LEPOCH && nch >= 13)
+		x /= (nch >= 16 && !dot) ? 1000000 : 1000;
 	*ts = x;
 	return true;
 }

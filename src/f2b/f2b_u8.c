@@ -132,3 +132,47 @@ f2b_u8_orig(const struct f2b_u8 *u, size_t off)
 		o -= 3 - (u->rep[r] & 3);
 	return o;
 }
+
+/* The zero of every run of ten decimal digits in Unicode 14 (the version
+ * of Python 3.11 and PCRE2 10.42): each run holds 0 to 9 in order. */
+static const uint32_t nd_zeros[] = {
+	0x30, 0x660, 0x6f0, 0x7c0, 0x966, 0x9e6, 0xa66, 0xae6, 0xb66, 0xbe6, 0xc66, 0xce6,
+	0xd66, 0xde6, 0xe50, 0xed0, 0xf20, 0x1040, 0x1090, 0x17e0, 0x1810, 0x1946, 0x19d0,
+	0x1a80, 0x1a90, 0x1b50, 0x1bb0, 0x1c40, 0x1c50, 0xa620, 0xa8d0, 0xa900, 0xa9d0,
+	0xa9f0, 0xaa50, 0xabf0, 0xff10, 0x104a0, 0x10d30, 0x11066, 0x110f0, 0x11136,
+	0x111d0, 0x112f0, 0x11450, 0x114d0, 0x11650, 0x116c0, 0x11730, 0x118e0, 0x11950,
+	0x11c50, 0x11d50, 0x11da0, 0x16a60, 0x16ac0, 0x16b50, 0x1d7ce, 0x1d7d8, 0x1d7e2,
+	0x1d7ec, 0x1d7f6, 0x1e140, 0x1e2f0, 0x1e950, 0x1fbf0,
+};
+
+int
+f2b_u8_digit(const char *s, size_t n, size_t *len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t bad;
+
+	if (n == 0)
+		return -1;
+	if (p[0] < 0x80) {
+		*len = 1;
+		return p[0] >= '0' && p[0] <= '9' ? p[0] - '0' : -1;
+	}
+	size_t k = seq_len(p, n, &bad);
+	if (k == 0)
+		return -1;
+	uint32_t cp = p[0] & (0x7f >> k);
+	for (size_t j = 1; j < k; j++)
+		cp = cp << 6 | (p[j] & 0x3f);
+	size_t lo = 0, hi = sizeof(nd_zeros) / sizeof(nd_zeros[0]);
+	while (hi - lo > 1) {
+		size_t mid = (lo + hi) / 2;
+		if (nd_zeros[mid] <= cp)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	if (cp < nd_zeros[lo] || cp - nd_zeros[lo] > 9)
+		return -1;
+	*len = k;
+	return (int)(cp - nd_zeros[lo]);
+}

@@ -33,4 +33,8 @@ int f2b_u8_view(struct f2b_u8 *u, const char *line, size_t n);
  * character boundary). */
 size_t f2b_u8_orig(const struct f2b_u8 *u, size_t off);
 
+/* The value of the decimal digit (Unicode Nd, as Python's \\d and int()
+ * take them) at s[0..n), with *len its bytes; -1 if none. */
+int f2b_u8_digit(const char *s, size_t n, size_t *len);
+
 #endif
