@@ -15,12 +15,13 @@ static void
 f2b_dates_usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: article5 f2b-dates [--datepattern P]... [--now SECS] [--dump] < LINES\n"
+	    "usage: article5 f2b-dates [--datepattern P]... [--now SECS] [--dump] [--trace] < LINES\n"
 	    "\n"
 	    "For each line: 'START END TS' (the date is line[START..END), TS unix\n"
 	    "seconds), 'START END bad' (a date text that makes no time), 'START END\n"
 	    "empty' (an empty date text) or 'none'. Without --datepattern, fail2ban's\n"
-	    "default templates. --dump lists the templates instead.\n");
+	    "default templates. --dump lists the templates instead; --trace adds the\n"
+	    "template that found each date, and its place in the current order.\n");
 }
 
 int
@@ -30,15 +31,16 @@ cmd_f2b_dates(int argc, char **argv)
 		{ "datepattern", required_argument, NULL, 'p' },
 		{ "now", required_argument, NULL, 'n' },
 		{ "dump", no_argument, NULL, 'd' },
+		{ "trace", no_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *pats[PATTERNS_MAX];
 	size_t npats = 0;
 	int64_t now = now_sec();
-	int dump = 0, c;
+	int dump = 0, trace = 0, c;
 
-	while ((c = getopt_long(argc, argv, "p:n:dh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "p:n:dth", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			if (npats == PATTERNS_MAX) {
@@ -58,6 +60,9 @@ cmd_f2b_dates(int argc, char **argv)
 		}
 		case 'd':
 			dump = 1;
+			break;
+		case 't':
+			trace = 1;
 			break;
 		case 'h':
 			f2b_dates_usage(stdout);
@@ -104,6 +109,12 @@ cmd_f2b_dates(int argc, char **argv)
 		default:
 			printf("none\n");
 			break;
+		}
+		if (trace && f2b_dates_last(d) != SIZE_MAX) {
+			const char *name, *regex;
+			unsigned flags;
+			f2b_dates_template(d, f2b_dates_last(d), &name, &regex, &flags);
+			printf("\t#%zu %s\n", f2b_dates_last(d), name);
 		}
 	}
 	free(line);

@@ -11,6 +11,7 @@
 #include "common/timeparse.h"
 #include "f2b/f2b_date.h"
 #include "f2b/f2b_datepat.h"
+#include "f2b/f2b_u8.h"
 
 /* Bounds on one regex search: fail2ban's templates need far less; a
  * hostile datepattern stops here instead of running away. */
@@ -24,6 +25,9 @@
  * date is this recent. */
 #define LAST_DATE_SECS 60
 
+/* Lines with bad UTF-8 up to this long are fixed as fail2ban decodes them. */
+#define FIX_LINE_MAX 8192
+
 #define NONE_CH (-2)	/* fail2ban's None: equal to no character */
 #define FIELDS_MAX 24
 
@@ -33,12 +37,13 @@ struct field {
 };
 
 struct tmpl {
-	pcre2_code *code;
+	pcre2_code *code;	/* byte-wise: ASCII lines, and lines that are not UTF-8 */
+	pcre2_code *ucode;	/* UTF-8 and Unicode classes, as Python's str patterns */
 	enum f2b_tkind kind;
 	unsigned flags;
 	int vgrp;
 	double weight;
-	bool need_digit;
+	unsigned need;		/* F2B_NEED_* */
 	unsigned long rx_hits;	/* regex matches: fail2ban's shared template.hits */
 	struct field f[FIELDS_MAX];	/* named groups in group order */
 	unsigned nf;
@@ -74,19 +79,32 @@ struct f2b_dates {
 	bool now_valid;
 	int64_t hour_key, hour_off;
 	bool hour_valid;
+	struct f2b_u8 u8;
+	pcre2_code *alnum;	/* a letter or number (Python's isalnum) */
 };
 
 /* --- Python re syntax to PCRE2 ------------------------------------------ */
 
+/* Appends s to o at *k. */
+static void
+put(char *o, size_t *k, const char *s)
+{
+	size_t n = strlen(s);
+	memcpy(o + *k, s, n);
+	*k += n;
+}
+
 /* The few spellings where Python's re and PCRE2 differ: inline flags a, L
- * and u (PCRE2 has none; this matcher is byte-wise, \d \w ASCII), \Z (PCRE2
- * \z), and {,n} (PCRE2 10.42 reads it as text). Global flags after the
- * start are an error in Python (fail2ban then fails on every line): *bad. */
+ * and u (PCRE2 has none), \Z (PCRE2 \z), {,n} (PCRE2 10.42 reads it as
+ * text), \s (Python's also takes \x1c-\x1f). \d is kept to ASCII digits,
+ * in UTF mode too: a date is read with ASCII digits only. Global flags
+ * after the start are an error in Python (fail2ban then fails on every
+ * line): *bad. */
 static char *
 py_to_pcre(const char *r, bool *bad)
 {
 	size_t n = strlen(r);
-	char *o = malloc(2 * n + 1);
+	char *o = malloc(16 * n + 1);
 	size_t k = 0;
 	bool cls = false;
 
@@ -95,9 +113,17 @@ py_to_pcre(const char *r, bool *bad)
 	for (size_t i = 0; i < n; i++) {
 		char ch = r[i];
 		if (ch == '\\' && i + 1 < n) {
-			o[k++] = ch;
-			o[k++] = (!cls && r[i + 1] == 'Z') ? 'z' : r[i + 1];
-			i++;
+			char e = r[++i];
+			if (!cls && e == 'Z')
+				put(o, &k, "\\z");
+			else if (e == 's')
+				put(o, &k, cls ? "\\s\\x1c-\\x1f" : "[\\s\\x1c-\\x1f]");
+			else if (!cls && e == 'S')
+				put(o, &k, "[^\\s\\x1c-\\x1f]");
+			else {
+				o[k++] = ch;
+				o[k++] = e;
+			}
 			continue;
 		}
 		if (cls) {
@@ -178,6 +204,14 @@ tmpl_compile(struct tmpl *t, const struct f2b_tspec *sp, char *err, size_t errle
 		return -1;
 	}
 	t->code = pcre2_compile((PCRE2_SPTR)pc, PCRE2_ZERO_TERMINATED, 0, &ecode, &eoff, NULL);
+	if (t->code != NULL) {
+		t->ucode = pcre2_compile((PCRE2_SPTR)pc, PCRE2_ZERO_TERMINATED,
+		    PCRE2_UTF | PCRE2_UCP | PCRE2_MATCH_INVALID_UTF, &ecode, &eoff, NULL);
+		if (t->ucode == NULL) {
+			pcre2_code_free(t->code);
+			t->code = NULL;
+		}
+	}
 	free(pc);
 	if (t->code == NULL) {
 		char msg[160];
@@ -188,11 +222,12 @@ tmpl_compile(struct tmpl *t, const struct f2b_tspec *sp, char *err, size_t errle
 	}
 	/* JIT is an optimisation: without it the interpreter still works. */
 	(void)pcre2_jit_compile(t->code, PCRE2_JIT_COMPLETE);
+	(void)pcre2_jit_compile(t->ucode, PCRE2_JIT_COMPLETE);
 	t->kind = sp->kind;
 	t->flags = sp->flags;
 	t->vgrp = sp->vgrp;
 	t->weight = sp->weight;
-	t->need_digit = sp->need_digit;
+	t->need = sp->need;
 	t->pgrp = -1;
 	t->nf = 0;
 	if (sp->kind == F2B_TK_REGEX) {
@@ -263,7 +298,12 @@ f2b_dates_new(const char *const *patterns, size_t n, char *err, size_t errlen)
 	d->saved = calloc(2 * (size_t)d->ovn, sizeof(*d->saved));
 	d->mctx = pcre2_match_context_create(NULL);
 	d->js = pcre2_jit_stack_create(32 * 1024, 256 * 1024, NULL);
-	if (d->md == NULL || d->saved == NULL || d->mctx == NULL || d->js == NULL)
+	int ecode;
+	PCRE2_SIZE eoff;
+	d->alnum = pcre2_compile((PCRE2_SPTR) "^[\\p{L}\\p{N}]", PCRE2_ZERO_TERMINATED,
+	    PCRE2_UTF | PCRE2_UCP, &ecode, &eoff, NULL);
+	if (d->md == NULL || d->saved == NULL || d->mctx == NULL || d->js == NULL ||
+	    d->alnum == NULL || f2b_u8_init(&d->u8, FIX_LINE_MAX) != 0)
 		goto oom;
 	pcre2_set_match_limit(d->mctx, DATE_MATCH_LIMIT);
 	pcre2_set_depth_limit(d->mctx, DATE_DEPTH_LIMIT);
@@ -290,6 +330,7 @@ f2b_dates_free(struct f2b_dates *d)
 		return;
 	for (size_t i = 0; i < d->nt; i++) {
 		pcre2_code_free(d->t[i].code);
+		pcre2_code_free(d->t[i].ucode);
 		free(d->t[i].name);
 		free(d->t[i].regex);
 	}
@@ -299,54 +340,150 @@ f2b_dates_free(struct f2b_dates *d)
 	pcre2_match_context_free(d->mctx);
 	pcre2_jit_stack_free(d->js);
 	free(d->saved);
+	f2b_u8_free(&d->u8);
+	pcre2_code_free(d->alnum);
 	free(d);
 }
 
 /* --- the search (fail2ban's DateDetector.matchTime) --------------------- */
 
-/* line[i:i+1] in Python: a character, or none out of range. */
-static int
-ch_slice(const char *line, size_t len, int64_t i)
+/* The F2B_NEED_* features of a line, in one pass. */
+static unsigned
+line_features(const char *line, size_t len)
 {
-	return i >= 0 && (uint64_t)i < len ? (unsigned char)line[i] : -1;
-}
+	unsigned f = 0;
+	size_t run = 0;
 
-static bool
-ch_alnum(int c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-static bool
-has_digit(const char *line, size_t len)
-{
-	for (size_t i = 0; i < len; i++)
-		if ((unsigned)(line[i] - '0') < 10)
-			return true;
-	return false;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)line[i];
+		if ((unsigned)(c - '0') < 10u) {
+			if (++run >= 8)
+				f |= F2B_NEED_DIGITS8;
+			continue;
+		}
+		if (c == ':' && run > 0)
+			f |= F2B_NEED_DCOLON;
+		else if (c == '@')
+			f |= F2B_NEED_AT;
+		run = 0;
+	}
+	return f;
 }
 
 struct search {
 	const char *line;
 	size_t len;
-	int digit;		/* -1 not looked at yet */
+	int features;		/* -1 not looked at yet */
+	bool utf;		/* non-ASCII UTF-8: the Unicode regexes */
 };
 
-/* One template's regex over line[pos..endpos). */
-static bool
-tmatch(struct f2b_dates *d, struct tmpl *t, struct search *sc, size_t pos, size_t endpos)
+/* fail2ban remembers where the last date was in characters; in a UTF-8
+ * line they are not bytes. ASCII lines, the rule, skip all this. */
+static size_t
+pos_byte(const struct search *sc, int64_t ci)
 {
-	if (t->need_digit) {
-		if (sc->digit < 0)
-			sc->digit = has_digit(sc->line, sc->len);
-		if (!sc->digit)
+	if (ci <= 0)
+		return 0;
+	if (!sc->utf)
+		return (size_t)ci;
+	size_t b = 0;
+	for (int64_t c = 0; b < sc->len; b++) {
+		if (((unsigned char)sc->line[b] & 0xc0) != 0x80 && c++ == ci)
+			return b;
+	}
+	/* past the end: as far past it as asked */
+	int64_t n = 0;
+	for (size_t k = 0; k < sc->len; k++)
+		n += ((unsigned char)sc->line[k] & 0xc0) != 0x80;
+	return sc->len + (size_t)(ci - n);
+}
+
+static int64_t
+pos_char(const struct search *sc, size_t b)
+{
+	if (!sc->utf)
+		return (int64_t)b;
+	int64_t c = 0;
+	for (size_t k = 0; k < b && k < sc->len; k++)
+		c += ((unsigned char)sc->line[k] & 0xc0) != 0x80;
+	return c;
+}
+
+/* line[ci:ci+1] in Python: the code point, or -1 (no character). */
+static int
+char_at(const struct search *sc, int64_t ci)
+{
+	if (ci < 0)
+		return -1;
+	size_t b = pos_byte(sc, ci);
+	if (b >= sc->len)
+		return -1;
+	const unsigned char *p = (const unsigned char *)sc->line + b;
+	unsigned c = p[0];
+	if (!sc->utf || c < 0x80)
+		return (int)c;
+	size_t k = c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : 1;
+	unsigned cp = c & (0x3f >> k);
+	for (size_t j = 1; j <= k && b + j < sc->len; j++)
+		cp = cp << 6 | (p[j] & 0x3f);
+	return (int)cp;
+}
+
+static int64_t
+nchars(const struct search *sc)
+{
+	return pos_char(sc, sc->len);
+}
+
+/* Python's str.isalnum() of one character: letters and numbers. */
+static bool
+cp_alnum(struct f2b_dates *d, int cp)
+{
+	if (cp < 0)
+		return false;
+	if (cp < 0x80)
+		return (cp >= '0' && cp <= '9') || (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z');
+	unsigned char u[4];
+	size_t n;
+	if (cp < 0x800) {
+		u[0] = (unsigned char)(0xc0 | cp >> 6);
+		u[1] = (unsigned char)(0x80 | (cp & 0x3f));
+		n = 2;
+	} else if (cp < 0x10000) {
+		u[0] = (unsigned char)(0xe0 | cp >> 12);
+		u[1] = (unsigned char)(0x80 | (cp >> 6 & 0x3f));
+		u[2] = (unsigned char)(0x80 | (cp & 0x3f));
+		n = 3;
+	} else {
+		u[0] = (unsigned char)(0xf0 | cp >> 18);
+		u[1] = (unsigned char)(0x80 | (cp >> 12 & 0x3f));
+		u[2] = (unsigned char)(0x80 | (cp >> 6 & 0x3f));
+		u[3] = (unsigned char)(0x80 | (cp & 0x3f));
+		n = 4;
+	}
+	return pcre2_match(d->alnum, u, n, 0, 0, d->md, d->mctx) > 0;
+}
+
+/* One template's regex over line[pos..endpos). The feature check pays
+ * off for templates that will likely fail, not for the last one used. */
+static bool
+tmatch(struct f2b_dates *d, struct tmpl *t, struct search *sc, size_t pos, size_t endpos,
+    bool check)
+{
+	if (check && t->need) {
+		/* (digits of other scripts count as digits: not in UTF-8 lines) */
+		if (sc->features < 0)
+			sc->features = sc->utf ? (int)(F2B_NEED_DCOLON | F2B_NEED_DIGITS8 | F2B_NEED_AT) :
+			    (int)line_features(sc->line, sc->len);
+		if (!(t->need & (unsigned)sc->features))
 			return false;
 	}
 	if (endpos > sc->len)
 		endpos = sc->len;
 	if (pos > endpos)
 		return false;
-	int rc = pcre2_match(t->code, (PCRE2_SPTR)sc->line, endpos, pos, 0, d->md, d->mctx);
+	int rc = pcre2_match(sc->utf ? t->ucode : t->code, (PCRE2_SPTR)sc->line, endpos, pos, 0,
+	    d->md, d->mctx);
 	if (rc < 0)
 		return false;	/* no match, or a limit reached */
 	t->rx_hits++;
@@ -393,45 +530,52 @@ reorder(struct f2b_dates *d, size_t num)
 }
 
 /* Returns the index (in the current order) of the template that matched,
- * with *ov its offsets, or SIZE_MAX. */
+ * with *ov its offsets, or SIZE_MAX. Positions kept between lines are in
+ * characters, as fail2ban's. */
 static size_t
-match_time(struct f2b_dates *d, const char *line, size_t len, int64_t ref, const PCRE2_SIZE **ov)
+match_time(struct f2b_dates *d, const char *line, size_t len, bool utf, int64_t ref,
+    const PCRE2_SIZE **ov)
 {
-	struct search sc = { line, len, -1 };
+	struct search sc = { line, len, -1, utf };
 	size_t n = d->nt, i = d->last_idx, ignore = SIZE_MAX;
 	bool matched = false;
 	bool have_found = false;
-	size_t f_dist = SIZE_MAX, f_i = 0;
+	int64_t f_dist = INT64_MAX, dist = 0, endp = 0;
+	size_t f_i = 0;
 	PCRE2_SIZE *cur = pcre2_get_ovector_pointer(d->md);
 	const PCRE2_SIZE *use = cur;
 
 	if (i < n) {
 		struct tmpl *t = d->s[i].t;
 		if (t->flags & (F2B_TF_LINE_BEGIN | F2B_TF_LINE_END)) {
-			matched = tmatch(d, t, &sc, 0, len);
+			matched = tmatch(d, t, &sc, 0, len, false);
 			ignore = i;
 		} else {
-			int64_t dist = d->last_pos, endp = d->last_end;
+			int64_t ld = d->last_pos, le = d->last_end;
 			/* the same surroundings as last time: search only there */
-			bool same = (ch_slice(line, len, dist - 1) == d->lp_before ||
-			    (ch_slice(line, len, dist) == d->lp_at && !ch_alnum(d->lp_at))) &&
-			    (ch_slice(line, len, endp) == d->le_at ||
-			    (ch_slice(line, len, endp - 1) == d->le_before && !ch_alnum(d->le_before)));
+			bool same = (char_at(&sc, ld - 1) == d->lp_before ||
+			    (char_at(&sc, ld) == d->lp_at && !cp_alnum(d, d->lp_at))) &&
+			    (char_at(&sc, le) == d->le_at ||
+			    (char_at(&sc, le - 1) == d->le_before && !cp_alnum(d, d->le_before)));
 			if (same) {
-				matched = tmatch(d, t, &sc, (size_t)dist, (size_t)endp);
+				matched = tmatch(d, t, &sc, pos_byte(&sc, ld), pos_byte(&sc, le), false);
 			} else {
-				matched = tmatch(d, t, &sc, 0, len);
+				matched = tmatch(d, t, &sc, 0, len, false);
 				ignore = i;
 			}
 		}
-		if (matched && !(n == 1 || (t->flags & (F2B_TF_LINE_BEGIN | F2B_TF_LINE_END)) ||
-		    ((int64_t)cur[0] == d->last_pos && (int64_t)cur[1] == d->last_end))) {
-			/* moved: maybe another template's date; keep it in reserve */
-			memcpy(d->saved, cur, 2 * d->ovn * sizeof(*cur));
-			have_found = true;
-			f_dist = cur[0];
-			f_i = i;
-			matched = false;
+		if (matched) {
+			dist = pos_char(&sc, cur[0]);
+			endp = pos_char(&sc, cur[1]);
+			if (!(n == 1 || (t->flags & (F2B_TF_LINE_BEGIN | F2B_TF_LINE_END)) ||
+			    (dist == d->last_pos && endp == d->last_end))) {
+				/* moved: maybe another template's date; keep it in reserve */
+				memcpy(d->saved, cur, 2 * d->ovn * sizeof(*cur));
+				have_found = true;
+				f_dist = dist;
+				f_i = i;
+				matched = false;
+			}
 		}
 	}
 	if (!matched) {
@@ -440,15 +584,16 @@ match_time(struct f2b_dates *d, const char *line, size_t len, int64_t ref, const
 				continue;
 			struct slot *s = &d->s[i];
 			struct tmpl *t = s->t;
-			if (!tmatch(d, t, &sc, 0, len))
+			if (!tmatch(d, t, &sc, 0, len, true))
 				continue;
-			size_t dist = cur[0];
+			dist = pos_char(&sc, cur[0]);
+			endp = pos_char(&sc, cur[1]);
 			if (i + 1 >= n || (t->flags & (F2B_TF_LINE_BEGIN | F2B_TF_LINE_END)) ||
 			    (dist == 0 && s->hits && !d->s[i + 1].t->rx_hits)) {
 				matched = true;
 				break;
 			}
-			if ((int64_t)dist > s->distance || (int64_t)dist > d->last_pos) {
+			if (dist > s->distance || dist > d->last_pos) {
 				/* further in than before: maybe text in the message */
 				if (dist < f_dist) {
 					memcpy(d->saved, cur, 2 * d->ovn * sizeof(*cur));
@@ -465,24 +610,25 @@ match_time(struct f2b_dates *d, const char *line, size_t len, int64_t ref, const
 			matched = true;
 			i = f_i;
 			use = d->saved;
+			dist = pos_char(&sc, use[0]);
+			endp = pos_char(&sc, use[1]);
 		}
 	}
 	if (!matched)
 		return SIZE_MAX;
 	struct slot *s = &d->s[i];
-	size_t dist = use[0], endp = use[1];
 	s->hits++;
 	s->last_used = ref;
-	s->distance = (int64_t)dist;
+	s->distance = dist;
 	if (d->first_unused == i)
 		d->first_unused++;
-	d->last_pos = (int64_t)dist;
-	d->lp_before = ch_slice(line, len, (int64_t)dist - 1);
-	d->lp_at = ch_slice(line, len, (int64_t)dist);
-	d->last_end = (int64_t)endp;
+	d->last_pos = dist;
+	d->lp_before = char_at(&sc, dist - 1);
+	d->lp_at = char_at(&sc, dist);
+	d->last_end = endp;
 	/* Python's line[endpos-1]: the last character when endpos is 0 */
-	d->le_before = endp > 0 ? ch_slice(line, len, (int64_t)endp - 1) : ch_slice(line, len, (int64_t)len - 1);
-	d->le_at = ch_slice(line, len, (int64_t)endp);
+	d->le_before = char_at(&sc, endp > 0 ? endp - 1 : nchars(&sc) - 1);
+	d->le_at = char_at(&sc, endp);
 	if (i && i != d->last_idx)
 		i = reorder(d, i);
 	d->last_idx = i;
@@ -575,63 +721,86 @@ word_index(const char *s, size_t n, const char *const *words, int nw)
 	return -1;
 }
 
-/* Digits (after blanks, as Python's int() allows); -1 if not a number. */
+/* Digits (after blanks, as Python's int() allows; any Unicode decimal
+ * digits, as \\d matched them); -1 if not a number. */
 static int64_t
 num(const char *s, size_t n)
 {
-	size_t i = 0;
+	size_t i = 0, nd = 0;
 	int64_t v = 0;
 
 	while (i < n && s[i] == ' ')
 		i++;
 	while (n > i && s[n - 1] == ' ')
 		n--;
-	if (i == n || n - i > 12)
+	if (i == n)
 		return -1;
-	for (; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
+	while (i < n) {
+		size_t l;
+		int dv = f2b_u8_digit(s + i, n - i, &l);
+		if (dv < 0 || ++nd > 12)
 			return -1;
-		v = v * 10 + (s[i] - '0');
+		v = v * 10 + dv;
+		i += l;
 	}
 	return v;
 }
 
 /* fail2ban's zone2offset: Z/UTC/GMT, [ABBR][+-]hh[[:]mm]. false if fail2ban
- * fails on it (an unknown abbreviation, lower case). */
+ * fails on it (an unknown abbreviation, lower case). Its digits may be any
+ * Unicode decimal digits (Python's \\d), so the text is read as characters. */
 static bool
 zone_offset(const char *s, size_t n, int64_t *min)
 {
+	int cp[16];	/* a letter, '+', '-', ':', or a digit's value + 1000 */
+	size_t nc = 0;
+
 	if ((n == 1 && s[0] == 'Z') || (n == 3 && (memcmp(s, "UTC", 3) == 0 || memcmp(s, "GMT", 3) == 0))) {
 		*min = 0;
 		return true;
 	}
+	for (size_t i = 0; i < n;) {
+		size_t l = 1;
+		int dv = f2b_u8_digit(s + i, n - i, &l);
+		if (nc == sizeof(cp) / sizeof(cp[0]))
+			return false;
+		if (dv >= 0)
+			cp[nc++] = 1000 + dv;
+		else if ((unsigned char)s[i] < 0x80)
+			cp[nc++] = s[i];
+		else
+			return false;
+		i += l;
+	}
 	size_t a = 0;
-	while (a < n && s[a] >= 'A' && s[a] <= 'Z')
+	while (a < nc && cp[a] >= 'A' && cp[a] <= 'Z')
 		a++;
 	if (!(a == 0 || a == 1 || (a >= 3 && a <= 5)))
 		return false;
 	int64_t base = 0;
 	if (a > 0) {
+		char nm[6];
 		size_t k;
+		for (k = 0; k < a; k++)
+			nm[k] = (char)cp[k];
 		for (k = 0; k < sizeof(zones) / sizeof(zones[0]); k++)
-			if (strlen(zones[k].name) == a && memcmp(zones[k].name, s, a) == 0)
+			if (strlen(zones[k].name) == a && memcmp(zones[k].name, nm, a) == 0)
 				break;
 		if (k == sizeof(zones) / sizeof(zones[0]))
 			return false;
 		base = zones[k].off;
 	}
-	const char *o = s + a;
-	size_t on = n - a;
+	const int *o = cp + a;
+	size_t on = nc - a;
 	if (on == 0) {
 		*min = base;
 		return true;
 	}
-	/* [+-][01]\d(?::?\d{2})? */
-	if (on < 3 || (o[0] != '+' && o[0] != '-') || (o[1] != '0' && o[1] != '1') ||
-	    o[2] < '0' || o[2] > '9')
+	/* [+-][01]\\d(?::?\\d{2})? ([01] is ASCII, \\d any digit) */
+	if (on < 3 || (o[0] != '+' && o[0] != '-') || (o[1] != 1000 && o[1] != 1001) || o[2] < 1000)
 		return false;
 	int sign = o[0] == '-' ? -1 : 1;
-	int64_t hh = (o[1] - '0') * 10 + (o[2] - '0');
+	int64_t hh = (o[1] - 1000) * 10 + (o[2] - 1000);
 	if (on == 3) {
 		*min = base + sign * hh * 60;
 		return true;
@@ -639,9 +808,9 @@ zone_offset(const char *s, size_t n, int64_t *min)
 	size_t p = 3;
 	if (o[p] == ':')
 		p++;
-	if (on != p + 2 || o[p] < '0' || o[p] > '9' || o[p + 1] < '0' || o[p + 1] > '9')
+	if (on != p + 2 || o[p] < 1000 || o[p + 1] < 1000)
 		return false;
-	*min = base + sign * (hh * 60 + (o[p] - '0') * 10 + (o[p + 1] - '0'));
+	*min = base + sign * (hh * 60 + (o[p] - 1000) * 10 + (o[p + 1] - 1000));
 	return true;
 }
 
@@ -933,22 +1102,31 @@ parse_epoch(const struct tmpl *t, const char *line, const PCRE2_SIZE *ov, int64_
 	if (a == PCRE2_UNSET)
 		return false;
 	const char *v = line + a;
-	size_t n = b - a, ip = 0;
+	size_t n = b - a, i = 0, nch = 0, nd = 0;
 	int64_t x = 0;
 	bool dot = false;
 
-	while (ip < n && v[ip] >= '0' && v[ip] <= '9') {
-		if (ip >= 18)
-			return false;
-		x = x * 10 + (v[ip] - '0');
-		ip++;
+	/* Python's float(v): integer digits (any Unicode decimal digits), then
+	 * a fraction; len(v) counts characters */
+	while (i < n) {
+		size_t l = 1;
+		int dv = f2b_u8_digit(v + i, n - i, &l);
+		if (dv >= 0 && !dot) {
+			if (++nd > 18)
+				return false;
+			x = x * 10 + dv;
+		} else if (dv < 0) {
+			if (v[i] != '.')
+				return false;
+			dot = true;
+		}
+		i += l;
+		nch++;
 	}
-	for (size_t k = ip; k < n; k++)
-		dot |= v[k] == '.';
-	if (ip == 0)
+	if (nd == 0)
 		return false;
-	if (t->kind == F2B_TK_LEPOCH && n >= 13)
-		x /= (n >= 16 && !dot) ? 1000000 : 1000;
+	if (t->kind == F2B_TK_LEPOCH && nch >= 13)
+		x /= (nch >= 16 && !dot) ? 1000000 : 1000;
 	*ts = x;
 	return true;
 }
@@ -978,18 +1156,26 @@ f2b_dates_match(struct f2b_dates *d, const char *line, size_t len, int64_t ref,
     struct f2b_date_hit *hit)
 {
 	const PCRE2_SIZE *ov = NULL;
-	size_t i = match_time(d, line, len, ref, &ov);
+	/* fail2ban matches decoded text: non-ASCII UTF-8 goes to the Unicode
+	 * regexes, bad bytes become U+FFFD first (too long a line to fix
+	 * stays byte-wise, where bad bytes are non-word characters too) */
+	int view = f2b_u8_view(&d->u8, line, len);
+	bool fixed = view == F2B_U8_FIXED;
+	const char *text = fixed ? d->u8.buf : line;
+	size_t i = match_time(d, text, fixed ? d->u8.len : len,
+	    view == F2B_U8_VALID || fixed, ref, &ov);
 
 	if (i == SIZE_MAX)
 		return F2B_DATE_NONE;
 	const struct tmpl *t = d->s[i].t;
-	if (ov[2] == PCRE2_UNSET || ov[2] == ov[3]) {
-		hit->start = hit->end = ov[2] == PCRE2_UNSET ? ov[0] : ov[2];
+	size_t s = ov[2] == PCRE2_UNSET ? ov[0] : ov[2], e = ov[2] == PCRE2_UNSET ? ov[0] : ov[3];
+	hit->start = fixed ? f2b_u8_orig(&d->u8, s) : s;
+	hit->end = fixed ? f2b_u8_orig(&d->u8, e) : e;
+	if (s == e) {
 		hit->ts = ref;
 		return F2B_DATE_EMPTY;
 	}
-	hit->start = ov[2];
-	hit->end = ov[3];
+	line = text;
 	int64_t ts = 0;
 	bool ok = t->kind == F2B_TK_REGEX ? parse_fields(d, t, line, ov, ref, &ts) :
 	    t->kind == F2B_TK_TAI64N ? parse_tai64n(line, ov, &ts) : parse_epoch(t, line, ov, &ts);
@@ -1038,4 +1224,10 @@ f2b_dates_template(const struct f2b_dates *d, size_t i, const char **name, const
 	*regex = d->s[i].t->regex;
 	*flags = d->s[i].t->flags;
 	return 0;
+}
+
+size_t
+f2b_dates_last(const struct f2b_dates *d)
+{
+	return d->last_idx < d->nt ? d->last_idx : SIZE_MAX;
 }

@@ -18,7 +18,9 @@ struct f2b_date_hit {
 };
 
 /* patterns: a filter's datepattern lines (NULL or n == 0: fail2ban's default
- * templates). NULL with err = "what is wrong" on a pattern it cannot use. */
+ * templates). NULL with err = "what is wrong" on a pattern it cannot use.
+ * As fail2ban, each is stripped and split at newlines (a whole multi-line
+ * datepattern value may be passed as one), and empty lines are skipped. */
 struct f2b_dates *f2b_dates_new(const char *const *patterns, size_t n, char *err, size_t errlen);
 void f2b_dates_free(struct f2b_dates *d);
 
@@ -47,5 +49,7 @@ int f2b_dates_match(struct f2b_dates *d, const char *line, size_t len, int64_t r
 size_t f2b_dates_count(const struct f2b_dates *d);
 int f2b_dates_template(const struct f2b_dates *d, size_t i, const char **name,
     const char **regex, unsigned *flags);
+/* The index of the template that found the last date, SIZE_MAX if none yet. */
+size_t f2b_dates_last(const struct f2b_dates *d);
 
 #endif

@@ -209,6 +209,15 @@ static const char *const default_patterns[] = {
 };
 #define N_DEFAULTS (sizeof(default_patterns) / sizeof(default_patterns[0]))
 
+/* What each default needs in a line (all but epoch, the compact form and
+ * TAI64N have a seconds field after "M:"). */
+static const unsigned default_needs[N_DEFAULTS] = {
+	F2B_NEED_DCOLON, F2B_NEED_DCOLON, F2B_NEED_DCOLON, F2B_NEED_DCOLON, F2B_NEED_DCOLON,
+	F2B_NEED_DCOLON, F2B_NEED_DCOLON, F2B_NEED_DIGITS8, F2B_NEED_DCOLON, F2B_NEED_DCOLON,
+	F2B_NEED_DCOLON, F2B_NEED_DCOLON, F2B_NEED_DCOLON, F2B_NEED_DIGITS8, F2B_NEED_DCOLON,
+	F2B_NEED_DCOLON, F2B_NEED_AT,
+};
+
 #define EPOCH_RE "\\d{10,11}\\b(?:\\.\\d{3,6})?"
 #define LEPOCH_RE "\\d{10,11}(?:\\d{3}(?:\\.\\d{1,6}|\\d{3})?)?"
 
@@ -725,7 +734,7 @@ base_defaults(struct ctx *c, struct list *base)
 		struct tmpl t;
 		if (template_for(c, &t, default_patterns[i], NULL) != 0)
 			return -1;
-		t.s.need_digit = t.s.kind != F2B_TK_TAI64N;
+		t.s.need = default_needs[i];
 		if (list_add(c, base, &t, true) != 0)
 			return -1;
 	}
@@ -759,7 +768,7 @@ cached_defaults(struct ctx *c, const struct list *base, struct list *out)
 			continue;
 		}
 		t.s.weight = 100.0;
-		t.s.need_digit = b->s.need_digit;
+		t.s.need = b->s.need;
 		if (list_add(c, &head, &t, true) != 0)
 			goto out;
 	}
@@ -886,10 +895,33 @@ f2b_tlist_build(struct f2b_tlist *out, const char *const *patterns, size_t n, in
 			errf(&c, "datepattern %zu is NULL", i);
 			goto out;
 		}
-		if (append_pattern(&c, &l, &base, &cached, patterns[i]) != 0) {
-			if (err[0] == '\0')
-				errf(&c, "datepattern '%s' is not usable", patterns[i]);
-			goto out;
+		/* as fail2ban's setDatePattern: one pattern per line, stripped,
+		 * empty lines skipped (so a whole datepattern value works too) */
+		const char *p = patterns[i];
+		while (*p != '\0') {
+			const char *e = strchr(p, '\n');
+			size_t len = e ? (size_t)(e - p) : strlen(p);
+			size_t a = 0, b = len;
+			while (a < b && is_ws(p[a]))
+				a++;
+			while (b > a && is_ws(p[b - 1]))
+				b--;
+			if (b > a) {
+				char *one = strndup(p + a, b - a);
+				if (one == NULL) {
+					errf(&c, "out of memory");
+					goto out;
+				}
+				int r = append_pattern(&c, &l, &base, &cached, one);
+				if (r != 0 && err[0] == '\0')
+					errf(&c, "datepattern '%s' is not usable", one);
+				free(one);
+				if (r != 0)
+					goto out;
+			}
+			p += len;
+			if (*p == '\n')
+				p++;
 		}
 	}
 	if (l.n == 0) {

@@ -17,6 +17,7 @@ bin=${A5_BIN:-$root/build/article5}
 logs=${F2B_LOGS:-/usr/lib/python3/dist-packages/fail2ban/tests/files/logs}
 confdir=${F2B_CONFDIR:-/etc/fail2ban}
 zones=${F2B_ORACLE_ZONES:-"UTC Europe/Berlin"}
+# F2B_ORACLE_LINES: generated lines per datepattern set (600)
 
 py=
 for p in /usr/bin/python3 python3; do
@@ -39,7 +40,7 @@ rc=0
 for tz in $zones; do
 	echo "== TZ=$tz"
 	TZ=$tz "$py" - "$bin" "$logs" "$confdir" <<'EOF' || rc=1
-import json, os, random, re, subprocess, sys, logging
+import codecs, json, os, random, re, subprocess, sys, logging
 
 logging.disable(logging.CRITICAL)
 from fail2ban.server.mytime import MyTime
@@ -69,7 +70,29 @@ def datepattern(name, opts=None):
             print('  %s: cannot read the filter: %r' % (name, e))
     return None
 
-def py_answers(pats, lines):
+def rec_error(e):
+    rec_error.spans.append((e.start, e.end))
+    return ('\ufffd', e.end)
+rec_error.spans = []
+codecs.register_error('a5rec', rec_error)
+
+def decode(b):
+    """fail2ban's view of a line (its decode_line: bad bytes become U+FFFD)
+    and the byte offset of each of its characters."""
+    rec_error.spans = []
+    s = b.decode('utf-8', 'a5rec')
+    offs, i, k = [], 0, 0
+    for ch in s:
+        offs.append(i)
+        if k < len(rec_error.spans) and rec_error.spans[k][0] == i:
+            i = rec_error.spans[k][1]
+            k += 1
+        else:
+            i += len(ch.encode('utf-8'))
+    offs.append(i)
+    return s, offs
+
+def py_answers(pats, blines):
     d = DateDetector()
     if pats is None:
         d.addDefaultTemplate()
@@ -86,8 +109,9 @@ def py_answers(pats, lines):
     tmpl = ['%d\t%d\t%s\t%s' % (i, t.flags, t.name.replace('Ex%k', '%Exk').replace('Ex%l', '%Exl'), t.regex)
             for i, t in enumerate(d.templates)]
     out = []
-    for line in lines:
-        b = lambda i: len(line[:i].encode('utf-8', 'surrogateescape'))
+    for bl in blines:
+        line, offs = decode(bl)
+        b = lambda i: offs[i]
         try:
             m, t = d.matchTime(line)
         except Exception as e:
@@ -150,6 +174,12 @@ def compare(label, pats, lines, now=NOW):
     for p in pats or []:
         args += ['--datepattern', p]
     tmpl, pyout = py_answers(pats, lines)
+    if os.environ.get('F2B_ORACLE_SAVE'):
+        # for debugging: each compared set as JSON (now, datepatterns, lines)
+        compare.n = getattr(compare, 'n', 0) + 1
+        with open(os.path.join(os.environ['F2B_ORACLE_SAVE'], 'set%03d.json' % compare.n), 'w') as f:
+            json.dump({'label': label, 'now': now, 'pats': pats,
+                       'lines': [l.decode('latin-1') for l in lines]}, f)
     rc, dump, err = a5(args + ['--dump'], b'')
     if rc != 0:
         if tmpl and all(o == 'error' for o in pyout):
@@ -171,7 +201,7 @@ def compare(label, pats, lines, now=NOW):
                 break
         if len(tmpl) != len(dump):
             print('    fail2ban has %d templates, article5 %d' % (len(tmpl), len(dump)))
-    data = b''.join(l.encode('utf-8', 'surrogateescape') + b'\n' for l in lines)
+    data = b''.join(l + b'\n' for l in lines)
     rc, c_out, err = a5(args, data)
     shown = 0
     for i, line in enumerate(lines):
@@ -184,7 +214,7 @@ def compare(label, pats, lines, now=NOW):
         else:
             differ += 1
             if shown < 20:
-                print('  %s:%d fail2ban=%s article5=%s\n    %.160s' % (label, i + 1, pyout[i], c, line))
+                print('  %s:%d fail2ban=%s article5=%s\n    %.160r' % (label, i + 1, pyout[i], c, line))
             shown += 1
 
 # 1. fail2ban's sample logs, with their filter's datepattern (and the one
@@ -199,7 +229,7 @@ for path in files:
         l = l.rstrip(b'\r\n')
         if not l.strip() or l.startswith(b'#'):
             continue
-        lines.append(l.decode('utf-8', 'surrogateescape'))
+        lines.append(l)
     if not lines:
         continue
     top = os.path.dirname(rel) == ''
@@ -276,12 +306,21 @@ SUF = ['', ' host sshd[123]: Failed password for root from 192.0.2.7 port 22 ssh
 def line():
     r = rnd.random()
     if r < 0.04:
-        return ''.join(rnd.choice('0123456789:-/ .T+Z') for _ in range(rnd.randint(0, 60)))
+        return ''.join(rnd.choice('0123456789:-/ .T+Z') for _ in range(rnd.randint(0, 60))).encode()
     if r < 0.06:
-        return 'no date: user root from 192.0.2.%d' % rnd.randint(0, 255)
-    if r < 0.07:
-        return 'caf\u00e9 ' + stamp() + ' \u00fcber'
-    return rnd.choice(PRE) + stamp() + rnd.choice(SUF)
+        return b'no date: user root from 192.0.2.%d' % rnd.randint(0, 255)
+    if r < 0.12:
+        # non-ASCII text, bad UTF-8 and odd spaces next to the date
+        w = [b'caf\xc3\xa9 ', b'\xc3\xa9', b'\xc3\xbcber ', b'\xc2\xa0', b'\xff', b'\xe2\x82',
+             b'\xe2\x80\xaf', b'\x1c', b'\xd9\xa3', b'\xef\xbb\xbf', b'\xc3\xa4b', b'K\xe2\x84\xaa ']
+        return rnd.choice(w) + stamp().encode() + rnd.choice(w) + rnd.choice(SUF).encode()
+    st = stamp()
+    if rnd.random() < 0.03:
+        # a digit from another script (Python's \\d and int() take them)
+        k = rnd.randrange(len(st))
+        if st[k].isdigit():
+            st = st[:k] + chr(rnd.choice([0xff10, 0x660, 0x966, 0x1d7ce]) + int(st[k])) + st[k + 1:]
+    return (rnd.choice(PRE) + st + rnd.choice(SUF)).encode()
 def block(n):
     out = []
     while len(out) < n:
@@ -312,7 +351,7 @@ for conf in sorted(os.listdir(os.path.join(confdir, 'filter.d'))):
             extra.append(p)
 nows = [NOW, 1104537590, 1104537610, 1767225590, 1709251200, 1740787200]
 for k, pats in enumerate(extra):
-    lines = block(600)
+    lines = block(int(os.environ.get('F2B_ORACLE_LINES', '600')))
     compare('generated%r' % (pats,), pats, lines, nows[k % len(nows)])
 
 print('f2b-date-oracle: sample lines=%d; generated lines=%d' % (n_sample, total - n_sample))
