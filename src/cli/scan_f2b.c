@@ -84,14 +84,15 @@ static void
 on_failure(void *arg, const struct f2b_failure *f)
 {
 	struct sf_ctx *c = arg;
-	const char *name = f2b_set_name(c->set, f->filter);
-	char a[A5_PREFIX_STRLEN], q[2 * 256 + 8];
+	char a[A5_PREFIX_STRLEN], q[6 * 256 + 8], name[6 * 64 + 8];
 
+	if (c->mode == SF_MATCHES)
+		json_escape(name, sizeof(name), f2b_set_name(c->set, f->filter));
 	if (!f->has_addr) {
 		c->noaddr++;
 		if (c->mode == SF_MATCHES) {
 			json_escape(q, sizeof(q), f->id);
-			printf("{\"line\": %llu, \"filter\": \"%s\", \"addr\": null, \"host\": %s}\n",
+			printf("{\"line\": %llu, \"filter\": %s, \"addr\": null, \"host\": %s}\n",
 			    (unsigned long long)c->lineno, name, q);
 		}
 		return;
@@ -99,7 +100,7 @@ on_failure(void *arg, const struct f2b_failure *f)
 	c->failures++;
 	if (c->mode == SF_MATCHES) {
 		prefix_format(&f->addr, a, sizeof(a));
-		printf("{\"line\": %llu, \"filter\": \"%s\", \"addr\": \"%s\"}\n",
+		printf("{\"line\": %llu, \"filter\": %s, \"addr\": \"%s\"}\n",
 		    (unsigned long long)c->lineno, name, a);
 		return;
 	}

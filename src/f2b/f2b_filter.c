@@ -1221,10 +1221,8 @@ flt_line(struct f2b_set *s, struct f2b_flt *f, int fi, bool cand, const char *pr
 				f->st.nofail++;
 				return;
 			}
-		} else {
-			fl = &cf;
-			fl->nofail = view_true(&nofail);
-		}
+		} else
+			fl = &cf;	/* without a connection, nofail stops nothing (as fail2ban) */
 		if (!fl->v[K_IP4].set && !fl->v[K_IP6].set && !fl->v[K_DNS].set) {
 			if (!fl->v[K_FID].set) {
 				if (!mlfid.set)
