@@ -277,6 +277,21 @@ test_mlfid(void **state)
 }
 
 static void
+test_nofail_without_connection(void **state)
+{
+	/* fail2ban's server only honours nofail for <F-MLFID> connections */
+	static const char *const fail[] = { "^<F-NOFAIL>note</F-NOFAIL> from <HOST>$", NULL };
+	struct f2b_set *s = make_ok(NULL, fail, NULL, 1, F2B_FLT_NODATE);
+	struct got g = { 0 };
+
+	(void)state;
+	feed(s, &g, "note from 192.0.2.20");
+	assert_int_equal(g.n, 1);
+	assert_string_equal(g.addr[0], "192.0.2.20");
+	f2b_set_free(s);
+}
+
+static void
 test_mlfid_table_bounded(void **state)
 {
 	static const char *const fail[] = { "^<F-NOFAIL>connect from</F-NOFAIL> <HOST>$",
@@ -396,6 +411,7 @@ main(void)
 		cmocka_unit_test(test_ignoreregex),
 		cmocka_unit_test(test_maxlines_skiplines),
 		cmocka_unit_test(test_mlfid),
+		cmocka_unit_test(test_nofail_without_connection),
 		cmocka_unit_test(test_mlfid_table_bounded),
 		cmocka_unit_test(test_errors_name_where),
 		cmocka_unit_test(test_hostile_lines),
