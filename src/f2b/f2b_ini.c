@@ -1125,8 +1125,10 @@ includes_of(struct f2b_ini *ini, const char *res, const struct plist *seen, stru
 				e = strchr(ln, '\n');
 				int ll = e ? (int)(e - ln) : (int)strlen(ln);
 				int w;
-				if (ln[0] == '/' || dl == 0)
+				if (ln[0] == '/' || slash == NULL)
 					w = snprintf(path, sizeof(path), "%.*s", ll, ln);
+				else if (dl == 0)	/* os.path.dirname("/x.conf") is "/" */
+					w = snprintf(path, sizeof(path), "/%.*s", ll, ln);
 				else
 					w = snprintf(path, sizeof(path), "%.*s/%.*s", (int)dl, res, ll, ln);
 				if (w < 0 || (size_t)w >= sizeof(path)) {
