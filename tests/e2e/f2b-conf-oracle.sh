@@ -213,6 +213,38 @@ cat >"$syn/filter.d/missing.conf" <<'CONF'
 [Definition]
 failregex = ^a %(nothere)s <HOST>
 CONF
+cat >"$syn/filter.d/known.conf" <<'CONF'
+[INCLUDES]
+after = known-after.conf
+[Init]
+maxlines = 3
+known/extra = from-init
+[DEFAULT]
+d = dflt
+[Definition]
+mode = m1
+m1-re = ^one <HOST> %(__name__)s %(default/d)s
+m2-re = ^two <HOST> <known/maxlines> <maxlines>
+failregex = <<mode>-re>
+            ^base <HOST> %(d)s
+ignoreregex = ^ign <known/extra>
+prefregex = ^<F-MLFID>\S+</F-MLFID> <F-CONTENT>.+</F-CONTENT>$ ; trailing comment
+CONF
+cat >"$syn/filter.d/known-after.conf" <<'CONF'
+[DEFAULT]
+d = after-dflt
+[Definition]
+failregex = <known/failregex>
+            ^after <HOST> %(known/d)s
+CONF
+cat >"$syn/filter.d/known.local" <<'CONF'
+[Init]
+maxlines = 4
+[Definition]
+m2-re = ^local-two <HOST> %(known/m2-re)s
+ignoreregex = %(known/ignoreregex)s
+              ^ign2 <HOST>
+CONF
 cat >"$syn/filter.d/dup.conf" <<'CONF'
 [Definition]
 failregex = a <HOST>
