@@ -496,9 +496,40 @@ do_jail(struct imp *im, const char *jail)
 	else
 		fprintf(im->svc, "service %s fail2ban-filter %s\n", jail, fpath);
 
+	/* filter options the jail sets itself win over the filter's in
+	 * fail2ban; the fail2ban-filter directive takes the filter alone */
+	static const char *const jail_filter_opts[] = {
+		"failregex", "ignoreregex", "prefregex", "datepattern", "maxlines",
+	};
+	for (size_t i = 0; i < ARRAY_LEN(jail_filter_opts); i++) {
+		char *x = jget(im, jail, jail_filter_opts[i]);
+		if (x != NULL)
+			note(im, im->svc, "jail %s: %s = %s (set in the jail over the filter's)", jail,
+			    jail_filter_opts[i], x);
+		free(x);
+	}
+	static const struct {
+		const char *key, *fine[3];
+	} jail_misc[] = {
+		{ "usedns", { "warn", "no", NULL } },
+		{ "logencoding", { "auto", "utf-8", "UTF-8" } },
+		{ "logtimezone", { NULL, NULL, NULL } },
+	};
+	for (size_t i = 0; i < ARRAY_LEN(jail_misc); i++) {
+		char *x = jget(im, jail, jail_misc[i].key);
+		bool fine = x == NULL;
+		for (size_t j = 0; !fine && j < 3 && jail_misc[i].fine[j] != NULL; j++)
+			fine = strcmp(x, jail_misc[i].fine[j]) == 0;
+		if (!fine)
+			note(im, im->svc, "jail %s: %s = %s", jail, jail_misc[i].key, x);
+		free(x);
+	}
+
 	/* where the lines come from */
 	if (journal) {
-		do_journalmatch(im, jail, def.journalmatch);
+		char *jm = jget(im, jail, "journalmatch");
+		do_journalmatch(im, jail, jm != NULL ? jm : def.journalmatch);
+		free(jm);
 	} else {
 		if (backend != NULL && strcmp(backend, "auto") != 0 && strcmp(backend, "polling") != 0 &&
 		    strcmp(backend, "pyinotify") != 0)

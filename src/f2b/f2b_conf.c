@@ -15,6 +15,7 @@
  * passes over all values and replacements in total. */
 #define TAG_PASSES_MAX	256u
 #define TAG_REPL_MAX	100000u
+#define TAG_SEEN_MAX	100000u		/* <tag>s looked up: each costs a search of the names */
 
 struct cnt {
 	char *name;
@@ -50,6 +51,8 @@ struct ctx {
 	size_t nvars;
 	struct comb *cache;
 	size_t repl;
+	size_t seen;
+	size_t work;		/* bytes scanned and written, against F2B_SUBST_WORK */
 	char *err;
 	size_t errlen;
 };
@@ -222,9 +225,11 @@ comb_get(struct ctx *c, const char *name, int *rc)
 
 /* TAG_CRE = <([^ <>]+)> searched from pos. */
 static bool
-tag_search(const struct f2b_txt *v, size_t pos, size_t *ms, size_t *me)
+tag_search(struct ctx *c, const struct f2b_txt *v, size_t pos, size_t *ms, size_t *me)
 {
 	const char *s = v->s;
+
+	c->work += v->len > pos ? v->len - pos : 0;
 
 	for (size_t i = pos; i < v->len; i++) {
 		if (s[i] != '<')
@@ -323,12 +328,15 @@ substitute(struct ctx *c, struct tags *ts, char *const *ign, size_t nign)
 					free(t->cnts[i].name);
 				t->ncnts = 0;
 			}
-			bool m = tag_search(&t->v, 0, &ms, &me);
+			bool m = tag_search(c, &t->v, 0, &ms, &me);
 			while (m) {
 				const char *rtag = t->v.s + ms + 1;
 				size_t rl = me - ms - 2;
+				if (++c->seen > TAG_SEEN_MAX)
+					return fail(c->err, c->errlen, "more than %u <tag>s to look up, expected "
+					    "fewer", TAG_SEEN_MAX);
 				if (ignored(ign, nign, rtag, rl)) {
-					m = tag_search(&t->v, me, &ms, &me);
+					m = tag_search(c, &t->v, me, &ms, &me);
 					continue;
 				}
 				unsigned *cn = cnt_slot(t, rtag, rl);
@@ -349,7 +357,7 @@ substitute(struct ctx *c, struct tags *ts, char *const *ign, size_t nign)
 					char name[512];
 					int rc;
 					if (rl >= sizeof(name)) {
-						m = tag_search(&t->v, me, &ms, &me);
+						m = tag_search(c, &t->v, me, &ms, &me);
 						continue;
 					}
 					memcpy(name, rtag, rl);
@@ -359,7 +367,7 @@ substitute(struct ctx *c, struct tags *ts, char *const *ign, size_t nign)
 						return -1;
 				}
 				if (repl == NULL) {
-					m = tag_search(&t->v, me, &ms, &me);
+					m = tag_search(c, &t->v, me, &ms, &me);
 					continue;
 				}
 				char needle[520];
@@ -369,12 +377,15 @@ substitute(struct ctx *c, struct tags *ts, char *const *ign, size_t nign)
 				memcpy(needle + 1, rtag, rl);
 				needle[rl + 1] = '>';
 				needle[rl + 2] = '\0';
-				if (++c->repl > TAG_REPL_MAX || txt_replace_all(&t->v, needle, rl + 2, repl) < 0) {
+				c->work += t->v.len;
+				if (++c->repl > TAG_REPL_MAX || c->work > F2B_SUBST_WORK ||
+				    txt_replace_all(&t->v, needle, rl + 2, repl) < 0) {
 					char where[F2B_WHERE_MAX];
 					f2b_ini_where(c->ini, t->v.loc[0], where, sizeof(where));
-					return fail(c->err, c->errlen, "%s: '%s' grows past %u bytes or %u "
-					    "replacements while substituting <%s>, expected less", where, t->key,
-					    F2B_VALUE_MAX, TAG_REPL_MAX, needle + 1);
+					return fail(c->err, c->errlen, "%s: '%s' grows past %u bytes, %u "
+					    "replacements or %u bytes of work while substituting <%s>, expected "
+					    "less", where, t->key, F2B_VALUE_MAX, TAG_REPL_MAX, F2B_SUBST_WORK,
+					    needle + 1);
 				}
 				changed = true;
 				/* counted after the replace (cnt_slot's entry is still valid) */
@@ -382,15 +393,18 @@ substitute(struct ctx *c, struct tags *ts, char *const *ign, size_t nign)
 				if (cn == NULL)
 					return fail(c->err, c->errlen, "out of memory");
 				(*cn)++;
-				m = tag_search(&t->v, ms, &ms, &me);
+				m = tag_search(c, &t->v, ms, &ms, &me);
 			}
-			if (changed && tag_search(&t->v, 0, &ms, &me)) {
+			if (changed && tag_search(c, &t->v, 0, &ms, &me)) {
 				t->persist = true;
 				again = true;
 			}
 			if (t->v.s == NULL || memchr(t->v.s, '<', t->v.len) == NULL)
 				t->done = true;
 		}
+		if (c->work > F2B_SUBST_WORK)
+			return fail(c->err, c->errlen, "tag substitution past %u bytes of work, expected "
+			    "less", F2B_SUBST_WORK);
 		if (!again)
 			return 0;
 	}

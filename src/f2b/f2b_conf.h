@@ -59,10 +59,12 @@ int f2b_def_load_backend(const char *path, const struct f2b_opt *opts, size_t no
 #define F2B_FILE_MAX		(1u << 20)	/* bytes of one file */
 #define F2B_LINE_MAX		65536u		/* bytes of one line */
 #define F2B_SECTIONS_MAX	4096u		/* sections of one load */
-#define F2B_KEYS_MAX		4096u		/* keys of one section */
+#define F2B_KEYS_MAX		1024u		/* keys of one section (lookups are linear) */
 #define F2B_FILES_MAX		256u		/* files read by one load, includes counted */
 #define F2B_INCLUDE_DEPTH	16u		/* nested [INCLUDES] */
 #define F2B_INTERP_DEPTH	10u		/* nested %(name)s, as Python's ConfigParser */
+#define F2B_INTERP_REFS		100000u		/* %(name)s resolved for one value */
+#define F2B_SUBST_WORK		(256u << 20)	/* bytes scanned and written substituting tags */
 #define F2B_TAG_REPEAT		25u		/* one <tag> replaced in one value, as fail2ban */
 #define F2B_VALUE_MAX		(1u << 20)	/* bytes of one substituted value */
 

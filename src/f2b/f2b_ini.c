@@ -131,10 +131,8 @@ txt_append(struct f2b_txt *t, const char *s, size_t n, const struct f2b_loc *loc
 	} else {
 		/* the first line of s continues t's last line: keep that line's
 		 * origin unless it is still empty */
-		size_t ls = t->len;
-		while (ls > 0 && t->s[ls - 1] != '\n')
-			ls--;
-		if (ls == t->len && n > 0 && s[0] != '\n')
+		bool empty = t->len == 0 || t->s[t->len - 1] == '\n';
+		if (empty && n > 0 && s[0] != '\n')
 			t->loc[t->nloc - 1] = loc ? loc[0] : none;
 	}
 	for (i = 1; i < lines; i++)
@@ -150,13 +148,9 @@ int
 txt_append_sub(struct f2b_txt *t, const char *s, size_t n, const struct f2b_loc *loc, bool whole,
     const struct f2b_loc *here)
 {
-	size_t ls = t->len;
 	bool multi = memchr(s, '\n', n) != NULL;
 	static const struct f2b_loc none = { 0, 0 };
-
-	while (ls > 0 && t->s[ls - 1] != '\n')
-		ls--;
-	bool empty = t->nloc == 0 || ls == t->len;
+	bool empty = t->nloc == 0 || t->len == 0 || t->s[t->len - 1] == '\n';
 	if (txt_append(t, s, n, loc) < 0)
 		return -1;
 	/* the line it starts: the value's own line when the value fills it,
@@ -387,12 +381,13 @@ file_slurp(const char *path, char **out, size_t *outlen, char *err, size_t errle
 		return fail(err, errlen, "%s: file is %lld bytes, expected at most %u",
 		    path, (long long)st.st_size, F2B_FILE_MAX);
 	}
-	buf = malloc(F2B_FILE_MAX + 2);
+	size_t want = (size_t)st.st_size;
+	buf = malloc(want + 2);
 	if (buf == NULL) {
 		fclose(f);
 		return fail(err, errlen, "%s: out of memory", path);
 	}
-	n = fread(buf, 1, F2B_FILE_MAX + 1, f);
+	n = fread(buf, 1, want + 1, f);
 	if (ferror(f)) {
 		int e = errno;
 		fclose(f);
@@ -400,9 +395,9 @@ file_slurp(const char *path, char **out, size_t *outlen, char *err, size_t errle
 		return fail(err, errlen, "%s: %s", path, strerror(e));
 	}
 	fclose(f);
-	if (n > F2B_FILE_MAX) {
+	if (n > want) {
 		free(buf);
-		return fail(err, errlen, "%s: file grew past %u bytes", path, F2B_FILE_MAX);
+		return fail(err, errlen, "%s: file grew while read, expected a configuration file", path);
 	}
 	buf[n] = '\0';
 	*out = buf;
@@ -683,6 +678,7 @@ struct ictx {
 	size_t nextra;
 	struct f2b_txt name_txt;
 	struct f2b_loc top;		/* where the value asked for starts */
+	size_t refs;			/* %(name)s resolved: empty values nest for free */
 	const char *option;
 	char *err;
 	size_t errlen;
@@ -867,6 +863,9 @@ interp_level(struct ictx *c, const struct f2b_ini *ini, struct f2b_txt *out, con
 		rest = close + 2;
 		const struct f2b_txt *v;
 		const char *var;
+		if (++c->refs > F2B_INTERP_REFS)
+			return fail(c->err, c->errlen, "%s: '%s' of [%s] resolves more than %u %%(name)s, "
+			    "expected fewer", WHERE(), c->option, c->section, F2B_INTERP_REFS);
 		if (!map_get(c, key, &v, &var))
 			return fail(c->err, c->errlen, "%s: '%s' of [%s] refers to %%(%s)s, which is not "
 			    "set (in [%s], [DEFAULT] or the options), expected a known name", WHERE(),
@@ -1126,8 +1125,10 @@ includes_of(struct f2b_ini *ini, const char *res, const struct plist *seen, stru
 				e = strchr(ln, '\n');
 				int ll = e ? (int)(e - ln) : (int)strlen(ln);
 				int w;
-				if (ln[0] == '/' || dl == 0)
+				if (ln[0] == '/' || slash == NULL)
 					w = snprintf(path, sizeof(path), "%.*s", ll, ln);
+				else if (dl == 0)	/* os.path.dirname("/x.conf") is "/" */
+					w = snprintf(path, sizeof(path), "/%.*s", ll, ln);
 				else
 					w = snprintf(path, sizeof(path), "%.*s/%.*s", (int)dl, res, ll, ln);
 				if (w < 0 || (size_t)w >= sizeof(path)) {

@@ -2,8 +2,9 @@
 # f2b-conf-oracle.sh - differential test of article5's fail2ban filter reader
 # (src/f2b/f2b_conf.c) against fail2ban's own (Python, FilterReader as
 # fail2ban-regex uses it): for every filter in $F2B_DIR/filter.d/*.conf, in
-# its default mode and in each mode it declares (the NAME of its
-# `<PREFIX-<mode>>` options), the resolved prefregex, failregex list,
+# its default mode, in each mode it declares (the NAME of its
+# `<PREFIX-<mode>>` options), with logtype=journal (a systemd jail) and with
+# a few other options, the resolved prefregex, failregex list,
 # ignoreregex list, datepatterns, maxlines and journalmatch must be
 # identical, line for line. The filters are read in place, never copied.
 # Exit 0 pass, 1 fail, 77 skipped (no fail2ban, no Python fail2ban, no binary).
@@ -84,57 +85,77 @@ def modes(r):
 				found.add(k[len(p) + 1:])
 	return sorted(found)
 
+# fail2ban's own options for a few stock filters, beyond their modes
+extra = {
+	'sshd': [{'mode': 'aggressive', 'publickey': 'invalid'}, {'publickey': 'any'}],
+	'exim-spam': [{'honeypot': 'bait@example.org'}],
+	'apache-pass': [{'knocking_url': '/open-sesame/'}],
+	'mongodb-auth': [{'maxlines': '5'}],
+}
+
+def case(name, kind, opts, n):
+	try:
+		lines = resolve(name, opts)[1]
+	except Exception as e:
+		lines = ['ERROR']
+		sys.stderr.write('%s %r: %s\n' % (name, opts, e))
+	with open(os.path.join(out, '%s@%d' % (name, n)), 'w') as f:
+		f.write('\n'.join(lines) + '\n')
+	spec = ';'.join('%s=%s' % kv for kv in opts.items()) or '-'
+	print('%s\t%d\t%s\t%s' % (name, n, kind, spec))
+
 for path in sorted(glob.glob(os.path.join(basedir, 'filter.d', '*.conf'))):
 	name = os.path.basename(path)[:-5]
 	try:
-		r, lines = resolve(name, {})
-		ms = modes(r)
-	except Exception as e:
-		lines, ms = ['ERROR'], []
-		sys.stderr.write('%s: %s\n' % (name, e))
-	with open(os.path.join(out, name + '@-'), 'w') as f:
-		f.write('\n'.join(lines) + '\n')
-	print('%s\t-' % name)
+		ms = modes(resolve(name, {})[0])
+	except Exception:
+		ms = []
+	case(name, 'default', {}, 0)
+	n = 1
 	for m in ms:
-		try:
-			_, lines = resolve(name, {'mode': m})
-		except Exception as e:
-			lines = ['ERROR']
-			sys.stderr.write('%s mode %s: %s\n' % (name, m, e))
-		with open(os.path.join(out, '%s@%s' % (name, m)), 'w') as f:
-			f.write('\n'.join(lines) + '\n')
-		print('%s\t%s' % (name, m))
+		case(name, 'mode', {'mode': m}, n)
+		n += 1
+	# a systemd jail: fail2ban sets logtype=journal (common.conf's lt_journal)
+	case(name, 'journal', {'logtype': 'journal'}, n)
+	n += 1
+	for o in extra.get(name, []) if basedir.rstrip('/') == '/etc/fail2ban' else []:
+		case(name, 'options', o, n)
+		n += 1
 PYEOF
 [ -s "$tmp/cases" ] || { cat "$tmp/py.err"; echo "f2b-conf-oracle: fail2ban resolved nothing in $cdir"; return 1; }
 
-pass=0 fail=0 modes=0 fpass=0 ffail=0 both=0
+fail=0 both=0
+for k in default mode journal options; do eval "n_$k=0 ok_$k=0"; done
 tab=$(printf '\t')
-while IFS="$tab" read -r name mode; do
-	if [ "$mode" = "-" ]; then
-		set -- "$cdir/filter.d/$name.conf"
-	else
-		set -- "$cdir/filter.d/$name.conf" --opt "mode=$mode"
-		modes=$((modes + 1))
+while IFS="$tab" read -r name n kind spec; do
+	set -- "$cdir/filter.d/$name.conf"
+	if [ "$spec" != "-" ]; then
+		rest=$spec
+		while [ -n "$rest" ]; do
+			one=${rest%%;*}
+			set -- "$@" --opt "$one"
+			[ "$one" = "$rest" ] && rest= || rest=${rest#*;}
+		done
 	fi
+	eval "n_$kind=\$((n_$kind + 1))"
 	if "$bin" f2b-dump --no-where "$@" >"$tmp/c/raw" 2>"$tmp/c/err"; then
-		grep -v -e '^name	' -e '^mode	' "$tmp/c/raw" >"$tmp/c/$name@$mode"
+		grep -v -e '^name	' -e '^mode	' "$tmp/c/raw" >"$tmp/c/$name@$n"
 	else
-		echo ERROR >"$tmp/c/$name@$mode"
+		echo ERROR >"$tmp/c/$name@$n"
 	fi
-	if cmp -s "$tmp/py/$name@$mode" "$tmp/c/$name@$mode"; then
-		pass=$((pass + 1))
-		grep -qx ERROR "$tmp/c/$name@$mode" && both=$((both + 1))
-		[ "$mode" = "-" ] && fpass=$((fpass + 1))
+	if cmp -s "$tmp/py/$name@$n" "$tmp/c/$name@$n"; then
+		eval "ok_$kind=\$((ok_$kind + 1))"
+		[ "$kind" = default ] && grep -qx ERROR "$tmp/c/$name@$n" && both=$((both + 1))
 	else
 		fail=$((fail + 1))
-		[ "$mode" = "-" ] && ffail=$((ffail + 1))
-		echo "FAIL $name (mode $mode): article5 and fail2ban differ:"
+		echo "FAIL $name ($kind $spec): article5 and fail2ban differ:"
 		cat "$tmp/c/err"
-		diff "$tmp/py/$name@$mode" "$tmp/c/$name@$mode" | head -n 10 | cut -c1-200
+		diff "$tmp/py/$name@$n" "$tmp/c/$name@$n" | head -n 10 | cut -c1-200
 	fi
 done <"$tmp/cases"
-echo "f2b-conf-oracle: $label: default mode: $fpass/$((fpass + ffail)) filters identical" \
-    "($both refused by both); declared modes: $((pass - fpass))/$modes identical"
+echo "f2b-conf-oracle: $label: default mode: $ok_default/$n_default filters identical" \
+    "($both refused by both); declared modes: $ok_mode/$n_mode; logtype journal:" \
+    "$ok_journal/$n_journal; other options: $ok_options/$n_options"
 [ "$fail" -eq 0 ]
 }
 
@@ -212,6 +233,38 @@ CONF
 cat >"$syn/filter.d/missing.conf" <<'CONF'
 [Definition]
 failregex = ^a %(nothere)s <HOST>
+CONF
+cat >"$syn/filter.d/known.conf" <<'CONF'
+[INCLUDES]
+after = known-after.conf
+[Init]
+maxlines = 3
+known/extra = from-init
+[DEFAULT]
+d = dflt
+[Definition]
+mode = m1
+m1-re = ^one <HOST> %(__name__)s %(default/d)s
+m2-re = ^two <HOST> <known/maxlines> <maxlines>
+failregex = <<mode>-re>
+            ^base <HOST> %(d)s
+ignoreregex = ^ign <known/extra>
+prefregex = ^<F-MLFID>\S+</F-MLFID> <F-CONTENT>.+</F-CONTENT>$ ; trailing comment
+CONF
+cat >"$syn/filter.d/known-after.conf" <<'CONF'
+[DEFAULT]
+d = after-dflt
+[Definition]
+failregex = <known/failregex>
+            ^after <HOST> %(known/d)s
+CONF
+cat >"$syn/filter.d/known.local" <<'CONF'
+[Init]
+maxlines = 4
+[Definition]
+m2-re = ^local-two <HOST> %(known/m2-re)s
+ignoreregex = %(known/ignoreregex)s
+              ^ign2 <HOST>
 CONF
 cat >"$syn/filter.d/dup.conf" <<'CONF'
 [Definition]

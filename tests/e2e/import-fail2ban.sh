@@ -81,6 +81,8 @@ logpath  = /var/log/grafana.log
 bantime  = -1
 maxretry = 100
 foo      = bar
+failregex = ^jail-level <HOST>
+usedns   = yes
 
 [nofilter]
 enabled = true
@@ -139,6 +141,8 @@ has "$out" "service grafana maxretry 64 findtime 10m bantime 520w"
 has "$out" "# not translated: jail grafana: bantime -1 (for ever)"
 has "$out" "# not translated: jail grafana: maxretry 100"
 has "$out" "# not translated: jail grafana: option foo = bar"
+has "$out" "# not translated: jail grafana: failregex = ^jail-level <HOST> (set in the jail"
+has "$out" "# not translated: jail grafana: usedns = yes"
 has "$out" "# not translated: jail nofilter: no filter missing"
 has "$out" "# not translated: jail sshd: port ssh"
 has "$out" "# not translated: jail sshd: action nft-test[port=\"ssh\"]"

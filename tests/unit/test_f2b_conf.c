@@ -212,6 +212,13 @@ test_interpolation(void **state)
 	    "loop1 = %(loop2)s\n"
 	    "loop2 = %(loop1)s\n"
 	    "lone = 5% off\n"
+	    "e0 =\n"
+	    "e1 = %(e0)s%(e0)s%(e0)s%(e0)s%(e0)s%(e0)s%(e0)s%(e0)s%(e0)s%(e0)s\n"
+	    "e2 = %(e1)s%(e1)s%(e1)s%(e1)s%(e1)s%(e1)s%(e1)s%(e1)s%(e1)s%(e1)s\n"
+	    "e3 = %(e2)s%(e2)s%(e2)s%(e2)s%(e2)s%(e2)s%(e2)s%(e2)s%(e2)s%(e2)s\n"
+	    "e4 = %(e3)s%(e3)s%(e3)s%(e3)s%(e3)s%(e3)s%(e3)s%(e3)s%(e3)s%(e3)s\n"
+	    "e5 = %(e4)s%(e4)s%(e4)s%(e4)s%(e4)s%(e4)s%(e4)s%(e4)s%(e4)s%(e4)s\n"
+	    "e6 = %(e5)s%(e5)s%(e5)s%(e5)s%(e5)s%(e5)s%(e5)s%(e5)s%(e5)s%(e5)s\n"
 	    "[tsec]\n"
 	    "t = tee\n"
 	    "[T]\n"
@@ -232,6 +239,10 @@ test_interpolation(void **state)
 	assert_non_null(strstr(err, "deeper than 10"));
 	expect(ini, "S", "lone", "ERROR");
 	assert_non_null(strstr(err, "expected '%%'"));
+	/* empty values nested ten-fold: a million references for nothing */
+	expect(ini, "S", "e4", "");
+	expect(ini, "S", "e6", "ERROR");
+	assert_non_null(strstr(err, "resolves more than"));
 	assert_int_equal(f2b_ini_set_default(ini, "Added", "new"), 0);
 	expect(ini, "tsec", "added", "new");
 	f2b_ini_free(ini);
