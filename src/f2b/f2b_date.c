@@ -89,9 +89,8 @@ struct f2b_dates {
 static void
 put(char *o, size_t *k, const char *s)
 {
-	size_t n = strlen(s);
-	memcpy(o + *k, s, n);
-	*k += n;
+	while (*s != '\0')
+		o[(*k)++] = *s++;
 }
 
 /* The few spellings where Python's re and PCRE2 differ: inline flags a, L
@@ -767,7 +766,7 @@ zone_offset(const char *s, size_t n, int64_t *min)
 		if (dv >= 0)
 			cp[nc++] = 1000 + dv;
 		else if ((unsigned char)s[i] < 0x80)
-			cp[nc++] = s[i];
+			cp[nc++] = (unsigned char)s[i];
 		else
 			return false;
 		i += l;

@@ -823,9 +823,23 @@ premixed(const char *pre, const char *inner)
 	return sb_take(&o);
 }
 
+/* The defaults, built when first needed: most datepatterns do not. */
+static int
+defaults_build(struct ctx *c, struct list *base, struct list *cached)
+{
+	if (base->n > 0)
+		return 0;
+	if (base_defaults(c, base) != 0 || cached_defaults(c, base, cached) != 0) {
+		list_free(base);
+		list_free(cached);
+		return -1;
+	}
+	return 0;
+}
+
 /* One datepattern line, as fail2ban's DateDetector.appendTemplate. */
 static int
-append_pattern(struct ctx *c, struct list *l, const struct list *base, const struct list *cached,
+append_pattern(struct ctx *c, struct list *l, struct list *base, struct list *cached,
     const char *pattern)
 {
 	char *key = strchr(pattern, '%') ? strdup(pattern) : upper_dup(pattern);
@@ -837,6 +851,10 @@ append_pattern(struct ctx *c, struct list *l, const struct list *base, const str
 		return -1;
 	}
 	bool ignore_dup = l->n > 0;
+	bool special = strcmp(key, "{^LN-BEG}") == 0 || strcmp(key, "{DEFAULT}") == 0 ||
+	    strstr(key, "{DATE}") != NULL;
+	if (special && defaults_build(c, base, cached) != 0)
+		goto out;
 	if (strcmp(key, "{^LN-BEG}") == 0 || strcmp(key, "{DEFAULT}") == 0) {
 		/* fail2ban's filter for {DEFAULT} refuses every template (its
 		 * lambda returns None), so {DEFAULT} adds nothing: an empty list
@@ -888,8 +906,6 @@ f2b_tlist_build(struct f2b_tlist *out, const char *const *patterns, size_t n, in
 	if (errlen)
 		err[0] = '\0';
 	build_exy(&c, year);
-	if (base_defaults(&c, &base) != 0 || cached_defaults(&c, &base, &cached) != 0)
-		goto out;
 	for (size_t i = 0; i < n; i++) {
 		if (patterns[i] == NULL) {
 			errf(&c, "datepattern %zu is NULL", i);
@@ -925,6 +941,8 @@ f2b_tlist_build(struct f2b_tlist *out, const char *const *patterns, size_t n, in
 		}
 	}
 	if (l.n == 0) {
+		if (defaults_build(&c, &base, &cached) != 0)
+			goto out;
 		list_free(&l);
 		l = cached;
 		memset(&cached, 0, sizeof(cached));
