@@ -1,5 +1,6 @@
 /* f2b_services.c - fail2ban-filter services in the daemon: loading, source
  * routing, and running lines through their filters. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
