@@ -299,14 +299,21 @@ on_match(void *arg, const struct rules_match *m)
 {
 	struct daemon *d = arg;
 	struct det_event ev;
-	struct det_result r;
+	struct det_result r, one;
 	char err[256];
 
 	d->matches++;
 	det_event_from_match(m, d->chunk_ts ? d->chunk_ts : now_sec(), &ev);
-	det_feed(d->det, &ev, &r);
-	if (r.counted)
-		d->attempts++;
+	/* "message repeated N times" stands for N lines (N is bounded by
+	 * rules/syslog.h); the first ban among them is the one applied. */
+	r.ban = false;
+	for (unsigned i = 0; i < (m->repeat > 0 ? m->repeat : 1u); i++) {
+		det_feed(d->det, &ev, &one);
+		if (one.counted)
+			d->attempts++;
+		if (one.ban && !r.ban)
+			r = one;
+	}
 	if (!r.ban)
 		return;
 	/* The aggregate of an IPv6 attacker may hold this host's own addresses

@@ -1,0 +1,91 @@
+/* eol.c - normalizes line endings (CRLF, CR-only) and crash NUL padding in
+ * place, with a fast path for the common clean LF chunk. */
+#include <string.h>
+
+#include "common/eol.h"
+
+void
+eol_init(struct eol *e)
+{
+	e->mode = EOL_UNKNOWN;
+	e->cr_pending = false;
+	e->in_line = false;
+}
+
+int
+eol_carry(struct eol *e, int next)
+{
+	if (!e->cr_pending)
+		return 0;
+	e->cr_pending = false;
+	if (next == '\n') {
+		if (e->mode == EOL_UNKNOWN)
+			e->mode = EOL_LF;
+		return 0;
+	}
+	if (next < 0) {
+		e->in_line = false;
+		return '\n';
+	}
+	if (e->mode == EOL_UNKNOWN)
+		e->mode = EOL_CR;
+	if (e->mode == EOL_CR) {
+		e->in_line = false;
+		return '\n';
+	}
+	e->in_line = true;
+	return '\r';
+}
+
+size_t
+eol_fix(struct eol *e, char *buf, size_t len)
+{
+	size_t o = 0, i = 0;
+
+	if (len == 0)
+		return 0;
+	if (e->swallow_lf) {
+		e->swallow_lf = false;
+		if (buf[0] == '\n') {	/* the LF of a CRLF cut between chunks */
+			e->mode = EOL_LF;
+			i = 1;
+		}
+	}
+	/* Fast path, nearly every chunk: nothing to change. Two memchr passes
+	 * run at memory speed, far below the cost of matching. */
+	if (i == 0 && memchr(buf, '\r', len) == NULL && memchr(buf, '\0', len) == NULL) {
+		if (e->mode != EOL_LF && memchr(buf, '\n', len) != NULL)
+			e->mode = EOL_LF;
+		e->in_line = buf[len - 1] != '\n';
+		return len;
+	}
+	for (; i < len; i++) {
+		char c = buf[i];
+
+		if (c == '\0' && !e->in_line)
+			continue;
+		if (c == '\r') {
+			if (i + 1 < len && buf[i + 1] == '\n') {
+				if (e->mode == EOL_UNKNOWN)
+					e->mode = EOL_LF;
+				continue;		/* the '\n' is written next */
+			}
+			if (i + 1 == len && e->mode != EOL_CR) {
+				e->cr_pending = true;	/* the next chunk decides */
+				break;
+			}
+			if (e->mode == EOL_UNKNOWN)
+				e->mode = EOL_CR;
+			if (e->mode == EOL_CR) {
+				/* Ending the chunk: a line end now, not when the
+				 * next line comes; a '\n' right after is its pair. */
+				e->swallow_lf = i + 1 == len;
+				c = '\n';
+			}
+		} else if (c == '\n')
+			e->mode = EOL_LF;
+		buf[o++] = c;
+		e->in_line = c != '\n';
+	}
+	return o;
+}
