@@ -7,9 +7,7 @@
 void
 eol_init(struct eol *e)
 {
-	e->mode = EOL_UNKNOWN;
-	e->cr_pending = false;
-	e->in_line = false;
+	memset(e, 0, sizeof(*e));	/* all zero: mode unknown, at a line start */
 }
 
 int
