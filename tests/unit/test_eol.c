@@ -72,9 +72,65 @@ test_forms(void **state)
 	CHECK("\0\0\0", "");
 }
 
+/* The rules, one byte at a time over the whole input: what any chunking
+ * must give. */
+static size_t
+reference(const char *in, size_t n, char *out)
+{
+	int mode = EOL_UNKNOWN;
+	bool in_line = false;
+	size_t o = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		char c = in[i];
+		if (c == '\0' && !in_line)
+			continue;
+		if (c == '\r') {
+			if (i + 1 < n && in[i + 1] == '\n') {
+				if (mode == EOL_UNKNOWN)
+					mode = EOL_LF;
+				continue;
+			}
+			if (mode == EOL_UNKNOWN)
+				mode = EOL_CR;
+			if (mode == EOL_CR || i + 1 == n)
+				c = '\n';
+		} else if (c == '\n')
+			mode = EOL_LF;
+		out[o++] = c;
+		in_line = c != '\n';
+	}
+	return o;
+}
+
+static void
+test_random(void **state)
+{
+	static const char alphabet[] = { 'a', '\r', '\n', '\0', 'b' };
+	char in[64], want[64], out[256];
+	unsigned seed = 12345;
+
+	(void)state;
+	for (int round = 0; round < 20000; round++) {
+		size_t n = 1 + (seed = seed * 1103515245 + 12345) % 40;
+		for (size_t i = 0; i < n; i++)
+			in[i] = alphabet[((seed = seed * 1103515245 + 12345) >> 16 & 0xff) % 5];
+		size_t wn = reference(in, n, want);
+		for (size_t cut = 0; cut <= n; cut++) {
+			size_t o = run(in, n, cut, out);
+			if (o != wn || memcmp(out, want, wn) != 0)
+				fail_msg("round %d, %zu bytes cut at %zu: %zu bytes out, expected %zu",
+				    round, n, cut, o, wn);
+		}
+	}
+}
+
 int
 main(void)
 {
-	const struct CMUnitTest tests[] = { cmocka_unit_test(test_forms) };
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_forms),
+		cmocka_unit_test(test_random),
+	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
