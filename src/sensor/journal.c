@@ -75,6 +75,16 @@ line_append(char *line, size_t *o, const char *v, size_t len, size_t max)
 	return whole;
 }
 
+bool
+journal_message_append(char *line, size_t *o, const char *msg, size_t len)
+{
+	/* A service writing CRLF to its stdout leaves a '\r' at the end of
+	 * each message; it would keep the rules' '$' from matching. */
+	while (len > 0 && (msg[len - 1] == '\r' || msg[len - 1] == '\n'))
+		len--;
+	return line_append(line, o, msg, len, SENSOR_LINE_MAX);
+}
+
 /* Builds the current entry's line; its length including the '\n', or 0
  * when it would not fit the line ceiling (counted). */
 static size_t
@@ -99,13 +109,8 @@ entry_format(struct sensor *s, struct journal_src *js)
 		line_append(js->line, &o, "]", 1, 1);
 	}
 	line_append(js->line, &o, ": ", 2, 2);
-	if ((v = field_get(js->j, "MESSAGE", &len)) != NULL) {
-		/* A service writing CRLF to its stdout leaves a '\r' at the end
-		 * of each message; it would keep the rules' '$' from matching. */
-		while (len > 0 && (v[len - 1] == '\r' || v[len - 1] == '\n'))
-			len--;
-		whole = line_append(js->line, &o, v, len, SENSOR_LINE_MAX);
-	}
+	if ((v = field_get(js->j, "MESSAGE", &len)) != NULL)
+		whole = journal_message_append(js->line, &o, v, len);
 	if (!whole) {
 		/* Dropped whole, never matched in part (see lines.c). */
 		s->stats.truncated++;

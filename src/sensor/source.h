@@ -107,6 +107,13 @@ void lines_flush(struct sensor *s, struct linebuf *lb, const char *name);
 void lines_deliver(struct sensor *s, const char *name, const char *buf,
     size_t len, size_t nlines, int64_t ts_usec);
 
+/* journal.c */
+/* Appends an entry's MESSAGE to its line (SENSOR_LINE_MAX + 1 bytes) at *o,
+ * without its trailing line ends, newlines and NULs inside as spaces. false
+ * when it does not fit whole: the entry is then dropped, never delivered in
+ * part. */
+bool journal_message_append(char *line, size_t *o, const char *msg, size_t len);
+
 /* file.c */
 /* Reads the inotify queue and marks the file sources it concerns dirty. */
 void file_read_events(struct sensor *s);

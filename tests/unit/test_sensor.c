@@ -17,6 +17,7 @@
 #include "testutil.h"
 
 #include "sensor/sensor.h"
+#include "sensor/source.h"
 
 #define WAIT_MS 2000	/* ceiling for expected data to show up */
 #define SETTLE_MS 40	/* quiet time that must bring nothing more */
@@ -625,6 +626,35 @@ test_stdin_forms(void **state)
 	close(saved);
 }
 
+/* A journal MESSAGE: trailing CR/LF removed, one that does not fit is
+ * refused whole (the entry is dropped, not cut). */
+static void
+test_journal_message(void **state)
+{
+	static char line[SENSOR_LINE_MAX + 1];
+	char *msg;
+	size_t o;
+
+	(void)state;
+	o = 9;
+	memcpy(line, "sshd[1]: ", 9);
+	assert_true(journal_message_append(line, &o, "Failed x ssh2\r\n", 15));
+	assert_int_equal(o, 9 + 13);
+	assert_memory_equal(line, "sshd[1]: Failed x ssh2", o);
+	o = 9;
+	assert_true(journal_message_append(line, &o, "a\nb\0c", 5));
+	assert_memory_equal(line + 9, "a b c", 5);
+	msg = repeat('m', SENSOR_LINE_MAX - 9, "");
+	o = 9;
+	assert_true(journal_message_append(line, &o, msg, strlen(msg)));
+	assert_int_equal(o, SENSOR_LINE_MAX);
+	free(msg);
+	msg = repeat('m', SENSOR_LINE_MAX - 8, "");
+	o = 9;
+	assert_false(journal_message_append(line, &o, msg, strlen(msg)));
+	free(msg);
+}
+
 static void
 test_bounded_dispatch(void **state)
 {
@@ -817,6 +847,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_line_endings, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nul_padding, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stdin_forms, setup, teardown),
+		cmocka_unit_test(test_journal_message),
 		cmocka_unit_test_setup_teardown(test_bounded_dispatch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stdin, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_journal, setup, teardown),
