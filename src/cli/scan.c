@@ -229,16 +229,17 @@ scan_file(struct scan_ctx *c, struct rules_scratch *sc, const char *path,
 			break;
 		}
 		*bytes_total += (uint64_t)n;
+		size_t from = have, ins = 0;
 		if (eol.cr_pending) {
+			/* settled by the byte after it; not normalized again */
 			int ch = eol_carry(&eol, n > 0 ? (unsigned char)buf[have] : -1);
 			if (ch != 0) {
 				memmove(buf + have + 1, buf + have, (size_t)n);
 				buf[have] = (char)ch;
-				n++;
+				ins = 1;
 			}
 		}
-		size_t fresh = eol_fix(&eol, buf + have, (size_t)n), from = have;
-		have += fresh;
+		have += ins + eol_fix(&eol, buf + have + ins, (size_t)n);
 		if (skipping) {
 			/* the rest of a line longer than a whole block */
 			const char *nl = memchr(buf + from, '\n', have - from);

@@ -65,6 +65,21 @@ check() {
 	fi
 }
 
+# pipe_check NAME FILE CUT: FILE through a pipe on stdin in two writes, the
+# first read ending at byte CUT; the attack must come out whole.
+two_writes() { head -c "$2" "$1"; sleep 0.3; tail -c +"$(($2 + 1))" "$1"; }
+pipe_check() {
+	n=$((n + 1))
+	att=$(two_writes "$2" "$3" | "$bin" scan -c "$tmp/a5.conf" --matches - | grep -c "\"addr\": \"$ATT\"")
+	bans=$(two_writes "$2" "$3" | "$bin" scan -c "$tmp/a5.conf" --bans - | tr '\n' ' ' | sed 's/ $//')
+	if [ "$att" = 6 ] && [ "$bans" = "$ATT" ]; then
+		echo "ok   $1: $att attempts, bans: $bans"
+	else
+		echo "FAIL $1: $att attempts, bans: '$bans'; expected 6, '$ATT'"
+		rc=1
+	fi
+}
+
 f=$tmp/f
 attack 'Feb  5 14:34:%S host sshd[%P]: ' >"$f.lf"
 check lf "$f.lf" 6 "$ATT"
@@ -72,6 +87,11 @@ sed 's/$/\r/' "$f.lf" >"$f.crlf"
 check crlf "$f.crlf" 6 "$ATT"
 tr '\n' '\r' <"$f.lf" >"$f.cr"
 check cr "$f.cr" 6 "$ATT"
+# through a pipe, a read ending right after the first line's CR
+first=$(head -n 1 "$f.lf" | wc -c)
+pipe_check cr-pipe-cut-after-cr "$f.cr" "$first"
+pipe_check crlf-pipe-cut-between-cr-lf "$f.crlf" "$first"
+pipe_check crlf-pipe-cut-after-crlf "$f.crlf" "$((first + 1))"
 attack '<38>Feb  5 14:34:%S host sshd[%P]: ' >"$f.pri"
 check pri-rfc3164 "$f.pri" 6 "$ATT"
 attack '<38>2024-02-05T14:34:%S.123456+01:00 host sshd[%P]: ' >"$f.pri3339"
