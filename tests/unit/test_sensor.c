@@ -389,6 +389,15 @@ test_resume(void **state)
 	append(path, "ial\nd\n");
 	s = follow(path, pos);
 	expect(s, "partial\nd\n");
+	/* A CRLF line cut after its CR: the CR is held too. */
+	append(path, "e\r\nfg\r");
+	expect(s, "e\n");
+	assert_int_equal(sensor_position(s, path, pos, sizeof(pos)), 1);
+	assert_int_equal(pos_offset(pos), 19);
+	sensor_free(s);
+	append(path, "\nh\r\n");
+	s = follow(path, pos);
+	expect(s, "fg\nh\n");
 	sensor_free(s);
 }
 
