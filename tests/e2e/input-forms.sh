@@ -5,7 +5,8 @@
 # RFC 5424, a first line behind crash NUL padding, rsyslog's "message
 # repeated", gzip, over-long lines carrying a victim's address past the
 # line ceiling (also across scan's 4 MiB blocks), stamps out of order, over
-# the new year, in mixed zones. `article5 scan --matches` / `--bans` must
+# the new year, in mixed zones; access logs whose lines all start with the
+# same "client - - ". `article5 scan --matches` / `--bans` must
 # give exactly the expected attempts and bans for each.
 # Offline: no network namespace, no root. A5_BIN picks another binary.
 # Exit 0 pass, 1 fail, 77 skip.
@@ -179,6 +180,22 @@ for t in 14:10:30 14:20:00 14:29:00 14:29:10 14:29:20; do
 	echo "2024-02-05T$t+00:00 host sshd[$pid]: Failed password for root from $ATT port 1 ssh2"
 done >"$f.spread"
 check rfc3339-spread "$f.spread" 5 ""
+# Access logs (CLF stamps, whole-line rules): every line starts with the
+# same "client - - ", yet each has its own stamp. nginx-botsearch bans at 2
+# within findtime: 2 probes half an hour apart ban no one; 3 within a
+# minute do, CRLF or not.
+{
+	echo "$ATT - - [05/Feb/2024:14:00:00 +0000] \"GET /.env HTTP/1.1\" 404 153 \"-\" \"x\""
+	echo "$ATT - - [05/Feb/2024:14:30:00 +0000] \"GET /.git/config HTTP/1.1\" 404 153 \"-\" \"x\""
+} >"$f.clf-spread"
+check access-log-spread "$f.clf-spread" 2 ""
+{
+	echo "$ATT - - [05/Feb/2024:15:34:01 +0100] \"GET /.env HTTP/1.1\" 404 153 \"-\" \"x\""
+	echo "198.51.100.7 - - [05/Feb/2024:15:34:02 +0100] \"GET / HTTP/1.1\" 200 15 \"-\" \"x\""
+	echo "$ATT - - [05/Feb/2024:15:34:05 +0100] \"GET /wp-login.php HTTP/1.1\" 404 153 \"-\" \"x\""
+	echo "$ATT - - [05/Feb/2024:15:34:09 +0100] \"GET /phpmyadmin/ HTTP/1.1\" 404 153 \"-\" \"x\""
+} | sed 's/$/\r/' >"$f.clf-crlf"
+check access-log-crlf "$f.clf-crlf" 3 "$ATT"
 # out of order within the window
 attack 'Feb  5 14:34:%S host sshd[%P]: ' | awk '{ l[NR] = $0 } END { print l[2]; print l[1]; print l[4]; print l[3]; print l[8]; print l[6]; print l[7]; print l[5] }' >"$f.ooo"
 check out-of-order "$f.ooo" 6 "$ATT"
