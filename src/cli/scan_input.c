@@ -16,7 +16,8 @@
 struct scan_input {
 	const char *path;
 	int fd;
-	bool gz, eof;
+	bool gz, eof, failed;	/* failed: report err on the next read */
+	char err[256];
 	z_stream zs;
 	unsigned char *raw;	/* bytes read ahead: the magic, then gzip input */
 	size_t rawpos, rawlen;
@@ -93,7 +94,7 @@ fail:
 }
 
 static ssize_t
-gz_read(struct scan_input *in, char *buf, size_t n, char *err, size_t errlen)
+gz_inflate(struct scan_input *in, char *buf, size_t n, char *err, size_t errlen)
 {
 	in->zs.next_out = (unsigned char *)buf;
 	in->zs.avail_out = (uInt)(n > UINT32_MAX ? UINT32_MAX : n);
@@ -128,6 +129,29 @@ gz_read(struct scan_input *in, char *buf, size_t n, char *err, size_t errlen)
 		}
 	}
 	return (ssize_t)((size_t)(in->zs.next_out - (unsigned char *)buf));
+}
+
+/* What was inflated before an error (a truncated .gz, still being written
+ * or cut short) is handed out first; the error comes with the next read. */
+static ssize_t
+gz_read(struct scan_input *in, char *buf, size_t n, char *err, size_t errlen)
+{
+	ssize_t r;
+
+	if (in->failed) {
+		snprintf(err, errlen, "%s", in->err);
+		return -1;
+	}
+	r = gz_inflate(in, buf, n, in->err, sizeof(in->err));
+	if (r >= 0)
+		return r;
+	size_t got = (size_t)(in->zs.next_out - (unsigned char *)buf);
+	if (got > 0) {
+		in->failed = true;
+		return (ssize_t)got;
+	}
+	snprintf(err, errlen, "%s", in->err);
+	return -1;
 }
 
 ssize_t

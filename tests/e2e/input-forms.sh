@@ -143,6 +143,18 @@ check gzip-crlf "$f.crlf.gz" 6 "$ATT"
 { gzip -c "$f.short"; gzip -c "$f.lf"; } >"$f.multi.gz"	# two members
 check gzip-two-members "$f.multi.gz" 12 "$ATT"
 
+# A .gz cut short: what it holds is read, the cut is an error.
+gz_size=$(wc -c <"$f.lf.gz")
+head -c "$((gz_size - 20))" "$f.lf.gz" >"$f.cut.gz"
+n=$((n + 1))
+if "$bin" scan -c "$tmp/a5.conf" --matches "$f.cut.gz" >"$tmp/m" 2>"$tmp/err" ||
+    ! grep -q 'unexpected end of compressed data' "$tmp/err" || [ "$(grep -c . "$tmp/m")" -lt 1 ]; then
+	echo "FAIL gzip-cut-short: exit 0 or no error or nothing read: $(cat "$tmp/err")"
+	rc=1
+else
+	echo "ok   gzip-cut-short: $(grep -c . "$tmp/m") attempts read, then: $(cat "$tmp/err")"
+fi
+
 # Over the line ceiling (16384 bytes): a user name padded so that the
 # victim's address comes past it. Dropped whole, never counted.
 pad=$(head -c 17000 /dev/zero | tr '\0' 'A')
