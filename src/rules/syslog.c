@@ -42,10 +42,29 @@ skip_rfc3164(const char *s, size_t len, size_t *i)
 	return true;
 }
 
+static bool
+skip_rfc3339(const char *s, size_t len, size_t *i)
+{
+	size_t k = *i;
+
+	if (k + 19 > len || !is_digit(s[k]) || s[k + 4] != '-' || s[k + 7] != '-' ||
+	    (s[k + 10] != 'T' && s[k + 10] != ' ') || s[k + 13] != ':' || s[k + 16] != ':')
+		return false;
+	k += 19;
+	if (k < len && (s[k] == '.' || s[k] == ','))
+		for (k++; k < len && is_digit(s[k]); k++)
+			;
+	if (k < len && s[k] == 'Z')
+		k++;
+	else if (k < len && (s[k] == '+' || s[k] == '-'))
+		for (k++; k < len && (is_digit(s[k]) || s[k] == ':'); k++)
+			;
+	*i = k;
+	return true;
+}
+
 /* journalctl -o short-full: "Mon 2024-02-05 14:34:10 UTC" (the zone is a
  * name, letters only). */
-static bool skip_rfc3339(const char *s, size_t len, size_t *i);
-
 static bool
 skip_short_full(const char *s, size_t len, size_t *i)
 {
@@ -103,27 +122,6 @@ skip_unix(const char *s, size_t len, size_t *i)
 		;
 	if (k == d)
 		return false;
-	*i = k;
-	return true;
-}
-
-static bool
-skip_rfc3339(const char *s, size_t len, size_t *i)
-{
-	size_t k = *i;
-
-	if (k + 19 > len || !is_digit(s[k]) || s[k + 4] != '-' || s[k + 7] != '-' ||
-	    (s[k + 10] != 'T' && s[k + 10] != ' ') || s[k + 13] != ':' || s[k + 16] != ':')
-		return false;
-	k += 19;
-	if (k < len && (s[k] == '.' || s[k] == ','))
-		for (k++; k < len && is_digit(s[k]); k++)
-			;
-	if (k < len && s[k] == 'Z')
-		k++;
-	else if (k < len && (s[k] == '+' || s[k] == '-'))
-		for (k++; k < len && (is_digit(s[k]) || s[k] == ':'); k++)
-			;
 	*i = k;
 	return true;
 }
