@@ -295,17 +295,24 @@ on_remote(void *arg, const struct alliance_apply *a)
 	d->remote_applied++;
 }
 
-/* An attempt's verdict: counted in its window, and banned when the window
- * is full, for the service's bantime. */
+/* An attempt's verdict (repeat times the same attempt): counted in its
+ * window, and banned when the window is full, for the service's bantime. */
 static void
-on_event(struct daemon *d, const struct det_event *ev, const char *rule)
+on_event(struct daemon *d, const struct det_event *ev, unsigned repeat, const char *rule)
 {
-	struct det_result r;
+	struct det_result r, one;
 	char err[256];
 
-	det_feed(d->det, ev, &r);
-	if (r.counted)
-		d->attempts++;
+	/* "message repeated N times" stands for N lines (N is bounded by
+	 * rules/syslog.h); the first ban among them is the one applied. */
+	r.ban = false;
+	for (unsigned i = 0; i < (repeat > 0 ? repeat : 1u); i++) {
+		det_feed(d->det, ev, &one);
+		if (one.counted)
+			d->attempts++;
+		if (one.ban && !r.ban)
+			r = one;
+	}
 	if (!r.ban)
 		return;
 	/* An IPv6 form of an allowlisted IPv4 client (NAT64, 6to4, Teredo)
@@ -336,7 +343,7 @@ on_match(void *arg, const struct rules_match *m)
 
 	d->matches++;
 	det_event_from_match(m, d->chunk_ts ? d->chunk_ts : now_sec(), &ev);
-	on_event(d, &ev, m->info->name);
+	on_event(d, &ev, m->repeat, m->info->name);
 }
 
 /* One failure found by a fail2ban-filter service: one attempt. */
@@ -355,7 +362,7 @@ on_f2b_hit(void *arg, const struct f2b_hit *h)
 	/* Like the native rules: the journal's time, else the wall clock (a
 	 * line's own date may be old, e.g. a file read again after a restart). */
 	ev.ts = d->chunk_ts ? d->chunk_ts : now_sec();
-	on_event(d, &ev, h->filter);
+	on_event(d, &ev, 1, h->filter);
 }
 
 static uint64_t

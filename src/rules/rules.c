@@ -60,6 +60,8 @@ struct rules_scratch {
 	uint64_t *counts;
 	uint64_t limit_hits;
 	bool overflow;
+	const char *bare_prog;	/* lines are headerless messages of this program */
+	size_t bare_proglen;
 };
 
 static const char *const kind_names[] = {
@@ -356,6 +358,14 @@ pattern_expand(const struct ruleset *rs, const struct rules_service *svc, const 
 			ok = pat_append(out, &used, p, 1);
 			p++;
 		}
+	}
+	/* The message of rsyslog's "message repeated N times: [ M]" ends in
+	 * ']' (rules/syslog.c unwraps it for PCRE2): the prefilter lets one
+	 * ']' sit between a final '$' and the line end. */
+	if (ok && !for_pcre && svc->has_program && used >= 1 && out[used - 1] == '$' &&
+	    (used < 2 || out[used - 2] != '\\')) {
+		used--;
+		ok = pat_append(out, &used, "\\]?$", 4);
 	}
 	if (!ok) {
 		snprintf(err, errlen, "%s: pattern too long (at most %d bytes after expansion)",
@@ -766,6 +776,13 @@ rules_scratch_limit_hits(const struct rules_scratch *sc)
 	return sc->limit_hits;
 }
 
+void
+rules_scratch_set_program(struct rules_scratch *sc, const char *prog)
+{
+	sc->bare_prog = prog;
+	sc->bare_proglen = prog != NULL ? strlen(prog) : 0;
+}
+
 static int
 hit_push(struct rules_scratch *sc, size_t start, int rule)
 {
@@ -848,13 +865,23 @@ confirm(const struct ruleset *rs, struct rules_scratch *sc, int r,
 
 	if (svc->has_program) {
 		if (!lh->parsed) {
-			lh->ok = syslog_parse(line, len, &lh->h) == 0;
+			if (sc->bare_prog != NULL) {
+				/* journalctl -o cat: no header, the caller names
+				 * the program (scan --program). */
+				memset(&lh->h, 0, sizeof(lh->h));
+				lh->h.prog = sc->bare_prog;
+				lh->h.proglen = sc->bare_proglen;
+				lh->h.msglen = len;
+				lh->h.repeat = 1;
+				lh->ok = true;
+			} else
+				lh->ok = syslog_parse(line, len, &lh->h) == 0;
 			lh->parsed = true;
 		}
 		if (!lh->ok || !program_matches(svc, &lh->h))
 			return false;
 		subj = line + lh->h.msg;
-		slen = len - lh->h.msg;
+		slen = lh->h.msglen;
 	}
 	int rc = pcre2_match(ri->code, (PCRE2_SPTR)subj, slen, 0, 0, sc->md, rs->mctx);
 	if (rc < 0) {
@@ -867,6 +894,7 @@ confirm(const struct ruleset *rs, struct rules_scratch *sc, int r,
 	m->has_addr = false;
 	m->has_pid = svc->has_program && lh->h.has_pid;
 	m->pid = m->has_pid ? lh->h.pid : 0;
+	m->repeat = svc->has_program ? lh->h.repeat : 1;
 	if (ri->host_group > 0 && rc > ri->host_group &&
 	    ov[2 * ri->host_group] != PCRE2_UNSET) {
 		size_t s = ov[2 * ri->host_group], e = ov[2 * ri->host_group + 1];
@@ -961,8 +989,9 @@ bool
 rules_confirm_line(const struct ruleset *rs, struct rules_scratch *sc, int rule,
     const char *line, size_t len, struct rules_match *m)
 {
-	struct line_hdr lh = { false, false, { NULL, 0, false, 0, 0 } };
+	struct line_hdr lh;
 
+	memset(&lh, 0, sizeof(lh));
 	if (rule < 0 || (size_t)rule >= rs->nrules || !confirm(rs, sc, rule, line, len, &lh, m))
 		return false;
 	m->line = line;
@@ -987,7 +1016,7 @@ rules_scan(const struct ruleset *rs, struct rules_scratch *sc,
 		const char *nl = memchr(line, '\n', len - start);
 		size_t llen = nl ? (size_t)(nl - line) : len - start;
 		struct rules_match m;
-		struct line_hdr lh = { false, false, { NULL, 0, false, 0, 0 } };
+		struct line_hdr lh = { false, false, { NULL, 0, false, 0, 0, 0, 0 } };
 		bool found = false;
 
 		line_index += count_newlines(buf + counted_to, start - counted_to);

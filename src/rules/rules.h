@@ -48,6 +48,8 @@ struct rules_match {
 	struct a5_prefix addr;
 	bool has_pid;
 	uint32_t pid;
+	unsigned repeat;		/* attempts the line stands for: 1, or N of
+					 * "message repeated N times" (bounded) */
 };
 
 typedef void (*rules_match_cb)(void *arg, const struct rules_match *m);
@@ -95,6 +97,11 @@ void rules_scratch_free(struct rules_scratch *sc);
 uint64_t rules_scratch_hits(const struct rules_scratch *sc, int rule);
 /* PCRE2 runs that hit their match limit (counted, treated as no match). */
 uint64_t rules_scratch_limit_hits(const struct rules_scratch *sc);
+
+/* prog non-NULL: the lines have no syslog header (journalctl -o cat); each
+ * is a message of prog, for the services that name it in `program`. NULL
+ * (the default): headers are parsed. prog must outlive the scratch's use. */
+void rules_scratch_set_program(struct rules_scratch *sc, const char *prog);
 
 /* Scans buf[0..len), which holds complete lines (the last may lack its
  * newline). Calls cb for each line a rule confirms, in input order; at most
