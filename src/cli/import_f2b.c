@@ -11,6 +11,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
+/* A jail's service name: article5's native services already take the
+ * common jail names (sshd, postfix...), and a fail2ban-filter service may
+ * not reuse one (config: rules_service_add). */
+#define F2B_SVC_PREFIX "f2b-"
+
 #include "cli/cli.h"
 #include "common/addr.h"
 #include "common/util.h"
@@ -492,9 +497,9 @@ do_jail(struct imp *im, const char *jail)
 			    jail, opts[i].name, opts[i].value);
 	}
 	if (mode != NULL && *mode != '\0')
-		fprintf(im->svc, "service %s fail2ban-filter %s mode %s\n", jail, fpath, mode);
+		fprintf(im->svc, "service " F2B_SVC_PREFIX "%s fail2ban-filter %s mode %s\n", jail, fpath, mode);
 	else
-		fprintf(im->svc, "service %s fail2ban-filter %s\n", jail, fpath);
+		fprintf(im->svc, "service " F2B_SVC_PREFIX "%s fail2ban-filter %s\n", jail, fpath);
 
 	/* filter options the jail sets itself win over the filter's in
 	 * fail2ban; the fail2ban-filter directive takes the filter alone */
@@ -564,7 +569,7 @@ do_jail(struct imp *im, const char *jail)
 	snprintf(line, sizeof(line), "%s%s%s%s%s", mr, ft[0] ? " findtime " : "", ft,
 	    bt[0] ? " bantime " : "", bt);
 	if (line[0] != '\0')
-		fprintf(im->svc, "service %s%s\n", jail, line);
+		fprintf(im->svc, "service " F2B_SVC_PREFIX "%s%s\n", jail, line);
 	free(maxretry);
 	free(findtime);
 	free(bantime);
@@ -665,8 +670,10 @@ import_usage(FILE *f)
 	    "jail.d/*.conf, jail.local, jail.d/*.local, as fail2ban does, and writes\n"
 	    "the equivalent article5 configuration to stdout (or FILE): sources,\n"
 	    "allow lines, and for each enabled jail\n"
-	    "    service JAIL fail2ban-filter FILTER.conf [mode MODE]\n"
-	    "    service JAIL [maxretry N] [findtime D] [bantime D]\n"
+	    "    service f2b-JAIL fail2ban-filter FILTER.conf [mode MODE]\n"
+	    "    service f2b-JAIL [maxretry N] [findtime D] [bantime D]\n"
+	    "(the prefix keeps a jail apart from article5's native service of the\n"
+	    "same name, e.g. sshd: both then watch the same log).\n"
 	    "What article5 cannot express (actions, ports, per-jail escalation, ...)\n"
 	    "is listed as '# not translated: ...' lines and on stderr.\n");
 }
