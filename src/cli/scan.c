@@ -54,7 +54,10 @@ usage(FILE *f)
 	    "                     \"rule\": R, \"addr\": A}; N counts from 1 per file\n"
 	    "  --bans             each address or prefix that would be banned, sorted\n"
 	    "  --ipv6-prefix N    aggregate IPv6 offenders to /N (default 64)\n"
-	    "  -c CONFIG          take rules_dir, rules and policy from CONFIG\n");
+	    "  -c CONFIG          take rules_dir, rules and policy from CONFIG\n"
+	    "\n"
+	    "article5 scan --fail2ban-filter FILTER.conf ... runs fail2ban's filters\n"
+	    "instead (see its --help).\n");
 }
 
 static void
@@ -221,6 +224,12 @@ cmd_scan(int argc, char **argv)
 	uint64_t u, lines = 0, bytes = 0;
 	int opt, rc = 1;
 
+	/* fail2ban filter files: their own path (scan_f2b.c) */
+	for (int i = 1; i < argc; i++)
+		if (strncmp(argv[i], "--fail2ban-filter", 17) == 0) {
+			free(cfg);
+			return cmd_scan_f2b(argc, argv);
+		}
 	memset(&c, 0, sizeof(c));
 	c.mode = SCAN_SUMMARY;
 	optind = 1;
