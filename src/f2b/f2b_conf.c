@@ -74,7 +74,7 @@ static void
 tag_free(struct tag *t)
 {
 	free(t->key);
-	txt_free(&t->v);
+	f2b_txt_free(&t->v);
 	for (size_t i = 0; i < t->ncnts; i++)
 		free(t->cnts[i].name);
 	free(t->cnts);
@@ -105,7 +105,7 @@ tags_put(struct tags *ts, const char *key, struct f2b_txt *v)
 	struct tag *t = tags_find(ts, key, strlen(key));
 
 	if (t != NULL) {
-		txt_free(&t->v);
+		f2b_txt_free(&t->v);
 		t->v = *v;
 		memset(v, 0, sizeof(*v));
 		return 0;
@@ -135,8 +135,8 @@ tags_put_str(struct tags *ts, const char *key, const char *value)
 {
 	struct f2b_txt v = { 0 };
 
-	if (txt_append(&v, value, strlen(value), NULL) < 0 || tags_put(ts, key, &v) < 0) {
-		txt_free(&v);
+	if (f2b_txt_append(&v, value, strlen(value), NULL) < 0 || tags_put(ts, key, &v) < 0) {
+		f2b_txt_free(&v);
 		return -1;
 	}
 	return 0;
@@ -248,7 +248,7 @@ tag_search(struct ctx *c, const struct f2b_txt *v, size_t pos, size_t *ms, size_
 
 /* value.replace(needle, repl), line origins carried along. */
 static int
-txt_replace_all(struct f2b_txt *val, const char *needle, size_t nl, const struct f2b_txt *repl)
+f2b_txt_replace_all(struct f2b_txt *val, const char *needle, size_t nl, const struct f2b_txt *repl)
 {
 	struct f2b_txt out = { 0 };
 	size_t pos = 0, line = 0;
@@ -257,25 +257,25 @@ txt_replace_all(struct f2b_txt *val, const char *needle, size_t nl, const struct
 	while (pos <= val->len) {
 		const char *hit = nl <= val->len - pos ? memmem(s + pos, val->len - pos, needle, nl) : NULL;
 		size_t end = hit ? (size_t)(hit - s) : val->len;
-		if (txt_append(&out, s + pos, end - pos, val->loc + line) < 0)
+		if (f2b_txt_append(&out, s + pos, end - pos, val->loc + line) < 0)
 			goto fail;
 		for (size_t i = pos; i < end; i++)
 			line += s[i] == '\n';
 		if (hit == NULL)
 			break;
 		bool whole = end + nl >= val->len || s[end + nl] == '\n';
-		if (txt_append_sub(&out, repl->s ? repl->s : "", repl->len, repl->nloc ? repl->loc : NULL,
+		if (f2b_txt_append_sub(&out, repl->s ? repl->s : "", repl->len, repl->nloc ? repl->loc : NULL,
 		    whole, val->loc + line) < 0)
 			goto fail;
 		for (size_t i = end; i < end + nl; i++)
 			line += s[i] == '\n';
 		pos = end + nl;
 	}
-	txt_free(val);
+	f2b_txt_free(val);
 	*val = out;
 	return 0;
 fail:
-	txt_free(&out);
+	f2b_txt_free(&out);
 	return -1;
 }
 
@@ -379,7 +379,7 @@ substitute(struct ctx *c, struct tags *ts, char *const *ign, size_t nign)
 				needle[rl + 2] = '\0';
 				c->work += t->v.len;
 				if (++c->repl > TAG_REPL_MAX || c->work > F2B_SUBST_WORK ||
-				    txt_replace_all(&t->v, needle, rl + 2, repl) < 0) {
+				    f2b_txt_replace_all(&t->v, needle, rl + 2, repl) < 0) {
 					char where[F2B_WHERE_MAX];
 					f2b_ini_where(c->ini, t->v.loc[0], where, sizeof(where));
 					return fail(c->err, c->errlen, "%s: '%s' grows past %u bytes, %u "
@@ -545,7 +545,7 @@ ctx_free(struct ctx *c)
 		struct comb *e = c->cache;
 		c->cache = e->next;
 		free(e->key);
-		txt_free(&e->v);
+		f2b_txt_free(&e->v);
 		free(e);
 	}
 }
@@ -613,7 +613,7 @@ f2b_def_load_backend(const char *path, const struct f2b_opt *opts, size_t nopts,
 		if (g < 0)
 			goto out;
 		if (g == 1 && tags_put(&comb, def_opts[i], &v) < 0) {
-			txt_free(&v);
+			f2b_txt_free(&v);
 			goto oom;
 		}
 	}
@@ -632,23 +632,23 @@ f2b_def_load_backend(const char *path, const struct f2b_opt *opts, size_t nopts,
 			continue;
 		if (strncmp(k, "known/", 6) != 0) {
 			snprintf(kn, sizeof(kn), "known/%s", k);
-			if (txt_copy(&v2, &v) < 0 || tags_put(&init, kn, &v2) < 0) {
-				txt_free(&v);
+			if (f2b_txt_copy(&v2, &v) < 0 || tags_put(&init, kn, &v2) < 0) {
+				f2b_txt_free(&v);
 				goto oom;
 			}
 		}
 		if (tags_find(&init, k, strlen(k)) == NULL) {
 			if (tags_put(&init, k, &v) < 0) {
-				txt_free(&v);
+				f2b_txt_free(&v);
 				goto oom;
 			}
 		}
-		txt_free(&v);
+		f2b_txt_free(&v);
 	}
 	/* combined = definition options updated by the init ones */
 	for (size_t i = 0; i < init.n; i++) {
 		struct f2b_txt v;
-		if (txt_copy(&v, &init.v[i].v) < 0 || tags_put(&comb, init.v[i].key, &v) < 0)
+		if (f2b_txt_copy(&v, &init.v[i].v) < 0 || tags_put(&comb, init.v[i].key, &v) < 0)
 			goto oom;
 	}
 	/* conditional options (name?cond) are not substituted by name */
@@ -672,7 +672,7 @@ f2b_def_load_backend(const char *path, const struct f2b_opt *opts, size_t nopts,
 	/* the results */
 	const struct tag *t;
 	if ((t = tags_find(&comb, "prefregex", 9)) != NULL) {
-		if ((def->prefregex = txt_strdup(&t->v)) == NULL)
+		if ((def->prefregex = f2b_txt_strdup(&t->v)) == NULL)
 			goto oom;
 		def_where(ini, &t->v, 0, def->prefregex_where, sizeof(def->prefregex_where));
 	}
@@ -686,7 +686,7 @@ f2b_def_load_backend(const char *path, const struct f2b_opt *opts, size_t nopts,
 	    split_dates(&t->v, &def->datepatterns, &def->ndatepatterns) < 0)
 		goto oom;
 	if ((t = tags_find(&comb, "journalmatch", 12)) != NULL &&
-	    (def->journalmatch = txt_strdup(&t->v)) == NULL)
+	    (def->journalmatch = f2b_txt_strdup(&t->v)) == NULL)
 		goto oom;
 	if ((t = tags_find(&comb, "maxlines", 8)) != NULL) {
 		long long ml;
@@ -700,14 +700,14 @@ f2b_def_load_backend(const char *path, const struct f2b_opt *opts, size_t nopts,
 		def->maxlines = (int)ml;
 	}
 	if ((t = tags_find(&comb, "mode", 4)) != NULL) {
-		if ((def->mode = txt_strdup(&t->v)) == NULL)
+		if ((def->mode = f2b_txt_strdup(&t->v)) == NULL)
 			goto oom;
 	} else {
 		int g;
 		const struct f2b_txt *m = comb_get(&c, "mode", &g);
 		if (g < 0)
 			goto out;
-		if (m != NULL && (def->mode = txt_strdup(m)) == NULL)
+		if (m != NULL && (def->mode = f2b_txt_strdup(m)) == NULL)
 			goto oom;
 	}
 	rc = 0;

@@ -81,7 +81,7 @@ lower_ascii(char *s)
 /* ---- texts with locations ---- */
 
 void
-txt_free(struct f2b_txt *t)
+f2b_txt_free(struct f2b_txt *t)
 {
 	free(t->s);
 	free(t->loc);
@@ -89,7 +89,7 @@ txt_free(struct f2b_txt *t)
 }
 
 static int
-txt_reserve(struct f2b_txt *t, size_t add, size_t addloc)
+f2b_txt_reserve(struct f2b_txt *t, size_t add, size_t addloc)
 {
 	if (t->len + add + 1 > F2B_VALUE_MAX + 1)
 		return -1;
@@ -117,14 +117,14 @@ txt_reserve(struct f2b_txt *t, size_t add, size_t addloc)
 }
 
 int
-txt_append(struct f2b_txt *t, const char *s, size_t n, const struct f2b_loc *loc)
+f2b_txt_append(struct f2b_txt *t, const char *s, size_t n, const struct f2b_loc *loc)
 {
 	size_t lines = 1, i;
 	static const struct f2b_loc none = { 0, 0 };
 
 	for (i = 0; i < n; i++)
 		lines += s[i] == '\n';
-	if (txt_reserve(t, n, lines) < 0)
+	if (f2b_txt_reserve(t, n, lines) < 0)
 		return -1;
 	if (t->nloc == 0) {
 		t->loc[t->nloc++] = loc ? loc[0] : none;
@@ -145,13 +145,13 @@ txt_append(struct f2b_txt *t, const char *s, size_t n, const struct f2b_loc *loc
 }
 
 int
-txt_append_sub(struct f2b_txt *t, const char *s, size_t n, const struct f2b_loc *loc, bool whole,
+f2b_txt_append_sub(struct f2b_txt *t, const char *s, size_t n, const struct f2b_loc *loc, bool whole,
     const struct f2b_loc *here)
 {
 	bool multi = memchr(s, '\n', n) != NULL;
 	static const struct f2b_loc none = { 0, 0 };
 	bool empty = t->nloc == 0 || t->len == 0 || t->s[t->len - 1] == '\n';
-	if (txt_append(t, s, n, loc) < 0)
+	if (f2b_txt_append(t, s, n, loc) < 0)
 		return -1;
 	/* the line it starts: the value's own line when the value fills it,
 	 * else the line of the text it is substituted into */
@@ -163,18 +163,18 @@ txt_append_sub(struct f2b_txt *t, const char *s, size_t n, const struct f2b_loc 
 }
 
 int
-txt_copy(struct f2b_txt *dst, const struct f2b_txt *src)
+f2b_txt_copy(struct f2b_txt *dst, const struct f2b_txt *src)
 {
 	memset(dst, 0, sizeof(*dst));
-	if (txt_append(dst, src->s ? src->s : "", src->len, src->nloc ? src->loc : NULL) < 0) {
-		txt_free(dst);
+	if (f2b_txt_append(dst, src->s ? src->s : "", src->len, src->nloc ? src->loc : NULL) < 0) {
+		f2b_txt_free(dst);
 		return -1;
 	}
 	return 0;
 }
 
 char *
-txt_strdup(const struct f2b_txt *t)
+f2b_txt_strdup(const struct f2b_txt *t)
 {
 	return strndup(t->s ? t->s : "", t->len);
 }
@@ -195,7 +195,7 @@ sec_free(struct isec *s)
 {
 	for (size_t i = 0; i < s->n; i++) {
 		free(s->vals[i].key);
-		txt_free(&s->vals[i].v);
+		f2b_txt_free(&s->vals[i].v);
 	}
 	free(s->vals);
 	free(s->name);
@@ -261,7 +261,7 @@ val_put(struct isec *s, const char *key, struct f2b_txt *v)
 	struct ival *iv = val_find(s, key);
 
 	if (iv != NULL) {
-		txt_free(&iv->v);
+		f2b_txt_free(&iv->v);
 		iv->v = *v;
 		memset(v, 0, sizeof(*v));
 		return 0;
@@ -291,10 +291,10 @@ val_put_copy(struct isec *s, const char *key, const struct f2b_txt *v)
 {
 	struct f2b_txt c;
 
-	if (txt_copy(&c, v) < 0)
+	if (f2b_txt_copy(&c, v) < 0)
 		return -1;
 	if (val_put(s, key, &c) < 0) {
-		txt_free(&c);
+		f2b_txt_free(&c);
 		return -1;
 	}
 	return 0;
@@ -429,7 +429,7 @@ pending_flush(struct pending *p)
 	if (p->v.s != NULL)
 		p->v.s[p->v.len] = '\0';
 	rc = val_put(p->sec, p->key, &p->v);
-	txt_free(&p->v);
+	f2b_txt_free(&p->v);
 	free(p->key);
 	p->key = NULL;
 	return rc;
@@ -512,7 +512,7 @@ parse_text(struct f2b_ini *ini, const char *path, char *buf, size_t n, struct is
 			if (!has_comment && cur != NULL && p.key != NULL) {
 				struct f2b_loc l = { fi, (uint32_t)lineno };
 				struct f2b_loc two[2] = { l, l };
-				if (txt_append(&p.v, "\n", 1, two) < 0)
+				if (f2b_txt_append(&p.v, "\n", 1, two) < 0)
 					goto toobig;
 			}
 			continue;
@@ -523,7 +523,7 @@ parse_text(struct f2b_ini *ini, const char *path, char *buf, size_t n, struct is
 		if (cur != NULL && p.key != NULL && indent > indent_level) {
 			struct f2b_loc l = { fi, (uint32_t)lineno };
 			struct f2b_loc two[2] = { l, l };
-			if (txt_append(&p.v, "\n", 1, two) < 0 || txt_append(&p.v, value, vlen, &l) < 0)
+			if (f2b_txt_append(&p.v, "\n", 1, two) < 0 || f2b_txt_append(&p.v, value, vlen, &l) < 0)
 				goto toobig;
 			continue;
 		}
@@ -587,13 +587,13 @@ parse_text(struct f2b_ini *ini, const char *path, char *buf, size_t n, struct is
 		if (p.key == NULL)
 			goto toobig;
 		memset(&p.v, 0, sizeof(p.v));
-		if (txt_append(&p.v, v, strlen(v), &l) < 0)
+		if (f2b_txt_append(&p.v, v, strlen(v), &l) < 0)
 			goto toobig;
 		/* a placeholder so a duplicate in this file is seen now */
 		{
 			struct f2b_txt empty = { 0 };
-			if (txt_append(&empty, "", 0, &l) < 0 || val_put(cur, p.key, &empty) < 0) {
-				txt_free(&empty);
+			if (f2b_txt_append(&empty, "", 0, &l) < 0 || val_put(cur, p.key, &empty) < 0) {
+				f2b_txt_free(&empty);
 				goto keys;
 			}
 		}
@@ -610,7 +610,7 @@ keys:
 	    F2B_KEYS_MAX);
 out:
 	free(p.key);
-	txt_free(&p.v);
+	f2b_txt_free(&p.v);
 	return rc;
 }
 
@@ -827,7 +827,7 @@ interp_level(struct ictx *c, const struct f2b_ini *ini, struct f2b_txt *out, con
 	while (n > 0) {
 		const char *p = memchr(rest, '%', n);
 		size_t k = p ? (size_t)(p - rest) : n;
-		if (txt_append(out, rest, k, loc ? loc + line : NULL) < 0)
+		if (f2b_txt_append(out, rest, k, loc ? loc + line : NULL) < 0)
 			goto toobig;
 		for (size_t i = 0; i < k; i++)
 			line += rest[i] == '\n';
@@ -836,7 +836,7 @@ interp_level(struct ictx *c, const struct f2b_ini *ini, struct f2b_txt *out, con
 		if (n == 0)
 			break;
 		if (n >= 2 && rest[1] == '%') {
-			if (txt_append(out, "%", 1, loc ? loc + line : NULL) < 0)
+			if (f2b_txt_append(out, "%", 1, loc ? loc + line : NULL) < 0)
 				goto toobig;
 			rest += 2;
 			n -= 2;
@@ -879,7 +879,7 @@ interp_level(struct ictx *c, const struct f2b_ini *ini, struct f2b_txt *out, con
 		if (memchr(vs, '%', vl) != NULL) {
 			if (interp_some(c, ini, out, vs, vl, vloc, depth + 1, whole) < 0)
 				return -1;
-		} else if (txt_append_sub(out, vs, vl, vloc, whole, loc ? &loc[line] : &c->top) < 0) {
+		} else if (f2b_txt_append_sub(out, vs, vl, vloc, whole, loc ? &loc[line] : &c->top) < 0) {
 			goto toobig;
 		}
 	}
@@ -925,23 +925,23 @@ set_get_txt(const struct f2b_ini *ini, const struct iset *set, const char *secti
 	const struct f2b_loc *vloc = v && v->nloc ? v->loc : NULL;
 	if (vloc != NULL)
 		c.top = vloc[0];
-	if (txt_append(&c.name_txt, section, strlen(section), NULL) < 0) {
+	if (f2b_txt_append(&c.name_txt, section, strlen(section), NULL) < 0) {
 		rc = fail(err, errlen, "out of memory");
 		goto out;
 	}
 	rc = interp_some(&c, ini, out, vs, vl, vloc, 1, true);
 	if (rc == 0) {
-		if (out->nloc == 0 && txt_append(out, "", 0, vloc) < 0)
+		if (out->nloc == 0 && f2b_txt_append(out, "", 0, vloc) < 0)
 			rc = fail(err, errlen, "out of memory");
 		else
 			rc = 1;
 	}
 out:
 	if (rc < 0)
-		txt_free(out);
+		f2b_txt_free(out);
 	for (size_t i = 0; i < c.nextra; i++)
 		free(c.extra[i].key);
-	txt_free(&c.name_txt);
+	f2b_txt_free(&c.name_txt);
 	return rc;
 }
 
@@ -963,8 +963,8 @@ f2b_ini_get(const struct f2b_ini *ini, const char *section, const char *key, cha
 		return rc;
 	if (where != NULL)
 		f2b_ini_where(ini, t.loc[0], where, wherelen);
-	*out = txt_strdup(&t);
-	txt_free(&t);
+	*out = f2b_txt_strdup(&t);
+	f2b_txt_free(&t);
 	if (*out == NULL)
 		return fail(err, errlen, "out of memory");
 	return 1;
@@ -1007,8 +1007,8 @@ f2b_ini_set_default(struct f2b_ini *ini, const char *key, const char *value)
 	if (!strlcpy_ok(k, key, sizeof(k)))
 		return -1;
 	lower_ascii(k);
-	if (txt_append(&t, value, strlen(value), NULL) < 0 || val_put(&ini->set.defaults, k, &t) < 0) {
-		txt_free(&t);
+	if (f2b_txt_append(&t, value, strlen(value), NULL) < 0 || val_put(&ini->set.defaults, k, &t) < 0) {
+		f2b_txt_free(&t);
 		return -1;
 	}
 	return 0;
@@ -1132,7 +1132,7 @@ includes_of(struct f2b_ini *ini, const char *res, const struct plist *seen, stru
 				else
 					w = snprintf(path, sizeof(path), "%.*s/%.*s", (int)dl, res, ll, ln);
 				if (w < 0 || (size_t)w >= sizeof(path)) {
-					txt_free(&v);
+					f2b_txt_free(&v);
 					rc = fail(err, errlen, "%s: include path too long", res);
 					goto out;
 				}
@@ -1153,11 +1153,11 @@ includes_of(struct f2b_ini *ini, const char *res, const struct plist *seen, stru
 				plist_free(&s);
 				plist_free(&one);
 				if (rc < 0) {
-					txt_free(&v);
+					f2b_txt_free(&v);
 					goto out;
 				}
 			}
-			txt_free(&v);
+			f2b_txt_free(&v);
 		}
 	}
 	rc = 0;

@@ -25,18 +25,18 @@ struct f2b_txt {
 	size_t nloc, loccap;
 };
 
-void txt_free(struct f2b_txt *t);
+void f2b_txt_free(struct f2b_txt *t);
 /* Appends s[0..n); loc has one entry per line of s (NULL: "not from a
  * file"). A line joined to a non-empty last line keeps that line's loc. */
-int txt_append(struct f2b_txt *t, const char *s, size_t n, const struct f2b_loc *loc);
+int f2b_txt_append(struct f2b_txt *t, const char *s, size_t n, const struct f2b_loc *loc);
 /* Appends a substituted value: a one-line value that neither fills its
  * line (whole: nothing follows it there) nor continues a line keeps the
- * origin HERE of the text it replaces; otherwise as txt_append. */
-int txt_append_sub(struct f2b_txt *t, const char *s, size_t n, const struct f2b_loc *loc,
+ * origin HERE of the text it replaces; otherwise as f2b_txt_append. */
+int f2b_txt_append_sub(struct f2b_txt *t, const char *s, size_t n, const struct f2b_loc *loc,
     bool whole, const struct f2b_loc *here);
-int txt_copy(struct f2b_txt *dst, const struct f2b_txt *src);
+int f2b_txt_copy(struct f2b_txt *dst, const struct f2b_txt *src);
 /* Copies t->s (NUL-terminated) or NULL on allocation failure. */
-char *txt_strdup(const struct f2b_txt *t);
+char *f2b_txt_strdup(const struct f2b_txt *t);
 
 /* "file:line" of loc into buf. */
 void f2b_ini_where(const struct f2b_ini *ini, struct f2b_loc loc, char *buf, size_t n);

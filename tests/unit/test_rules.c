@@ -193,6 +193,32 @@ test_line_counting(void **state)
 	rules_free(rs);
 }
 
+/* A pattern without literal text gets nothing in Hyperscan: PCRE2 tries
+ * it on every line, in order with the rules Hyperscan flags. */
+static void
+test_no_literal_every_line(void **state)
+{
+	struct ruleset *rs = load(
+	    "service w\n"
+	    "fail lead ^denied \\S+ from <HOST>$\n"
+	    "fail bare ^<HOST>$\n"
+	    "fail word ^\\S+\\s+<HOST>$\n");
+	struct got g;
+
+	(void)state;
+	g = scan(rs, "192.0.2.8\nfoo\nx 192.0.2.9\ndenied y from 192.0.2.10\n2001:db8::1");
+	assert_int_equal(g.n, 4);
+	assert_string_equal(g.rule[0], "bare");
+	assert_string_equal(g.addr[0], "192.0.2.8");
+	assert_string_equal(g.rule[1], "word");
+	assert_int_equal(g.line[1], 2);
+	assert_string_equal(g.rule[2], "lead");
+	assert_string_equal(g.addr[2], "192.0.2.10");
+	assert_string_equal(g.rule[3], "bare");
+	assert_string_equal(g.addr[3], "2001:db8::1");
+	rules_free(rs);
+}
+
 int
 main(void)
 {
@@ -201,6 +227,7 @@ main(void)
 		cmocka_unit_test(test_load_errors),
 		cmocka_unit_test(test_redos_bounded),
 		cmocka_unit_test(test_line_counting),
+		cmocka_unit_test(test_no_literal_every_line),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
