@@ -726,7 +726,7 @@ re_compile(struct f2b_set *s, struct f2b_re *re, const char *text, bool multilin
 	pcre2_pattern_info(re->code, PCRE2_INFO_NAMECOUNT, &count);
 	pcre2_pattern_info(re->code, PCRE2_INFO_NAMEENTRYSIZE, &esize);
 	pcre2_pattern_info(re->code, PCRE2_INFO_NAMETABLE, &table);
-	const char *alts[F2B_ALT_MAX];
+	const char *alts[F2B_ALT_MAX] = { NULL };
 	size_t nalts = 0;
 	for (uint32_t i = 0; i < count && nalts < F2B_ALT_MAX; i++) {
 		const char *nm = (const char *)table + (size_t)i * esize + 2;

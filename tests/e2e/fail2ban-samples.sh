@@ -226,8 +226,9 @@ f2b_part() {
 	echo
 	awk '{ dc += $2; df += $3; dn += $4; dx += $5; ac += $6; af += $7; an += $8; ax += $9 }
 	END {
-		printf "fail2ban-samples: checks=%d found=%d false=%d (names %d)\n", dc, df, dx, dn
-		printf "fail2ban-samples (all option sets): checks=%d found=%d false=%d (names %d)\n", ac, af, ax, an
+		printf "found by a host name or an invalid address (no address to ban): %d, all option sets %d\n", dn, an
+		printf "fail2ban-samples: checks=%d found=%d false=%d\n", dc, df, dx
+		printf "fail2ban-samples (all option sets): checks=%d found=%d false=%d\n", ac, af, ax
 	}' "$tmp/results"
 	[ ! -s "$tmp/unloadable" ] &&
 	    awk '$3 < 0.99 * $2 || $5 > 0 || $7 < 0.99 * $6 || $9 > 0 { bad = 1 } END { exit bad }' "$tmp/results"
