@@ -121,6 +121,33 @@ parse_bracket_prog(const char *s, size_t len, size_t *i, struct syslog_hdr *h)
 	return true;
 }
 
+/* "prog[pid] " with no colon after it, at s[*i]: ProFTPD's syslog tag
+ * ("proftpd[123] server (client[addr]): USER ..."). Tried only when no
+ * other tag form fits; the pid is required, so that a host name followed
+ * by words is never taken for a tag. */
+static bool
+parse_prog_nocolon(const char *s, size_t len, size_t *i, struct syslog_hdr *h)
+{
+	size_t k = *i, start = k;
+	uint64_t pid = 0;
+
+	while (k < len && s[k] != '[' && s[k] != ':' && s[k] != ' ' && k - start < PROG_MAX)
+		k++;
+	if (k == start || k >= len || s[k] != '[')
+		return false;
+	size_t d = ++k;
+	while (k < len && is_digit(s[k]) && k - d < 10)
+		pid = pid * 10 + (uint64_t)(s[k++] - '0');
+	if (k == d || k + 1 >= len || s[k] != ']' || s[k + 1] != ' ' || pid > UINT32_MAX)
+		return false;
+	h->prog = s + start;
+	h->proglen = d - 1 - start;
+	h->has_pid = true;
+	h->pid = (uint32_t)pid;
+	*i = k + 2;
+	return true;
+}
+
 static bool
 parse_tag(const char *s, size_t len, size_t *i, struct syslog_hdr *h)
 {
@@ -227,8 +254,15 @@ syslog_parse(const char *line, size_t len, struct syslog_hdr *h)
 		if (sp == NULL || sp == line + i || line[i] == '[')
 			return -1;
 		t = (size_t)(sp - line) + 1;
-		if (!parse_tag(line, len, &t, h))
-			return -1;
+		if (!parse_tag(line, len, &t, h)) {
+			size_t at_host = t;
+			t = i;
+			if (!parse_prog_nocolon(line, len, &t, h)) {
+				t = at_host;
+				if (!parse_prog_nocolon(line, len, &t, h))
+					return -1;
+			}
+		}
 	}
 	/* Solaris: "[ID 800047 auth.info] " */
 	if (t + 4 < len && memcmp(line + t, "[ID ", 4) == 0) {
