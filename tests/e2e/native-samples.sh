@@ -77,7 +77,7 @@ printf 'rules_dir %s\n' "$root/etc/rules" >"$tmp/a5.conf"
 # nginx-botsearch: combined access-log lines count there whichever server
 # wrote them (docs/services.md, "one rule per line").
 MAP='
-sshd sshd-journal|sshd
+sshd|sshd
 sshd-journal|sshd
 dropbear|dropbear
 nginx-http-auth|nginx-http-auth
