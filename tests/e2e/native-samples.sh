@@ -11,7 +11,7 @@
 # log line preceded by "# failJSON: {...}" is an expectation for fail2ban's
 # filter; `article5 scan --matches FILE` must agree:
 #   match:true  -> the line is counted by one of the file's services, with the
-#                  same address when "host" is an IP address (::ffff:a.b.c.d
+#                  same address when "host" (or "ip4", "ip6") is an IP address (::ffff:a.b.c.d
 #                  is a.b.c.d): "found";
 #   match:false -> the line is not counted by any service: else "false".
 # A match:true line counted with another address is a false match too (it
@@ -206,6 +206,10 @@ while IFS='|' read -r name svcs; do
 			next
 		j = want; want = ""
 		m = field(j, "match"); h = field(j, "host"); c = field(j, "constraint")
+		if (h == "")
+			h = field(j, "ip4")
+		if (h == "")
+			h = field(j, "ip6")
 		printed = (NR in got)
 		ours = printed && index(svcs, " " svc[NR] " ")
 		for (i = 1; i <= ndiv; i++)
