@@ -234,6 +234,21 @@ parse_5424(const char *s, size_t len, struct syslog_hdr *h)
 	return 0;
 }
 
+/* Dovecot's own log names a process "auth-worker(304): " or
+ * "auth(default): ": the tag is the name before the parenthesis, as in its
+ * syslog lines ("dovecot: auth-worker(304): ..."). */
+static void
+trim_paren_suffix(struct syslog_hdr *h)
+{
+	const char *open;
+
+	if (h->proglen < 3 || h->prog[h->proglen - 1] != ')')
+		return;
+	open = memchr(h->prog, '(', h->proglen);
+	if (open != NULL && open > h->prog)
+		h->proglen = (size_t)(open - h->prog);
+}
+
 int
 syslog_parse(const char *line, size_t len, struct syslog_hdr *h)
 {
@@ -270,6 +285,7 @@ syslog_parse(const char *line, size_t len, struct syslog_hdr *h)
 		if (close != NULL && (size_t)(close - line) + 1 < len && close[1] == ' ')
 			t = (size_t)(close - line) + 2;
 	}
+	trim_paren_suffix(h);
 	h->msg = t;
 	return 0;
 }

@@ -19,7 +19,8 @@ struct syslog_hdr {
 /* Accepts, in order: an optional RFC 3164 ("Feb  5 14:34:10[.frac][ 2026]")
  * or RFC 3339 stamp and a space; an optional host name and a space; then
  * "prog[pid]: ", "prog: " or "[prog] " (failing these, "prog[pid] ", as
- * ProFTPD writes it); then an optional Solaris
+ * ProFTPD writes it; a "(id)" at the end of the name is dropped, as
+ * Dovecot's "auth-worker(304): "); then an optional Solaris
  * "[ID n fac.level] " tag. Returns 0 and fills h, or -1 when the line does
  * not have this shape. */
 int syslog_parse(const char *line, size_t len, struct syslog_hdr *h);

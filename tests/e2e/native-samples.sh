@@ -123,6 +123,7 @@ sshd sshd-journal|Received disconnect from 198.51.100.34: 11: Bye Bye [preauth]|
 sshd sshd-journal|Received disconnect from 198.51.100.76 port 58846:11: Bye Bye [preauth]|"User root not allowed because account is locked" has no address; fail2ban counts it on this line, we treat it as context (a pending rule needs an address on its own line)
 sshd sshd-journal|Received disconnect from 1.2.3.4: 11: Normal Shutdown, Thank you for playing [preauth]|"User root not allowed because account is locked" has no address; fail2ban counts it on this line, we treat it as context (a pending rule needs an address on its own line)
 dropbear|dropbear[1335]: Exit before auth (user 'root', 10 fails)|the same connection (pid 1335, same address and port) counted its "Bad password attempt" line just above; the exit line summarises those failures, it is not a new attempt (end-auth counts only a connection with nothing counted)
+dovecot|pam_unix(dovecot:auth): authentication failure|pam_unix writes this line for an attempt that Dovecot's login process also reports ("Disconnected (auth failed, N attempts)"), and with auth_verbose its passdb line too: as for sshd, pam_unix is context, so that one attempt is not counted two or three times
 nginx-http-auth|user "test": password mismatch, client: 127.0.0.1, server: test|the user name holds a quote: nginx writes user, request and referrer raw, so with quotes the line is ambiguous and deliberately not matched (an htpasswd user never has one)
 '
 
