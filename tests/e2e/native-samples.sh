@@ -110,7 +110,7 @@ nginx-http-auth auth
 # file...|text that identifies the log line|reason (file: one or more sample
 # file names separated by spaces; (the text is matched as a
 # plain substring of the log line).
-DIVERGENT='
+DIVERGENT=$(cat <<'EOF_DIVERGENT'
 sshd sshd-journal|for invalid user test from 127.0.0.1 port 58946 ssh2: from 10.10.1.2 port|OpenSSH writes no text after "sshN" on password lines, so the line reads as the invalid user "test from 127.0.0.1 port 58946 ssh2:" connecting from 10.10.1.2; taking the first "from" would let such a user name frame 127.0.0.1
 sshd sshd-journal|ruser=sudoer rhost=192.0.2.114|pam_unix lines are context (with stacked PAM modules they are not failures, gh-2070 above); fail2ban counts a user switch inside one connection, we count Failed/Invalid lines only
 sshd sshd-journal|Accepted password for known from 192.0.2.114|same as above (fail2ban counts the earlier pam_unix lines on the Accepted line)
@@ -125,7 +125,8 @@ sshd sshd-journal|Received disconnect from 1.2.3.4: 11: Normal Shutdown, Thank y
 dropbear|dropbear[1335]: Exit before auth (user 'root', 10 fails)|the same connection (pid 1335, same address and port) counted its "Bad password attempt" line just above; the exit line summarises those failures, it is not a new attempt (end-auth counts only a connection with nothing counted)
 dovecot|pam_unix(dovecot:auth): authentication failure|pam_unix writes this line for an attempt that Dovecot's login process also reports ("Disconnected (auth failed, N attempts)"), and with auth_verbose its passdb line too: as for sshd, pam_unix is context, so that one attempt is not counted two or three times
 nginx-http-auth|user "test": password mismatch, client: 127.0.0.1, server: test|the user name holds a quote: nginx writes user, request and referrer raw, so with quotes the line is ambiguous and deliberately not matched (an htpasswd user never has one)
-'
+EOF_DIVERGENT
+)
 
 total_chk=0 total_ok=0 total_fp=0 total_div=0 total_skip=0
 total_xexp=0 total_xok=0 rc=0 nfiles=0
