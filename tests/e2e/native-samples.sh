@@ -13,7 +13,11 @@
 #   match:true  -> the line is counted by one of the file's services, with the
 #                  same address when "host" (or "ip4", "ip6") is an IP address (::ffff:a.b.c.d
 #                  is a.b.c.d): "found";
-#   match:false -> the line is not counted by any service: else "false".
+#   match:false -> the line is not counted by the file's services: else
+#                  "false". A line that another service counts is listed
+#                  ("elsewhere"), not counted as false: it is false only for
+#                  this filter (apache-botsearch's "client denied by server
+#                  configuration" line is apache-auth's).
 # A match:true line counted with another address is a false match too (it
 # would ban the wrong client), and not found.
 #
@@ -240,10 +244,11 @@ while IFS='|' read -r name svcs; do
 				printf "  OTHER SERVICE line %d: %s (%s): %s\n", NR, got[NR], rule[NR], $0
 			else
 				ok++
-		} else if (m == "false" && printed) {
+		} else if (m == "false" && ours) {
 			fp++
 			printf "  FALSE MATCH line %d: %s (%s): %s\n", NR, got[NR], rule[NR], $0
-		}
+		} else if (m == "false" && printed)
+			printf "  elsewhere line %d: %s (%s), another filter'"'"'s line: %s\n", NR, got[NR], rule[NR], $0
 	}
 	END {
 		pct = nchk ? 100.0 * ok / nchk : 100
