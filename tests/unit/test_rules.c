@@ -193,6 +193,40 @@ test_line_counting(void **state)
 	rules_free(rs);
 }
 
+/* <CONN>: the service's own connection number stands in for the pid. */
+static void
+test_conn_macro(void **state)
+{
+	struct ruleset *rs = load("service m\n"
+	    "pending p ^\\S+ \\[conn<CONN>\\] failed$\n"
+	    "end e ^\\S+ \\[conn<CONN>\\] end <HOST>:\\d+$\n"
+	    "fail f ^\\S+ \\[c\\] from <HOST>$\n");
+	struct got g;
+
+	(void)state;
+	g = scan(rs, "t1 [conn42] failed\n"
+	    "t2 [conn42] end 192.0.2.4:5\n"
+	    "t3 [c] from 192.0.2.5\n"
+	    "t4 [conn1234567890] failed\n");
+	assert_int_equal(g.n, 3);
+	assert_string_equal(g.rule[0], "p");
+	assert_int_equal(g.pid[0], 42);
+	assert_string_equal(g.rule[1], "e");
+	assert_int_equal(g.pid[1], 42);
+	assert_string_equal(g.addr[1], "192.0.2.4");
+	assert_string_equal(g.rule[2], "f");
+	assert_int_equal(g.pid[2], 0);	/* no program, no <CONN>: no pid */
+	rules_free(rs);
+
+	char err[512], path[256];
+	rs = rules_new();
+	write_file("t.rules", "service m\nend e ^<CONN> <CONN> <HOST>$\n");
+	snprintf(path, sizeof(path), "%s/t.rules", dir);
+	assert_int_equal(rules_load_file(rs, path, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "<CONN> may appear only once"));
+	rules_free(rs);
+}
+
 int
 main(void)
 {
@@ -201,6 +235,7 @@ main(void)
 		cmocka_unit_test(test_load_errors),
 		cmocka_unit_test(test_redos_bounded),
 		cmocka_unit_test(test_line_counting),
+		cmocka_unit_test(test_conn_macro),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
