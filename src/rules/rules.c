@@ -21,11 +21,12 @@
 
 static const char HOST_PCRE[] = "(?<host>[0-9A-Fa-f:.]{2,45})";
 static const char HOST_HS[] = "[0-9A-Fa-f:.]+";
-/* <CONN>: a connection number the service writes on each line of one
- * connection (MongoDB's "[conn12]"), for services whose lines carry no
- * syslog pid. It stands in for the pid in connection tracking. */
-static const char CONN_PCRE[] = "(?<conn>\\d{1,9})";
-static const char CONN_HS[] = "\\d+";
+/* <CONN>: an identifier the service writes on each line of one connection
+ * or message (MongoDB's "[conn12]", sendmail's queue id "4AB1cdE0012345"),
+ * for lines whose syslog pid does not tell connections apart. Hashed, it
+ * stands in for the pid in connection tracking. */
+static const char CONN_PCRE[] = "(?<conn>[0-9A-Za-z]{1,20})";
+static const char CONN_HS[] = "[0-9A-Za-z]+";
 
 struct rule_impl {
 	struct rules_rule info;
@@ -849,9 +850,9 @@ confirm(const struct ruleset *rs, struct rules_scratch *sc, int r,
 		m->has_addr = true;
 	}
 	if (ri->conn_group > 0 && rc > ri->conn_group && ov[2 * ri->conn_group] != PCRE2_UNSET) {
-		uint32_t conn = 0;	/* at most 9 digits: no overflow */
+		uint32_t conn = 2166136261u;	/* FNV-1a */
 		for (size_t k = ov[2 * ri->conn_group]; k < ov[2 * ri->conn_group + 1]; k++)
-			conn = conn * 10 + (uint32_t)(subj[k] - '0');
+			conn = (conn ^ (uint8_t)subj[k]) * 16777619u;
 		m->has_pid = true;
 		m->pid = conn;
 	}

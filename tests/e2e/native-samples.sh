@@ -72,12 +72,9 @@ trap 'rm -rf "$tmp"' EXIT INT TERM
 printf 'rules_dir %s\n' "$root/etc/rules" >"$tmp/a5.conf"
 
 # sample file|native services whose counts are "found" for it. Not mapped,
-# on purpose: exim-spam (spam verdicts, not authentication or abuse of the
-# protocol), sendmail-reject (most of its lines are rejects of senders and
-# recipients that a legitimate misconfigured client also gets; native
-# sendmail counts "Relaying denied" and "did not issue MAIL" only, which
-# are checked through sendmail-auth's neighbours in tests/rules), and the
-# other filters, which have no native service. apache-botsearch also lists
+# on purpose: exim-spam (SpamAssassin verdicts on delivered mail: content,
+# not abuse of the server; the exim service counts protocol and envelope
+# abuse) and the filters that have no native service. apache-botsearch also lists
 # nginx-botsearch: combined access-log lines count there whichever server
 # wrote them (docs/services.md, "one rule per line").
 MAP='
@@ -92,6 +89,7 @@ haproxy-http-auth|haproxy
 postfix|postfix
 exim|exim
 sendmail-auth|sendmail
+sendmail-reject|sendmail
 dovecot|dovecot
 courier-auth|courier
 courier-smtp|courier

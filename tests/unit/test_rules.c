@@ -207,15 +207,18 @@ test_conn_macro(void **state)
 	g = scan(rs, "t1 [conn42] failed\n"
 	    "t2 [conn42] end 192.0.2.4:5\n"
 	    "t3 [c] from 192.0.2.5\n"
-	    "t4 [conn1234567890] failed\n");
-	assert_int_equal(g.n, 3);
+	    "t4 [conn43] failed\n"
+	    "t5 [conn123456789012345678901] failed\n");
+	assert_int_equal(g.n, 4);
 	assert_string_equal(g.rule[0], "p");
-	assert_int_equal(g.pid[0], 42);
 	assert_string_equal(g.rule[1], "e");
-	assert_int_equal(g.pid[1], 42);
+	assert_int_equal(g.pid[0], g.pid[1]);
+	assert_string_equal(g.rule[3], "p");
+	assert_true(g.pid[3] != g.pid[0]);
 	assert_string_equal(g.addr[1], "192.0.2.4");
 	assert_string_equal(g.rule[2], "f");
 	assert_int_equal(g.pid[2], 0);	/* no program, no <CONN>: no pid */
+	/* t5: more than 20 characters is not an identifier */
 	rules_free(rs);
 
 	char err[512], path[256];
