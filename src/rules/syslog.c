@@ -236,13 +236,14 @@ parse_5424(const char *s, size_t len, struct syslog_hdr *h)
 
 /* Dovecot's own log names a process "auth-worker(304): " or
  * "auth(default): ": the tag is the name before the parenthesis, as in its
- * syslog lines ("dovecot: auth-worker(304): ..."). */
+ * syslog lines ("dovecot: auth-worker(304): ..."). Only without a "[pid]",
+ * so that old "sshd(pam_unix)[12]: " tags stay what they were. */
 static void
 trim_paren_suffix(struct syslog_hdr *h)
 {
 	const char *open;
 
-	if (h->proglen < 3 || h->prog[h->proglen - 1] != ')')
+	if (h->has_pid || h->proglen < 3 || h->prog[h->proglen - 1] != ')')
 		return;
 	open = memchr(h->prog, '(', h->proglen);
 	if (open != NULL && open > h->prog)

@@ -48,6 +48,7 @@ test_forms(void **state)
 	/* Dovecot's own log: "name(id): " */
 	expect("Jan 29 13:54:06 auth-worker(22401): Info: x", "auth-worker", -1, "Info: x");
 	expect("2013-08-11 03:56:40 auth(default): m", "auth", -1, "m");
+	expect("Jan 29 13:54:06 h sshd(pam_unix)[12]: m", "sshd(pam_unix)", 12, "m");
 	/* not headers */
 	const char *bad[] = { "", "192.0.2.1 - - [05/Feb/2026:15:34:10 +0100] \"GET / HTTP/1.1\"",
 	    "Nov 24 04:00:01", "Nov 24 04:00:01 host sshd[abc]: x", "Nov 24 04:00:01 host sshd[1]x",
