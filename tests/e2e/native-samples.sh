@@ -10,9 +10,9 @@
 # MAP below says which sample files belong to which native service(s). Each
 # log line preceded by "# failJSON: {...}" is an expectation for fail2ban's
 # filter; `article5 scan --matches FILE` must agree:
-#   match:true  -> the line is counted by one of the file's services, with the
-#                  same address when "host" (or "ip4", "ip6") is an IP address (::ffff:a.b.c.d
-#                  is a.b.c.d): "found";
+#   match:true  -> the line is counted by one of the file's services, with
+#                  the same address when "host" (or "ip4", "ip6") is an IP
+#                  address (::ffff:a.b.c.d is a.b.c.d): "found";
 #   match:false -> the line is not counted by the file's services: else
 #                  "false". A line that another service counts is listed
 #                  ("elsewhere"), not counted as false: it is false only for
@@ -109,12 +109,12 @@ postfix auth rbl
 nginx-http-auth auth
 '
 
-# file...|text that identifies the log line|reason (file: one or more sample
-# file names separated by spaces; (the text is matched as a
-# plain substring of the log line).
+# files|text that identifies the log line|reason. files: one or more sample
+# file names separated by spaces; the text is matched as a plain substring
+# of the log line. A here-document: reasons may hold quotes.
 DIVERGENT=$(cat <<'EOF_DIVERGENT'
 sshd sshd-journal|for invalid user test from 127.0.0.1 port 58946 ssh2: from 10.10.1.2 port|OpenSSH writes no text after "sshN" on password lines, so the line reads as the invalid user "test from 127.0.0.1 port 58946 ssh2:" connecting from 10.10.1.2; taking the first "from" would let such a user name frame 127.0.0.1
-sshd sshd-journal|ruser=sudoer rhost=192.0.2.114|pam_unix lines are context (with stacked PAM modules they are not failures, gh-2070 above); fail2ban counts a user switch inside one connection, we count Failed/Invalid lines only
+sshd sshd-journal|ruser=sudoer rhost=192.0.2.114|pam_unix lines are context (with stacked PAM modules they are not failures, fail2ban gh-2070); fail2ban counts a user switch inside one connection, we count Failed/Invalid lines only
 sshd sshd-journal|Accepted password for known from 192.0.2.114|same as above (fail2ban counts the earlier pam_unix lines on the Accepted line)
 sshd sshd-journal|Accepted password for known from 192.0.2.116|same as above
 sshd sshd-journal|Disconnecting invalid user admin 192.0.2.117 port 44004: Change of username|the invalid-user line of this connection was already counted; a change of user name is the same intruder on the same connection
