@@ -1,6 +1,6 @@
 # article5 - build, test, demo. `make` builds build/article5.
 CC      ?= cc
-PKGS    := libhs libpcre2-8 libsodium sqlite3 libnftables libsystemd libnats libseccomp
+PKGS    := libhs libpcre2-8 libsodium sqlite3 libnftables libsystemd libnats libseccomp zlib
 SAN     ?=
 BUILD   ?= build
 CFLAGS  ?= -O2 -g

@@ -52,7 +52,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)time_parse_line(s, size, 1800000000);
 	(void)time_parse_line(s, size, 0);
 	if (syslog_parse(s, size, &h) == 0) {
-		if (h.msg > size || h.prog < s || h.prog + h.proglen > s + size)
+		if (h.msg > size || h.msglen > size - h.msg || h.prog < s ||
+		    h.prog + h.proglen > s + size || h.repeat < 1 || h.repeat > SYSLOG_REPEAT_MAX)
 			abort();
 	}
 	return 0;

@@ -1,10 +1,12 @@
 /* fuzz_rules.c - libFuzzer target: the shipped rules and the detector over
- * arbitrary log text (line matching, address and timestamp parsing). */
+ * arbitrary log text (line ends, line matching, address and timestamp
+ * parsing). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/eol.h"
 #include "common/timeparse.h"
 #include "detector/detector.h"
 #include "rules/rules.h"
@@ -12,6 +14,7 @@
 static struct ruleset *rs;
 static struct rules_scratch *sc;
 static struct detector *det;
+static struct time_ctx tc;
 
 static void
 on_match(void *arg, const struct rules_match *m)
@@ -20,8 +23,9 @@ on_match(void *arg, const struct rules_match *m)
 	struct det_result r;
 
 	(void)arg;
-	det_event_from_match(m, time_parse_line(m->line, m->len, 1800000000), &ev);
-	det_feed(det, &ev, &r);
+	det_event_from_match(m, time_ctx_parse(&tc, m->line, m->len), &ev);
+	for (unsigned i = 0; i < m->repeat; i++)
+		det_feed(det, &ev, &r);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -45,7 +49,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		sc = rules_scratch_new(rs);
 	}
 	(void)time_parse_line((const char *)data, size, 1800000000);
+	time_ctx_init(&tc, 1800000000, true);
 	if (size > 0)
 		rules_scan(rs, sc, (const char *)data, size, on_match, NULL);
+	/* The same text through the line-end normalization scan and the
+	 * sensor use: never longer, and still scannable. */
+	char *copy = malloc(size + 1);
+	struct eol e;
+	if (copy == NULL)
+		return 0;
+	memcpy(copy, data, size);
+	eol_init(&e);
+	size_t n = eol_fix(&e, copy, size);
+	if (n > size)
+		abort();
+	if (n > 0)
+		rules_scan(rs, sc, copy, n, on_match, NULL);
+	free(copy);
 	return 0;
 }

@@ -3,6 +3,7 @@
 #define A5_CLI_H
 
 int cmd_scan(int argc, char **argv);
+int cmd_scan_f2b(int argc, char **argv);
 int cmd_daemon(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_bans(int argc, char **argv);
@@ -15,6 +16,9 @@ int cmd_check_config(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_evidence(int argc, char **argv);
+int cmd_f2b_dump(int argc, char **argv);
+int cmd_import_f2b(int argc, char **argv);
+int cmd_f2b_dates(int argc, char **argv);
 
 /* True if arg is -h or --help. */
 int cli_is_help(const char *arg);

@@ -8,6 +8,7 @@
 #include "cli/cli.h"
 #include "common/util.h"
 #include "daemon/config.h"
+#include "daemon/f2b_services.h"
 #include "daemon/control.h"
 
 struct client_opts {
@@ -157,6 +158,7 @@ cmd_check_config(int argc, char **argv)
 {
 	static struct config cfg;
 	struct service_policy *pol = NULL;
+	struct f2b_services *f2b = NULL;
 	struct ruleset *rs;
 	char err[1024];
 	const char *path = NULL;
@@ -165,7 +167,8 @@ cmd_check_config(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (cli_is_help(argv[i])) {
 			printf("usage: article5 check-config -c CONFIG\n\n"
-			    "Parses CONFIG and compiles its rules; prints FILE:LINE errors.\n");
+			    "Parses CONFIG, compiles its rules and loads its fail2ban filters;\n"
+			    "prints FILE:LINE errors.\n");
 			return 0;
 		}
 		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
@@ -189,12 +192,14 @@ cmd_check_config(int argc, char **argv)
 		return 1;
 	}
 	pol = calloc(rules_service_count(rs), sizeof(*pol));
-	if (pol != NULL && config_policies(&cfg, rs, pol, err, sizeof(err)) == 0) {
-		printf("%s: OK (%zu services, %zu rules, %zu sources)\n", path,
-		    rules_service_count(rs), rules_count(rs), cfg.nsources);
+	if (pol != NULL && config_policies(&cfg, rs, pol, err, sizeof(err)) == 0 &&
+	    (f2b = f2b_services_new(&cfg, rs, err, sizeof(err))) != NULL) {
+		printf("%s: OK (%zu services, %zu rules, %zu fail2ban filters, %zu sources)\n", path,
+		    rules_service_count(rs), rules_count(rs), f2b_services_count(f2b), cfg.nsources);
 		rc = 0;
 	} else
 		fprintf(stderr, "%s\n", pol ? err : "out of memory");
+	f2b_services_free(f2b);
 	free(pol);
 	rules_free(rs);
 	return rc;

@@ -28,6 +28,16 @@ static const struct {
 	{ "verify", cmd_verify, "check the tamper-evident journal, entry by entry" },
 	{ "evidence", cmd_evidence, "export or check a member's equivocation proofs" },
 	{ "charter", cmd_charter, "propose, sign, show or apply a charter update" },
+	{ "f2b-dump", cmd_f2b_dump, "show a fail2ban filter as article5 reads it" },
+	{ "import-fail2ban", cmd_import_f2b, "translate a fail2ban configuration to article5's" },
+};
+
+/* Debugging and test aids, left out of the usage text. */
+static const struct {
+	const char *name;
+	int (*fn)(int, char **);
+} hidden[] = {
+	{ "f2b-dates", cmd_f2b_dates },	/* f2b_dates_cmd.c */
 };
 
 int
@@ -65,6 +75,9 @@ main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(argv[1], commands[i].name) == 0)
 			return commands[i].fn(argc - 1, argv + 1);
+	for (size_t i = 0; i < sizeof(hidden) / sizeof(hidden[0]); i++)
+		if (strcmp(argv[1], hidden[i].name) == 0)
+			return hidden[i].fn(argc - 1, argv + 1);
 	fprintf(stderr, "article5: unknown command '%s'\n\n", argv[1]);
 	usage(stderr);
 	return 2;

@@ -228,6 +228,63 @@ prefix_overlaps(const struct a5_prefix *a, const struct a5_prefix *b)
 	return prefix_contains(a, b) || prefix_contains(b, a);
 }
 
+/* Fills v4 from 4 bytes, refusing what no client sends from: 0.0.0.0/8,
+ * and x.0.0.0, which is what the other RFC 6052 layouts leave in the last
+ * 32 bits of a local-use address (the suffix is zero). */
+static bool
+v4_from(const uint8_t b[4], uint8_t xor, struct a5_prefix *v4)
+{
+	uint8_t c[4];
+
+	for (int i = 0; i < 4; i++)
+		c[i] = (uint8_t)(b[i] ^ xor);
+	if (c[0] == 0 || (c[1] == 0 && c[2] == 0 && c[3] == 0))
+		return false;
+	memset(v4, 0, sizeof(*v4));
+	v4->family = A5_AF_INET;
+	v4->len = 32;
+	memcpy(v4->addr, c, 4);
+	return true;
+}
+
+unsigned
+addr_embedded_ipv4(const struct a5_prefix *a, struct a5_prefix *v4)
+{
+	static const uint8_t nat64[4] = { 0x00, 0x64, 0xff, 0x9b };
+	const uint8_t *b = a->addr;
+	struct a5_prefix c;
+	unsigned form;
+	bool ok;
+
+	if (a->family != A5_AF_INET6)
+		return 0;
+	if (memcmp(b, nat64, 4) == 0 && sodium_is_zero(b + 4, 4)) {
+		/* 64:ff9b::/64: the well-known /96 and the rest of its /64,
+		 * which an aggregate of any of them would cover. */
+		form = 128;
+		ok = sodium_is_zero(b + 8, 4) && v4_from(b + 12, 0, &c);
+	} else if (memcmp(b, nat64, 4) == 0 && b[4] == 0 && b[5] == 1) {
+		form = 128;
+		/* RFC 6052: bits 64..71 are zero in every layout */
+		ok = b[8] == 0 && v4_from(b + 12, 0, &c);
+	} else if (b[0] == 0x20 && b[1] == 0x02) {
+		form = 48;
+		ok = v4_from(b + 2, 0, &c);
+	} else if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0 && b[3] == 0) {
+		form = 128;
+		ok = v4_from(b + 12, 0xff, &c);
+	} else
+		return 0;
+	if (a->len < form)
+		return 0;	/* wider than one client: not an address of the form */
+	if (!ok) {
+		c = *a;
+		prefix_truncate(&c, form);
+	}
+	*v4 = c;
+	return form;
+}
+
 void
 addr_format(const struct a5_prefix *p, char *buf, size_t n)
 {

@@ -48,6 +48,20 @@ bool prefix_contains(const struct a5_prefix *outer, const struct a5_prefix *inne
 /* True if the two prefixes share any address. */
 bool prefix_overlaps(const struct a5_prefix *a, const struct a5_prefix *b);
 
+/* IPv6 forms that stand for one IPv4 client: NAT64 (RFC 6052 well-known
+ * prefix 64:ff9b::/96, and RFC 8215 local-use 64:ff9b:1::/48 read with a /96
+ * prefix, the usual choice), 6to4 (RFC 3056, 2002:V4::/48) and Teredo
+ * (RFC 4380, 2001:0::/32, the client's address inverted in the last 32
+ * bits). For such an address (or a prefix at least as long as its form)
+ * returns the length of the narrowest IPv6 prefix that holds only that
+ * client's addresses of this form (128 for NAT64 and Teredo, 48 for 6to4),
+ * and fills v4 with the client's IPv4 address. When the IPv4 address cannot
+ * be recovered (the /64 around 64:ff9b::/96 outside it, a local-use prefix
+ * of another length, an embedded 0.0.0.0/8 or x.0.0.0) v4 gets a itself cut
+ * to that length: one client still, whom we cannot name. Returns 0 for
+ * every other address, and v4 is then untouched. */
+unsigned addr_embedded_ipv4(const struct a5_prefix *a, struct a5_prefix *v4);
+
 /* Writes "192.0.2.1" for a full-length prefix, "2001:db8::/64" otherwise
  * (and "::/128" for the unspecified address, which is no host: the text
  * parses back to the same prefix). Always NUL-terminates; buf must hold A5_PREFIX_STRLEN. */

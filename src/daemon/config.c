@@ -71,13 +71,31 @@ parse_maxretry(struct lineparse *p, const char *v, int *out)
 	return 0;
 }
 
+/* A fail2ban filter mode names an option of the filter file (`mdre-<mode>`):
+ * a plain word. */
+static bool
+mode_name_ok(const char *m)
+{
+	if (*m == '\0')
+		return false;
+	for (; *m; m++)
+		if (!((*m >= 'a' && *m <= 'z') || (*m >= 'A' && *m <= 'Z') ||
+		    (*m >= '0' && *m <= '9') || *m == '-' || *m == '_'))
+			return false;
+	return true;
+}
+
 static int
 parse_service(struct lineparse *p, struct config *cfg, char **w, int nw)
 {
 	struct config_service *s;
 
+	struct config_f2b *f = NULL;
+	int first = 2;
+
 	if (nw < 2)
-		return lp_error(p, "expected 'service NAME [maxretry N] [findtime D] [bantime D] [disabled]'");
+		return lp_error(p, "expected 'service NAME [fail2ban-filter PATH [mode M]] [maxretry N] "
+		    "[findtime D] [bantime D] [disabled]'");
 	if (cfg->nservices >= CONFIG_SERVICES_MAX)
 		return lp_error(p, "too many service lines (at most %d)", CONFIG_SERVICES_MAX);
 	s = &cfg->services[cfg->nservices];
@@ -87,7 +105,24 @@ parse_service(struct lineparse *p, struct config *cfg, char **w, int nw)
 	s->maxretry = -1;
 	s->findtime = s->bantime = -1;
 	snprintf(s->where, sizeof(s->where), "%s:%d", p->name, p->line);
-	for (int i = 2; i < nw; i++) {
+	if (nw > 2 && strcmp(w[2], "fail2ban-filter") == 0) {
+		if (nw < 4)
+			return lp_error(p, "expected 'service NAME fail2ban-filter PATH [mode M] ...'");
+		for (size_t j = 0; j < cfg->nf2b; j++)
+			if (strcmp(cfg->f2b[j].service, w[1]) == 0)
+				return lp_error(p, "service '%s' already has a fail2ban filter (%s)",
+				    w[1], cfg->f2b[j].where);
+		if (cfg->nf2b >= CONFIG_F2B_MAX)
+			return lp_error(p, "too many fail2ban-filter services (at most %d)", CONFIG_F2B_MAX);
+		f = &cfg->f2b[cfg->nf2b];
+		memset(f, 0, sizeof(*f));
+		strlcpy_ok(f->service, s->name, sizeof(f->service));
+		strlcpy_ok(f->where, s->where, sizeof(f->where));
+		if (parse_path(p, w[3], f->path, sizeof(f->path), "fail2ban filter") != 0)
+			return -1;
+		first = 4;
+	}
+	for (int i = first; i < nw; i++) {
 		if (strcmp(w[i], "disabled") == 0) {
 			s->disabled = true;
 			continue;
@@ -103,11 +138,17 @@ parse_service(struct lineparse *p, struct config *cfg, char **w, int nw)
 		} else if (strcmp(w[i], "bantime") == 0) {
 			if (parse_duration_arg(p, "bantime", w[i + 1], &s->bantime) != 0)
 				return -1;
+		} else if (f != NULL && strcmp(w[i], "mode") == 0) {
+			if (!strlcpy_ok(f->mode, w[i + 1], sizeof(f->mode)) || !mode_name_ok(f->mode))
+				return lp_error(p, "bad fail2ban filter mode '%s', expected letters, digits, '-', '_'",
+				    w[i + 1]);
 		} else
-			return lp_error(p, "unknown service option '%s', expected maxretry, findtime, "
-			    "bantime or disabled", w[i]);
+			return lp_error(p, "unknown service option '%s', expected %smaxretry, findtime, "
+			    "bantime or disabled", w[i], f != NULL ? "mode, " : "");
 		i++;
 	}
+	if (f != NULL)
+		cfg->nf2b++;
 	cfg->nservices++;
 	return 0;
 }
@@ -118,11 +159,20 @@ parse_source(struct lineparse *p, struct config *cfg, char **w, int nw)
 	struct config_source *s;
 
 	if (nw < 2)
-		return lp_error(p, "expected 'source file PATH', 'source journal [FIELD=VALUE...]' or 'source stdin'");
+		return lp_error(p, "expected 'source file PATH', 'source journal [FIELD=VALUE...]' or "
+		    "'source stdin', each optionally followed by 'service NAME'");
 	if (cfg->nsources >= CONFIG_SOURCES_MAX)
 		return lp_error(p, "too many sources (at most %d)", CONFIG_SOURCES_MAX);
 	s = &cfg->sources[cfg->nsources];
 	memset(s, 0, sizeof(*s));
+	/* A trailing "service NAME" gives the source to one fail2ban-filter
+	 * service; config_parse checks the name once every line is read. */
+	if (nw >= 4 && strcmp(w[nw - 2], "service") == 0) {
+		if (!strlcpy_ok(s->service, w[nw - 1], sizeof(s->service)))
+			return lp_error(p, "service name '%s' too long", w[nw - 1]);
+		snprintf(s->where, sizeof(s->where), "%s:%d", p->name, p->line);
+		nw -= 2;
+	}
 	if (strcmp(w[1], "file") == 0) {
 		if (lp_want(p, nw, 3, "source file PATH") != 0 ||
 		    parse_path(p, w[2], s->path, sizeof(s->path), "log file") != 0)
@@ -382,7 +432,24 @@ config_parse(const char *name, const char *text, size_t len, struct config *cfg,
 		snprintf(err, errlen, "%s: bantime is longer than bantime_max", name);
 		return -1;
 	}
+	for (size_t j = 0; j < cfg->nsources; j++) {
+		const struct config_source *src = &cfg->sources[j];
+		if (src->service[0] != '\0' && config_f2b_find(cfg, src->service) < 0) {
+			snprintf(err, errlen, "%s: source for service '%s', which is no "
+			    "'service %s fail2ban-filter PATH' line", src->where, src->service, src->service);
+			return -1;
+		}
+	}
 	return 0;
+}
+
+int
+config_f2b_find(const struct config *cfg, const char *service)
+{
+	for (size_t j = 0; j < cfg->nf2b; j++)
+		if (strcmp(cfg->f2b[j].service, service) == 0)
+			return (int)j;
+	return -1;
 }
 
 int
@@ -416,6 +483,9 @@ config_build_rules(const struct config *cfg, char *err, size_t errlen)
 		if (rules_add(rs, r->service, r->kind, r->name, r->pattern, r->where, err, errlen) != 0)
 			goto fail;
 	}
+	for (size_t i = 0; i < cfg->nf2b; i++)
+		if (rules_service_add(rs, cfg->f2b[i].service, cfg->f2b[i].where, err, errlen) < 0)
+			goto fail;
 	if (rules_compile(rs, err, errlen) != 0)
 		goto fail;
 	return rs;

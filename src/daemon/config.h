@@ -14,6 +14,7 @@
 #define CONFIG_SERVICES_MAX 256
 #define CONFIG_RULES_MAX 256
 #define CONFIG_LINE_MAX 4096
+#define CONFIG_F2B_MAX 64
 
 enum source_type { SRC_FILE, SRC_JOURNAL, SRC_STDIN };
 
@@ -22,6 +23,18 @@ struct config_source {
 	char path[PATH_MAX];
 	size_t nmatches;
 	char matches[CONFIG_MATCHES_MAX][128];
+	/* "": the native rules and every fail2ban-filter service without a
+	 * source of its own read it; else only that fail2ban-filter service. */
+	char service[RULES_NAME_MAX];
+	char where[160];		/* "file:line" when service is set */
+};
+
+/* A service detected by a fail2ban filter file, run as it is (docs/fail2ban.md). */
+struct config_f2b {
+	char service[RULES_NAME_MAX];
+	char path[PATH_MAX];
+	char mode[64];			/* "": the filter's own default */
+	char where[160];
 };
 
 struct config_service {
@@ -68,6 +81,8 @@ struct config {
 	struct config_service services[CONFIG_SERVICES_MAX];
 	size_t nrules;
 	struct config_rule rules[CONFIG_RULES_MAX];
+	size_t nf2b;
+	struct config_f2b f2b[CONFIG_F2B_MAX];
 };
 
 /* Fills cfg with the defaults (no sources). */
@@ -84,6 +99,9 @@ int config_load(const char *path, struct config *cfg, char *err, size_t errlen);
 /* Parses configuration text (for tests and fuzzing); name is used in errors. */
 int config_parse(const char *name, const char *text, size_t len, struct config *cfg,
     char *err, size_t errlen);
+
+/* Index in cfg->f2b of the fail2ban-filter service named service, or -1. */
+int config_f2b_find(const struct config *cfg, const char *service);
 
 /* Builds and compiles the rule set: every rules file of cfg->rules_dir plus
  * the user rules. NULL with err filled on failure. */

@@ -27,6 +27,7 @@
 #include "coalition/wire.h"
 #include "daemon/alliance.h"
 #include "daemon/config.h"
+#include "daemon/f2b_services.h"
 #include "daemon/control.h"
 #include "daemon/parent.h"
 #include "daemon/privsep.h"
@@ -47,6 +48,7 @@ struct daemon {
 	struct rules_scratch *sc;
 	struct service_policy *pol;
 	struct detector *det;
+	struct f2b_services *f2b;
 	struct ledger *ledger;
 	struct journal *journal;	/* on the ledger's connection: entries join its batch */
 	struct privc *pc;		/* to the enforcer process */
@@ -293,30 +295,84 @@ on_remote(void *arg, const struct alliance_apply *a)
 	d->remote_applied++;
 }
 
-/* A ban duration per service, taken from the policy table. */
+/* An attempt's verdict (repeat times the same attempt): counted in its
+ * window, and banned when the window is full, for the service's bantime. */
 static void
-on_match(void *arg, const struct rules_match *m)
+on_event(struct daemon *d, const struct det_event *ev, unsigned repeat, const char *rule)
 {
-	struct daemon *d = arg;
-	struct det_event ev;
-	struct det_result r;
+	struct det_result r, one;
 	char err[256];
 
-	d->matches++;
-	det_event_from_match(m, d->chunk_ts ? d->chunk_ts : now_sec(), &ev);
-	det_feed(d->det, &ev, &r);
-	if (r.counted)
-		d->attempts++;
+	/* "message repeated N times" stands for N lines (N is bounded by
+	 * rules/syslog.h); the first ban among them is the one applied. */
+	r.ban = false;
+	for (unsigned i = 0; i < (repeat > 0 ? repeat : 1u); i++) {
+		det_feed(d->det, ev, &one);
+		if (one.counted)
+			d->attempts++;
+		if (one.ban && !r.ban)
+			r = one;
+	}
 	if (!r.ban)
 		return;
+	/* An IPv6 form of an allowlisted IPv4 client (NAT64, 6to4, Teredo)
+	 * is that client: not banned either. */
+	if (!prefix_equal(&r.offender, &r.prefix) && prefixlist_overlaps(&d->allow, &r.offender)) {
+		char text[A5_PREFIX_STRLEN], v4[A5_PREFIX_STRLEN];
+		prefix_format(&r.prefix, text, sizeof(text));
+		prefix_format(&r.offender, v4, sizeof(v4));
+		d->refused_allow++;
+		log_info("%s stands for %s, which overlaps the allowlist; not banned", text, v4);
+		return;
+	}
 	/* The aggregate of an IPv6 attacker may hold this host's own addresses
 	 * (an attacker in our /64): ban the address alone then. */
 	if (!prefix_equal(&r.prefix, &r.addr) && prefixlist_overlaps(&d->allow, &r.prefix) &&
 	    !prefixlist_overlaps(&d->allow, &r.addr))
 		r.prefix = r.addr;
-	const char *svc = rules_service_get(d->rs, m->info->service)->name;
-	ban_apply(d, &r.prefix, svc, m->info->name, "maxretry", r.evidence, r.first_seen,
-	    r.last_seen, d->pol[m->info->service].bantime, 0, err, sizeof(err));
+	const char *svc = rules_service_get(d->rs, ev->service)->name;
+	ban_apply(d, &r.prefix, svc, rule, "maxretry", r.evidence, r.first_seen,
+	    r.last_seen, d->pol[ev->service].bantime, 0, err, sizeof(err));
+}
+
+static void
+on_match(void *arg, const struct rules_match *m)
+{
+	struct daemon *d = arg;
+	struct det_event ev;
+
+	d->matches++;
+	det_event_from_match(m, d->chunk_ts ? d->chunk_ts : now_sec(), &ev);
+	on_event(d, &ev, m->repeat, m->info->name);
+}
+
+/* One failure found by a fail2ban-filter service: one attempt. */
+static void
+on_f2b_hit(void *arg, const struct f2b_hit *h)
+{
+	struct daemon *d = arg;
+	struct det_event ev;
+
+	d->matches++;
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = RK_FAIL;
+	ev.service = h->service;
+	ev.has_addr = true;
+	ev.addr = h->addr;
+	/* Like the native rules: the journal's time, else the wall clock (a
+	 * line's own date may be old, e.g. a file read again after a restart). */
+	ev.ts = d->chunk_ts ? d->chunk_ts : now_sec();
+	on_event(d, &ev, 1, h->filter);
+}
+
+static uint64_t
+count_lines(const char *buf, size_t len)
+{
+	uint64_t n = 0;
+
+	for (const char *p = buf, *end = buf + len; (p = memchr(p, '\n', (size_t)(end - p))) != NULL; p++)
+		n++;
+	return n;
 }
 
 static void
@@ -325,8 +381,12 @@ on_lines(void *arg, const char *source, const char *buf, size_t len, int64_t ts_
 	struct daemon *d = arg;
 	long n;
 
-	(void)source;
 	d->chunk_ts = ts_usec > 0 ? ts_usec / 1000000 : 0;
+	f2b_services_lines(d->f2b, source, buf, len, d->chunk_ts, on_f2b_hit, d);
+	if (!f2b_services_native_reads(d->f2b, source)) {
+		d->lines += count_lines(buf, len);
+		return;
+	}
 	n = rules_scan(d->rs, d->sc, buf, len, on_match, d);
 	if (n > 0)
 		d->lines += (uint64_t)n;
@@ -341,12 +401,14 @@ struct engine {
 	struct rules_scratch *sc;
 	struct service_policy *pol;
 	struct detector *det;
+	struct f2b_services *f2b;
 };
 
 static void
 engine_free(struct engine *e)
 {
 	rules_scratch_free(e->sc);
+	f2b_services_free(e->f2b);
 	det_free(e->det);
 	rules_free(e->rs);
 	free(e->pol);
@@ -382,6 +444,8 @@ engine_build(const struct config *cfg, struct engine *e, char *err, size_t errle
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
+	if ((e->f2b = f2b_services_new(cfg, e->rs, err, errlen)) == NULL)
+		goto fail;
 	free(ds);
 	return 0;
 fail:
@@ -397,6 +461,7 @@ engine_install(struct daemon *d, struct engine *e)
 	d->sc = e->sc;
 	d->pol = e->pol;
 	d->det = e->det;
+	d->f2b = e->f2b;
 }
 
 /* Commitments are taken half a period after each multiple of the period
@@ -877,12 +942,12 @@ reload(struct daemon *d)
 	if (privc_reload(d->pc) != 0) {
 		log_warnx("reload refused, keeping the running configuration: the enforcer could "
 		    "not reopen (see its message)");
-		struct engine old = { e.rs, e.sc, e.pol, e.det };
+		struct engine old = { e.rs, e.sc, e.pol, e.det, e.f2b };
 		engine_free(&old);
 		free(ncfg);
 		return -1;
 	}
-	struct engine old = { d->rs, d->sc, d->pol, d->det };
+	struct engine old = { d->rs, d->sc, d->pol, d->det, d->f2b };
 	engine_free(&old);
 	engine_install(d, &e);
 	/* Sources stay as they are: they hold file positions. */
@@ -1136,7 +1201,7 @@ out:
 	alliance_close(d.al);
 	journal_close(d.journal);
 	ledger_close(d.ledger);
-	struct engine last = { d.rs, d.sc, d.pol, d.det };
+	struct engine last = { d.rs, d.sc, d.pol, d.det, d.f2b };
 	engine_free(&last);
 	if (d.sigfd >= 0) close(d.sigfd);
 	if (d.timerfd >= 0) close(d.timerfd);

@@ -12,8 +12,17 @@
 #include "common/lru.h"
 #include "detector/detector.h"
 
-/* A connection quiet for this long is assumed gone (its pid may be reused). */
-#define CONN_STALE_SECS 3600
+/* An open connection quiet for this long is assumed gone (its pid may be
+ * reused). sshd ends an unauthenticated connection after LoginGraceTime
+ * (2 minutes by default), and every line that takes its address from an
+ * earlier one is written before authentication: 10 minutes covers any
+ * sensible LoginGraceTime. It was an hour, which let an address-less line
+ * of a later connection with the same pid inherit an earlier client's
+ * address. */
+#define CONN_STALE_SECS 600
+/* A closed connection absorbs the closing lines sshd writes right after
+ * the first one for this long; then it is forgotten. */
+#define CONN_CLOSE_GRACE 5
 
 struct off_key {
 	struct a5_prefix prefix;
@@ -46,8 +55,9 @@ struct conn_val {
 	bool has_addr;
 	bool credit;		/* a counted probe absorbs the next fail */
 	bool pending;		/* possible failure, counted at the end */
+	bool closed;		/* authenticated, or an end line was seen */
 	uint16_t counted;
-	int64_t last_ts;
+	int64_t last_ts, closed_ts;
 };
 
 struct detector {
@@ -106,11 +116,27 @@ det_free(struct detector *d)
 
 void
 det_offender_prefix(const struct detector *d, const struct a5_prefix *addr,
-    struct a5_prefix *out)
+    struct a5_prefix *ban, struct a5_prefix *key)
 {
-	*out = *addr;
-	if (out->family == A5_AF_INET6)
-		prefix_truncate(out, d->cfg.ipv6_prefix);
+	struct a5_prefix v4;
+	unsigned form;
+
+	*ban = *addr;
+	if (ban->family != A5_AF_INET6) {
+		*key = *ban;
+		return;
+	}
+	/* An IPv6 form of an IPv4 client: the /64 around it is every client
+	 * of the translator (NAT64, Teredo server) or of the IPv4 site
+	 * (6to4), never one offender. Counted as the IPv4 client, banned
+	 * as what the kernel sees of it. */
+	if ((form = addr_embedded_ipv4(addr, &v4)) != 0) {
+		prefix_truncate(ban, form);
+		*key = v4;
+		return;
+	}
+	prefix_truncate(ban, d->cfg.ipv6_prefix);
+	*key = *ban;
 }
 
 /* Records one failed attempt in its window; decides a ban. */
@@ -126,8 +152,10 @@ count_attempt(struct detector *d, int service, const struct a5_prefix *addr,
 	r->counted = true;
 	r->addr = *addr;
 	d->attempts++;
+	struct a5_prefix ban;
+
 	memset(&key, 0, sizeof(key));
-	det_offender_prefix(d, addr, &key.prefix);
+	det_offender_prefix(d, addr, &ban, &key.prefix);
 	key.service = (uint16_t)service;
 	if ((v = lru_put(d->offenders, &key, &created)) == NULL)
 		return;	/* out of memory: the attempt is reported, not tracked */
@@ -145,7 +173,8 @@ count_attempt(struct detector *d, int service, const struct a5_prefix *addr,
 	if ((int64_t)ts32(ts) - (int64_t)v->ring[v->head] > svc->findtime)
 		return;
 	r->ban = true;
-	r->prefix = key.prefix;
+	r->prefix = ban;
+	r->offender = key.prefix;
 	r->evidence = v->evidence;
 	r->first_seen = v->first_seen;
 	r->last_seen = ts;
@@ -166,6 +195,32 @@ det_event_from_match(const struct rules_match *m, int64_t ts, struct det_event *
 	ev->ts = ts;
 }
 
+/* Whether entry c cannot be the connection of event ev (pid reused). */
+static bool
+conn_stale(const struct conn_val *c, const struct det_event *ev)
+{
+	/* Either way in time: a log read out of order (rotated files, a year
+	 * boundary, the same lines twice) is another connection too, and a
+	 * closed entry must not absorb lines of the past forever. */
+	int64_t since = ev->ts - (c->closed ? c->closed_ts : c->last_ts);
+
+	if (since < 0)
+		since = -since;
+	if (ev->has_addr && c->has_addr && !prefix_equal(&c->addr, &ev->addr))
+		return true;
+	return since > (c->closed ? CONN_CLOSE_GRACE : CONN_STALE_SECS);
+}
+
+static void
+conn_close(struct conn_val *c, int64_t ts)
+{
+	if (!c->closed)
+		c->closed_ts = ts;
+	c->closed = true;
+	c->pending = false;
+	c->credit = false;
+}
+
 void
 det_feed(struct detector *d, const struct det_event *ev, struct det_result *r)
 {
@@ -181,11 +236,19 @@ det_feed(struct detector *d, const struct det_event *ev, struct det_result *r)
 		ck.pid = ev->pid;
 		ck.service = (uint16_t)ev->service;
 		c = lru_get(d->conns, &ck);
-		/* A different address or a long silence: the pid was reused. */
-		if (c != NULL && ((ev->has_addr && c->has_addr && !prefix_equal(&c->addr, &ev->addr)) ||
-		    ev->ts - c->last_ts > CONN_STALE_SECS)) {
+		/* A different address, a long silence, a close a while ago:
+		 * the pid was reused. */
+		if (c != NULL && conn_stale(c, ev)) {
 			lru_remove(d->conns, &ck);
 			c = NULL;
+		}
+		/* A closed connection lends its address to no one: a line
+		 * without one is a trailing closing line of it (absorbed) or
+		 * the first line of another connection with the same pid,
+		 * whose client nobody knows yet. */
+		if (c != NULL && c->closed && !ev->has_addr) {
+			c->last_ts = ev->ts;
+			return;
 		}
 		if (c == NULL && ev->kind != RK_SUCCESS && ev->kind != RK_END) {
 			int created;
@@ -231,10 +294,10 @@ det_feed(struct detector *d, const struct det_event *ev, struct det_result *r)
 			c->pending = true;
 		return;
 	case RK_SUCCESS:
-		if (c != NULL) {
-			c->pending = false;
-			c->credit = false;
-		}
+		/* Authenticated: what follows is the session, whose lines no
+		 * rule takes an address from. */
+		if (c != NULL)
+			conn_close(c, ev->ts);
 		return;
 	case RK_END:
 	case RK_END_AUTH: {
@@ -260,9 +323,10 @@ det_feed(struct detector *d, const struct det_event *ev, struct det_result *r)
 closed:
 	/* Kept, not removed: sshd often writes two closing lines ("Received
 	 * disconnect", then "Disconnected from invalid user"), and the second
-	 * must see that the connection was already accounted for. */
+	 * must see that the connection was already accounted for. Closed,
+	 * it is forgotten after CONN_CLOSE_GRACE. */
 	if (c != NULL)
-		c->pending = false;
+		conn_close(c, ev->ts);
 }
 
 struct forget_ctx {
@@ -293,6 +357,10 @@ det_forget(struct detector *d, const struct a5_prefix *prefix)
 	lru_foreach(d->offenders, collect_forget, &f);
 	for (size_t i = 0; i < f.n; i++)
 		lru_remove(d->offenders, &f.keys[i]);
+	/* An IPv6 form of an IPv4 client was counted under that IPv4 address. */
+	struct a5_prefix v4;
+	if (addr_embedded_ipv4(prefix, &v4) != 0 && !prefix_equal(&v4, prefix))
+		det_forget(d, &v4);
 }
 
 void

@@ -46,7 +46,9 @@ struct det_result {
 	bool counted;		/* this line is where a failed attempt counts */
 	struct a5_prefix addr;	/* the attempt's address (full length) */
 	bool ban;		/* the window is full: ban `prefix` */
-	struct a5_prefix prefix;	/* addr, or its IPv6 aggregate */
+	struct a5_prefix prefix;	/* what to ban: det_offender_prefix */
+	struct a5_prefix offender;	/* the window's key: prefix, or the IPv4
+					 * client an IPv6 form stands for */
 	uint32_t evidence;	/* failures in the window */
 	int64_t first_seen, last_seen;
 };
@@ -64,11 +66,16 @@ void det_free(struct detector *d);
 void det_event_from_match(const struct rules_match *m, int64_t ts, struct det_event *ev);
 /* Feeds one matched line; fills r (r->counted / r->ban tell what happened). */
 void det_feed(struct detector *d, const struct det_event *ev, struct det_result *r);
-/* Forgets the windows of every service for prefix (after a manual unban). */
+/* Forgets the windows of every service for prefix (after a manual unban),
+ * and for the IPv4 client it stands for (addr_embedded_ipv4). */
 void det_forget(struct detector *d, const struct a5_prefix *prefix);
-/* The prefix an address is counted and banned under. */
+/* The prefixes an address is banned and counted under. ban: the address,
+ * or its IPv6 aggregate; for an IPv6 form of an IPv4 client (NAT64, 6to4,
+ * Teredo: addr_embedded_ipv4) the narrowest prefix of that client in that
+ * form, never the aggregate. key: ban, or that client's IPv4 address, so
+ * that its attempts count in one window whatever form they arrive in. */
 void det_offender_prefix(const struct detector *d, const struct a5_prefix *addr,
-    struct a5_prefix *out);
+    struct a5_prefix *ban, struct a5_prefix *key);
 void det_get_stats(const struct detector *d, struct det_stats *st);
 
 #endif

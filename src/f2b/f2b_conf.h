@@ -48,5 +48,51 @@ struct f2b_def {
 int f2b_def_load(const char *path, const struct f2b_opt *opts, size_t nopts,
     struct f2b_def *def, char *err, size_t errlen);
 void f2b_def_free(struct f2b_def *def);
+/* f2b_def_load for a jail with BACKEND ("auto", "systemd", ...): as
+ * fail2ban's applyAutoOptions, `logtype` becomes "journal" for systemd
+ * backends, "file" otherwise, unless opts or the filter's [Definition] set
+ * it. f2b_def_load is this with "auto". */
+int f2b_def_load_backend(const char *path, const struct f2b_opt *opts, size_t nopts,
+    const char *backend, struct f2b_def *def, char *err, size_t errlen);
+
+/* Ceilings on hostile input (each refusal is an error naming file:line). */
+#define F2B_FILE_MAX		(1u << 20)	/* bytes of one file */
+#define F2B_LINE_MAX		65536u		/* bytes of one line */
+#define F2B_SECTIONS_MAX	4096u		/* sections of one load */
+#define F2B_KEYS_MAX		1024u		/* keys of one section (lookups are linear) */
+#define F2B_FILES_MAX		256u		/* files read by one load, includes counted */
+#define F2B_INCLUDE_DEPTH	16u		/* nested [INCLUDES] */
+#define F2B_INTERP_DEPTH	10u		/* nested %(name)s, as Python's ConfigParser */
+#define F2B_INTERP_REFS		100000u		/* %(name)s resolved for one value */
+#define F2B_SUBST_WORK		(256u << 20)	/* bytes scanned and written substituting tags */
+#define F2B_TAG_REPEAT		25u		/* one <tag> replaced in one value, as fail2ban */
+#define F2B_VALUE_MAX		(1u << 20)	/* bytes of one substituted value */
+
+/* Generic INI reading, as fail2ban's SafeConfigParserWithIncludes: keys are
+ * case-insensitive (lowercased), section names are not; [DEFAULT] is seen
+ * from every section; a file read later overrides keys of a section read
+ * earlier, whose old values stay reachable as %(known/key)s. */
+struct f2b_ini;
+
+/* Reads BASE.conf, BASE.d/ *.conf, BASE.local, BASE.d/ *.local (the ones
+ * that exist; PATH may also end in .conf or .local), each file preceded by
+ * its [INCLUDES] `before =` files and followed by its `after =` files and
+ * its own .local. As fail2ban: an include naming a missing file, or one of
+ * its own includers, is skipped. NULL with err = "file:line: ...". */
+struct f2b_ini *f2b_ini_load(const char *path, char *err, size_t errlen);
+void f2b_ini_free(struct f2b_ini *ini);
+/* Sets KEY in [DEFAULT] (fail2ban's merge_defaults). 0 or -1. */
+int f2b_ini_set_default(struct f2b_ini *ini, const char *key, const char *value);
+/* The i-th section in first-read order, [DEFAULT] and the internal known/
+ * copies left out; NULL past the end. */
+const char *f2b_ini_section(const struct f2b_ini *ini, size_t i);
+/* The i-th key SECTION sets itself (lowercased, first-read order, those of
+ * [DEFAULT] left out); NULL past the end. */
+const char *f2b_ini_key(const struct f2b_ini *ini, const char *section, size_t i);
+/* Interpolated value of KEY in SECTION ([DEFAULT] as fallback; "DEFAULT"
+ * for the defaults themselves). 1 with *out (caller frees) and, if where is
+ * not NULL, the "file:line" of its first line; 0 when absent; -1 with err. */
+int f2b_ini_get(const struct f2b_ini *ini, const char *section, const char *key,
+    char **out, char *where, size_t wherelen, char *err, size_t errlen);
 
 #endif

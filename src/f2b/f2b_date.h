@@ -18,15 +18,38 @@ struct f2b_date_hit {
 };
 
 /* patterns: a filter's datepattern lines (NULL or n == 0: fail2ban's default
- * templates). NULL with err = "what is wrong" on a pattern it cannot use. */
+ * templates). NULL with err = "what is wrong" on a pattern it cannot use.
+ * As fail2ban, each is stripped and split at newlines (a whole multi-line
+ * datepattern value may be passed as one), and empty lines are skipped. */
 struct f2b_dates *f2b_dates_new(const char *const *patterns, size_t n, char *err, size_t errlen);
 void f2b_dates_free(struct f2b_dates *d);
 
 /* Finds the date in line[0..len). ref is "now" (unix seconds), for stamps
  * without a year. 1 with *hit filled, 0 when the line has no date the
  * templates know ({NONE}: always 0). Remembers which template matched last
- * and tries it first, as fail2ban does; no allocation per call. */
+ * and tries it first, as fail2ban does; no allocation per call.
+ * A date text that makes no time (31 Feb, an unknown zone name) is still
+ * found, since fail2ban cuts it out all the same: 1, with ts the last date
+ * found if it is less than a minute older than ref, else ref (fail2ban's
+ * rule). An empty date text (a pattern ending "()**", {NONE}) gives 0. */
 int f2b_dates_find(struct f2b_dates *d, const char *line, size_t len, int64_t ref,
     struct f2b_date_hit *hit);
+
+/* The same search, telling the cases apart (for tests and the oracle). */
+enum {
+	F2B_DATE_NONE = 0,	/* no date */
+	F2B_DATE_FOUND = 1,	/* *hit filled */
+	F2B_DATE_BADTIME = 2,	/* start, end set; the text makes no time (ts = ref) */
+	F2B_DATE_EMPTY = 3,	/* an empty date text at start == end (ts = ref) */
+};
+int f2b_dates_match(struct f2b_dates *d, const char *line, size_t len, int64_t ref,
+    struct f2b_date_hit *hit);
+
+/* The templates in their current order (fail2ban reorders them as they hit). */
+size_t f2b_dates_count(const struct f2b_dates *d);
+int f2b_dates_template(const struct f2b_dates *d, size_t i, const char **name,
+    const char **regex, unsigned *flags);
+/* The index of the template that found the last date, SIZE_MAX if none yet. */
+size_t f2b_dates_last(const struct f2b_dates *d);
 
 #endif

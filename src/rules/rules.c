@@ -35,15 +35,19 @@ struct rule_impl {
 	pcre2_code *code;
 	int host_group;
 	int conn_group;		/* <CONN>, or -1 */
+	bool every_line;	/* nothing for Hyperscan: PCRE2 tries each line */
 };
 
 struct ruleset {
 	size_t nrules, nservices;
 	struct rule_impl rules[RULES_MAX];
 	struct rules_service services[RULES_SERVICES_MAX];
-	hs_database_t *db;
+	hs_database_t *db;		/* NULL when no rule has literal text */
 	pcre2_match_context *mctx;
 	bool compiled;
+	bool regex_prefilter;		/* tests: rules_set_regex_prefilter */
+	size_t nevery;			/* rules with every_line */
+	int every[RULES_MAX];
 };
 
 struct hit {
@@ -63,6 +67,8 @@ struct rules_scratch {
 	uint64_t *counts;
 	uint64_t limit_hits;
 	bool overflow;
+	const char *bare_prog;	/* lines are headerless messages of this program */
+	size_t bare_proglen;
 };
 
 static const char *const kind_names[] = {
@@ -107,6 +113,12 @@ rules_free(struct ruleset *rs)
 	hs_free_database(rs->db);
 	pcre2_match_context_free(rs->mctx);
 	free(rs);
+}
+
+void
+rules_set_regex_prefilter(struct ruleset *rs, bool on)
+{
+	rs->regex_prefilter = on;
 }
 
 size_t rules_count(const struct ruleset *rs) { return rs->nrules; }
@@ -302,14 +314,12 @@ literal_run(const char *p, size_t *run_start, size_t *run_len)
 	return best;
 }
 
-/* Runs shorter than this flag too many lines to be worth it. */
-#define LEAD_MIN 8
-
 /* Builds the Hyperscan and PCRE2 forms of a pattern: the syslog header for
- * services with programs, and <HOST> expanded. */
+ * services with programs, and <HOST> expanded. The Hyperscan form is empty
+ * when the pattern has no literal text (the rule is then every_line). */
 static int
-pattern_expand(const struct rules_service *svc, const char *pattern, bool for_pcre,
-    char *out, const char *where, char *err, size_t errlen)
+pattern_expand(const struct ruleset *rs, const struct rules_service *svc, const char *pattern,
+    bool for_pcre, char *out, const char *where, char *err, size_t errlen)
 {
 	size_t used = 0;
 	const char *p = pattern;
@@ -322,17 +332,25 @@ pattern_expand(const struct rules_service *svc, const char *pattern, bool for_pc
 	}
 	if (!for_pcre) {
 		/* Hyperscan only flags candidates; PCRE2 confirms each with the
-		 * full anchored pattern. So Hyperscan gets the pattern's literal
-		 * lead ("Failed password for ") when it has a long one, which its
-		 * literal matchers find at memory speed; otherwise the message
-		 * pattern without the header. With the optional timestamp, host
-		 * and program alternatives and the '.*' parts, it ran every line
-		 * through large automata (measured: 5x slower on auth.log). */
-		size_t rs0, rlen;
-		if (literal_run(pattern + 1, &rs0, &rlen) >= LEAD_MIN) {
+		 * full anchored pattern. So Hyperscan gets the pattern's longest
+		 * run of literal text ("Failed password for "), which its literal
+		 * matchers find at memory speed. With the optional timestamp,
+		 * host and program alternatives and the '.*' parts, whole
+		 * patterns ran every line through large automata (measured: 5x
+		 * slower on auth.log). Never the regular expression, even when
+		 * the run is short (patterns without an 8-character run used to
+		 * go whole): vectorscan 5.4.9, Debian 12's libhs, misses real
+		 * matches of some multi-line expressions ("^.+x$",
+		 * tests/unit/test_hsdiff.c), and a line the prefilter misses is
+		 * an attack not seen. A pattern without literal text is left to
+		 * PCRE2 on every line (docs/rules.md, "Hyperscan"). */
+		size_t rs0, rlen, w = literal_run(pattern + 1, &rs0, &rlen);
+		if (!rs->regex_prefilter && w > 0) {
 			ok = pat_append(out, &used, pattern + 1 + rs0, rlen);
 			p = "";
-		} else if (svc->has_program)
+		} else if (!rs->regex_prefilter)
+			return 0;
+		else if (svc->has_program)
 			p++;
 	}
 	/* For services with programs, PCRE2 matches the message alone: the
@@ -351,6 +369,14 @@ pattern_expand(const struct rules_service *svc, const char *pattern, bool for_pc
 			ok = pat_append(out, &used, p, 1);
 			p++;
 		}
+	}
+	/* The message of rsyslog's "message repeated N times: [ M]" ends in
+	 * ']' (rules/syslog.c unwraps it for PCRE2): the prefilter lets one
+	 * ']' sit between a final '$' and the line end. */
+	if (ok && !for_pcre && svc->has_program && used >= 1 && out[used - 1] == '$' &&
+	    (used < 2 || out[used - 2] != '\\')) {
+		used--;
+		ok = pat_append(out, &used, "\\]?$", 4);
 	}
 	if (!ok) {
 		snprintf(err, errlen, "%s: pattern too long (at most %d bytes after expansion)",
@@ -397,8 +423,8 @@ rule_add(struct ruleset *rs, int service, enum rule_kind kind, const char *name,
 		snprintf(err, errlen, "%s: <CONN> may appear only once", where);
 		return -1;
 	}
-	if (pattern_expand(svc, pattern, false, hs, where, err, errlen) != 0 ||
-	    pattern_expand(svc, pattern, true, pc, where, err, errlen) != 0)
+	if (pattern_expand(rs, svc, pattern, false, hs, where, err, errlen) != 0 ||
+	    pattern_expand(rs, svc, pattern, true, pc, where, err, errlen) != 0)
 		return -1;
 
 	struct rule_impl *r = &rs->rules[rs->nrules];
@@ -407,6 +433,7 @@ rule_add(struct ruleset *rs, int service, enum rule_kind kind, const char *name,
 	strlcpy_ok(r->info.where, where, sizeof(r->info.where));
 	r->info.kind = kind;
 	r->info.service = service;
+	r->every_line = hs[0] == '\0';
 	r->hs_pattern = strdup(hs);
 	r->pcre_pattern = strdup(pc);
 	if (r->hs_pattern == NULL || r->pcre_pattern == NULL) {
@@ -451,6 +478,18 @@ rules_add(struct ruleset *rs, const char *service, const char *kind,
 	if ((svc = service_get_or_add(rs, service, err, errlen, where)) < 0)
 		return -1;
 	return rule_add(rs, svc, k, name, pattern, where, err, errlen);
+}
+
+int
+rules_service_add(struct ruleset *rs, const char *service, const char *where,
+    char *err, size_t errlen)
+{
+	if (rules_service_find(rs, service) >= 0) {
+		snprintf(err, errlen, "%s: service '%s' already exists (a rules file or rule line "
+		    "defines it): choose another name", where, service);
+		return -1;
+	}
+	return service_get_or_add(rs, service, err, errlen, where);
 }
 
 /* Splits off the next space-separated word of *p; NULL at end of line. */
@@ -655,17 +694,24 @@ rules_compile(struct ruleset *rs, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
+	unsigned npats = 0;
+	rs->nevery = 0;
 	for (size_t i = 0; i < rs->nrules; i++) {
-		pats[i] = rs->rules[i].hs_pattern;
-		ids[i] = (unsigned)i;
-		flags[i] = HS_FLAG_MULTILINE;
+		if (rs->rules[i].every_line) {
+			rs->every[rs->nevery++] = (int)i;
+			continue;
+		}
+		pats[npats] = rs->rules[i].hs_pattern;
+		ids[npats] = (unsigned)i;
+		flags[npats] = HS_FLAG_MULTILINE;
+		npats++;
 	}
 	/* A pattern Hyperscan cannot take as is (back-references, some
 	 * assertions) still works as a prefilter: it may flag more lines, and
 	 * PCRE2 has the final word anyway. Each failure names one pattern;
 	 * retry with that one in prefilter mode. */
-	for (;;) {
-		if (hs_compile_multi(pats, flags, ids, (unsigned)rs->nrules, HS_MODE_BLOCK,
+	while (npats > 0) {
+		if (hs_compile_multi(pats, flags, ids, npats, HS_MODE_BLOCK,
 		    NULL, &rs->db, &cerr) == HS_SUCCESS)
 			break;
 		int bad = cerr->expression;
@@ -676,7 +722,7 @@ rules_compile(struct ruleset *rs, char *err, size_t errlen)
 			continue;
 		}
 		snprintf(err, errlen, "%s: Hyperscan cannot compile this pattern: %s",
-		    bad >= 0 ? rs->rules[bad].info.where : "rules", cerr->message);
+		    bad >= 0 ? rs->rules[ids[bad]].info.where : "rules", cerr->message);
 		hs_free_compile_error(cerr);
 		goto out;
 	}
@@ -713,7 +759,7 @@ rules_scratch_new(const struct ruleset *rs)
 	sc->jit_stack = pcre2_jit_stack_create(32 * 1024, 512 * 1024, NULL);
 	if (sc->hits == NULL || sc->last_line == NULL || sc->counts == NULL ||
 	    sc->md == NULL || sc->jit_stack == NULL ||
-	    hs_alloc_scratch(rs->db, &sc->hs) != HS_SUCCESS) {
+	    (rs->db != NULL && hs_alloc_scratch(rs->db, &sc->hs) != HS_SUCCESS)) {
 		rules_scratch_free(sc);
 		return NULL;
 	}
@@ -747,6 +793,32 @@ rules_scratch_limit_hits(const struct rules_scratch *sc)
 	return sc->limit_hits;
 }
 
+void
+rules_scratch_set_program(struct rules_scratch *sc, const char *prog)
+{
+	sc->bare_prog = prog;
+	sc->bare_proglen = prog != NULL ? strlen(prog) : 0;
+}
+
+static int
+hit_push(struct rules_scratch *sc, size_t start, int rule)
+{
+	if (sc->nhits == sc->hits_cap) {
+		size_t ncap = sc->hits_cap ? sc->hits_cap * 2 : 4096;
+		struct hit *n = ncap <= (1u << 24) ? realloc(sc->hits, ncap * sizeof(*n)) : NULL;
+		if (n == NULL) {
+			sc->overflow = true;
+			return -1;
+		}
+		sc->hits = n;
+		sc->hits_cap = ncap;
+	}
+	sc->hits[sc->nhits].line_start = start;
+	sc->hits[sc->nhits].rule = rule;
+	sc->nhits++;
+	return 0;
+}
+
 static int
 on_hs_match(unsigned id, unsigned long long from, unsigned long long to,
     unsigned flags, void *ctx)
@@ -767,20 +839,7 @@ on_hs_match(unsigned id, unsigned long long from, unsigned long long to,
 	if (sc->last_line[id] == start + 1)
 		return 0;
 	sc->last_line[id] = start + 1;
-	if (sc->nhits == sc->hits_cap) {
-		size_t ncap = sc->hits_cap * 2;
-		struct hit *n = ncap <= (1u << 24) ? realloc(sc->hits, ncap * sizeof(*n)) : NULL;
-		if (n == NULL) {
-			sc->overflow = true;
-			return 1;	/* stop: the caller reports the error */
-		}
-		sc->hits = n;
-		sc->hits_cap = ncap;
-	}
-	sc->hits[sc->nhits].line_start = start;
-	sc->hits[sc->nhits].rule = (int)id;
-	sc->nhits++;
-	return 0;
+	return hit_push(sc, start, (int)id) == 0 ? 0 : 1;	/* 1 stops: the caller reports it */
 }
 
 static int
@@ -823,13 +882,23 @@ confirm(const struct ruleset *rs, struct rules_scratch *sc, int r,
 
 	if (svc->has_program) {
 		if (!lh->parsed) {
-			lh->ok = syslog_parse(line, len, &lh->h) == 0;
+			if (sc->bare_prog != NULL) {
+				/* journalctl -o cat: no header, the caller names
+				 * the program (scan --program). */
+				memset(&lh->h, 0, sizeof(lh->h));
+				lh->h.prog = sc->bare_prog;
+				lh->h.proglen = sc->bare_proglen;
+				lh->h.msglen = len;
+				lh->h.repeat = 1;
+				lh->ok = true;
+			} else
+				lh->ok = syslog_parse(line, len, &lh->h) == 0;
 			lh->parsed = true;
 		}
 		if (!lh->ok || !program_matches(svc, &lh->h))
 			return false;
 		subj = line + lh->h.msg;
-		slen = len - lh->h.msg;
+		slen = lh->h.msglen;
 	}
 	int rc = pcre2_match(ri->code, (PCRE2_SPTR)subj, slen, 0, 0, sc->md, rs->mctx);
 	if (rc < 0) {
@@ -842,6 +911,7 @@ confirm(const struct ruleset *rs, struct rules_scratch *sc, int r,
 	m->has_addr = false;
 	m->has_pid = svc->has_program && lh->h.has_pid;
 	m->pid = m->has_pid ? lh->h.pid : 0;
+	m->repeat = svc->has_program ? lh->h.repeat : 1;
 	if (ri->host_group > 0 && rc > ri->host_group &&
 	    ov[2 * ri->host_group] != PCRE2_UNSET) {
 		size_t s = ov[2 * ri->host_group], e = ov[2 * ri->host_group + 1];
@@ -874,25 +944,35 @@ count_newlines(const char *p, size_t n)
 	return c;
 }
 
-long
-rules_scan(const struct ruleset *rs, struct rules_scratch *sc,
-    const char *buf, size_t len, rules_match_cb cb, void *arg)
+/* Hyperscan's pass over buf: sc->hits gets the flagged (line, rule) pairs,
+ * sorted by line, then rule. 0 or -1. */
+static int
+prefilter(const struct ruleset *rs, struct rules_scratch *sc, const char *buf, size_t len)
 {
-	size_t line_index = 0, counted_to = 0;
-
-	if (len == 0)
-		return 0;
 	if (len > UINT32_MAX)
 		return -1;
 	sc->buf = buf;
 	sc->nhits = 0;
 	sc->overflow = false;
 	memset(sc->last_line, 0, rs->nrules * sizeof(*sc->last_line));
-	if (hs_scan(rs->db, buf, (unsigned)len, 0, sc->hs, on_hs_match, sc) != HS_SUCCESS &&
+	if (rs->db != NULL &&
+	    hs_scan(rs->db, buf, (unsigned)len, 0, sc->hs, on_hs_match, sc) != HS_SUCCESS &&
 	    !sc->overflow)
 		return -1;
 	if (sc->overflow)
 		return -1;
+	/* Rules without literal text: every line is a candidate. */
+	for (size_t start = 0; rs->nevery > 0 && start < len; ) {
+		const char *nl = memchr(buf + start, '\n', len - start);
+		for (size_t k = 0; k < rs->nevery; k++)
+			if (hit_push(sc, start, rs->every[k]) != 0)
+				return -1;
+		start = nl ? (size_t)(nl - buf) + 1 : len;
+	}
+	if (rs->nevery > 0) {
+		qsort(sc->hits, sc->nhits, sizeof(*sc->hits), cmp_hit);
+		return 0;
+	}
 	/* Hits arrive ordered by match end, so by line; only the rules of one
 	 * line may come out of order. Insertion sort is linear on that. */
 	for (size_t i = 1; i < sc->nhits; i++) {
@@ -904,14 +984,63 @@ rules_scan(const struct ruleset *rs, struct rules_scratch *sc,
 		}
 		sc->hits[j] = h;
 	}
+	return 0;
+}
 
+long
+rules_prefilter(const struct ruleset *rs, struct rules_scratch *sc,
+    const char *buf, size_t len, rules_flag_cb cb, void *arg)
+{
+	size_t line_index = 0, counted_to = 0;
+
+	if (len == 0)
+		return 0;
+	if (prefilter(rs, sc, buf, len) != 0)
+		return -1;
+	for (size_t i = 0; i < sc->nhits; i++) {
+		size_t start = sc->hits[i].line_start;
+		line_index += count_newlines(buf + counted_to, start - counted_to);
+		counted_to = start;
+		cb(arg, line_index, sc->hits[i].rule);
+	}
+	line_index += count_newlines(buf + counted_to, len - counted_to);
+	if (buf[len - 1] != '\n')
+		line_index++;
+	return (long)line_index;
+}
+
+bool
+rules_confirm_line(const struct ruleset *rs, struct rules_scratch *sc, int rule,
+    const char *line, size_t len, struct rules_match *m)
+{
+	struct line_hdr lh;
+
+	memset(&lh, 0, sizeof(lh));
+	if (rule < 0 || (size_t)rule >= rs->nrules || !confirm(rs, sc, rule, line, len, &lh, m))
+		return false;
+	m->line = line;
+	m->len = len;
+	m->line_index = 0;
+	return true;
+}
+
+long
+rules_scan(const struct ruleset *rs, struct rules_scratch *sc,
+    const char *buf, size_t len, rules_match_cb cb, void *arg)
+{
+	size_t line_index = 0, counted_to = 0;
+
+	if (len == 0)
+		return 0;
+	if (prefilter(rs, sc, buf, len) != 0)
+		return -1;
 	for (size_t i = 0; i < sc->nhits; ) {
 		size_t start = sc->hits[i].line_start;
 		const char *line = buf + start;
 		const char *nl = memchr(line, '\n', len - start);
 		size_t llen = nl ? (size_t)(nl - line) : len - start;
 		struct rules_match m;
-		struct line_hdr lh = { false, false, { NULL, 0, false, 0, 0 } };
+		struct line_hdr lh = { false, false, { NULL, 0, false, 0, 0, 0, 0 } };
 		bool found = false;
 
 		line_index += count_newlines(buf + counted_to, start - counted_to);

@@ -48,6 +48,8 @@ struct rules_match {
 	struct a5_prefix addr;
 	bool has_pid;
 	uint32_t pid;
+	unsigned repeat;		/* attempts the line stands for: 1, or N of
+					 * "message repeated N times" (bounded) */
 };
 
 typedef void (*rules_match_cb)(void *arg, const struct rules_match *m);
@@ -58,6 +60,13 @@ struct rules_scratch;
 struct ruleset *rules_new(void);
 void rules_free(struct ruleset *rs);
 
+/* For tests (tests/unit/test_hsdiff.c): before any rule is added, makes
+ * Hyperscan get each whole pattern (its message part) instead of its
+ * literal text, to check the regular expression engine of the Hyperscan
+ * library linked. Patterns without an 8-character literal went that way
+ * until vectorscan 5.4.9 was seen missing matches. Never in production. */
+void rules_set_regex_prefilter(struct ruleset *rs, bool on);
+
 /* Loads one rules file / every *.rules file of a directory (sorted by name).
  * Errors name file:line. 0 or -1. */
 int rules_load_file(struct ruleset *rs, const char *path, char *err, size_t errlen);
@@ -66,6 +75,11 @@ int rules_load_dir(struct ruleset *rs, const char *dir, char *err, size_t errlen
  * service is created without a program, so the pattern matches whole lines. */
 int rules_add(struct ruleset *rs, const char *service, const char *kind,
     const char *name, const char *pattern, const char *where, char *err, size_t errlen);
+/* Adds a service with no rule of its own, whose lines another detector
+ * judges (a fail2ban filter): it gets a policy and detector windows like any
+ * service. Its index, or -1 if the name is taken or invalid. */
+int rules_service_add(struct ruleset *rs, const char *service, const char *where,
+    char *err, size_t errlen);
 /* Compiles everything loaded; no rule may be added afterwards. 0 or -1. */
 int rules_compile(struct ruleset *rs, char *err, size_t errlen);
 
@@ -84,11 +98,27 @@ uint64_t rules_scratch_hits(const struct rules_scratch *sc, int rule);
 /* PCRE2 runs that hit their match limit (counted, treated as no match). */
 uint64_t rules_scratch_limit_hits(const struct rules_scratch *sc);
 
+/* prog non-NULL: the lines have no syslog header (journalctl -o cat); each
+ * is a message of prog, for the services that name it in `program`. NULL
+ * (the default): headers are parsed. prog must outlive the scratch's use. */
+void rules_scratch_set_program(struct rules_scratch *sc, const char *prog);
+
 /* Scans buf[0..len), which holds complete lines (the last may lack its
  * newline). Calls cb for each line a rule confirms, in input order; at most
  * one match per line (the first rule in load order that confirms it).
  * Returns the number of lines in buf, or -1 on a scanning error. */
 long rules_scan(const struct ruleset *rs, struct rules_scratch *sc,
     const char *buf, size_t len, rules_match_cb cb, void *arg);
+
+/* For tests and diagnostics. rules_prefilter runs Hyperscan alone over buf
+ * and calls cb for each (line, rule) it flags, in line order: the lines
+ * rules_scan would confirm. rules_confirm_line runs one rule's PCRE2
+ * program alone over one line (header parsing and program check included):
+ * the reference the prefilter may over-approximate but never miss. */
+typedef void (*rules_flag_cb)(void *arg, size_t line_index, int rule);
+long rules_prefilter(const struct ruleset *rs, struct rules_scratch *sc,
+    const char *buf, size_t len, rules_flag_cb cb, void *arg);
+bool rules_confirm_line(const struct ruleset *rs, struct rules_scratch *sc, int rule,
+    const char *line, size_t len, struct rules_match *m);
 
 #endif

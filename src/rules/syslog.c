@@ -63,6 +63,69 @@ skip_rfc3339(const char *s, size_t len, size_t *i)
 	return true;
 }
 
+/* journalctl -o short-full: "Mon 2024-02-05 14:34:10 UTC" (the zone is a
+ * name, letters only). */
+static bool
+skip_short_full(const char *s, size_t len, size_t *i)
+{
+	size_t k = *i;
+
+	if (k + 4 > len || !(s[k] >= 'A' && s[k] <= 'Z') || s[k + 3] != ' ')
+		return false;
+	k += 4;
+	if (!skip_rfc3339(s, len, &k))
+		return false;
+	if (k + 1 < len && s[k] == ' ' && s[k + 1] >= 'A' && s[k + 1] <= 'Z') {
+		size_t z = k + 1;
+		while (z < len && z - k <= 6 && ((s[z] >= 'A' && s[z] <= 'Z') || (s[z] >= 'a' && s[z] <= 'z')))
+			z++;
+		if (z < len && s[z] == ' ')
+			k = z;
+	}
+	*i = k;
+	return true;
+}
+
+/* journalctl -o short-monotonic: "[12345.678901]", digits maybe padded. */
+static bool
+skip_monotonic(const char *s, size_t len, size_t *i)
+{
+	size_t k = *i, d;
+
+	if (k >= len || s[k] != '[')
+		return false;
+	for (k++; k < len && s[k] == ' ' && k - *i < 16; k++)
+		;
+	for (d = k; k < len && is_digit(s[k]) && k - d < 20; k++)
+		;
+	if (k == d || k >= len || s[k] != '.')
+		return false;
+	for (d = ++k; k < len && is_digit(s[k]) && k - d < 9; k++)
+		;
+	if (k == d || k >= len || s[k] != ']')
+		return false;
+	*i = k + 1;
+	return true;
+}
+
+/* journalctl -o short-unix: "1707143650.123456" (seconds since 1970). */
+static bool
+skip_unix(const char *s, size_t len, size_t *i)
+{
+	size_t k = *i, d;
+
+	for (d = k; k < len && is_digit(s[k]) && k - d < 12; k++)
+		;
+	if (k - d < 9 || k >= len || s[k] != '.')
+		return false;
+	for (d = ++k; k < len && is_digit(s[k]) && k - d < 9; k++)
+		;
+	if (k == d)
+		return false;
+	*i = k;
+	return true;
+}
+
 /* "prog[pid]: " or "prog: " at s[*i]. */
 static bool
 parse_prog(const char *s, size_t len, size_t *i, struct syslog_hdr *h)
@@ -234,6 +297,33 @@ parse_5424(const char *s, size_t len, struct syslog_hdr *h)
 	return 0;
 }
 
+/* rsyslog's "message repeated N times: [ M]" at line[h->msg]: h then
+ * describes M, with the count in h->repeat. */
+static void
+unwrap_repeat(const char *line, size_t len, struct syslog_hdr *h)
+{
+	static const char head[] = "message repeated ";
+	const size_t hl = sizeof(head) - 1;
+	size_t k = h->msg, d;
+	unsigned n = 0;
+
+	if (len - k < hl + 12 || memcmp(line + k, head, hl) != 0 || line[len - 1] != ']')
+		return;
+	for (k += hl, d = k; k < len && is_digit(line[k]) && k - d < 9; k++)
+		n = n * 10 + (unsigned)(line[k] - '0');
+	if (k == d || len - k < 10 || memcmp(line + k, " times: [", 9) != 0 || n == 0)
+		return;
+	k += 9;
+	/* rsyslog keeps the message's leading space: "[ Failed ...]" */
+	if (len - 1 - k > SYSLOG_REPEAT_MSG_MAX - 1 || len - 1 - k == 0)
+		return;
+	if (line[k] == ' ')
+		k++;
+	h->msg = k;
+	h->msglen = len - 1 - k;
+	h->repeat = n > SYSLOG_REPEAT_MAX ? SYSLOG_REPEAT_MAX : n;
+}
+
 /* Dovecot's own log names a process "auth-worker(304): " or
  * "auth(default): ": the tag is the name before the parenthesis, as in its
  * syslog lines ("dovecot: auth-worker(304): ..."). Only without a "[pid]",
@@ -250,19 +340,9 @@ trim_paren_suffix(struct syslog_hdr *h)
 		h->proglen = (size_t)(open - h->prog);
 }
 
-int
-syslog_parse(const char *line, size_t len, struct syslog_hdr *h)
+static int
+parse_3164(const char *line, size_t len, size_t i, struct syslog_hdr *h)
 {
-	size_t i = 0;
-
-	memset(h, 0, sizeof(*h));
-	if (len > 2 && (line[0] == '<' || (line[0] == '1' && line[1] == ' ')))
-		return parse_5424(line, len, h);
-	if (skip_rfc3164(line, len, &i) || skip_rfc3339(line, len, &i)) {
-		if (i >= len || line[i] != ' ')
-			return -1;
-		i++;
-	}
 	size_t t = i;
 	if (!parse_tag(line, len, &t, h)) {
 		/* a host name first */
@@ -288,5 +368,41 @@ syslog_parse(const char *line, size_t len, struct syslog_hdr *h)
 	}
 	trim_paren_suffix(h);
 	h->msg = t;
+	return 0;
+}
+
+int
+syslog_parse(const char *line, size_t len, struct syslog_hdr *h)
+{
+	size_t i = 0;
+	int rc;
+
+	memset(h, 0, sizeof(*h));
+	if (len > 2 && line[0] == '<') {
+		/* "<PRI>": RFC 5424 when "1 " follows, else RFC 3164 */
+		for (i = 1; i < len && is_digit(line[i]) && i < 5; i++)
+			;
+		if (i == 1 || i >= len || line[i] != '>')
+			return -1;
+		i++;
+	}
+	if (i + 2 <= len && line[i] == '1' && line[i + 1] == ' ')
+		rc = parse_5424(line, len, h);
+	else {
+		size_t k = i;
+		if (skip_rfc3164(line, len, &k) || skip_rfc3339(line, len, &k) ||
+		    skip_short_full(line, len, &k) || skip_monotonic(line, len, &k) ||
+		    skip_unix(line, len, &k)) {
+			if (k >= len || line[k] != ' ')
+				return -1;
+			i = k + 1;
+		}
+		rc = parse_3164(line, len, i, h);
+	}
+	if (rc != 0)
+		return rc;
+	h->msglen = len - h->msg;
+	h->repeat = 1;
+	unwrap_repeat(line, len, h);
 	return 0;
 }

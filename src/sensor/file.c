@@ -336,7 +336,9 @@ file_position(const struct source *src, char *buf, size_t n)
 
 	if (in->fd == -1)
 		return 0;
-	off = in->lb.discarding ? in->off : in->off - (off_t)in->lb.len;
+	/* A '\r' that ended the last read is held too, outside lb.len. */
+	off = in->lb.discarding ? in->off :
+	    in->off - (off_t)in->lb.len - (in->lb.eol.cr_pending ? 1 : 0);
 	w = snprintf(buf, n, "%ju:%ju:%jd", (uintmax_t)in->dev,
 	    (uintmax_t)in->ino, (intmax_t)off);
 	return w >= 0 && (size_t)w < n;

@@ -75,7 +75,18 @@ line_append(char *line, size_t *o, const char *v, size_t len, size_t max)
 	return whole;
 }
 
-/* Builds the current entry's line; its length including the '\n'. */
+bool
+journal_message_append(char *line, size_t *o, const char *msg, size_t len)
+{
+	/* A service writing CRLF to its stdout leaves a '\r' at the end of
+	 * each message; it would keep the rules' '$' from matching. */
+	while (len > 0 && (msg[len - 1] == '\r' || msg[len - 1] == '\n'))
+		len--;
+	return line_append(line, o, msg, len, SENSOR_LINE_MAX);
+}
+
+/* Builds the current entry's line; its length including the '\n', or 0
+ * when it would not fit the line ceiling (counted). */
 static size_t
 entry_format(struct sensor *s, struct journal_src *js)
 {
@@ -99,9 +110,12 @@ entry_format(struct sensor *s, struct journal_src *js)
 	}
 	line_append(js->line, &o, ": ", 2, 2);
 	if ((v = field_get(js->j, "MESSAGE", &len)) != NULL)
-		whole = line_append(js->line, &o, v, len, SENSOR_LINE_MAX);
-	if (!whole)
+		whole = journal_message_append(js->line, &o, v, len);
+	if (!whole) {
+		/* Dropped whole, never matched in part (see lines.c). */
 		s->stats.truncated++;
+		return 0;
+	}
 	js->line[o++] = '\n';
 	return o;
 }
@@ -145,7 +159,8 @@ journal_service(struct sensor *s, struct source *src)
 			break;
 		if (sd_journal_get_realtime_usec(js->j, &ts) < 0)
 			ts = 0;
-		len = entry_format(s, js);
+		if ((len = entry_format(s, js)) == 0)
+			continue;	/* over the line ceiling: counted, dropped */
 		bytes += len;
 		s->stats.bytes += len;
 		lines_deliver(s, src->name, js->line, len, 1, (int64_t)ts);

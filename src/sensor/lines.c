@@ -2,6 +2,8 @@
  * callback for many lines), with a held partial line and a length ceiling. */
 #include <string.h>
 
+#include "common/eol.h"
+
 #include "common/log.h"
 #include "sensor/source.h"
 
@@ -20,28 +22,37 @@ lines_reset(struct linebuf *lb)
 {
 	lb->len = 0;
 	lb->discarding = false;
+	eol_init(&lb->eol);
 }
 
-/* Delivers the held line with its '\n'. cut: it was longer than the
- * ceiling; counted, and logged at power-of-two counts so that a flood of
- * long lines cannot flood the log too. */
+/* Delivers the held line with its '\n'. */
 static void
-deliver_held(struct sensor *s, struct linebuf *lb, const char *name, bool cut)
+deliver_held(struct sensor *s, struct linebuf *lb, const char *name)
 {
 	lb->part[lb->len++] = '\n';
 	lines_deliver(s, name, lb->part, lb->len, 1, 0);
 	lb->len = 0;
-	if (cut) {
-		uint64_t n = ++s->stats.truncated;
-
-		if ((n & (n - 1)) == 0)
-			log_warnx("%s: line longer than %d bytes cut (%llu so far)",
-			    name, SENSOR_LINE_MAX, (unsigned long long)n);
-	}
 }
 
-void
-lines_feed(struct sensor *s, struct linebuf *lb, const char *name,
+/* A line longer than the ceiling is dropped whole, never delivered in part:
+ * its cut-off head would still match, and the part an attacker pads away
+ * (a long user name) is what tells whose address the line carries. Counted,
+ * and logged at power-of-two counts so that a flood of long lines cannot
+ * flood the log too. */
+static void
+drop_overlong(struct sensor *s, struct linebuf *lb, const char *name)
+{
+	uint64_t n = ++s->stats.truncated;
+
+	lb->len = 0;
+	if ((n & (n - 1)) == 0)
+		log_warnx("%s: line longer than %d bytes dropped (%llu so far)",
+		    name, SENSOR_LINE_MAX, (unsigned long long)n);
+}
+
+/* Splits normalized data (LF lines) into runs and the held partial line. */
+static void
+lines_split(struct sensor *s, struct linebuf *lb, const char *name,
     const char *data, size_t len)
 {
 	const char *p = data, *end = data + len;
@@ -62,9 +73,7 @@ lines_feed(struct sensor *s, struct linebuf *lb, const char *name,
 			/* Complete the held line first. */
 			seg = (size_t)((nl != NULL ? nl : end) - p);
 			if (lb->len + seg > SENSOR_LINE_MAX) {
-				memcpy(lb->part + lb->len, p, SENSOR_LINE_MAX - lb->len);
-				lb->len = SENSOR_LINE_MAX;
-				deliver_held(s, lb, name, true);
+				drop_overlong(s, lb, name);
 				if (nl == NULL) {
 					lb->discarding = true;
 					return;
@@ -74,7 +83,7 @@ lines_feed(struct sensor *s, struct linebuf *lb, const char *name,
 				lb->len += seg;
 				if (nl == NULL)
 					return;
-				deliver_held(s, lb, name, false);
+				deliver_held(s, lb, name);
 			}
 			p = nl + 1;
 			continue;
@@ -97,9 +106,7 @@ lines_feed(struct sensor *s, struct linebuf *lb, const char *name,
 			lb->len = seg;
 			return;
 		}
-		memcpy(lb->part, p, SENSOR_LINE_MAX);
-		lb->len = SENSOR_LINE_MAX;
-		deliver_held(s, lb, name, true);
+		drop_overlong(s, lb, name);
 		if (nl == NULL) {
 			lb->discarding = true;
 			return;
@@ -109,9 +116,25 @@ lines_feed(struct sensor *s, struct linebuf *lb, const char *name,
 }
 
 void
+lines_feed(struct sensor *s, struct linebuf *lb, const char *name,
+    char *data, size_t len)
+{
+	if (len == 0)
+		return;
+	if (lb->eol.cr_pending) {
+		char c = (char)eol_carry(&lb->eol, (unsigned char)data[0]);
+
+		if (c != 0)
+			lines_split(s, lb, name, &c, 1);
+	}
+	len = eol_fix(&lb->eol, data, len);
+	lines_split(s, lb, name, data, len);
+}
+
+void
 lines_flush(struct sensor *s, struct linebuf *lb, const char *name)
 {
 	if (!lb->discarding && lb->len > 0)
-		deliver_held(s, lb, name, false);
+		deliver_held(s, lb, name);
 	lines_reset(lb);
 }

@@ -7,13 +7,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Lines longer than this are cut here and counted in sensor_stats.truncated;
- * the rest of such a line is discarded up to its newline. */
+/* Lines longer than this are dropped whole (never delivered in part) and
+ * counted in sensor_stats.truncated. */
 #define SENSOR_LINE_MAX 16384
 #define SENSOR_SOURCES_MAX 256
 
 /* Called with one or more complete lines, each terminated by '\n' (a line
- * without a final newline at EOF is held back until it is completed).
+ * without a final newline at EOF is held back until it is completed). CRLF
+ * and CR-only line ends arrive as '\n', NULs at a line start are skipped
+ * (common/eol.h).
  * ts_usec: the journal's realtime timestamp of the entry, or 0 for files and
  * stdin (the matcher then parses the line's own timestamp).
  * For the journal, each entry is delivered as one synthesized syslog-style
@@ -23,7 +25,7 @@ typedef void (*sensor_lines_cb)(void *arg, const char *source,
     const char *buf, size_t len, int64_t ts_usec);
 
 struct sensor_stats {
-	uint64_t lines, bytes, truncated, rotations, truncations, errors;
+	uint64_t lines, bytes, truncated, rotations, truncations, errors;	/* truncated: over-long lines dropped */
 };
 
 struct sensor;

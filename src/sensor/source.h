@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/eol.h"
 #include "sensor/sensor.h"
 
 /* Work ceiling per source and sensor_dispatch call (bytes read). */
@@ -33,6 +34,7 @@ struct pollent {
 struct linebuf {
 	size_t len;		/* bytes held in part (no '\n' among them) */
 	bool discarding;	/* dropping the rest of an overlong line */
+	struct eol eol;		/* line endings of the stream (CRLF, CR, NULs) */
 	char part[SENSOR_LINE_MAX + 1];	/* +1: room for the '\n' on delivery */
 };
 
@@ -94,14 +96,23 @@ void sensor_poll_del(struct sensor *s, int fd);
 /* lines.c */
 void lines_reset(struct linebuf *lb);
 /* Splits data into lines: complete ones are delivered (many per callback),
- * a trailing partial one is held in lb, overlong ones are cut and counted. */
+ * a trailing partial one is held in lb, overlong ones are dropped whole and
+ * counted. data is normalized in place first (CRLF and CR-only line ends,
+ * NULs at line starts: common/eol.h), so it must be writable. */
 void lines_feed(struct sensor *s, struct linebuf *lb, const char *name,
-    const char *data, size_t len);
+    char *data, size_t len);
 /* Delivers a held partial line with a '\n' added (end of input). */
 void lines_flush(struct sensor *s, struct linebuf *lb, const char *name);
 /* Calls the callback with nlines complete lines and counts them. */
 void lines_deliver(struct sensor *s, const char *name, const char *buf,
     size_t len, size_t nlines, int64_t ts_usec);
+
+/* journal.c */
+/* Appends an entry's MESSAGE to its line (SENSOR_LINE_MAX + 1 bytes) at *o,
+ * without its trailing line ends, newlines and NULs inside as spaces. false
+ * when it does not fit whole: the entry is then dropped, never delivered in
+ * part. */
+bool journal_message_append(char *line, size_t *o, const char *msg, size_t len);
 
 /* file.c */
 /* Reads the inotify queue and marks the file sources it concerns dirty. */

@@ -3,8 +3,9 @@
 # inside a private network namespace (unshare -n): a spray of distinct IPv6
 # attackers (HOSTILE_SPRAY, default 1000000; 10000000 for the full figure),
 # a 1 MiB line, 1 MiB of binary garbage, invalid UTF-8 and NUL bytes in a
-# user name, a line cut without its newline. Then an ordinary attacker must
-# still be banned. Checked: the daemon stays up, the offender table stays
+# user name, a line cut without its newline, lines padded so that their
+# first 16384 bytes end with a victim's address. Then an ordinary attacker
+# must still be banned, and the victim must not be. Checked: the daemon stays up, the offender table stays
 # at its cap (evictions counted), overlong lines are counted as truncated,
 # and the resident memory stays bounded (HOSTILE_RSS_MAX_MB, default 256).
 # Prints the RSS before and after. Exit 0 pass, 1 fail, 77 skip.
@@ -101,6 +102,18 @@ printf 'Dec  4 10:00:01 host sshd[78]: Failed password for invalid user a\000b f
 printf 'Dec  4 10:00:01 host sshd[79]: Failed password for root from 192.0.2.' >> "$T/auth.log"
 sleep 1
 printf '52 port 22 ssh2\n' >> "$T/auth.log"	# the cut line, completed later
+# A user name padded so that the first 16384 bytes (SENSOR_LINE_MAX) of the
+# line end with a victim's address: such a line is dropped whole, never cut
+# and matched in part.
+for n in 1 2 3; do
+	awk -v n="$n" 'BEGIN {
+		h = sprintf("Dec  4 10:00:02 host sshd[%d]: Failed password for invalid user ", 80 + n)
+		s = " from 192.0.2.66 port 22 ssh2"
+		u = "x"
+		while (length(u) < 16384) u = u u
+		print h substr(u, 1, 16384 - length(h) - length(s)) s " from 192.0.2.77 port 22 ssh2"
+	}' >> "$T/auth.log"
+done
 # 3. an ordinary attacker afterwards
 for n in 1 2 3; do
 	echo "$(date '+%b %e %H:%M:%S') host sshd[$((6000 + n))]: Failed password for root from 192.0.2.99 port $((41000 + n)) ssh2" >> "$T/auth.log"
@@ -113,6 +126,11 @@ if nft get element inet article5 ban4 '{ 192.0.2.99 }' >/dev/null 2>&1; then
 	ok "after the hostile lines, an ordinary attacker is still banned"
 else
 	bad "192.0.2.99 not banned after the hostile lines"
+fi
+if nft get element inet article5 ban4 '{ 192.0.2.66 }' >/dev/null 2>&1; then
+	bad "192.0.2.66 banned from the cut-off head of over-long lines"
+else
+	ok "over-long lines with a victim's address at the line ceiling: not counted"
 fi
 # The same worker: a crash would have been hidden by its restart.
 kill -0 "$pid" 2>/dev/null && [ "$(st pid)" = "$wpid" ] && ok "the daemon is alive, the same worker $wpid" ||

@@ -143,6 +143,62 @@ test_prefix_bits_random(void **state)
 	}
 }
 
+/* IPv6 forms of IPv4 clients: the client, and the narrowest prefix of it. */
+static void
+test_embedded_ipv4(void **state)
+{
+	static const struct { const char *a; unsigned form; const char *v4; } cases[] = {
+		{ "64:ff9b::198.51.100.7", 128, "198.51.100.7" },	/* NAT64, RFC 6052 */
+		{ "64:ff9b::c633:6408", 128, "198.51.100.8" },
+		/* local use (RFC 8215), read with a /96 prefix */
+		{ "64:ff9b:1:abcd::198.51.100.9", 128, "198.51.100.9" },
+		/* the /48 layout leaves zeros in the last 32 bits: not guessed */
+		{ "64:ff9b:1:c633:64:900::", 128, "64:ff9b:1:c633:64:900::" },
+		/* in the /64 of the well-known prefix, outside the /96 */
+		{ "64:ff9b::1:0:c633:6409", 128, "64:ff9b::1:0:c633:6409" },
+		{ "2002:c000:204::1", 48, "192.0.2.4" },		/* 6to4 */
+		{ "2002:c000:204:ffff::7", 48, "192.0.2.4" },
+		{ "2002:0:204::1", 48, "2002:0:204::/48" },		/* 0.0.2.4: no client */
+		/* Teredo (RFC 4380's example): server 65.54.227.120, client inverted */
+		{ "2001:0:4136:e378:8000:63bf:3fff:fdd2", 128, "192.0.2.45" },
+		{ "2001:0:4136:e378:8000:63bf:ffff:ffff", 128, "2001:0:4136:e378:8000:63bf:ffff:ffff" },
+		{ "2001:db8::1", 0, NULL },				/* documentation, not Teredo */
+		{ "2001:1::1", 0, NULL },
+		{ "64:ff9b:2::1", 0, NULL },
+		{ "2003::1", 0, NULL },
+		{ "192.0.2.1", 0, NULL },
+		{ "::ffff:192.0.2.1", 0, NULL },			/* mapped: IPv4 already */
+	};
+	struct a5_prefix a, v4;
+	char buf[A5_PREFIX_STRLEN];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(parse(cases[i].a, &a), 0);
+		memset(&v4, 0xee, sizeof(v4));
+		unsigned form = addr_embedded_ipv4(&a, &v4);
+		if (form != cases[i].form)
+			fail_msg("%s: form %u, expected %u", cases[i].a, form, cases[i].form);
+		if (cases[i].v4 == NULL) {
+			assert_int_equal(v4.family, 0xee);	/* untouched */
+			continue;
+		}
+		assert_null(prefix_check(&v4));
+		prefix_format(&v4, buf, sizeof(buf));
+		if (strcmp(buf, cases[i].v4) != 0)
+			fail_msg("%s: %s, expected %s", cases[i].a, buf, cases[i].v4);
+	}
+	/* a prefix at least as long as the form stands for the client too;
+	 * a wider one holds many clients */
+	assert_int_equal(prefix_parse("2002:c000:204::/48", 18, &a), 0);
+	assert_int_equal(addr_embedded_ipv4(&a, &v4), 48);
+	fmt_eq(&v4, "192.0.2.4");
+	assert_int_equal(prefix_parse("2002:c000::/32", 14, &a), 0);
+	assert_int_equal(addr_embedded_ipv4(&a, &v4), 0);
+	assert_int_equal(prefix_parse("64:ff9b::/96", 12, &a), 0);
+	assert_int_equal(addr_embedded_ipv4(&a, &v4), 0);
+}
+
 static void
 test_prefixlist(void **state)
 {
@@ -173,6 +229,7 @@ main(void)
 		cmocka_unit_test(test_prefix),
 		cmocka_unit_test(test_prefix_bits_random),
 		cmocka_unit_test(test_prefixlist),
+		cmocka_unit_test(test_embedded_ipv4),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -96,6 +96,12 @@ test_errors(void **state)
 		{ "nats_creds\n", "t.conf:1: expected 'nats_creds CREDENTIALS-FILE'" },
 		{ "user root\n", "t.conf:1: user root: the worker must not run as root (docs/privsep.md)" },
 		{ "user\n", "t.conf:1: expected 'user NAME'" },
+		{ "service web fail2ban-filter\n", "t.conf:1: expected 'service NAME fail2ban-filter PATH [mode M] ...'" },
+		{ "service web fail2ban-filter apache-auth.conf\n", "t.conf:1: fail2ban filter 'apache-auth.conf' must be an absolute path" },
+		{ "service web fail2ban-filter /f.conf mode a;b\n", "t.conf:1: bad fail2ban filter mode 'a;b', expected letters, digits, '-', '_'" },
+		{ "service web fail2ban-filter /f.conf colour red\n", "t.conf:1: unknown service option 'colour', expected mode, maxretry, findtime, bantime or disabled" },
+		{ "service web fail2ban-filter /f.conf\nservice web fail2ban-filter /g.conf\n", "t.conf:2: service 'web' already has a fail2ban filter (t.conf:1)" },
+		{ "service web maxretry 2\nsource file /var/log/x.log service web\n", "t.conf:2: source for service 'web', which is no 'service web fail2ban-filter PATH' line" },
 	};
 	char err[1024];
 
@@ -113,6 +119,44 @@ test_errors(void **state)
 	assert_int_equal(parse(big, err, sizeof(err)), -1);
 	assert_string_equal(err, "t.conf:1: line too long (at most 4095 bytes)");
 	free(big);
+}
+
+/* A fail2ban-filter service: its filter, mode and policy, and the sources
+ * that belong to it. */
+static void
+test_f2b_service(void **state)
+{
+	char err[1024];
+	struct ruleset *rs;
+
+	(void)state;
+	assert_int_equal(parse(
+	    "source file /var/log/auth.log\n"
+	    "source file /var/log/apache2/error.log service web\n"
+	    "service web fail2ban-filter /etc/fail2ban/filter.d/apache-auth.conf mode aggressive maxretry 3\n",
+	    err, sizeof(err)), 0);
+	assert_int_equal(cfg->nf2b, 1);
+	assert_string_equal(cfg->f2b[0].service, "web");
+	assert_string_equal(cfg->f2b[0].path, "/etc/fail2ban/filter.d/apache-auth.conf");
+	assert_string_equal(cfg->f2b[0].mode, "aggressive");
+	assert_int_equal(cfg->services[0].maxretry, 3);
+	assert_string_equal(cfg->sources[0].service, "");
+	assert_string_equal(cfg->sources[1].service, "web");
+	assert_string_equal(cfg->sources[1].path, "/var/log/apache2/error.log");
+	assert_int_equal(config_f2b_find(cfg, "web"), 0);
+	assert_int_equal(config_f2b_find(cfg, "sshd"), -1);
+	/* the service joins the rule set, with no rule of its own */
+	strcpy(cfg->rules_dir, A5_SRCDIR "/etc/rules");
+	rs = config_build_rules(cfg, err, sizeof(err));
+	assert_non_null(rs);
+	assert_true(rules_service_find(rs, "web") >= 0);
+	rules_free(rs);
+	/* a native service's name is refused */
+	assert_int_equal(parse("service sshd fail2ban-filter /etc/fail2ban/filter.d/sshd.conf\n",
+	    err, sizeof(err)), 0);
+	strcpy(cfg->rules_dir, A5_SRCDIR "/etc/rules");
+	assert_null(config_build_rules(cfg, err, sizeof(err)));
+	assert_non_null(strstr(err, "t.conf:1: service 'sshd' already exists"));
 }
 
 static void
@@ -139,6 +183,7 @@ main(void)
 		cmocka_unit_test(test_valid),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_unknown_service),
+		cmocka_unit_test(test_f2b_service),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -153,6 +153,121 @@ test_ipv6_aggregation(void **state)
 	det_free(d);
 }
 
+/* An address-less line never takes the address of another connection
+ * that had the same pid: not after a login, not after an end line, not
+ * after a silence longer than any unauthenticated connection lasts. */
+static void
+test_conn_no_inherit(void **state)
+{
+	struct detector *d = mk(100, 64);
+	struct det_result r;
+
+	(void)state;
+	/* a login by .20; a minute later another connection with that pid
+	 * ends with an address-less line: not .20's attempt */
+	assert_false(feed(d, ev(RK_PENDING, "192.0.2.20", 20, 100), &r));
+	assert_false(feed(d, ev(RK_SUCCESS, "192.0.2.20", 20, 100), &r));
+	assert_false(feed(d, ev(RK_END_AUTH, NULL, 20, 160), &r));
+	/* ... whose address comes later: counted for its own client */
+	assert_true(feed(d, ev(RK_END, "192.0.2.120", 20, 160), &r));
+	char buf[A5_PREFIX_STRLEN];
+	addr_format(&r.addr, buf, sizeof(buf));
+	assert_string_equal(buf, "192.0.2.120");
+
+	/* .21's connection ends (nothing owed); the pid is reused */
+	assert_false(feed(d, ev(RK_CONTEXT, "192.0.2.21", 21, 200), &r));
+	assert_false(feed(d, ev(RK_END, "192.0.2.21", 21, 201), &r));
+	assert_false(feed(d, ev(RK_END_AUTH, NULL, 21, 300), &r));
+	/* within the grace, a second closing line of a closed connection
+	 * is absorbed, with or without address */
+	assert_false(feed(d, ev(RK_CONTEXT, "192.0.2.22", 22, 400), &r));
+	assert_true(feed(d, ev(RK_END_AUTH, "192.0.2.22", 22, 401), &r));
+	assert_false(feed(d, ev(RK_END_AUTH, NULL, 22, 401), &r));
+	assert_false(feed(d, ev(RK_END, "192.0.2.22", 22, 402), &r));
+	/* lines from the past (a log read out of order) are not trailing
+	 * lines of it: a connection of their own */
+	assert_false(feed(d, ev(RK_END_AUTH, NULL, 22, 300), &r));
+	assert_true(feed(d, ev(RK_END, "192.0.2.122", 22, 300), &r));
+
+	/* an open connection silent for 20 minutes is gone */
+	assert_false(feed(d, ev(RK_CONTEXT, "192.0.2.23", 23, 500), &r));
+	assert_false(feed(d, ev(RK_END_AUTH, NULL, 23, 500 + 1200), &r));
+	det_free(d);
+}
+
+static void
+check_fmt(const struct a5_prefix *p, const char *want)
+{
+	char buf[A5_PREFIX_STRLEN];
+
+	prefix_format(p, buf, sizeof(buf));
+	assert_string_equal(buf, want);
+}
+
+/* NAT64, 6to4 and Teredo addresses are their IPv4 client: never
+ * aggregated to the /64 (all clients of the translator), counted as the
+ * IPv4 address, banned as the form the kernel sees. */
+static void
+test_embedded_ipv4_offenders(void **state)
+{
+	struct detector *d = mk(100, 64);
+	struct det_result r;
+
+	(void)state;
+	/* three IPv4 clients through NAT64: three offenders, no ban */
+	feed(d, ev(RK_FAIL, "64:ff9b::198.51.100.1", 0, 1), &r);
+	feed(d, ev(RK_FAIL, "64:ff9b::198.51.100.2", 0, 2), &r);
+	feed(d, ev(RK_FAIL, "64:ff9b::198.51.100.3", 0, 3), &r);
+	assert_false(r.ban);
+	/* one of them again, and once directly over IPv4: one window */
+	feed(d, ev(RK_FAIL, "198.51.100.1", 0, 4), &r);
+	assert_false(r.ban);
+	feed(d, ev(RK_FAIL, "64:ff9b::198.51.100.1", 0, 5), &r);
+	assert_true(r.ban);
+	check_fmt(&r.prefix, "64:ff9b::c633:6401");
+	check_fmt(&r.offender, "198.51.100.1");
+	check_fmt(&r.addr, "64:ff9b::c633:6401");
+
+	/* 6to4: the /48 is one IPv4 host's, whichever /64 it uses */
+	feed(d, ev(RK_FAIL, "2002:c000:204:1::1", 0, 10), &r);
+	feed(d, ev(RK_FAIL, "2002:c000:204:2::1", 0, 11), &r);
+	feed(d, ev(RK_FAIL, "2002:c000:205:1::1", 0, 12), &r);	/* another host */
+	assert_false(r.ban);
+	feed(d, ev(RK_FAIL, "2002:c000:204:3::1", 0, 13), &r);
+	assert_true(r.ban);
+	check_fmt(&r.prefix, "2002:c000:204::/48");
+	check_fmt(&r.offender, "192.0.2.4");
+
+	/* Teredo: one client behind one NAT through two ports; another
+	 * client of the same server is not it */
+	feed(d, ev(RK_FAIL, "2001:0:4136:e378:8000:63bf:3fff:fdd2", 0, 20), &r);
+	feed(d, ev(RK_FAIL, "2001:0:4136:e378:8000:63be:3fff:fdd2", 0, 21), &r);
+	feed(d, ev(RK_FAIL, "2001:0:4136:e378:8000:63bf:3fff:fdd1", 0, 22), &r);
+	assert_false(r.ban);
+	feed(d, ev(RK_FAIL, "2001:0:4136:e378:8000:63bf:3fff:fdd2", 0, 23), &r);
+	assert_true(r.ban);
+	check_fmt(&r.prefix, "2001:0:4136:e378:8000:63bf:3fff:fdd2");
+	check_fmt(&r.offender, "192.0.2.45");
+
+	/* an unban of the NAT64 form forgets the IPv4 client's window */
+	feed(d, ev(RK_FAIL, "64:ff9b::198.51.100.7", 0, 30), &r);
+	feed(d, ev(RK_FAIL, "64:ff9b::198.51.100.7", 0, 31), &r);
+	struct a5_prefix p;
+	assert_int_equal(addr_parse("64:ff9b::198.51.100.7", 21, &p), 0);
+	det_forget(d, &p);
+	feed(d, ev(RK_FAIL, "64:ff9b::198.51.100.7", 0, 32), &r);
+	assert_false(r.ban);
+
+	/* ordinary IPv6 still aggregates */
+	feed(d, ev(RK_FAIL, "2001:db8:5::1", 0, 40), &r);
+	feed(d, ev(RK_FAIL, "2001:db8:5::2", 0, 41), &r);
+	feed(d, ev(RK_FAIL, "2001:db8:5::3", 0, 42), &r);
+	assert_true(r.ban);
+	check_fmt(&r.prefix, "2001:db8:5::/64");
+	check_fmt(&r.offender, "2001:db8:5::/64");
+	det_free(d);
+}
+
 static long
 rss_kib(void)
 {
@@ -209,6 +324,8 @@ main(void)
 		cmocka_unit_test(test_services_separate),
 		cmocka_unit_test(test_ssh_connection),
 		cmocka_unit_test(test_ipv6_aggregation),
+		cmocka_unit_test(test_conn_no_inherit),
+		cmocka_unit_test(test_embedded_ipv4_offenders),
 		cmocka_unit_test(test_spray_bounded),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -47,6 +47,7 @@ struct got {
 	char rule[8][RULES_NAME_MAX];
 	size_t line[8];
 	uint32_t pid[8];
+	unsigned repeat[8];
 };
 
 static void
@@ -63,6 +64,7 @@ collect(void *arg, const struct rules_match *m)
 	strcpy(g->rule[g->n], m->info->name);
 	g->line[g->n] = m->line_index;
 	g->pid[g->n] = m->has_pid ? m->pid : 0;
+	g->repeat[g->n] = m->repeat;
 	g->n++;
 }
 
@@ -230,6 +232,95 @@ test_conn_macro(void **state)
 	rules_free(rs);
 }
 
+/* A pattern without literal text gets nothing in Hyperscan: PCRE2 tries
+ * it on every line, in order with the rules Hyperscan flags. */
+static void
+test_no_literal_every_line(void **state)
+{
+	struct ruleset *rs = load(
+	    "service w\n"
+	    "fail lead ^denied \\S+ from <HOST>$\n"
+	    "fail bare ^<HOST>$\n"
+	    "fail word ^\\S+\\s+<HOST>$\n");
+	struct got g;
+
+	(void)state;
+	g = scan(rs, "192.0.2.8\nfoo\nx 192.0.2.9\ndenied y from 192.0.2.10\n2001:db8::1");
+	assert_int_equal(g.n, 4);
+	assert_string_equal(g.rule[0], "bare");
+	assert_string_equal(g.addr[0], "192.0.2.8");
+	assert_string_equal(g.rule[1], "word");
+	assert_int_equal(g.line[1], 2);
+	assert_string_equal(g.rule[2], "lead");
+	assert_string_equal(g.addr[2], "192.0.2.10");
+	assert_string_equal(g.rule[3], "bare");
+	assert_string_equal(g.addr[3], "2001:db8::1");
+	rules_free(rs);
+}
+
+/* rsyslog's "message repeated N times: [ M]": M is matched, N is passed
+ * on, also for a rule whose prefilter keeps the pattern's '$' (no long
+ * literal lead). */
+static void
+test_repeated(void **state)
+{
+	struct ruleset *rs = load(
+	    "service sshd\n"
+	    "program sshd\n"
+	    "fail failed-password ^Failed password for \\S+ from <HOST> port \\d+(?: ssh2)?$\n"
+	    "fail short ^Bad \\S <HOST>$\n");
+	struct got g;
+
+	(void)state;
+	g = scan(rs,
+	    "Feb  5 14:34:10 host sshd[123]: message repeated 3 times: [ Failed password for root from 203.0.113.5 port 22 ssh2]\n"
+	    "Feb  5 14:34:11 host sshd[124]: message repeated 2 times: [ Bad x 192.0.2.7]\n"
+	    "Feb  5 14:34:12 host sshd[125]: Bad y 192.0.2.8\n"
+	    "Feb  5 14:34:13 host sshd[126]: message repeated 2 times: [ Bad x 192.0.2.9] trailing\n"
+	    "Feb  5 14:34:14 host sshd[127]: message repeated 5000 times: [ Bad x 192.0.2.10]\n");
+	assert_int_equal(g.n, 4);
+	assert_string_equal(g.addr[0], "203.0.113.5");
+	assert_int_equal(g.repeat[0], 3);
+	assert_int_equal(g.pid[0], 123);
+	assert_string_equal(g.addr[1], "192.0.2.7");
+	assert_int_equal(g.repeat[1], 2);
+	assert_string_equal(g.addr[2], "192.0.2.8");
+	assert_int_equal(g.repeat[2], 1);
+	assert_string_equal(g.addr[3], "192.0.2.10");
+	assert_int_equal(g.repeat[3], 1000);	/* bounded */
+	rules_free(rs);
+}
+
+/* journalctl -o cat: no header; the caller names the program. Without
+ * that, such lines match no service with `program` (a line of client text
+ * elsewhere must not pass for sshd's). */
+static void
+test_headerless(void **state)
+{
+	struct ruleset *rs = load(SSHD);
+	struct rules_scratch *sc = rules_scratch_new(rs);
+	const char *text = "Failed password for root from 203.0.113.5 port 22 ssh2\n"
+	    "Invalid user x from 192.0.2.3 port 4\n";
+	struct got g;
+
+	(void)state;
+	memset(&g, 0, sizeof(g));
+	assert_int_equal(rules_scan(rs, sc, text, strlen(text), collect, &g), 2);
+	assert_int_equal(g.n, 0);
+	rules_scratch_set_program(sc, "sshd");
+	assert_int_equal(rules_scan(rs, sc, text, strlen(text), collect, &g), 2);
+	assert_int_equal(g.n, 2);
+	assert_string_equal(g.addr[0], "203.0.113.5");
+	assert_string_equal(g.addr[1], "192.0.2.3");
+	assert_int_equal(g.pid[0], 0);
+	memset(&g, 0, sizeof(g));
+	rules_scratch_set_program(sc, "nginx");
+	assert_int_equal(rules_scan(rs, sc, text, strlen(text), collect, &g), 2);
+	assert_int_equal(g.n, 0);
+	rules_scratch_free(sc);
+	rules_free(rs);
+}
+
 int
 main(void)
 {
@@ -239,6 +330,9 @@ main(void)
 		cmocka_unit_test(test_redos_bounded),
 		cmocka_unit_test(test_line_counting),
 		cmocka_unit_test(test_conn_macro),
+		cmocka_unit_test(test_no_literal_every_line),
+		cmocka_unit_test(test_repeated),
+		cmocka_unit_test(test_headerless),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

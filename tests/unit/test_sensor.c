@@ -1,5 +1,6 @@
 /* test_sensor.c - sensor: appends, partial and overlong lines, rename
  * rotation, copytruncate, replacement, late creation, saved positions,
+ * line endings (CRLF, CR only), NUL padding,
  * bounded dispatch, stdin and the journal. Driven like the daemon drives it:
  * epoll_wait on sensor_fd, then sensor_dispatch. */
 #include <errno.h>
@@ -16,6 +17,7 @@
 #include "testutil.h"
 
 #include "sensor/sensor.h"
+#include "sensor/source.h"
 
 #define WAIT_MS 2000	/* ceiling for expected data to show up */
 #define SETTLE_MS 40	/* quiet time that must bring nothing more */
@@ -387,6 +389,15 @@ test_resume(void **state)
 	append(path, "ial\nd\n");
 	s = follow(path, pos);
 	expect(s, "partial\nd\n");
+	/* A CRLF line cut after its CR: the CR is held too. */
+	append(path, "e\r\nfg\r");
+	expect(s, "e\n");
+	assert_int_equal(sensor_position(s, path, pos, sizeof(pos)), 1);
+	assert_int_equal(pos_offset(pos), 19);
+	sensor_free(s);
+	append(path, "\nh\r\n");
+	s = follow(path, pos);
+	expect(s, "fg\nh\n");
 	sensor_free(s);
 }
 
@@ -462,38 +473,195 @@ test_long_lines(void **state)
 	free(in);
 	assert_int_equal(sensor_get_stats(s)->truncated, 0);
 
-	/* Over it, in one read: cut, the rest dropped up to the newline. */
+	/* Over it, in one read: dropped whole, never delivered in part. */
 	in = repeat('x', SENSOR_LINE_MAX + 100, "\nshort\n");
-	want = repeat('x', SENSOR_LINE_MAX, "\nshort\n");
 	append(path, in);
-	expect(s, want);
+	expect(s, "short\n");
 	free(in);
-	free(want);
 	assert_int_equal(sensor_get_stats(s)->truncated, 1);
 
-	/* Over it across reads: held, then cut when it outgrows the ceiling. */
+	/* Over it across reads: held, then dropped when it outgrows the ceiling. */
 	in = repeat('y', 10000, "");
 	append(path, in);
 	expect(s, "");
 	append(path, in);
 	append(path, "\nok\n");
-	want = repeat('y', SENSOR_LINE_MAX, "\nok\n");
-	expect(s, want);
+	expect(s, "ok\n");
 	free(in);
-	free(want);
 	assert_int_equal(sensor_get_stats(s)->truncated, 2);
 
-	/* Unterminated and overlong: cut at once, the rest skipped later. */
+	/* Unterminated and overlong: dropped at once, the rest skipped later. */
 	in = repeat('z', SENSOR_LINE_MAX + 5000, "");
-	want = repeat('z', SENSOR_LINE_MAX, "\n");
 	append(path, in);
-	expect(s, want);
+	expect(s, "");
 	append(path, "zzz\nafter\n");
 	expect(s, "after\n");
 	free(in);
-	free(want);
 	assert_int_equal(sensor_get_stats(s)->truncated, 3);
+
+	/* A user name padded past the ceiling to push the client's own address
+	 * out: the head that names the victim must not come out. */
+	in = repeat('u', SENSOR_LINE_MAX, " from 203.0.113.5 port 22 ssh2\n");
+	want = malloc(SENSOR_LINE_MAX + 200);
+	assert_non_null(want);
+	snprintf(want, SENSOR_LINE_MAX + 200, "Feb  5 14:34:10 h sshd[1]: Failed password for "
+	    "invalid user x from 192.0.2.66 port 22 ssh2 %s", in);
+	append(path, want);
+	append(path, "next\n");
+	expect(s, "next\n");
+	free(in);
+	free(want);
+	assert_int_equal(sensor_get_stats(s)->truncated, 4);
 	sensor_free(s);
+}
+
+/* CRLF (a log copied from another system), CR only (old Mac files), a CR
+ * inside an LF line (data, not a line end), and each split across reads. */
+static void
+test_line_endings(void **state)
+{
+	char path[128];
+	struct sensor *s;
+
+	(void)state;
+	path_of(path, sizeof(path), "crlf.log");
+	create(path, "");
+	s = follow(path, NULL);
+	append(path, "a ssh2\r\nb\r\n");
+	expect(s, "a ssh2\nb\n");
+	append(path, "c\r");
+	expect(s, "");
+	append(path, "\nd\r\n");
+	expect(s, "c\nd\n");
+	append(path, "p\rq\r\n");		/* a lone CR in a CRLF stream is data */
+	expect(s, "p\rq\n");
+	sensor_free(s);
+
+	path_of(path, sizeof(path), "cr.log");
+	create(path, "");
+	s = follow(path, NULL);
+	append(path, "x ssh2\ry\r");
+	expect(s, "x ssh2\ny\n");
+	append(path, "z\r");
+	expect(s, "z\n");
+	append(path, "w\r\r");		/* an empty line */
+	expect(s, "w\n\n");
+	sensor_free(s);
+
+	path_of(path, sizeof(path), "lf.log");
+	create(path, "");
+	s = follow(path, NULL);
+	append(path, "first\n");
+	expect(s, "first\n");
+	/* An LF stream: a raw CR from client text cannot start a forged line. */
+	append(path, "user x\rFeb  5 14:34:10 h sshd[1]: Failed\n");
+	expect(s, "user x\rFeb  5 14:34:10 h sshd[1]: Failed\n");
+	sensor_free(s);
+}
+
+/* Exactly want (which may hold NULs) arrives. */
+static void
+expect_bytes(struct sensor *s, const char *want, size_t n)
+{
+	pump(s, WAIT_MS, n);
+	pump(s, SETTLE_MS, 0);
+	if (got.len != n || memcmp(got.buf, want, n) != 0)
+		fail_msg("expected %zu bytes, got \"%.*s\" (%zu bytes)", n, (int)got.len,
+		    got.buf ? got.buf : "", got.len);
+	got_reset();
+}
+
+/* A crash leaves NULs where lines were lost; the line written after it
+ * starts behind them. NULs inside a line keep it one line. */
+static void
+test_nul_padding(void **state)
+{
+	char path[128];
+	struct sensor *s;
+	static const char pad[] = "\0\0\0\0\0\0\0\0Feb  5 14:34:10 h sshd[1]: ok\n";
+	static const char mid[] = "a\0b\nc\n";
+	static const char tail1[] = "\0\0", tail2[] = "\0x\0y\n";
+
+	(void)state;
+	path_of(path, sizeof(path), "nul.log");
+	create(path, "");
+	s = follow(path, NULL);
+	put(path, pad, sizeof(pad) - 1, O_APPEND);
+	expect(s, "Feb  5 14:34:10 h sshd[1]: ok\n");
+	put(path, mid, sizeof(mid) - 1, O_APPEND);
+	expect_bytes(s, mid, sizeof(mid) - 1);
+	put(path, tail1, sizeof(tail1) - 1, O_APPEND);	/* a run split across reads */
+	expect(s, "");
+	put(path, tail2, sizeof(tail2) - 1, O_APPEND);
+	expect_bytes(s, "x\0y\n", 4);
+	/* invalid UTF-8 is just bytes */
+	append(path, "\xff\xfe\xc3\x28 z\n");
+	expect(s, "\xff\xfe\xc3\x28 z\n");
+	sensor_free(s);
+}
+
+/* stdin: CRLF, CR-only, a CR at the very end of input, an overlong line. */
+static void
+test_stdin_forms(void **state)
+{
+	int saved = dup(STDIN_FILENO), p[2];
+	char err[256], *in;
+	struct sensor *s;
+
+	(void)state;
+	assert_true(saved >= 0);
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(dup2(p[0], STDIN_FILENO), STDIN_FILENO);
+	close(p[0]);
+	s = sensor_new(collect, &got);
+	assert_non_null(s);
+	if (sensor_add_stdin(s, err, sizeof(err)) != 0)
+		fail_msg("sensor_add_stdin: %s", err);
+	assert_int_equal(write(p[1], "s1\r\ns2\r", 7), 7);
+	expect(s, "s1\n");
+	assert_int_equal(write(p[1], "\ns3\r\n", 5), 5);
+	expect(s, "s2\ns3\n");
+	in = repeat('v', SENSOR_LINE_MAX + 1, "\r\nafter\r\n");
+	assert_int_equal(write(p[1], in, strlen(in)), (ssize_t)strlen(in));
+	expect(s, "after\n");
+	free(in);
+	assert_int_equal(sensor_get_stats(s)->truncated, 1);
+	assert_int_equal(write(p[1], "fin\r", 4), 4);
+	close(p[1]);
+	expect(s, "fin\n");
+	assert_true(sensor_stdin_done(s));
+	sensor_free(s);
+	assert_int_equal(dup2(saved, STDIN_FILENO), STDIN_FILENO);
+	close(saved);
+}
+
+/* A journal MESSAGE: trailing CR/LF removed, one that does not fit is
+ * refused whole (the entry is dropped, not cut). */
+static void
+test_journal_message(void **state)
+{
+	static char line[SENSOR_LINE_MAX + 1];
+	char *msg;
+	size_t o;
+
+	(void)state;
+	o = 9;
+	memcpy(line, "sshd[1]: ", 9);
+	assert_true(journal_message_append(line, &o, "Failed x ssh2\r\n", 15));
+	assert_int_equal(o, 9 + 13);
+	assert_memory_equal(line, "sshd[1]: Failed x ssh2", o);
+	o = 9;
+	assert_true(journal_message_append(line, &o, "a\nb\0c", 5));
+	assert_memory_equal(line + 9, "a b c", 5);
+	msg = repeat('m', SENSOR_LINE_MAX - 9, "");
+	o = 9;
+	assert_true(journal_message_append(line, &o, msg, strlen(msg)));
+	assert_int_equal(o, SENSOR_LINE_MAX);
+	free(msg);
+	msg = repeat('m', SENSOR_LINE_MAX - 8, "");
+	o = 9;
+	assert_false(journal_message_append(line, &o, msg, strlen(msg)));
+	free(msg);
 }
 
 static void
@@ -685,6 +853,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_resume, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_resume_other_inode, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_long_lines, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_line_endings, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nul_padding, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stdin_forms, setup, teardown),
+		cmocka_unit_test(test_journal_message),
 		cmocka_unit_test_setup_teardown(test_bounded_dispatch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stdin, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_journal, setup, teardown),

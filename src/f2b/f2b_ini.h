@@ -1,0 +1,53 @@
+/* f2b_ini.h - internals shared by f2b_ini.c and f2b_conf.c: texts that
+ * remember, line by line, the file:line they came from, and the raw and
+ * interpolated lookups fail2ban's readers build on. Not for other modules. */
+#ifndef A5_F2B_INI_H
+#define A5_F2B_INI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "f2b/f2b_conf.h"
+
+/* file indexes ini->files; line 0 means "not from a file" (a caller option) */
+struct f2b_loc {
+	uint32_t file;
+	uint32_t line;
+};
+
+/* A value and, for each of its '\n'-separated lines, where that line came
+ * from: after %(x)s and <x> substitution a regex can still name its line. */
+struct f2b_txt {
+	char *s;
+	size_t len, cap;
+	struct f2b_loc *loc;
+	size_t nloc, loccap;
+};
+
+void f2b_txt_free(struct f2b_txt *t);
+/* Appends s[0..n); loc has one entry per line of s (NULL: "not from a
+ * file"). A line joined to a non-empty last line keeps that line's loc. */
+int f2b_txt_append(struct f2b_txt *t, const char *s, size_t n, const struct f2b_loc *loc);
+/* Appends a substituted value: a one-line value that neither fills its
+ * line (whole: nothing follows it there) nor continues a line keeps the
+ * origin HERE of the text it replaces; otherwise as f2b_txt_append. */
+int f2b_txt_append_sub(struct f2b_txt *t, const char *s, size_t n, const struct f2b_loc *loc,
+    bool whole, const struct f2b_loc *here);
+int f2b_txt_copy(struct f2b_txt *dst, const struct f2b_txt *src);
+/* Copies t->s (NUL-terminated) or NULL on allocation failure. */
+char *f2b_txt_strdup(const struct f2b_txt *t);
+
+/* "file:line" of loc into buf. */
+void f2b_ini_where(const struct f2b_ini *ini, struct f2b_loc loc, char *buf, size_t n);
+
+/* ConfigParser.get(section, key, vars=vars) with fail2ban's interpolation
+ * (%(name)s, %(section/name)s, %(known/name)s, %(__name__)s, %%).
+ * "DEFAULT" is the defaults. 1 with *out set (caller frees), 0 when there
+ * is no such section or key, -1 with err. */
+int f2b_ini_get_txt(const struct f2b_ini *ini, const char *section, const char *key,
+    const struct f2b_opt *vars, size_t nvars, struct f2b_txt *out, char *err, size_t errlen);
+/* True if section has key of its own (not from [DEFAULT]). */
+bool f2b_ini_has_own(const struct f2b_ini *ini, const char *section, const char *key);
+
+#endif

@@ -1,0 +1,421 @@
+/* test_f2b_filter.c - the fail2ban filter engine on hand-made filters: tag
+ * expansion, prefregex and <F-CONTENT>, ignoreregex, maxlines with
+ * <SKIPLINES>, <F-MLFID> connections (nofail, pending, forget, gained),
+ * compile errors naming file:line, and hostile lines. */
+#include "testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/util.h"
+#include "f2b/f2b_filter.h"
+
+#define NOW 1700000000
+
+struct got {
+	int n;
+	int line[64];
+	bool has_addr[64];
+	char addr[64][A5_PREFIX_STRLEN];
+	char id[64][128];
+	int lineno;
+};
+
+static void
+collect(void *arg, const struct f2b_failure *f)
+{
+	struct got *g = arg;
+
+	if (g->n >= 64)
+		return;
+	g->line[g->n] = g->lineno;
+	g->has_addr[g->n] = f->has_addr;
+	g->addr[g->n][0] = '\0';
+	if (f->has_addr)
+		prefix_format(&f->addr, g->addr[g->n], sizeof(g->addr[0]));
+	strlcpy_ok(g->id[g->n], f->id, sizeof(g->id[0]));
+	g->n++;
+}
+
+/* A filter from texts: failregex and ignoreregex lists end with NULL. */
+static struct f2b_set *
+make(const char *pref, const char *const *fail, const char *const *ign, int maxlines,
+    unsigned flags, char *err, size_t errlen)
+{
+	struct f2b_regex fr[16], ir[16];
+	struct f2b_def def;
+	struct f2b_set *s = f2b_set_new();
+
+	assert_non_null(s);
+	memset(&def, 0, sizeof(def));
+	def.name = (char *)"test";
+	def.prefregex = (char *)pref;
+	snprintf(def.prefregex_where, sizeof(def.prefregex_where), "test.conf:1");
+	for (; fail && fail[def.nfail]; def.nfail++) {
+		fr[def.nfail].text = (char *)fail[def.nfail];
+		snprintf(fr[def.nfail].where, sizeof(fr[0].where), "test.conf:%zu", 10 + def.nfail);
+	}
+	for (; ign && ign[def.nignore]; def.nignore++) {
+		ir[def.nignore].text = (char *)ign[def.nignore];
+		snprintf(ir[def.nignore].where, sizeof(ir[0].where), "test.conf:%zu", 30 + def.nignore);
+	}
+	def.fail = fr;
+	def.ignore = ir;
+	def.maxlines = maxlines;
+	if (f2b_set_add(s, &def, flags, err, errlen) < 0 || f2b_set_compile(s, err, errlen) != 0) {
+		f2b_set_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+static void
+feed(struct f2b_set *s, struct got *g, const char *line)
+{
+	g->lineno++;
+	f2b_set_line(s, line, strlen(line), NOW, collect, g);
+}
+
+static struct f2b_set *
+make_ok(const char *pref, const char *const *fail, const char *const *ign, int maxlines, unsigned flags)
+{
+	char err[512] = "";
+	struct f2b_set *s = make(pref, fail, ign, maxlines, flags, err, sizeof(err));
+
+	if (s == NULL)
+		fail_msg("%s", err);
+	return s;
+}
+
+static void
+test_translate(void **state)
+{
+	char out[4096];
+
+	(void)state;
+	assert_int_equal(f2b_regex_translate("a <F-USER>\\S+</F-USER> b", out, sizeof(out)), 0);
+	assert_string_equal(out, "a (?P<user>\\S+) b");
+	/* a closing tag never opened stays text; <F-ID> maps to fid */
+	assert_int_equal(f2b_regex_translate("</F-X><F-ID>x</F-ID>", out, sizeof(out)), 0);
+	assert_string_equal(out, "</F-X>(?P<fid>x)");
+	assert_int_equal(f2b_regex_translate("a{,3}\\Z[{,2}]", out, sizeof(out)), 0);
+	assert_string_equal(out, "a{0,3}\\z[{,2}]");
+	assert_int_equal(f2b_regex_translate("<F-ID/> <F-PORT/> <UNKNOWN>", out, sizeof(out)), 0);
+	assert_string_equal(out, "(?P<fid>\\S+) (?P<fport>\\w+) <UNKNOWN>");
+	assert_int_equal(f2b_regex_translate("x<SKIPLINES>y<SKIPLINES>", out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "(?P<skiplines0>"));
+	assert_non_null(strstr(out, "(?P<skiplines1>"));
+	assert_int_equal(f2b_regex_translate("<HOST>", out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "(?P<ip4>"));
+	assert_non_null(strstr(out, "(?P<ip6>"));
+	assert_non_null(strstr(out, "(?P<dns>"));
+	assert_int_equal(f2b_regex_translate("<HOST>", out, 16), -1);	/* does not fit */
+}
+
+static void
+test_hosts(void **state)
+{
+	static const char *const fail[] = { "^fail from <HOST>$", "^net <SUBNET>$", NULL };
+	struct f2b_set *s = make_ok(NULL, fail, NULL, 1, F2B_FLT_NODATE);
+	struct got g = { 0 };
+	struct f2b_filter_stats st;
+
+	(void)state;
+	feed(s, &g, "fail from 192.0.2.1");
+	feed(s, &g, "fail from ::ffff:192.0.2.7");
+	feed(s, &g, "fail from [2001:DB8::1]");
+	feed(s, &g, "fail from host.example.com");
+	feed(s, &g, "fail from 192.168.001.1");	/* not an address to fail2ban either */
+	feed(s, &g, "net 198.51.100.77/24");
+	feed(s, &g, "nothing to see from 192.0.2.1");
+	assert_int_equal(g.n, 6);
+	assert_string_equal(g.addr[0], "192.0.2.1");
+	assert_string_equal(g.addr[1], "192.0.2.7");
+	assert_string_equal(g.addr[2], "2001:db8::1");
+	assert_false(g.has_addr[3]);
+	assert_string_equal(g.id[3], "host.example.com");
+	assert_false(g.has_addr[4]);
+	assert_string_equal(g.addr[5], "198.51.100.0/24");
+	assert_int_equal(g.line[5], 6);
+	f2b_set_stats(s, 0, &st);
+	assert_int_equal(st.failures, 4);
+	assert_int_equal(st.noaddr, 2);
+	f2b_set_free(s);
+}
+
+static void
+test_date_cut(void **state)
+{
+	static const char *const fail[] = { "^ host sshd\\[\\d+\\]: fail from <HOST>$", NULL };
+	struct f2b_set *s = make_ok(NULL, fail, NULL, 1, 0);
+	struct got g = { 0 };
+
+	(void)state;
+	/* the regexes see the line without its date */
+	feed(s, &g, "Jan  3 10:00:00 host sshd[12]: fail from 192.0.2.3");
+	assert_int_equal(g.n, 1);
+	assert_string_equal(g.addr[0], "192.0.2.3");
+	f2b_set_free(s);
+}
+
+static void
+test_prefregex_content(void **state)
+{
+	static const char *const fail[] = { "^bad login from <HOST>$", NULL };
+	struct f2b_set *s = make_ok("^svc\\[\\d+\\]: <F-CONTENT>.+</F-CONTENT>$", fail, NULL, 1,
+	    F2B_FLT_NODATE);
+	struct got g = { 0 };
+
+	(void)state;
+	feed(s, &g, "svc[1]: bad login from 192.0.2.1");
+	feed(s, &g, "other[1]: bad login from 192.0.2.2");	/* prefregex does not match */
+	feed(s, &g, "svc[1]: xx bad login from 192.0.2.3");	/* failregex ^ is the content's start */
+	assert_int_equal(g.n, 1);
+	assert_string_equal(g.addr[0], "192.0.2.1");
+	assert_int_equal(g.line[0], 1);
+	f2b_set_free(s);
+}
+
+static void
+test_ignoreregex(void **state)
+{
+	/* one ignoreregex, one failregex: checked after the failregex matched */
+	static const char *const fail1[] = { "^fail from <HOST>", NULL };
+	/* one ignoreregex, four failregexes: checked first, on the whole text */
+	static const char *const fail4[] = { "^fail from <HOST>", "^a <HOST>", "^b <HOST>", "^c <HOST>", NULL };
+	static const char *const ign[] = { "trusted", NULL };
+	struct f2b_filter_stats st;
+
+	(void)state;
+	for (int k = 0; k < 2; k++) {
+		struct f2b_set *s = make_ok(NULL, k ? fail4 : fail1, ign, 1, F2B_FLT_NODATE);
+		struct got g = { 0 };
+		feed(s, &g, "fail from 192.0.2.1 trusted");
+		feed(s, &g, "fail from 192.0.2.2 untested");
+		assert_int_equal(g.n, 1);
+		assert_string_equal(g.addr[0], "192.0.2.2");
+		f2b_set_stats(s, 0, &st);
+		assert_int_equal(st.ignored, 1);
+		f2b_set_free(s);
+	}
+}
+
+static void
+test_maxlines_skiplines(void **state)
+{
+	static const char *const fail[] = {
+		"^conn (?P<c>\\d+) start$<SKIPLINES>^conn (?P=c) fail from <HOST>$", NULL
+	};
+	struct f2b_set *s = make_ok(NULL, fail, NULL, 3, F2B_FLT_NODATE);
+	struct got g = { 0 };
+
+	(void)state;
+	feed(s, &g, "conn 1 start");
+	feed(s, &g, "noise");
+	feed(s, &g, "conn 1 fail from 192.0.2.5");	/* line 3: the failure */
+	/* the two matched lines left the buffer; the skipped one stayed */
+	feed(s, &g, "conn 1 fail from 192.0.2.5");
+	/* beyond maxlines: the start has left the buffer */
+	feed(s, &g, "conn 2 start");
+	feed(s, &g, "noise a");
+	feed(s, &g, "noise b");
+	feed(s, &g, "conn 2 fail from 192.0.2.6");
+	/* an empty line skipped */
+	feed(s, &g, "conn 3 start");
+	feed(s, &g, "");
+	feed(s, &g, "conn 3 fail from 192.0.2.7");	/* line 11 */
+	assert_int_equal(g.n, 2);
+	assert_int_equal(g.line[0], 3);
+	assert_string_equal(g.addr[0], "192.0.2.5");
+	assert_int_equal(g.line[1], 11);
+	assert_string_equal(g.addr[1], "192.0.2.7");
+	f2b_set_free(s);
+}
+
+static void
+test_mlfid(void **state)
+{
+	static const char *const fail[] = {
+		"^<F-NOFAIL>connect from</F-NOFAIL> <HOST>$",
+		"^auth failed for <F-USER>\\S+</F-USER>$",
+		"^<F-NOFAIL><F-MLFFORGET>closed</F-MLFFORGET></F-NOFAIL>$",
+		"^<F-MLFGAINED>accepted</F-MLFGAINED> for <F-USER>\\S+</F-USER>$",
+		"^<F-MLFFORGET>reset</F-MLFFORGET>$",
+		NULL
+	};
+	struct f2b_set *s = make_ok("^<F-MLFID>s\\[\\d+\\]:</F-MLFID> <F-CONTENT>.+</F-CONTENT>$", fail,
+	    NULL, 1, F2B_FLT_NODATE);
+	struct got g = { 0 };
+
+	(void)state;
+	/* the address comes from the connection's first line */
+	feed(s, &g, "s[1]: connect from 192.0.2.9");	/* 1: nofail */
+	feed(s, &g, "s[1]: auth failed for root");	/* 2: failure for 192.0.2.9 */
+	/* a failure before the address is pending, counted once it is known */
+	feed(s, &g, "s[2]: auth failed for bob");		/* 3: pending */
+	feed(s, &g, "s[2]: connect from 192.0.2.10");	/* 4: failure */
+	/* forget: a closed connection keeps nothing */
+	feed(s, &g, "s[3]: connect from 192.0.2.11");	/* 5 */
+	feed(s, &g, "s[3]: closed");			/* 6 */
+	feed(s, &g, "s[3]: auth failed for x");		/* 7: pending, no address */
+	/* gained: a successful login is no failure */
+	feed(s, &g, "s[4]: connect from 192.0.2.12");	/* 8 */
+	feed(s, &g, "s[4]: accepted for alice");		/* 9 */
+	/* forget without nofail: the connection's address fails once more */
+	feed(s, &g, "s[5]: connect from 192.0.2.13");	/* 10 */
+	feed(s, &g, "s[5]: reset");			/* 11: failure */
+	feed(s, &g, "s[5]: reset");			/* 12: forgotten, no address */
+	assert_int_equal(g.n, 3);
+	assert_int_equal(g.line[0], 2);
+	assert_string_equal(g.addr[0], "192.0.2.9");
+	assert_int_equal(g.line[1], 4);
+	assert_string_equal(g.addr[1], "192.0.2.10");
+	assert_int_equal(g.line[2], 11);
+	assert_string_equal(g.addr[2], "192.0.2.13");
+	f2b_set_free(s);
+}
+
+static void
+test_nofail_without_connection(void **state)
+{
+	/* fail2ban's server only honours nofail for <F-MLFID> connections */
+	static const char *const fail[] = { "^<F-NOFAIL>note</F-NOFAIL> from <HOST>$", NULL };
+	struct f2b_set *s = make_ok(NULL, fail, NULL, 1, F2B_FLT_NODATE);
+	struct got g = { 0 };
+
+	(void)state;
+	feed(s, &g, "note from 192.0.2.20");
+	assert_int_equal(g.n, 1);
+	assert_string_equal(g.addr[0], "192.0.2.20");
+	f2b_set_free(s);
+}
+
+static void
+test_mlfid_table_bounded(void **state)
+{
+	static const char *const fail[] = { "^<F-NOFAIL>connect from</F-NOFAIL> <HOST>$",
+	    "^auth failed$", NULL };
+	struct f2b_set *s = make_ok("^<F-MLFID>s\\[\\d+\\]:</F-MLFID> <F-CONTENT>.+</F-CONTENT>$", fail,
+	    NULL, 1, F2B_FLT_NODATE);
+	struct got g = { 0 };
+	struct f2b_filter_stats st;
+	char line[128];
+
+	(void)state;
+	for (int i = 0; i < 10 * F2B_FLT_MLF_MAX; i++) {
+		snprintf(line, sizeof(line), "s[%d]: connect from 192.0.2.1", i);
+		feed(s, &g, line);
+	}
+	f2b_set_stats(s, 0, &st);
+	assert_int_equal(st.mlf_evictions, 9 * F2B_FLT_MLF_MAX);
+	/* the newest connections are still known, the oldest forgotten */
+	feed(s, &g, "s[999]: auth failed");
+	feed(s, &g, "s[0]: auth failed");
+	assert_int_equal(g.n, 1);
+	assert_int_equal(g.line[0], 10 * F2B_FLT_MLF_MAX + 1);
+	f2b_set_free(s);
+}
+
+static void
+test_errors_name_where(void **state)
+{
+	static const char *const bad[] = { "^ok <HOST>$", "^(unclosed <HOST>", NULL };
+	static const char *const noid[] = { "^no id here$", NULL };
+	char err[512] = "";
+
+	(void)state;
+	assert_null(make(NULL, bad, NULL, 1, 0, err, sizeof(err)));
+	assert_non_null(strstr(err, "test.conf:11"));
+	assert_null(make(NULL, noid, NULL, 1, 0, err, sizeof(err)));
+	assert_non_null(strstr(err, "test.conf:10"));
+	assert_non_null(strstr(err, "failure-id"));
+}
+
+static void
+test_hostile_lines(void **state)
+{
+	static const char *const fail[] = { "^fail from <HOST> .*x$", "^(?:a|aa)+c <HOST>$", NULL };
+	struct f2b_set *s = make_ok(NULL, fail, NULL, 1, F2B_FLT_NODATE);
+	struct got g = { 0 };
+	struct f2b_filter_stats st;
+	size_t big = 1u << 20;
+	char *line = malloc(big + 1);
+
+	(void)state;
+	assert_non_null(line);
+	/* invalid UTF-8: decoded as fail2ban does (U+FFFD), still matched */
+	feed(s, &g, "fail from 192.0.2.1 \xff\xfe\xc0\xaf x");
+	assert_int_equal(g.n, 1);
+	/* a 1 MiB line is cut at F2B_FLT_LINE_MAX: the tail ("x") is gone */
+	memset(line, 'y', big);
+	memcpy(line, "fail from 192.0.2.2 ", 20);
+	line[big - 1] = 'x';
+	line[big] = '\0';
+	feed(s, &g, line);
+	assert_int_equal(g.n, 1);
+	/* ReDoS-shaped: stopped by the match limit, counted, no match */
+	memset(line, 'a', 64);
+	memcpy(line + 64, "Xc 192.0.2.3", 13);
+	int64_t t0 = mono_usec();
+	feed(s, &g, line);
+	assert_true(mono_usec() - t0 < 5 * 1000000);
+	assert_int_equal(g.n, 1);
+	f2b_set_stats(s, 0, &st);
+	assert_int_equal(st.limit_hits, 1);
+	free(line);
+	f2b_set_free(s);
+}
+
+static void
+test_prefilter_agrees(void **state)
+{
+	/* the same lines with and without the literal prefilter */
+	static const char *const fail[] = { "^x: (?:Invalid|Illegal) user \\S+ from <HOST>$",
+	    "^x: Failed password for (?P<u>\\S+) from <HOST> port \\d+$", NULL };
+	static const char *const lines[] = {
+		"x: Invalid user a from 192.0.2.1",
+		"x: FAILED PASSWORD for b from 192.0.2.2 port 22",	/* case differs: no match */
+		"x: Failed password for c from 192.0.2.3 port 22",
+		"x: Illegal user d from 192.0.2.4",
+		"noise noise noise",
+	};
+	struct got g1 = { 0 }, g2 = { 0 };
+	struct f2b_set *s1 = make_ok(NULL, fail, NULL, 1, F2B_FLT_NODATE);
+	struct f2b_set *s2 = make_ok(NULL, fail, NULL, 1, F2B_FLT_NODATE | F2B_FLT_NOPREFILTER);
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_LEN(lines); i++) {
+		feed(s1, &g1, lines[i]);
+		feed(s2, &g2, lines[i]);
+	}
+	assert_int_equal(g1.n, 3);
+	assert_int_equal(g2.n, 3);
+	for (int i = 0; i < g1.n; i++) {
+		assert_int_equal(g1.line[i], g2.line[i]);
+		assert_string_equal(g1.addr[i], g2.addr[i]);
+	}
+	assert_true(f2b_set_prefilter_passed(s1) < f2b_set_prefilter_passed(s2));
+	f2b_set_free(s1);
+	f2b_set_free(s2);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_translate),
+		cmocka_unit_test(test_hosts),
+		cmocka_unit_test(test_date_cut),
+		cmocka_unit_test(test_prefregex_content),
+		cmocka_unit_test(test_ignoreregex),
+		cmocka_unit_test(test_maxlines_skiplines),
+		cmocka_unit_test(test_mlfid),
+		cmocka_unit_test(test_nofail_without_connection),
+		cmocka_unit_test(test_mlfid_table_bounded),
+		cmocka_unit_test(test_errors_name_where),
+		cmocka_unit_test(test_hostile_lines),
+		cmocka_unit_test(test_prefilter_agrees),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
