@@ -21,6 +21,12 @@
 
 static const char HOST_PCRE[] = "(?<host>[0-9A-Fa-f:.]{2,45})";
 static const char HOST_HS[] = "[0-9A-Fa-f:.]+";
+/* <CONN>: an identifier the service writes on each line of one connection
+ * or message (MongoDB's "[conn12]", sendmail's queue id "4AB1cdE0012345"),
+ * for lines whose syslog pid does not tell connections apart. Hashed, it
+ * stands in for the pid in connection tracking. */
+static const char CONN_PCRE[] = "(?<conn>[0-9A-Za-z]{1,20})";
+static const char CONN_HS[] = "[0-9A-Za-z]+";
 
 struct rule_impl {
 	struct rules_rule info;
@@ -28,6 +34,7 @@ struct rule_impl {
 	char *pcre_pattern;
 	pcre2_code *code;
 	int host_group;
+	int conn_group;		/* <CONN>, or -1 */
 	bool every_line;	/* nothing for Hyperscan: PCRE2 tries each line */
 };
 
@@ -254,7 +261,7 @@ atom_end(const char *p, size_t i, bool *literal)
 		*literal = lit;
 		return i + 1;
 	}
-	if (strncmp(p + i, "<HOST>", 6) == 0)
+	if (strncmp(p + i, "<HOST>", 6) == 0 || strncmp(p + i, "<CONN>", 6) == 0)
 		return i + 6;
 	*literal = strchr(".^$|)*+?{", p[i]) == NULL;
 	return i + 1;
@@ -354,6 +361,10 @@ pattern_expand(const struct ruleset *rs, const struct rules_service *svc, const 
 			const char *h = for_pcre ? HOST_PCRE : HOST_HS;
 			ok = pat_append(out, &used, h, strlen(h));
 			p += 6;
+		} else if (strncmp(p, "<CONN>", 6) == 0) {
+			const char *c = for_pcre ? CONN_PCRE : CONN_HS;
+			ok = pat_append(out, &used, c, strlen(c));
+			p += 6;
 		} else {
 			ok = pat_append(out, &used, p, 1);
 			p++;
@@ -407,6 +418,11 @@ rule_add(struct ruleset *rs, int service, enum rule_kind kind, const char *name,
 		snprintf(err, errlen, "%s: <HOST> may appear only once", where);
 		return -1;
 	}
+	bool has_conn = strstr(pattern, "<CONN>") != NULL;
+	if (has_conn && strstr(strstr(pattern, "<CONN>") + 6, "<CONN>") != NULL) {
+		snprintf(err, errlen, "%s: <CONN> may appear only once", where);
+		return -1;
+	}
 	if (pattern_expand(rs, svc, pattern, false, hs, where, err, errlen) != 0 ||
 	    pattern_expand(rs, svc, pattern, true, pc, where, err, errlen) != 0)
 		return -1;
@@ -442,6 +458,7 @@ rule_add(struct ruleset *rs, int service, enum rule_kind kind, const char *name,
 	/* JIT is an optimisation: without it the interpreter still works. */
 	(void)pcre2_jit_compile(r->code, PCRE2_JIT_COMPLETE);
 	r->host_group = has_host ? pcre2_substring_number_from_name(r->code, (PCRE2_SPTR)"host") : -1;
+	r->conn_group = has_conn ? pcre2_substring_number_from_name(r->code, (PCRE2_SPTR)"conn") : -1;
 	rs->nrules++;
 	return 0;
 }
@@ -901,6 +918,13 @@ confirm(const struct ruleset *rs, struct rules_scratch *sc, int r,
 		if (addr_parse(subj + s, e - s, &m->addr) != 0)
 			return false;	/* not an address: not this rule's line */
 		m->has_addr = true;
+	}
+	if (ri->conn_group > 0 && rc > ri->conn_group && ov[2 * ri->conn_group] != PCRE2_UNSET) {
+		uint32_t conn = 2166136261u;	/* FNV-1a */
+		for (size_t k = ov[2 * ri->conn_group]; k < ov[2 * ri->conn_group + 1]; k++)
+			conn = (conn ^ (uint8_t)subj[k]) * 16777619u;
+		m->has_pid = true;
+		m->pid = conn;
 	}
 	m->rule = r;
 	m->info = &ri->info;

@@ -184,6 +184,33 @@ parse_bracket_prog(const char *s, size_t len, size_t *i, struct syslog_hdr *h)
 	return true;
 }
 
+/* "prog[pid] " with no colon after it, at s[*i]: ProFTPD's syslog tag
+ * ("proftpd[123] server (client[addr]): USER ..."). Tried only when no
+ * other tag form fits; the pid is required, so that a host name followed
+ * by words is never taken for a tag. */
+static bool
+parse_prog_nocolon(const char *s, size_t len, size_t *i, struct syslog_hdr *h)
+{
+	size_t k = *i, start = k;
+	uint64_t pid = 0;
+
+	while (k < len && s[k] != '[' && s[k] != ':' && s[k] != ' ' && k - start < PROG_MAX)
+		k++;
+	if (k == start || k >= len || s[k] != '[')
+		return false;
+	size_t d = ++k;
+	while (k < len && is_digit(s[k]) && k - d < 10)
+		pid = pid * 10 + (uint64_t)(s[k++] - '0');
+	if (k == d || k + 1 >= len || s[k] != ']' || s[k + 1] != ' ' || pid > UINT32_MAX)
+		return false;
+	h->prog = s + start;
+	h->proglen = d - 1 - start;
+	h->has_pid = true;
+	h->pid = (uint32_t)pid;
+	*i = k + 2;
+	return true;
+}
+
 static bool
 parse_tag(const char *s, size_t len, size_t *i, struct syslog_hdr *h)
 {
@@ -297,6 +324,22 @@ unwrap_repeat(const char *line, size_t len, struct syslog_hdr *h)
 	h->repeat = n > SYSLOG_REPEAT_MAX ? SYSLOG_REPEAT_MAX : n;
 }
 
+/* Dovecot's own log names a process "auth-worker(304): " or
+ * "auth(default): ": the tag is the name before the parenthesis, as in its
+ * syslog lines ("dovecot: auth-worker(304): ..."). Only without a "[pid]",
+ * so that old "sshd(pam_unix)[12]: " tags stay what they were. */
+static void
+trim_paren_suffix(struct syslog_hdr *h)
+{
+	const char *open;
+
+	if (h->has_pid || h->proglen < 3 || h->prog[h->proglen - 1] != ')')
+		return;
+	open = memchr(h->prog, '(', h->proglen);
+	if (open != NULL && open > h->prog)
+		h->proglen = (size_t)(open - h->prog);
+}
+
 static int
 parse_3164(const char *line, size_t len, size_t i, struct syslog_hdr *h)
 {
@@ -307,8 +350,15 @@ parse_3164(const char *line, size_t len, size_t i, struct syslog_hdr *h)
 		if (sp == NULL || sp == line + i || line[i] == '[')
 			return -1;
 		t = (size_t)(sp - line) + 1;
-		if (!parse_tag(line, len, &t, h))
-			return -1;
+		if (!parse_tag(line, len, &t, h)) {
+			size_t at_host = t;
+			t = i;
+			if (!parse_prog_nocolon(line, len, &t, h)) {
+				t = at_host;
+				if (!parse_prog_nocolon(line, len, &t, h))
+					return -1;
+			}
+		}
 	}
 	/* Solaris: "[ID 800047 auth.info] " */
 	if (t + 4 < len && memcmp(line + t, "[ID ", 4) == 0) {
@@ -316,6 +366,7 @@ parse_3164(const char *line, size_t len, size_t i, struct syslog_hdr *h)
 		if (close != NULL && (size_t)(close - line) + 1 < len && close[1] == ' ')
 			t = (size_t)(close - line) + 2;
 	}
+	trim_paren_suffix(h);
 	h->msg = t;
 	return 0;
 }

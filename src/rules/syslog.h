@@ -31,7 +31,9 @@ struct syslog_hdr {
  * [.frac][Z|+01:00]", also with a space for the T), journalctl's short-full
  * ("Mon 2024-02-05 14:34:10 UTC"), short-monotonic ("[12345.678901]") or
  * short-unix ("1707143650.123456"); an optional host name and a space; then
- * "prog[pid]: ", "prog: " or "[prog] "; then an optional Solaris
+ * "prog[pid]: ", "prog: " or "[prog] " (failing these, "prog[pid] ", as
+ * ProFTPD writes it; a "(id)" at the end of a name without a pid is
+ * dropped, as Dovecot's "auth-worker(304): "); then an optional Solaris
  * "[ID n fac.level] " tag. RFC 5424 ("<PRI>1 STAMP HOST APP PROCID MSGID SD
  * MSG") too. A message "message repeated N times: [ M]" (rsyslog) stands for
  * M, N times (N at most SYSLOG_REPEAT_MAX). Returns 0 and fills h, or -1

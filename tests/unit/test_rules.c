@@ -195,6 +195,43 @@ test_line_counting(void **state)
 	rules_free(rs);
 }
 
+/* <CONN>: the service's own connection number stands in for the pid. */
+static void
+test_conn_macro(void **state)
+{
+	struct ruleset *rs = load("service m\n"
+	    "pending p ^\\S+ \\[conn<CONN>\\] failed$\n"
+	    "end e ^\\S+ \\[conn<CONN>\\] end <HOST>:\\d+$\n"
+	    "fail f ^\\S+ \\[c\\] from <HOST>$\n");
+	struct got g;
+
+	(void)state;
+	g = scan(rs, "t1 [conn42] failed\n"
+	    "t2 [conn42] end 192.0.2.4:5\n"
+	    "t3 [c] from 192.0.2.5\n"
+	    "t4 [conn43] failed\n"
+	    "t5 [conn123456789012345678901] failed\n");
+	assert_int_equal(g.n, 4);
+	assert_string_equal(g.rule[0], "p");
+	assert_string_equal(g.rule[1], "e");
+	assert_int_equal(g.pid[0], g.pid[1]);
+	assert_string_equal(g.rule[3], "p");
+	assert_true(g.pid[3] != g.pid[0]);
+	assert_string_equal(g.addr[1], "192.0.2.4");
+	assert_string_equal(g.rule[2], "f");
+	assert_int_equal(g.pid[2], 0);	/* no program, no <CONN>: no pid */
+	/* t5: more than 20 characters is not an identifier */
+	rules_free(rs);
+
+	char err[512], path[256];
+	rs = rules_new();
+	write_file("t.rules", "service m\nend e ^<CONN> <CONN> <HOST>$\n");
+	snprintf(path, sizeof(path), "%s/t.rules", dir);
+	assert_int_equal(rules_load_file(rs, path, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "<CONN> may appear only once"));
+	rules_free(rs);
+}
+
 /* A pattern without literal text gets nothing in Hyperscan: PCRE2 tries
  * it on every line, in order with the rules Hyperscan flags. */
 static void
@@ -292,6 +329,7 @@ main(void)
 		cmocka_unit_test(test_load_errors),
 		cmocka_unit_test(test_redos_bounded),
 		cmocka_unit_test(test_line_counting),
+		cmocka_unit_test(test_conn_macro),
 		cmocka_unit_test(test_no_literal_every_line),
 		cmocka_unit_test(test_repeated),
 		cmocka_unit_test(test_headerless),

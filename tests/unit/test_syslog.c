@@ -142,10 +142,21 @@ test_forms(void **state)
 	expect("<38>1 2019-07-08T17:40:16.954167-04:00 h.example.com sshd 57915 - - Failed unknown", "sshd", 57915, "Failed unknown");
 	expect("<38>1 2019-07-08T17:40:17Z h sshd 5 - [tq tzKnown=\"1\"][x@1 t=\"[b\\]\"] Failed x", "sshd", 5, "Failed x");
 	expect("1 2019-07-08T17:40:17Z h sshd - ID47 - msg", "sshd", -1, "msg");
+	/* ProFTPD: no colon after the tag */
+	expect("Jun 09 07:30:58 ftp.example proftpd[11864] ftp.example (c.example[192.0.2.3]): USER x",
+	    "proftpd", 11864, "ftp.example (c.example[192.0.2.3]): USER x");
+	expect("2013-11-16 21:59:30,121 ftp proftpd[25891] localhost (a[192.0.2.4]): m", "proftpd", 25891,
+	    "localhost (a[192.0.2.4]): m");
+	expect("Feb  1 00:00:00 proftpd[7] s (a[192.0.2.5]): m", "proftpd", 7, "s (a[192.0.2.5]): m");
+	/* Dovecot's own log: "name(id): " */
+	expect("Jan 29 13:54:06 auth-worker(22401): Info: x", "auth-worker", -1, "Info: x");
+	expect("2013-08-11 03:56:40 auth(default): m", "auth", -1, "m");
+	expect("Jan 29 13:54:06 h sshd(pam_unix)[12]: m", "sshd(pam_unix)", 12, "m");
 	/* not headers */
 	const char *bad[] = { "", "192.0.2.1 - - [05/Feb/2026:15:34:10 +0100] \"GET / HTTP/1.1\"",
 	    "Nov 24 04:00:01", "Nov 24 04:00:01 host sshd[abc]: x", "Nov 24 04:00:01 host sshd[1]x",
-	    "Nov 24 04:00:01 host sshd[99999999999]: x" };
+	    "Nov 24 04:00:01 host sshd[99999999999]: x", "Nov 24 04:00:01 host some words",
+	    "Nov 24 04:00:01 host proftpd[] x", "Nov 24 04:00:01 host proftpd[12]" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_int_equal(syslog_parse(bad[i], strlen(bad[i]), &h), -1);
 }
