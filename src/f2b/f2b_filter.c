@@ -151,6 +151,10 @@ struct dateset {
 	struct f2b_date_hit hit;
 	bool have_last;
 	int64_t last;
+	/* this line's text with the date cut out, plus the final "\n": what
+	 * every single-line filter of this date detector sees (built once) */
+	uint64_t text_gen;
+	struct sbuf text;
 };
 
 struct f2b_set {
@@ -176,6 +180,8 @@ struct f2b_set {
 	/* per-line scratch */
 	uint64_t gen;
 	struct sbuf line, a, b, c;
+	struct sbuf nodate_text;	/* the line and "\n", for filters without dates */
+	uint64_t nodate_gen;
 	char id[F2B_VAL_MAX + 1];
 };
 
@@ -1104,9 +1110,12 @@ report(struct f2b_set *s, struct f2b_flt *f, int fi, int ri, const struct fail *
 	cb(arg, &out);
 }
 
+/* text/ntext: pre and post joined with a final "\n" (the buffer's text when
+ * maxlines is 1), shared by the filters of one date detector. */
 static void
 flt_line(struct f2b_set *s, struct f2b_flt *f, int fi, bool cand, const char *pre, size_t npre,
-    const char *post, size_t npost, int64_t ts, int64_t now, f2b_failure_cb cb, void *arg)
+    const char *post, size_t npost, const char *text, size_t ntext, int64_t ts, int64_t now,
+    f2b_failure_cb cb, void *arg)
 {
 	struct gvals pg, g;
 	bool have_pre = false, any = cand;
@@ -1115,10 +1124,20 @@ flt_line(struct f2b_set *s, struct f2b_flt *f, int fi, bool cand, const char *pr
 	int sl, rc;
 
 	f->st.lines++;
-	if ((sl = slot_alloc(f)) < 0 || slot_set(&f->slots[sl], pre, npre, post, npost) != 0)
-		return;
-	f->slots[sl].cand = cand;
-	if (f->maxlines > 1) {
+	if (f->maxlines == 1) {
+		/* The buffer is this line alone and its text is the shared one:
+		 * no copy. Slot 0 stands for the line; nothing reads its bytes
+		 * (split_matched looks at the lines only when there are several,
+		 * and the buffer is emptied or replaced before it is joined). */
+		f->slots[0].cand = cand;
+		f->lb[0] = f->org[0] = 0;
+		f->nlb = f->norg = 1;
+		cur = text;
+		ncur = ntext;
+	} else {
+		if ((sl = slot_alloc(f)) < 0 || slot_set(&f->slots[sl], pre, npre, post, npost) != 0)
+			return;
+		f->slots[sl].cand = cand;
 		if (f->nlb == (size_t)f->maxlines)
 			lb_set(f, f->lb + 1, f->nlb - 1);
 		f->lb[f->nlb++] = sl;
@@ -1130,20 +1149,20 @@ flt_line(struct f2b_set *s, struct f2b_flt *f, int fi, bool cand, const char *pr
 			lb_set(f, f->lb + 1, f->nlb - 1);
 			f->st.dropped++;
 		}
-	} else {
-		f->lb[0] = sl;
-		f->nlb = 1;
+		memcpy(f->org, f->lb, f->nlb * sizeof(*f->lb));
+		f->norg = f->nlb;
+		/* With no literal of the filter in the buffer no failregex can
+		 * match; only prefregex's <F-CONTENT> may still change the
+		 * buffer. Without a prefregex the line only joins the buffer. */
+		for (size_t i = 0; i < f->nlb && !any; i++)
+			any = f->slots[f->lb[i]].cand;
+		if (!any && !f->has_pref)
+			return;
+		if (join_lines(f, f->org, f->norg, &s->a) != 0)
+			return;
+		cur = s->a.p;
+		ncur = s->a.n;
 	}
-	memcpy(f->org, f->lb, f->nlb * sizeof(*f->lb));
-	f->norg = f->nlb;
-	if (join_lines(f, f->org, f->norg, &s->a) != 0)
-		return;
-	cur = s->a.p;
-	ncur = s->a.n;
-	/* With no literal of the filter in the buffer no failregex can match;
-	 * only prefregex's <F-CONTENT> may still change the buffer. */
-	for (size_t i = 0; i < f->nlb && !any; i++)
-		any = f->slots[f->lb[i]].cand;
 
 	/* ignoreregex first, when there are few of them */
 	if (any && f->nign > 0 && (long)f->nign < (long)f->nfail - 2)
@@ -1299,6 +1318,7 @@ f2b_set_free(struct f2b_set *s)
 		for (size_t k = 0; k < s->dates[i].n; k++)
 			free(s->dates[i].pats[k]);
 		free(s->dates[i].pats);
+		free(s->dates[i].text.p);
 	}
 	free(s->dates);
 	for (size_t i = 0; i < s->nlit; i++)
@@ -1317,6 +1337,7 @@ f2b_set_free(struct f2b_set *s)
 	free(s->a.p);
 	free(s->b.p);
 	free(s->c.p);
+	free(s->nodate_text.p);
 	free(s);
 }
 
@@ -1506,6 +1527,8 @@ f2b_set_compile(struct f2b_set *s, char *err, size_t errlen)
 				return -1;
 			}
 			s->lit_len[k] = strlen(s->lit[k]);
+			for (size_t j = 0; j < s->lit_len[k]; j++)	/* compared caseless */
+				s->lit[k][j] = (char)lc((unsigned char)s->lit[k][j]);
 			s->lit_filter[k] = (int)i;
 			unsigned pr = pair_of(s->lit[k]);
 			s->lit_next[k] = s->pair_head[pr];
@@ -1516,6 +1539,17 @@ f2b_set_compile(struct f2b_set *s, char *err, size_t errlen)
 	}
 	s->compiled = true;
 	return 0;
+}
+
+/* Whether line[0..n) is lit (held in lower case), ASCII caseless: what
+ * strncasecmp does in the C locale, without the call. */
+static bool
+lit_at(const char *line, const char *lit, size_t n)
+{
+	for (size_t j = 0; j < n; j++)
+		if (lc((unsigned char)line[j]) != (unsigned char)lit[j])
+			return false;
+	return true;
 }
 
 static void
@@ -1529,7 +1563,7 @@ prefilter(struct f2b_set *s, const char *line, size_t len)
 		for (uint32_t k = s->pair_head[pr]; k != 0; k = s->lit_next[k - 1]) {
 			size_t n = s->lit_len[k - 1];
 			if (!s->cand[s->lit_filter[k - 1]] && n <= len - i &&
-			    strncasecmp(line + i, s->lit[k - 1], n) == 0)
+			    lit_at(line + i, s->lit[k - 1], n))
 				s->cand[s->lit_filter[k - 1]] = 1;
 		}
 	}
@@ -1629,6 +1663,8 @@ f2b_set_line(struct f2b_set *s, const char *line, size_t len, int64_t now,
 		const char *pre = "", *post = line;
 		size_t npre = 0, npost = len;
 		int64_t ts = now;
+		struct sbuf *text = &s->nodate_text;
+		uint64_t *text_gen = &s->nodate_gen;
 
 		bool cand = f->always || s->cand[i];
 		if (!cand && f->maxlines == 1)
@@ -1652,8 +1688,20 @@ f2b_set_line(struct f2b_set *s, const char *line, size_t len, int64_t now,
 				npost = len - d->hit.end;
 			}
 			ts = d->found ? d->hit.ts : d->have_last ? d->last : now;
+			text = &d->text;
+			text_gen = &d->text_gen;
 		}
-		flt_line(s, f, (int)i, cand, pre, npre, post, npost, ts, now, cb, arg);
+		if (f->maxlines == 1 && *text_gen != s->gen) {
+			if (sbuf_reserve(text, npre + npost + 2) != 0)
+				continue;
+			memcpy(text->p, pre, npre);
+			memcpy(text->p + npre, post, npost);
+			text->n = npre + npost;
+			text->p[text->n++] = '\n';
+			text->p[text->n] = '\0';
+			*text_gen = s->gen;
+		}
+		flt_line(s, f, (int)i, cand, pre, npre, post, npost, text->p, text->n, ts, now, cb, arg);
 	}
 	if (any)
 		s->passed++;
