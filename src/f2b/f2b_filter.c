@@ -67,6 +67,8 @@ struct f2b_re {
 	size_t nskip;
 	uint32_t ncaptures;
 	char *lit;			/* a text every match contains (prefilter), or NULL */
+	int lit_id;			/* lit's index in the set's prefilter, or -1 */
+	bool jit;			/* JIT-compiled: run by pcre2_jit_match */
 };
 
 struct slot {
@@ -151,6 +153,10 @@ struct dateset {
 	struct f2b_date_hit hit;
 	bool have_last;
 	int64_t last;
+	/* this line's text with the date cut out, plus the final "\n": what
+	 * every single-line filter of this date detector sees (built once) */
+	uint64_t text_gen;
+	struct sbuf text;
 };
 
 struct f2b_set {
@@ -172,10 +178,13 @@ struct f2b_set {
 	uint32_t *pair_head;		/* hash -> first literal, +1 (65536 entries) */
 	uint64_t pair_bits[65536 / 64];	/* hashes that start some literal */
 	uint8_t *cand;			/* per filter: flagged on this line */
+	uint64_t *lit_gen;		/* per literal: gen of the last line holding it */
 	uint64_t passed;
 	/* per-line scratch */
 	uint64_t gen;
 	struct sbuf line, a, b, c;
+	struct sbuf nodate_text;	/* the line and "\n", for filters without dates */
+	uint64_t nodate_gen;
 	char id[F2B_VAL_MAX + 1];
 };
 
@@ -705,7 +714,7 @@ re_compile(struct f2b_set *s, struct f2b_re *re, const char *text, bool multilin
 		goto out;
 	}
 	/* JIT is a speed-up; the interpreter gives the same answers. */
-	(void)pcre2_jit_compile(re->code, PCRE2_JIT_COMPLETE);
+	re->jit = pcre2_jit_compile(re->code, PCRE2_JIT_COMPLETE) == 0;
 	pcre2_pattern_info(re->code, PCRE2_INFO_CAPTURECOUNT, &re->ncaptures);
 	if (re->ncaptures + 1 > s->max_captures)
 		s->max_captures = re->ncaptures + 1;
@@ -750,7 +759,12 @@ out:
 static int
 re_run(struct f2b_set *s, struct f2b_flt *f, const struct f2b_re *re, const char *subj, size_t n)
 {
-	int rc = pcre2_match(re->code, (PCRE2_SPTR)subj, n, 0, PCRE2_NO_UTF_CHECK, s->md, s->mctx);
+	/* pcre2_jit_match is pcre2_match's JIT path without its checks of
+	 * the arguments (which cost some 200 instructions a call, and there
+	 * are several calls a line); the subject is valid UTF-8 either way. */
+	int rc = re->jit ?
+	    pcre2_jit_match(re->code, (PCRE2_SPTR)subj, n, 0, PCRE2_NO_UTF_CHECK, s->md, s->mctx) :
+	    pcre2_match(re->code, (PCRE2_SPTR)subj, n, 0, PCRE2_NO_UTF_CHECK, s->md, s->mctx);
 
 	if (rc > 0)
 		return rc;
@@ -1104,9 +1118,12 @@ report(struct f2b_set *s, struct f2b_flt *f, int fi, int ri, const struct fail *
 	cb(arg, &out);
 }
 
+/* text/ntext: pre and post joined with a final "\n" (the buffer's text when
+ * maxlines is 1), shared by the filters of one date detector. */
 static void
 flt_line(struct f2b_set *s, struct f2b_flt *f, int fi, bool cand, const char *pre, size_t npre,
-    const char *post, size_t npost, int64_t ts, int64_t now, f2b_failure_cb cb, void *arg)
+    const char *post, size_t npost, const char *text, size_t ntext, int64_t ts, int64_t now,
+    f2b_failure_cb cb, void *arg)
 {
 	struct gvals pg, g;
 	bool have_pre = false, any = cand;
@@ -1115,10 +1132,20 @@ flt_line(struct f2b_set *s, struct f2b_flt *f, int fi, bool cand, const char *pr
 	int sl, rc;
 
 	f->st.lines++;
-	if ((sl = slot_alloc(f)) < 0 || slot_set(&f->slots[sl], pre, npre, post, npost) != 0)
-		return;
-	f->slots[sl].cand = cand;
-	if (f->maxlines > 1) {
+	if (f->maxlines == 1) {
+		/* The buffer is this line alone and its text is the shared one:
+		 * no copy. Slot 0 stands for the line; nothing reads its bytes
+		 * (split_matched looks at the lines only when there are several,
+		 * and the buffer is emptied or replaced before it is joined). */
+		f->slots[0].cand = cand;
+		f->lb[0] = f->org[0] = 0;
+		f->nlb = f->norg = 1;
+		cur = text;
+		ncur = ntext;
+	} else {
+		if ((sl = slot_alloc(f)) < 0 || slot_set(&f->slots[sl], pre, npre, post, npost) != 0)
+			return;
+		f->slots[sl].cand = cand;
 		if (f->nlb == (size_t)f->maxlines)
 			lb_set(f, f->lb + 1, f->nlb - 1);
 		f->lb[f->nlb++] = sl;
@@ -1130,20 +1157,20 @@ flt_line(struct f2b_set *s, struct f2b_flt *f, int fi, bool cand, const char *pr
 			lb_set(f, f->lb + 1, f->nlb - 1);
 			f->st.dropped++;
 		}
-	} else {
-		f->lb[0] = sl;
-		f->nlb = 1;
+		memcpy(f->org, f->lb, f->nlb * sizeof(*f->lb));
+		f->norg = f->nlb;
+		/* With no literal of the filter in the buffer no failregex can
+		 * match; only prefregex's <F-CONTENT> may still change the
+		 * buffer. Without a prefregex the line only joins the buffer. */
+		for (size_t i = 0; i < f->nlb && !any; i++)
+			any = f->slots[f->lb[i]].cand;
+		if (!any && !f->has_pref)
+			return;
+		if (join_lines(f, f->org, f->norg, &s->a) != 0)
+			return;
+		cur = s->a.p;
+		ncur = s->a.n;
 	}
-	memcpy(f->org, f->lb, f->nlb * sizeof(*f->lb));
-	f->norg = f->nlb;
-	if (join_lines(f, f->org, f->norg, &s->a) != 0)
-		return;
-	cur = s->a.p;
-	ncur = s->a.n;
-	/* With no literal of the filter in the buffer no failregex can match;
-	 * only prefregex's <F-CONTENT> may still change the buffer. */
-	for (size_t i = 0; i < f->nlb && !any; i++)
-		any = f->slots[f->lb[i]].cand;
 
 	/* ignoreregex first, when there are few of them */
 	if (any && f->nign > 0 && (long)f->nign < (long)f->nfail - 2)
@@ -1171,6 +1198,10 @@ flt_line(struct f2b_set *s, struct f2b_flt *f, int fi, bool cand, const char *pr
 	}
 	for (size_t ri = 0; any && ri < f->nfail; ri++) {
 		const struct f2b_re *re = &f->fail[ri];
+		/* A single-line filter's text is cut from this line: without the
+		 * regex's literal in the line it cannot match. */
+		if (f->maxlines == 1 && re->lit_id >= 0 && s->lit_gen[re->lit_id] != s->gen)
+			continue;
 		if (cur == NULL) {
 			if (join_lines(f, f->lb, f->nlb, &s->b) != 0)
 				return;
@@ -1299,6 +1330,7 @@ f2b_set_free(struct f2b_set *s)
 		for (size_t k = 0; k < s->dates[i].n; k++)
 			free(s->dates[i].pats[k]);
 		free(s->dates[i].pats);
+		free(s->dates[i].text.p);
 	}
 	free(s->dates);
 	for (size_t i = 0; i < s->nlit; i++)
@@ -1308,6 +1340,7 @@ f2b_set_free(struct f2b_set *s)
 	free(s->lit_next);
 	free(s->pair_head);
 	free(s->lit_filter);
+	free(s->lit_gen);
 	free(s->cand);
 	pcre2_match_data_free(s->md);
 	pcre2_jit_stack_free(s->jit);
@@ -1317,6 +1350,7 @@ f2b_set_free(struct f2b_set *s)
 	free(s->a.p);
 	free(s->b.p);
 	free(s->c.p);
+	free(s->nodate_text.p);
 	free(s);
 }
 
@@ -1451,13 +1485,39 @@ lc(unsigned char c)
 	return c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') : c;
 }
 
-/* A 16-bit hash of the first three bytes, in lower case. */
+/* A 16-bit hash of three bytes already in lower case. */
+static inline unsigned
+pair_hash(unsigned a, unsigned b, unsigned c)
+{
+	return ((a << 9) ^ (b << 4) ^ c ^ (c << 12)) & 0xffff;
+}
+
+/* The hash of the first three bytes, in lower case. */
 static unsigned
 pair_of(const char *p)
 {
-	unsigned a = lc((unsigned char)p[0]), b = lc((unsigned char)p[1]), c = lc((unsigned char)p[2]);
+	return pair_hash(lc((unsigned char)p[0]), lc((unsigned char)p[1]), lc((unsigned char)p[2]));
+}
 
-	return ((a << 9) ^ (b << 4) ^ c ^ (c << 12)) & 0xffff;
+/* Adds a literal of filter fi (-1: of no filter, a prefregex's, which
+ * flags none) to the prefilter. Its index, or -1 when out of memory. */
+static int
+lit_add(struct f2b_set *s, const char *text, int fi)
+{
+	size_t k = s->nlit;
+
+	if ((s->lit[k] = strdup(text)) == NULL)
+		return -1;
+	s->lit_len[k] = strlen(s->lit[k]);
+	for (size_t j = 0; j < s->lit_len[k]; j++)	/* compared caseless */
+		s->lit[k][j] = (char)lc((unsigned char)s->lit[k][j]);
+	s->lit_filter[k] = fi;
+	unsigned pr = pair_of(s->lit[k]);
+	s->lit_next[k] = s->pair_head[pr];
+	s->pair_head[pr] = (uint32_t)k + 1;
+	s->pair_bits[pr / 64] |= 1ull << (pr % 64);
+	s->nlit++;
+	return (int)k;
 }
 
 /* The prefilter is a table of the literals by their first three bytes, not
@@ -1477,13 +1537,15 @@ f2b_set_compile(struct f2b_set *s, char *err, size_t errlen)
 	s->md = pcre2_match_data_create(s->max_captures + 1, NULL);
 	s->cand = calloc(s->n, 1);
 	for (size_t i = 0; i < s->n; i++)
-		cap += s->flt[i]->nfail;
+		cap += s->flt[i]->nfail + 1;	/* and prefregex */
 	s->lit = calloc(cap, sizeof(*s->lit));
 	s->lit_len = calloc(cap, sizeof(*s->lit_len));
 	s->lit_filter = calloc(cap, sizeof(*s->lit_filter));
 	s->lit_next = calloc(cap, sizeof(*s->lit_next));
+	s->lit_gen = calloc(cap, sizeof(*s->lit_gen));
 	s->pair_head = calloc(65536, sizeof(*s->pair_head));
 	if (s->md == NULL || s->cand == NULL || s->lit == NULL || s->lit_len == NULL ||
+	    s->lit_gen == NULL ||
 	    s->lit_filter == NULL || s->lit_next == NULL || s->pair_head == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
@@ -1491,46 +1553,75 @@ f2b_set_compile(struct f2b_set *s, char *err, size_t errlen)
 	/* A filter is flagged when a literal of one of its failregexes is in
 	 * the line; one failregex without a literal makes it run on every
 	 * line. A multi-line filter sees every line (each enters its buffer)
-	 * but runs its failregexes only while a flagged line is buffered. */
+	 * but runs its failregexes only while a flagged line is buffered.
+	 * The literals of such an always-run filter are still looked for:
+	 * a single-line filter skips each failregex whose literal is not in
+	 * the line (sshd has 22 failregexes, one without a literal). */
 	for (size_t i = 0; i < s->n; i++) {
 		struct f2b_flt *f = s->flt[i];
-		f->always = (f->flags & F2B_FLT_NOPREFILTER) != 0;
-		for (size_t r = 0; r < f->nfail && !f->always; r++)
-			f->always = f->fail[r].lit == NULL;
-		if (f->always)
-			continue;
+		bool nopre = (f->flags & F2B_FLT_NOPREFILTER) != 0;
+		f->always = nopre;
+		f->pref.lit_id = -1;
 		for (size_t r = 0; r < f->nfail; r++) {
-			size_t k = s->nlit;
-			if ((s->lit[k] = strdup(f->fail[r].lit)) == NULL) {
-				snprintf(err, errlen, "out of memory");
-				return -1;
-			}
-			s->lit_len[k] = strlen(s->lit[k]);
-			s->lit_filter[k] = (int)i;
-			unsigned pr = pair_of(s->lit[k]);
-			s->lit_next[k] = s->pair_head[pr];
-			s->pair_head[pr] = (uint32_t)k + 1;
-			s->pair_bits[pr / 64] |= 1ull << (pr % 64);
-			s->nlit++;
+			f->fail[r].lit_id = -1;
+			if (f->fail[r].lit == NULL)
+				f->always = true;
 		}
+		if (nopre)
+			continue;
+		for (size_t r = 0; r < f->nfail; r++)
+			if (f->fail[r].lit != NULL &&
+			    (f->fail[r].lit_id = lit_add(s, f->fail[r].lit, (int)i)) < 0)
+				goto oom;
+		/* A single-line filter whose prefregex has a literal of its own
+		 * needs that one too: without it prefregex fails, and the
+		 * filter does nothing with the line (apache-auth's "[client ",
+		 * pam-generic's "authentication failure;"). */
+		if (f->has_pref && f->maxlines == 1 && f->pref.lit != NULL &&
+		    (f->pref.lit_id = lit_add(s, f->pref.lit, -1)) < 0)
+			goto oom;
 	}
 	s->compiled = true;
 	return 0;
+oom:
+	snprintf(err, errlen, "out of memory");
+	return -1;
+}
+
+/* Whether line[0..n) is lit (held in lower case), ASCII caseless: what
+ * strncasecmp does in the C locale, without the call. */
+static bool
+lit_at(const char *line, const char *lit, size_t n)
+{
+	for (size_t j = 0; j < n; j++)
+		if (lc((unsigned char)line[j]) != (unsigned char)lit[j])
+			return false;
+	return true;
 }
 
 static void
 prefilter(struct f2b_set *s, const char *line, size_t len)
 {
 	memset(s->cand, 0, s->n);
+	if (len < 3)
+		return;
+	/* the three bytes at i, lowered once each as the window slides */
+	unsigned a = lc((unsigned char)line[0]), b = lc((unsigned char)line[1]);
 	for (size_t i = 0; i + 2 < len; i++) {
-		unsigned pr = pair_of(line + i);
+		unsigned c = lc((unsigned char)line[i + 2]);
+		unsigned pr = pair_hash(a, b, c);
+		a = b;
+		b = c;
 		if (!(s->pair_bits[pr / 64] & (1ull << (pr % 64))))
 			continue;
 		for (uint32_t k = s->pair_head[pr]; k != 0; k = s->lit_next[k - 1]) {
 			size_t n = s->lit_len[k - 1];
-			if (!s->cand[s->lit_filter[k - 1]] && n <= len - i &&
-			    strncasecmp(line + i, s->lit[k - 1], n) == 0)
-				s->cand[s->lit_filter[k - 1]] = 1;
+			if (s->lit_gen[k - 1] != s->gen && n <= len - i &&
+			    lit_at(line + i, s->lit[k - 1], n)) {
+				s->lit_gen[k - 1] = s->gen;
+				if (s->lit_filter[k - 1] >= 0)
+					s->cand[s->lit_filter[k - 1]] = 1;
+			}
 		}
 	}
 }
@@ -1629,8 +1720,12 @@ f2b_set_line(struct f2b_set *s, const char *line, size_t len, int64_t now,
 		const char *pre = "", *post = line;
 		size_t npre = 0, npost = len;
 		int64_t ts = now;
+		struct sbuf *text = &s->nodate_text;
+		uint64_t *text_gen = &s->nodate_gen;
 
 		bool cand = f->always || s->cand[i];
+		if (f->pref.lit_id >= 0 && s->lit_gen[f->pref.lit_id] != s->gen)
+			cand = false;	/* prefregex cannot match (single-line only) */
 		if (!cand && f->maxlines == 1)
 			continue;
 		any = true;
@@ -1652,8 +1747,20 @@ f2b_set_line(struct f2b_set *s, const char *line, size_t len, int64_t now,
 				npost = len - d->hit.end;
 			}
 			ts = d->found ? d->hit.ts : d->have_last ? d->last : now;
+			text = &d->text;
+			text_gen = &d->text_gen;
 		}
-		flt_line(s, f, (int)i, cand, pre, npre, post, npost, ts, now, cb, arg);
+		if (f->maxlines == 1 && *text_gen != s->gen) {
+			if (sbuf_reserve(text, npre + npost + 2) != 0)
+				continue;
+			memcpy(text->p, pre, npre);
+			memcpy(text->p + npre, post, npost);
+			text->n = npre + npost;
+			text->p[text->n++] = '\n';
+			text->p[text->n] = '\0';
+			*text_gen = s->gen;
+		}
+		flt_line(s, f, (int)i, cand, pre, npre, post, npost, text->p, text->n, ts, now, cb, arg);
 	}
 	if (any)
 		s->passed++;
