@@ -1,13 +1,25 @@
 /* litset.c - every occurrence of a set of literals: a table of the
- * literals by a hash of their first four bytes, checked at every position.
+ * literals by a hash of their first four bytes, checked at every position
+ * that a sampled two-byte block says may start one.
  *
  * Why not Hyperscan's literal matcher: vectorscan 5.4.9 (Debian 12's
  * libhs, AVX-512) misses literals that start past about the 60th byte of
  * the input once its database holds two literals (tests/unit/test_hsdiff.c,
  * test_vectorscan_literal_bug). This one is simple enough to be checked by
- * reading: each position of the buffer costs one load, one multiply and
- * one bit test; a set bit costs a four-byte compare per literal of that
- * hash, then a memcmp of the rest. Rejected: Aho-Corasick (a DFA over ~100
+ * reading, and test_hsdiff checks it against memmem.
+ *
+ * Sampling: every literal is at least four bytes long, so of the three
+ * positions s, s+1, s+2 of a literal starting at s, whose two-byte blocks
+ * lie inside it, exactly one is a multiple of three. The scan reads the
+ * block at every third position j; kmask[block] has bit k set when some
+ * literal holds that block at offset k (0..2), and each such k makes j - k
+ * a candidate start. Each start is a candidate from one j only, in
+ * increasing order. A candidate costs a bit test of the hash of its four
+ * bytes; a set bit, a four-byte compare per literal of that hash, then a
+ * memcmp of the rest. Measured (callgrind, generated auth.log): 9
+ * instructions per byte of input instead of 16 testing every position;
+ * blocks such as " f" or "se" (of " for ", " user ") are common in logs.
+ * Rejected: Aho-Corasick (a DFA over ~100
  * literals is tens of kilobytes of transitions, out of L1, and slower per
  * byte than the bit test); memmem per literal (one pass per literal). */
 #include <stdint.h>
@@ -16,6 +28,7 @@
 
 #include "rules/litset.h"
 
+#define STRIDE (LITSET_MIN - 1)	/* positions sampled: 0, 3, 6, ... */
 #define HASH_BITS 16
 #define HASH_SIZE (1u << HASH_BITS)
 
@@ -32,6 +45,7 @@ struct litset {
 	size_t n, cap;
 	uint32_t head[HASH_SIZE];		/* hash -> first literal, index + 1 */
 	uint64_t bits[HASH_SIZE / 64];		/* hashes that start some literal */
+	uint8_t kmask[1u << 16];		/* block -> offsets (bits 0..2) it has in a literal */
 };
 
 static inline uint32_t
@@ -40,6 +54,15 @@ load4(const char *p)
 	uint32_t v;
 
 	memcpy(&v, p, 4);
+	return v;
+}
+
+static inline uint16_t
+load2(const char *p)
+{
+	uint16_t v;
+
+	memcpy(&v, p, 2);
 	return v;
 }
 
@@ -104,7 +127,29 @@ litset_add(struct litset *ls, const char *lit, size_t len, unsigned id)
 		t->next = (uint32_t)ls->n + 1;
 	}
 	ls->bits[h / 64] |= UINT64_C(1) << (h % 64);
+	for (unsigned k = 0; k < STRIDE; k++)
+		ls->kmask[load2(lit + k)] |= (uint8_t)(1u << k);
 	ls->n++;
+	return 0;
+}
+
+/* Reports the literals starting at buf[i] (i + LITSET_MIN <= len). */
+static inline int
+check_start(const struct litset *ls, const char *buf, size_t len, size_t i, litset_cb cb, void *arg)
+{
+	uint32_t key = load4(buf + i), h = hash4(key);
+
+	if (!(ls->bits[h / 64] & (UINT64_C(1) << (h % 64))))
+		return 0;
+	for (uint32_t k = ls->head[h]; k != 0; k = ls->lits[k - 1].next) {
+		const struct lit *l = &ls->lits[k - 1];
+		if (l->key != key || l->len > len - i ||
+		    memcmp(buf + i + LITSET_MIN, l->text + LITSET_MIN, l->len - LITSET_MIN) != 0)
+			continue;
+		int rc = cb(arg, l->id, i);
+		if (rc != 0)
+			return rc;
+	}
 	return 0;
 }
 
@@ -113,16 +158,15 @@ litset_scan(const struct litset *ls, const char *buf, size_t len, litset_cb cb, 
 {
 	if (ls->n == 0 || len < LITSET_MIN)
 		return 0;
-	for (size_t i = 0; i + LITSET_MIN <= len; i++) {
-		uint32_t key = load4(buf + i), h = hash4(key);
-		if (!(ls->bits[h / 64] & (UINT64_C(1) << (h % 64))))
+	for (size_t j = 0; j + 1 < len; j += STRIDE) {
+		unsigned m = ls->kmask[load2(buf + j)];
+		if (m == 0)
 			continue;
-		for (uint32_t k = ls->head[h]; k != 0; k = ls->lits[k - 1].next) {
-			const struct lit *l = &ls->lits[k - 1];
-			if (l->key != key || l->len > len - i ||
-			    memcmp(buf + i + LITSET_MIN, l->text + LITSET_MIN, l->len - LITSET_MIN) != 0)
+		/* k from 2 down to 0: candidate starts in increasing order */
+		for (unsigned k = STRIDE; k-- > 0; ) {
+			if (!(m & (1u << k)) || j < k || j - k + LITSET_MIN > len)
 				continue;
-			int rc = cb(arg, l->id, i);
+			int rc = check_start(ls, buf, len, j - k, cb, arg);
 			if (rc != 0)
 				return rc;
 		}
