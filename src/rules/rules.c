@@ -71,6 +71,7 @@ struct rules_scratch {
 	size_t nhits, hits_cap;
 	size_t *last_line;	/* per rule: line_start+1 of its last hit, for de-duplication */
 	const char *buf;
+	size_t lit_pos, lit_line;	/* on_lit_match: last start seen, its line's start */
 	uint64_t *counts;
 	uint64_t limit_hits;
 	bool overflow;
@@ -1001,14 +1002,23 @@ on_hs_match(unsigned id, unsigned long long from, unsigned long long to,
 	return hit_push(sc, start, (int)id) == 0 ? 0 : 1;	/* 1 stops: the caller reports it */
 }
 
-/* litset's report: a literal of rule id starts at buf[start]. */
+/* litset's report: a literal of rule id starts at buf[start]. Starts come
+ * in increasing order, so the line start is searched for only between the
+ * last start and this one: each byte once per scan, however many literals
+ * a line holds. */
 static int
 on_lit_match(void *ctx, unsigned id, size_t start)
 {
 	struct rules_scratch *sc = ctx;
-	const char *nl = start > 0 ? memrchr(sc->buf, '\n', start) : NULL;
-	size_t line = nl ? (size_t)(nl - sc->buf) + 1 : 0;
+	size_t from = start >= sc->lit_pos ? sc->lit_pos : 0;
+	const char *nl = start > from ? memrchr(sc->buf + from, '\n', start - from) : NULL;
 
+	if (nl != NULL)
+		sc->lit_line = (size_t)(nl - sc->buf) + 1;
+	else if (from == 0 && start < sc->lit_pos)
+		sc->lit_line = 0;	/* out of order (never from litset): from the buffer start */
+	sc->lit_pos = start;
+	size_t line = sc->lit_line;
 	if (sc->last_line[id] == line + 1)
 		return 0;
 	sc->last_line[id] = line + 1;
@@ -1118,6 +1128,7 @@ prefilter(const struct ruleset *rs, struct rules_scratch *sc, const char *buf, s
 	if (len > UINT32_MAX)
 		return -1;
 	sc->buf = buf;
+	sc->lit_pos = sc->lit_line = 0;
 	sc->nhits = 0;
 	sc->overflow = false;
 	memset(sc->last_line, 0, rs->nrules * sizeof(*sc->last_line));
