@@ -39,9 +39,13 @@ struct rule_impl {
 	char *lit[LIT_ALTS_MAX];
 	size_t litlen[LIT_ALTS_MAX];
 	size_t nlits;
+	/* the fixed text the pattern starts with ("Failed " of "^Failed
+	 * ..."): a subject without it is refused before PCRE2 runs */
+	char *prefix;
+	size_t prefixlen;
 	pcre2_code *code;
 	int host_group;
-	bool every_line;	/* nothing for Hyperscan: PCRE2 tries each line */
+	bool every_line;	/* no literal for the prefilter: PCRE2 tries each line */
 };
 
 struct ruleset {
@@ -118,6 +122,7 @@ rules_free(struct ruleset *rs)
 		free(rs->rules[i].pcre_pattern);
 		for (size_t k = 0; k < rs->rules[i].nlits; k++)
 			free(rs->rules[i].lit[k]);
+		free(rs->rules[i].prefix);
 		pcre2_code_free(rs->rules[i].code);
 	}
 	hs_free_database(rs->db);
@@ -219,6 +224,18 @@ service_get_or_add(struct ruleset *rs, const char *name, char *err, size_t errle
 	s->maxretry = -1;
 	s->findtime = s->bantime = -1;
 	return (int)rs->nservices++;
+}
+
+/* Frees what rule_add allocated for a rule it then refuses. */
+static void
+rule_impl_clear(struct rule_impl *r)
+{
+	free(r->hs_pattern);
+	free(r->pcre_pattern);
+	for (size_t k = 0; k < r->nlits; k++)
+		free(r->lit[k]);
+	free(r->prefix);
+	memset(r, 0, sizeof(*r));
 }
 
 /* Appends src to a growing pattern buffer; false when it would not fit. */
@@ -350,13 +367,15 @@ atom_alts(const char *p, size_t i, size_t end, char alts[][LIT_LEN_MAX], size_t 
  * "(?i)" or "(?x)" that changes what the characters after it mean, or
  * \Q...\E. */
 static size_t
-literal_set(const char *p, char out[][LIT_LEN_MAX], size_t *outlens)
+literal_set(const char *p, char out[][LIT_LEN_MAX], size_t *outlens, char *prefix, size_t *prefixlen)
 {
 	char cur[LIT_ALTS_MAX][LIT_LEN_MAX], next[LIT_ALTS_MAX][LIT_LEN_MAX];
 	char alts[LIT_ALTS_MAX][LIT_LEN_MAX];
 	size_t curlens[LIT_ALTS_MAX], nextlens[LIT_ALTS_MAX], altlens[LIT_ALTS_MAX];
-	size_t i = 0, ncur = 0, nbest = 0, best_w = 0;
+	size_t i = 0, ncur = 0, nbest = 0, best_w = 0, plen = 0;
+	bool at_start = true;
 
+	*prefixlen = 0;
 	if (strstr(p, "\\Q") != NULL)
 		return 0;
 	for (const char *q = strstr(p, "(?"); q != NULL; q = strstr(q + 2, "(?")) {
@@ -377,6 +396,11 @@ literal_set(const char *p, char out[][LIT_LEN_MAX], size_t *outlens)
 		bool quantified = p[end] == '*' || p[end] == '+' || p[end] == '?' || p[end] == '{';
 		if (!quantified)
 			nalts = atom_alts(p, i, end, alts, altlens);
+		if (at_start && nalts == 1 && plen + altlens[0] <= LIT_LEN_MAX) {
+			memcpy(prefix + plen, alts[0], altlens[0]);
+			plen += altlens[0];
+		} else
+			at_start = false;
 		if (nalts == 0)
 			ncur = 0;
 		else {
@@ -420,6 +444,7 @@ literal_set(const char *p, char out[][LIT_LEN_MAX], size_t *outlens)
 		if (p[i] == '?' || p[i] == '+')
 			i++;
 	}
+	*prefixlen = plen;
 	return nbest;
 }
 
@@ -540,10 +565,12 @@ rule_add(struct ruleset *rs, int service, enum rule_kind kind, const char *name,
 	 * byte (tests/unit/test_hsdiff.c), and a line the prefilter misses is
 	 * an attack not seen. A pattern without LITSET_MIN bytes of plain
 	 * text is left to PCRE2 on every line (docs/rules.md, "Hyperscan"). */
-	char lit[LIT_ALTS_MAX][LIT_LEN_MAX];
-	size_t litlens[LIT_ALTS_MAX], nlits = 0;
-	if (rs->engine != RULES_PF_HS_REGEX) {
-		nlits = literal_set(pattern + 1, lit, litlens);
+	char lit[LIT_ALTS_MAX][LIT_LEN_MAX], prefix[LIT_LEN_MAX];
+	size_t litlens[LIT_ALTS_MAX], nlits = 0, prefixlen = 0;
+	nlits = literal_set(pattern + 1, lit, litlens, prefix, &prefixlen);
+	if (rs->engine == RULES_PF_HS_REGEX)
+		nlits = 0;
+	else {
 		for (size_t k = 0; k < nlits; k++)
 			if (litlens[k] < LITSET_MIN || memchr(lit[k], '\n', litlens[k]) != NULL)
 				nlits = 0;	/* short; or a newline, which no line holds */
@@ -575,6 +602,10 @@ rule_add(struct ruleset *rs, int service, enum rule_kind kind, const char *name,
 		r->litlen[k] = litlens[k];
 	}
 	r->nlits = nlits;
+	if (prefixlen > 0 && (r->prefix = malloc(prefixlen)) != NULL) {
+		memcpy(r->prefix, prefix, prefixlen);
+		r->prefixlen = prefixlen;
+	}
 	strlcpy_ok(r->info.name, name, sizeof(r->info.name));
 	strlcpy_ok(r->info.where, where, sizeof(r->info.where));
 	r->info.kind = kind;
@@ -583,8 +614,7 @@ rule_add(struct ruleset *rs, int service, enum rule_kind kind, const char *name,
 	r->hs_pattern = strdup(hs);
 	r->pcre_pattern = strdup(pc);
 	if (r->hs_pattern == NULL || r->pcre_pattern == NULL) {
-		free(r->hs_pattern);
-		free(r->pcre_pattern);
+		rule_impl_clear(r);
 		snprintf(err, errlen, "%s: out of memory", where);
 		return -1;
 	}
@@ -597,8 +627,7 @@ rule_add(struct ruleset *rs, int service, enum rule_kind kind, const char *name,
 		pcre2_get_error_message(ecode, (PCRE2_UCHAR *)msg, sizeof(msg));
 		snprintf(err, errlen, "%s: bad pattern: %s (near offset %zu of the expanded pattern)",
 		    where, msg, (size_t)eoff);
-		free(r->hs_pattern);
-		free(r->pcre_pattern);
+		rule_impl_clear(r);
 		return -1;
 	}
 	/* JIT is an optimisation: without it the interpreter still works. */
@@ -1083,6 +1112,11 @@ confirm(const struct ruleset *rs, struct rules_scratch *sc, int r,
 		subj = line + lh->h.msg;
 		slen = lh->h.msglen;
 	}
+	/* '^' anchors at the subject's start: a subject that does not start
+	 * with the pattern's fixed text cannot match (e.g. a line holding
+	 * "Failed " elsewhere), and is refused without running PCRE2. */
+	if (ri->prefixlen > 0 && (slen < ri->prefixlen || memcmp(subj, ri->prefix, ri->prefixlen) != 0))
+		return false;
 	int rc = pcre2_match(ri->code, (PCRE2_SPTR)subj, slen, 0, 0, sc->md, rs->mctx);
 	if (rc < 0) {
 		if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
