@@ -34,6 +34,7 @@
 
 struct lit {
 	uint32_t key;		/* the first four bytes */
+	uint32_t tail;		/* the last four (they may overlap the first) */
 	uint32_t next;		/* next literal with the same hash, index + 1 */
 	unsigned id;
 	size_t len;
@@ -115,6 +116,7 @@ litset_add(struct litset *ls, const char *lit, size_t len, unsigned id)
 	l->len = len;
 	l->id = id;
 	l->key = load4(lit);
+	l->tail = load4(lit + len - 4);
 	uint32_t h = hash4(l->key);
 	/* appended at the chain's end: ties report in order of addition */
 	l->next = 0;
@@ -143,8 +145,11 @@ check_start(const struct litset *ls, const char *buf, size_t len, size_t i, lits
 		return 0;
 	for (uint32_t k = ls->head[h]; k != 0; k = ls->lits[k - 1].next) {
 		const struct lit *l = &ls->lits[k - 1];
-		if (l->key != key || l->len > len - i ||
-		    memcmp(buf + i + LITSET_MIN, l->text + LITSET_MIN, l->len - LITSET_MIN) != 0)
+		/* the last four bytes refuse most near misses ("Failed
+		 * password" for "Failed none for ") without calling memcmp;
+		 * up to 8 bytes, first and last four are the whole literal */
+		if (l->key != key || l->len > len - i || load4(buf + i + l->len - 4) != l->tail ||
+		    (l->len > 8 && memcmp(buf + i + 4, l->text + 4, l->len - 8) != 0))
 			continue;
 		int rc = cb(arg, l->id, i);
 		if (rc != 0)
