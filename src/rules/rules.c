@@ -1154,7 +1154,7 @@ count_newlines(const char *p, size_t n)
 	return c;
 }
 
-/* Hyperscan's pass over buf: sc->hits gets the flagged (line, rule) pairs,
+/* The prefilter's pass over buf: sc->hits gets the flagged (line, rule) pairs,
  * sorted by line, then rule. 0 or -1. */
 static int
 prefilter(const struct ruleset *rs, struct rules_scratch *sc, const char *buf, size_t len)
