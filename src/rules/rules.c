@@ -468,9 +468,9 @@ hs_escape(const char *lit, size_t n, char *out, size_t cap)
 	return true;
 }
 
-/* Builds the Hyperscan and PCRE2 forms of a pattern: the syslog header for
- * services with programs, and <HOST> expanded. The Hyperscan form is empty
- * when the pattern has no literal text (the rule is then every_line). */
+/* Builds the Hyperscan (tests' RULES_PF_HS_REGEX only) and PCRE2 forms of a
+ * pattern: the syslog header for services with programs, and <HOST>
+ * expanded. The Hyperscan form is left empty for the literal engines. */
 static int
 pattern_expand(const struct ruleset *rs, const struct rules_service *svc, const char *pattern,
     bool for_pcre, char *out, const char *where, char *err, size_t errlen)
@@ -486,7 +486,7 @@ pattern_expand(const struct ruleset *rs, const struct rules_service *svc, const 
 	}
 	if (!for_pcre) {
 		/* Only the tests' RULES_PF_HS_REGEX gives Hyperscan the
-		 * expression; the literal engines take literal_plain (rule_add). */
+		 * expression; the literal engines take literal_set (rule_add). */
 		if (rs->engine != RULES_PF_HS_REGEX)
 			return 0;
 		if (svc->has_program)

@@ -1,7 +1,7 @@
-/* rules.h - the rule set: rule files loaded, compiled into one Hyperscan
- * database, and scanned over chunks of complete log lines. Hyperscan flags
- * candidate lines in one pass; PCRE2-JIT confirms each flagged line and
- * captures its address. */
+/* rules.h - the rule set: rule files loaded, compiled into one literal
+ * prefilter, and scanned over chunks of complete log lines. The prefilter
+ * flags candidate lines in one pass; PCRE2-JIT confirms each flagged line
+ * and captures its address. */
 #ifndef A5_RULES_H
 #define A5_RULES_H
 
