@@ -19,7 +19,7 @@
 
 #define SCAN_BLOCK (4u << 20)
 /* Read, normalized and scanned in pieces that stay in the CPU's cache
- * between the read's copy, eol_fix and Hyperscan (4 MiB at once did not). */
+ * between the read's copy, eol_fix and the prefilter (4 MiB at once did not). */
 #define SCAN_READ (256u << 10)
 /* Lines longer than the daemon's ceiling are dropped whole, as the daemon
  * drops them (sensor/lines.c): never matched in part. */

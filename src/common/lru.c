@@ -8,6 +8,7 @@
 
 struct node {
 	struct node *hnext;		/* bucket chain */
+	struct node **hpprev;		/* what points at this node: unlinking walks no chain */
 	uint64_t hash;			/* full hash: compared before the key */
 	struct node *prev, *next;	/* LRU list: head = newest */
 	unsigned char data[];		/* key, then value (aligned) */
@@ -125,14 +126,15 @@ find_slot(struct lru *t, const void *key, uint64_t hash)
 	return pp;
 }
 
-/* Unlinks n from its chain and the list; the node itself is kept. */
+/* Unlinks n from its chain and the list; the node itself is kept. Evicting
+ * the oldest entry used to walk its chain again (a cache miss per node,
+ * for every new connection once the table is full). */
 static void
 node_unlink(struct lru *t, struct node *n)
 {
-	struct node **pp = find_slot(t, n->data, n->hash);
-
-	if (*pp == n)
-		*pp = n->hnext;
+	*n->hpprev = n->hnext;
+	if (n->hnext != NULL)
+		n->hnext->hpprev = n->hpprev;
 	list_unlink(t, n);
 	t->size--;
 }
@@ -180,6 +182,9 @@ lru_put(struct lru *t, const void *key, int *created)
 	n->hash = hash;
 	struct node **b = &t->buckets[hash & (t->nbuckets - 1)];
 	n->hnext = *b;
+	if (*b != NULL)
+		(*b)->hpprev = &n->hnext;
+	n->hpprev = b;
 	*b = n;
 	list_push_head(t, n);
 	t->size++;

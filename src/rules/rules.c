@@ -1,5 +1,6 @@
-/* rules.c - loads rule files, compiles them into one Hyperscan database plus
- * one PCRE2-JIT program per rule, and scans chunks of lines. */
+/* rules.c - loads rule files, compiles them into one literal prefilter
+ * (litset; Hyperscan for the tests' engines) plus one PCRE2-JIT program per
+ * rule, and scans chunks of lines. */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <dirent.h>
 #include <errno.h>
@@ -10,14 +11,21 @@
 #include <string.h>
 
 #include "common/util.h"
+#include "rules/litset.h"
 #include "rules/rules.h"
 #include "rules/syslog.h"
 
-/* PCRE2 runs only on lines Hyperscan flagged, but a rule author can still
+/* PCRE2 runs only on lines the prefilter flagged, but a rule author can still
  * write a pattern that backtracks badly; these bound every run. */
 #define PCRE2_MATCH_LIMIT 200000
 #define PCRE2_DEPTH_LIMIT 2000
 #define PCRE2_HEAP_LIMIT_KIB 4096
+
+/* A rule's prefilter literals: a run of plain text with groups of
+ * alternatives expands to at most LIT_ALTS_MAX strings of LIT_LEN_MAX
+ * bytes ("(?:pam|sql)\\(" to "pam(" and "sql("). */
+#define LIT_ALTS_MAX 32
+#define LIT_LEN_MAX 128
 
 static const char HOST_PCRE[] = "(?<host>[0-9A-Fa-f:.]{2,45})";
 static const char HOST_HS[] = "[0-9A-Fa-f:.]+";
@@ -32,20 +40,30 @@ struct rule_impl {
 	struct rules_rule info;
 	char *hs_pattern;
 	char *pcre_pattern;
+	/* the prefilter's literals (raw bytes): one of them is in every
+	 * line the rule matches; none for an every_line rule */
+	char *lit[LIT_ALTS_MAX];
+	size_t litlen[LIT_ALTS_MAX];
+	size_t nlits;
+	/* the fixed text the pattern starts with ("Failed " of "^Failed
+	 * ..."): a subject without it is refused before PCRE2 runs */
+	char *prefix;
+	size_t prefixlen;
 	pcre2_code *code;
 	int host_group;
 	int conn_group;		/* <CONN>, or -1 */
-	bool every_line;	/* nothing for Hyperscan: PCRE2 tries each line */
+	bool every_line;	/* no literal for the prefilter: PCRE2 tries each line */
 };
 
 struct ruleset {
 	size_t nrules, nservices;
 	struct rule_impl rules[RULES_MAX];
 	struct rules_service services[RULES_SERVICES_MAX];
-	hs_database_t *db;		/* NULL when no rule has literal text */
+	struct litset *lits;		/* RULES_PF_NATIVE */
+	hs_database_t *db;		/* the tests' Hyperscan engines */
 	pcre2_match_context *mctx;
 	bool compiled;
-	bool regex_prefilter;		/* tests: rules_set_regex_prefilter */
+	enum rules_prefilter_engine engine;	/* tests: rules_set_prefilter_engine */
 	size_t nevery;			/* rules with every_line */
 	int every[RULES_MAX];
 };
@@ -64,6 +82,7 @@ struct rules_scratch {
 	size_t nhits, hits_cap;
 	size_t *last_line;	/* per rule: line_start+1 of its last hit, for de-duplication */
 	const char *buf;
+	size_t lit_pos, lit_line;	/* on_lit_match: last start seen, its line's start */
 	uint64_t *counts;
 	uint64_t limit_hits;
 	bool overflow;
@@ -108,21 +127,36 @@ rules_free(struct ruleset *rs)
 	for (size_t i = 0; i < rs->nrules; i++) {
 		free(rs->rules[i].hs_pattern);
 		free(rs->rules[i].pcre_pattern);
+		for (size_t k = 0; k < rs->rules[i].nlits; k++)
+			free(rs->rules[i].lit[k]);
+		free(rs->rules[i].prefix);
 		pcre2_code_free(rs->rules[i].code);
 	}
 	hs_free_database(rs->db);
+	litset_free(rs->lits);
 	pcre2_match_context_free(rs->mctx);
 	free(rs);
 }
 
 void
-rules_set_regex_prefilter(struct ruleset *rs, bool on)
+rules_set_prefilter_engine(struct ruleset *rs, enum rules_prefilter_engine e)
 {
-	rs->regex_prefilter = on;
+	rs->engine = e;
 }
 
 size_t rules_count(const struct ruleset *rs) { return rs->nrules; }
-size_t rules_service_count(const struct ruleset *rs) { return rs->nservices; }
+
+size_t
+rules_literals(const struct ruleset *rs, int i, const char **lits, size_t *lens, size_t max)
+{
+	const struct rule_impl *r = &rs->rules[i];
+
+	for (size_t k = 0; k < r->nlits && k < max; k++) {
+		lits[k] = r->lit[k];
+		lens[k] = r->litlen[k];
+	}
+	return r->every_line ? 0 : r->nlits;
+}size_t rules_service_count(const struct ruleset *rs) { return rs->nservices; }
 
 const struct rules_rule *
 rules_get(const struct ruleset *rs, int i)
@@ -199,6 +233,18 @@ service_get_or_add(struct ruleset *rs, const char *name, char *err, size_t errle
 	return (int)rs->nservices++;
 }
 
+/* Frees what rule_add allocated for a rule it then refuses. */
+static void
+rule_impl_clear(struct rule_impl *r)
+{
+	free(r->hs_pattern);
+	free(r->pcre_pattern);
+	for (size_t k = 0; k < r->nlits; k++)
+		free(r->lit[k]);
+	free(r->prefix);
+	memset(r, 0, sizeof(*r));
+}
+
 /* Appends src to a growing pattern buffer; false when it would not fit. */
 static bool
 pat_append(char *dst, size_t *used, const char *src, size_t n)
@@ -267,40 +313,134 @@ atom_end(const char *p, size_t i, bool *literal)
 	return i + 1;
 }
 
-/* Finds the longest run of fixed text in a pattern (top-level atoms that
- * only match fixed text, none quantified): every line the pattern matches
- * contains that run, so it is a sound prefilter. Returns the run's weight
- * in characters, 0 when the pattern has a top-level '|' or an inline
- * "(?i)" that a cut would lose. */
+/* One character of plain text at p: a plain character or a backslash
+ * before punctuation (before a letter or digit it is a class, an assertion
+ * or a control character). Its length in the pattern, 0 if not plain. */
 static size_t
-literal_run(const char *p, size_t *run_start, size_t *run_len)
+plain_char(const char *p, char *c)
 {
-	size_t i = 0, best = 0, cur_start = 0, cur_w = 0;
-
-	if (strstr(p, "(?i)") != NULL)
+	if (*p == '\\') {
+		if (p[1] == '\0' || (p[1] >= 'a' && p[1] <= 'z') || (p[1] >= 'A' && p[1] <= 'Z') ||
+		    (p[1] >= '0' && p[1] <= '9'))
+			return 0;
+		*c = p[1];
+		return 2;
+	}
+	if (*p == '\0' || strchr(".^$|()[]*+?{}", *p) != NULL)
 		return 0;
-	*run_start = *run_len = 0;
+	*c = *p;
+	return 1;
+}
+
+/* The alternatives of an atom: one plain character, or a group
+ * "(?:a|bc|d)" of plain text without nesting or empty branches. The
+ * number of alternatives, 0 when the atom is not fixed text. */
+static size_t
+atom_alts(const char *p, size_t i, size_t end, char alts[][LIT_LEN_MAX], size_t *lens)
+{
+	size_t n = 0, k;
+	char c;
+
+	if (p[i] != '(') {
+		if (plain_char(p + i, &c) != end - i)
+			return 0;
+		alts[0][0] = c;
+		lens[0] = 1;
+		return 1;
+	}
+	if (strncmp(p + i, "(?:", 3) != 0)
+		return 0;
+	lens[0] = 0;
+	for (i += 3; i < end - 1; i += k) {
+		if (p[i] == '|') {
+			if (lens[n] == 0 || ++n == LIT_ALTS_MAX)
+				return 0;
+			lens[n] = 0;
+			k = 1;
+			continue;
+		}
+		if ((k = plain_char(p + i, &c)) == 0 || lens[n] == LIT_LEN_MAX)
+			return 0;
+		alts[n][lens[n]++] = c;
+	}
+	return lens[n] == 0 ? 0 : n + 1;
+}
+
+/* The prefilter literals of a pattern: its run of top-level fixed text
+ * (plain characters and groups of plain alternatives, none quantified)
+ * whose shortest expansion is longest, expanded. Every line the pattern
+ * matches contains one of them. Their number, 0 when there is no run, or
+ * the pattern has a top-level '|', an unscoped option setting such as
+ * "(?i)" or "(?x)" that changes what the characters after it mean, or
+ * \Q...\E. */
+static size_t
+literal_set(const char *p, char out[][LIT_LEN_MAX], size_t *outlens, char *prefix, size_t *prefixlen)
+{
+	char cur[LIT_ALTS_MAX][LIT_LEN_MAX], next[LIT_ALTS_MAX][LIT_LEN_MAX];
+	char alts[LIT_ALTS_MAX][LIT_LEN_MAX];
+	size_t curlens[LIT_ALTS_MAX], nextlens[LIT_ALTS_MAX], altlens[LIT_ALTS_MAX];
+	size_t i = 0, ncur = 0, nbest = 0, best_w = 0, plen = 0;
+	bool at_start = true;
+
+	*prefixlen = 0;
+	if (strstr(p, "\\Q") != NULL)
+		return 0;
+	for (const char *q = strstr(p, "(?"); q != NULL; q = strstr(q + 2, "(?")) {
+		size_t k = 2;
+		while ((q[k] >= 'a' && q[k] <= 'z') || (q[k] >= 'A' && q[k] <= 'Z') ||
+		    q[k] == '-' || q[k] == '^')
+			k++;
+		if (k > 2 && q[k] == ')')
+			return 0;
+	}
 	while (p[i]) {
 		bool lit;
-		size_t end = atom_end(p, i, &lit);
+		size_t end = atom_end(p, i, &lit), nalts = 0;
 		if (end == 0)
 			return 0;
 		if (p[i] == '|')
 			return 0;	/* top-level alternation */
 		bool quantified = p[end] == '*' || p[end] == '+' || p[end] == '?' || p[end] == '{';
-		if (lit && !quantified) {
-			if (cur_w == 0)
-				cur_start = i;
-			cur_w += p[i] == '(' ? (end - i) / 2 : 1;
-			if (cur_w > best) {
-				best = cur_w;
-				*run_start = cur_start;
-				*run_len = end - cur_start;
-			}
+		if (!quantified)
+			nalts = atom_alts(p, i, end, alts, altlens);
+		if (at_start && nalts == 1 && plen + altlens[0] <= LIT_LEN_MAX) {
+			memcpy(prefix + plen, alts[0], altlens[0]);
+			plen += altlens[0];
 		} else
-			cur_w = 0;
+			at_start = false;
+		if (nalts == 0)
+			ncur = 0;
+		else {
+			/* extend the run by this atom, or start a new run at
+			 * it when the expansion would grow too large */
+			bool fits = ncur > 0 && ncur * nalts <= LIT_ALTS_MAX;
+			for (size_t a = 0; fits && a < ncur; a++)
+				for (size_t b = 0; b < nalts; b++)
+					fits = fits && curlens[a] + altlens[b] <= LIT_LEN_MAX;
+			size_t nn = 0;
+			for (size_t a = 0; a < (fits ? ncur : 1); a++)
+				for (size_t b = 0; b < nalts; b++) {
+					size_t la = fits ? curlens[a] : 0;
+					memcpy(next[nn], cur[a], la);
+					memcpy(next[nn] + la, alts[b], altlens[b]);
+					nextlens[nn++] = la + altlens[b];
+				}
+			memcpy(cur, next, sizeof(cur));
+			memcpy(curlens, nextlens, nn * sizeof(*curlens));
+			ncur = nn;
+			size_t w = SIZE_MAX;
+			for (size_t a = 0; a < ncur; a++)
+				w = curlens[a] < w ? curlens[a] : w;
+			if (w > best_w) {
+				best_w = w;
+				nbest = ncur;
+				for (size_t a = 0; a < ncur; a++) {
+					memcpy(out[a], cur[a], curlens[a]);
+					outlens[a] = curlens[a];
+				}
+			}
+		}
 		i = end;
-		/* skip the quantifier (and a lazy/possessive mark) */
 		if (p[i] == '{') {
 			while (p[i] && p[i] != '}')
 				i++;
@@ -311,12 +451,33 @@ literal_run(const char *p, size_t *run_start, size_t *run_len)
 		if (p[i] == '?' || p[i] == '+')
 			i++;
 	}
-	return best;
+	*prefixlen = plen;
+	return nbest;
 }
 
-/* Builds the Hyperscan and PCRE2 forms of a pattern: the syslog header for
- * services with programs, and <HOST> expanded. The Hyperscan form is empty
- * when the pattern has no literal text (the rule is then every_line). */
+/* Writes lit as a Hyperscan pattern of \xHH escapes (the tests' Hyperscan
+ * literal engine). */
+static bool
+hs_escape(const char *lit, size_t n, char *out, size_t cap)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	if (4 * n + 1 > cap)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)lit[i];
+		out[4 * i] = '\\';
+		out[4 * i + 1] = 'x';
+		out[4 * i + 2] = hex[c >> 4];
+		out[4 * i + 3] = hex[c & 15];
+	}
+	out[4 * n] = '\0';
+	return true;
+}
+
+/* Builds the Hyperscan (tests' RULES_PF_HS_REGEX only) and PCRE2 forms of a
+ * pattern: the syslog header for services with programs, and <HOST>
+ * expanded. The Hyperscan form is left empty for the literal engines. */
 static int
 pattern_expand(const struct ruleset *rs, const struct rules_service *svc, const char *pattern,
     bool for_pcre, char *out, const char *where, char *err, size_t errlen)
@@ -331,26 +492,11 @@ pattern_expand(const struct ruleset *rs, const struct rules_service *svc, const 
 		return -1;
 	}
 	if (!for_pcre) {
-		/* Hyperscan only flags candidates; PCRE2 confirms each with the
-		 * full anchored pattern. So Hyperscan gets the pattern's longest
-		 * run of literal text ("Failed password for "), which its literal
-		 * matchers find at memory speed. With the optional timestamp,
-		 * host and program alternatives and the '.*' parts, whole
-		 * patterns ran every line through large automata (measured: 5x
-		 * slower on auth.log). Never the regular expression, even when
-		 * the run is short (patterns without an 8-character run used to
-		 * go whole): vectorscan 5.4.9, Debian 12's libhs, misses real
-		 * matches of some multi-line expressions ("^.+x$",
-		 * tests/unit/test_hsdiff.c), and a line the prefilter misses is
-		 * an attack not seen. A pattern without literal text is left to
-		 * PCRE2 on every line (docs/rules.md, "Hyperscan"). */
-		size_t rs0, rlen, w = literal_run(pattern + 1, &rs0, &rlen);
-		if (!rs->regex_prefilter && w > 0) {
-			ok = pat_append(out, &used, pattern + 1 + rs0, rlen);
-			p = "";
-		} else if (!rs->regex_prefilter)
+		/* Only the tests' RULES_PF_HS_REGEX gives Hyperscan the
+		 * expression; the literal engines take literal_set (rule_add). */
+		if (rs->engine != RULES_PF_HS_REGEX)
 			return 0;
-		else if (svc->has_program)
+		if (svc->has_program)
 			p++;
 	}
 	/* For services with programs, PCRE2 matches the message alone: the
@@ -427,18 +573,64 @@ rule_add(struct ruleset *rs, int service, enum rule_kind kind, const char *name,
 	    pattern_expand(rs, svc, pattern, true, pc, where, err, errlen) != 0)
 		return -1;
 
+	/* The prefilter only flags candidates; PCRE2 confirms each with the
+	 * full anchored pattern. So the prefilter gets the pattern's longest
+	 * run of plain text ("Failed password for "), never the regular
+	 * expression: vectorscan 5.4.9, Debian 12's libhs, misses real matches
+	 * of some multi-line expressions ("^.+x$") and literals past the 60th
+	 * byte (tests/unit/test_hsdiff.c), and a line the prefilter misses is
+	 * an attack not seen. A pattern without LITSET_MIN bytes of plain
+	 * text is left to PCRE2 on every line (docs/rules.md, "Hyperscan"). */
+	char lit[LIT_ALTS_MAX][LIT_LEN_MAX], prefix[LIT_LEN_MAX];
+	size_t litlens[LIT_ALTS_MAX], nlits = 0, prefixlen = 0;
+	nlits = literal_set(pattern + 1, lit, litlens, prefix, &prefixlen);
+	if (rs->engine == RULES_PF_HS_REGEX)
+		nlits = 0;
+	else {
+		for (size_t k = 0; k < nlits; k++)
+			if (litlens[k] < LITSET_MIN || memchr(lit[k], '\n', litlens[k]) != NULL)
+				nlits = 0;	/* short; or a newline, which no line holds */
+		/* the tests' Hyperscan engine: the literals as one pattern */
+		size_t used = 0;
+		for (size_t k = 0; rs->engine == RULES_PF_HS_LITERAL && k < nlits; k++) {
+			if (used + 4 * litlens[k] + 2 >= sizeof(hs) ||
+			    !hs_escape(lit[k], litlens[k], hs + used + (k > 0), sizeof(hs) - used - 1)) {
+				nlits = 0;
+				hs[0] = '\0';
+				break;
+			}
+			if (k > 0)
+				hs[used] = '|';
+			used += (k > 0) + 4 * litlens[k];
+		}
+	}
+
 	struct rule_impl *r = &rs->rules[rs->nrules];
 	memset(r, 0, sizeof(*r));
+	for (size_t k = 0; k < nlits; k++) {
+		if ((r->lit[k] = malloc(litlens[k])) == NULL) {
+			for (size_t j = 0; j < k; j++)
+				free(r->lit[j]);
+			snprintf(err, errlen, "%s: out of memory", where);
+			return -1;
+		}
+		memcpy(r->lit[k], lit[k], litlens[k]);
+		r->litlen[k] = litlens[k];
+	}
+	r->nlits = nlits;
+	if (prefixlen > 0 && (r->prefix = malloc(prefixlen)) != NULL) {
+		memcpy(r->prefix, prefix, prefixlen);
+		r->prefixlen = prefixlen;
+	}
 	strlcpy_ok(r->info.name, name, sizeof(r->info.name));
 	strlcpy_ok(r->info.where, where, sizeof(r->info.where));
 	r->info.kind = kind;
 	r->info.service = service;
-	r->every_line = hs[0] == '\0';
+	r->every_line = rs->engine == RULES_PF_HS_REGEX ? hs[0] == '\0' : nlits == 0;
 	r->hs_pattern = strdup(hs);
 	r->pcre_pattern = strdup(pc);
 	if (r->hs_pattern == NULL || r->pcre_pattern == NULL) {
-		free(r->hs_pattern);
-		free(r->pcre_pattern);
+		rule_impl_clear(r);
 		snprintf(err, errlen, "%s: out of memory", where);
 		return -1;
 	}
@@ -451,8 +643,7 @@ rule_add(struct ruleset *rs, int service, enum rule_kind kind, const char *name,
 		pcre2_get_error_message(ecode, (PCRE2_UCHAR *)msg, sizeof(msg));
 		snprintf(err, errlen, "%s: bad pattern: %s (near offset %zu of the expanded pattern)",
 		    where, msg, (size_t)eoff);
-		free(r->hs_pattern);
-		free(r->pcre_pattern);
+		rule_impl_clear(r);
 		return -1;
 	}
 	/* JIT is an optimisation: without it the interpreter still works. */
@@ -706,6 +897,21 @@ rules_compile(struct ruleset *rs, char *err, size_t errlen)
 		flags[npats] = HS_FLAG_MULTILINE;
 		npats++;
 	}
+	if (rs->engine == RULES_PF_NATIVE) {
+		if ((rs->lits = litset_new()) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			goto out;
+		}
+		for (unsigned k = 0; k < npats; k++) {
+			const struct rule_impl *ri = &rs->rules[ids[k]];
+			for (size_t j = 0; j < ri->nlits; j++)
+				if (litset_add(rs->lits, ri->lit[j], ri->litlen[j], ids[k]) != 0) {
+					snprintf(err, errlen, "%s: cannot add the rule's literal", ri->info.where);
+					goto out;
+				}
+		}
+		npats = 0;
+	}
 	/* A pattern Hyperscan cannot take as is (back-references, some
 	 * assertions) still works as a prefilter: it may flag more lines, and
 	 * PCRE2 has the final word anyway. Each failure names one pattern;
@@ -842,6 +1048,29 @@ on_hs_match(unsigned id, unsigned long long from, unsigned long long to,
 	return hit_push(sc, start, (int)id) == 0 ? 0 : 1;	/* 1 stops: the caller reports it */
 }
 
+/* litset's report: a literal of rule id starts at buf[start]. Starts come
+ * in increasing order, so the line start is searched for only between the
+ * last start and this one: each byte once per scan, however many literals
+ * a line holds. */
+static int
+on_lit_match(void *ctx, unsigned id, size_t start)
+{
+	struct rules_scratch *sc = ctx;
+	size_t from = start >= sc->lit_pos ? sc->lit_pos : 0;
+	const char *nl = start > from ? memrchr(sc->buf + from, '\n', start - from) : NULL;
+
+	if (nl != NULL)
+		sc->lit_line = (size_t)(nl - sc->buf) + 1;
+	else if (from == 0 && start < sc->lit_pos)
+		sc->lit_line = 0;	/* out of order (never from litset): from the buffer start */
+	sc->lit_pos = start;
+	size_t line = sc->lit_line;
+	if (sc->last_line[id] == line + 1)
+		return 0;
+	sc->last_line[id] = line + 1;
+	return hit_push(sc, line, (int)id) == 0 ? 0 : 1;
+}
+
 static int
 cmp_hit(const void *a, const void *b)
 {
@@ -900,6 +1129,11 @@ confirm(const struct ruleset *rs, struct rules_scratch *sc, int r,
 		subj = line + lh->h.msg;
 		slen = lh->h.msglen;
 	}
+	/* '^' anchors at the subject's start: a subject that does not start
+	 * with the pattern's fixed text cannot match (e.g. a line holding
+	 * "Failed " elsewhere), and is refused without running PCRE2. */
+	if (ri->prefixlen > 0 && (slen < ri->prefixlen || memcmp(subj, ri->prefix, ri->prefixlen) != 0))
+		return false;
 	int rc = pcre2_match(ri->code, (PCRE2_SPTR)subj, slen, 0, 0, sc->md, rs->mctx);
 	if (rc < 0) {
 		if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
@@ -944,7 +1178,7 @@ count_newlines(const char *p, size_t n)
 	return c;
 }
 
-/* Hyperscan's pass over buf: sc->hits gets the flagged (line, rule) pairs,
+/* The prefilter's pass over buf: sc->hits gets the flagged (line, rule) pairs,
  * sorted by line, then rule. 0 or -1. */
 static int
 prefilter(const struct ruleset *rs, struct rules_scratch *sc, const char *buf, size_t len)
@@ -952,9 +1186,12 @@ prefilter(const struct ruleset *rs, struct rules_scratch *sc, const char *buf, s
 	if (len > UINT32_MAX)
 		return -1;
 	sc->buf = buf;
+	sc->lit_pos = sc->lit_line = 0;
 	sc->nhits = 0;
 	sc->overflow = false;
 	memset(sc->last_line, 0, rs->nrules * sizeof(*sc->last_line));
+	if (rs->lits != NULL && litset_scan(rs->lits, buf, len, on_lit_match, sc) != 0)
+		return -1;
 	if (rs->db != NULL &&
 	    hs_scan(rs->db, buf, (unsigned)len, 0, sc->hs, on_hs_match, sc) != HS_SUCCESS &&
 	    !sc->overflow)

@@ -1,7 +1,7 @@
-/* rules.h - the rule set: rule files loaded, compiled into one Hyperscan
- * database, and scanned over chunks of complete log lines. Hyperscan flags
- * candidate lines in one pass; PCRE2-JIT confirms each flagged line and
- * captures its address. */
+/* rules.h - the rule set: rule files loaded, compiled into one literal
+ * prefilter, and scanned over chunks of complete log lines. The prefilter
+ * flags candidate lines in one pass; PCRE2-JIT confirms each flagged line
+ * and captures its address. */
 #ifndef A5_RULES_H
 #define A5_RULES_H
 
@@ -60,12 +60,20 @@ struct rules_scratch;
 struct ruleset *rules_new(void);
 void rules_free(struct ruleset *rs);
 
-/* For tests (tests/unit/test_hsdiff.c): before any rule is added, makes
- * Hyperscan get each whole pattern (its message part) instead of its
- * literal text, to check the regular expression engine of the Hyperscan
- * library linked. Patterns without an 8-character literal went that way
- * until vectorscan 5.4.9 was seen missing matches. Never in production. */
-void rules_set_regex_prefilter(struct ruleset *rs, bool on);
+/* The prefilter that flags the lines PCRE2 then confirms. RULES_PF_NATIVE
+ * (the default): each rule's longest run of plain text, found by litset.
+ * The others are for tests (tests/unit/test_hsdiff.c), never production:
+ * RULES_PF_HS_LITERAL gives the same literals to Hyperscan, as before
+ * vectorscan 5.4.9 was seen missing literals past the 60th byte;
+ * RULES_PF_HS_REGEX gives Hyperscan each whole pattern (its message part),
+ * to check the regular expression engine of the library linked. Set before
+ * any rule is added. */
+enum rules_prefilter_engine {
+	RULES_PF_NATIVE,
+	RULES_PF_HS_LITERAL,
+	RULES_PF_HS_REGEX,
+};
+void rules_set_prefilter_engine(struct ruleset *rs, enum rules_prefilter_engine e);
 
 /* Loads one rules file / every *.rules file of a directory (sorted by name).
  * Errors name file:line. 0 or -1. */
@@ -110,7 +118,7 @@ void rules_scratch_set_program(struct rules_scratch *sc, const char *prog);
 long rules_scan(const struct ruleset *rs, struct rules_scratch *sc,
     const char *buf, size_t len, rules_match_cb cb, void *arg);
 
-/* For tests and diagnostics. rules_prefilter runs Hyperscan alone over buf
+/* For tests and diagnostics. rules_prefilter runs the prefilter alone over buf
  * and calls cb for each (line, rule) it flags, in line order: the lines
  * rules_scan would confirm. rules_confirm_line runs one rule's PCRE2
  * program alone over one line (header parsing and program check included):
@@ -120,5 +128,9 @@ long rules_prefilter(const struct ruleset *rs, struct rules_scratch *sc,
     const char *buf, size_t len, rules_flag_cb cb, void *arg);
 bool rules_confirm_line(const struct ruleset *rs, struct rules_scratch *sc, int rule,
     const char *line, size_t len, struct rules_match *m);
+/* The literals the prefilter looks for on behalf of rule i (at most max
+ * of them, into lits and lens): their number, 0 when the rule is tried on
+ * every line. Literal engines only. */
+size_t rules_literals(const struct ruleset *rs, int i, const char **lits, size_t *lens, size_t max);
 
 #endif

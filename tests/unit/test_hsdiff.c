@@ -1,5 +1,9 @@
-/* test_hsdiff.c - Hyperscan against PCRE2: the prefilter may flag more lines than PCRE2
- * confirms, never fewer, wherever the chunk sits in memory (64 alignments). */
+/* test_hsdiff.c - the prefilter against PCRE2 and against memmem: it may flag more lines
+ * than PCRE2 confirms, never fewer, and it flags every line holding one of a rule's
+ * literals, wherever the chunk sits in memory (64 alignments) and wherever the literal
+ * sits in its line and chunk. A5_HSDIFF_ENGINE=hyperscan runs the same tests with the
+ * literals given to Hyperscan instead (the configuration before vectorscan's literal
+ * bug was found): with vectorscan 5.4.9 on AVX-512, they fail. */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "testutil.h"
 
@@ -49,6 +53,7 @@ struct sample {
 };
 
 struct env {
+	enum rules_prefilter_engine engine;	/* of rs */
 	struct ruleset *rs;
 	struct rules_scratch *sc;
 	size_t nrules;
@@ -408,13 +413,13 @@ test_rules_prefilter_mixed(void **state)
 }
 
 static struct ruleset *
-rules_load(bool regex, char *err, size_t errlen)
+rules_load(enum rules_prefilter_engine engine, char *err, size_t errlen)
 {
 	struct ruleset *rs = rules_new();
 
 	if (rs == NULL)
 		return NULL;
-	rules_set_regex_prefilter(rs, regex);
+	rules_set_prefilter_engine(rs, engine);
 	if (rules_load_dir(rs, A5_SRCDIR "/etc/rules", err, errlen) != 0 ||
 	    rules_compile(rs, err, errlen) != 0) {
 		rules_free(rs);
@@ -435,7 +440,7 @@ test_regex_engine_on_rules(void **state)
 	char err[1024];
 
 	(void)state;
-	E.rs = rules_load(true, err, sizeof(err));
+	E.rs = rules_load(RULES_PF_HS_REGEX, err, sizeof(err));
 	if (E.rs == NULL)
 		fail_msg("rules: %s", err);
 	E.sc = rules_scratch_new(E.rs);
@@ -556,6 +561,309 @@ test_synthetic_offsets(void **state)
 	}
 }
 
+/* --- vectorscan's literal bug, and the native literals placed anywhere --- */
+
+/* The case reported on this machine: "a"*N + ": 550 User <benny> unknown"
+ * against a literal database of two literals. Returns how many N in
+ * 0..300 Hyperscan misses, and prints them as ranges. A library bug:
+ * reported; fails only with A5_HSDIFF_STRICT. */
+static void
+test_vectorscan_literal_bug(void **state)
+{
+	static const char *const lits[] = { ": 550 User ", "msg=\"535 Authentication failed.\",cmd:" };
+	size_t lens[2] = { strlen(lits[0]), strlen(lits[1]) };
+	unsigned flags[2] = { 0, 0 }, ids[2] = { 0, 1 };
+	hs_database_t *db = NULL;
+	hs_compile_error_t *cerr = NULL;
+	hs_scratch_t *hs = NULL;
+	char buf[512], ranges[1024] = "";
+	size_t rlen = 0;
+	int misses = 0, run_from = -1;
+
+	(void)state;
+	assert_int_equal(hs_compile_lit_multi(lits, flags, ids, lens, 2, HS_MODE_BLOCK, NULL, &db, &cerr),
+	    HS_SUCCESS);
+	assert_int_equal(hs_alloc_scratch(db, &hs), HS_SUCCESS);
+	for (int n = 0; n <= 301; n++) {
+		int got = 1;
+		if (n <= 300) {
+			memset(buf, 'a', (size_t)n);
+			int k = snprintf(buf + n, sizeof(buf) - (size_t)n, ": 550 User <benny> unknown");
+			got = 0;
+			hs_scan(db, buf, (unsigned)(n + k), 0, hs, on_any, &got);
+			misses += !got;
+		}
+		if (!got && run_from < 0)
+			run_from = n;
+		if (got && run_from >= 0 && rlen + 16 < sizeof(ranges)) {
+			rlen += (size_t)snprintf(ranges + rlen, sizeof(ranges) - rlen, " %d-%d", run_from, n - 1);
+			run_from = -1;
+		}
+	}
+	print_message("Hyperscan %s, hs_compile_lit_multi of 2 literals: \"a\"*N + \": 550 User ...\" "
+	    "missed for %d of N = 0..300:%s\n", hs_version(), misses, misses ? ranges : " none");
+	hs_free_scratch(hs);
+	hs_free_database(db);
+	if (getenv("A5_HSDIFF_STRICT") != NULL)
+		assert_int_equal(misses, 0);
+}
+
+#define PAD_MAX 300
+#define RULE_LITS 64
+
+struct litcheck {
+	uint64_t scans, expected, misses, extras;
+};
+
+static size_t
+rule_lits(int r, const char **lits, size_t *lens)
+{
+	return rules_literals(E.rs, r, lits, lens, RULE_LITS);
+}
+
+/* Does line hold one of rule r's literals? memmem: the ground truth. */
+static bool
+line_has_lit(int r, const char *line, size_t len)
+{
+	const char *lits[RULE_LITS];
+	size_t lens[RULE_LITS], n = rule_lits(r, lits, lens);
+
+	for (size_t k = 0; k < n; k++)
+		if (memmem(line, len, lits[k], lens[k]) != NULL)
+			return true;
+	return false;
+}
+
+/* Runs the prefilter over chunk[0..len) at a random offset and checks
+ * line `at` (whose text is line[0..llen)): every rule in want (nwant of
+ * them) must be flagged, and every rule with literals it flags must have
+ * one in the line. */
+static void
+lit_check_chunk(struct litcheck *c, const char *chunk, size_t len, size_t nlines, size_t at,
+    const char *line, size_t llen, const int *want, size_t nwant, const char *what)
+{
+	int off = (int)(c->scans % OFFSETS);
+
+	if (E.flagged_cap < nlines * E.nrules) {
+		free(E.flagged);
+		E.flagged_cap = nlines * E.nrules;
+		E.flagged = malloc(E.flagged_cap);
+		assert_non_null(E.flagged);
+	}
+	if (E.buf_cap < len + OFFSETS) {
+		free(E.buf);
+		E.buf_cap = len + OFFSETS;
+		E.buf = aligned_alloc(64, (E.buf_cap + 63) / 64 * 64);
+		assert_non_null(E.buf);
+	}
+	memcpy(E.buf + off, chunk, len);
+	memset(E.flagged, 0, nlines * E.nrules);
+	E.cur_lines = nlines;
+	assert_true(rules_prefilter(E.rs, E.sc, E.buf + off, len, on_flag, NULL) >= 0);
+	c->scans++;
+	const uint8_t *f = E.flagged + at * E.nrules;
+	for (size_t k = 0; k < nwant; k++) {
+		c->expected++;
+		if (f[want[k]])
+			continue;
+		if (c->misses++ < 10)
+			print_message("  missed: %s (%s) on line %zu of a %zu-line chunk of %zu bytes, "
+			    "offset %d: \"%.*s\"\n", rules_get(E.rs, want[k])->name, what, at + 1, nlines,
+			    len, off, (int)(llen > 400 ? 400 : llen), line);
+	}
+	for (size_t r = 0; r < E.nrules; r++) {
+		const char *lits[RULE_LITS];
+		size_t lens[RULE_LITS];
+		if (f[r] && rule_lits((int)r, lits, lens) > 0 && !line_has_lit((int)r, line, llen) &&
+		    c->extras++ < 10)
+			print_message("  flagged without its literal: %s (%s)\n", rules_get(E.rs, (int)r)->name, what);
+	}
+}
+
+/* Builds the chunk: padding of pad bytes (in the line or as lines before
+ * it), text, then tail bytes more in the line; checks that line. The
+ * tail matters: vectorscan's misses depend on where the input ends as
+ * much as on where the literal starts. */
+static void
+lit_check_placed(struct litcheck *c, char *chunk, size_t pad, bool same_line,
+    const char *text, size_t tlen, size_t tail, const int *want, size_t nwant, const char *what)
+{
+	size_t len = 0, nlines = 0;
+
+	if (same_line) {
+		/* padding inside the line, before the literal, as a long user
+		 * name or URL would put it */
+		memset(chunk, 'a', pad);
+		len = pad;
+	} else {
+		/* preceding lines of up to 40 bytes, pad bytes with their newlines */
+		while (len < pad) {
+			size_t n = pad - len > 41 ? 40 : pad - len - 1;
+			memset(chunk + len, 'x', n);
+			len += n;
+			chunk[len++] = '\n';
+			nlines++;
+		}
+	}
+	memcpy(chunk + len, text, tlen);
+	memset(chunk + len + tlen, 'z', tail);
+	tlen += tail;
+	lit_check_chunk(c, chunk, len + tlen, nlines + 1, nlines, chunk + (same_line ? 0 : len),
+	    same_line ? len + tlen : tlen, want, nwant, what);
+}
+
+/* The checks on E.rs: misses plus flags without a literal. */
+static uint64_t
+literals_anywhere(const char *label)
+{
+	struct litcheck c = { 0, 0, 0, 0 };
+	char *chunk = malloc(1 << 16);
+	char text[1024];
+	int want[RULES_MAX];
+
+	assert_non_null(chunk);
+	print_message("%s:\n", label);
+	/* 1. each literal of each rule, after 0..300 bytes of the same line
+	 * and after 0..300 bytes of preceding lines, and alone */
+	for (size_t r = 0; r < E.nrules; r++) {
+		const char *lits[RULE_LITS];
+		size_t lens[RULE_LITS], n = rule_lits((int)r, lits, lens);
+		int self = (int)r;
+		for (size_t k = 0; k < n; k++) {
+			if (lens[k] + 8 > sizeof(text))
+				continue;
+			memcpy(text, lits[k], lens[k]);
+			text[lens[k]] = ' ';
+			for (size_t pad = 0; pad <= PAD_MAX; pad++)
+				for (size_t t = 0; t < 2; t++) {
+					size_t tail = t == 0 ? pad % 71 : (pad * 37 + 11) % 97;
+					lit_check_placed(&c, chunk, pad, true, text, lens[k] + 1, tail, &self, 1,
+					    "literal in line");
+					lit_check_placed(&c, chunk, pad, false, text, lens[k] + 1, tail, &self, 1,
+					    "literal after lines");
+				}
+			lit_check_chunk(&c, lits[k], lens[k], 1, 0, lits[k], lens[k], &self, 1, "literal alone");
+		}
+	}
+	print_message("literals: %llu scans, %llu expected flags: %llu missed, %llu flagged without "
+	    "the literal\n", (unsigned long long)c.scans, (unsigned long long)c.expected,
+	    (unsigned long long)c.misses, (unsigned long long)c.extras);
+	/* 2. every sample line the same way, expecting every rule whose
+	 * literal it holds */
+	for (size_t i = 0; i < E.nsamples; i++) {
+		const struct sample *s = &E.samples[i];
+		for (size_t j = 0; j < s->nlines; j++) {
+			const char *line = s->text + s->lines[j].start;
+			size_t llen = s->lines[j].len, nwant = 0;
+			if (llen + PAD_MAX + 128 > (1 << 16))
+				continue;
+			for (size_t r = 0; r < E.nrules; r++)
+				if (line_has_lit((int)r, line, llen))
+					want[nwant++] = (int)r;
+			if (nwant == 0)
+				continue;
+			for (size_t pad = 0; pad <= PAD_MAX; pad++) {
+				size_t tail = (pad * 37 + j) % 97;
+				lit_check_placed(&c, chunk, pad, true, line, llen, pad % 2 ? tail : 0, want, nwant,
+				    "sample in line");
+				lit_check_placed(&c, chunk, pad, false, line, llen, pad % 2 ? 0 : tail, want, nwant,
+				    "sample after lines");
+			}
+			lit_check_chunk(&c, line, llen, 1, 0, line, llen, want, nwant, "sample alone");
+		}
+	}
+	print_message("literals and sample lines: %llu scans, %llu expected flags: %llu missed, "
+	    "%llu flagged without the literal\n", (unsigned long long)c.scans,
+	    (unsigned long long)c.expected, (unsigned long long)c.misses, (unsigned long long)c.extras);
+	/* 3. long random lines with literals at random places, several lines a chunk */
+	static const char filler[] = "abcdefghijklmnopqrstuvwxyz ABCXYZ0123456789.:-_[]()<>=\"'/";
+	const char *env = getenv("A5_HSDIFF_ROUNDS");
+	long rounds = env ? strtol(env, NULL, 10) : 2000;
+	srand(17);
+	for (long round = 0; round < rounds; round++) {
+		size_t nl = 1 + (size_t)rand() % 4, len = 0, target = (size_t)rand() % nl, tstart = 0, tlen = 0;
+		size_t nwant = 0;
+		for (size_t l = 0; l < nl; l++) {
+			size_t ll = (size_t)rand() % (l == target ? 16000 : 400);
+			size_t start = len;
+			for (size_t b = 0; b < ll; b++)
+				chunk[len++] = filler[(size_t)rand() % (sizeof(filler) - 1)];
+			if (l == target) {
+				/* 1 to 4 literals, each overwriting the line at a random place */
+				for (int k = 1 + rand() % 4; k > 0; k--) {
+					int r = rand() % (int)E.nrules;
+					const char *lits[RULE_LITS];
+					size_t lens[RULE_LITS], n = rule_lits(r, lits, lens);
+					if (n == 0)
+						continue;
+					size_t which = (size_t)rand() % n;
+					if (lens[which] > ll)
+						continue;
+					size_t at = (size_t)rand() % (ll - lens[which] + 1);
+					memcpy(chunk + start + at, lits[which], lens[which]);
+				}
+				tstart = start;
+				tlen = ll;
+			}
+			if (l + 1 < nl)
+				chunk[len++] = '\n';
+		}
+		/* the truth once the literals are in place (a later one may
+		 * overwrite part of an earlier one) */
+		for (size_t r = 0; r < E.nrules; r++)
+			if (line_has_lit((int)r, chunk + tstart, tlen))
+				want[nwant++] = (int)r;
+		lit_check_chunk(&c, chunk, len, nl, target, chunk + tstart, tlen, want, nwant, "random long line");
+	}
+	print_message("all, with %ld random long-line chunks: %llu scans, %llu expected flags: "
+	    "%llu missed, %llu flagged without the literal\n", rounds, (unsigned long long)c.scans,
+	    (unsigned long long)c.expected, (unsigned long long)c.misses, (unsigned long long)c.extras);
+	free(chunk);
+	assert_true(c.expected > 0);
+	return c.misses + c.extras;
+}
+
+static void
+test_literals_anywhere(void **state)
+{
+	(void)state;
+	assert_int_equal(literals_anywhere("etc/rules"), 0);
+}
+
+/* The same checks on a ruleset of two rules whose literals are those of
+ * the reported case: a configuration with few rules gives the library a
+ * small literal set, which is where vectorscan 5.4.9 misses (the whole
+ * etc/rules, ~110 literals, showed no miss). */
+static void
+test_literals_anywhere_two_rules(void **state)
+{
+	struct ruleset *keep_rs = E.rs;
+	struct rules_scratch *keep_sc = E.sc;
+	size_t keep_n = E.nrules;
+	char err[1024];
+
+	(void)state;
+	E.rs = rules_new();
+	assert_non_null(E.rs);
+	rules_set_prefilter_engine(E.rs, E.engine);
+	if (rules_add(E.rs, "mail", "fail", "user-unknown", "^<HOST> .*: 550 User ", "test", err,
+	    sizeof(err)) != 0 ||
+	    rules_add(E.rs, "mail", "fail", "auth-failed",
+	    "^<HOST> .*msg=\"535 Authentication failed\\.\",cmd:", "test", err, sizeof(err)) != 0 ||
+	    rules_compile(E.rs, err, sizeof(err)) != 0)
+		fail_msg("rules: %s", err);
+	E.nrules = rules_count(E.rs);
+	E.sc = rules_scratch_new(E.rs);
+	assert_non_null(E.sc);
+	uint64_t bad = literals_anywhere("two rules");
+	rules_scratch_free(E.sc);
+	rules_free(E.rs);
+	E.rs = keep_rs;
+	E.sc = keep_sc;
+	E.nrules = keep_n;
+	assert_int_equal(bad, 0);
+}
+
 static int
 setup(void **state)
 {
@@ -563,7 +871,10 @@ setup(void **state)
 
 	(void)state;
 	memset(&E, 0, sizeof(E));
-	if ((E.rs = rules_load(false, err, sizeof(err))) == NULL) {
+	const char *eng = getenv("A5_HSDIFF_ENGINE");
+	E.engine = eng != NULL && strcmp(eng, "hyperscan") == 0 ? RULES_PF_HS_LITERAL : RULES_PF_NATIVE;
+	print_message("prefilter: %s\n", E.engine == RULES_PF_NATIVE ? "litset" : "Hyperscan literals");
+	if ((E.rs = rules_load(E.engine, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "rules: %s\n", err);
 		return -1;
 	}
@@ -601,6 +912,9 @@ main(void)
 		cmocka_unit_test(test_rules_prefilter_mixed),
 		cmocka_unit_test(test_regex_engine_on_rules),
 		cmocka_unit_test(test_synthetic_offsets),
+		cmocka_unit_test(test_vectorscan_literal_bug),
+		cmocka_unit_test(test_literals_anywhere),
+		cmocka_unit_test(test_literals_anywhere_two_rules),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
