@@ -38,7 +38,7 @@ struct tmpl {
 	unsigned flags;
 	int vgrp;
 	double weight;
-	bool need_digit;
+	unsigned need;		/* F2B_NEED_* */
 	unsigned long rx_hits;	/* regex matches: fail2ban's shared template.hits */
 	struct field f[FIELDS_MAX];	/* named groups in group order */
 	unsigned nf;
@@ -192,7 +192,7 @@ tmpl_compile(struct tmpl *t, const struct f2b_tspec *sp, char *err, size_t errle
 	t->flags = sp->flags;
 	t->vgrp = sp->vgrp;
 	t->weight = sp->weight;
-	t->need_digit = sp->need_digit;
+	t->need = sp->need;
 	t->pgrp = -1;
 	t->nf = 0;
 	if (sp->kind == F2B_TK_REGEX) {
@@ -317,29 +317,45 @@ ch_alnum(int c)
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-static bool
-has_digit(const char *line, size_t len)
+/* The F2B_NEED_* features of a line, in one pass. */
+static unsigned
+line_features(const char *line, size_t len)
 {
-	for (size_t i = 0; i < len; i++)
-		if ((unsigned)(line[i] - '0') < 10)
-			return true;
-	return false;
+	unsigned f = 0;
+	size_t run = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)line[i];
+		if ((unsigned)(c - '0') < 10u) {
+			if (++run >= 8)
+				f |= F2B_NEED_DIGITS8;
+			continue;
+		}
+		if (c == ':' && run > 0)
+			f |= F2B_NEED_DCOLON;
+		else if (c == '@')
+			f |= F2B_NEED_AT;
+		run = 0;
+	}
+	return f;
 }
 
 struct search {
 	const char *line;
 	size_t len;
-	int digit;		/* -1 not looked at yet */
+	int features;		/* -1 not looked at yet */
 };
 
-/* One template's regex over line[pos..endpos). */
+/* One template's regex over line[pos..endpos). The feature check pays
+ * off for templates that will likely fail, not for the last one used. */
 static bool
-tmatch(struct f2b_dates *d, struct tmpl *t, struct search *sc, size_t pos, size_t endpos)
+tmatch(struct f2b_dates *d, struct tmpl *t, struct search *sc, size_t pos, size_t endpos,
+    bool check)
 {
-	if (t->need_digit) {
-		if (sc->digit < 0)
-			sc->digit = has_digit(sc->line, sc->len);
-		if (!sc->digit)
+	if (check && t->need) {
+		if (sc->features < 0)
+			sc->features = (int)line_features(sc->line, sc->len);
+		if (!(t->need & (unsigned)sc->features))
 			return false;
 	}
 	if (endpos > sc->len)
@@ -408,7 +424,7 @@ match_time(struct f2b_dates *d, const char *line, size_t len, int64_t ref, const
 	if (i < n) {
 		struct tmpl *t = d->s[i].t;
 		if (t->flags & (F2B_TF_LINE_BEGIN | F2B_TF_LINE_END)) {
-			matched = tmatch(d, t, &sc, 0, len);
+			matched = tmatch(d, t, &sc, 0, len, false);
 			ignore = i;
 		} else {
 			int64_t dist = d->last_pos, endp = d->last_end;
@@ -418,9 +434,9 @@ match_time(struct f2b_dates *d, const char *line, size_t len, int64_t ref, const
 			    (ch_slice(line, len, endp) == d->le_at ||
 			    (ch_slice(line, len, endp - 1) == d->le_before && !ch_alnum(d->le_before)));
 			if (same) {
-				matched = tmatch(d, t, &sc, (size_t)dist, (size_t)endp);
+				matched = tmatch(d, t, &sc, (size_t)dist, (size_t)endp, false);
 			} else {
-				matched = tmatch(d, t, &sc, 0, len);
+				matched = tmatch(d, t, &sc, 0, len, false);
 				ignore = i;
 			}
 		}
@@ -440,7 +456,7 @@ match_time(struct f2b_dates *d, const char *line, size_t len, int64_t ref, const
 				continue;
 			struct slot *s = &d->s[i];
 			struct tmpl *t = s->t;
-			if (!tmatch(d, t, &sc, 0, len))
+			if (!tmatch(d, t, &sc, 0, len, true))
 				continue;
 			size_t dist = cur[0];
 			if (i + 1 >= n || (t->flags & (F2B_TF_LINE_BEGIN | F2B_TF_LINE_END)) ||

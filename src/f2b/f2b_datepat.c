@@ -209,6 +209,15 @@ static const char *const default_patterns[] = {
 };
 #define N_DEFAULTS (sizeof(default_patterns) / sizeof(default_patterns[0]))
 
+/* What each default needs in a line (all but epoch, the compact form and
+ * TAI64N have a seconds field after "M:"). */
+static const unsigned default_needs[N_DEFAULTS] = {
+	F2B_NEED_DCOLON, F2B_NEED_DCOLON, F2B_NEED_DCOLON, F2B_NEED_DCOLON, F2B_NEED_DCOLON,
+	F2B_NEED_DCOLON, F2B_NEED_DCOLON, F2B_NEED_DIGITS8, F2B_NEED_DCOLON, F2B_NEED_DCOLON,
+	F2B_NEED_DCOLON, F2B_NEED_DCOLON, F2B_NEED_DCOLON, F2B_NEED_DIGITS8, F2B_NEED_DCOLON,
+	F2B_NEED_DCOLON, F2B_NEED_AT,
+};
+
 #define EPOCH_RE "\\d{10,11}\\b(?:\\.\\d{3,6})?"
 #define LEPOCH_RE "\\d{10,11}(?:\\d{3}(?:\\.\\d{1,6}|\\d{3})?)?"
 
@@ -725,7 +734,7 @@ base_defaults(struct ctx *c, struct list *base)
 		struct tmpl t;
 		if (template_for(c, &t, default_patterns[i], NULL) != 0)
 			return -1;
-		t.s.need_digit = t.s.kind != F2B_TK_TAI64N;
+		t.s.need = default_needs[i];
 		if (list_add(c, base, &t, true) != 0)
 			return -1;
 	}
@@ -759,7 +768,7 @@ cached_defaults(struct ctx *c, const struct list *base, struct list *out)
 			continue;
 		}
 		t.s.weight = 100.0;
-		t.s.need_digit = b->s.need_digit;
+		t.s.need = b->s.need;
 		if (list_add(c, &head, &t, true) != 0)
 			goto out;
 	}

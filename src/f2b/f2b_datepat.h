@@ -27,8 +27,14 @@ struct f2b_tspec {
 	unsigned flags;		/* F2B_TF_* */
 	int vgrp;		/* epoch kinds: the group holding the number */
 	double weight;		/* 100 for the line-begin copies of the defaults */
-	bool need_digit;	/* cannot match a line without an ASCII digit */
+	unsigned need;		/* F2B_NEED_*: what a line must hold for it to match */
 };
+
+/* Cheap necessary conditions, known for fail2ban's default templates: a
+ * line without them is not searched. */
+#define F2B_NEED_DCOLON 1u	/* a digit followed by ':' (HH:MM:SS) */
+#define F2B_NEED_DIGITS8 2u	/* eight digits in a row (epoch, 20050123T215959) */
+#define F2B_NEED_AT 4u		/* '@' (TAI64N) */
 
 struct f2b_tlist {
 	struct f2b_tspec *v;
