@@ -755,7 +755,8 @@ join_lines(const struct f2b_flt *f, const int *ids, size_t n, struct sbuf *out)
 	out->n = 0;
 	for (size_t i = 0; i < n; i++) {
 		const struct slot *sl = &f->slots[ids[i]];
-		memcpy(out->p + out->n, sl->p, sl->n);
+		if (sl->n)	/* an empty line's slot may have no buffer yet (NULL) */
+			memcpy(out->p + out->n, sl->p, sl->n);
 		out->n += sl->n;
 		out->p[out->n++] = '\n';
 	}

@@ -1,0 +1,62 @@
+/* test_f2b_filter.c - the fail2ban filter engine on inputs the fuzzer
+ * (fuzz/fuzz_f2b_filter.c) found hostile; one case per bug, each named
+ * after what went wrong. Run under the sanitizer build (make unit-asan). */
+#include "testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "f2b/f2b_filter.h"
+
+static void
+count_fail(void *arg, const struct f2b_failure *f)
+{
+	size_t *n = arg;
+
+	assert_non_null(f->id);
+	(*n)++;
+}
+
+/* A set of one filter with the given failregexes (no date, no prefilter). */
+static struct f2b_set *
+one_filter(struct f2b_regex *fail, size_t nfail, int maxlines)
+{
+	char err[512];
+	struct f2b_def def = { .name = "t", .fail = fail, .nfail = nfail, .maxlines = maxlines };
+	struct f2b_set *s = f2b_set_new();
+
+	assert_non_null(s);
+	if (f2b_set_add(s, &def, F2B_FLT_NODATE | F2B_FLT_NOPREFILTER, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	if (f2b_set_compile(s, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	return s;
+}
+
+/* fuzz_f2b_filter: an empty line kept in the maxlines buffer has a slot
+ * with no buffer; joining the lines passed NULL to memcpy (UBSan). */
+static void
+test_empty_line_in_buffer(void **state)
+{
+	(void)state;
+	struct f2b_regex fail[] = { { "^refused <HOST>$", "t:1" } };
+	struct f2b_set *s = one_filter(fail, 1, 3);
+	size_t n = 0;
+
+	f2b_set_line(s, "", 0, 1800000000, count_fail, &n);
+	f2b_set_line(s, "noise", 5, 1800000001, count_fail, &n);
+	f2b_set_line(s, "", 0, 1800000002, count_fail, &n);
+	f2b_set_line(s, "refused 192.0.2.1", 17, 1800000003, count_fail, &n);
+	assert_int_equal(n, 1);
+	f2b_set_free(s);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_empty_line_in_buffer),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
