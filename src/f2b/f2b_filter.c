@@ -432,6 +432,20 @@ f2b_regex_translate(const char *text, char *out, size_t n)
  * of the middle of a line leaves behind, so that a run never spans the
  * place where fail2ban removed the date from the text its regex sees.
  * NULL when the pattern has a top-level '|' or no run of 3 characters. */
+/* True if an inline option group, "(?x)" or "(?ix)", "(?s-x:" ... sets
+ * extended mode anywhere: spaces and #-comments are then no text to find
+ * (PCRE2 takes option groups anywhere, Python only at the start). A
+ * literal "\(?x" taken for one only costs this regex its prefilter. */
+static bool
+extended(const char *p)
+{
+	for (const char *q = strstr(p, "(?"); q != NULL; q = strstr(q + 2, "(?"))
+		for (const char *r = q + 2; *r != '\0' && strchr("imnsxJU^-", *r) != NULL; r++)
+			if (*r == 'x')
+				return true;
+	return false;
+}
+
 static char *
 required_literal(const char *p)
 {
@@ -441,7 +455,7 @@ required_literal(const char *p)
 
 	if (strncmp(p, "(?i)", 4) == 0)
 		p += 4;		/* the prefilter is caseless anyway */
-	if (strstr(p, "(?x") != NULL || strstr(p, "\\Q") != NULL)
+	if (extended(p) || strstr(p, "\\Q") != NULL)
 		return NULL;	/* extended mode, quoting: not worth reading */
 	for (size_t i = 0; p[i]; ) {
 		char ch = 0;

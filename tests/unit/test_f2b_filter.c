@@ -52,11 +52,34 @@ test_empty_line_in_buffer(void **state)
 	f2b_set_free(s);
 }
 
+/* Review while writing fuzz_f2b_filter's prefilter oracle: "(?x" was
+ * looked for, "(?ix)" was not; in extended mode "fa il" matches "fail",
+ * yet the prefilter required the text "fa il" and hid the line. */
+static void
+test_prefilter_extended_mode(void **state)
+{
+	(void)state;
+	char err[512];
+	struct f2b_regex fail[] = { { "(?ix)fa il <HOST>", "t:1" } };
+	struct f2b_def def = { .name = "t", .fail = fail, .nfail = 1, .maxlines = 1 };
+	struct f2b_set *s = f2b_set_new();
+	size_t n = 0;
+
+	assert_non_null(s);
+	assert_int_equal(f2b_set_add(s, &def, F2B_FLT_NODATE, err, sizeof(err)), 0);
+	assert_int_equal(f2b_set_compile(s, err, sizeof(err)), 0);
+	f2b_set_line(s, "fail192.0.2.1", 13, 1800000000, count_fail, &n);
+	f2b_set_line(s, "FAIL192.0.2.2", 13, 1800000000, count_fail, &n);
+	assert_int_equal(n, 2);
+	f2b_set_free(s);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_empty_line_in_buffer),
+		cmocka_unit_test(test_prefilter_extended_mode),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
