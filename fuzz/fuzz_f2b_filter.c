@@ -7,7 +7,9 @@
  * input in four) and a second one with a datepattern, both
  * fed every line of the input. The set is built at each run so that a
  * crash replays from its input alone (maxlines buffer and connection
- * table included). Failures must carry sane fields. */
+ * table included). Failures must carry sane fields, and the literal
+ * prefilter must not change what the first line's regex finds. */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +33,24 @@ static struct f2b_regex dated_fail[] = {
 	{ "^\\s*\\[<F-MLFID>\\d+</F-MLFID>\\] (?:client )?<HOST> (?:denied|rejected)(?: <F-MLFGAINED>ok</F-MLFGAINED>)?", "dated:1" },
 	{ "^\\s*(?:error|warn): <CIDR>? ?<IP6>|<IP4>", "dated:2" },
 };
+
+/* What a filter reported for one line, to compare two runs. */
+struct seen {
+	size_t n;
+	char ids[8192];
+	size_t len;
+};
+
+static void
+on_seen(void *arg, const struct f2b_failure *f)
+{
+	struct seen *w = arg;
+	int k = snprintf(w->ids + w->len, sizeof(w->ids) - w->len, "%d/%s|", f->regex, f->id);
+
+	w->n++;
+	if (k > 0 && (size_t)k < sizeof(w->ids) - w->len)
+		w->len += (size_t)k;
+}
 
 static void
 on_fail(void *arg, const struct f2b_failure *f)
@@ -95,14 +115,38 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fprintf(stderr, "%s\n", err);
 		abort();
 	}
+	/* The literal prefilter must never hide a match: the first line's
+	 * regex alone (one line, no date), with and without it, must report
+	 * the same failures on every line. */
+	struct f2b_set *u1 = f2b_set_new(), *u2 = f2b_set_new();
+	struct f2b_def solo = user;
+	solo.maxlines = 1;
+	if (u1 == NULL || u2 == NULL)
+		abort();
+	bool diff = f2b_set_add(u1, &solo, F2B_FLT_NODATE, err, sizeof(err)) == 0 &&
+	    f2b_set_add(u2, &solo, F2B_FLT_NODATE | F2B_FLT_NOPREFILTER, err, sizeof(err)) == 0 &&
+	    f2b_set_compile(u1, err, sizeof(err)) == 0 && f2b_set_compile(u2, err, sizeof(err)) == 0;
 	int64_t now = 1800000000;
 	for (const char *p = text, *end = text + size; p < end;) {
 		const char *e = memchr(p, '\n', (size_t)(end - p));
 		size_t len = e ? (size_t)(e - p) : (size_t)(end - p);
 		f2b_set_line(s, p, len, now, on_fail, &nfail);
+		if (diff) {
+			static struct seen w1, w2;
+			w1.n = w1.len = w2.n = w2.len = 0;
+			f2b_set_line(u1, p, len, now, on_seen, &w1);
+			f2b_set_line(u2, p, len, now, on_seen, &w2);
+			if (w1.n != w2.n || w1.len != w2.len || memcmp(w1.ids, w2.ids, w1.len) != 0) {
+				fprintf(stderr, "prefilter hid a match of '%s' in '%.*s': %zu vs %zu failures\n",
+				    first, (int)len, p, w1.n, w2.n);
+				abort();
+			}
+		}
 		now += 7;
 		p += len + 1;
 	}
+	f2b_set_free(u1);
+	f2b_set_free(u2);
 	f2b_set_free(s);
 	return 0;
 }
