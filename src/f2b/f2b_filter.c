@@ -425,6 +425,20 @@ f2b_regex_translate(const char *text, char *out, size_t n)
 
 /* ---- literal prefilter: a text every match of a regex contains ---- */
 
+/* True if an inline option group, "(?x)" or "(?ix)", "(?s-x:" ... sets
+ * option OPT anywhere (PCRE2 takes option groups anywhere, Python only at
+ * the start). A literal "\(?x" taken for one only costs this regex its
+ * prefilter. */
+static bool
+sets_option(const char *p, char opt)
+{
+	for (const char *q = strstr(p, "(?"); q != NULL; q = strstr(q + 2, "(?"))
+		for (const char *r = q + 2; *r != '\0' && strchr("imnsxJU^-", *r) != NULL; r++)
+			if (*r == opt)
+				return true;
+	return false;
+}
+
 /* The longest run of plain characters at the top level of a PCRE2
  * pattern, each neither optional nor repeated: any matching text contains
  * it. Groups are not entered (clear beats clever: a group may hold '|').
@@ -432,31 +446,20 @@ f2b_regex_translate(const char *text, char *out, size_t n)
  * of the middle of a line leaves behind, so that a run never spans the
  * place where fail2ban removed the date from the text its regex sees.
  * NULL when the pattern has a top-level '|' or no run of 3 characters. */
-/* True if an inline option group, "(?x)" or "(?ix)", "(?s-x:" ... sets
- * extended mode anywhere: spaces and #-comments are then no text to find
- * (PCRE2 takes option groups anywhere, Python only at the start). A
- * literal "\(?x" taken for one only costs this regex its prefilter. */
-static bool
-extended(const char *p)
-{
-	for (const char *q = strstr(p, "(?"); q != NULL; q = strstr(q + 2, "(?"))
-		for (const char *r = q + 2; *r != '\0' && strchr("imnsxJU^-", *r) != NULL; r++)
-			if (*r == 'x')
-				return true;
-	return false;
-}
-
 static char *
 required_literal(const char *p)
 {
 	char cur[256], best[256];
 	size_t nc = 0, nb = 0;
 	int depth = 0;
+	/* caseless with UCP, k and s also match U+212A (Kelvin) and U+017F
+	 * (long s), which strncasecmp does not know: they end a run */
+	bool caseless = sets_option(p, 'i');
 
 	if (strncmp(p, "(?i)", 4) == 0)
 		p += 4;		/* the prefilter is caseless anyway */
-	if (extended(p) || strstr(p, "\\Q") != NULL)
-		return NULL;	/* extended mode, quoting: not worth reading */
+	if (sets_option(p, 'x') || strstr(p, "\\Q") != NULL)
+		return NULL;	/* extended mode (spaces, #-comments), quoting: not worth reading */
 	for (size_t i = 0; p[i]; ) {
 		char ch = 0;
 		size_t len = 1;
@@ -514,7 +517,8 @@ required_literal(const char *p)
 		}
 		if (quant && (p[q] == '?' || p[q] == '+'))
 			q++;
-		if (optional || depth < 0)
+		if (optional || depth < 0 ||
+		    (caseless && (ch == 'k' || ch == 'K' || ch == 's' || ch == 'S')))
 			lit = false;
 		if (lit && nc > 0 && ((cur[nc - 1] == '[' && ch == ']') || (cur[nc - 1] == '(' && ch == ')') ||
 		    (cur[nc - 1] == ' ' && ch == ' ')))

@@ -74,12 +74,36 @@ test_prefilter_extended_mode(void **state)
 	f2b_set_free(s);
 }
 
+/* Review as above: caseless with Unicode, 'k' matches U+212A (Kelvin
+ * sign) and 's' U+017F (long s); the prefilter's ASCII strncasecmp does
+ * not, and hid the line. */
+static void
+test_prefilter_unicode_caseless(void **state)
+{
+	(void)state;
+	char err[512];
+	struct f2b_regex fail[] = { { "(?i)kiss from <HOST>", "t:1" } };
+	struct f2b_def def = { .name = "t", .fail = fail, .nfail = 1, .maxlines = 1 };
+	struct f2b_set *s = f2b_set_new();
+	const char *l1 = "\xe2\x84\xaaiss from 192.0.2.1", *l2 = "ki\xc5\xbfs from 192.0.2.2";
+	size_t n = 0;
+
+	assert_non_null(s);
+	assert_int_equal(f2b_set_add(s, &def, F2B_FLT_NODATE, err, sizeof(err)), 0);
+	assert_int_equal(f2b_set_compile(s, err, sizeof(err)), 0);
+	f2b_set_line(s, l1, strlen(l1), 1800000000, count_fail, &n);
+	f2b_set_line(s, l2, strlen(l2), 1800000000, count_fail, &n);
+	assert_int_equal(n, 2);
+	f2b_set_free(s);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_empty_line_in_buffer),
 		cmocka_unit_test(test_prefilter_extended_mode),
+		cmocka_unit_test(test_prefilter_unicode_caseless),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
