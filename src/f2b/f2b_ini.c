@@ -130,11 +130,9 @@ txt_append(struct f2b_txt *t, const char *s, size_t n, const struct f2b_loc *loc
 		t->loc[t->nloc++] = loc ? loc[0] : none;
 	} else {
 		/* the first line of s continues t's last line: keep that line's
-		 * origin unless it is still empty */
-		size_t ls = t->len;
-		while (ls > 0 && t->s[ls - 1] != '\n')
-			ls--;
-		if (ls == t->len && n > 0 && s[0] != '\n')
+		 * origin unless it is still empty (looked at in O(1): a scan
+		 * back to the last '\n' made a long value quadratic) */
+		if ((t->len == 0 || t->s[t->len - 1] == '\n') && n > 0 && s[0] != '\n')
 			t->loc[t->nloc - 1] = loc ? loc[0] : none;
 	}
 	for (i = 1; i < lines; i++)
@@ -150,13 +148,10 @@ int
 txt_append_sub(struct f2b_txt *t, const char *s, size_t n, const struct f2b_loc *loc, bool whole,
     const struct f2b_loc *here)
 {
-	size_t ls = t->len;
 	bool multi = memchr(s, '\n', n) != NULL;
 	static const struct f2b_loc none = { 0, 0 };
-
-	while (ls > 0 && t->s[ls - 1] != '\n')
-		ls--;
-	bool empty = t->nloc == 0 || ls == t->len;
+	/* t's last line is empty (O(1), as in txt_append) */
+	bool empty = t->nloc == 0 || t->len == 0 || t->s[t->len - 1] == '\n';
 	if (txt_append(t, s, n, loc) < 0)
 		return -1;
 	/* the line it starts: the value's own line when the value fills it,
