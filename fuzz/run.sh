@@ -11,7 +11,7 @@ out=build-fuzz
 mkdir -p "$out"
 CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -std=gnu11 -D_GNU_SOURCE -Isrc -DA5_RULES_DIR=\"$(pwd)/etc/rules\" $(pkg-config --cflags libhs)"
 LIBS="$(pkg-config --libs libhs libpcre2-8 libsodium sqlite3 libnftables) -lm"
-SRC="$(ls src/common/*.c src/rules/*.c src/detector/*.c src/enforcer/*.c src/f2b/*.c) src/daemon/config.c src/daemon/control.c src/daemon/privsep.c src/coalition/wire.c src/coalition/identity.c src/coalition/charter.c"
+SRC="$(ls src/common/*.c src/rules/*.c src/detector/*.c src/enforcer/*.c) src/daemon/config.c src/daemon/control.c src/daemon/privsep.c src/coalition/wire.c src/coalition/identity.c src/coalition/charter.c $(ls src/f2b/*.c) src/cli/import_f2b.c"
 SRC=$(echo "$SRC" | tr ' ' '\n' | sort -u | tr '\n' ' ')
 status=0
 for t in fuzz/fuzz_*.c; do

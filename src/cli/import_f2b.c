@@ -26,6 +26,7 @@
 #define IMP_ALLOW_MAX	256
 #define IMP_SOURCES_MAX	256
 #define FOREVER		(520LL * 7 * 86400)	/* article5's longest bantime, about 10 years */
+#define F2B_SECONDS_MAX	(1LL << 50)	/* a duration sum beyond this is refused (35 million years) */
 
 /* jail options that are translated, or deliberately not (said below) */
 static const char *const known_opts[] = {
@@ -176,7 +177,9 @@ f2b_seconds(const char *s, long long *out)
 			mul = units[u].mul;
 			s += n;
 		}
-		total += sign * v * mul;
+		total += sign * v * mul;	/* each term below 2^59: no overflow here */
+		if (total > F2B_SECONDS_MAX || total < -F2B_SECONDS_MAX)
+			return -1;	/* else many terms overflowed the sum */
 		any = true;
 	}
 	if (!any)

@@ -210,6 +210,20 @@ tmpl_compile(struct tmpl *t, const struct f2b_tspec *sp, char *err, size_t errle
 		    sp->name, msg, (size_t)eoff, sp->regex);
 		return -1;
 	}
+	/* The date is group 1 (epoch kinds: vgrp); PCRE2 leaves the ovector
+	 * pairs past the pattern's last group unset-by-nobody, so a pattern
+	 * without that group would be read from uninitialised memory. fail2ban
+	 * wraps an ungrouped pattern, so only a text Python refuses gets here
+	 * ("^?" becomes "^(?)": a PCRE2 option setting, Python's error). */
+	uint32_t ncap = 0;
+	pcre2_pattern_info(t->code, PCRE2_INFO_CAPTURECOUNT, &ncap);
+	if (ncap < 1 || (sp->kind != F2B_TK_REGEX && (sp->vgrp < 1 || (uint32_t)sp->vgrp > ncap))) {
+		snprintf(err, errlen, "date template '%s': no group for the date in '%s'", sp->name,
+		    sp->regex);
+		pcre2_code_free(t->code);
+		t->code = NULL;
+		return -1;
+	}
 	/* JIT is an optimisation: without it the interpreter still works. */
 	(void)pcre2_jit_compile(t->code, PCRE2_JIT_COMPLETE);
 	(void)pcre2_jit_compile(t->ucode, PCRE2_JIT_COMPLETE);

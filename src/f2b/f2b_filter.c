@@ -435,6 +435,20 @@ f2b_regex_translate(const char *text, char *out, size_t n)
 
 /* ---- literal prefilter: a text every match of a regex contains ---- */
 
+/* True if an inline option group, "(?x)" or "(?ix)", "(?s-x:" ... sets
+ * option OPT anywhere (PCRE2 takes option groups anywhere, Python only at
+ * the start). A literal "\(?x" taken for one only costs this regex its
+ * prefilter. */
+static bool
+sets_option(const char *p, char opt)
+{
+	for (const char *q = strstr(p, "(?"); q != NULL; q = strstr(q + 2, "(?"))
+		for (const char *r = q + 2; *r != '\0' && strchr("imnsxJU^-", *r) != NULL; r++)
+			if (*r == opt)
+				return true;
+	return false;
+}
+
 /* Where the group opened at p[i] closes (the index of its ')'), or 0. */
 static size_t
 group_end(const char *p, size_t i, bool *alt)
@@ -481,11 +495,14 @@ required_literal(const char *p)
 	int opaque = 0;			/* depth inside opaque groups */
 	bool stack[64];			/* open groups: transparent? */
 	size_t nstack = 0;
+	/* caseless with UCP, k and s also match U+212A (Kelvin) and U+017F
+	 * (long s), which the ASCII prefilter does not know: they end a run */
+	bool caseless = sets_option(p, 'i');
 
 	if (strncmp(p, "(?i)", 4) == 0)
 		p += 4;		/* the prefilter is caseless anyway */
-	if (strstr(p, "(?x") != NULL || strstr(p, "\\Q") != NULL)
-		return NULL;	/* extended mode, quoting: not worth reading */
+	if (sets_option(p, 'x') || strstr(p, "\\Q") != NULL)
+		return NULL;	/* extended mode (spaces, #-comments), quoting: not worth reading */
 	{
 		bool alt;
 		size_t k = 0;
@@ -607,7 +624,7 @@ required_literal(const char *p)
 			i = q;
 			continue;
 		}
-		if (optional)
+		if (optional || (caseless && (ch == 'k' || ch == 'K' || ch == 's' || ch == 'S')))
 			lit = false;
 		if (lit && nc > 0 && ((cur[nc - 1] == '[' && ch == ']') || (cur[nc - 1] == '(' && ch == ')') ||
 		    (cur[nc - 1] == ' ' && ch == ' ')))

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "f2b/f2b_conf.h"
@@ -500,6 +501,36 @@ test_etc_spot_checks(void **state)
 	f2b_def_free(&def);
 }
 
+/* fuzz_f2b_conf (a seed written for it): each append to a value scanned
+ * back to the value's last '\n', so a long one-line value cost O(n^2):
+ * ten levels of ten %(x)s each ran for minutes before the 1 MiB ceiling.
+ * Refused within a second or two now. */
+static void
+test_interpolation_bomb(void **state)
+{
+	(void)state;
+	char text[2048];
+	size_t n = (size_t)snprintf(text, sizeof(text), "[Definition]\nk0 = %050d\n", 0);
+	struct f2b_def def;
+	struct timespec a, b;
+
+	for (int i = 1; i < 10; i++) {
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "k%d =", i);
+		for (int j = 0; j < 10; j++)
+			n += (size_t)snprintf(text + n, sizeof(text) - n, " %%(k%d)s", i - 1);
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "\n");
+	}
+	snprintf(text + n, sizeof(text) - n, "failregex = %%(k9)s <HOST>\n");
+	assert_true(n + 40 < sizeof(text));
+	put("bomb.conf", text);
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	assert_int_equal(f2b_def_load(path("bomb.conf"), NULL, 0, &def, err, sizeof(err)), -1);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	if (strstr(err, "grows past") == NULL)
+		fail_msg("unexpected error: %s", err);
+	assert_true(b.tv_sec - a.tv_sec < 10);
+}
+
 int
 main(void)
 {
@@ -509,6 +540,7 @@ main(void)
 		cmocka_unit_test(test_interpolation),
 		cmocka_unit_test(test_syntax_errors),
 		cmocka_unit_test(test_filter_tags),
+		cmocka_unit_test(test_interpolation_bomb),
 		cmocka_unit_test(test_every_etc_filter),
 		cmocka_unit_test(test_etc_spot_checks),
 	};
