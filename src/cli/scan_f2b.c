@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/scan_input.h"
+#include "common/eol.h"
 #include "common/util.h"
 #include "daemon/config.h"
 #include "detector/detector.h"
@@ -33,6 +35,7 @@ struct sf_ctx {
 	struct detector *det;
 	uint64_t lineno;		/* of the line being run, from 1 per file */
 	uint64_t failures, noaddr;
+	uint64_t overlong;		/* lines over F2B_FLT_LINE_MAX, dropped whole */
 	struct sf_ban *bans;
 	size_t nbans, bans_cap;
 };
@@ -111,43 +114,71 @@ on_failure(void *arg, const struct f2b_failure *f)
 		ban_record(c, &r, f->filter);
 }
 
-/* Runs every line of one file; a line longer than the block is cut (the
- * filters cut it further) and its rest skipped. */
+/* Runs every line of one file (plain or gzip, line ends and NUL padding
+ * normalized as the native scan does: common/eol.h, cli/scan_input.h). A
+ * line longer than F2B_FLT_LINE_MAX is dropped whole and counted, never run
+ * in part, wherever the reads cut it. */
 static int
 scan_file(struct sf_ctx *c, const char *path, char *buf, uint64_t *lines, uint64_t *bytes)
 {
-	int fd = strcmp(path, "-") == 0 ? 0 : open(path, O_RDONLY | O_CLOEXEC);
+	struct scan_input *in;
+	struct eol eol;
+	char err[512];
 	size_t have = 0;
-	bool skipping = false;
+	bool skipping = false;		/* inside a line already counted as overlong */
 	int rc = 0;
 
-	if (fd < 0) {
-		fprintf(stderr, "article5 scan: %s: %s\n", path, strerror(errno));
+	if ((in = scan_input_open(path, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "article5 scan: %s\n", err);
 		return -1;
 	}
+	eol_init(&eol);
 	c->lineno = 0;
 	for (;;) {
-		ssize_t n = read(fd, buf + have, SF_BLOCK - have);
+		/* One byte kept free: a '\r' that ended the last read may turn
+		 * into a '\n' in front of this one. */
+		ssize_t n = scan_input_read(in, buf + have, SF_BLOCK - 1 - have, err, sizeof(err));
 		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			fprintf(stderr, "article5 scan: %s: %s\n", path, strerror(errno));
+			fprintf(stderr, "article5 scan: %s\n", err);
 			rc = -1;
 			break;
 		}
-		have += (size_t)n;
 		*bytes += (uint64_t)n;
+		size_t ins = 0;
+		if (eol.cr_pending) {
+			int ch = eol_carry(&eol, n > 0 ? (unsigned char)buf[have] : -1);
+			if (ch != 0) {
+				memmove(buf + have + 1, buf + have, (size_t)n);
+				buf[have] = (char)ch;
+				ins = 1;
+			}
+		}
+		have += ins + eol_fix(&eol, buf + have + ins, (size_t)n);
 		size_t pos = 0;
 		while (pos < have) {
 			char *nl = memchr(buf + pos, '\n', have - pos);
-			size_t end = nl ? (size_t)(nl - buf) : have;
-			if (nl == NULL && n > 0 && !(pos == 0 && have == SF_BLOCK))
-				break;	/* incomplete line: read more */
-			if (!skipping) {
-				c->lineno++;
-				f2b_set_line(c->set, buf + pos, end - pos, now_sec(), on_failure, c);
+			if (nl == NULL && n > 0) {
+				if (pos == 0 && have >= SF_BLOCK - 1) {
+					/* one line fills the block: far over the ceiling */
+					if (!skipping) {
+						c->lineno++;
+						c->overlong++;
+					}
+					skipping = true;
+					pos = have;
+				}
+				break;	/* else an incomplete line: read more */
 			}
-			skipping = nl == NULL && n > 0;	/* a cut line: skip its rest */
+			size_t end = nl ? (size_t)(nl - buf) : have;
+			if (skipping)
+				skipping = false;	/* the end of a line counted already */
+			else {
+				c->lineno++;
+				if (end - pos > F2B_FLT_LINE_MAX)
+					c->overlong++;
+				else
+					f2b_set_line(c->set, buf + pos, end - pos, now_sec(), on_failure, c);
+			}
 			pos = nl ? end + 1 : have;
 		}
 		memmove(buf, buf + pos, have - pos);
@@ -156,8 +187,7 @@ scan_file(struct sf_ctx *c, const char *path, char *buf, uint64_t *lines, uint64
 			break;
 	}
 	*lines += c->lineno;
-	if (fd != 0)
-		close(fd);
+	scan_input_close(in);
 	return rc;
 }
 
@@ -177,6 +207,9 @@ print_summary(struct sf_ctx *c, const struct config *cfg, uint64_t lines, uint64
 	    secs > 0 ? (double)lines / secs : 0.0, f2b_set_count(c->set));
 	printf("failures:  %llu with an address, %llu without (host names are not resolved)\n",
 	    (unsigned long long)c->failures, (unsigned long long)c->noaddr);
+	if (c->overlong)
+		printf("overlong:  %llu lines longer than %u bytes dropped\n",
+		    (unsigned long long)c->overlong, F2B_FLT_LINE_MAX);
 	printf("prefilter: %llu of the lines went to some filter's regexes\n",
 	    (unsigned long long)f2b_set_prefilter_passed(c->set));
 	printf("offenders: %zu would be banned (maxretry %d within %llds)\n",

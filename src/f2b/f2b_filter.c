@@ -180,6 +180,7 @@ struct f2b_set {
 	uint8_t *cand;			/* per filter: flagged on this line */
 	uint64_t *lit_gen;		/* per literal: gen of the last line holding it */
 	uint64_t passed;
+	uint64_t overlong;		/* lines over F2B_FLT_LINE_MAX, dropped whole */
 	/* per-line scratch */
 	uint64_t gen;
 	struct sbuf line, a, b, c;
@@ -1679,8 +1680,10 @@ utf8_seq(const unsigned char *p, size_t n)
 }
 
 /* The line as fail2ban decodes it ('replace': each bad byte becomes
- * U+FFFD), cut at F2B_FLT_LINE_MAX on a character boundary. Returns the
- * line itself when nothing changes. */
+ * U+FFFD). Returns the line itself when nothing changes, NULL when the
+ * line, raw or decoded, is longer than F2B_FLT_LINE_MAX: such a line is
+ * dropped whole (and counted), never matched in part, since the part cut
+ * off could hold what makes a failregex name another address. */
 static const char *
 line_clean(struct f2b_set *s, const char *line, size_t *len)
 {
@@ -1697,7 +1700,9 @@ line_clean(struct f2b_set *s, const char *line, size_t *len)
 			break;
 		i += k;
 	}
-	if (i == n && n <= F2B_FLT_LINE_MAX)
+	if (n > F2B_FLT_LINE_MAX)
+		return NULL;
+	if (i == n)
 		return line;
 	if (sbuf_reserve(&s->line, F2B_FLT_LINE_MAX + 4) != 0) {
 		*len = 0;
@@ -1709,7 +1714,7 @@ line_clean(struct f2b_set *s, const char *line, size_t *len)
 		const char *src = k ? line + i : "\xef\xbf\xbd";
 		size_t sn = k ? k : 3;
 		if (o + sn > F2B_FLT_LINE_MAX)
-			break;
+			return NULL;
 		memcpy(s->line.p + o, src, sn);
 		o += sn;
 		i += k ? k : 1;
@@ -1728,7 +1733,10 @@ f2b_set_line(struct f2b_set *s, const char *line, size_t len, int64_t now,
 		return;
 	while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
 		len--;
-	line = line_clean(s, line, &len);
+	if ((line = line_clean(s, line, &len)) == NULL) {
+		s->overlong++;
+		return;
+	}
 	s->gen++;
 	if (s->nlit > 0)
 		prefilter(s, line, len);
@@ -1799,6 +1807,12 @@ void
 f2b_set_stats(const struct f2b_set *s, int filter, struct f2b_filter_stats *st)
 {
 	*st = s->flt[filter]->st;
+}
+
+uint64_t
+f2b_set_overlong(const struct f2b_set *s)
+{
+	return s->overlong;
 }
 
 uint64_t

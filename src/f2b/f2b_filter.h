@@ -16,7 +16,7 @@
 #include "f2b/f2b_conf.h"
 
 /* Ceilings (each excess is counted, never an error). */
-#define F2B_FLT_LINE_MAX	16384u	/* bytes of one line; longer lines are cut */
+#define F2B_FLT_LINE_MAX	16384u	/* bytes of one line, raw and decoded; longer lines are dropped */
 #define F2B_FLT_BUF_MAX		(256u << 10)	/* bytes of the maxlines buffer */
 #define F2B_FLT_MAXLINES	1024	/* largest maxlines accepted */
 #define F2B_FLT_MLF_MAX		100	/* connections per filter (fail2ban: 100) */
@@ -69,6 +69,8 @@ void f2b_set_line(struct f2b_set *s, const char *line, size_t len, int64_t now,
 size_t f2b_set_count(const struct f2b_set *s);
 const char *f2b_set_name(const struct f2b_set *s, int filter);
 void f2b_set_stats(const struct f2b_set *s, int filter, struct f2b_filter_stats *st);
+/* Lines dropped whole for being longer than F2B_FLT_LINE_MAX. */
+uint64_t f2b_set_overlong(const struct f2b_set *s);
 /* Lines the prefilter let through to at least one filter's regexes. */
 uint64_t f2b_set_prefilter_passed(const struct f2b_set *s);
 

@@ -347,20 +347,44 @@ test_hostile_lines(void **state)
 	/* invalid UTF-8: decoded as fail2ban does (U+FFFD), still matched */
 	feed(s, &g, "fail from 192.0.2.1 \xff\xfe\xc0\xaf x");
 	assert_int_equal(g.n, 1);
-	/* a 1 MiB line is cut at F2B_FLT_LINE_MAX: the tail ("x") is gone */
+	/* a 1 MiB line is dropped whole and counted, never matched in part */
 	memset(line, 'y', big);
 	memcpy(line, "fail from 192.0.2.2 ", 20);
 	line[big - 1] = 'x';
 	line[big] = '\0';
 	feed(s, &g, line);
 	assert_int_equal(g.n, 1);
+	assert_int_equal(f2b_set_overlong(s), 1);
+	/* a line whose first F2B_FLT_LINE_MAX bytes would match is dropped too
+	 * (a reader that cuts would count 192.0.2.4) */
+	memset(line, 'y', F2B_FLT_LINE_MAX + 10);
+	memcpy(line, "fail from 192.0.2.4 ", 20);
+	line[F2B_FLT_LINE_MAX - 1] = 'x';
+	line[F2B_FLT_LINE_MAX + 10] = '\0';
+	feed(s, &g, line);
+	assert_int_equal(g.n, 1);
+	assert_int_equal(f2b_set_overlong(s), 2);
+	/* at the ceiling exactly: matched */
+	line[F2B_FLT_LINE_MAX] = '\0';
+	feed(s, &g, line);
+	assert_int_equal(g.n, 2);
+	assert_string_equal(g.addr[1], "192.0.2.4");
+	/* invalid bytes decode to three bytes each: past the ceiling decoded,
+	 * dropped as well */
+	memset(line, '\xff', F2B_FLT_LINE_MAX / 2);
+	memcpy(line, "fail from 192.0.2.5 ", 20);
+	line[F2B_FLT_LINE_MAX / 2 - 1] = 'x';
+	line[F2B_FLT_LINE_MAX / 2] = '\0';
+	feed(s, &g, line);
+	assert_int_equal(g.n, 2);
+	assert_int_equal(f2b_set_overlong(s), 3);
 	/* ReDoS-shaped: stopped by the match limit, counted, no match */
 	memset(line, 'a', 64);
 	memcpy(line + 64, "Xc 192.0.2.3", 13);
 	int64_t t0 = mono_usec();
 	feed(s, &g, line);
 	assert_true(mono_usec() - t0 < 5 * 1000000);
-	assert_int_equal(g.n, 1);
+	assert_int_equal(g.n, 2);
 	f2b_set_stats(s, 0, &st);
 	assert_int_equal(st.limit_hits, 1);
 	free(line);
