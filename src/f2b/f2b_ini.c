@@ -633,7 +633,7 @@ parse_cached(struct f2b_ini *ini, const char *path, int *rc, char *err, size_t e
 		    F2B_FILES_MAX);
 		return NULL;
 	}
-	struct pfile **pv = realloc(ini->parsed, (ini->nparsed + 1) * sizeof(*pv));
+	struct pfile **pv = realloc(ini->parsed, (ini->nparsed + 1) * sizeof(*pv));	/* NOLINT(bugprone-sizeof-expression): an array of pointers */
 	if (pv == NULL) {
 		*rc = fail(err, errlen, "%s: out of memory", path);
 		return NULL;
