@@ -221,7 +221,8 @@ tmpl_compile(struct tmpl *t, const struct f2b_tspec *sp, char *err, size_t errle
 		snprintf(err, errlen, "date template '%s': no group for the date in '%s'", sp->name,
 		    sp->regex);
 		pcre2_code_free(t->code);
-		t->code = NULL;
+		pcre2_code_free(t->ucode);
+		t->code = t->ucode = NULL;
 		return -1;
 	}
 	/* JIT is an optimisation: without it the interpreter still works. */
