@@ -10,7 +10,6 @@
 
 #include "cli/cli.h"
 #include "cli/scan_input.h"
-#include "common/eol.h"
 #include "common/timeparse.h"
 #include "common/util.h"
 #include "daemon/config.h"
@@ -211,7 +210,6 @@ scan_file(struct scan_ctx *c, struct rules_scratch *sc, const char *path,
     char *buf, uint64_t *lines_total, uint64_t *bytes_total)
 {
 	struct scan_input *in;
-	struct eol eol;
 	char err[512];
 	size_t have = 0;
 	uint64_t done, total;
@@ -222,31 +220,19 @@ scan_file(struct scan_ctx *c, struct rules_scratch *sc, const char *path,
 		fprintf(stderr, "article5 scan: %s\n", err);
 		return -1;
 	}
-	eol_init(&eol);
 	time_ctx_init(&c->tc, c->ref, true);
 	c->line_base = 0;
 	for (;;) {
-		/* One byte kept free: a '\r' that ended the last read may turn
-		 * into a '\n' in front of this one. */
-		size_t want = SCAN_BLOCK - 1 - have < SCAN_READ ? SCAN_BLOCK - 1 - have : SCAN_READ;
-		ssize_t n = scan_input_read(in, buf + have, want, err, sizeof(err));
+		size_t room = SCAN_BLOCK - have < SCAN_READ + 1 ? SCAN_BLOCK - have : SCAN_READ + 1;
+		size_t from = have, got;
+		ssize_t n = scan_input_read_lines(in, buf + have, room, &got, err, sizeof(err));
 		if (n < 0) {
 			fprintf(stderr, "article5 scan: %s\n", err);
 			rc = -1;
 			break;
 		}
 		*bytes_total += (uint64_t)n;
-		size_t from = have, ins = 0;
-		if (eol.cr_pending) {
-			/* settled by the byte after it; not normalized again */
-			int ch = eol_carry(&eol, n > 0 ? (unsigned char)buf[have] : -1);
-			if (ch != 0) {
-				memmove(buf + have + 1, buf + have, (size_t)n);
-				buf[have] = (char)ch;
-				ins = 1;
-			}
-		}
-		have += ins + eol_fix(&eol, buf + have + ins, (size_t)n);
+		have += got;
 		if (skipping) {
 			/* the rest of a line longer than a whole block */
 			const char *nl = memchr(buf + from, '\n', have - from);

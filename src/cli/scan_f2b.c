@@ -11,7 +11,6 @@
 
 #include "cli/cli.h"
 #include "cli/scan_input.h"
-#include "common/eol.h"
 #include "common/util.h"
 #include "daemon/config.h"
 #include "detector/detector.h"
@@ -122,7 +121,6 @@ static int
 scan_file(struct sf_ctx *c, const char *path, char *buf, uint64_t *lines, uint64_t *bytes)
 {
 	struct scan_input *in;
-	struct eol eol;
 	char err[512];
 	size_t have = 0;
 	bool skipping = false;		/* inside a line already counted as overlong */
@@ -132,28 +130,17 @@ scan_file(struct sf_ctx *c, const char *path, char *buf, uint64_t *lines, uint64
 		fprintf(stderr, "article5 scan: %s\n", err);
 		return -1;
 	}
-	eol_init(&eol);
 	c->lineno = 0;
 	for (;;) {
-		/* One byte kept free: a '\r' that ended the last read may turn
-		 * into a '\n' in front of this one. */
-		ssize_t n = scan_input_read(in, buf + have, SF_BLOCK - 1 - have, err, sizeof(err));
+		size_t got;
+		ssize_t n = scan_input_read_lines(in, buf + have, SF_BLOCK - have, &got, err, sizeof(err));
 		if (n < 0) {
 			fprintf(stderr, "article5 scan: %s\n", err);
 			rc = -1;
 			break;
 		}
 		*bytes += (uint64_t)n;
-		size_t ins = 0;
-		if (eol.cr_pending) {
-			int ch = eol_carry(&eol, n > 0 ? (unsigned char)buf[have] : -1);
-			if (ch != 0) {
-				memmove(buf + have + 1, buf + have, (size_t)n);
-				buf[have] = (char)ch;
-				ins = 1;
-			}
-		}
-		have += ins + eol_fix(&eol, buf + have + ins, (size_t)n);
+		have += got;
 		size_t pos = 0;
 		while (pos < have) {
 			char *nl = memchr(buf + pos, '\n', have - pos);

@@ -10,6 +10,7 @@
 #include <zlib.h>
 
 #include "cli/scan_input.h"
+#include "common/eol.h"
 
 #define RAW_CHUNK (256 * 1024)
 
@@ -22,6 +23,7 @@ struct scan_input {
 	unsigned char *raw;	/* bytes read ahead: the magic, then gzip input */
 	size_t rawpos, rawlen;
 	uint64_t done, total;
+	struct eol eol;		/* line ends and NUL padding, for read_lines */
 };
 
 /* Reads into in->raw (after what is left); 0 at end, -1 on error. */
@@ -57,6 +59,7 @@ scan_input_open(const char *path, char *err, size_t errlen)
 		goto fail;
 	}
 	in->path = path;
+	eol_init(&in->eol);
 	in->fd = strcmp(path, "-") == 0 ? 0 : open(path, O_RDONLY | O_CLOEXEC);
 	if (in->fd < 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
@@ -183,6 +186,35 @@ scan_input_progress(const struct scan_input *in, uint64_t *done, uint64_t *total
 {
 	*done = in->done;
 	*total = in->total;
+}
+
+ssize_t
+scan_input_read_lines(struct scan_input *in, char *buf, size_t n, size_t *got,
+    char *err, size_t errlen)
+{
+	size_t ins = 0;
+	ssize_t r;
+
+	*got = 0;
+	if (n < 2) {
+		snprintf(err, errlen, "%s: no room to read into", in->path);
+		return -1;
+	}
+	/* One byte kept free: a '\r' that ended the last read may turn into a
+	 * '\n' in front of this one. */
+	if ((r = scan_input_read(in, buf, n - 1, err, errlen)) < 0)
+		return -1;
+	if (in->eol.cr_pending) {
+		/* settled by the byte after it; not normalized again */
+		int ch = eol_carry(&in->eol, r > 0 ? (unsigned char)buf[0] : -1);
+		if (ch != 0) {
+			memmove(buf + 1, buf, (size_t)r);
+			buf[0] = (char)ch;
+			ins = 1;
+		}
+	}
+	*got = ins + eol_fix(&in->eol, buf + ins, (size_t)r);
+	return r;
 }
 
 void

@@ -454,6 +454,17 @@ fail:
 	return -1;
 }
 
+/* The engine the daemon runs (to free it): the inverse of engine_install. */
+static void
+engine_of(const struct daemon *d, struct engine *e)
+{
+	e->rs = d->rs;
+	e->sc = d->sc;
+	e->pol = d->pol;
+	e->det = d->det;
+	e->f2b = d->f2b;
+}
+
 static void
 engine_install(struct daemon *d, struct engine *e)
 {
@@ -929,8 +940,18 @@ reload(struct daemon *d)
 	if (ncfg == NULL)
 		return -1;
 	config_defaults(ncfg);
-	if (config_load(d->cfg->path, ncfg, err, sizeof(err)) != 0 ||
-	    engine_build(ncfg, &e, err, sizeof(err)) != 0) {
+	if (config_load(d->cfg->path, ncfg, err, sizeof(err)) != 0) {
+		log_warnx("reload refused, keeping the running configuration: %s", err);
+		free(ncfg);
+		return -1;
+	}
+	/* Sources stay as they are: they hold file positions. The engine is
+	 * built on them, so that fail2ban-filter services are routed the lines
+	 * the sensor really reads (a source line changed by the reload would
+	 * otherwise steer lines that no longer come). */
+	ncfg->nsources = d->cfg->nsources;
+	memcpy(ncfg->sources, d->cfg->sources, sizeof(ncfg->sources));
+	if (engine_build(ncfg, &e, err, sizeof(err)) != 0) {
 		log_warnx("reload refused, keeping the running configuration: %s", err);
 		free(ncfg);
 		return -1;
@@ -942,17 +963,14 @@ reload(struct daemon *d)
 	if (privc_reload(d->pc) != 0) {
 		log_warnx("reload refused, keeping the running configuration: the enforcer could "
 		    "not reopen (see its message)");
-		struct engine old = { e.rs, e.sc, e.pol, e.det, e.f2b };
-		engine_free(&old);
+		engine_free(&e);
 		free(ncfg);
 		return -1;
 	}
-	struct engine old = { d->rs, d->sc, d->pol, d->det, d->f2b };
+	struct engine old;
+	engine_of(d, &old);
 	engine_free(&old);
 	engine_install(d, &e);
-	/* Sources stay as they are: they hold file positions. */
-	ncfg->nsources = d->cfg->nsources;
-	memcpy(ncfg->sources, d->cfg->sources, sizeof(ncfg->sources));
 	free(d->cfg);
 	d->cfg = ncfg;
 	d->allow = nallow;
@@ -1201,7 +1219,8 @@ out:
 	alliance_close(d.al);
 	journal_close(d.journal);
 	ledger_close(d.ledger);
-	struct engine last = { d.rs, d.sc, d.pol, d.det, d.f2b };
+	struct engine last;
+	engine_of(&d, &last);
 	engine_free(&last);
 	if (d.sigfd >= 0) close(d.sigfd);
 	if (d.timerfd >= 0) close(d.timerfd);

@@ -15,7 +15,12 @@
 
 struct f2b_svc {
 	int service;			/* index into the ruleset's services */
-	struct f2b_set *set;		/* one filter: sources differ per service */
+	/* One filter per set (sources differ per service), loaded twice when
+	 * the service reads the journal: journal lines are "IDENT[PID]: MSG"
+	 * with no date, which fail2ban reads with its systemd backend
+	 * (logtype=journal: another prefix, no date searched in the message). */
+	struct f2b_set *set;		/* file and stdin lines */
+	struct f2b_set *jset;		/* journal lines, or NULL */
 	bool own_sources;		/* reads only the sources naming it */
 	char filter[RULES_NAME_MAX];
 };
@@ -49,62 +54,62 @@ source_name(const struct config_source *s)
 	return "";
 }
 
-static int
-svc_load(struct f2b_svc *v, const struct config_f2b *c, char *err, size_t errlen)
+static bool
+routed(const struct f2b_services *fs, const char *source, int svc)
+{
+	for (size_t r = 0; r < fs->nroutes; r++)
+		if ((svc < 0 || fs->routes[r].svc == svc) && strcmp(fs->routes[r].source, source) == 0)
+			return true;
+	return false;
+}
+
+/* Loads and compiles one filter file for one kind of source. */
+static struct f2b_set *
+set_load(const struct config_f2b *c, bool journal, char *name, size_t namelen,
+    char *err, size_t errlen)
 {
 	struct f2b_def def;
 	struct f2b_opt opt = { "mode", c->mode };
+	struct f2b_set *set = NULL;
 	char e[512];
-	int rc = -1;
 
-	memset(&def, 0, sizeof(def));
-	if (f2b_def_load(c->path, &opt, c->mode[0] ? 1 : 0, &def, e, sizeof(e)) != 0) {
+	if (f2b_def_load_backend(c->path, &opt, c->mode[0] ? 1 : 0, journal ? "systemd" : "auto",
+	    &def, e, sizeof(e)) != 0) {
 		snprintf(err, errlen, "%s: fail2ban filter %s: %s", c->where, c->path, e);
-		return -1;
+		return NULL;
 	}
-	if ((v->set = f2b_set_new()) == NULL) {
+	if ((set = f2b_set_new()) == NULL)
 		snprintf(err, errlen, "out of memory");
-		goto out;
-	}
-	if (f2b_set_add(v->set, &def, 0, e, sizeof(e)) < 0 ||
-	    f2b_set_compile(v->set, e, sizeof(e)) != 0) {
+	else if (f2b_set_add(set, &def, journal ? F2B_FLT_NODATE : 0, e, sizeof(e)) < 0 ||
+	    f2b_set_compile(set, e, sizeof(e)) != 0) {
 		snprintf(err, errlen, "%s: fail2ban filter %s: %s", c->where, c->path, e);
-		goto out;
-	}
-	strlcpy_ok(v->filter, def.name ? def.name : c->service, sizeof(v->filter));
-	rc = 0;
-out:
+		f2b_set_free(set);
+		set = NULL;
+	} else
+		strlcpy_ok(name, def.name ? def.name : c->service, namelen);
 	f2b_def_free(&def);
-	return rc;
+	return set;
 }
 
 struct f2b_services *
 f2b_services_new(const struct config *cfg, const struct ruleset *rs, char *err, size_t errlen)
 {
 	struct f2b_services *fs = calloc(1, sizeof(*fs));
+	bool untagged_journal = false;
 
 	if (fs == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	for (size_t i = 0; i < cfg->nf2b; i++) {
-		struct f2b_svc *v = &fs->svcs[fs->nsvcs];
-
-		if ((v->service = rules_service_find(rs, cfg->f2b[i].service)) < 0) {
-			snprintf(err, errlen, "%s: service '%s' missing from the rule set",
-			    cfg->f2b[i].where, cfg->f2b[i].service);
-			goto fail;
-		}
-		fs->nsvcs++;
-		if (svc_load(v, &cfg->f2b[i], err, errlen) != 0)
-			goto fail;
-	}
+	/* Routes first: which services read the journal decides what to load. */
 	for (size_t i = 0; i < cfg->nsources; i++) {
 		const struct config_source *s = &cfg->sources[i];
 		int j;
 
-		if (s->service[0] == '\0')
+		if (s->service[0] == '\0') {
+			untagged_journal |= s->type == SRC_JOURNAL;
 			continue;
+		}
 		if ((j = config_f2b_find(cfg, s->service)) < 0) {
 			snprintf(err, errlen, "%s: no fail2ban-filter service '%s'", s->where, s->service);
 			goto fail;
@@ -113,6 +118,23 @@ f2b_services_new(const struct config *cfg, const struct ruleset *rs, char *err, 
 		strlcpy_ok(fs->routes[fs->nroutes].source, source_name(s),
 		    sizeof(fs->routes[0].source));
 		fs->routes[fs->nroutes++].svc = j;
+	}
+	for (size_t i = 0; i < cfg->nf2b; i++) {
+		struct f2b_svc *v = &fs->svcs[i];
+		bool journal = v->own_sources ? routed(fs, "journal", (int)i) : untagged_journal;
+
+		fs->nsvcs++;
+		if ((v->service = rules_service_find(rs, cfg->f2b[i].service)) < 0) {
+			snprintf(err, errlen, "%s: service '%s' missing from the rule set",
+			    cfg->f2b[i].where, cfg->f2b[i].service);
+			goto fail;
+		}
+		if ((v->set = set_load(&cfg->f2b[i], false, v->filter, sizeof(v->filter),
+		    err, errlen)) == NULL)
+			goto fail;
+		if (journal && (v->jset = set_load(&cfg->f2b[i], true, v->filter, sizeof(v->filter),
+		    err, errlen)) == NULL)
+			goto fail;
 	}
 	return fs;
 fail:
@@ -125,8 +147,10 @@ f2b_services_free(struct f2b_services *fs)
 {
 	if (fs == NULL)
 		return;
-	for (size_t i = 0; i < fs->nsvcs; i++)
+	for (size_t i = 0; i < fs->nsvcs; i++) {
 		f2b_set_free(fs->svcs[i].set);
+		f2b_set_free(fs->svcs[i].jset);
+	}
 	free(fs);
 }
 
@@ -134,15 +158,6 @@ size_t
 f2b_services_count(const struct f2b_services *fs)
 {
 	return fs ? fs->nsvcs : 0;
-}
-
-static bool
-routed(const struct f2b_services *fs, const char *source, int svc)
-{
-	for (size_t r = 0; r < fs->nroutes; r++)
-		if ((svc < 0 || fs->routes[r].svc == svc) && strcmp(fs->routes[r].source, source) == 0)
-			return true;
-	return false;
 }
 
 bool
@@ -171,12 +186,14 @@ f2b_services_lines(struct f2b_services *fs, const char *source, const char *buf,
     size_t len, int64_t ts, f2b_hit_cb cb, void *arg)
 {
 	int64_t now = ts > 0 ? ts : now_sec();
-	bool untagged = f2b_services_native_reads(fs, source);
+	bool untagged, journal = strcmp(source, "journal") == 0;
 
 	if (fs == NULL || fs->nsvcs == 0)
 		return;
+	untagged = f2b_services_native_reads(fs, source);
 	for (size_t i = 0; i < fs->nsvcs; i++) {
 		struct line_ctx lc = { &fs->svcs[i], cb, arg };
+		struct f2b_set *set = journal && fs->svcs[i].jset ? fs->svcs[i].jset : fs->svcs[i].set;
 
 		/* A service with sources of its own reads only those; the
 		 * others read every untagged source, as the native rules do. */
@@ -186,7 +203,7 @@ f2b_services_lines(struct f2b_services *fs, const char *source, const char *buf,
 			const char *nl = memchr(p, '\n', (size_t)(end - p));
 			size_t n = (size_t)((nl ? nl : end) - p);
 
-			f2b_set_line(fs->svcs[i].set, p, n, now, on_failure, &lc);
+			f2b_set_line(set, p, n, now, on_failure, &lc);
 			p += n + 1;
 		}
 	}
