@@ -34,7 +34,7 @@ struct sf_ctx {
 	struct detector *det;
 	uint64_t lineno;		/* of the line being run, from 1 per file */
 	uint64_t failures, noaddr;
-	uint64_t overlong;		/* lines over F2B_FLT_LINE_MAX, dropped whole */
+	uint64_t overlong;		/* lines longer than a whole block (never handed over) */
 	struct sf_ban *bans;
 	size_t nbans, bans_cap;
 };
@@ -142,6 +142,7 @@ scan_file(struct sf_ctx *c, const char *path, char *buf, uint64_t *lines, uint64
 		*bytes += (uint64_t)n;
 		have += got;
 		size_t pos = 0;
+		int64_t now = now_sec();	/* once a block: for undated lines */
 		while (pos < have) {
 			char *nl = memchr(buf + pos, '\n', have - pos);
 			if (nl == NULL && n > 0) {
@@ -160,11 +161,9 @@ scan_file(struct sf_ctx *c, const char *path, char *buf, uint64_t *lines, uint64
 			if (skipping)
 				skipping = false;	/* the end of a line counted already */
 			else {
+				/* the engine drops and counts a line over its ceiling */
 				c->lineno++;
-				if (end - pos > F2B_FLT_LINE_MAX)
-					c->overlong++;
-				else
-					f2b_set_line(c->set, buf + pos, end - pos, now_sec(), on_failure, c);
+				f2b_set_line(c->set, buf + pos, end - pos, now, on_failure, c);
 			}
 			pos = nl ? end + 1 : have;
 		}
@@ -194,9 +193,10 @@ print_summary(struct sf_ctx *c, const struct config *cfg, uint64_t lines, uint64
 	    secs > 0 ? (double)lines / secs : 0.0, f2b_set_count(c->set));
 	printf("failures:  %llu with an address, %llu without (host names are not resolved)\n",
 	    (unsigned long long)c->failures, (unsigned long long)c->noaddr);
-	if (c->overlong)
+	uint64_t overlong = c->overlong + f2b_set_overlong(c->set);
+	if (overlong)
 		printf("overlong:  %llu lines longer than %u bytes dropped\n",
-		    (unsigned long long)c->overlong, F2B_FLT_LINE_MAX);
+		    (unsigned long long)overlong, F2B_FLT_LINE_MAX);
 	printf("prefilter: %llu of the lines went to some filter's regexes\n",
 	    (unsigned long long)f2b_set_prefilter_passed(c->set));
 	printf("offenders: %zu would be banned (maxretry %d within %llds)\n",

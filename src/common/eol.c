@@ -10,6 +10,13 @@ eol_init(struct eol *e)
 	memset(e, 0, sizeof(*e));	/* all zero: mode unknown, at a line start */
 }
 
+void
+eol_init_strict(struct eol *e)
+{
+	eol_init(e);
+	e->strict = true;
+}
+
 int
 eol_carry(struct eol *e, int next)
 {
@@ -97,7 +104,8 @@ eol_fix(struct eol *e, char *buf, size_t len)
 			break;
 		}
 		if (e->mode == EOL_UNKNOWN)
-			e->mode = EOL_CR;
+			e->mode = e->strict && memchr(buf + i + 1, '\n', len - i - 1) != NULL ?
+			    EOL_LF : EOL_CR;
 		if (e->mode == EOL_CR) {
 			/* Ending the chunk: a line end now, not when the next
 			 * line comes; a '\n' right after is its pair. */

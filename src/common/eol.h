@@ -20,9 +20,17 @@ struct eol {
 	bool swallow_lf;	/* ... in a CR stream, already a line end */
 	bool in_line;		/* false: the next byte starts a line (NULs
 				 * there are skipped); all-zero is the start */
+	bool strict;		/* see eol_init_strict */
 };
 
 void eol_init(struct eol *e);
+/* For a log that others write into while it is read (the daemon's sensor):
+ * a lone '\r' makes the stream CR-only only when no '\n' follows it in the
+ * same chunk. Otherwise a client's raw CR as the first line end after a
+ * start or a rotation ("user x\rFeb  5 ... sshd[1]: Failed ... from V\n")
+ * would make the stream CR-only and deliver the forged text as a line. A
+ * real CR-only file has no '\n' at all. */
+void eol_init_strict(struct eol *e);
 /* Normalizes buf[0..len) in place and returns the new length (never more):
  * CRLF -> LF, a lone CR -> LF in a CR stream, NUL bytes at the start of a
  * line dropped (a crash leaves a run of them before the next line written;

@@ -385,8 +385,11 @@ time_ctx_parse(struct time_ctx *tc, const char *line, size_t len)
 	t = st.t;
 	if (!st.zoned && tc->local)
 		t -= local_offset(tc, st.t);
-	if (st.end > 0) {
-		size_t used = st.end + STAMP_LOOKAHEAD < len ? st.end + STAMP_LOOKAHEAD : len;
+	/* Only a key that covers the whole look-ahead: a line that ends
+	 * sooner would let a longer next line with the same start (and a
+	 * " 2019" or "+05:00" after it) take this line's time. */
+	if (st.end > 0 && st.end + STAMP_LOOKAHEAD <= len) {
+		size_t used = st.end + STAMP_LOOKAHEAD;
 		if (used <= sizeof(tc->key)) {
 			memcpy(tc->key, line, used);
 			tc->keylen = used;

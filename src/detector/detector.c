@@ -20,6 +20,12 @@
  * of a later connection with the same pid inherit an earlier client's
  * address. */
 #define CONN_STALE_SECS 600
+/* An open connection that owes a pending failure and never named its
+ * client (MongoDB up to 3.x: the failure line has no address, the
+ * connection's end line has it) lends no address to anyone: it is kept as
+ * long as before, so that a client idling past CONN_STALE_SECS before it
+ * disconnects does not get its failures forgotten. */
+#define CONN_PENDING_STALE_SECS 3600
 /* A closed connection absorbs the closing lines sshd writes right after
  * the first one for this long; then it is forgotten. */
 #define CONN_CLOSE_GRACE 5
@@ -179,7 +185,12 @@ count_attempt(struct detector *d, int service, const struct a5_prefix *addr,
 	r->first_seen = v->first_seen;
 	r->last_seen = ts;
 	d->bans++;
-	lru_remove(d->offenders, &key);
+	/* The window starts again after a ban. Not for an IPv4 client seen in
+	 * an IPv6 form (Teredo, NAT64): the ban is that form's /128, and a
+	 * new port or new flag bits give the same client a new address; its
+	 * next attempt in any form, still in the window, bans that one too. */
+	if (prefix_equal(&ban, &key.prefix))
+		lru_remove(d->offenders, &key);
 }
 
 void
@@ -208,7 +219,9 @@ conn_stale(const struct conn_val *c, const struct det_event *ev)
 		since = -since;
 	if (ev->has_addr && c->has_addr && !prefix_equal(&c->addr, &ev->addr))
 		return true;
-	return since > (c->closed ? CONN_CLOSE_GRACE : CONN_STALE_SECS);
+	if (c->closed)
+		return since > CONN_CLOSE_GRACE;
+	return since > (c->pending && !c->has_addr ? CONN_PENDING_STALE_SECS : CONN_STALE_SECS);
 }
 
 static void

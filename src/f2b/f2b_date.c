@@ -193,10 +193,14 @@ tmpl_compile(struct tmpl *t, const struct f2b_tspec *sp, char *err, size_t errle
 		free(pc);
 		return -1;
 	}
-	t->code = pcre2_compile((PCRE2_SPTR)pc, PCRE2_ZERO_TERMINATED, 0, &ecode, &eoff, NULL);
+	/* No \C: Python refuses it, and in the UTF program it could split a
+	 * character. */
+	t->code = pcre2_compile((PCRE2_SPTR)pc, PCRE2_ZERO_TERMINATED, PCRE2_NEVER_BACKSLASH_C,
+	    &ecode, &eoff, NULL);
 	if (t->code != NULL) {
 		t->ucode = pcre2_compile((PCRE2_SPTR)pc, PCRE2_ZERO_TERMINATED,
-		    PCRE2_UTF | PCRE2_UCP | PCRE2_MATCH_INVALID_UTF, &ecode, &eoff, NULL);
+		    PCRE2_UTF | PCRE2_UCP | PCRE2_MATCH_INVALID_UTF | PCRE2_NEVER_BACKSLASH_C,
+		    &ecode, &eoff, NULL);
 		if (t->ucode == NULL) {
 			pcre2_code_free(t->code);
 			t->code = NULL;

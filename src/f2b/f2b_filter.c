@@ -13,6 +13,7 @@
 #include "common/util.h"
 #include "f2b/f2b_date.h"
 #include "f2b/f2b_filter.h"
+#include "f2b/f2b_u8.h"
 
 /* The bounds rules.c uses: a filter file is input we did not write. */
 #define F2B_MATCH_LIMIT 200000
@@ -183,7 +184,8 @@ struct f2b_set {
 	uint64_t overlong;		/* lines over F2B_FLT_LINE_MAX, dropped whole */
 	/* per-line scratch */
 	uint64_t gen;
-	struct sbuf line, a, b, c;
+	struct f2b_u8 u8;		/* the line as fail2ban decodes it */
+	struct sbuf a, b, c;
 	struct sbuf nodate_text;	/* the line and "\n", for filters without dates */
 	uint64_t nodate_gen;
 	char id[F2B_VAL_MAX + 1];
@@ -720,7 +722,9 @@ re_compile(struct f2b_set *s, struct f2b_re *re, const char *text, bool multilin
 		    where, F2B_PATTERN_MAX);
 		goto out;
 	}
-	uint32_t opts = PCRE2_UTF | PCRE2_UCP;
+	/* \C (one code unit) could split a character and hand PCRE2 invalid
+	 * UTF-8 under PCRE2_NO_UTF_CHECK; Python refuses it, so does this. */
+	uint32_t opts = PCRE2_UTF | PCRE2_UCP | PCRE2_NEVER_BACKSLASH_C;
 	if (multiline)
 		opts |= PCRE2_MULTILINE | PCRE2_ALT_CIRCUMFLEX;
 	re->code = pcre2_compile((PCRE2_SPTR)pc, PCRE2_ZERO_TERMINATED, opts, &ecode, &eoff, s->cctx);
@@ -1299,7 +1303,8 @@ f2b_set_new(void)
 	s->cctx = pcre2_compile_context_create(NULL);
 	s->mctx = pcre2_match_context_create(NULL);
 	s->jit = pcre2_jit_stack_create(32 * 1024, 1024 * 1024, NULL);
-	if (s->cctx == NULL || s->mctx == NULL || s->jit == NULL) {
+	if (s->cctx == NULL || s->mctx == NULL || s->jit == NULL ||
+	    f2b_u8_init(&s->u8, F2B_FLT_LINE_MAX) != 0) {
 		f2b_set_free(s);
 		return NULL;
 	}
@@ -1364,7 +1369,7 @@ f2b_set_free(struct f2b_set *s)
 	pcre2_jit_stack_free(s->jit);
 	pcre2_match_context_free(s->mctx);
 	pcre2_compile_context_free(s->cctx);
-	free(s->line.p);
+	f2b_u8_free(&s->u8);
 	free(s->a.p);
 	free(s->b.p);
 	free(s->c.p);
@@ -1548,6 +1553,10 @@ f2b_set_compile(struct f2b_set *s, char *err, size_t errlen)
 {
 	size_t cap = 0;
 
+	if (s->compiled) {
+		snprintf(err, errlen, "compiled already");
+		return -1;
+	}
 	if (s->n == 0) {
 		snprintf(err, errlen, "no filter");
 		return -1;
@@ -1644,83 +1653,28 @@ prefilter(struct f2b_set *s, const char *line, size_t len)
 	}
 }
 
-/* Length of the UTF-8 sequence at p[0..n) if valid (as Python's strict
- * decoder: no overlong forms, no surrogates, nothing past U+10FFFF), else 0. */
-static size_t
-utf8_seq(const unsigned char *p, size_t n)
-{
-	unsigned c = p[0];
-	size_t len;
-	unsigned min;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf) {
-		len = 2;
-		min = 0x80;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		len = 3;
-		min = 0x800;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		len = 4;
-		min = 0x10000;
-	} else
-		return 0;
-	if (n < len)
-		return 0;
-	unsigned cp = c & (0x7fu >> len);
-	for (size_t i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
-/* The line as fail2ban decodes it ('replace': each bad byte becomes
- * U+FFFD). Returns the line itself when nothing changes, NULL when the
- * line, raw or decoded, is longer than F2B_FLT_LINE_MAX: such a line is
- * dropped whole (and counted), never matched in part, since the part cut
- * off could hold what makes a failregex name another address. */
+/* The line as fail2ban decodes it (Python's 'replace': one U+FFFD per
+ * maximal bad subpart, common with f2b_date through f2b_u8). Returns the
+ * line itself when nothing changes, NULL when it is longer than
+ * F2B_FLT_LINE_MAX: such a line is dropped whole (and counted), never
+ * matched in part, since the part cut off could hold what makes a
+ * failregex name another address. The ceiling is on the line's own bytes:
+ * bad bytes growing threefold once decoded must not let an attacker's
+ * line be dropped for being short. */
 static const char *
 line_clean(struct f2b_set *s, const char *line, size_t *len)
 {
-	const unsigned char *p = (const unsigned char *)line;
-	size_t n = *len, i = 0;
-
-	while (i < n) {
-		if (p[i] < 0x80) {
-			i++;
-			continue;
-		}
-		size_t k = utf8_seq(p + i, n - i);
-		if (k == 0)
-			break;
-		i += k;
-	}
-	if (n > F2B_FLT_LINE_MAX)
+	if (*len > F2B_FLT_LINE_MAX)
 		return NULL;
-	if (i == n)
-		return line;
-	if (sbuf_reserve(&s->line, F2B_FLT_LINE_MAX + 4) != 0) {
-		*len = 0;
+	switch (f2b_u8_view(&s->u8, line, *len)) {
+	case F2B_U8_FIXED:
+		*len = s->u8.len;
+		return s->u8.buf;
+	case F2B_U8_TOOBIG:	/* cannot happen: room for 3 x F2B_FLT_LINE_MAX */
+		return NULL;
+	default:
 		return line;
 	}
-	size_t o = 0;
-	for (i = 0; i < n; ) {
-		size_t k = utf8_seq(p + i, n - i);
-		const char *src = k ? line + i : "\xef\xbf\xbd";
-		size_t sn = k ? k : 3;
-		if (o + sn > F2B_FLT_LINE_MAX)
-			return NULL;
-		memcpy(s->line.p + o, src, sn);
-		o += sn;
-		i += k ? k : 1;
-	}
-	*len = o;
-	return s->line.p;
 }
 
 void

@@ -11,7 +11,8 @@ f2b_u8_init(struct f2b_u8 *u, size_t max_line)
 {
 	memset(u, 0, sizeof(*u));
 	u->cap = 3 * max_line;
-	u->rep_cap = max_line / 8 + 1;
+	/* every bad subpart is a byte at least: room for all of them */
+	u->rep_cap = max_line + 1;
 	u->buf = malloc(u->cap ? u->cap : 1);
 	u->rep = malloc(u->rep_cap * sizeof(*u->rep));
 	if (u->buf == NULL || u->rep == NULL) {

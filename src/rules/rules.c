@@ -156,7 +156,9 @@ rules_literals(const struct ruleset *rs, int i, const char **lits, size_t *lens,
 		lens[k] = r->litlen[k];
 	}
 	return r->every_line ? 0 : r->nlits;
-}size_t rules_service_count(const struct ruleset *rs) { return rs->nservices; }
+}
+
+size_t rules_service_count(const struct ruleset *rs) { return rs->nservices; }
 
 const struct rules_rule *
 rules_get(const struct ruleset *rs, int i)
@@ -258,6 +260,32 @@ pat_append(char *dst, size_t *used, const char *src, size_t n)
 }
 
 
+/* Index just past the character class opened at p[i] ('['), or 0 if it
+ * is not closed. A ']' first (after an optional '^') is a member, and so
+ * are POSIX forms such as "[:alpha:]": taking their ']' for the class's end
+ * would read the rest of the class as literal text the line must hold. */
+static size_t
+class_end(const char *p, size_t i)
+{
+	i++;
+	if (p[i] == '^')
+		i++;
+	if (p[i] == ']')
+		i++;
+	for (; p[i] && p[i] != ']'; i++) {
+		if (p[i] == '\\' && p[i + 1])
+			i++;
+		else if (p[i] == '[' && (p[i + 1] == ':' || p[i + 1] == '.' || p[i + 1] == '=')) {
+			char close[3] = { p[i + 1], ']', '\0' };
+			const char *e = strstr(p + i + 2, close);
+			if (e == NULL)
+				return 0;
+			i = (size_t)(e - p) + 1;
+		}
+	}
+	return p[i] ? i + 1 : 0;
+}
+
 /* End of the atom starting at p[i] (a character, an escape, a class or a
  * whole group), or 0 if malformed. *literal tells whether the atom only
  * matches fixed text: a plain character, escaped punctuation, or a group of
@@ -272,12 +300,8 @@ atom_end(const char *p, size_t i, bool *literal)
 		*literal = strchr("dDsSwWbBAzZGQEpPxX0123456789kgRhHvVNKc", p[i + 1]) == NULL;
 		return i + 2;
 	}
-	if (p[i] == '[') {
-		for (i++; p[i] && p[i] != ']'; i++)
-			if (p[i] == '\\' && p[i + 1])
-				i++;
-		return p[i] ? i + 1 : 0;
-	}
+	if (p[i] == '[')
+		return class_end(p, i);
 	if (p[i] == '(') {
 		size_t depth = 0;
 		bool lit = p[i + 1] == '?' && p[i + 2] == ':';
@@ -289,12 +313,12 @@ atom_end(const char *p, size_t i, bool *literal)
 			} else if (p[i] == '[' || p[i] == '.' || p[i] == '*' || p[i] == '+' ||
 			    p[i] == '{' || p[i] == '^' || p[i] == '$' || p[i] == '<') {
 				lit = false;
-				if (p[i] == '[')
-					for (i++; p[i] && p[i] != ']'; i++)
-						if (p[i] == '\\' && p[i + 1])
-							i++;
-				if (!p[i])
-					return 0;
+				if (p[i] == '[') {
+					size_t e = class_end(p, i);
+					if (e == 0)
+						return 0;
+					i = e - 1;	/* at its ']' */
+				}
 			} else if (p[i] == '(') {
 				depth++;
 				if (depth > 1 && !(p[i + 1] == '?' && p[i + 2] == ':'))

@@ -22,7 +22,7 @@ lines_reset(struct linebuf *lb)
 {
 	lb->len = 0;
 	lb->discarding = false;
-	eol_init(&lb->eol);
+	eol_init_strict(&lb->eol);	/* others write into live logs */
 }
 
 /* Delivers the held line with its '\n'. */

@@ -128,6 +128,7 @@ sensor_add_stdin(struct sensor *s, char *err, size_t errlen)
 	}
 	in->fd = STDIN_FILENO;
 	in->saved_flags = -1;
+	lines_reset(&in->lb);
 	if ((src = source_alloc(STDIN_NAME, &stdin_ops, in, err, errlen)) == NULL) {
 		free(in);
 		return -1;

@@ -248,6 +248,11 @@ test_embedded_ipv4_offenders(void **state)
 	assert_true(r.ban);
 	check_fmt(&r.prefix, "2001:0:4136:e378:8000:63bf:3fff:fdd2");
 	check_fmt(&r.offender, "192.0.2.45");
+	/* the same client from a new NAT port: a new Teredo address, banned
+	 * at its first attempt (the window was kept), not after maxretry more */
+	feed(d, ev(RK_FAIL, "2001:0:4136:e378:8000:63bd:3fff:fdd2", 0, 24), &r);
+	assert_true(r.ban);
+	check_fmt(&r.prefix, "2001:0:4136:e378:8000:63bd:3fff:fdd2");
 
 	/* an unban of the NAT64 form forgets the IPv4 client's window */
 	feed(d, ev(RK_FAIL, "64:ff9b::198.51.100.7", 0, 30), &r);
@@ -265,6 +270,26 @@ test_embedded_ipv4_offenders(void **state)
 	assert_true(r.ban);
 	check_fmt(&r.prefix, "2001:db8:5::/64");
 	check_fmt(&r.offender, "2001:db8:5::/64");
+	det_free(d);
+}
+
+/* A connection that owes a failure without naming its client (MongoDB
+ * up to 3.x: the address comes on the end line) is not forgotten after 10
+ * idle minutes: an attacker idling before it disconnects is still counted. */
+static void
+test_pending_without_address(void **state)
+{
+	struct detector *d = mk(100, 64);
+	struct det_result r;
+
+	(void)state;
+	feed(d, ev(RK_PENDING, NULL, 77, 1000), &r);
+	assert_false(r.counted);
+	assert_true(feed(d, ev(RK_END, "192.0.2.70", 77, 1000 + 700), &r));
+	check_fmt(&r.addr, "192.0.2.70");
+	/* an hour and more: the connection is gone */
+	feed(d, ev(RK_PENDING, NULL, 78, 5000), &r);
+	assert_false(feed(d, ev(RK_END, "192.0.2.71", 78, 5000 + 3700), &r));
 	det_free(d);
 }
 
@@ -326,6 +351,7 @@ main(void)
 		cmocka_unit_test(test_ipv6_aggregation),
 		cmocka_unit_test(test_conn_no_inherit),
 		cmocka_unit_test(test_embedded_ipv4_offenders),
+		cmocka_unit_test(test_pending_without_address),
 		cmocka_unit_test(test_spray_bounded),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

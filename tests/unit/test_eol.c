@@ -125,10 +125,33 @@ test_random(void **state)
 	}
 }
 
+/* eol_init_strict (the daemon's live logs): a lone CR before any line end
+ * is data when an LF follows in the same chunk; a CR-only chunk still
+ * splits. */
+static void
+test_strict(void **state)
+{
+	struct eol e;
+	char buf[64];
+	size_t n;
+
+	(void)state;
+	eol_init_strict(&e);
+	strcpy(buf, "user x\rforged line\n");
+	n = eol_fix(&e, buf, strlen(buf));
+	assert_int_equal(n, strlen("user x\rforged line\n"));
+	assert_memory_equal(buf, "user x\rforged line\n", n);
+	eol_init_strict(&e);
+	strcpy(buf, "a\rb\r");
+	n = eol_fix(&e, buf, strlen(buf));
+	assert_memory_equal(buf, "a\nb", 3);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_strict),
 		cmocka_unit_test(test_forms),
 		cmocka_unit_test(test_random),
 	};

@@ -330,6 +330,10 @@ test_errors_name_where(void **state)
 	assert_null(make(NULL, noid, NULL, 1, 0, err, sizeof(err)));
 	assert_non_null(strstr(err, "test.conf:10"));
 	assert_non_null(strstr(err, "failure-id"));
+	/* \C (one byte, may split a character): refused, as Python does */
+	static const char *const onebyte[] = { "^x\\C+ <HOST>$", NULL };
+	assert_null(make(NULL, onebyte, NULL, 1, F2B_FLT_NODATE, err, sizeof(err)));
+	assert_non_null(strstr(err, "test.conf:10"));
 }
 
 static void
@@ -369,22 +373,32 @@ test_hostile_lines(void **state)
 	feed(s, &g, line);
 	assert_int_equal(g.n, 2);
 	assert_string_equal(g.addr[1], "192.0.2.4");
-	/* invalid bytes decode to three bytes each: past the ceiling decoded,
-	 * dropped as well */
+	/* invalid bytes decode to three bytes each: the ceiling is on the
+	 * line's own bytes, so padding with bad bytes cannot get an attacker's
+	 * short line dropped (fail2ban matches it) */
 	memset(line, '\xff', F2B_FLT_LINE_MAX / 2);
 	memcpy(line, "fail from 192.0.2.5 ", 20);
 	line[F2B_FLT_LINE_MAX / 2 - 1] = 'x';
 	line[F2B_FLT_LINE_MAX / 2] = '\0';
 	feed(s, &g, line);
-	assert_int_equal(g.n, 2);
-	assert_int_equal(f2b_set_overlong(s), 3);
+	assert_int_equal(g.n, 3);
+	assert_string_equal(g.addr[2], "192.0.2.5");
+	assert_int_equal(f2b_set_overlong(s), 2);
+	/* one U+FFFD per maximal bad subpart, as Python decodes: "\xe2\x82"
+	 * (a cut three-byte sequence) is one character */
+	static const char *const cut[] = { "^cut .y from <HOST>$", NULL };
+	struct f2b_set *s2 = make_ok(NULL, cut, NULL, 1, F2B_FLT_NODATE);
+	struct got g2 = { 0 };
+	feed(s2, &g2, "cut \xe2\x82y from 192.0.2.6");
+	assert_int_equal(g2.n, 1);
+	f2b_set_free(s2);
 	/* ReDoS-shaped: stopped by the match limit, counted, no match */
 	memset(line, 'a', 64);
 	memcpy(line + 64, "Xc 192.0.2.3", 13);
 	int64_t t0 = mono_usec();
 	feed(s, &g, line);
 	assert_true(mono_usec() - t0 < 5 * 1000000);
-	assert_int_equal(g.n, 2);
+	assert_int_equal(g.n, 3);
 	f2b_set_stats(s, 0, &st);
 	assert_int_equal(st.limit_hits, 1);
 	free(line);

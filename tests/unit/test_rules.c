@@ -258,6 +258,28 @@ test_no_literal_every_line(void **state)
 	rules_free(rs);
 }
 
+/* A class whose first member is ']' or a POSIX "[:alpha:]" is one atom:
+ * the text after its first ']' is no literal the line must hold (the
+ * prefilter took "abcdefgh" and missed these lines). */
+static void
+test_class_brackets(void **state)
+{
+	struct ruleset *rs = load(
+	    "service w\n"
+	    "fail close ^x[]abcdefgh] y from <HOST>$\n"
+	    "fail posix ^z[[:digit:]abcdefgh] w from <HOST>$\n");
+	struct got g;
+
+	(void)state;
+	g = scan(rs, "x] y from 192.0.2.8\nz7 w from 192.0.2.9\n");
+	assert_int_equal(g.n, 2);
+	assert_string_equal(g.rule[0], "close");
+	assert_string_equal(g.addr[0], "192.0.2.8");
+	assert_string_equal(g.rule[1], "posix");
+	assert_string_equal(g.addr[1], "192.0.2.9");
+	rules_free(rs);
+}
+
 /* rsyslog's "message repeated N times: [ M]": M is matched, N is passed
  * on, also for a rule whose prefilter keeps the pattern's '$' (no long
  * literal lead). */
@@ -331,6 +353,7 @@ main(void)
 		cmocka_unit_test(test_line_counting),
 		cmocka_unit_test(test_conn_macro),
 		cmocka_unit_test(test_no_literal_every_line),
+		cmocka_unit_test(test_class_brackets),
 		cmocka_unit_test(test_repeated),
 		cmocka_unit_test(test_headerless),
 	};

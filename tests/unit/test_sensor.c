@@ -557,6 +557,16 @@ test_line_endings(void **state)
 	append(path, "user x\rFeb  5 14:34:10 h sshd[1]: Failed\n");
 	expect(s, "user x\rFeb  5 14:34:10 h sshd[1]: Failed\n");
 	sensor_free(s);
+
+	/* Nor as the very first line end of a new file (after a start or a
+	 * rotation, before any LF told the stream's kind): the LF that ends
+	 * the line in the same write says it is an LF stream. */
+	path_of(path, sizeof(path), "first-cr.log");
+	create(path, "");
+	s = follow(path, NULL);
+	append(path, "user x\rFeb  5 14:34:10 h sshd[1]: Failed\n");
+	expect(s, "user x\rFeb  5 14:34:10 h sshd[1]: Failed\n");
+	sensor_free(s);
 }
 
 /* Exactly want (which may hold NULs) arrives. */

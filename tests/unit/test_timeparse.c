@@ -99,6 +99,10 @@ test_same_prefix(void **state)
 	assert_int_equal(time_ctx_parse(&tc, c, strlen(c)), days_from_civil(2026, 2, 5) * 86400 + 14 * 3600 + 34 * 60 + 10);
 	assert_int_equal(time_ctx_parse(&tc, d, strlen(d)), days_from_civil(2023, 2, 5) * 86400 + 14 * 3600 + 34 * 60 + 10);
 	assert_int_equal(time_ctx_parse(&tc, c, strlen(c)), days_from_civil(2026, 2, 5) * 86400 + 14 * 3600 + 34 * 60 + 10);
+	/* a line that ends right after its stamp is no key for a longer one */
+	const char *e = "Feb  5 14:34:10", *f = "Feb  5 14:34:10 2023 h sshd[1]: x";
+	assert_int_equal(time_ctx_parse(&tc, e, strlen(e)), days_from_civil(2026, 2, 5) * 86400 + 14 * 3600 + 34 * 60 + 10);
+	assert_int_equal(time_ctx_parse(&tc, f, strlen(f)), days_from_civil(2023, 2, 5) * 86400 + 14 * 3600 + 34 * 60 + 10);
 }
 
 /* Zoneless stamps in the local zone (TZ), with its summer time; stamps
