@@ -19,6 +19,7 @@
 #include "cli/cli.h"
 #include "common/addr.h"
 #include "common/util.h"
+#include "daemon/config.h"
 #include "f2b/f2b_conf.h"
 
 #define IMP_OPTS_MAX	32
@@ -40,29 +41,56 @@ static const char *const known_opts[] = {
 
 struct strset {
 	char *v[IMP_SOURCES_MAX];
+	char *svcs[IMP_SOURCES_MAX];	/* files: the services reading each, "a,b" */
 	size_t n;
 };
 
-static bool
+enum { SET_ADDED, SET_DUP, SET_FULL };
+
+/* Adds v once; SET_FULL when the set is full or memory is short (the
+ * caller notes it: nothing is dropped silently). */
+static int
 set_add(struct strset *s, const char *v)
 {
 	for (size_t i = 0; i < s->n; i++)
 		if (strcmp(s->v[i], v) == 0)
-			return false;
-	if (s->n >= IMP_SOURCES_MAX)
-		return false;
-	s->v[s->n] = strdup(v);
-	if (s->v[s->n] == NULL)
-		return false;
+			return SET_DUP;
+	if (s->n >= IMP_SOURCES_MAX || (s->v[s->n] = strdup(v)) == NULL)
+		return SET_FULL;
+	s->svcs[s->n] = NULL;
 	s->n++;
-	return true;
+	return SET_ADDED;
+}
+
+/* Appends ",svc" (or "svc") to the list of the element v. 0 or -1. */
+static int
+set_add_service(struct strset *s, const char *v, const char *svc)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		if (strcmp(s->v[i], v) != 0)
+			continue;
+		size_t have = s->svcs[i] ? strlen(s->svcs[i]) : 0, add = strlen(svc);
+		if (have + add + 2 > CONFIG_SOURCE_SERVICES_MAX)
+			return -1;
+		char *n = realloc(s->svcs[i], have + add + 2);
+		if (n == NULL)
+			return -1;
+		if (have > 0)
+			n[have++] = ',';
+		memcpy(n + have, svc, add + 1);
+		s->svcs[i] = n;
+		return 0;
+	}
+	return -1;
 }
 
 static void
 set_free(struct strset *s)
 {
-	for (size_t i = 0; i < s->n; i++)
+	for (size_t i = 0; i < s->n; i++) {
 		free(s->v[i]);
+		free(s->svcs[i]);
+	}
 	s->n = 0;
 }
 
@@ -74,6 +102,7 @@ struct imp {
 	size_t headlen, svclen;
 	struct strset files, matches, allows;
 	bool journal_all, journal_any;
+	char journal_svcs[CONFIG_SOURCE_SERVICES_MAX];	/* the systemd jails' services */
 	int untranslated;
 	int inc_on, inc_off, maxtime_unset;	/* jails with and without bantime.increment */
 	char maxtime[32];
@@ -285,20 +314,42 @@ has_glob(const char *p)
 	return strpbrk(p, "*?[") != NULL;
 }
 
+/* The file joins the sources, read by this jail's service alone (and by
+ * every other jail naming it): fail2ban runs a jail's filter on that jail's
+ * logpath only. The lines are written at the end (emit_sources). */
 static void
 add_file_source(struct imp *im, const char *jail, const char *path)
 {
-	struct stat st;
+	char svc[RULES_NAME_MAX];
 
-	if (path[0] != '/') {
-		note(im, im->svc, "jail %s: logpath '%s' is not absolute", jail, path);
+	if (path[0] != '/' || strpbrk(path, " \t#") != NULL) {
+		note(im, im->svc, "jail %s: logpath '%s' is not an absolute path without spaces or '#'",
+		    jail, path);
 		return;
 	}
-	if (set_add(&im->files, path)) {
-		fprintf(im->head, "source file %s\n", path);
-		if (stat(path, &st) != 0)
-			fprintf(im->head, "# (%s does not exist yet; article5 waits for it)\n", path);
+	snprintf(svc, sizeof(svc), F2B_SVC_PREFIX "%s", jail);
+	if (set_add(&im->files, path) == SET_FULL || set_add_service(&im->files, path, svc) != 0)
+		note(im, im->head, "jail %s: logpath %s: more than %d sources or services to a source",
+		    jail, path, IMP_SOURCES_MAX);
+}
+
+static void
+emit_sources(struct imp *im)
+{
+	struct stat st;
+
+	for (size_t i = 0; i < im->files.n; i++) {
+		fprintf(im->head, "source file %s service %s\n", im->files.v[i], im->files.svcs[i]);
+		if (stat(im->files.v[i], &st) != 0)
+			fprintf(im->head, "# (%s does not exist yet; article5 waits for it)\n",
+			    im->files.v[i]);
 	}
+	if (!im->journal_any && !im->journal_all)
+		return;
+	fprintf(im->head, "source journal");
+	for (size_t i = 0; !im->journal_all && i < im->matches.n; i++)
+		fprintf(im->head, " %s", im->matches.v[i]);
+	fprintf(im->head, " service %s\n", im->journal_svcs);
 }
 
 static void
@@ -342,6 +393,14 @@ do_logpath(struct imp *im, const char *jail, char *lp)
 static void
 do_journalmatch(struct imp *im, const char *jail, const char *jm)
 {
+	size_t have = strlen(im->journal_svcs);
+	int w = snprintf(im->journal_svcs + have, sizeof(im->journal_svcs) - have, "%s" F2B_SVC_PREFIX
+	    "%s", have ? "," : "", jail);
+	if (w < 0 || (size_t)w >= sizeof(im->journal_svcs) - have) {
+		im->journal_svcs[have] = '\0';
+		note(im, im->svc, "jail %s: too many systemd jails for one journal source", jail);
+		return;
+	}
 	if (jm == NULL || *jm == '\0') {
 		im->journal_all = true;
 		note(im, im->svc, "jail %s: systemd backend without journalmatch: article5 reads "
@@ -370,7 +429,9 @@ do_journalmatch(struct imp *im, const char *jail, const char *jm)
 			tok[n - 1] = '\0';
 			tok++;
 		}
-		set_add(&im->matches, tok);
+		if (set_add(&im->matches, tok) == SET_FULL)
+			note(im, im->svc, "jail %s: journal match %s: more than %d matches", jail, tok,
+			    IMP_SOURCES_MAX);
 	}
 	if (and_group)
 		note(im, im->svc, "jail %s: journalmatch '%s' requires several fields at once; article5 "
@@ -404,7 +465,7 @@ do_ignoreip(struct imp *im, const char *jail, char *v)
 		if ((pf.family == A5_AF_INET && pf.addr[0] == 127) ||
 		    (pf.family == A5_AF_INET6 && pf.len == 128 && memcmp(pf.addr,
 		    "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\1", 16) == 0)) {
-			if (set_add(&im->allows, txt))
+			if (set_add(&im->allows, txt) == SET_ADDED)
 				fprintf(im->head, "# ignoreip %s: loopback, which article5 always allows\n", w);
 			continue;
 		}
@@ -413,8 +474,12 @@ do_ignoreip(struct imp *im, const char *jail, char *v)
 			note(im, im->head, "jail %s: ignoreip '%s': %s", jail, w, why);
 			continue;
 		}
-		if (set_add(&im->allows, txt))
+		int added = set_add(&im->allows, txt);
+		if (added == SET_ADDED)
 			fprintf(im->head, "allow %s\n", txt);
+		else if (added == SET_FULL)
+			note(im, im->head, "jail %s: ignoreip %s: more than %d allow lines", jail, txt,
+			    IMP_SOURCES_MAX);
 	}
 }
 
@@ -470,6 +535,12 @@ do_jail(struct imp *im, const char *jail)
 	char *fname = NULL;
 
 	fprintf(im->svc, "\n# jail %s\n", jail);
+	/* the name becomes a service name, a word of the configuration */
+	if (!config_word_ok(jail) || strlen(F2B_SVC_PREFIX) + strlen(jail) >= RULES_NAME_MAX) {
+		note(im, im->svc, "jail '%s': the name is no service name (letters, digits, '-', '_', "
+		    "at most %zu bytes)", jail, RULES_NAME_MAX - 1 - strlen(F2B_SVC_PREFIX));
+		return;
+	}
 	char *filter = jget(im, jail, "filter");
 	char *backend = jget(im, jail, "backend");
 	bool journal = backend != NULL && strncmp(backend, "systemd", 7) == 0;
@@ -498,6 +569,17 @@ do_jail(struct imp *im, const char *jail)
 		else
 			note(im, im->svc, "jail %s: filter option %s=%s (the directive takes a mode only)",
 			    jail, opts[i].name, opts[i].value);
+	}
+	if (mode != NULL && *mode != '\0' && !config_word_ok(mode)) {
+		note(im, im->svc, "jail %s: filter mode '%s' is no word (letters, digits, '-', '_')",
+		    jail, mode);
+		f2b_def_free(&def);
+		goto out;
+	}
+	if (strpbrk(fpath, " \t#") != NULL) {
+		note(im, im->svc, "jail %s: filter path %s holds a space or '#'", jail, fpath);
+		f2b_def_free(&def);
+		goto out;
 	}
 	if (mode != NULL && *mode != '\0')
 		fprintf(im->svc, "service " F2B_SVC_PREFIX "%s fail2ban-filter %s mode %s\n", jail, fpath, mode);
@@ -564,7 +646,7 @@ do_jail(struct imp *im, const char *jail)
 			note(im, im->svc, "jail %s: maxretry %s; article5's largest, 64, instead", jail, maxretry);
 			snprintf(mr, sizeof(mr), " maxretry 64");
 		} else {
-			snprintf(mr, sizeof(mr), " maxretry %s", maxretry);
+			snprintf(mr, sizeof(mr), " maxretry %llu", (unsigned long long)u);
 		}
 	}
 	dur_or_note(im, jail, "findtime", findtime, ft, sizeof(ft), false);
@@ -759,14 +841,7 @@ cmd_import_f2b(int argc, char **argv)
 			note(&im, im.head, "%d jail(s) without bantime.increment; article5 lengthens "
 			    "repeated bans for every service alike", im.inc_off);
 	}
-	if (im.journal_all)
-		fprintf(im.head, "source journal\n");
-	else if (im.journal_any) {
-		fprintf(im.head, "source journal");
-		for (size_t i = 0; i < im.matches.n; i++)
-			fprintf(im.head, " %s", im.matches.v[i]);
-		fprintf(im.head, "\n");
-	}
+	emit_sources(&im);
 	fclose(im.head);
 	fclose(im.svc);
 	im.head = im.svc = NULL;

@@ -71,10 +71,8 @@ parse_maxretry(struct lineparse *p, const char *v, int *out)
 	return 0;
 }
 
-/* A fail2ban filter mode names an option of the filter file (`mdre-<mode>`):
- * a plain word. */
-static bool
-mode_name_ok(const char *m)
+bool
+config_word_ok(const char *m)
 {
 	if (*m == '\0')
 		return false;
@@ -108,10 +106,10 @@ parse_service(struct lineparse *p, struct config *cfg, char **w, int nw)
 	if (nw > 2 && strcmp(w[2], "fail2ban-filter") == 0) {
 		if (nw < 4)
 			return lp_error(p, "expected 'service NAME fail2ban-filter PATH [mode M] ...'");
-		for (size_t j = 0; j < cfg->nf2b; j++)
-			if (strcmp(cfg->f2b[j].service, w[1]) == 0)
-				return lp_error(p, "service '%s' already has a fail2ban filter (%s)",
-				    w[1], cfg->f2b[j].where);
+		int j = config_f2b_find(cfg, w[1]);
+		if (j >= 0)
+			return lp_error(p, "service '%s' already has a fail2ban filter (%s)",
+			    w[1], cfg->f2b[j].where);
 		if (cfg->nf2b >= CONFIG_F2B_MAX)
 			return lp_error(p, "too many fail2ban-filter services (at most %d)", CONFIG_F2B_MAX);
 		f = &cfg->f2b[cfg->nf2b];
@@ -139,7 +137,7 @@ parse_service(struct lineparse *p, struct config *cfg, char **w, int nw)
 			if (parse_duration_arg(p, "bantime", w[i + 1], &s->bantime) != 0)
 				return -1;
 		} else if (f != NULL && strcmp(w[i], "mode") == 0) {
-			if (!strlcpy_ok(f->mode, w[i + 1], sizeof(f->mode)) || !mode_name_ok(f->mode))
+			if (!strlcpy_ok(f->mode, w[i + 1], sizeof(f->mode)) || !config_word_ok(f->mode))
 				return lp_error(p, "bad fail2ban filter mode '%s', expected letters, digits, '-', '_'",
 				    w[i + 1]);
 		} else
@@ -165,11 +163,12 @@ parse_source(struct lineparse *p, struct config *cfg, char **w, int nw)
 		return lp_error(p, "too many sources (at most %d)", CONFIG_SOURCES_MAX);
 	s = &cfg->sources[cfg->nsources];
 	memset(s, 0, sizeof(*s));
-	/* A trailing "service NAME" gives the source to one fail2ban-filter
-	 * service; config_parse checks the name once every line is read. */
+	/* A trailing "service NAME[,NAME...]" gives the source to those
+	 * fail2ban-filter services; config_parse checks the names once every
+	 * line is read. */
 	if (nw >= 4 && strcmp(w[nw - 2], "service") == 0) {
-		if (!strlcpy_ok(s->service, w[nw - 1], sizeof(s->service)))
-			return lp_error(p, "service name '%s' too long", w[nw - 1]);
+		if (!strlcpy_ok(s->services, w[nw - 1], sizeof(s->services)))
+			return lp_error(p, "service list '%s' too long", w[nw - 1]);
 		snprintf(s->where, sizeof(s->where), "%s:%d", p->name, p->line);
 		nw -= 2;
 	}
@@ -434,13 +433,48 @@ config_parse(const char *name, const char *text, size_t len, struct config *cfg,
 	}
 	for (size_t j = 0; j < cfg->nsources; j++) {
 		const struct config_source *src = &cfg->sources[j];
-		if (src->service[0] != '\0' && config_f2b_find(cfg, src->service) < 0) {
-			snprintf(err, errlen, "%s: source for service '%s', which is no "
-			    "'service %s fail2ban-filter PATH' line", src->where, src->service, src->service);
-			return -1;
+		char svc[RULES_NAME_MAX];
+		size_t n = 1;
+
+		if (src->services[0] == '\0')
+			continue;
+		for (const char *c = src->services; *c; c++)
+			n += *c == ',';
+		for (size_t k = 0; k < n; k++) {
+			if (!config_source_service(src, k, svc, sizeof(svc))) {
+				snprintf(err, errlen, "%s: bad service list '%s', expected NAME[,NAME...]",
+				    src->where, src->services);
+				return -1;
+			}
+			if (config_f2b_find(cfg, svc) < 0) {
+				snprintf(err, errlen, "%s: source for service '%s', which is no "
+				    "'service %s fail2ban-filter PATH' line", src->where, svc, svc);
+				return -1;
+			}
 		}
 	}
 	return 0;
+}
+
+int
+config_source_service(const struct config_source *src, size_t k, char *name, size_t n)
+{
+	const char *p = src->services;
+
+	for (;;) {
+		const char *e = strchr(p, ',');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		if (len == 0 || len >= n)
+			return 0;	/* "", "a,,b" or a name too long: no more */
+		if (k-- == 0) {
+			memcpy(name, p, len);
+			name[len] = '\0';
+			return 1;
+		}
+		if (e == NULL)
+			return 0;
+		p = e + 1;
+	}
 }
 
 int

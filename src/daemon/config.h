@@ -15,6 +15,7 @@
 #define CONFIG_RULES_MAX 256
 #define CONFIG_LINE_MAX 4096
 #define CONFIG_F2B_MAX 64
+#define CONFIG_SOURCE_SERVICES_MAX 512
 
 enum source_type { SRC_FILE, SRC_JOURNAL, SRC_STDIN };
 
@@ -24,9 +25,10 @@ struct config_source {
 	size_t nmatches;
 	char matches[CONFIG_MATCHES_MAX][128];
 	/* "": the native rules and every fail2ban-filter service without a
-	 * source of its own read it; else only that fail2ban-filter service. */
-	char service[RULES_NAME_MAX];
-	char where[160];		/* "file:line" when service is set */
+	 * source of its own read it; else only the fail2ban-filter services
+	 * it names, "NAME[,NAME...]" (config_source_service). */
+	char services[CONFIG_SOURCE_SERVICES_MAX];
+	char where[160];		/* "file:line" when services is set */
 };
 
 /* A service detected by a fail2ban filter file, run as it is (docs/fail2ban.md). */
@@ -100,6 +102,13 @@ int config_load(const char *path, struct config *cfg, char *err, size_t errlen);
 int config_parse(const char *name, const char *text, size_t len, struct config *cfg,
     char *err, size_t errlen);
 
+/* A plain word: letters, digits, '-', '_' (a fail2ban filter's mode names
+ * an option of the filter file, `mdre-<mode>`; jail names become service
+ * names). Not empty. */
+bool config_word_ok(const char *s);
+/* The k-th (from 0) service name of src->services into name: 1, or 0 when
+ * there is none (or it does not fit). */
+int config_source_service(const struct config_source *src, size_t k, char *name, size_t n);
 /* Index in cfg->f2b of the fail2ban-filter service named service, or -1. */
 int config_f2b_find(const struct config *cfg, const char *service);
 

@@ -12,6 +12,8 @@
 /* The sensor names a file source by its path, the journal "journal" and
  * standard input "stdin" (src/sensor/). */
 #define F2B_SRC_NAME_MAX PATH_MAX
+/* (source, service) pairs: a source may be given to several services. */
+#define F2B_ROUTES_MAX (2 * CONFIG_SOURCES_MAX)
 
 struct f2b_svc {
 	int service;			/* index into the ruleset's services */
@@ -33,7 +35,7 @@ struct f2b_route {
 struct f2b_services {
 	size_t nsvcs, nroutes;
 	struct f2b_svc svcs[CONFIG_F2B_MAX];
-	struct f2b_route routes[CONFIG_SOURCES_MAX];
+	struct f2b_route routes[F2B_ROUTES_MAX];
 };
 
 /* What the line callback needs to turn a filter failure into a hit. */
@@ -104,20 +106,25 @@ f2b_services_new(const struct config *cfg, const struct ruleset *rs, char *err, 
 	/* Routes first: which services read the journal decides what to load. */
 	for (size_t i = 0; i < cfg->nsources; i++) {
 		const struct config_source *s = &cfg->sources[i];
-		int j;
+		char name[RULES_NAME_MAX];
 
-		if (s->service[0] == '\0') {
+		if (s->services[0] == '\0') {
 			untagged_journal |= s->type == SRC_JOURNAL;
 			continue;
 		}
-		if ((j = config_f2b_find(cfg, s->service)) < 0) {
-			snprintf(err, errlen, "%s: no fail2ban-filter service '%s'", s->where, s->service);
-			goto fail;
+		/* config_parse checked every name */
+		for (size_t k = 0; config_source_service(s, k, name, sizeof(name)); k++) {
+			int j = config_f2b_find(cfg, name);
+			if (j < 0 || fs->nroutes >= F2B_ROUTES_MAX) {
+				snprintf(err, errlen, "%s: no fail2ban-filter service '%s', or more than %d "
+				    "source-service pairs", s->where, name, F2B_ROUTES_MAX);
+				goto fail;
+			}
+			fs->svcs[j].own_sources = true;
+			strlcpy_ok(fs->routes[fs->nroutes].source, source_name(s),
+			    sizeof(fs->routes[0].source));
+			fs->routes[fs->nroutes++].svc = j;
 		}
-		fs->svcs[j].own_sources = true;
-		strlcpy_ok(fs->routes[fs->nroutes].source, source_name(s),
-		    sizeof(fs->routes[0].source));
-		fs->routes[fs->nroutes++].svc = j;
 	}
 	for (size_t i = 0; i < cfg->nf2b; i++) {
 		struct f2b_svc *v = &fs->svcs[i];

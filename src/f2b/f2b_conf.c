@@ -2,7 +2,6 @@
  * does: [Definition] read with the caller's options as variables, [Init]
  * values and known/ copies, then <tag> substitution (helpers.py
  * substituteRecursiveTags) and the split of the regex lists. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,19 +55,6 @@ struct ctx {
 	char *err;
 	size_t errlen;
 };
-
-static int
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
 
 static void
 tag_free(struct tag *t)
@@ -149,14 +135,6 @@ is_word(char c)
 	    (unsigned char)c >= 0x80;
 }
 
-static void
-lower_ascii(char *s)
-{
-	for (; *s; s++)
-		if (*s >= 'A' && *s <= 'Z')
-			*s = (char)(*s - 'A' + 'a');
-}
-
 /* fail2ban's get_ex("Definition", name, vars=_pOpts): NAME may be
  * "section/key" (known/key: the value before the last override, then the
  * current one; default/key: [DEFAULT]). 1, 0 absent, -1 error. */
@@ -177,7 +155,7 @@ get_ex(struct ctx *c, const char *name, struct f2b_txt *out)
 			snprintf(sec, sizeof(sec), "%.*s", (int)(slash - name), name);
 			char lw[256];
 			memcpy(lw, sec, sizeof(lw));
-			lower_ascii(lw);
+			f2b_lower_ascii(lw);
 			if (strcmp(lw, "known") == 0) {
 				rc = f2b_ini_get_txt(c->ini, "KNOWN/Definition", opt, NULL, 0, out, c->err, c->errlen);
 				if (rc != 0)
@@ -208,7 +186,7 @@ comb_get(struct ctx *c, const char *name, int *rc)
 	e = calloc(1, sizeof(*e));
 	if (e == NULL || (e->key = strdup(name)) == NULL) {
 		free(e);
-		*rc = fail(c->err, c->errlen, "out of memory");
+		*rc = f2b_fail(c->err, c->errlen, "out of memory");
 		return NULL;
 	}
 	*rc = get_ex(c, name, &e->v);
@@ -315,7 +293,7 @@ substitute(struct ctx *c, struct tags *ts, char *const *ign, size_t nign)
 	for (unsigned pass = 0;; pass++) {
 		bool again = false;
 		if (pass >= TAG_PASSES_MAX)
-			return fail(c->err, c->errlen, "tag substitution did not settle after %u passes, "
+			return f2b_fail(c->err, c->errlen, "tag substitution did not settle after %u passes, "
 			    "expected tags without cycles", TAG_PASSES_MAX);
 		for (size_t ti = 0; ti < ts->n; ti++) {
 			struct tag *t = &ts->v[ti];
@@ -332,24 +310,12 @@ substitute(struct ctx *c, struct tags *ts, char *const *ign, size_t nign)
 			while (m) {
 				const char *rtag = t->v.s + ms + 1;
 				size_t rl = me - ms - 2;
-				if (++c->seen > TAG_SEEN_MAX)
-					return fail(c->err, c->errlen, "more than %u <tag>s to look up, expected "
-					    "fewer", TAG_SEEN_MAX);
+				if (++c->seen > TAG_SEEN_MAX || (c->work += rl) > F2B_SUBST_WORK)
+					return f2b_fail(c->err, c->errlen, "more than %u <tag>s to look up or %u "
+					    "bytes of work, expected fewer", TAG_SEEN_MAX, F2B_SUBST_WORK);
 				if (ignored(ign, nign, rtag, rl)) {
 					m = tag_search(c, &t->v, me, &ms, &me);
 					continue;
-				}
-				unsigned *cn = cnt_slot(t, rtag, rl);
-				if (cn == NULL)
-					return fail(c->err, c->errlen, "out of memory");
-				if ((strlen(t->key) == rl && memcmp(t->key, rtag, rl) == 0) ||
-				    (*cn ? *cn : 1) > F2B_TAG_REPEAT) {
-					char where[F2B_WHERE_MAX];
-					f2b_ini_where(c->ini, t->v.loc[0], where, sizeof(where));
-					return fail(c->err, c->errlen, "%s: '%s' refers to <%.*s> %s, expected tags "
-					    "that do not refer to themselves", where, t->key, (int)rl, rtag,
-					    (strlen(t->key) == rl && memcmp(t->key, rtag, rl) == 0) ? "inside itself"
-					    : "over and over");
 				}
 				const struct tag *rt = tags_find(ts, rtag, rl);
 				const struct f2b_txt *repl = rt ? &rt->v : NULL;
@@ -370,9 +336,24 @@ substitute(struct ctx *c, struct tags *ts, char *const *ign, size_t nign)
 					m = tag_search(c, &t->v, me, &ms, &me);
 					continue;
 				}
+				/* Counted only for a name that is replaced: slots for
+				 * unknown tags made each lookup scan them all (100k
+				 * distinct unknown tags: a minute). */
+				unsigned *cn = cnt_slot(t, rtag, rl);
+				if (cn == NULL)
+					return f2b_fail(c->err, c->errlen, "out of memory");
+				if ((strlen(t->key) == rl && memcmp(t->key, rtag, rl) == 0) ||
+				    (*cn ? *cn : 1) > F2B_TAG_REPEAT) {
+					char where[F2B_WHERE_MAX];
+					f2b_ini_where(c->ini, t->v.loc[0], where, sizeof(where));
+					return f2b_fail(c->err, c->errlen, "%s: '%s' refers to <%.*s> %s, expected tags "
+					    "that do not refer to themselves", where, t->key, (int)rl, rtag,
+					    (strlen(t->key) == rl && memcmp(t->key, rtag, rl) == 0) ? "inside itself"
+					    : "over and over");
+				}
 				char needle[520];
 				if (rl + 2 >= sizeof(needle))
-					return fail(c->err, c->errlen, "tag name too long");
+					return f2b_fail(c->err, c->errlen, "tag name too long");
 				needle[0] = '<';
 				memcpy(needle + 1, rtag, rl);
 				needle[rl + 1] = '>';
@@ -382,7 +363,7 @@ substitute(struct ctx *c, struct tags *ts, char *const *ign, size_t nign)
 				    f2b_txt_replace_all(&t->v, needle, rl + 2, repl) < 0) {
 					char where[F2B_WHERE_MAX];
 					f2b_ini_where(c->ini, t->v.loc[0], where, sizeof(where));
-					return fail(c->err, c->errlen, "%s: '%s' grows past %u bytes, %u "
+					return f2b_fail(c->err, c->errlen, "%s: '%s' grows past %u bytes, %u "
 					    "replacements or %u bytes of work while substituting <%s>, expected "
 					    "less", where, t->key, F2B_VALUE_MAX, TAG_REPL_MAX, F2B_SUBST_WORK,
 					    needle + 1);
@@ -391,7 +372,7 @@ substitute(struct ctx *c, struct tags *ts, char *const *ign, size_t nign)
 				/* counted after the replace (cnt_slot's entry is still valid) */
 				cn = cnt_slot(t, needle + 1, rl);
 				if (cn == NULL)
-					return fail(c->err, c->errlen, "out of memory");
+					return f2b_fail(c->err, c->errlen, "out of memory");
 				(*cn)++;
 				m = tag_search(c, &t->v, ms, &ms, &me);
 			}
@@ -403,7 +384,7 @@ substitute(struct ctx *c, struct tags *ts, char *const *ign, size_t nign)
 				t->done = true;
 		}
 		if (c->work > F2B_SUBST_WORK)
-			return fail(c->err, c->errlen, "tag substitution past %u bytes of work, expected "
+			return f2b_fail(c->err, c->errlen, "tag substitution past %u bytes of work, expected "
 			    "less", F2B_SUBST_WORK);
 		if (!again)
 			return 0;
@@ -451,12 +432,6 @@ split_regexes(const struct f2b_ini *ini, const struct f2b_txt *v, struct f2b_reg
 	return 0;
 }
 
-static bool
-py_space(unsigned char ch)
-{
-	return ch == ' ' || (ch >= '\t' && ch <= '\r') || (ch >= 0x1c && ch <= 0x1f);
-}
-
 /* DateDetector's split: re.split('\n+'), each stripped, empty ones out. */
 static int
 split_dates(const struct f2b_txt *v, char ***out, size_t *n)
@@ -468,9 +443,9 @@ split_dates(const struct f2b_txt *v, char ***out, size_t *n)
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *e = nl ? nl : end;
 		const char *b = p;
-		while (b < e && py_space((unsigned char)*b))
+		while (b < e && f2b_py_space((unsigned char)*b))
 			b++;
-		while (e > b && py_space((unsigned char)e[-1]))
+		while (e > b && f2b_py_space((unsigned char)e[-1]))
 			e--;
 		if (e > b) {
 			char **r = realloc(*out, (*n + 1) * sizeof(*r));
@@ -495,7 +470,7 @@ py_int(const char *s, long long *out)
 	long long v = 0;
 	bool neg = false, digit = false;
 
-	while (py_space((unsigned char)*s))
+	while (f2b_py_space((unsigned char)*s))
 		s++;
 	if (*s == '+' || *s == '-')
 		neg = *s++ == '-';
@@ -509,7 +484,7 @@ py_int(const char *s, long long *out)
 		v = v * 10 + (*s - '0');
 		digit = true;
 	}
-	while (py_space((unsigned char)*s))
+	while (f2b_py_space((unsigned char)*s))
 		s++;
 	if (!digit || *s != '\0')
 		return -1;
@@ -693,7 +668,7 @@ f2b_def_load_backend(const char *path, const struct f2b_opt *opts, size_t nopts,
 		char where[F2B_WHERE_MAX];
 		def_where(ini, &t->v, 0, where, sizeof(where));
 		if (py_int(t->v.s ? t->v.s : "", &ml) < 0 || ml < 1 || ml > 1000) {
-			fail(err, errlen, "%s: maxlines '%.40s', expected a number of lines in 1..1000",
+			f2b_fail(err, errlen, "%s: maxlines '%.40s', expected a number of lines in 1..1000",
 			    where, t->v.s ? t->v.s : "");
 			goto out;
 		}
@@ -713,7 +688,7 @@ f2b_def_load_backend(const char *path, const struct f2b_opt *opts, size_t nopts,
 	rc = 0;
 	goto out;
 oom:
-	fail(err, errlen, "%s: out of memory or too many options", path);
+	f2b_fail(err, errlen, "%s: out of memory or too many options", path);
 out:
 	for (size_t i = 0; i < nign; i++)
 		free(ign[i]);

@@ -62,6 +62,7 @@ int f2b_def_load_backend(const char *path, const struct f2b_opt *opts, size_t no
 #define F2B_KEYS_MAX		1024u		/* keys of one section (lookups are linear) */
 #define F2B_FILES_MAX		256u		/* files read by one load, includes counted */
 #define F2B_INCLUDE_DEPTH	16u		/* nested [INCLUDES] */
+#define F2B_INCLUDE_VISITS	4096u		/* include lines followed by one load */
 #define F2B_INTERP_DEPTH	10u		/* nested %(name)s, as Python's ConfigParser */
 #define F2B_INTERP_REFS		100000u		/* %(name)s resolved for one value */
 #define F2B_SUBST_WORK		(256u << 20)	/* bytes scanned and written substituting tags */

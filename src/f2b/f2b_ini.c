@@ -2,11 +2,13 @@
  * (over Python's ConfigParser) reads them: parsing, [INCLUDES], .local and
  * .d/ files, the known/ copies and %(name)s interpolation. */
 #include <errno.h>
+#include <fcntl.h>
 #include <glob.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include "f2b/f2b_conf.h"
@@ -47,11 +49,14 @@ struct f2b_ini {
 	size_t nfiles;
 	struct pfile **parsed;	/* each its own allocation: held across includes */
 	size_t nparsed;
-	size_t nread;		/* files in the merge list, to bound it */
+	/* Include lines followed, in all: the walk visits a file again for
+	 * every line naming it (as fail2ban's uncached walk does), and lines
+	 * naming missing files add nothing the other ceilings would count. */
+	size_t visits;
 };
 
-static int
-fail(char *err, size_t errlen, const char *fmt, ...)
+int
+f2b_fail(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -63,15 +68,14 @@ fail(char *err, size_t errlen, const char *fmt, ...)
 	return -1;
 }
 
-/* Python's str.strip() whitespace, ASCII part. */
-static bool
-py_space(unsigned char c)
+bool
+f2b_py_space(unsigned char c)
 {
 	return c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= 0x1f);
 }
 
-static void
-lower_ascii(char *s)
+void
+f2b_lower_ascii(char *s)
 {
 	for (; *s; s++)
 		if (*s >= 'A' && *s <= 'Z')
@@ -365,39 +369,42 @@ utf8_valid(const unsigned char *s, size_t n, size_t *bad)
 static int
 file_slurp(const char *path, char **out, size_t *outlen, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "rb");
+	/* O_NONBLOCK: a FIFO among the includes or in a .d/ directory must not
+	 * block the open before fstat can refuse it (it is no regular file). */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 	struct stat st;
+	FILE *f;
 	char *buf;
 	size_t n = 0;
 
-	if (f == NULL)
+	if (fd < 0)
 		return 0;
-	if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode)) {
-		fclose(f);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (f = fdopen(fd, "rb")) == NULL) {
+		close(fd);
 		return 0;
 	}
 	if (st.st_size > (off_t)F2B_FILE_MAX) {
 		fclose(f);
-		return fail(err, errlen, "%s: file is %lld bytes, expected at most %u",
+		return f2b_fail(err, errlen, "%s: file is %lld bytes, expected at most %u",
 		    path, (long long)st.st_size, F2B_FILE_MAX);
 	}
 	size_t want = (size_t)st.st_size;
 	buf = malloc(want + 2);
 	if (buf == NULL) {
 		fclose(f);
-		return fail(err, errlen, "%s: out of memory", path);
+		return f2b_fail(err, errlen, "%s: out of memory", path);
 	}
 	n = fread(buf, 1, want + 1, f);
 	if (ferror(f)) {
 		int e = errno;
 		fclose(f);
 		free(buf);
-		return fail(err, errlen, "%s: %s", path, strerror(e));
+		return f2b_fail(err, errlen, "%s: %s", path, strerror(e));
 	}
 	fclose(f);
 	if (n > want) {
 		free(buf);
-		return fail(err, errlen, "%s: file grew while read, expected a configuration file", path);
+		return f2b_fail(err, errlen, "%s: file grew while read, expected a configuration file", path);
 	}
 	buf[n] = '\0';
 	*out = buf;
@@ -421,7 +428,7 @@ pending_flush(struct pending *p)
 		return 0;
 	/* Python joins the lines with '\n' and rstrips: trailing empty
 	 * lines go */
-	while (p->v.len > 0 && py_space((unsigned char)p->v.s[p->v.len - 1])) {
+	while (p->v.len > 0 && f2b_py_space((unsigned char)p->v.s[p->v.len - 1])) {
 		if (p->v.s[p->v.len - 1] == '\n')
 			p->v.nloc--;
 		p->v.len--;
@@ -448,12 +455,12 @@ parse_text(struct f2b_ini *ini, const char *path, char *buf, size_t n, struct is
 	int rc = -1;
 
 	if (fi == 0)
-		return fail(err, errlen, "%s: out of memory", path);
+		return f2b_fail(err, errlen, "%s: out of memory", path);
 	if (!utf8_valid((const unsigned char *)buf, n, &bad)) {
 		size_t l = 1;
 		for (size_t i = 0; i < bad; i++)
 			l += buf[i] == '\n';
-		return fail(err, errlen, "%s:%zu: not UTF-8 text, expected UTF-8", path, l);
+		return f2b_fail(err, errlen, "%s:%zu: not UTF-8 text, expected UTF-8", path, l);
 	}
 	/* universal newlines: \r\n and \r end lines too */
 	{
@@ -479,23 +486,23 @@ parse_text(struct f2b_ini *ini, const char *path, char *buf, size_t n, struct is
 		next = nl ? nl + 1 : buf + n;
 		lineno++;
 		if (len > F2B_LINE_MAX) {
-			fail(err, errlen, "%s:%zu: line is %zu bytes, expected at most %u", path, lineno, len,
+			f2b_fail(err, errlen, "%s:%zu: line is %zu bytes, expected at most %u", path, lineno, len,
 			    F2B_LINE_MAX);
 			goto out;
 		}
 		if (memchr(line, '\0', len) != NULL) {
-			fail(err, errlen, "%s:%zu: NUL byte, expected text", path, lineno);
+			f2b_fail(err, errlen, "%s:%zu: NUL byte, expected text", path, lineno);
 			goto out;
 		}
 		line[len] = '\0';
 		/* inline comment: the first ';' at the start or after a space */
 		for (size_t i = 0; i < len; i++)
-			if (line[i] == ';' && (i == 0 || py_space((unsigned char)line[i - 1]))) {
+			if (line[i] == ';' && (i == 0 || f2b_py_space((unsigned char)line[i - 1]))) {
 				comment = i;
 				has_comment = true;
 				break;
 			}
-		for (vs = 0; vs < len && py_space((unsigned char)line[vs]); vs++)
+		for (vs = 0; vs < len && f2b_py_space((unsigned char)line[vs]); vs++)
 			;
 		if (vs < len && (line[vs] == '#' || line[vs] == ';')) {
 			comment = 0;
@@ -505,7 +512,7 @@ parse_text(struct f2b_ini *ini, const char *path, char *buf, size_t n, struct is
 		indent = vs;
 		if (vs > ve)
 			vs = ve;
-		while (ve > vs && py_space((unsigned char)line[ve - 1]))
+		while (ve > vs && f2b_py_space((unsigned char)line[ve - 1]))
 			ve--;
 		if (ve == vs) {
 			/* an empty line (no comment) belongs to the value */
@@ -537,13 +544,13 @@ parse_text(struct f2b_ini *ini, const char *path, char *buf, size_t n, struct is
 			if (strcmp(name, "DEFAULT") == 0) {
 				cur = &set->defaults;
 			} else if (sec_find(set, name) != NULL) {
-				fail(err, errlen, "%s:%zu: section [%s] already in this file, expected it once",
+				f2b_fail(err, errlen, "%s:%zu: section [%s] already in this file, expected it once",
 				    path, lineno, name);
 				goto out;
 			} else {
 				cur = sec_add(set, name, false);
 				if (cur == NULL) {
-					fail(err, errlen, "%s:%zu: too many sections, expected at most %u", path,
+					f2b_fail(err, errlen, "%s:%zu: too many sections, expected at most %u", path,
 					    lineno, F2B_SECTIONS_MAX);
 					goto out;
 				}
@@ -551,35 +558,35 @@ parse_text(struct f2b_ini *ini, const char *path, char *buf, size_t n, struct is
 			continue;
 		}
 		if (cur == NULL) {
-			fail(err, errlen, "%s:%zu: '%.40s' before any [section], expected a section header",
+			f2b_fail(err, errlen, "%s:%zu: '%.40s' before any [section], expected a section header",
 			    path, lineno, value);
 			goto out;
 		}
 		size_t d = strcspn(value, "=:");
 		if (d == vlen) {
-			fail(err, errlen, "%s:%zu: '%.40s' is not 'name = value', expected a key, '=' or ':' "
+			f2b_fail(err, errlen, "%s:%zu: '%.40s' is not 'name = value', expected a key, '=' or ':' "
 			    "and a value", path, lineno, value);
 			goto out;
 		}
 		size_t ke = d;
-		while (ke > 0 && py_space((unsigned char)value[ke - 1]))
+		while (ke > 0 && f2b_py_space((unsigned char)value[ke - 1]))
 			ke--;
 		if (ke == 0) {
-			fail(err, errlen, "%s:%zu: empty key before '%c', expected a name", path, lineno,
+			f2b_fail(err, errlen, "%s:%zu: empty key before '%c', expected a name", path, lineno,
 			    value[d]);
 			goto out;
 		}
 		if (pending_flush(&p) < 0)
 			goto keys;
 		value[ke] = '\0';
-		lower_ascii(value);
+		f2b_lower_ascii(value);
 		if (val_find(cur, value) != NULL) {
-			fail(err, errlen, "%s:%zu: key '%s' already in [%s] of this file, expected it once",
+			f2b_fail(err, errlen, "%s:%zu: key '%s' already in [%s] of this file, expected it once",
 			    path, lineno, value, cur == &set->defaults ? "DEFAULT" : cur->name);
 			goto out;
 		}
 		const char *v = value + d + 1;
-		while (*v && py_space((unsigned char)*v))
+		while (*v && f2b_py_space((unsigned char)*v))
 			v++;
 		struct f2b_loc l = { fi, (uint32_t)lineno };
 		p.sec = cur;
@@ -603,10 +610,10 @@ parse_text(struct f2b_ini *ini, const char *path, char *buf, size_t n, struct is
 	rc = 0;
 	goto out;
 toobig:
-	fail(err, errlen, "%s:%zu: value longer than %u bytes", path, lineno, F2B_VALUE_MAX);
+	f2b_fail(err, errlen, "%s:%zu: value longer than %u bytes", path, lineno, F2B_VALUE_MAX);
 	goto out;
 keys:
-	fail(err, errlen, "%s:%zu: too many keys in a section, expected at most %u", path, lineno,
+	f2b_fail(err, errlen, "%s:%zu: too many keys in a section, expected at most %u", path, lineno,
 	    F2B_KEYS_MAX);
 out:
 	free(p.key);
@@ -629,20 +636,20 @@ parse_cached(struct f2b_ini *ini, const char *path, int *rc, char *err, size_t e
 			return ini->parsed[i]->readable ? ini->parsed[i] : NULL;
 		}
 	if (ini->nparsed >= F2B_FILES_MAX) {
-		*rc = fail(err, errlen, "%s: more than %u files read, expected fewer includes", path,
+		*rc = f2b_fail(err, errlen, "%s: more than %u files read, expected fewer includes", path,
 		    F2B_FILES_MAX);
 		return NULL;
 	}
 	struct pfile **pv = realloc(ini->parsed, (ini->nparsed + 1) * sizeof(*pv));	/* NOLINT(bugprone-sizeof-expression): an array of pointers */
 	if (pv == NULL) {
-		*rc = fail(err, errlen, "%s: out of memory", path);
+		*rc = f2b_fail(err, errlen, "%s: out of memory", path);
 		return NULL;
 	}
 	ini->parsed = pv;
 	pf = calloc(1, sizeof(*pf));
 	if (pf == NULL || (pf->path = strdup(path)) == NULL) {
 		free(pf);
-		*rc = fail(err, errlen, "%s: out of memory", path);
+		*rc = f2b_fail(err, errlen, "%s: out of memory", path);
 		return NULL;
 	}
 	pv[ini->nparsed] = pf;
@@ -700,7 +707,7 @@ map_get(const struct ictx *c, const char *key, const struct f2b_txt **v, const c
 		char k[256];
 		if (!strlcpy_ok(k, c->vars[i].name, sizeof(k)))
 			continue;
-		lower_ascii(k);
+		f2b_lower_ascii(k);
 		if (strcmp(k, key) == 0 && c->vars[i].value != NULL) {
 			*var = c->vars[i].value;
 			return 1;
@@ -763,7 +770,7 @@ map_section_options(struct ictx *c, const struct f2b_ini *ini, const char *rest,
 			continue;
 		char seclwr[256];
 		memcpy(seclwr, sec, sizeof(seclwr));
-		lower_ascii(seclwr);
+		f2b_lower_ascii(seclwr);
 		const struct ival *iv = NULL;
 		bool usedef = false;
 		if (strcmp(seclwr, "default") == 0) {
@@ -805,7 +812,7 @@ interp_some(struct ictx *c, const struct f2b_ini *ini, struct f2b_txt *out, cons
 
 	if (c->section[0] != '\0' && (extra_add(c, "__name__", 8, &c->name_txt) < 0 ||
 	    (memchr(rest, '/', n) != NULL && map_section_options(c, ini, rest, n) < 0)))
-		rc = fail(c->err, c->errlen, "out of memory");
+		rc = f2b_fail(c->err, c->errlen, "out of memory");
 	if (rc == 0)
 		rc = interp_level(c, ini, out, rest, n, loc, depth, tail);
 	while (c->nextra > n0)
@@ -822,7 +829,7 @@ interp_level(struct ictx *c, const struct f2b_ini *ini, struct f2b_txt *out, con
 
 #define WHERE() (f2b_ini_where(ini, loc ? loc[line] : c->top, w, sizeof(w)), w)
 	if (depth > F2B_INTERP_DEPTH)
-		return fail(c->err, c->errlen, "%s: %%(...)s in '%s' of [%s] nest deeper than %u levels, "
+		return f2b_fail(c->err, c->errlen, "%s: %%(...)s in '%s' of [%s] nest deeper than %u levels, "
 		    "expected no loop", WHERE(), c->option, c->section, F2B_INTERP_DEPTH);
 	while (n > 0) {
 		const char *p = memchr(rest, '%', n);
@@ -843,20 +850,20 @@ interp_level(struct ictx *c, const struct f2b_ini *ini, struct f2b_txt *out, con
 			continue;
 		}
 		if (n < 2 || rest[1] != '(')
-			return fail(c->err, c->errlen, "%s: '%%' in '%s' of [%s] at '%.30s', expected '%%%%' "
+			return f2b_fail(c->err, c->errlen, "%s: '%%' in '%s' of [%s] at '%.30s', expected '%%%%' "
 			    "or '%%(name)s'", WHERE(), c->option, c->section, rest);
 		const char *close = memchr(rest + 2, ')', n - 2);
 		if (close == NULL || close == rest + 2 || (size_t)(close - rest) + 1 >= n || close[1] != 's')
-			return fail(c->err, c->errlen, "%s: bad reference '%.30s' in '%s' of [%s], expected "
+			return f2b_fail(c->err, c->errlen, "%s: bad reference '%.30s' in '%s' of [%s], expected "
 			    "'%%(name)s'", WHERE(), rest, c->option, c->section);
 		char key[256];
 		size_t kl = (size_t)(close - rest) - 2;
 		if (kl >= sizeof(key))
-			return fail(c->err, c->errlen, "%s: name in '%.30s' of '%s' in [%s] is too long",
+			return f2b_fail(c->err, c->errlen, "%s: name in '%.30s' of '%s' in [%s] is too long",
 			    WHERE(), rest, c->option, c->section);
 		memcpy(key, rest + 2, kl);
 		key[kl] = '\0';
-		lower_ascii(key);
+		f2b_lower_ascii(key);
 		for (size_t i = 0; i < (size_t)(close - rest) + 2; i++)
 			line += rest[i] == '\n';
 		n -= (size_t)(close - rest) + 2;
@@ -864,10 +871,10 @@ interp_level(struct ictx *c, const struct f2b_ini *ini, struct f2b_txt *out, con
 		const struct f2b_txt *v;
 		const char *var;
 		if (++c->refs > F2B_INTERP_REFS)
-			return fail(c->err, c->errlen, "%s: '%s' of [%s] resolves more than %u %%(name)s, "
+			return f2b_fail(c->err, c->errlen, "%s: '%s' of [%s] resolves more than %u %%(name)s, "
 			    "expected fewer", WHERE(), c->option, c->section, F2B_INTERP_REFS);
 		if (!map_get(c, key, &v, &var))
-			return fail(c->err, c->errlen, "%s: '%s' of [%s] refers to %%(%s)s, which is not "
+			return f2b_fail(c->err, c->errlen, "%s: '%s' of [%s] refers to %%(%s)s, which is not "
 			    "set (in [%s], [DEFAULT] or the options), expected a known name", WHERE(),
 			    c->option, c->section, key, c->section);
 		const char *vs = v ? (v->s ? v->s : "") : var;
@@ -885,7 +892,7 @@ interp_level(struct ictx *c, const struct f2b_ini *ini, struct f2b_txt *out, con
 	}
 	return 0;
 toobig:
-	return fail(c->err, c->errlen, "%s: '%s' of [%s] grows past %u bytes", WHERE(), c->option,
+	return f2b_fail(c->err, c->errlen, "%s: '%s' of [%s] grows past %u bytes", WHERE(), c->option,
 	    c->section, F2B_VALUE_MAX);
 #undef WHERE
 }
@@ -917,7 +924,7 @@ set_get_txt(const struct f2b_ini *ini, const struct iset *set, const char *secti
 	}
 	if (!strlcpy_ok(k, key, sizeof(k)))
 		return 0;
-	lower_ascii(k);
+	f2b_lower_ascii(k);
 	if (!map_get(&c, k, &v, &var))
 		return 0;
 	const char *vs = v ? (v->s ? v->s : "") : var;
@@ -926,13 +933,13 @@ set_get_txt(const struct f2b_ini *ini, const struct iset *set, const char *secti
 	if (vloc != NULL)
 		c.top = vloc[0];
 	if (f2b_txt_append(&c.name_txt, section, strlen(section), NULL) < 0) {
-		rc = fail(err, errlen, "out of memory");
+		rc = f2b_fail(err, errlen, "out of memory");
 		goto out;
 	}
 	rc = interp_some(&c, ini, out, vs, vl, vloc, 1, true);
 	if (rc == 0) {
 		if (out->nloc == 0 && f2b_txt_append(out, "", 0, vloc) < 0)
-			rc = fail(err, errlen, "out of memory");
+			rc = f2b_fail(err, errlen, "out of memory");
 		else
 			rc = 1;
 	}
@@ -966,7 +973,7 @@ f2b_ini_get(const struct f2b_ini *ini, const char *section, const char *key, cha
 	*out = f2b_txt_strdup(&t);
 	f2b_txt_free(&t);
 	if (*out == NULL)
-		return fail(err, errlen, "out of memory");
+		return f2b_fail(err, errlen, "out of memory");
 	return 1;
 }
 
@@ -977,7 +984,7 @@ f2b_ini_has_own(const struct f2b_ini *ini, const char *section, const char *key)
 
 	if (!strlcpy_ok(k, key, sizeof(k)))
 		return false;
-	lower_ascii(k);
+	f2b_lower_ascii(k);
 	return val_find(sec_find(&ini->set, section), k) != NULL;
 }
 
@@ -1006,7 +1013,7 @@ f2b_ini_set_default(struct f2b_ini *ini, const char *key, const char *value)
 
 	if (!strlcpy_ok(k, key, sizeof(k)))
 		return -1;
-	lower_ascii(k);
+	f2b_lower_ascii(k);
 	if (f2b_txt_append(&t, value, strlen(value), NULL) < 0 || val_put(&ini->set.defaults, k, &t) < 0) {
 		f2b_txt_free(&t);
 		return -1;
@@ -1108,7 +1115,7 @@ includes_of(struct f2b_ini *ini, const char *res, const struct plist *seen, stru
 	if (pf == NULL)
 		return rc;
 	if (seen->n >= F2B_INCLUDE_DEPTH)
-		return fail(err, errlen, "%s: includes nest deeper than %u files, expected no include "
+		return f2b_fail(err, errlen, "%s: includes nest deeper than %u files, expected no include "
 		    "loop", res, F2B_INCLUDE_DEPTH);
 	if (sec_find(&pf->set, "INCLUDES") != NULL) {
 		const char *slash = strrchr(res, '/');
@@ -1133,7 +1140,13 @@ includes_of(struct f2b_ini *ini, const char *res, const struct plist *seen, stru
 					w = snprintf(path, sizeof(path), "%.*s/%.*s", (int)dl, res, ll, ln);
 				if (w < 0 || (size_t)w >= sizeof(path)) {
 					f2b_txt_free(&v);
-					rc = fail(err, errlen, "%s: include path too long", res);
+					rc = f2b_fail(err, errlen, "%s: include path too long", res);
+					goto out;
+				}
+				if (++ini->visits > F2B_INCLUDE_VISITS) {
+					f2b_txt_free(&v);
+					rc = f2b_fail(err, errlen, "%s: more than %u include lines followed, "
+					    "expected fewer includes", res, F2B_INCLUDE_VISITS);
 					goto out;
 				}
 				if (plist_has(seen, path))
@@ -1147,7 +1160,7 @@ includes_of(struct f2b_ini *ini, const char *res, const struct plist *seen, stru
 				if (rc == 0)
 					rc = plist_add(&one, path);
 				if (rc < 0)
-					rc = fail(err, errlen, "%s: out of memory", res);
+					rc = f2b_fail(err, errlen, "%s: out of memory", res);
 				else
 					rc = get_includes(ini, &one, &s, &lists[o], err, errlen);
 				plist_free(&s);
@@ -1168,7 +1181,7 @@ includes_of(struct f2b_ini *ini, const char *res, const struct plist *seen, stru
 	for (size_t i = 0; i < lists[1].n && rc == 0; i++)
 		rc = plist_add(out, lists[1].v[i]);
 	if (rc < 0)
-		rc = fail(err, errlen, "%s: more than %u files to read, expected fewer includes", res,
+		rc = f2b_fail(err, errlen, "%s: more than %u files to read, expected fewer includes", res,
 		    F2B_FILES_MAX);
 out:
 	plist_free(&lists[0]);
@@ -1192,7 +1205,7 @@ get_includes(struct f2b_ini *ini, const struct plist *names, const struct plist 
 			rc = plist_add(&exp, loc);
 	}
 	if (rc < 0)
-		rc = fail(err, errlen, "out of memory");
+		rc = f2b_fail(err, errlen, "out of memory");
 	for (size_t i = 0; i < exp.n && rc == 0; i++)
 		rc = includes_of(ini, exp.v[i], seen, out, err, errlen);
 	plist_free(&exp);
@@ -1286,17 +1299,17 @@ f2b_ini_load(const char *path, char *err, size_t errlen)
 	int rc = -1;
 
 	if (ini == NULL) {
-		fail(err, errlen, "out of memory");
+		f2b_fail(err, errlen, "out of memory");
 		return NULL;
 	}
 	ini->files = calloc(1, sizeof(char *));
 	if (ini->files == NULL) {
-		fail(err, errlen, "out of memory");
+		f2b_fail(err, errlen, "out of memory");
 		goto out;
 	}
 	ini->nfiles = 1;
 	if (bl >= sizeof(base)) {
-		fail(err, errlen, "%.64s...: path too long", path);
+		f2b_fail(err, errlen, "%.64s...: path too long", path);
 		goto out;
 	}
 	memcpy(base, path, bl + 1);
@@ -1322,7 +1335,7 @@ f2b_ini_load(const char *path, char *err, size_t errlen)
 		if (exists(cand.v[i]) && plist_add(&top, cand.v[i]) < 0)
 			goto oom;
 	if (top.n == 0) {
-		fail(err, errlen, "%s.conf: no such file (nor %s.local, nor %s.d/), expected a "
+		f2b_fail(err, errlen, "%s.conf: no such file (nor %s.local, nor %s.d/), expected a "
 		    "fail2ban configuration file", base, base, base);
 		goto out;
 	}
@@ -1334,19 +1347,19 @@ f2b_ini_load(const char *path, char *err, size_t errlen)
 		if (pf == NULL && prc < 0)
 			goto out;
 		if (pf != NULL && merge_file(ini, pf) < 0) {
-			fail(err, errlen, "%s: too many sections or keys (at most %u sections of %u keys)",
+			f2b_fail(err, errlen, "%s: too many sections or keys (at most %u sections of %u keys)",
 			    all.v[i], F2B_SECTIONS_MAX, F2B_KEYS_MAX);
 			goto out;
 		}
 	}
 	if (all.n == 0) {
-		fail(err, errlen, "%s: no readable file, expected a fail2ban configuration file", top.v[0]);
+		f2b_fail(err, errlen, "%s: no readable file, expected a fail2ban configuration file", top.v[0]);
 		goto out;
 	}
 	rc = 0;
 	goto out;
 oom:
-	fail(err, errlen, "out of memory");
+	f2b_fail(err, errlen, "out of memory");
 out:
 	plist_free(&cand);
 	plist_free(&top);

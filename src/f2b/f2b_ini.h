@@ -10,6 +10,13 @@
 
 #include "f2b/f2b_conf.h"
 
+/* Fills err (when given) and returns -1. */
+int f2b_fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Python's str.strip() whitespace, ASCII part. */
+bool f2b_py_space(unsigned char c);
+/* ConfigParser's optionxform: keys lower-cased (ASCII). */
+void f2b_lower_ascii(char *s);
+
 /* file indexes ini->files; line 0 means "not from a file" (a caller option) */
 struct f2b_loc {
 	uint32_t file;

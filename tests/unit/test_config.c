@@ -140,8 +140,8 @@ test_f2b_service(void **state)
 	assert_string_equal(cfg->f2b[0].path, "/etc/fail2ban/filter.d/apache-auth.conf");
 	assert_string_equal(cfg->f2b[0].mode, "aggressive");
 	assert_int_equal(cfg->services[0].maxretry, 3);
-	assert_string_equal(cfg->sources[0].service, "");
-	assert_string_equal(cfg->sources[1].service, "web");
+	assert_string_equal(cfg->sources[0].services, "");
+	assert_string_equal(cfg->sources[1].services, "web");
 	assert_string_equal(cfg->sources[1].path, "/var/log/apache2/error.log");
 	assert_int_equal(config_f2b_find(cfg, "web"), 0);
 	assert_int_equal(config_f2b_find(cfg, "sshd"), -1);
@@ -151,6 +151,25 @@ test_f2b_service(void **state)
 	assert_non_null(rs);
 	assert_true(rules_service_find(rs, "web") >= 0);
 	rules_free(rs);
+	/* a source given to several services; an empty name in the list */
+	char name[RULES_NAME_MAX];
+	assert_int_equal(parse(
+	    "service a fail2ban-filter /f.conf\nservice b fail2ban-filter /g.conf\n"
+	    "source file /var/log/shared.log service a,b\n", err, sizeof(err)), 0);
+	assert_int_equal(config_source_service(&cfg->sources[0], 0, name, sizeof(name)), 1);
+	assert_string_equal(name, "a");
+	assert_int_equal(config_source_service(&cfg->sources[0], 1, name, sizeof(name)), 1);
+	assert_string_equal(name, "b");
+	assert_int_equal(config_source_service(&cfg->sources[0], 2, name, sizeof(name)), 0);
+	assert_int_equal(parse("service a fail2ban-filter /f.conf\nsource file /x service a,c\n",
+	    err, sizeof(err)), -1);
+	assert_string_equal(err, "t.conf:2: source for service 'c', which is no 'service c fail2ban-filter PATH' line");
+	assert_int_equal(parse("service a fail2ban-filter /f.conf\nsource file /x service a,,a\n",
+	    err, sizeof(err)), -1);
+	assert_string_equal(err, "t.conf:2: bad service list 'a,,a', expected NAME[,NAME...]");
+	assert_int_equal(parse("service a fail2ban-filter /f.conf\nsource file /x service ,a\n",
+	    err, sizeof(err)), -1);
+	assert_string_equal(err, "t.conf:2: bad service list ',a', expected NAME[,NAME...]");
 	/* a native service's name is refused */
 	assert_int_equal(parse("service sshd fail2ban-filter /etc/fail2ban/filter.d/sshd.conf\n",
 	    err, sizeof(err)), 0);

@@ -531,6 +531,45 @@ test_interpolation_bomb(void **state)
 	assert_true(b.tv_sec - a.tv_sec < 10);
 }
 
+/* Hostile includes: a FIFO is skipped at once (no regular file; the open
+ * does not block), and a walk that follows include lines again and again
+ * (one file naming another hundreds of times, which names a missing file
+ * thousands of times) is refused fast, not minutes later. */
+static void
+test_hostile_includes(void **state)
+{
+	struct f2b_def def;
+	struct timespec a, b;
+	char *text = malloc(200000);
+	size_t n;
+
+	(void)state;
+	assert_non_null(text);
+	assert_int_equal(mkfifo(path("fifo.conf"), 0600), 0);
+	put("usesfifo.conf", "[INCLUDES]\nbefore = fifo.conf\n[Definition]\nfailregex = ^y <HOST>$\n");
+	assert_int_equal(f2b_def_load(path("usesfifo.conf"), NULL, 0, &def, err, sizeof(err)), 0);
+	assert_int_equal(def.nfail, 1);
+	f2b_def_free(&def);
+
+	n = (size_t)snprintf(text, 200000, "[INCLUDES]\nbefore = missing0\n");
+	for (int i = 0; i < 20000; i++)
+		n += (size_t)snprintf(text + n, 200000 - n, " missing\n");
+	snprintf(text + n, 200000 - n, "[Definition]\nfailregex = ^x <HOST>$\n");
+	put("wide.conf", text);
+	n = (size_t)snprintf(text, 200000, "[INCLUDES]\nbefore = wide.conf\n");
+	for (int i = 0; i < 300; i++)
+		n += (size_t)snprintf(text + n, 200000 - n, " wide.conf\n");
+	snprintf(text + n, 200000 - n, "[Definition]\nfailregex = ^y <HOST>$\n");
+	put("many.conf", text);
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	assert_int_equal(f2b_def_load(path("many.conf"), NULL, 0, &def, err, sizeof(err)), -1);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	if (strstr(err, "include lines followed") == NULL)
+		fail_msg("unexpected error: %s", err);
+	assert_true(b.tv_sec - a.tv_sec < 5);
+	free(text);
+}
+
 int
 main(void)
 {
@@ -541,6 +580,7 @@ main(void)
 		cmocka_unit_test(test_syntax_errors),
 		cmocka_unit_test(test_filter_tags),
 		cmocka_unit_test(test_interpolation_bomb),
+		cmocka_unit_test(test_hostile_includes),
 		cmocka_unit_test(test_every_etc_filter),
 		cmocka_unit_test(test_etc_spot_checks),
 	};
