@@ -2,28 +2,51 @@
 CC      ?= cc
 PKGS    := libhs libpcre2-8 libsodium sqlite3 libnftables libsystemd libnats libseccomp zlib
 SAN     ?=
+FUZZ    ?=
 BUILD   ?= build
+# FUZZ=1: the libFuzzer build (fuzz/run.sh) in build-fuzz/, clang only.
+ifeq ($(FUZZ),1)
+CC      := clang
+CFLAGS  ?= -O1 -g
+endif
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wpointer-arith \
            -Wmissing-prototypes -Wstrict-prototypes -Wno-unused-parameter \
            -D_GNU_SOURCE -Isrc -DA5_RULES_DIR='"$(CURDIR)/etc/rules"' $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+# Each object also writes its header dependencies (FILE.d, read below).
+CFLAGS  += -MMD -MP
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 ifeq ($(SAN),1)
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
 BUILD   := build-asan
 endif
+ifeq ($(FUZZ),1)
+# Everything instrumented for coverage, ASan and UBSan; libFuzzer's main
+# joins at the link of each target.
+CFLAGS  += -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=fuzzer,address,undefined
+BUILD   := build-fuzz
+# clang (not gcc) finds libseccomp's SCMP_A0() leaving a field to zero.
+$(BUILD)/obj/src/daemon/sandbox.o: CFLAGS += -Wno-missing-field-initializers
+endif
 
+# Every folder of src/ is part of the library; cli/main.c is the program.
 LIB_SRC := $(filter-out src/cli/main.c,$(wildcard src/*/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 MAIN_OBJ := $(BUILD)/obj/src/cli/main.o
 TEST_SRC := $(wildcard tests/unit/test_*.c)
+TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+# One libFuzzer target per fuzz/fuzz_NAME.c, built as $(BUILD)/fuzz_NAME.
+FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
+FUZZ_OBJ := $(FUZZ_SRC:%.c=$(BUILD)/obj/%.o)
+FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/%)
 
-.PHONY: all deps test unit unit-asan demo bench fuzz clean check
+.PHONY: all deps test unit unit-asan demo bench fuzz fuzz-targets clean check
 all: $(BUILD)/article5
 
-$(BUILD)/obj/%.o: %.c $(wildcard src/*/*.h)
+$(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
@@ -41,9 +64,10 @@ FAULT_WRAPS := malloc calloc realloc strdup fopen open sqlite3_open_v2 sqlite3_p
                natsConnection_JetStream js_GetStreamInfo js_AddConsumer js_Subscribe js_Publish
 $(BUILD)/tests/test_faults: LDFLAGS += $(foreach f,$(FAULT_WRAPS),-Wl,--wrap=$(f))
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libarticle5.a tests/unit/testutil.h
+$(BUILD)/obj/tests/%.o: CFLAGS += -Itests/unit -DA5_SRCDIR='"$(CURDIR)"'
+$(TEST_BIN): $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libarticle5.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests/unit -DA5_SRCDIR='"$(CURDIR)"' $(LDFLAGS) -o $@ $< $(BUILD)/libarticle5.a $(LDLIBS) -lcmocka
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
 unit: $(TEST_BIN) $(BUILD)/article5
 
@@ -68,6 +92,18 @@ demo:
 bench: all
 	@echo "see bench/: bench/scan-vs-peers, bench/enforce"
 
+$(FUZZ_BIN): $(BUILD)/%: $(BUILD)/obj/fuzz/%.o $(BUILD)/libarticle5.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The libFuzzer targets, always in the FUZZ=1 build (clang).
+ifeq ($(FUZZ),1)
+fuzz-targets: $(FUZZ_BIN)
+else
+fuzz-targets:
+	@$(MAKE) --no-print-directory FUZZ=1 fuzz-targets
+endif
+
+# Builds the targets and runs each for FUZZ_SECONDS (fuzz/run.sh).
 FUZZ_SECONDS ?= 10
 fuzz:
 	@sh fuzz/run.sh $(FUZZ_SECONDS)
@@ -79,3 +115,5 @@ check:
 
 clean:
 	rm -rf build build-asan build-fuzz
+
+-include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(FUZZ_OBJ:.o=.d)

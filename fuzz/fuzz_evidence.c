@@ -2,9 +2,7 @@
  * that a member equivocated, received from anyone and checked offline),
  * the proof message decoder ("AP") and the key text decoder. The input is
  * also tried as a proof message whose envelopes are checked like a
- * receiver does. journal.c and governance.c are included rather than
- * linked, as fuzz_governance.c does, so fuzz/run.sh's common sources stay
- * the same for every target.
+ * receiver does.
  *
  * The charter names the key of seed 0xa5 (the key fuzz_wire signs with), so
  * a well-formed evidence file by that key reaches the signature checks;
@@ -16,8 +14,10 @@
 
 #include <sodium.h>
 
-#include "coalition/governance.c"
-#include "ledger/journal.c"
+#include "coalition/charter.h"
+#include "coalition/identity.h"
+#include "coalition/wire.h"
+#include "ledger/journal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,24 +1,23 @@
 #!/bin/sh
-# run.sh SECONDS - builds every libFuzzer target with clang (ASan+UBSan) and
-# runs each for SECONDS on a copy of its seed corpus. Exits non-zero on any
-# crash, leak or sanitizer report. Prints executions per target.
+# run.sh SECONDS - builds every libFuzzer target (the Makefile's FUZZ=1
+# build: clang, ASan+UBSan, one build-fuzz/fuzz_NAME per fuzz/fuzz_NAME.c)
+# and runs each for SECONDS on a copy of its seed corpus. Exits non-zero on
+# any crash, leak or sanitizer report. Prints executions per target.
 # FUZZ_RUNS=N stops each target after N executions instead (SECONDS is
 # then only an upper bound), for the long runs the hardening target asks.
 set -eu
 cd "$(dirname "$0")/.."
 secs=${1:-10}
 out=build-fuzz
-mkdir -p "$out"
-CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -std=gnu11 -D_GNU_SOURCE -Isrc -DA5_RULES_DIR=\"$(pwd)/etc/rules\" $(pkg-config --cflags libhs)"
-LIBS="$(pkg-config --libs libhs libpcre2-8 libsodium sqlite3 libnftables) -lm"
-SRC="$(ls src/common/*.c src/rules/*.c src/detector/*.c src/enforcer/*.c) src/daemon/config.c src/daemon/control.c src/daemon/privsep.c src/coalition/wire.c src/coalition/identity.c src/coalition/charter.c $(ls src/f2b/*.c) src/cli/import_f2b.c"
-SRC=$(echo "$SRC" | tr ' ' '\n' | sort -u | tr '\n' ' ')
+make --no-print-directory -j"${FUZZ_JOBS:-2}" FUZZ=1 fuzz-targets >"${TMPDIR:-/tmp}/a5-fuzz-build.$$" 2>&1 || {
+	cat "${TMPDIR:-/tmp}/a5-fuzz-build.$$"; rm -f "${TMPDIR:-/tmp}/a5-fuzz-build.$$"
+	echo "fuzz: the build failed"; exit 1
+}
+rm -f "${TMPDIR:-/tmp}/a5-fuzz-build.$$"
 status=0
 for t in fuzz/fuzz_*.c; do
 	name=$(basename "$t" .c)
 	seeds=fuzz/corpus/${name#fuzz_}
-	# shellcheck disable=SC2086
-	clang $CFLAGS -o "$out/$name" "$t" $SRC $LIBS
 	work=$(mktemp -d)
 	[ -d "$seeds" ] && cp "$seeds"/* "$work"/ 2>/dev/null || true
 	runs_opt=
