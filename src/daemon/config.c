@@ -102,6 +102,7 @@ parse_service(struct lineparse *p, struct config *cfg, char **w, int nw)
 		return lp_error(p, "service name '%s' too long", w[1]);
 	s->maxretry = -1;
 	s->findtime = s->bantime = -1;
+	s->f2b = -1;
 	snprintf(s->where, sizeof(s->where), "%s:%d", p->name, p->line);
 	if (nw > 2 && strcmp(w[2], "fail2ban-filter") == 0) {
 		if (nw < 4)
@@ -146,7 +147,7 @@ parse_service(struct lineparse *p, struct config *cfg, char **w, int nw)
 		i++;
 	}
 	if (f != NULL)
-		cfg->nf2b++;
+		s->f2b = (int)cfg->nf2b++;
 	cfg->nservices++;
 	return 0;
 }

@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "common/prefixlist.h"
 #include "rules/rules.h"
@@ -44,6 +45,7 @@ struct config_service {
 	int maxretry;			/* -1 = inherit */
 	int64_t findtime, bantime;	/* -1 = inherit */
 	bool disabled;
+	int f2b;			/* index in config.f2b of the filter this line names, or -1 */
 	char where[160];
 };
 
@@ -101,6 +103,11 @@ int config_load(const char *path, struct config *cfg, char *err, size_t errlen);
 /* Parses configuration text (for tests and fuzzing); name is used in errors. */
 int config_parse(const char *name, const char *text, size_t len, struct config *cfg,
     char *err, size_t errlen);
+
+/* Writes cfg as configuration text (config_print.c): every setting, the
+ * defaults too, so that it parses back to the same configuration. 0, or -1
+ * on a write error. */
+int config_print(const struct config *cfg, FILE *f);
 
 /* A plain word: letters, digits, '-', '_' (a fail2ban filter's mode names
  * an option of the filter file, `mdre-<mode>`; jail names become service
