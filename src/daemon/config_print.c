@@ -1,7 +1,9 @@
 /* config_print.c - writes a parsed configuration back as article5.conf text
  * (`check-config -v`): every setting with its value, defaults included.
  * The text parses back to the same configuration, and printing that again
- * gives the same text (tests/config/, test_config's round trip). */
+ * gives the same text (tests/config/, test_config's round trip). The one
+ * exception: a value ending in CR, which the parser keeps when a space
+ * follows it, reads back without it (a CR that ends a line is its end). */
 #include <inttypes.h>
 #include <stdio.h>
 
