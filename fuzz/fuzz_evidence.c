@@ -2,7 +2,7 @@
  * that a member equivocated, received from anyone and checked offline),
  * the proof message decoder ("AP") and the key text decoder. The input is
  * also tried as a proof message whose envelopes are checked like a
- * receiver does. journal.c and governance.c are included rather than
+ * receiver does. proof.c and evidence_file.c are included rather than
  * linked, as fuzz_governance.c does, so fuzz/run.sh's common sources stay
  * the same for every target.
  *
@@ -16,8 +16,8 @@
 
 #include <sodium.h>
 
-#include "coalition/governance.c"
-#include "ledger/journal.c"
+#include "coalition/evidence_file.c"
+#include "coalition/proof.c"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -10,6 +10,7 @@
 #include "coalition/accept.h"
 #include "coalition/audit.h"
 #include "coalition/charter.h"
+#include "coalition/evidence.h"
 #include "coalition/governance.h"
 #include "coalition/identity.h"
 #include "coalition/transport.h"

@@ -17,6 +17,8 @@
 #include "testutil.h"
 
 #include "coalition/charter.h"
+#include "coalition/evidence.h"
+#include "coalition/evidence_file.h"
 #include "coalition/identity.h"
 #include "coalition/wire.h"
 #include "common/addr.h"
