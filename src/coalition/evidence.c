@@ -1,5 +1,5 @@
-/* evidence.c - the coalition's entries in the journal: written checked,
- * as docs/journal.md lays out their bodies, and checked again by
+/* evidence.c - the coalition's entries in the journal: checked as they are
+ * written, laid out as docs/journal.md says, and checked again by
  * journal_verify. The journal stores the bytes (ledger/journal.c). */
 #include <stdbool.h>
 #include <stdio.h>
