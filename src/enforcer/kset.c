@@ -17,6 +17,8 @@
 #include <unistd.h>
 
 #include "common/addr.h"
+#include "common/hashtab.h"
+#include "common/heap.h"
 #include "common/lthash.h"
 #include "enforcer/enforcer.h"
 #include "enforcer/kset.h"
@@ -139,216 +141,6 @@ range_apply(struct lthash *acc, u128 lo, u128 last, size_t klen, int sign)
 	return n;
 }
 
-/* ------------------------------------------------------------ address sets */
-
-/* Open addressing with linear probing and backward-shift deletion (no
- * tombstones). A slot is a used byte, the key (klen bytes), then its expiry
- * (8 bytes): 13 bytes for an IPv4 element, and one cache line per probe. */
-struct htab {
-	uint8_t *slot;
-	size_t cap, n;		/* cap is 0 or a power of two */
-	size_t klen, stride;
-	const uint8_t *sipkey;	/* keyed SipHash: chosen keys cannot build chains */
-};
-
-static size_t
-ht_home(const struct htab *t, const uint8_t *key)
-{
-	uint8_t h[crypto_shorthash_BYTES];
-	uint64_t v;
-
-	crypto_shorthash(h, key, t->klen, t->sipkey);
-	memcpy(&v, h, sizeof(v));
-	return (size_t)v & (t->cap - 1);
-}
-
-/* The key of slot i (its expiry follows). */
-static uint8_t *
-ht_at(const struct htab *t, size_t i)
-{
-	return t->slot + i * t->stride + 1;
-}
-
-static bool
-ht_used(const struct htab *t, size_t i)
-{
-	return t->slot[i * t->stride] != 0;
-}
-
-static void
-ht_set_used(struct htab *t, size_t i, bool used)
-{
-	t->slot[i * t->stride] = used;
-}
-
-static uint64_t
-ht_exp(const struct htab *t, size_t i)
-{
-	uint64_t e;
-
-	memcpy(&e, ht_at(t, i) + t->klen, sizeof(e));
-	return e;
-}
-
-static void
-ht_set_exp(struct htab *t, size_t i, uint64_t e)
-{
-	memcpy(ht_at(t, i) + t->klen, &e, sizeof(e));
-}
-
-/* The slot holding key, or the empty slot where it would go. Ends because
- * the load stays under 3/4: there is always an empty slot. */
-static bool
-ht_find(const struct htab *t, const uint8_t *key, size_t *at)
-{
-	size_t i, mask = t->cap - 1;
-
-	if (t->cap == 0) {
-		*at = 0;
-		return false;
-	}
-	for (i = ht_home(t, key);; i = (i + 1) & mask) {
-		if (!ht_used(t, i)) {
-			*at = i;
-			return false;
-		}
-		if (memcmp(ht_at(t, i), key, t->klen) == 0) {
-			*at = i;
-			return true;
-		}
-	}
-}
-
-static int
-ht_grow(struct htab *t)
-{
-	struct htab nt = *t;
-
-	nt.cap = t->cap ? t->cap * 2 : 1024;
-	nt.n = 0;
-	if ((nt.slot = calloc(nt.cap, nt.stride)) == NULL)
-		return -1;
-	for (size_t i = 0; i < t->cap; i++) {
-		size_t at;
-
-		if (!ht_used(t, i))
-			continue;
-		(void)ht_find(&nt, ht_at(t, i), &at);
-		memcpy(nt.slot + at * nt.stride, t->slot + i * t->stride,
-		    t->stride);
-		nt.n++;
-	}
-	free(t->slot);
-	*t = nt;
-	return 0;
-}
-
-static void
-ht_remove_at(struct htab *t, size_t i)
-{
-	size_t mask = t->cap - 1, j = i;
-
-	ht_set_used(t, i, false);
-	t->n--;
-	for (;;) {
-		j = (j + 1) & mask;
-		if (!ht_used(t, j))
-			break;
-		size_t home = ht_home(t, ht_at(t, j));
-		/* j may fill the hole at i unless its home lies cyclically
-		 * in (i, j]. */
-		bool stays = i <= j ? (home > i && home <= j) :
-		    (home > i || home <= j);
-		if (stays)
-			continue;
-		memcpy(t->slot + i * t->stride, t->slot + j * t->stride,
-		    t->stride);
-		ht_set_used(t, j, false);
-		i = j;
-	}
-}
-
-static void
-ht_free(struct htab *t)
-{
-	free(t->slot);
-	t->slot = NULL;
-	t->cap = t->n = 0;
-}
-
-/* ------------------------------------------------------------ expiry heap */
-
-/* A binary min-heap of (expiry, key), stale entries left in place: an entry
- * counts only if the element still has exactly that expiry when it comes
- * up. Rebuilt from the set when stale entries outnumber live elements. */
-struct heap {
-	uint8_t *e;		/* entries: 8-byte expiry then the key */
-	size_t n, cap, stride;
-};
-
-static uint64_t
-hp_exp(const struct heap *h, size_t i)
-{
-	uint64_t x;
-
-	memcpy(&x, h->e + i * h->stride, sizeof(x));
-	return x;
-}
-
-static void
-hp_swap(struct heap *h, size_t a, size_t b)
-{
-	uint8_t tmp[8 + 16];
-
-	memcpy(tmp, h->e + a * h->stride, h->stride);
-	memcpy(h->e + a * h->stride, h->e + b * h->stride, h->stride);
-	memcpy(h->e + b * h->stride, tmp, h->stride);
-}
-
-static int
-hp_push(struct heap *h, uint64_t exp, const uint8_t *key)
-{
-	size_t i;
-
-	if (h->n == h->cap) {
-		size_t ncap = h->cap ? h->cap * 2 : 256;
-		uint8_t *ne = realloc(h->e, ncap * h->stride);
-		if (ne == NULL)
-			return -1;
-		h->e = ne;
-		h->cap = ncap;
-	}
-	i = h->n++;
-	memcpy(h->e + i * h->stride, &exp, sizeof(exp));
-	memcpy(h->e + i * h->stride + 8, key, h->stride - 8);
-	while (i > 0 && hp_exp(h, (i - 1) / 2) > hp_exp(h, i)) {
-		hp_swap(h, i, (i - 1) / 2);
-		i = (i - 1) / 2;
-	}
-	return 0;
-}
-
-static void
-hp_pop(struct heap *h)
-{
-	size_t i = 0;
-
-	if (--h->n == 0)
-		return;
-	memcpy(h->e, h->e + h->n * h->stride, h->stride);
-	for (;;) {
-		size_t l = 2 * i + 1, r = l + 1, m = i;
-		if (l < h->n && hp_exp(h, l) < hp_exp(h, m))
-			m = l;
-		if (r < h->n && hp_exp(h, r) < hp_exp(h, m))
-			m = r;
-		if (m == i)
-			break;
-		hp_swap(h, i, m);
-		i = m;
-	}
-}
-
 /* ------------------------------------------------------------ mirrored sets */
 
 /* One kernel element of a prefix set: an interval start, or the end marker
@@ -368,11 +160,15 @@ struct mset {
 	bool net;		/* interval set */
 	struct lthash acc;	/* sum of h(prefix) over the set */
 	uint64_t prefixes;	/* prefixes in acc */
-	struct htab ht;		/* address sets */
+	struct hashtab ht;	/* address sets: key -> expiry */
 	struct nelem *nv;	/* prefix sets: sorted by (key, end before start) */
 	size_t nn, ncap;
 	uint8_t (*dirty)[16];	/* starts to recount (keys), KSET_DIRTY_MAX */
 	size_t ndirty;
+	/* Expiries (key: expiry, payload: the element's key), stale entries
+	 * left in place: an entry counts only if the element still has
+	 * exactly that expiry when it comes up. Rebuilt from the set when
+	 * stale entries outnumber live elements (heap_compact). */
 	struct heap heap;
 	bool overflow;		/* an element was not mirrored */
 	bool unsettled;		/* read from dumps that were never quiet */
@@ -419,10 +215,8 @@ mset_init(struct kset *k, struct mset *m, enum kset_set id)
 	memset(m, 0, sizeof(*m));
 	m->klen = (kind == KSET_HOST4 || kind == KSET_NET4) ? 4 : 16;
 	m->net = kind == KSET_NET4 || kind == KSET_NET6;
-	m->ht.klen = m->klen;
-	m->ht.stride = 1 + m->klen + 8;
-	m->ht.sipkey = k->sipkey;
-	m->heap.stride = 8 + m->klen;
+	hashtab_init(&m->ht, m->klen, k->sipkey);
+	heap_init(&m->heap, m->klen);
 	if (m->net && (m->dirty = calloc(KSET_DIRTY_MAX, 16)) == NULL)
 		return -1;
 	return 0;
@@ -431,10 +225,10 @@ mset_init(struct kset *k, struct mset *m, enum kset_set id)
 static void
 mset_free(struct mset *m)
 {
-	ht_free(&m->ht);
+	hashtab_free(&m->ht);
 	free(m->nv);
 	free(m->dirty);
-	free(m->heap.e);
+	heap_free(&m->heap);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -558,7 +352,7 @@ ninsert(struct kset *k, struct mset *m, const struct elem *x)
 	if (nfind(m, x->key, x->end, &i)) {
 		if (!x->end && x->expires != m->nv[i].expires) {
 			m->nv[i].expires = x->expires;
-			if (x->expires && hp_push(&m->heap, x->expires, x->key))
+			if (x->expires && heap_push(&m->heap, (int64_t)x->expires, x->key))
 				mset_overflow(k, m);
 		}
 		return 0;
@@ -586,7 +380,7 @@ ninsert(struct kset *k, struct mset *m, const struct elem *x)
 	m->nv[i].end = x->end;
 	m->nv[i].expires = x->end ? 0 : x->expires;
 	nmark(m, i);
-	if (m->nv[i].expires && hp_push(&m->heap, m->nv[i].expires, x->key))
+	if (m->nv[i].expires && heap_push(&m->heap, (int64_t)m->nv[i].expires, x->key))
 		mset_overflow(k, m);
 	return 1;
 }
@@ -624,31 +418,20 @@ hinsert(struct kset *k, struct mset *m, const struct elem *x)
 {
 	size_t at;
 
-	if (ht_find(&m->ht, x->key, &at)) {
-		if (ht_exp(&m->ht, at) != x->expires) {
-			ht_set_exp(&m->ht, at, x->expires);
-			if (x->expires && hp_push(&m->heap, x->expires, x->key))
+	if (hashtab_find(&m->ht, x->key, &at)) {
+		if (hashtab_value(&m->ht, at) != x->expires) {
+			hashtab_set_value(&m->ht, at, x->expires);
+			if (x->expires && heap_push(&m->heap, (int64_t)x->expires, x->key))
 				mset_overflow(k, m);
 		}
 		return 0;
 	}
-	if (m->ht.n >= KSET_HOST_MAX) {
+	if (hashtab_len(&m->ht) >= KSET_HOST_MAX || hashtab_insert(&m->ht, x->key, x->expires) < 0) {
 		mset_overflow(k, m);
 		return -1;
 	}
-	if ((m->ht.n + 1) * 4 > m->ht.cap * 3) {
-		if (ht_grow(&m->ht) == -1) {
-			mset_overflow(k, m);
-			return -1;
-		}
-		(void)ht_find(&m->ht, x->key, &at);
-	}
-	memcpy(ht_at(&m->ht, at), x->key, m->klen);
-	ht_set_exp(&m->ht, at, x->expires);
-	ht_set_used(&m->ht, at, true);
-	m->ht.n++;
 	host_hash(m, x->key, +1);
-	if (x->expires && hp_push(&m->heap, x->expires, x->key))
+	if (x->expires && heap_push(&m->heap, (int64_t)x->expires, x->key))
 		mset_overflow(k, m);
 	return 1;
 }
@@ -667,9 +450,9 @@ elem_del(struct mset *m, const struct elem *x)
 	if (m->net) {
 		if (nfind(m, x->key, x->end, &at))
 			nremove_at(m, at);
-	} else if (ht_find(&m->ht, x->key, &at)) {
+	} else if (hashtab_find(&m->ht, x->key, &at)) {
 		host_hash(m, x->key, -1);
-		ht_remove_at(&m->ht, at);
+		hashtab_remove_at(&m->ht, at);
 	}
 }
 
@@ -678,21 +461,21 @@ elem_del(struct mset *m, const struct elem *x)
 static void
 heap_compact(struct kset *k, struct mset *m)
 {
-	size_t live = m->net ? m->nn : m->ht.n;
+	size_t live = m->net ? m->nn : hashtab_len(&m->ht);
 
-	if (m->heap.n <= 2 * live + 4096)
+	if (heap_len(&m->heap) <= 2 * live + 4096)
 		return;
-	m->heap.n = 0;
+	heap_clear(&m->heap);
 	if (m->net) {
 		for (size_t i = 0; i < m->nn; i++)
 			if (m->nv[i].expires &&
-			    hp_push(&m->heap, m->nv[i].expires, m->nv[i].key))
+			    heap_push(&m->heap, (int64_t)m->nv[i].expires, m->nv[i].key))
 				mset_overflow(k, m);
 		return;
 	}
-	for (size_t i = 0; i < m->ht.cap; i++)
-		if (ht_used(&m->ht, i) && ht_exp(&m->ht, i) &&
-		    hp_push(&m->heap, ht_exp(&m->ht, i), ht_at(&m->ht, i)))
+	for (size_t i = 0; i < hashtab_slots(&m->ht); i++)
+		if (hashtab_used(&m->ht, i) && hashtab_value(&m->ht, i) &&
+		    heap_push(&m->heap, (int64_t)hashtab_value(&m->ht, i), hashtab_key(&m->ht, i)))
 			mset_overflow(k, m);
 }
 
@@ -706,12 +489,12 @@ mset_expire(struct mset *m, int64_t now)
 	uint8_t key[16] = { 0 };
 	uint64_t n = 0;
 
-	while (m->heap.n > 0 && hp_exp(&m->heap, 0) <= (uint64_t)now) {
-		uint64_t exp = hp_exp(&m->heap, 0);
+	while (heap_len(&m->heap) > 0 && heap_top_key(&m->heap) <= now) {
+		uint64_t exp = (uint64_t)heap_top_key(&m->heap);
 		size_t at;
 
-		memcpy(key, m->heap.e + 8, m->klen);
-		hp_pop(&m->heap);
+		memcpy(key, heap_top(&m->heap), m->klen);
+		heap_pop(&m->heap);
 		if (m->net) {
 			if (!nfind(m, key, false, &at) || m->nv[at].expires != exp)
 				continue;	/* gone, or refreshed */
@@ -719,10 +502,10 @@ mset_expire(struct mset *m, int64_t now)
 			if (at < m->nn && m->nv[at].end)
 				nremove_at(m, at);
 		} else {
-			if (!ht_find(&m->ht, key, &at) || ht_exp(&m->ht, at) != exp)
+			if (!hashtab_find(&m->ht, key, &at) || hashtab_value(&m->ht, at) != exp)
 				continue;
 			host_hash(m, key, -1);
-			ht_remove_at(&m->ht, at);
+			hashtab_remove_at(&m->ht, at);
 		}
 		n++;
 	}
@@ -1383,7 +1166,7 @@ first_expiry(struct mset *m, int64_t since)
 	if (!m->net) {
 		if (since > 0)
 			(void)mset_expire(m, since);
-		return m->heap.n > 0 ? hp_exp(&m->heap, 0) : 0;
+		return heap_len(&m->heap) > 0 ? (uint64_t)heap_top_key(&m->heap) : 0;
 	}
 	for (size_t i = 0; i < m->nn; i++) {
 		uint64_t x = m->nv[i].expires;
@@ -1457,7 +1240,7 @@ set_read(struct kset *k, enum kset_set s, struct mset *fresh, uint32_t *gen,
 		/* A dump of a large set costs seconds (the walk is
 		 * quadratic); at ordinary churn two already make a miss
 		 * unlikely (docs/commitment.md). */
-		if ((fresh->net ? fresh->nn : fresh->ht.n) > KSET_VERIFY_MAX &&
+		if ((fresh->net ? fresh->nn : hashtab_len(&fresh->ht)) > KSET_VERIFY_MAX &&
 		    tries > KSET_DUMP_TRIES_LARGE)
 			tries = KSET_DUMP_TRIES_LARGE;
 	}
@@ -1469,7 +1252,7 @@ done:
 				continue;
 			nrecount(fresh, i);
 			if (fresh->nv[i].expires &&
-			    hp_push(&fresh->heap, fresh->nv[i].expires,
+			    heap_push(&fresh->heap, (int64_t)fresh->nv[i].expires,
 			    fresh->nv[i].key))
 				mset_overflow(k, fresh);
 		}
@@ -1504,13 +1287,13 @@ mset_merge(struct kset *k, struct mset *m, const struct mset *fresh)
 	size_t at;
 
 	if (!m->net) {
-		for (size_t i = 0; i < fresh->ht.cap; i++) {
-			if (!ht_used(&fresh->ht, i) ||
-			    ht_find(&m->ht, ht_at(&fresh->ht, i), &at))
+		for (size_t i = 0; i < hashtab_slots(&fresh->ht); i++) {
+			if (!hashtab_used(&fresh->ht, i) ||
+			    hashtab_find(&m->ht, hashtab_key(&fresh->ht, i), &at))
 				continue;
 			memset(&x, 0, sizeof(x));
-			memcpy(x.key, ht_at(&fresh->ht, i), m->klen);
-			x.expires = ht_exp(&fresh->ht, i);
+			memcpy(x.key, hashtab_key(&fresh->ht, i), m->klen);
+			x.expires = hashtab_value(&fresh->ht, i);
 			(void)hinsert(k, m, &x);
 		}
 		return;
@@ -1767,7 +1550,7 @@ group_contains(struct kset *k, int g, const struct a5_prefix *p)
 	if (!group_sets(k, g, p, &h, &m))
 		return 0;
 	klen = m->klen;
-	if (p->len == 8 * klen && ht_find(&h->ht, p->addr, &at))
+	if (p->len == 8 * klen && hashtab_find(&h->ht, p->addr, &at))
 		return 1;
 	/* The closest element at or below p's first address decides, as in
 	 * the kernel; a start covers up to the next element. */
@@ -1809,8 +1592,8 @@ kset_expiry(struct kset *k, enum kset_group g, const struct a5_prefix *p,
 	}
 	kset_settle(k);
 	klen = m->klen;
-	if (p->len == 8 * klen && ht_find(&h->ht, p->addr, &at)) {
-		exp = ht_exp(&h->ht, at);
+	if (p->len == 8 * klen && hashtab_find(&h->ht, p->addr, &at)) {
+		exp = hashtab_value(&h->ht, at);
 		goto found;
 	}
 	/* An interval start at p's first address, closed right after p's
@@ -1851,7 +1634,7 @@ kset_verify(struct kset *k)
 		return -1;
 	for (int s = 0; s < KSET_NSETS; s++) {
 		struct mset *m = &k->sets[s];
-		bool small = (m->net ? m->nn : m->ht.n) <= KSET_VERIFY_MAX;
+		bool small = (m->net ? m->nn : hashtab_len(&m->ht)) <= KSET_VERIFY_MAX;
 		int bad = 0, tries = small ? KSET_VERIFY_TRIES : 1;
 
 		/* A large set is read again only if its last read was never
