@@ -22,6 +22,7 @@
 #include "common/prefixlist.h"
 #include "enforcer/enforcer.h"
 #include "enforcer/nfquery.h"
+#include "enforcer/nlmsg.h"
 
 /* Elements per `add/delete element` command. nft parses one command into
  * one list before evaluating it; 10k keeps that list small while the number
@@ -56,8 +57,6 @@
  * refers to (NETLINK_CAP_ACK) or, on a kernel without that option, the
  * whole message (one chunk at most). */
 #define ENF_NL_RXBUF (ENF_NL_CHUNK * ENF_NL_ELEM_MAX + 65536)
-
-#define NFT_TYPE(msg)	((uint16_t)((NFNL_SUBSYS_NFTABLES << 8) | (msg)))
 
 /* The record crosses a process boundary one day: its layout stays fixed
  * (group took a byte of what was padding). */
@@ -126,13 +125,6 @@ struct cmdbuf {
 	char ttl_text[32];
 };
 
-/* A growable nfnetlink batch with a hard ceiling; overflow poisons it. */
-struct nlbuf {
-	uint8_t *b;
-	size_t len, cap;
-	bool overflow;
-};
-
 struct enforcer {
 	bool observe;
 	bool drop_logged;
@@ -153,7 +145,7 @@ struct enforcer {
 	int nlfd;
 	uint32_t nlseq;
 	int nlsndbuf;		/* the socket's send buffer as last set */
-	struct nlbuf nl;
+	struct nlmsg_buf nl;	/* growable up to ENF_NL_MAX */
 	uint8_t *nlrx;		/* ENF_NL_RXBUF bytes */
 };
 
@@ -501,116 +493,12 @@ build_batch(struct enforcer *e, size_t lo, size_t hi)
  * evaluation of intervals (start and end elements, overlaps) is not worth
  * repeating here. */
 
-static void
-nl_reset(struct nlbuf *n)
-{
-	n->len = 0;
-	n->overflow = false;
-}
-
-/* Appends len bytes (zeroed, then aligned); NULL, and the batch poisoned,
- * past the ceiling. */
-static uint8_t *
-nl_grow(struct nlbuf *n, size_t len)
-{
-	size_t need = n->len + NLMSG_ALIGN(len), ncap;
-	uint8_t *nb;
-
-	if (n->overflow)
-		return NULL;
-	if (need > ENF_NL_MAX) {
-		n->overflow = true;
-		return NULL;
-	}
-	if (need > n->cap) {
-		for (ncap = n->cap ? n->cap : 65536; ncap < need; ncap *= 2)
-			;
-		if (ncap > ENF_NL_MAX)
-			ncap = ENF_NL_MAX;
-		if ((nb = realloc(n->b, ncap)) == NULL) {
-			n->overflow = true;
-			return NULL;
-		}
-		n->b = nb;
-		n->cap = ncap;
-	}
-	uint8_t *p = n->b + n->len;
-	memset(p, 0, NLMSG_ALIGN(len));
-	n->len = need;
-	return p;
-}
-
-/* Starts a message; returns its offset, for nl_msg_end. */
+/* Starts a message of the batch; returns its offset, for nlmsg_end. */
 static size_t
 nl_msg_begin(struct enforcer *e, uint16_t type, uint16_t flags, uint8_t family,
     uint16_t res_id)
 {
-	size_t at = e->nl.len;
-	uint8_t *p = nl_grow(&e->nl, NLMSG_HDRLEN + sizeof(struct nfgenmsg));
-	struct nlmsghdr nlh;
-	struct nfgenmsg nfg;
-
-	if (p == NULL)
-		return at;
-	memset(&nlh, 0, sizeof(nlh));
-	nlh.nlmsg_type = type;
-	nlh.nlmsg_flags = (uint16_t)(NLM_F_REQUEST | flags);
-	nlh.nlmsg_seq = ++e->nlseq;
-	memcpy(p, &nlh, sizeof(nlh));
-	memset(&nfg, 0, sizeof(nfg));
-	nfg.nfgen_family = family;
-	nfg.version = NFNETLINK_V0;
-	nfg.res_id = htons(res_id);
-	memcpy(p + NLMSG_HDRLEN, &nfg, sizeof(nfg));
-	return at;
-}
-
-static void
-nl_msg_end(struct nlbuf *n, size_t at)
-{
-	uint32_t len = (uint32_t)(n->len - at);
-
-	if (!n->overflow)
-		memcpy(n->b + at + offsetof(struct nlmsghdr, nlmsg_len), &len, sizeof(len));
-}
-
-static size_t
-nl_put(struct nlbuf *n, uint16_t type, const void *data, size_t len)
-{
-	size_t at = n->len;
-	uint8_t *p = nl_grow(n, NLA_HDRLEN + len);
-	struct nlattr nla;
-
-	if (p == NULL)
-		return at;
-	nla.nla_len = (uint16_t)(NLA_HDRLEN + len);
-	nla.nla_type = type;
-	memcpy(p, &nla, sizeof(nla));
-	if (len > 0)
-		memcpy(p + NLA_HDRLEN, data, len);
-	return at;
-}
-
-static size_t
-nl_nest_begin(struct nlbuf *n, uint16_t type)
-{
-	return nl_put(n, (uint16_t)(type | NLA_F_NESTED), NULL, 0);
-}
-
-static void
-nl_nest_end(struct nlbuf *n, size_t at)
-{
-	struct nlattr nla;
-
-	if (n->overflow)
-		return;
-	if (n->len - at > UINT16_MAX) {
-		n->overflow = true;
-		return;
-	}
-	memcpy(&nla, n->b + at, sizeof(nla));
-	nla.nla_len = (uint16_t)(n->len - at);
-	memcpy(n->b + at, &nla, sizeof(nla));
+	return nlmsg_begin(&e->nl, type, flags, ++e->nlseq, family, res_id);
 }
 
 /* One NEWSETELEM (add) or DELSETELEM message per ENF_NL_CHUNK records of
@@ -624,23 +512,23 @@ nl_emit_run(struct enforcer *e, uint8_t msg, size_t lo, size_t hi, bool with_ttl
 		size_t end = hi - i > ENF_NL_CHUNK ? i + ENF_NL_CHUNK : hi;
 		size_t m = nl_msg_begin(e, NFT_TYPE(msg),
 		    msg == NFT_MSG_NEWSETELEM ? NLM_F_CREATE : 0, NFPROTO_INET, 0);
-		nl_put(&e->nl, NFTA_SET_ELEM_LIST_TABLE, ENF_TABLE, sizeof(ENF_TABLE));
-		nl_put(&e->nl, NFTA_SET_ELEM_LIST_SET, set, strlen(set) + 1);
-		size_t list = nl_nest_begin(&e->nl, NFTA_SET_ELEM_LIST_ELEMENTS);
+		nlmsg_put_str(&e->nl, NFTA_SET_ELEM_LIST_TABLE, ENF_TABLE);
+		nlmsg_put_str(&e->nl, NFTA_SET_ELEM_LIST_SET, set);
+		size_t list = nlmsg_nest_begin(&e->nl, NFTA_SET_ELEM_LIST_ELEMENTS);
 		for (size_t j = i; j < end; j++) {
 			const struct enf_record *r = &e->queue[j];
-			size_t el = nl_nest_begin(&e->nl, NFTA_LIST_ELEM);
-			size_t key = nl_nest_begin(&e->nl, NFTA_SET_ELEM_KEY);
-			nl_put(&e->nl, NFTA_DATA_VALUE, r->prefix.addr, keylen(&r->prefix));
-			nl_nest_end(&e->nl, key);
+			size_t el = nlmsg_nest_begin(&e->nl, NFTA_LIST_ELEM);
+			size_t key = nlmsg_nest_begin(&e->nl, NFTA_SET_ELEM_KEY);
+			nlmsg_put(&e->nl, NFTA_DATA_VALUE, r->prefix.addr, keylen(&r->prefix));
+			nlmsg_nest_end(&e->nl, key);
 			if (with_ttl && (r->ttl != 0 || r->ttl_ms != 0)) {
 				uint64_t ms = htobe64((uint64_t)r->ttl * 1000 + r->ttl_ms);
-				nl_put(&e->nl, NFTA_SET_ELEM_TIMEOUT, &ms, sizeof(ms));
+				nlmsg_put(&e->nl, NFTA_SET_ELEM_TIMEOUT, &ms, sizeof(ms));
 			}
-			nl_nest_end(&e->nl, el);
+			nlmsg_nest_end(&e->nl, el);
 		}
-		nl_nest_end(&e->nl, list);
-		nl_msg_end(&e->nl, m);
+		nlmsg_nest_end(&e->nl, list);
+		nlmsg_end(&e->nl, m);
 	}
 }
 
@@ -650,10 +538,10 @@ nl_emit_run(struct enforcer *e, uint8_t msg, size_t lo, size_t hi, bool with_ttl
 static uint32_t
 nl_build_batch(struct enforcer *e, size_t lo, size_t hi)
 {
-	nl_reset(&e->nl);
+	nlmsg_buf_reset(&e->nl);
 	size_t b = nl_msg_begin(e, NFNL_MSG_BATCH_BEGIN, 0, AF_UNSPEC, NFNL_SUBSYS_NFTABLES);
 	uint32_t first = e->nlseq;
-	nl_msg_end(&e->nl, b);
+	nlmsg_end(&e->nl, b);
 	for (size_t i = lo; i < hi;) {
 		enum enf_set s = rec_set(&e->queue[i]);
 		uint8_t op = e->queue[i].op;
@@ -670,43 +558,33 @@ nl_build_batch(struct enforcer *e, size_t lo, size_t hi)
 		i = j;
 	}
 	b = nl_msg_begin(e, NFNL_MSG_BATCH_END, 0, AF_UNSPEC, NFNL_SUBSYS_NFTABLES);
-	nl_msg_end(&e->nl, b);
+	nlmsg_end(&e->nl, b);
 	return first;
 }
 
 /* The first error among the kernel's replies to the batch whose messages
  * are numbered first..e->nlseq, as "strerror: the kernel's message". */
 static void
-nl_error_text(const struct nlmsghdr *nlh, int err, char *why, size_t whylen)
+nl_error_text(const struct nlmsg_view *m, int err, const struct nlmsghdr *req,
+    char *why, size_t whylen)
 {
 	const char *msg = NULL;
 	size_t mlen = 0;
 
 	/* Extended ack: attributes after the error and the (capped) request. */
-	if (nlh->nlmsg_flags & NLM_F_ACK_TLVS) {
+	if (m->h.nlmsg_flags & NLM_F_ACK_TLVS) {
 		size_t off = NLMSG_HDRLEN + sizeof(struct nlmsgerr);
-		if (!(nlh->nlmsg_flags & NLM_F_CAPPED)) {
-			struct nlmsgerr ne;
-			memcpy(&ne, NLMSG_DATA(nlh), sizeof(ne));
-			off += NLMSG_ALIGN(ne.msg.nlmsg_len) - NLMSG_HDRLEN;
-		}
-		const uint8_t *p = (const uint8_t *)nlh + off;
-		size_t left = nlh->nlmsg_len > off ? nlh->nlmsg_len - off : 0;
-		while (left >= NLA_HDRLEN) {
-			struct nlattr nla;
-			memcpy(&nla, p, sizeof(nla));
-			if (nla.nla_len < NLA_HDRLEN || nla.nla_len > left)
-				break;
-			if ((nla.nla_type & NLA_TYPE_MASK) == NLMSGERR_ATTR_MSG) {
-				msg = (const char *)p + NLA_HDRLEN;
-				mlen = strnlen(msg, nla.nla_len - NLA_HDRLEN);
+		if (!(m->h.nlmsg_flags & NLM_F_CAPPED))
+			off += NLMSG_ALIGN(req->nlmsg_len) - NLMSG_HDRLEN;
+		const uint8_t *p = m->data + off;
+		size_t left = m->h.nlmsg_len > off ? m->h.nlmsg_len - off : 0;
+		const struct nlattr *a;
+		while (nlmsg_attr_next(&p, &left, &a) == 1)
+			if (nlmsg_attr_type(a) == NLMSGERR_ATTR_MSG) {
+				msg = (const char *)nlmsg_attr_data(a);
+				mlen = strnlen(msg, nlmsg_attr_len(a));
 				break;
 			}
-			if ((size_t)NLA_ALIGN(nla.nla_len) >= left)
-				break;
-			p += (size_t)NLA_ALIGN(nla.nla_len);
-			left -= (size_t)NLA_ALIGN(nla.nla_len);
-		}
 	}
 	if (mlen > 0)
 		snprintf(why, whylen, "%s: %.*s", strerror(err), (int)mlen, msg);
@@ -724,7 +602,6 @@ nl_error_text(const struct nlmsghdr *nlh, int err, char *why, size_t whylen)
 static int
 nl_send(struct enforcer *e, uint32_t first, char *why, size_t whylen)
 {
-	struct sockaddr_nl sa;
 	int rc = 0, err = 0;
 
 	if (e->nl.overflow) {
@@ -738,16 +615,13 @@ nl_send(struct enforcer *e, uint32_t first, char *why, size_t whylen)
 		    setsockopt(e->nlfd, SOL_SOCKET, SO_SNDBUF, &want, sizeof(want)) == 0)
 			e->nlsndbuf = want;
 	}
-	memset(&sa, 0, sizeof(sa));
-	sa.nl_family = AF_NETLINK;
-	ssize_t n = sendto(e->nlfd, e->nl.b, e->nl.len, 0, (struct sockaddr *)&sa, sizeof(sa));
-	if (n != (ssize_t)e->nl.len) {
+	if (nlmsg_send(e->nlfd, &e->nl) != 0) {
 		snprintf(why, whylen, "sending the netlink batch: %s",
-		    n < 0 ? strerror(errno) : "short write");
+		    errno == EIO ? "short write" : strerror(errno));
 		return -1;
 	}
 	for (;;) {
-		ssize_t got = nl_recv_kernel(e->nlfd, e->nlrx, ENF_NL_RXBUF, MSG_DONTWAIT);
+		ssize_t got = nlmsg_recv(e->nlfd, e->nlrx, ENF_NL_RXBUF, MSG_DONTWAIT);
 		if (got < 0) {
 			int saved = errno;
 			if (saved == EAGAIN || saved == EWOULDBLOCK)
@@ -763,20 +637,20 @@ nl_send(struct enforcer *e, uint32_t first, char *why, size_t whylen)
 				break;
 			continue;
 		}
+		const uint8_t *p = e->nlrx;
 		size_t left = (size_t)got;
-		for (struct nlmsghdr *nlh = (struct nlmsghdr *)e->nlrx; NLMSG_OK(nlh, left);
-		    nlh = NLMSG_NEXT(nlh, left)) {
-			struct nlmsgerr ne;
-			if (nlh->nlmsg_type != NLMSG_ERROR ||
-			    nlh->nlmsg_len < NLMSG_LENGTH(sizeof(ne)))
+		struct nlmsg_view m;
+		while (nlmsg_next(&p, &left, &m) == 1) {
+			struct nlmsghdr req;
+			int merr;
+			if (nlmsg_error(&m, &merr, &req) != 1)
 				continue;
-			memcpy(&ne, NLMSG_DATA(nlh), sizeof(ne));
 			/* replies to an earlier batch would be a bug; skipped */
-			if (ne.error == 0 || ne.msg.nlmsg_seq - first > e->nlseq - first)
+			if (merr == 0 || req.nlmsg_seq - first > e->nlseq - first)
 				continue;
 			if (err == 0) {
-				err = -ne.error;
-				nl_error_text(nlh, err, why, whylen);
+				err = merr;
+				nl_error_text(&m, err, &req, why, whylen);
 			}
 			rc = -1;
 		}
@@ -787,18 +661,11 @@ nl_send(struct enforcer *e, uint32_t first, char *why, size_t whylen)
 static int
 nl_open(struct enforcer *e, char *err, size_t errlen)
 {
-	struct sockaddr_nl sa;
 	int one = 1;
 	socklen_t len = sizeof(e->nlsndbuf);
 
-	e->nlfd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
-	if (e->nlfd < 0) {
-		snprintf(err, errlen, "enforcer: netlink socket: %s", strerror(errno));
-		return -1;
-	}
-	memset(&sa, 0, sizeof(sa));
-	sa.nl_family = AF_NETLINK;
-	if (bind(e->nlfd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+	nlmsg_buf_init(&e->nl, ENF_NL_MAX);
+	if ((e->nlfd = nlmsg_socket(false, 0, NULL)) < 0 ||
 	    getsockopt(e->nlfd, SOL_SOCKET, SO_SNDBUF, &e->nlsndbuf, &len) != 0) {
 		snprintf(err, errlen, "enforcer: netlink socket: %s", strerror(errno));
 		return -1;
@@ -1411,7 +1278,7 @@ enf_close(struct enforcer *e)
 	nfq_close(e->nfq);
 	if (e->nlfd >= 0)
 		close(e->nlfd);
-	free(e->nl.b);
+	nlmsg_buf_free(&e->nl);
 	free(e->nlrx);
 	free(e->cmd.b);
 	free(e->queue);

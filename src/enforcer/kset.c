@@ -22,7 +22,7 @@
 #include "common/lthash.h"
 #include "enforcer/enforcer.h"
 #include "enforcer/kset.h"
-#include "enforcer/nfquery.h"
+#include "enforcer/nlmsg.h"
 
 /* One receive buffer: multicast notifications come in skbs of at most
  * NLMSG_GOODSIZE and dump replies of at most 32 KiB. */
@@ -51,8 +51,6 @@
 /* kset_verify: tries per set, and how many of them must disagree. */
 #define KSET_VERIFY_TRIES 3
 #define KSET_VERIFY_BAD	2
-
-#define NFT_TYPE(msg)	((uint16_t)((NFNL_SUBSYS_NFTABLES << 8) | (msg)))
 
 typedef unsigned __int128 u128;
 
@@ -532,92 +530,12 @@ kset_settle(struct kset *k)
 
 /* ------------------------------------------------------------ attributes */
 
-/* Splits [p, p+len) into tb[type] (flag bits masked off). Types above max
- * are skipped. -1 on a malformed header, a length past the end, trailing
- * bytes or a repeated type. */
-static int
-attr_parse(const uint8_t *p, size_t len, const struct nlattr **tb, unsigned max)
-{
-	memset(tb, 0, (max + 1) * sizeof(*tb));	/* NOLINT(bugprone-sizeof-expression): an array of pointers */
-	while (len > 0) {
-		struct nlattr nla;
-		unsigned type;
-		size_t step;
-
-		if (len < NLA_HDRLEN)
-			return -1;
-		memcpy(&nla, p, sizeof(nla));
-		if (nla.nla_len < NLA_HDRLEN || nla.nla_len > len)
-			return -1;
-		type = nla.nla_type & NLA_TYPE_MASK;
-		if (type <= max) {
-			if (tb[type] != NULL)
-				return -1;
-			tb[type] = (const struct nlattr *)p;
-		}
-		step = NLA_ALIGN(nla.nla_len);
-		if (step > len)
-			step = len;
-		p += step;
-		len -= step;
-	}
-	return 0;
-}
-
-static size_t
-attr_len(const struct nlattr *a)
-{
-	struct nlattr nla;
-
-	memcpy(&nla, a, sizeof(nla));
-	return nla.nla_len - NLA_HDRLEN;
-}
-
-static const uint8_t *
-attr_data(const struct nlattr *a)
-{
-	return (const uint8_t *)a + NLA_HDRLEN;
-}
-
-static int
-attr_be32(const struct nlattr *a, uint32_t *v)
-{
-	if (a == NULL || attr_len(a) != 4)
-		return -1;
-	memcpy(v, attr_data(a), 4);
-	*v = ntohl(*v);
-	return 0;
-}
-
-static int
-attr_be64(const struct nlattr *a, uint64_t *v)
-{
-	const uint8_t *d;
-
-	if (a == NULL || attr_len(a) != 8)
-		return -1;
-	d = attr_data(a);
-	*v = 0;
-	for (int i = 0; i < 8; i++)
-		*v = *v << 8 | d[i];
-	return 0;
-}
-
-/* Whether a is the NUL-terminated string s, exactly. */
-static bool
-attr_is(const struct nlattr *a, const char *s)
-{
-	size_t n = strlen(s) + 1;
-
-	return a != NULL && attr_len(a) == n && memcmp(attr_data(a), s, n) == 0;
-}
-
 /* Which of our sets a (a set name attribute) names, or -1. */
 static int
 set_of_name(const struct nlattr *a)
 {
 	for (int s = 0; s < KSET_NSETS; s++)
-		if (attr_is(a, set_names[s]))
+		if (nlmsg_attr_is(a, set_names[s]))
 			return s;
 	return -1;
 }
@@ -634,29 +552,29 @@ elem_parse(const uint8_t *p, size_t len, const struct mset *m, int64_t now,
 	uint32_t flags = 0;
 	uint64_t v;
 
-	if (attr_parse(p, len, tb, NFTA_SET_ELEM_KEY_END) == -1)
+	if (nlmsg_attr_parse(p, len, tb, NFTA_SET_ELEM_KEY_END) == -1)
 		return -1;
 	if (tb[NFTA_SET_ELEM_FLAGS] != NULL &&
-	    attr_be32(tb[NFTA_SET_ELEM_FLAGS], &flags) == -1)
+	    nlmsg_attr_be32(tb[NFTA_SET_ELEM_FLAGS], &flags) == -1)
 		return -1;
 	if (flags & NFT_SET_ELEM_CATCHALL)
 		return 0;
 	if (tb[NFTA_SET_ELEM_KEY] == NULL || tb[NFTA_SET_ELEM_KEY_END] != NULL)
 		return -1;
-	if (attr_parse(attr_data(tb[NFTA_SET_ELEM_KEY]),
-	    attr_len(tb[NFTA_SET_ELEM_KEY]), kb, NFTA_DATA_VALUE) == -1 ||
+	if (nlmsg_attr_parse(nlmsg_attr_data(tb[NFTA_SET_ELEM_KEY]),
+	    nlmsg_attr_len(tb[NFTA_SET_ELEM_KEY]), kb, NFTA_DATA_VALUE) == -1 ||
 	    kb[NFTA_DATA_VALUE] == NULL ||
-	    attr_len(kb[NFTA_DATA_VALUE]) != m->klen)
+	    nlmsg_attr_len(kb[NFTA_DATA_VALUE]) != m->klen)
 		return -1;
 	memset(x, 0, sizeof(*x));
-	memcpy(x->key, attr_data(kb[NFTA_DATA_VALUE]), m->klen);
+	memcpy(x->key, nlmsg_attr_data(kb[NFTA_DATA_VALUE]), m->klen);
 	x->end = (flags & NFT_SET_ELEM_INTERVAL_END) != 0;
 	if (x->end && !m->net)
 		return -1;
 	/* Expiration is the time left when the kernel wrote the message;
 	 * a message read late makes the mirror drop it that much late. */
-	if (attr_be64(tb[NFTA_SET_ELEM_EXPIRATION], &v) == 0 ||
-	    attr_be64(tb[NFTA_SET_ELEM_TIMEOUT], &v) == 0) {
+	if (nlmsg_attr_be64(tb[NFTA_SET_ELEM_EXPIRATION], &v) == 0 ||
+	    nlmsg_attr_be64(tb[NFTA_SET_ELEM_TIMEOUT], &v) == 0) {
 		if (v > (uint64_t)INT64_MAX / 2)
 			v = (uint64_t)INT64_MAX / 2;
 		x->expires = (uint64_t)now + v;
@@ -677,8 +595,8 @@ elems_walk(struct kset *k, struct mset *m, const struct nlattr *list,
 	int64_t now = now_ms();
 
 	for (int pass = 0; pass < 2; pass++) {
-		const uint8_t *p = attr_data(list);
-		size_t len = attr_len(list);
+		const uint8_t *p = nlmsg_attr_data(list);
+		size_t len = nlmsg_attr_len(list);
 
 		while (len > 0) {
 			struct nlattr nla;
@@ -706,53 +624,6 @@ elems_walk(struct kset *k, struct mset *m, const struct nlattr *list,
 		}
 	}
 	return 0;
-}
-
-/* ------------------------------------------------------------ messages */
-
-/* One netlink message: its header (copied: the buffer may be unaligned)
- * and its payload after the nfgenmsg. */
-struct nlmsg {
-	struct nlmsghdr h;
-	struct nfgenmsg nfg;	/* zero if the payload is shorter */
-	const uint8_t *data;	/* whole message, header included */
-	const uint8_t *attrs;	/* after the nfgenmsg */
-	size_t alen;
-	bool short_nfg;		/* no room for an nfgenmsg */
-};
-
-/* Takes the next message off [*p, *p + *left). 1, 0 at the end, -1 if the
- * rest is not a whole message (NLMSG_NEXT would run past the end on a last
- * message of unaligned length; this does not). */
-static int
-msg_next(const uint8_t **p, size_t *left, struct nlmsg *m)
-{
-	size_t off = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct nfgenmsg)), step;
-
-	if (*left == 0)
-		return 0;
-	if (*left < NLMSG_HDRLEN)
-		return -1;
-	memcpy(&m->h, *p, sizeof(m->h));
-	if (m->h.nlmsg_len < NLMSG_HDRLEN || m->h.nlmsg_len > *left)
-		return -1;
-	m->data = *p;
-	memset(&m->nfg, 0, sizeof(m->nfg));
-	m->short_nfg = m->h.nlmsg_len < off;
-	if (!m->short_nfg) {
-		memcpy(&m->nfg, *p + NLMSG_HDRLEN, sizeof(m->nfg));
-		m->attrs = *p + off;
-		m->alen = m->h.nlmsg_len - off;
-	} else {
-		m->attrs = NULL;
-		m->alen = 0;
-	}
-	step = NLMSG_ALIGN(m->h.nlmsg_len);
-	if (step > *left)
-		step = *left;
-	*p += step;
-	*left -= step;
-	return 1;
 }
 
 /* ------------------------------------------------------------ events */
@@ -798,7 +669,7 @@ ev_del(struct kset *k, struct mset *m, const struct elem *x, void *arg)
 
 /* One message from the event socket. 0, or -1 if it was refused. */
 static int
-feed_msg(struct kset *k, const struct nlmsg *nm)
+feed_msg(struct kset *k, const struct nlmsg_view *nm)
 {
 	const struct nlattr *tb[NFTA_SET_ELEM_LIST_ELEMENTS + 1];
 	const struct nfgenmsg nfg = nm->nfg;
@@ -819,8 +690,8 @@ feed_msg(struct kset *k, const struct nlmsg *nm)
 	case NFT_MSG_NEWGEN: {
 		uint32_t g;
 
-		if (attr_parse(p, len, tb, NFTA_GEN_ID) == -1 ||
-		    attr_be32(tb[NFTA_GEN_ID], &g) == -1)
+		if (nlmsg_attr_parse(p, len, tb, NFTA_GEN_ID) == -1 ||
+		    nlmsg_attr_be32(tb[NFTA_GEN_ID], &g) == -1)
 			return -1;
 		if ((int32_t)(g - k->gen) > 0)
 			k->gen = k->stats.genid = g;
@@ -830,9 +701,9 @@ feed_msg(struct kset *k, const struct nlmsg *nm)
 	case NFT_MSG_DELSETELEM:
 		if (nfg.nfgen_family != NFPROTO_INET)
 			break;
-		if (attr_parse(p, len, tb, NFTA_SET_ELEM_LIST_ELEMENTS) == -1)
+		if (nlmsg_attr_parse(p, len, tb, NFTA_SET_ELEM_LIST_ELEMENTS) == -1)
 			return -1;
-		if (!attr_is(tb[NFTA_SET_ELEM_LIST_TABLE], ENF_TABLE) ||
+		if (!nlmsg_attr_is(tb[NFTA_SET_ELEM_LIST_TABLE], ENF_TABLE) ||
 		    (s = set_of_name(tb[NFTA_SET_ELEM_LIST_SET])) == -1)
 			break;
 		if (gen_skip(&k->sets[s], resid))
@@ -846,9 +717,9 @@ feed_msg(struct kset *k, const struct nlmsg *nm)
 		/* A deleted set takes its elements without one event each. */
 		if (nfg.nfgen_family != NFPROTO_INET)
 			break;
-		if (attr_parse(p, len, tb, NFTA_SET_NAME) == -1)
+		if (nlmsg_attr_parse(p, len, tb, NFTA_SET_NAME) == -1)
 			return -1;
-		if (!attr_is(tb[NFTA_SET_TABLE], ENF_TABLE) ||
+		if (!nlmsg_attr_is(tb[NFTA_SET_TABLE], ENF_TABLE) ||
 		    (s = set_of_name(tb[NFTA_SET_NAME])) == -1)
 			break;
 		if (!gen_skip(&k->sets[s], resid))
@@ -857,9 +728,9 @@ feed_msg(struct kset *k, const struct nlmsg *nm)
 	case NFT_MSG_DELTABLE:
 		if (nfg.nfgen_family != NFPROTO_INET)
 			break;
-		if (attr_parse(p, len, tb, NFTA_TABLE_NAME) == -1)
+		if (nlmsg_attr_parse(p, len, tb, NFTA_TABLE_NAME) == -1)
 			return -1;
-		if (!attr_is(tb[NFTA_TABLE_NAME], ENF_TABLE))
+		if (!nlmsg_attr_is(tb[NFTA_TABLE_NAME], ENF_TABLE))
 			break;
 		for (s = 0; s < KSET_NSETS; s++)
 			if (!gen_skip(&k->sets[s], resid))
@@ -877,11 +748,11 @@ feed_msg(struct kset *k, const struct nlmsg *nm)
 static int
 feed_buf(struct kset *k, const uint8_t *buf, size_t len)
 {
-	struct nlmsg nm;
+	struct nlmsg_view nm;
 	size_t left = len;
 	int rc = 0, more;
 
-	while ((more = msg_next(&buf, &left, &nm)) == 1) {
+	while ((more = nlmsg_next(&buf, &left, &nm)) == 1) {
 		if (nm.h.nlmsg_type < NLMSG_MIN_TYPE)
 			continue;	/* NOOP, ERROR, DONE, OVERRUN */
 		if (feed_msg(k, &nm) == -1) {
@@ -900,48 +771,26 @@ feed_buf(struct kset *k, const uint8_t *buf, size_t len)
 
 /* ------------------------------------------------------------ requests */
 
+/* The non-blocking socket subscribed to nf_tables events, with a large
+ * receive buffer. fd, or -1 with errno. */
 static int
-nl_open(bool events, uint32_t *portid)
+events_open(void)
 {
-	struct sockaddr_nl sa;
-	socklen_t salen = sizeof(sa);
-	int fd, type = SOCK_RAW | SOCK_CLOEXEC | (events ? SOCK_NONBLOCK : 0);
+	int fd = nlmsg_socket(true, 0, NULL), group = NFNLGRP_NFTABLES, size = KSET_RCVBUF;
 
-	if ((fd = socket(AF_NETLINK, type, NETLINK_NETFILTER)) == -1)
+	if (fd == -1)
 		return -1;
-	memset(&sa, 0, sizeof(sa));
-	sa.nl_family = AF_NETLINK;
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1 ||
-	    getsockname(fd, (struct sockaddr *)&sa, &salen) == -1)
-		goto fail;
-	if (portid != NULL)
-		*portid = sa.nl_pid;
-	if (events) {
-		int group = NFNLGRP_NFTABLES, size = KSET_RCVBUF;
-
-		if (setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &group,
-		    sizeof(group)) == -1)
-			goto fail;
-		/* FORCE needs CAP_NET_ADMIN, which subscribing needed too;
-		 * the plain option is capped by net.core.rmem_max. */
-		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size,
-		    sizeof(size)) == -1)
-			(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size,
-			    sizeof(size));
-	} else {
-		struct timeval tv = { .tv_sec = KSET_TIMEOUT_S };
-
-		/* A lost reply must not hang the daemon. */
-		if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv,
-		    sizeof(tv)) == -1)
-			goto fail;
+	if (setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &group, sizeof(group)) == -1) {
+		int saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
 	}
+	/* FORCE needs CAP_NET_ADMIN, which subscribing needed too; the plain
+	 * option is capped by net.core.rmem_max. */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) == -1)
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
 	return fd;
-fail:;
-	int saved = errno;
-	close(fd);
-	errno = saved;
-	return -1;
 }
 
 /* Replaces a request socket that may hold the tail of an abandoned dump. */
@@ -950,61 +799,30 @@ q_reset(struct kset *k)
 {
 	if (k->qfd != -1)
 		close(k->qfd);
-	k->qfd = nl_open(false, &k->qportid);
+	k->qfd = nlmsg_socket(false, KSET_TIMEOUT_S, &k->qportid);
 }
 
-static size_t
-req_str(uint8_t *b, size_t at, uint16_t type, const char *s)
-{
-	struct nlattr nla;
-	size_t n = strlen(s) + 1;
-
-	nla.nla_len = (uint16_t)(NLA_HDRLEN + n);
-	nla.nla_type = type;
-	memcpy(b + at, &nla, sizeof(nla));
-	memcpy(b + at + NLA_HDRLEN, s, n);
-	memset(b + at + NLA_HDRLEN + n, 0, NLA_ALIGN(NLA_HDRLEN + n) - (NLA_HDRLEN + n));
-	return at + NLA_ALIGN(NLA_HDRLEN + n);
-}
-
-/* Sends GETGEN (set NULL) or a GETSETELEM dump of set s of our table. The
+/* Sends GETGEN (s < 0) or a GETSETELEM dump of set s of our table. The
  * names are constants, so the request always fits. */
 static int
 q_send(struct kset *k, int s)
 {
-	uint8_t b[KSET_REQSIZE];
-	struct nlmsghdr nlh;
-	struct nfgenmsg nfg;
-	struct sockaddr_nl sa;
-	size_t len = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(nfg));
+	uint8_t mem[KSET_REQSIZE];
+	struct nlmsg_buf b;
 
-	if (k->qfd == -1 && (k->qfd = nl_open(false, &k->qportid)) == -1)
+	if (k->qfd == -1 && (k->qfd = nlmsg_socket(false, KSET_TIMEOUT_S, &k->qportid)) == -1)
 		return -1;
-	memset(b, 0, sizeof(b));
-	memset(&nlh, 0, sizeof(nlh));
-	nlh.nlmsg_flags = NLM_F_REQUEST;
-	nlh.nlmsg_seq = ++k->qseq;
-	memset(&nfg, 0, sizeof(nfg));
-	nfg.version = NFNETLINK_V0;
+	nlmsg_buf_fixed(&b, mem, sizeof(mem));
 	if (s < 0) {
-		nlh.nlmsg_type = NFT_TYPE(NFT_MSG_GETGEN);
-		nfg.nfgen_family = NFPROTO_UNSPEC;
+		nlmsg_begin(&b, NFT_TYPE(NFT_MSG_GETGEN), 0, ++k->qseq, NFPROTO_UNSPEC, 0);
 	} else {
-		nlh.nlmsg_type = NFT_TYPE(NFT_MSG_GETSETELEM);
-		nlh.nlmsg_flags |= NLM_F_DUMP;
-		nfg.nfgen_family = NFPROTO_INET;
-		len = req_str(b, len, NFTA_SET_ELEM_LIST_TABLE, ENF_TABLE);
-		len = req_str(b, len, NFTA_SET_ELEM_LIST_SET, set_names[s]);
+		nlmsg_begin(&b, NFT_TYPE(NFT_MSG_GETSETELEM), NLM_F_DUMP, ++k->qseq,
+		    NFPROTO_INET, 0);
+		nlmsg_put_str(&b, NFTA_SET_ELEM_LIST_TABLE, ENF_TABLE);
+		nlmsg_put_str(&b, NFTA_SET_ELEM_LIST_SET, set_names[s]);
 	}
-	nlh.nlmsg_len = (uint32_t)len;
-	memcpy(b, &nlh, sizeof(nlh));
-	memcpy(b + NLMSG_HDRLEN, &nfg, sizeof(nfg));
-	memset(&sa, 0, sizeof(sa));
-	sa.nl_family = AF_NETLINK;
-	if (sendto(k->qfd, b, len, 0, (struct sockaddr *)&sa, sizeof(sa)) !=
-	    (ssize_t)len)
-		return -1;
-	return 0;
+	nlmsg_end(&b, 0);
+	return nlmsg_send(k->qfd, &b);
 }
 
 /* Collects a dump into a fresh set: address sets directly, prefix sets
@@ -1046,7 +864,7 @@ static int
 q_recv(struct kset *k, struct mset *m, uint32_t *gen)
 {
 	for (;;) {
-		ssize_t n = nl_recv_kernel(k->qfd, k->buf, sizeof(k->buf), 0);
+		ssize_t n = nlmsg_recv(k->qfd, k->buf, sizeof(k->buf), 0);
 
 		if (n == -1) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
@@ -1055,25 +873,20 @@ q_recv(struct kset *k, struct mset *m, uint32_t *gen)
 		}
 		const uint8_t *p = k->buf;
 		size_t left = (size_t)n;
-		struct nlmsg nm;
+		struct nlmsg_view nm;
 		int more;
 
-		while ((more = msg_next(&p, &left, &nm)) == 1) {
+		while ((more = nlmsg_next(&p, &left, &nm)) == 1) {
 			const struct nlattr *tb[NFTA_SET_ELEM_LIST_ELEMENTS + 1];
 
 			if (nm.h.nlmsg_seq != k->qseq || nm.h.nlmsg_pid != k->qportid)
 				continue;
-			if (nm.h.nlmsg_type == NLMSG_ERROR) {
-				struct nlmsgerr e;
-				if (nm.h.nlmsg_len < NLMSG_LENGTH(sizeof(e))) {
-					errno = EPROTO;
-					return -1;
-				}
-				memcpy(&e, nm.data + NLMSG_HDRLEN, sizeof(e));
+			int err, isack = nlmsg_error(&nm, &err, NULL);
+			if (isack != 0) {
 				/* Asked for the generation, an answer without it is no answer. */
-				if (e.error == 0 && gen == NULL)
+				if (isack == 1 && err == 0 && gen == NULL)
 					return 0;
-				errno = e.error == 0 ? EPROTO : -e.error;
+				errno = isack == -1 || err == 0 ? EPROTO : err;
 				return -1;
 			}
 			if (nm.h.nlmsg_type == NLMSG_DONE) {
@@ -1092,8 +905,8 @@ q_recv(struct kset *k, struct mset *m, uint32_t *gen)
 			}
 			if (gen != NULL &&
 			    nm.h.nlmsg_type == NFT_TYPE(NFT_MSG_NEWGEN)) {
-				if (attr_parse(nm.attrs, nm.alen, tb, NFTA_GEN_ID) == -1 ||
-				    attr_be32(tb[NFTA_GEN_ID], gen) == -1) {
+				if (nlmsg_attr_parse(nm.attrs, nm.alen, tb, NFTA_GEN_ID) == -1 ||
+				    nlmsg_attr_be32(tb[NFTA_GEN_ID], gen) == -1) {
 					errno = EPROTO;
 					return -1;
 				}
@@ -1102,7 +915,7 @@ q_recv(struct kset *k, struct mset *m, uint32_t *gen)
 			if (m == NULL ||
 			    nm.h.nlmsg_type != NFT_TYPE(NFT_MSG_NEWSETELEM))
 				continue;
-			if (attr_parse(nm.attrs, nm.alen, tb,
+			if (nlmsg_attr_parse(nm.attrs, nm.alen, tb,
 			    NFTA_SET_ELEM_LIST_ELEMENTS) == -1) {
 				errno = EPROTO;
 				return -1;
@@ -1361,12 +1174,12 @@ kset_open(char *err, size_t errlen)
 		}
 	/* Subscribe before reading: a change made during the reads is then
 	 * either in a dump or in the queue (or both, which is harmless). */
-	if ((k->fd = nl_open(true, NULL)) == -1) {
+	if ((k->fd = events_open()) == -1) {
 		snprintf(err, errlen, "kset: nf_tables event socket: %s",
 		    strerror(errno));
 		goto fail;
 	}
-	if ((k->qfd = nl_open(false, &k->qportid)) == -1 || resync(k) == -1) {
+	if ((k->qfd = nlmsg_socket(false, KSET_TIMEOUT_S, &k->qportid)) == -1 || resync(k) == -1) {
 		snprintf(err, errlen, "kset: reading table inet %s: %s",
 		    ENF_TABLE, strerror(errno));
 		goto fail;
@@ -1414,7 +1227,7 @@ kset_dispatch(struct kset *k)
 	int rc = 0;
 
 	for (int i = 0; i < KSET_RECV_MAX && !k->stale; i++) {
-		ssize_t n = nl_recv_kernel(k->fd, k->buf, sizeof(k->buf), MSG_DONTWAIT);
+		ssize_t n = nlmsg_recv(k->fd, k->buf, sizeof(k->buf), MSG_DONTWAIT);
 
 		if (n == -1) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
