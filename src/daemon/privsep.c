@@ -109,7 +109,7 @@ handle_prefixes(struct privs *s, uint32_t type, const unsigned char *p, uint32_t
 		if (type == PRIV_ALLOW) {
 			if (prefixlist_add(&s->allow_next, &pf) != 0)
 				return -1;
-		} else if (prefixlist_add(&s->protect, &pf) != 0) {
+		} else if (prefixlist_add(&s->protect, &pf) != 0 && s->protect_dropped++ == 0) {
 			log_warnx("enforcer: more than %d member prefixes; the rest are checked by "
 			    "the worker only", PREFIXLIST_MAX);
 		}
@@ -381,8 +381,13 @@ scope_of(struct privc *c, const char *path, struct charter *ch, bool configured)
 	prefixlist_init(&l);
 	for (size_t i = 0; i < ch->nmembers; i++)
 		for (size_t j = 0; j < ch->members[i].nprefixes; j++)
-			if (prefix_check(&ch->members[i].prefixes[j]) == NULL)
-				prefixlist_add(&l, &ch->members[i].prefixes[j]);
+			if (prefix_check(&ch->members[i].prefixes[j]) == NULL &&
+			    prefixlist_add(&l, &ch->members[i].prefixes[j]) != 0) {
+				log_warnx("coalition scope: %s: more than %d member prefixes; the "
+				    "rest are checked by this process only", path, PREFIXLIST_MAX);
+				goto send;
+			}
+send:
 	return send_prefixes(c, PRIV_PROTECT, l.p, l.n);
 }
 

@@ -88,6 +88,7 @@ struct privs {
 	uint8_t max_prefix4, max_prefix6;
 	uint8_t max_floor4, max_floor6;
 	uint64_t refused_scope;
+	uint64_t protect_dropped;	/* member prefixes past PREFIXLIST_MAX */
 	/* PRIV_ALLOW prefixes waiting for the next PRIV_RELOAD */
 	struct prefixlist allow_next;
 	/* PRIV_RELOAD: reopens the enforcer with pol and allow (the worker's
