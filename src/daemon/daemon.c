@@ -505,6 +505,7 @@ static void
 charter_changed(struct daemon *d)
 {
 	d->charter_version = alliance_charter_version(d->al);
+	privc_scope(d->pc, d->cfg);	/* the enforcer protects the new members' prefixes */
 	if (d->commitfd < 0 && alliance_commit_period(d->al) > 0 &&
 	    ((d->commitfd = timerfd_create(CLOCK_REALTIME, TFD_CLOEXEC | TFD_NONBLOCK)) < 0 ||
 	    epoll_watch(d->epfd, d->commitfd) != 0)) {
@@ -957,10 +958,10 @@ reload(struct daemon *d)
 		return -1;
 	}
 	config_allowlist(ncfg, &nallow);
-	/* The enforcer process reads the same file again for its allowlist,
-	 * mode and ttl cap, and keeps the kernel sets. */
+	/* The enforcer process gets the allowlist, mode, ttl cap and charter
+	 * scope as records (it parses nothing), and keeps the kernel sets. */
 	privc_commit(d->pc);
-	if (privc_reload(d->pc) != 0) {
+	if (privc_policy(d->pc, ncfg) != 0) {
 		log_warnx("reload refused, keeping the running configuration: the enforcer could "
 		    "not reopen (see its message)");
 		engine_free(&e);
@@ -1043,6 +1044,7 @@ worker_main(struct parent *p, int privfd)
 		log_warnx("sandbox: %s; refusing to run", err);
 		goto out;
 	}
+	privc_scope(d.pc, d.cfg);	/* the adopted charter's members, for the enforcer */
 	if (engine_build(d.cfg, &e, err, sizeof(err)) != 0) {
 		log_warnx("%s", err);
 		goto out;
