@@ -25,7 +25,7 @@
 #include "common/timeparse.h"
 #include "common/util.h"
 #include "coalition/wire.h"
-#include "daemon/alliance.h"
+#include "coalition/coalition.h"
 #include "daemon/config.h"
 #include "daemon/f2b_services.h"
 #include "daemon/control.h"
@@ -228,16 +228,19 @@ ban_apply(struct daemon *d, const struct a5_prefix *p, const char *service,
 	return 0;
 }
 
-/* A report accepted by the coalition's pipeline. It goes to the coalition
- * sets, which hold exactly what this member enforces for the others (its
- * commitments digest them), until the deadline every member computes the
- * same way. A local ban of the same prefix stays as it is, in the local
- * sets; the bans listing shows the coalition's ban, and who reported it,
- * unless the local one lasts at least as long. */
+/* A report accepted by the coalition's pipeline (and enforced by this
+ * member's role). It goes to the coalition sets, which hold exactly what
+ * this member enforces for the others (its commitments digest them), until
+ * the deadline every member computes the same way. A local ban of the same
+ * prefix stays as it is, in the local sets; the bans listing shows the
+ * coalition's ban, and who reported it, unless the local one lasts at
+ * least as long. The allowlist is checked again here: the pipeline holds
+ * the copy of the start (or of the last charter adopted) while this one
+ * follows reloads, and a report refused for it must be declined in the
+ * commitments, which the enforcer's own re-check does not do. */
 static void
-on_remote(void *arg, const struct alliance_apply *a)
+on_remote(struct daemon *d, const struct alliance_apply *a)
 {
-	struct daemon *d = arg;
 	struct ledger_ban b;
 	char text[A5_PREFIX_STRLEN];
 	int64_t now = now_sec(), prev = 0;
@@ -245,12 +248,6 @@ on_remote(void *arg, const struct alliance_apply *a)
 	/* The prefix is formatted only for the rare paths that log it: this
 	 * runs once per applied report, and a flood brings thousands per
 	 * second (the envelope's own log line counts them). */
-	if (!alliance_enforces(d->al)) {
-		prefix_format(&a->prefix, text, sizeof(text));
-		log_debug("coalition: %s reported %s (%s); not enforced here (role)", a->member, text,
-		    a->service);
-		return;
-	}
 	if (d->cfg->observe) {
 		/* a dry run records nothing (see ban_apply) */
 		d->remote_applied++;
@@ -293,6 +290,19 @@ on_remote(void *arg, const struct alliance_apply *a)
 		enforce_group(d, ENF_DELETE, ENF_GROUP_COALITION, &a->prefix, 0);
 	enforce_until(d, &a->prefix, a->deadline);
 	d->remote_applied++;
+}
+
+/* Takes what the coalition has received and applies the reports it
+ * accepted, in order. Returns the number of messages handled. */
+static int
+remote_receive(struct daemon *d)
+{
+	static struct alliance_batch batch;	/* 3 MiB: not on the stack */
+	int n = alliance_receive(d->al, &batch);
+
+	for (size_t i = 0; i < batch.napply; i++)
+		on_remote(d, &batch.apply[i]);
+	return n;
 }
 
 /* An attempt's verdict (repeat times the same attempt): counted in its
@@ -1162,7 +1172,7 @@ worker_main(struct parent *p, int privfd)
 				if (commit_arm(&d) != 0)
 					log_warn("commitment timer");
 			} else if (d.al != NULL && fd >= 0 && fd == alliance_fd(d.al)) {
-				if (alliance_receive(d.al, on_remote, &d) > 0)
+				if (remote_receive(&d) > 0)
 					more = 1;	/* the queue may hold more than one batch */
 			} else if (fd == d.ctlfd) {
 				/* Apply what is queued first so answers see the kernel state. */

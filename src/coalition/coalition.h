@@ -1,38 +1,62 @@
-/* alliance.h - the daemon's side of the coalition: publishes this member's
- * bans as signed, chained reports and applies the reports of the others
- * that pass the acceptance pipeline. Glue only: the wire format, the
- * charter, the pipeline and the transport are modules of src/coalition. */
+/* coalition.h - this member in its coalition, as the daemon sees it:
+ * publishes its bans as signed, chained reports and hands back the reports
+ * of the others that pass the acceptance pipeline, to be applied by the
+ * caller. The files behind it: coalition.c (open, connect, tick), receive.c
+ * (envelopes in), proof.c, adopt.c (charter updates in), publish.c (local
+ * bans out), chain.c (chain heads), commitment.c (commitments, declines,
+ * audit), status.c (the control socket's views). */
 #ifndef A5_ALLIANCE_H
 #define A5_ALLIANCE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "common/addr.h"
-#include "common/prefixlist.h"
-#include "coalition/identity.h"
-#include "daemon/config.h"
-#include "daemon/control.h"
-#include "ledger/ledger.h"
+#include "coalition/charter.h"
+#include "coalition/wire.h"
 
 struct alliance;
+struct config;
+struct identity;
+struct ledger;
+struct ledger_ban;
+struct outbuf;
+struct prefixlist;
 
-/* What the daemon does with an accepted remote report. */
+/* Messages taken from the transport per alliance_receive: 64 envelopes of
+ * at most 256 reports stay well under the enforcer's queue
+ * (ENF_QUEUE_MAX), leaving room for the local bans of the same iteration. */
+#define ALLIANCE_RECEIVE_MAX 64
+#define ALLIANCE_BATCH_MAX (ALLIANCE_RECEIVE_MAX * WIRE_REPORTS_MAX)
+
+/* A remote report accepted by the pipeline and enforced by this member's
+ * role, for the caller to apply. Copies: the envelope, and the charter it
+ * came under, may be gone when the batch is applied. */
 struct alliance_apply {
 	struct a5_prefix prefix;
-	uint32_t ttl;		/* seconds from now until deadline */
+	uint32_t ttl;		/* seconds from the decision until deadline */
 	int64_t deadline;	/* unix seconds, the same at every member (audit_deadline) */
-	const char *member;	/* reporter's name in the charter */
-	const char *service, *rule;
+	char member[CHARTER_NAME_MAX];	/* reporter's name in the charter */
+	char service[WIRE_NAME_MAX + 1], rule[WIRE_NAME_MAX + 1];
 	uint32_t evidence;
 	int64_t first_seen, last_seen;
 };
-typedef void (*alliance_apply_cb)(void *arg, const struct alliance_apply *a);
+
+/* What one alliance_receive decided, in the order received. About 3 MiB:
+ * the caller keeps one, not on the stack. The reports this member declines
+ * for reasons of its own (allowlist, rate, a local unban) are declared by
+ * the coalition itself (commitment.c) and are not in it. */
+struct alliance_batch {
+	size_t napply;
+	struct alliance_apply apply[ALLIANCE_BATCH_MAX];
+};
 
 /* Loads the charter named by cfg (or the newer copy adopted from the stream,
  * kept in the state directory), takes the identity id (loaded by the
  * caller while it could still read the secret file; the alliance keeps its
- * own locked copy and the caller wipes its own), connects. NULL + err. */
+ * own locked copy and the caller wipes its own), connects. allow stays the
+ * caller's (a reload may change it; charter adoption reads it). NULL + err. */
 struct alliance *alliance_open(const struct config *cfg, const struct identity *id,
     const struct prefixlist *allow, struct ledger *ledger, char *err, size_t errlen);
 void alliance_close(struct alliance *al);
@@ -46,15 +70,17 @@ int alliance_tick(struct alliance *al);
  * partners and observers: no, they only log). */
 bool alliance_enforces(const struct alliance *al);
 
-/* Queues one local ban for publication at the next alliance_flush. */
+/* Queues one local ban for publication at the next alliance_prepare. */
 void alliance_local_ban(struct alliance *al, const struct ledger_ban *b);
 /* A local unban holds against remote reports for the prefix. */
 void alliance_local_unban(struct alliance *al, const struct a5_prefix *p, int64_t until);
 
-/* Takes queued messages, verifies and decides; accepted reports go to cb.
- * Messages are acknowledged only by alliance_ack, after the caller has
- * committed the ledger and the enforcer. Returns the number handled. */
-int alliance_receive(struct alliance *al, alliance_apply_cb cb, void *arg);
+/* Takes queued messages, verifies and decides; out is filled with the
+ * reports to apply (out->napply is reset first). Messages are acknowledged
+ * only by alliance_ack, after the caller has applied the batch and
+ * committed the ledger and the enforcer. Returns the number of messages
+ * handled. */
+int alliance_receive(struct alliance *al, struct alliance_batch *out);
 void alliance_ack(struct alliance *al);
 /* Signs the queued local bans as one envelope, records it (chain head and
  * outbox in the ledger: the caller commits), then publishes what is in the
