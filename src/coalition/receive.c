@@ -153,18 +153,12 @@ handle_envelope(struct alliance *al, const struct transport_msg *msg, struct all
 	chain_save_peer(&al->chains, al->ledger, al->accept, (size_t)mi);
 }
 
-int
-alliance_receive(struct alliance *al, struct alliance_batch *out)
+void
+alliance_handle(struct alliance *al, const struct transport_msg *msgs, size_t n,
+    struct alliance_batch *out)
 {
-	size_t room = ALLIANCE_RECEIVE_MAX - al->npending;
-
-	out->napply = 0;
-	if (al->tr == NULL)
-		return 0;
-	size_t n = transport_poll(al->tr, al->pending + al->npending, room);
-
 	for (size_t i = 0; i < n && !al->defunct; i++) {
-		const struct transport_msg *m = &al->pending[al->npending + i];
+		const struct transport_msg *m = &msgs[i];
 		switch (wire_kind(m->data, m->len)) {
 		case WIRE_KIND_COMMITMENT:
 			alliance_commitment_received(al, m);
@@ -180,8 +174,21 @@ alliance_receive(struct alliance *al, struct alliance_batch *out)
 			break;
 		}
 	}
-	al->npending += n;
 	if (n > 0)
 		audit_retry(al->audit, chain_positions(&al->chains, al->accept), now_sec());
+}
+
+int
+alliance_receive(struct alliance *al, struct alliance_batch *out)
+{
+	size_t room = ALLIANCE_RECEIVE_MAX - al->npending;
+
+	out->napply = 0;
+	if (al->tr == NULL)
+		return 0;
+	size_t n = transport_poll(al->tr, al->pending + al->npending, room);
+
+	alliance_handle(al, al->pending + al->npending, n, out);
+	al->npending += n;
 	return (int)n;
 }

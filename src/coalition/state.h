@@ -66,6 +66,12 @@ int alliance_member_index(const struct alliance *al, const uint8_t pk[ID_PUBLIC_
 void alliance_log_refusal(struct alliance *al, int member, const char *who,
     enum accept_reason why, const struct a5_prefix *p);
 
+/* receive.c */
+/* Decides on n messages taken from the transport (alliance_receive) and
+ * appends the reports to apply to out; a test hands it messages of its own. */
+void alliance_handle(struct alliance *al, const struct transport_msg *msgs, size_t n,
+    struct alliance_batch *out);
+
 /* proof.c */
 /* Gossips a fork found here: a and b, two envelopes of reporter numbered seq. */
 void alliance_proof_publish(struct alliance *al, const uint8_t reporter[ID_PUBLIC_BYTES],
