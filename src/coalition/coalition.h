@@ -46,7 +46,7 @@ struct alliance_apply {
 /* What one alliance_receive decided, in the order received. About 3 MiB:
  * the caller keeps one, not on the stack. The reports this member declines
  * for reasons of its own (allowlist, rate, a local unban) are declared by
- * the coalition itself (commitment.c) and are not in it. */
+ * the coalition itself (receive.c) and are not in it. */
 struct alliance_batch {
 	size_t napply;
 	struct alliance_apply apply[ALLIANCE_BATCH_MAX];

@@ -13,6 +13,7 @@
 #include "ledger/journal.h"
 #include "ledger/ledger.h"
 
+/* The number of this member's last commitment, kept in the ledger. */
 void
 alliance_commit_seq_load(struct alliance *al)
 {
@@ -170,6 +171,8 @@ alliance_commit(struct alliance *al, const uint8_t *digest, uint64_t count)
 		log_warnx("%s", journal_errmsg(al->journal));
 }
 
+/* A decline the daemon decides (a local unban, an allowlist changed by a
+ * reload): declared like the pipeline's own (receive.c). */
 void
 alliance_decline(struct alliance *al, const struct a5_prefix *p, int reason, int64_t until)
 {
@@ -181,6 +184,8 @@ alliance_decline(struct alliance *al, const struct a5_prefix *p, int reason, int
 		al->declines_made++;
 }
 
+/* Another member's commitment from the stream: audited now against the
+ * chain positions processed here, or kept until they reach its claims. */
 void
 alliance_commitment_received(struct alliance *al, const struct transport_msg *msg)
 {
