@@ -15,31 +15,31 @@
  * envelopes quarantine the reporter too. Published once per finder: the
  * message id names the finder, the reporter and the number. */
 void
-alliance_proof_publish(struct alliance *al, const uint8_t reporter[ID_PUBLIC_BYTES], uint64_t seq,
+coalition_proof_publish(struct coalition *co, const uint8_t reporter[ID_PUBLIC_BYTES], uint64_t seq,
     const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
 {
 	static uint8_t buf[WIRE_PROOF_MAX];
 	char msgid[WIRE_MSGID_MAX + 48], rhex[17];
 	size_t len = wire_proof_encode(seq, a, alen, b, blen, buf, sizeof(buf));
 
-	if (len == 0 || al->tr == NULL)
+	if (len == 0 || co->tr == NULL)
 		return;
 	sodium_bin2hex(rhex, sizeof(rhex), reporter, 8);
-	snprintf(msgid, sizeof(msgid), "%s-p%s-%llu", al->self_hex, rhex, (unsigned long long)seq);
-	if (transport_publish(al->tr, buf, len, msgid) != 0) {
-		al->publish_errors++;
+	snprintf(msgid, sizeof(msgid), "%s-p%s-%llu", co->self_hex, rhex, (unsigned long long)seq);
+	if (transport_publish(co->tr, buf, len, msgid) != 0) {
+		co->publish_errors++;
 		log_warnx("coalition: publishing the proof against %s failed: %s; it stays in the ledger",
-		    rhex, transport_errmsg(al->tr));
+		    rhex, transport_errmsg(co->tr));
 		return;
 	}
-	al->proofs_sent++;
+	co->proofs_sent++;
 }
 
 /* A proof from the stream: both envelopes must verify and hold different
  * reports numbered alike by one member of this coalition. A valid proof
  * quarantines its reporter here as if the fork had been seen here. */
 void
-alliance_proof_received(struct alliance *al, const struct transport_msg *msg)
+coalition_proof_received(struct coalition *co, const struct transport_msg *msg)
 {
 	struct wire_proof p;
 	struct journal_proof pr;
@@ -56,51 +56,51 @@ alliance_proof_received(struct alliance *al, const struct transport_msg *msg)
 	 * quarantined on a stored proof (the usual case: every finder
 	 * publishes one). */
 	const uint8_t *signer = wire_envelope_signer(p.a, p.alen);
-	int named = signer ? alliance_member_index(al, signer) : -1;
+	int named = signer ? coalition_member_index(co, signer) : -1;
 	if (named < 0) {
 		snprintf(why, sizeof(why), "the first envelope's signer is not in the charter");
 		goto invalid;
 	}
-	const struct accept_member_stats *was = accept_stats(al->accept, (size_t)named);
-	if (named != al->self && was != NULL && was->quarantined &&
-	    ledger_proofs_count(al->ledger, signer) > 0) {
-		al->proofs_known++;
+	const struct accept_member_stats *was = accept_stats(co->accept, (size_t)named);
+	if (named != co->self && was != NULL && was->quarantined &&
+	    ledger_proofs_count(co->ledger, signer) > 0) {
+		co->proofs_known++;
 		return;
 	}
 	if (journal_proof_check(p.a, p.alen, p.b, p.blen, p.seq, &pr, why, sizeof(why)) != 0)
 		goto invalid;
-	wire_coalition_id(al->charter->name, coalition);
+	wire_coalition_id(co->charter->name, coalition);
 	if (memcmp(coalition, pr.coalition, sizeof(coalition)) != 0) {
 		snprintf(why, sizeof(why), "the envelopes are for another coalition");
 		goto invalid;
 	}
-	int mi = alliance_member_index(al, pr.reporter);
+	int mi = coalition_member_index(co, pr.reporter);
 	if (mi < 0) {
 		snprintf(why, sizeof(why), "the reporter is not in the charter");
 		goto invalid;
 	}
-	const char *who = al->charter->members[mi].name;
-	if (mi == al->self) {
+	const char *who = co->charter->members[mi].name;
+	if (mi == co->self) {
 		/* Only a lost or restored ledger makes this member reuse a number. */
 		log_warnx("coalition: a proof on the stream shows THIS member (%s) signed two reports "
 		    "#%llu: was the ledger restored from an old copy?", who, (unsigned long long)p.seq);
 		return;
 	}
-	if (ledger_proof_put(al->ledger, pr.reporter, p.seq, p.a, p.alen, p.b, p.blen, now) != 0)
-		log_warnx("ledger: %s", ledger_errmsg(al->ledger));
-	if (journal_proof(al->journal, now, p.seq, p.a, p.alen, p.b, p.blen) != 0)
-		log_warnx("%s", journal_errmsg(al->journal));
-	accept_quarantine(al->accept, pr.reporter);
-	al->proofs_received++;
+	if (ledger_proof_put(co->ledger, pr.reporter, p.seq, p.a, p.alen, p.b, p.blen, now) != 0)
+		log_warnx("ledger: %s", ledger_errmsg(co->ledger));
+	if (journal_proof(co->journal, now, p.seq, p.a, p.alen, p.b, p.blen) != 0)
+		log_warnx("%s", journal_errmsg(co->journal));
+	accept_quarantine(co->accept, pr.reporter);
+	co->proofs_received++;
 	log_warnx("coalition: proof on the stream (subject of %s): %s signed two different reports "
 	    "#%llu: quarantined, proof kept", msg->reporter ? msg->reporter : "?", who,
 	    (unsigned long long)p.seq);
 	return;
 invalid:
 	/* Anyone who can publish can send these: counted, logged once per burst. */
-	al->proofs_invalid++;
-	if (now - al->last_proof_log >= 10) {
-		al->last_proof_log = now;
+	co->proofs_invalid++;
+	if (now - co->last_proof_log >= 10) {
+		co->last_proof_log = now;
 		log_warnx("coalition: invalid proof refused (subject of %s): %s",
 		    msg->reporter ? msg->reporter : "?", why);
 	}

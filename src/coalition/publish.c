@@ -12,11 +12,11 @@
 #include "ledger/ledger.h"
 
 void
-alliance_local_ban(struct alliance *al, const struct ledger_ban *b)
+coalition_local_ban(struct coalition *co, const struct ledger_ban *b)
 {
-	struct wire_envelope *e = al->out;
+	struct wire_envelope *e = co->out;
 	struct wire_report *r;
-	uint64_t seq = al->chains.heads[al->self].seq;
+	uint64_t seq = co->chains.heads[co->self].seq;
 	int64_t now = now_sec();
 
 	if (seq == CHAIN_BROKEN || e->nreports >= WIRE_REPORTS_MAX)
@@ -43,32 +43,32 @@ alliance_local_ban(struct alliance *al, const struct ledger_ban *b)
 }
 
 void
-alliance_local_unban(struct alliance *al, const struct a5_prefix *p, int64_t until)
+coalition_local_unban(struct coalition *co, const struct a5_prefix *p, int64_t until)
 {
-	accept_local_unban(al->accept, p, until);
+	accept_local_unban(co->accept, p, until);
 }
 
 void
-alliance_prepare(struct alliance *al)
+coalition_prepare(struct coalition *co)
 {
-	struct wire_envelope *e = al->out;
+	struct wire_envelope *e = co->out;
 	static uint8_t buf[WIRE_ENVELOPE_MAX];
 	char msgid[WIRE_MSGID_MAX + 24];
-	const struct chain_head *own = &al->chains.heads[al->self];
+	const struct chain_head *own = &co->chains.heads[co->self];
 
 	if (e->nreports == 0)
 		return;
-	wire_coalition_id(al->charter->name, e->coalition);
-	memcpy(e->reporter, al->id.pk, ID_PUBLIC_BYTES);
+	wire_coalition_id(co->charter->name, e->coalition);
+	memcpy(e->reporter, co->id.pk, ID_PUBLIC_BYTES);
 	uint64_t first = own->seq + 1;
 	uint8_t head[WIRE_HASH_BYTES];
 	memcpy(head, own->hash, sizeof(head));
 	for (size_t i = 0; i < e->nreports; i++) {
 		e->reports[i].seq = first + i;
 		memcpy(e->reports[i].prev, head, sizeof(head));
-		wire_report_hash(&e->reports[i], al->id.pk, head);
+		wire_report_hash(&e->reports[i], co->id.pk, head);
 	}
-	size_t len = wire_encode(e, &al->id, buf, sizeof(buf));
+	size_t len = wire_encode(e, &co->id, buf, sizeof(buf));
 	if (len == 0) {
 		log_warnx("coalition: cannot encode %zu reports; dropped", e->nreports);
 		e->nreports = 0;
@@ -88,21 +88,21 @@ alliance_prepare(struct alliance *al)
 	wire_msgid(e, msgid, sizeof(msgid));
 	size_t ml = strlen(msgid);
 	snprintf(msgid + ml, sizeof(msgid) - ml, "-%s", dhex);
-	if (ledger_outbox_put(al->ledger, msgid, buf, len) != 0 ||
-	    chain_save_own(&al->chains, al->ledger, first + e->nreports - 1, head) != 0) {
-		log_warnx("coalition: ledger: %s; %zu reports not published", ledger_errmsg(al->ledger),
+	if (ledger_outbox_put(co->ledger, msgid, buf, len) != 0 ||
+	    chain_save_own(&co->chains, co->ledger, first + e->nreports - 1, head) != 0) {
+		log_warnx("coalition: ledger: %s; %zu reports not published", ledger_errmsg(co->ledger),
 		    e->nreports);
 		e->nreports = 0;
 		return;
 	}
 	/* Kept like the others' envelopes: evidence of what we signed, and
 	 * what the audit's record of our own obligations is rebuilt from. */
-	if (ledger_envelope_put(al->ledger, al->id.pk, first, first + e->nreports - 1, now_sec(),
+	if (ledger_envelope_put(co->ledger, co->id.pk, first, first + e->nreports - 1, now_sec(),
 	    buf, len) != 0)
-		log_warnx("ledger: %s", ledger_errmsg(al->ledger));
+		log_warnx("ledger: %s", ledger_errmsg(co->ledger));
 	int64_t now = now_sec();
 	for (size_t i = 0; i < e->nreports; i++)
-		audit_report(al->audit, al->id.pk, e->reports[i].seq, &e->reports[i].prefix,
+		audit_report(co->audit, co->id.pk, e->reports[i].seq, &e->reports[i].prefix,
 		    (int64_t)e->reports[i].timestamp_us, e->reports[i].ttl, now);
 	e->nreports = 0;
 }
@@ -110,24 +110,24 @@ alliance_prepare(struct alliance *al)
 static int
 publish_one(const char *msgid, const void *data, size_t len, void *arg)
 {
-	struct alliance *al = arg;
+	struct coalition *co = arg;
 
-	if (transport_publish(al->tr, data, len, msgid) != 0) {
-		al->publish_errors++;
+	if (transport_publish(co->tr, data, len, msgid) != 0) {
+		co->publish_errors++;
 		return 1;	/* keep order: retry from here next time */
 	}
-	if (ledger_outbox_del(al->ledger, msgid) != 0)
-		log_warnx("ledger: %s", ledger_errmsg(al->ledger));
-	al->sent++;
+	if (ledger_outbox_del(co->ledger, msgid) != 0)
+		log_warnx("ledger: %s", ledger_errmsg(co->ledger));
+	co->sent++;
 	return 0;
 }
 
 void
-alliance_publish(struct alliance *al)
+coalition_publish(struct coalition *co)
 {
 	/* While NATS is unreachable the outbox keeps the envelopes: publishing
 	 * would only block the loop on timeouts. */
-	if (al->tr == NULL || !transport_connected(al->tr))
+	if (co->tr == NULL || !transport_connected(co->tr))
 		return;
-	ledger_outbox_each(al->ledger, publish_one, al);
+	ledger_outbox_each(co->ledger, publish_one, co);
 }

@@ -16,7 +16,7 @@
 #include "coalition/transport.h"
 #include "coalition/wire.h"
 
-struct alliance {
+struct coalition {
 	struct charter *charter;
 	struct identity id;
 	int self;			/* index in the charter */
@@ -31,7 +31,7 @@ struct alliance {
 	struct chain_table chains;	/* own chain and the others' (chain.h) */
 	struct wire_envelope *out;	/* local bans of this iteration */
 	/* received, to ack after the caller's commit */
-	struct transport_msg pending[ALLIANCE_RECEIVE_MAX];
+	struct transport_msg pending[COALITION_RECEIVE_MAX];
 	size_t npending;
 	uint64_t sent, publish_errors, outbox_len;
 	/* a refusal is logged once per burst: per member, and once for all
@@ -60,35 +60,35 @@ struct alliance {
 
 /* coalition.c */
 /* Index of pk in the charter in force, or -1. */
-int alliance_member_index(const struct alliance *al, const uint8_t pk[ID_PUBLIC_BYTES]);
+int coalition_member_index(const struct coalition *co, const uint8_t pk[ID_PUBLIC_BYTES]);
 /* Logs a refused report or envelope once per burst (member -1: a sender
  * that is not a member); the counters have the rest. p may be NULL. */
-void alliance_log_refusal(struct alliance *al, int member, const char *who,
+void coalition_log_refusal(struct coalition *co, int member, const char *who,
     enum accept_reason why, const struct a5_prefix *p);
 
 /* receive.c */
-/* Decides on n messages taken from the transport (alliance_receive) and
+/* Decides on n messages taken from the transport (coalition_receive) and
  * appends the reports to apply to out; a test hands it messages of its own. */
-void alliance_handle(struct alliance *al, const struct transport_msg *msgs, size_t n,
-    struct alliance_batch *out);
+void coalition_handle(struct coalition *co, const struct transport_msg *msgs, size_t n,
+    struct coalition_batch *out);
 
 /* proof.c */
 /* Gossips a fork found here: a and b, two envelopes of reporter numbered seq. */
-void alliance_proof_publish(struct alliance *al, const uint8_t reporter[ID_PUBLIC_BYTES],
+void coalition_proof_publish(struct coalition *co, const uint8_t reporter[ID_PUBLIC_BYTES],
     uint64_t seq, const uint8_t *a, size_t alen, const uint8_t *b, size_t blen);
-void alliance_proof_received(struct alliance *al, const struct transport_msg *msg);
+void coalition_proof_received(struct coalition *co, const struct transport_msg *msg);
 
 /* adopt.c */
-void alliance_charter_received(struct alliance *al, const struct transport_msg *msg);
+void coalition_charter_received(struct coalition *co, const struct transport_msg *msg);
 
 /* commitment.c */
 /* Whether report r of member mi, decided d, obliges the coalition (the
  * audit logs it). */
-bool alliance_report_obliges(const struct alliance *al, int mi, const struct wire_report *r,
+bool coalition_report_obliges(const struct coalition *co, int mi, const struct wire_report *r,
     const struct accept_decision *d);
-void alliance_commitment_received(struct alliance *al, const struct transport_msg *msg);
+void coalition_commitment_received(struct coalition *co, const struct transport_msg *msg);
 /* Rebuilds the audit's record of obligations from the stored envelopes. */
-void alliance_audit_seed(struct alliance *al);
-void alliance_commit_seq_load(struct alliance *al);
+void coalition_audit_seed(struct coalition *co);
+void coalition_commit_seq_load(struct coalition *co);
 
 #endif

@@ -9,13 +9,13 @@
 
 /* The own chain's head as it has always been shown (CHAIN_BROKEN too). */
 static uint64_t
-own_seq(const struct alliance *al)
+own_seq(const struct coalition *co)
 {
-	return al->chains.heads[al->self].seq;
+	return co->chains.heads[co->self].seq;
 }
 
 void
-alliance_audit(const struct alliance *al, struct outbuf *out, int json)
+coalition_audit(const struct coalition *co, struct outbuf *out, int json)
 {
 	int64_t now = now_sec(), now_us = now_usec();
 
@@ -25,15 +25,15 @@ alliance_audit(const struct alliance *al, struct outbuf *out, int json)
 		outbuf_printf(out, "%-16s %-10s %-8s %8s %7s %6s %8s %8s %9s %9s  %s\n", "MEMBER",
 		    "ROLE", "LAST", "COMMITS", "MISSED", "MISM.", "P50 MS", "P99 MS", "KERNEL",
 		    "EXPECTED", "STATE");
-	for (size_t i = 0; i < al->charter->nmembers; i++) {
-		const struct charter_member *m = &al->charter->members[i];
-		const struct audit_member *st = audit_get(al->audit, i);
-		enum audit_state s = audit_state_of(al->audit, i, now);
+	for (size_t i = 0; i < co->charter->nmembers; i++) {
+		const struct charter_member *m = &co->charter->members[i];
+		const struct audit_member *st = audit_get(co->audit, i);
+		enum audit_state s = audit_state_of(co->audit, i, now);
 		bool binding = m->role == ROLE_MEMBER && !m->revoked;
 		bool flagged = s == AUDIT_FLAGGED || (s == AUDIT_SILENT && binding);
 		int64_t p50 = audit_percentile(st, 50), p99 = audit_percentile(st, 99);
 		double age = st->last_commit_us ? (double)(now_us - st->last_commit_us) / 1e6 : -1;
-		if ((int)i == al->self)
+		if ((int)i == co->self)
 			age = -1;
 		if (json) {
 			outbuf_printf(out, "%s\n  {\"name\": \"%s\", \"role\": \"%s\", \"binding\": %s, "
@@ -68,12 +68,12 @@ alliance_audit(const struct alliance *al, struct outbuf *out, int json)
 		outbuf_printf(out, "\n]\n");
 	else
 		outbuf_printf(out, "this member: %llu commitments published (%llu periods skipped), "
-		    "%llu declines declared\n", (unsigned long long)al->commits_sent,
-		    (unsigned long long)al->commits_skipped, (unsigned long long)al->declines_made);
+		    "%llu declines declared\n", (unsigned long long)co->commits_sent,
+		    (unsigned long long)co->commits_skipped, (unsigned long long)co->declines_made);
 }
 
 void
-alliance_members(const struct alliance *al, struct outbuf *out, int json)
+coalition_members(const struct coalition *co, struct outbuf *out, int json)
 {
 	int64_t now = now_sec();
 
@@ -82,13 +82,13 @@ alliance_members(const struct alliance *al, struct outbuf *out, int json)
 	else
 		outbuf_printf(out, "%-16s %-10s %-10s %10s %10s %10s  %s\n", "MEMBER", "ROLE",
 		    "LAST SEEN", "SENT", "ACCEPTED", "REFUSED", "REFUSALS / STATE");
-	for (size_t i = 0; i < al->charter->nmembers; i++) {
-		const struct charter_member *m = &al->charter->members[i];
-		const struct accept_member_stats *st = accept_stats(al->accept, i);
+	for (size_t i = 0; i < co->charter->nmembers; i++) {
+		const struct charter_member *m = &co->charter->members[i];
+		const struct accept_member_stats *st = accept_stats(co->accept, i);
 		char pk[ID_PUBLIC_TEXT_MAX], seen[32], reasons[1024] = "";
 		uint64_t refused = 0;
 		size_t used = 0;
-		bool self = (int)i == al->self;
+		bool self = (int)i == co->self;
 
 		identity_pk_to_text(m->pk, pk, sizeof(pk));
 		for (int r = 1; st && r < ACC_NREASONS; r++) {
@@ -115,12 +115,12 @@ alliance_members(const struct alliance *al, struct outbuf *out, int json)
 			    "\"last_seq\": %llu, \"sent\": %llu, \"accepted\": %llu, \"refused\": {%s}}",
 			    i ? "," : "", m->name, pk, charter_role_name(m->role), self ? "true" : "false",
 			    m->revoked ? "true" : "false", quarantined ? "true" : "false",
-			    (long long)last, (unsigned long long)(self ? own_seq(al) : st ? st->last_seq : 0),
-			    (unsigned long long)(self ? al->sent : 0),
+			    (long long)last, (unsigned long long)(self ? own_seq(co) : st ? st->last_seq : 0),
+			    (unsigned long long)(self ? co->sent : 0),
 			    (unsigned long long)(st ? st->accepted : 0), reasons);
 		} else {
 			char sent[24];
-			snprintf(sent, sizeof(sent), self ? "%llu" : "-", (unsigned long long)al->sent);
+			snprintf(sent, sizeof(sent), self ? "%llu" : "-", (unsigned long long)co->sent);
 			outbuf_printf(out, "%-16s %-10s %-10s %10s %10llu %10llu  %s%s%s\n", m->name,
 			    charter_role_name(m->role), seen, sent,
 			    (unsigned long long)(st ? st->accepted : 0), (unsigned long long)refused,
@@ -132,9 +132,9 @@ alliance_members(const struct alliance *al, struct outbuf *out, int json)
 }
 
 static uint64_t
-unknown_refused(const struct alliance *al)
+unknown_refused(const struct coalition *co)
 {
-	const struct accept_member_stats *st = accept_stats_unknown(al->accept);
+	const struct accept_member_stats *st = accept_stats_unknown(co->accept);
 	uint64_t n = 0;
 
 	for (int r = 0; st != NULL && r < ACC_NREASONS; r++)
@@ -143,11 +143,11 @@ unknown_refused(const struct alliance *al)
 }
 
 void
-alliance_status(const struct alliance *al, struct outbuf *out, int json)
+coalition_status(const struct coalition *co, struct outbuf *out, int json)
 {
 	static const struct transport_stats none;
-	const struct transport_stats *ts = al->tr ? transport_get_stats(al->tr) : &none;
-	bool up = al->tr != NULL && transport_connected(al->tr);
+	const struct transport_stats *ts = co->tr ? transport_get_stats(co->tr) : &none;
+	bool up = co->tr != NULL && transport_connected(co->tr);
 
 	if (json) {
 		outbuf_printf(out, "\"coalition\": {\"name\": \"%s\", \"member\": \"%s\", \"role\": \"%s\", "
@@ -156,32 +156,32 @@ alliance_status(const struct alliance *al, struct outbuf *out, int json)
 		    "\"proofs_sent\": %llu, \"proofs_received\": %llu, \"proofs_known\": %llu, "
 		    "\"proofs_invalid\": %llu, \"charter_version\": %llu, \"charters_adopted\": %llu, "
 		    "\"charters_refused\": %llu, \"charters_old\": %llu, \"audit_obligations\": %zu}",
-		    al->charter->name, al->charter->members[al->self].name,
-		    charter_role_name(al->charter->members[al->self].role), up ? "true" : "false",
-		    (unsigned long long)own_seq(al), (unsigned long long)ts->published,
-		    (unsigned long long)ts->received, (unsigned long long)al->publish_errors,
-		    (unsigned long long)al->invalid_envelopes, (unsigned long long)unknown_refused(al),
-		    (unsigned long long)al->proofs_sent, (unsigned long long)al->proofs_received,
-		    (unsigned long long)al->proofs_known, (unsigned long long)al->proofs_invalid,
-		    (unsigned long long)al->charter->version, (unsigned long long)al->charters_adopted,
-		    (unsigned long long)al->charters_refused, (unsigned long long)al->charters_old,
-		    al->audit ? audit_logged(al->audit) : 0);
+		    co->charter->name, co->charter->members[co->self].name,
+		    charter_role_name(co->charter->members[co->self].role), up ? "true" : "false",
+		    (unsigned long long)own_seq(co), (unsigned long long)ts->published,
+		    (unsigned long long)ts->received, (unsigned long long)co->publish_errors,
+		    (unsigned long long)co->invalid_envelopes, (unsigned long long)unknown_refused(co),
+		    (unsigned long long)co->proofs_sent, (unsigned long long)co->proofs_received,
+		    (unsigned long long)co->proofs_known, (unsigned long long)co->proofs_invalid,
+		    (unsigned long long)co->charter->version, (unsigned long long)co->charters_adopted,
+		    (unsigned long long)co->charters_refused, (unsigned long long)co->charters_old,
+		    co->audit ? audit_logged(co->audit) : 0);
 		return;
 	}
 	outbuf_printf(out, "coalition:   %s as %s (%s), NATS %s; %llu reports published, "
-	    "%llu envelopes received, chain at #%llu\n", al->charter->name,
-	    al->charter->members[al->self].name, charter_role_name(al->charter->members[al->self].role),
-	    up ? "connected" : "DISCONNECTED", (unsigned long long)al->sent,
-	    (unsigned long long)ts->received, (unsigned long long)own_seq(al));
+	    "%llu envelopes received, chain at #%llu\n", co->charter->name,
+	    co->charter->members[co->self].name, charter_role_name(co->charter->members[co->self].role),
+	    up ? "connected" : "DISCONNECTED", (unsigned long long)co->sent,
+	    (unsigned long long)ts->received, (unsigned long long)own_seq(co));
 	outbuf_printf(out, "refused:     %llu envelopes unverifiable (bad signature or form), "
-	    "%llu from keys not in the charter\n", (unsigned long long)al->invalid_envelopes,
-	    (unsigned long long)unknown_refused(al));
+	    "%llu from keys not in the charter\n", (unsigned long long)co->invalid_envelopes,
+	    (unsigned long long)unknown_refused(co));
 	outbuf_printf(out, "proofs:      %llu published, %llu received (quarantined from them), "
-	    "%llu already known, %llu invalid\n", (unsigned long long)al->proofs_sent,
-	    (unsigned long long)al->proofs_received, (unsigned long long)al->proofs_known,
-	    (unsigned long long)al->proofs_invalid);
+	    "%llu already known, %llu invalid\n", (unsigned long long)co->proofs_sent,
+	    (unsigned long long)co->proofs_received, (unsigned long long)co->proofs_known,
+	    (unsigned long long)co->proofs_invalid);
 	outbuf_printf(out, "charter:     version %llu; updates from the stream: %llu adopted, "
-	    "%llu refused, %llu not newer\n", (unsigned long long)al->charter->version,
-	    (unsigned long long)al->charters_adopted, (unsigned long long)al->charters_refused,
-	    (unsigned long long)al->charters_old);
+	    "%llu refused, %llu not newer\n", (unsigned long long)co->charter->version,
+	    (unsigned long long)co->charters_adopted, (unsigned long long)co->charters_refused,
+	    (unsigned long long)co->charters_old);
 }

@@ -24,7 +24,7 @@ enum { SELF, ALICE, NMEMBERS };
 static struct identity ids[NMEMBERS];
 static char pk_text[NMEMBERS][ID_PUBLIC_TEXT_MAX];
 static char dir[64];
-static struct alliance_batch batch, later;	/* 3 MiB each: not on the stack */
+static struct coalition_batch batch, later;	/* 3 MiB each: not on the stack */
 
 static int
 rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -62,7 +62,7 @@ struct member {
 	struct config cfg;
 	struct ledger *ledger;
 	struct prefixlist allow;
-	struct alliance *al;
+	struct coalition *co;
 };
 
 /* This member in a two-member coalition, with role self_role; its NATS
@@ -92,15 +92,15 @@ member_open(struct member *m, const char *self_role)
 	assert_int_equal(prefixlist_add(&m->allow, &p), 0);
 	if (ledger_open(":memory:", &m->ledger, err, sizeof(err)) != 0)
 		fail_msg("ledger_open: %s", err);
-	m->al = alliance_open(&m->cfg, &ids[SELF], &m->allow, m->ledger, err, sizeof(err));
-	if (m->al == NULL)
-		fail_msg("alliance_open: %s", err);
+	m->co = coalition_open(&m->cfg, &ids[SELF], &m->allow, m->ledger, err, sizeof(err));
+	if (m->co == NULL)
+		fail_msg("coalition_open: %s", err);
 }
 
 static void
 member_close(struct member *m)
 {
-	alliance_close(m->al);
+	coalition_close(m->co);
 	ledger_close(m->ledger);
 }
 
@@ -167,11 +167,11 @@ test_member_gets_batch(void **state)
 	member_open(&m, "member");
 	size_t len = alice_envelope(buf, sizeof(buf), "sshd");
 	struct transport_msg msg = { buf, len, "alice", NULL };
-	batch.napply = 0;	/* alliance_receive resets it; alliance_handle appends */
-	alliance_handle(m.al, &msg, 1, &batch);
+	batch.napply = 0;	/* coalition_receive resets it; coalition_handle appends */
+	coalition_handle(m.co, &msg, 1, &batch);
 
 	assert_int_equal(batch.napply, 1);
-	const struct alliance_apply *a = &batch.apply[0];
+	const struct coalition_apply *a = &batch.apply[0];
 	assert_int_equal(prefix_parse("203.0.113.7/32", 14, &want), 0);
 	assert_true(prefix_equal(&a->prefix, &want));
 	assert_string_equal(a->member, "alice");
@@ -196,14 +196,14 @@ test_member_gets_batch(void **state)
 
 	/* the same message again (a redelivery) is a replay: nothing to apply */
 	later.napply = 0;
-	alliance_handle(m.al, &msg, 1, &later);
+	coalition_handle(m.co, &msg, 1, &later);
 	assert_int_equal(later.napply, 0);
 	/* other reports under the same numbers are a fork: nothing to apply
 	 * either, and the first batch's records are copies, not views of the
 	 * envelope decoded last */
 	len = alice_envelope(buf, sizeof(buf), "nginx");
 	struct transport_msg fork = { buf, len, "alice", NULL };
-	alliance_handle(m.al, &fork, 1, &later);
+	coalition_handle(m.co, &fork, 1, &later);
 	assert_int_equal(later.napply, 0);
 	assert_string_equal(batch.apply[0].service, "sshd");
 	assert_string_equal(batch.apply[0].member, "alice");
@@ -221,11 +221,11 @@ test_protected_applies_nothing(void **state)
 
 	(void)state;
 	member_open(&m, "protected");
-	assert_false(alliance_enforces(m.al));
+	assert_false(coalition_enforces(m.co));
 	size_t len = alice_envelope(buf, sizeof(buf), "sshd");
 	struct transport_msg msg = { buf, len, "alice", NULL };
 	batch.napply = 0;
-	alliance_handle(m.al, &msg, 1, &batch);
+	coalition_handle(m.co, &msg, 1, &batch);
 	assert_int_equal(batch.napply, 0);
 	sodium_bin2hex(khex, sizeof(khex), ids[ALICE].pk, ID_PUBLIC_BYTES);
 	snprintf(key, sizeof(key), "chain:%s", khex);
