@@ -2,7 +2,7 @@
  * that a member equivocated, received from anyone and checked offline),
  * the proof message decoder ("AP") and the key text decoder. The input is
  * also tried as a proof message whose envelopes are checked like a
- * receiver does. proof.c and evidence_file.c are included rather than
+ * receiver does. proof_check.c and evidence_file.c are included rather than
  * linked, as fuzz_governance.c does, so fuzz/run.sh's common sources stay
  * the same for every target.
  *
@@ -17,7 +17,7 @@
 #include <sodium.h>
 
 #include "coalition/evidence_file.c"
-#include "coalition/proof.c"
+#include "coalition/proof_check.c"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

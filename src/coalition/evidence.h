@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #include "coalition/identity.h"
-#include "coalition/proof.h"
+#include "coalition/proof_check.h"
 #include "coalition/wire.h"
 #include "common/addr.h"
 #include "ledger/journal.h"

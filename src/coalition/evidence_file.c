@@ -10,7 +10,7 @@
 
 #include "coalition/charter.h"
 #include "coalition/evidence_file.h"
-#include "coalition/proof.h"
+#include "coalition/proof_check.h"
 #include "common/addr.h"
 #include "common/util.h"
 

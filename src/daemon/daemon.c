@@ -25,7 +25,7 @@
 #include "common/timeparse.h"
 #include "common/util.h"
 #include "coalition/wire.h"
-#include "daemon/alliance.h"
+#include "coalition/coalition.h"
 #include "daemon/config.h"
 #include "daemon/f2b_services.h"
 #include "daemon/control.h"
@@ -53,13 +53,13 @@ struct daemon {
 	struct journal *journal;	/* on the ledger's connection: entries join its batch */
 	struct privc *pc;		/* to the enforcer process */
 	struct sensor *sensor;
-	struct alliance *al;		/* NULL: no coalition configured */
+	struct coalition *co;		/* NULL: no coalition configured */
 	bool mirror;			/* the enforcer keeps a kernel mirror */
 	struct prefixlist allow;	/* configured + local addresses */
 	int epfd, sigfd, timerfd, ctlfd;
 	int commitfd;			/* CLOCK_REALTIME, at each commitment instant; -1: none */
 	bool commit_due;
-	uint64_t charter_version;	/* in force in the alliance, to see it change */
+	uint64_t charter_version;	/* in force in the coalition, to see it change */
 	int64_t started, last_position_save;
 	int64_t chunk_ts;		/* journal timestamp of the current chunk (s), 0 = now */
 	bool stop;
@@ -221,23 +221,26 @@ ban_apply(struct daemon *d, const struct a5_prefix *p, const char *service,
 		log_warnx("%s", journal_errmsg(d->journal));
 	}
 	enforce(d, ENF_ADD, p, (uint32_t)duration);
-	if (d->al != NULL && d->cfg->publish)
-		alliance_local_ban(d->al, &b);
+	if (d->co != NULL && d->cfg->publish)
+		coalition_local_ban(d->co, &b);
 	d->bans++;
 	log_info("ban %s: %s (%s/%s, %u failures, ban #%u)", text, dur, service, rule, evidence, count);
 	return 0;
 }
 
-/* A report accepted by the coalition's pipeline. It goes to the coalition
- * sets, which hold exactly what this member enforces for the others (its
- * commitments digest them), until the deadline every member computes the
- * same way. A local ban of the same prefix stays as it is, in the local
- * sets; the bans listing shows the coalition's ban, and who reported it,
- * unless the local one lasts at least as long. */
+/* A report accepted by the coalition's pipeline (and enforced by this
+ * member's role). It goes to the coalition sets, which hold exactly what
+ * this member enforces for the others (its commitments digest them), until
+ * the deadline every member computes the same way. A local ban of the same
+ * prefix stays as it is, in the local sets; the bans listing shows the
+ * coalition's ban, and who reported it, unless the local one lasts at
+ * least as long. The allowlist is checked again here: the pipeline holds
+ * the copy of the start (or of the last charter adopted) while this one
+ * follows reloads, and a report refused for it must be declined in the
+ * commitments, which the enforcer's own re-check does not do. */
 static void
-on_remote(void *arg, const struct alliance_apply *a)
+on_remote(struct daemon *d, const struct coalition_apply *a)
 {
-	struct daemon *d = arg;
 	struct ledger_ban b;
 	char text[A5_PREFIX_STRLEN];
 	int64_t now = now_sec(), prev = 0;
@@ -245,12 +248,6 @@ on_remote(void *arg, const struct alliance_apply *a)
 	/* The prefix is formatted only for the rare paths that log it: this
 	 * runs once per applied report, and a flood brings thousands per
 	 * second (the envelope's own log line counts them). */
-	if (!alliance_enforces(d->al)) {
-		prefix_format(&a->prefix, text, sizeof(text));
-		log_debug("coalition: %s reported %s (%s); not enforced here (role)", a->member, text,
-		    a->service);
-		return;
-	}
 	if (d->cfg->observe) {
 		/* a dry run records nothing (see ban_apply) */
 		d->remote_applied++;
@@ -260,7 +257,7 @@ on_remote(void *arg, const struct alliance_apply *a)
 	}
 	if (prefixlist_overlaps(&d->allow, &a->prefix)) {
 		d->refused_allow++;
-		alliance_decline(d->al, &a->prefix, WIRE_DECLINE_ALLOWLIST, a->deadline);
+		coalition_decline(d->co, &a->prefix, WIRE_DECLINE_ALLOWLIST, a->deadline);
 		return;
 	}
 	/* One row per coalition ban, with its provenance (the bans listing
@@ -293,6 +290,19 @@ on_remote(void *arg, const struct alliance_apply *a)
 		enforce_group(d, ENF_DELETE, ENF_GROUP_COALITION, &a->prefix, 0);
 	enforce_until(d, &a->prefix, a->deadline);
 	d->remote_applied++;
+}
+
+/* Takes what the coalition has received and applies the reports it
+ * accepted, in order. Returns the number of messages handled. */
+static int
+remote_receive(struct daemon *d)
+{
+	static struct coalition_batch batch;	/* 3 MiB: not on the stack */
+	int n = coalition_receive(d->co, &batch);
+
+	for (size_t i = 0; i < batch.napply; i++)
+		on_remote(d, &batch.apply[i]);
+	return n;
 }
 
 /* An attempt's verdict (repeat times the same attempt): counted in its
@@ -483,7 +493,7 @@ commit_arm(struct daemon *d)
 {
 	struct timespec now;
 	struct itimerspec its;
-	int64_t q = alliance_commit_period(d->al);
+	int64_t q = coalition_commit_period(d->co);
 
 	memset(&its, 0, sizeof(its));
 	if (q <= 0)	/* no commitments (any more): disarmed */
@@ -504,9 +514,9 @@ static int epoll_watch(int epfd, int fd);
 static void
 charter_changed(struct daemon *d)
 {
-	d->charter_version = alliance_charter_version(d->al);
+	d->charter_version = coalition_charter_version(d->co);
 	privc_scope(d->pc, d->cfg);	/* the enforcer protects the new members' prefixes */
-	if (d->commitfd < 0 && alliance_commit_period(d->al) > 0 &&
+	if (d->commitfd < 0 && coalition_commit_period(d->co) > 0 &&
 	    ((d->commitfd = timerfd_create(CLOCK_REALTIME, TFD_CLOEXEC | TFD_NONBLOCK)) < 0 ||
 	    epoll_watch(d->epfd, d->commitfd) != 0)) {
 		log_warn("commitment timer");
@@ -530,7 +540,7 @@ commit_now(struct daemon *d)
 	if (d->mirror && privc_digest(d->pc, ENF_GROUP_COALITION, dg, &n) == 0)
 		digest = dg;
 	ledger_begin(d->ledger);
-	alliance_commit(d->al, digest, n);
+	coalition_commit(d->co, digest, n);
 	if (ledger_commit(d->ledger) != 0) {
 		d->ledger_errors++;
 		log_warnx("ledger: %s", ledger_errmsg(d->ledger));
@@ -574,8 +584,8 @@ flush_cban(const struct a5_prefix *p, int64_t deadline, void *arg)
 {
 	struct daemon *d = arg;
 
-	if (d->al != NULL)
-		alliance_decline(d->al, p, WIRE_DECLINE_UNBAN, deadline);
+	if (d->co != NULL)
+		coalition_decline(d->co, p, WIRE_DECLINE_UNBAN, deadline);
 	return 0;
 }
 
@@ -742,9 +752,9 @@ handle_status(struct daemon *d, struct outbuf *out, int json)
 			} else
 				outbuf_printf(out, ", \"kernel\": null");
 		}
-		if (d->al != NULL) {
+		if (d->co != NULL) {
 			outbuf_printf(out, ", ");
-			alliance_status(d->al, out, 1);
+			coalition_status(d->co, out, 1);
 		}
 		outbuf_printf(out, "}\n");
 		return;
@@ -777,8 +787,8 @@ handle_status(struct daemon *d, struct outbuf *out, int json)
 		} else
 			outbuf_printf(out, "kernel:      mirror being re-read (events were lost)\n");
 	}
-	if (d->al != NULL)
-		alliance_status(d->al, out, 0);
+	if (d->co != NULL)
+		coalition_status(d->co, out, 0);
 	else
 		outbuf_printf(out, "coalition:   none (this host works alone)\n");
 }
@@ -827,7 +837,7 @@ handle_request(struct daemon *d, const char *req, size_t len, struct outbuf *out
 	case CTL_UNBAN: {
 		int found = ledger_ban_remove(d->ledger, &r.prefix);
 		int64_t held_until = 0;
-		if (found != 1 && d->al != NULL &&
+		if (found != 1 && d->co != NULL &&
 		    ledger_cban_get(d->ledger, &r.prefix, &held_until) == 1 && held_until > now)
 			found = 1;	/* a coalition ban, lifted below */
 		if (journal_local(d->journal, now, "unban", &r.prefix, 0, found == 1 ? "by request" :
@@ -835,7 +845,7 @@ handle_request(struct daemon *d, const char *req, size_t len, struct outbuf *out
 			log_warnx("%s", journal_errmsg(d->journal));
 		det_forget(d->det, &r.prefix);
 		enforce(d, ENF_DELETE, &r.prefix, 0);
-		if (d->al != NULL) {
+		if (d->co != NULL) {
 			/* Local decisions win over the coalition's: the prefix leaves
 			 * the coalition sets too, declared declined in the commitments
 			 * until the hold and any deadline it had here both end. */
@@ -844,8 +854,8 @@ handle_request(struct daemon *d, const char *req, size_t len, struct outbuf *out
 				until = deadline;
 			ledger_cban_remove(d->ledger, &r.prefix);
 			enforce_group(d, ENF_DELETE, ENF_GROUP_COALITION, &r.prefix, 0);
-			alliance_local_unban(d->al, &r.prefix, now + d->cfg->unban_hold);
-			alliance_decline(d->al, &r.prefix, WIRE_DECLINE_UNBAN, until);
+			coalition_local_unban(d->co, &r.prefix, now + d->cfg->unban_hold);
+			coalition_decline(d->co, &r.prefix, WIRE_DECLINE_UNBAN, until);
 		}
 		log_info("unban %s (by request)", text);
 		snprintf(msg, sizeof(msg), found == 1 ? "unbanned %s" :
@@ -854,16 +864,16 @@ handle_request(struct daemon *d, const char *req, size_t len, struct outbuf *out
 		break;
 	}
 	case CTL_MEMBERS:
-		if (d->al == NULL)
+		if (d->co == NULL)
 			answer_error(out, r.json, "no coalition configured (see 'coalition' in docs/config.md)");
 		else
-			alliance_members(d->al, out, r.json);
+			coalition_members(d->co, out, r.json);
 		break;
 	case CTL_AUDIT:
-		if (d->al == NULL)
+		if (d->co == NULL)
 			answer_error(out, r.json, "no coalition configured (see 'coalition' in docs/config.md)");
 		else
-			alliance_audit(d->al, out, r.json);
+			coalition_audit(d->co, out, r.json);
 		break;
 	case CTL_FLUSH: {
 		int n = ledger_bans_clear(d->ledger);
@@ -1074,15 +1084,15 @@ worker_main(struct parent *p, int privfd)
 		log_info("restored %d bans from %s", restored, dbpath);
 	}
 	if (d.cfg->charter[0] != '\0') {
-		d.al = alliance_open(d.cfg, &id, &d.allow, d.ledger, err, sizeof(err));
+		d.co = coalition_open(d.cfg, &id, &d.allow, d.ledger, err, sizeof(err));
 		identity_wipe(&id);
 		have_id = false;
-		if (d.al == NULL) {
+		if (d.co == NULL) {
 			log_warnx("coalition: %s", err);
 			goto out;
 		}
-		alliance_publish(d.al);	/* what a crash left in the outbox */
-		d.charter_version = alliance_charter_version(d.al);
+		coalition_publish(d.co);	/* what a crash left in the outbox */
+		d.charter_version = coalition_charter_version(d.co);
 	}
 
 	struct itimerspec its = { { 1, 0 }, { 1, 0 } };
@@ -1093,7 +1103,7 @@ worker_main(struct parent *p, int privfd)
 		log_warn("event loop setup");
 		goto out;
 	}
-	if (d.al != NULL && alliance_commit_period(d.al) > 0 &&
+	if (d.co != NULL && coalition_commit_period(d.co) > 0 &&
 	    ((d.commitfd = timerfd_create(CLOCK_REALTIME, TFD_CLOEXEC | TFD_NONBLOCK)) < 0 ||
 	    commit_arm(&d) != 0 || epoll_watch(d.epfd, d.commitfd) != 0)) {
 		log_warn("commitment timer");
@@ -1109,7 +1119,7 @@ worker_main(struct parent *p, int privfd)
 	}
 	if (epoll_watch(d.epfd, d.sigfd) != 0 || epoll_watch(d.epfd, d.timerfd) != 0 ||
 	    epoll_watch(d.epfd, d.ctlfd) != 0 || epoll_watch(d.epfd, sensor_fd(d.sensor)) != 0 ||
-	    (d.al != NULL && alliance_fd(d.al) >= 0 && epoll_watch(d.epfd, alliance_fd(d.al)) != 0)) {
+	    (d.co != NULL && coalition_fd(d.co) >= 0 && epoll_watch(d.epfd, coalition_fd(d.co)) != 0)) {
 		log_warn("epoll_ctl");
 		goto out;
 	}
@@ -1149,8 +1159,8 @@ worker_main(struct parent *p, int privfd)
 				int64_t now = now_sec();
 				ledger_bans_expire(d.ledger, now);
 				ledger_cbans_expire(d.ledger, now);
-				if (d.al != NULL && alliance_tick(d.al) == 1 &&
-				    epoll_watch(d.epfd, alliance_fd(d.al)) != 0)
+				if (d.co != NULL && coalition_tick(d.co) == 1 &&
+				    epoll_watch(d.epfd, coalition_fd(d.co)) != 0)
 					log_warn("epoll_ctl");
 				if (now - d.last_position_save >= POSITION_SAVE_SECS) {
 					sensor_foreach(d.sensor, save_position, &d);
@@ -1163,8 +1173,8 @@ worker_main(struct parent *p, int privfd)
 				d.commit_due = true;
 				if (commit_arm(&d) != 0)
 					log_warn("commitment timer");
-			} else if (d.al != NULL && fd >= 0 && fd == alliance_fd(d.al)) {
-				if (alliance_receive(d.al, on_remote, &d) > 0)
+			} else if (d.co != NULL && fd >= 0 && fd == coalition_fd(d.co)) {
+				if (remote_receive(&d) > 0)
 					more = 1;	/* the queue may hold more than one batch */
 			} else if (fd == d.ctlfd) {
 				/* Apply what is queued first so answers see the kernel state. */
@@ -1180,8 +1190,8 @@ worker_main(struct parent *p, int privfd)
 			d.stop = true;
 		} else if (sr > 0)
 			more = 1;
-		if (d.al != NULL)
-			alliance_prepare(d.al);	/* chain head + outbox join this batch */
+		if (d.co != NULL)
+			coalition_prepare(d.co);	/* chain head + outbox join this batch */
 		if (ledger_commit(d.ledger) != 0) {
 			d.ledger_errors++;
 			log_warnx("ledger: %s", ledger_errmsg(d.ledger));
@@ -1192,22 +1202,22 @@ worker_main(struct parent *p, int privfd)
 			log_warnx("the enforcer process is gone; stopping");
 			break;
 		}
-		if (d.al != NULL) {
+		if (d.co != NULL) {
 			/* Reports are acked once applied and recorded; local bans are
 			 * published once in our own kernel and ledger. */
-			alliance_ack(d.al);
-			alliance_publish(d.al);
+			coalition_ack(d.co);
+			coalition_publish(d.co);
 			if (d.commit_due)
 				commit_now(&d);
-			if (alliance_defunct(d.al)) {
-				alliance_close(d.al);	/* its fd leaves the epoll set as it closes */
-				d.al = NULL;
+			if (coalition_defunct(d.co)) {
+				coalition_close(d.co);	/* its fd leaves the epoll set as it closes */
+				d.co = NULL;
 				d.commit_due = false;
 				if (d.commitfd >= 0) {
 					close(d.commitfd);
 					d.commitfd = -1;
 				}
-			} else if (alliance_charter_version(d.al) != d.charter_version)
+			} else if (coalition_charter_version(d.co) != d.charter_version)
 				charter_changed(&d);
 		}
 	}
@@ -1218,7 +1228,7 @@ out:
 		identity_wipe(&id);
 	privc_commit(d.pc);
 	sensor_free(d.sensor);
-	alliance_close(d.al);
+	coalition_close(d.co);
 	journal_close(d.journal);
 	ledger_close(d.ledger);
 	struct engine last;

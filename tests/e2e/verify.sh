@@ -139,7 +139,7 @@ EOF
 if ! cc -std=gnu11 -D_GNU_SOURCE -I"$root/src" -o "$tmp/gen" "$tmp/gen.c" \
 	"$root"/src/ledger/*.c "$root"/src/coalition/wire.c "$root"/src/coalition/identity.c \
 	"$root"/src/coalition/charter.c "$root"/src/coalition/governance.c \
-	"$root"/src/coalition/evidence.c "$root"/src/coalition/proof.c "$root"/src/common/*.c \
+	"$root"/src/coalition/evidence.c "$root"/src/coalition/proof_check.c "$root"/src/common/*.c \
 	$(pkg-config --cflags --libs libsodium sqlite3) >"$tmp/cc.log" 2>&1; then
 	cat "$tmp/cc.log"
 	echo "verify: cannot build the generator"

@@ -1,4 +1,4 @@
-/* proof.h - equivocation proofs: two envelopes, both validly signed by one
+/* proof_check.h - equivocation proofs: two envelopes, both validly signed by one
  * member for one coalition, holding two different reports under the same
  * sequence number. Checked by the receiver of a proof message, before the
  * journal records one, and by anyone holding an evidence file. */
