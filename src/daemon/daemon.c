@@ -116,7 +116,7 @@ on_remote(void *arg, const struct alliance_apply *a)
 		return;
 	}
 	if (d->cfg->observe) {
-		/* a dry run records nothing (see ban_apply) */
+		/* a dry run records nothing (see verdict_ban) */
 		d->remote_applied++;
 		prefix_format(&a->prefix, text, sizeof(text));
 		log_debug("would ban %s: reported by %s", text, a->member);
