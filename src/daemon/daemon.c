@@ -57,11 +57,14 @@ enforce_until(struct daemon *d, const struct a5_prefix *p, int64_t deadline)
 	privc_queue(d->pc, &rec);
 }
 
+/* Logged last: a "ban" line means the record is queued for the enforcer
+ * and the report handed to the coalition. */
 int
 daemon_ban(struct daemon *d, const struct ban_request *req, char *err, size_t errlen)
 {
-	struct verdict_env env = { &d->allow, d->ledger, d->journal, d->cfg->observe,
-	    d->cfg->bantime_max, d->cfg->bantime_factor };
+	struct verdict_env env = { .allow = &d->allow, .ledger = d->ledger, .journal = d->journal,
+	    .observe = d->cfg->observe, .bantime_max = d->cfg->bantime_max,
+	    .bantime_factor = d->cfg->bantime_factor };
 	struct verdict v;
 	char text[A5_PREFIX_STRLEN], dur[32];
 
@@ -376,6 +379,8 @@ run(struct daemon *d)
 	}
 }
 
+/* Forked by the enforcer process (parent.c): start (worker.c), the loop,
+ * stop. */
 int
 worker_main(struct parent *p, int privfd)
 {

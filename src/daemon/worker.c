@@ -332,13 +332,13 @@ worker_start(struct daemon *d, struct parent *p, sensor_lines_cb on_lines)
 		have_id = false;
 		if (d->al == NULL) {
 			log_warnx("coalition: %s", err);
-			return -1;
+			goto fail;
 		}
 		alliance_publish(d->al);	/* what a crash left in the outbox */
 		d->charter_version = alliance_charter_version(d->al);
 	}
 	if (events_open(d, on_lines) != 0 || privc_ready(d->pc) != 0)
-		return -1;
+		goto fail;
 	log_info("started: %s mode, %zu rules for %zu services, %zu sources, control %s",
 	    d->cfg->observe ? "observe" : "enforce", rules_count(d->rs), rules_service_count(d->rs),
 	    d->cfg->nsources, d->cfg->control_socket);
