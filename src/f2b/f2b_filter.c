@@ -23,6 +23,8 @@
 #define F2B_VAL_MAX 256			/* bytes kept of one group value (ids, addresses) */
 #define F2B_SKIP_MAX 16			/* <SKIPLINES> per regex */
 #define F2B_ALT_MAX 16			/* <F-ALT_*> groups per regex */
+#define F2B_ANYOF_MAX 4			/* alternation clauses per regex */
+#define F2B_ANYOF_LITS 16		/* branches of one alternation clause */
 
 /* fail2ban's tag expansions (failregex.py R_HOST, RH4TAG), as PCRE2 text. */
 #define RX_IP4 "(?:::f{4,6}:)?(?P<ip4>(?:\\d{1,3}\\.){3}\\d{1,3})"
@@ -69,6 +71,15 @@ struct f2b_re {
 	uint32_t ncaptures;
 	char *lit;			/* a text every match contains (prefilter), or NULL */
 	int lit_id;			/* lit's index in the set's prefilter, or -1 */
+	/* alternations every match goes through, each as one text per
+	 * branch: a match contains at least one text of each clause */
+	struct anyof {
+		char *lit[F2B_ANYOF_LITS];
+		int id[F2B_ANYOF_LITS];	/* index in the prefilter, or -1 */
+		size_t n;
+	} anyof[F2B_ANYOF_MAX];
+	size_t nanyof;
+	bool anyof_live;		/* the clauses' texts are in the prefilter */
 	bool jit;			/* JIT-compiled: run by pcre2_jit_match */
 };
 
@@ -176,10 +187,12 @@ struct f2b_set {
 	size_t *lit_len, nlit;
 	int *lit_filter;		/* literal -> filter */
 	uint32_t *lit_next;		/* literal -> next literal with the same pair, +1 */
+	uint32_t *lit_head, *lit_mask;	/* literal -> its first 4 bytes, and which count */
 	uint32_t *pair_head;		/* hash -> first literal, +1 (65536 entries) */
 	uint64_t pair_bits[65536 / 64];	/* hashes that start some literal */
 	uint8_t *cand;			/* per filter: flagged on this line */
 	uint64_t *lit_gen;		/* per literal: gen of the last line holding it */
+	struct sbuf lower;		/* the line in lower case, 4 zero bytes after it */
 	uint64_t passed;
 	uint64_t overlong;		/* lines over F2B_FLT_LINE_MAX, dropped whole */
 	/* per-line scratch */
@@ -491,21 +504,14 @@ group_end(const char *p, size_t i, bool *alt)
  * the text its regex sees. NULL when the pattern has a top-level '|' or no
  * run of 3 characters. */
 static char *
-required_literal(const char *p)
+required_run(const char *p, bool caseless)
 {
 	char cur[256], best[256];
 	size_t nc = 0, nb = 0;
 	int opaque = 0;			/* depth inside opaque groups */
 	bool stack[64];			/* open groups: transparent? */
 	size_t nstack = 0;
-	/* caseless with UCP, k and s also match U+212A (Kelvin) and U+017F
-	 * (long s), which the ASCII prefilter does not know: they end a run */
-	bool caseless = sets_option(p, 'i');
 
-	if (strncmp(p, "(?i)", 4) == 0)
-		p += 4;		/* the prefilter is caseless anyway */
-	if (sets_option(p, 'x') || strstr(p, "\\Q") != NULL)
-		return NULL;	/* extended mode (spaces, #-comments), quoting: not worth reading */
 	{
 		bool alt;
 		size_t k = 0;
@@ -654,6 +660,150 @@ required_literal(const char *p)
 	return r;
 }
 
+/* The pattern as the literal readers take it: NULL when it is not worth
+ * reading, else p past a leading "(?i)" (the prefilter is caseless
+ * anyway), with *caseless set. With UCP, caseless k and s also match
+ * U+212A (Kelvin) and U+017F (long s), which the ASCII prefilter does not
+ * know: they end a run. */
+static const char *
+literal_pattern(const char *p, bool *caseless)
+{
+	*caseless = sets_option(p, 'i');
+	if (strncmp(p, "(?i)", 4) == 0)
+		p += 4;
+	if (sets_option(p, 'x') || strstr(p, "\\Q") != NULL)
+		return NULL;	/* extended mode (spaces, #-comments), quoting: not worth reading */
+	return p;
+}
+
+static char *
+required_literal(const char *p)
+{
+	bool caseless;
+
+	return (p = literal_pattern(p, &caseless)) == NULL ? NULL : required_run(p, caseless);
+}
+
+/* Where the character class opened at p[i] ends (its ']'), or 0. */
+static size_t
+class_end(const char *p, size_t i)
+{
+	i++;
+	if (p[i] == '^')
+		i++;
+	if (p[i] == ']')
+		i++;
+	while (p[i] && p[i] != ']')
+		i += p[i] == '\\' && p[i + 1] ? 2 : 1;
+	return p[i] ? i : 0;
+}
+
+static void
+anyof_free(struct anyof *a)
+{
+	for (size_t i = 0; i < a->n; i++)
+		free(a->lit[i]);
+	a->n = 0;
+}
+
+/* The alternation p[from..to) split at its top-level '|': each branch's
+ * required run into *a. false (a left empty) when a branch has none, or
+ * there are too many branches. */
+static bool
+anyof_read(const char *p, size_t from, size_t to, bool caseless, struct anyof *a)
+{
+	size_t start = from;
+	int depth = 0;
+
+	a->n = 0;
+	for (size_t i = from; i <= to; i++) {
+		if (i < to && p[i] == '\\' && i + 1 < to)
+			i++;
+		else if (i < to && p[i] == '[') {
+			size_t k = class_end(p, i);
+			if (k == 0 || k >= to)
+				goto fail;
+			i = k;
+		} else if (i < to && p[i] == '(')
+			depth++;
+		else if (i < to && p[i] == ')')
+			depth--;
+		else if (i == to || (p[i] == '|' && depth == 0)) {
+			char *br = strndup(p + start, i - start);
+			char *lit = br != NULL ? required_run(br, caseless) : NULL;
+			free(br);
+			if (lit == NULL || a->n == F2B_ANYOF_LITS) {
+				free(lit);
+				goto fail;
+			}
+			a->lit[a->n++] = lit;
+			start = i + 1;
+		}
+	}
+	return a->n > 0;
+fail:
+	anyof_free(a);
+	return false;
+}
+
+/* The alternations every match of re's pattern p goes through: the whole
+ * pattern when it has a top-level '|', else each top-level group with a
+ * '|' that is neither optional nor a lookaround. Each becomes a clause
+ * when every branch has a run of 3 characters: a line holding no text of
+ * a clause cannot match (asterisk's "(?:NOTICE|SECURITY|WARNING)",
+ * postfix's "reject:" or " after "). */
+static void
+required_anyof(const char *p, struct f2b_re *re)
+{
+	bool caseless, alt, top_alt = false;
+
+	re->nanyof = 0;
+	if ((p = literal_pattern(p, &caseless)) == NULL)
+		return;
+	size_t n = strlen(p);
+	for (size_t i = 0; p[i]; i++) {
+		if (p[i] == '\\' && p[i + 1])
+			i++;
+		else if (p[i] == '[') {
+			if ((i = class_end(p, i)) == 0)
+				return;
+		} else if (p[i] == '(') {
+			if ((i = group_end(p, i, &alt)) == 0)
+				return;
+		} else if (p[i] == '|')
+			top_alt = true;
+	}
+	if (top_alt) {
+		if (anyof_read(p, 0, n, caseless, &re->anyof[0]))
+			re->nanyof = 1;
+		return;
+	}
+	for (size_t i = 0; p[i] && re->nanyof < F2B_ANYOF_MAX; i++) {
+		if (p[i] == '\\' && p[i + 1])
+			i++;
+		else if (p[i] == '[')
+			i = class_end(p, i);
+		else if (p[i] == '(') {
+			size_t e = group_end(p, i, &alt), skip = 0;
+			char q = p[e + 1];
+			bool optional = q == '?' || q == '*' || (q == '{' && (p[e + 2] == '0' || p[e + 2] == ','));
+			if (p[i + 1] != '?')
+				skip = 1;
+			else if (p[i + 2] == ':')
+				skip = 3;
+			else if (p[i + 2] == 'P' && p[i + 3] == '<') {
+				const char *gt = strchr(p + i, '>');
+				if (gt != NULL && (size_t)(gt - p) < e)
+					skip = (size_t)(gt - p) - i + 1;
+			}
+			if (alt && !optional && skip > 0 &&
+			    anyof_read(p, i + skip, e, caseless, &re->anyof[re->nanyof]))
+				re->nanyof++;
+			i = e;
+		}
+	}
+}
+
 /* ---- compiling ---- */
 
 static void
@@ -661,6 +811,8 @@ re_free(struct f2b_re *re)
 {
 	pcre2_code_free(re->code);
 	free(re->lit);
+	for (size_t i = 0; i < re->nanyof; i++)
+		anyof_free(&re->anyof[i]);
 	memset(re, 0, sizeof(*re));
 }
 
@@ -771,10 +923,32 @@ re_compile(struct f2b_set *s, struct f2b_re *re, const char *text, bool multilin
 	}
 	re->nalt = nalts;
 	re->lit = required_literal(pc);
+	if (!multiline)		/* the clauses serve single-line filters only */
+		required_anyof(pc, re);
 	rc = 0;
 out:
 	free(pc);
 	return rc;
+}
+
+/* Whether the line may hold a match of re, by the prefilter's findings
+ * (for a single-line filter's regexes: their text is cut from the line). */
+static bool
+re_possible(const struct f2b_set *s, const struct f2b_re *re)
+{
+	if (re->lit_id >= 0 && s->lit_gen[re->lit_id] != s->gen)
+		return false;
+	if (!re->anyof_live)
+		return true;
+	for (size_t c = 0; c < re->nanyof; c++) {
+		const struct anyof *a = &re->anyof[c];
+		size_t k = 0;
+		while (k < a->n && s->lit_gen[a->id[k]] != s->gen)
+			k++;
+		if (k == a->n)
+			return false;
+	}
+	return true;
 }
 
 /* Runs re over subj; >0 on a match (its groups are in s->md), 0 if none. */
@@ -1222,7 +1396,7 @@ flt_line(struct f2b_set *s, struct f2b_flt *f, int fi, bool cand, const char *pr
 		const struct f2b_re *re = &f->fail[ri];
 		/* A single-line filter's text is cut from this line: without the
 		 * regex's literal in the line it cannot match. */
-		if (f->maxlines == 1 && re->lit_id >= 0 && s->lit_gen[re->lit_id] != s->gen)
+		if (f->maxlines == 1 && !re_possible(s, re))
 			continue;
 		if (cur == NULL) {
 			if (join_lines(f, f->lb, f->nlb, &s->b) != 0)
@@ -1364,6 +1538,9 @@ f2b_set_free(struct f2b_set *s)
 	free(s->pair_head);
 	free(s->lit_filter);
 	free(s->lit_gen);
+	free(s->lit_head);
+	free(s->lit_mask);
+	free(s->lower.p);
 	free(s->cand);
 	pcre2_match_data_free(s->md);
 	pcre2_jit_stack_free(s->jit);
@@ -1508,18 +1685,26 @@ lc(unsigned char c)
 	return c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') : c;
 }
 
-/* A 16-bit hash of three bytes already in lower case. */
-static inline unsigned
-pair_hash(unsigned a, unsigned b, unsigned c)
+/* The 4 bytes at p as one number (the same on any byte order for the
+ * same bytes: only compared with other loads). */
+static inline uint32_t
+load4(const char *p)
 {
-	return ((a << 9) ^ (b << 4) ^ c ^ (c << 12)) & 0xffff;
+	uint32_t w;
+
+	memcpy(&w, p, sizeof(w));
+	return w;
 }
 
-/* The hash of the first three bytes, in lower case. */
-static unsigned
-pair_of(const char *p)
+/* A 16-bit hash of the first three of 4 bytes loaded by load4. */
+static inline unsigned
+pair_hash(uint32_t w)
 {
-	return pair_hash(lc((unsigned char)p[0]), lc((unsigned char)p[1]), lc((unsigned char)p[2]));
+	uint32_t three;
+	unsigned char b[4] = { 0xff, 0xff, 0xff, 0 };
+
+	memcpy(&three, b, sizeof(three));	/* the mask of the first three bytes */
+	return ((w & three) * 0x9e3779b1u) >> 16;
 }
 
 /* Adds a literal of filter fi (-1: of no filter, a prefregex's, which
@@ -1535,12 +1720,32 @@ lit_add(struct f2b_set *s, const char *text, int fi)
 	for (size_t j = 0; j < s->lit_len[k]; j++)	/* compared caseless */
 		s->lit[k][j] = (char)lc((unsigned char)s->lit[k][j]);
 	s->lit_filter[k] = fi;
-	unsigned pr = pair_of(s->lit[k]);
+	char head[4] = { 0, 0, 0, 0 };
+	unsigned char mask[4] = { 0, 0, 0, 0 };
+	for (size_t j = 0; j < 4 && j < s->lit_len[k]; j++) {
+		head[j] = s->lit[k][j];
+		mask[j] = 0xff;
+	}
+	s->lit_head[k] = load4(head);
+	memcpy(&s->lit_mask[k], mask, sizeof(mask));
+	unsigned pr = pair_hash(s->lit_head[k]);
 	s->lit_next[k] = s->pair_head[pr];
 	s->pair_head[pr] = (uint32_t)k + 1;
 	s->pair_bits[pr / 64] |= 1ull << (pr % 64);
 	s->nlit++;
 	return (int)k;
+}
+
+/* Adds the texts of re's clauses (of filter fi, or -1) to the prefilter. */
+static int
+anyof_add(struct f2b_set *s, struct f2b_re *re, int fi)
+{
+	for (size_t c = 0; c < re->nanyof; c++)
+		for (size_t k = 0; k < re->anyof[c].n; k++)
+			if ((re->anyof[c].id[k] = lit_add(s, re->anyof[c].lit[k], fi)) < 0)
+				return -1;
+	re->anyof_live = re->nanyof > 0;
+	return 0;
 }
 
 /* The prefilter is a table of the literals by their first three bytes, not
@@ -1563,16 +1768,25 @@ f2b_set_compile(struct f2b_set *s, char *err, size_t errlen)
 	}
 	s->md = pcre2_match_data_create(s->max_captures + 1, NULL);
 	s->cand = calloc(s->n, 1);
-	for (size_t i = 0; i < s->n; i++)
-		cap += s->flt[i]->nfail + 1;	/* and prefregex */
+	for (size_t i = 0; i < s->n; i++) {
+		const struct f2b_flt *f = s->flt[i];
+		for (size_t r = 0; r <= f->nfail; r++) {	/* and prefregex */
+			const struct f2b_re *re = r < f->nfail ? &f->fail[r] : &f->pref;
+			cap++;
+			for (size_t c = 0; c < re->nanyof; c++)
+				cap += re->anyof[c].n;
+		}
+	}
 	s->lit = calloc(cap, sizeof(*s->lit));
 	s->lit_len = calloc(cap, sizeof(*s->lit_len));
 	s->lit_filter = calloc(cap, sizeof(*s->lit_filter));
 	s->lit_next = calloc(cap, sizeof(*s->lit_next));
 	s->lit_gen = calloc(cap, sizeof(*s->lit_gen));
+	s->lit_head = calloc(cap, sizeof(*s->lit_head));
+	s->lit_mask = calloc(cap, sizeof(*s->lit_mask));
 	s->pair_head = calloc(65536, sizeof(*s->pair_head));
 	if (s->md == NULL || s->cand == NULL || s->lit == NULL || s->lit_len == NULL ||
-	    s->lit_gen == NULL ||
+	    s->lit_gen == NULL || s->lit_head == NULL || s->lit_mask == NULL ||
 	    s->lit_filter == NULL || s->lit_next == NULL || s->pair_head == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
@@ -1584,28 +1798,40 @@ f2b_set_compile(struct f2b_set *s, char *err, size_t errlen)
 	 * The literals of such an always-run filter are still looked for:
 	 * a single-line filter skips each failregex whose literal is not in
 	 * the line (sshd has 22 failregexes, one without a literal). */
+	/* A single-line filter's regexes also have their alternation
+	 * clauses: a failregex without a literal but with a clause no longer
+	 * makes the filter run on every line (the texts of its clause flag
+	 * it), and a flagged filter runs only if one of its failregexes has
+	 * all it needs in the line (roundcube-auth's " from " alone does not
+	 * run it, its "failed login" or "login failed" must be there too). */
 	for (size_t i = 0; i < s->n; i++) {
 		struct f2b_flt *f = s->flt[i];
 		bool nopre = (f->flags & F2B_FLT_NOPREFILTER) != 0;
+		bool single = f->maxlines == 1;
 		f->always = nopre;
 		f->pref.lit_id = -1;
 		for (size_t r = 0; r < f->nfail; r++) {
 			f->fail[r].lit_id = -1;
-			if (f->fail[r].lit == NULL)
+			if (f->fail[r].lit == NULL && !(single && f->fail[r].nanyof > 0))
 				f->always = true;
 		}
 		if (nopre)
 			continue;
-		for (size_t r = 0; r < f->nfail; r++)
+		for (size_t r = 0; r < f->nfail; r++) {
 			if (f->fail[r].lit != NULL &&
 			    (f->fail[r].lit_id = lit_add(s, f->fail[r].lit, (int)i)) < 0)
 				goto oom;
+			if (single && anyof_add(s, &f->fail[r], (int)i) != 0)
+				goto oom;
+		}
 		/* A single-line filter whose prefregex has a literal of its own
 		 * needs that one too: without it prefregex fails, and the
 		 * filter does nothing with the line (apache-auth's "[client ",
 		 * pam-generic's "authentication failure;"). */
-		if (f->has_pref && f->maxlines == 1 && f->pref.lit != NULL &&
+		if (f->has_pref && single && f->pref.lit != NULL &&
 		    (f->pref.lit_id = lit_add(s, f->pref.lit, -1)) < 0)
+			goto oom;
+		if (f->has_pref && single && anyof_add(s, &f->pref, -1) != 0)
 			goto oom;
 	}
 	s->compiled = true;
@@ -1615,36 +1841,30 @@ oom:
 	return -1;
 }
 
-/* Whether line[0..n) is lit (held in lower case), ASCII caseless: what
- * strncasecmp does in the C locale, without the call. */
-static bool
-lit_at(const char *line, const char *lit, size_t n)
-{
-	for (size_t j = 0; j < n; j++)
-		if (lc((unsigned char)line[j]) != (unsigned char)lit[j])
-			return false;
-	return true;
-}
-
+/* Flags the filters whose literals the line holds and marks the
+ * literals found (lit_gen). The line is lowered once; each position costs
+ * a hash of its three bytes and a bit test, a hit a compare of 4 bytes
+ * (most hits stop there), then of the rest. */
 static void
 prefilter(struct f2b_set *s, const char *line, size_t len)
 {
 	memset(s->cand, 0, s->n);
-	if (len < 3)
+	if (len < 3 || sbuf_reserve(&s->lower, len + 4) != 0)
 		return;
-	/* the three bytes at i, lowered once each as the window slides */
-	unsigned a = lc((unsigned char)line[0]), b = lc((unsigned char)line[1]);
+	char *low = s->lower.p;
+	for (size_t i = 0; i < len; i++)
+		low[i] = (char)lc((unsigned char)line[i]);
+	memset(low + len, 0, 4);
 	for (size_t i = 0; i + 2 < len; i++) {
-		unsigned c = lc((unsigned char)line[i + 2]);
-		unsigned pr = pair_hash(a, b, c);
-		a = b;
-		b = c;
+		uint32_t w = load4(low + i);
+		unsigned pr = pair_hash(w);
 		if (!(s->pair_bits[pr / 64] & (1ull << (pr % 64))))
 			continue;
 		for (uint32_t k = s->pair_head[pr]; k != 0; k = s->lit_next[k - 1]) {
 			size_t n = s->lit_len[k - 1];
-			if (s->lit_gen[k - 1] != s->gen && n <= len - i &&
-			    lit_at(line + i, s->lit[k - 1], n)) {
+			if ((w & s->lit_mask[k - 1]) == s->lit_head[k - 1] &&
+			    s->lit_gen[k - 1] != s->gen && n <= len - i &&
+			    (n <= 4 || memcmp(low + i + 4, s->lit[k - 1] + 4, n - 4) == 0)) {
 				s->lit_gen[k - 1] = s->gen;
 				if (s->lit_filter[k - 1] >= 0)
 					s->cand[s->lit_filter[k - 1]] = 1;
@@ -1703,8 +1923,17 @@ f2b_set_line(struct f2b_set *s, const char *line, size_t len, int64_t now,
 		uint64_t *text_gen = &s->nodate_gen;
 
 		bool cand = f->always || s->cand[i];
-		if (f->pref.lit_id >= 0 && s->lit_gen[f->pref.lit_id] != s->gen)
-			cand = false;	/* prefregex cannot match (single-line only) */
+		if (f->maxlines == 1 && cand) {
+			/* prefregex, or every failregex, cannot match */
+			if (!re_possible(s, &f->pref))
+				cand = false;
+			else if (!f->always) {
+				size_t r = 0;
+				while (r < f->nfail && !re_possible(s, &f->fail[r]))
+					r++;
+				cand = r < f->nfail;
+			}
+		}
 		if (!cand && f->maxlines == 1)
 			continue;
 		any = true;
