@@ -10,6 +10,7 @@
 
 #include "common/util.h"
 #include "f2b/f2b_filter.h"
+#include "f2b/f2b_regex.h"
 
 #define NOW 1700000000
 
