@@ -78,6 +78,12 @@ struct f2b_set {
 	uint32_t max_captures;
 	bool compiled;
 	struct f2b_prefilter pf;
+	/* the filters to visit on every line, in order: those the prefilter
+	 * cannot rule out (always) and the multi-line ones; the others only
+	 * when flagged */
+	int *every;
+	size_t nevery;
+	int *visit;			/* this line's filters, in order */
 	uint64_t passed;
 	uint64_t overlong;		/* lines over F2B_FLT_LINE_MAX, dropped whole */
 	/* per-line scratch */
@@ -380,20 +386,27 @@ flt_line(struct f2b_set *s, struct f2b_flt *f, int fi, bool cand, const char *pr
 			lb_set(f, f->lb + 1, f->nlb - 1);
 		f->lb[f->nlb++] = sl;
 		size_t total = 0;
-		for (size_t i = 0; i < f->nlb; i++)
+		bool buffered = false;	/* a line of the buffer holds a literal */
+		for (size_t i = 0; i < f->nlb; i++) {
 			total += f->slots[f->lb[i]].n + 1;
-		while (total > F2B_FLT_BUF_MAX && f->nlb > 1) {
-			total -= f->slots[f->lb[0]].n + 1;
-			lb_set(f, f->lb + 1, f->nlb - 1);
-			f->st.dropped++;
+			buffered |= f->slots[f->lb[i]].cand;
+		}
+		if (total > F2B_FLT_BUF_MAX && f->nlb > 1) {
+			while (total > F2B_FLT_BUF_MAX && f->nlb > 1) {
+				total -= f->slots[f->lb[0]].n + 1;
+				lb_set(f, f->lb + 1, f->nlb - 1);
+				f->st.dropped++;
+			}
+			buffered = false;
+			for (size_t i = 0; i < f->nlb; i++)
+				buffered |= f->slots[f->lb[i]].cand;
 		}
 		memcpy(f->org, f->lb, f->nlb * sizeof(*f->lb));
 		f->norg = f->nlb;
 		/* With no literal of the filter in the buffer no failregex can
 		 * match; only prefregex's <F-CONTENT> may still change the
 		 * buffer. Without a prefregex the line only joins the buffer. */
-		for (size_t i = 0; i < f->nlb && !any; i++)
-			any = f->slots[f->lb[i]].cand;
+		any |= buffered;
 		if (!any && !f->has_pref)
 			return;
 		if (join_lines(f, f->org, f->norg, &s->a) != 0)
@@ -565,6 +578,8 @@ f2b_set_free(struct f2b_set *s)
 	}
 	free(s->dates);
 	f2b_pf_free(&s->pf);
+	free(s->every);
+	free(s->visit);
 	pcre2_match_data_free(s->md);
 	pcre2_jit_stack_free(s->jit);
 	pcre2_match_context_free(s->mctx);
@@ -737,7 +752,10 @@ f2b_set_compile(struct f2b_set *s, char *err, size_t errlen)
 				cap += re->anyof[c].n;
 		}
 	}
-	if (f2b_pf_init(&s->pf, cap, s->n) != 0 || s->md == NULL) {
+	s->every = calloc(s->n, sizeof(*s->every));
+	s->visit = calloc(s->n, sizeof(*s->visit));
+	if (f2b_pf_init(&s->pf, cap, s->n) != 0 || s->md == NULL || s->every == NULL ||
+	    s->visit == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -784,6 +802,9 @@ f2b_set_compile(struct f2b_set *s, char *err, size_t errlen)
 		if (f->has_pref && single && anyof_add(s, &f->pref, -1) != 0)
 			goto oom;
 	}
+	for (size_t i = 0; i < s->n; i++)
+		if (s->flt[i]->always || s->flt[i]->maxlines > 1)
+			s->every[s->nevery++] = (int)i;
 	s->compiled = true;
 	return 0;
 oom:
@@ -815,6 +836,34 @@ line_clean(struct f2b_set *s, const char *line, size_t *len)
 	}
 }
 
+/* The filters this line visits, in filter order (failures are reported in
+ * that order): every[] merged with the ones the prefilter flagged. */
+static size_t
+visit_list(struct f2b_set *s)
+{
+	int *fl = s->pf.flagged;
+	size_t nfl = s->pf.nflagged, n = 0, a = 0, b = 0;
+
+	for (size_t i = 1; i < nfl; i++) {	/* a few: insertion sort */
+		int x = fl[i];
+		size_t j = i;
+		for (; j > 0 && fl[j - 1] > x; j--)
+			fl[j] = fl[j - 1];
+		fl[j] = x;
+	}
+	while (a < s->nevery || b < nfl) {
+		int x;
+		if (b == nfl || (a < s->nevery && s->every[a] <= fl[b])) {
+			x = s->every[a++];
+			if (b < nfl && fl[b] == x)
+				b++;
+		} else
+			x = fl[b++];
+		s->visit[n++] = x;
+	}
+	return n;
+}
+
 void
 f2b_set_line(struct f2b_set *s, const char *line, size_t len, int64_t now,
     f2b_failure_cb cb, void *arg)
@@ -831,7 +880,9 @@ f2b_set_line(struct f2b_set *s, const char *line, size_t len, int64_t now,
 	}
 	s->gen++;
 	f2b_pf_scan(&s->pf, line, len);
-	for (size_t i = 0; i < s->n; i++) {
+	size_t nvisit = visit_list(s);
+	for (size_t v = 0; v < nvisit; v++) {
+		size_t i = (size_t)s->visit[v];
 		struct f2b_flt *f = s->flt[i];
 		const char *pre = "", *post = line;
 		size_t npre = 0, npost = len;

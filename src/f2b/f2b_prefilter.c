@@ -53,9 +53,10 @@ f2b_pf_init(struct f2b_prefilter *pf, size_t cap, size_t nfilters)
 	pf->found = calloc(cap ? cap : 1, sizeof(*pf->found));
 	pf->hash_head = calloc(65536, sizeof(*pf->hash_head));
 	pf->cand = calloc(nfilters ? nfilters : 1, 1);
+	pf->flagged = calloc(nfilters ? nfilters : 1, sizeof(*pf->flagged));
 	if (pf->lit == NULL || pf->len == NULL || pf->filter == NULL || pf->next == NULL ||
 	    pf->head == NULL || pf->mask == NULL || pf->found == NULL || pf->hash_head == NULL ||
-	    pf->cand == NULL)
+	    pf->cand == NULL || pf->flagged == NULL)
 		return -1;
 	return 0;
 }
@@ -74,6 +75,7 @@ f2b_pf_free(struct f2b_prefilter *pf)
 	free(pf->found);
 	free(pf->hash_head);
 	free(pf->cand);
+	free(pf->flagged);
 	free(pf->low);
 	memset(pf, 0, sizeof(*pf));
 }
@@ -109,7 +111,9 @@ void
 f2b_pf_scan(struct f2b_prefilter *pf, const char *line, size_t len)
 {
 	pf->gen++;
-	memset(pf->cand, 0, pf->nfilters);
+	for (size_t i = 0; i < pf->nflagged; i++)
+		pf->cand[pf->flagged[i]] = 0;
+	pf->nflagged = 0;
 	if (pf->n == 0 || len < 3)
 		return;
 	if (len + 4 > pf->lowcap) {
@@ -136,8 +140,11 @@ f2b_pf_scan(struct f2b_prefilter *pf, const char *line, size_t len)
 			if ((w & pf->mask[k - 1]) == pf->head[k - 1] && pf->found[k - 1] != pf->gen &&
 			    n <= len - i && (n <= 4 || memcmp(low + i + 4, pf->lit[k - 1] + 4, n - 4) == 0)) {
 				pf->found[k - 1] = pf->gen;
-				if (pf->filter[k - 1] >= 0)
-					pf->cand[pf->filter[k - 1]] = 1;
+				int f = pf->filter[k - 1];
+				if (f >= 0 && !pf->cand[f]) {
+					pf->cand[f] = 1;
+					pf->flagged[pf->nflagged++] = f;
+				}
 			}
 		}
 	}

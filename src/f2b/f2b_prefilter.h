@@ -19,7 +19,8 @@ struct f2b_prefilter {
 	uint64_t *found;		/* literal -> gen of the last line holding it */
 	uint64_t gen;			/* the line's number */
 	uint8_t *cand;			/* filter -> flagged on this line */
-	size_t nfilters;
+	int *flagged;			/* the filters flagged, in the order found */
+	size_t nflagged, nfilters;
 	char *low;			/* the line in lower case, 4 zero bytes after it */
 	size_t lowcap;
 };
@@ -31,7 +32,8 @@ void f2b_pf_free(struct f2b_prefilter *pf);
 /* Adds literal text (3 bytes or more) of filter (-1: flags none). Its
  * index, or -1 when out of memory or past cap. */
 int f2b_pf_add(struct f2b_prefilter *pf, const char *text, int filter);
-/* Reads one line: cand[] and f2b_pf_found answer for it until the next. */
+/* Reads one line: cand[], flagged[] and f2b_pf_found answer for it until
+ * the next. */
 void f2b_pf_scan(struct f2b_prefilter *pf, const char *line, size_t len);
 
 /* Whether the last line scanned holds literal id. */
