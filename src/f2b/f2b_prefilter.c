@@ -27,6 +27,29 @@ load4(const char *p)
 	return w;
 }
 
+/* dst[0..n) = src[0..n) with ASCII A-Z lowered, 8 bytes at a time: in each
+ * byte below 0x80, adding 0x80 - 'A' sets the high bit from 'A' up and
+ * adding 0x7f - 'Z' sets it past 'Z'; where exactly the first is set,
+ * 0x20 is or-ed in. Bytes from 0x80 up stay as they are. */
+static void
+lower_ascii(char *dst, const char *src, size_t n)
+{
+	const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x, low7, ge_a, gt_z;
+		memcpy(&x, src + i, 8);
+		low7 = x & ~high;
+		ge_a = low7 + ones * (0x80 - 'A');
+		gt_z = low7 + ones * (0x7f - 'Z');
+		x |= ((ge_a & ~gt_z & ~x) & high) >> 2;
+		memcpy(dst + i, &x, 8);
+	}
+	for (; i < n; i++)
+		dst[i] = (char)lc((unsigned char)src[i]);
+}
+
 /* A 16-bit hash of the first three of 4 bytes loaded by load4. */
 static inline unsigned
 hash3(uint32_t w)
@@ -127,8 +150,7 @@ f2b_pf_scan(struct f2b_prefilter *pf, const char *line, size_t len)
 		pf->lowcap = cap;
 	}
 	char *low = pf->low;
-	for (size_t i = 0; i < len; i++)
-		low[i] = (char)lc((unsigned char)line[i]);
+	lower_ascii(low, line, len);
 	memset(low + len, 0, 4);
 	for (size_t i = 0; i + 2 < len; i++) {
 		uint32_t w = load4(low + i);
