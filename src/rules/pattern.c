@@ -218,7 +218,8 @@ pattern_literals(const char *p, char out[][LIT_LEN_MAX], size_t *outlens, char *
 					memcpy(next[nn] + la, alts[b], altlens[b]);
 					nextlens[nn++] = la + altlens[b];
 				}
-			memcpy(cur, next, sizeof(cur));
+			for (size_t a = 0; a < nn; a++)	/* the rows in use: 4 KiB per atom was most of loading */
+				memcpy(cur[a], next[a], nextlens[a]);
 			memcpy(curlens, nextlens, nn * sizeof(*curlens));
 			ncur = nn;
 			size_t w = SIZE_MAX;
