@@ -77,6 +77,32 @@ load2(const char *p)
 	return v;
 }
 
+static inline uint64_t
+load8(const char *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+	return v;
+}
+
+/* Whether a[4..n-4) equals b[4..n-4), n > 8 (the first and last four
+ * bytes are already known equal): eight bytes at a time, the last read
+ * overlapping what was compared. No call to memcmp: a third of the
+ * candidates come this far. */
+static inline bool
+middle_equal(const char *a, const char *b, size_t n)
+{
+	size_t o = 4;
+
+	if (n < 12)
+		return load4(a + n - 8) == load4(b + n - 8);
+	for (; o + 8 < n - 4; o += 8)
+		if (load8(a + o) != load8(b + o))
+			return false;
+	return load8(a + n - 12) == load8(b + n - 12);
+}
+
 static inline uint32_t
 hash4(uint32_t key)
 {
@@ -171,7 +197,7 @@ check_start(const struct litset *ls, const char *buf, size_t len, size_t i, lits
 		 * password" for "Failed none for ") without calling memcmp;
 		 * up to 8 bytes, first and last four are the whole literal */
 		if (l->key != key || l->len > len - i || load4(buf + i + l->len - 4) != l->tail ||
-		    (l->len > 8 && memcmp(buf + i + 4, l->text + 4, l->len - 8) != 0))
+		    (l->len > 8 && !middle_equal(buf + i, l->text, l->len)))
 			continue;
 		int rc = cb(arg, l->id, i);
 		if (rc != 0)
@@ -197,31 +223,61 @@ check_sampled(const struct litset *ls, const char *buf, size_t len, size_t j, un
 	return 0;
 }
 
+/* The candidate mask of sampled position j: kmask4 alone, or with kmask2
+ * when the set has short literals (j + 4 <= len). */
+static inline unsigned
+sample(const struct litset *ls, bool with_short, const char *p)
+{
+	unsigned m = ls->kmask4[hash_win(load4(p))];
+
+	return with_short ? m | ls->kmask2[load2(p)] : m;
+}
+
+/* The sampled positions from 0 while a window fits (j + 4 <= len), two
+ * per round: nearly all have no candidate, and one test for both halves
+ * the loop's own instructions. *at: the first position left. */
+static inline int
+scan_windows(const struct litset *ls, bool with_short, const char *buf, size_t len, size_t *at,
+    litset_cb cb, void *arg)
+{
+	size_t last = len - 4, j = 0;	/* last: the last position a window fits at */
+	int rc = 0;
+
+	for (; j + STRIDE <= last; j += 2 * STRIDE) {
+		unsigned m0 = sample(ls, with_short, buf + j);
+		unsigned m1 = sample(ls, with_short, buf + j + STRIDE);
+		if ((m0 | m1) == 0)
+			continue;
+		if (m0 != 0 && (rc = check_sampled(ls, buf, len, j, m0, cb, arg)) != 0)
+			return rc;
+		if (m1 != 0 && (rc = check_sampled(ls, buf, len, j + STRIDE, m1, cb, arg)) != 0)
+			return rc;
+	}
+	for (; j <= last; j += STRIDE) {
+		unsigned m = sample(ls, with_short, buf + j);
+		if (m != 0 && (rc = check_sampled(ls, buf, len, j, m, cb, arg)) != 0)
+			return rc;
+	}
+	*at = j;
+	return 0;
+}
+
 int
 litset_scan(const struct litset *ls, const char *buf, size_t len, litset_cb cb, void *arg)
 {
-	const uint8_t *k4 = ls->kmask4, *k2 = ls->kmask2;
 	size_t j = 0;
 	int rc;
 
 	if (ls->n == 0 || len < LITSET_MIN)
 		return 0;
-	/* A long literal's window ends inside it, so at most at len. */
-	if (!ls->has_short) {
-		for (; j + 4 <= len; j += STRIDE) {
-			unsigned m = k4[hash_win(load4(buf + j))];
-			if (m != 0 && (rc = check_sampled(ls, buf, len, j, m, cb, arg)) != 0)
-				return rc;
-		}
-		return 0;
-	}
-	for (; j + 4 <= len; j += STRIDE) {
-		unsigned m = k4[hash_win(load4(buf + j))] | k2[load2(buf + j)];
-		if (m != 0 && (rc = check_sampled(ls, buf, len, j, m, cb, arg)) != 0)
-			return rc;
-	}
+	/* A long literal's window ends inside it, so at most at len; one
+	 * copy of the loop per case, so that the common one reads one table. */
+	if (!ls->has_short)
+		return scan_windows(ls, false, buf, len, &j, cb, arg);
+	if ((rc = scan_windows(ls, true, buf, len, &j, cb, arg)) != 0)
+		return rc;
 	for (; j + 1 < len; j += STRIDE) {
-		unsigned m = k2[load2(buf + j)];
+		unsigned m = ls->kmask2[load2(buf + j)];
 		if (m != 0 && (rc = check_sampled(ls, buf, len, j, m, cb, arg)) != 0)
 			return rc;
 	}

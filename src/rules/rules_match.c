@@ -145,10 +145,14 @@ line_cands(const struct ruleset *rs, struct rules_scratch *sc, const char *buf,
 	}
 }
 
-/* The header of the line being confirmed, parsed at most once. */
+/* The header of the line being confirmed, parsed at most once, and the
+ * last service whose programs were compared with its tag (a line's
+ * candidates are mostly of one service). */
 struct line_hdr {
 	bool parsed, ok;
 	struct syslog_hdr h;
+	int svc;		/* -1: none yet */
+	bool svc_ok;
 };
 
 static bool
@@ -207,7 +211,13 @@ confirm(const struct ruleset *rs, struct rules_scratch *sc, int r,
 				lh->ok = syslog_parse(line, len, &lh->h) == 0;
 			lh->parsed = true;
 		}
-		if (!lh->ok || !program_matches(rs, ri->info.service, &lh->h))
+		if (!lh->ok)
+			return false;
+		if (lh->svc != ri->info.service) {
+			lh->svc = ri->info.service;
+			lh->svc_ok = program_matches(rs, lh->svc, &lh->h);
+		}
+		if (!lh->svc_ok)
 			return false;
 		subj = line + lh->h.msg;
 		slen = lh->h.msglen;
@@ -276,6 +286,7 @@ rules_confirm_line(const struct ruleset *rs, struct rules_scratch *sc, int rule,
 	struct line_hdr lh;
 
 	memset(&lh, 0, sizeof(lh));
+	lh.svc = -1;
 	if (rule < 0 || (size_t)rule >= rs->nrules || !confirm(rs, sc, rule, line, len, &lh, m))
 		return false;
 	m->line = line;
@@ -304,7 +315,7 @@ rules_scan(const struct ruleset *rs, struct rules_scratch *sc,
 		if (sc->ncands == 0)
 			continue;
 		struct rules_match m;
-		struct line_hdr lh = { false, false, { NULL, 0, false, 0, 0, 0, 0 } };
+		struct line_hdr lh = { false, false, { NULL, 0, false, 0, 0, 0, 0 }, -1, false };
 		for (size_t i = 0; i < sc->ncands; i++)
 			if (confirm(rs, sc, sc->cands[i], line, llen, &lh, &m)) {
 				m.line = line;
