@@ -233,7 +233,7 @@ rules_rule_add(struct ruleset *rs, int service, enum rule_kind kind, const char 
 	strlcpy_ok(r->info.where, where, sizeof(r->info.where));
 	r->info.kind = kind;
 	r->info.service = service;
-	r->every_line = rs->engine == RULES_PF_HS_REGEX ? hs[0] == '\0' : nlits == 0;
+	r->every_line = hs != NULL && rs->engine == RULES_PF_HS_REGEX ? hs[0] == '\0' : nlits == 0;
 	r->hs_pattern = hs;
 	r->pcre_pattern = strdup(pc);
 	if (r->pcre_pattern == NULL) {

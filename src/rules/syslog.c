@@ -329,7 +329,9 @@ unwrap_repeat(const char *line, size_t len, struct syslog_hdr *h)
 	size_t k = h->msg, d;
 	unsigned n = 0;
 
-	if (len - k < hl + 12 || memcmp(line + k, head, hl) != 0 || line[len - 1] != ']')
+	/* the first byte alone turns nearly every message away */
+	if (len - k < hl + 12 || line[k] != 'm' || memcmp(line + k, head, hl) != 0 ||
+	    line[len - 1] != ']')
 		return;
 	for (k += hl, d = k; k < len && is_digit(line[k]) && k - d < 9; k++)
 		n = n * 10 + (unsigned)(line[k] - '0');
@@ -383,7 +385,7 @@ parse_3164(const char *line, size_t len, size_t i, struct syslog_hdr *h)
 		}
 	}
 	/* Solaris: "[ID 800047 auth.info] " */
-	if (t + 4 < len && memcmp(line + t, "[ID ", 4) == 0) {
+	if (t + 4 < len && line[t] == '[' && memcmp(line + t, "[ID ", 4) == 0) {
 		const char *close = memchr(line + t, ']', len - t < 64 ? len - t : 64);
 		if (close != NULL && (size_t)(close - line) + 1 < len && close[1] == ' ')
 			t = (size_t)(close - line) + 2;
