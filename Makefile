@@ -54,8 +54,10 @@ $(BUILD)/libarticle5.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
+# --as-needed: libraries only the tests use (Hyperscan, for test_hsdiff) are
+# not loaded at each start of the binary.
 $(BUILD)/article5: $(MAIN_OBJ) $(BUILD)/libarticle5.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ -Wl,--as-needed $(LDLIBS)
 
 # Fault injection (tests/unit/test_faults.c): the project's calls to these
 # go through the test's wrappers, which fail the Nth call.

@@ -15,9 +15,10 @@
 #include <sodium.h>
 
 #include "coalition/charter.h"
+#include "coalition/evidence_file.h"
 #include "coalition/identity.h"
+#include "coalition/proof_check.h"
 #include "coalition/wire.h"
-#include "ledger/journal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

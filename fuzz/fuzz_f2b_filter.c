@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "f2b/f2b_filter.h"
+#include "f2b/f2b_regex.h"
 
 static struct f2b_regex fixed_fail[] = {
 	{ "^Failed password for (?:invalid user )?<F-USER>\\S+</F-USER> from <HOST>(?: port \\d+)?\\s*$", "fuzz:1" },

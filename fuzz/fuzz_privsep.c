@@ -1,7 +1,9 @@
 /* fuzz_privsep.c - libFuzzer target: the enforcer process's reading of the
  * worker's messages (priv_handle), which a compromised worker controls
  * entirely. The enforcer runs in observe mode (no kernel is touched) with
- * an allowlist and a charter scope, so records reach every re-check. Logs
+ * an allowlist and a charter scope, so records reach every re-check; a
+ * reload is accepted without reopening it, so policies reach the floor
+ * checks and allowlists the staging list. Logs
  * go to syslog, which drops them here: a refused record logs a line. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -11,6 +13,17 @@
 #include "daemon/privsep.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static int
+reload_accept(void *arg, const struct priv_policy *pol, const struct prefixlist *allow)
+{
+	(void)arg;
+	/* what priv_handle passes on was checked */
+	if (pol->observe > 1 || pol->max_prefix4 > 32 || pol->max_prefix6 > 128 ||
+	    allow->n > PREFIXLIST_MAX)
+		abort();
+	return 0;
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -32,14 +45,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		prefixlist_init(&s.protect);
 		if (prefix_parse("198.51.100.0/28", 15, &p) == 0)
 			prefixlist_add(&s.protect, &p);
-		s.max_prefix4 = 24;
-		s.max_prefix6 = 48;
+		s.max_prefix4 = s.max_floor4 = 24;
+		s.max_prefix6 = s.max_floor6 = 48;
+		s.reload = reload_accept;
 	}
 	int r = priv_handle(&s, data, size, &reply);
 	if (r < -1 || r > 1)
 		abort();
 	/* a reply is a fixed, fully initialised struct */
 	if (r == 1 && reply.zero != 0)
+		abort();
+	/* a reload never widens the scope below the start's floor */
+	if ((s.max_prefix4 != 0 || s.max_prefix6 != 0) &&
+	    (s.max_prefix4 < s.max_floor4 || s.max_prefix6 < s.max_floor6))
 		abort();
 	/* keep the queue from filling up: it is bounded anyway (ENF_QUEUE_MAX) */
 	if (++calls % 256 == 0)

@@ -1,14 +1,17 @@
-/* main.c - the article5 binary: one dispatch table over the subcommands. */
+/* main.c - the article5 binary: one dispatch table over the subcommands,
+ * each in its own file, with the one-line help `article5 help` prints. */
 #include <stdio.h>
 #include <string.h>
 
 #include "cli/cli.h"
 #include "common/log.h"
+#include "common/util.h"
 
 #define A5_VERSION "0.1.0"
 
-int cmd_charter(int argc, char **argv);	/* charter_cmd.c */
+static int cmd_version(int argc, char **argv);
 
+/* A NULL summary keeps a debugging or test aid out of the usage text. */
 static const struct {
 	const char *name;
 	int (*fn)(int, char **);
@@ -30,14 +33,8 @@ static const struct {
 	{ "charter", cmd_charter, "propose, sign, show or apply a charter update" },
 	{ "f2b-dump", cmd_f2b_dump, "show a fail2ban filter as article5 reads it" },
 	{ "import-fail2ban", cmd_import_f2b, "translate a fail2ban configuration to article5's" },
-};
-
-/* Debugging and test aids, left out of the usage text. */
-static const struct {
-	const char *name;
-	int (*fn)(int, char **);
-} hidden[] = {
-	{ "f2b-dates", cmd_f2b_dates },	/* f2b_dates_cmd.c */
+	{ "version", cmd_version, "print the version" },
+	{ "f2b-dates", cmd_f2b_dates, NULL },	/* docs/f2b-dates.md */
 };
 
 int
@@ -46,13 +43,20 @@ cli_is_help(const char *arg)
 	return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
 }
 
+static int
+cmd_version(int argc, char **argv)
+{
+	printf("article5 %s\n", A5_VERSION);
+	return 0;
+}
+
 static void
 usage(FILE *f)
 {
 	fprintf(f, "usage: article5 COMMAND [OPTIONS]\n\ncommands:\n");
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %-13s %s\n", commands[i].name, commands[i].summary);
-	fprintf(f, "  %-13s %s\n", "version", "print the version");
+	for (size_t i = 0; i < ARRAY_LEN(commands); i++)
+		if (commands[i].summary != NULL)
+			fprintf(f, "  %-13s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\n'article5 COMMAND --help' describes each command.\n");
 }
 
@@ -68,16 +72,11 @@ main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
-	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
-		printf("article5 %s\n", A5_VERSION);
-		return 0;
-	}
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+	if (strcmp(argv[1], "--version") == 0)
+		return cmd_version(argc - 1, argv + 1);
+	for (size_t i = 0; i < ARRAY_LEN(commands); i++)
 		if (strcmp(argv[1], commands[i].name) == 0)
 			return commands[i].fn(argc - 1, argv + 1);
-	for (size_t i = 0; i < sizeof(hidden) / sizeof(hidden[0]); i++)
-		if (strcmp(argv[1], hidden[i].name) == 0)
-			return hidden[i].fn(argc - 1, argv + 1);
 	fprintf(stderr, "article5: unknown command '%s'\n\n", argv[1]);
 	usage(stderr);
 	return 2;

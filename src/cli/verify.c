@@ -10,15 +10,15 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include <sqlite3.h>
-
 #include "cli/cli.h"
 #include "coalition/charter.h"
+#include "coalition/evidence.h"
+#include "coalition/evidence_file.h"
 #include "coalition/identity.h"
-#include "coalition/wire.h"
 #include "common/util.h"
 #include "daemon/config.h"
 #include "ledger/journal.h"
+#include "ledger/ledger.h"
 
 /* "STATE_DIR/ledger.db" from cfgpath (NULL: the built-in defaults); the
  * charter path too when charter is not NULL. 0, or -1 with a message. */
@@ -188,56 +188,50 @@ member_by_name(const struct charter *c, const char *name)
 	return NULL;
 }
 
+/* Where proofs_export writes, and how it went. */
+struct export {
+	FILE *out;
+	const char *db, *who;
+	int n;			/* proofs written; -1 once one does not hold */
+};
+
+/* One stored proof: written if it holds, else the export stops. */
+static int
+proof_row(int64_t seq, int64_t found, const void *a, size_t alen, const void *b, size_t blen,
+    void *arg)
+{
+	struct export *x = arg;
+	char why[JOURNAL_WHY_MAX];
+
+	if (seq < 1 || a == NULL || b == NULL ||
+	    journal_evidence_write(x->out, x->who, (uint64_t)seq, found, a, alen, b, blen, why,
+	    sizeof(why)) != 0) {
+		fprintf(stderr, "article5 evidence: %s: the stored proof #%lld of %s does not "
+		    "hold: %s; nothing exported\n", x->db, (long long)seq, x->who,
+		    seq < 1 || a == NULL || b == NULL ? "malformed row" : why);
+		x->n = -1;
+		return 1;
+	}
+	x->n++;
+	return 0;
+}
+
 /* Writes every proof of pk stored in db to out (an open_memstream).
  * Returns the number written, or -1 with a message printed. */
 static int
 proofs_export(const char *db, const uint8_t pk[ID_PUBLIC_BYTES], const char *who, FILE *out)
 {
-	sqlite3 *h = NULL;
-	sqlite3_stmt *st = NULL;
-	struct stat sb;
-	char why[JOURNAL_WHY_MAX];
-	int rc, n = 0;
+	struct export x = { out, db, who, 0 };
+	char err[PATH_MAX + 1024];
 
-	if (stat(db, &sb) != 0) {
-		fprintf(stderr, "article5 evidence: %s: %s\n", db, strerror(errno));
-		return -1;
-	}
-	if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(h, "SELECT seq, found, first, second FROM proofs"
-	    " WHERE reporter = ?1 ORDER BY seq", -1, &st, NULL) != SQLITE_OK) {
-		fprintf(stderr, "article5 evidence: %s: %s\n", db, h ? sqlite3_errmsg(h) : "out of memory");
-		sqlite3_close_v2(h);
-		return -1;
-	}
-	sqlite3_busy_timeout(h, 5000);
-	sqlite3_bind_blob(st, 1, pk, ID_PUBLIC_BYTES, SQLITE_STATIC);
 	fprintf(out, "# article5 equivocation proofs: %s signed two different reports with one\n"
 	    "# sequence number. Anyone holding the coalition's charter can check this file:\n"
 	    "#   article5 evidence --verify FILE --charter CHARTER\n", who);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t seq = sqlite3_column_int64(st, 0), found = sqlite3_column_int64(st, 1);
-		const void *a = sqlite3_column_blob(st, 2), *b = sqlite3_column_blob(st, 3);
-		size_t alen = (size_t)sqlite3_column_bytes(st, 2), blen = (size_t)sqlite3_column_bytes(st, 3);
-
-		if (seq < 1 || a == NULL || b == NULL ||
-		    journal_evidence_write(out, who, (uint64_t)seq, found, a, alen, b, blen, why,
-		    sizeof(why)) != 0) {
-			fprintf(stderr, "article5 evidence: %s: the stored proof #%lld of %s does not "
-			    "hold: %s; nothing exported\n", db, (long long)seq, who,
-			    seq < 1 || a == NULL || b == NULL ? "malformed row" : why);
-			n = -1;
-			break;
-		}
-		n++;
+	if (ledger_proofs_read(db, pk, proof_row, &x, err, sizeof(err)) < 0) {
+		fprintf(stderr, "article5 evidence: %s\n", err);
+		return -1;
 	}
-	if (n >= 0 && rc != SQLITE_DONE) {
-		fprintf(stderr, "article5 evidence: %s: %s\n", db, sqlite3_errmsg(h));
-		n = -1;
-	}
-	sqlite3_finalize(st);
-	sqlite3_close_v2(h);
-	return n;
+	return x.n;
 }
 
 static int

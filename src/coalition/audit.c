@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "coalition/audit.h"
+#include "common/heap.h"
 #include "common/lru.h"
 #include "common/lthash.h"
 
@@ -23,16 +24,10 @@ struct report_log {
 	size_t sweep_at;	/* n at which ended obligations are next swept out */
 };
 
-struct expiry {
-	int64_t deadline;
-	struct a5_prefix prefix;
-};
-
 /* What the auditor believes one member's coalition sets hold. */
 struct model {
 	struct lru *set;	/* prefix -> int64_t deadline */
-	struct expiry *heap;	/* min-heap on deadline; stale entries skipped */
-	size_t nheap, capheap;
+	struct heap heap;	/* deadline -> prefix; stale entries skipped */
 	struct lthash hash;
 	uint64_t cursor[CHARTER_MEMBERS_MAX];	/* reports moved in, per reporter */
 	struct wire_commitment *kept;		/* waiting for our heads */
@@ -77,6 +72,7 @@ audit_new(const struct charter *c, const uint8_t self[ID_PUBLIC_BYTES])
 	for (size_t i = 0; i < c->nmembers; i++) {
 		struct model *m = &a->models[i];
 		lthash_zero(&m->hash);
+		heap_init(&m->heap, sizeof(struct a5_prefix));
 		if (!binding(a, i))
 			continue;
 		m->set = lru_new(AUDIT_MODEL_MAX, sizeof(struct a5_prefix), sizeof(int64_t));
@@ -95,7 +91,7 @@ audit_free(struct audit *a)
 		return;
 	for (size_t i = 0; i < CHARTER_MEMBERS_MAX; i++) {
 		lru_free(a->models[i].set);
-		free(a->models[i].heap);
+		heap_free(&a->models[i].heap);
 		free(a->models[i].kept);
 		free(a->logs[i].v);
 	}
@@ -228,47 +224,6 @@ log_trim(struct audit *a, size_t ri)
 
 /* --- the model of one member --- */
 
-static int
-heap_push(struct model *m, int64_t deadline, const struct a5_prefix *p)
-{
-	if (m->nheap == m->capheap) {
-		size_t cap = m->capheap ? m->capheap * 2 : 256;
-		struct expiry *h = realloc(m->heap, cap * sizeof(*h));
-		if (h == NULL)
-			return -1;
-		m->heap = h;
-		m->capheap = cap;
-	}
-	size_t i = m->nheap++;
-	while (i > 0 && m->heap[(i - 1) / 2].deadline > deadline) {
-		m->heap[i] = m->heap[(i - 1) / 2];
-		i = (i - 1) / 2;
-	}
-	m->heap[i] = (struct expiry){ deadline, *p };
-	return 0;
-}
-
-static void
-heap_pop(struct model *m)
-{
-	struct expiry last = m->heap[--m->nheap];
-	size_t i = 0;
-
-	for (;;) {
-		size_t c = 2 * i + 1;
-		if (c >= m->nheap)
-			break;
-		if (c + 1 < m->nheap && m->heap[c + 1].deadline < m->heap[c].deadline)
-			c++;
-		if (m->heap[c].deadline >= last.deadline)
-			break;
-		m->heap[i] = m->heap[c];
-		i = c;
-	}
-	if (m->nheap > 0)
-		m->heap[i] = last;
-}
-
 static void
 model_add(struct model *m, const struct a5_prefix *p, int64_t deadline)
 {
@@ -286,7 +241,7 @@ model_add(struct model *m, const struct a5_prefix *p, int64_t deadline)
 		*v = deadline;
 	else
 		return;
-	if (heap_push(m, deadline, p) != 0)
+	if (heap_push(&m->heap, deadline, p) != 0)
 		m->lost = true;
 }
 
@@ -294,13 +249,15 @@ model_add(struct model *m, const struct a5_prefix *p, int64_t deadline)
 static void
 model_expire(struct model *m, int64_t t_us)
 {
-	while (m->nheap > 0 && m->heap[0].deadline * 1000000 <= t_us) {
-		struct expiry e = m->heap[0];
-		heap_pop(m);
-		int64_t *v = lru_get(m->set, &e.prefix);
-		if (v != NULL && *v == e.deadline) {
-			lru_remove(m->set, &e.prefix);
-			lthash_sub(&m->hash, &e.prefix);
+	while (heap_len(&m->heap) > 0 && heap_top_key(&m->heap) * 1000000 <= t_us) {
+		int64_t deadline = heap_top_key(&m->heap);
+		struct a5_prefix p;
+		memcpy(&p, heap_top(&m->heap), sizeof(p));
+		heap_pop(&m->heap);
+		int64_t *v = lru_get(m->set, &p);
+		if (v != NULL && *v == deadline) {
+			lru_remove(m->set, &p);
+			lthash_sub(&m->hash, &p);
 		}
 	}
 }

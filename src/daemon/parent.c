@@ -33,87 +33,99 @@ mono_sec(void)
 	return ts.tv_sec;
 }
 
-/* The coalition scope this process enforces on its own: every member's
- * prefixes, of the configured charter and of the copy adopted from the
- * stream (a union: the worker writes that copy, and can only add to what
- * is protected this way), and the configured charter's widest prefixes. */
+/* The coalition scope this process enforces on its own, as the
+ * configured charter gives it at start: its members' prefixes, and its
+ * widest prefixes as the floor no reload may go below. The charter is the
+ * administrator's file, read before any worker exists; the copy adopted
+ * from the stream is the worker's to read (it writes it): its members'
+ * prefixes come as PRIV_PROTECT records (privc_scope). */
 static void
 scope_build(struct privs *s, const struct config *cfg)
 {
 	static struct charter c;	/* large: not on the stack */
-	char err[512], adopted[PATH_MAX + 32];
-	const char *paths[2] = { cfg->charter, adopted };
+	char err[512];
 
 	prefixlist_init(&s->protect);
 	s->max_prefix4 = s->max_prefix6 = 0;
 	if (cfg->charter[0] == '\0')
 		return;
-	config_adopted_charter(cfg, adopted, sizeof(adopted));
-	for (int k = 0; k < 2; k++) {
-		if (k == 1 && access(adopted, F_OK) != 0)
-			break;
-		if (charter_load(paths[k], &c, err, sizeof(err)) != 0) {
-			if (k == 0)
-				log_warnx("enforcer: %s; coalition bans refused", err);
-			continue;
-		}
-		if (k == 0) {
-			s->max_prefix4 = c.policy.max_prefix4;
-			s->max_prefix6 = c.policy.max_prefix6;
-		}
-		for (size_t i = 0; i < c.nmembers; i++)
-			for (size_t j = 0; j < c.members[i].nprefixes; j++)
-				if (prefixlist_add(&s->protect, &c.members[i].prefixes[j]) != 0)
-					log_warnx("enforcer: more than %d member prefixes; the rest are "
-					    "checked by the worker only", PREFIXLIST_MAX);
+	if (charter_load(cfg->charter, &c, err, sizeof(err)) != 0) {
+		log_warnx("enforcer: %s; coalition bans refused", err);
+		return;
 	}
+	s->max_prefix4 = s->max_floor4 = c.policy.max_prefix4;
+	s->max_prefix6 = s->max_floor6 = c.policy.max_prefix6;
+	for (size_t i = 0; i < c.nmembers; i++)
+		for (size_t j = 0; j < c.members[i].nprefixes; j++)
+			if (prefixlist_add(&s->protect, &c.members[i].prefixes[j]) != 0)
+				log_warnx("enforcer: more than %d member prefixes; the rest are "
+				    "checked by the worker only", PREFIXLIST_MAX);
 }
 
-/* PRIV_RELOAD: the administrator's configuration file is read again here
- * (never anything the worker wrote) and the enforcer reopened with its
- * allowlist, mode and ttl cap; the kernel sets are kept. */
+/* PRIV_RELOAD: the worker read the administrator's file again and sent
+ * what this process needs of it; nothing is parsed here. The enforcer is
+ * reopened with that mode and ttl cap, and an allowlist that keeps what
+ * the file allowed at start and every address of this host (a worker
+ * cannot take them off: see docs/privsep.md); the kernel sets are kept. */
 static int
-parent_reload(void *arg)
+parent_reload(void *arg, const struct priv_policy *pol, const struct prefixlist *sent)
 {
 	struct parent *p = arg;
-	struct config *ncfg = calloc(1, sizeof(*ncfg));
 	struct prefixlist *allow = malloc(sizeof(*allow));
 	struct enforcer *nenf;
 	char err[1024];
 	int rc = -1;
 
-	if (ncfg == NULL || allow == NULL)
-		goto out;
-	config_defaults(ncfg);
-	if (config_load(p->cfg->path, ncfg, err, sizeof(err)) != 0) {
-		log_warnx("enforcer: reload refused: %s", err);
-		goto out;
-	}
-	if (config_allowlist(ncfg, allow) < 0)
+	if (allow == NULL)
+		return -1;
+	*allow = *sent;
+	for (size_t i = 0; i < p->cfg->allow.n; i++)
+		if (prefixlist_add(allow, &p->cfg->allow.p[i]) != 0) {
+			log_warnx("enforcer: reload refused: more than %d allow prefixes",
+			    PREFIXLIST_MAX);
+			goto out;
+		}
+	if (prefixlist_add_local(allow) < 0)
 		log_warn("enforcer: cannot list this host's addresses; only configured ones are allowed");
 	enf_commit(p->s.enf);
-	if ((nenf = enf_open(ncfg->observe, allow, (uint32_t)ncfg->bantime_max, err,
-	    sizeof(err))) == NULL) {
+	if ((nenf = enf_open(pol->observe != 0, allow, pol->ttl_max, err, sizeof(err))) == NULL) {
 		log_warnx("enforcer: reload refused: %s", err);
 		goto out;
 	}
 	enf_close(p->s.enf);
 	p->s.enf = nenf;
-	/* What was set up at start stays until restart: the state directory,
-	 * the control socket (removed by its path at exit) and the user. */
+	p->reloaded = true;
+	rc = 0;
+out:
+	free(allow);
+	return rc;
+}
+
+/* In a worker started again after a reload: the configuration as it was
+ * last reloaded, read here, in the worker's process before it confines
+ * itself, as at the first start. What was set up at start stays until
+ * restart: the state directory, the control socket and the user. If the
+ * file no longer parses, the one read at start is kept. */
+static void
+worker_config(struct parent *p)
+{
+	struct config *ncfg = calloc(1, sizeof(*ncfg));
+	char err[1024];
+
+	if (ncfg == NULL)
+		return;
+	config_defaults(ncfg);
+	if (config_load(p->cfg->path, ncfg, err, sizeof(err)) != 0) {
+		log_warnx("worker: %s; keeping the configuration read at start", err);
+		free(ncfg);
+		return;
+	}
 	memcpy(ncfg->state_dir, p->cfg->state_dir, sizeof(ncfg->state_dir));
 	memcpy(ncfg->control_socket, p->cfg->control_socket, sizeof(ncfg->control_socket));
 	memcpy(ncfg->control_group, p->cfg->control_group, sizeof(ncfg->control_group));
 	memcpy(ncfg->user, p->cfg->user, sizeof(ncfg->user));
-	scope_build(&p->s, ncfg);
 	free(p->cfg);
 	p->cfg = ncfg;
-	ncfg = NULL;
-	rc = 0;
-out:
-	free(ncfg);
-	free(allow);
-	return rc;
 }
 
 int
@@ -197,6 +209,8 @@ spawn(struct parent *p, int sigfd, int *wfd)
 		kset_close(p->s.kset);
 		p->s.enf = NULL;
 		p->s.kset = NULL;
+		if (p->reloaded)
+			worker_config(p);
 		int rc = p->worker(p, sv[1]);
 		fflush(NULL);
 		_exit(rc);

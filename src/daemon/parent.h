@@ -12,6 +12,8 @@
 
 struct parent {
 	struct config *cfg;		/* parsed at start; the worker gets a copy */
+	bool reloaded;			/* PRIV_RELOAD applied: a new worker reads
+					 * the file again (it may have changed) */
 	struct privs s;
 	struct sandbox_user user;
 	bool drop;			/* started as root: each worker drops to user */

@@ -20,44 +20,9 @@
 #include "common/addr.h"
 #include "common/log.h"
 #include "common/prefixlist.h"
-#include "enforcer/enforcer.h"
+#include "enforcer/enforcer_impl.h"
 #include "enforcer/nfquery.h"
-
-/* Elements per `add/delete element` command. nft parses one command into
- * one list before evaluating it; 10k keeps that list small while the number
- * of commands per transaction stays low. */
-#define ENF_CHUNK 10000
-/* One element is at most ~70 bytes of text ("<ipv6>/nn timeout 49710d6h28m15s, ")
- * and a delete is written twice (see build_batch), so a full queue fits. */
-#define ENF_CMD_MAX ((size_t)ENF_QUEUE_MAX * 2 * 96 + 65536)
-/* Prefix sets hold escalations, not bulk lists: widening reads one whole
- * prefix set and refuses to read more than this. */
-#define ENF_NET_DUMP_MAX 65536
-/* Single records refused in one commit, with nothing applied, before the
- * rest of the commit is given up: a systemic failure (no CAP_NET_ADMIN, no
- * memory) would otherwise cost two transactions per record. */
-#define ENF_GIVEUP 16
-/* How much of nft's error text reaches the log. */
-#define ENF_WHY_MAX 256
-/* Address elements per NEWSETELEM/DELSETELEM message: a message's element
- * list is one attribute, whose length has 16 bits. An IPv6 element with a
- * timeout takes 40 bytes, so 1024 of them fit with room to spare. */
-#define ENF_NL_CHUNK 1024
-/* Bytes per element at most (IPv6 key and a timeout), and per message
- * (headers, table and set names). */
-#define ENF_NL_ELEM_MAX 40
-#define ENF_NL_MSG_MAX 128
-/* A full queue of deletes (each sent twice, see build_batch) fits, even
- * when no two neighbours share a set (a message per element): 22 MB at
- * worst, allocated only as far as a batch needs it. */
-#define ENF_NL_MAX ((size_t)ENF_QUEUE_MAX * 2 * (ENF_NL_ELEM_MAX + ENF_NL_MSG_MAX) + \
-    2 * ENF_NL_MSG_MAX)
-/* Replies to a batch: errors only, each with the header of the message it
- * refers to (NETLINK_CAP_ACK) or, on a kernel without that option, the
- * whole message (one chunk at most). */
-#define ENF_NL_RXBUF (ENF_NL_CHUNK * ENF_NL_ELEM_MAX + 65536)
-
-#define NFT_TYPE(msg)	((uint16_t)((NFNL_SUBSYS_NFTABLES << 8) | (msg)))
+#include "enforcer/nlmsg.h"
 
 /* The record crosses a process boundary one day: its layout stays fixed
  * (group took a byte of what was padding). */
@@ -67,15 +32,8 @@ _Static_assert(sizeof(struct enf_record) == 28 &&
     offsetof(struct enf_record, ttl) == 4 &&
     offsetof(struct enf_record, prefix) == 8, "enf_record layout");
 
-/* The sets of group g are g * SET_GROUP + (HOST4, HOST6, NET4, NET6). */
-enum enf_set {
-	SET_HOST4, SET_HOST6, SET_NET4, SET_NET6,
-	SET_CHOST4, SET_CHOST6, SET_CNET4, SET_CNET6,
-	SET_COUNT
-};
-#define SET_GROUP 4
-
-static const char *const set_names[SET_COUNT] = {
+/* The kernel's names of the eight sets, in enum enf_set order. */
+const char *const enf_set_names[SET_COUNT] = {
 	ENF_SET4, ENF_SET6, ENF_NET4, ENF_NET6,
 	ENF_CSET4, ENF_CSET6, ENF_CNET4, ENF_CNET6
 };
@@ -116,228 +74,7 @@ static const char setup_cmds[] =
     RULES("input")
     RULES("forward");
 
-/* A growable command text with a hard ceiling; overflow poisons it. */
-struct cmdbuf {
-	char *b;
-	size_t len, cap;
-	bool overflow;
-	uint32_t ttl_last;	/* ttl_text is the timeout text of ttl_last */
-	uint16_t ttl_ms_last;	/* and ttl_ms_last */
-	char ttl_text[32];
-};
-
-/* A growable nfnetlink batch with a hard ceiling; overflow poisons it. */
-struct nlbuf {
-	uint8_t *b;
-	size_t len, cap;
-	bool overflow;
-};
-
-struct enforcer {
-	bool observe;
-	bool drop_logged;
-	bool destroyed;		/* enf_destroy_table ran: do not recreate */
-	bool giveup;		/* this commit failed systemically */
-	unsigned commit_failed;	/* records refused in this commit */
-	uint64_t commit_applied0; /* stats.applied when this commit began */
-	uint32_t ttl_max;
-	struct prefixlist *allow;
-	struct nft_ctx *nft;
-	struct nfq *nfq;
-	struct enf_record *queue;
-	struct enf_record *scratch;	/* enf_commit's partition of the queue */
-	unsigned nqueue;
-	struct enf_stats stats;
-	struct cmdbuf cmd;
-	/* address sets: nfnetlink batches on a socket of our own */
-	int nlfd;
-	uint32_t nlseq;
-	int nlsndbuf;		/* the socket's send buffer as last set */
-	struct nlbuf nl;
-	uint8_t *nlrx;		/* ENF_NL_RXBUF bytes */
-};
-
-/* ------------------------------------------------------------ text */
-
-static void
-cmd_reset(struct cmdbuf *c)
-{
-	c->len = 0;
-	c->overflow = false;
-	if (c->b != NULL)
-		c->b[0] = '\0';
-}
-
-/* Makes room for n more bytes and a NUL; false, and the text poisoned, past
- * the ceiling. */
-static bool
-cmd_reserve(struct cmdbuf *c, size_t n)
-{
-	size_t need = c->len + n + 1, ncap;
-	char *nb;
-
-	if (c->overflow)
-		return false;
-	if (need <= c->cap)
-		return true;
-	if (need > ENF_CMD_MAX) {
-		c->overflow = true;
-		return false;
-	}
-	for (ncap = c->cap ? c->cap : 65536; ncap < need; ncap *= 2)
-		;
-	if (ncap > ENF_CMD_MAX)
-		ncap = ENF_CMD_MAX;
-	if ((nb = realloc(c->b, ncap)) == NULL) {
-		c->overflow = true;
-		return false;
-	}
-	c->b = nb;
-	c->cap = ncap;
-	return true;
-}
-
-static void
-cmd_append(struct cmdbuf *c, const char *s, size_t n)
-{
-	if (!cmd_reserve(c, n))
-		return;
-	memcpy(c->b + c->len, s, n);
-	c->len += n;
-	c->b[c->len] = '\0';
-}
-
-static void cmd_printf(struct cmdbuf *c, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-cmd_printf(struct cmdbuf *c, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0) {
-		c->overflow = true;
-		return;
-	}
-	if (!cmd_reserve(c, (size_t)n))
-		return;
-	va_start(ap, fmt);
-	vsnprintf(c->b + c->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	c->len += (size_t)n;
-}
-
-/* nft takes at most 8 digits per unit, so 4294967295 s must be written as
- * 49710d6h28m15s rather than in seconds. */
-static void
-format_timeout(uint32_t secs, unsigned ms, char *buf, size_t n)
-{
-	unsigned d = secs / 86400, h = secs / 3600 % 24, m = secs / 60 % 60,
-	    s = secs % 60;
-	size_t used = 0;
-
-	buf[0] = '\0';
-	if (d)
-		used += (size_t)snprintf(buf + used, n - used, "%ud", d);
-	if (h && used < n)
-		used += (size_t)snprintf(buf + used, n - used, "%uh", h);
-	if (m && used < n)
-		used += (size_t)snprintf(buf + used, n - used, "%um", m);
-	if ((s || (used == 0 && ms == 0)) && used < n)
-		used += (size_t)snprintf(buf + used, n - used, "%us", s);
-	if (ms && used < n)
-		snprintf(buf + used, n - used, "%ums", ms);
-}
-
-/* Reduces nft's error text ("Error: what\n<command>\n   ^^^^\n") to
- * "what: `token'", the token being the part of the command the carets mark
- * (usually the offending element), so a 10k-element command never floods the
- * log. nft 1.0.6 echoes the first line of a multi-line buffer with the carets
- * of the line that failed, so the token is only taken from one-line input. */
-static void
-trim_error(const char *text, bool one_line, char *why, size_t n)
-{
-	const char *msg, *eol, *cmdline, *carets;
-	size_t mlen;
-
-	if (text == NULL || *text == '\0') {
-		snprintf(why, n, "(no error text)");
-		return;
-	}
-	msg = strstr(text, "Error: ");
-	msg = msg ? msg + 7 : text;
-	eol = strchr(msg, '\n');
-	mlen = eol ? (size_t)(eol - msg) : strlen(msg);
-	if (mlen > n / 2)
-		mlen = n / 2;
-	snprintf(why, n, "%.*s", (int)mlen, msg);
-	if (eol == NULL || !one_line)
-		goto clean;
-	cmdline = eol + 1;
-	if ((eol = strchr(cmdline, '\n')) == NULL)
-		goto clean;
-	carets = eol + 1;
-	const char *first = strchr(carets, '^');
-	const char *nl = strchr(carets, '\n');
-	if (first == NULL || (nl != NULL && first > nl))
-		goto clean;
-	size_t from = (size_t)(first - carets), to = from;
-	while (carets[to] == '^')
-		to++;
-	size_t linelen = (size_t)(eol - cmdline);
-	if (from < linelen) {
-		if (to > linelen)
-			to = linelen;
-		size_t tlen = to - from, used = strlen(why);
-		if (tlen > 64)
-			snprintf(why + used, n - used, ": `%.*s...'", 64,
-			    cmdline + from);
-		else
-			snprintf(why + used, n - used, ": `%.*s'", (int)tlen,
-			    cmdline + from);
-	}
-clean:
-	for (char *p = why; *p; p++)
-		if ((unsigned char)*p < 0x20 || (unsigned char)*p == 0x7f)
-			*p = '?';
-}
-
 /* ------------------------------------------------------------ records */
-
-static bool
-is_host(const struct a5_prefix *p)
-{
-	return p->len == prefix_maxlen(p);
-}
-
-/* The set of group g where p goes: addresses and prefixes apart. */
-static enum enf_set
-set_of(int g, const struct a5_prefix *p)
-{
-	enum enf_set s;
-
-	if (p->family == A5_AF_INET)
-		s = is_host(p) ? SET_HOST4 : SET_NET4;
-	else
-		s = is_host(p) ? SET_HOST6 : SET_NET6;
-	return (enum enf_set)(g * SET_GROUP + s);
-}
-
-static enum enf_set
-rec_set(const struct enf_record *r)
-{
-	return set_of(r->group, &r->prefix);
-}
-
-static size_t
-keylen(const struct a5_prefix *p)
-{
-	return p->family == A5_AF_INET ? 4 : 16;
-}
 
 /* Family, length and host bits: the same checks whatever the operation.
  * Every byte past the prefix must be zero, including bytes 4..15 of an IPv4
@@ -383,436 +120,9 @@ describe(const struct enf_record *r, char *buf, size_t n)
 	else if (r->ttl == 0)
 		snprintf(buf, n, "ban %s permanently%s", p, g);
 	else {
-		format_timeout(r->ttl, r->ttl_ms, t, sizeof(t));
+		enf_format_timeout(r->ttl, r->ttl_ms, t, sizeof(t));
 		snprintf(buf, n, "ban %s for %s%s", p, t, g);
 	}
-}
-
-/* ------------------------------------------------------------ nft */
-
-static int
-nft_run(struct enforcer *e, const char *cmds, char *why, size_t whylen)
-{
-	int rc;
-
-	if (cmds == NULL || (e->cmd.overflow && cmds == e->cmd.b)) {
-		snprintf(why, whylen, "command text exceeds %zu bytes",
-		    (size_t)ENF_CMD_MAX);
-		return -1;
-	}
-	rc = nft_run_cmd_from_buffer(e->nft, cmds);
-	/* Reading the buffers also empties them for the next command. */
-	const char *errtext = nft_ctx_get_error_buffer(e->nft);
-	(void)nft_ctx_get_output_buffer(e->nft);
-	if (rc != 0) {
-		const char *nl = strchr(cmds, '\n');
-		trim_error(errtext, nl == NULL || nl[1] == '\0', why, whylen);
-		return -1;
-	}
-	return 0;
-}
-
-static void
-cmd_open(struct cmdbuf *c, const char *verb, enum enf_set s)
-{
-	cmd_printf(c, "%s element inet " ENF_TABLE " %s { ", verb,
-	    set_names[s]);
-}
-
-/* The hot path of a large commit: no printf, and the timeout text of the
- * previous element reused (a batch mostly shares one ttl). */
-static void
-cmd_elem(struct cmdbuf *c, const struct a5_prefix *p, uint32_t ttl, uint16_t ttl_ms,
-    bool first)
-{
-	char a[A5_PREFIX_STRLEN];
-
-	if (is_host(p))
-		addr_format(p, a, sizeof(a));
-	else
-		prefix_format(p, a, sizeof(a));
-	if (!first)
-		cmd_append(c, ", ", 2);
-	cmd_append(c, a, strlen(a));
-	if (ttl == 0 && ttl_ms == 0)
-		return;
-	if (ttl != c->ttl_last || ttl_ms != c->ttl_ms_last || c->ttl_text[0] == '\0') {
-		format_timeout(ttl, ttl_ms, c->ttl_text, sizeof(c->ttl_text));
-		c->ttl_last = ttl;
-		c->ttl_ms_last = ttl_ms;
-	}
-	cmd_append(c, " timeout ", 9);
-	cmd_append(c, c->ttl_text, strlen(c->ttl_text));
-}
-
-static void
-cmd_close(struct cmdbuf *c)
-{
-	cmd_printf(c, " }\n");
-}
-
-static void
-emit_run(struct enforcer *e, const char *verb, size_t lo, size_t hi,
-    bool with_ttl)
-{
-	enum enf_set s = rec_set(&e->queue[lo]);
-
-	cmd_open(&e->cmd, verb, s);
-	for (size_t i = lo; i < hi; i++)
-		cmd_elem(&e->cmd, &e->queue[i].prefix, with_ttl ? e->queue[i].ttl : 0,
-		    with_ttl ? e->queue[i].ttl_ms : 0, i == lo);
-	cmd_close(&e->cmd);
-}
-
-/* Writes queue[lo, hi) as commands, keeping record order: consecutive
- * records with the same set and operation share one command of at most
- * ENF_CHUNK elements. A delete is written as "add X; delete X" so that an
- * element that already expired (the usual case for an unban) is not an error
- * that would fail the whole transaction; nft 1.0.6 has no `destroy element`. */
-static void
-build_batch(struct enforcer *e, size_t lo, size_t hi)
-{
-	cmd_reset(&e->cmd);
-	for (size_t i = lo; i < hi;) {
-		enum enf_set s = rec_set(&e->queue[i]);
-		uint8_t op = e->queue[i].op;
-		size_t j = i;
-
-		while (j < hi && j - i < ENF_CHUNK && e->queue[j].op == op &&
-		    rec_set(&e->queue[j]) == s)
-			j++;
-		if (op == ENF_ADD)
-			emit_run(e, "add", i, j, true);
-		else {
-			emit_run(e, "add", i, j, false);
-			emit_run(e, "delete", i, j, false);
-		}
-		i = j;
-	}
-}
-
-/* ------------------------------------------------------------ netlink */
-
-/* Address sets (hash sets) skip libnftables: the records are written as one
- * nfnetlink batch, the same messages `nft add element` sends (checked with
- * `nft --debug=mnl`), without its text parser and without the cache it
- * refills before every command (8 request/response pairs, and a read of
- * every interval set's elements). Prefix sets stay with libnftables, whose
- * evaluation of intervals (start and end elements, overlaps) is not worth
- * repeating here. */
-
-static void
-nl_reset(struct nlbuf *n)
-{
-	n->len = 0;
-	n->overflow = false;
-}
-
-/* Appends len bytes (zeroed, then aligned); NULL, and the batch poisoned,
- * past the ceiling. */
-static uint8_t *
-nl_grow(struct nlbuf *n, size_t len)
-{
-	size_t need = n->len + NLMSG_ALIGN(len), ncap;
-	uint8_t *nb;
-
-	if (n->overflow)
-		return NULL;
-	if (need > ENF_NL_MAX) {
-		n->overflow = true;
-		return NULL;
-	}
-	if (need > n->cap) {
-		for (ncap = n->cap ? n->cap : 65536; ncap < need; ncap *= 2)
-			;
-		if (ncap > ENF_NL_MAX)
-			ncap = ENF_NL_MAX;
-		if ((nb = realloc(n->b, ncap)) == NULL) {
-			n->overflow = true;
-			return NULL;
-		}
-		n->b = nb;
-		n->cap = ncap;
-	}
-	uint8_t *p = n->b + n->len;
-	memset(p, 0, NLMSG_ALIGN(len));
-	n->len = need;
-	return p;
-}
-
-/* Starts a message; returns its offset, for nl_msg_end. */
-static size_t
-nl_msg_begin(struct enforcer *e, uint16_t type, uint16_t flags, uint8_t family,
-    uint16_t res_id)
-{
-	size_t at = e->nl.len;
-	uint8_t *p = nl_grow(&e->nl, NLMSG_HDRLEN + sizeof(struct nfgenmsg));
-	struct nlmsghdr nlh;
-	struct nfgenmsg nfg;
-
-	if (p == NULL)
-		return at;
-	memset(&nlh, 0, sizeof(nlh));
-	nlh.nlmsg_type = type;
-	nlh.nlmsg_flags = (uint16_t)(NLM_F_REQUEST | flags);
-	nlh.nlmsg_seq = ++e->nlseq;
-	memcpy(p, &nlh, sizeof(nlh));
-	memset(&nfg, 0, sizeof(nfg));
-	nfg.nfgen_family = family;
-	nfg.version = NFNETLINK_V0;
-	nfg.res_id = htons(res_id);
-	memcpy(p + NLMSG_HDRLEN, &nfg, sizeof(nfg));
-	return at;
-}
-
-static void
-nl_msg_end(struct nlbuf *n, size_t at)
-{
-	uint32_t len = (uint32_t)(n->len - at);
-
-	if (!n->overflow)
-		memcpy(n->b + at + offsetof(struct nlmsghdr, nlmsg_len), &len, sizeof(len));
-}
-
-static size_t
-nl_put(struct nlbuf *n, uint16_t type, const void *data, size_t len)
-{
-	size_t at = n->len;
-	uint8_t *p = nl_grow(n, NLA_HDRLEN + len);
-	struct nlattr nla;
-
-	if (p == NULL)
-		return at;
-	nla.nla_len = (uint16_t)(NLA_HDRLEN + len);
-	nla.nla_type = type;
-	memcpy(p, &nla, sizeof(nla));
-	if (len > 0)
-		memcpy(p + NLA_HDRLEN, data, len);
-	return at;
-}
-
-static size_t
-nl_nest_begin(struct nlbuf *n, uint16_t type)
-{
-	return nl_put(n, (uint16_t)(type | NLA_F_NESTED), NULL, 0);
-}
-
-static void
-nl_nest_end(struct nlbuf *n, size_t at)
-{
-	struct nlattr nla;
-
-	if (n->overflow)
-		return;
-	if (n->len - at > UINT16_MAX) {
-		n->overflow = true;
-		return;
-	}
-	memcpy(&nla, n->b + at, sizeof(nla));
-	nla.nla_len = (uint16_t)(n->len - at);
-	memcpy(n->b + at, &nla, sizeof(nla));
-}
-
-/* One NEWSETELEM (add) or DELSETELEM message per ENF_NL_CHUNK records of
- * queue[lo, hi), all of one address set. */
-static void
-nl_emit_run(struct enforcer *e, uint8_t msg, size_t lo, size_t hi, bool with_ttl)
-{
-	const char *set = set_names[rec_set(&e->queue[lo])];
-
-	for (size_t i = lo; i < hi; i += ENF_NL_CHUNK) {
-		size_t end = hi - i > ENF_NL_CHUNK ? i + ENF_NL_CHUNK : hi;
-		size_t m = nl_msg_begin(e, NFT_TYPE(msg),
-		    msg == NFT_MSG_NEWSETELEM ? NLM_F_CREATE : 0, NFPROTO_INET, 0);
-		nl_put(&e->nl, NFTA_SET_ELEM_LIST_TABLE, ENF_TABLE, sizeof(ENF_TABLE));
-		nl_put(&e->nl, NFTA_SET_ELEM_LIST_SET, set, strlen(set) + 1);
-		size_t list = nl_nest_begin(&e->nl, NFTA_SET_ELEM_LIST_ELEMENTS);
-		for (size_t j = i; j < end; j++) {
-			const struct enf_record *r = &e->queue[j];
-			size_t el = nl_nest_begin(&e->nl, NFTA_LIST_ELEM);
-			size_t key = nl_nest_begin(&e->nl, NFTA_SET_ELEM_KEY);
-			nl_put(&e->nl, NFTA_DATA_VALUE, r->prefix.addr, keylen(&r->prefix));
-			nl_nest_end(&e->nl, key);
-			if (with_ttl && (r->ttl != 0 || r->ttl_ms != 0)) {
-				uint64_t ms = htobe64((uint64_t)r->ttl * 1000 + r->ttl_ms);
-				nl_put(&e->nl, NFTA_SET_ELEM_TIMEOUT, &ms, sizeof(ms));
-			}
-			nl_nest_end(&e->nl, el);
-		}
-		nl_nest_end(&e->nl, list);
-		nl_msg_end(&e->nl, m);
-	}
-}
-
-/* queue[lo, hi), all address records, as one batch: the same runs as
- * build_batch, a delete again written as add then delete. Returns the
- * sequence number of its first message. */
-static uint32_t
-nl_build_batch(struct enforcer *e, size_t lo, size_t hi)
-{
-	nl_reset(&e->nl);
-	size_t b = nl_msg_begin(e, NFNL_MSG_BATCH_BEGIN, 0, AF_UNSPEC, NFNL_SUBSYS_NFTABLES);
-	uint32_t first = e->nlseq;
-	nl_msg_end(&e->nl, b);
-	for (size_t i = lo; i < hi;) {
-		enum enf_set s = rec_set(&e->queue[i]);
-		uint8_t op = e->queue[i].op;
-		size_t j = i;
-
-		while (j < hi && e->queue[j].op == op && rec_set(&e->queue[j]) == s)
-			j++;
-		if (op == ENF_ADD)
-			nl_emit_run(e, NFT_MSG_NEWSETELEM, i, j, true);
-		else {
-			nl_emit_run(e, NFT_MSG_NEWSETELEM, i, j, false);
-			nl_emit_run(e, NFT_MSG_DELSETELEM, i, j, false);
-		}
-		i = j;
-	}
-	b = nl_msg_begin(e, NFNL_MSG_BATCH_END, 0, AF_UNSPEC, NFNL_SUBSYS_NFTABLES);
-	nl_msg_end(&e->nl, b);
-	return first;
-}
-
-/* The first error among the kernel's replies to the batch whose messages
- * are numbered first..e->nlseq, as "strerror: the kernel's message". */
-static void
-nl_error_text(const struct nlmsghdr *nlh, int err, char *why, size_t whylen)
-{
-	const char *msg = NULL;
-	size_t mlen = 0;
-
-	/* Extended ack: attributes after the error and the (capped) request. */
-	if (nlh->nlmsg_flags & NLM_F_ACK_TLVS) {
-		size_t off = NLMSG_HDRLEN + sizeof(struct nlmsgerr);
-		if (!(nlh->nlmsg_flags & NLM_F_CAPPED)) {
-			struct nlmsgerr ne;
-			memcpy(&ne, NLMSG_DATA(nlh), sizeof(ne));
-			off += NLMSG_ALIGN(ne.msg.nlmsg_len) - NLMSG_HDRLEN;
-		}
-		const uint8_t *p = (const uint8_t *)nlh + off;
-		size_t left = nlh->nlmsg_len > off ? nlh->nlmsg_len - off : 0;
-		while (left >= NLA_HDRLEN) {
-			struct nlattr nla;
-			memcpy(&nla, p, sizeof(nla));
-			if (nla.nla_len < NLA_HDRLEN || nla.nla_len > left)
-				break;
-			if ((nla.nla_type & NLA_TYPE_MASK) == NLMSGERR_ATTR_MSG) {
-				msg = (const char *)p + NLA_HDRLEN;
-				mlen = strnlen(msg, nla.nla_len - NLA_HDRLEN);
-				break;
-			}
-			if ((size_t)NLA_ALIGN(nla.nla_len) >= left)
-				break;
-			p += (size_t)NLA_ALIGN(nla.nla_len);
-			left -= (size_t)NLA_ALIGN(nla.nla_len);
-		}
-	}
-	if (mlen > 0)
-		snprintf(why, whylen, "%s: %.*s", strerror(err), (int)mlen, msg);
-	else
-		snprintf(why, whylen, "%s", strerror(err));
-	for (char *c = why; *c; c++)
-		if ((unsigned char)*c < 0x20 || (unsigned char)*c == 0x7f)
-			*c = '?';
-}
-
-/* Sends the batch in e->nl. nfnetlink handles a batch within the send
- * call, so when sendto returns every reply is already queued on the
- * socket: an error reply means the kernel refused the transaction (and
- * applied none of it), none means it committed. 0, or -1 with why. */
-static int
-nl_send(struct enforcer *e, uint32_t first, char *why, size_t whylen)
-{
-	struct sockaddr_nl sa;
-	int rc = 0, err = 0;
-
-	if (e->nl.overflow) {
-		snprintf(why, whylen, "netlink batch exceeds %zu bytes", (size_t)ENF_NL_MAX);
-		return -1;
-	}
-	/* A netlink message goes in one piece: the send buffer must hold it. */
-	if (e->nl.len + 4096 > (size_t)e->nlsndbuf) {
-		int want = (int)(e->nl.len + 65536);
-		if (setsockopt(e->nlfd, SOL_SOCKET, SO_SNDBUFFORCE, &want, sizeof(want)) == 0 ||
-		    setsockopt(e->nlfd, SOL_SOCKET, SO_SNDBUF, &want, sizeof(want)) == 0)
-			e->nlsndbuf = want;
-	}
-	memset(&sa, 0, sizeof(sa));
-	sa.nl_family = AF_NETLINK;
-	ssize_t n = sendto(e->nlfd, e->nl.b, e->nl.len, 0, (struct sockaddr *)&sa, sizeof(sa));
-	if (n != (ssize_t)e->nl.len) {
-		snprintf(why, whylen, "sending the netlink batch: %s",
-		    n < 0 ? strerror(errno) : "short write");
-		return -1;
-	}
-	for (;;) {
-		ssize_t got = nl_recv_kernel(e->nlfd, e->nlrx, ENF_NL_RXBUF, MSG_DONTWAIT);
-		if (got < 0) {
-			int saved = errno;
-			if (saved == EAGAIN || saved == EWOULDBLOCK)
-				break;
-			/* ENOBUFS: replies were lost, so whether it committed
-			 * is unknown; it counts as refused (a retry is harmless:
-			 * adds and add-then-delete are idempotent). */
-			if (rc == 0)
-				snprintf(why, whylen, "reading the kernel's replies: %s",
-				    strerror(saved));
-			rc = -1;
-			if (saved != ENOBUFS && saved != EMSGSIZE)
-				break;
-			continue;
-		}
-		size_t left = (size_t)got;
-		for (struct nlmsghdr *nlh = (struct nlmsghdr *)e->nlrx; NLMSG_OK(nlh, left);
-		    nlh = NLMSG_NEXT(nlh, left)) {
-			struct nlmsgerr ne;
-			if (nlh->nlmsg_type != NLMSG_ERROR ||
-			    nlh->nlmsg_len < NLMSG_LENGTH(sizeof(ne)))
-				continue;
-			memcpy(&ne, NLMSG_DATA(nlh), sizeof(ne));
-			/* replies to an earlier batch would be a bug; skipped */
-			if (ne.error == 0 || ne.msg.nlmsg_seq - first > e->nlseq - first)
-				continue;
-			if (err == 0) {
-				err = -ne.error;
-				nl_error_text(nlh, err, why, whylen);
-			}
-			rc = -1;
-		}
-	}
-	return rc;
-}
-
-static int
-nl_open(struct enforcer *e, char *err, size_t errlen)
-{
-	struct sockaddr_nl sa;
-	int one = 1;
-	socklen_t len = sizeof(e->nlsndbuf);
-
-	e->nlfd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
-	if (e->nlfd < 0) {
-		snprintf(err, errlen, "enforcer: netlink socket: %s", strerror(errno));
-		return -1;
-	}
-	memset(&sa, 0, sizeof(sa));
-	sa.nl_family = AF_NETLINK;
-	if (bind(e->nlfd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
-	    getsockopt(e->nlfd, SOL_SOCKET, SO_SNDBUF, &e->nlsndbuf, &len) != 0) {
-		snprintf(err, errlen, "enforcer: netlink socket: %s", strerror(errno));
-		return -1;
-	}
-	/* Error replies carry the header of the refused message, not all of
-	 * it, and the kernel's reason when it has one; older kernels lack
-	 * these options and send the whole message (ENF_NL_RXBUF holds it). */
-	(void)setsockopt(e->nlfd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
-	(void)setsockopt(e->nlfd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
-	if ((e->nlrx = malloc(ENF_NL_RXBUF)) == NULL) {
-		snprintf(err, errlen, "enforcer: %s", strerror(errno));
-		return -1;
-	}
-	return 0;
 }
 
 /* ------------------------------------------------------------ read-back */
@@ -829,11 +139,11 @@ net_covers(struct enforcer *e, int g, const struct a5_prefix *p)
 	uint8_t last[16], s1[16], s2[16];
 	int rc;
 
-	rc = nfq_get(e->nfq, ENF_TABLE, set_names[s], p->addr, klen, s1);
+	rc = nfq_get(e->nfq, ENF_TABLE, enf_set_names[s], p->addr, klen, s1);
 	if (rc <= 0 || is_host(p))
 		return rc;
 	prefix_last(p, last);
-	rc = nfq_get(e->nfq, ENF_TABLE, set_names[s], last, klen, s2);
+	rc = nfq_get(e->nfq, ENF_TABLE, enf_set_names[s], last, klen, s2);
 	if (rc <= 0)
 		return rc;
 	return memcmp(s1, s2, klen) == 0;
@@ -850,19 +160,19 @@ is_element(struct enforcer *e, int g, const struct a5_prefix *p)
 	enum enf_set s = set_of(g, p);
 	int rc;
 
-	rc = nfq_get(e->nfq, ENF_TABLE, set_names[s], p->addr, klen, s1);
+	rc = nfq_get(e->nfq, ENF_TABLE, enf_set_names[s], p->addr, klen, s1);
 	if (rc <= 0 || is_host(p))
 		return rc;
 	if (memcmp(s1, p->addr, klen) != 0)
 		return 0;
 	prefix_last(p, last);
-	if ((rc = nfq_get(e->nfq, ENF_TABLE, set_names[s], last, klen, s2)) <= 0)
+	if ((rc = nfq_get(e->nfq, ENF_TABLE, enf_set_names[s], last, klen, s2)) <= 0)
 		return rc;
 	if (memcmp(s1, s2, klen) != 0)
 		return 0;
 	if (addr_inc(last, klen))
 		return 1;
-	if ((rc = nfq_get(e->nfq, ENF_TABLE, set_names[s], last, klen, s3)) < 0)
+	if ((rc = nfq_get(e->nfq, ENF_TABLE, enf_set_names[s], last, klen, s3)) < 0)
 		return -1;
 	return rc == 0 || memcmp(s3, s1, klen) != 0;
 }
@@ -955,17 +265,17 @@ widen(struct enforcer *e, const struct enf_record *r, char *why, size_t whylen)
 
 	do {
 		l.n = 0;
-		rc = nfq_dump(e->nfq, ENF_TABLE, set_names[s], klen,
+		rc = nfq_dump(e->nfq, ENF_TABLE, enf_set_names[s], klen,
 		    ENF_NET_DUMP_MAX, collect, &l);
 	} while (rc == -1 && errno == EAGAIN && ++tries < 3);
 	if (rc == -1) {
-		snprintf(why, whylen, "reading set %s: %s", set_names[s],
+		snprintf(why, whylen, "reading set %s: %s", enf_set_names[s],
 		    strerror(errno));
 		goto done;
 	}
 	rc = -1;
 	qsort(l.v, l.n, sizeof(*l.v), dumped_cmp);
-	cmd_reset(&e->cmd);
+	enf_cmd_reset(&e->cmd);
 	for (size_t i = 0; i < l.n; i++) {
 		struct a5_prefix q;
 		size_t j = i + 1;
@@ -981,10 +291,10 @@ widen(struct enforcer *e, const struct enf_record *r, char *why, size_t whylen)
 			continue;
 		if (ninner % ENF_CHUNK == 0) {
 			if (ninner > 0)
-				cmd_close(&e->cmd);
-			cmd_open(&e->cmd, "delete", s);
+				enf_cmd_close(&e->cmd);
+			enf_cmd_open(&e->cmd, "delete", s);
 		}
-		cmd_elem(&e->cmd, &q, 0, 0, ninner % ENF_CHUNK == 0);
+		enf_cmd_elem(&e->cmd, &q, 0, 0, ninner % ENF_CHUNK == 0);
 		ninner++;
 	}
 	if (ninner == 0) {
@@ -992,12 +302,12 @@ widen(struct enforcer *e, const struct enf_record *r, char *why, size_t whylen)
 		    "narrower prefix");
 		goto done;
 	}
-	cmd_close(&e->cmd);
-	cmd_open(&e->cmd, "add", s);
-	cmd_elem(&e->cmd, &r->prefix, r->ttl, r->ttl_ms, true);
-	cmd_close(&e->cmd);
+	enf_cmd_close(&e->cmd);
+	enf_cmd_open(&e->cmd, "add", s);
+	enf_cmd_elem(&e->cmd, &r->prefix, r->ttl, r->ttl_ms, true);
+	enf_cmd_close(&e->cmd);
 	e->stats.commits++;
-	if (nft_run(e, e->cmd.b, why, whylen) == 0) {
+	if (enf_nft_run(e, e->cmd.b, why, whylen) == 0) {
 		char p[A5_PREFIX_STRLEN];
 		prefix_format(&r->prefix, p, sizeof(p));
 		log_info("enforcer: %s replaces %zu narrower prefix%s", p,
@@ -1069,13 +379,13 @@ repair_if_gone(struct enforcer *e)
 	if (e->destroyed)
 		return 0;
 	for (int s = 0; s < SET_COUNT && rc == 1; s++)
-		rc = nfq_set_exists(e->nfq, ENF_TABLE, set_names[s]);
+		rc = nfq_set_exists(e->nfq, ENF_TABLE, enf_set_names[s]);
 	if (rc != 0)
 		return 0;
 	log_warnx("enforcer: table inet %s or one of its sets is gone "
 	    "(nft flush ruleset?); recreating it", ENF_TABLE);
 	e->stats.commits++;
-	if (nft_run(e, setup_cmds, why, sizeof(why)) != 0) {
+	if (enf_nft_run(e, setup_cmds, why, sizeof(why)) != 0) {
 		log_warnx("enforcer: recreating table inet %s: %s", ENF_TABLE, why);
 		return 0;
 	}
@@ -1089,9 +399,9 @@ run_range(struct enforcer *e, size_t lo, size_t hi, char *why, size_t whylen)
 {
 	e->stats.commits++;
 	if (is_host(&e->queue[lo].prefix))
-		return nl_send(e, nl_build_batch(e, lo, hi), why, whylen);
-	build_batch(e, lo, hi);
-	return nft_run(e, e->cmd.b, why, whylen);
+		return enf_nl_send(e, enf_batch_nl(e, lo, hi), why, whylen);
+	enf_batch_nft(e, lo, hi);
+	return enf_nft_run(e, e->cmd.b, why, whylen);
 }
 
 /* Moves the address records to the front of the queue, keeping the order
@@ -1281,13 +591,13 @@ enf_open(bool observe, const struct prefixlist *allow, uint32_t ttl_max,
 		snprintf(err, errlen, "enforcer: cannot buffer nft output");
 		goto fail;
 	}
-	if (nft_run(e, setup_cmds, why, sizeof(why)) != 0) {
+	if (enf_nft_run(e, setup_cmds, why, sizeof(why)) != 0) {
 		snprintf(err, errlen, "enforcer: setting up table inet %s: %s "
 		    "(if the sets exist with another layout, delete the table: "
 		    "nft delete table inet %s)", ENF_TABLE, why, ENF_TABLE);
 		goto fail;
 	}
-	if ((e->nfq = nfq_open(err, errlen)) == NULL || nl_open(e, err, errlen) != 0)
+	if ((e->nfq = nfq_open(err, errlen)) == NULL || enf_nl_open(e, err, errlen) != 0)
 		goto fail;
 	return e;
 fail:
@@ -1314,7 +624,7 @@ enf_flush(struct enforcer *e)
 		return 0;
 	}
 	e->stats.commits++;
-	if (nft_run(e, cmds, why, sizeof(why)) == 0)
+	if (enf_nft_run(e, cmds, why, sizeof(why)) == 0)
 		return 0;
 	/* One set gone (a hand `delete set`, `nft flush ruleset`) fails the
 	 * whole transaction, and would fail every flush after it. A missing
@@ -1323,7 +633,7 @@ enf_flush(struct enforcer *e)
 	 * removed) and flushing once more. Not after enf_destroy_table. */
 	if (repair_if_gone(e)) {
 		e->stats.commits++;
-		if (nft_run(e, cmds, why, sizeof(why)) == 0)
+		if (enf_nft_run(e, cmds, why, sizeof(why)) == 0)
 			return 0;
 	}
 	log_warnx("enforcer: flushing the sets of table inet %s: %s",
@@ -1347,7 +657,7 @@ enf_contains_group(struct enforcer *e, int group, const struct a5_prefix *p)
 	if (e->observe)
 		return 0;
 	if (is_host(p)) {
-		rc = nfq_get(e->nfq, ENF_TABLE, set_names[set_of(group, p)],
+		rc = nfq_get(e->nfq, ENF_TABLE, enf_set_names[set_of(group, p)],
 		    p->addr, keylen(p), (uint8_t[16]){ 0 });
 		if (rc != 0)
 			goto out;
@@ -1387,7 +697,7 @@ enf_destroy_table(struct enforcer *e)
 		return 0;
 	}
 	e->stats.commits++;
-	if (nft_run(e, cmds, why, sizeof(why)) != 0) {
+	if (enf_nft_run(e, cmds, why, sizeof(why)) != 0) {
 		log_warnx("enforcer: deleting table inet %s: %s", ENF_TABLE, why);
 		return -1;
 	}
@@ -1411,7 +721,7 @@ enf_close(struct enforcer *e)
 	nfq_close(e->nfq);
 	if (e->nlfd >= 0)
 		close(e->nlfd);
-	free(e->nl.b);
+	nlmsg_buf_free(&e->nl);
 	free(e->nlrx);
 	free(e->cmd.b);
 	free(e->queue);

@@ -14,14 +14,13 @@
 #include <unistd.h>
 
 #include "enforcer/nfquery.h"
+#include "enforcer/nlmsg.h"
 
 /* One receive buffer: the kernel sizes dump messages to at most a page or
  * two, and a reply to a single get is far smaller. */
 #define NFQ_BUFSIZE	65536
 #define NFQ_REQSIZE	512
 #define NFQ_TIMEOUT_S	5
-
-#define NFT_TYPE(msg)	((uint16_t)((NFNL_SUBSYS_NFTABLES << 8) | (msg)))
 
 struct nfq {
 	int fd;
@@ -30,118 +29,32 @@ struct nfq {
 	uint8_t buf[NFQ_BUFSIZE];
 };
 
-/* A bounded request builder; any overflow poisons the whole message. */
+/* A request: one message in a fixed buffer (nlmsg_buf_fixed); anything
+ * past it poisons the message and it is not sent. */
 struct req {
-	uint8_t b[NFQ_REQSIZE];
-	size_t len;
-	bool overflow;
+	uint8_t mem[NFQ_REQSIZE];
+	struct nlmsg_buf b;
 };
-
-static size_t
-req_put(struct req *r, uint16_t type, const void *data, size_t len)
-{
-	size_t at = r->len, total = NLA_HDRLEN + len;
-	struct nlattr nla;
-
-	if (r->overflow || total > UINT16_MAX ||
-	    at + NLA_ALIGN(total) > sizeof(r->b)) {
-		r->overflow = true;
-		return at;
-	}
-	nla.nla_len = (uint16_t)total;
-	nla.nla_type = type;
-	memcpy(r->b + at, &nla, sizeof(nla));
-	if (len > 0)
-		memcpy(r->b + at + NLA_HDRLEN, data, len);
-	memset(r->b + at + total, 0, NLA_ALIGN(total) - total);
-	r->len = at + NLA_ALIGN(total);
-	return at;
-}
-
-static size_t
-req_nest_start(struct req *r, uint16_t type)
-{
-	return req_put(r, type | NLA_F_NESTED, NULL, 0);
-}
-
-static void
-req_nest_end(struct req *r, size_t at)
-{
-	struct nlattr nla;
-
-	if (r->overflow || r->len - at > UINT16_MAX) {
-		r->overflow = true;
-		return;
-	}
-	memcpy(&nla, r->b + at, sizeof(nla));
-	nla.nla_len = (uint16_t)(r->len - at);
-	memcpy(r->b + at, &nla, sizeof(nla));
-}
 
 static void
 req_begin(struct req *r, struct nfq *q, uint8_t msg, uint16_t flags)
 {
-	struct nlmsghdr nlh;
-	struct nfgenmsg nfg;
-
-	memset(r, 0, sizeof(*r));
-	memset(&nlh, 0, sizeof(nlh));
-	nlh.nlmsg_type = NFT_TYPE(msg);
-	nlh.nlmsg_flags = (uint16_t)(NLM_F_REQUEST | flags);
-	nlh.nlmsg_seq = ++q->seq;
-	memcpy(r->b, &nlh, sizeof(nlh));
-	memset(&nfg, 0, sizeof(nfg));
-	nfg.nfgen_family = NFPROTO_INET;
-	nfg.version = NFNETLINK_V0;
-	nfg.res_id = htons(0);
-	memcpy(r->b + NLMSG_HDRLEN, &nfg, sizeof(nfg));
-	r->len = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(nfg));
+	nlmsg_buf_fixed(&r->b, r->mem, sizeof(r->mem));
+	nlmsg_begin(&r->b, NFT_TYPE(msg), flags, ++q->seq, NFPROTO_INET, 0);
 }
 
 static int
 req_send(struct nfq *q, struct req *r)
 {
-	struct sockaddr_nl sa;
-	uint32_t len;
-
-	if (r->overflow) {
-		errno = EMSGSIZE;
-		return -1;
-	}
-	len = (uint32_t)r->len;
-	memcpy(r->b + offsetof(struct nlmsghdr, nlmsg_len), &len, sizeof(len));
-	memset(&sa, 0, sizeof(sa));
-	sa.nl_family = AF_NETLINK;
-	if (sendto(q->fd, r->b, r->len, 0, (struct sockaddr *)&sa,
-	    sizeof(sa)) != (ssize_t)r->len)
-		return -1;
-	return 0;
+	nlmsg_end(&r->b, 0);
+	return nlmsg_send(q->fd, &r->b);
 }
 
 static int
 nfq_socket(struct nfq *q)
 {
-	struct sockaddr_nl sa;
-	socklen_t salen = sizeof(sa);
-	struct timeval tv = { .tv_sec = NFQ_TIMEOUT_S };
-
-	q->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
-	if (q->fd == -1)
-		return -1;
-	memset(&sa, 0, sizeof(sa));
-	sa.nl_family = AF_NETLINK;
-	/* A receive timeout so a lost reply cannot hang the daemon. */
-	if (setsockopt(q->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == -1 ||
-	    bind(q->fd, (struct sockaddr *)&sa, sizeof(sa)) == -1 ||
-	    getsockname(q->fd, (struct sockaddr *)&sa, &salen) == -1) {
-		int saved = errno;
-		close(q->fd);
-		q->fd = -1;
-		errno = saved;
-		return -1;
-	}
-	q->portid = sa.nl_pid;
-	return 0;
+	q->fd = nlmsg_socket(false, NFQ_TIMEOUT_S, &q->portid);
+	return q->fd == -1 ? -1 : 0;
 }
 
 struct nfq *
@@ -183,43 +96,6 @@ nfq_reset(struct nfq *q)
 		q->fd = -1;
 }
 
-/* Finds attribute type (ignoring flag bits) in [p, p+len). NULL if absent or
- * if any attribute header is malformed. */
-static const struct nlattr *
-attr_find(const uint8_t *p, size_t len, uint16_t type)
-{
-	while (len >= NLA_HDRLEN) {
-		struct nlattr nla;
-
-		memcpy(&nla, p, sizeof(nla));
-		if (nla.nla_len < NLA_HDRLEN || nla.nla_len > len)
-			return NULL;
-		if ((nla.nla_type & NLA_TYPE_MASK) == type)
-			return (const struct nlattr *)p;
-		size_t step = NLA_ALIGN(nla.nla_len);
-		if (step >= len)
-			break;
-		p += step;
-		len -= step;
-	}
-	return NULL;
-}
-
-static size_t
-attr_len(const struct nlattr *a)
-{
-	struct nlattr nla;
-
-	memcpy(&nla, a, sizeof(nla));
-	return nla.nla_len - NLA_HDRLEN;
-}
-
-static const uint8_t *
-attr_data(const struct nlattr *a)
-{
-	return (const uint8_t *)a + NLA_HDRLEN;
-}
-
 struct walk {
 	size_t klen;
 	size_t max, seen;
@@ -230,57 +106,46 @@ struct walk {
 /* Walks the elements of one NEWSETELEM message. Elements whose key is not
  * exactly klen bytes are refused: the set type is ours and fixed. */
 static int
-parse_elems(const struct nlmsghdr *nlh, struct walk *w)
+parse_elems(const struct nlmsg_view *m, struct walk *w)
 {
-	size_t off = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct nfgenmsg));
-	const struct nlattr *list;
+	const struct nlattr *list, *el;
+	int r;
 
-	if (nlh->nlmsg_len < off) {
+	if (m->short_nfg) {
 		errno = EPROTO;
 		return -1;
 	}
-	list = attr_find((const uint8_t *)nlh + off, nlh->nlmsg_len - off,
-	    NFTA_SET_ELEM_LIST_ELEMENTS);
+	list = nlmsg_attr_find(m->attrs, m->alen, NFTA_SET_ELEM_LIST_ELEMENTS);
 	if (list == NULL)
 		return 0;
-	const uint8_t *p = attr_data(list);
-	size_t len = attr_len(list);
-	while (len >= NLA_HDRLEN) {
-		struct nlattr nla;
-		const struct nlattr *key, *val, *flags;
+	const uint8_t *p = nlmsg_attr_data(list);
+	size_t len = nlmsg_attr_len(list);
+	while ((r = nlmsg_attr_next(&p, &len, &el)) == 1) {
+		const struct nlattr *key, *val;
+		const uint8_t *ep = nlmsg_attr_data(el);
+		size_t elen = nlmsg_attr_len(el);
 		uint32_t f = 0;
 
-		memcpy(&nla, p, sizeof(nla));
-		if (nla.nla_len < NLA_HDRLEN || nla.nla_len > len) {
-			errno = EPROTO;
-			return -1;
-		}
-		const uint8_t *ep = p + NLA_HDRLEN;
-		size_t elen = nla.nla_len - NLA_HDRLEN;
-		key = attr_find(ep, elen, NFTA_SET_ELEM_KEY);
-		val = key ? attr_find(attr_data(key), attr_len(key),
+		key = nlmsg_attr_find(ep, elen, NFTA_SET_ELEM_KEY);
+		val = key ? nlmsg_attr_find(nlmsg_attr_data(key), nlmsg_attr_len(key),
 		    NFTA_DATA_VALUE) : NULL;
-		if (val == NULL || attr_len(val) != w->klen) {
+		if (val == NULL || nlmsg_attr_len(val) != w->klen) {
 			errno = EPROTO;
 			return -1;
 		}
-		flags = attr_find(ep, elen, NFTA_SET_ELEM_FLAGS);
-		if (flags != NULL && attr_len(flags) == sizeof(f)) {
-			memcpy(&f, attr_data(flags), sizeof(f));
-			f = ntohl(f);
-		}
+		/* absent, or of another size: no flags */
+		(void)nlmsg_attr_be32(nlmsg_attr_find(ep, elen, NFTA_SET_ELEM_FLAGS), &f);
 		if (++w->seen > w->max) {
 			errno = E2BIG;
 			return -1;
 		}
-		if (w->fn(attr_data(val), w->klen,
+		if (w->fn(nlmsg_attr_data(val), w->klen,
 		    (f & NFT_SET_ELEM_INTERVAL_END) != 0, w->arg) == -1)
 			return -1;
-		size_t step = NLA_ALIGN(nla.nla_len);
-		if (step >= len)
-			break;
-		p += step;
-		len -= step;
+	}
+	if (r == -1) {
+		errno = EPROTO;
+		return -1;
 	}
 	return 0;
 }
@@ -289,75 +154,52 @@ parse_elems(const struct nlmsghdr *nlh, struct walk *w)
  * dump, or (for a plain get) the one reply of type want. Messages with
  * another sequence number are leftovers of an earlier request and skipped.
  * Element lists are handed to w when it is not NULL. */
-ssize_t
-nl_recv_kernel(int fd, void *buf, size_t len, int flags)
-{
-	for (;;) {
-		struct sockaddr_nl sa;
-		struct iovec iov = { buf, len };
-		struct msghdr msg = {
-			.msg_name = &sa, .msg_namelen = sizeof(sa),
-			.msg_iov = &iov, .msg_iovlen = 1,
-		};
-		ssize_t n = recvmsg(fd, &msg, flags);
-
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		if (msg.msg_flags & MSG_TRUNC) {
-			errno = EMSGSIZE;
-			return -1;
-		}
-		if (sa.nl_pid == 0)
-			return n;
-		/* not from the kernel: ignored */
-	}
-}
-
 static int
 recv_replies(struct nfq *q, bool dump, uint8_t want, struct walk *w)
 {
 	for (;;) {
-		ssize_t n = nl_recv_kernel(q->fd, q->buf, sizeof(q->buf), 0);
+		ssize_t n = nlmsg_recv(q->fd, q->buf, sizeof(q->buf), 0);
 
 		if (n == -1) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				errno = ETIMEDOUT;
 			return -1;
 		}
+		const uint8_t *p = q->buf;
 		size_t left = (size_t)n;
-		for (struct nlmsghdr *nlh = (struct nlmsghdr *)q->buf;
-		    NLMSG_OK(nlh, left); nlh = NLMSG_NEXT(nlh, left)) {
-			if (nlh->nlmsg_seq != q->seq ||
-			    nlh->nlmsg_pid != q->portid)
+		struct nlmsg_view m;
+		int more, err;
+
+		while ((more = nlmsg_next(&p, &left, &m)) == 1) {
+			if (m.h.nlmsg_seq != q->seq || m.h.nlmsg_pid != q->portid)
 				continue;
-			if (nlh->nlmsg_type == NLMSG_ERROR) {
-				struct nlmsgerr e;
-				if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(e))) {
-					errno = EPROTO;
-					return -1;
-				}
-				memcpy(&e, NLMSG_DATA(nlh), sizeof(e));
-				if (e.error == 0)
+			switch (nlmsg_error(&m, &err, NULL)) {
+			case -1:
+				errno = EPROTO;
+				return -1;
+			case 1:
+				if (err == 0)
 					return 0;
-				errno = -e.error;
+				errno = err;
 				return -1;
 			}
-			if (nlh->nlmsg_type == NLMSG_DONE)
+			if (m.h.nlmsg_type == NLMSG_DONE)
 				return 0;
-			if (nlh->nlmsg_flags & NLM_F_DUMP_INTR) {
+			if (m.h.nlmsg_flags & NLM_F_DUMP_INTR) {
 				/* The set changed under the dump: the caller retries. */
 				errno = EAGAIN;
 				return -1;
 			}
-			if (nlh->nlmsg_type != NFT_TYPE(want))
+			if (m.h.nlmsg_type != NFT_TYPE(want))
 				continue;
-			if (w != NULL && parse_elems(nlh, w) == -1)
+			if (w != NULL && parse_elems(&m, w) == -1)
 				return -1;
 			if (!dump)
 				return 0;
+		}
+		if (more == -1) {
+			errno = EPROTO;
+			return -1;
 		}
 	}
 }
@@ -365,8 +207,8 @@ recv_replies(struct nfq *q, bool dump, uint8_t want, struct walk *w)
 static void
 req_names(struct req *r, const char *table, const char *set)
 {
-	req_put(r, NFTA_SET_ELEM_LIST_TABLE, table, strlen(table) + 1);
-	req_put(r, NFTA_SET_ELEM_LIST_SET, set, strlen(set) + 1);
+	nlmsg_put_str(&r->b, NFTA_SET_ELEM_LIST_TABLE, table);
+	nlmsg_put_str(&r->b, NFTA_SET_ELEM_LIST_SET, set);
 }
 
 struct first {
@@ -399,13 +241,13 @@ nfq_get(struct nfq *q, const char *table, const char *set,
 		return -1;
 	req_begin(&r, q, NFT_MSG_GETSETELEM, 0);
 	req_names(&r, table, set);
-	size_t elems = req_nest_start(&r, NFTA_SET_ELEM_LIST_ELEMENTS);
-	size_t elem = req_nest_start(&r, NFTA_LIST_ELEM);
-	size_t k = req_nest_start(&r, NFTA_SET_ELEM_KEY);
-	req_put(&r, NFTA_DATA_VALUE, key, klen);
-	req_nest_end(&r, k);
-	req_nest_end(&r, elem);
-	req_nest_end(&r, elems);
+	size_t elems = nlmsg_nest_begin(&r.b, NFTA_SET_ELEM_LIST_ELEMENTS);
+	size_t elem = nlmsg_nest_begin(&r.b, NFTA_LIST_ELEM);
+	size_t k = nlmsg_nest_begin(&r.b, NFTA_SET_ELEM_KEY);
+	nlmsg_put(&r.b, NFTA_DATA_VALUE, key, klen);
+	nlmsg_nest_end(&r.b, k);
+	nlmsg_nest_end(&r.b, elem);
+	nlmsg_nest_end(&r.b, elems);
 	if (req_send(q, &r) == -1)
 		return -1;
 	if (recv_replies(q, false, NFT_MSG_NEWSETELEM, &w) == -1) {
@@ -452,8 +294,8 @@ nfq_set_exists(struct nfq *q, const char *table, const char *set)
 	if (q->fd == -1 && nfq_socket(q) == -1)
 		return -1;
 	req_begin(&r, q, NFT_MSG_GETSET, 0);
-	req_put(&r, NFTA_SET_TABLE, table, strlen(table) + 1);
-	req_put(&r, NFTA_SET_NAME, set, strlen(set) + 1);
+	nlmsg_put_str(&r.b, NFTA_SET_TABLE, table);
+	nlmsg_put_str(&r.b, NFTA_SET_NAME, set);
 	if (req_send(q, &r) == -1)
 		return -1;
 	if (recv_replies(q, false, NFT_MSG_NEWSET, NULL) == -1) {

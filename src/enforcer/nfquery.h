@@ -16,13 +16,6 @@
 
 struct nfq;
 
-/* Receives one datagram from the kernel on a netlink socket: retries on
- * EINTR, skips datagrams from any other sender, and refuses a truncated
- * one (errno EMSGSIZE). Returns its length, or -1 with errno (EAGAIN when
- * a non-blocking or timed-out socket has nothing). Shared by the queries
- * here and the event mirror (kset.c). */
-ssize_t nl_recv_kernel(int fd, void *buf, size_t len, int flags);
-
 /* Opens a NETLINK_NETFILTER socket (needs CAP_NET_ADMIN). NULL and err. */
 struct nfq *nfq_open(char *err, size_t errlen);
 void nfq_close(struct nfq *q);

@@ -34,6 +34,7 @@
 struct tmpl {
 	pcre2_code *code;	/* byte-wise: ASCII lines, and lines that are not UTF-8 */
 	pcre2_code *ucode;	/* UTF-8 and Unicode classes, as Python's str patterns */
+	bool jit, ujit;		/* JIT-compiled: run by pcre2_jit_match */
 	enum f2b_tkind kind;
 	unsigned flags;
 	int vgrp;
@@ -230,8 +231,8 @@ tmpl_compile(struct tmpl *t, const struct f2b_tspec *sp, char *err, size_t errle
 		return -1;
 	}
 	/* JIT is an optimisation: without it the interpreter still works. */
-	(void)pcre2_jit_compile(t->code, PCRE2_JIT_COMPLETE);
-	(void)pcre2_jit_compile(t->ucode, PCRE2_JIT_COMPLETE);
+	t->jit = pcre2_jit_compile(t->code, PCRE2_JIT_COMPLETE) == 0;
+	t->ujit = pcre2_jit_compile(t->ucode, PCRE2_JIT_COMPLETE) == 0;
 	t->kind = sp->kind;
 	t->flags = sp->flags;
 	t->vgrp = sp->vgrp;
@@ -491,8 +492,14 @@ tmatch(struct f2b_dates *d, struct tmpl *t, struct search *sc, size_t pos, size_
 		endpos = sc->len;
 	if (pos > endpos)
 		return false;
-	int rc = pcre2_match(sc->utf ? t->ucode : t->code, (PCRE2_SPTR)sc->line, endpos, pos, 0,
-	    d->md, d->mctx);
+	/* pcre2_jit_match skips pcre2_match's checks of its arguments and of
+	 * the subject's UTF-8 (some 200 instructions and a pass over the line
+	 * per call, several calls a line): the Unicode regexes only ever see
+	 * valid UTF-8 (f2b_dates_match decodes first), and pos <= endpos. */
+	const pcre2_code *code = sc->utf ? t->ucode : t->code;
+	int rc = (sc->utf ? t->ujit : t->jit) ?
+	    pcre2_jit_match(code, (PCRE2_SPTR)sc->line, endpos, pos, 0, d->md, d->mctx) :
+	    pcre2_match(code, (PCRE2_SPTR)sc->line, endpos, pos, 0, d->md, d->mctx);
 	if (rc < 0)
 		return false;	/* no match, or a limit reached */
 	t->rx_hits++;

@@ -2,75 +2,23 @@
  * as fail2ban's server does (server/filter.py processLine and findFailure,
  * server/failregex.py Regex and FailRegex), with a literal prefilter in
  * front. Every buffer has a ceiling; see f2b_filter.h. */
-#define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "common/lru.h"
 #include "common/util.h"
 #include "f2b/f2b_date.h"
 #include "f2b/f2b_filter.h"
+#include "f2b/f2b_mlf.h"
+#include "f2b/f2b_prefilter.h"
+#include "f2b/f2b_re.h"
 #include "f2b/f2b_u8.h"
 
 /* The bounds rules.c uses: a filter file is input we did not write. */
 #define F2B_MATCH_LIMIT 200000
 #define F2B_DEPTH_LIMIT 2000
 #define F2B_HEAP_LIMIT_KIB 4096
-#define F2B_PATTERN_MAX (64u << 10)	/* bytes of one regex after tag expansion */
-#define F2B_VAL_MAX 256			/* bytes kept of one group value (ids, addresses) */
-#define F2B_SKIP_MAX 16			/* <SKIPLINES> per regex */
-#define F2B_ALT_MAX 16			/* <F-ALT_*> groups per regex */
-
-/* fail2ban's tag expansions (failregex.py R_HOST, RH4TAG), as PCRE2 text. */
-#define RX_IP4 "(?:::f{4,6}:)?(?P<ip4>(?:\\d{1,3}\\.){3}\\d{1,3})"
-#define RX_IP6 "(?P<ip6>(?:[0-9a-fA-F]{1,4}::?|::){1,7}(?:[0-9a-fA-F]{1,4}|(?<=:):))"
-#define RX_DNS "(?P<dns>[\\w\\-.^_]*\\w)"
-#define RX_ADDR "\\[?(?:" RX_IP4 "|" RX_IP6 ")\\]?"
-#define RX_HOST "(?:" RX_ADDR "|" RX_DNS ")"
-#define RX_CIDR "(?P<cidr>\\d+)"
-#define RX_SUBNET "\\[?(?:" RX_IP4 "|" RX_IP6 ")(?:/" RX_CIDR ")?\\]?"
-
-static const struct {
-	const char *tag, *rx;
-} tag_table[] = {
-	{ "HOST", RX_HOST },	/* usedns is not "no": names allowed, never resolved */
-	{ "IP4", RX_IP4 }, { "F-IP4/", RX_IP4 },
-	{ "IP6", RX_IP6 }, { "F-IP6/", RX_IP6 },
-	{ "ADDR", RX_ADDR }, { "F-ADDR/", RX_ADDR },
-	{ "CIDR", RX_CIDR }, { "F-CIDR/", RX_CIDR },
-	{ "SUBNET", RX_SUBNET }, { "F-SUBNET/", RX_SUBNET },
-	{ "DNS", RX_DNS }, { "F-DNS/", RX_DNS },
-	{ "F-ID/", "(?P<fid>\\S+)" },
-	{ "F-PORT/", "(?P<fport>\\w+)" },
-};
-
-/* The group names findFailure looks at. */
-enum key {
-	K_IP4, K_IP6, K_DNS, K_FID, K_CIDR, K_MLFID, K_NOFAIL, K_MLFFORGET,
-	K_MLFGAINED, K_CONTENT, K_USER, K_N
-};
-static const char *const key_names[K_N] = {
-	"ip4", "ip6", "dns", "fid", "cidr", "mlfid", "nofail", "mlfforget",
-	"mlfgained", "content", "user",
-};
-/* The ones a connection (mlfid) keeps between lines. */
-#define V_N (K_CIDR + 1)
-
-struct f2b_re {
-	pcre2_code *code;
-	int group[K_N];			/* group number, or -1 when absent */
-	int alt_group[F2B_ALT_MAX], alt_key[F2B_ALT_MAX];
-	size_t nalt;			/* <F-ALT_x> groups, in name order */
-	int skip_group[F2B_SKIP_MAX];
-	size_t nskip;
-	uint32_t ncaptures;
-	char *lit;			/* a text every match contains (prefilter), or NULL */
-	int lit_id;			/* lit's index in the set's prefilter, or -1 */
-	bool jit;			/* JIT-compiled: run by pcre2_jit_match */
-};
 
 struct slot {
 	char *p;
@@ -81,48 +29,6 @@ struct slot {
 struct sbuf {
 	char *p;
 	size_t n, cap;
-};
-
-struct view {
-	const char *p;
-	size_t n;
-	bool set;
-};
-
-/* One match's groups, as fail2ban's getGroups() dict: `has` is whether
- * the name is in the dict at all (a group that did not take part is there
- * as None and still overrides prefregex's value). */
-struct gvals {
-	struct view v[K_N];
-	bool has[K_N];
-	size_t mstart, mend;
-	struct view skip[F2B_SKIP_MAX];
-	size_t nskip;
-};
-
-struct fstr {
-	bool set, trunc;
-	uint16_t n;
-	char s[F2B_VAL_MAX];
-};
-
-/* A failure's merged data (fail2ban's `fail` dict, the fields that decide). */
-struct fail {
-	struct fstr v[V_N];
-	bool nofail, mlfgained, mlfpending;
-	uint8_t nusers;			/* distinct users seen, up to 2 */
-	uint64_t user1;
-};
-
-struct mlf_key {
-	uint64_t hash;
-	uint16_t n;
-	char head[54];
-};
-
-struct mlf_entry {
-	int64_t expires;
-	struct fail fail;
 };
 
 struct f2b_flt {
@@ -171,15 +77,13 @@ struct f2b_set {
 	pcre2_match_data *md;
 	uint32_t max_captures;
 	bool compiled;
-	/* prefilter: the literals, chained by a hash of their first three bytes */
-	char **lit;
-	size_t *lit_len, nlit;
-	int *lit_filter;		/* literal -> filter */
-	uint32_t *lit_next;		/* literal -> next literal with the same pair, +1 */
-	uint32_t *pair_head;		/* hash -> first literal, +1 (65536 entries) */
-	uint64_t pair_bits[65536 / 64];	/* hashes that start some literal */
-	uint8_t *cand;			/* per filter: flagged on this line */
-	uint64_t *lit_gen;		/* per literal: gen of the last line holding it */
+	struct f2b_prefilter pf;
+	/* the filters to visit on every line, in order: those the prefilter
+	 * cannot rule out (always) and the multi-line ones; the others only
+	 * when flagged */
+	int *every;
+	size_t nevery;
+	int *visit;			/* this line's filters, in order */
 	uint64_t passed;
 	uint64_t overlong;		/* lines over F2B_FLT_LINE_MAX, dropped whole */
 	/* per-line scratch */
@@ -209,628 +113,6 @@ sbuf_reserve(struct sbuf *b, size_t n)
 	b->p = p;
 	b->cap = cap;
 	return 0;
-}
-
-static uint64_t
-fnv64(const char *p, size_t n)
-{
-	uint64_t h = 1469598103934665603ull;
-
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)p[i];
-		h *= 1099511628211ull;
-	}
-	return h;
-}
-
-static bool
-view_true(const struct view *v)
-{
-	return v->set && v->n > 0;	/* Python truthiness of a str group */
-}
-
-/* ---- fail2ban regex text to PCRE2 text ---- */
-
-struct out {
-	char *p;
-	size_t n, cap;
-	bool over;
-};
-
-static void
-out_put(struct out *o, const char *s, size_t n)
-{
-	if (o->over || o->n + n >= o->cap) {
-		o->over = true;
-		return;
-	}
-	memcpy(o->p + o->n, s, n);
-	o->n += n;
-	o->p[o->n] = '\0';
-}
-
-static bool
-is_tagchar(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	    c == '_' || c == '-';
-}
-
-/* failregex.py _resolveHostTag: every </?[\w\-]+/?> is looked up; unknown
- * tags stay as they are. */
-static void
-expand_tags(const char *s, struct out *o)
-{
-	char open[32][48];
-	size_t nopen = 0;
-	int skiplines = 0;
-
-	while (*s) {
-		size_t i = 1, j;
-		if (s[0] != '<') {
-			out_put(o, s, 1);
-			s++;
-			continue;
-		}
-		if (s[i] == '/')
-			i++;
-		j = i;
-		while (is_tagchar(s[j]))
-			j++;
-		if (j == i) {
-			out_put(o, s, 1);
-			s++;
-			continue;
-		}
-		if (s[j] == '/')
-			j++;
-		if (s[j] != '>') {
-			out_put(o, s, 1);
-			s++;
-			continue;
-		}
-		/* the tag is s[0..j], its name s[1..j) */
-		const char *tn = s + 1;
-		size_t tl = j - 1;
-		const char *rx = NULL;
-		char buf[96];
-		if (tl == 4 && memcmp(tn, "HOST", 4) == 0)
-			rx = RX_HOST;
-		else if (tl == 9 && memcmp(tn, "SKIPLINES", 9) == 0) {
-			snprintf(buf, sizeof(buf), "\\n(?P<skiplines%d>(?:(?:.*\\n)*?))", skiplines++);
-			rx = buf;
-		} else {
-			for (size_t k = 0; k < ARRAY_LEN(tag_table); k++)
-				if (strlen(tag_table[k].tag) == tl && memcmp(tag_table[k].tag, tn, tl) == 0)
-					rx = tag_table[k].rx;
-		}
-		if (rx == NULL) {
-			/* ^(/?)F-([A-Z0-9_\-]+)$: a custom group, opened or closed */
-			bool close = tn[0] == '/';
-			const char *nm = tn + close;
-			size_t nl = tl - close;
-			bool ok = nl > 2 && nm[0] == 'F' && nm[1] == '-';
-			for (size_t k = 2; ok && k < nl; k++)
-				ok = (nm[k] >= 'A' && nm[k] <= 'Z') || (nm[k] >= '0' && nm[k] <= '9') ||
-				    nm[k] == '_' || nm[k] == '-';
-			if (ok && nl - 2 < sizeof(open[0])) {
-				char name[48];
-				memcpy(name, nm + 2, nl - 2);
-				name[nl - 2] = '\0';
-				if (close) {
-					for (size_t k = 0; k < nopen && rx == NULL; k++)
-						if (strcmp(open[k], name) == 0)
-							rx = ")";
-				} else {
-					bool known = false;
-					for (size_t k = 0; k < nopen; k++)
-						known |= strcmp(open[k], name) == 0;
-					if (!known && nopen < ARRAY_LEN(open))
-						memcpy(open[nopen++], name, sizeof(name));
-					for (char *c = name; *c; c++)
-						if (*c >= 'A' && *c <= 'Z')
-							*c = (char)(*c - 'A' + 'a');
-					snprintf(buf, sizeof(buf), "(?P<%s>",
-					    strcmp(name, "id") == 0 ? "fid" : strcmp(name, "port") == 0 ? "fport" : name);
-					rx = buf;
-				}
-			}
-		}
-		if (rx != NULL)
-			out_put(o, rx, strlen(rx));
-		else
-			out_put(o, s, j + 1);
-		s += j + 1;
-	}
-}
-
-static bool
-is_hex(char c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-/* What Python's re reads differently from PCRE2: x{,n} (PCRE2: literal),
- * \Z (Python: the very end, PCRE2's \z), \uXXXX and \UXXXXXXXX, and '['
- * inside a class (PCRE2 would start a POSIX class "[:alpha:]"). */
-static void
-python_to_pcre(const char *s, struct out *o)
-{
-	while (*s) {
-		if (s[0] == '\\') {
-			if (s[1] == '\0') {
-				out_put(o, s, 1);
-				return;
-			}
-			if (s[1] == 'Z') {
-				out_put(o, "\\z", 2);
-				s += 2;
-				continue;
-			}
-			size_t nd = s[1] == 'u' ? 4 : s[1] == 'U' ? 8 : 0;
-			bool hex = nd > 0;
-			for (size_t k = 0; hex && k < nd; k++)
-				hex = is_hex(s[2 + k]);
-			if (hex) {
-				out_put(o, "\\x{", 3);
-				out_put(o, s + 2, nd);
-				out_put(o, "}", 1);
-				s += 2 + nd;
-				continue;
-			}
-			out_put(o, s, 2);
-			s += 2;
-			continue;
-		}
-		if (s[0] == '[') {
-			out_put(o, s++, 1);
-			if (*s == '^')
-				out_put(o, s++, 1);
-			if (*s == ']') {
-				out_put(o, "\\]", 2);
-				s++;
-			}
-			while (*s && *s != ']') {
-				if (s[0] == '\\' && s[1]) {
-					out_put(o, s, 2);
-					s += 2;
-				} else if (s[0] == '[') {
-					out_put(o, "\\[", 2);
-					s++;
-				} else
-					out_put(o, s++, 1);
-			}
-			if (*s)
-				out_put(o, s++, 1);
-			continue;
-		}
-		if (s[0] == '{' && s[1] == ',') {
-			size_t k = 2;
-			while (s[k] >= '0' && s[k] <= '9')
-				k++;
-			if (k > 2 && s[k] == '}') {
-				out_put(o, "{0,", 3);
-				s += 2;
-				continue;
-			}
-		}
-		out_put(o, s++, 1);
-	}
-}
-
-int
-f2b_regex_translate(const char *text, char *out, size_t n)
-{
-	struct out t = { malloc(F2B_PATTERN_MAX), 0, F2B_PATTERN_MAX, false };
-	struct out o = { out, 0, n, false };
-
-	if (t.p == NULL || n == 0) {
-		free(t.p);
-		return -1;
-	}
-	t.p[0] = out[0] = '\0';
-	expand_tags(text, &t);
-	if (!t.over)
-		python_to_pcre(t.p, &o);
-	free(t.p);
-	return t.over || o.over ? -1 : 0;
-}
-
-/* ---- literal prefilter: a text every match of a regex contains ---- */
-
-/* True if an inline option group, "(?x)" or "(?ix)", "(?s-x:" ... sets
- * option OPT anywhere (PCRE2 takes option groups anywhere, Python only at
- * the start). A literal "\(?x" taken for one only costs this regex its
- * prefilter. */
-static bool
-sets_option(const char *p, char opt)
-{
-	for (const char *q = strstr(p, "(?"); q != NULL; q = strstr(q + 2, "(?"))
-		for (const char *r = q + 2; *r != '\0' && strchr("imnsxJU^-", *r) != NULL; r++)
-			if (*r == opt)
-				return true;
-	return false;
-}
-
-/* Where the group opened at p[i] closes (the index of its ')'), or 0. */
-static size_t
-group_end(const char *p, size_t i, bool *alt)
-{
-	int depth = 0;
-
-	*alt = false;
-	for (; p[i]; i++) {
-		if (p[i] == '\\' && p[i + 1])
-			i++;
-		else if (p[i] == '[') {
-			i++;
-			if (p[i] == '^')
-				i++;
-			if (p[i] == ']')
-				i++;
-			while (p[i] && p[i] != ']')
-				i += p[i] == '\\' && p[i + 1] ? 2 : 1;
-			if (!p[i])
-				return 0;
-		} else if (p[i] == '(')
-			depth++;
-		else if (p[i] == '|' && depth == 1)
-			*alt = true;
-		else if (p[i] == ')' && --depth == 0)
-			return i;
-	}
-	return 0;
-}
-
-/* The longest run of plain characters that every match contains: atoms
- * neither optional nor repeated, at the top level or inside groups that
- * are themselves required and hold no '|' (a group with '|', a lookaround
- * or a conditional is opaque). Runs stop at "[]", "()" and double spaces,
- * which is what a date cut out of the middle of a line leaves behind, so
- * that a run never spans the place where fail2ban removed the date from
- * the text its regex sees. NULL when the pattern has a top-level '|' or no
- * run of 3 characters. */
-static char *
-required_literal(const char *p)
-{
-	char cur[256], best[256];
-	size_t nc = 0, nb = 0;
-	int opaque = 0;			/* depth inside opaque groups */
-	bool stack[64];			/* open groups: transparent? */
-	size_t nstack = 0;
-	/* caseless with UCP, k and s also match U+212A (Kelvin) and U+017F
-	 * (long s), which the ASCII prefilter does not know: they end a run */
-	bool caseless = sets_option(p, 'i');
-
-	if (strncmp(p, "(?i)", 4) == 0)
-		p += 4;		/* the prefilter is caseless anyway */
-	if (sets_option(p, 'x') || strstr(p, "\\Q") != NULL)
-		return NULL;	/* extended mode (spaces, #-comments), quoting: not worth reading */
-	{
-		bool alt;
-		size_t k = 0;
-		/* a top-level '|': no single run is required */
-		for (size_t i = 0; p[i]; i++) {
-			if (p[i] == '\\' && p[i + 1])
-				i++;
-			else if (p[i] == '[') {
-				i++;
-				if (p[i] == '^')
-					i++;
-				if (p[i] == ']')
-					i++;
-				while (p[i] && p[i] != ']')
-					i += p[i] == '\\' && p[i + 1] ? 2 : 1;
-				if (!p[i])
-					return NULL;
-			} else if (p[i] == '(') {
-				if ((k = group_end(p, i, &alt)) == 0)
-					return NULL;
-				i = k;
-			} else if (p[i] == '|')
-				return NULL;
-		}
-	}
-	for (size_t i = 0; p[i]; ) {
-		char ch = 0;
-		size_t len = 1;
-		bool lit = false, is_close = false;
-		if (p[i] == '\\') {
-			char e = p[i + 1];
-			if (e == '\0' || strchr("xpPgkNcou0123456789", e) != NULL)
-				return NULL;	/* escapes with arguments */
-			len = 2;
-			if (!((e >= 'a' && e <= 'z') || (e >= 'A' && e <= 'Z'))) {
-				ch = e;
-				lit = opaque == 0 && (unsigned char)e < 0x80;
-			}
-		} else if (p[i] == '[') {
-			size_t k = i + 1;
-			if (p[k] == '^')
-				k++;
-			if (p[k] == ']')
-				k++;
-			while (p[k] && p[k] != ']')
-				k += p[k] == '\\' && p[k + 1] ? 2 : 1;
-			if (!p[k])
-				return NULL;
-			len = k + 1 - i;
-		} else if (p[i] == '(') {
-			bool alt, transp = false;
-			size_t e = group_end(p, i, &alt), skip = 1;
-			if (e == 0 || nstack == ARRAY_LEN(stack))
-				return NULL;
-			char q = p[e + 1];
-			bool optional = q == '?' || q == '*' || (q == '{' && (p[e + 2] == '0' || p[e + 2] == ','));
-			if (opaque == 0 && !alt && !optional) {
-				if (p[i + 1] != '?')
-					transp = true;
-				else if (p[i + 2] == ':') {
-					transp = true;
-					skip = 3;
-				} else if (p[i + 2] == 'P' && p[i + 3] == '<') {
-					const char *gt = strchr(p + i, '>');
-					transp = gt != NULL && (size_t)(gt - p) < e;
-					skip = transp ? (size_t)(gt - p) - i + 1 : 1;
-				}
-			}
-			stack[nstack++] = transp;
-			if (!transp)
-				opaque++;
-			if (transp) {
-				i += skip;	/* into the group: its atoms join the run */
-				continue;
-			}
-			nc = 0;
-			i++;
-			continue;
-		} else if (p[i] == ')') {
-			if (nstack == 0)
-				return NULL;
-			bool transp = stack[--nstack];
-			if (!transp)
-				opaque--;
-			is_close = true;
-			if (!transp)
-				nc = 0;
-		} else if (strchr(".^$*+?{}|", p[i]) == NULL && (unsigned char)p[i] >= 0x20 &&
-		    (unsigned char)p[i] < 0x80) {
-			ch = p[i];
-			lit = opaque == 0;
-		}
-		/* the atom's quantifier, if any: skipped whole */
-		size_t nx = i + len, q = nx;
-		bool optional = false, quant = false;
-		if (p[q] == '*' || p[q] == '?') {
-			optional = quant = true;
-			q++;
-		} else if (p[q] == '+') {
-			quant = true;
-			q++;
-		} else if (p[q] == '{') {
-			size_t k = q + 1;
-			while ((p[k] >= '0' && p[k] <= '9') || p[k] == ',')
-				k++;
-			if (p[k] == '}' && k > q + 1) {
-				quant = true;
-				optional = p[q + 1] == '0' || p[q + 1] == ',';
-				q = k + 1;
-			}
-		}
-		if (quant && (p[q] == '?' || p[q] == '+'))
-			q++;
-		if (is_close) {
-			/* a required group repeated: its text is there, what
-			 * follows is not next to it */
-			if (quant)
-				nc = 0;
-			i = q;
-			continue;
-		}
-		if (optional || (caseless && (ch == 'k' || ch == 'K' || ch == 's' || ch == 'S')))
-			lit = false;
-		if (lit && nc > 0 && ((cur[nc - 1] == '[' && ch == ']') || (cur[nc - 1] == '(' && ch == ')') ||
-		    (cur[nc - 1] == ' ' && ch == ' ')))
-			nc = 0;
-		if (lit && nc + 1 < sizeof(cur)) {
-			cur[nc++] = ch;
-			if (nc > nb) {
-				memcpy(best, cur, nc);
-				nb = nc;
-			}
-			if (quant)	/* x+ or x{2,}: x is required once, not what follows */
-				nc = 0;
-		} else
-			nc = 0;
-		i = q;
-	}
-	if (nb < 3)
-		return NULL;
-	char *r = malloc(nb + 1);
-	if (r != NULL) {
-		memcpy(r, best, nb);
-		r[nb] = '\0';
-	}
-	return r;
-}
-
-/* ---- compiling ---- */
-
-static void
-re_free(struct f2b_re *re)
-{
-	pcre2_code_free(re->code);
-	free(re->lit);
-	memset(re, 0, sizeof(*re));
-}
-
-/* failregex.py COMPLNAME_CRE and mapTag2Opt: alt_user_1 -> user. */
-static int
-alt_target(const char *name)
-{
-	char t[64];
-	size_t n;
-
-	if (strncmp(name, "alt_", 4) != 0 || strlen(name) <= 4)
-		return -1;
-	if (!strlcpy_ok(t, name + 4, sizeof(t)))
-		return -1;
-	n = strlen(t);
-	size_t k = n;
-	while (k > 0 && t[k - 1] >= '0' && t[k - 1] <= '9')
-		k--;
-	if (k < n && k > 0 && t[k - 1] == '_')
-		t[k - 1] = '\0';
-	for (char *c = t; *c; c++)
-		if (*c >= 'A' && *c <= 'Z')
-			*c = (char)(*c - 'A' + 'a');
-	const char *m = strcmp(t, "id") == 0 ? "fid" : strcmp(t, "port") == 0 ? "fport" : t;
-	for (int i = 0; i < K_N; i++)
-		if (strcmp(m, key_names[i]) == 0)
-			return i;
-	return -1;
-}
-
-static int
-cmp_name(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-static int
-re_compile(struct f2b_set *s, struct f2b_re *re, const char *text, bool multiline,
-    const char *where, char *err, size_t errlen)
-{
-	char *pc = malloc(F2B_PATTERN_MAX);
-	int ecode, rc = -1;
-	PCRE2_SIZE eoff;
-
-	memset(re, 0, sizeof(*re));
-	if (pc == NULL) {
-		snprintf(err, errlen, "%s: out of memory", where);
-		return -1;
-	}
-	const char *t = text;
-	while (*t == ' ' || *t == '\t' || *t == '\n' || *t == '\r')
-		t++;
-	if (*t == '\0') {
-		snprintf(err, errlen, "%s: empty regex", where);
-		goto out;
-	}
-	if (f2b_regex_translate(text, pc, F2B_PATTERN_MAX) != 0) {
-		snprintf(err, errlen, "%s: regex too long after tag expansion (at most %u bytes)",
-		    where, F2B_PATTERN_MAX);
-		goto out;
-	}
-	/* \C (one code unit) could split a character and hand PCRE2 invalid
-	 * UTF-8 under PCRE2_NO_UTF_CHECK; Python refuses it, so does this. */
-	uint32_t opts = PCRE2_UTF | PCRE2_UCP | PCRE2_NEVER_BACKSLASH_C;
-	if (multiline)
-		opts |= PCRE2_MULTILINE | PCRE2_ALT_CIRCUMFLEX;
-	re->code = pcre2_compile((PCRE2_SPTR)pc, PCRE2_ZERO_TERMINATED, opts, &ecode, &eoff, s->cctx);
-	if (re->code == NULL) {
-		char msg[256];
-		pcre2_get_error_message(ecode, (PCRE2_UCHAR *)msg, sizeof(msg));
-		snprintf(err, errlen, "%s: bad regex: %s at offset %zu of '%.*s'", where, msg,
-		    (size_t)eoff, 200, pc);
-		goto out;
-	}
-	/* JIT is a speed-up; the interpreter gives the same answers. */
-	re->jit = pcre2_jit_compile(re->code, PCRE2_JIT_COMPLETE) == 0;
-	pcre2_pattern_info(re->code, PCRE2_INFO_CAPTURECOUNT, &re->ncaptures);
-	if (re->ncaptures + 1 > s->max_captures)
-		s->max_captures = re->ncaptures + 1;
-	for (int k = 0; k < K_N; k++) {
-		int g = pcre2_substring_number_from_name(re->code, (PCRE2_SPTR)key_names[k]);
-		re->group[k] = g > 0 ? g : -1;
-	}
-	for (int k = 0; k < F2B_SKIP_MAX; k++) {
-		char nm[32];
-		snprintf(nm, sizeof(nm), "skiplines%d", k);
-		int g = pcre2_substring_number_from_name(re->code, (PCRE2_SPTR)nm);
-		if (g <= 0)
-			break;
-		re->skip_group[re->nskip++] = g;
-	}
-	uint32_t count = 0, esize = 0;
-	PCRE2_SPTR table = NULL;
-	pcre2_pattern_info(re->code, PCRE2_INFO_NAMECOUNT, &count);
-	pcre2_pattern_info(re->code, PCRE2_INFO_NAMEENTRYSIZE, &esize);
-	pcre2_pattern_info(re->code, PCRE2_INFO_NAMETABLE, &table);
-	const char *alts[F2B_ALT_MAX] = { NULL };
-	size_t nalts = 0;
-	for (uint32_t i = 0; i < count && nalts < F2B_ALT_MAX; i++) {
-		const char *nm = (const char *)table + (size_t)i * esize + 2;
-		if (alt_target(nm) >= 0)
-			alts[nalts++] = nm;
-	}
-	qsort(alts, nalts, sizeof(alts[0]), cmp_name);
-	for (size_t i = 0; i < nalts; i++) {
-		re->alt_group[i] = pcre2_substring_number_from_name(re->code, (PCRE2_SPTR)alts[i]);
-		re->alt_key[i] = alt_target(alts[i]);
-	}
-	re->nalt = nalts;
-	re->lit = required_literal(pc);
-	rc = 0;
-out:
-	free(pc);
-	return rc;
-}
-
-/* Runs re over subj; >0 on a match (its groups are in s->md), 0 if none. */
-static int
-re_run(struct f2b_set *s, struct f2b_flt *f, const struct f2b_re *re, const char *subj, size_t n)
-{
-	/* pcre2_jit_match is pcre2_match's JIT path without its checks of
-	 * the arguments (which cost some 200 instructions a call, and there
-	 * are several calls a line); the subject is valid UTF-8 either way. */
-	int rc = re->jit ?
-	    pcre2_jit_match(re->code, (PCRE2_SPTR)subj, n, 0, PCRE2_NO_UTF_CHECK, s->md, s->mctx) :
-	    pcre2_match(re->code, (PCRE2_SPTR)subj, n, 0, PCRE2_NO_UTF_CHECK, s->md, s->mctx);
-
-	if (rc > 0)
-		return rc;
-	if (rc != PCRE2_ERROR_NOMATCH)
-		f->st.limit_hits++;	/* match, depth, heap or JIT stack limit */
-	return 0;
-}
-
-static struct view
-group_view(const char *subj, int rc, const PCRE2_SIZE *ov, int g)
-{
-	struct view v = { NULL, 0, false };
-
-	if (g > 0 && g < rc && ov[2 * g] != PCRE2_UNSET) {
-		v.p = subj + ov[2 * g];
-		v.n = ov[2 * g + 1] - ov[2 * g];
-		v.set = true;
-	}
-	return v;
-}
-
-/* failregex.py getGroups / _getGroupsWithAlt, for the names that matter. */
-static void
-re_values(struct f2b_set *s, const struct f2b_re *re, const char *subj, int rc, struct gvals *g)
-{
-	const PCRE2_SIZE *ov = pcre2_get_ovector_pointer(s->md);
-
-	for (int k = 0; k < K_N; k++) {
-		g->has[k] = re->group[k] > 0;
-		g->v[k] = group_view(subj, rc, ov, re->group[k]);
-	}
-	for (size_t i = 0; i < re->nalt; i++) {
-		struct view v = group_view(subj, rc, ov, re->alt_group[i]);
-		int k = re->alt_key[i];
-		if (view_true(&v) && !view_true(&g->v[k])) {
-			g->v[k] = v;
-			g->has[k] = true;
-		}
-	}
-	g->mstart = ov[0];
-	g->mend = ov[1];
-	g->nskip = 0;
-	for (size_t i = 0; i < re->nskip; i++)
-		g->skip[g->nskip++] = group_view(subj, rc, ov, re->skip_group[i]);
 }
 
 /* ---- the line buffer ---- */
@@ -913,7 +195,7 @@ count_nl(const char *p, size_t n)
 /* Regex.search's bookkeeping: which lines of org the match covers (they
  * leave the buffer) and which stay (before it, <SKIPLINES>, after it). */
 static void
-split_matched(struct f2b_flt *f, const char *buf, size_t blen, const struct gvals *g)
+split_matched(struct f2b_flt *f, const char *buf, size_t blen, const struct f2b_gvals *g)
 {
 	f->nmatched = f->nunmatched = 0;
 	if (f->norg <= 1) {
@@ -971,125 +253,57 @@ lb_set(struct f2b_flt *f, const int *ids, size_t n)
 	f->nlb = n;
 }
 
-/* ---- connections (<F-MLFID>): filter.py _mergeFailure ---- */
+/* ---- the regexes of a filter, with the set's PCRE2 contexts ---- */
 
-static void
-fstr_set(struct fstr *d, const struct view *v)
+static int
+re_compile(struct f2b_set *s, struct f2b_re *re, const char *text, bool multiline,
+    const char *where, char *err, size_t errlen)
 {
-	d->set = v->set;
-	d->trunc = v->n >= sizeof(d->s);
-	d->n = (uint16_t)(d->trunc ? sizeof(d->s) - 1 : v->n);
-	if (v->set)
-		memcpy(d->s, v->p, d->n);
-	d->s[d->n] = '\0';
+	if (f2b_re_compile(re, text, multiline, s->cctx, where, err, errlen) != 0)
+		return -1;
+	if (re->ncaptures + 1 > s->max_captures)
+		s->max_captures = re->ncaptures + 1;
+	return 0;
+}
+
+/* Whether the line may hold a match of re, by the prefilter's findings
+ * (for a single-line filter's regexes: their text is cut from the line). */
+static bool
+re_possible(const struct f2b_set *s, const struct f2b_re *re)
+{
+	if (re->lit_id >= 0 && !f2b_pf_found(&s->pf, re->lit_id))
+		return false;
+	if (!re->anyof_live)
+		return true;
+	for (size_t c = 0; c < re->nanyof; c++) {
+		const struct f2b_anyof *a = &re->anyof[c];
+		size_t k = 0;
+		while (k < a->n && !f2b_pf_found(&s->pf, a->id[k]))
+			k++;
+		if (k == a->n)
+			return false;
+	}
+	return true;
+}
+
+static int
+re_run(struct f2b_set *s, struct f2b_flt *f, const struct f2b_re *re, const char *subj, size_t n)
+{
+	return f2b_re_run(re, subj, n, s->md, s->mctx, &f->st.limit_hits);
 }
 
 static void
-mlf_key_make(struct mlf_key *k, const struct view *id)
+re_values(struct f2b_set *s, const struct f2b_re *re, const char *subj, int rc, struct f2b_gvals *g)
 {
-	memset(k, 0, sizeof(*k));
-	k->hash = fnv64(id->p, id->n);
-	k->n = (uint16_t)(id->n > UINT16_MAX ? UINT16_MAX : id->n);
-	memcpy(k->head, id->p, id->n < sizeof(k->head) ? id->n : sizeof(k->head));
-}
-
-/* Merges the current match (cur, whose user is `user`) into the
- * connection's data. Returns the data to decide on: the table's entry
- * (*entry set, so that a pending mark sticks) or *tmp. */
-static struct fail *
-mlf_merge(struct f2b_flt *f, const struct view *mlfid, struct fail *cur,
-    const struct view *user, const struct view *forget, const struct view *gained,
-    const struct view *nofail, int64_t now, struct fail *tmp, struct mlf_entry **entry)
-{
-	struct mlf_key key;
-	struct mlf_entry *e;
-	unsigned fl = 0;
-	int nusers = -1;	/* -1: no users set (Python: users is None) */
-
-	*entry = NULL;
-	cur->nofail = view_true(nofail);
-	cur->mlfgained = view_true(gained);
-	if (view_true(gained)) {
-		fl |= 8 | 1;
-		cur->nofail = true;
-	} else if (view_true(nofail))
-		fl |= 1;
-	if (view_true(forget))
-		fl |= 2;
-	mlf_key_make(&key, mlfid);
-	e = lru_get(f->mlf, &key);
-	if (e != NULL && e->expires <= now) {
-		lru_remove(f->mlf, &key);
-		e = NULL;
-	}
-	uint64_t uh = view_true(user) ? fnv64(user->p, user->n) : 0;
-	struct fail *r;
-	if (e != NULL) {
-		struct fail *g = &e->fail;
-		if (view_true(user)) {
-			if (g->nusers == 0) {
-				g->nusers = 1;
-				g->user1 = uh;
-			} else if (g->nusers == 1 && g->user1 != uh)
-				g->nusers = 2;
-		}
-		nusers = g->nusers ? g->nusers : -1;
-		if (g->nofail)
-			fl |= 4;
-		if (g->mlfgained)
-			fl |= 4;
-		g->nofail = g->mlfgained = false;
-		if (fl & 8)
-			g->mlfpending = false;
-		/* update with the values the current match has */
-		for (int k = 0; k < V_N; k++)
-			if (cur->v[k].set)
-				g->v[k] = cur->v[k];
-		if (nofail->set || (fl & 8))
-			g->nofail = cur->nofail;
-		if (gained->set)
-			g->mlfgained = cur->mlfgained;
-		if (fl & 2) {
-			*tmp = *g;
-			lru_remove(f->mlf, &key);
-			r = tmp;
-		} else {
-			*entry = e;
-			r = g;
-		}
-	} else if (!(fl & 2)) {
-		int created;
-		uint64_t ev = lru_evictions(f->mlf);
-		if (view_true(user)) {
-			cur->nusers = 1;
-			cur->user1 = uh;
-			nusers = 1;
-		}
-		e = lru_put(f->mlf, &key, &created);
-		f->st.mlf_evictions += lru_evictions(f->mlf) - ev;
-		if (e != NULL) {
-			e->expires = now + F2B_FLT_MLF_TTL;
-			e->fail = *cur;
-			*entry = e;
-			r = &e->fail;
-		} else
-			r = cur;
-	} else
-		r = cur;
-	bool pending = r->mlfpending;
-	r->mlfpending = false;
-	if (pending || nusers > 1) {
-		r->nofail = r->mlfgained = false;
-	}
-	return r;
+	f2b_re_values(re, s->md, subj, rc, g);
 }
 
 /* ---- one line through one filter: filter.py findFailure ---- */
 
 static void
-merged_view(const struct gvals *pre, const struct gvals *g, int k, struct view *v)
+merged_view(const struct f2b_gvals *pre, const struct f2b_gvals *g, int k, struct f2b_view *v)
 {
-	static const struct view none = { NULL, 0, false };
+	static const struct f2b_view none = { NULL, 0, false };
 
 	if (g->has[k])
 		*v = g->v[k];
@@ -1100,11 +314,11 @@ merged_view(const struct gvals *pre, const struct gvals *g, int k, struct view *
 }
 
 static void
-report(struct f2b_set *s, struct f2b_flt *f, int fi, int ri, const struct fail *fl,
+report(struct f2b_set *s, struct f2b_flt *f, int fi, int ri, const struct f2b_fail *fl,
     int64_t ts, f2b_failure_cb cb, void *arg)
 {
 	struct f2b_failure out;
-	const struct fstr *ip = NULL, *id;
+	const struct f2b_fstr *ip = NULL, *id;
 	bool raw = true;
 
 	memset(&out, 0, sizeof(out));
@@ -1147,7 +361,7 @@ flt_line(struct f2b_set *s, struct f2b_flt *f, int fi, bool cand, const char *pr
     const char *post, size_t npost, const char *text, size_t ntext, int64_t ts, int64_t now,
     f2b_failure_cb cb, void *arg)
 {
-	struct gvals pg, g;
+	struct f2b_gvals pg, g;
 	bool have_pre = false, any = cand;
 	const char *cur;
 	size_t ncur;
@@ -1172,20 +386,27 @@ flt_line(struct f2b_set *s, struct f2b_flt *f, int fi, bool cand, const char *pr
 			lb_set(f, f->lb + 1, f->nlb - 1);
 		f->lb[f->nlb++] = sl;
 		size_t total = 0;
-		for (size_t i = 0; i < f->nlb; i++)
+		bool buffered = false;	/* a line of the buffer holds a literal */
+		for (size_t i = 0; i < f->nlb; i++) {
 			total += f->slots[f->lb[i]].n + 1;
-		while (total > F2B_FLT_BUF_MAX && f->nlb > 1) {
-			total -= f->slots[f->lb[0]].n + 1;
-			lb_set(f, f->lb + 1, f->nlb - 1);
-			f->st.dropped++;
+			buffered |= f->slots[f->lb[i]].cand;
+		}
+		if (total > F2B_FLT_BUF_MAX && f->nlb > 1) {
+			while (total > F2B_FLT_BUF_MAX && f->nlb > 1) {
+				total -= f->slots[f->lb[0]].n + 1;
+				lb_set(f, f->lb + 1, f->nlb - 1);
+				f->st.dropped++;
+			}
+			buffered = false;
+			for (size_t i = 0; i < f->nlb; i++)
+				buffered |= f->slots[f->lb[i]].cand;
 		}
 		memcpy(f->org, f->lb, f->nlb * sizeof(*f->lb));
 		f->norg = f->nlb;
 		/* With no literal of the filter in the buffer no failregex can
 		 * match; only prefregex's <F-CONTENT> may still change the
 		 * buffer. Without a prefregex the line only joins the buffer. */
-		for (size_t i = 0; i < f->nlb && !any; i++)
-			any = f->slots[f->lb[i]].cand;
+		any |= buffered;
 		if (!any && !f->has_pref)
 			return;
 		if (join_lines(f, f->org, f->norg, &s->a) != 0)
@@ -1206,7 +427,7 @@ flt_line(struct f2b_set *s, struct f2b_flt *f, int fi, bool cand, const char *pr
 			return;
 		re_values(s, &f->pref, cur, rc, &pg);
 		have_pre = true;
-		if (view_true(&pg.v[K_CONTENT])) {
+		if (f2b_view_true(&pg.v[K_CONTENT])) {
 			int cs = slot_alloc(f);
 			if (cs < 0 || slot_set(&f->slots[cs], "", 0, pg.v[K_CONTENT].p, pg.v[K_CONTENT].n) != 0)
 				return;
@@ -1222,7 +443,7 @@ flt_line(struct f2b_set *s, struct f2b_flt *f, int fi, bool cand, const char *pr
 		const struct f2b_re *re = &f->fail[ri];
 		/* A single-line filter's text is cut from this line: without the
 		 * regex's literal in the line it cannot match. */
-		if (f->maxlines == 1 && re->lit_id >= 0 && s->lit_gen[re->lit_id] != s->gen)
+		if (f->maxlines == 1 && !re_possible(s, re))
 			continue;
 		if (cur == NULL) {
 			if (join_lines(f, f->lb, f->nlb, &s->b) != 0)
@@ -1254,14 +475,14 @@ flt_line(struct f2b_set *s, struct f2b_flt *f, int fi, bool cand, const char *pr
 		cur = NULL;
 
 		/* fail = prefregex's groups updated with this regex's */
-		const struct gvals *pp = have_pre ? &pg : NULL;
-		struct view mlfid, user, forget, gained, nofail, v;
-		struct fail cf, tmp, *fl;
-		struct mlf_entry *entry = NULL;
+		const struct f2b_gvals *pp = have_pre ? &pg : NULL;
+		struct f2b_view mlfid, user, forget, gained, nofail, v;
+		struct f2b_fail cf, tmp, *fl;
+		struct f2b_mlf_entry *entry = NULL;
 		memset(&cf, 0, sizeof(cf));
 		for (int k = 0; k < V_N; k++) {
 			merged_view(pp, &g, k, &v);
-			fstr_set(&cf.v[k], &v);
+			f2b_fstr_set(&cf.v[k], &v);
 		}
 		merged_view(pp, &g, K_MLFID, &mlfid);
 		merged_view(pp, &g, K_USER, &user);
@@ -1269,7 +490,7 @@ flt_line(struct f2b_set *s, struct f2b_flt *f, int fi, bool cand, const char *pr
 		merged_view(pp, &g, K_MLFGAINED, &gained);
 		merged_view(pp, &g, K_NOFAIL, &nofail);
 		if (mlfid.set && f->mlf != NULL) {
-			fl = mlf_merge(f, &mlfid, &cf, &user, &forget, &gained, &nofail, now, &tmp, &entry);
+			fl = f2b_mlf_merge(f->mlf, &f->st.mlf_evictions, &mlfid, &cf, &user, &forget, &gained, &nofail, now, &tmp, &entry);
 			if (fl->nofail) {
 				f->st.nofail++;
 				return;
@@ -1321,11 +542,11 @@ flt_free(struct f2b_flt *f)
 {
 	if (f == NULL)
 		return;
-	re_free(&f->pref);
+	f2b_re_free(&f->pref);
 	for (size_t i = 0; i < f->nfail; i++)
-		re_free(&f->fail[i]);
+		f2b_re_free(&f->fail[i]);
 	for (size_t i = 0; i < f->nign; i++)
-		re_free(&f->ign[i]);
+		f2b_re_free(&f->ign[i]);
 	free(f->fail);
 	free(f->ign);
 	lru_free(f->mlf);
@@ -1356,15 +577,9 @@ f2b_set_free(struct f2b_set *s)
 		free(s->dates[i].text.p);
 	}
 	free(s->dates);
-	for (size_t i = 0; i < s->nlit; i++)
-		free(s->lit[i]);
-	free(s->lit);
-	free(s->lit_len);
-	free(s->lit_next);
-	free(s->pair_head);
-	free(s->lit_filter);
-	free(s->lit_gen);
-	free(s->cand);
+	f2b_pf_free(&s->pf);
+	free(s->every);
+	free(s->visit);
 	pcre2_match_data_free(s->md);
 	pcre2_jit_stack_free(s->jit);
 	pcre2_match_context_free(s->mctx);
@@ -1491,7 +706,7 @@ f2b_set_add(struct f2b_set *s, const struct f2b_def *def, unsigned flags, char *
 			goto fail;
 		f->nign++;
 	}
-	if (mlf && (f->mlf = lru_new(F2B_FLT_MLF_MAX, sizeof(struct mlf_key), sizeof(struct mlf_entry))) == NULL)
+	if (mlf && (f->mlf = f2b_mlf_new(F2B_FLT_MLF_MAX)) == NULL)
 		goto oom;
 	s->flt[s->n] = f;
 	return (int)s->n++;
@@ -1502,52 +717,18 @@ fail:
 	return -1;
 }
 
-static unsigned char
-lc(unsigned char c)
-{
-	return c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') : c;
-}
-
-/* A 16-bit hash of three bytes already in lower case. */
-static inline unsigned
-pair_hash(unsigned a, unsigned b, unsigned c)
-{
-	return ((a << 9) ^ (b << 4) ^ c ^ (c << 12)) & 0xffff;
-}
-
-/* The hash of the first three bytes, in lower case. */
-static unsigned
-pair_of(const char *p)
-{
-	return pair_hash(lc((unsigned char)p[0]), lc((unsigned char)p[1]), lc((unsigned char)p[2]));
-}
-
-/* Adds a literal of filter fi (-1: of no filter, a prefregex's, which
- * flags none) to the prefilter. Its index, or -1 when out of memory. */
+/* Adds the texts of re's clauses (of filter fi, or -1) to the prefilter. */
 static int
-lit_add(struct f2b_set *s, const char *text, int fi)
+anyof_add(struct f2b_set *s, struct f2b_re *re, int fi)
 {
-	size_t k = s->nlit;
-
-	if ((s->lit[k] = strdup(text)) == NULL)
-		return -1;
-	s->lit_len[k] = strlen(s->lit[k]);
-	for (size_t j = 0; j < s->lit_len[k]; j++)	/* compared caseless */
-		s->lit[k][j] = (char)lc((unsigned char)s->lit[k][j]);
-	s->lit_filter[k] = fi;
-	unsigned pr = pair_of(s->lit[k]);
-	s->lit_next[k] = s->pair_head[pr];
-	s->pair_head[pr] = (uint32_t)k + 1;
-	s->pair_bits[pr / 64] |= 1ull << (pr % 64);
-	s->nlit++;
-	return (int)k;
+	for (size_t c = 0; c < re->nanyof; c++)
+		for (size_t k = 0; k < re->anyof[c].n; k++)
+			if ((re->anyof[c].id[k] = f2b_pf_add(&s->pf, re->anyof[c].lit[k], fi)) < 0)
+				return -1;
+	re->anyof_live = re->nanyof > 0;
+	return 0;
 }
 
-/* The prefilter is a table of the literals by their first three bytes, not
- * Hyperscan: vectorscan 5.4.9 on this machine (AVX-512) misses literals
- * that start past the 64th byte of a line once the database holds two of
- * them (FDR), caseless or not, which would silently drop failures. Each
- * position of a line costs one bit test; a hit, a caseless compare. */
 int
 f2b_set_compile(struct f2b_set *s, char *err, size_t errlen)
 {
@@ -1562,18 +743,19 @@ f2b_set_compile(struct f2b_set *s, char *err, size_t errlen)
 		return -1;
 	}
 	s->md = pcre2_match_data_create(s->max_captures + 1, NULL);
-	s->cand = calloc(s->n, 1);
-	for (size_t i = 0; i < s->n; i++)
-		cap += s->flt[i]->nfail + 1;	/* and prefregex */
-	s->lit = calloc(cap, sizeof(*s->lit));
-	s->lit_len = calloc(cap, sizeof(*s->lit_len));
-	s->lit_filter = calloc(cap, sizeof(*s->lit_filter));
-	s->lit_next = calloc(cap, sizeof(*s->lit_next));
-	s->lit_gen = calloc(cap, sizeof(*s->lit_gen));
-	s->pair_head = calloc(65536, sizeof(*s->pair_head));
-	if (s->md == NULL || s->cand == NULL || s->lit == NULL || s->lit_len == NULL ||
-	    s->lit_gen == NULL ||
-	    s->lit_filter == NULL || s->lit_next == NULL || s->pair_head == NULL) {
+	for (size_t i = 0; i < s->n; i++) {
+		const struct f2b_flt *f = s->flt[i];
+		for (size_t r = 0; r <= f->nfail; r++) {	/* and prefregex */
+			const struct f2b_re *re = r < f->nfail ? &f->fail[r] : &f->pref;
+			cap++;
+			for (size_t c = 0; c < re->nanyof; c++)
+				cap += re->anyof[c].n;
+		}
+	}
+	s->every = calloc(s->n, sizeof(*s->every));
+	s->visit = calloc(s->n, sizeof(*s->visit));
+	if (f2b_pf_init(&s->pf, cap, s->n) != 0 || s->md == NULL || s->every == NULL ||
+	    s->visit == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -1584,73 +766,50 @@ f2b_set_compile(struct f2b_set *s, char *err, size_t errlen)
 	 * The literals of such an always-run filter are still looked for:
 	 * a single-line filter skips each failregex whose literal is not in
 	 * the line (sshd has 22 failregexes, one without a literal). */
+	/* A single-line filter's regexes also have their alternation
+	 * clauses: a failregex without a literal but with a clause no longer
+	 * makes the filter run on every line (the texts of its clause flag
+	 * it), and a flagged filter runs only if one of its failregexes has
+	 * all it needs in the line (roundcube-auth's " from " alone does not
+	 * run it, its "failed login" or "login failed" must be there too). */
 	for (size_t i = 0; i < s->n; i++) {
 		struct f2b_flt *f = s->flt[i];
 		bool nopre = (f->flags & F2B_FLT_NOPREFILTER) != 0;
+		bool single = f->maxlines == 1;
 		f->always = nopre;
 		f->pref.lit_id = -1;
 		for (size_t r = 0; r < f->nfail; r++) {
 			f->fail[r].lit_id = -1;
-			if (f->fail[r].lit == NULL)
+			if (f->fail[r].lit == NULL && !(single && f->fail[r].nanyof > 0))
 				f->always = true;
 		}
 		if (nopre)
 			continue;
-		for (size_t r = 0; r < f->nfail; r++)
+		for (size_t r = 0; r < f->nfail; r++) {
 			if (f->fail[r].lit != NULL &&
-			    (f->fail[r].lit_id = lit_add(s, f->fail[r].lit, (int)i)) < 0)
+			    (f->fail[r].lit_id = f2b_pf_add(&s->pf, f->fail[r].lit, (int)i)) < 0)
 				goto oom;
+			if (single && anyof_add(s, &f->fail[r], (int)i) != 0)
+				goto oom;
+		}
 		/* A single-line filter whose prefregex has a literal of its own
 		 * needs that one too: without it prefregex fails, and the
 		 * filter does nothing with the line (apache-auth's "[client ",
 		 * pam-generic's "authentication failure;"). */
-		if (f->has_pref && f->maxlines == 1 && f->pref.lit != NULL &&
-		    (f->pref.lit_id = lit_add(s, f->pref.lit, -1)) < 0)
+		if (f->has_pref && single && f->pref.lit != NULL &&
+		    (f->pref.lit_id = f2b_pf_add(&s->pf, f->pref.lit, -1)) < 0)
+			goto oom;
+		if (f->has_pref && single && anyof_add(s, &f->pref, -1) != 0)
 			goto oom;
 	}
+	for (size_t i = 0; i < s->n; i++)
+		if (s->flt[i]->always || s->flt[i]->maxlines > 1)
+			s->every[s->nevery++] = (int)i;
 	s->compiled = true;
 	return 0;
 oom:
 	snprintf(err, errlen, "out of memory");
 	return -1;
-}
-
-/* Whether line[0..n) is lit (held in lower case), ASCII caseless: what
- * strncasecmp does in the C locale, without the call. */
-static bool
-lit_at(const char *line, const char *lit, size_t n)
-{
-	for (size_t j = 0; j < n; j++)
-		if (lc((unsigned char)line[j]) != (unsigned char)lit[j])
-			return false;
-	return true;
-}
-
-static void
-prefilter(struct f2b_set *s, const char *line, size_t len)
-{
-	memset(s->cand, 0, s->n);
-	if (len < 3)
-		return;
-	/* the three bytes at i, lowered once each as the window slides */
-	unsigned a = lc((unsigned char)line[0]), b = lc((unsigned char)line[1]);
-	for (size_t i = 0; i + 2 < len; i++) {
-		unsigned c = lc((unsigned char)line[i + 2]);
-		unsigned pr = pair_hash(a, b, c);
-		a = b;
-		b = c;
-		if (!(s->pair_bits[pr / 64] & (1ull << (pr % 64))))
-			continue;
-		for (uint32_t k = s->pair_head[pr]; k != 0; k = s->lit_next[k - 1]) {
-			size_t n = s->lit_len[k - 1];
-			if (s->lit_gen[k - 1] != s->gen && n <= len - i &&
-			    lit_at(line + i, s->lit[k - 1], n)) {
-				s->lit_gen[k - 1] = s->gen;
-				if (s->lit_filter[k - 1] >= 0)
-					s->cand[s->lit_filter[k - 1]] = 1;
-			}
-		}
-	}
 }
 
 /* The line as fail2ban decodes it (Python's 'replace': one U+FFFD per
@@ -1677,6 +836,34 @@ line_clean(struct f2b_set *s, const char *line, size_t *len)
 	}
 }
 
+/* The filters this line visits, in filter order (failures are reported in
+ * that order): every[] merged with the ones the prefilter flagged. */
+static size_t
+visit_list(struct f2b_set *s)
+{
+	int *fl = s->pf.flagged;
+	size_t nfl = s->pf.nflagged, n = 0, a = 0, b = 0;
+
+	for (size_t i = 1; i < nfl; i++) {	/* a few: insertion sort */
+		int x = fl[i];
+		size_t j = i;
+		for (; j > 0 && fl[j - 1] > x; j--)
+			fl[j] = fl[j - 1];
+		fl[j] = x;
+	}
+	while (a < s->nevery || b < nfl) {
+		int x;
+		if (b == nfl || (a < s->nevery && s->every[a] <= fl[b])) {
+			x = s->every[a++];
+			if (b < nfl && fl[b] == x)
+				b++;
+		} else
+			x = fl[b++];
+		s->visit[n++] = x;
+	}
+	return n;
+}
+
 void
 f2b_set_line(struct f2b_set *s, const char *line, size_t len, int64_t now,
     f2b_failure_cb cb, void *arg)
@@ -1692,9 +879,10 @@ f2b_set_line(struct f2b_set *s, const char *line, size_t len, int64_t now,
 		return;
 	}
 	s->gen++;
-	if (s->nlit > 0)
-		prefilter(s, line, len);
-	for (size_t i = 0; i < s->n; i++) {
+	f2b_pf_scan(&s->pf, line, len);
+	size_t nvisit = visit_list(s);
+	for (size_t v = 0; v < nvisit; v++) {
+		size_t i = (size_t)s->visit[v];
 		struct f2b_flt *f = s->flt[i];
 		const char *pre = "", *post = line;
 		size_t npre = 0, npost = len;
@@ -1702,9 +890,18 @@ f2b_set_line(struct f2b_set *s, const char *line, size_t len, int64_t now,
 		struct sbuf *text = &s->nodate_text;
 		uint64_t *text_gen = &s->nodate_gen;
 
-		bool cand = f->always || s->cand[i];
-		if (f->pref.lit_id >= 0 && s->lit_gen[f->pref.lit_id] != s->gen)
-			cand = false;	/* prefregex cannot match (single-line only) */
+		bool cand = f->always || s->pf.cand[i];
+		if (f->maxlines == 1 && cand) {
+			/* prefregex, or every failregex, cannot match */
+			if (!re_possible(s, &f->pref))
+				cand = false;
+			else if (!f->always) {
+				size_t r = 0;
+				while (r < f->nfail && !re_possible(s, &f->fail[r]))
+					r++;
+				cand = r < f->nfail;
+			}
+		}
 		if (!cand && f->maxlines == 1)
 			continue;
 		any = true;

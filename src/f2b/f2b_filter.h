@@ -74,9 +74,4 @@ uint64_t f2b_set_overlong(const struct f2b_set *s);
 /* Lines the prefilter let through to at least one filter's regexes. */
 uint64_t f2b_set_prefilter_passed(const struct f2b_set *s);
 
-/* The PCRE2 text of one fail2ban regex: tags expanded as fail2ban does
- * (<HOST> with names allowed, as usedns=warn), Python-only syntax rewritten.
- * 0, or -1 when it does not fit in n bytes. Exposed for tests. */
-int f2b_regex_translate(const char *text, char *out, size_t n);
-
 #endif

@@ -4,6 +4,7 @@
 #ifndef A5_LEDGER_H
 #define A5_LEDGER_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "common/addr.h"
@@ -110,6 +111,14 @@ int ledger_envelopes_expire(struct ledger *l, int64_t before);
 int ledger_proof_put(struct ledger *l, const uint8_t reporter[LEDGER_KEY_BYTES], uint64_t seq,
     const void *a, size_t alen, const void *b, size_t blen, int64_t now);
 int ledger_proofs_count(struct ledger *l, const uint8_t reporter[LEDGER_KEY_BYTES]);
+/* The proofs of reporter stored in the file at path, by seq, read on a
+ * read-only connection of its own (the CLI, beside a running daemon; the
+ * file is neither created nor migrated). cb gets each row as stored (a or
+ * b NULL when that column holds no bytes) and returns non-zero to stop.
+ * The number of rows visited, or -1 with err filled ("path: why"). */
+int ledger_proofs_read(const char *path, const uint8_t reporter[LEDGER_KEY_BYTES],
+    int (*cb)(int64_t seq, int64_t found, const void *a, size_t alen, const void *b,
+    size_t blen, void *arg), void *arg, char *err, size_t errlen);
 
 /* Coalition bans: enforced here on behalf of other members until a
  * deadline (unix seconds), written by ledger_cban_raise (below). get:

@@ -1,7 +1,7 @@
 /* rules.h - the rule set: rule files loaded, compiled into one literal
  * prefilter, and scanned over chunks of complete log lines. The prefilter
- * flags candidate lines in one pass; PCRE2-JIT confirms each flagged line
- * and captures its address. */
+ * flags each line's candidate rules; PCRE2-JIT confirms them in load order
+ * and captures the address. */
 #ifndef A5_RULES_H
 #define A5_RULES_H
 
@@ -67,7 +67,8 @@ void rules_free(struct ruleset *rs);
  * vectorscan 5.4.9 was seen missing literals past the 60th byte;
  * RULES_PF_HS_REGEX gives Hyperscan each whole pattern (its message part),
  * to check the regular expression engine of the library linked. Set before
- * any rule is added. */
+ * any rule is added; defined in rules_hs.c, so that a program that never
+ * calls it does not link Hyperscan. */
 enum rules_prefilter_engine {
 	RULES_PF_NATIVE,
 	RULES_PF_HS_LITERAL,
@@ -98,7 +99,9 @@ const struct rules_service *rules_service_get(const struct ruleset *rs, int i);
 int rules_service_find(const struct ruleset *rs, const char *name);
 const char *rules_kind_name(enum rule_kind k);
 
-/* Per-thread scanning state; also counts matches per rule. */
+/* Scanning state; also counts matches per rule. A rule set is scanned by
+ * one thread at a time: each rule's PCRE2 program is JIT-compiled when it
+ * first runs. */
 struct rules_scratch *rules_scratch_new(const struct ruleset *rs);
 void rules_scratch_free(struct rules_scratch *sc);
 /* Confirmed matches per rule since creation. */

@@ -7,6 +7,10 @@
 #   - a ban decided by the worker reaches the kernel through the enforcer;
 #   - the worker killed with SIGKILL: the kernel set keeps its bans while
 #     it is down, the enforcer starts a new worker, which answers and bans;
+#   - a reload reaches the enforcer process as records (it parses no text):
+#     the new file applies, an allow line the reload removed still protects
+#     its prefix there until a restart, and a worker started after the
+#     reload runs the reloaded file;
 #   - an unknown user, or `user root`, and the daemon refuses to run.
 # docs/privsep.md. Exit 0 pass, 1 fail, 77 skip.
 set -u
@@ -77,7 +81,7 @@ wait_set() { # addr: up to 5 s
 }
 
 : > "$T/auth.log"
-write_conf ""
+write_conf "allow 203.0.113.200/32"
 start
 w=$(worker_of "$pid")
 uid=$(id -u article5)
@@ -152,6 +156,31 @@ fail_lines 203.0.113.11 3
 wait_set 203.0.113.11 && ok "the new worker bans 203.0.113.11" || bad "203.0.113.11 not banned by the new worker"
 a5 bans --json | jq -e 'map(.prefix) | index("203.0.113.10")' >/dev/null &&
 	ok "the ledger still lists 203.0.113.10" || bad "203.0.113.10 gone from the ledger"
+
+# 5. a reload: the worker reads the file and sends the enforcer process
+# records; what the file allowed at start stays allowed there
+write_conf ""
+sed -i 's/^maxretry 3$/maxretry 2/' "$T/a5.conf"
+kill -HUP "$pid"
+i=0
+while [ $i -lt 50 ] && ! grep -q "reloaded $T/a5.conf" "$T/daemon.log"; do sleep 0.1; i=$((i + 1)); done
+fail_lines 203.0.113.12 2
+wait_set 203.0.113.12 && ok "reload applied: maxretry 2" || bad "reload not applied: 203.0.113.12 not banned after 2 failures"
+fail_lines 203.0.113.200 2
+sleep 1
+! in_set 203.0.113.200 && ok "an allow line removed by the reload still protects 203.0.113.200 in the enforcer process" ||
+	bad "203.0.113.200 banned: the enforcer process dropped the allowlist of the start"
+w3=$(worker_of "$pid")
+kill -KILL "$w3"
+i=0
+while [ $i -lt 100 ] && { [ -z "$(worker_of "$pid")" ] || [ "$(worker_of "$pid")" = "$w3" ]; }; do
+	sleep 0.1; i=$((i + 1))
+done
+i=0
+while [ $i -lt 50 ] && ! a5 status >/dev/null 2>&1; do sleep 0.1; i=$((i + 1)); done
+fail_lines 203.0.113.13 2
+wait_set 203.0.113.13 && ok "a worker started after the reload runs the reloaded file (maxretry 2)" ||
+	bad "the worker started after the reload runs the file of the start"
 
 kill "$pid"; wait "$pid"; rc=$?; pid=""
 [ "$rc" = 0 ] && ok "SIGTERM: both processes stopped, status 0" || bad "exit status $rc"

@@ -10,6 +10,8 @@
 
 #include "common/util.h"
 #include "f2b/f2b_filter.h"
+#include "f2b/f2b_literal.h"
+#include "f2b/f2b_regex.h"
 
 #define NOW 1700000000
 
@@ -438,6 +440,80 @@ test_prefilter_agrees(void **state)
 	f2b_set_free(s2);
 }
 
+/* The alternations every match goes through: one text per branch. */
+static void
+test_required_anyof(void **state)
+{
+	struct f2b_anyof a[F2B_ANYOF_MAX];
+	size_t n;
+
+	(void)state;
+	n = f2b_required_anyof("^x (?:NOTICE|SECURITY|WARNING)\\[\\d+\\]: (?P<a>\\S+ reject:|too many errors after \\S+) y",
+	    a, F2B_ANYOF_MAX);
+	assert_int_equal(n, 2);
+	assert_int_equal(a[0].n, 3);
+	assert_string_equal(a[0].lit[0], "NOTICE");
+	assert_string_equal(a[0].lit[2], "WARNING");
+	assert_int_equal(a[1].n, 2);
+	assert_string_equal(a[1].lit[0], " reject:");
+	assert_string_equal(a[1].lit[1], "too many errors after ");
+	for (size_t i = 0; i < n; i++)
+		f2b_anyof_free(&a[i]);
+	n = f2b_required_anyof("^foo bar|baz qux", a, F2B_ANYOF_MAX);	/* the whole pattern */
+	assert_int_equal(n, 1);
+	assert_int_equal(a[0].n, 2);
+	f2b_anyof_free(&a[0]);
+	/* none: optional, a branch without 3 plain characters, a lookahead,
+	 * a quantifier that allows none, extended mode */
+	assert_int_equal(f2b_required_anyof("^x (?:abc|def)? y", a, F2B_ANYOF_MAX), 0);
+	assert_int_equal(f2b_required_anyof("^x (?:abc|de) y", a, F2B_ANYOF_MAX), 0);
+	assert_int_equal(f2b_required_anyof("^x (?=abc|def)\\w+", a, F2B_ANYOF_MAX), 0);
+	assert_int_equal(f2b_required_anyof("^x (abc|def){0,2} y", a, F2B_ANYOF_MAX), 0);
+	assert_int_equal(f2b_required_anyof("(?x)^x (?:abc|def) y", a, F2B_ANYOF_MAX), 0);
+	assert_int_equal(f2b_required_anyof("^x (?:a(?:bcd|xyz)|def) y", a, F2B_ANYOF_MAX), 0);
+}
+
+/* A failregex whose only required texts are alternatives, and a
+ * prefregex with an alternation: the same failures with and without the
+ * prefilter, fewer lines through PCRE2 with it. */
+static void
+test_prefilter_alternations(void **state)
+{
+	static const char *const fail[] = { "^(?:Login failed|FAILED login) for \\S+ from <HOST>$",
+	    "^(?:denied|refused) <HOST>$", NULL };
+	static const char *const lines[] = {
+		"srv NOTICE: Login failed for a from 192.0.2.1",
+		"srv NOTICE: Failed password for b from 192.0.2.2",	/* " from ", no branch */
+		"srv WARNING: refused 192.0.2.3",
+		"srv INFO: refused 192.0.2.4",				/* prefregex's clause */
+		"srv warning: failed LOGIN for c from 192.0.2.5",	/* caseless prefilter, exact regex */
+		"srv SECURITY: DENIED 192.0.2.6",
+	};
+	const char *pref = "^srv (?:NOTICE|SECURITY|WARNING): <F-CONTENT>.+</F-CONTENT>$";
+	struct got g1 = { 0 }, g2 = { 0 };
+	struct f2b_set *s1 = make_ok(pref, fail, NULL, 1, F2B_FLT_NODATE);
+	struct f2b_set *s2 = make_ok(pref, fail, NULL, 1, F2B_FLT_NODATE | F2B_FLT_NOPREFILTER);
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_LEN(lines); i++) {
+		feed(s1, &g1, lines[i]);
+		feed(s2, &g2, lines[i]);
+	}
+	assert_int_equal(g2.n, 2);
+	assert_int_equal(g1.n, g2.n);
+	for (int i = 0; i < g1.n; i++) {
+		assert_int_equal(g1.line[i], g2.line[i]);
+		assert_string_equal(g1.addr[i], g2.addr[i]);
+	}
+	assert_string_equal(g1.addr[0], "192.0.2.1");
+	assert_string_equal(g1.addr[1], "192.0.2.3");
+	/* the second and fourth lines never reach PCRE2 */
+	assert_int_equal(f2b_set_prefilter_passed(s1), 4);
+	assert_int_equal(f2b_set_prefilter_passed(s2), ARRAY_LEN(lines));
+	f2b_set_free(s1);
+	f2b_set_free(s2);
+}
+
 /* Cases found while fuzzing (fuzz/fuzz_f2b_filter.c), one per bug. */
 
 static void
@@ -533,6 +609,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_translate),
+		cmocka_unit_test(test_required_anyof),
+		cmocka_unit_test(test_prefilter_alternations),
 		cmocka_unit_test(test_hosts),
 		cmocka_unit_test(test_date_cut),
 		cmocka_unit_test(test_prefregex_content),

@@ -29,6 +29,7 @@
 #include "testutil.h"
 
 #include "coalition/charter.h"
+#include "coalition/evidence.h"
 #include "coalition/governance.h"
 #include "coalition/identity.h"
 #include "coalition/transport.h"

@@ -3,7 +3,8 @@
  * signature), transactions shared with the caller, bad input; equivocation
  * proofs and evidence files (valid, tampered, non-member, other coalition).
  * The chain is recomputed here from docs/journal.md, independently of
- * journal.c, to play the attacker who rewrites hashes. */
+ * journal.c, to play the attacker who rewrites hashes. The journal on its
+ * own (journal_walk) is tested with kinds the coalition does not know. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,8 @@
 #include "testutil.h"
 
 #include "coalition/charter.h"
+#include "coalition/evidence.h"
+#include "coalition/evidence_file.h"
 #include "coalition/identity.h"
 #include "coalition/wire.h"
 #include "common/addr.h"
@@ -711,6 +714,72 @@ test_bad_input(void **state)
 
 /* --- proofs and evidence files --- */
 
+/* What a checker saw of the entries journal_walk handed it. */
+struct seen {
+	unsigned calls;
+	uint64_t seqs[8];
+	uint64_t refuse;	/* entry to refuse; 0 none */
+};
+
+static int
+record_entry(void *arg, const struct journal_entry *e, char *why, size_t n)
+{
+	struct seen *s = arg;
+
+	assert_true(s->calls < 8);
+	s->seqs[s->calls++] = e->seq;
+	assert_string_equal(e->kind, "note");
+	assert_int_equal(e->subject_len, strlen(e->subject));
+	assert_int_equal(e->len, 5);
+	assert_memory_equal(e->body, "hello", 5);
+	if (e->seq == s->refuse) {
+		snprintf(why, n, "note: refused by the test");
+		return -1;
+	}
+	return 0;
+}
+
+/* The journal alone: it checks the chain and its own kind, hands every
+ * other kind to the caller's checker, and knows nothing of the coalition's
+ * (journal_verify refuses a kind the coalition does not know). */
+static void
+test_walk_checker(void **state)
+{
+	struct journal *j = jopen(false);
+	struct a5_prefix p = pfx("192.0.2.7");
+	struct journal_check c;
+	struct seen s;
+
+	(void)state;
+	assert_int_equal(journal_local(j, NOW, "ban", &p, 600, "sshd/maxretry"), 0);
+	assert_int_equal(journal_append(j, NOW + 1, "note", "first", "hello", 5), 0);
+	assert_int_equal(journal_append(j, NOW + 2, "note", "second", "hello", 5), 0);
+	/* no checker: the chain alone */
+	assert_int_equal(journal_walk(j, NULL, NULL, &c), 0);
+	assert_int_equal(c.entries, 3);
+	/* a checker sees the other kinds, in order, and its refusal stops the walk */
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(journal_walk(j, record_entry, &s, &c), 0);
+	assert_int_equal(s.calls, 2);
+	assert_int_equal(s.seqs[0], 2);
+	assert_int_equal(s.seqs[1], 3);
+	memset(&s, 0, sizeof(s));
+	s.refuse = 2;
+	assert_int_equal(journal_walk(j, record_entry, &s, &c), 1);
+	assert_int_equal(c.bad, 2);
+	assert_int_equal(c.entries, 1);
+	assert_string_equal(c.why, "note: refused by the test");
+	assert_int_equal(journal_verify(j, &c), 1);
+	assert_int_equal(c.bad, 2);
+	assert_non_null(strstr(c.why, "unknown kind \"note\""));
+	/* a local entry the journal did not format is its own to refuse */
+	assert_int_equal(journal_append(j, NOW + 3, JOURNAL_LOCAL, "not-a-prefix", "x", 1), 0);
+	assert_int_equal(journal_walk(j, NULL, NULL, &c), 1);
+	assert_int_equal(c.bad, 4);
+	assert_string_equal(c.why, "local: subject is not a prefix");
+	journal_close(j);
+}
+
 static void
 test_proof_check(void **state)
 {
@@ -912,6 +981,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_shares_ledger_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_attach_transactions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_walk_checker, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_proof_check, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_evidence_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_evidence_refusals, setup, teardown),

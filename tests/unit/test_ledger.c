@@ -1,4 +1,5 @@
-/* test_ledger.c - ledger: bans, expiry, offenders, state, batching, reopen, versioning. */
+/* test_ledger.c - ledger: bans, expiry, offenders, state, batching, reopen, versioning,
+ * the proofs the CLI reads. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -718,6 +719,109 @@ test_migrate_v2(void **state)
 	sqlite3_close(db);
 }
 
+/* A version 1 file (no cbans, no declines) takes both migration steps:
+ * its bans stay, and the coalition's tables work. */
+static void
+test_migrate_v1(void **state)
+{
+	struct tmpdb *t = *state;
+	struct ledger *l = NULL;
+	struct ledger_ban b1 = mkban("10.0.0.1", NOW - 5, NOW + 100), got;
+	struct a5_prefix p = pfx("10.0.0.1"), q = pfx("198.51.100.0/24");
+	int64_t deadline = 0;
+	char err[512];
+
+	assert_int_equal(ledger_open(t->path, &l, err, sizeof(err)), 0);
+	put(l, &b1);
+	ledger_close(l);
+	exec_sql(t->path, "DROP TABLE cbans; DROP TABLE declines; PRAGMA user_version = 1;");
+
+	assert_int_equal(ledger_open(t->path, &l, err, sizeof(err)), 0);
+	assert_int_equal(ledger_ban_get(l, &p, &got), 1);
+	assert_int_equal(got.expires, NOW + 100);
+	assert_int_equal(ledger_decline_put(l, &q, 1, NOW + 50), 0);
+	b1.prefix = q;
+	assert_int_equal(ledger_cban_raise(l, &b1, NOW, &deadline), 1);
+	assert_int_equal(ledger_cban_get(l, &q, &deadline), 1);
+	assert_int_equal(deadline, NOW + 100);
+	ledger_close(l);
+}
+
+struct proofs_seen {
+	int n;
+	int64_t seq[4];
+	size_t alen[4];
+	int stop_after;		/* 0: never */
+};
+
+static int
+proof_cb(int64_t seq, int64_t found, const void *a, size_t alen, const void *b, size_t blen,
+    void *arg)
+{
+	struct proofs_seen *s = arg;
+
+	assert_true(s->n < 4);
+	assert_int_equal(found, NOW + seq);
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_int_equal(blen, alen + 1);
+	assert_int_equal(((const uint8_t *)a)[0], (uint8_t)seq);
+	s->seq[s->n] = seq;
+	s->alen[s->n] = alen;
+	s->n++;
+	return s->stop_after != 0 && s->n >= s->stop_after;
+}
+
+/* ledger_proofs_read (article5 evidence): one reporter's proofs by seq, on
+ * a read-only connection that neither creates nor changes the file. */
+static void
+test_proofs_read(void **state)
+{
+	struct tmpdb *t = *state;
+	struct ledger *l = NULL;
+	uint8_t alice[LEDGER_KEY_BYTES], bob[LEDGER_KEY_BYTES], a[8], b[9];
+	struct proofs_seen s;
+	struct stat sb;
+	char err[512];
+
+	memset(alice, 0xa1, sizeof(alice));
+	memset(bob, 0xb0, sizeof(bob));
+	/* no file: refused, and not created */
+	assert_int_equal(ledger_proofs_read(t->path, alice, proof_cb, &s, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "No such file or directory"));
+	assert_int_equal(stat(t->path, &sb), -1);
+
+	assert_int_equal(ledger_open(t->path, &l, err, sizeof(err)), 0);
+	for (uint8_t seq = 3; seq >= 1; seq--) {
+		memset(a, seq, sizeof(a));
+		memset(b, seq, sizeof(b));
+		assert_int_equal(ledger_proof_put(l, alice, seq, a, sizeof(a) - seq, b,
+		    sizeof(a) - seq + 1, NOW + seq), 0);
+	}
+	memset(a, 9, sizeof(a));
+	assert_int_equal(ledger_proof_put(l, bob, 9, a, 2, a, 3, NOW + 9), 0);
+	ledger_close(l);
+
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(ledger_proofs_read(t->path, alice, proof_cb, &s, err, sizeof(err)), 3);
+	assert_int_equal(s.n, 3);
+	assert_int_equal(s.seq[0], 1);
+	assert_int_equal(s.seq[1], 2);
+	assert_int_equal(s.seq[2], 3);
+	assert_int_equal(s.alen[0], 7);
+	assert_int_equal(s.alen[2], 5);
+	memset(&s, 0, sizeof(s));
+	s.stop_after = 1;
+	assert_int_equal(ledger_proofs_read(t->path, alice, proof_cb, &s, err, sizeof(err)), 1);
+	memset(bob, 0xcc, sizeof(bob));
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(ledger_proofs_read(t->path, bob, proof_cb, &s, err, sizeof(err)), 0);
+	/* a file without the ledger's tables: SQLite's word for it */
+	exec_sql(t->path, "DROP TABLE proofs");
+	assert_int_equal(ledger_proofs_read(t->path, alice, proof_cb, &s, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "no such table: proofs"));
+}
+
 /* Version 2 also wrote a bans row (reason "coalition") per coalition ban:
  * the migration hands its provenance to the cbans row and deletes it, so
  * the listing shows each coalition ban once, with who reported it. */
@@ -866,11 +970,13 @@ main(void)
 		cmocka_unit_test(test_batching),
 		cmocka_unit_test_setup_teardown(test_batching_visibility, tmp_setup, tmp_teardown),
 		cmocka_unit_test_setup_teardown(test_reopen_persists, tmp_setup, tmp_teardown),
+		cmocka_unit_test_setup_teardown(test_migrate_v1, tmp_setup, tmp_teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_v2, tmp_setup, tmp_teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_v2_coalition_rows, tmp_setup, tmp_teardown),
 		cmocka_unit_test_setup_teardown(test_newer_version_refused, tmp_setup, tmp_teardown),
 		cmocka_unit_test_setup_teardown(test_open_errors, tmp_setup, tmp_teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_rows, tmp_setup, tmp_teardown),
+		cmocka_unit_test_setup_teardown(test_proofs_read, tmp_setup, tmp_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,18 @@
+/* members.c - `article5 members`: the coalition's members as the running
+ * daemon sees them. */
+#include "cli/cli.h"
+#include "cli/control_client.h"
+
+static const struct control_verb members_verb = {
+	.name = "members",
+	.usage =
+	    "usage: article5 members [-c CONFIG | -s SOCKET] [--json]\n\n"
+	    "Lists the coalition's members: role, last seen, reports sent (self),\n"
+	    "accepted and refused (by reason), quarantine and revocation.\n",
+};
+
+int
+cmd_members(int argc, char **argv)
+{
+	return control_verb_run(&members_verb, argc, argv);
+}

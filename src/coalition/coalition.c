@@ -1,0 +1,224 @@
+/* coalition.c - this member in its coalition: opening (charter, identity,
+ * chains restored from the ledger), the connection and its retries, and
+ * the small questions the other files and the daemon ask. */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "coalition/audit.h"
+#include "coalition/state.h"
+#include "common/log.h"
+#include "common/prefixlist.h"
+#include "common/util.h"
+#include "daemon/config.h"
+#include "ledger/journal.h"
+#include "ledger/ledger.h"
+
+/* Envelopes kept as evidence this long. */
+#define ENVELOPE_KEEP_SECS (8 * 86400)
+/* Reconnection attempts while the first connect has not succeeded. */
+#define CONNECT_RETRY_SECS 10
+/* Redelivery of reports not acknowledged (a crash between delivery and ack). */
+#define ACK_WAIT_MS 5000
+
+static int
+coalition_connect(struct coalition *co, char *err, size_t errlen)
+{
+	const char *urls[CHARTER_URLS_MAX];
+	struct transport_config tc;
+
+	for (size_t i = 0; i < co->charter->nurls; i++)
+		urls[i] = co->charter->urls[i];
+	memset(&tc, 0, sizeof(tc));
+	tc.urls = urls;
+	tc.nurls = co->charter->nurls;
+	tc.coalition = co->charter->name;
+	tc.self = co->self_hex;
+	tc.durable = co->durable;
+	tc.replicas = (int)co->charter->policy.replicas;
+	tc.creds_file = co->nats_creds[0] ? co->nats_creds : NULL;
+	tc.tls_ca = co->nats_tls_ca[0] ? co->nats_tls_ca : NULL;
+	/* A report is applied within milliseconds of delivery; after a crash
+	 * the un-acked ones come back this soon. */
+	tc.ack_wait_ms = ACK_WAIT_MS;
+	co->next_connect = now_sec() + CONNECT_RETRY_SECS;
+	if ((co->tr = transport_open(&tc, err, errlen)) == NULL)
+		return -1;
+	return 0;
+}
+
+int
+coalition_tick(struct coalition *co)
+{
+	char err[512];
+
+	int64_t now = now_sec();
+
+	if (now >= co->next_expire) {
+		ledger_envelopes_expire(co->ledger, now - ENVELOPE_KEEP_SECS);
+		co->next_expire = now + 60;
+	}
+	if (co->tr != NULL || now < co->next_connect)
+		return 0;
+	if (coalition_connect(co, err, sizeof(err)) != 0) {
+		log_debug("coalition: still unreachable: %s", err);
+		return 0;
+	}
+	log_info("coalition %s: connected", co->charter->name);
+	return 1;
+}
+
+struct coalition *
+coalition_open(const struct config *cfg, const struct identity *id,
+    const struct prefixlist *allow, struct ledger *ledger, char *err, size_t errlen)
+{
+	struct coalition *co = calloc(1, sizeof(*co));
+	char why[512];
+
+	if (co == NULL || (co->charter = calloc(1, sizeof(*co->charter))) == NULL ||
+	    (co->out = calloc(1, sizeof(*co->out))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	co->ledger = ledger;
+	co->self = -1;
+	if (journal_attach(ledger_db(ledger), &co->journal, err, errlen) != 0)
+		goto fail;
+	/* Adopted updates are written to the state directory, the only place
+	 * the worker may write; the newer of the two copies is in force. */
+	config_adopted_charter(cfg, co->charter_path, sizeof(co->charter_path));
+	const char *chpath = charter_in_force(cfg->charter, co->charter_path, why, sizeof(why));
+	if (why[0] != '\0')
+		log_warnx("coalition: adopted charter not used: %s", why);
+	if (charter_load_hash(chpath, co->charter, co->charter_hash, err, errlen) != 0)
+		goto fail;
+	if (chpath != cfg->charter)
+		log_info("coalition: charter version %llu in force, adopted from the stream (%s)",
+		    (unsigned long long)co->charter->version, chpath);
+	co->id = *id;
+	(void)sodium_mlock(co->id.sk, sizeof(co->id.sk));
+	snprintf(co->nats_creds, sizeof(co->nats_creds), "%s", cfg->nats_creds);
+	snprintf(co->nats_tls_ca, sizeof(co->nats_tls_ca), "%s", cfg->nats_tls_ca);
+	co->allow = allow;
+	for (size_t i = 0; i < co->charter->nmembers; i++)
+		if (memcmp(co->charter->members[i].pk, co->id.pk, ID_PUBLIC_BYTES) == 0)
+			co->self = (int)i;
+	if (co->self < 0) {
+		char pk[ID_PUBLIC_TEXT_MAX];
+		identity_pk_to_text(co->id.pk, pk, sizeof(pk));
+		snprintf(err, errlen, "%s: this member's key %s is not in the charter %s",
+		    cfg->identity, pk, cfg->charter);
+		goto fail;
+	}
+	if (co->charter->members[co->self].revoked) {
+		snprintf(err, errlen, "%s: this member's key is revoked in %s", cfg->identity, cfg->charter);
+		goto fail;
+	}
+	sodium_bin2hex(co->self_hex, sizeof(co->self_hex), co->id.pk, 8);
+	co->accept = accept_new(co->charter, co->id.pk, allow, (uint32_t)cfg->bantime_max);
+	if (co->accept == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	co->ttl_cap = (uint32_t)cfg->bantime_max;
+	if ((co->audit = audit_new(co->charter, co->id.pk)) == NULL ||
+	    (co->commit = calloc(1, sizeof(*co->commit))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	chain_table_reset(&co->chains, co->charter, (size_t)co->self);
+	chain_load_own(&co->chains, co->ledger);
+	chain_load_peers(&co->chains, co->ledger, co->accept);
+	coalition_commit_seq_load(co);
+	coalition_audit_seed(co);
+	snprintf(co->durable, sizeof(co->durable), "a5-%s", co->self_hex);
+	/* An unreachable NATS must not take the shield down with it: the
+	 * daemon runs alone and coalition_tick keeps trying. */
+	if (coalition_connect(co, err, errlen) != 0)
+		log_warnx("coalition: %s; working alone, retrying every %ds", err, CONNECT_RETRY_SECS);
+	log_info("coalition %s: member %s (%s), %zu members, chain at %llu",
+	    co->charter->name, co->charter->members[co->self].name,
+	    charter_role_name(co->charter->members[co->self].role), co->charter->nmembers,
+	    (unsigned long long)co->chains.heads[co->self].seq);
+	return co;
+fail:
+	coalition_close(co);
+	return NULL;
+}
+
+void
+coalition_close(struct coalition *co)
+{
+	if (co == NULL)
+		return;
+	for (size_t i = 0; co->tr != NULL && i < co->npending; i++)
+		transport_nak(co->tr, &co->pending[i]);
+	if (co->tr != NULL)
+		transport_close(co->tr);
+	accept_free(co->accept);
+	audit_free(co->audit);
+	free(co->commit);
+	journal_close(co->journal);
+	identity_wipe(&co->id);
+	free(co->charter);
+	free(co->out);
+	free(co);
+}
+
+int
+coalition_fd(const struct coalition *co)
+{
+	return co->tr != NULL ? transport_fd(co->tr) : -1;
+}
+
+bool
+coalition_enforces(const struct coalition *co)
+{
+	return co->charter->members[co->self].role == ROLE_MEMBER;
+}
+
+void
+coalition_log_refusal(struct coalition *co, int member, const char *who, enum accept_reason why,
+    const struct a5_prefix *p)
+{
+	char text[A5_PREFIX_STRLEN] = "-";
+	int64_t now = now_sec();
+
+	/* once per burst: one line per member per 10 s; the counters have the rest */
+	int64_t *last = member >= 0 ? &co->last_refusal_log[member] : &co->last_stranger_log;
+	if (now - *last < 10)
+		return;
+	*last = now;
+	if (p)
+		prefix_format(p, text, sizeof(text));
+	log_warnx("coalition: refused report from %s (%s): %s", who, text, accept_reason_name(why));
+}
+
+int
+coalition_member_index(const struct coalition *co, const uint8_t pk[ID_PUBLIC_BYTES])
+{
+	const struct charter_member *m = charter_find(co->charter, pk);
+
+	return m ? (int)(m - co->charter->members) : -1;
+}
+
+bool
+coalition_defunct(const struct coalition *co)
+{
+	return co->defunct;
+}
+
+uint64_t
+coalition_charter_version(const struct coalition *co)
+{
+	return co->charter->version;
+}
+
+void
+coalition_ack(struct coalition *co)
+{
+	for (size_t i = 0; co->tr != NULL && i < co->npending; i++)
+		transport_ack(co->tr, &co->pending[i]);
+	co->npending = 0;
+}

@@ -1,0 +1,112 @@
+/* coalition.h - this member in its coalition, as the daemon sees it:
+ * publishes its bans as signed, chained reports and hands back the reports
+ * of the others that pass the acceptance pipeline, to be applied by the
+ * caller. The files behind it: coalition.c (open, connect, tick), receive.c
+ * (envelopes in), proof.c, adopt.c (charter updates in), publish.c (local
+ * bans out), chain.c (chain heads), commitment.c (commitments, declines,
+ * audit), status.c (the control socket's views). */
+#ifndef A5_COALITION_H
+#define A5_COALITION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/addr.h"
+#include "coalition/charter.h"
+#include "coalition/wire.h"
+
+struct coalition;
+struct config;
+struct identity;
+struct ledger;
+struct ledger_ban;
+struct outbuf;
+struct prefixlist;
+
+/* Messages taken from the transport per coalition_receive: 64 envelopes of
+ * at most 256 reports stay well under the enforcer's queue
+ * (ENF_QUEUE_MAX), leaving room for the local bans of the same iteration. */
+#define COALITION_RECEIVE_MAX 64
+#define COALITION_BATCH_MAX (COALITION_RECEIVE_MAX * WIRE_REPORTS_MAX)
+
+/* A remote report accepted by the pipeline and enforced by this member's
+ * role, for the caller to apply. Copies: the envelope, and the charter it
+ * came under, may be gone when the batch is applied. */
+struct coalition_apply {
+	struct a5_prefix prefix;
+	uint32_t ttl;		/* seconds from the decision until deadline */
+	int64_t deadline;	/* unix seconds, the same at every member (audit_deadline) */
+	char member[CHARTER_NAME_MAX];	/* reporter's name in the charter */
+	char service[WIRE_NAME_MAX + 1], rule[WIRE_NAME_MAX + 1];
+	uint32_t evidence;
+	int64_t first_seen, last_seen;
+};
+
+/* What one coalition_receive decided, in the order received. About 3 MiB:
+ * the caller keeps one, not on the stack. The reports this member declines
+ * for reasons of its own (allowlist, rate, a local unban) are declared by
+ * the coalition itself (receive.c) and are not in it. */
+struct coalition_batch {
+	size_t napply;
+	struct coalition_apply apply[COALITION_BATCH_MAX];
+};
+
+/* Loads the charter named by cfg (or the newer copy adopted from the stream,
+ * kept in the state directory), takes the identity id (loaded by the
+ * caller while it could still read the secret file; the coalition keeps its
+ * own locked copy and the caller wipes its own), connects. allow stays the
+ * caller's (a reload may change it; charter adoption reads it). NULL + err. */
+struct coalition *coalition_open(const struct config *cfg, const struct identity *id,
+    const struct prefixlist *allow, struct ledger *ledger, char *err, size_t errlen);
+void coalition_close(struct coalition *co);
+
+/* The fd to poll for received reports, or -1 while not connected yet. */
+int coalition_fd(const struct coalition *co);
+/* Called every second: retries the first connection; returns 1 when it has
+ * just succeeded (coalition_fd is then valid and must be polled). */
+int coalition_tick(struct coalition *co);
+/* Whether received reports are enforced here (members: yes; protected
+ * partners and observers: no, they only log). */
+bool coalition_enforces(const struct coalition *co);
+
+/* Queues one local ban for publication at the next coalition_prepare. */
+void coalition_local_ban(struct coalition *co, const struct ledger_ban *b);
+/* A local unban holds against remote reports for the prefix. */
+void coalition_local_unban(struct coalition *co, const struct a5_prefix *p, int64_t until);
+
+/* Takes queued messages, verifies and decides; out is filled with the
+ * reports to apply (out->napply is reset first). Messages are acknowledged
+ * only by coalition_ack, after the caller has applied the batch and
+ * committed the ledger and the enforcer. Returns the number of messages
+ * handled. */
+int coalition_receive(struct coalition *co, struct coalition_batch *out);
+void coalition_ack(struct coalition *co);
+/* Signs the queued local bans as one envelope, records it (chain head and
+ * outbox in the ledger: the caller commits), then publishes what is in the
+ * outbox. Call after the ledger commit of the same iteration. */
+void coalition_prepare(struct coalition *co);
+void coalition_publish(struct coalition *co);
+
+/* Seconds between this member's commitments (the charter's period), or 0
+ * when it makes none (protected partners and observers). */
+int64_t coalition_commit_period(const struct coalition *co);
+/* Signs and publishes one commitment: digest and count of the kernel's
+ * coalition sets (digest NULL when they could not be read), the chain
+ * positions processed, the declines in force. Call after enf_commit, inside
+ * a ledger batch (the commitment number and journal entry join it). */
+void coalition_commit(struct coalition *co, const uint8_t *digest, uint64_t count);
+/* Declares p declined (enum wire_decline_reason) until `until`. */
+void coalition_decline(struct coalition *co, const struct a5_prefix *p, int reason, int64_t until);
+void coalition_audit(const struct coalition *co, struct outbuf *out, int json);
+
+/* Charter updates (docs/governance.md) are adopted while receiving: the
+ * version in force, and whether the charter in force still names this
+ * member as an active one (if not, the caller closes the coalition). */
+uint64_t coalition_charter_version(const struct coalition *co);
+bool coalition_defunct(const struct coalition *co);
+
+void coalition_members(const struct coalition *co, struct outbuf *out, int json);
+void coalition_status(const struct coalition *co, struct outbuf *out, int json);
+
+#endif

@@ -1,0 +1,219 @@
+/* commitment.c - commitments (docs/commitment.md): this member's, signed
+ * each period with the declines it declares, and the others', audited
+ * against the record of obligations kept here (rebuilt from the stored
+ * envelopes at start). */
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "coalition/audit.h"
+#include "coalition/evidence.h"
+#include "coalition/state.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "ledger/journal.h"
+#include "ledger/ledger.h"
+
+/* The number of this member's last commitment, kept in the ledger. */
+void
+coalition_commit_seq_load(struct coalition *co)
+{
+	char v[LEDGER_STATE_MAX];
+	uint64_t seq;
+
+	co->commit_seq = 0;
+	if (ledger_state_get(co->ledger, "commit:self", v, sizeof(v)) == 1 &&
+	    uint_parse(v, 0, UINT64_MAX / 2, &seq) == 0)
+		co->commit_seq = seq;
+}
+
+/* Whether a report this member processed obliges the coalition: what every
+ * member must then enforce (or decline by reason). The refusals that are
+ * this host's own business (its allowlist, rate seen here, a local unban)
+ * do not lift the obligation of the others; the charter's own checks do. */
+bool
+coalition_report_obliges(const struct coalition *co, int mi, const struct wire_report *r,
+    const struct accept_decision *d)
+{
+	const struct charter_member *m = &co->charter->members[mi];
+	const struct response_policy *rp = &co->charter->policy.response[m->role];
+
+	if (d->verdict == ACC_APPLY)
+		return true;
+	switch (d->reason) {
+	case ACC_ALLOWLIST: case ACC_RATE: case ACC_LOCAL_UNBAN: case ACC_EXPIRED:
+		return !rp->never && rp->quorum < 2 &&
+		    accept_charter_scope(co->accept, &r->prefix) == ACC_OK;
+	default:
+		return false;
+	}
+}
+
+/* The audit's record of obligations lives in memory; at start it is
+ * rebuilt from the envelopes the ledger keeps (8 days), so a restart of
+ * this member does not make it blame the others for bans it forgot. */
+static int
+seed_one(const void *data, size_t len, void *arg)
+{
+	struct coalition *co = arg;
+	static struct wire_envelope e;
+	int64_t now = now_sec();
+
+	if (wire_decode(data, len, &e) != WIRE_OK)
+		return 0;
+	int mi = coalition_member_index(co, e.reporter);
+	if (mi < 0 || co->charter->members[mi].revoked)
+		return 0;
+	const struct response_policy *rp =
+	    &co->charter->policy.response[co->charter->members[mi].role];
+	if (rp->never || rp->quorum >= 2)
+		return 0;
+	for (size_t i = 0; i < e.nreports; i++) {
+		const struct wire_report *r = &e.reports[i];
+		if (accept_charter_scope(co->accept, &r->prefix) != ACC_OK ||
+		    audit_deadline(co->charter, (int64_t)(r->timestamp_us / 1000000), r->ttl, 0) <= now)
+			continue;
+		audit_report(co->audit, e.reporter, r->seq, &r->prefix, (int64_t)r->timestamp_us, r->ttl,
+		    now);
+	}
+	return 0;
+}
+
+void
+coalition_audit_seed(struct coalition *co)
+{
+	if (ledger_envelopes_each(co->ledger, seed_one, co) < 0)
+		log_warnx("coalition: audit: %s", ledger_errmsg(co->ledger));
+}
+
+struct decl_walk {
+	struct wire_commitment *c;
+	bool truncated;
+};
+
+static int
+decl_one(const struct a5_prefix *p, int reason, int64_t until, void *arg)
+{
+	struct decl_walk *w = arg;
+
+	if (w->c->ndeclines == WIRE_COMMIT_DECLINES_MAX) {
+		w->truncated = true;
+		return 1;
+	}
+	struct wire_decline *d = &w->c->declines[w->c->ndeclines++];
+	d->prefix = *p;
+	d->reason = (uint8_t)reason;
+	d->until = (uint64_t)until;
+	return 0;
+}
+
+int64_t
+coalition_commit_period(const struct coalition *co)
+{
+	return co->charter->members[co->self].role == ROLE_MEMBER ? co->charter->policy.commit_period : 0;
+}
+
+void
+coalition_commit(struct coalition *co, const uint8_t *digest, uint64_t count)
+{
+	struct wire_commitment *c = co->commit;
+	static uint8_t buf[WIRE_ENVELOPE_MAX];
+	char msgid[WIRE_MSGID_MAX + 24], v[32];
+	int64_t now_us = now_usec(), now = now_us / 1000000;
+
+	if (coalition_commit_period(co) == 0)
+		return;
+	if (co->tr == NULL || !transport_connected(co->tr)) {
+		co->commits_skipped++;	/* a period missed, as the others will see */
+		return;
+	}
+	memset(c, 0, offsetof(struct wire_commitment, applied));
+	wire_coalition_id(co->charter->name, c->coalition);
+	memcpy(c->member, co->id.pk, ID_PUBLIC_BYTES);
+	c->seq = co->commit_seq + 1;
+	c->time_us = (uint64_t)now_us;
+	c->period = co->charter->policy.commit_period;
+	c->ttl_cap = co->ttl_cap;
+	if (digest != NULL) {
+		c->count = count;
+		memcpy(c->digest, digest, WIRE_HASH_BYTES);
+	} else
+		c->flags |= WIRE_COMMIT_NO_DIGEST;
+	const uint64_t *heads = chain_positions(&co->chains, co->accept);
+	for (size_t i = 0; i < co->charter->nmembers; i++) {
+		if ((int)i == co->self || heads[i] == 0)
+			continue;
+		memcpy(c->applied[c->napplied].reporter, co->charter->members[i].pk, ID_PUBLIC_BYTES);
+		c->applied[c->napplied++].seq = heads[i];
+	}
+	struct decl_walk w = { c, false };
+	ledger_declines_expire(co->ledger, now);
+	if (ledger_declines_active(co->ledger, now, decl_one, &w) < 0)
+		log_warnx("ledger: %s", ledger_errmsg(co->ledger));
+	if (w.truncated)
+		c->flags |= WIRE_COMMIT_TRUNCATED;
+	size_t len = wire_commit_encode(c, &co->id, buf, sizeof(buf));
+	if (len == 0) {
+		log_warnx("coalition: cannot encode commitment #%llu", (unsigned long long)c->seq);
+		return;
+	}
+	snprintf(msgid, sizeof(msgid), "%s-c%llu", co->self_hex, (unsigned long long)c->seq);
+	if (transport_publish(co->tr, buf, len, msgid) != 0) {
+		co->publish_errors++;
+		co->commits_skipped++;
+		return;
+	}
+	co->commit_seq = c->seq;
+	co->commits_sent++;
+	snprintf(v, sizeof(v), "%llu", (unsigned long long)c->seq);
+	if (ledger_state_set(co->ledger, "commit:self", v) != 0)
+		log_warnx("ledger: %s", ledger_errmsg(co->ledger));
+	if (journal_commitment(co->journal, now, buf, len) != 0)
+		log_warnx("%s", journal_errmsg(co->journal));
+}
+
+/* A decline the daemon decides (a local unban, an allowlist changed by a
+ * reload): declared like the pipeline's own (receive.c). */
+void
+coalition_decline(struct coalition *co, const struct a5_prefix *p, int reason, int64_t until)
+{
+	if (!coalition_enforces(co) || until <= now_sec())
+		return;
+	if (ledger_decline_put(co->ledger, p, reason, until) != 0)
+		log_warnx("ledger: %s", ledger_errmsg(co->ledger));
+	else
+		co->declines_made++;
+}
+
+/* Another member's commitment from the stream: audited now against the
+ * chain positions processed here, or kept until they reach its claims. */
+void
+coalition_commitment_received(struct coalition *co, const struct transport_msg *msg)
+{
+	struct wire_commitment *c = co->commit;	/* ours is rebuilt from scratch each period */
+	uint8_t coalition[WIRE_COALITION_BYTES];
+	enum wire_status ws = wire_commit_decode(msg->data, msg->len, c);
+
+	if (ws != WIRE_OK) {
+		co->invalid_commitments++;
+		coalition_log_refusal(co, -1, "unverified sender", ws == WIRE_ERR_SIGNATURE ?
+		    ACC_BAD_SIGNATURE : ACC_MALFORMED, NULL);
+		return;
+	}
+	int mi = coalition_member_index(co, c->member);
+	wire_coalition_id(co->charter->name, coalition);
+	if (mi < 0 || memcmp(coalition, c->coalition, sizeof(coalition)) != 0) {
+		co->invalid_commitments++;
+		return;
+	}
+	if (mi == co->self)
+		return;
+	int was_flagged = audit_state_of(co->audit, (size_t)mi, now_sec()) == AUDIT_FLAGGED;
+	if (audit_commitment(co->audit, c, chain_positions(&co->chains, co->accept), now_sec()) == 1) {
+		const struct audit_member *st = audit_get(co->audit, (size_t)mi);
+		if (!was_flagged && audit_state_of(co->audit, (size_t)mi, now_sec()) == AUDIT_FLAGGED)
+			log_warnx("audit: %s flagged: %s (kernel %llu, expected %llu)",
+			    co->charter->members[mi].name, st->last_problem,
+			    (unsigned long long)st->count, (unsigned long long)st->expected);
+	}
+}

@@ -1,0 +1,195 @@
+/* receive.c - messages in from the coalition's stream: each is sorted by
+ * kind, and the reports of an envelope go through the acceptance pipeline;
+ * those to apply are handed back in a batch, the others are recorded here
+ * (refusals, declines, evidence, chain heads). */
+#include <stdio.h>
+#include <string.h>
+
+#include "coalition/audit.h"
+#include "coalition/evidence.h"
+#include "coalition/state.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "ledger/journal.h"
+#include "ledger/ledger.h"
+
+/* A report this member does not enforce for a reason of its own is
+ * declared in its commitments until the report's deadline, so that the
+ * auditors do not count it as a failure. */
+static void
+decline(struct coalition *co, const struct wire_report *r, enum accept_reason why, int64_t now)
+{
+	int reason = why == ACC_ALLOWLIST ? WIRE_DECLINE_ALLOWLIST :
+	    why == ACC_RATE ? WIRE_DECLINE_RATE : why == ACC_LOCAL_UNBAN ? WIRE_DECLINE_UNBAN : 0;
+
+	if (reason == 0 || !coalition_enforces(co))
+		return;
+	int64_t until = audit_deadline(co->charter, (int64_t)(r->timestamp_us / 1000000), r->ttl,
+	    co->ttl_cap);
+	if (until <= now)
+		return;
+	if (ledger_decline_put(co->ledger, &r->prefix, reason, until) != 0)
+		log_warnx("ledger: %s", ledger_errmsg(co->ledger));
+	else
+		co->declines_made++;
+}
+
+/* An accepted report goes to the batch when this member's role enforces
+ * the others' reports; protected partners and observers only log it. The
+ * prefix is formatted only on that rare path: this runs once per applied
+ * report, and a flood brings thousands per second (the envelope's own log
+ * line counts them). */
+static void
+apply_add(struct coalition *co, struct coalition_batch *out, const char *who,
+    const struct wire_report *r, const struct accept_decision *d)
+{
+	if (!coalition_enforces(co)) {
+		char text[A5_PREFIX_STRLEN];
+		prefix_format(&r->prefix, text, sizeof(text));
+		log_debug("coalition: %s reported %s (%s); not enforced here (role)", who, text,
+		    r->service);
+		return;
+	}
+	if (out->napply == ARRAY_LEN(out->apply))
+		return;	/* impossible: COALITION_RECEIVE_MAX envelopes of WIRE_REPORTS_MAX */
+	struct coalition_apply *a = &out->apply[out->napply++];
+	a->prefix = r->prefix;
+	a->ttl = d->ttl;
+	a->deadline = d->deadline;
+	strlcpy_ok(a->member, who, sizeof(a->member));
+	strlcpy_ok(a->service, r->service, sizeof(a->service));
+	strlcpy_ok(a->rule, r->rule, sizeof(a->rule));
+	a->evidence = r->evidence;
+	a->first_seen = (int64_t)r->first_seen;
+	a->last_seen = (int64_t)r->last_seen;
+}
+
+static void
+handle_envelope(struct coalition *co, const struct transport_msg *msg, struct coalition_batch *out)
+{
+	static struct wire_envelope e;
+	enum wire_status ws = wire_decode(msg->data, msg->len, &e);
+	uint8_t coalition[WIRE_COALITION_BYTES];
+	int64_t now = now_sec();
+
+	if (ws != WIRE_OK) {
+		/* Not charged to the key it claims: without a valid signature
+		 * anyone can claim any key. Counted apart (status). */
+		co->invalid_envelopes++;
+		coalition_log_refusal(co, -1, "unverified sender", ws == WIRE_ERR_SIGNATURE ?
+		    ACC_BAD_SIGNATURE : ACC_MALFORMED, NULL);
+		return;
+	}
+	if (memcmp(e.reporter, co->id.pk, ID_PUBLIC_BYTES) == 0)
+		return;	/* our own reports come back on the stream */
+	int mi = coalition_member_index(co, e.reporter);
+	const char *who = mi >= 0 ? co->charter->members[mi].name : "unknown key";
+	wire_coalition_id(co->charter->name, coalition);
+	if (memcmp(coalition, e.coalition, sizeof(coalition)) != 0) {
+		accept_count_envelope(co->accept, e.reporter, ACC_WRONG_COALITION);
+		coalition_log_refusal(co, mi, who, ACC_WRONG_COALITION, NULL);
+		return;
+	}
+	if (mi < 0) {
+		accept_count_envelope(co->accept, e.reporter, ACC_UNKNOWN_KEY);
+		coalition_log_refusal(co, mi, who, ACC_UNKNOWN_KEY, NULL);
+		return;
+	}
+	size_t applied = 0, kept = 0;
+	uint16_t accepted[WIRE_REPORTS_MAX];
+	for (size_t i = 0; i < e.nreports; i++) {
+		const struct wire_report *r = &e.reports[i];
+		struct accept_decision d;
+
+		accept_report(co->accept, e.reporter, r, now, &d);
+		if (d.reason == ACC_FORK) {
+			static uint8_t other[WIRE_ENVELOPE_MAX];
+			size_t olen = 0;
+			int found = ledger_envelope_find(co->ledger, e.reporter, r->seq, other,
+			    sizeof(other), &olen);
+			if (found == 1 && (olen != msg->len || memcmp(other, msg->data, olen) != 0)) {
+				ledger_proof_put(co->ledger, e.reporter, r->seq, other, olen,
+				    msg->data, msg->len, now);
+				if (journal_proof(co->journal, now, r->seq, other, olen, msg->data,
+				    msg->len) != 0)
+					log_warnx("%s", journal_errmsg(co->journal));
+				coalition_proof_publish(co, e.reporter, r->seq, other, olen, msg->data, msg->len);
+			}
+			log_warnx("coalition: %s signed two different reports #%llu: quarantined%s",
+			    who, (unsigned long long)r->seq, found == 1 ? ", proof kept" : "");
+		}
+		bool obliges = coalition_report_obliges(co, mi, r, &d);
+		if (obliges) {
+			audit_report(co->audit, e.reporter, r->seq, &r->prefix,
+			    (int64_t)r->timestamp_us, r->ttl, now);
+			if (d.verdict != ACC_APPLY)
+				decline(co, r, d.reason, now);
+		}
+		if (obliges || d.verdict == ACC_WAIT || d.reason == ACC_FORK)
+			kept++;
+		if (d.verdict == ACC_APPLY) {
+			accepted[applied++] = (uint16_t)i;
+			apply_add(co, out, who, r, &d);
+		} else if (d.verdict == ACC_REFUSE && d.reason != ACC_OK) {
+			/* same throttle as the log line, checked before log_refusal moves it */
+			if (now - co->last_refusal_log[mi] >= 10 &&
+			    journal_refusal(co->journal, now, e.reporter, r->seq,
+			    accept_reason_name(d.reason), &r->prefix) != 0)
+				log_warnx("%s", journal_errmsg(co->journal));
+			coalition_log_refusal(co, mi, who, d.reason, &r->prefix);
+		}
+	}
+	/* Kept as evidence only when something in it counted: a member over
+	 * its rate must not grow every receiver's disk at the stream's pace.
+	 * (A fork against a report refused earlier is still detected, from
+	 * the hashes kept in memory; only the stored proof is then missing.) */
+	if (kept > 0 && ledger_envelope_put(co->ledger, e.reporter, e.reports[0].seq,
+	    e.reports[e.nreports - 1].seq, now, msg->data, msg->len) != 0)
+		log_warnx("ledger: %s", ledger_errmsg(co->ledger));
+	if (applied > 0 && journal_report_decoded(co->journal, now, msg->data, msg->len, &e,
+	    accepted, applied) != 0)
+		log_warnx("%s", journal_errmsg(co->journal));
+	if (applied > 0)
+		log_info("coalition: %s reported %zu bans, %zu applied", who, e.nreports, applied);
+	chain_save_peer(&co->chains, co->ledger, co->accept, (size_t)mi);
+}
+
+void
+coalition_handle(struct coalition *co, const struct transport_msg *msgs, size_t n,
+    struct coalition_batch *out)
+{
+	for (size_t i = 0; i < n && !co->defunct; i++) {
+		const struct transport_msg *m = &msgs[i];
+		switch (wire_kind(m->data, m->len)) {
+		case WIRE_KIND_COMMITMENT:
+			coalition_commitment_received(co, m);
+			break;
+		case WIRE_KIND_PROOF:
+			coalition_proof_received(co, m);
+			break;
+		case WIRE_KIND_CHARTER:
+			coalition_charter_received(co, m);
+			break;
+		default:
+			handle_envelope(co, m, out);
+			break;
+		}
+	}
+	if (n > 0)
+		audit_retry(co->audit, chain_positions(&co->chains, co->accept), now_sec());
+}
+
+int
+coalition_receive(struct coalition *co, struct coalition_batch *out)
+{
+	size_t room = COALITION_RECEIVE_MAX - co->npending;
+
+	out->napply = 0;
+	if (co->tr == NULL)
+		return 0;
+	size_t n = transport_poll(co->tr, co->pending + co->npending, room);
+
+	coalition_handle(co, co->pending + co->npending, n, out);
+	co->npending += n;
+	return (int)n;
+}

@@ -1,0 +1,94 @@
+/* state.h - what the files behind coalition.h share: this member's state in
+ * its coalition, and the calls between them. Not for use outside
+ * src/coalition. */
+#ifndef A5_COALITION_STATE_H
+#define A5_COALITION_STATE_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "coalition/accept.h"
+#include "coalition/chain.h"
+#include "coalition/charter.h"
+#include "coalition/coalition.h"
+#include "coalition/identity.h"
+#include "coalition/transport.h"
+#include "coalition/wire.h"
+
+struct coalition {
+	struct charter *charter;
+	struct identity id;
+	int self;			/* index in the charter */
+	struct accept *accept;
+	struct transport *tr;
+	struct ledger *ledger;
+	struct journal *journal;	/* on the ledger's connection */
+	char self_hex[17];
+	char durable[64];
+	int64_t next_connect;		/* while tr is NULL: when to try again */
+	int64_t next_expire;		/* next pruning of stored envelopes */
+	struct chain_table chains;	/* own chain and the others' (chain.h) */
+	struct wire_envelope *out;	/* local bans of this iteration */
+	/* received, to ack after the caller's commit */
+	struct transport_msg pending[COALITION_RECEIVE_MAX];
+	size_t npending;
+	uint64_t sent, publish_errors, outbox_len;
+	/* a refusal is logged once per burst: per member, and once for all
+	 * senders that are not members (anyone who can publish could flood) */
+	int64_t last_refusal_log[CHARTER_MEMBERS_MAX];
+	int64_t last_stranger_log;
+	uint64_t invalid_envelopes;	/* undecodable or badly signed: no sender to charge */
+	/* commitments (docs/commitment.md) */
+	struct audit *audit;
+	struct wire_commitment *commit;	/* this member's, built each period */
+	uint32_t ttl_cap;		/* local bantime_max, declared in commitments */
+	uint64_t commit_seq, commits_sent, commits_skipped;
+	uint64_t invalid_commitments, declines_made;
+	/* equivocation proofs on the stream (docs/protocol.md "Proofs") */
+	uint64_t proofs_sent, proofs_received, proofs_known, proofs_invalid;
+	int64_t last_proof_log;
+	/* charter updates on the stream (docs/governance.md) */
+	char charter_path[PATH_MAX];
+	uint8_t charter_hash[CHARTER_HASH_BYTES];
+	const struct prefixlist *allow;
+	char nats_creds[PATH_MAX], nats_tls_ca[PATH_MAX];
+	uint64_t charters_adopted, charters_refused, charters_old;
+	int64_t last_charter_log;
+	bool defunct;			/* the charter in force no longer names this member */
+};
+
+/* coalition.c */
+/* Index of pk in the charter in force, or -1. */
+int coalition_member_index(const struct coalition *co, const uint8_t pk[ID_PUBLIC_BYTES]);
+/* Logs a refused report or envelope once per burst (member -1: a sender
+ * that is not a member); the counters have the rest. p may be NULL. */
+void coalition_log_refusal(struct coalition *co, int member, const char *who,
+    enum accept_reason why, const struct a5_prefix *p);
+
+/* receive.c */
+/* Decides on n messages taken from the transport (coalition_receive) and
+ * appends the reports to apply to out; a test hands it messages of its own. */
+void coalition_handle(struct coalition *co, const struct transport_msg *msgs, size_t n,
+    struct coalition_batch *out);
+
+/* proof.c */
+/* Gossips a fork found here: a and b, two envelopes of reporter numbered seq. */
+void coalition_proof_publish(struct coalition *co, const uint8_t reporter[ID_PUBLIC_BYTES],
+    uint64_t seq, const uint8_t *a, size_t alen, const uint8_t *b, size_t blen);
+void coalition_proof_received(struct coalition *co, const struct transport_msg *msg);
+
+/* adopt.c */
+void coalition_charter_received(struct coalition *co, const struct transport_msg *msg);
+
+/* commitment.c */
+/* Whether report r of member mi, decided d, obliges the coalition (the
+ * audit logs it). */
+bool coalition_report_obliges(const struct coalition *co, int mi, const struct wire_report *r,
+    const struct accept_decision *d);
+void coalition_commitment_received(struct coalition *co, const struct transport_msg *msg);
+/* Rebuilds the audit's record of obligations from the stored envelopes. */
+void coalition_audit_seed(struct coalition *co);
+void coalition_commit_seq_load(struct coalition *co);
+
+#endif

@@ -1,0 +1,95 @@
+/* worker.h - the worker's state, shared by its three files: daemon.c (the
+ * event loop, and a verdict's records to the enforcer), worker.c (start,
+ * reload, stop) and control_handlers.c (the control requests). Nothing
+ * outside src/daemon/ includes it. */
+#ifndef A5_WORKER_H
+#define A5_WORKER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/addr.h"
+#include "common/prefixlist.h"
+#include "daemon/parent.h"
+#include "enforcer/enforcer.h"
+#include "policy/verdict.h"
+#include "sensor/sensor.h"
+
+struct daemon {
+	struct config *cfg;
+	/* the engine (worker.c builds it at start and on SIGHUP) */
+	struct ruleset *rs;
+	struct rules_scratch *sc;
+	struct service_policy *pol;
+	struct detector *det;
+	struct f2b_services *f2b;
+	struct ledger *ledger;
+	struct journal *journal;	/* on the ledger's connection: entries join its batch */
+	struct privc *pc;		/* to the enforcer process */
+	struct sensor *sensor;
+	struct coalition *co;		/* NULL: no coalition configured */
+	bool mirror;			/* the enforcer keeps a kernel mirror */
+	struct prefixlist allow;	/* configured + local addresses */
+	int epfd, sigfd, timerfd, ctlfd;
+	int commitfd;			/* CLOCK_REALTIME, at each commitment instant; -1: none */
+	bool commit_due;
+	uint64_t charter_version;	/* in force in the coalition, to see it change */
+	int64_t started, last_position_save;
+	int64_t chunk_ts;		/* journal timestamp of the current chunk (s), 0 = now */
+	bool stop;
+	/* counters */
+	uint64_t lines, matches, attempts, bans, refused_allow, ledger_errors, reloads;
+	uint64_t remote_applied;
+};
+
+/* --- daemon.c --- */
+
+/* Queue one record for the enforcer process: op on p in group, timeout
+ * ttl seconds (0: none). */
+void enforce_group(struct daemon *d, enum enf_op op, int group, const struct a5_prefix *p,
+    uint32_t ttl);
+/* Queue p into the coalition sets until deadline (to the millisecond). */
+void enforce_until(struct daemon *d, const struct a5_prefix *p, int64_t deadline);
+/* Asks policy/verdict.c for a ban and carries the verdict out: the record
+ * to the enforcer, the ban to the coalition. 0 (banned, already banned,
+ * or observed), or -1 when refused, with the reason in err. */
+int daemon_ban(struct daemon *d, const struct ban_request *req, char *err, size_t errlen);
+/* Adds fd to the loop's epoll set (readable). 0 or -1. */
+int daemon_watch(int epfd, int fd);
+
+/* --- worker.c --- */
+
+/* Everything the loop needs: the secret key, the sandbox, the engine, the
+ * ledger (its bans restored to the kernel), the coalition, the timers, the
+ * sources (their chunks go to on_lines). d is zeroed but for d->pc on
+ * entry. 0, or -1 (logged); either way worker_stop releases what was set
+ * up. */
+int worker_start(struct daemon *d, struct parent *p, sensor_lines_cb on_lines);
+/* SIGHUP: configuration, engine and allowlist again (sources stay). 0, or
+ * -1 with the running configuration kept (logged). */
+int worker_reload(struct daemon *d);
+/* Saves each source's position in the ledger (resumed after a restart). */
+void worker_save_positions(struct daemon *d);
+void worker_stop(struct daemon *d, const struct parent *p);
+
+/* --- commitments.c --- */
+
+/* Arms d->commitfd for the next commitment instant, or disarms it when
+ * the charter has no commitments (any more). 0 or -1. */
+int commit_arm(struct daemon *d);
+/* d->commitfd fired: a commitment is due at the end of this batch. */
+void commit_timer_fired(struct daemon *d);
+/* Publishes the commitment that is due (after the batch's nftables
+ * commit, so that the digest includes it). */
+void commit_now(struct daemon *d);
+/* A charter update was adopted: the timer follows its period. */
+void commit_follow_charter(struct daemon *d);
+
+/* --- control_handlers.c --- */
+
+/* Serves the control socket's pending connections: one request each,
+ * answered, closed. */
+void control_serve(struct daemon *d);
+
+#endif

@@ -1,0 +1,208 @@
+/* rules_load.c - reads rule files: "service", "program", "maxretry",
+ * "findtime", "bantime" lines and one rule per line (docs/rules.md). */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/util.h"
+#include "rules/rules_int.h"
+
+/* Syslog tags also hold '/' (postfix/smtpd); matched literally, never as a regex. */
+static bool
+program_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n >= RULES_NAME_MAX)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		    (*s >= '0' && *s <= '9') || *s == '-' || *s == '_' || *s == '.' || *s == '/'))
+			return false;
+	return true;
+}
+
+/* Splits off the next space-separated word of *p; NULL at end of line. */
+static char *
+next_word(char **p)
+{
+	char *s = *p, *w;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (*s == '\0')
+		return NULL;
+	w = s;
+	while (*s && *s != ' ' && *s != '\t')
+		s++;
+	if (*s)
+		*s++ = '\0';
+	*p = s;
+	return w;
+}
+
+static char *
+rest_of_line(char *p)
+{
+	while (*p == ' ' || *p == '\t')
+		p++;
+	size_t n = strlen(p);
+	while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+		p[--n] = '\0';
+	return p;
+}
+
+int
+rules_load_file(struct ruleset *rs, const char *path, char *err, size_t errlen)
+{
+	char line[RULES_PATTERN_MAX + 2], where[160];
+	FILE *f = fopen(path, "re");
+	int service = -1, lineno = 0, rc = -1;
+
+	if (f == NULL) {
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		size_t n = strlen(line);
+		char *p = line, *word;
+
+		lineno++;
+		snprintf(where, sizeof(where), "%s:%d", path, lineno);
+		if (n > 0 && line[n - 1] == '\n')
+			line[--n] = '\0';
+		else if (!feof(f)) {
+			snprintf(err, errlen, "%s: line too long (at most %d bytes)", where, RULES_PATTERN_MAX);
+			goto out;
+		}
+		if ((word = next_word(&p)) == NULL || word[0] == '#')
+			continue;
+		if (strcmp(word, "service") == 0) {
+			char *name = next_word(&p);
+			if (name == NULL || next_word(&p) != NULL) {
+				snprintf(err, errlen, "%s: expected 'service NAME'", where);
+				goto out;
+			}
+			if ((service = rules_service_get_or_add(rs, name, err, errlen, where)) < 0)
+				goto out;
+			continue;
+		}
+		if (service < 0) {
+			snprintf(err, errlen, "%s: '%s' before any 'service NAME' line", where, word);
+			goto out;
+		}
+		struct rules_service *svc = &rs->services[service];
+		if (strcmp(word, "program") == 0) {
+			char *prog;
+			while ((prog = next_word(&p)) != NULL) {
+				if (!program_valid(prog) || svc->nprograms >= RULES_PROGRAMS_MAX) {
+					snprintf(err, errlen, "%s: bad program name '%s' or more than %d programs",
+					    where, prog, RULES_PROGRAMS_MAX);
+					goto out;
+				}
+				strlcpy_ok(svc->programs[svc->nprograms++], prog, RULES_NAME_MAX);
+			}
+			if (svc->nprograms == 0) {
+				snprintf(err, errlen, "%s: expected 'program NAME...'", where);
+				goto out;
+			}
+			svc->has_program = true;
+			continue;
+		}
+		if (strcmp(word, "maxretry") == 0 || strcmp(word, "findtime") == 0 ||
+		    strcmp(word, "bantime") == 0) {
+			char *v = next_word(&p);
+			uint64_t u;
+			int64_t d;
+			if (v == NULL || next_word(&p) != NULL) {
+				snprintf(err, errlen, "%s: expected '%s VALUE'", where, word);
+				goto out;
+			}
+			if (word[0] == 'm') {
+				if (uint_parse(v, 1, 64, &u) != 0) {
+					snprintf(err, errlen, "%s: bad maxretry '%s', expected 1..64", where, v);
+					goto out;
+				}
+				svc->maxretry = (int)u;
+			} else {
+				if (duration_parse(v, &d) != 0 || d == 0) {
+					snprintf(err, errlen, "%s: bad %s '%s', expected a duration such as 10m",
+					    where, word, v);
+					goto out;
+				}
+				if (word[0] == 'f')
+					svc->findtime = d;
+				else
+					svc->bantime = d;
+			}
+			continue;
+		}
+		enum rule_kind kind;
+		if (rules_kind_parse(word, &kind) != 0) {
+			snprintf(err, errlen, "%s: unknown directive '%s', expected service, program, "
+			    "maxretry, findtime, bantime or a rule kind (fail, probe, pending, success, "
+			    "end, end-auth, context)", where, word);
+			goto out;
+		}
+		char *name = next_word(&p);
+		char *pattern = name ? rest_of_line(p) : NULL;
+		if (name == NULL || pattern[0] == '\0') {
+			snprintf(err, errlen, "%s: expected '%s NAME PATTERN'", where, word);
+			goto out;
+		}
+		if (rules_rule_add(rs, service, kind, name, pattern, where, err, errlen) != 0)
+			goto out;
+	}
+	if (ferror(f)) {
+		snprintf(err, errlen, "%s: read error: %s", path, strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	fclose(f);
+	return rc;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int
+rules_load_dir(struct ruleset *rs, const char *dir, char *err, size_t errlen)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char *names[512];
+	size_t n = 0;
+	int rc = 0;
+
+	if (d == NULL) {
+		snprintf(err, errlen, "%s: cannot open rules directory: %s", dir, strerror(errno));
+		return -1;
+	}
+	while ((e = readdir(d)) != NULL && n < ARRAY_LEN(names)) {
+		size_t len = strlen(e->d_name);
+		if (len > 6 && strcmp(e->d_name + len - 6, ".rules") == 0 && e->d_name[0] != '.')
+			if ((names[n] = strdup(e->d_name)) != NULL)
+				n++;
+	}
+	closedir(d);
+	qsort(names, n, sizeof(names[0]), cmp_str);
+	for (size_t i = 0; i < n; i++) {
+		char path[4096];
+		if (rc == 0) {
+			snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+			rc = rules_load_file(rs, path, err, errlen);
+		}
+		free(names[i]);
+	}
+	if (rc == 0 && n == 0) {
+		snprintf(err, errlen, "%s: no *.rules files", dir);
+		rc = -1;
+	}
+	return rc;
+}

@@ -1,0 +1,248 @@
+/* test_coalition.c - receiving hands back records instead of calling the
+ * daemon: an envelope of another member goes through the pipeline, the
+ * report to apply comes back in the batch (copied: it outlives the
+ * decoded envelope), the one this host's allowlist refuses is declined in the
+ * ledger by the coalition itself, the chain head is recorded, and a member
+ * whose role does not enforce gets nothing to apply. No NATS server: the
+ * coalition runs alone, and the test hands it the message. */
+#include "testutil.h"
+
+#include <ftw.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "coalition/coalition.h"
+#include "coalition/state.h"
+#include "common/util.h"
+#include "daemon/config.h"
+#include "ledger/ledger.h"
+
+enum { SELF, ALICE, NMEMBERS };
+
+static struct identity ids[NMEMBERS];
+static char pk_text[NMEMBERS][ID_PUBLIC_TEXT_MAX];
+static char dir[64];
+static struct coalition_batch batch, later;	/* 3 MiB each: not on the stack */
+
+static int
+rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	for (int i = 0; i < NMEMBERS; i++) {
+		uint8_t seed[crypto_sign_SEEDBYTES] = { 0 };
+		seed[0] = (uint8_t)(i + 1);
+		crypto_sign_seed_keypair(ids[i].pk, ids[i].sk, seed);
+		identity_pk_to_text(ids[i].pk, pk_text[i], sizeof(pk_text[i]));
+	}
+	snprintf(dir, sizeof(dir), "/tmp/a5-coalition-XXXXXX");
+	return mkdtemp(dir) != NULL ? 0 : -1;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	return 0;
+}
+
+struct member {
+	struct config cfg;
+	struct ledger *ledger;
+	struct prefixlist allow;
+	struct coalition *co;
+};
+
+/* This member in a two-member coalition, with role self_role; its NATS
+ * server refuses connections (port 1 on loopback), so it works alone. */
+static void
+member_open(struct member *m, const char *self_role)
+{
+	char text[1024], err[512], path[PATH_MAX];
+	struct a5_prefix p;
+	FILE *f;
+
+	memset(m, 0, sizeof(*m));
+	config_defaults(&m->cfg);
+	snprintf(path, sizeof(path), "%s/%s.charter", dir, self_role);
+	snprintf(text, sizeof(text), "coalition test\nnats nats://127.0.0.1:1\n"
+	    "member self %s %s\nmember alice %s member\n", pk_text[SELF], self_role,
+	    pk_text[ALICE]);
+	assert_non_null(f = fopen(path, "w"));
+	assert_true(fputs(text, f) >= 0);
+	assert_int_equal(fclose(f), 0);
+	snprintf(m->cfg.charter, sizeof(m->cfg.charter), "%s", path);
+	snprintf(m->cfg.identity, sizeof(m->cfg.identity), "%s/self.key", dir);
+	snprintf(m->cfg.state_dir, sizeof(m->cfg.state_dir), "%s", dir);
+	m->cfg.bantime_max = 7 * 86400;
+	prefixlist_init(&m->allow);
+	assert_int_equal(prefix_parse("198.51.100.0/24", 15, &p), 0);
+	assert_int_equal(prefixlist_add(&m->allow, &p), 0);
+	if (ledger_open(":memory:", &m->ledger, err, sizeof(err)) != 0)
+		fail_msg("ledger_open: %s", err);
+	m->co = coalition_open(&m->cfg, &ids[SELF], &m->allow, m->ledger, err, sizeof(err));
+	if (m->co == NULL)
+		fail_msg("coalition_open: %s", err);
+}
+
+static void
+member_close(struct member *m)
+{
+	coalition_close(m->co);
+	ledger_close(m->ledger);
+}
+
+/* Alice's envelope with reports 1 and 2 of her chain: one ban of
+ * 203.0.113.7, one of 198.51.100.9 (in self's allowlist). */
+static size_t
+alice_envelope(uint8_t *buf, size_t n, const char *service)
+{
+	static struct wire_envelope e;
+	static const char *addrs[] = { "203.0.113.7/32", "198.51.100.9/32" };
+	uint8_t head[WIRE_HASH_BYTES] = { 0 };
+
+	memset(&e, 0, sizeof(e));
+	wire_coalition_id("test", e.coalition);
+	memcpy(e.reporter, ids[ALICE].pk, ID_PUBLIC_BYTES);
+	e.nreports = 2;
+	for (size_t i = 0; i < e.nreports; i++) {
+		struct wire_report *r = &e.reports[i];
+		r->seq = i + 1;
+		memcpy(r->prev, head, sizeof(head));
+		r->timestamp_us = (uint64_t)now_usec();
+		assert_int_equal(prefix_parse(addrs[i], strlen(addrs[i]), &r->prefix), 0);
+		snprintf(r->service, sizeof(r->service), "%s", service);
+		snprintf(r->rule, sizeof(r->rule), "auth-fail");
+		r->evidence = 5;
+		r->first_seen = (uint64_t)now_sec() - 60;
+		r->last_seen = (uint64_t)now_sec();
+		r->ttl = 3600;
+		wire_report_hash(r, ids[ALICE].pk, head);
+	}
+	size_t len = wire_encode(&e, &ids[ALICE], buf, n);
+	assert_true(len > 0);
+	return len;
+}
+
+struct declines {
+	size_t n;
+	struct a5_prefix last;
+	int reason;
+};
+
+static int
+decline_one(const struct a5_prefix *p, int reason, int64_t until, void *arg)
+{
+	struct declines *d = arg;
+
+	(void)until;
+	d->n++;
+	d->last = *p;
+	d->reason = reason;
+	return 0;
+}
+
+static void
+test_member_gets_batch(void **state)
+{
+	static uint8_t buf[WIRE_ENVELOPE_MAX];
+	struct member m;
+	struct declines declined;
+	struct a5_prefix want;
+	char v[LEDGER_STATE_MAX], key[96], khex[2 * ID_PUBLIC_BYTES + 1];
+
+	(void)state;
+	member_open(&m, "member");
+	size_t len = alice_envelope(buf, sizeof(buf), "sshd");
+	struct transport_msg msg = { buf, len, "alice", NULL };
+	batch.napply = 0;	/* coalition_receive resets it; coalition_handle appends */
+	coalition_handle(m.co, &msg, 1, &batch);
+
+	assert_int_equal(batch.napply, 1);
+	const struct coalition_apply *a = &batch.apply[0];
+	assert_int_equal(prefix_parse("203.0.113.7/32", 14, &want), 0);
+	assert_true(prefix_equal(&a->prefix, &want));
+	assert_string_equal(a->member, "alice");
+	assert_string_equal(a->service, "sshd");
+	assert_string_equal(a->rule, "auth-fail");
+	assert_int_equal(a->evidence, 5);
+	assert_true(a->deadline > now_sec() && a->ttl > 0);
+
+	/* the allowlisted report: not in the batch, declined by the coalition */
+	memset(&declined, 0, sizeof(declined));
+	assert_true(ledger_declines_active(m.ledger, now_sec(), decline_one, &declined) >= 0);
+	assert_int_equal(declined.n, 1);
+	assert_int_equal(declined.reason, WIRE_DECLINE_ALLOWLIST);
+	assert_int_equal(prefix_parse("198.51.100.9/32", 15, &want), 0);
+	assert_true(prefix_equal(&declined.last, &want));
+
+	/* alice's chain head is recorded: report 2 */
+	sodium_bin2hex(khex, sizeof(khex), ids[ALICE].pk, ID_PUBLIC_BYTES);
+	snprintf(key, sizeof(key), "chain:%s", khex);
+	assert_int_equal(ledger_state_get(m.ledger, key, v, sizeof(v)), 1);
+	assert_memory_equal(v, "2:", 2);
+
+	/* the same message again (a redelivery) is a replay: nothing to apply */
+	later.napply = 0;
+	coalition_handle(m.co, &msg, 1, &later);
+	assert_int_equal(later.napply, 0);
+	/* other reports under the same numbers are a fork: nothing to apply
+	 * either, and the first batch's records are copies, not views of the
+	 * envelope decoded last */
+	len = alice_envelope(buf, sizeof(buf), "nginx");
+	struct transport_msg fork = { buf, len, "alice", NULL };
+	coalition_handle(m.co, &fork, 1, &later);
+	assert_int_equal(later.napply, 0);
+	assert_string_equal(batch.apply[0].service, "sshd");
+	assert_string_equal(batch.apply[0].member, "alice");
+	member_close(&m);
+}
+
+/* A protected partner accepts the report (chain recorded) but enforces
+ * nothing for the others: the batch stays empty. */
+static void
+test_protected_applies_nothing(void **state)
+{
+	static uint8_t buf[WIRE_ENVELOPE_MAX];
+	struct member m;
+	char v[LEDGER_STATE_MAX], key[96], khex[2 * ID_PUBLIC_BYTES + 1];
+
+	(void)state;
+	member_open(&m, "protected");
+	assert_false(coalition_enforces(m.co));
+	size_t len = alice_envelope(buf, sizeof(buf), "sshd");
+	struct transport_msg msg = { buf, len, "alice", NULL };
+	batch.napply = 0;
+	coalition_handle(m.co, &msg, 1, &batch);
+	assert_int_equal(batch.napply, 0);
+	sodium_bin2hex(khex, sizeof(khex), ids[ALICE].pk, ID_PUBLIC_BYTES);
+	snprintf(key, sizeof(key), "chain:%s", khex);
+	assert_int_equal(ledger_state_get(m.ledger, key, v, sizeof(v)), 1);
+	assert_memory_equal(v, "2:", 2);
+	member_close(&m);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_member_gets_batch),
+		cmocka_unit_test(test_protected_applies_nothing),
+	};
+
+	if (sodium_init() < 0)
+		return 1;
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
