@@ -36,6 +36,7 @@ config_defaults(struct config *cfg)
 	cfg->unban_hold = 3600;
 	cfg->publish = true;
 	cfg->kernel_mirror = -1;
+	cfg->source_quiet = 3600;
 }
 
 
@@ -367,6 +368,13 @@ parse_line(struct lineparse *p, struct config *cfg, char *line)
 		if (lp_want(p, nw, 2, "unban_hold DURATION") != 0 ||
 		    parse_duration_arg(p, "unban_hold", w[1], &cfg->unban_hold) != 0)
 			return -1;
+	} else if (strcmp(k, "source_quiet") == 0) {
+		if (lp_want(p, nw, 2, "source_quiet DURATION|off") != 0)
+			return -1;
+		if (strcmp(w[1], "off") == 0)
+			cfg->source_quiet = 0;
+		else if (parse_duration_arg(p, "source_quiet", w[1], &cfg->source_quiet) != 0)
+			return -1;
 	} else if (strcmp(k, "kernel_mirror") == 0) {
 		if (lp_want(p, nw, 2, "kernel_mirror yes|no") != 0)
 			return -1;
@@ -393,8 +401,8 @@ parse_line(struct lineparse *p, struct config *cfg, char *line)
 		return lp_error(p, "unknown directive '%s', expected one of mode, state_dir, "
 		    "control_socket, control_group, user, rules_dir, allow, ipv6_prefix, max_offenders, "
 		    "maxretry, findtime, bantime, bantime_max, bantime_factor, coalition, identity, "
-		    "nats_creds, nats_tls_ca, unban_hold, publish, kernel_mirror, source, service, "
-		    "rule", k);
+		    "nats_creds, nats_tls_ca, unban_hold, publish, kernel_mirror, source, source_quiet, "
+		    "service, rule", k);
 	return 0;
 }
 

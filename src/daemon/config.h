@@ -79,6 +79,7 @@ struct config {
 	int64_t unban_hold;		/* a local unban holds against remote reports */
 	bool publish;			/* publish local bans to the coalition */
 	int kernel_mirror;		/* -1: only with a coalition; 0 no; 1 yes */
+	int64_t source_quiet;		/* a source silent this long is a warning; 0: never */
 	size_t nsources;
 	struct config_source sources[CONFIG_SOURCES_MAX];
 	size_t nservices;

@@ -146,6 +146,13 @@ config_print(const struct config *cfg, FILE *f)
 		fputs("# source: none\n", f);
 	for (size_t i = 0; i < cfg->nsources; i++)
 		print_source(f, &cfg->sources[i]);
+	if (cfg->source_quiet == 0)
+		fputs("source_quiet off\n", f);
+	else {
+		fputs("source_quiet ", f);
+		print_duration(f, cfg->source_quiet);
+		fputc('\n', f);
+	}
 
 	fputs("\n# services and rules beyond the rules directory's\n", f);
 	if (cfg->nservices == 0)

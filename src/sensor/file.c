@@ -56,12 +56,14 @@ static int file_service(struct sensor *s, struct source *src);
 static int file_position(const struct source *src, char *buf, size_t n);
 static void file_tick(struct sensor *s, struct source *src);
 static void file_destroy(struct sensor *s, struct source *src);
+static enum sensor_state file_state(const struct source *src, char *detail, size_t n);
 
 static const struct source_ops file_ops = {
 	.service = file_service,
 	.position = file_position,
 	.tick = file_tick,
 	.destroy = file_destroy,
+	.state = file_state,
 };
 
 static void
@@ -308,6 +310,24 @@ file_service(struct sensor *s, struct source *src)
 			return 1;
 	}
 	return 1;
+}
+
+static enum sensor_state
+file_state(const struct source *src, char *detail, size_t n)
+{
+	const struct file_src *f = src->priv;
+
+	if (f->cur.fd != -1)
+		return SENSOR_OPEN;
+	if (f->open_errno != 0 && f->open_errno != ENOENT) {
+		snprintf(detail, n, "%s", strerror(f->open_errno));
+		return SENSOR_ERROR;
+	}
+	if (f->dir_wd == -1) {
+		snprintf(detail, n, "directory %s missing", f->dir);
+		return SENSOR_WAITING;
+	}
+	return SENSOR_MISSING;
 }
 
 static void

@@ -5,6 +5,7 @@
 #include "common/eol.h"
 
 #include "common/log.h"
+#include "common/util.h"
 #include "sensor/source.h"
 
 void
@@ -14,6 +15,18 @@ lines_deliver(struct sensor *s, const char *name, const char *buf, size_t len,
 	if (len == 0)
 		return;
 	s->stats.lines += nlines;
+	/* per source, for status: the callers pass the source's own name */
+	for (size_t i = 0; i < s->nsrc; i++) {
+		struct source *src = s->src[i];
+		if (src->name == name || strcmp(src->name, name) == 0) {
+			if (src->quiet)
+				log_info("source %s: lines again", src->name);
+			src->lines += nlines;
+			src->last_line = now_sec();
+			src->quiet = false;
+			break;
+		}
+	}
 	s->cb(s->arg, name, buf, len, ts_usec);
 }
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/util.h"
 #include "sensor/source.h"
 
 #define DISPATCH_EVENTS_MAX 64
@@ -143,6 +144,7 @@ source_alloc(const char *name, const struct source_ops *ops, void *priv,
 	src->priv = priv;
 	src->pe.kind = PE_SOURCE;
 	src->pe.src = src;
+	src->added = now_sec();
 	return src;
 }
 
@@ -165,6 +167,33 @@ int
 sensor_fd(const struct sensor *s)
 {
 	return s->epfd;
+}
+
+/* A source silent for the quiet period is worth a warning: a wrong path
+ * or a log that went elsewhere (sshd to the journal, no rsyslog) protects
+ * nothing, silently. Once per silence; lines_deliver clears it. */
+static void
+quiet_check(struct sensor *s)
+{
+	int64_t now = now_sec();
+	char d[32], detail[128];
+
+	if (s->quiet_secs <= 0)
+		return;
+	for (size_t k = 0; k < s->nsrc; k++) {
+		struct source *src = s->src[k];
+		int64_t since = src->last_line ? src->last_line : src->added;
+		if (src->quiet || now - since < s->quiet_secs)
+			continue;
+		src->quiet = true;
+		detail[0] = '\0';
+		enum sensor_state st = src->ops->state ? src->ops->state(src, detail, sizeof(detail)) :
+		    SENSOR_OPEN;
+		duration_format(now - since, d, sizeof(d));
+		log_warnx("source %s: no line for %s (%s%s%s; %llu lines so far): is it the log "
+		    "the service writes to?", src->name, d, sensor_state_name(st), detail[0] ? ": " : "",
+		    detail, (unsigned long long)src->lines);
+	}
 }
 
 /* Level-triggered epoll: whatever is not handled now stays readable. The
@@ -197,6 +226,7 @@ sensor_dispatch(struct sensor *s)
 			for (size_t k = 0; k < s->nsrc; k++)
 				if (s->src[k]->ops->tick != NULL)
 					s->src[k]->ops->tick(s, s->src[k]);
+			quiet_check(s);
 			break;
 		case PE_KICK:
 			drain_fd(s->kick_fd);
@@ -242,4 +272,44 @@ const struct sensor_stats *
 sensor_get_stats(const struct sensor *s)
 {
 	return &s->stats;
+}
+
+const char *
+sensor_state_name(enum sensor_state st)
+{
+	switch (st) {
+	case SENSOR_OPEN: return "open";
+	case SENSOR_MISSING: return "missing";
+	case SENSOR_WAITING: return "waiting";
+	case SENSOR_ERROR: return "error";
+	case SENSOR_CLOSED: return "closed";
+	}
+	return "?";
+}
+
+size_t
+sensor_source_count(const struct sensor *s)
+{
+	return s->nsrc;
+}
+
+void
+sensor_source_get(const struct sensor *s, size_t i, struct sensor_source_info *out)
+{
+	const struct source *src = s->src[i];
+
+	memset(out, 0, sizeof(*out));
+	out->name = src->name;
+	out->state = src->ops->state != NULL ?
+	    src->ops->state(src, out->detail, sizeof(out->detail)) : SENSOR_OPEN;
+	out->lines = src->lines;
+	out->last_line = src->last_line;
+	out->added = src->added;
+	out->quiet = src->quiet;
+}
+
+void
+sensor_set_quiet(struct sensor *s, int64_t secs)
+{
+	s->quiet_secs = secs;
 }

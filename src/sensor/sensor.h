@@ -67,4 +67,31 @@ int sensor_stdin_done(const struct sensor *s);
 
 const struct sensor_stats *sensor_get_stats(const struct sensor *s);
 
+/* Where a source stands, for status (docs/sensor.md). */
+enum sensor_state {
+	SENSOR_OPEN,		/* being read */
+	SENSOR_MISSING,		/* the file does not exist (yet); its directory is watched */
+	SENSOR_WAITING,		/* the file's directory is missing or cannot be watched; rechecked */
+	SENSOR_ERROR,		/* it exists but cannot be opened (detail says why) */
+	SENSOR_CLOSED,		/* stdin reached its end */
+};
+const char *sensor_state_name(enum sensor_state st);
+
+struct sensor_source_info {
+	const char *name;	/* the path, "journal" or "stdin"; valid while the sensor is */
+	enum sensor_state state;
+	char detail[128];	/* "" or why (SENSOR_ERROR) */
+	uint64_t lines;		/* delivered since the source was added */
+	int64_t last_line;	/* unix seconds of the last line, 0: none yet */
+	int64_t added;		/* unix seconds */
+	int quiet;		/* nothing for the quiet period (sensor_set_quiet) */
+};
+size_t sensor_source_count(const struct sensor *s);
+/* The i-th source (0 <= i < sensor_source_count). */
+void sensor_source_get(const struct sensor *s, size_t i, struct sensor_source_info *out);
+/* A source that delivers no line for secs (since the last one, or since it
+ * was added) is logged once as a warning and shown as quiet; 0 turns this
+ * off. Checked every SENSOR_RECHECK_SEC. */
+void sensor_set_quiet(struct sensor *s, int64_t secs);
+
 #endif

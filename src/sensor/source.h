@@ -50,6 +50,8 @@ struct source_ops {
 	/* Every SENSOR_RECHECK_SEC; may be NULL. */
 	void (*tick)(struct sensor *s, struct source *src);
 	void (*destroy)(struct sensor *s, struct source *src);
+	/* sensor_source_get's state and detail; NULL: always "open". */
+	enum sensor_state (*state)(const struct source *src, char *detail, size_t n);
 };
 
 struct source {
@@ -58,6 +60,11 @@ struct source {
 	void *priv;		/* the kind's own state */
 	bool dirty;		/* service() must run on the next dispatch */
 	struct pollent pe;
+	/* for status: lines delivered, when the last came and when the
+	 * source was added (unix seconds), quiet warning logged */
+	uint64_t lines;
+	int64_t last_line, added;
+	bool quiet;
 };
 
 struct sensor {
@@ -71,6 +78,7 @@ struct sensor {
 	struct source *src[SENSOR_SOURCES_MAX];
 	size_t nsrc;
 	struct sensor_stats stats;
+	int64_t quiet_secs;	/* a source silent this long is warned about; 0: never */
 	char rbuf[SENSOR_READ_CHUNK];
 };
 

@@ -24,11 +24,20 @@ static int stdin_service(struct sensor *s, struct source *src);
 static int stdin_position(const struct source *src, char *buf, size_t n);
 static void stdin_destroy(struct sensor *s, struct source *src);
 
+static enum sensor_state
+stdin_state(const struct source *src, char *detail, size_t n)
+{
+	(void)detail;
+	(void)n;
+	return ((const struct stdin_src *)src->priv)->eof ? SENSOR_CLOSED : SENSOR_OPEN;
+}
+
 static const struct source_ops stdin_ops = {
 	.service = stdin_service,
 	.position = stdin_position,
 	.tick = NULL,
 	.destroy = stdin_destroy,
+	.state = stdin_state,
 };
 
 /* O_NONBLOCK is set on the open file description, which a terminal shares
