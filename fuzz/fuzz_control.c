@@ -24,7 +24,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (size > CONTROL_REQUEST_MAX)
 		abort();
-	if (req.cmd < CTL_STATUS || req.cmd > CTL_AUDIT || (req.json != 0 && req.json != 1))
+	if (req.cmd < CTL_STATUS || req.cmd >= CTL_NCMDS || (req.json != 0 && req.json != 1))
 		abort();
 	if ((req.cmd == CTL_BAN || req.cmd == CTL_UNBAN) && prefix_check(&req.prefix) != NULL)
 		abort();

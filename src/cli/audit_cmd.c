@@ -6,7 +6,7 @@
 static const struct control_verb audit_verb = {
 	.name = "audit",
 	.usage =
-	    "usage: article5 audit [-c CONFIG | -s SOCKET] [--json]\n\n"
+	    "usage: article5 audit [-c CONFIG | -s SOCKET] [--json | -o json]\n\n"
 	    "Shows this member's audit of the others' signed commitments: per member,\n"
 	    "its role (binding or not), the age of its last commitment, commitments\n"
 	    "seen, periods missed, mismatches, the response time from a report to its\n"

@@ -5,7 +5,7 @@
 static const struct control_verb flush_verb = {
 	.name = "flush",
 	.usage =
-	    "usage: article5 flush [-c CONFIG | -s SOCKET] [--json]\n\n"
+	    "usage: article5 flush [-c CONFIG | -s SOCKET] [--json | -o json]\n\n"
 	    "Lifts every ban (kernel sets and ledger).\n",
 };
 

@@ -6,7 +6,7 @@
 static const struct control_verb members_verb = {
 	.name = "members",
 	.usage =
-	    "usage: article5 members [-c CONFIG | -s SOCKET] [--json]\n\n"
+	    "usage: article5 members [-c CONFIG | -s SOCKET] [--json | -o json]\n\n"
 	    "Lists the coalition's members: role, last seen, reports sent (self),\n"
 	    "accepted and refused (by reason), quarantine and revocation.\n",
 };

@@ -1,13 +1,21 @@
-/* unban.c - `article5 unban`: lifts the ban on exactly one address or prefix. */
+/* unban.c - `article5 unban`: lifts the ban on one address or prefix, and
+ * says so when something else still blocks it. */
 #include "cli/cli.h"
 #include "cli/control_client.h"
 
 static const struct control_verb unban_verb = {
 	.name = "unban",
 	.usage =
-	    "usage: article5 unban [-c CONFIG | -s SOCKET] [--json] ADDR[/LEN]\n\n"
-	    "Lifts the ban on exactly ADDR[/LEN] and forgets its failure windows.\n",
-	.target = 1,
+	    "usage: article5 unban [-c CONFIG | -s SOCKET] [--json | -o json] [--split] ADDR[/LEN]\n\n"
+	    "Lifts the ban on exactly ADDR[/LEN] and forgets its failure windows.\n"
+	    "When ADDR[/LEN] lies inside a wider banned prefix, that prefix is named\n"
+	    "and the command fails (exit 1) unless --split is given. It also fails\n"
+	    "when nothing was banned.\n\n"
+	    "  --split        lift ADDR[/LEN] out of the wider local ban holding it: the\n"
+	    "                 wider prefix is removed and the rest of it banned again as\n"
+	    "                 narrower prefixes, until the same expiry\n",
+	.operand = OPERAND_PREFIX,
+	.opts = VERB_SPLIT,
 };
 
 int

@@ -72,6 +72,13 @@ bool coalition_enforces(const struct coalition *co);
 
 /* Queues one local ban for publication at the next coalition_prepare. */
 void coalition_local_ban(struct coalition *co, const struct ledger_ban *b);
+/* Why the members would refuse a report of p under the charter in force
+ * (wider than its max_prefix, a member's prefix, a special-purpose range:
+ * the acceptance pipeline's own scope check), written to why; 0 when they
+ * would take it, -1 when they would not. A ban by hand that is to be
+ * published is checked with this first (docs/control.md). */
+int coalition_scope_refusal(const struct coalition *co, const struct a5_prefix *p, char *why,
+    size_t n);
 /* A local unban holds against remote reports for the prefix. */
 void coalition_local_unban(struct coalition *co, const struct a5_prefix *p, int64_t until);
 

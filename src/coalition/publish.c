@@ -5,11 +5,40 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "coalition/accept.h"
 #include "coalition/audit.h"
 #include "coalition/state.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "ledger/ledger.h"
+
+int
+coalition_scope_refusal(const struct coalition *co, const struct a5_prefix *p, char *why,
+    size_t n)
+{
+	const struct charter_policy *pol = &co->charter->policy;
+	enum accept_reason r = accept_charter_scope(co->accept, p);
+
+	switch (r) {
+	case ACC_OK:
+		return 0;
+	case ACC_TOO_WIDE:
+		snprintf(why, n, "wider than the coalition charter allows (max_prefix /%u for IPv4, "
+		    "/%u for IPv6)", pol->max_prefix4, pol->max_prefix6);
+		break;
+	case ACC_MEMBER_PREFIX:
+		snprintf(why, n, "it overlaps a coalition member's own prefix (charter)");
+		break;
+	case ACC_SPECIAL_RANGE:
+		snprintf(why, n, "it overlaps a special-purpose range the charter does not let "
+		    "members report (allow_special)");
+		break;
+	default:
+		snprintf(why, n, "the coalition would refuse it (%s)", accept_reason_name(r));
+		break;
+	}
+	return -1;
+}
 
 void
 coalition_local_ban(struct coalition *co, const struct ledger_ban *b)

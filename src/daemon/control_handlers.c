@@ -1,83 +1,37 @@
-/* control_handlers.c - the worker's answers to control requests (status,
- * bans, ban, unban, flush, members, audit; docs/control.md). control.c
- * parses the request line; this file acts on it and writes the answer. */
-#include <sodium.h>
+/* control_handlers.c - the worker's answers to control requests that act
+ * (ban, unban, flush, reload) and the small ones (ping, members, audit);
+ * the read-only views are in control_status.c and control_history.c.
+ * control.c parses the request line; this file identifies the caller
+ * (SO_PEERCRED), logs who asked for each change, acts and answers
+ * (docs/control.md). */
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "coalition/wire.h"
 #include "common/log.h"
+#include "common/prefix_split.h"
 #include "common/util.h"
 #include "coalition/coalition.h"
 #include "daemon/config.h"
 #include "daemon/control.h"
+#include "daemon/control_views.h"
 #include "daemon/privsep.h"
 #include "daemon/worker.h"
 #include "detector/detector.h"
-#include "enforcer/kset.h"
 #include "ledger/journal.h"
 #include "ledger/ledger.h"
-#include "rules/rules.h"
-#include "sensor/sensor.h"
+#include "policy/verdict.h"
 
-struct list_ctx {
-	struct outbuf *out;
-	int json, n;
-	int64_t now;
-};
+/* Wider bans that hold the prefix being unbanned, named in the answer. */
+#define COVERING_MAX 8
 
-static void
-fmt_time(int64_t t, char *buf, size_t n)
-{
-	struct tm tm;
-	time_t tt = (time_t)t;
-
-	if (t == 0 || gmtime_r(&tt, &tm) == NULL)
-		snprintf(buf, n, "-");
-	else
-		strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-static int
-list_one(const struct ledger_ban *b, void *arg)
-{
-	struct list_ctx *c = arg;
-	char p[A5_PREFIX_STRLEN], l[32], svc[160], rule[160], origin[160], reason[160], left[32];
-
-	prefix_format(&b->prefix, p, sizeof(p));
-	fmt_time(b->last_seen, l, sizeof(l));
-	if (c->json) {
-		/* every text field escaped: the ledger is only as clean as its writers */
-		json_escape(svc, sizeof(svc), b->service);
-		json_escape(rule, sizeof(rule), b->rule);
-		json_escape(origin, sizeof(origin), b->origin);
-		json_escape(reason, sizeof(reason), b->reason);
-		outbuf_printf(c->out, "%s\n  {\"prefix\": \"%s\", \"service\": %s, \"rule\": %s, "
-		    "\"reason\": %s, \"origin\": %s, \"failures\": %u, \"first_seen\": %lld, "
-		    "\"last_seen\": %lld, \"created\": %lld, \"expires\": %lld}",
-		    c->n ? "," : "", p, svc, rule, reason, origin, b->evidence,
-		    (long long)b->first_seen, (long long)b->last_seen, (long long)b->created,
-		    (long long)b->expires);
-	} else {
-		if (b->expires)
-			duration_format(b->expires - c->now, left, sizeof(left));
-		else
-			snprintf(left, sizeof(left), "never");
-		outbuf_printf(c->out, "%-40s %-14s %-26s %8u  %-20s %-10s %s\n", p, b->service,
-		    b->rule, b->evidence, l, left, b->origin);
-	}
-	c->n++;
-	return 0;
-}
-
-static void
+void
 answer_error(struct outbuf *out, int json, const char *msg)
 {
-	char esc[600];
+	char esc[1200];
 
 	if (json) {
 		json_escape(esc, sizeof(esc), msg);
@@ -86,10 +40,10 @@ answer_error(struct outbuf *out, int json, const char *msg)
 		outbuf_printf(out, "error: %s\n", msg);
 }
 
-static void
+void
 answer_ok(struct outbuf *out, int json, const char *msg)
 {
-	char esc[600];
+	char esc[1200];
 
 	if (json) {
 		json_escape(esc, sizeof(esc), msg);
@@ -98,90 +52,246 @@ answer_ok(struct outbuf *out, int json, const char *msg)
 		outbuf_printf(out, "%s\n", msg);
 }
 
+/* Who is on the other end of a control connection. */
+struct peer {
+	int known;
+	unsigned uid, gid;
+	int pid;
+};
 
 static void
-handle_status(struct daemon *d, struct outbuf *out, int json)
+peer_of(int fd, struct peer *p)
 {
-	const struct sensor_stats *ss = sensor_get_stats(d->sensor);
-	struct enf_stats est;
-	const struct enf_stats *es = &est;
-	struct det_stats ds;
-	int64_t active = ledger_bans_count(d->ledger, now_sec());
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
 
-	det_get_stats(d->det, &ds);
-	privc_stats(d->pc, &est);
-	if (json) {
-		outbuf_printf(out, "{\"mode\": \"%s\", \"uptime\": %lld, \"pid\": %d, \"enforcer_pid\": %d, "
-		    "\"sources\": %zu, \"services\": %zu, \"rules\": %zu, "
-		    "\"lines\": %llu, \"matches\": %llu, \"attempts\": %llu, \"bans\": %llu, "
-		    "\"active_bans\": %lld, \"refused_allowlist\": %llu, "
-		    "\"offenders_tracked\": %zu, \"offenders_evicted\": %llu, "
-		    "\"lines_truncated\": %llu, \"rotations\": %llu, \"pcre_limit_hits\": %llu, "
-		    "\"nft_commits\": %llu, \"nft_applied\": %llu, \"nft_failed\": %llu, "
-		    "\"ledger_errors\": %llu, \"reloads\": %llu, \"remote_applied\": %llu",
-		    d->cfg->observe ? "observe" : "enforce", (long long)(now_sec() - d->started),
-		    (int)getpid(), (int)getppid(), d->cfg->nsources, rules_service_count(d->rs), rules_count(d->rs),
-		    (unsigned long long)d->lines, (unsigned long long)d->matches,
-		    (unsigned long long)d->attempts, (unsigned long long)d->bans, (long long)active,
-		    (unsigned long long)d->refused_allow, ds.offenders, (unsigned long long)ds.evictions,
-		    (unsigned long long)ss->truncated, (unsigned long long)ss->rotations,
-		    (unsigned long long)rules_scratch_limit_hits(d->sc),
-		    (unsigned long long)es->commits, (unsigned long long)es->applied,
-		    (unsigned long long)es->failed, (unsigned long long)d->ledger_errors,
-		    (unsigned long long)d->reloads, (unsigned long long)d->remote_applied);
-		if (d->mirror) {
-			uint8_t dg[KSET_DIGEST_LEN];
-			uint64_t n;
-			if (privc_digest(d->pc, -1, dg, &n) == 0) {
-				outbuf_printf(out, ", \"kernel\": {\"prefixes\": %llu, \"digest\": \"",
-				    (unsigned long long)n);
-				char hex[2 * KSET_DIGEST_LEN + 1];
-				sodium_bin2hex(hex, sizeof(hex), dg, sizeof(dg));
-				outbuf_printf(out, "%s", hex);
-				outbuf_printf(out, "\"}");
-			} else
-				outbuf_printf(out, ", \"kernel\": null");
-		}
-		if (d->co != NULL) {
-			outbuf_printf(out, ", ");
-			coalition_status(d->co, out, 1);
-		}
-		outbuf_printf(out, "}\n");
+	memset(p, 0, sizeof(*p));
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) == 0 && len == sizeof(cr)) {
+		p->known = 1;
+		p->uid = (unsigned)cr.uid;
+		p->gid = (unsigned)cr.gid;
+		p->pid = (int)cr.pid;
+	}
+}
+
+/* One log line per state-changing request: what, and who asked. */
+static void
+log_request(const struct peer *p, const char *req, size_t len)
+{
+	if (p->known)
+		log_info("control: \"%.*s\" from uid %u gid %u pid %d", (int)len, req, p->uid, p->gid,
+		    p->pid);
+	else
+		log_info("control: \"%.*s\" from an unidentified caller", (int)len, req);
+}
+
+/* --- ban --- */
+
+/* A ban by hand: the allowlist (in the verdict), bantime_max, and when it
+ * is to be published, the charter's scope (what every member would refuse
+ * is refused here, with the reason, rather than signed and sent). */
+static void
+handle_ban(struct daemon *d, const struct control_request *r, struct outbuf *out)
+{
+	char err[300], text[A5_PREFIX_STRLEN], msg[600], dur[32], cap[32];
+	int64_t now = now_sec(), duration = r->duration ? r->duration : d->cfg->bantime;
+	int capped = 0;
+
+	prefix_format(&r->prefix, text, sizeof(text));
+	if (duration > d->cfg->bantime_max) {
+		duration = d->cfg->bantime_max;
+		capped = 1;
+	}
+	if (d->co != NULL && d->cfg->publish &&
+	    coalition_scope_refusal(d->co, &r->prefix, err, sizeof(err)) != 0) {
+		snprintf(msg, sizeof(msg), "%s not banned: this host publishes its bans to the "
+		    "coalition, and its members would refuse this one: %s", text, err);
+		log_info("control: %s", msg);
+		answer_error(out, r->json, msg);
 		return;
 	}
-	outbuf_printf(out, "mode:        %s\n", d->cfg->observe ? "observe (no enforcement)" : "enforce");
-	outbuf_printf(out, "uptime:      %llds (worker pid %d, enforcer pid %d)\n",
-	    (long long)(now_sec() - d->started), (int)getpid(), (int)getppid());
-	outbuf_printf(out, "rules:       %zu rules for %zu services\n", rules_count(d->rs), rules_service_count(d->rs));
-	outbuf_printf(out, "sources:     %zu; %llu lines read, %llu truncated, %llu rotations\n",
-	    d->cfg->nsources, (unsigned long long)ss->lines, (unsigned long long)ss->truncated,
-	    (unsigned long long)ss->rotations);
-	outbuf_printf(out, "detection:   %llu lines matched, %llu failed attempts, %zu offenders tracked (%llu evicted)\n",
-	    (unsigned long long)d->matches, (unsigned long long)d->attempts, ds.offenders,
-	    (unsigned long long)ds.evictions);
-	outbuf_printf(out, "bans:        %lld active, %llu issued since start, %llu refused by the allowlist\n",
-	    (long long)active, (unsigned long long)d->bans, (unsigned long long)d->refused_allow);
-	outbuf_printf(out, "nftables:    %llu transactions, %llu elements applied, %llu failed\n",
-	    (unsigned long long)es->commits, (unsigned long long)es->applied, (unsigned long long)es->failed);
-	if (d->mirror) {
-		uint8_t dg[KSET_DIGEST_LEN];
-		uint64_t n;
-		char hex[2 * KSET_DIGEST_LEN + 1];
-		int drc = privc_digest(d->pc, -1, dg, &n);
-		if (drc == PRIV_NO_MIRROR)
-			outbuf_printf(out, "kernel:      no mirror (it could not be opened; see the log)\n");
-		else if (drc == 0) {
-			sodium_bin2hex(hex, sizeof(hex), dg, sizeof(dg));
-			outbuf_printf(out, "kernel:      %llu prefixes enforced, digest %.16s...\n",
-			    (unsigned long long)n, hex);
-		} else
-			outbuf_printf(out, "kernel:      mirror being re-read (events were lost)\n");
+	/* exactly the duration asked for, else the default bantime:
+	 * no escalation for an operator's ban */
+	struct ban_request ban = { .prefix = r->prefix, .service = "manual", .rule = "manual",
+	    .reason = "manual", .evidence = 0, .first_seen = now, .last_seen = now,
+	    .base = d->cfg->bantime, .duration = duration };
+	if (daemon_ban(d, &ban, err, sizeof(err)) != 0) {
+		answer_error(out, r->json, err);
+		return;
 	}
-	if (d->co != NULL)
-		coalition_status(d->co, out, 0);
-	else
-		outbuf_printf(out, "coalition:   none (this host works alone)\n");
+	duration_format(duration, dur, sizeof(dur));
+	if (capped) {
+		duration_format(r->duration, cap, sizeof(cap));
+		snprintf(msg, sizeof(msg), "banned %s for %s (%s asked, cut to bantime_max)", text,
+		    dur, cap);
+	} else
+		snprintf(msg, sizeof(msg), "banned %s for %s", text, dur);
+	answer_ok(out, r->json, msg);
 }
+
+/* --- unban --- */
+
+struct covering {
+	const struct a5_prefix *target;
+	size_t n;
+	struct ledger_ban b[COVERING_MAX];
+};
+
+static int
+covering_one(const struct ledger_ban *b, void *arg)
+{
+	struct covering *c = arg;
+
+	if (c->n < COVERING_MAX && !prefix_equal(&b->prefix, c->target) &&
+	    prefix_contains(&b->prefix, c->target))
+		c->b[c->n++] = *b;
+	return 0;
+}
+
+static int
+is_coalition_ban(const struct ledger_ban *b)
+{
+	return strcmp(b->reason, "coalition") == 0;
+}
+
+/* Lifts the local ban b and bans the rest of it around target again, until
+ * the same expiry. Returns the pieces banned again. */
+static int
+split_ban(struct daemon *d, const struct ledger_ban *b, const struct a5_prefix *target, int64_t now)
+{
+	struct a5_prefix pieces[PREFIX_SPLIT_MAX];
+	char outer[A5_PREFIX_STRLEN], inner[A5_PREFIX_STRLEN], why[160];
+	int n = prefix_split_around(&b->prefix, target, pieces), kept = 0;
+
+	if (n < 0)
+		return 0;
+	prefix_format(&b->prefix, outer, sizeof(outer));
+	prefix_format(target, inner, sizeof(inner));
+	ledger_ban_remove(d->ledger, &b->prefix);
+	enforce_group(d, ENF_DELETE, ENF_GROUP_LOCAL, &b->prefix, 0);
+	snprintf(why, sizeof(why), "by request, split around %s", inner);
+	if (journal_local(d->journal, now, "unban", &b->prefix, 0, why) != 0)
+		log_warnx("%s", journal_errmsg(d->journal));
+	snprintf(why, sizeof(why), "rest of %s after an unban of %s", outer, inner);
+	for (int i = 0; i < n; i++) {
+		struct ledger_ban piece = *b;
+		if (prefixlist_overlaps(&d->allow, &pieces[i]))
+			continue;
+		piece.prefix = pieces[i];
+		if (ledger_ban_put(d->ledger, &piece) != 0)
+			log_warnx("ledger: %s", ledger_errmsg(d->ledger));
+		if (journal_local(d->journal, now, "ban", &pieces[i],
+		    b->expires ? b->expires - now : 0, why) != 0)
+			log_warnx("%s", journal_errmsg(d->journal));
+		enforce_group(d, ENF_ADD, ENF_GROUP_LOCAL, &pieces[i], verdict_ttl(b->expires, now));
+		kept++;
+	}
+	log_info("unban %s: %s split, %d narrower prefixes banned again", inner, outer, kept);
+	return kept;
+}
+
+/* "P (service S from O, expires in T)" for the answer. */
+static void
+describe_ban(const struct ledger_ban *b, int64_t now, char *buf, size_t n)
+{
+	char p[A5_PREFIX_STRLEN], left[32];
+
+	prefix_format(&b->prefix, p, sizeof(p));
+	if (b->expires)
+		duration_format(b->expires - now, left, sizeof(left));
+	else
+		snprintf(left, sizeof(left), "never");
+	if (snprintf(buf, n, "%s (%.64s, from %.64s, expires in %s)", p, b->service, b->origin,
+	    left) >= (int)n && n > 4)
+		memcpy(buf + n - 4, "...", 4);
+}
+
+/* The exact prefix out of the ledger, the detector and the kernel sets;
+ * for a coalition ban, declined as before. 1 if something was banned. */
+static int
+unban_exact(struct daemon *d, const struct a5_prefix *p, int64_t now)
+{
+	int found = ledger_ban_remove(d->ledger, p);
+	int64_t held_until = 0;
+
+	if (found != 1 && d->co != NULL &&
+	    ledger_cban_get(d->ledger, p, &held_until) == 1 && held_until > now)
+		found = 1;	/* a coalition ban, lifted below */
+	det_forget(d->det, p);
+	enforce_group(d, ENF_DELETE, ENF_GROUP_LOCAL, p, 0);
+	if (d->co != NULL) {
+		/* Local decisions win over the coalition's: the prefix leaves
+		 * the coalition sets too, declared declined in the commitments
+		 * until the hold and any deadline it had here both end. */
+		int64_t deadline = 0, until = now + d->cfg->unban_hold;
+		if (ledger_cban_get(d->ledger, p, &deadline) == 1 && deadline > until)
+			until = deadline;
+		ledger_cban_remove(d->ledger, p);
+		enforce_group(d, ENF_DELETE, ENF_GROUP_COALITION, p, 0);
+		coalition_local_unban(d->co, p, now + d->cfg->unban_hold);
+		coalition_decline(d->co, p, WIRE_DECLINE_UNBAN, until);
+	}
+	return found == 1;
+}
+
+/* Tells the truth: an address inside a wider ban is still blocked after
+ * its own entry is gone, so that case is refused (nothing changed) unless
+ * split is asked for; and nothing to lift is an error too. */
+static void
+handle_unban(struct daemon *d, const struct control_request *r, struct outbuf *out)
+{
+	struct covering cov = { .target = &r->prefix };
+	char text[A5_PREFIX_STRLEN], msg[1000], one[300];
+	int64_t now = now_sec();
+	int split = 0;
+
+	prefix_format(&r->prefix, text, sizeof(text));
+	if (ledger_bans_active(d->ledger, now, covering_one, &cov) < 0) {
+		answer_error(out, r->json, "ledger error");
+		return;
+	}
+	if (cov.n > 0 && !r->split) {
+		describe_ban(&cov.b[0], now, one, sizeof(one));
+		char outer[A5_PREFIX_STRLEN];
+		prefix_format(&cov.b[0].prefix, outer, sizeof(outer));
+		snprintf(msg, sizeof(msg), "%s lies inside the banned prefix %s%s; nothing was lifted. "
+		    "`article5 unban %s` lifts the whole prefix, `article5 unban --split %s` lifts only "
+		    "%s and bans the rest of it again", text, one,
+		    cov.n > 1 ? " (and other wider bans)" : "", outer, text, text);
+		answer_error(out, r->json, msg);
+		return;
+	}
+	for (size_t i = 0; i < cov.n; i++)
+		if (is_coalition_ban(&cov.b[i])) {
+			describe_ban(&cov.b[i], now, one, sizeof(one));
+			snprintf(msg, sizeof(msg), "%s lies inside %s, a coalition ban: it cannot be split "
+			    "here; nothing was lifted. `article5 unban` of that prefix lifts it on this host",
+			    text, one);
+			answer_error(out, r->json, msg);
+			return;
+		}
+	for (size_t i = 0; i < cov.n; i++)
+		split += split_ban(d, &cov.b[i], &r->prefix, now) >= 0;
+	int found = unban_exact(d, &r->prefix, now);
+	if (journal_local(d->journal, now, "unban", &r->prefix, 0, found || split ? "by request" :
+	    "by request (not in the ledger)") != 0)
+		log_warnx("%s", journal_errmsg(d->journal));
+	if (!found && split == 0) {
+		snprintf(msg, sizeof(msg), "%s was not banned (no ban of it, or holding it, in the "
+		    "ledger); nothing was lifted", text);
+		answer_error(out, r->json, msg);
+		return;
+	}
+	log_info("unban %s (by request)", text);
+	if (split > 0)
+		snprintf(msg, sizeof(msg), "unbanned %s: split out of %zu wider ban%s, the rest of which "
+		    "stays banned", text, cov.n, cov.n > 1 ? "s" : "");
+	else
+		snprintf(msg, sizeof(msg), "unbanned %s", text);
+	answer_ok(out, r->json, msg);
+}
+
+/* --- flush, reload --- */
 
 /* A flush lifts the coalition bans too; each is declared declined until
  * its deadline, as a local unban is. */
@@ -196,80 +306,95 @@ flush_cban(const struct a5_prefix *p, int64_t deadline, void *arg)
 }
 
 static void
-handle_request(struct daemon *d, const char *req, size_t len, struct outbuf *out)
+handle_flush(struct daemon *d, const struct control_request *r, struct outbuf *out)
+{
+	char msg[320];
+	int64_t now = now_sec();
+	int n = ledger_bans_clear(d->ledger);
+	int nc = ledger_cbans_active(d->ledger, now, flush_cban, d);
+
+	if (n >= 0 && nc > 0)
+		n += nc;
+	ledger_cbans_expire(d->ledger, INT64_MAX);
+	snprintf(msg, sizeof(msg), "by request, %d bans", n < 0 ? 0 : n);
+	if (journal_local(d->journal, now, "flush", NULL, 0, msg) != 0)
+		log_warnx("%s", journal_errmsg(d->journal));
+	if (privc_flush(d->pc) != 0) {
+		answer_error(out, r->json, "flushing the nftables sets failed");
+		return;
+	}
+	log_info("flush: %d bans lifted (by request)", n < 0 ? 0 : n);
+	snprintf(msg, sizeof(msg), "flushed %d bans", n < 0 ? 0 : n);
+	answer_ok(out, r->json, msg);
+}
+
+/* What SIGHUP does (worker_reload: the enforcer process takes the new
+ * policy as records), with the outcome answered. */
+static void
+handle_reload(struct daemon *d, const struct control_request *r, struct outbuf *out)
+{
+	char why[1024], msg[1200];
+
+	if (worker_reload(d, why, sizeof(why)) != 0) {
+		snprintf(msg, sizeof(msg), "reload refused, the running configuration is kept: %s",
+		    why[0] ? why : "see the log");
+		answer_error(out, r->json, msg);
+		return;
+	}
+	snprintf(msg, sizeof(msg), "reloaded %.900s: %zu rules for %zu services", d->cfg->path,
+	    rules_count(d->rs), rules_service_count(d->rs));
+	answer_ok(out, r->json, msg);
+}
+
+static void
+handle_request(struct daemon *d, const char *req, size_t len, const struct peer *peer,
+    struct outbuf *out)
 {
 	struct control_request r;
-	char err[256], text[A5_PREFIX_STRLEN], msg[320];
-	int64_t now = now_sec();
+	char err[256];
 
 	if (control_parse(req, len, &r, err, sizeof(err)) != 0) {
 		answer_error(out, len > 0 && req[0] == 'j', err);
 		return;
 	}
-	prefix_format(&r.prefix, text, sizeof(text));
+	switch (r.cmd) {
+	case CTL_BAN: case CTL_UNBAN: case CTL_FLUSH: case CTL_RELOAD:
+		log_request(peer, req, len);
+		break;
+	default:
+		break;
+	}
 	switch (r.cmd) {
 	case CTL_STATUS:
-		handle_status(d, out, r.json);
-		break;
-	case CTL_BANS: {
-		struct list_ctx c = { out, r.json, 0, now };
-		if (r.json)
-			outbuf_printf(out, "[");
+		if (r.service[0] != '\0')
+			view_status_service(d, out, &r);
 		else
-			outbuf_printf(out, "%-40s %-14s %-26s %8s  %-20s %-10s %s\n", "PREFIX", "SERVICE",
-			    "RULE", "FAILURES", "LAST SEEN", "EXPIRES IN", "ORIGIN");
-		if (ledger_bans_active(d->ledger, now, list_one, &c) < 0) {
-			outbuf_free(out);
-			answer_error(out, r.json, "ledger error");
-			break;
-		}
+			view_status(d, out, r.json);
+		break;
+	case CTL_BANS:
+		view_bans(d, out, &r);
+		break;
+	case CTL_HISTORY:
+		view_history(d, out, &r);
+		break;
+	case CTL_BAN:
+		handle_ban(d, &r, out);
+		break;
+	case CTL_UNBAN:
+		handle_unban(d, &r, out);
+		break;
+	case CTL_FLUSH:
+		handle_flush(d, &r, out);
+		break;
+	case CTL_RELOAD:
+		handle_reload(d, &r, out);
+		break;
+	case CTL_PING:
 		if (r.json)
-			outbuf_printf(out, "%s]\n", c.n ? "\n" : "");
+			outbuf_printf(out, "{\"ok\": true, \"message\": \"pong\", \"pid\": %d}\n", (int)getpid());
+		else
+			outbuf_printf(out, "pong\n");
 		break;
-	}
-	case CTL_BAN: {
-		/* exactly the duration asked for, else the default bantime:
-		 * no escalation for an operator's ban */
-		struct ban_request ban = { .prefix = r.prefix, .service = "manual", .rule = "manual",
-		    .reason = "manual", .evidence = 0, .first_seen = now, .last_seen = now,
-		    .base = d->cfg->bantime, .duration = r.duration ? r.duration : d->cfg->bantime };
-		if (daemon_ban(d, &ban, err, sizeof(err)) != 0)
-			answer_error(out, r.json, err);
-		else {
-			snprintf(msg, sizeof(msg), "banned %s", text);
-			answer_ok(out, r.json, msg);
-		}
-		break;
-	}
-	case CTL_UNBAN: {
-		int found = ledger_ban_remove(d->ledger, &r.prefix);
-		int64_t held_until = 0;
-		if (found != 1 && d->co != NULL &&
-		    ledger_cban_get(d->ledger, &r.prefix, &held_until) == 1 && held_until > now)
-			found = 1;	/* a coalition ban, lifted below */
-		if (journal_local(d->journal, now, "unban", &r.prefix, 0, found == 1 ? "by request" :
-		    "by request (not in the ledger)") != 0)
-			log_warnx("%s", journal_errmsg(d->journal));
-		det_forget(d->det, &r.prefix);
-		enforce_group(d, ENF_DELETE, ENF_GROUP_LOCAL, &r.prefix, 0);
-		if (d->co != NULL) {
-			/* Local decisions win over the coalition's: the prefix leaves
-			 * the coalition sets too, declared declined in the commitments
-			 * until the hold and any deadline it had here both end. */
-			int64_t deadline = 0, until = now + d->cfg->unban_hold;
-			if (ledger_cban_get(d->ledger, &r.prefix, &deadline) == 1 && deadline > until)
-				until = deadline;
-			ledger_cban_remove(d->ledger, &r.prefix);
-			enforce_group(d, ENF_DELETE, ENF_GROUP_COALITION, &r.prefix, 0);
-			coalition_local_unban(d->co, &r.prefix, now + d->cfg->unban_hold);
-			coalition_decline(d->co, &r.prefix, WIRE_DECLINE_UNBAN, until);
-		}
-		log_info("unban %s (by request)", text);
-		snprintf(msg, sizeof(msg), found == 1 ? "unbanned %s" :
-		    "%s was not banned in the ledger; removed from the kernel set if present", text);
-		answer_ok(out, r.json, msg);
-		break;
-	}
 	case CTL_MEMBERS:
 		if (d->co == NULL)
 			answer_error(out, r.json, "no coalition configured (see 'coalition' in docs/config.md)");
@@ -282,24 +407,9 @@ handle_request(struct daemon *d, const char *req, size_t len, struct outbuf *out
 		else
 			coalition_audit(d->co, out, r.json);
 		break;
-	case CTL_FLUSH: {
-		int n = ledger_bans_clear(d->ledger);
-		int nc = ledger_cbans_active(d->ledger, now, flush_cban, d);
-		if (n >= 0 && nc > 0)
-			n += nc;
-		ledger_cbans_expire(d->ledger, INT64_MAX);
-		snprintf(msg, sizeof(msg), "by request, %d bans", n < 0 ? 0 : n);
-		if (journal_local(d->journal, now, "flush", NULL, 0, msg) != 0)
-			log_warnx("%s", journal_errmsg(d->journal));
-		if (privc_flush(d->pc) != 0) {
-			answer_error(out, r.json, "flushing the nftables sets failed");
-			break;
-		}
-		log_info("flush: %d bans lifted (by request)", n);
-		snprintf(msg, sizeof(msg), "flushed %d bans", n < 0 ? 0 : n);
-		answer_ok(out, r.json, msg);
+	case CTL_NCMDS:
+		answer_error(out, r.json, "unknown command");
 		break;
-	}
 	}
 }
 
@@ -311,6 +421,7 @@ control_serve(struct daemon *d)
 	char req[CONTROL_REQUEST_MAX + 2];
 	struct timeval tv = { 1, 0 };
 	struct outbuf out = { 0 };
+	struct peer peer;
 	size_t len = 0;
 	ssize_t n;
 	int fd;
@@ -318,6 +429,7 @@ control_serve(struct daemon *d)
 	while ((fd = accept4(d->ctlfd, NULL, NULL, SOCK_CLOEXEC)) >= 0) {
 		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+		peer_of(fd, &peer);
 		len = 0;
 		while (len < sizeof(req) && (n = read(fd, req + len, sizeof(req) - len)) > 0) {
 			len += (size_t)n;
@@ -329,7 +441,7 @@ control_serve(struct daemon *d)
 			len = (size_t)(nl - req);
 		else
 			len = sizeof(req);	/* no newline: too long or cut, refused by the parser */
-		handle_request(d, req, len, &out);
+		handle_request(d, req, len, &peer, &out);
 		if (out.overflow) {
 			outbuf_free(&out);
 			answer_error(&out, req[0] == 'j', "response too large");

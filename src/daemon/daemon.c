@@ -187,8 +187,11 @@ on_event(struct daemon *d, const struct det_event *ev, unsigned repeat, const ch
 	r.ban = false;
 	for (unsigned i = 0; i < (repeat > 0 ? repeat : 1u); i++) {
 		det_feed(d->det, ev, &one);
-		if (one.counted)
+		if (one.counted) {
 			d->attempts++;
+			if (ev->service >= 0 && ev->service < RULES_SERVICES_MAX)
+				d->svc_attempts[ev->service]++;
+		}
 		if (one.ban && !r.ban)
 			r = one;
 	}
@@ -279,7 +282,7 @@ on_signals(struct daemon *d)
 
 	while (read(d->sigfd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGHUP)
-			worker_reload(d);
+			worker_reload(d, NULL, 0);
 		else {
 			log_info("signal %d: stopping", (int)si.ssi_signo);
 			d->stop = true;

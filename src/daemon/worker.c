@@ -109,6 +109,7 @@ engine_install(struct daemon *d, struct engine *e)
 	d->pol = e->pol;
 	d->det = e->det;
 	d->f2b = e->f2b;
+	memset(d->svc_attempts, 0, sizeof(d->svc_attempts));	/* service indexes change */
 }
 
 
@@ -281,6 +282,7 @@ events_open(struct daemon *d, sensor_lines_cb on_lines)
 		log_warnx("out of memory");
 		return -1;
 	}
+	sensor_set_quiet(d->sensor, d->cfg->source_quiet);
 	if (sources_add(d, err, sizeof(err)) != 0) {
 		log_warnx("%s", err);
 		return -1;
@@ -353,18 +355,22 @@ fail:
 /* --- reload, stop --- */
 
 int
-worker_reload(struct daemon *d)
+worker_reload(struct daemon *d, char *why, size_t whylen)
 {
 	struct config *ncfg = calloc(1, sizeof(*ncfg));
 	struct engine e;
 	struct prefixlist nallow;
 	char err[1024];
 
+	if (why != NULL && whylen > 0)
+		why[0] = '\0';
 	if (ncfg == NULL)
 		return -1;
 	config_defaults(ncfg);
 	if (config_load(d->cfg->path, ncfg, err, sizeof(err)) != 0) {
 		log_warnx("reload refused, keeping the running configuration: %s", err);
+		if (why != NULL)
+			snprintf(why, whylen, "%s", err);
 		free(ncfg);
 		return -1;
 	}
@@ -376,6 +382,8 @@ worker_reload(struct daemon *d)
 	memcpy(ncfg->sources, d->cfg->sources, sizeof(ncfg->sources));
 	if (engine_build(ncfg, &e, err, sizeof(err)) != 0) {
 		log_warnx("reload refused, keeping the running configuration: %s", err);
+		if (why != NULL)
+			snprintf(why, whylen, "%s", err);
 		free(ncfg);
 		return -1;
 	}
@@ -386,6 +394,8 @@ worker_reload(struct daemon *d)
 	if (privc_policy(d->pc, ncfg) != 0) {
 		log_warnx("reload refused, keeping the running configuration: the enforcer could "
 		    "not reopen (see its message)");
+		if (why != NULL)
+			snprintf(why, whylen, "the enforcer process could not reopen (see the log)");
 		engine_free(&e);
 		free(ncfg);
 		return -1;
@@ -398,6 +408,7 @@ worker_reload(struct daemon *d)
 	d->cfg = ncfg;
 	d->allow = nallow;
 	d->reloads++;
+	sensor_set_quiet(d->sensor, d->cfg->source_quiet);
 	log_info("reloaded %s: %zu rules, %zu services", d->cfg->path, rules_count(d->rs),
 	    rules_service_count(d->rs));
 	return 0;

@@ -14,6 +14,7 @@
 #include "daemon/parent.h"
 #include "enforcer/enforcer.h"
 #include "policy/verdict.h"
+#include "rules/rules.h"
 #include "sensor/sensor.h"
 
 struct daemon {
@@ -41,6 +42,9 @@ struct daemon {
 	/* counters */
 	uint64_t lines, matches, attempts, bans, refused_allow, ledger_errors, reloads;
 	uint64_t remote_applied;
+	/* failed attempts per service index of rs, since the engine was built
+	 * (status SERVICE) */
+	uint64_t svc_attempts[RULES_SERVICES_MAX];
 };
 
 /* --- daemon.c --- */
@@ -66,9 +70,10 @@ int daemon_watch(int epfd, int fd);
  * entry. 0, or -1 (logged); either way worker_stop releases what was set
  * up. */
 int worker_start(struct daemon *d, struct parent *p, sensor_lines_cb on_lines);
-/* SIGHUP: configuration, engine and allowlist again (sources stay). 0, or
- * -1 with the running configuration kept (logged). */
-int worker_reload(struct daemon *d);
+/* SIGHUP, or `reload` on the control socket: configuration, engine and
+ * allowlist again (sources stay). 0, or -1 with the running configuration
+ * kept (logged, and the reason in why unless NULL). */
+int worker_reload(struct daemon *d, char *why, size_t whylen);
 /* Saves each source's position in the ledger (resumed after a restart). */
 void worker_save_positions(struct daemon *d);
 void worker_stop(struct daemon *d, const struct parent *p);

@@ -528,3 +528,44 @@ journal_walk(struct journal *j, journal_check_fn *check, void *arg, struct journ
 		sqlite3_exec(j->db.h, "COMMIT", NULL, NULL, NULL);
 	return ret;
 }
+
+/* --- views --- */
+
+int
+journal_recent(struct journal *j, const char *kind_a, const char *kind_b, uint64_t max,
+    int (*fn)(void *arg, const struct journal_entry *e), void *arg)
+{
+	static const char sql[] = "SELECT seq, at, kind, subject, body FROM journal"
+	    " WHERE kind = ?1 OR kind = ?2 ORDER BY seq DESC LIMIT ?3";
+	sqlite3_stmt *st;
+	int rc, n = 0;
+
+	if (j->missing)
+		return 0;
+	if (sqlite3_prepare_v2(j->db.h, sql, -1, &st, NULL) != SQLITE_OK)
+		return db_fail_sqlite(&j->db, "recent");
+	sqlite3_bind_text(st, 1, kind_a, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, kind_b != NULL ? kind_b : kind_a, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, max > INT64_MAX ? INT64_MAX : (sqlite3_int64)max);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct journal_entry e;
+		if (sqlite3_column_type(st, 2) != SQLITE_TEXT || sqlite3_column_type(st, 3) != SQLITE_TEXT)
+			continue;	/* malformed row: journal_walk reports it */
+		e.seq = (uint64_t)sqlite3_column_int64(st, 0);
+		e.at = sqlite3_column_int64(st, 1);
+		e.kind = (const char *)sqlite3_column_text(st, 2);
+		e.subject = (const char *)sqlite3_column_text(st, 3);
+		e.subject_len = (size_t)sqlite3_column_bytes(st, 3);
+		e.body = sqlite3_column_blob(st, 4);
+		e.len = (size_t)sqlite3_column_bytes(st, 4);
+		n++;
+		if (fn(arg, &e) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_fail_sqlite(&j->db, "recent");
+	return n;
+}

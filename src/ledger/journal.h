@@ -106,6 +106,13 @@ struct journal_check {
  * 0 intact, 1 broken (out->bad, out->why), -1 on a database error. */
 int journal_walk(struct journal *j, journal_check_fn *check, void *arg, struct journal_check *out);
 
+/* Calls fn for the entries of kind kind_a or kind_b (kind_b may be NULL),
+ * newest first, without checking the chain (journal_walk does), until fn
+ * returns non-zero or max entries were handed over. Returns the number
+ * handed over, or -1. For views such as `article5 history`. */
+int journal_recent(struct journal *j, const char *kind_a, const char *kind_b, uint64_t max,
+    int (*fn)(void *arg, const struct journal_entry *e), void *arg);
+
 /* Whether s[0..n) is printable ASCII (0x20..0x7e): the subject, and the
  * text bodies. */
 bool journal_printable(const char *s, size_t n);
