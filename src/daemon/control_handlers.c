@@ -169,6 +169,9 @@ split_ban(struct daemon *d, const struct ledger_ban *b, const struct a5_prefix *
 	prefix_format(target, inner, sizeof(inner));
 	ledger_ban_remove(d->ledger, &b->prefix);
 	enforce_group(d, ENF_DELETE, ENF_GROUP_LOCAL, &b->prefix, 0);
+	/* the wider prefix leaves the kernel first: nftables refuses an
+	 * interval that overlaps one still in the set */
+	privc_commit(d->pc);
 	snprintf(why, sizeof(why), "by request, split around %s", inner);
 	if (journal_local(d->journal, now, "unban", &b->prefix, 0, why) != 0)
 		log_warnx("%s", journal_errmsg(d->journal));
