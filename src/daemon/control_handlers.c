@@ -155,7 +155,8 @@ is_coalition_ban(const struct ledger_ban *b)
 }
 
 /* Lifts the local ban b and bans the rest of it around target again, until
- * the same expiry. Returns the pieces banned again. */
+ * the same expiry. Returns the pieces banned again, or -1 when b could not
+ * be split (then nothing was lifted). */
 static int
 split_ban(struct daemon *d, const struct ledger_ban *b, const struct a5_prefix *target, int64_t now)
 {
@@ -164,7 +165,7 @@ split_ban(struct daemon *d, const struct ledger_ban *b, const struct a5_prefix *
 	int n = prefix_split_around(&b->prefix, target, pieces), kept = 0;
 
 	if (n < 0)
-		return 0;
+		return -1;
 	prefix_format(&b->prefix, outer, sizeof(outer));
 	prefix_format(target, inner, sizeof(inner));
 	ledger_ban_remove(d->ledger, &b->prefix);
