@@ -66,9 +66,24 @@ if command -v bash >/dev/null; then
 	got=$(PATH=$top/build:$PATH bash -c '. "$1/etc/bash-completion/article5"
 		COMP_WORDS=(article5 ""); COMP_CWORD=1; _article5; printf "%s\n" "${COMPREPLY[@]}"
 		COMP_WORDS=(article5 unban --); COMP_CWORD=2; _article5; printf "%s\n" "${COMPREPLY[@]}"' sh "$top" | sort)
-	want=$( (echo "$verbs"; echo help; echo --json; echo --split) | sort)
-	[ "$got" = "$want" ] && ok "bash completion: every command, and unban's long options" ||
+	want=$( (echo "$verbs"; echo help; echo --help; echo --help; echo --json; echo --split) | sort)
+	[ "$got" = "$want" ] && ok "bash completion: every command and --help, and unban's long options" ||
 	    bad "bash completion: got '$(echo $got)', want '$(echo $want)'"
+	# after each command (and charter subcommand), '-' offers every
+	# option its --help names (not those of the journalctl example in
+	# scan's)
+	for words in $(echo "$verbs" | grep -vx -e version -e charter) charter:propose charter:sign \
+	    charter:show charter:apply charter:submit; do
+		set -- $(echo "$words" | tr : ' ')
+		"$A5" "$@" --help 2>&1 | sed 's/journalctl -o cat -u ssh//' | options |
+		    grep -vx -e -h | sort >"$T/want"
+		PATH=$top/build:$PATH bash -c '. "$1/etc/bash-completion/article5"; shift
+			COMP_WORDS=(article5 "$@" -); COMP_CWORD=$#; COMP_CWORD=$((COMP_CWORD + 1))
+			_article5; printf "%s\n" "${COMPREPLY[@]}"' sh "$top" "$@" | sort >"$T/got"
+		missing=$(comm -23 "$T/want" "$T/got" | tr '\n' ' ')
+		[ -z "$missing" ] && ok "bash completion of '$*': $(tr '\n' ' ' < "$T/want")" ||
+		    bad "bash completion of '$*' lacks: $missing"
+	done
 fi
 
 # The man page names no command the binary does not have.
