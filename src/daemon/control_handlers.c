@@ -195,6 +195,22 @@ flush_cban(const struct a5_prefix *p, int64_t deadline, void *arg)
 	return 0;
 }
 
+/* The reply to an operator's ban: enforced here, and whether the coalition
+ * gets it; a ban every member would refuse is not published, and says why
+ * (the coalition's own check, coalition_publish_refusal). */
+static void
+ban_reply(struct daemon *d, const struct a5_prefix *p, const char *text, char *msg, size_t n)
+{
+	const char *why = d->co != NULL && d->cfg->publish && !d->cfg->observe ?
+	    coalition_publish_refusal(d->co, p) : NULL;
+
+	if (why == NULL)
+		snprintf(msg, n, "banned %s", text);
+	else
+		snprintf(msg, n, "banned %s here; not published to the coalition, its members "
+		    "would refuse it (%s)", text, why);
+}
+
 static void
 handle_request(struct daemon *d, const char *req, size_t len, struct outbuf *out)
 {
@@ -236,7 +252,7 @@ handle_request(struct daemon *d, const char *req, size_t len, struct outbuf *out
 		if (daemon_ban(d, &ban, err, sizeof(err)) != 0)
 			answer_error(out, r.json, err);
 		else {
-			snprintf(msg, sizeof(msg), "banned %s", text);
+			ban_reply(d, &r.prefix, text, msg, sizeof(msg));
 			answer_ok(out, r.json, msg);
 		}
 		break;
