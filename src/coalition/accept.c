@@ -45,6 +45,7 @@ static const char *const reason_names[ACC_NREASONS] = {
 	[ACC_OBSERVER_ALONE] = "observer-alone",
 	[ACC_QUORUM_PENDING] = "quorum-pending",
 	[ACC_EXPIRED] = "expired",
+	[ACC_FUTURE] = "future",
 	[ACC_NOT_ORIGIN] = "not-origin",
 	[ACC_REVOKE_UNKNOWN] = "revoke-unknown",
 };
@@ -402,7 +403,11 @@ decide(struct accept *a, size_t idx, const struct wire_report *r,
 	 * the deadline every auditor computes for this member (audit.h). A
 	 * report delivered late (a member back from downtime) does not start
 	 * its ttl afresh; one from the future gains at most the clock skew,
-	 * never more than the capped ttl and one period. */
+	 * never more than the capped ttl and one period; from further ahead
+	 * than the skew tolerated, it is refused: the kernel's element would
+	 * last until its time + ttl, however far ahead. */
+	if ((int64_t)(r->timestamp_us / 1000000) > now + ACCEPT_SKEW_MAX)
+		return ACC_FUTURE;
 	end = audit_deadline(&a->c, (int64_t)(r->timestamp_us / 1000000), r->ttl, a->ttl_max_local);
 	if (end <= now)
 		return ACC_EXPIRED;

@@ -33,6 +33,7 @@ enum accept_reason {
 	ACC_WRONG_COALITION, ACC_REPLAY, ACC_FORK, ACC_CHAIN_GAP,
 	ACC_ALLOWLIST, ACC_MEMBER_PREFIX, ACC_SPECIAL_RANGE, ACC_TOO_WIDE,
 	ACC_RATE, ACC_LOCAL_UNBAN, ACC_OBSERVER_ALONE, ACC_QUORUM_PENDING, ACC_EXPIRED,
+	ACC_FUTURE,		/* made more than ACCEPT_SKEW_MAX ahead of this clock */
 	ACC_NOT_ORIGIN,		/* a revocation of a report its signer did not make */
 	ACC_REVOKE_UNKNOWN,	/* a revocation of a ban not held here from that origin */
 	ACC_NREASONS
@@ -40,6 +41,11 @@ enum accept_reason {
 /* ACC_CHAIN_GAP is never a verdict's reason: gaps are accepted and counted
  * in accept_member_stats.gaps. ACC_BAD_SIGNATURE and ACC_WRONG_COALITION
  * come from the caller, through accept_count_envelope. */
+
+/* Clock skew tolerated on a report's time (seconds): a report's ban ends at
+ * its time + ttl, the origin's end, so a time further ahead than this
+ * would stretch the ban here; such a report is refused (ACC_FUTURE). */
+#define ACCEPT_SKEW_MAX 300
 
 enum accept_verdict {
 	ACC_APPLY, ACC_WAIT, ACC_REFUSE,

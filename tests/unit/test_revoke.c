@@ -21,6 +21,7 @@
 #include "coalition/state.h"
 #include "common/util.h"
 #include "daemon/config.h"
+#include "daemon/control.h"
 #include "ledger/ledger.h"
 
 enum { SELF, ALICE, BOB, NMEMBERS };
@@ -419,6 +420,17 @@ test_expiry_from_origin_time(void **state)
 	assert_true(dl <= made + 600 + period);
 	assert_true(dl < now_sec() + 600 - 200);	/* not from receipt */
 	assert_int_equal(dl % period, 0);	/* the auditors' quantum */
+	/* a report from a clock a little ahead ends at its own time + ttl;
+	 * one from further ahead than the tolerance is refused, whatever its
+	 * ttl: its ban would last that much longer here */
+	len = report(ALICE, "203.0.113.12/32", 600, -60, buf, sizeof(buf), &seq, hash);
+	assert_int_equal(deliver(&m, ALICE, buf, len), 1);
+	assert_true(batch.apply[0].deadline >= now_sec() + 60 + 600 - 2);
+	assert_true(batch.apply[0].deadline <= now_sec() + 60 + 600 + period);
+	len = report(ALICE, "203.0.113.13/32", 600, -(ACCEPT_SKEW_MAX + 60), buf, sizeof(buf),
+	    &seq, hash);
+	assert_int_equal(deliver(&m, ALICE, buf, len), 0);
+	assert_int_equal(refused(&m, ALICE, ACC_FUTURE), 1);
 	/* a report whose end has passed at the origin is not enforced */
 	len = report(ALICE, "203.0.113.11/32", 60, 300, buf, sizeof(buf), &seq, hash);
 	assert_int_equal(deliver(&m, ALICE, buf, len), 0);
@@ -533,6 +545,58 @@ test_publish_refusal(void **state)
 	member_close(&m);
 }
 
+/* `members` and `audit` agree: a member that only commits (nothing to
+ * report) is seen, not "never". */
+static void
+test_members_seen_by_commitment(void **state)
+{
+	static struct wire_commitment c;
+	static uint8_t buf[WIRE_ENVELOPE_MAX];
+	struct member m;
+	struct outbuf out;
+
+	(void)state;
+	member_open(&m);
+	memset(&out, 0, sizeof(out));
+	coalition_members(m.co, &out, 0);
+	assert_non_null(out.data);
+	assert_non_null(strstr(out.data, "never"));	/* before: nobody seen */
+	outbuf_free(&out);
+
+	memset(&c, 0, sizeof(c));
+	wire_coalition_id("test", c.coalition);
+	memcpy(c.member, ids[BOB].pk, ID_PUBLIC_BYTES);
+	c.seq = 1;
+	c.time_us = (uint64_t)now_usec();
+	c.period = m.co->charter->policy.commit_period;
+	c.flags = WIRE_COMMIT_NO_DIGEST;
+	size_t len = wire_commit_encode(&c, &ids[BOB], buf, sizeof(buf));
+	assert_true(len > 0);
+	struct transport_msg msg = { buf, len, "bob", NULL };
+	batch.napply = 0;
+	coalition_handle(m.co, &msg, 1, &batch);
+	assert_int_equal(audit_get(m.co->audit, BOB)->commitments, 1);
+
+	memset(&out, 0, sizeof(out));
+	coalition_members(m.co, &out, 1);
+	assert_non_null(out.data);
+	const char *bob = strstr(out.data, "\"name\": \"bob\"");
+	assert_non_null(bob);
+	const char *seen = strstr(bob, "\"last_seen\": ");
+	assert_non_null(seen);
+	long long t = strtoll(seen + strlen("\"last_seen\": "), NULL, 10);
+	assert_true(t >= now_sec() - 5 && t <= now_sec());
+	outbuf_free(&out);
+	memset(&out, 0, sizeof(out));
+	coalition_members(m.co, &out, 0);
+	bob = strstr(out.data, "\nbob ");
+	assert_non_null(bob);
+	const char *eol = strchr(bob + 1, '\n');
+	assert_true(eol == NULL || memmem(bob, (size_t)(eol - bob), "never", 5) == NULL);
+	outbuf_free(&out);
+	member_close(&m);
+}
+
 int
 main(void)
 {
@@ -544,6 +608,7 @@ main(void)
 		cmocka_unit_test(test_expiry_from_origin_time),
 		cmocka_unit_test(test_origin_unban_revokes),
 		cmocka_unit_test(test_publish_refusal),
+		cmocka_unit_test(test_members_seen_by_commitment),
 	};
 
 	if (sodium_init() < 0)
