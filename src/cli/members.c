@@ -7,8 +7,9 @@ static const struct control_verb members_verb = {
 	.name = "members",
 	.usage =
 	    "usage: article5 members [-c CONFIG | -s SOCKET] [--json | -o json]\n\n"
-	    "Lists the coalition's members: role, last seen, reports sent (self),\n"
-	    "accepted and refused (by reason), quarantine and revocation.\n",
+	    "Lists the coalition's members: role, last seen (its last signed message:\n"
+	    "report, revocation or commitment), reports sent (self), accepted and\n"
+	    "refused (by reason), quarantine and revocation.\n",
 };
 
 int

@@ -45,6 +45,9 @@ static const char *const reason_names[ACC_NREASONS] = {
 	[ACC_OBSERVER_ALONE] = "observer-alone",
 	[ACC_QUORUM_PENDING] = "quorum-pending",
 	[ACC_EXPIRED] = "expired",
+	[ACC_FUTURE] = "future",
+	[ACC_NOT_ORIGIN] = "not-origin",
+	[ACC_REVOKE_UNKNOWN] = "revoke-unknown",
 };
 
 struct ring_entry {
@@ -400,7 +403,11 @@ decide(struct accept *a, size_t idx, const struct wire_report *r,
 	 * the deadline every auditor computes for this member (audit.h). A
 	 * report delivered late (a member back from downtime) does not start
 	 * its ttl afresh; one from the future gains at most the clock skew,
-	 * never more than the capped ttl and one period. */
+	 * never more than the capped ttl and one period; from further ahead
+	 * than the skew tolerated, it is refused: the kernel's element would
+	 * last until its time + ttl, however far ahead. */
+	if ((int64_t)(r->timestamp_us / 1000000) > now + ACCEPT_SKEW_MAX)
+		return ACC_FUTURE;
 	end = audit_deadline(&a->c, (int64_t)(r->timestamp_us / 1000000), r->ttl, a->ttl_max_local);
 	if (end <= now)
 		return ACC_EXPIRED;
@@ -465,6 +472,79 @@ accept_report(struct accept *a, const uint8_t reporter[ID_PUBLIC_BYTES],
 
 	wire_report_hash(r, reporter, hash);
 	accept_report_hashed(a, reporter, r, hash, now, d);
+}
+
+/* The chain part of decide() for a revocation, which has a seq, a prev and
+ * a hash like a report; its own checks follow. */
+static enum accept_reason
+decide_revocation(struct accept *a, size_t idx, const struct wire_revocation *v,
+    const uint8_t hash[WIRE_HASH_BYTES], struct accept_decision *d)
+{
+	struct member_state *ms = &a->ms[idx];
+	struct wire_report link;
+	enum accept_reason why;
+
+	if (a->c.members[idx].revoked)
+		return ACC_REVOKED;
+	if (ms->stats.quarantined)
+		return ACC_QUARANTINED;
+	if (!wire_revocation_valid(v))
+		return ACC_MALFORMED;
+	/* chain_check reads seq and prev only */
+	memset(&link, 0, sizeof(link));
+	link.seq = v->seq;
+	memcpy(link.prev, v->prev, WIRE_HASH_BYTES);
+	if ((why = chain_check(ms, &link, hash, d->other_hash)) != ACC_OK) {
+		if (why == ACC_FORK)
+			ms->stats.quarantined = true;
+		return why;
+	}
+	/* Only the member that made a report can take it back: another's
+	 * revocation is refused whatever it names (its chain still moved). */
+	if (memcmp(v->origin, v->reporter, ID_PUBLIC_BYTES) != 0)
+		return ACC_NOT_ORIGIN;
+	return ACC_OK;
+}
+
+void
+accept_revocation(struct accept *a, const struct wire_revocation *v,
+    const uint8_t hash[WIRE_HASH_BYTES], int64_t now, struct accept_decision *d)
+{
+	struct accept_member_stats *st;
+	size_t idx;
+
+	memset(d, 0, sizeof(*d));
+	if (a->has_self && memcmp(v->reporter, a->self, ID_PUBLIC_BYTES) == 0) {
+		d->verdict = ACC_SKIP;
+		return;
+	}
+	if ((idx = member_index(a, v->reporter)) == SIZE_MAX) {
+		st = &a->unknown;
+		d->reason = ACC_UNKNOWN_KEY;
+	} else {
+		st = &a->ms[idx].stats;
+		d->reason = decide_revocation(a, idx, v, hash, d);
+	}
+	st->last_seen = now;
+	if (d->reason == ACC_OK) {
+		d->verdict = ACC_APPLY;
+		return;
+	}
+	d->verdict = ACC_REFUSE;
+	st->refused[d->reason]++;
+}
+
+void
+accept_count_revocation(struct accept *a, const uint8_t reporter[ID_PUBLIC_BYTES],
+    enum accept_reason why)
+{
+	size_t idx = member_index(a, reporter);
+	struct accept_member_stats *st = idx == SIZE_MAX ? &a->unknown : &a->ms[idx].stats;
+
+	if (why == ACC_OK)
+		st->accepted++;
+	else
+		st->refused[(unsigned)why < ACC_NREASONS ? why : ACC_MALFORMED]++;
 }
 
 void

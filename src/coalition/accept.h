@@ -33,11 +33,19 @@ enum accept_reason {
 	ACC_WRONG_COALITION, ACC_REPLAY, ACC_FORK, ACC_CHAIN_GAP,
 	ACC_ALLOWLIST, ACC_MEMBER_PREFIX, ACC_SPECIAL_RANGE, ACC_TOO_WIDE,
 	ACC_RATE, ACC_LOCAL_UNBAN, ACC_OBSERVER_ALONE, ACC_QUORUM_PENDING, ACC_EXPIRED,
+	ACC_FUTURE,		/* made more than ACCEPT_SKEW_MAX ahead of this clock */
+	ACC_NOT_ORIGIN,		/* a revocation of a report its signer did not make */
+	ACC_REVOKE_UNKNOWN,	/* a revocation of a ban not held here from that origin */
 	ACC_NREASONS
 };
 /* ACC_CHAIN_GAP is never a verdict's reason: gaps are accepted and counted
  * in accept_member_stats.gaps. ACC_BAD_SIGNATURE and ACC_WRONG_COALITION
  * come from the caller, through accept_count_envelope. */
+
+/* Clock skew tolerated on a report's time (seconds): a report's ban ends at
+ * its time + ttl, the origin's end, so a time further ahead than this
+ * would stretch the ban here; such a report is refused (ACC_FUTURE). */
+#define ACCEPT_SKEW_MAX 300
 
 enum accept_verdict {
 	ACC_APPLY, ACC_WAIT, ACC_REFUSE,
@@ -87,6 +95,20 @@ void accept_report_hashed(struct accept *a, const uint8_t reporter[ID_PUBLIC_BYT
     struct accept_decision *d);
 /* Counts an envelope refused before its reports were looked at. */
 void accept_count_envelope(struct accept *a, const uint8_t reporter[ID_PUBLIC_BYTES],
+    enum accept_reason why);
+
+/* Decides on a revocation (wire.h) whose signature was verified: member,
+ * not revoked or quarantined, the signer's chain (a revocation is a link of
+ * it: a replay or a fork is refused like a report's), then the origin it
+ * names must be the signer (ACC_NOT_ORIGIN). ACC_APPLY with ACC_OK when
+ * those pass; whether the ban it names is held here is the caller's
+ * question (the ledger's), which then calls accept_count_revocation with
+ * its answer. Refusals are counted here. hash: wire_revocation_hash. */
+void accept_revocation(struct accept *a, const struct wire_revocation *v,
+    const uint8_t hash[WIRE_HASH_BYTES], int64_t now, struct accept_decision *d);
+/* Counts a revocation that passed accept_revocation: ACC_OK applied
+ * (accepted), else refused for why (ACC_REVOKE_UNKNOWN). */
+void accept_count_revocation(struct accept *a, const uint8_t reporter[ID_PUBLIC_BYTES],
     enum accept_reason why);
 
 /* A local unban holds against remote reports for prefix (and any prefix

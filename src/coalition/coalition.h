@@ -34,6 +34,11 @@ struct prefixlist;
  * role, for the caller to apply. Copies: the envelope, and the charter it
  * came under, may be gone when the batch is applied. */
 struct coalition_apply {
+	/* A revocation by the origin of the coalition's ban of prefix (the
+	 * ledger is updated already): the caller takes the coalition's
+	 * element out, and puts it back until deadline when another member's
+	 * ban of it is left (deadline > 0). Local bans are not touched. */
+	bool revoke;
 	struct a5_prefix prefix;
 	uint32_t ttl;		/* seconds from the decision until deadline */
 	int64_t deadline;	/* unix seconds, the same at every member (audit_deadline) */
@@ -70,16 +75,16 @@ int coalition_tick(struct coalition *co);
  * partners and observers: no, they only log). */
 bool coalition_enforces(const struct coalition *co);
 
-/* Queues one local ban for publication at the next coalition_prepare. */
+/* Why every member would refuse a report of p (the charter's scope, the
+ * same check they make: accept_charter_scope), as "reason: explanation";
+ * NULL if it can be published. */
+const char *coalition_publish_refusal(const struct coalition *co, const struct a5_prefix *p);
+/* Queues one local ban for publication at the next coalition_prepare; a ban
+ * coalition_publish_refusal refuses is logged and kept local. */
 void coalition_local_ban(struct coalition *co, const struct ledger_ban *b);
-/* Why the members would refuse a report of p under the charter in force
- * (wider than its max_prefix, a member's prefix, a special-purpose range:
- * the acceptance pipeline's own scope check), written to why; 0 when they
- * would take it, -1 when they would not. A ban by hand that is to be
- * published is checked with this first (docs/control.md). */
-int coalition_scope_refusal(const struct coalition *co, const struct a5_prefix *p, char *why,
-    size_t n);
-/* A local unban holds against remote reports for the prefix. */
+/* A local unban holds against remote reports for the prefix, and if this
+ * member reported p (a report in force), the next coalition_prepare signs a
+ * revocation of it for the others (docs/protocol.md "Revocations"). */
 void coalition_local_unban(struct coalition *co, const struct a5_prefix *p, int64_t until);
 
 /* Takes queued messages, verifies and decides; out is filled with the

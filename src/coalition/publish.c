@@ -12,32 +12,24 @@
 #include "common/util.h"
 #include "ledger/ledger.h"
 
-int
-coalition_scope_refusal(const struct coalition *co, const struct a5_prefix *p, char *why,
-    size_t n)
+const char *
+coalition_publish_refusal(const struct coalition *co, const struct a5_prefix *p)
 {
-	const struct charter_policy *pol = &co->charter->policy;
-	enum accept_reason r = accept_charter_scope(co->accept, p);
-
-	switch (r) {
+	/* The charter's part of the receivers' scope check, the very function
+	 * they call (their own allowlists are theirs alone to know). */
+	switch (accept_charter_scope(co->accept, p)) {
 	case ACC_OK:
-		return 0;
+		return NULL;
 	case ACC_TOO_WIDE:
-		snprintf(why, n, "wider than the coalition charter allows (max_prefix /%u for IPv4, "
-		    "/%u for IPv6)", pol->max_prefix4, pol->max_prefix6);
-		break;
+		return "too-wide: wider than the charter's max_prefix allows";
 	case ACC_MEMBER_PREFIX:
-		snprintf(why, n, "it overlaps a coalition member's own prefix (charter)");
-		break;
+		return "member-prefix: inside a coalition member's own addresses";
 	case ACC_SPECIAL_RANGE:
-		snprintf(why, n, "it overlaps a special-purpose range the charter does not let "
-		    "members report (allow_special)");
-		break;
+		return "special-range: a special-purpose range (private, loopback, ...) "
+		    "the charter does not allow";
 	default:
-		snprintf(why, n, "the coalition would refuse it (%s)", accept_reason_name(r));
-		break;
+		return "malformed: not a prefix the coalition takes";
 	}
-	return -1;
 }
 
 void
@@ -50,6 +42,17 @@ coalition_local_ban(struct coalition *co, const struct ledger_ban *b)
 
 	if (seq == CHAIN_BROKEN || e->nreports >= WIRE_REPORTS_MAX)
 		return;	/* the next iteration's envelope takes the rest */
+	const char *refusal = coalition_publish_refusal(co, &b->prefix);
+	if (refusal != NULL) {
+		/* Every member would refuse it: publishing would only be
+		 * counted against us. Enforced here all the same. */
+		char text[A5_PREFIX_STRLEN];
+		prefix_format(&b->prefix, text, sizeof(text));
+		log_warnx("coalition: ban of %s kept local, not published: the members would refuse "
+		    "it (%s)", text, refusal);
+		co->bans_kept_local++;
+		return;
+	}
 	r = &e->reports[e->nreports++];
 	memset(r, 0, sizeof(*r));
 	r->timestamp_us = (uint64_t)now_usec();
@@ -75,18 +78,86 @@ void
 coalition_local_unban(struct coalition *co, const struct a5_prefix *p, int64_t until)
 {
 	accept_local_unban(co->accept, p, until);
+	/* Whether this member reported p is looked up at prepare, after the
+	 * bans of the same iteration have been recorded. */
+	if (co->nrevokes < COALITION_REVOKES_MAX)
+		co->revokes[co->nrevokes++] = *p;
+	else
+		log_warnx("coalition: too many unbans at once; this one is not revoked at the others");
 }
 
-void
-coalition_prepare(struct coalition *co)
+/* The JetStream message id of a signed message: reporter, a tag and the
+ * first seq (so a retry de-duplicates), and a digest of the bytes (so no
+ * one else can take the id first). */
+static void
+message_id(const struct coalition *co, const char *tag, uint64_t seq, const uint8_t *buf,
+    size_t len, char *out, size_t n)
+{
+	uint8_t digest[8];
+	char dhex[17], khex[ID_PUBLIC_BYTES * 2 + 1];
+
+	crypto_generichash(digest, sizeof(digest), buf, len, NULL, 0);
+	sodium_bin2hex(dhex, sizeof(dhex), digest, sizeof(digest));
+	sodium_bin2hex(khex, sizeof(khex), co->id.pk, ID_PUBLIC_BYTES);
+	snprintf(out, n, "%s-%s%llu-%s", khex, tag, (unsigned long long)seq, dhex);
+}
+
+/* One revocation of this member's last report of p, if it has one in
+ * force: the next link of its chain, into the outbox like an envelope. */
+static void
+revoke_prepare(struct coalition *co, const struct a5_prefix *p, int64_t now)
+{
+	static uint8_t buf[WIRE_REVOKE_MAX];
+	struct wire_revocation v;
+	struct ledger_corigin o;
+	const struct chain_head *own = &co->chains.heads[co->self];
+	char msgid[WIRE_MSGID_MAX + 24], text[A5_PREFIX_STRLEN];
+	uint8_t hash[WIRE_HASH_BYTES];
+
+	int found = ledger_corigin_get(co->ledger, p, co->id.pk, &o);
+	if (found < 0)
+		log_warnx("ledger: %s", ledger_errmsg(co->ledger));
+	if (found != 1 || o.deadline <= now || own->seq == CHAIN_BROKEN)
+		return;	/* not ours, or over already everywhere */
+	memset(&v, 0, sizeof(v));
+	wire_coalition_id(co->charter->name, v.coalition);
+	memcpy(v.reporter, co->id.pk, ID_PUBLIC_BYTES);
+	memcpy(v.origin, co->id.pk, ID_PUBLIC_BYTES);
+	v.seq = own->seq + 1;
+	memcpy(v.prev, own->hash, WIRE_HASH_BYTES);
+	v.timestamp_us = (uint64_t)now_usec();
+	v.revoked_seq = o.seq;
+	memcpy(v.revoked_hash, o.hash, WIRE_HASH_BYTES);
+	v.prefix = *p;
+	prefix_format(p, text, sizeof(text));
+	size_t len = wire_revocation_encode(&v, &co->id, buf, sizeof(buf));
+	if (len == 0) {
+		log_warnx("coalition: cannot encode the revocation of %s; not revoked", text);
+		return;
+	}
+	wire_revocation_hash(&v, hash);
+	message_id(co, "r", v.seq, buf, len, msgid, sizeof(msgid));
+	if (ledger_outbox_put(co->ledger, msgid, buf, len) != 0 ||
+	    chain_save_own(&co->chains, co->ledger, v.seq, hash) != 0 ||
+	    ledger_corigin_del(co->ledger, p, co->id.pk) < 0) {
+		log_warnx("coalition: ledger: %s; revocation of %s not published",
+		    ledger_errmsg(co->ledger), text);
+		return;
+	}
+	co->revokes_sent++;
+	log_info("coalition: revoking our ban of %s (report #%llu) at the other members", text,
+	    (unsigned long long)o.seq);
+}
+
+/* The queued local bans as one signed envelope, into the outbox. */
+static void
+prepare_envelope(struct coalition *co)
 {
 	struct wire_envelope *e = co->out;
 	static uint8_t buf[WIRE_ENVELOPE_MAX];
 	char msgid[WIRE_MSGID_MAX + 24];
 	const struct chain_head *own = &co->chains.heads[co->self];
 
-	if (e->nreports == 0)
-		return;
 	wire_coalition_id(co->charter->name, e->coalition);
 	memcpy(e->reporter, co->id.pk, ID_PUBLIC_BYTES);
 	uint64_t first = own->seq + 1;
@@ -130,10 +201,30 @@ coalition_prepare(struct coalition *co)
 	    buf, len) != 0)
 		log_warnx("ledger: %s", ledger_errmsg(co->ledger));
 	int64_t now = now_sec();
-	for (size_t i = 0; i < e->nreports; i++)
-		audit_report(co->audit, co->id.pk, e->reports[i].seq, &e->reports[i].prefix,
-		    (int64_t)e->reports[i].timestamp_us, e->reports[i].ttl, now);
+	for (size_t i = 0; i < e->nreports; i++) {
+		const struct wire_report *r = &e->reports[i];
+		audit_report(co->audit, co->id.pk, r->seq, &r->prefix, (int64_t)r->timestamp_us,
+		    r->ttl, now);
+		/* What an unban of it will name in its revocation. */
+		struct ledger_corigin o = { .seq = r->seq,
+		    .deadline = (int64_t)(r->timestamp_us / 1000000) + (int64_t)r->ttl };
+		wire_report_hash(r, co->id.pk, o.hash);
+		if (ledger_corigin_put(co->ledger, &r->prefix, co->id.pk, &o) != 0)
+			log_warnx("ledger: %s", ledger_errmsg(co->ledger));
+	}
 	e->nreports = 0;
+}
+
+void
+coalition_prepare(struct coalition *co)
+{
+	if (co->out->nreports > 0)
+		prepare_envelope(co);
+	/* After the bans: a ban and its unban in one iteration are published
+	 * and revoked in that order. */
+	for (size_t i = 0; i < co->nrevokes; i++)
+		revoke_prepare(co, &co->revokes[i], now_sec());
+	co->nrevokes = 0;
 }
 
 static int

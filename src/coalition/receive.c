@@ -41,7 +41,8 @@ decline(struct coalition *co, const struct wire_report *r, enum accept_reason wh
  * line counts them). */
 static void
 apply_add(struct coalition *co, struct coalition_batch *out, const char *who,
-    const struct wire_report *r, const struct accept_decision *d)
+    const uint8_t reporter[ID_PUBLIC_BYTES], const struct wire_report *r,
+    const uint8_t hash[WIRE_HASH_BYTES], const struct accept_decision *d)
 {
 	if (!coalition_enforces(co)) {
 		char text[A5_PREFIX_STRLEN];
@@ -52,7 +53,14 @@ apply_add(struct coalition *co, struct coalition_batch *out, const char *who,
 	}
 	if (out->napply == ARRAY_LEN(out->apply))
 		return;	/* impossible: COALITION_RECEIVE_MAX envelopes of WIRE_REPORTS_MAX */
+	/* Who asked, with the report's chain link: what a revocation by its
+	 * origin must name to lift it (docs/protocol.md "Revocations"). */
+	struct ledger_corigin o = { .seq = r->seq, .deadline = d->deadline };
+	memcpy(o.hash, hash, sizeof(o.hash));
+	if (ledger_corigin_put(co->ledger, &r->prefix, reporter, &o) != 0)
+		log_warnx("ledger: %s", ledger_errmsg(co->ledger));
 	struct coalition_apply *a = &out->apply[out->napply++];
+	memset(a, 0, sizeof(*a));
 	a->prefix = r->prefix;
 	a->ttl = d->ttl;
 	a->deadline = d->deadline;
@@ -100,8 +108,10 @@ handle_envelope(struct coalition *co, const struct transport_msg *msg, struct co
 	for (size_t i = 0; i < e.nreports; i++) {
 		const struct wire_report *r = &e.reports[i];
 		struct accept_decision d;
+		uint8_t hash[WIRE_HASH_BYTES];
 
-		accept_report(co->accept, e.reporter, r, now, &d);
+		wire_report_hash(r, e.reporter, hash);
+		accept_report_hashed(co->accept, e.reporter, r, hash, now, &d);
 		if (d.reason == ACC_FORK) {
 			static uint8_t other[WIRE_ENVELOPE_MAX];
 			size_t olen = 0;
@@ -129,7 +139,7 @@ handle_envelope(struct coalition *co, const struct transport_msg *msg, struct co
 			kept++;
 		if (d.verdict == ACC_APPLY) {
 			accepted[applied++] = (uint16_t)i;
-			apply_add(co, out, who, r, &d);
+			apply_add(co, out, who, e.reporter, r, hash, &d);
 		} else if (d.verdict == ACC_REFUSE && d.reason != ACC_OK) {
 			/* same throttle as the log line, checked before log_refusal moves it */
 			if (now - co->last_refusal_log[mi] >= 10 &&
@@ -154,6 +164,112 @@ handle_envelope(struct coalition *co, const struct transport_msg *msg, struct co
 	chain_save_peer(&co->chains, co->ledger, co->accept, (size_t)mi);
 }
 
+/* A revocation passed the pipeline: lifts the ban its origin asked for,
+ * if this member holds one from it (the row of the report it names, or of
+ * an older one: a later report of the prefix is not revoked by this). 1
+ * applied, 0 not held here. */
+static int
+revoke_apply(struct coalition *co, struct coalition_batch *out, const char *who,
+    const struct wire_revocation *v, int64_t now)
+{
+	struct ledger_corigin o;
+	uint8_t other[ID_PUBLIC_BYTES];
+	int64_t left = 0;
+	char text[A5_PREFIX_STRLEN], still[CHARTER_NAME_MAX + 64] = "";
+
+	int found = ledger_corigin_get(co->ledger, &v->prefix, v->reporter, &o);
+	if (found < 0)
+		log_warnx("ledger: %s", ledger_errmsg(co->ledger));
+	if (found != 1 || o.seq > v->revoked_seq ||
+	    (o.seq == v->revoked_seq && memcmp(o.hash, v->revoked_hash, WIRE_HASH_BYTES) != 0))
+		return 0;
+	if (ledger_corigin_del(co->ledger, &v->prefix, v->reporter) < 0 ||
+	    (found = ledger_corigin_longest(co->ledger, &v->prefix, now, co->id.pk, &left,
+	    other)) < 0) {
+		log_warnx("ledger: %s", ledger_errmsg(co->ledger));
+		found = 0;
+	}
+	prefix_format(&v->prefix, text, sizeof(text));
+	if (found == 1) {
+		/* Another member's ban of the prefix stays in force: the
+		 * coalition's element now ends with it. */
+		int oi = coalition_member_index(co, other);
+		const char *by = oi >= 0 ? co->charter->members[oi].name : "?";
+		if (ledger_cban_lower(co->ledger, &v->prefix, left, by) != 0)
+			log_warnx("ledger: %s", ledger_errmsg(co->ledger));
+		snprintf(still, sizeof(still), "; still banned as reported by %s", by);
+	} else {
+		left = 0;
+		if (ledger_cban_remove(co->ledger, &v->prefix) < 0)
+			log_warnx("ledger: %s", ledger_errmsg(co->ledger));
+		/* The auditors still hold the revoked report as an obligation
+		 * until its deadline: declared, its absence is not a failure. */
+		if (o.deadline > now)
+			coalition_decline(co, &v->prefix, WIRE_DECLINE_UNBAN, o.deadline);
+	}
+	log_info("coalition: %s revoked its ban of %s (report #%llu)%s", who, text,
+	    (unsigned long long)v->revoked_seq, still);
+	if (out->napply < ARRAY_LEN(out->apply)) {
+		struct coalition_apply *a = &out->apply[out->napply++];
+		memset(a, 0, sizeof(*a));
+		a->revoke = true;
+		a->prefix = v->prefix;
+		a->deadline = left;
+		strlcpy_ok(a->member, who, sizeof(a->member));
+	}
+	return 1;
+}
+
+/* A revocation "AR" (docs/protocol.md "Revocations"): checked like a
+ * report (signature, member, chain), then only its origin may take a ban
+ * back. Refusals are counted per member and reason like reports'. */
+static void
+handle_revocation(struct coalition *co, const struct transport_msg *msg,
+    struct coalition_batch *out)
+{
+	struct wire_revocation v;
+	struct accept_decision d;
+	uint8_t coalition[WIRE_COALITION_BYTES], hash[WIRE_HASH_BYTES];
+	int64_t now = now_sec();
+	enum wire_status ws = wire_revocation_decode(msg->data, msg->len, &v);
+
+	if (ws != WIRE_OK) {
+		co->invalid_envelopes++;
+		coalition_log_refusal(co, -1, "unverified sender", ws == WIRE_ERR_SIGNATURE ?
+		    ACC_BAD_SIGNATURE : ACC_MALFORMED, NULL);
+		return;
+	}
+	if (memcmp(v.reporter, co->id.pk, ID_PUBLIC_BYTES) == 0)
+		return;	/* our own, back from the stream */
+	int mi = coalition_member_index(co, v.reporter);
+	const char *who = mi >= 0 ? co->charter->members[mi].name : "unknown key";
+	wire_coalition_id(co->charter->name, coalition);
+	if (memcmp(coalition, v.coalition, sizeof(coalition)) != 0 || mi < 0) {
+		enum accept_reason why = mi < 0 ? ACC_UNKNOWN_KEY : ACC_WRONG_COALITION;
+		accept_count_envelope(co->accept, v.reporter, why);
+		coalition_log_refusal(co, mi, who, why, NULL);
+		return;
+	}
+	wire_revocation_hash(&v, hash);
+	accept_revocation(co->accept, &v, hash, now, &d);
+	if (d.reason == ACC_FORK)
+		log_warnx("coalition: %s signed two different chain links #%llu: quarantined",
+		    who, (unsigned long long)v.seq);
+	if (d.verdict == ACC_APPLY && coalition_enforces(co) &&
+	    revoke_apply(co, out, who, &v, now) == 0)
+		d.reason = ACC_REVOKE_UNKNOWN;
+	if (d.verdict == ACC_APPLY)
+		accept_count_revocation(co->accept, v.reporter, d.reason);
+	if (d.reason != ACC_OK) {
+		if (now - co->last_refusal_log[mi] >= 10 &&
+		    journal_refusal(co->journal, now, v.reporter, v.seq, accept_reason_name(d.reason),
+		    &v.prefix) != 0)
+			log_warnx("%s", journal_errmsg(co->journal));
+		coalition_log_refusal(co, mi, who, d.reason, &v.prefix);
+	}
+	chain_save_peer(&co->chains, co->ledger, co->accept, (size_t)mi);
+}
+
 void
 coalition_handle(struct coalition *co, const struct transport_msg *msgs, size_t n,
     struct coalition_batch *out)
@@ -169,6 +285,9 @@ coalition_handle(struct coalition *co, const struct transport_msg *msgs, size_t 
 			break;
 		case WIRE_KIND_CHARTER:
 			coalition_charter_received(co, m);
+			break;
+		case WIRE_KIND_REVOCATION:
+			handle_revocation(co, m, out);
 			break;
 		default:
 			handle_envelope(co, m, out);

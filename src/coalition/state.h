@@ -16,6 +16,9 @@
 #include "coalition/transport.h"
 #include "coalition/wire.h"
 
+/* Unbans revoked per loop iteration: operator actions, so few. */
+#define COALITION_REVOKES_MAX 64
+
 struct coalition {
 	struct charter *charter;
 	struct identity id;
@@ -30,6 +33,11 @@ struct coalition {
 	int64_t next_expire;		/* next pruning of stored envelopes */
 	struct chain_table chains;	/* own chain and the others' (chain.h) */
 	struct wire_envelope *out;	/* local bans of this iteration */
+	/* local unbans of this iteration, to revoke if this member reported
+	 * them (docs/protocol.md "Revocations"); beyond the cap, not revoked */
+	struct a5_prefix revokes[COALITION_REVOKES_MAX];
+	size_t nrevokes;
+	uint64_t revokes_sent, bans_kept_local;
 	/* received, to ack after the caller's commit */
 	struct transport_msg pending[COALITION_RECEIVE_MAX];
 	size_t npending;

@@ -101,7 +101,14 @@ coalition_members(const struct coalition *co, struct outbuf *out, int json)
 			if (w > 0 && (size_t)w < sizeof(reasons) - used)
 				used += (size_t)w;
 		}
+		/* Seen: the last signed message of any kind, reports and
+		 * revocations (the pipeline's clock) or commitments (the
+		 * audit's): a member with nothing to report still commits every
+		 * period, and `audit` shows that one. */
 		int64_t last = st ? st->last_seen : 0;
+		const struct audit_member *am = co->audit ? audit_get(co->audit, i) : NULL;
+		if (am != NULL && am->last_received > last)
+			last = am->last_received;
 		if (self)
 			snprintf(seen, sizeof(seen), "self");
 		else if (last == 0)

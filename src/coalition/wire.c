@@ -327,6 +327,7 @@ wire_kind(const uint8_t *buf, size_t len)
 	case 'C': return WIRE_KIND_COMMITMENT;
 	case 'P': return WIRE_KIND_PROOF;
 	case 'G': return WIRE_KIND_CHARTER;
+	case 'R': return WIRE_KIND_REVOCATION;
 	}
 	return WIRE_KIND_UNKNOWN;
 }
@@ -515,4 +516,114 @@ wire_envelope_signer(const uint8_t *buf, size_t len)
 	if (len < WIRE_HEADER_BYTES + ID_SIGNATURE_BYTES || wire_kind(buf, len) != WIRE_KIND_ENVELOPE)
 		return NULL;
 	return buf + OFF_REPORTER;
+}
+
+/* --- revocations --- */
+
+static const uint8_t revoke_magic[2] = { 'A', 'R' };
+
+/* magic, version, coalition, reporter */
+#define REVOKE_HEADER_BYTES (2 + 1 + WIRE_COALITION_BYTES + ID_PUBLIC_BYTES)
+/* seq, prev, timestamp, kind, origin, revoked seq and hash, family, len,
+ * address (16 at most) */
+#define REVOKE_RECORD_MAX (8 + WIRE_HASH_BYTES + 8 + 1 + ID_PUBLIC_BYTES + 8 + WIRE_HASH_BYTES + \
+	1 + 1 + 16)
+_Static_assert(REVOKE_HEADER_BYTES + REVOKE_RECORD_MAX + ID_SIGNATURE_BYTES == 254,
+    "revocation layout (docs/protocol.md)");
+_Static_assert(REVOKE_HEADER_BYTES + REVOKE_RECORD_MAX + ID_SIGNATURE_BYTES <= WIRE_REVOKE_MAX,
+    "WIRE_REVOKE_MAX");
+
+bool
+wire_revocation_valid(const struct wire_revocation *v)
+{
+	if (v->seq == 0 || (v->seq == 1 && !sodium_is_zero(v->prev, WIRE_HASH_BYTES)))
+		return false;
+	/* One's own report comes before its revocation in one's own chain;
+	 * another's report is in another chain (refused by the receiver as
+	 * not-origin, with that reason, not as malformed). */
+	if (v->revoked_seq == 0 || (v->revoked_seq >= v->seq &&
+	    memcmp(v->origin, v->reporter, ID_PUBLIC_BYTES) == 0))
+		return false;
+	return prefix_check(&v->prefix) == NULL;
+}
+
+static void
+put_revocation(struct wbuf *w, const struct wire_revocation *v)
+{
+	put_uint(w, v->seq, 8);
+	put_bytes(w, v->prev, WIRE_HASH_BYTES);
+	put_uint(w, v->timestamp_us, 8);
+	put_uint(w, WIRE_REVOKE_KIND, 1);
+	put_bytes(w, v->origin, ID_PUBLIC_BYTES);
+	put_uint(w, v->revoked_seq, 8);
+	put_bytes(w, v->revoked_hash, WIRE_HASH_BYTES);
+	put_uint(w, v->prefix.family, 1);
+	put_uint(w, v->prefix.len, 1);
+	put_bytes(w, v->prefix.addr, addr_bytes(v->prefix.family));
+}
+
+void
+wire_revocation_hash(const struct wire_revocation *v, uint8_t out[WIRE_HASH_BYTES])
+{
+	uint8_t buf[ID_PUBLIC_BYTES + REVOKE_RECORD_MAX];
+	struct wbuf w = { buf, sizeof(buf), 0, false };
+
+	(void)wire_sodium_init();
+	put_bytes(&w, v->reporter, ID_PUBLIC_BYTES);
+	put_revocation(&w, v);	/* cannot overflow: REVOKE_RECORD_MAX is the most */
+	crypto_generichash(out, WIRE_HASH_BYTES, buf, w.off, NULL, 0);
+}
+
+size_t
+wire_revocation_encode(const struct wire_revocation *v, const struct identity *id,
+    uint8_t *buf, size_t buflen)
+{
+	struct wbuf w = { buf, buflen, 0, false };
+
+	if (wire_sodium_init() != 0 || !wire_revocation_valid(v) ||
+	    memcmp(v->reporter, id->pk, ID_PUBLIC_BYTES) != 0)
+		return 0;
+	put_bytes(&w, revoke_magic, sizeof(revoke_magic));
+	put_uint(&w, WIRE_VERSION, 1);
+	put_bytes(&w, v->coalition, WIRE_COALITION_BYTES);
+	put_bytes(&w, v->reporter, ID_PUBLIC_BYTES);
+	put_revocation(&w, v);
+	if (w.overflow || ID_SIGNATURE_BYTES > w.cap - w.off)
+		return 0;
+	crypto_sign_detached(buf + w.off, NULL, buf, w.off, id->sk);
+	return w.off + ID_SIGNATURE_BYTES;
+}
+
+enum wire_status
+wire_revocation_decode(const uint8_t *buf, size_t len, struct wire_revocation *v)
+{
+	struct rbuf rb;
+	uint64_t kind, family, plen;
+	enum wire_status st;
+
+	memset(v, 0, sizeof(*v));
+	if ((st = signed_check(buf, len, revoke_magic, REVOKE_HEADER_BYTES, WIRE_REVOKE_MAX)) != WIRE_OK)
+		return st;
+	rb = (struct rbuf){ buf, len - ID_SIGNATURE_BYTES, OFF_COALITION };
+	if (get_bytes(&rb, v->coalition, WIRE_COALITION_BYTES) != 0 ||
+	    get_bytes(&rb, v->reporter, ID_PUBLIC_BYTES) != 0 ||
+	    get_uint(&rb, 8, &v->seq) != 0 ||
+	    get_bytes(&rb, v->prev, WIRE_HASH_BYTES) != 0 ||
+	    get_uint(&rb, 8, &v->timestamp_us) != 0 ||
+	    get_uint(&rb, 1, &kind) != 0 ||
+	    get_bytes(&rb, v->origin, ID_PUBLIC_BYTES) != 0 ||
+	    get_uint(&rb, 8, &v->revoked_seq) != 0 ||
+	    get_bytes(&rb, v->revoked_hash, WIRE_HASH_BYTES) != 0 ||
+	    get_uint(&rb, 1, &family) != 0 ||
+	    get_uint(&rb, 1, &plen) != 0)
+		return WIRE_ERR_LENGTH;
+	if (kind != WIRE_REVOKE_KIND || (family != A5_AF_INET && family != A5_AF_INET6))
+		return WIRE_ERR_FIELD;
+	v->prefix.family = (uint8_t)family;
+	v->prefix.len = (uint8_t)plen;
+	if (get_bytes(&rb, v->prefix.addr, addr_bytes(v->prefix.family)) != 0)
+		return WIRE_ERR_LENGTH;
+	if (rb.off != rb.len)
+		return WIRE_ERR_LENGTH;
+	return wire_revocation_valid(v) ? WIRE_OK : WIRE_ERR_FIELD;
 }

@@ -130,7 +130,7 @@ struct wire_commitment {
 
 /* The first two bytes of every coalition message say what it is. */
 enum wire_kind { WIRE_KIND_UNKNOWN, WIRE_KIND_ENVELOPE, WIRE_KIND_COMMITMENT,
-	WIRE_KIND_PROOF, WIRE_KIND_CHARTER };
+	WIRE_KIND_PROOF, WIRE_KIND_CHARTER, WIRE_KIND_REVOCATION };
 enum wire_kind wire_kind(const uint8_t *buf, size_t len);
 
 /* Encodes and signs c with id (c->member must be id's key). Returns the
@@ -165,6 +165,42 @@ size_t wire_proof_encode(uint64_t seq, const uint8_t *a, size_t alen, const uint
     size_t blen, uint8_t *buf, size_t buflen);
 /* Bounds only: the lengths must add up to len exactly. */
 enum wire_status wire_proof_decode(const uint8_t *buf, size_t len, struct wire_proof *p);
+/*
+ * Revocation "AR" (docs/protocol.md "Revocations"): the origin of a ban
+ * takes it back (its operator unbanned it). It is a link of the origin's
+ * own chain like a report (seq, prev, timestamp; the next report's prev is
+ * its hash), so it is ordered with the reports and cannot be replayed. It
+ * names the report it revokes by (origin, seq, hash) and the prefix. One
+ * per message: unbans are rare operator actions.
+ */
+#define WIRE_REVOKE_KIND 0x52	/* 'R': where a report has its family (4 or 6) */
+#define WIRE_REVOKE_MAX 256	/* bytes: the IPv6 form is 254 */
+
+struct wire_revocation {
+	uint8_t coalition[WIRE_COALITION_BYTES];
+	uint8_t reporter[ID_PUBLIC_BYTES];	/* the signer */
+	uint64_t seq;				/* in the signer's chain */
+	uint8_t prev[WIRE_HASH_BYTES];
+	uint64_t timestamp_us;
+	uint8_t origin[ID_PUBLIC_BYTES];	/* whose report is revoked (must be the signer) */
+	uint64_t revoked_seq;
+	uint8_t revoked_hash[WIRE_HASH_BYTES];
+	struct a5_prefix prefix;
+};
+
+/* seq >= 1 (zeros in prev when 1), revoked_seq >= 1 and, when origin is
+ * the signer, below seq; a valid prefix (no IPv4-mapped IPv6 one). */
+bool wire_revocation_valid(const struct wire_revocation *v);
+/* The chain link: BLAKE2b-256 over the signer's key and the record's
+ * bytes (seq to address) as on the wire; the kind byte keeps it apart from
+ * any report's. */
+void wire_revocation_hash(const struct wire_revocation *v, uint8_t out[WIRE_HASH_BYTES]);
+/* Encodes and signs (v->reporter must be id's key). Length, or 0. */
+size_t wire_revocation_encode(const struct wire_revocation *v, const struct identity *id,
+    uint8_t *buf, size_t buflen);
+/* Length, magic and version, signature (by the key named), then fields. */
+enum wire_status wire_revocation_decode(const uint8_t *buf, size_t len, struct wire_revocation *v);
+
 /* The key an envelope names as its signer, NOT verified: for cheap
  * refusals before signatures are checked. NULL if buf is no envelope. */
 const uint8_t *wire_envelope_signer(const uint8_t *buf, size_t len);

@@ -96,19 +96,12 @@ handle_ban(struct daemon *d, const struct control_request *r, struct outbuf *out
 	char err[300], text[A5_PREFIX_STRLEN], msg[600], dur[32], cap[32];
 	int64_t now = now_sec(), duration = r->duration ? r->duration : d->cfg->bantime;
 	int capped = 0;
+	const char *why;
 
 	prefix_format(&r->prefix, text, sizeof(text));
 	if (duration > d->cfg->bantime_max) {
 		duration = d->cfg->bantime_max;
 		capped = 1;
-	}
-	if (d->co != NULL && d->cfg->publish &&
-	    coalition_scope_refusal(d->co, &r->prefix, err, sizeof(err)) != 0) {
-		snprintf(msg, sizeof(msg), "%s not banned: this host publishes its bans to the "
-		    "coalition, and its members would refuse this one: %s", text, err);
-		log_info("control: %s", msg);
-		answer_error(out, r->json, msg);
-		return;
 	}
 	/* exactly the duration asked for, else the default bantime:
 	 * no escalation for an operator's ban */
@@ -126,6 +119,16 @@ handle_ban(struct daemon *d, const struct control_request *r, struct outbuf *out
 		    dur, cap);
 	} else
 		snprintf(msg, sizeof(msg), "banned %s for %s", text, dur);
+	/* Enforced here in any case (local decisions are this host's); the
+	 * coalition gets it only if its members would take it, and the
+	 * operator hears at once why not (the receivers' own scope check). */
+	why = d->co != NULL && d->cfg->publish && !d->cfg->observe ?
+	    coalition_publish_refusal(d->co, &r->prefix) : NULL;
+	if (why != NULL) {
+		size_t used = strlen(msg);
+		snprintf(msg + used, sizeof(msg) - used, "; not published to the coalition, its "
+		    "members would refuse it (%s)", why);
+	}
 	answer_ok(out, r->json, msg);
 }
 

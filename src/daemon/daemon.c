@@ -159,6 +159,21 @@ on_remote(struct daemon *d, const struct coalition_apply *a)
 	d->remote_applied++;
 }
 
+/* A revocation by the origin of a coalition ban (the coalition updated
+ * the ledger): its element leaves the coalition sets, and comes back until
+ * the deadline of another member's ban of the prefix if one is left. The
+ * local sets, where this member's own bans are, are not touched: local
+ * decisions win. */
+static void
+on_revoke(struct daemon *d, const struct coalition_apply *a)
+{
+	if (d->cfg->observe)
+		return;
+	enforce_group(d, ENF_DELETE, ENF_GROUP_COALITION, &a->prefix, 0);
+	if (a->deadline > now_sec() && !prefixlist_overlaps(&d->allow, &a->prefix))
+		enforce_until(d, &a->prefix, a->deadline);
+}
+
 /* Takes what the coalition has received and applies the reports it
  * accepted, in order. Returns the number of messages handled. */
 static int
@@ -167,8 +182,12 @@ remote_receive(struct daemon *d)
 	static struct coalition_batch batch;	/* 3 MiB: not on the stack */
 	int n = coalition_receive(d->co, &batch);
 
-	for (size_t i = 0; i < batch.napply; i++)
-		on_remote(d, &batch.apply[i]);
+	for (size_t i = 0; i < batch.napply; i++) {
+		if (batch.apply[i].revoke)
+			on_revoke(d, &batch.apply[i]);
+		else
+			on_remote(d, &batch.apply[i]);
+	}
 	return n;
 }
 

@@ -210,6 +210,8 @@ ledger_cbans_active(struct ledger *l, int64_t now,
 int
 ledger_cbans_expire(struct ledger *l, int64_t now)
 {
+	if (ledger_delete_count(l, ST_CORIGINS_EXPIRE, &now, "expire coalition ban origins") < 0)
+		return -1;
 	return ledger_delete_count(l, ST_CBANS_EXPIRE, &now, "expire coalition bans");
 }
 

@@ -39,6 +39,7 @@ static const struct {
 	{ ledger_state_stmts, &ledger_state_nstmts },
 	{ ledger_cbans_stmts, &ledger_cbans_nstmts },
 	{ ledger_envelopes_stmts, &ledger_envelopes_nstmts },
+	{ ledger_corigins_stmts, &ledger_corigins_nstmts },
 };
 
 static int

@@ -90,6 +90,7 @@ int ledger_state_set(struct ledger *l, const char *key, const char *value);
  * the same transaction as the chain head so that a crash can neither lose
  * a report nor reuse a sequence number. */
 #define LEDGER_KEY_BYTES 32
+#define LEDGER_HASH_BYTES 32
 #define LEDGER_BLOB_MAX (1024 * 1024)
 int ledger_outbox_put(struct ledger *l, const char *msgid, const void *data, size_t len);
 int ledger_outbox_del(struct ledger *l, const char *msgid);
@@ -138,7 +139,33 @@ int ledger_cban_remove(struct ledger *l, const struct a5_prefix *p);
 int ledger_cban_raise(struct ledger *l, const struct ledger_ban *b, int64_t now, int64_t *prev);
 int ledger_cbans_active(struct ledger *l, int64_t now,
     int (*cb)(const struct a5_prefix *p, int64_t deadline, void *arg), void *arg);
+/* Expires the per-origin rows (below) with the bans. */
 int ledger_cbans_expire(struct ledger *l, int64_t now);
+/* Sets the deadline of p's coalition ban, lower or not, with origin as its
+ * provenance (after a revocation left another member's ban in force). */
+int ledger_cban_lower(struct ledger *l, const struct a5_prefix *p, int64_t deadline,
+    const char *origin);
+
+/* Per-origin record of coalition bans (docs/protocol.md "Revocations"):
+ * for a prefix and a reporter, the last report of it applied here (or, for
+ * this member's key, published by it): its sequence number, chain hash and
+ * deadline. put keeps the row with the higher seq. get/del: 1 found, 0
+ * none, -1 error. longest: the latest deadline after now among p's rows
+ * but except's (this member's own: a local ban, not the coalition's) and
+ * its reporter (1, or 0 when none is left). */
+struct ledger_corigin {
+	uint64_t seq;
+	uint8_t hash[LEDGER_HASH_BYTES];	/* the report's chain hash */
+	int64_t deadline;
+};
+int ledger_corigin_put(struct ledger *l, const struct a5_prefix *p,
+    const uint8_t reporter[LEDGER_KEY_BYTES], const struct ledger_corigin *o);
+int ledger_corigin_get(struct ledger *l, const struct a5_prefix *p,
+    const uint8_t reporter[LEDGER_KEY_BYTES], struct ledger_corigin *o);
+int ledger_corigin_del(struct ledger *l, const struct a5_prefix *p,
+    const uint8_t reporter[LEDGER_KEY_BYTES]);
+int ledger_corigin_longest(struct ledger *l, const struct a5_prefix *p, int64_t now,
+    const uint8_t except[LEDGER_KEY_BYTES], int64_t *deadline, uint8_t reporter[LEDGER_KEY_BYTES]);
 
 /* Prefixes this member declines to enforce for the coalition, with the
  * reason (enum wire_decline_reason) and until when; a put replaces the

@@ -65,9 +65,22 @@ static const char schema_v3_sql[] =
 	"DELETE FROM bans WHERE reason = 'coalition';"
 	"PRAGMA user_version = 3;";
 
+/* Version 4: who asked for each coalition ban, one row per prefix and
+ * reporter (the last report of it applied here, or published by this
+ * member), so that a revocation by its origin lifts that origin's ban
+ * only (docs/protocol.md "Revocations"). */
+static const char schema_v4_sql[] =
+	"CREATE TABLE IF NOT EXISTS corigins ("
+	" family INTEGER NOT NULL, addr BLOB NOT NULL, len INTEGER NOT NULL,"
+	" reporter BLOB NOT NULL, seq INTEGER NOT NULL, hash BLOB NOT NULL,"
+	" deadline INTEGER NOT NULL,"
+	" PRIMARY KEY (family, addr, len, reporter)) WITHOUT ROWID;"
+	"CREATE INDEX IF NOT EXISTS corigins_deadline ON corigins (deadline);"
+	"PRAGMA user_version = 4;";
+
 /* The step to version i + 1, in order; each ends with its user_version. */
 static const char *const steps[LEDGER_SCHEMA_VERSION] = {
-	schema_v1_sql, schema_v2_sql, schema_v3_sql,
+	schema_v1_sql, schema_v2_sql, schema_v3_sql, schema_v4_sql,
 };
 
 /* The journal keeps no version of its own: its tables have not changed

@@ -12,7 +12,7 @@
 /* Bumped whenever the ledger's schema changes, with a migration step in
  * migrate.c; a file written by a newer build is refused rather than
  * guessed at. */
-#define LEDGER_SCHEMA_VERSION 3
+#define LEDGER_SCHEMA_VERSION 4
 
 /* Reads the file's schema version (0: no tables yet), refusing one newer
  * than this build or negative. 0 or -1. */

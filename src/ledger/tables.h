@@ -25,6 +25,8 @@ enum stmt_id {
 	ST_CBAN_ADD, ST_CBAN_RAISE, ST_CBAN_GET, ST_CBAN_DEL, ST_CBANS_ACTIVE, ST_CBANS_EXPIRE,
 	ST_DECLINE_PUT, ST_DECLINES_ACTIVE, ST_DECLINES_EXPIRE,
 	ST_ENVELOPE_PUT,
+	ST_CBAN_LOWER, ST_CORIGIN_PUT, ST_CORIGIN_GET, ST_CORIGIN_DEL, ST_CORIGIN_LONGEST,
+	ST_CORIGINS_EXPIRE,
 	ST_COUNT
 };
 
@@ -43,6 +45,8 @@ extern const struct ledger_stmt ledger_cbans_stmts[];
 extern const size_t ledger_cbans_nstmts;
 extern const struct ledger_stmt ledger_envelopes_stmts[];
 extern const size_t ledger_envelopes_nstmts;
+extern const struct ledger_stmt ledger_corigins_stmts[];
+extern const size_t ledger_corigins_nstmts;
 
 struct ledger {
 	struct db db;

@@ -508,11 +508,18 @@ test_expiry_ttl(void **state)
 	make(p, "198.51.100.1", 3600, NOW - 100, &r);
 	assert_int_equal(send_report(a, p, &r, NOW, &d), ACC_OK);
 	assert_int_equal(d.ttl, 3500);
-	/* stamped in the future: no more than its ttl and one commit period
-	 * (deadlines are rounded up to the period) */
-	make(p, "198.51.100.1", 3600, NOW + 100000, &r);
+	/* stamped a little in the future (clock skew): no more than its ttl
+	 * and one commit period (deadlines are rounded up to the period) */
+	make(p, "198.51.100.1", 3600, NOW + 100, &r);
 	assert_int_equal(send_report(a, p, &r, NOW, &d), ACC_OK);
 	assert_int_equal(d.ttl, 3610);
+	/* further ahead than the skew tolerated: refused, its ban would end
+	 * that much later here */
+	make(p, "198.51.100.1", 3600, NOW + ACCEPT_SKEW_MAX + 1, &r);
+	assert_int_equal(send_report(a, p, &r, NOW, &d), ACC_FUTURE);
+	make(p, "198.51.100.1", 3600, NOW + 100000, &r);
+	assert_int_equal(send_report(a, p, &r, NOW, &d), ACC_FUTURE);
+	assert_int_equal(accept_stats(a, ALICE)->refused[ACC_FUTURE], 2);
 	/* capped by the charter's ttl_max */
 	make(p, "198.51.100.1", 30 * 86400, NOW, &r);
 	assert_int_equal(send_report(a, p, &r, NOW, &d), ACC_OK);

@@ -650,7 +650,7 @@ test_reopen_persists(void **state)
 	sqlite3_finalize(st);
 	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(st, 0), 3);
+	assert_int_equal(sqlite3_column_int(st, 0), 4);	/* version 4: corigins */
 	sqlite3_finalize(st);
 	/* version 3: bans has one index besides its unique key */
 	assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master WHERE "
@@ -713,7 +713,7 @@ test_migrate_v2(void **state)
 	    "(SELECT count(*) FROM sqlite_master WHERE name = 'bans_created')", -1, &st, NULL),
 	    SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(st, 0), 3);
+	assert_int_equal(sqlite3_column_int(st, 0), 4);
 	assert_int_equal(sqlite3_column_int(st, 1), 0);
 	sqlite3_finalize(st);
 	sqlite3_close(db);
