@@ -17,7 +17,7 @@
 static const struct { const char *name; enum control_cmd cmd; } cmds[] = {
 	{ "status", CTL_STATUS }, { "bans", CTL_BANS }, { "ban", CTL_BAN },
 	{ "unban", CTL_UNBAN }, { "flush", CTL_FLUSH }, { "members", CTL_MEMBERS },
-	{ "audit", CTL_AUDIT },
+	{ "audit", CTL_AUDIT }, { "metrics", CTL_METRICS },
 };
 
 /* Next space-separated word of s[*i..len) into w (bounded); 0 or -1. */

@@ -13,7 +13,8 @@
 /* Responses larger than this are cut (with an error) rather than grown. */
 #define CONTROL_RESPONSE_MAX (256u << 20)
 
-enum control_cmd { CTL_STATUS, CTL_BANS, CTL_BAN, CTL_UNBAN, CTL_FLUSH, CTL_MEMBERS, CTL_AUDIT };
+enum control_cmd { CTL_STATUS, CTL_BANS, CTL_BAN, CTL_UNBAN, CTL_FLUSH, CTL_MEMBERS, CTL_AUDIT,
+    CTL_METRICS };
 
 struct control_request {
 	enum control_cmd cmd;

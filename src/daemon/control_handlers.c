@@ -282,6 +282,9 @@ handle_request(struct daemon *d, const char *req, size_t len, struct outbuf *out
 		else
 			coalition_audit(d->co, out, r.json);
 		break;
+	case CTL_METRICS:
+		web_metrics(d, out, r.json);
+		break;
 	case CTL_FLUSH: {
 		int n = ledger_bans_clear(d->ledger);
 		int nc = ledger_cbans_active(d->ledger, now, flush_cban, d);

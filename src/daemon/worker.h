@@ -13,6 +13,7 @@
 #include "common/prefixlist.h"
 #include "daemon/parent.h"
 #include "enforcer/enforcer.h"
+#include "http/dashboard.h"
 #include "policy/verdict.h"
 #include "sensor/sensor.h"
 
@@ -41,6 +42,10 @@ struct daemon {
 	/* counters */
 	uint64_t lines, matches, attempts, bans, refused_allow, ledger_errors, reloads;
 	uint64_t remote_applied;
+	/* metrics and dashboard (web.c) */
+	struct metrics *metrics;	/* always: the control socket's `metrics` */
+	struct http_server *http;	/* NULL: no `http` line */
+	struct dash_feed feed;		/* with http only */
 };
 
 /* --- daemon.c --- */
@@ -85,6 +90,23 @@ void commit_timer_fired(struct daemon *d);
 void commit_now(struct daemon *d);
 /* A charter update was adopted: the timer follows its period. */
 void commit_follow_charter(struct daemon *d);
+
+/* --- web.c --- */
+
+/* The metrics, and with an `http` line the feed and the server (bound and
+ * its token read here: call before the worker confines itself). 0, or -1
+ * (logged). */
+int web_open(struct daemon *d);
+void web_close(struct daemon *d);
+/* The loop's updates (cheap: a hash lookup each). */
+void web_lines(struct daemon *d, const char *source, uint64_t n);
+void web_attempt(struct daemon *d, const struct a5_prefix *addr, const char *service,
+    const char *rule);
+void web_ban(struct daemon *d, const struct a5_prefix *p, const char *service, const char *origin,
+    int64_t reported_us);
+struct outbuf;
+/* The control socket's `metrics`: Prometheus text, or JSON. */
+void web_metrics(struct daemon *d, struct outbuf *out, int json);
 
 /* --- control_handlers.c --- */
 
