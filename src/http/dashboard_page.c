@@ -23,7 +23,7 @@ const char dashboard_html[] =
     "th, td { text-align: left; padding: 3px 6px; border-bottom: 1px solid #e4e6ea; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; max-width: 260px; }\n"
     "td.addr { font-family: ui-monospace, monospace; }\n"
     "tr.ban td { background: #fdecea; }\n"
-    ".state-ok { color: #1a7f37; } .state-flagged, .state-silent { color: #c62828; font-weight: bold; }\n"
+    ".state-ok { color: #1a7f37; } .state-flagged, .state-silent, .state-mismatch { color: #c62828; font-weight: bold; }\n"
     "#status.down { color: #ffb4a9; }\n"
     ".empty { color: #777; font-style: italic; }\n"
     "svg text { font-size: 11px; fill: #555; }\n"
