@@ -1,6 +1,6 @@
 # article5 - build, test, demo. `make` builds build/article5.
 CC      ?= cc
-PKGS    := libhs libpcre2-8 libsodium sqlite3 libnftables libsystemd libnats libseccomp zlib
+PKGS    := libhs libpcre2-8 libsodium sqlite3 libnftables libsystemd libnats libseccomp zlib libmicrohttpd
 SAN     ?=
 FUZZ    ?=
 BUILD   ?= build

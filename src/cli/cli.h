@@ -8,6 +8,7 @@ int cmd_daemon(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
 int cmd_scan_f2b(int argc, char **argv);
 int cmd_status(int argc, char **argv);
+int cmd_metrics(int argc, char **argv);
 int cmd_bans(int argc, char **argv);
 int cmd_ban(int argc, char **argv);
 int cmd_unban(int argc, char **argv);

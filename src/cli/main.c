@@ -29,6 +29,7 @@ static const struct {
 	{ "history", cmd_history, "decisions from the journal, newest first" },
 	{ "members", cmd_members, "coalition members: role, last seen, reports, refusals" },
 	{ "audit", cmd_audit, "audit of the other members' signed commitments" },
+	{ "metrics", cmd_metrics, "the daemon's metrics (Prometheus text, or --json)" },
 	{ "check-config", cmd_check_config, "check a configuration file and its rules" },
 	{ "keygen", cmd_keygen, "create this member's coalition key pair" },
 	{ "verify", cmd_verify, "check the tamper-evident journal, entry by entry" },

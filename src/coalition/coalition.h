@@ -46,6 +46,7 @@ struct coalition_apply {
 	char service[WIRE_NAME_MAX + 1], rule[WIRE_NAME_MAX + 1];
 	uint32_t evidence;
 	int64_t first_seen, last_seen;
+	int64_t reported_us;	/* the report's own time (the origin's clock) */
 };
 
 /* What one coalition_receive decided, in the order received. About 3 MiB:
@@ -120,5 +121,8 @@ bool coalition_defunct(const struct coalition *co);
 
 void coalition_members(const struct coalition *co, struct outbuf *out, int json);
 void coalition_status(const struct coalition *co, struct outbuf *out, int json);
+/* The coalition's series of /metrics (metrics.c; docs/metrics.md). */
+struct metrics;
+void coalition_metrics(const struct coalition *co, struct metrics *m);
 
 #endif

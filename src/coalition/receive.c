@@ -70,6 +70,7 @@ apply_add(struct coalition *co, struct coalition_batch *out, const char *who,
 	a->evidence = r->evidence;
 	a->first_seen = (int64_t)r->first_seen;
 	a->last_seen = (int64_t)r->last_seen;
+	a->reported_us = (int64_t)r->timestamp_us;
 }
 
 static void

@@ -8,6 +8,7 @@
 #include "common/lineparse.h"
 #include "common/util.h"
 #include "daemon/config.h"
+#include "http/http.h"
 
 #ifndef A5_RULES_DIR
 #define A5_RULES_DIR "/usr/local/share/article5/rules"
@@ -393,6 +394,19 @@ parse_line(struct lineparse *p, struct config *cfg, char *line)
 			cfg->publish = false;
 		else
 			return lp_error(p, "bad publish '%s', expected yes or no", w[1]);
+	} else if (strcmp(k, "http") == 0) {
+		bool loopback;
+		char why[160];
+		if (lp_want(p, nw, 2, "http ADDR:PORT") != 0)
+			return -1;
+		if (http_listen_parse(w[1], &loopback, why, sizeof(why)) != 0)
+			return lp_error(p, "http: %s", why);
+		strlcpy_ok(cfg->http_listen, w[1], sizeof(cfg->http_listen));
+		snprintf(cfg->http_where, sizeof(cfg->http_where), "%s:%d", p->name, p->line);
+	} else if (strcmp(k, "http_token") == 0) {
+		if (lp_want(p, nw, 2, "http_token TOKEN-FILE") != 0 ||
+		    parse_path(p, w[1], cfg->http_token, sizeof(cfg->http_token), "http_token file") != 0)
+			return -1;
 	} else if (strcmp(k, "source") == 0) {
 		return parse_source(p, cfg, w, nw);
 	} else if (strcmp(k, "service") == 0) {
@@ -401,8 +415,8 @@ parse_line(struct lineparse *p, struct config *cfg, char *line)
 		return lp_error(p, "unknown directive '%s', expected one of mode, state_dir, "
 		    "control_socket, control_group, user, rules_dir, allow, ipv6_prefix, max_offenders, "
 		    "maxretry, findtime, bantime, bantime_max, bantime_factor, coalition, identity, "
-		    "nats_creds, nats_tls_ca, unban_hold, publish, kernel_mirror, source, source_quiet, "
-		    "service, rule", k);
+		    "nats_creds, nats_tls_ca, unban_hold, publish, kernel_mirror, http, http_token, source, "
+		    "source_quiet, service, rule", k);
 	return 0;
 }
 
@@ -434,6 +448,15 @@ config_parse(const char *name, const char *text, size_t len, struct config *cfg,
 	if ((cfg->charter[0] == '\0') != (cfg->identity[0] == '\0')) {
 		snprintf(err, errlen, "%s: 'coalition' and 'identity' go together", name);
 		return -1;
+	}
+	if (cfg->http_listen[0] != '\0' && cfg->http_token[0] == '\0') {
+		bool loopback = false;
+		char why[160];
+		if (http_listen_parse(cfg->http_listen, &loopback, why, sizeof(why)) == 0 && !loopback) {
+			snprintf(err, errlen, "%s: http %s is not a loopback address: set 'http_token "
+			    "FILE' to serve it there (docs/metrics.md)", cfg->http_where, cfg->http_listen);
+			return -1;
+		}
 	}
 	if (cfg->bantime > cfg->bantime_max) {
 		p.line = 0;

@@ -80,6 +80,10 @@ struct config {
 	bool publish;			/* publish local bans to the coalition */
 	int kernel_mirror;		/* -1: only with a coalition; 0 no; 1 yes */
 	int64_t source_quiet;		/* a source silent this long is a warning; 0: never */
+	/* metrics and dashboard (docs/metrics.md): "" = off */
+	char http_listen[64];		/* "ADDR:PORT" or "[ADDR]:PORT" */
+	char http_token[PATH_MAX];	/* bearer token file; required unless loopback */
+	char http_where[160];		/* "file:line" of the http line */
 	size_t nsources;
 	struct config_source sources[CONFIG_SOURCES_MAX];
 	size_t nservices;

@@ -133,6 +133,13 @@ config_print(const struct config *cfg, FILE *f)
 	else
 		fprintf(f, "kernel_mirror %s\n", cfg->kernel_mirror ? "yes" : "no");
 
+	fputs("\n# metrics and dashboard (docs/metrics.md)\n", f);
+	if (cfg->http_listen[0] != '\0')
+		fprintf(f, "http %s\n", cfg->http_listen);
+	else
+		fputs("# http: off\n", f);
+	print_path(f, "http_token", cfg->http_token);
+
 	fputs("\n# never banned, besides loopback and this host's addresses\n", f);
 	if (cfg->allow.n == 0)
 		fputs("# allow: none\n", f);

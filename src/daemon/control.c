@@ -19,7 +19,7 @@ static const struct { const char *name; enum control_cmd cmd; } cmds[] = {
 	{ "status", CTL_STATUS }, { "bans", CTL_BANS }, { "ban", CTL_BAN },
 	{ "unban", CTL_UNBAN }, { "flush", CTL_FLUSH }, { "members", CTL_MEMBERS },
 	{ "audit", CTL_AUDIT }, { "ping", CTL_PING }, { "reload", CTL_RELOAD },
-	{ "history", CTL_HISTORY },
+	{ "history", CTL_HISTORY }, { "metrics", CTL_METRICS },
 };
 
 /* Next space-separated word of s[*i..len) into w (bounded); 0 or -1. */

@@ -414,6 +414,9 @@ handle_request(struct daemon *d, const char *req, size_t len, const struct peer 
 		else
 			coalition_audit(d->co, out, r.json);
 		break;
+	case CTL_METRICS:
+		web_metrics(d, out, r.json);
+		break;
 	case CTL_NCMDS:
 		answer_error(out, r.json, "unknown command");
 		break;

@@ -29,6 +29,7 @@
 #include "daemon/worker.h"
 #include "detector/detector.h"
 #include "enforcer/enforcer.h"
+#include "http/http.h"
 #include "ledger/ledger.h"
 #include "policy/verdict.h"
 #include "rules/rules.h"
@@ -78,6 +79,7 @@ daemon_ban(struct daemon *d, const struct ban_request *req, char *err, size_t er
 		return 0;
 	case VERDICT_OBSERVED:
 		d->bans++;
+		web_ban(d, &req->prefix, req->service, "local", 0);
 		return 0;
 	case VERDICT_BAN:
 		break;
@@ -86,6 +88,7 @@ daemon_ban(struct daemon *d, const struct ban_request *req, char *err, size_t er
 	if (d->co != NULL && d->cfg->publish)
 		coalition_local_ban(d->co, &v.ban);
 	d->bans++;
+	web_ban(d, &req->prefix, req->service, "local", 0);
 	prefix_format(&req->prefix, text, sizeof(text));
 	duration_format(v.ban.expires - v.ban.created, dur, sizeof(dur));
 	log_info("ban %s: %s (%s/%s, %u failures, ban #%u)", text, dur, req->service, req->rule,
@@ -118,6 +121,7 @@ on_remote(struct daemon *d, const struct coalition_apply *a)
 	if (d->cfg->observe) {
 		/* a dry run records nothing (see verdict_ban) */
 		d->remote_applied++;
+		web_ban(d, &a->prefix, a->service, a->member, a->reported_us);
 		prefix_format(&a->prefix, text, sizeof(text));
 		log_debug("would ban %s: reported by %s", text, a->member);
 		return;
@@ -157,6 +161,7 @@ on_remote(struct daemon *d, const struct coalition_apply *a)
 		enforce_group(d, ENF_DELETE, ENF_GROUP_COALITION, &a->prefix, 0);
 	enforce_until(d, &a->prefix, a->deadline);
 	d->remote_applied++;
+	web_ban(d, &a->prefix, a->service, a->member, a->reported_us);
 }
 
 /* A revocation by the origin of a coalition ban (the coalition updated
@@ -203,6 +208,7 @@ on_event(struct daemon *d, const struct det_event *ev, unsigned repeat, const ch
 
 	/* "message repeated N times" stands for N lines (N is bounded by
 	 * rules/syslog.h); the first ban among them is the one applied. */
+	const char *svc = rules_service_get(d->rs, ev->service)->name;
 	r.ban = false;
 	for (unsigned i = 0; i < (repeat > 0 ? repeat : 1u); i++) {
 		det_feed(d->det, ev, &one);
@@ -210,13 +216,13 @@ on_event(struct daemon *d, const struct det_event *ev, unsigned repeat, const ch
 			d->attempts++;
 			if (ev->service >= 0 && ev->service < RULES_SERVICES_MAX)
 				d->svc_attempts[ev->service]++;
+			web_attempt(d, &one.addr, svc, rule);
 		}
 		if (one.ban && !r.ban)
 			r = one;
 	}
 	if (!r.ban)
 		return;
-	const char *svc = rules_service_get(d->rs, ev->service)->name;
 	if (verdict_from_detection(&d->allow, &r, svc, rule, d->pol[ev->service].bantime, &req) != 0) {
 		d->refused_allow++;
 		return;
@@ -273,12 +279,16 @@ on_lines(void *arg, const char *source, const char *buf, size_t len, int64_t ts_
 	d->chunk_ts = ts_usec > 0 ? ts_usec / 1000000 : 0;
 	f2b_services_lines(d->f2b, source, buf, len, d->chunk_ts, on_f2b_hit, d);
 	if (!f2b_services_native_reads(d->f2b, source)) {
-		d->lines += count_lines(buf, len);
+		uint64_t nl = count_lines(buf, len);
+		d->lines += nl;
+		web_lines(d, source, nl);
 		return;
 	}
 	n = rules_scan(d->rs, d->sc, buf, len, on_match, d);
-	if (n > 0)
+	if (n > 0) {
 		d->lines += (uint64_t)n;
+		web_lines(d, source, (uint64_t)n);
+	}
 	else if (n < 0)
 		log_warnx("%s: scanning a chunk of %zu bytes failed", source, len);
 }
@@ -318,6 +328,8 @@ on_tick(struct daemon *d)
 
 	if (read(d->timerfd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
 		log_warn("timerfd");
+	if (d->http != NULL)
+		http_run(d->http);	/* ends idle connections */
 	int64_t now = now_sec();
 	ledger_bans_expire(d->ledger, now);
 	ledger_cbans_expire(d->ledger, now);
@@ -380,6 +392,9 @@ run(struct daemon *d)
 			else if (d->co != NULL && fd >= 0 && fd == coalition_fd(d->co)) {
 				if (remote_receive(d) > 0)
 					more = 1;	/* the queue may hold more than one batch */
+			} else if (d->http != NULL && fd == http_fd(d->http)) {
+				privc_commit(d->pc);	/* as for the control socket */
+				http_run(d->http);
 			} else if (fd == d->ctlfd) {
 				/* Apply what is queued first so answers see the kernel state. */
 				privc_commit(d->pc);

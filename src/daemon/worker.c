@@ -24,6 +24,7 @@
 #include "daemon/sandbox.h"
 #include "daemon/worker.h"
 #include "detector/detector.h"
+#include "http/http.h"
 #include "ledger/journal.h"
 #include "ledger/ledger.h"
 #include "policy/verdict.h"
@@ -289,6 +290,7 @@ events_open(struct daemon *d, sensor_lines_cb on_lines)
 	}
 	if (daemon_watch(d->epfd, d->sigfd) != 0 || daemon_watch(d->epfd, d->timerfd) != 0 ||
 	    daemon_watch(d->epfd, d->ctlfd) != 0 || daemon_watch(d->epfd, sensor_fd(d->sensor)) != 0 ||
+	    (d->http != NULL && daemon_watch(d->epfd, http_fd(d->http)) != 0) ||
 	    (d->co != NULL && coalition_fd(d->co) >= 0 && daemon_watch(d->epfd, coalition_fd(d->co)) != 0)) {
 		log_warn("epoll_ctl");
 		return -1;
@@ -317,7 +319,8 @@ worker_start(struct daemon *d, struct parent *p, sensor_lines_cb on_lines)
 		}
 		have_id = true;
 	}
-	if (confine(d, p) != 0)
+	/* bound before the drop: a port below 1024, a token file of root's */
+	if (web_open(d) != 0 || confine(d, p) != 0)
 		goto fail;
 	privc_scope(d->pc, d->cfg);	/* the adopted charter's members, for the enforcer */
 	if (engine_build(d->cfg, &e, err, sizeof(err)) != 0) {
@@ -421,6 +424,7 @@ worker_stop(struct daemon *d, const struct parent *p)
 
 	privc_commit(d->pc);
 	sensor_free(d->sensor);
+	web_close(d);
 	coalition_close(d->co);
 	journal_close(d->journal);
 	ledger_close(d->ledger);

@@ -13,6 +13,7 @@
 #include "common/prefixlist.h"
 #include "daemon/parent.h"
 #include "enforcer/enforcer.h"
+#include "http/dashboard.h"
 #include "policy/verdict.h"
 #include "rules/rules.h"
 #include "sensor/sensor.h"
@@ -45,6 +46,10 @@ struct daemon {
 	/* failed attempts per service index of rs, since the engine was built
 	 * (status SERVICE) */
 	uint64_t svc_attempts[RULES_SERVICES_MAX];
+	/* metrics and dashboard (web.c) */
+	struct metrics *metrics;	/* always: the control socket's `metrics` */
+	struct http_server *http;	/* NULL: no `http` line */
+	struct dash_feed feed;		/* with http only */
 };
 
 /* --- daemon.c --- */
@@ -90,6 +95,23 @@ void commit_timer_fired(struct daemon *d);
 void commit_now(struct daemon *d);
 /* A charter update was adopted: the timer follows its period. */
 void commit_follow_charter(struct daemon *d);
+
+/* --- web.c --- */
+
+/* The metrics, and with an `http` line the feed and the server (bound and
+ * its token read here: call before the worker confines itself). 0, or -1
+ * (logged). */
+int web_open(struct daemon *d);
+void web_close(struct daemon *d);
+/* The loop's updates (cheap: a hash lookup each). */
+void web_lines(struct daemon *d, const char *source, uint64_t n);
+void web_attempt(struct daemon *d, const struct a5_prefix *addr, const char *service,
+    const char *rule);
+void web_ban(struct daemon *d, const struct a5_prefix *p, const char *service, const char *origin,
+    int64_t reported_us);
+struct outbuf;
+/* The control socket's `metrics`: Prometheus text, or JSON. */
+void web_metrics(struct daemon *d, struct outbuf *out, int json);
 
 /* --- control_handlers.c --- */
 

@@ -17,6 +17,8 @@
 #include "coalition/state.h"
 #include "common/util.h"
 #include "daemon/config.h"
+#include "daemon/control.h"
+#include "http/metrics.h"
 #include "ledger/ledger.h"
 
 enum { SELF, ALICE, NMEMBERS };
@@ -179,6 +181,8 @@ test_member_gets_batch(void **state)
 	assert_string_equal(a->rule, "auth-fail");
 	assert_int_equal(a->evidence, 5);
 	assert_true(a->deadline > now_sec() && a->ttl > 0);
+	/* the report's own time, for the propagation histogram (metrics.md) */
+	assert_true(a->reported_us > now_usec() - 60000000 && a->reported_us <= now_usec());
 
 	/* the allowlisted report: not in the batch, declined by the coalition */
 	memset(&declined, 0, sizeof(declined));
@@ -207,6 +211,21 @@ test_member_gets_batch(void **state)
 	assert_int_equal(later.napply, 0);
 	assert_string_equal(batch.apply[0].service, "sshd");
 	assert_string_equal(batch.apply[0].member, "alice");
+
+	/* /metrics: the replayed and forked reports are alice's refusals, by
+	 * reason, as `members` counts them; no NATS connection here */
+	struct metrics *mt = metrics_new();
+	struct outbuf out = { 0 };
+	assert_non_null(mt);
+	coalition_metrics(m.co, mt);
+	assert_true(metrics_get(mt, M_NATS_CONNECTED, NULL, NULL) == 0);
+	metrics_render(mt, &out);
+	outbuf_printf(&out, "%s", "");
+	assert_non_null(strstr(out.data, "article5_refusals_total{member=\"alice\",reason=\""));
+	assert_null(strstr(out.data, "article5_refusals_total{member=\"self\""));
+	assert_non_null(strstr(out.data, "article5_member_audit_state{member=\"alice\",state=\""));
+	outbuf_free(&out);
+	metrics_free(mt);
 	member_close(&m);
 }
 
