@@ -124,7 +124,7 @@ a5_ok "neither was published; m2 holds neither"
 a5_step "members on m2 shows when m1 was last seen"
 a5c_cli m2 members | a5_indent
 seen=$(a5c_cli m2 members | awk '$1 == "m1" { print $3 }')
-[ -n "$seen" ] && [ "$seen" != never ] || a5_fail "members on m2 says m1 was last seen '$seen'"
+if [ -z "$seen" ] || [ "$seen" = never ]; then a5_fail "members on m2 says m1 was last seen '$seen'"; fi
 a5_ok "m2 saw m1: $seen"
 
 a5_step "stop every daemon (SIGTERM)"
