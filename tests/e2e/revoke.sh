@@ -57,7 +57,9 @@ wait_set() {
 	done
 	return 1
 }
-published() { a5c_cli m1 status --json | jq -r '.coalition.published'; }
+# m1's own chain head: moves with each report or revocation it signs (not
+# with commitments, which the stream's "published" count includes)
+published() { a5c_cli m1 status --json | jq -r '.coalition.chain_seq'; }
 
 a5_step "m1 bans $ATK; m2 enforces it in its coalition set"
 a5c_cli m1 ban "$ATK" >"$A5_TMP/cli.out" 2>&1 || a5_fail "ban $ATK at m1: $(cat "$A5_TMP/cli.out")"
