@@ -41,6 +41,10 @@ struct daemon {
 	/* counters */
 	uint64_t lines, matches, attempts, bans, refused_allow, ledger_errors, reloads;
 	uint64_t remote_applied;
+	/* the heartbeat to the enforcer process (worker_heartbeat) */
+	uint32_t hups;			/* SIGHUPs handled */
+	uint64_t active_bans, active_counted_at_bans;
+	int64_t active_counted_at;
 };
 
 /* --- daemon.c --- */
@@ -72,6 +76,9 @@ int worker_reload(struct daemon *d);
 /* Saves each source's position in the ledger (resumed after a restart). */
 void worker_save_positions(struct daemon *d);
 void worker_stop(struct daemon *d, const struct parent *p);
+/* PRIV_ALIVE to the enforcer process: each second (on_tick) and after a
+ * SIGHUP; it feeds systemd's watchdog and STATUS (docs/systemd.md). */
+void worker_heartbeat(struct daemon *d);
 
 /* --- commitments.c --- */
 
