@@ -225,10 +225,11 @@ if command -v strace >/dev/null; then
 	for n in 1 2 3; do
 		echo "$(date '+%b %e %H:%M:%S') host sshd[$((600 + n))]: Failed password for root from 192.0.2.78 port $((41000 + n)) ssh2" >> "$T/auth.log"
 	done
+	dpid=$(pgrep -P "$pid" -x article5 || echo "$pid")	# strace's child
 	sleep 1.5
-	kill -HUP "$pid" 2>/dev/null	# strace passes it on to the daemon
+	kill -HUP "$dpid" 2>/dev/null
 	sleep 1.5
-	kill -TERM "$(pgrep -P "$pid" -x article5 || echo "$pid")" 2>/dev/null
+	kill -TERM "$dpid" 2>/dev/null
 	wait "$pid"
 	pid=""
 	# the filter as systemd builds it: groups expanded by systemd-analyze
@@ -271,6 +272,7 @@ PY
 		bad "system calls outside the unit's SystemCallFilter ($nused used): $(tr '\n' ' ' < "$T/denied.txt")"
 	fi
 	grep -q '192.0.2.78' "$T/daemon2.log" || bad "the traced daemon did not ban (strace run)"
+	grep -q 'reloaded ' "$T/daemon2.log" || bad "the traced daemon did not reload (strace run)"
 fi
 
 if [ $fails -ne 0 ]; then
