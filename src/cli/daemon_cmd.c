@@ -70,7 +70,7 @@ cmd_daemon(int argc, char **argv)
 		daemon_usage(stderr);
 		return 2;
 	}
-	log_init("article5", verbose, 0);
+	log_init_daemon("article5", verbose);
 	/* Blocked before any process or thread exists (libnats starts some):
 	 * both processes read them from a signalfd. */
 	sigemptyset(&mask);

@@ -67,7 +67,7 @@ daemon_ban(struct daemon *d, const struct ban_request *req, char *err, size_t er
 	    .observe = d->cfg->observe, .bantime_max = d->cfg->bantime_max,
 	    .bantime_factor = d->cfg->bantime_factor };
 	struct verdict v;
-	char text[A5_PREFIX_STRLEN], dur[32];
+	char text[A5_PREFIX_STRLEN], dur[32], span[32];
 
 	verdict_ban(&env, req, &v, err, errlen);
 	d->ledger_errors += v.ledger_errors;
@@ -91,8 +91,12 @@ daemon_ban(struct daemon *d, const struct ban_request *req, char *err, size_t er
 	web_ban(d, &req->prefix, req->service, "local", 0);
 	prefix_format(&req->prefix, text, sizeof(text));
 	duration_format(v.ban.expires - v.ban.created, dur, sizeof(dur));
-	log_info("ban %s: %s (%s/%s, %u failures, ban #%u)", text, dur, req->service, req->rule,
-	    req->evidence, v.count);
+	duration_format(req->last_seen > req->first_seen ? req->last_seen - req->first_seen : 0,
+	    span, sizeof(span));
+	/* One line per decision, with all of its reason (docs/systemd.md). */
+	log_notice("ban %s for %s: service %s, rule %s, %u failures in %s, reason %s, origin "
+	    "local, ban #%u", text, dur, req->service, req->rule, req->evidence, span,
+	    req->reason != NULL ? req->reason : "-", v.count);
 	return 0;
 }
 
@@ -310,9 +314,11 @@ on_signals(struct daemon *d)
 	struct signalfd_siginfo si;
 
 	while (read(d->sigfd, &si, sizeof(si)) == sizeof(si)) {
-		if (si.ssi_signo == SIGHUP)
+		if (si.ssi_signo == SIGHUP) {
 			worker_reload(d, NULL, 0);
-		else {
+			d->hups++;
+			worker_heartbeat(d);	/* the reload is over (systemd waits) */
+		} else {
 			log_info("signal %d: stopping", (int)si.ssi_signo);
 			d->stop = true;
 		}
@@ -340,6 +346,7 @@ on_tick(struct daemon *d)
 		worker_save_positions(d);
 		d->last_position_save = now;
 	}
+	worker_heartbeat(d);
 }
 
 /* After the batch: the coalition acks what was applied and recorded,

@@ -16,6 +16,7 @@
 #include "coalition/charter.h"
 #include "common/log.h"
 #include "daemon/control.h"
+#include "daemon/notify.h"
 #include "daemon/parent.h"
 
 #define RESTART_MIN_SECS 1
@@ -23,6 +24,8 @@
 #define STABLE_SECS 60		/* a worker up this long resets the backoff */
 #define STOP_GRACE_SECS 10	/* then SIGKILL */
 #define VERIFY_SECS 600		/* kernel mirror cross-check */
+#define START_GRACE_US (120 * 1000000LL)	/* a restarted worker's start, watchdog-wise */
+#define RELOAD_WAIT_US (60 * 1000000LL)	/* then the reload is said over anyway */
 
 static int64_t
 mono_sec(void)
@@ -31,6 +34,15 @@ mono_sec(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec;
+}
+
+static int64_t
+mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 /* The coalition scope this process enforces on its own, as the
@@ -95,6 +107,7 @@ parent_reload(void *arg, const struct priv_policy *pol, const struct prefixlist 
 	enf_close(p->s.enf);
 	p->s.enf = nenf;
 	p->reloaded = true;
+	p->observe = pol->observe != 0;
 	rc = 0;
 out:
 	free(allow);
@@ -139,6 +152,7 @@ parent_setup(struct parent *p, char *err, size_t errlen)
 	p->pid = getpid();
 	p->s.reload = parent_reload;
 	p->s.arg = p;
+	p->observe = cfg->observe;
 	if (allow == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
@@ -173,7 +187,8 @@ parent_setup(struct parent *p, char *err, size_t errlen)
 		goto out;
 	}
 	/* What needed more (the state directory's owner, the socket) is done. */
-	if (p->drop && sandbox_parent_caps(err, errlen) != 0)
+	if (p->drop ? sandbox_parent_caps(err, errlen) != 0 :
+	    sandbox_parent_caps_unprivileged(err, errlen) != 0)
 		goto out;
 	rc = 0;
 out:
@@ -201,6 +216,7 @@ spawn(struct parent *p, int sigfd, int *wfd)
 	if (pid == 0) {
 		close(sv[0]);
 		close(sigfd);
+		notify_forget();	/* systemd hears the enforcer process only */
 		/* The worker never outlives the enforcer: without it nothing
 		 * it decides reaches the kernel. */
 		if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
@@ -233,6 +249,7 @@ serve(struct parent *p, int fd, pid_t worker)
 			return 0;
 		if (n <= 0)
 			return -1;	/* closed: SIGCHLD follows */
+		p->heard_us = mono_us();
 		int r = (size_t)n > sizeof(buf) ? -1 : priv_handle(&p->s, buf, (size_t)n, &reply);
 		if (r < 0) {
 			log_warnx("enforcer: malformed message from the worker (%zd bytes): ending it",
@@ -260,6 +277,100 @@ describe(int status, char *buf, size_t n)
 		snprintf(buf, n, "ended (status %#x)", status);
 }
 
+/* --- systemd (notify.c): the enforcer process speaks for the service --- */
+
+/* "protecting: 3 sources, 12 bans in force", from the worker's last
+ * heartbeat. */
+static void
+status_text(const struct parent *p, char *buf, size_t n)
+{
+	const struct priv_alive *a = &p->s.alive;
+
+	snprintf(buf, n, "%s%s: %u source%s, %llu ban%s in force",
+	    p->reload_refused ? "last reload refused (see the log); " : "",
+	    p->observe ? "observing (mode observe)" : "protecting", a->sources,
+	    a->sources == 1 ? "" : "s", (unsigned long long)a->bans_active,
+	    a->bans_active == 1 ? "" : "s");
+}
+
+static void
+sd_reload_begin(struct parent *p, pid_t worker)
+{
+	notify_reloading();
+	if (!p->reloading) {
+		p->reload_hups = p->s.alive.hups;
+		p->reload_oks = p->s.alive.reloads;
+	}
+	p->reloading = true;
+	p->reload_worker = worker;
+	p->reload_since_us = mono_us();
+}
+
+/* After the worker's messages: READY once it protects; a reload is over
+ * when the worker's count of SIGHUPs moved (a refused reload too: the
+ * old configuration runs on), when a new worker is ready, or after
+ * RELOAD_WAIT_US; systemd waits for READY=1 after RELOADING=1. Else the
+ * STATUS line follows the heartbeat. */
+static void
+sd_after_serve(struct parent *p, pid_t worker)
+{
+	char status[200];
+
+	if (!p->s.ready)
+		return;
+	if (p->reloading) {
+		bool moved = worker == p->reload_worker && p->s.alive.hups != p->reload_hups;
+		if (moved || worker != p->reload_worker ||
+		    mono_us() - p->reload_since_us >= RELOAD_WAIT_US) {
+			p->reload_refused = worker == p->reload_worker &&
+			    p->s.alive.reloads == p->reload_oks;
+			p->reloading = false;
+			status_text(p, status, sizeof(status));
+			notify_ready(status);
+		}
+		return;
+	}
+	status_text(p, status, sizeof(status));
+	if (!p->said_ready) {
+		p->said_ready = true;
+		notify_ready(status);
+	} else
+		notify_status(status);
+}
+
+/* WATCHDOG=1 every half period, if the worker was heard from since the
+ * last one: a worker stuck in a loop stops the pings, and systemd
+ * restarts the service. While the worker is being restarted the enforcer
+ * process answers for itself: the restart is its own, bounded, doing. */
+static void
+sd_watchdog(struct parent *p, pid_t worker, bool stopping)
+{
+	int64_t wd = (int64_t)notify_watchdog_usec(), now = mono_us();
+	bool alive;
+
+	if (wd == 0 || now - p->pinged_us < wd / 2)
+		return;
+	if (worker <= 0 || stopping)
+		alive = true;
+	else if (!p->s.ready)
+		alive = now - p->spawned_us < START_GRACE_US;
+	else
+		alive = p->heard_us > p->pinged_us;
+	if (alive) {
+		notify_watchdog();
+		p->pinged_us = now;
+	}
+}
+
+/* The poll's timeout: a second, or less for a short watchdog period. */
+static int
+poll_ms(void)
+{
+	int64_t wd = (int64_t)notify_watchdog_usec() / 4000;
+
+	return wd > 0 && wd < 1000 ? (wd < 10 ? 10 : (int)wd) : 1000;
+}
+
 int
 parent_run(struct parent *p)
 {
@@ -273,6 +384,8 @@ parent_run(struct parent *p)
 	/* cmd_daemon blocked SIGTERM, SIGINT, SIGHUP and SIGCHLD before
 	 * anything started: they are read here. */
 	sigprocmask(SIG_BLOCK, NULL, &mask);
+	notify_init();
+	p->pinged_us = mono_us();
 	if ((sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK)) < 0) {
 		log_warn("enforcer: signalfd");
 		goto out;
@@ -284,6 +397,7 @@ parent_run(struct parent *p)
 			if ((worker = spawn(p, sigfd, &wfd)) < 0)
 				goto out;
 			started = now;
+			p->spawned_us = mono_us();
 		}
 		if (stopping && worker > 0 && kill_at > 0 && now >= kill_at) {
 			log_warnx("enforcer: worker did not stop in %d s: killing it", STOP_GRACE_SECS);
@@ -295,7 +409,7 @@ parent_run(struct parent *p)
 			{ wfd, POLLIN, 0 },
 			{ p->s.kset != NULL ? kset_fd(p->s.kset) : -1, POLLIN, 0 },
 		};
-		if (poll(fds, 3, 1000) < 0 && errno != EINTR) {
+		if (poll(fds, 3, poll_ms()) < 0 && errno != EINTR) {
 			log_warn("enforcer: poll");
 			goto out;
 		}
@@ -303,6 +417,9 @@ parent_run(struct parent *p)
 			close(wfd);
 			wfd = -1;
 		}
+		if (!stopping)
+			sd_after_serve(p, worker);
+		sd_watchdog(p, worker, stopping);
 		if (fds[2].revents != 0 && kset_dispatch(p->s.kset) < 0)
 			log_warn("kernel mirror");
 		if (p->s.kset != NULL && now >= next_verify) {
@@ -314,11 +431,17 @@ parent_run(struct parent *p)
 		struct signalfd_siginfo si;
 		while (read(sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 			if (si.ssi_signo == SIGHUP) {
-				if (worker > 0)
+				if (worker > 0 && p->s.ready && !stopping) {
+					sd_reload_begin(p, worker);
 					kill(worker, SIGHUP);
+				} else if (!stopping)
+					log_warnx("SIGHUP: no worker is running; it reads the "
+					    "configuration when it starts again");
 			} else if (si.ssi_signo != SIGCHLD) {
-				if (!stopping)
+				if (!stopping) {
 					log_info("signal %d: stopping", (int)si.ssi_signo);
+					notify_stopping();
+				}
 				stopping = true;
 				if (worker <= 0) {
 					rc = 0;
@@ -354,6 +477,10 @@ parent_run(struct parent *p)
 				backoff = RESTART_MIN_SECS;
 			log_warnx("enforcer: the worker %s; restarting it in %lld s (the kernel sets "
 			    "stay as they are)", how, (long long)backoff);
+			char st[256];
+			snprintf(st, sizeof(st), "the worker %s; restarting it in %lld s (bans in "
+			    "force stay)", how, (long long)backoff);
+			notify_status(st);
 			next_spawn = now + backoff;
 			backoff = backoff * 2 > RESTART_MAX_SECS ? RESTART_MAX_SECS : backoff * 2;
 		}

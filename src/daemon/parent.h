@@ -20,6 +20,14 @@ struct parent {
 	bool mirror;			/* a kernel mirror is kept (s.kset, or retried) */
 	int ctlfd;			/* the control socket, made here, served by the worker */
 	pid_t pid;			/* this process */
+	/* systemd (notify.c, docs/systemd.md): what was said, and when the
+	 * worker was last heard from (CLOCK_MONOTONIC, microseconds) */
+	int64_t heard_us, pinged_us, spawned_us;
+	bool said_ready, reloading, observe;
+	pid_t reload_worker;		/* the worker SIGHUP was forwarded to */
+	uint32_t reload_hups, reload_oks;	/* its counts when it was */
+	int64_t reload_since_us;
+	bool reload_refused;		/* the last reload was refused */
 	/* The worker's main, in the forked process; fd is its end of the
 	 * socketpair. Returns the exit status. */
 	int (*worker)(struct parent *p, int fd);

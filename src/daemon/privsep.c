@@ -15,6 +15,7 @@
 _Static_assert(sizeof(struct enf_record) == 28, "enf_record is 28 bytes on the socket");
 _Static_assert(sizeof(struct a5_prefix) == 18, "a5_prefix is 18 bytes on the socket");
 _Static_assert(sizeof(struct priv_policy) == 8, "priv_policy is 8 bytes on the socket");
+_Static_assert(sizeof(struct priv_alive) == 32, "priv_alive is 32 bytes on the socket");
 
 /* --- the enforcer process --- */
 
@@ -67,6 +68,10 @@ msg_shape(uint32_t type, size_t *size, uint32_t *min, uint32_t *max)
 		return 0;
 	case PRIV_RELOAD:
 		*size = sizeof(struct priv_policy);
+		*min = *max = 1;
+		return 0;
+	case PRIV_ALIVE:
+		*size = sizeof(struct priv_alive);
 		*min = *max = 1;
 		return 0;
 	case PRIV_COMMIT:
@@ -184,6 +189,15 @@ priv_handle(struct privs *s, const void *msg, size_t len, struct priv_reply *rep
 	case PRIV_READY:
 		s->ready = true;
 		return 0;
+	case PRIV_ALIVE: {
+		struct priv_alive a;
+		memcpy(&a, body, sizeof(a));
+		if (a.zero != 0)
+			return -1;
+		s->alive = a;
+		s->nalive++;
+		return 0;
+	}
 	default:
 		return -1;
 	}
@@ -444,6 +458,12 @@ int
 privc_ready(struct privc *c)
 {
 	return send_msg(c, PRIV_READY, 0, NULL, 0, 0);
+}
+
+int
+privc_alive(struct privc *c, const struct priv_alive *a)
+{
+	return send_msg(c, PRIV_ALIVE, 0, a, sizeof(*a), 1);
 }
 
 bool

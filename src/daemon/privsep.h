@@ -11,10 +11,10 @@
  * A message is one SOCK_SEQPACKET datagram: a header, and n fixed-size
  * records of the one kind its type takes (none for most); its size must be
  * exactly that. Every ban record is checked again by enf_queue (form,
- * allowlist, ttl cap). PRIV_RECORDS, PRIV_ALLOW, PRIV_PROTECT and
- * PRIV_READY have no reply; every other request is answered with one
- * struct priv_reply. A message of any other size or type ends the worker
- * (it is restarted). */
+ * allowlist, ttl cap). PRIV_RECORDS, PRIV_ALLOW, PRIV_PROTECT,
+ * PRIV_READY and PRIV_ALIVE have no reply; every other request is
+ * answered with one struct priv_reply. A message of any other size or
+ * type ends the worker (it is restarted). */
 #ifndef A5_PRIVSEP_H
 #define A5_PRIVSEP_H
 
@@ -43,6 +43,9 @@ enum priv_type {
 	PRIV_PROTECT,		/* n a5_prefix: charter members' own prefixes,
 				 * protected from coalition bans at once (the
 				 * list only grows); no reply */
+	PRIV_ALIVE,		/* one priv_alive, each second and after a
+				 * SIGHUP: the worker's loop turns (systemd's
+				 * watchdog, docs/systemd.md); no reply */
 };
 
 struct priv_hdr {
@@ -60,6 +63,18 @@ struct priv_policy {
 	uint8_t max_prefix4;		/* the configured charter's policy; 0 0: */
 	uint8_t max_prefix6;		/* no coalition */
 	uint8_t zero;
+};
+
+/* The worker's heartbeat: numbers for systemd's STATUS line, and how many
+ * SIGHUPs it has handled (a reload ends when that count moves). Nothing
+ * in it reaches the kernel: a worker that lies only lies in STATUS. */
+struct priv_alive {
+	uint32_t sources;		/* log sources open */
+	uint32_t hups;			/* SIGHUPs handled since this worker started */
+	uint32_t reloads;		/* of which accepted */
+	uint32_t zero;
+	uint64_t bans_active;		/* local bans in force (the ledger's count) */
+	uint64_t lines;			/* lines read since this worker started */
 };
 
 /* Digest answers: rc 0 digest valid; PRIV_NO_MIRROR none is kept; -1 the
@@ -96,6 +111,8 @@ struct privs {
 	int (*reload)(void *arg, const struct priv_policy *pol, const struct prefixlist *allow);
 	void *arg;
 	bool ready;			/* the current worker said PRIV_READY */
+	struct priv_alive alive;	/* its last PRIV_ALIVE */
+	uint64_t nalive;		/* PRIV_ALIVE messages received */
 };
 
 /* Handles one message from the worker; fills *reply and returns 1 when one
@@ -133,6 +150,8 @@ int privc_policy(struct privc *c, const struct config *cfg);
  * when a charter update was adopted. 0, or -1 if the enforcer is gone. */
 int privc_scope(struct privc *c, const struct config *cfg);
 int privc_ready(struct privc *c);
+/* The heartbeat (PRIV_ALIVE). 0, or -1 if the enforcer is gone. */
+int privc_alive(struct privc *c, const struct priv_alive *a);
 /* 1 once a call found the enforcer gone (the worker should stop). */
 bool privc_broken(const struct privc *c);
 

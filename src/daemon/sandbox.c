@@ -176,9 +176,52 @@ no_new_privs(char *err, size_t errlen)
 	return 0;
 }
 
+static int
+caps_none(void)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2];
+
+	memset(d, 0, sizeof(d));
+	if (syscall(SYS_capget, &h, d) != 0)
+		return -1;
+	for (int i = 0; i < 2; i++)
+		if (d[i].effective != 0 || d[i].permitted != 0 || d[i].inheritable != 0)
+			return -1;
+	return 0;
+}
+
+/* Effective and permitted sets reduced to keep (capabilities 0 to 31),
+ * inheritable and ambient sets emptied. */
+static int
+caps_set(uint32_t keep, char *err, size_t errlen)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2];
+
+	memset(d, 0, sizeof(d));
+	d[0].effective = d[0].permitted = keep;
+	if (syscall(SYS_capset, &h, d) != 0)
+		return fail(err, errlen, "capset");
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 && errno != EINVAL)
+		return fail(err, errlen, "clearing ambient capabilities");
+	return 0;
+}
+
 int
 sandbox_filter_only(char *err, size_t errlen)
 {
+	/* Under systemd's User= with AmbientCapabilities=CAP_NET_ADMIN the
+	 * fork gave this process the enforcer's capability: dropped, and
+	 * checked, as after a change of user. */
+	if (caps_set(0, err, errlen) != 0)
+		return -1;
+	if (caps_none() != 0) {
+		errno = 0;
+		return fail(err, errlen, "capabilities left after dropping them");
+	}
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+		return fail(err, errlen, "prctl(PR_SET_DUMPABLE)");
 	if (no_new_privs(err, errlen) != 0)
 		return -1;
 	return seccomp_install(err, errlen);
@@ -210,21 +253,6 @@ mounts_restrict(const char *const *writable, size_t n, char *err, size_t errlen)
 	return 0;
 }
 
-static int
-caps_none(void)
-{
-	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
-	struct __user_cap_data_struct d[2];
-
-	memset(d, 0, sizeof(d));
-	if (syscall(SYS_capget, &h, d) != 0)
-		return -1;
-	for (int i = 0; i < 2; i++)
-		if (d[i].effective != 0 || d[i].permitted != 0 || d[i].inheritable != 0)
-			return -1;
-	return 0;
-}
-
 #define CAP_BIT(c) (1u << (c))
 #define PARENT_CAPS (CAP_BIT(CAP_NET_ADMIN) | CAP_BIT(CAP_SYS_ADMIN) | CAP_BIT(CAP_SETUID) | \
     CAP_BIT(CAP_SETGID) | CAP_BIT(CAP_KILL))
@@ -232,8 +260,6 @@ caps_none(void)
 int
 sandbox_parent_caps(char *err, size_t errlen)
 {
-	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
-	struct __user_cap_data_struct d[2];
 	int last = CAP_LAST_CAP;
 	FILE *f = fopen("/proc/sys/kernel/cap_last_cap", "re");
 
@@ -251,12 +277,27 @@ sandbox_parent_caps(char *err, size_t errlen)
 		if ((c >= 32 || (PARENT_CAPS & CAP_BIT(c)) == 0) &&
 		    prctl(PR_CAPBSET_DROP, c, 0, 0, 0) != 0 && errno != EINVAL)
 			return fail(err, errlen, "dropping capability %d from the bounding set", c);
+	return caps_set(PARENT_CAPS, err, errlen);
+}
+
+int
+sandbox_parent_caps_unprivileged(char *err, size_t errlen)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2];
+
 	memset(d, 0, sizeof(d));
-	d[0].effective = d[0].permitted = PARENT_CAPS;
-	if (syscall(SYS_capset, &h, d) != 0)
-		return fail(err, errlen, "capset");
-	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 && errno != EINVAL)
-		return fail(err, errlen, "clearing ambient capabilities");
+	if (syscall(SYS_capget, &h, d) != 0)
+		return fail(err, errlen, "capget");
+	/* The bounding set needs CAP_SETPCAP to shrink, which this process
+	 * does not have: the unit's CapabilityBoundingSet does it. */
+	if (caps_set(d[0].permitted & CAP_BIT(CAP_NET_ADMIN), err, errlen) != 0)
+		return -1;
+	/* The worker runs as this same user: not dumpable, so that it cannot
+	 * read this process's memory through /proc (its seccomp filter
+	 * forbids ptrace as well). */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+		return fail(err, errlen, "prctl(PR_SET_DUMPABLE)");
 	return 0;
 }
 

@@ -44,8 +44,16 @@ int sandbox_enter(const struct sandbox_user *u, const char *const *writable, siz
  * bounding sets. 0, or -1 with a message. */
 int sandbox_parent_caps(char *err, size_t errlen);
 
-/* Only no-new-privs and the seccomp filter, for a worker that was never
- * root (nothing to drop). 0, or -1 with a message. */
+/* The enforcer process started by another user (systemd's User=article5
+ * with AmbientCapabilities=CAP_NET_ADMIN, docs/systemd.md): keeps
+ * CAP_NET_ADMIN if it has it, drops every other capability, and is made
+ * non-dumpable (the worker runs as the same user). 0, or -1 with a
+ * message. */
+int sandbox_parent_caps_unprivileged(char *err, size_t errlen);
+
+/* For a worker that was never root: every capability it inherited
+ * dropped (checked), not dumpable, no-new-privs and the seccomp filter.
+ * 0, or -1 with a message. */
 int sandbox_filter_only(char *err, size_t errlen);
 
 #endif

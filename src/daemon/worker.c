@@ -343,6 +343,7 @@ worker_start(struct daemon *d, struct parent *p, sensor_lines_cb on_lines)
 		coalition_publish(d->co);	/* what a crash left in the outbox */
 		d->charter_version = coalition_charter_version(d->co);
 	}
+	worker_heartbeat(d);	/* systemd's STATUS has its numbers at READY */
 	if (events_open(d, on_lines) != 0 || privc_ready(d->pc) != 0)
 		goto fail;
 	log_info("started: %s mode, %zu rules for %zu services, %zu sources, control %s",
@@ -415,6 +416,30 @@ worker_reload(struct daemon *d, char *why, size_t whylen)
 	log_info("reloaded %s: %zu rules, %zu services", d->cfg->path, rules_count(d->rs),
 	    rules_service_count(d->rs));
 	return 0;
+}
+
+/* The count of bans in force is a query over the ledger's index: taken
+ * again when a ban was issued, else every 10 s (expiries). */
+void
+worker_heartbeat(struct daemon *d)
+{
+	struct priv_alive a;
+	int64_t now = now_sec();
+
+	if (d->ledger != NULL && (d->active_counted_at == 0 || now - d->active_counted_at >= 10 ||
+	    d->bans != d->active_counted_at_bans)) {
+		int64_t n = ledger_bans_count(d->ledger, now);
+		d->active_bans = n > 0 ? (uint64_t)n : 0;
+		d->active_counted_at = now;
+		d->active_counted_at_bans = d->bans;
+	}
+	memset(&a, 0, sizeof(a));
+	a.sources = (uint32_t)d->cfg->nsources;
+	a.hups = d->hups;
+	a.reloads = (uint32_t)d->reloads;
+	a.bans_active = d->active_bans;
+	a.lines = d->lines;
+	privc_alive(d->pc, &a);
 }
 
 void

@@ -50,6 +50,10 @@ struct daemon {
 	struct metrics *metrics;	/* always: the control socket's `metrics` */
 	struct http_server *http;	/* NULL: no `http` line */
 	struct dash_feed feed;		/* with http only */
+	/* the heartbeat to the enforcer process (worker_heartbeat) */
+	uint32_t hups;			/* SIGHUPs handled */
+	uint64_t active_bans, active_counted_at_bans;
+	int64_t active_counted_at;
 };
 
 /* --- daemon.c --- */
@@ -82,6 +86,9 @@ int worker_reload(struct daemon *d, char *why, size_t whylen);
 /* Saves each source's position in the ledger (resumed after a restart). */
 void worker_save_positions(struct daemon *d);
 void worker_stop(struct daemon *d, const struct parent *p);
+/* PRIV_ALIVE to the enforcer process: each second (on_tick) and after a
+ * SIGHUP; it feeds systemd's watchdog and STATUS (docs/systemd.md). */
+void worker_heartbeat(struct daemon *d);
 
 /* --- commitments.c --- */
 
