@@ -51,7 +51,8 @@ onb_token_encode(const struct onb_token *t, char *out, size_t n)
 	if (!onb_name_ok(t->coalition) || !onb_name_ok(t->name) || (unsigned)t->role > ROLE_OBSERVER ||
 	    t->nurls == 0 || t->nurls > CHARTER_URLS_MAX)
 		return -1;
-	memcpy(bin, MAGIC, 4), o = 4;
+	for (o = 0; o < 4; o++)
+		bin[o] = (uint8_t)MAGIC[o];
 	bin[o++] = (uint8_t)a, memcpy(bin + o, t->coalition, a), o += a;
 	bin[o++] = (uint8_t)b, memcpy(bin + o, t->name, b), o += b;
 	bin[o++] = (uint8_t)t->role;
@@ -70,7 +71,7 @@ onb_token_encode(const struct onb_token *t, char *out, size_t n)
 		sodium_memzero(bin, sizeof(bin));
 		return -1;
 	}
-	memcpy(out, ONB_TOKEN_PREFIX, plen);
+	snprintf(out, n, "%s", ONB_TOKEN_PREFIX);	/* need <= n: fits */
 	sodium_bin2base64(out + plen, n - plen, bin, o, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 	sodium_memzero(bin, sizeof(bin));
 	return 0;
