@@ -30,7 +30,7 @@ submit_usage(FILE *f)
 	    "printed). The local charter file is left to the local daemon.\n"
 	    "\n"
 	    "  -c CONFIG  the configuration naming the charter, the identity and the NATS\n"
-	    "             credentials (nats_creds, nats_tls_ca)\n");
+	    "             credentials (nats_creds, nats_nkey, nats_tls_ca)\n");
 }
 
 int
@@ -90,6 +90,11 @@ cmd_charter_submit(int argc, char **argv)
 	    charter_update_load(path, &u, err, sizeof(err)) != 0 ||
 	    identity_load(idpath, &id, err, sizeof(err)) != 0)
 		goto fail;
+	if (cfg->nats_nkey[0] != '\0') {
+		if (nkey_load(cfg->nats_nkey, &id.nats_key, err, sizeof(err)) != 0)
+			goto fail;
+		id.has_nats_key = true;
+	}
 	/* Signatures that cannot count are not worth the stream's bytes. */
 	gov_prune(u, cur.c);
 	if (gov_check(cur.c, cur.hash, u, NULL, &t, why, sizeof(why)) != GOV_ADOPTABLE) {
@@ -114,6 +119,7 @@ cmd_charter_submit(int argc, char **argv)
 		.publish_only = true, .replicas = (int)cur.c->policy.replicas,
 		.creds_file = cfg->nats_creds[0] ? cfg->nats_creds : NULL,
 		.tls_ca = cfg->nats_tls_ca[0] ? cfg->nats_tls_ca : NULL,
+		.nkey = id.has_nats_key ? &id.nats_key : NULL,
 	};
 	if ((tr = transport_open(&tc, err, sizeof(err))) == NULL)
 		goto fail;

@@ -5,6 +5,7 @@
 #define A5_CLI_H
 
 int cmd_daemon(int argc, char **argv);
+int cmd_coalition(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
 int cmd_scan_f2b(int argc, char **argv);
 int cmd_status(int argc, char **argv);

@@ -35,6 +35,7 @@ static const struct {
 	{ "verify", cmd_verify, "check the tamper-evident journal, entry by entry" },
 	{ "evidence", cmd_evidence, "export or check a member's equivocation proofs" },
 	{ "charter", cmd_charter, "propose, sign, show or apply a charter update" },
+	{ "coalition", cmd_coalition, "form or join a coalition: init, invite, join, admit" },
 	{ "f2b-dump", cmd_f2b_dump, "show a fail2ban filter as article5 reads it" },
 	{ "import-fail2ban", cmd_import_f2b, "translate a fail2ban configuration to article5's" },
 	{ "version", cmd_version, "print the version" },

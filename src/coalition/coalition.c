@@ -39,6 +39,7 @@ coalition_connect(struct coalition *co, char *err, size_t errlen)
 	tc.replicas = (int)co->charter->policy.replicas;
 	tc.creds_file = co->nats_creds[0] ? co->nats_creds : NULL;
 	tc.tls_ca = co->nats_tls_ca[0] ? co->nats_tls_ca : NULL;
+	tc.nkey = co->id.has_nats_key ? &co->id.nats_key : NULL;
 	/* A report is applied within milliseconds of delivery; after a crash
 	 * the un-acked ones come back this soon. */
 	tc.ack_wait_ms = ACK_WAIT_MS;

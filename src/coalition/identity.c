@@ -221,6 +221,8 @@ identity_wipe(struct identity *id)
 	 * that was never locked. */
 	sodium_munlock(id->sk, sizeof(id->sk));
 	sodium_memzero(id->pk, sizeof(id->pk));
+	nkey_wipe(&id->nats_key);
+	id->has_nats_key = false;
 }
 
 void

@@ -2,8 +2,11 @@
 #ifndef A5_IDENTITY_H
 #define A5_IDENTITY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "coalition/nkey.h"
 
 #define ID_PUBLIC_BYTES 32
 #define ID_SECRET_BYTES 64	/* libsodium's seed||public form */
@@ -14,6 +17,10 @@
 struct identity {
 	uint8_t pk[ID_PUBLIC_BYTES];
 	uint8_t sk[ID_SECRET_BYTES];	/* sodium_mlock'ed, wiped by identity_wipe */
+	/* The NATS login key (configuration's nats_nkey), read with the
+	 * identity as root; a separate key, see nkey.h. */
+	bool has_nats_key;
+	struct nkey nats_key;
 };
 
 /* Writes a new key pair: the secret file is created 0600 (O_EXCL: never

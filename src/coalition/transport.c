@@ -11,6 +11,7 @@
 
 #include <nats/nats.h>
 
+#include "coalition/nkey.h"
 #include "coalition/transport.h"
 #include "coalition/wire.h"
 #include "common/log.h"
@@ -82,6 +83,7 @@ struct transport {
 	struct tx_node *taken;			/* polled, not yet acked or naked */
 	struct transport_stats snap;
 	char errmsg[256];
+	struct nkey nkey;			/* NATS login key (nkey_file), wiped at free */
 };
 
 static bool
@@ -405,7 +407,24 @@ tx_free(struct transport *t)
 		pthread_cond_destroy(&t->cond);
 		pthread_mutex_destroy(&t->mu);
 	}
+	nkey_wipe(&t->nkey);
 	free(t);
+}
+
+/* libnats' signature callback (natsOptions_SetNKey): the nonce the
+ * server sent, signed with the member's nkey; libnats frees the buffer. */
+static natsStatus
+tx_sign_nonce(char **custom_err, unsigned char **sig, int *siglen, const char *nonce, void *closure)
+{
+	unsigned char *s = malloc(64);
+
+	(void)custom_err;
+	if (s == NULL)
+		return NATS_NO_MEMORY;
+	nkey_sign_nonce(closure, nonce, s);
+	*sig = s;
+	*siglen = 64;
+	return NATS_OK;
 }
 
 static int
@@ -452,6 +471,14 @@ tx_connect(struct transport *t, const struct transport_config *cfg, char *err, s
 	if (s == NATS_OK && cfg->creds_file != NULL) {
 		what = "credentials file";
 		s = natsOptions_SetUserCredentialsFromFiles(o, cfg->creds_file, NULL);
+	}
+	/* A bare nkey (nats-server's "authorization { users = [ { nkey: U... } ] }"):
+	 * the caller read the seed (as root, before the worker drops its
+	 * privileges); the nonce is signed with libsodium. */
+	if (s == NATS_OK && cfg->nkey != NULL) {
+		t->nkey = *cfg->nkey;
+		what = "nkey";
+		s = natsOptions_SetNKey(o, t->nkey.pub, tx_sign_nonce, &t->nkey);
 	}
 	if (s != NATS_OK) {
 		snprintf(err, errlen, "NATS %s: %s", what, tx_nats_err(s));

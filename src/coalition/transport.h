@@ -17,6 +17,8 @@
 #define TRANSPORT_NAME_MAX 64		/* coalition, self, durable: [A-Za-z0-9_-] */
 #define TRANSPORT_URLS_MAX 16
 
+struct nkey;
+
 struct transport_config {
 	const char *const *urls;	/* nats://host:port */
 	size_t nurls;
@@ -24,6 +26,7 @@ struct transport_config {
 	const char *self;		/* this member's subject token (hex of its key prefix) */
 	const char *durable;		/* consumer name for this member; NULL: self */
 	const char *creds_file;		/* optional NATS credentials */
+	const struct nkey *nkey;	/* optional NATS user nkey (nkey.h), copied at open */
 	const char *tls_ca;		/* optional CA file: enables TLS */
 	int ack_wait_ms;		/* redelivery of un-acked messages; 0: 30 s */
 	size_t queue_max;		/* 0: TRANSPORT_QUEUE_MAX (lower it only in tests) */

@@ -361,6 +361,10 @@ parse_line(struct lineparse *p, struct config *cfg, char *line)
 		if (lp_want(p, nw, 2, "nats_creds CREDENTIALS-FILE") != 0 ||
 		    parse_path(p, w[1], cfg->nats_creds, sizeof(cfg->nats_creds), "NATS credentials file") != 0)
 			return -1;
+	} else if (strcmp(k, "nats_nkey") == 0) {
+		if (lp_want(p, nw, 2, "nats_nkey NKEY-SEED-FILE") != 0 ||
+		    parse_path(p, w[1], cfg->nats_nkey, sizeof(cfg->nats_nkey), "NATS nkey seed file") != 0)
+			return -1;
 	} else if (strcmp(k, "nats_tls_ca") == 0) {
 		if (lp_want(p, nw, 2, "nats_tls_ca CA-FILE") != 0 ||
 		    parse_path(p, w[1], cfg->nats_tls_ca, sizeof(cfg->nats_tls_ca), "NATS TLS CA file") != 0)
@@ -415,8 +419,8 @@ parse_line(struct lineparse *p, struct config *cfg, char *line)
 		return lp_error(p, "unknown directive '%s', expected one of mode, state_dir, "
 		    "control_socket, control_group, user, rules_dir, allow, ipv6_prefix, max_offenders, "
 		    "maxretry, findtime, bantime, bantime_max, bantime_factor, coalition, identity, "
-		    "nats_creds, nats_tls_ca, unban_hold, publish, kernel_mirror, http, http_token, source, "
-		    "source_quiet, service, rule", k);
+		    "nats_creds, nats_nkey, nats_tls_ca, unban_hold, publish, kernel_mirror, http, "
+		    "http_token, source, source_quiet, service, rule", k);
 	return 0;
 }
 

@@ -76,6 +76,7 @@ struct config {
 	char identity[PATH_MAX];
 	char nats_creds[PATH_MAX];	/* optional NATS credentials file (JWT + nkey seed) */
 	char nats_tls_ca[PATH_MAX];	/* optional CA file: TLS to the NATS servers */
+	char nats_nkey[PATH_MAX];	/* optional NATS user nkey seed file (coalition/nkey.h) */
 	int64_t unban_hold;		/* a local unban holds against remote reports */
 	bool publish;			/* publish local bans to the coalition */
 	int kernel_mirror;		/* -1: only with a coalition; 0 no; 1 yes */

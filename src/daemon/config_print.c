@@ -125,6 +125,9 @@ config_print(const struct config *cfg, FILE *f)
 	print_path(f, "identity", cfg->identity);
 	print_path(f, "nats_creds", cfg->nats_creds);
 	print_path(f, "nats_tls_ca", cfg->nats_tls_ca);
+	/* printed only when set: the nkey login came after the .ok files */
+	if (cfg->nats_nkey[0] != '\0')
+		print_path(f, "nats_nkey", cfg->nats_nkey);
 	fputs("unban_hold ", f);
 	print_duration(f, cfg->unban_hold);
 	fprintf(f, "\npublish %s\n", cfg->publish ? "yes" : "no");

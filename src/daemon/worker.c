@@ -318,6 +318,14 @@ worker_start(struct daemon *d, struct parent *p, sensor_lines_cb on_lines)
 			return -1;
 		}
 		have_id = true;
+		/* the NATS nkey seed is 0600 as well (nats_nkey, docs/transport.md) */
+		if (d->cfg->nats_nkey[0] != '\0') {
+			if (nkey_load(d->cfg->nats_nkey, &id.nats_key, err, sizeof(err)) != 0) {
+				log_warnx("coalition: %s", err);
+				goto fail;
+			}
+			id.has_nats_key = true;
+		}
 	}
 	/* bound before the drop: a port below 1024, a token file of root's */
 	if (web_open(d) != 0 || confine(d, p) != 0)
