@@ -1,6 +1,6 @@
 #!/bin/sh
 # man-help.sh - man/article5.8 against the binary's --help: every command
-# `article5 help` lists (and every `charter` subcommand) has a section
+# `article5 help` lists (and every `charter` and `coalition` subcommand) has a section
 # (.SS NAME) in the man page, its --help exits 0, and every option its
 # --help names (-x, --long) appears in that section. Needs no root and no
 # daemon. The bash completion (etc/bash-completion/article5) offers the
@@ -59,6 +59,9 @@ done
 for s in propose sign show apply submit; do
 	check "charter $s" charter charter "$s"
 done
+for s in init invite join admit; do
+	check "coalition $s" coalition coalition "$s"
+done
 check "scan --fail2ban-filter" scan scan --fail2ban-filter x
 
 # The bash completion offers every command, and each command's options.
@@ -72,8 +75,9 @@ if command -v bash >/dev/null; then
 	# after each command (and charter subcommand), '-' offers every
 	# option its --help names (not those of the journalctl example in
 	# scan's)
-	for words in $(echo "$verbs" | grep -vx -e version -e charter) charter:propose charter:sign \
-	    charter:show charter:apply charter:submit; do
+	for words in $(echo "$verbs" | grep -vx -e version -e charter -e coalition) charter:propose charter:sign \
+	    charter:show charter:apply charter:submit coalition:init coalition:invite coalition:join \
+	    coalition:admit; do
 		set -- $(echo "$words" | tr : ' ')
 		"$A5" "$@" --help 2>&1 | sed 's/journalctl -o cat -u ssh//' | options |
 		    grep -vx -e -h | sort >"$T/want"
