@@ -27,7 +27,12 @@ command -v dh >/dev/null 2>&1 || a5_skip "debhelper is not installed"
 command -v apt >/dev/null 2>&1 || a5_skip "apt is not installed"
 dpkg -s article5 >/dev/null 2>&1 && a5_skip "a package article5 is installed already"
 [ -e /etc/article5 ] && a5_skip "/etc/article5 exists (not this test's)"
-[ -e /usr/sbin/policy-rc.d ] && a5_skip "/usr/sbin/policy-rc.d exists (not this test's)"
+# One that already forbids everything (as in Debian's container images) is
+# kept; any other is not ours to replace.
+if [ -e /usr/sbin/policy-rc.d ]; then
+	/usr/sbin/policy-rc.d article5 start >/dev/null 2>&1
+	[ $? -eq 101 ] || a5_skip "/usr/sbin/policy-rc.d exists and allows starting services"
+fi
 
 deb=${A5_DEB:-}
 if [ -z "$deb" ]; then
@@ -61,9 +66,11 @@ pkg_cleanup() {
 A5_BIN=/bin/true a5_check_prereqs
 a5_init a5pk
 trap pkg_cleanup EXIT
-printf '#!/bin/sh\n# article5 tests/e2e/package.sh: start nothing\nexit 101\n' >"$POLICY"
-chmod 755 "$POLICY"
-POLICY_OURS=1
+if [ ! -e "$POLICY" ]; then
+	POLICY_OURS=1
+	printf '#!/bin/sh\n# article5 tests/e2e/package.sh: start nothing\nexit 101\n' >"$POLICY"
+	chmod 755 "$POLICY"
+fi
 
 a5_step "apt install $deb (policy-rc.d: nothing starts)"
 INSTALLED=1
@@ -94,12 +101,14 @@ a5_info "differences from the installed configuration:"
 diff /etc/article5/article5.conf "$A5_CONF" | grep '^[<>]' | a5_indent
 a5_start_daemon
 a5_ok "daemon $A5_DAEMON_PID (/usr/sbin/article5) running in $A5_NS_SRV"
+tries=0
 for n in 1 2 3 4 5 6; do
 	a5_banned "$A5_ATK_IP4" && break
 	a5_ssh "$A5_NS_ATK" "admin" "wrong-$n" "$A5_SRV_IP4" >/dev/null 2>&1
+	tries=$n
 done
 a5_wait_banned "$A5_ATK_IP4" 10 || a5_fail "$A5_ATK_IP4 not banned after the installed maxretry"
-a5_ok "attacker $A5_ATK_IP4 banned after $n attempts"
+a5_ok "attacker $A5_ATK_IP4 banned after $tries failed logins (installed maxretry 5)"
 a5_stop_daemon
 
 a5_step "apt purge article5"
