@@ -4,6 +4,14 @@ PKGS    := libhs libpcre2-8 libsodium sqlite3 libnftables libsystemd libnats lib
 SAN     ?=
 FUZZ    ?=
 BUILD   ?= build
+# Where `make install` puts things; the shipped rules' directory is compiled
+# in from these (never the checkout's path: tests name theirs with rules_dir).
+PREFIX  ?= /usr/local
+DATADIR ?= $(PREFIX)/share
+SYSCONFDIR ?= /etc
+DESTDIR ?=
+MANDIR  ?= $(DATADIR)/man
+UNITDIR ?= /lib/systemd/system
 # FUZZ=1: the libFuzzer build (fuzz/run.sh) in build-fuzz/, clang only.
 ifeq ($(FUZZ),1)
 CC      := clang
@@ -12,7 +20,8 @@ endif
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wpointer-arith \
            -Wmissing-prototypes -Wstrict-prototypes -Wno-unused-parameter \
-           -D_GNU_SOURCE -Isrc -DA5_RULES_DIR='"$(CURDIR)/etc/rules"' $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+           -D_GNU_SOURCE -Isrc -DA5_RULES_DIR='"$(DATADIR)/article5/rules"' \
+           -DA5_SYSCONFDIR='"$(SYSCONFDIR)"' $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # Each object also writes its header dependencies (FILE.d, read below).
 CFLAGS  += -MMD -MP
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
@@ -43,6 +52,7 @@ FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
 FUZZ_OBJ := $(FUZZ_SRC:%.c=$(BUILD)/obj/%.o)
 FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/%)
 
+.PHONY: install deb
 .PHONY: all deps test unit unit-asan demo bench fuzz fuzz-targets clean check
 all: $(BUILD)/article5
 
@@ -67,6 +77,7 @@ FAULT_WRAPS := malloc calloc realloc strdup fopen open sqlite3_open_v2 sqlite3_p
 $(BUILD)/tests/test_faults: LDFLAGS += $(foreach f,$(FAULT_WRAPS),-Wl,--wrap=$(f))
 
 $(BUILD)/obj/tests/%.o: CFLAGS += -Itests/unit -DA5_SRCDIR='"$(CURDIR)"'
+$(BUILD)/obj/fuzz/%.o: CFLAGS += -DA5_SRCDIR='"$(CURDIR)"'
 $(TEST_BIN): $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libarticle5.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
@@ -114,6 +125,36 @@ fuzz:
 check:
 	@sh tools/deps.sh --check || sh tools/deps.sh
 	@sh tools/check.sh
+
+# make install [PREFIX=/usr/local] [DESTDIR=]: the program, the rules, the
+# default configuration (an existing one is kept), and the unit, man pages
+# and bash completion when the tree has them (docs/install.md).
+install: $(BUILD)/article5
+	install -D -m 0755 $(BUILD)/article5 $(DESTDIR)$(PREFIX)/sbin/article5
+	install -d -m 0755 $(DESTDIR)$(DATADIR)/article5/rules
+	install -m 0644 etc/rules/*.rules $(DESTDIR)$(DATADIR)/article5/rules/
+	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/article5
+	[ -e $(DESTDIR)$(SYSCONFDIR)/article5/article5.conf ] || \
+		install -m 0644 etc/article5.conf $(DESTDIR)$(SYSCONFDIR)/article5/article5.conf
+	install -D -m 0644 etc/article5.conf.example $(DESTDIR)$(DATADIR)/doc/article5/article5.conf.example
+	if [ -f etc/systemd/article5.service ]; then \
+		install -D -m 0644 etc/systemd/article5.service \
+			$(DESTDIR)$(UNITDIR)/article5.service; fi
+	for m in man/*.[1-8]; do [ -f "$$m" ] || continue; \
+		install -D -m 0644 "$$m" "$(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/}"; done
+	if [ -f etc/bash-completion/article5 ]; then \
+		install -D -m 0644 etc/bash-completion/article5 \
+			$(DESTDIR)$(DATADIR)/bash-completion/completions/article5; fi
+
+# The Debian package (debian/), written to build/article5_*.deb.
+# Built from a copy of the tree in build/deb/ (dpkg-buildpackage cleans
+# the tree it builds: this one's build/ stays).
+deb:
+	rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb/article5
+	tar -c --exclude='./build*' --exclude=./.git -f - . | tar -x -C $(BUILD)/deb/article5 -f -
+	cd $(BUILD)/deb/article5 && dpkg-buildpackage -b -us -uc
+	mv $(BUILD)/deb/article5_*.deb $(BUILD)/
+	rm -rf $(BUILD)/deb
 
 clean:
 	rm -rf build build-asan build-fuzz

@@ -37,7 +37,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		char err[1024];
 		static struct det_service svc[RULES_SERVICES_MAX];
 		rs = rules_new();
-		if (rules_load_dir(rs, A5_RULES_DIR, err, sizeof(err)) != 0 ||
+		if (rules_load_dir(rs, A5_SRCDIR "/etc/rules", err, sizeof(err)) != 0 ||
 		    rules_compile(rs, err, sizeof(err)) != 0) {
 			fprintf(stderr, "%s\n", err);
 			abort();

@@ -8,7 +8,7 @@ PKGS="build-essential pkg-config clang libclang-rt-14-dev
 libvectorscan-dev libpcre2-dev libsodium-dev libsqlite3-dev sqlite3
 libnftables-dev nftables libsystemd-dev libnats-dev libcmocka-dev libseccomp-dev zlib1g-dev
 iproute2 openssh-server openssh-client sshpass nats-server
-fail2ban sshguard procps jq cppcheck clang-tidy libmicrohttpd-dev chromium"
+fail2ban sshguard procps jq cppcheck clang-tidy libmicrohttpd-dev chromium debhelper dpkg-dev"
 
 missing=""
 for p in $PKGS; do

@@ -7,22 +7,23 @@
 
 #include "cli/cli.h"
 #include "daemon/config.h"
+#include "daemon/config_check.h"
 #include "daemon/f2b_services.h"
 
 static void
 check_config_usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: article5 check-config [-n] [-v] -c CONFIG\n"
-	    "       article5 check-config [-n] -v\n"
+	    "usage: article5 check-config [-n] [-v] [-c CONFIG]\n"
 	    "\n"
-	    "Parses CONFIG, compiles its rules and loads its fail2ban filters;\n"
-	    "prints FILE:LINE errors.\n"
+	    "Parses CONFIG, compiles its rules, loads its fail2ban filters and runs\n"
+	    "the daemon's start checks (sources, user, control group, key,\n"
+	    "charter); prints every FILE:LINE error and exits 1 if there is one.\n"
 	    "\n"
-	    "  -c CONFIG   the configuration file (without it, with -v: the built-in\n"
-	    "              defaults)\n"
+	    "  -c CONFIG   the configuration file (default " CONFIG_DEFAULT_PATH ";\n"
+	    "              -c - with -v: the built-in defaults alone)\n"
 	    "  -n          the file alone: read neither the rules directory nor the\n"
-	    "              fail2ban filters it names\n"
+	    "              fail2ban filters it names, nor run the start checks\n"
 	    "  -v          print the effective configuration instead of the summary:\n"
 	    "              every setting, defaults included, as configuration text\n"
 	    "              that reads back to the same configuration\n");
@@ -30,6 +31,12 @@ check_config_usage(FILE *f)
 
 /* The rules, the per-service policies and the fail2ban filters, as the
  * daemon would load them; prints the summary line unless quiet. 0 or 1. */
+static void
+print_error(void *arg, const char *msg)
+{
+	fprintf(stderr, "%s\n", msg);
+}
+
 static int
 check_config_load_all(const struct config *cfg, const char *path, bool quiet)
 {
@@ -63,7 +70,6 @@ int
 cmd_check_config(int argc, char **argv)
 {
 	static struct config cfg;
-	char err[1024];
 	const char *path = NULL;
 	bool alone = false, print = false;
 
@@ -83,17 +89,25 @@ cmd_check_config(int argc, char **argv)
 			return 2;
 		}
 	}
-	/* Without a file there is nothing to check, only defaults to show. */
-	if (path == NULL && !print) {
-		check_config_usage(stderr);
-		return 2;
+	if (path == NULL)
+		path = CONFIG_DEFAULT_PATH;
+	/* "-c -": no file, only the defaults to show. */
+	if (strcmp(path, "-") == 0) {
+		if (!print) {
+			check_config_usage(stderr);
+			return 2;
+		}
+		path = NULL;
 	}
 	config_defaults(&cfg);
-	if (path != NULL && config_load(path, &cfg, err, sizeof(err)) != 0) {
-		fprintf(stderr, "%s\n", err);
-		return 1;
-	}
-	if (!alone && check_config_load_all(&cfg, path ? path : "(defaults)", print) != 0)
+	int nerr = path != NULL ? config_load_report(path, &cfg, stderr) : 0;
+	/* The start checks and the rules also after a parse error: every
+	 * error at once; the summary line only when all is well. */
+	if (!alone && path != NULL)
+		nerr += config_check_start(&cfg, true, print_error, NULL);
+	if (!alone && check_config_load_all(&cfg, path ? path : "(defaults)", print || nerr > 0) != 0)
+		nerr++;
+	if (nerr != 0)
 		return 1;
 	if (alone && !print)
 		printf("%s: OK (the file alone: %zu sources, %zu service lines, %zu rules)\n", path,

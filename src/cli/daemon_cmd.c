@@ -13,6 +13,7 @@
 #include "cli/cli.h"
 #include "common/log.h"
 #include "daemon/config.h"
+#include "daemon/config_check.h"
 #include "daemon/daemon.h"
 #include "daemon/parent.h"
 #include "enforcer/enforcer.h"
@@ -22,7 +23,7 @@ static void
 daemon_usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: article5 daemon -c CONFIG [-v]\n"
+	    "usage: article5 daemon [-c CONFIG] [-v]\n"
 	    "\n"
 	    "Runs the shield in the foreground: follows the configured log sources,\n"
 	    "counts failed attempts per address and service, bans offenders in\n"
@@ -33,8 +34,15 @@ daemon_usage(FILE *f)
 	    "SIGTERM/SIGINT stop it cleanly; SIGHUP reloads the configuration, the\n"
 	    "rules and the allowlist (sources are fixed until restart).\n"
 	    "\n"
-	    "  -c CONFIG   configuration file (see docs/config.md)\n"
+	    "  -c CONFIG   configuration file (see docs/config.md); default\n"
+	    "              " CONFIG_DEFAULT_PATH "\n"
 	    "  -v          log debug messages\n");
+}
+
+static void
+report_error(void *arg, const char *msg)
+{
+	log_warnx("%s", msg);
 }
 
 int
@@ -66,9 +74,14 @@ cmd_daemon(int argc, char **argv)
 		default: daemon_usage(stderr); return 2;
 		}
 	}
-	if (cfgpath[0] == '\0' || optind != argc) {
+	if (optind != argc) {
 		daemon_usage(stderr);
 		return 2;
+	}
+	if (cfgpath[0] == '\0' && realpath(CONFIG_DEFAULT_PATH, cfgpath) == NULL) {
+		fprintf(stderr, "article5 daemon: %s: %s (name another with -c)\n",
+		    CONFIG_DEFAULT_PATH, strerror(errno));
+		return 1;
 	}
 	log_init_daemon("article5", verbose);
 	/* Blocked before any process or thread exists (libnats starts some):
@@ -87,8 +100,10 @@ cmd_daemon(int argc, char **argv)
 	config_defaults(p.cfg);
 	if (config_load(cfgpath, p.cfg, err, sizeof(err)) != 0)
 		fatalx("%s", err);
-	if (p.cfg->nsources == 0)
-		fatalx("%s: no 'source' line: nothing to watch", cfgpath);
+	/* What check-config checks too (config_check.c): every error at once. */
+	if (config_check_start(p.cfg, geteuid() == 0, report_error, NULL) != 0)
+		fatalx("%s: refused (article5 check-config -c %s lists the same errors)", cfgpath,
+		    cfgpath);
 	if (parent_setup(&p, err, sizeof(err)) != 0) {
 		log_warnx("%s", err);
 		if (p.ctlfd >= 0) {

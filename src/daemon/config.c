@@ -166,6 +166,7 @@ parse_source(struct lineparse *p, struct config *cfg, char **w, int nw)
 		return lp_error(p, "too many sources (at most %d)", CONFIG_SOURCES_MAX);
 	s = &cfg->sources[cfg->nsources];
 	memset(s, 0, sizeof(*s));
+	snprintf(s->where, sizeof(s->where), "%s:%d", p->name, p->line);
 	/* A trailing "service NAME[,NAME...]" gives the source to those
 	 * fail2ban-filter services; config_parse checks the names once every
 	 * line is read. */
@@ -290,6 +291,7 @@ parse_line(struct lineparse *p, struct config *cfg, char *line)
 			return -1;
 		if (!strlcpy_ok(cfg->control_group, w[1], sizeof(cfg->control_group)))
 			return lp_error(p, "group name '%s' too long", w[1]);
+		cfg->control_group_line = p->line;
 	} else if (strcmp(k, "user") == 0) {
 		if (lp_want(p, nw, 2, "user NAME") != 0)
 			return -1;
@@ -297,6 +299,7 @@ parse_line(struct lineparse *p, struct config *cfg, char *line)
 			return lp_error(p, "user root: the worker must not run as root (docs/privsep.md)");
 		if (!strlcpy_ok(cfg->user, w[1], sizeof(cfg->user)))
 			return lp_error(p, "user name '%s' too long", w[1]);
+		cfg->user_line = p->line;
 	} else if (strcmp(k, "rules_dir") == 0) {
 		if (lp_want(p, nw, 2, "rules_dir DIR") != 0 ||
 		    parse_path(p, w[1], cfg->rules_dir, sizeof(cfg->rules_dir), "rules_dir") != 0)
@@ -353,10 +356,12 @@ parse_line(struct lineparse *p, struct config *cfg, char *line)
 		if (lp_want(p, nw, 2, "coalition CHARTER-FILE") != 0 ||
 		    parse_path(p, w[1], cfg->charter, sizeof(cfg->charter), "charter file") != 0)
 			return -1;
+		cfg->charter_line = p->line;
 	} else if (strcmp(k, "identity") == 0) {
 		if (lp_want(p, nw, 2, "identity SECRET-KEY-FILE") != 0 ||
 		    parse_path(p, w[1], cfg->identity, sizeof(cfg->identity), "identity file") != 0)
 			return -1;
+		cfg->identity_line = p->line;
 	} else if (strcmp(k, "nats_creds") == 0) {
 		if (lp_want(p, nw, 2, "nats_creds CREDENTIALS-FILE") != 0 ||
 		    parse_path(p, w[1], cfg->nats_creds, sizeof(cfg->nats_creds), "NATS credentials file") != 0)
@@ -424,11 +429,24 @@ parse_line(struct lineparse *p, struct config *cfg, char *line)
 	return 0;
 }
 
-int
-config_parse(const char *name, const char *text, size_t len, struct config *cfg,
-    char *err, size_t errlen)
+/* One error found: with all (check-config), printed and counted and the
+ * parse goes on; without, the parse stops (-1). */
+static int
+config_error(FILE *all, int *nerr, const char *err)
+{
+	(*nerr)++;
+	if (all == NULL)
+		return -1;
+	fprintf(all, "%s\n", err);
+	return 0;
+}
+
+static int
+config_parse_report(const char *name, const char *text, size_t len, struct config *cfg,
+    char *err, size_t errlen, FILE *all)
 {
 	struct lineparse p = { name, 0, err, errlen };
+	int nerr = 0;
 	char line[CONFIG_LINE_MAX];
 	size_t i = 0;
 
@@ -437,21 +455,28 @@ config_parse(const char *name, const char *text, size_t len, struct config *cfg,
 		size_t n = nl ? (size_t)(nl - (text + i)) : len - i;
 
 		p.line++;
-		if (n >= sizeof(line))
-			return lp_error(&p, "line too long (at most %d bytes)", CONFIG_LINE_MAX - 1);
-		if (memchr(text + i, '\0', n) != NULL)
-			return lp_error(&p, "NUL byte in configuration");
-		memcpy(line, text + i, n);
-		line[n] = '\0';
-		if (n > 0 && line[n - 1] == '\r')
-			line[n - 1] = '\0';
-		if (parse_line(&p, cfg, line) != 0)
-			return -1;
+		if (n >= sizeof(line)) {
+			lp_error(&p, "line too long (at most %d bytes)", CONFIG_LINE_MAX - 1);
+			if (config_error(all, &nerr, err) != 0)
+				return -1;
+		} else if (memchr(text + i, '\0', n) != NULL) {
+			lp_error(&p, "NUL byte in configuration");
+			if (config_error(all, &nerr, err) != 0)
+				return -1;
+		} else {
+			memcpy(line, text + i, n);
+			line[n] = '\0';
+			if (n > 0 && line[n - 1] == '\r')
+				line[n - 1] = '\0';
+			if (parse_line(&p, cfg, line) != 0 && config_error(all, &nerr, err) != 0)
+				return -1;
+		}
 		i += n + 1;
 	}
 	if ((cfg->charter[0] == '\0') != (cfg->identity[0] == '\0')) {
 		snprintf(err, errlen, "%s: 'coalition' and 'identity' go together", name);
-		return -1;
+		if (config_error(all, &nerr, err) != 0)
+			return -1;
 	}
 	if (cfg->http_listen[0] != '\0' && cfg->http_token[0] == '\0') {
 		bool loopback = false;
@@ -463,9 +488,9 @@ config_parse(const char *name, const char *text, size_t len, struct config *cfg,
 		}
 	}
 	if (cfg->bantime > cfg->bantime_max) {
-		p.line = 0;
 		snprintf(err, errlen, "%s: bantime is longer than bantime_max", name);
-		return -1;
+		if (config_error(all, &nerr, err) != 0)
+			return -1;
 	}
 	for (size_t j = 0; j < cfg->nsources; j++) {
 		const struct config_source *src = &cfg->sources[j];
@@ -480,16 +505,44 @@ config_parse(const char *name, const char *text, size_t len, struct config *cfg,
 			if (!config_source_service(src, k, svc, sizeof(svc))) {
 				snprintf(err, errlen, "%s: bad service list '%s', expected NAME[,NAME...]",
 				    src->where, src->services);
-				return -1;
+				if (config_error(all, &nerr, err) != 0)
+					return -1;
+				break;
 			}
 			if (config_f2b_find(cfg, svc) < 0) {
 				snprintf(err, errlen, "%s: source for service '%s', which is no "
 				    "'service %s fail2ban-filter PATH' line", src->where, svc, svc);
-				return -1;
+				if (config_error(all, &nerr, err) != 0)
+					return -1;
 			}
 		}
 	}
-	return 0;
+	return nerr;
+}
+
+int
+config_parse(const char *name, const char *text, size_t len, struct config *cfg,
+    char *err, size_t errlen)
+{
+	return config_parse_report(name, text, len, cfg, err, errlen, NULL) == 0 ? 0 : -1;
+}
+
+int
+config_load_report(const char *path, struct config *cfg, FILE *errs)
+{
+	char err[1024];
+	char *buf;
+	size_t n;
+	int rc;
+
+	if (lp_read_file(path, CONFIG_FILE_MAX, &buf, &n, err, sizeof(err)) != 0) {
+		fprintf(errs, "%s\n", err);
+		return 1;
+	}
+	strlcpy_ok(cfg->path, path, sizeof(cfg->path));
+	rc = config_parse_report(path, buf, n, cfg, err, sizeof(err), errs);
+	free(buf);
+	return rc;
 }
 
 int

@@ -18,10 +18,22 @@
 #define CONFIG_F2B_MAX 64
 #define CONFIG_SOURCE_SERVICES_MAX 512
 
+#ifndef A5_SYSCONFDIR
+#define A5_SYSCONFDIR "/etc"
+#endif
+/* The file `article5 daemon` and `check-config` read without -c. */
+#define CONFIG_DEFAULT_PATH A5_SYSCONFDIR "/article5/article5.conf"
+
 enum source_type { SRC_FILE, SRC_JOURNAL, SRC_STDIN };
 
 struct config_source {
-	enum source_type type;
+	#ifndef A5_SYSCONFDIR
+#define A5_SYSCONFDIR "/etc"
+#endif
+/* The file `article5 daemon` and `check-config` read without -c. */
+#define CONFIG_DEFAULT_PATH A5_SYSCONFDIR "/article5/article5.conf"
+
+enum source_type type;
 	char path[PATH_MAX];
 	size_t nmatches;
 	char matches[CONFIG_MATCHES_MAX][128];
@@ -29,7 +41,7 @@ struct config_source {
 	 * source of its own read it; else only the fail2ban-filter services
 	 * it names, "NAME[,NAME...]" (config_source_service). */
 	char services[CONFIG_SOURCE_SERVICES_MAX];
-	char where[160];		/* "file:line" when services is set */
+	char where[160];		/* "file:line" of the source line */
 };
 
 /* A service detected by a fail2ban filter file, run as it is (docs/fail2ban.md). */
@@ -85,6 +97,8 @@ struct config {
 	char http_listen[64];		/* "ADDR:PORT" or "[ADDR]:PORT" */
 	char http_token[PATH_MAX];	/* bearer token file; required unless loopback */
 	char http_where[160];		/* "file:line" of the http line */
+	/* Lines of the directives the start checks name (0: the default). */
+	int user_line, control_group_line, charter_line, identity_line;
 	size_t nsources;
 	struct config_source sources[CONFIG_SOURCES_MAX];
 	size_t nservices;
@@ -106,6 +120,9 @@ int config_allowlist(const struct config *cfg, struct prefixlist *out);
 void config_adopted_charter(const struct config *cfg, char *out, size_t n);
 /* Reads path over the defaults. 0, or -1 with "FILE:LINE: ..." in err. */
 int config_load(const char *path, struct config *cfg, char *err, size_t errlen);
+/* Reads path over the defaults going on after an error: prints every
+ * "FILE:LINE: ..." error to errs; returns how many (0: it parsed). */
+int config_load_report(const char *path, struct config *cfg, FILE *errs);
 /* Parses configuration text (for tests and fuzzing); name is used in errors. */
 int config_parse(const char *name, const char *text, size_t len, struct config *cfg,
     char *err, size_t errlen);

@@ -8,8 +8,10 @@
 #     error, "FILE:LINE: what is wrong, what was expected".
 # A first line "# args: ARGS" runs `check-config ARGS` instead of "-n -v"
 # (e.g. "-v": the rules directory too, for errors only it can show).
-# This tree's path is written @ROOT@ in the .ok files (the default
-# rules_dir is compiled in). UPDATE=1 rewrites the .ok files instead of
+# This tree's path is written @ROOT@ in the .ok files, and in a .in file
+# (e.g. "rules_dir @ROOT@/etc/rules": the compiled-in default is the
+# installed one), which then runs from a copy with the path put in, under
+# the same relative name. UPDATE=1 rewrites the .ok files instead of
 # comparing. Exit 0 when every pair agrees, 1 otherwise.
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -44,8 +46,14 @@ for src in tests/config/*.in; do
 	args="-n -v"
 	first=$(head -n 1 "$src")
 	case $first in "# args: "*) args=${first#"# args: "} ;; esac
+	run=.
+	if grep -q '@ROOT@' "$src"; then
+		run=$tmp/rooted
+		mkdir -p "$run/tests/config"
+		sed "s|@ROOT@|$root|g" "$src" >"$run/$src"
+	fi
 	# shellcheck disable=SC2086
-	"$bin" check-config $args -c "$src" >"$tmp/out" 2>&1
+	(cd "$run" && "$bin" check-config $args -c "$src") >"$tmp/out" 2>&1
 	rc=$?
 	why=
 	case $(basename "$name") in

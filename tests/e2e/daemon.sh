@@ -33,6 +33,7 @@ write_conf() { # mode
 	cat > "$T/a5.conf" <<CONF
 mode $1
 state_dir $T/state
+rules_dir $top/etc/rules
 control_socket $T/ctl.sock
 source file $T/auth.log
 maxretry 3

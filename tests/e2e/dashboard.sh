@@ -45,6 +45,7 @@ write_conf() { # http-line [token-line]
 	cat > "$T/a5.conf" <<CONF
 mode enforce
 state_dir $T/state
+rules_dir $top/etc/rules
 control_socket $T/ctl.sock
 source file $T/auth.log
 maxretry 3

@@ -39,6 +39,7 @@ bad() { echo "FAIL $*"; fails=$((fails + 1)); }
 cat > "$T/a5.conf" <<CONF
 mode enforce
 state_dir $T/state
+rules_dir $top/etc/rules
 control_socket $T/ctl.sock
 source file $T/auth.log
 maxretry 3

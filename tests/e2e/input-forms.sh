@@ -231,7 +231,7 @@ if [ -f /usr/share/zoneinfo/Europe/Paris ]; then
 fi
 
 # A missing file says so.
-if "$bin" scan "$tmp/nonexistent" >/dev/null 2>"$tmp/err" ||
+if "$bin" scan -c "$tmp/a5.conf" "$tmp/nonexistent" >/dev/null 2>"$tmp/err" ||
     [ "$(cat "$tmp/err")" != "article5 scan: $tmp/nonexistent: No such file or directory" ]; then
 	echo "FAIL missing file: '$(cat "$tmp/err")'"
 	rc=1

@@ -35,6 +35,7 @@ write_base_config() {
 	# article5 e2e configuration of $m (generated; coalition lines by article5 coalition)
 	mode enforce
 	state_dir ${A5C_DIR[$m]}/state
+	rules_dir $A5_ROOT/etc/rules
 	control_socket ${A5C_DIR[$m]}/control.sock
 	source file ${A5C_DIR[$m]}/auth.log
 	maxretry 3

@@ -41,6 +41,7 @@ bad() { echo "FAIL $*"; fails=$((fails + 1)); }
 write_conf() { # extra directive line
 	cat > "$T/a5.conf" <<CONF
 state_dir $T/state
+rules_dir $top/etc/rules
 control_socket $T/ctl.sock
 source file $T/auth.log
 maxretry 3

@@ -97,6 +97,7 @@ chown article5:article5 "$T/state" "$T/run"
 cat > "$T/a5.conf" <<CONF
 mode enforce
 state_dir $T/state
+rules_dir $top/etc/rules
 control_socket $T/run/ctl.sock
 source file $T/auth.log
 maxretry 3

@@ -117,6 +117,7 @@ clear_where(struct config *c)
 		memset(c->rules[i].where, 0, sizeof(c->rules[i].where));
 	for (size_t i = 0; i < c->nf2b; i++)
 		memset(c->f2b[i].where, 0, sizeof(c->f2b[i].where));
+	c->user_line = c->control_group_line = c->charter_line = c->identity_line = 0;
 }
 
 /* config_print's text parses back to the same configuration, byte for
