@@ -484,7 +484,8 @@ config_parse_report(const char *name, const char *text, size_t len, struct confi
 		if (http_listen_parse(cfg->http_listen, &loopback, why, sizeof(why)) == 0 && !loopback) {
 			snprintf(err, errlen, "%s: http %s is not a loopback address: set 'http_token "
 			    "FILE' to serve it there (docs/metrics.md)", cfg->http_where, cfg->http_listen);
-			return -1;
+			if (config_error(all, &nerr, err) != 0)
+				return -1;
 		}
 	}
 	if (cfg->bantime > cfg->bantime_max) {
