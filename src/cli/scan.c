@@ -81,7 +81,7 @@ usage(FILE *f)
 	    "  --program NAME     the lines are messages without a header, written by\n"
 	    "                     NAME (journalctl -o cat -u ssh | article5 scan\n"
 	    "                     --program sshd -)\n"
-	    "  -c CONFIG          take rules_dir, rules and policy from CONFIG\n"
+	    "  -c CONFIG          take rules_dir, rules_local, rules and policy from CONFIG\n"
 	    "\n"
 	    "article5 scan --fail2ban-filter FILTER.conf ... runs fail2ban's filters\n"
 	    "instead (see its --help).\n");

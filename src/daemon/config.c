@@ -26,6 +26,7 @@ config_defaults(struct config *cfg)
 	strlcpy_ok(cfg->control_group, "root", sizeof(cfg->control_group));
 	strlcpy_ok(cfg->user, "article5", sizeof(cfg->user));
 	strlcpy_ok(cfg->rules_dir, A5_RULES_DIR, sizeof(cfg->rules_dir));
+	strlcpy_ok(cfg->rules_local, CONFIG_RULES_LOCAL_DEFAULT, sizeof(cfg->rules_local));
 	prefixlist_init(&cfg->allow);
 	cfg->ipv6_prefix = 64;
 	cfg->max_offenders = 100000;
@@ -304,6 +305,14 @@ parse_line(struct lineparse *p, struct config *cfg, char *line)
 		if (lp_want(p, nw, 2, "rules_dir DIR") != 0 ||
 		    parse_path(p, w[1], cfg->rules_dir, sizeof(cfg->rules_dir), "rules_dir") != 0)
 			return -1;
+	} else if (strcmp(k, "rules_local") == 0) {
+		if (nw > 2)
+			return lp_error(p, "expected 'rules_local DIR' or 'rules_local none'");
+		if (nw == 1 || strcmp(w[1], "none") == 0)
+			cfg->rules_local[0] = '\0';
+		else if (parse_path(p, w[1], cfg->rules_local, sizeof(cfg->rules_local),
+		    "rules_local") != 0)
+			return -1;
 	} else if (strcmp(k, "allow") == 0) {
 		struct a5_prefix pf;
 		const char *why;
@@ -422,7 +431,7 @@ parse_line(struct lineparse *p, struct config *cfg, char *line)
 		return parse_service(p, cfg, w, nw);
 	} else
 		return lp_error(p, "unknown directive '%s', expected one of mode, state_dir, "
-		    "control_socket, control_group, user, rules_dir, allow, ipv6_prefix, max_offenders, "
+		    "control_socket, control_group, user, rules_dir, rules_local, allow, ipv6_prefix, max_offenders, "
 		    "maxretry, findtime, bantime, bantime_max, bantime_factor, coalition, identity, "
 		    "nats_creds, nats_nkey, nats_tls_ca, unban_hold, publish, kernel_mirror, http, "
 		    "http_token, source, source_quiet, service, rule", k);
@@ -600,7 +609,7 @@ config_build_rules(const struct config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	if (rules_load_dir(rs, cfg->rules_dir, err, errlen) != 0)
+	if (rules_load_dirs(rs, cfg->rules_dir, cfg->rules_local, err, errlen) != 0)
 		goto fail;
 	for (size_t i = 0; i < cfg->nrules; i++) {
 		const struct config_rule *r = &cfg->rules[i];

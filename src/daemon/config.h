@@ -23,6 +23,8 @@
 #endif
 /* The file `article5 daemon` and `check-config` read without -c. */
 #define CONFIG_DEFAULT_PATH A5_SYSCONFDIR "/article5/article5.conf"
+/* The local rules that replace or add to the shipped ones (rules_local). */
+#define CONFIG_RULES_LOCAL_DEFAULT A5_SYSCONFDIR "/article5/rules.d"
 
 enum source_type { SRC_FILE, SRC_JOURNAL, SRC_STDIN };
 
@@ -75,6 +77,7 @@ struct config {
 	char control_group[64];
 	char user[64];			/* the worker runs as this user (docs/privsep.md) */
 	char rules_dir[PATH_MAX];
+	char rules_local[PATH_MAX];	/* local overrides of rules_dir; "" for none */
 	struct prefixlist allow;	/* configured only; local addresses are added at start */
 	unsigned ipv6_prefix;
 	size_t max_offenders;
@@ -142,7 +145,8 @@ int config_source_service(const struct config_source *src, size_t k, char *name,
 /* Index in cfg->f2b of the fail2ban-filter service named service, or -1. */
 int config_f2b_find(const struct config *cfg, const char *service);
 
-/* Builds and compiles the rule set: every rules file of cfg->rules_dir plus
+/* Builds and compiles the rule set: every rules file of cfg->rules_dir and
+ * cfg->rules_local (a local file replaces the shipped one of its name) plus
  * the user rules. NULL with err filled on failure. */
 struct ruleset *config_build_rules(const struct config *cfg, char *err, size_t errlen);
 

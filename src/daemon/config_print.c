@@ -111,6 +111,7 @@ config_print(const struct config *cfg, FILE *f)
 	fprintf(f, "control_group %s\n", cfg->control_group);
 	fprintf(f, "user %s\n", cfg->user);
 	fprintf(f, "rules_dir %s\n", cfg->rules_dir);
+	fprintf(f, "rules_local %s\n", cfg->rules_local[0] ? cfg->rules_local : "none");
 	fprintf(f, "ipv6_prefix %u\n", cfg->ipv6_prefix);
 	fprintf(f, "max_offenders %zu\n", cfg->max_offenders);
 	print_global(f, "maxretry", cfg->maxretry_set, cfg->maxretry, false);

@@ -80,6 +80,11 @@ void rules_set_prefilter_engine(struct ruleset *rs, enum rules_prefilter_engine 
  * Errors name file:line. 0 or -1. */
 int rules_load_file(struct ruleset *rs, const char *path, char *err, size_t errlen);
 int rules_load_dir(struct ruleset *rs, const char *dir, char *err, size_t errlen);
+/* The *.rules files of dir, then those of local (NULL or "" for none; a
+ * missing local directory is empty): a local file replaces the file of dir
+ * with the same name, the others add to it. Each directory in name order. */
+int rules_load_dirs(struct ruleset *rs, const char *dir, const char *local, char *err,
+    size_t errlen);
 /* Adds one rule given as words (user rules from the configuration). A new
  * service is created without a program, so the pattern matches whole lines. */
 int rules_add(struct ruleset *rs, const char *service, const char *kind,

@@ -171,38 +171,91 @@ cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int
-rules_load_dir(struct ruleset *rs, const char *dir, char *err, size_t errlen)
+/* Sorted names of the *.rules files of dir (caller frees them). A missing
+ * directory is an empty list when missing_ok (the local overrides). */
+static int
+list_rules(const char *dir, bool missing_ok, char **names, size_t max, size_t *n,
+    char *err, size_t errlen)
 {
 	DIR *d = opendir(dir);
 	struct dirent *e;
-	char *names[512];
-	size_t n = 0;
 	int rc = 0;
 
+	*n = 0;
 	if (d == NULL) {
+		if (missing_ok && (errno == ENOENT || errno == ENOTDIR))
+			return 0;
 		snprintf(err, errlen, "%s: cannot open rules directory: %s", dir, strerror(errno));
 		return -1;
 	}
-	while ((e = readdir(d)) != NULL && n < ARRAY_LEN(names)) {
+	while ((e = readdir(d)) != NULL) {
 		size_t len = strlen(e->d_name);
-		if (len > 6 && strcmp(e->d_name + len - 6, ".rules") == 0 && e->d_name[0] != '.')
-			if ((names[n] = strdup(e->d_name)) != NULL)
-				n++;
+		if (len <= 6 || strcmp(e->d_name + len - 6, ".rules") != 0 || e->d_name[0] == '.')
+			continue;
+		if (*n >= max) {
+			snprintf(err, errlen, "%s: more than %zu *.rules files", dir, max);
+			rc = -1;
+			break;
+		}
+		if ((names[*n] = strdup(e->d_name)) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			rc = -1;
+			break;
+		}
+		(*n)++;
 	}
 	closedir(d);
-	qsort(names, n, sizeof(names[0]), cmp_str);
+	qsort(names, *n, sizeof(names[0]), cmp_str);
+	return rc;
+}
+
+static int
+load_listed(struct ruleset *rs, const char *dir, char **names, size_t n,
+    char **skip, size_t nskip, char *err, size_t errlen)
+{
 	for (size_t i = 0; i < n; i++) {
 		char path[4096];
-		if (rc == 0) {
-			snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-			rc = rules_load_file(rs, path, err, errlen);
+		if (nskip > 0 && bsearch(&names[i], skip, nskip, sizeof(skip[0]), cmp_str) != NULL)
+			continue;
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, names[i]) >= sizeof(path)) {
+			snprintf(err, errlen, "%s/%s: path too long", dir, names[i]);
+			return -1;
 		}
-		free(names[i]);
+		if (rules_load_file(rs, path, err, errlen) != 0)
+			return -1;
 	}
-	if (rc == 0 && n == 0) {
+	return 0;
+}
+
+#define RULES_FILES_MAX 512
+
+int
+rules_load_dirs(struct ruleset *rs, const char *dir, const char *local, char *err, size_t errlen)
+{
+	char *shipped[RULES_FILES_MAX], *own[RULES_FILES_MAX];
+	size_t ns = 0, nl = 0;
+	int rc = list_rules(dir, false, shipped, RULES_FILES_MAX, &ns, err, errlen);
+
+	if (rc == 0 && local != NULL && local[0] != '\0')
+		rc = list_rules(local, true, own, RULES_FILES_MAX, &nl, err, errlen);
+	/* A local file replaces the shipped file of the same name; the rest adds. */
+	if (rc == 0)
+		rc = load_listed(rs, dir, shipped, ns, own, nl, err, errlen);
+	if (rc == 0)
+		rc = load_listed(rs, local, own, nl, NULL, 0, err, errlen);
+	if (rc == 0 && ns == 0 && nl == 0) {
 		snprintf(err, errlen, "%s: no *.rules files", dir);
 		rc = -1;
 	}
+	for (size_t i = 0; i < ns; i++)
+		free(shipped[i]);
+	for (size_t i = 0; i < nl; i++)
+		free(own[i]);
 	return rc;
+}
+
+int
+rules_load_dir(struct ruleset *rs, const char *dir, char *err, size_t errlen)
+{
+	return rules_load_dirs(rs, dir, NULL, err, errlen);
 }

@@ -40,6 +40,7 @@ write_conf() { # extra lines...
 		echo "mode enforce"
 		echo "state_dir $T/state"
 		echo "rules_dir $top/etc/rules"
+		echo "rules_local none"
 		echo "control_socket $T/run/ctl.sock"
 		echo "control_group nogroup"
 		echo "source file $T/auth.log"

@@ -34,6 +34,7 @@ write_conf() { # mode
 mode $1
 state_dir $T/state
 rules_dir $top/etc/rules
+rules_local none
 control_socket $T/ctl.sock
 source file $T/auth.log
 maxretry 3

@@ -46,6 +46,7 @@ write_conf() { # http-line [token-line]
 mode enforce
 state_dir $T/state
 rules_dir $top/etc/rules
+rules_local none
 control_socket $T/ctl.sock
 source file $T/auth.log
 maxretry 3

@@ -40,6 +40,7 @@ cat > "$T/a5.conf" <<CONF
 mode enforce
 state_dir $T/state
 rules_dir $top/etc/rules
+rules_local none
 control_socket $T/ctl.sock
 source file $T/auth.log
 maxretry 3

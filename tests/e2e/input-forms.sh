@@ -21,7 +21,7 @@ for t in gzip awk tr sed head; do
 done
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/a5forms.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT INT TERM
-printf 'rules_dir %s\n' "$root/etc/rules" >"$tmp/a5.conf"
+printf 'rules_dir %s\nrules_local none\n' "$root/etc/rules" >"$tmp/a5.conf"
 
 ATT=203.0.113.5 VICTIM=192.0.2.66
 # sec pid message: the attack, in the order written

@@ -70,7 +70,7 @@ fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/a5samples.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT INT TERM
-printf 'rules_dir %s\n' "$root/etc/rules" >"$tmp/a5.conf"
+printf 'rules_dir %s\nrules_local none\n' "$root/etc/rules" >"$tmp/a5.conf"
 
 # sample file|native services whose counts are "found" for it. Not mapped,
 # on purpose: exim-spam (SpamAssassin verdicts on delivered mail: content,

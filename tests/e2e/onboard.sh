@@ -36,6 +36,7 @@ write_base_config() {
 	mode enforce
 	state_dir ${A5C_DIR[$m]}/state
 	rules_dir $A5_ROOT/etc/rules
+	rules_local none
 	control_socket ${A5C_DIR[$m]}/control.sock
 	source file ${A5C_DIR[$m]}/auth.log
 	maxretry 3

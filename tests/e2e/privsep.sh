@@ -42,6 +42,7 @@ write_conf() { # extra directive line
 	cat > "$T/a5.conf" <<CONF
 state_dir $T/state
 rules_dir $top/etc/rules
+rules_local none
 control_socket $T/ctl.sock
 source file $T/auth.log
 maxretry 3

@@ -23,7 +23,7 @@ fi
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/a5golden.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT INT TERM
 # Always this tree's rules, whatever rules_dir the binary was built with.
-printf 'rules_dir %s\n' "$root/etc/rules" >"$tmp/a5.conf"
+printf 'rules_dir %s\nrules_local none\n' "$root/etc/rules" >"$tmp/a5.conf"
 
 rc=0 nfiles=0 nchecks=0 nbad=0
 for f in "$root"/tests/rules/*.log; do

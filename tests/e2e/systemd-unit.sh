@@ -98,6 +98,7 @@ cat > "$T/a5.conf" <<CONF
 mode enforce
 state_dir $T/state
 rules_dir $top/etc/rules
+rules_local none
 control_socket $T/run/ctl.sock
 source file $T/auth.log
 maxretry 3

@@ -128,8 +128,9 @@ test_print_round_trip(void **state)
 {
 	static const char *const texts[] = {
 		"",
+		"rules_local none\n",
 		"mode observe\nstate_dir /s\ncontrol_socket /c.sock\ncontrol_group adm\nuser u\n"
-		"rules_dir /r\nallow 192.0.2.1\nallow 2001:db8::/32\nipv6_prefix 48\nmax_offenders 200\n"
+		"rules_dir /r\nrules_local /l\nallow 192.0.2.1\nallow 2001:db8::/32\nipv6_prefix 48\nmax_offenders 200\n"
 		"maxretry 3\nfindtime 90\nbantime 36h\nbantime_max 3w\nbantime_factor 4\n"
 		"coalition /ch\nidentity /id\nnats_creds /nc\nnats_tls_ca /ca\nunban_hold 2d\n"
 		"publish no\nkernel_mirror no\n"
@@ -187,6 +188,7 @@ test_f2b_service(void **state)
 	assert_int_equal(config_f2b_find(cfg, "sshd"), -1);
 	/* the service joins the rule set, with no rule of its own */
 	strcpy(cfg->rules_dir, A5_SRCDIR "/etc/rules");
+	cfg->rules_local[0] = '\0'; /* not this machine's rules.d */
 	rs = config_build_rules(cfg, err, sizeof(err));
 	assert_non_null(rs);
 	assert_true(rules_service_find(rs, "web") >= 0);
@@ -206,6 +208,7 @@ test_f2b_service(void **state)
 	assert_int_equal(parse("service sshd fail2ban-filter /etc/fail2ban/filter.d/sshd.conf\n",
 	    err, sizeof(err)), 0);
 	strcpy(cfg->rules_dir, A5_SRCDIR "/etc/rules");
+	cfg->rules_local[0] = '\0'; /* not this machine's rules.d */
 	assert_null(config_build_rules(cfg, err, sizeof(err)));
 	assert_non_null(strstr(err, "t.conf:1: service 'sshd' already exists"));
 }
@@ -220,6 +223,7 @@ test_unknown_service(void **state)
 	(void)state;
 	assert_int_equal(parse("service nosuch maxretry 2\n", err, sizeof(err)), 0);
 	strcpy(cfg->rules_dir, A5_SRCDIR "/etc/rules");
+	cfg->rules_local[0] = '\0'; /* not this machine's rules.d */
 	rs = config_build_rules(cfg, err, sizeof(err));
 	assert_non_null(rs);
 	assert_int_equal(config_policies(cfg, rs, pol, err, sizeof(err)), -1);

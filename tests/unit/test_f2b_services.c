@@ -37,6 +37,7 @@ build(const char *text, struct config *cfg, struct ruleset **rs)
 	if (config_parse("t.conf", text, strlen(text), cfg, err, sizeof(err)) != 0)
 		fail_msg("%s", err);
 	strlcpy_ok(cfg->rules_dir, A5_SRCDIR "/etc/rules", sizeof(cfg->rules_dir));
+	cfg->rules_local[0] = '\0'; /* not this machine's rules.d */
 	if ((*rs = config_build_rules(cfg, err, sizeof(err))) == NULL)
 		fail_msg("%s", err);
 	if ((fs = f2b_services_new(cfg, *rs, err, sizeof(err))) == NULL)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "rules/rules.h"
 
@@ -156,6 +157,56 @@ test_load_errors(void **state)
 			fail_msg("case %zu: got '%s', want '%s'", i, e, cases[i].msg);
 		rules_free(rs);
 	}
+}
+
+/* rules_local: a local file replaces the shipped file of its name, the
+ * others add services; a missing local directory is none. */
+static void
+test_load_dirs(void **state)
+{
+	char err[1024], shipped[300], local[300], missing[300];
+	struct ruleset *rs;
+
+	(void)state;
+	snprintf(shipped, sizeof(shipped), "%s/shipped", dir);
+	snprintf(local, sizeof(local), "%s/local", dir);
+	snprintf(missing, sizeof(missing), "%s/missing", dir);
+	assert_int_equal(mkdir(shipped, 0700), 0);
+	assert_int_equal(mkdir(local, 0700), 0);
+	write_file("shipped/a.rules", "service a\nfail x ^a <HOST>$\n");
+	write_file("shipped/b.rules", "service b\nfail x ^b <HOST>$\n");
+	write_file("shipped/b.rules~", "service backup\nfail x ^b <HOST>$\n");
+	write_file("local/b.rules", "service b2\nfail x ^b2 <HOST>$\n");
+	write_file("local/c.rules", "service c\nfail x ^c <HOST>$\n");
+
+	rs = rules_new();
+	assert_int_equal(rules_load_dirs(rs, shipped, local, err, sizeof(err)), 0);
+	assert_int_equal(rules_service_count(rs), 3);
+	assert_int_equal(rules_service_find(rs, "a"), 0);
+	assert_int_equal(rules_service_find(rs, "b"), -1);	/* replaced, not read */
+	assert_int_equal(rules_service_find(rs, "b2"), 1);
+	assert_int_equal(rules_service_find(rs, "c"), 2);	/* local ones come after */
+	rules_free(rs);
+
+	const char *none[] = { missing, "", NULL };
+	for (size_t i = 0; i < 3; i++) {
+		rs = rules_new();
+		assert_int_equal(rules_load_dirs(rs, shipped, none[i], err, sizeof(err)), 0);
+		assert_int_equal(rules_service_count(rs), 2);
+		assert_int_equal(rules_service_find(rs, "b"), 1);
+		rules_free(rs);
+	}
+
+	/* an error in a local file names it; the shipped directory must exist */
+	write_file("local/d.rules", "service d\nfial x ^d <HOST>$\n");
+	rs = rules_new();
+	assert_int_equal(rules_load_dirs(rs, shipped, local, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "local/d.rules:2: unknown directive 'fial'"));
+	rules_free(rs);
+	rs = rules_new();
+	assert_int_equal(rules_load_dirs(rs, missing, local, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "cannot open rules directory"));
+	rules_free(rs);
 }
 
 static void
@@ -349,6 +400,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_headers_and_injection),
 		cmocka_unit_test(test_load_errors),
+		cmocka_unit_test(test_load_dirs),
 		cmocka_unit_test(test_redos_bounded),
 		cmocka_unit_test(test_line_counting),
 		cmocka_unit_test(test_conn_macro),
