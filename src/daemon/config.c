@@ -162,7 +162,8 @@ parse_source(struct lineparse *p, struct config *cfg, char **w, int nw)
 
 	if (nw < 2)
 		return lp_error(p, "expected 'source file PATH', 'source journal [FIELD=VALUE...]' or "
-		    "'source stdin', each optionally followed by 'service NAME'");
+		    "'source stdin', each optionally followed by 'service NAME' (a file by "
+		    "'unless-journal [service NAME]')");
 	if (cfg->nsources >= CONFIG_SOURCES_MAX)
 		return lp_error(p, "too many sources (at most %d)", CONFIG_SOURCES_MAX);
 	s = &cfg->sources[cfg->nsources];
@@ -176,6 +177,14 @@ parse_source(struct lineparse *p, struct config *cfg, char **w, int nw)
 			return lp_error(p, "service list '%s' too long", w[nw - 1]);
 		snprintf(s->where, sizeof(s->where), "%s:%d", p->name, p->line);
 		nw -= 2;
+	}
+	/* "source file PATH unless-journal": the fallback of the journal
+	 * sources, read only when none of them finds a readable journal. */
+	if (nw >= 3 && strcmp(w[nw - 1], "unless-journal") == 0) {
+		if (strcmp(w[1], "file") != 0)
+			return lp_error(p, "unless-journal: only a file source can stand in for the journal");
+		s->unless_journal = true;
+		nw--;
 	}
 	if (strcmp(w[1], "file") == 0) {
 		if (lp_want(p, nw, 3, "source file PATH") != 0 ||

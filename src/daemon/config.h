@@ -44,6 +44,7 @@ enum source_type type;
 	 * it names, "NAME[,NAME...]" (config_source_service). */
 	char services[CONFIG_SOURCE_SERVICES_MAX];
 	char where[160];		/* "file:line" of the source line */
+	bool unless_journal;		/* a file read only when no journal is */
 };
 
 /* A service detected by a fail2ban filter file, run as it is (docs/fail2ban.md). */

@@ -58,7 +58,7 @@ print_source(FILE *f, const struct config_source *s)
 {
 	switch (s->type) {
 	case SRC_FILE:
-		fprintf(f, "source file %s", s->path);
+		fprintf(f, "source file %s%s", s->path, s->unless_journal ? " unless-journal" : "");
 		break;
 	case SRC_JOURNAL:
 		fputs("source journal", f);

@@ -159,7 +159,8 @@ save_position(void *arg, const char *source)
 }
 
 static int
-sources_add(struct daemon *d, char *err, size_t errlen)
+sources_add_pass(struct daemon *d, bool fallback, size_t nfallback, size_t *nopened,
+    char *err, size_t errlen)
 {
 	for (size_t i = 0; i < d->cfg->nsources; i++) {
 		const struct config_source *s = &d->cfg->sources[i];
@@ -167,6 +168,8 @@ sources_add(struct daemon *d, char *err, size_t errlen)
 		const char *saved = NULL;
 		int rc;
 
+		if (s->unless_journal != fallback)
+			continue;
 		snprintf(key, sizeof(key), "pos:%s", s->type == SRC_FILE ? s->path :
 		    s->type == SRC_JOURNAL ? "journal" : "stdin");
 		if (strlen(key) < LEDGER_STATE_MAX &&
@@ -179,9 +182,43 @@ sources_add(struct daemon *d, char *err, size_t errlen)
 			for (size_t k = 0; k < s->nmatches; k++)
 				m[k] = s->matches[k];
 			rc = sensor_add_journal(d->sensor, m, s->nmatches, saved, err, errlen);
+			if (rc == 0)
+				(*nopened)++;
+			else if (nfallback > 0) {	/* the fallback will read instead */
+				log_warnx("%s: %s", s->where, err);
+				rc = 0;
+			}
 		} else
 			rc = sensor_add_stdin(d->sensor, err, errlen);
 		if (rc != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The unless-journal file sources stand in for the journal sources: read
+ * only when none of those opens a readable journal. One line says which. */
+static int
+sources_add(struct daemon *d, char *err, size_t errlen)
+{
+	size_t nfallback = 0, njournal = 0, nopened = 0;
+
+	for (size_t i = 0; i < d->cfg->nsources; i++) {
+		nfallback += d->cfg->sources[i].unless_journal;
+		njournal += d->cfg->sources[i].type == SRC_JOURNAL;
+	}
+	for (int pass = 0; pass < 2; pass++) {
+		if (pass == 1 && nfallback == 0)
+			break;
+		if (pass == 1 && nopened > 0 && sensor_journal_readable()) {
+			log_info("sources: the journal is readable: the %zu unless-journal source(s) "
+			    "are not read", nfallback);
+			break;
+		}
+		if (pass == 1)
+			log_info("sources: %s: reading the %zu unless-journal source(s) instead",
+			    njournal == 0 ? "no journal source" : "no readable journal", nfallback);
+		if (sources_add_pass(d, pass == 1, nfallback, &nopened, err, errlen) != 0)
 			return -1;
 	}
 	return 0;

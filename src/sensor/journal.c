@@ -232,6 +232,20 @@ journal_seek(struct journal_src *js, const char *cursor)
 		cursor_update(js);
 }
 
+bool
+sensor_journal_readable(void)
+{
+	sd_journal *j;
+	uint64_t bytes = 0;
+
+	if (sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY) < 0)
+		return false;
+	if (sd_journal_get_usage(j, &bytes) < 0)
+		bytes = 0;
+	sd_journal_close(j);
+	return bytes > 0;
+}
+
 int
 sensor_add_journal(struct sensor *s, const char *const *matches,
     size_t nmatches, const char *cursor, char *err, size_t errlen)

@@ -4,6 +4,7 @@
 #ifndef A5_SENSOR_H
 #define A5_SENSOR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -45,6 +46,9 @@ int sensor_add_file(struct sensor *s, const char *path, const char *saved,
  * OR-ed together (none = everything). */
 int sensor_add_journal(struct sensor *s, const char *const *matches,
     size_t nmatches, const char *cursor, char *err, size_t errlen);
+/* Whether this process can read any journal file now (sd_journal_open
+ * succeeds even where there is none: no journald, or not in its group). */
+bool sensor_journal_readable(void);
 /* Reads stdin until EOF. */
 int sensor_add_stdin(struct sensor *s, char *err, size_t errlen);
 

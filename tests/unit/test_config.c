@@ -135,6 +135,7 @@ test_print_round_trip(void **state)
 		"coalition /ch\nidentity /id\nnats_creds /nc\nnats_tls_ca /ca\nunban_hold 2d\n"
 		"publish no\nkernel_mirror no\n"
 		"source file /var/log/auth.log\nsource journal _COMM=sshd A=b service w,x\nsource stdin\n"
+		"source file /var/log/w.log unless-journal service w\n"
 		"service sshd maxretry 2 findtime 1d bantime 1w disabled\n"
 		"service w fail2ban-filter /f.conf mode aggressive bantime 61s\n"
 		"service x fail2ban-filter /g.conf\nservice w maxretry 9\n"
