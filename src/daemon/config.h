@@ -29,13 +29,7 @@
 enum source_type { SRC_FILE, SRC_JOURNAL, SRC_STDIN };
 
 struct config_source {
-	#ifndef A5_SYSCONFDIR
-#define A5_SYSCONFDIR "/etc"
-#endif
-/* The file `article5 daemon` and `check-config` read without -c. */
-#define CONFIG_DEFAULT_PATH A5_SYSCONFDIR "/article5/article5.conf"
-
-enum source_type type;
+	enum source_type type;
 	char path[PATH_MAX];
 	size_t nmatches;
 	char matches[CONFIG_MATCHES_MAX][128];

@@ -582,7 +582,8 @@ a5c_build_forge() {
 	pkg-config --exists libnats libsodium 2>/dev/null || a5_skip "libnats or libsodium development files missing"
 	# shellcheck disable=SC2046
 	gcc -std=gnu11 -O1 -D_GNU_SOURCE -I"$A5_ROOT/src" -o "$A5_TMP/forge" "$A5_ROOT/tests/e2e/forge.c" \
-		"$A5_ROOT/src/coalition/wire.c" "$A5_ROOT/src/coalition/identity.c" "$A5_ROOT"/src/common/*.c \
+		"$A5_ROOT/src/coalition/wire.c" "$A5_ROOT/src/coalition/identity.c" \
+		"$A5_ROOT/src/coalition/nkey.c" "$A5_ROOT"/src/common/*.c \
 		$(pkg-config --cflags --libs libnats libsodium) >"$A5_TMP/gcc.out" 2>&1 ||
 		a5_fail "building forge: $(cat "$A5_TMP/gcc.out")"
 }
