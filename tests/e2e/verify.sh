@@ -137,7 +137,7 @@ EOF
 
 # shellcheck disable=SC2046
 if ! cc -std=gnu11 -D_GNU_SOURCE -I"$root/src" -o "$tmp/gen" "$tmp/gen.c" \
-	"$root"/src/ledger/*.c "$root"/src/coalition/wire.c "$root"/src/coalition/identity.c \
+	"$root"/src/ledger/*.c "$root"/src/coalition/wire.c "$root"/src/coalition/identity.c "$root"/src/coalition/nkey.c \
 	"$root"/src/coalition/charter.c "$root"/src/coalition/governance.c \
 	"$root"/src/coalition/evidence.c "$root"/src/coalition/proof_check.c "$root"/src/common/*.c \
 	$(pkg-config --cflags --libs libsodium sqlite3) >"$tmp/cc.log" 2>&1; then
