@@ -113,6 +113,14 @@ onb_token_decode(const char *text, struct onb_token *t, char *err, size_t errlen
 		    ONB_TOKEN_PREFIX, ONB_TOKEN_TEXT_MAX);
 		return -1;
 	}
+	/* Only the 64 characters of the alphabet: libsodium's decoder compares
+	 * in plain char, and a byte above 0x7f can pass for '_' (0xf5 did, found
+	 * by fuzz_token), so two texts would name one token. */
+	if (strspn(text + plen, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789-_") != tlen - plen) {
+		snprintf(err, errlen, "token: not URL-safe base64 (damaged when copied?)");
+		return -1;
+	}
 	if (sodium_base642bin(bin, sizeof(bin), text + plen, tlen - plen, NULL, &len, &end,
 	    sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 || end != text + tlen) {
 		snprintf(err, errlen, "token: not URL-safe base64 (damaged when copied?)");
