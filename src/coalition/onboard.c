@@ -84,7 +84,9 @@ get_name(const uint8_t *bin, size_t len, size_t *o, char *out, const char *what,
 {
 	size_t l;
 
-	if (*o >= len || (l = bin[*o]) == 0 || l >= CHARTER_NAME_MAX || len - *o - 1 < l) {
+	/* A NUL inside would cut the name short: two tokens for one text. */
+	if (*o >= len || (l = bin[*o]) == 0 || l >= CHARTER_NAME_MAX || len - *o - 1 < l ||
+	    memchr(bin + *o + 1, '\0', l) != NULL) {
 		snprintf(err, errlen, "token: %s: bad length", what);
 		return -1;
 	}
@@ -148,7 +150,8 @@ onb_token_decode(const char *text, struct onb_token *t, char *err, size_t errlen
 	}
 	for (size_t i = 0; i < t->nurls; i++) {
 		size_t l;
-		if (o >= len || (l = bin[o]) == 0 || len - o - 1 < l) {
+		if (o >= len || (l = bin[o]) == 0 || l >= sizeof(t->urls[i]) || len - o - 1 < l ||
+		    memchr(bin + o + 1, '\0', l) != NULL) {
 			snprintf(err, errlen, "token: NATS URL %zu: bad length", i + 1);
 			goto out;
 		}

@@ -131,7 +131,14 @@ test_token_hostile(void **state)
 	bin[4 + 1 + 3 + 1 + 1] = '.';	/* "m." */
 	raw_token(bin, n, bad, sizeof(bad));
 	assert_int_equal(onb_token_decode(bad, &d, err, sizeof(err)), -1);
+	bin[4 + 1 + 3 + 1 + 1] = '\0';	/* "m\0": a NUL would cut the name short */
+	raw_token(bin, n, bad, sizeof(bad));
+	assert_int_equal(onb_token_decode(bad, &d, err, sizeof(err)), -1);
 	bin[4 + 1 + 3 + 1 + 1] = '2';
+	bin[n - 2] = '\0';		/* "nats://h:42\0\x" (fuzz_token) */
+	raw_token(bin, n, bad, sizeof(bad));
+	assert_int_equal(onb_token_decode(bad, &d, err, sizeof(err)), -1);
+	bin[n - 2] = '2';
 	bin[4] = 200;			/* a name length beyond the buffer */
 	raw_token(bin, n, bad, sizeof(bad));
 	assert_int_equal(onb_token_decode(bad, &d, err, sizeof(err)), -1);
