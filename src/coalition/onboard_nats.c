@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "coalition/onboard.h"
 #include "coalition/onboard_nats.h"
@@ -56,8 +57,17 @@ onb_connect(const char *const *urls, size_t nurls, const struct nkey *k, const c
 		if (s == NATS_OK)
 			s = natsOptions_LoadCATrustedCertificates(o, tls_ca);
 	}
-	if (s == NATS_OK)
+	/* invite, join and admit reload nats-server, which for a moment
+	 * answers a login with an authorization error (seen in onboard.sh;
+	 * libnats reports it under more than one status): a few tries, 200 ms
+	 * apart, before a failure is the answer. */
+	for (int tries = 0; s == NATS_OK; tries++) {
 		s = natsConnection_Connect(&nc, o);
+		if (s == NATS_OK || tries == 4)
+			break;
+		nanosleep(&(struct timespec){ 0, 200 * 1000 * 1000 }, NULL);
+		s = NATS_OK;
+	}
 	if (s != NATS_OK) {
 		snprintf(err, errlen, "connect to %s%s: %s", urls[0], nurls > 1 ? " (and the others)" : "",
 		    onb_nats_err(s));
