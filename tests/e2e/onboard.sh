@@ -9,7 +9,8 @@
 # fetched and checked against the token's hash), m1 admits m2 (a signed
 # charter update, adopted by m1's running daemon), m2 waits for it and
 # starts its daemon. Then an attacker guessing passwords at m1's sshd is
-# banned at m1 and, through the coalition, in m2's nftables set; and the
+# banned at m1 and, through the coalition, in m2's nftables set; m1 unbans
+# it and its signed revocation lifts the ban at m2; and the
 # server logged no permission violation (the generated permissions are
 # enough) while a hand-made login with the used invitation is refused.
 # Exit: 0 pass, 1 fail, 77 skip. Environment: as coalition.sh.
@@ -133,6 +134,21 @@ a5c_wait_banned m1 "$ATK" 10 || a5_fail "$ATK not banned at m1"
 a5c_wait_banned m2 "$ATK" 5 || a5_fail "$ATK banned at m1 but not in m2's set within 5 s"
 [ "$(a5c_ban_origin m2 "$ATK")" = m1 ] || a5_fail "m2: origin of $ATK is not m1"
 a5_ok "$ATK banned at m1 and, origin m1, at m2"
+
+a5_step "m1 unbans $ATK: its signed revocation lifts the ban at m2"
+t0=${EPOCHREALTIME/[.,]/}
+a5c_cli m1 unban "$ATK" >"$A5_TMP/unban.out" 2>&1 || a5_fail "unban $ATK at m1: $(cat "$A5_TMP/unban.out")"
+for (( i = 0; i < 250; i++ )); do
+	a5c_banned m2 "$ATK" || break
+	sleep 0.02
+done
+t1=${EPOCHREALTIME/[.,]/}
+a5c_banned m2 "$ATK" && a5_fail "$ATK still banned at m2 5 s after m1 unbanned it"
+a5c_banned m1 "$ATK" && a5_fail "$ATK still banned at m1 after its unban"
+[ -z "$(a5c_ban_origin m2 "$ATK")" ] || a5_fail "m2's ledger still lists $ATK after m1's revocation"
+grep -q "m1 revoked its ban of $ATK" "${A5C_DIR[m2]}/daemon.log" ||
+	a5_fail "m2's log has no line for m1's revocation of $ATK"
+a5_ok "$ATK lifted at m2 $(a5_ms $(( t1 - t0 ))) after m1's unban (revocation accepted)"
 
 a5_step "the generated permissions were enough"
 if grep -q 'Permissions Violation' "$A5_TMP/nats.log"; then
