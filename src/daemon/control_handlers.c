@@ -330,8 +330,16 @@ handle_flush(struct daemon *d, const struct control_request *r, struct outbuf *o
 		answer_error(out, r->json, "flushing the nftables sets failed");
 		return;
 	}
+	/* A flush is the local emergency exit: it publishes no revocations
+	 * (thousands of them would trip every member's rate limit). The
+	 * operator is told, so a false positive is revoked by its unban. */
 	log_info("flush: %d bans lifted (by request)", n < 0 ? 0 : n);
-	snprintf(msg, sizeof(msg), "flushed %d bans", n < 0 ? 0 : n);
+	if (d->co != NULL)
+		snprintf(msg, sizeof(msg), "flushed %d bans here; the bans this host published stay "
+		    "at the other members until they expire (`article5 unban PREFIX` revokes one)",
+		    n < 0 ? 0 : n);
+	else
+		snprintf(msg, sizeof(msg), "flushed %d bans", n < 0 ? 0 : n);
 	answer_ok(out, r->json, msg);
 }
 

@@ -14,6 +14,8 @@
 #   - an operator ban at m1 that the members would refuse (m2's address, a
 #     private range) is enforced or refused at m1 by its own policy but
 #     never published, and the ban command's reply says why;
+#   - a flush at m1 lifts its bans there, publishes nothing, and its answer
+#     says the bans it published stay at the others (m2 still holds one);
 #   - every daemon exits 0 on SIGTERM, with no sanitizer report.
 # Exit: 0 pass, 1 fail (with the daemons' log tails), 77 skip.
 # Environment: ARTICLE5=path/to/binary, A5_KEEP=1 keeps all logs,
@@ -128,6 +130,21 @@ a5c_cli m2 members | a5_indent
 seen=$(a5c_cli m2 members | awk '$1 == "m1" { print $3 }')
 if [ -z "$seen" ] || [ "$seen" = never ]; then a5_fail "members on m2 says m1 was last seen '$seen'"; fi
 a5_ok "m2 saw m1: $seen"
+
+a5_step "a flush at m1 lifts its bans there, revokes nothing, and says so"
+ATK3=${A5C_ATK_IPS[2]}
+a5c_cli m1 ban "$ATK3" >"$A5_TMP/cli.out" 2>&1 || a5_fail "ban $ATK3 at m1: $(cat "$A5_TMP/cli.out")"
+wait_set m2 cban4 "$ATK3" 5 present || a5_fail "$ATK3 banned at m1 but not in m2's coalition set"
+pub0=$(published)
+a5c_cli m1 flush >"$A5_TMP/cli.out" 2>&1 || a5_fail "flush at m1: $(cat "$A5_TMP/cli.out")"
+a5_info "flush at m1: $(cat "$A5_TMP/cli.out")"
+grep -q "stay at the other members" "$A5_TMP/cli.out" ||
+	a5_fail "the flush answer does not say the published bans stay at the others"
+in_set m1 ban4 "$ATK3" && a5_fail "$ATK3 still in m1's set after the flush"
+sleep 1
+[ "$(published)" = "$pub0" ] || a5_fail "m1's flush published something (its chain moved)"
+in_set m2 cban4 "$ATK3" || a5_fail "$ATK3 left m2's coalition set after m1's flush (no revocation was sent)"
+a5_ok "m1 flushed, published nothing; m2 still holds $ATK3, as the answer says"
 
 a5_step "stop every daemon (SIGTERM)"
 for m in m1 m2; do
