@@ -43,7 +43,7 @@ check_config_load_all(const struct config *cfg, const char *path, bool quiet)
 	struct service_policy *pol = NULL;
 	struct f2b_services *f2b = NULL;
 	struct ruleset *rs;
-	char err[1024];
+	char err[4096];
 	int rc = 1;
 
 	if ((rs = config_build_rules(cfg, err, sizeof(err))) == NULL) {

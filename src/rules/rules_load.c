@@ -54,115 +54,158 @@ rest_of_line(char *p)
 	return p;
 }
 
+/* Every error of a file is reported, up to RULES_ERRORS_MAX, one per line
+ * of err: an operator fixes a file in one pass, as with the configuration. */
+#define RULES_ERRORS_MAX 20
+
+static void
+error_add(char *err, size_t errlen, int *nerr, const char *msg)
+{
+	size_t used = *nerr > 0 ? strlen(err) : 0;
+
+	if (*nerr == 0)
+		snprintf(err, errlen, "%s", msg);
+	else if (used + 1 < errlen)
+		snprintf(err + used, errlen - used, "\n%s", msg);
+	(*nerr)++;
+}
+
+/* Reads what is left of a line longer than the buffer. */
+static void
+skip_rest_of_line(FILE *f)
+{
+	int c;
+
+	while ((c = getc(f)) != EOF && c != '\n')
+		;
+}
+
+/* One line; -1 with msg set on error. *service is the current service,
+ * -2 after a bad "service" line (its lines are skipped, not reported). */
+static int
+load_line(struct ruleset *rs, char *p, const char *where, int *service, char *msg, size_t n)
+{
+	char *word = next_word(&p);
+
+	if (word == NULL || word[0] == '#')
+		return 0;
+	if (strcmp(word, "service") == 0) {
+		char *name = next_word(&p);
+		*service = -2;
+		if (name == NULL || next_word(&p) != NULL) {
+			snprintf(msg, n, "%s: expected 'service NAME'", where);
+			return -1;
+		}
+		if ((*service = rules_service_get_or_add(rs, name, msg, n, where)) < 0) {
+			*service = -2;
+			return -1;
+		}
+		return 0;
+	}
+	if (*service == -2)
+		return 0;
+	if (*service < 0) {
+		snprintf(msg, n, "%s: '%s' before any 'service NAME' line", where, word);
+		return -1;
+	}
+	struct rules_service *svc = &rs->services[*service];
+	if (strcmp(word, "program") == 0) {
+		char *prog;
+		while ((prog = next_word(&p)) != NULL) {
+			if (!program_valid(prog) || svc->nprograms >= RULES_PROGRAMS_MAX) {
+				snprintf(msg, n, "%s: bad program name '%s' or more than %d programs",
+				    where, prog, RULES_PROGRAMS_MAX);
+				return -1;
+			}
+			strlcpy_ok(svc->programs[svc->nprograms++], prog, RULES_NAME_MAX);
+		}
+		if (svc->nprograms == 0) {
+			snprintf(msg, n, "%s: expected 'program NAME...'", where);
+			return -1;
+		}
+		svc->has_program = true;
+		return 0;
+	}
+	if (strcmp(word, "maxretry") == 0 || strcmp(word, "findtime") == 0 ||
+	    strcmp(word, "bantime") == 0) {
+		char *v = next_word(&p);
+		uint64_t u;
+		int64_t d;
+		if (v == NULL || next_word(&p) != NULL) {
+			snprintf(msg, n, "%s: expected '%s VALUE'", where, word);
+			return -1;
+		}
+		if (word[0] == 'm') {
+			if (uint_parse(v, 1, 64, &u) != 0) {
+				snprintf(msg, n, "%s: bad maxretry '%s', expected 1..64", where, v);
+				return -1;
+			}
+			svc->maxretry = (int)u;
+		} else {
+			if (duration_parse(v, &d) != 0 || d == 0) {
+				snprintf(msg, n, "%s: bad %s '%s', expected a duration such as 10m",
+				    where, word, v);
+				return -1;
+			}
+			if (word[0] == 'f')
+				svc->findtime = d;
+			else
+				svc->bantime = d;
+		}
+		return 0;
+	}
+	enum rule_kind kind;
+	if (rules_kind_parse(word, &kind) != 0) {
+		snprintf(msg, n, "%s: unknown directive '%s', expected service, program, "
+		    "maxretry, findtime, bantime or a rule kind (fail, probe, pending, success, "
+		    "end, end-auth, context)", where, word);
+		return -1;
+	}
+	char *name = next_word(&p);
+	char *pattern = name ? rest_of_line(p) : NULL;
+	if (name == NULL || pattern[0] == '\0') {
+		snprintf(msg, n, "%s: expected '%s NAME PATTERN'", where, word);
+		return -1;
+	}
+	return rules_rule_add(rs, *service, kind, name, pattern, where, msg, n);
+}
+
 int
 rules_load_file(struct ruleset *rs, const char *path, char *err, size_t errlen)
 {
-	char line[RULES_PATTERN_MAX + 2], where[160];
+	char line[RULES_PATTERN_MAX + 2], where[160], msg[600];
 	FILE *f = fopen(path, "re");
-	int service = -1, lineno = 0, rc = -1;
+	int service = -1, lineno = 0, nerr = 0;
 
 	if (f == NULL) {
 		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
 		return -1;
 	}
-	while (fgets(line, sizeof(line), f) != NULL) {
+	while (nerr < RULES_ERRORS_MAX && fgets(line, sizeof(line), f) != NULL) {
 		size_t n = strlen(line);
-		char *p = line, *word;
 
 		lineno++;
 		snprintf(where, sizeof(where), "%s:%d", path, lineno);
 		if (n > 0 && line[n - 1] == '\n')
 			line[--n] = '\0';
 		else if (!feof(f)) {
-			snprintf(err, errlen, "%s: line too long (at most %d bytes)", where, RULES_PATTERN_MAX);
-			goto out;
-		}
-		if ((word = next_word(&p)) == NULL || word[0] == '#')
-			continue;
-		if (strcmp(word, "service") == 0) {
-			char *name = next_word(&p);
-			if (name == NULL || next_word(&p) != NULL) {
-				snprintf(err, errlen, "%s: expected 'service NAME'", where);
-				goto out;
-			}
-			if ((service = rules_service_get_or_add(rs, name, err, errlen, where)) < 0)
-				goto out;
+			snprintf(msg, sizeof(msg), "%s: line too long (at most %d bytes)", where,
+			    RULES_PATTERN_MAX);
+			error_add(err, errlen, &nerr, msg);
+			skip_rest_of_line(f);
 			continue;
 		}
-		if (service < 0) {
-			snprintf(err, errlen, "%s: '%s' before any 'service NAME' line", where, word);
-			goto out;
-		}
-		struct rules_service *svc = &rs->services[service];
-		if (strcmp(word, "program") == 0) {
-			char *prog;
-			while ((prog = next_word(&p)) != NULL) {
-				if (!program_valid(prog) || svc->nprograms >= RULES_PROGRAMS_MAX) {
-					snprintf(err, errlen, "%s: bad program name '%s' or more than %d programs",
-					    where, prog, RULES_PROGRAMS_MAX);
-					goto out;
-				}
-				strlcpy_ok(svc->programs[svc->nprograms++], prog, RULES_NAME_MAX);
-			}
-			if (svc->nprograms == 0) {
-				snprintf(err, errlen, "%s: expected 'program NAME...'", where);
-				goto out;
-			}
-			svc->has_program = true;
-			continue;
-		}
-		if (strcmp(word, "maxretry") == 0 || strcmp(word, "findtime") == 0 ||
-		    strcmp(word, "bantime") == 0) {
-			char *v = next_word(&p);
-			uint64_t u;
-			int64_t d;
-			if (v == NULL || next_word(&p) != NULL) {
-				snprintf(err, errlen, "%s: expected '%s VALUE'", where, word);
-				goto out;
-			}
-			if (word[0] == 'm') {
-				if (uint_parse(v, 1, 64, &u) != 0) {
-					snprintf(err, errlen, "%s: bad maxretry '%s', expected 1..64", where, v);
-					goto out;
-				}
-				svc->maxretry = (int)u;
-			} else {
-				if (duration_parse(v, &d) != 0 || d == 0) {
-					snprintf(err, errlen, "%s: bad %s '%s', expected a duration such as 10m",
-					    where, word, v);
-					goto out;
-				}
-				if (word[0] == 'f')
-					svc->findtime = d;
-				else
-					svc->bantime = d;
-			}
-			continue;
-		}
-		enum rule_kind kind;
-		if (rules_kind_parse(word, &kind) != 0) {
-			snprintf(err, errlen, "%s: unknown directive '%s', expected service, program, "
-			    "maxretry, findtime, bantime or a rule kind (fail, probe, pending, success, "
-			    "end, end-auth, context)", where, word);
-			goto out;
-		}
-		char *name = next_word(&p);
-		char *pattern = name ? rest_of_line(p) : NULL;
-		if (name == NULL || pattern[0] == '\0') {
-			snprintf(err, errlen, "%s: expected '%s NAME PATTERN'", where, word);
-			goto out;
-		}
-		if (rules_rule_add(rs, service, kind, name, pattern, where, err, errlen) != 0)
-			goto out;
+		if (load_line(rs, line, where, &service, msg, sizeof(msg)) != 0)
+			error_add(err, errlen, &nerr, msg);
 	}
-	if (ferror(f)) {
-		snprintf(err, errlen, "%s: read error: %s", path, strerror(errno));
-		goto out;
+	if (nerr >= RULES_ERRORS_MAX && !feof(f))
+		error_add(err, errlen, &nerr, "(more errors not shown)");
+	else if (ferror(f)) {
+		snprintf(msg, sizeof(msg), "%s: read error: %s", path, strerror(errno));
+		error_add(err, errlen, &nerr, msg);
 	}
-	rc = 0;
-out:
 	fclose(f);
-	return rc;
+	return nerr > 0 ? -1 : 0;
 }
 
 static int

@@ -159,6 +159,41 @@ test_load_errors(void **state)
 	}
 }
 
+/* Every error of a file is reported, one per line, in file order; the
+ * lines of a bad "service" line are skipped, not reported as orphans; a
+ * line longer than the buffer is one error and the next line is read. */
+static void
+test_load_every_error(void **state)
+{
+	char err[2048], path[256], text[3 * RULES_PATTERN_MAX];
+	struct ruleset *rs = rules_new();
+
+	(void)state;
+	int n = snprintf(text, sizeof(text), "service s\nfial x ^a <HOST>$\nmaxretry 99\n"
+	    "fail ok ^ok from <HOST>$\nservice\nfail y ^b <HOST>$\nservice t\nfail z ^c$\nfail ");
+	memset(text + n, 'a', RULES_PATTERN_MAX + 10);
+	snprintf(text + n + RULES_PATTERN_MAX + 10, sizeof(text) - (size_t)n - RULES_PATTERN_MAX - 10,
+	    "\nbantime 0\n");
+	write_file("t.rules", text);
+	snprintf(path, sizeof(path), "%s/t.rules", dir);
+	assert_int_equal(rules_load_file(rs, path, err, sizeof(err)), -1);
+	static const char *const want[] = {
+		"t.rules:2: unknown directive 'fial'", "t.rules:3: bad maxretry '99'",
+		"t.rules:5: expected 'service NAME'", "t.rules:8: a 'fail' rule needs <HOST>",
+		"t.rules:9: line too long", "t.rules:10: bad bantime '0'",
+	};
+	const char *e = err;
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		const char *hit = strstr(e, want[i]);
+		if (hit == NULL)
+			fail_msg("error %zu '%s' missing (or out of order) in:\n%s", i, want[i], err);
+		e = hit + strlen(want[i]);
+	}
+	assert_null(strstr(err, "t.rules:6"));	/* under the bad service line */
+	assert_int_equal(strchr(e, '\n') == NULL, 1);	/* nothing after the last */
+	rules_free(rs);
+}
+
 /* rules_local: a local file replaces the shipped file of its name, the
  * others add services; a missing local directory is none. */
 static void
@@ -400,6 +435,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_headers_and_injection),
 		cmocka_unit_test(test_load_errors),
+		cmocka_unit_test(test_load_every_error),
 		cmocka_unit_test(test_load_dirs),
 		cmocka_unit_test(test_redos_bounded),
 		cmocka_unit_test(test_line_counting),
