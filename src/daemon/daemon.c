@@ -170,8 +170,13 @@ on_remote(struct daemon *d, const struct coalition_apply *a)
 	/* The kernel keeps an element's first timeout when it is added again
 	 * (before Linux 6.10): a later deadline needs the element replaced
 	 * (one transaction). */
-	if (prev > now)
+	if (prev > now) {
 		enforce_group(d, ENF_DELETE, ENF_GROUP_COALITION, &a->prefix, 0);
+		/* held already, now longer (two members raced, or a longer
+		 * ban): the later deadline wins whatever the order of arrival,
+		 * so every member's sets agree; the report still corroborates */
+		coalition_corroborated(d->co, a->member);
+	}
 	enforce_until(d, &a->prefix, a->deadline);
 	d->remote_applied++;
 	web_ban(d, &a->prefix, a->service, a->member, a->reported_us);
