@@ -105,6 +105,11 @@ demo:
 bench: all
 	@echo "see bench/: bench/scan-vs-peers, bench/enforce"
 
+# The model of bench/scale-sim (docs/scale.md): the library's wire format
+# and signatures, libnats, no daemon.
+$(BUILD)/bench-scale-sim: bench/scale-sim.c $(BUILD)/libarticle5.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libarticle5.a $(LDLIBS) -lpthread
+
 $(FUZZ_BIN): $(BUILD)/%: $(BUILD)/obj/fuzz/%.o $(BUILD)/libarticle5.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

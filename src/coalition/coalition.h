@@ -83,6 +83,11 @@ const char *coalition_publish_refusal(const struct coalition *co, const struct a
 /* Queues one local ban for publication at the next coalition_prepare; a ban
  * coalition_publish_refusal refuses is logged and kept local. */
 void coalition_local_ban(struct coalition *co, const struct ledger_ban *b);
+/* Counts a corroboration (docs/scale.md "Decisions, not raw reports"): a
+ * report of member (NULL: a detection here) for a ban already held, which
+ * is not re-sent. Per member of the charter in force; shown by `members`,
+ * `status` and /metrics (article5_corroborations_total). */
+void coalition_corroborated(struct coalition *co, const char *member);
 /* A local unban holds against remote reports for the prefix, and if this
  * member reported p (a report in force), the next coalition_prepare signs a
  * revocation of it for the others (docs/protocol.md "Revocations"). */

@@ -26,6 +26,8 @@ coalition_metrics(const struct coalition *co, struct metrics *m)
 	for (size_t i = 0; i < co->charter->nmembers; i++) {
 		const char *name = co->charter->members[i].name;
 		refusals(accept_stats(co->accept, i), name, m);
+		if (co->corroborations[i] > 0)
+			metrics_set(m, M_CORROBORATIONS, name, NULL, (double)co->corroborations[i]);
 		if ((int)i == co->self || co->audit == NULL)
 			continue;
 		const struct audit_member *st = audit_get(co->audit, i);

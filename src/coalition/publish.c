@@ -75,6 +75,24 @@ coalition_local_ban(struct coalition *co, const struct ledger_ban *b)
 }
 
 void
+coalition_corroborated(struct coalition *co, const char *member)
+{
+	if (member == NULL) {
+		co->corroborations[co->self]++;
+		return;
+	}
+	/* by name: the charter the report came under may have been replaced
+	 * since (a linear scan, at most CHARTER_MEMBERS_MAX short strings, on
+	 * a path that already cost a ledger statement) */
+	for (size_t i = 0; i < co->charter->nmembers; i++)
+		if (strcmp(co->charter->members[i].name, member) == 0) {
+			co->corroborations[i]++;
+			return;
+		}
+	co->corroborations_other++;
+}
+
+void
 coalition_local_unban(struct coalition *co, const struct a5_prefix *p, int64_t until)
 {
 	accept_local_unban(co->accept, p, until);

@@ -38,6 +38,11 @@ struct coalition {
 	struct a5_prefix revokes[COALITION_REVOKES_MAX];
 	size_t nrevokes;
 	uint64_t revokes_sent, bans_kept_local;
+	/* bans already held that a member (self: a local detection) reported
+	 * again: counted, not re-sent (coalition_corroborated); by index in
+	 * the charter in force, a name it no longer has in _other */
+	uint64_t corroborations[CHARTER_MEMBERS_MAX];
+	uint64_t corroborations_other;
 	/* received, to ack after the caller's commit */
 	struct transport_msg pending[COALITION_RECEIVE_MAX];
 	size_t npending;

@@ -119,12 +119,14 @@ coalition_members(const struct coalition *co, struct outbuf *out, int json)
 		if (json) {
 			outbuf_printf(out, "%s\n  {\"name\": \"%s\", \"key\": \"%s\", \"role\": \"%s\", "
 			    "\"self\": %s, \"revoked\": %s, \"quarantined\": %s, \"last_seen\": %lld, "
-			    "\"last_seq\": %llu, \"sent\": %llu, \"accepted\": %llu, \"refused\": {%s}}",
+			    "\"last_seq\": %llu, \"sent\": %llu, \"accepted\": %llu, "
+			    "\"corroborations\": %llu, \"refused\": {%s}}",
 			    i ? "," : "", m->name, pk, charter_role_name(m->role), self ? "true" : "false",
 			    m->revoked ? "true" : "false", quarantined ? "true" : "false",
 			    (long long)last, (unsigned long long)(self ? own_seq(co) : st ? st->last_seq : 0),
 			    (unsigned long long)(self ? co->sent : 0),
-			    (unsigned long long)(st ? st->accepted : 0), reasons);
+			    (unsigned long long)(st ? st->accepted : 0),
+			    (unsigned long long)co->corroborations[i], reasons);
 		} else {
 			char sent[24];
 			snprintf(sent, sizeof(sent), self ? "%llu" : "-", (unsigned long long)co->sent);
@@ -149,6 +151,16 @@ unknown_refused(const struct coalition *co)
 	return n;
 }
 
+static uint64_t
+corroborations_total(const struct coalition *co)
+{
+	uint64_t n = co->corroborations_other;
+
+	for (size_t i = 0; i < co->charter->nmembers; i++)
+		n += co->corroborations[i];
+	return n;
+}
+
 void
 coalition_status(const struct coalition *co, struct outbuf *out, int json)
 {
@@ -162,7 +174,8 @@ coalition_status(const struct coalition *co, struct outbuf *out, int json)
 		    "\"publish_errors\": %llu, \"invalid_envelopes\": %llu, \"unknown_key_envelopes\": %llu, "
 		    "\"proofs_sent\": %llu, \"proofs_received\": %llu, \"proofs_known\": %llu, "
 		    "\"proofs_invalid\": %llu, \"charter_version\": %llu, \"charters_adopted\": %llu, "
-		    "\"charters_refused\": %llu, \"charters_old\": %llu, \"audit_obligations\": %zu}",
+		    "\"charters_refused\": %llu, \"charters_old\": %llu, \"audit_obligations\": %zu, "
+		    "\"corroborations\": %llu, \"corroborations_local\": %llu}",
 		    co->charter->name, co->charter->members[co->self].name,
 		    charter_role_name(co->charter->members[co->self].role), up ? "true" : "false",
 		    (unsigned long long)own_seq(co), (unsigned long long)ts->published,
@@ -172,7 +185,9 @@ coalition_status(const struct coalition *co, struct outbuf *out, int json)
 		    (unsigned long long)co->proofs_known, (unsigned long long)co->proofs_invalid,
 		    (unsigned long long)co->charter->version, (unsigned long long)co->charters_adopted,
 		    (unsigned long long)co->charters_refused, (unsigned long long)co->charters_old,
-		    co->audit ? audit_logged(co->audit) : 0);
+		    co->audit ? audit_logged(co->audit) : 0,
+		    (unsigned long long)corroborations_total(co),
+		    (unsigned long long)co->corroborations[co->self]);
 		return;
 	}
 	outbuf_printf(out, "coalition:   %s as %s (%s), NATS %s; %llu reports published, "
@@ -180,6 +195,10 @@ coalition_status(const struct coalition *co, struct outbuf *out, int json)
 	    co->charter->members[co->self].name, charter_role_name(co->charter->members[co->self].role),
 	    up ? "connected" : "DISCONNECTED", (unsigned long long)co->sent,
 	    (unsigned long long)ts->received, (unsigned long long)own_seq(co));
+	outbuf_printf(out, "corroborated: %llu bans already held reported again (%llu by this "
+	    "member's own detections): counted, not re-sent\n",
+	    (unsigned long long)corroborations_total(co),
+	    (unsigned long long)co->corroborations[co->self]);
 	outbuf_printf(out, "refused:     %llu envelopes unverifiable (bad signature or form), "
 	    "%llu from keys not in the charter\n", (unsigned long long)co->invalid_envelopes,
 	    (unsigned long long)unknown_refused(co));

@@ -77,6 +77,10 @@ daemon_ban(struct daemon *d, const struct ban_request *req, char *err, size_t er
 		return -1;
 	case VERDICT_HELD:
 		return 0;
+	case VERDICT_CORROBORATED:
+		if (d->co != NULL)
+			coalition_corroborated(d->co, NULL);
+		return 0;
 	case VERDICT_OBSERVED:
 		d->bans++;
 		web_ban(d, &req->prefix, req->service, "local", 0);
@@ -85,8 +89,10 @@ daemon_ban(struct daemon *d, const struct ban_request *req, char *err, size_t er
 		break;
 	}
 	privc_queue(d->pc, &v.rec);
-	if (d->co != NULL && d->cfg->publish)
+	if (d->co != NULL && d->cfg->publish && v.publish)
 		coalition_local_ban(d->co, &v.ban);
+	else if (d->co != NULL && !v.publish)
+		coalition_corroborated(d->co, NULL);
 	d->bans++;
 	web_ban(d, &req->prefix, req->service, "local", 0);
 	prefix_format(&req->prefix, text, sizeof(text));
@@ -151,7 +157,10 @@ on_remote(struct daemon *d, const struct coalition_apply *a)
 	b.expires = a->deadline;
 	int raised = ledger_cban_raise(d->ledger, &b, now, &prev);
 	if (raised == 0) {
-		d->remote_applied++;	/* already held at least this long */
+		/* already held at least this long: the first report won, this
+		 * one corroborates it (counted, docs/scale.md) */
+		d->remote_applied++;
+		coalition_corroborated(d->co, a->member);
 		return;
 	}
 	if (raised < 0) {
@@ -161,8 +170,13 @@ on_remote(struct daemon *d, const struct coalition_apply *a)
 	/* The kernel keeps an element's first timeout when it is added again
 	 * (before Linux 6.10): a later deadline needs the element replaced
 	 * (one transaction). */
-	if (prev > now)
+	if (prev > now) {
 		enforce_group(d, ENF_DELETE, ENF_GROUP_COALITION, &a->prefix, 0);
+		/* held already, now longer (two members raced, or a longer
+		 * ban): the later deadline wins whatever the order of arrival,
+		 * so every member's sets agree; the report still corroborates */
+		coalition_corroborated(d->co, a->member);
+	}
 	enforce_until(d, &a->prefix, a->deadline);
 	d->remote_applied++;
 	web_ban(d, &a->prefix, a->service, a->member, a->reported_us);

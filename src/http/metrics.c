@@ -32,6 +32,10 @@ static const struct {
 	[M_REFUSALS] = { "article5_refusals_total",
 	    "Coalition reports and envelopes refused, by member and reason.",
 	    MT_COUNTER, { "member", "reason" } },
+	[M_CORROBORATIONS] = { "article5_corroborations_total",
+	    "Bans already held that a member (this one: a local detection) reported again: "
+	    "counted, not re-sent.",
+	    MT_COUNTER, { "member", NULL } },
 	[M_PROPAGATION] = { "article5_propagation_seconds",
 	    "Delay from a member's signed report to its application here.",
 	    MT_HISTOGRAM, { NULL, NULL } },

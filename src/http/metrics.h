@@ -22,6 +22,7 @@ enum metric_id {
 	M_BANS,			/* counter {service,origin} */
 	M_BANS_ACTIVE,		/* gauge */
 	M_REFUSALS,		/* counter {member,reason} */
+	M_CORROBORATIONS,	/* counter {member} */
 	M_PROPAGATION,		/* histogram, seconds */
 	M_COMMIT_LAG,		/* gauge {member} */
 	M_MEMBER_AUDIT,		/* gauge {member,state} */

@@ -114,11 +114,19 @@ verdict_ban(const struct verdict_env *env, const struct ban_request *req, struct
 		out->count = 0;	/* no escalation history for dry runs */
 	/* An offender already banned keeps its ban: lines logged before the
 	 * kernel dropped its packets must not escalate it again. */
-	int64_t deadline = 0;
-	if (duration == 0 && ((ledger_ban_get(env->ledger, p, &old) == 1 &&
-	    (old.expires == 0 || old.expires > now)) ||
-	    (ledger_cban_get(env->ledger, p, &deadline) == 1 && deadline > now))) {
+	if (duration == 0 && ledger_ban_get(env->ledger, p, &old) == 1 &&
+	    (old.expires == 0 || old.expires > now)) {
 		out->outcome = VERDICT_HELD;
+		return;
+	}
+	/* Decisions, not raw reports (docs/scale.md): a detection of a prefix
+	 * the coalition bans already corroborates the first report, which
+	 * wins; re-publishing it would cost every member a delivery and a
+	 * verification for nothing. */
+	int64_t deadline = 0;
+	bool coalition_holds = ledger_cban_get(env->ledger, p, &deadline) == 1 && deadline > now;
+	if (duration == 0 && coalition_holds) {
+		out->outcome = VERDICT_CORROBORATED;
 		return;
 	}
 	if (duration == 0) {
@@ -161,4 +169,7 @@ verdict_ban(const struct verdict_env *env, const struct ban_request *req, struct
 	}
 	verdict_record(&out->rec, ENF_ADD, ENF_GROUP_LOCAL, p, (uint32_t)duration);
 	out->outcome = VERDICT_BAN;
+	/* Enforced here in any case (a local decision outlives a revocation);
+	 * published only when it bans longer than the coalition already does. */
+	out->publish = !coalition_holds || b->expires > deadline;
 }

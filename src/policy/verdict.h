@@ -45,6 +45,9 @@ struct ban_request {
 enum verdict_outcome {
 	VERDICT_REFUSED,	/* the allowlist covers the prefix (err says so) */
 	VERDICT_HELD,		/* already banned: the ban in force stays as it is */
+	VERDICT_CORROBORATED,	/* a coalition ban in force holds the prefix already:
+				 * first report wins; nothing recorded, enforced or
+				 * published, the caller counts the corroboration */
 	VERDICT_OBSERVED,	/* observe mode: "would ban" logged, nothing recorded */
 	VERDICT_BAN,		/* recorded: queue rec, publish ban */
 };
@@ -53,6 +56,11 @@ struct verdict {
 	enum verdict_outcome outcome;
 	struct enf_record rec;		/* VERDICT_BAN: for the local sets */
 	struct ledger_ban ban;		/* VERDICT_BAN: the row written */
+	bool publish;			/* VERDICT_BAN: news for the coalition. False
+					 * when its ban of the prefix in force lasts
+					 * at least as long (a manual ban of a prefix
+					 * another member reported): a decision, not
+					 * a raw report, is what gets published */
 	uint32_t count;			/* the offender's bans, this one included
 					 * (1 for a manual ban, 0 in observe mode) */
 	unsigned ledger_errors;		/* ledger or journal writes that failed

@@ -152,6 +152,18 @@ grep -Eq '^m1 +member ' "$A5_TMP/members.txt" || a5_fail "members on m2 does not
 [ "$(a5c_member_field m2 m1 '[.refused[]] | add // 0')" = 0 ] || a5_fail "m2 refused reports from m1"
 a5_ok "m2 lists m1 with $acc accepted report(s), none refused"
 
+a5_step "decisions, not raw reports: m2 bans $ATK by hand for 5 s, shorter than m1's ban it holds"
+pub0=$(a5c_cli m2 status --json | jq -r '.coalition.chain_seq')
+a5c_cli m2 ban "$ATK" --for 5s >"$A5_TMP/cli.out" 2>&1 || a5_fail "ban $ATK at m2: $(cat "$A5_TMP/cli.out")"
+sleep 0.5
+st=$(a5c_cli m2 status --json)
+[ "$(jq -r '.coalition.chain_seq' <<<"$st")" = "$pub0" ] ||
+	a5_fail "m2 signed a report of $ATK, which the coalition already bans (chain $pub0 -> $(jq -r '.coalition.chain_seq' <<<"$st"))"
+[ "$(jq -r '.coalition.corroborations_local' <<<"$st")" = 1 ] ||
+	a5_fail "m2: corroborations_local is $(jq -r '.coalition.corroborations_local' <<<"$st"), expected 1"
+[ "$(a5c_member_field m2 m2 '.corroborations')" = 1 ] || a5_fail "members --json on m2: no corroboration counted for m2"
+a5_ok "m2 enforces it locally, counts a corroboration, publishes nothing (chain still at #$pub0)"
+
 a5_step "an offline member catches up: m3 stops (SIGTERM), m1 bans $ATK2, m3 restarts"
 a5c_stop_daemon m3 10
 if [ "$A5C_RC" = 0 ]; then

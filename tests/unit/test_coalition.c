@@ -253,12 +253,50 @@ test_protected_applies_nothing(void **state)
 	member_close(&m);
 }
 
+/* Decisions, not raw reports: a report of a ban already held, and a
+ * local detection of one, are counted per member (members, status,
+ * /metrics), not re-sent. */
+static void
+test_corroborations_counted(void **state)
+{
+	struct member m;
+	struct outbuf out = { 0 };
+
+	(void)state;
+	member_open(&m, "member");
+	coalition_corroborated(m.co, "alice");
+	coalition_corroborated(m.co, "alice");
+	coalition_corroborated(m.co, NULL);		/* a detection here */
+	coalition_corroborated(m.co, "gone-member");	/* no longer in the charter */
+	coalition_members(m.co, &out, 1);
+	outbuf_printf(&out, "%s", "");
+	const char *alice = strstr(out.data, "\"name\": \"alice\"");
+	assert_non_null(alice);
+	assert_non_null(strstr(alice, "\"corroborations\": 2,"));
+	outbuf_free(&out);
+	memset(&out, 0, sizeof(out));
+	coalition_status(m.co, &out, 1);
+	outbuf_printf(&out, "%s", "");
+	assert_non_null(strstr(out.data, "\"corroborations\": 4, \"corroborations_local\": 1}"));
+	outbuf_free(&out);
+	struct metrics *mt = metrics_new();
+	assert_non_null(mt);
+	coalition_metrics(m.co, mt);
+	assert_true(metrics_get(mt, M_CORROBORATIONS, "alice", NULL) == 2);
+	assert_true(metrics_get(mt, M_CORROBORATIONS, "self", NULL) == 1);
+	/* nothing was queued for publication by any of it */
+	assert_int_equal(m.co->out->nreports, 0);
+	metrics_free(mt);
+	member_close(&m);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_member_gets_batch),
 		cmocka_unit_test(test_protected_applies_nothing),
+		cmocka_unit_test(test_corroborations_counted),
 	};
 
 	if (sodium_init() < 0)

@@ -114,6 +114,7 @@ test_first_ban(void **state)
 	assert_int_equal(b.expires - b.created, BASE);
 	assert_int_equal(memcmp(&b, &v.ban, sizeof(b)), 0);
 	assert_int_equal(journal_seq(f), seq + 1);
+	assert_true(v.publish);	/* news for the coalition */
 }
 
 static void
@@ -186,14 +187,35 @@ test_coalition_ban_holds(void **state)
 	cb.created = now;
 	cb.expires = now + 300;
 	assert_int_equal(ledger_cban_raise(f->ledger, &cb, now, &prev), 1);
+	/* decisions, not raw reports: a detection of what the coalition bans
+	 * already corroborates it, records nothing and publishes nothing */
+	uint64_t seq = journal_seq(f);
 	verdict_ban(&f->env, &r, &v, err, sizeof(err));
-	assert_int_equal(v.outcome, VERDICT_HELD);
-	/* a manual ban is never held: the operator's duration applies */
+	assert_int_equal(v.outcome, VERDICT_CORROBORATED);
+	assert_false(v.publish);
+	assert_int_equal(journal_seq(f), seq);
+	struct ledger_ban lb;
+	assert_int_equal(ledger_ban_get(f->ledger, &r.prefix, &lb), 0);
+	/* a manual ban is never held: the operator's duration applies here,
+	 * but one shorter than the coalition's ban is no news to the others */
 	r.reason = "manual";
 	r.duration = 42;
 	verdict_ban(&f->env, &r, &v, err, sizeof(err));
 	assert_int_equal(v.outcome, VERDICT_BAN);
 	assert_int_equal(v.rec.ttl, 42);
+	assert_false(v.publish);
+	/* one that outlasts it is a new decision: published */
+	r.duration = 3600;
+	verdict_ban(&f->env, &r, &v, err, sizeof(err));
+	assert_int_equal(v.outcome, VERDICT_BAN);
+	assert_true(v.publish);
+	/* a coalition ban over: the detection is a ban of its own again */
+	assert_int_equal(ledger_ban_remove(f->ledger, &r.prefix), 1);
+	assert_int_equal(ledger_cban_remove(f->ledger, &r.prefix), 1);
+	r = detected("198.51.100.0/24");
+	verdict_ban(&f->env, &r, &v, err, sizeof(err));
+	assert_int_equal(v.outcome, VERDICT_BAN);
+	assert_true(v.publish);
 }
 
 static void
