@@ -41,9 +41,6 @@
 #include <unistd.h>
 
 #include <arpa/inet.h>
-#include <linux/netfilter/nf_tables.h>
-#include <linux/netfilter/nfnetlink.h>
-#include <linux/netlink.h>
 
 #include <nats/nats.h>
 #include <sodium.h>
@@ -54,6 +51,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "ledger/ledger.h"
+#include "nftev.h"
 
 #define MEMBERS_MAX 64
 #define ROUNDS_MAX 1000
@@ -111,105 +109,6 @@ struct member {
 	int nlat, missed;
 	bool seen;		/* this round */
 };
-
-/* A netlink socket subscribed to nftables events inside netns `ns`. */
-static int
-nft_events_open(const char *ns)
-{
-	char path[256];
-	int self, target, fd;
-	struct sockaddr_nl sa;
-	int rcvbuf = 8 << 20;
-
-	snprintf(path, sizeof(path), "/run/netns/%s", ns);
-	if ((self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC)) < 0)
-		die("/proc/self/ns/net: %s", strerror(errno));
-	if ((target = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		die("%s: %s", path, strerror(errno));
-	if (setns(target, CLONE_NEWNET) != 0)
-		die("setns %s: %s", path, strerror(errno));
-	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_NETFILTER);
-	if (fd < 0)
-		die("netlink socket in %s: %s", ns, strerror(errno));
-	memset(&sa, 0, sizeof(sa));
-	sa.nl_family = AF_NETLINK;
-	sa.nl_groups = 1u << (NFNLGRP_NFTABLES - 1);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0)
-		die("netlink bind in %s: %s", ns, strerror(errno));
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) != 0)
-		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
-	if (setns(self, CLONE_NEWNET) != 0)
-		die("setns back: %s", strerror(errno));
-	close(self);
-	close(target);
-	return fd;
-}
-
-#define NLA_OK_(a, rem) ((rem) >= (int)sizeof(struct nlattr) && (a)->nla_len >= sizeof(struct nlattr) && \
-	(int)(a)->nla_len <= (rem))
-#define NLA_NEXT_(a, rem) ((rem) -= NLA_ALIGN((a)->nla_len), \
-	(struct nlattr *)((char *)(a) + NLA_ALIGN((a)->nla_len)))
-#define NLA_DATA_(a) ((void *)((char *)(a) + NLA_HDRLEN))
-#define NLA_LEN_(a) ((int)(a)->nla_len - NLA_HDRLEN)
-#define NLA_TYPE_(a) ((a)->nla_type & NLA_TYPE_MASK)
-
-static bool
-nla_str_is(const struct nlattr *a, const char *s)
-{
-	int n = NLA_LEN_(a);
-	const char *p = NLA_DATA_(a);
-
-	return n > 0 && strnlen(p, (size_t)n) == strlen(s) && strncmp(p, s, (size_t)n) == 0;
-}
-
-/* Does this datagram announce `want` (IPv4, network order) in
- * inet article5 ban4 or cban4? */
-static bool
-nft_events_has(const char *buf, int len, uint32_t want)
-{
-	const struct nlmsghdr *nh;
-	bool found = false;
-
-	for (nh = (const struct nlmsghdr *)buf; NLMSG_OK(nh, (unsigned)len); nh = NLMSG_NEXT(nh, len)) {
-		if (nh->nlmsg_type != ((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWSETELEM))
-			continue;
-		int rem = (int)nh->nlmsg_len - (int)NLMSG_LENGTH(sizeof(struct nfgenmsg));
-		struct nlattr *a = (struct nlattr *)((char *)NLMSG_DATA(nh) +
-		    NLMSG_ALIGN(sizeof(struct nfgenmsg)));
-		bool table_ok = false, set_ok = false;
-		struct nlattr *elems = NULL;
-
-		for (; NLA_OK_(a, rem); a = NLA_NEXT_(a, rem)) {
-			switch (NLA_TYPE_(a)) {
-			case NFTA_SET_ELEM_LIST_TABLE: table_ok = nla_str_is(a, "article5"); break;
-			case NFTA_SET_ELEM_LIST_SET:
-				set_ok = nla_str_is(a, "ban4") || nla_str_is(a, "cban4");
-				break;
-			case NFTA_SET_ELEM_LIST_ELEMENTS: elems = a; break;
-			}
-		}
-		if (!table_ok || !set_ok || elems == NULL)
-			continue;
-		int erem = NLA_LEN_(elems);
-		for (struct nlattr *e = NLA_DATA_(elems); NLA_OK_(e, erem); e = NLA_NEXT_(e, erem)) {
-			int krem = NLA_LEN_(e);
-			for (struct nlattr *k = NLA_DATA_(e); NLA_OK_(k, krem); k = NLA_NEXT_(k, krem)) {
-				if (NLA_TYPE_(k) != NFTA_SET_ELEM_KEY)
-					continue;
-				int vrem = NLA_LEN_(k);
-				for (struct nlattr *v = NLA_DATA_(k); NLA_OK_(v, vrem); v = NLA_NEXT_(v, vrem)) {
-					uint32_t got;
-					if (NLA_TYPE_(v) != NFTA_DATA_VALUE || NLA_LEN_(v) != 4)
-						continue;
-					memcpy(&got, NLA_DATA_(v), 4);
-					if (got == want)
-						found = true;
-				}
-			}
-		}
-	}
-	return found;
-}
 
 static int
 cmp_double(const void *a, const void *b)
