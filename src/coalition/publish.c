@@ -245,27 +245,89 @@ coalition_prepare(struct coalition *co)
 	co->nrevokes = 0;
 }
 
+static bool
+inflight_has(const struct coalition *co, const char *msgid)
+{
+	for (size_t i = 0; i < co->ninflight; i++)
+		if (strcmp(co->inflight[i], msgid) == 0)
+			return true;
+	return false;
+}
+
+static void
+inflight_drop(struct coalition *co, const char *msgid)
+{
+	for (size_t i = 0; i < co->ninflight; i++)
+		if (strcmp(co->inflight[i], msgid) == 0) {
+			co->ninflight--;
+			if (i != co->ninflight)
+				memcpy(co->inflight[i], co->inflight[co->ninflight], sizeof(co->inflight[i]));
+			return;
+		}
+}
+
+/* Hands one outbox envelope to libnats without waiting for the stream:
+ * a publish waited for blocked the whole loop (bans, reports, the control
+ * socket) for as long as JetStream took to answer, seconds under load.
+ * Envelopes go out in outbox order on one connection, so the stream stores
+ * them in chain order; one that fails is sent again (same message id, so
+ * the stream drops a copy it already has), and a member that saw the next
+ * link first counts it late. */
 static int
 publish_one(const char *msgid, const void *data, size_t len, void *arg)
 {
 	struct coalition *co = arg;
 
-	if (transport_publish(co->tr, data, len, msgid) != 0) {
-		co->publish_errors++;
+	if (inflight_has(co, msgid))
+		return 0;
+	if (co->ninflight >= TRANSPORT_PUB_INFLIGHT)
+		return 1;
+	int rc = transport_publish_async(co->tr, data, len, msgid);
+	if (rc != 0) {
+		if (rc < 0)
+			co->publish_errors++;
 		return 1;	/* keep order: retry from here next time */
 	}
-	if (ledger_outbox_del(co->ledger, msgid) != 0)
-		log_warnx("ledger: %s", ledger_errmsg(co->ledger));
-	co->sent++;
+	snprintf(co->inflight[co->ninflight++], sizeof(co->inflight[0]), "%s", msgid);
 	return 0;
+}
+
+/* The outcomes of the publishes in flight: stored ones leave the outbox,
+ * failed ones are sent again by the next coalition_publish. */
+static void
+publish_collect(struct coalition *co)
+{
+	static struct transport_pub_result res[64];
+	char err[160];
+	size_t n;
+
+	while ((n = transport_publish_results(co->tr, res, 64, err, sizeof(err))) > 0)
+		for (size_t i = 0; i < n; i++) {
+			inflight_drop(co, res[i].msgid);
+			if (!res[i].ok) {
+				co->publish_errors++;
+				int64_t now = now_sec();
+				if (now - co->last_publish_error_log >= 60) {
+					log_warnx("coalition: %s; the envelope stays in the outbox and is "
+					    "sent again", err);
+					co->last_publish_error_log = now;
+				}
+				continue;
+			}
+			if (ledger_outbox_del(co->ledger, res[i].msgid) != 0)
+				log_warnx("ledger: %s", ledger_errmsg(co->ledger));
+			co->sent++;
+		}
 }
 
 void
 coalition_publish(struct coalition *co)
 {
-	/* While NATS is unreachable the outbox keeps the envelopes: publishing
-	 * would only block the loop on timeouts. */
-	if (co->tr == NULL || !transport_connected(co->tr))
+	if (co->tr == NULL)
+		return;
+	publish_collect(co);
+	/* While NATS is unreachable the outbox keeps the envelopes. */
+	if (!transport_connected(co->tr))
 		return;
 	ledger_outbox_each(co->ledger, publish_one, co);
 }

@@ -47,6 +47,11 @@ struct coalition {
 	struct transport_msg pending[COALITION_RECEIVE_MAX];
 	size_t npending;
 	uint64_t sent, publish_errors, outbox_len;
+	/* outbox envelopes handed to libnats, not yet stored or failed
+	 * (transport_publish_async): not sent again meanwhile */
+	char inflight[TRANSPORT_PUB_INFLIGHT][TRANSPORT_MSGID_MAX + 1];
+	size_t ninflight;
+	int64_t last_publish_error_log;
 	/* a refusal is logged once per burst: per member, and once for all
 	 * senders that are not members (anyone who can publish could flood) */
 	int64_t last_refusal_log[CHARTER_MEMBERS_MAX];

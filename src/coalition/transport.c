@@ -38,7 +38,8 @@ _Static_assert(TRANSPORT_MSG_MAX >= WIRE_PROOF_MAX, "a proof (two envelopes) mus
 #define CONSUMER_MAX_ACK_PENDING 20000
 #define QUEUE_BYTES_MAX		(64u << 20)	/* payload bytes waiting in the queue */
 #define API_WAIT_MS		5000		/* stream/consumer management requests */
-#define PUBLISH_WAIT_MS		2000		/* the daemon's loop waits this long at most */
+#define PUBLISH_WAIT_MS		2000		/* a synchronous publish (commitments, proofs) */
+#define PUBLISH_ACK_WAIT_MS	5000		/* an asynchronous publish: its ack, or an error */
 #define FULL_NAK_DELAY_MS	1000
 #define NAK_DELAY_MIN_MS	1000		/* transport_nak: doubles per delivery ... */
 #define NAK_DELAY_MAX_MS	60000		/* ... up to this */
@@ -78,6 +79,11 @@ struct transport {
 	size_t qlen, qmax, qbytes;
 	bool closing, sub_done, conn_closed;
 	struct transport_stats st;
+	/* Asynchronous publishes: in flight, and their outcomes until the
+	 * daemon collects them (transport_publish_results). */
+	size_t inflight, nresults;
+	struct transport_pub_result results[TRANSPORT_PUB_INFLIGHT];
+	char async_err[160];
 
 	/* The daemon's thread only. */
 	struct tx_node *taken;			/* polled, not yet acked or naked */
@@ -165,6 +171,43 @@ tx_unwake(struct transport *t)
 }
 
 /* --- libnats threads ---------------------------------------------------- */
+
+/* The outcome of an asynchronous publish (js_PublishAsync), on a libnats
+ * thread: recorded by message id for the daemon, which deletes the
+ * envelope from its outbox on success and sends it again on failure. */
+static void
+tx_on_pub_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae, void *closure)
+{
+	struct transport *t = closure;
+	const char *id = NULL;
+
+	(void)js;
+	if (natsMsgHeader_Get(msg, "Nats-Msg-Id", &id) != NATS_OK)
+		id = NULL;
+	pthread_mutex_lock(&t->mu);
+	if (t->inflight > 0)
+		t->inflight--;
+	if (pa != NULL) {
+		t->st.published++;
+		if (pa->Duplicate)
+			t->st.duplicates++;
+	} else {
+		t->st.errors++;
+		snprintf(t->async_err, sizeof(t->async_err), "publish: %s (JetStream error %d)",
+		    pae != NULL ? natsStatus_GetText(pae->Err) : "no answer",
+		    pae != NULL ? (int)pae->ErrCode : 0);
+	}
+	/* inflight bounds the results: one slot per publish in flight */
+	if (id != NULL && t->nresults < TRANSPORT_PUB_INFLIGHT) {
+		struct transport_pub_result *r = &t->results[t->nresults++];
+		snprintf(r->msgid, sizeof(r->msgid), "%s", id);
+		r->ok = pa != NULL;
+	}
+	if (!t->closing)
+		tx_wake(t);
+	pthread_mutex_unlock(&t->mu);
+	natsMsg_Destroy(msg);
+}
 
 static void
 tx_on_msg(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure)
@@ -736,6 +779,9 @@ transport_open(const struct transport_config *cfg, char *err, size_t errlen)
 		goto fail;
 	jsOptions_Init(&jo);
 	jo.Wait = API_WAIT_MS;
+	jo.PublishAsync.AckHandler = tx_on_pub_ack;
+	jo.PublishAsync.AckHandlerClosure = t;
+	jo.PublishAsync.MaxPending = TRANSPORT_PUB_INFLIGHT;
 	if ((s = natsConnection_JetStream(&t->js, t->nc, &jo)) != NATS_OK) {
 		snprintf(err, errlen, "JetStream context: %s", tx_nats_err(s));
 		t->js = NULL;
@@ -807,7 +853,7 @@ transport_poll(struct transport *t, struct transport_msg *out, size_t max)
 		    subj + t->prefix_len : "";
 		out[i].handle = n;
 	}
-	if (t->qlen == 0 && i > 0)
+	if (t->qlen == 0 && t->nresults == 0)
 		tx_unwake(t);
 	pthread_mutex_unlock(&t->mu);
 	return i;
@@ -927,6 +973,66 @@ transport_publish(struct transport *t, const uint8_t *data, size_t len, const ch
 fail:
 	tx_count_error(t);
 	return -1;
+}
+
+int
+transport_publish_async(struct transport *t, const uint8_t *data, size_t len, const char *msgid)
+{
+	jsPubOptions po;
+	natsStatus s;
+
+	if ((data == NULL && len > 0) || len > TRANSPORT_MSG_MAX || !tx_msgid_ok(msgid)) {
+		snprintf(t->errmsg, sizeof(t->errmsg), "publish: bad message (%zu bytes) or id", len);
+		tx_count_error(t);
+		return -1;
+	}
+	if (natsConnection_Status(t->nc) != NATS_CONN_STATUS_CONNECTED) {
+		snprintf(t->errmsg, sizeof(t->errmsg), "publish: not connected to NATS");
+		tx_count_error(t);
+		return -1;
+	}
+	/* Never more in flight than result slots (and than libnats' own
+	 * MaxPending, where it would stall the loop): the caller waits. */
+	pthread_mutex_lock(&t->mu);
+	bool full = t->inflight + t->nresults >= TRANSPORT_PUB_INFLIGHT;
+	if (!full)
+		t->inflight++;
+	pthread_mutex_unlock(&t->mu);
+	if (full)
+		return 1;
+	jsPubOptions_Init(&po);
+	po.MsgId = msgid;
+	po.ExpectStream = t->stream;
+	po.MaxWait = PUBLISH_ACK_WAIT_MS;
+	s = js_PublishAsync(t->js, t->subject, data, (int)len, &po);
+	if (s != NATS_OK) {
+		pthread_mutex_lock(&t->mu);
+		t->inflight--;
+		pthread_mutex_unlock(&t->mu);
+		tx_seterr(t, "publish", s, 0);
+		tx_count_error(t);
+		return -1;
+	}
+	return 0;
+}
+
+size_t
+transport_publish_results(struct transport *t, struct transport_pub_result *out, size_t max,
+    char *err, size_t errlen)
+{
+	size_t n;
+
+	pthread_mutex_lock(&t->mu);
+	n = t->nresults < max ? t->nresults : max;
+	memcpy(out, t->results, n * sizeof(*out));
+	memmove(t->results, t->results + n, (t->nresults - n) * sizeof(*out));
+	t->nresults -= n;
+	if (err != NULL && errlen > 0)
+		snprintf(err, errlen, "%s", t->async_err);
+	if (t->qlen == 0 && t->nresults == 0)
+		tx_unwake(t);
+	pthread_mutex_unlock(&t->mu);
+	return n;
 }
 
 bool

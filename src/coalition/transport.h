@@ -61,6 +61,20 @@ void transport_nak(struct transport *t, struct transport_msg *m);
  * de-duplication; returns 0 once the stream has stored it, -1 on error. */
 int transport_publish(struct transport *t, const uint8_t *data, size_t len, const char *msgid);
 
+/* The same without waiting: 0 once handed to libnats, 1 when
+ * TRANSPORT_PUB_INFLIGHT publishes are in flight already (try later), -1
+ * on error. The outcome comes back by message id through
+ * transport_publish_results, after the fd becomes readable. */
+#define TRANSPORT_PUB_INFLIGHT 256
+struct transport_pub_result {
+	char msgid[TRANSPORT_MSGID_MAX + 1];
+	bool ok;		/* stored by the stream (or a duplicate of a stored one) */
+};
+int transport_publish_async(struct transport *t, const uint8_t *data, size_t len, const char *msgid);
+/* Takes up to max outcomes, oldest first; err gets the last failure's text. */
+size_t transport_publish_results(struct transport *t, struct transport_pub_result *out, size_t max,
+    char *err, size_t errlen);
+
 bool transport_connected(const struct transport *t);
 struct transport_stats {
 	uint64_t published, received, acked, errors, reconnects;
