@@ -5,8 +5,9 @@
  * address parsing) is per line and needs no state but a scratch, so blocks
  * can be matched anywhere in any order; the detector's connection table and
  * windows need the matches in file order, and so do the time parser and the
- * output. The caller's thread reads, normalizes and feeds the detector; the
- * workers only match. Blocks go round a fixed ring of buffers (bounded
+ * output. The caller's thread reads, normalizes and feeds the detector (and
+ * matches a block itself when it would otherwise wait); the workers only
+ * match. Blocks go round a fixed ring of buffers (bounded
  * memory): a buffer is refilled only after its block's matches, which point
  * into it, have been consumed.
  * Rejected: a detector per thread (its state is one table), a lock around
@@ -99,6 +100,7 @@ struct scan_pipe {
 	size_t bufsize, line_max;
 	unsigned nworkers, nslots;
 	struct worker *w;
+	struct rules_scratch *own;	/* the caller's, for blocks it matches itself */
 	struct slot *slots;
 	/* Blocks counted since the start: submitted, taken by a worker,
 	 * consumed (taken <= submitted, consumed <= submitted). The current
@@ -129,6 +131,19 @@ record_match(void *arg, const struct rules_match *m)
 	s->m[s->res.nmatches++] = *m;
 }
 
+/* Matches block s with scratch sc; s is the caller's until done is set:
+ * nobody else reads or writes it, and its buffer is not refilled. */
+static void
+match_slot(struct scan_pipe *p, struct rules_scratch *sc, struct slot *s)
+{
+	s->res.lines = s->res.overlong = 0;
+	s->res.nmatches = 0;
+	if (scan_lines(p->rs, sc, s->buf, s->len, p->line_max, record_match, s,
+	    &s->res.lines, &s->res.overlong) != 0)
+		s->res.failed = 1;
+	s->res.matches = s->m;
+}
+
 static void *
 worker_main(void *arg)
 {
@@ -143,16 +158,7 @@ worker_main(void *arg)
 			break;
 		struct slot *s = &p->slots[p->taken++ % p->nslots];
 		pthread_mutex_unlock(&p->mu);
-
-		/* s is this thread's until done is set: nobody else reads
-		 * or writes it, and its buffer is not refilled. */
-		s->res.lines = s->res.overlong = 0;
-		s->res.nmatches = 0;
-		if (scan_lines(p->rs, w->sc, s->buf, s->len, p->line_max, record_match, s,
-		    &s->res.lines, &s->res.overlong) != 0)
-			s->res.failed = 1;
-		s->res.matches = s->m;
-
+		match_slot(p, w->sc, s);
 		pthread_mutex_lock(&p->mu);
 		s->done = true;
 		pthread_cond_broadcast(&p->done);
@@ -175,6 +181,7 @@ scan_pipe_free(struct scan_pipe *p)
 			pthread_join(p->w[i].tid, NULL);
 		rules_scratch_free(p->w[i].sc);
 	}
+	rules_scratch_free(p->own);
 	for (unsigned i = 0; i < p->nslots; i++) {
 		free(p->slots[i].buf);
 		free(p->slots[i].m);
@@ -204,8 +211,8 @@ scan_pipe_new(const struct ruleset *rs, const char *program, unsigned workers, s
 	p->bufsize = bufsize;
 	p->line_max = line_max;
 	/* Two blocks per worker keep each busy while the caller consumes
-	 * one and fills another. */
-	p->nslots = 2 * workers + 2;
+	 * one, fills another and matches a third and a fourth. */
+	p->nslots = 2 * workers + 6;
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->work, NULL);
 	pthread_cond_init(&p->done, NULL);
@@ -226,6 +233,11 @@ scan_pipe_new(const struct ruleset *rs, const char *program, unsigned workers, s
 			goto oom;
 		}
 	p->nworkers = workers;
+	if ((p->own = rules_scratch_new(rs)) == NULL) {
+		scan_pipe_free(p);
+		goto oom;
+	}
+	rules_scratch_set_program(p->own, program);
 	for (unsigned i = 0; i < workers; i++) {
 		p->w[i].p = p;
 		if ((p->w[i].sc = rules_scratch_new(rs)) == NULL) {
@@ -261,8 +273,9 @@ scan_pipe_skip(struct scan_pipe *p)
 	p->pending_skip++;
 }
 
-/* Consumes the oldest block in flight; wait: whether to wait for it. Returns
- * whether one was consumed. Called with p->mu unlocked. */
+/* Consumes the oldest block in flight; wait: whether to wait for it (while
+ * more blocks than workers wait for one, the caller matches one rather than
+ * idle). Returns whether one was consumed. Called with p->mu unlocked. */
 static bool
 consume_one(struct scan_pipe *p, bool wait, scan_pipe_consume_fn fn, void *arg)
 {
@@ -273,8 +286,20 @@ consume_one(struct scan_pipe *p, bool wait, scan_pipe_consume_fn fn, void *arg)
 		pthread_mutex_unlock(&p->mu);
 		return false;
 	}
-	while (!s->done)
+	while (!s->done) {
+		/* Only when the workers are clearly behind (slower, or
+		 * descheduled on a busy machine): a block taken here is one
+		 * a worker may find missing when it finishes its own. */
+		if (p->submitted - p->taken >= p->nworkers + 2) {
+			struct slot *t = &p->slots[p->taken++ % p->nslots];
+			pthread_mutex_unlock(&p->mu);
+			match_slot(p, p->own, t);
+			pthread_mutex_lock(&p->mu);
+			t->done = true;
+			continue;
+		}
 		pthread_cond_wait(&p->done, &p->mu);
+	}
 	pthread_mutex_unlock(&p->mu);
 	fn(arg, &s->res);
 	s->done = false;	/* no worker looks at it until it is submitted again */
@@ -328,7 +353,7 @@ scan_pipe_hits(const struct scan_pipe *p, int rule)
 
 	for (unsigned i = 0; i < p->nworkers; i++)
 		n += rules_scratch_hits(p->w[i].sc, rule);
-	return n;
+	return n + rules_scratch_hits(p->own, rule);
 }
 
 uint64_t
@@ -338,5 +363,5 @@ scan_pipe_limit_hits(const struct scan_pipe *p)
 
 	for (unsigned i = 0; i < p->nworkers; i++)
 		n += rules_scratch_limit_hits(p->w[i].sc);
-	return n;
+	return n + rules_scratch_limit_hits(p->own);
 }

@@ -33,7 +33,7 @@ struct scan_pipe;
 
 /* workers: matching threads (1..SCAN_PIPE_WORKERS_MAX), each with its own
  * scratch (program: see rules_scratch_set_program); bufsize: bytes per
- * buffer. At most 2 * workers + 2 blocks are in flight. NULL with err. */
+ * buffer. At most 2 * workers + 6 blocks are in flight. NULL with err. */
 #define SCAN_PIPE_WORKERS_MAX 16
 struct scan_pipe *scan_pipe_new(const struct ruleset *rs, const char *program, unsigned workers,
     size_t bufsize, size_t line_max, char *err, size_t errlen);
@@ -48,14 +48,17 @@ void scan_pipe_skip(struct scan_pipe *p);
 /* Submits the buffer's first len bytes for matching and makes the next
  * buffer current, starting with the keep bytes that followed them (a line
  * not yet complete). Finished blocks are consumed (fn, on this thread) as
- * buffers are needed. Returns the new current buffer. */
+ * buffers are needed; when every buffer is in flight and more blocks than
+ * workers wait for one, this thread matches one rather than wait. Returns the new current
+ * buffer. */
 char *scan_pipe_submit(struct scan_pipe *p, size_t len, size_t keep, scan_pipe_consume_fn fn,
     void *arg);
 /* Consumes every block submitted, waiting for them; the current buffer is
  * emptied. */
 void scan_pipe_drain(struct scan_pipe *p, scan_pipe_consume_fn fn, void *arg);
 
-/* Confirmed matches of rule i and PCRE2 limit hits, summed over the workers. */
+/* Confirmed matches of rule i and PCRE2 limit hits, summed over the workers
+ * (and the caller, which matches a block itself rather than wait). */
 uint64_t scan_pipe_hits(const struct scan_pipe *p, int rule);
 uint64_t scan_pipe_limit_hits(const struct scan_pipe *p);
 
