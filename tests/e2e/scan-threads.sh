@@ -5,7 +5,8 @@
 # --threads 1 (everything on one thread, the reference) and 2, 3, 5 over
 #   - a generated sshd log of 200k lines (~90 blocks in flight in turn), with
 #     lines over the 16 KiB ceiling and one over the 4 MiB block inserted,
-#     and the same log gzip-compressed and on stdin;
+#     and the same log gzip-compressed, on stdin, and without its headers
+#     (--program sshd);
 #   - several files in one run (line numbers restart, stamps per file);
 #   - the rules' golden logs (tests/rules/*.log) and, when present, the
 #     fail2ban sample logs (its package's, ../shared/corpus/fail2ban);
@@ -78,6 +79,10 @@ same() {
 same generated /dev/null "$tmp/big.log"
 same gzip /dev/null "$tmp/big.log.gz"
 same stdin "$tmp/big.log" -
+# messages without headers (journalctl -o cat): each worker's scratch gets
+# the program
+sed 's/^[^]]*\]: //' "$tmp/gen.log" >"$tmp/msgs.log"
+same program /dev/null --program sshd "$tmp/msgs.log"
 # the overlong lines are dropped and counted, whatever the threads
 for t in 1 2; do
 	"$bin" scan -c "$tmp/a5.conf" --threads "$t" --matches "$tmp/big.log" >"$tmp/m" 2>/dev/null
