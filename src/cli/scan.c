@@ -10,6 +10,7 @@
 
 #include "cli/cli.h"
 #include "cli/scan_input.h"
+#include "cli/scan_pipe.h"
 #include "common/timeparse.h"
 #include "common/util.h"
 #include "daemon/config.h"
@@ -23,6 +24,9 @@
 /* Lines longer than the daemon's ceiling are dropped whole, as the daemon
  * drops them (sensor/lines.c): never matched in part. */
 #define SCAN_LINE_MAX SENSOR_LINE_MAX
+/* Default threads: one per online CPU, at most this many; beyond, the one
+ * thread that feeds the detector is the bottleneck. */
+#define SCAN_THREADS_DEFAULT_MAX 4
 
 enum scan_mode { SCAN_SUMMARY, SCAN_MATCHES, SCAN_BANS };
 
@@ -40,6 +44,8 @@ struct scan_ctx {
 	int64_t ref, last_ts;
 	struct time_ctx tc;		/* the current file's stamps */
 	uint64_t attempts, overlong;
+	bool failed;			/* a block's matching failed */
+	struct scan_pipe *pipe;		/* NULL: matching on this thread */
 	struct scan_ban *bans;
 	size_t nbans, bans_cap;
 	FILE *out;
@@ -65,7 +71,7 @@ usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: article5 scan [-c CONFIG] [--matches | --bans] [--ipv6-prefix N]\n"
-	    "                    [--program NAME] FILE...\n"
+	    "                    [--program NAME] [--threads N] FILE...\n"
 	    "\n"
 	    "Runs the detection rules and the detector over log files ('-' is stdin;\n"
 	    "gzip files are read as such), using the logs' own timestamps (local time\n"
@@ -81,10 +87,14 @@ usage(FILE *f)
 	    "  --program NAME     the lines are messages without a header, written by\n"
 	    "                     NAME (journalctl -o cat -u ssh | article5 scan\n"
 	    "                     --program sshd -)\n"
+	    "  --threads N        N threads (1..%d): N - 1 match lines, one reads,\n"
+	    "                     feeds the detector in file order and matches when\n"
+	    "                     they fall behind; 1: everything on one thread. The\n"
+	    "                     output is the same. Default: one per CPU, at most %d\n"
 	    "  -c CONFIG          take rules_dir, rules_local, rules and policy from CONFIG\n"
 	    "\n"
 	    "article5 scan --fail2ban-filter FILTER.conf ... runs fail2ban's filters\n"
-	    "instead (see its --help).\n");
+	    "instead (see its --help).\n", SCAN_PIPE_WORKERS_MAX + 1, SCAN_THREADS_DEFAULT_MAX);
 }
 
 static void
@@ -158,53 +168,26 @@ progress(const char *name, uint64_t done, uint64_t total, uint64_t lines)
 	    "##############################", width - fill, "", pct, (unsigned long long)lines);
 }
 
-/* Counts a line over the ceiling, dropped whole. */
+/* A block matched by the pipeline's workers, in file order: its matches to
+ * the detector, as on_match gets them on the single-threaded path. */
 static void
-drop_overlong(struct scan_ctx *c)
+consume_block(void *arg, const struct scan_pipe_block *b)
 {
-	c->overlong++;
-	c->line_base++;
-}
+	struct scan_ctx *c = arg;
 
-/* Scans buf[0..len) (lines; only the last may lack its '\n'), leaving out
- * the lines longer than SCAN_LINE_MAX. Such a line holds a whole window of
- * SCAN_LINE_MAX / 2 bytes without a newline, so one short memchr per window
- * finds every candidate: the clean case costs next to nothing. */
-static int
-scan_block(struct scan_ctx *c, struct rules_scratch *sc, const char *buf, size_t len)
-{
-	const size_t win = SCAN_LINE_MAX / 2;
-	size_t seg = 0, w = 0;
-	long lines;
-
-	while (w + win <= len) {
-		if (memchr(buf + w, '\n', win) != NULL) {
-			w += win;
-			continue;
-		}
-		const char *nl = w > seg ? memrchr(buf + seg, '\n', w - seg) : NULL;
-		size_t ls = nl != NULL ? (size_t)(nl - buf) + 1 : seg;
-		const char *ne = memchr(buf + w + win, '\n', len - (w + win));
-		size_t le = ne != NULL ? (size_t)(ne - buf) : len;
-		if (le - ls > SCAN_LINE_MAX) {
-			if ((lines = rules_scan(c->rs, sc, buf + seg, ls - seg, on_match, c)) < 0)
-				return -1;
-			c->line_base += (uint64_t)lines;
-			drop_overlong(c);
-			seg = le + 1 < len ? le + 1 : len;
-		}
-		w = le + 1;
-	}
-	if (seg < len) {
-		if ((lines = rules_scan(c->rs, sc, buf + seg, len - seg, on_match, c)) < 0)
-			return -1;
-		c->line_base += (uint64_t)lines;
-	}
-	return 0;
+	c->line_base += b->skipped;
+	c->overlong += b->skipped;
+	if (b->failed)
+		c->failed = true;
+	for (size_t i = 0; i < b->nmatches; i++)
+		on_match(c, &b->matches[i]);
+	c->line_base += b->lines;
+	c->overlong += b->overlong;
 }
 
 /* Scans one file in blocks cut at the last newline, its line ends and NUL
- * padding normalized (common/eol.h). */
+ * padding normalized (common/eol.h): matched here (sc, into buf), or by
+ * c->pipe's workers (into its buffers), and fed to the detector in order. */
 static int
 scan_file(struct scan_ctx *c, struct rules_scratch *sc, const char *path,
     char *buf, uint64_t *lines_total, uint64_t *bytes_total)
@@ -222,6 +205,9 @@ scan_file(struct scan_ctx *c, struct rules_scratch *sc, const char *path,
 	}
 	time_ctx_init(&c->tc, c->ref, true);
 	c->line_base = 0;
+	c->failed = false;
+	if (c->pipe != NULL)
+		buf = scan_pipe_buffer(c->pipe);
 	for (;;) {
 		size_t room = SCAN_BLOCK - have < SCAN_READ + 1 ? SCAN_BLOCK - have : SCAN_READ + 1;
 		size_t from = have, got;
@@ -250,19 +236,32 @@ scan_file(struct scan_ctx *c, struct rules_scratch *sc, const char *path,
 				upto = 0;
 			else {
 				/* One line fills the block: far over the ceiling. */
-				drop_overlong(c);
+				if (c->pipe != NULL)
+					scan_pipe_skip(c->pipe);
+				else {
+					c->overlong++;
+					c->line_base++;
+				}
 				skipping = true;
 				have = upto = 0;
 			}
 		}
-		if (upto > 0) {
-			if (scan_block(c, sc, buf, upto) != 0) {
-				fprintf(stderr, "article5 scan: %s: scanning failed\n", path);
-				rc = -1;
-				break;
-			}
+		if (upto > 0 && c->pipe != NULL) {
+			buf = scan_pipe_submit(c->pipe, upto, have - upto, consume_block, c);
+			have -= upto;
+		} else if (upto > 0) {
+			uint64_t nl = 0;
+			if (scan_lines(c->rs, sc, buf, upto, SCAN_LINE_MAX, on_match, c, &nl,
+			    &c->overlong) != 0)
+				c->failed = true;
+			c->line_base += nl;
 			memmove(buf, buf + upto, have - upto);
 			have -= upto;
+		}
+		if (c->failed) {
+			fprintf(stderr, "article5 scan: %s: scanning failed\n", path);
+			rc = -1;
+			break;
 		}
 		if (tty) {
 			scan_input_progress(in, &done, &total);
@@ -270,6 +269,13 @@ scan_file(struct scan_ctx *c, struct rules_scratch *sc, const char *path,
 		}
 		if (n == 0)
 			break;
+	}
+	if (c->pipe != NULL) {
+		scan_pipe_drain(c->pipe, consume_block, c);
+		if (c->failed && rc == 0) {
+			fprintf(stderr, "article5 scan: %s: scanning failed\n", path);
+			rc = -1;
+		}
 	}
 	if (tty)
 		fputc('\n', stderr);
@@ -286,6 +292,7 @@ cmd_scan(int argc, char **argv)
 		{ "bans", no_argument, NULL, 'b' },
 		{ "ipv6-prefix", required_argument, NULL, '6' },
 		{ "program", required_argument, NULL, 'p' },
+		{ "threads", required_argument, NULL, 't' },
 		{ "config", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -298,7 +305,7 @@ cmd_scan(int argc, char **argv)
 	struct ruleset *rs = NULL;
 	char err[1024], *buf = NULL;
 	const char *cfgpath = NULL, *program = NULL;
-	unsigned v6 = 0;
+	unsigned v6 = 0, threads = 0;
 	uint64_t u, lines = 0, bytes = 0;
 	int opt, rc = 1;
 
@@ -330,6 +337,14 @@ cmd_scan(int argc, char **argv)
 				goto out;
 			}
 			program = optarg;
+			break;
+		case 't':
+			if (uint_parse(optarg, 1, SCAN_PIPE_WORKERS_MAX + 1, &u) != 0) {
+				fprintf(stderr, "article5 scan: bad --threads '%s', expected 1..%d\n",
+				    optarg, SCAN_PIPE_WORKERS_MAX + 1);
+				goto out;
+			}
+			threads = (unsigned)u;
 			break;
 		case 'h': usage(stdout); rc = 0; goto out;
 		default: usage(stderr); rc = 2; goto out;
@@ -378,6 +393,16 @@ cmd_scan(int argc, char **argv)
 		goto out;
 	}
 	rules_scratch_set_program(sc, program);
+	if (threads == 0) {
+		long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+		threads = ncpu < 1 ? 1 : ncpu > SCAN_THREADS_DEFAULT_MAX ?
+		    SCAN_THREADS_DEFAULT_MAX : (unsigned)ncpu;
+	}
+	if (threads > 1 && (c.pipe = scan_pipe_new(rs, program, threads - 1, SCAN_BLOCK,
+	    SCAN_LINE_MAX, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "article5 scan: %s\n", err);
+		goto out;
+	}
 	int64_t t0 = mono_usec();
 	rc = 0;
 	for (int i = optind; i < argc; i++)
@@ -409,7 +434,8 @@ cmd_scan(int argc, char **argv)
 		    c.nbans, cfg->maxretry, (long long)cfg->findtime);
 		printf("\n%-20s %-32s %-9s %s\n", "SERVICE", "RULE", "KIND", "LINES");
 		for (size_t i = 0; i < rules_count(rs); i++) {
-			uint64_t h = rules_scratch_hits(sc, (int)i);
+			uint64_t h = rules_scratch_hits(sc, (int)i) +
+			    (c.pipe != NULL ? scan_pipe_hits(c.pipe, (int)i) : 0);
 			const struct rules_rule *r = rules_get(rs, (int)i);
 			if (h)
 				printf("%-20s %-32s %-9s %llu\n", rules_service_get(rs, r->service)->name,
@@ -421,11 +447,14 @@ cmd_scan(int argc, char **argv)
 				printf("%-42s %-20s %u\n", c.bans[i].text,
 				    rules_service_get(rs, c.bans[i].service)->name, c.bans[i].evidence);
 		}
-		if (rules_scratch_limit_hits(sc))
+		uint64_t lim = rules_scratch_limit_hits(sc) +
+		    (c.pipe != NULL ? scan_pipe_limit_hits(c.pipe) : 0);
+		if (lim)
 			printf("\nwarning: %llu lines hit the PCRE2 match limit\n",
-			    (unsigned long long)rules_scratch_limit_hits(sc));
+			    (unsigned long long)lim);
 	}
 out:
+	scan_pipe_free(c.pipe);
 	free(buf);
 	free(c.bans);
 	rules_scratch_free(sc);

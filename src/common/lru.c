@@ -14,8 +14,18 @@ struct node {
 	unsigned char data[];		/* key, then value (aligned) */
 };
 
+/* The bucket array starts at this size and doubles with the entries (one
+ * per bucket at most), up to about one bucket per entry of the cap. Sized
+ * for the cap from the start, a table holding a few thousand of its 100,000
+ * offenders spread them over a megabyte of buckets. Measured (cachegrind,
+ * 200k lines of bench's log, 32 KiB D1 / 512 KiB LL): the lookups' own
+ * misses fall by about 7 %, the whole scan's hardly change (its LRU misses
+ * are mostly the connection table's nodes); what it saves for sure is the
+ * megabyte of a table that stays small. */
+#define LRU_BUCKETS_MIN 64
+
 struct lru {
-	size_t cap, size, keysize, valoff, valsize, nbuckets;
+	size_t cap, size, keysize, valoff, valsize, nbuckets, maxbuckets;
 	uint64_t evictions;
 	bool trusted;			/* keys not chosen by attackers: FNV-1a */
 	struct node **buckets;
@@ -37,8 +47,9 @@ lru_new(size_t cap, size_t keysize, size_t valsize)
 	t->valoff = (keysize + 7) & ~(size_t)7;
 	t->valsize = valsize;
 	/* About one entry per bucket at the cap keeps chains short. */
-	for (t->nbuckets = 64; t->nbuckets < cap; t->nbuckets <<= 1)
+	for (t->maxbuckets = LRU_BUCKETS_MIN; t->maxbuckets < cap; t->maxbuckets <<= 1)
 		;
+	t->nbuckets = LRU_BUCKETS_MIN;
 	t->buckets = calloc(t->nbuckets, sizeof(*t->buckets));	/* NOLINT(bugprone-sizeof-expression): bucket heads are pointers */
 	if (t->buckets == NULL) {
 		free(t);
@@ -159,6 +170,29 @@ lru_get(struct lru *t, const void *key)
 	return get_hashed(t, key, hash_of(t, key));
 }
 
+/* Doubles the bucket array and relinks every entry by its stored hash.
+ * Out of memory: the table keeps its buckets (longer chains, still right). */
+static void
+grow_buckets(struct lru *t)
+{
+	size_t nb = t->nbuckets * 2;
+	struct node **b = calloc(nb, sizeof(*b));	/* NOLINT(bugprone-sizeof-expression): bucket heads are pointers */
+
+	if (b == NULL)
+		return;
+	for (struct node *n = t->head; n != NULL; n = n->next) {
+		struct node **slot = &b[n->hash & (nb - 1)];
+		n->hnext = *slot;
+		if (*slot != NULL)
+			(*slot)->hpprev = &n->hnext;
+		n->hpprev = slot;
+		*slot = n;
+	}
+	free(t->buckets);
+	t->buckets = b;
+	t->nbuckets = nb;
+}
+
 void *
 lru_put(struct lru *t, const void *key, int *created)
 {
@@ -176,8 +210,12 @@ lru_put(struct lru *t, const void *key, int *created)
 		node_unlink(t, n);
 		t->evictions++;
 		memset(n, 0, sizeof(*n) + t->valoff + t->valsize);
-	} else if ((n = calloc(1, sizeof(*n) + t->valoff + t->valsize)) == NULL)
-		return NULL;
+	} else {
+		if (t->size >= t->nbuckets && t->nbuckets < t->maxbuckets)
+			grow_buckets(t);
+		if ((n = calloc(1, sizeof(*n) + t->valoff + t->valsize)) == NULL)
+			return NULL;
+	}
 	memcpy(n->data, key, t->keysize);
 	n->hash = hash;
 	struct node **b = &t->buckets[hash & (t->nbuckets - 1)];

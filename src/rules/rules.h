@@ -104,9 +104,10 @@ const struct rules_service *rules_service_get(const struct ruleset *rs, int i);
 int rules_service_find(const struct ruleset *rs, const char *name);
 const char *rules_kind_name(enum rule_kind k);
 
-/* Scanning state; also counts matches per rule. A rule set is scanned by
- * one thread at a time: each rule's PCRE2 program is JIT-compiled when it
- * first runs. */
+/* Scanning state; also counts matches per rule. A compiled rule set may be
+ * scanned by several threads at once, each with a scratch of its own (a
+ * scratch is one thread's at a time): each rule's PCRE2 program is
+ * JIT-compiled, under a lock, when it first runs. */
 struct rules_scratch *rules_scratch_new(const struct ruleset *rs);
 void rules_scratch_free(struct rules_scratch *sc);
 /* Confirmed matches per rule since creation. */

@@ -71,6 +71,9 @@ struct hit {
 struct rules_scratch {
 	const struct ruleset *rs;
 	pcre2_match_data *md;
+	/* the rule set's limits with this scratch's own JIT stack: a match
+	 * context shared by threads would share one stack */
+	pcre2_match_context *mctx;
 	pcre2_jit_stack *jit_stack;
 	/* per rule: 0 until its PCRE2 program first runs, then 1 when it
 	 * is JIT-compiled, 2 when the interpreter runs it */

@@ -1,6 +1,7 @@
 /* rules_match.c - scanning: each line's candidate rules from the
  * prefilter, confirmed by their PCRE2 programs in load order; the first
  * that confirms is the line's match. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,9 +22,10 @@ rules_scratch_new(const struct ruleset *rs)
 	sc->seen = calloc(rs->nrules, sizeof(*sc->seen));
 	sc->counts = calloc(rs->nrules, sizeof(*sc->counts));
 	sc->md = pcre2_match_data_create(32, NULL);
+	sc->mctx = pcre2_match_context_copy(rs->mctx);
 	sc->jit_stack = pcre2_jit_stack_create(32 * 1024, 512 * 1024, NULL);
 	if (sc->jit == NULL || sc->cands == NULL || sc->seen == NULL || sc->counts == NULL ||
-	    sc->md == NULL || sc->jit_stack == NULL) {
+	    sc->md == NULL || sc->mctx == NULL || sc->jit_stack == NULL) {
 		rules_scratch_free(sc);
 		return NULL;
 	}
@@ -36,7 +38,7 @@ rules_scratch_new(const struct ruleset *rs)
 			return NULL;
 		}
 	}
-	pcre2_jit_stack_assign(rs->mctx, NULL, sc->jit_stack);
+	pcre2_jit_stack_assign(sc->mctx, NULL, sc->jit_stack);
 	return sc;
 }
 
@@ -48,6 +50,7 @@ rules_scratch_free(struct rules_scratch *sc)
 	if (sc->rs->alt != NULL && sc->alt_scratch != NULL)
 		sc->rs->alt->scratch_free(sc);
 	pcre2_match_data_free(sc->md);
+	pcre2_match_context_free(sc->mctx);
 	pcre2_jit_stack_free(sc->jit_stack);
 	free(sc->jit);
 	free(sc->cands);
@@ -167,6 +170,12 @@ program_matches(const struct ruleset *rs, int service, const struct syslog_hdr *
 	return false;
 }
 
+/* Serializes the lazy JIT compilation below: the compiled code is stored
+ * in the rule set's pcre2_code, which threads scanning with scratches of
+ * their own share (article5 scan --threads). Taken once per rule and
+ * scratch, never on the matching path. */
+static pthread_mutex_t jit_lock = PTHREAD_MUTEX_INITIALIZER;
+
 /* Runs rule r's PCRE2 program over subj[0..slen): the match count, or a
  * PCRE2 error. The program is JIT-compiled on its first run: a rule set
  * holds every service's rules, a log reaches a few of them. pcre2_jit_compile
@@ -176,12 +185,15 @@ run_pcre(const struct ruleset *rs, struct rules_scratch *sc, int r, const char *
 {
 	const struct rule_impl *ri = &rs->rules[r];
 
-	if (sc->jit[r] == 0)
+	if (sc->jit[r] == 0) {
+		pthread_mutex_lock(&jit_lock);
 		sc->jit[r] = pcre2_jit_compile(ri->code, PCRE2_JIT_COMPLETE) == 0 ? 1 : 2;
+		pthread_mutex_unlock(&jit_lock);
+	}
 	/* JIT is an optimisation: without it the interpreter still works. */
 	if (sc->jit[r] == 1)
-		return pcre2_jit_match(ri->code, (PCRE2_SPTR)subj, slen, 0, 0, sc->md, rs->mctx);
-	return pcre2_match(ri->code, (PCRE2_SPTR)subj, slen, 0, 0, sc->md, rs->mctx);
+		return pcre2_jit_match(ri->code, (PCRE2_SPTR)subj, slen, 0, 0, sc->md, sc->mctx);
+	return pcre2_match(ri->code, (PCRE2_SPTR)subj, slen, 0, 0, sc->md, sc->mctx);
 }
 
 /* Runs rule r's PCRE2 program over one line (or its syslog message); fills

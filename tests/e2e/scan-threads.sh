@@ -1,0 +1,121 @@
+#!/bin/sh
+# scan-threads.sh - `article5 scan` matches lines in worker threads and feeds
+# the detector in file order (src/cli/scan_pipe.c): its output must be the
+# same byte for byte whatever the number of threads. Runs scan with
+# --threads 1 (everything on one thread, the reference) and 2, 3, 5 over
+#   - a generated sshd log of 200k lines (~90 blocks in flight in turn), with
+#     lines over the 16 KiB ceiling and one over the 4 MiB block inserted,
+#     and the same log gzip-compressed, on stdin, and without its headers
+#     (--program sshd);
+#   - several files in one run (line numbers restart, stamps per file);
+#   - the rules' golden logs (tests/rules/*.log) and, when present, the
+#     fail2ban sample logs (its package's, ../shared/corpus/fail2ban);
+# and compares --matches, --bans and the summary (all but its timing line).
+# Offline: no network, no root. A5_BIN picks another binary.
+# Exit 0 pass, 1 fail, 77 skip.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+bin=${A5_BIN:-$root/build/article5}
+cc=${CC:-cc}
+
+[ -x "$bin" ] || { echo "scan-threads: $bin not built (run make)"; exit 77; }
+for t in gzip awk head tail cmp "$cc"; do
+	command -v "$t" >/dev/null 2>&1 || { echo "scan-threads: $t missing"; exit 77; }
+done
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/a5thr.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT INT TERM
+printf 'rules_dir %s\nrules_local none\n' "$root/etc/rules" >"$tmp/a5.conf"
+
+"$cc" -O2 -o "$tmp/gen" "$root/bench/gen-authlog.c" || { echo "scan-threads: cannot build the generator"; exit 1; }
+"$tmp/gen" -n 200000 -s 0x7e57 -o "$tmp/gen.log" || exit 1
+# Overlong lines between ordinary ones: one over the line ceiling (dropped,
+# counted), one longer than a whole block (skipped while reading), each
+# carrying an attacker's address that must never count.
+long() { awk -v n="$1" 'BEGIN { s = "x"; while (length(s) < n) s = s s; print "Mar  1 00:10:00 srv1 sshd[4242]: Failed password for " substr(s, 1, n) " from 192.0.2.99 port 1 ssh2" }'; }
+{
+	head -n 70000 "$tmp/gen.log"
+	long 20000
+	sed -n '70001,140000p' "$tmp/gen.log"
+	long 5000000
+	tail -n +140001 "$tmp/gen.log"
+} >"$tmp/big.log"
+gzip -c "$tmp/big.log" >"$tmp/big.log.gz"
+
+rc=0 n=0
+# same NAME STDIN ARGS...: scan's outputs with --threads 1 and with 2, 3, 5
+same() {
+	name=$1 in=$2
+	shift 2
+	for mode in --matches --bans summary; do
+		m=$mode
+		[ "$mode" = summary ] && m=
+		for t in 1 2 3 5; do
+			# shellcheck disable=SC2086 # $m: one word or none
+			if ! "$bin" scan -c "$tmp/a5.conf" --threads "$t" $m "$@" <"$in" >"$tmp/out.$t" 2>"$tmp/err.$t"; then
+				echo "FAIL $name $mode --threads $t: scan failed: $(head -c 300 "$tmp/err.$t")"
+				rc=1
+				continue
+			fi
+			# the summary's first line is its timing
+			[ "$mode" = summary ] && { tail -n +2 "$tmp/out.$t" >"$tmp/o" && mv "$tmp/o" "$tmp/out.$t"; }
+			[ "$t" = 1 ] && continue
+			n=$((n + 1))
+			if ! cmp -s "$tmp/out.1" "$tmp/out.$t"; then
+				echo "FAIL $name $mode: --threads $t differs from --threads 1:"
+				diff "$tmp/out.1" "$tmp/out.$t" | head -n 10
+				rc=1
+			fi
+		done
+		# The reference must have found something, or the comparison
+		# proves little.
+		if [ ! -s "$tmp/out.1" ]; then
+			echo "FAIL $name $mode: empty output with --threads 1"
+			rc=1
+		fi
+	done
+}
+
+same generated /dev/null "$tmp/big.log"
+same gzip /dev/null "$tmp/big.log.gz"
+same stdin "$tmp/big.log" -
+# messages without headers (journalctl -o cat): each worker's scratch gets
+# the program
+sed 's/^[^]]*\]: //' "$tmp/gen.log" >"$tmp/msgs.log"
+same program /dev/null --program sshd "$tmp/msgs.log"
+# the overlong lines are dropped and counted, whatever the threads
+for t in 1 2; do
+	"$bin" scan -c "$tmp/a5.conf" --threads "$t" --matches "$tmp/big.log" >"$tmp/m" 2>/dev/null
+	if grep -q '192\.0\.2\.99' "$tmp/m"; then
+		echo "FAIL overlong: an overlong line's address counted with --threads $t"; rc=1
+	fi
+	"$bin" scan -c "$tmp/a5.conf" --threads "$t" "$tmp/big.log" >"$tmp/s" 2>/dev/null
+	if ! grep -q '^overlong: *2 lines' "$tmp/s"; then
+		echo "FAIL overlong: --threads $t: $(grep -m1 '^overlong' "$tmp/s" || echo 'no overlong line')"; rc=1
+	fi
+done
+
+set --
+for f in "$root"/tests/rules/*.log; do
+	[ -f "$f" ] && set -- "$@" "$f"
+done
+[ $# -gt 0 ] && same golden /dev/null "$@"
+same several /dev/null "$tmp/gen.log" "$@" "$tmp/big.log.gz"
+
+# fail2ban's sample logs: the package's, and the corpus next to the repository
+found=0
+for d in /usr/lib/python3/dist-packages/fail2ban/tests/files/logs \
+	"$root/../shared/corpus/fail2ban" "$root/../../shared/corpus/fail2ban"; do
+	[ -d "$d" ] || continue
+	set --
+	for f in "$d"/*; do
+		[ -f "$f" ] && set -- "$@" "$f"
+	done
+	[ $# -gt 0 ] && { same "samples $d" /dev/null "$@"; found=1; }
+done
+[ "$found" = 1 ] || echo "note: no fail2ban sample logs (package or corpus), left out"
+
+if [ "$rc" = 0 ]; then
+	echo "scan-threads: $n comparisons, all the same as --threads 1"
+fi
+exit "$rc"
