@@ -546,7 +546,7 @@ decide(struct accept *a, size_t idx, const struct wire_report *r,
 		}
 		return why;
 	}
-	if ((why = scope_check(a, &r->prefix)) != ACC_OK || (why = floor_check(a, &r->prefix)) != ACC_OK)
+	if ((why = scope_check(a, &r->prefix)) != ACC_OK)
 		return why;
 	/* The ban lasts until the report's own end (timestamp + ttl, capped
 	 * by the charter and the local cap), rounded up to the commit period:
@@ -592,15 +592,20 @@ decide(struct accept *a, size_t idx, const struct wire_report *r,
 	unsigned votes = a->quorum != NULL ? quorum_vote(a, idx, &r->prefix, now) : 0;
 	if (rp->quorum >= 2 && votes < rp->quorum)
 		return ACC_QUORUM_PENDING;
-	if (a->floors.not_alone[m->role] && votes < 2)
-		return ACC_LOCAL_FLOOR;
 	const struct charter_policy *pol = &a->c.policy;
 	if (pol->wide_quorum >= 2 && r->prefix.len < (r->prefix.family == A5_AF_INET ?
 	    pol->wide_prefix4 : pol->wide_prefix6) && votes < pol->wide_quorum)
 		return ACC_WIDE_PENDING;
 	d->ttl = remaining > UINT32_MAX ? UINT32_MAX : (uint32_t)remaining;
 	d->deadline = end;
+	/* The coalition applies it: charged to the member's budget here as
+	 * at every other member, so that all count alike. */
 	budget_charge(ms, &r->prefix, end);
+	/* This host's floors come last, once the charter's verdict is known:
+	 * a refusal here is this host's own (declined in its commitments,
+	 * like the allowlist), not the coalition's. */
+	if (floor_check(a, &r->prefix) != ACC_OK || (a->floors.not_alone[m->role] && votes < 2))
+		return ACC_LOCAL_FLOOR;
 	return ACC_OK;
 }
 

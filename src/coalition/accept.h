@@ -2,9 +2,12 @@
  * verified envelope goes through: known, non-revoked, non-quarantined
  * reporter -> chain (no replay, no fork: two different reports with one
  * sequence number quarantine the reporter) -> scope (widest prefix,
- * allowlist, members' own prefixes, special-purpose ranges) -> expiry ->
- * rate limit -> local unban hold -> response policy (immediate / quorum /
- * never) -> ttl capped. Each refusal is counted per member and per reason.
+ * allowlist, members' own prefixes, special-purpose ranges) -> time (too
+ * far ahead, expired; a stamp ahead counts as now) -> rate limit (a tenth
+ * while throttled) -> local unban hold -> budgets of bans and addresses
+ * (throttle, then quarantine) -> response policy (immediate / quorum /
+ * never) -> wide prefixes (k-of-n) -> ttl capped -> this host's floors.
+ * Each refusal is counted per member and per reason.
  * No I/O here: the daemon persists the chain state and the proofs it is
  * handed. docs/charter.md explains each step and the choices below.
  *
