@@ -126,6 +126,8 @@ handle_envelope(struct coalition *co, const struct transport_msg *msg, struct co
 	}
 	size_t applied = 0, kept = 0;
 	uint16_t accepted[WIRE_REPORTS_MAX];
+	const struct accept_member_stats *ms = accept_stats(co->accept, (size_t)mi);
+	bool was_quarantined = ms->quarantined, was_throttled = ms->throttled;
 	for (size_t i = 0; i < e.nreports; i++) {
 		const struct wire_report *r = &e.reports[i];
 		struct accept_decision d;
@@ -184,6 +186,15 @@ handle_envelope(struct coalition *co, const struct transport_msg *msg, struct co
 		log_warnx("%s", journal_errmsg(co->journal));
 	if (applied > 0)
 		log_info("coalition: %s reported %zu bans, %zu applied", who, e.nreports, applied);
+	if (!was_quarantined && ms->quarantined && ms->quarantine_why != ACC_FORK)
+		log_warnx("coalition: %s over its budget %llu times (%s; %llu bans, %llu IPv4 addresses "
+		    "in force here): quarantined", who, (unsigned long long)ms->strikes,
+		    accept_reason_name(ms->quarantine_why), (unsigned long long)ms->budget_bans,
+		    (unsigned long long)ms->budget_addresses4);
+	else if (!was_throttled && ms->throttled && !ms->quarantined)
+		log_warnx("coalition: %s over its budget (%llu bans, %llu IPv4 addresses in force "
+		    "here): throttled to a tenth of the rate", who, (unsigned long long)ms->budget_bans,
+		    (unsigned long long)ms->budget_addresses4);
 	chain_save_peer(&co->chains, co->ledger, co->accept, (size_t)mi);
 }
 
