@@ -68,7 +68,7 @@ show_charter(const struct charter_current *cur, bool json)
 			printf("%s{\"name\": \"%s\", \"role\": \"%s\", \"key\": \"%s\", \"revoked\": %s, "
 			    "\"voting\": %s, \"prefixes\": [", i ? ", " : "", m->name,
 			    charter_role_name(m->role), pk, m->revoked ? "true" : "false",
-			    !m->revoked && m->role != ROLE_OBSERVER ? "true" : "false");
+			    charter_member_votes(c, m) ? "true" : "false");
 			for (size_t k = 0; k < m->nprefixes; k++) {
 				prefix_format(&m->prefixes[k], pf, sizeof(pf));
 				printf("%s\"%s\"", k ? ", " : "", pf);
@@ -89,7 +89,7 @@ show_charter(const struct charter_current *cur, bool json)
 		identity_pk_to_text(m->pk, pk, sizeof(pk));
 		printf("  %-16s %-9s %s%s%s\n", m->name, charter_role_name(m->role), pk,
 		    m->revoked ? "  revoked" : "",
-		    !m->revoked && m->role != ROLE_OBSERVER ? "  (votes)" : "");
+		    charter_member_votes(c, m) ? "  (votes)" : "");
 	}
 }
 

@@ -111,9 +111,10 @@ cmd_charter_sign(int argc, char **argv)
 		if (m == NULL)
 			fprintf(stderr, "article5 charter: warning: %s is not a member of %s: this signature "
 			    "does not count\n", pk, charter);
-		else if (m->revoked || m->role == ROLE_OBSERVER)
+		else if (!charter_member_votes(cur.c, m))
 			fprintf(stderr, "article5 charter: warning: %s is %s in %s: this signature does not "
-			    "count\n", m->name, m->revoked ? "revoked" : "an observer", charter);
+			    "count\n", m->name, m->revoked ? "revoked" : m->role == ROLE_PROTECTED ?
+			    "protected (no protected_votes yes)" : "an observer", charter);
 		fprintf(stderr, "article5 charter: signed %s as %s: %s\n", path, m ? m->name : pk,
 		    verdict == GOV_ADOPTABLE ? "adoptable now" : why);
 	} else

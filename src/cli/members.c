@@ -9,7 +9,9 @@ static const struct control_verb members_verb = {
 	    "usage: article5 members [-c CONFIG | -s SOCKET] [--json | -o json]\n\n"
 	    "Lists the coalition's members: role, last seen (its last signed message:\n"
 	    "report, revocation or commitment), reports sent (self), accepted and\n"
-	    "refused (by reason), quarantine and revocation.\n",
+	    "refused (by reason), quarantine and revocation, and why a member is\n"
+	    "throttled or quarantined (a fork, or over its budget: --json gives its\n"
+	    "budget use).\n",
 };
 
 int

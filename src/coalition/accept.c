@@ -5,6 +5,7 @@
 
 #include "coalition/accept.h"
 #include "coalition/audit.h"
+#include "common/heap.h"
 #include "common/lru.h"
 #include "common/util.h"
 
@@ -23,6 +24,13 @@ static const char *const special_ranges[] = {
 	"172.16.0.0/12", "192.0.0.0/24", "192.168.0.0/16", "224.0.0.0/4", "240.0.0.0/4",
 	"::/128", "::1/128", "::ffff:0:0/96", "64:ff9b:1::/48", "100::/64", "fc00::/7",
 	"fe80::/10", "fec0::/10", "ff00::/8",
+	/* Translation and tunnels: a ban there hits every host behind the
+	 * relay or the gateway (NAT64 well-known prefix, 6to4 and its IPv4
+	 * relay anycast, Teredo). Then the anycast and protocol ranges of the
+	 * registries: AS112, AMT, ORCHIDv2, segment routing SIDs. */
+	"64:ff9b::/96", "2002::/16", "192.88.99.0/24", "2001::/32",
+	"192.31.196.0/24", "192.52.193.0/24", "192.175.48.0/24", "2001:3::/32",
+	"2001:4:112::/48", "2001:10::/28", "2001:20::/28", "2620:4f:8000::/48", "5f00::/16",
 };
 
 static const char *const reason_names[ACC_NREASONS] = {
@@ -48,6 +56,11 @@ static const char *const reason_names[ACC_NREASONS] = {
 	[ACC_FUTURE] = "future",
 	[ACC_NOT_ORIGIN] = "not-origin",
 	[ACC_REVOKE_UNKNOWN] = "revoke-unknown",
+	[ACC_BUDGET_BANS] = "budget-bans",
+	[ACC_BUDGET_ADDRESSES] = "budget-addresses",
+	[ACC_THROTTLED] = "throttled",
+	[ACC_WIDE_PENDING] = "wide-pending",
+	[ACC_LOCAL_FLOOR] = "local-floor",
 };
 
 struct ring_entry {
@@ -65,6 +78,14 @@ struct member_state {
 	struct accept_member_stats stats;
 	struct ring_entry ring[CHAIN_RING];
 	unsigned nmissing;		/* ring entries marked missing */
+	/* budget: the bans applied here, by deadline, with what each covers
+	 * (struct budget_cost); at most budget_bans entries */
+	struct heap budget;
+};
+
+struct budget_cost {
+	uint64_t units;		/* IPv4 addresses, or IPv6 /64s */
+	uint8_t v6;
 };
 
 /* Quorum: the most recent distinct voters per prefix, oldest first. Only
@@ -92,6 +113,8 @@ struct accept {
 	struct prefixlist allow;
 	uint32_t ttl_max_local;
 	struct a5_prefix special[ARRAY_LEN(special_ranges)];
+	struct accept_floors floors;
+	uint64_t budget6;			/* budget_addresses6 in /64s */
 	struct member_state *ms;		/* one per charter member */
 	struct accept_member_stats unknown;
 	struct lru *quorum;			/* NULL when no role needs one */
@@ -104,11 +127,22 @@ struct accept *
 accept_new(const struct charter *c, const uint8_t self[ID_PUBLIC_BYTES],
     const struct prefixlist *local_allow, uint32_t ttl_max_local)
 {
+	return accept_new_floors(c, self, local_allow, ttl_max_local, NULL);
+}
+
+struct accept *
+accept_new_floors(const struct charter *c, const uint8_t self[ID_PUBLIC_BYTES],
+    const struct prefixlist *local_allow, uint32_t ttl_max_local, const struct accept_floors *f)
+{
 	struct accept *a;
 
 	if ((a = calloc(1, sizeof(*a))) == NULL)
 		return NULL;
 	a->c = *c;
+	if (f != NULL)
+		a->floors = *f;
+	a->budget6 = UINT64_C(1) << (64 - (c->policy.budget_addresses6 >= 16 &&
+	    c->policy.budget_addresses6 <= 64 ? c->policy.budget_addresses6 : 40));
 	if (self != NULL) {
 		a->has_self = true;
 		memcpy(a->self, self, ID_PUBLIC_BYTES);
@@ -124,13 +158,22 @@ accept_new(const struct charter *c, const uint8_t self[ID_PUBLIC_BYTES],
 	 * cost no memory for their rings. */
 	if ((a->ms = calloc(c->nmembers ? c->nmembers : 1, sizeof(*a->ms))) == NULL)
 		goto fail;
-	for (size_t i = 0; i < c->nmembers; i++)
+	for (size_t i = 0; i < c->nmembers; i++) {
 		a->ms[i].tokens = (uint64_t)c->policy.rate_per_minute * 60;
+		heap_init(&a->ms[i].budget, sizeof(struct budget_cost));
+	}
 	for (int r = 0; r < 3; r++) {
 		const struct response_policy *rp = &c->policy.response[r];
 		if (!rp->never && rp->quorum > a->kmax)
 			a->kmax = rp->quorum;
+		if (!rp->never && a->floors.not_alone[r] && a->kmax < 2)
+			a->kmax = 2;
 	}
+	/* Votes for wide prefixes are kept only when the charter lets some
+	 * prefix be wide: with the defaults none is, and no memory is spent. */
+	if (c->policy.wide_quorum > a->kmax && (c->policy.max_prefix4 < c->policy.wide_prefix4 ||
+	    c->policy.max_prefix6 < c->policy.wide_prefix6))
+		a->kmax = c->policy.wide_quorum;
 	if (a->kmax > CHARTER_QUORUM_MAX)
 		a->kmax = CHARTER_QUORUM_MAX;
 	if (a->kmax >= 2) {
@@ -151,6 +194,8 @@ accept_free(struct accept *a)
 	if (a == NULL)
 		return;
 	lru_free(a->quorum);
+	for (size_t i = 0; a->ms != NULL && i < a->c.nmembers; i++)
+		heap_free(&a->ms[i].budget);
 	free(a->ms);
 	free(a);
 }
@@ -300,6 +345,107 @@ accept_charter_scope(const struct accept *a, const struct a5_prefix *p)
 }
 
 
+/* This host's floors (accept_floors), after the charter's own checks:
+ * what an adopted charter may allow but this host's configuration does
+ * not. */
+static enum accept_reason
+floor_check(const struct accept *a, const struct a5_prefix *p)
+{
+	const struct accept_floors *f = &a->floors;
+	uint8_t widest = p->family == A5_AF_INET ? f->max_prefix4 : f->max_prefix6;
+
+	if (widest != 0 && p->len < widest)
+		return ACC_LOCAL_FLOOR;
+	if (f->no_special && a->c.policy.allow_special)
+		for (size_t i = 0; i < ARRAY_LEN(a->special); i++)
+			if (prefix_overlaps(&a->special[i], p))
+				return ACC_LOCAL_FLOOR;
+	return ACC_OK;
+}
+
+/* What a prefix covers against the budgets: IPv4 addresses, or IPv6 /64s
+ * (a host's usual unit; anything longer counts as one). Lengths below 16
+ * never get here (max_prefix6 is 16 at the widest). */
+static struct budget_cost
+budget_cost_of(const struct a5_prefix *p)
+{
+	struct budget_cost c = { 1, 0 };
+
+	if (p->family == A5_AF_INET) {
+		c.units = UINT64_C(1) << (32 - (p->len <= 32 ? p->len : 32));
+		return c;
+	}
+	c.v6 = 1;
+	if (p->len < 64)
+		c.units = UINT64_C(1) << (64 - (p->len >= 16 ? p->len : 16));
+	return c;
+}
+
+/* Forgets the bans that ended; lifts the throttle once the member is back
+ * under half of every budget. */
+static void
+budget_expire(const struct accept *a, struct member_state *ms, int64_t now)
+{
+	struct accept_member_stats *st = &ms->stats;
+	const struct charter_policy *pol = &a->c.policy;
+
+	while (heap_len(&ms->budget) > 0 && heap_top_key(&ms->budget) <= now) {
+		const struct budget_cost *c = heap_top(&ms->budget);
+		if (c->v6)
+			st->budget_units6 -= c->units;
+		else
+			st->budget_addresses4 -= c->units;
+		st->budget_bans--;
+		heap_pop(&ms->budget);
+	}
+	if (st->throttled && st->budget_bans <= pol->budget_bans / 2 &&
+	    st->budget_addresses4 <= pol->budget_addresses4 / 2 && st->budget_units6 <= a->budget6 / 2) {
+		st->throttled = false;
+		st->strikes = 0;
+	}
+}
+
+/* ACC_OK if one more ban of p stays within the member's budgets. */
+static enum accept_reason
+budget_check(const struct accept *a, const struct member_state *ms, const struct a5_prefix *p)
+{
+	const struct accept_member_stats *st = &ms->stats;
+	struct budget_cost c = budget_cost_of(p);
+
+	if (st->budget_bans >= a->c.policy.budget_bans)
+		return ACC_BUDGET_BANS;
+	if (c.v6 ? c.units > a->budget6 - st->budget_units6 :
+	    c.units > a->c.policy.budget_addresses4 - st->budget_addresses4)
+		return ACC_BUDGET_ADDRESSES;
+	return ACC_OK;
+}
+
+/* A budget refusal: throttled at once, quarantined at budget_strikes. */
+static void
+budget_strike(const struct accept *a, struct member_state *ms, enum accept_reason why)
+{
+	ms->stats.throttled = true;
+	if (++ms->stats.strikes >= a->c.policy.budget_strikes && !ms->stats.quarantined) {
+		ms->stats.quarantined = true;
+		ms->stats.quarantine_why = why;
+	}
+}
+
+static void
+budget_charge(struct member_state *ms, const struct a5_prefix *p, int64_t deadline)
+{
+	struct budget_cost c = budget_cost_of(p);
+
+	/* Counted even if the heap cannot grow (it only holds what it needs to
+	 * give back); the entry is then never given back: fail closed. */
+	(void)heap_push(&ms->budget, deadline, &c);
+	ms->stats.budget_bans++;
+	if (c.v6)
+		ms->stats.budget_units6 += c.units;
+	else
+		ms->stats.budget_addresses4 += c.units;
+}
+
 static bool
 rate_take(struct member_state *ms, uint32_t per_minute, int64_t now)
 {
@@ -316,6 +462,8 @@ rate_take(struct member_state *ms, uint32_t per_minute, int64_t now)
 			ms->tokens = cap;
 		ms->refilled = now;
 	}
+	if (ms->tokens > cap)
+		ms->tokens = cap;	/* a throttled member keeps no more than its new minute */
 	if (ms->tokens < 60)
 		return false;
 	ms->tokens -= 60;
@@ -392,8 +540,10 @@ decide(struct accept *a, size_t idx, const struct wire_report *r,
 	if (r->seq == 0 || (r->seq == 1 && !sodium_is_zero(r->prev, WIRE_HASH_BYTES)))
 		return ACC_MALFORMED;
 	if ((why = chain_check(ms, r, hash, d->other_hash)) != ACC_OK) {
-		if (why == ACC_FORK)
+		if (why == ACC_FORK && !ms->stats.quarantined) {
 			ms->stats.quarantined = true;
+			ms->stats.quarantine_why = ACC_FORK;
+		}
 		return why;
 	}
 	if ((why = scope_check(a, &r->prefix)) != ACC_OK)
@@ -406,28 +556,56 @@ decide(struct accept *a, size_t idx, const struct wire_report *r,
 	 * never more than the capped ttl and one period; from further ahead
 	 * than the skew tolerated, it is refused: the kernel's element would
 	 * last until its time + ttl, however far ahead. */
-	if ((int64_t)(r->timestamp_us / 1000000) > now + ACCEPT_SKEW_MAX)
+	int64_t ts = (int64_t)(r->timestamp_us / 1000000);
+	if (ts > now + ACCEPT_SKEW_MAX)
 		return ACC_FUTURE;
-	end = audit_deadline(&a->c, (int64_t)(r->timestamp_us / 1000000), r->ttl, a->ttl_max_local);
+	/* Within the skew, a report stamped ahead is taken as stamped now: its
+	 * deadline is this receiver's time + the capped ttl (rounded up to the
+	 * period), whatever the stamp says; so is the ledger's row, which a
+	 * restart re-applies. */
+	if (ts > now)
+		ts = now;
+	end = audit_deadline(&a->c, ts, r->ttl, a->ttl_max_local);
 	if (end <= now)
 		return ACC_EXPIRED;
 	remaining = end - now;
 	int64_t longest = (int64_t)r->ttl + (int64_t)a->c.policy.commit_period;
 	if (remaining > longest)
 		remaining = longest;
-	if (!rate_take(ms, a->c.policy.rate_per_minute, now))
-		return ACC_RATE;
+	/* A member over its budget lately gets a tenth of the rate. */
+	uint32_t rate = a->c.policy.rate_per_minute;
+	if (ms->stats.throttled)
+		rate = rate >= 10 ? rate / 10 : 1;
+	if (!rate_take(ms, rate, now))
+		return ms->stats.throttled ? ACC_THROTTLED : ACC_RATE;
 	if (held(a, &r->prefix, now))
 		return ACC_LOCAL_UNBAN;
 	if (rp->never)
 		return ACC_OBSERVER_ALONE;
+	budget_expire(a, ms, now);
+	if ((why = budget_check(a, ms, &r->prefix)) != ACC_OK) {
+		budget_strike(a, ms, why);
+		return why;
+	}
 	/* Every report that could count is a vote, immediate ones included: a
 	 * member that may act alone surely counts toward another's quorum. */
 	unsigned votes = a->quorum != NULL ? quorum_vote(a, idx, &r->prefix, now) : 0;
 	if (rp->quorum >= 2 && votes < rp->quorum)
 		return ACC_QUORUM_PENDING;
+	const struct charter_policy *pol = &a->c.policy;
+	if (pol->wide_quorum >= 2 && r->prefix.len < (r->prefix.family == A5_AF_INET ?
+	    pol->wide_prefix4 : pol->wide_prefix6) && votes < pol->wide_quorum)
+		return ACC_WIDE_PENDING;
 	d->ttl = remaining > UINT32_MAX ? UINT32_MAX : (uint32_t)remaining;
 	d->deadline = end;
+	/* The coalition applies it: charged to the member's budget here as
+	 * at every other member, so that all count alike. */
+	budget_charge(ms, &r->prefix, end);
+	/* This host's floors come last, once the charter's verdict is known:
+	 * a refusal here is this host's own (declined in its commitments,
+	 * like the allowlist), not the coalition's. */
+	if (floor_check(a, &r->prefix) != ACC_OK || (a->floors.not_alone[m->role] && votes < 2))
+		return ACC_LOCAL_FLOOR;
 	return ACC_OK;
 }
 
@@ -459,7 +637,8 @@ accept_report_hashed(struct accept *a, const uint8_t reporter[ID_PUBLIC_BYTES],
 		st->accepted++;
 		return;
 	}
-	d->verdict = d->reason == ACC_QUORUM_PENDING ? ACC_WAIT : ACC_REFUSE;
+	d->verdict = d->reason == ACC_QUORUM_PENDING || d->reason == ACC_WIDE_PENDING ?
+	    ACC_WAIT : ACC_REFUSE;
 	d->ttl = 0;
 	st->refused[d->reason]++;
 }
@@ -495,8 +674,10 @@ decide_revocation(struct accept *a, size_t idx, const struct wire_revocation *v,
 	link.seq = v->seq;
 	memcpy(link.prev, v->prev, WIRE_HASH_BYTES);
 	if ((why = chain_check(ms, &link, hash, d->other_hash)) != ACC_OK) {
-		if (why == ACC_FORK)
+		if (why == ACC_FORK && !ms->stats.quarantined) {
 			ms->stats.quarantined = true;
+			ms->stats.quarantine_why = ACC_FORK;
+		}
 		return why;
 	}
 	/* Only the member that made a report can take it back: another's
@@ -649,8 +830,18 @@ accept_quarantine(struct accept *a, const uint8_t reporter[ID_PUBLIC_BYTES])
 {
 	size_t idx = member_index(a, reporter);
 
-	if (idx != SIZE_MAX)
+	if (idx != SIZE_MAX && !a->ms[idx].stats.quarantined) {
 		a->ms[idx].stats.quarantined = true;
+		a->ms[idx].stats.quarantine_why = ACC_FORK;
+	}
+}
+
+int64_t
+accept_stamp(const struct wire_report *r, int64_t now)
+{
+	int64_t ts = (int64_t)(r->timestamp_us / 1000000);
+
+	return ts > now ? now : ts;
 }
 
 const struct accept_member_stats *

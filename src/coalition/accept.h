@@ -2,9 +2,12 @@
  * verified envelope goes through: known, non-revoked, non-quarantined
  * reporter -> chain (no replay, no fork: two different reports with one
  * sequence number quarantine the reporter) -> scope (widest prefix,
- * allowlist, members' own prefixes, special-purpose ranges) -> expiry ->
- * rate limit -> local unban hold -> response policy (immediate / quorum /
- * never) -> ttl capped. Each refusal is counted per member and per reason.
+ * allowlist, members' own prefixes, special-purpose ranges) -> time (too
+ * far ahead, expired; a stamp ahead counts as now) -> rate limit (a tenth
+ * while throttled) -> local unban hold -> budgets of bans and addresses
+ * (throttle, then quarantine) -> response policy (immediate / quorum /
+ * never) -> wide prefixes (k-of-n) -> ttl capped -> this host's floors.
+ * Each refusal is counted per member and per reason.
  * No I/O here: the daemon persists the chain state and the proofs it is
  * handed. docs/charter.md explains each step and the choices below.
  *
@@ -36,6 +39,12 @@ enum accept_reason {
 	ACC_FUTURE,		/* made more than ACCEPT_SKEW_MAX ahead of this clock */
 	ACC_NOT_ORIGIN,		/* a revocation of a report its signer did not make */
 	ACC_REVOKE_UNKNOWN,	/* a revocation of a ban not held here from that origin */
+	/* budgets (docs/charter.md "Budgets") */
+	ACC_BUDGET_BANS,	/* the member's bans in force here would pass budget_bans */
+	ACC_BUDGET_ADDRESSES,	/* ... the addresses they cover, budget_addresses4/6 */
+	ACC_THROTTLED,		/* over its budget lately: a tenth of the rate */
+	ACC_WIDE_PENDING,	/* wider than wide_prefix4/6: waits for wide_quorum members */
+	ACC_LOCAL_FLOOR,	/* the charter allows it, this host's configuration does not */
 	ACC_NREASONS
 };
 /* ACC_CHAIN_GAP is never a verdict's reason: gaps are accepted and counted
@@ -71,6 +80,22 @@ struct accept_member_stats {
 	int64_t last_seen;	/* last report or envelope, whatever the verdict */
 	uint64_t last_seq;	/* chain head */
 	bool quarantined;
+	/* why: ACC_FORK (a fork seen here or a proof of one), ACC_BUDGET_BANS or
+	 * ACC_BUDGET_ADDRESSES (budget_strikes refusals for its budget) */
+	enum accept_reason quarantine_why;
+	/* Budget use: bans applied here and not expired, the IPv4 addresses and
+	 * IPv6 /64s they cover; throttled after a budget refusal until its use
+	 * is back under half of each budget; strikes: budget refusals since. */
+	bool throttled;
+	uint64_t budget_bans, budget_addresses4, budget_units6, strikes;
+};
+
+/* This host's floors under any charter (article5.conf "coalition_*"
+ * lines): an adopted charter may tighten them, never loosen them. */
+struct accept_floors {
+	uint8_t max_prefix4, max_prefix6;	/* widest accepted; 0: the charter's */
+	bool no_special;			/* special ranges refused even with allow_special */
+	bool not_alone[3];			/* roles (enum member_role) that need 2 reporters */
 };
 
 struct accept;
@@ -82,6 +107,9 @@ struct accept;
  * NULL if out of memory. */
 struct accept *accept_new(const struct charter *c, const uint8_t self[ID_PUBLIC_BYTES],
     const struct prefixlist *local_allow, uint32_t ttl_max_local);
+/* The same with this host's floors (NULL: none). */
+struct accept *accept_new_floors(const struct charter *c, const uint8_t self[ID_PUBLIC_BYTES],
+    const struct prefixlist *local_allow, uint32_t ttl_max_local, const struct accept_floors *f);
 void accept_free(struct accept *a);
 
 /* Decides on one report of an envelope whose signature was verified. now in
@@ -139,7 +167,12 @@ size_t accept_chain_missing(const struct accept *a, const uint8_t reporter[ID_PU
     uint64_t *out, size_t max);
 void accept_chain_set_missing(struct accept *a, const uint8_t reporter[ID_PUBLIC_BYTES],
     uint64_t seq);
+/* Quarantines reporter on a proof of a fork received (quarantine_why ACC_FORK). */
 void accept_quarantine(struct accept *a, const uint8_t reporter[ID_PUBLIC_BYTES]);
+
+/* A report's time (unix seconds) as its deadline counts it here: its
+ * stamp, or now if stamped ahead of this clock (within ACCEPT_SKEW_MAX). */
+int64_t accept_stamp(const struct wire_report *r, int64_t now);
 
 /* member_index: index in the charter; NULL past the last member. */
 const struct accept_member_stats *accept_stats(const struct accept *a, size_t member_index);

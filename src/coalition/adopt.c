@@ -36,7 +36,7 @@ adopt(struct coalition *co, struct charter *next, const uint8_t hash[CHARTER_HAS
 		free(next);
 		return -1;
 	}
-	struct accept *acc = accept_new(next, co->id.pk, co->allow, co->ttl_cap);
+	struct accept *acc = accept_new_floors(next, co->id.pk, co->allow, co->ttl_cap, &co->floors);
 	struct audit *aud = audit_new(next, co->id.pk);
 	if (acc == NULL || aud == NULL) {
 		accept_free(acc);

@@ -29,13 +29,19 @@
 #define MAX_PREFIX4_MIN 8
 #define MAX_PREFIX6_MIN 16
 #define COMMIT_PERIOD_DEFAULT 10	/* seconds */
+#define BUDGET_BANS_DEFAULT 100000
+#define BUDGET_BANS_MAX 10000000
+#define BUDGET_ADDR4_DEFAULT 65536	/* 256 /24s, 65536 single addresses */
+#define BUDGET_ADDR6_DEFAULT 40		/* a /40: 2^24 /64s, 256 /48s */
+#define BUDGET_STRIKES_DEFAULT 100
 
 /* Directives that may appear once; the line of the first is kept so that a
  * duplicate (and an unreachable quorum) can point at it. */
 enum once {
 	ONCE_COALITION, ONCE_QUORUM_WINDOW, ONCE_RATE, ONCE_MAX_PREFIX4, ONCE_MAX_PREFIX6,
 	ONCE_TTL_MAX, ONCE_ALLOW_SPECIAL, ONCE_VERSION, ONCE_THRESHOLD, ONCE_COMMIT_PERIOD,
-	ONCE_REPLICAS,
+	ONCE_REPLICAS, ONCE_BUDGET_BANS, ONCE_BUDGET_ADDR4, ONCE_BUDGET_ADDR6, ONCE_BUDGET_STRIKES,
+	ONCE_WIDE_PREFIX4, ONCE_WIDE_PREFIX6, ONCE_WIDE_QUORUM, ONCE_PROTECTED_VOTES,
 	ONCE_RESPONSE,	/* + role: three slots */
 	ONCE_N = ONCE_RESPONSE + 3
 };
@@ -307,6 +313,66 @@ parse_threshold(struct parser *p, struct charter *c, char **w, int nw)
 	return 0;
 }
 
+/* The budget and wide-prefix directives (docs/charter.md "Budgets"). */
+static int
+parse_budget(struct parser *p, struct charter *c, char **w, int nw)
+{
+	static const struct {
+		const char *name, *usage;
+		enum once slot;
+		uint64_t min, max;
+	} kw[] = {
+		{ "budget_bans", "budget_bans N", ONCE_BUDGET_BANS, 1, BUDGET_BANS_MAX },
+		{ "budget_addresses4", "budget_addresses4 N", ONCE_BUDGET_ADDR4, 1, UINT64_C(1) << 32 },
+		{ "budget_addresses6", "budget_addresses6 /LEN", ONCE_BUDGET_ADDR6, 16, 64 },
+		{ "budget_strikes", "budget_strikes N", ONCE_BUDGET_STRIKES, 1, 1000000 },
+		{ "wide_prefix4", "wide_prefix4 N", ONCE_WIDE_PREFIX4, MAX_PREFIX4_MIN, 32 },
+		{ "wide_prefix6", "wide_prefix6 N", ONCE_WIDE_PREFIX6, MAX_PREFIX6_MIN, 128 },
+		{ "wide_quorum", "wide_quorum K", ONCE_WIDE_QUORUM, 1, CHARTER_QUORUM_MAX },
+		{ "protected_votes", "protected_votes yes|no", ONCE_PROTECTED_VOTES, 0, 1 },
+	};
+	const char *v;
+	uint64_t u;
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(kw); i++)
+		if (strcmp(w[0], kw[i].name) == 0)
+			break;
+	if (i == ARRAY_LEN(kw))
+		return lp_error(&p->lp, "unknown directive '%s', expected one of budget_bans, "
+		    "budget_addresses4, budget_addresses6, budget_strikes, wide_prefix4, wide_prefix6, "
+		    "wide_quorum, protected_votes", w[0]);
+	if (lp_want(&p->lp, nw, 2, kw[i].usage) != 0)
+		return -1;
+	v = w[1];
+	if (kw[i].slot == ONCE_PROTECTED_VOTES) {
+		if (strcmp(v, "yes") != 0 && strcmp(v, "no") != 0)
+			return lp_error(&p->lp, "bad protected_votes '%s', expected yes or no", v);
+		u = strcmp(v, "yes") == 0;
+	} else {
+		if (kw[i].slot == ONCE_BUDGET_ADDR6 && *v++ != '/')
+			return lp_error(&p->lp, "bad budget_addresses6 '%s', expected /LEN with LEN "
+			    "from 16 to 64 (the space of one /LEN, counted in /64s)", w[1]);
+		if (uint_parse(v, kw[i].min, kw[i].max, &u) != 0)
+			return lp_error(&p->lp, "bad %s '%s', expected %s%llu..%llu", kw[i].name, w[1],
+			    kw[i].slot == ONCE_BUDGET_ADDR6 ? "/" : "", (unsigned long long)kw[i].min,
+			    (unsigned long long)kw[i].max);
+	}
+	if (once(p, kw[i].slot, kw[i].name) != 0)
+		return -1;
+	switch (kw[i].slot) {
+	case ONCE_BUDGET_BANS: c->policy.budget_bans = (uint32_t)u; break;
+	case ONCE_BUDGET_ADDR4: c->policy.budget_addresses4 = u; break;
+	case ONCE_BUDGET_ADDR6: c->policy.budget_addresses6 = (uint8_t)u; break;
+	case ONCE_BUDGET_STRIKES: c->policy.budget_strikes = (uint32_t)u; break;
+	case ONCE_WIDE_PREFIX4: c->policy.wide_prefix4 = (uint8_t)u; break;
+	case ONCE_WIDE_PREFIX6: c->policy.wide_prefix6 = (uint8_t)u; break;
+	case ONCE_WIDE_QUORUM: c->policy.wide_quorum = (unsigned)u; break;
+	default: c->policy.protected_votes = u != 0; break;
+	}
+	return 0;
+}
+
 static int
 parse_line(struct parser *p, struct charter *c, char *line)
 {
@@ -412,10 +478,15 @@ parse_line(struct parser *p, struct charter *c, char *line)
 			return lp_error(&p->lp, "bad allow_special '%s', expected yes or no", w[1]);
 		if (once(p, ONCE_ALLOW_SPECIAL, "allow_special") != 0)
 			return -1;
+	} else if (strncmp(k, "budget_", 7) == 0 || strncmp(k, "wide_", 5) == 0 ||
+	    strcmp(k, "protected_votes") == 0) {
+		return parse_budget(p, c, w, nw);
 	} else
 		return lp_error(&p->lp, "unknown directive '%s', expected one of coalition, version, "
 		    "threshold, nats, member, revoked, response, quorum_window, rate, max_prefix4, "
-		    "max_prefix6, ttl_max, allow_special, commit_period, replicas", k);
+		    "max_prefix6, ttl_max, allow_special, commit_period, replicas, budget_bans, "
+		    "budget_addresses4, budget_addresses6, budget_strikes, wide_prefix4, wide_prefix6, "
+		    "wide_quorum, protected_votes", k);
 	return 0;
 }
 
@@ -436,6 +507,20 @@ charter_defaults(struct charter *c)
 	c->policy.allow_special = false;
 	c->policy.commit_period = COMMIT_PERIOD_DEFAULT;
 	c->policy.replicas = 1;
+	/* Budgets: far above what an honest member holds (a busy one bans a
+	 * few thousand addresses a day), far below what a stolen key could
+	 * push at the default rate (600 a minute, each up to a /24). */
+	c->policy.budget_bans = BUDGET_BANS_DEFAULT;
+	c->policy.budget_addresses4 = BUDGET_ADDR4_DEFAULT;
+	c->policy.budget_addresses6 = BUDGET_ADDR6_DEFAULT;
+	c->policy.budget_strikes = BUDGET_STRIKES_DEFAULT;
+	/* No prefix the default max_prefix allows is "wide": a charter that
+	 * widens max_prefix4/6 must also move these for one member to act
+	 * alone on the wider ones. */
+	c->policy.wide_prefix4 = 24;
+	c->policy.wide_prefix6 = 48;
+	c->policy.wide_quorum = 2;
+	c->policy.protected_votes = false;
 }
 
 /* A quorum larger than the number of members whose reports count (those not
@@ -461,6 +546,13 @@ check_quorums(struct parser *p, const struct charter *c)
 		return lp_error(&p->lp, "quorum %u for role %s can never be reached, expected at most %u "
 		    "(the members not revoked whose reports count)", rp->quorum, role_names[r], voters);
 	}
+	/* The default (2) is left alone in a coalition of one: nothing there
+	 * could corroborate a wide prefix anyway. */
+	if (p->once[ONCE_WIDE_QUORUM] != 0 && c->policy.wide_quorum > voters) {
+		p->lp.line = p->once[ONCE_WIDE_QUORUM];
+		return lp_error(&p->lp, "wide_quorum %u can never be reached, expected at most %u "
+		    "(the members not revoked whose reports count)", c->policy.wide_quorum, voters);
+	}
 	return 0;
 }
 
@@ -475,7 +567,7 @@ check_threshold(struct parser *p, const struct charter *c)
 		return 0;
 	p->lp.line = p->once[ONCE_THRESHOLD];
 	return lp_error(&p->lp, "threshold %u can never be reached, expected 1 to %u (the voting members: "
-	    "not revoked, role member or protected) or majority", c->threshold, voters);
+	    "not revoked, role member, or protected with protected_votes yes) or majority", c->threshold, voters);
 }
 
 int
@@ -651,13 +743,21 @@ charter_write_file(const char *path, const void *buf, size_t n, char *err, size_
 	return 0;
 }
 
+bool
+charter_member_votes(const struct charter *c, const struct charter_member *m)
+{
+	if (m->revoked || m->role == ROLE_OBSERVER)
+		return false;
+	return m->role == ROLE_MEMBER || c->policy.protected_votes;
+}
+
 unsigned
 charter_voters(const struct charter *c)
 {
 	unsigned n = 0;
 
 	for (size_t i = 0; i < c->nmembers; i++)
-		if (!c->members[i].revoked && c->members[i].role != ROLE_OBSERVER)
+		if (charter_member_votes(c, &c->members[i]))
 			n++;
 	return n;
 }

@@ -57,6 +57,18 @@ struct charter_policy {
 	bool allow_special;			/* special-purpose ranges may be reported */
 	uint32_t commit_period;			/* seconds between signed commitments */
 	unsigned replicas;			/* copies of the stream in a NATS cluster, 1..5 */
+	/* Budgets per member (docs/charter.md "Budgets"): its bans in force
+	 * here, the IPv4 addresses and the IPv6 /64s they cover. A report
+	 * past one is refused; past budget_strikes such refusals the member
+	 * is quarantined. */
+	uint32_t budget_bans;
+	uint64_t budget_addresses4;
+	uint8_t budget_addresses6;		/* as the size of one /LEN, counted in /64s */
+	uint32_t budget_strikes;
+	/* Prefixes wider than these lengths need wide_quorum distinct members. */
+	uint8_t wide_prefix4, wide_prefix6;
+	unsigned wide_quorum;
+	bool protected_votes;			/* protected partners vote on updates */
 };
 
 struct charter {
@@ -100,9 +112,11 @@ int charter_hash_file(const char *path, uint8_t out[CHARTER_HASH_BYTES], char *e
  * "PATH: why" in err and the old file untouched. */
 int charter_write_file(const char *path, const void *buf, size_t n, char *err, size_t errlen);
 
-/* Members who vote on charter updates: not revoked, role member or
- * protected (observers do not vote). */
+/* Members who vote on charter updates: not revoked, role member, or
+ * protected when the charter says protected_votes yes (partners that
+ * enforce nothing do not decide what the others enforce); observers never. */
 unsigned charter_voters(const struct charter *c);
+bool charter_member_votes(const struct charter *c, const struct charter_member *m);
 /* Signatures of distinct voters an update needs: the charter's "threshold
  * K", or a majority of the voters (voters / 2 + 1). */
 unsigned charter_threshold(const struct charter *c);

@@ -118,7 +118,13 @@ coalition_open(const struct config *cfg, const struct identity *id,
 		goto fail;
 	}
 	sodium_bin2hex(co->self_hex, sizeof(co->self_hex), co->id.pk, 8);
-	co->accept = accept_new(co->charter, co->id.pk, allow, (uint32_t)cfg->bantime_max);
+	co->floors.max_prefix4 = (uint8_t)cfg->coalition_max_prefix4;
+	co->floors.max_prefix6 = (uint8_t)cfg->coalition_max_prefix6;
+	co->floors.no_special = !cfg->coalition_allow_special;
+	for (int r = 0; r < 3; r++)
+		co->floors.not_alone[r] = (cfg->coalition_act_alone & (1u << r)) == 0;
+	co->accept = accept_new_floors(co->charter, co->id.pk, allow, (uint32_t)cfg->bantime_max,
+	    &co->floors);
 	if (co->accept == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;

@@ -41,7 +41,7 @@ coalition_report_obliges(const struct coalition *co, int mi, const struct wire_r
 	if (d->verdict == ACC_APPLY)
 		return true;
 	switch (d->reason) {
-	case ACC_ALLOWLIST: case ACC_RATE: case ACC_LOCAL_UNBAN: case ACC_EXPIRED:
+	case ACC_ALLOWLIST: case ACC_RATE: case ACC_LOCAL_UNBAN: case ACC_EXPIRED: case ACC_LOCAL_FLOOR:
 		return !rp->never && rp->quorum < 2 &&
 		    accept_charter_scope(co->accept, &r->prefix) == ACC_OK;
 	default:
@@ -192,8 +192,10 @@ coalition_commitment_received(struct coalition *co, const struct transport_msg *
 {
 	struct wire_commitment *c = co->commit;	/* ours is rebuilt from scratch each period */
 	uint8_t coalition[WIRE_COALITION_BYTES];
-	enum wire_status ws = wire_commit_decode(msg->data, msg->len, c);
 
+	if (!coalition_sender_known(co, msg))
+		return;
+	enum wire_status ws = wire_commit_decode(msg->data, msg->len, c);
 	if (ws != WIRE_OK) {
 		co->invalid_commitments++;
 		coalition_log_refusal(co, -1, "unverified sender", ws == WIRE_ERR_SIGNATURE ?

@@ -482,7 +482,7 @@ tally(const struct charter *cur, const struct gov_update *u, struct gov_tally *t
 		} else if (m == NULL) {
 			t->verdict[i] = GOV_SIG_UNKNOWN;
 			t->not_counted++;
-		} else if (m->revoked || m->role == ROLE_OBSERVER || signed_by[m - cur->members]) {
+		} else if (!charter_member_votes(cur, m) || signed_by[m - cur->members]) {
 			/* (a member twice cannot happen through gov_decode or
 			 * gov_sign; counted once all the same) */
 			t->verdict[i] = GOV_SIG_NOT_VOTER;
@@ -495,7 +495,7 @@ tally(const struct charter *cur, const struct gov_update *u, struct gov_tally *t
 	}
 	for (size_t i = 0; i < cur->nmembers; i++) {
 		const struct charter_member *m = &cur->members[i];
-		if (!m->revoked && m->role != ROLE_OBSERVER && !signed_by[i])
+		if (charter_member_votes(cur, m) && !signed_by[i])
 			t->missing[t->nmissing++] = i;
 	}
 }

@@ -19,13 +19,14 @@
 static void
 decline(struct coalition *co, const struct wire_report *r, enum accept_reason why, int64_t now)
 {
-	int reason = why == ACC_ALLOWLIST ? WIRE_DECLINE_ALLOWLIST :
+	/* A local floor is this host's policy, like its allowlist: declared
+	 * as one (the wire has no other reason for it). */
+	int reason = why == ACC_ALLOWLIST || why == ACC_LOCAL_FLOOR ? WIRE_DECLINE_ALLOWLIST :
 	    why == ACC_RATE ? WIRE_DECLINE_RATE : why == ACC_LOCAL_UNBAN ? WIRE_DECLINE_UNBAN : 0;
 
 	if (reason == 0 || !coalition_enforces(co))
 		return;
-	int64_t until = audit_deadline(co->charter, (int64_t)(r->timestamp_us / 1000000), r->ttl,
-	    co->ttl_cap);
+	int64_t until = audit_deadline(co->charter, accept_stamp(r, now), r->ttl, co->ttl_cap);
 	if (until <= now)
 		return;
 	if (ledger_decline_put(co->ledger, &r->prefix, reason, until) != 0)
@@ -73,14 +74,33 @@ apply_add(struct coalition *co, struct coalition_batch *out, const char *who,
 	a->reported_us = (int64_t)r->timestamp_us;
 }
 
+/* The charter before the signature: a message naming a key that is not a
+ * member's is refused without a signature check (anyone who can publish
+ * could otherwise make every member verify junk). Counted with the keys
+ * that are not members; a message too short to name a key goes on to the
+ * decoder, which refuses it. */
+bool
+coalition_sender_known(struct coalition *co, const struct transport_msg *msg)
+{
+	const uint8_t *pk = wire_signer(msg->data, msg->len);
+
+	if (pk == NULL || coalition_member_index(co, pk) >= 0)
+		return true;
+	accept_count_envelope(co->accept, pk, ACC_UNKNOWN_KEY);
+	coalition_log_refusal(co, -1, "unknown key", ACC_UNKNOWN_KEY, NULL);
+	return false;
+}
+
 static void
 handle_envelope(struct coalition *co, const struct transport_msg *msg, struct coalition_batch *out)
 {
 	static struct wire_envelope e;
-	enum wire_status ws = wire_decode(msg->data, msg->len, &e);
 	uint8_t coalition[WIRE_COALITION_BYTES];
 	int64_t now = now_sec();
 
+	if (!coalition_sender_known(co, msg))
+		return;
+	enum wire_status ws = wire_decode(msg->data, msg->len, &e);
 	if (ws != WIRE_OK) {
 		/* Not charged to the key it claims: without a valid signature
 		 * anyone can claim any key. Counted apart (status). */
@@ -106,6 +126,8 @@ handle_envelope(struct coalition *co, const struct transport_msg *msg, struct co
 	}
 	size_t applied = 0, kept = 0;
 	uint16_t accepted[WIRE_REPORTS_MAX];
+	const struct accept_member_stats *ms = accept_stats(co->accept, (size_t)mi);
+	bool was_quarantined = ms->quarantined, was_throttled = ms->throttled;
 	for (size_t i = 0; i < e.nreports; i++) {
 		const struct wire_report *r = &e.reports[i];
 		struct accept_decision d;
@@ -131,8 +153,10 @@ handle_envelope(struct coalition *co, const struct transport_msg *msg, struct co
 		}
 		bool obliges = coalition_report_obliges(co, mi, r, &d);
 		if (obliges) {
-			audit_report(co->audit, e.reporter, r->seq, &r->prefix,
-			    (int64_t)r->timestamp_us, r->ttl, now);
+			/* stamped ahead: taken as stamped now, as accept does */
+			int64_t ts_us = r->timestamp_us > (uint64_t)now * 1000000 ? now * 1000000 :
+			    (int64_t)r->timestamp_us;
+			audit_report(co->audit, e.reporter, r->seq, &r->prefix, ts_us, r->ttl, now);
 			if (d.verdict != ACC_APPLY)
 				decline(co, r, d.reason, now);
 		}
@@ -162,6 +186,15 @@ handle_envelope(struct coalition *co, const struct transport_msg *msg, struct co
 		log_warnx("%s", journal_errmsg(co->journal));
 	if (applied > 0)
 		log_info("coalition: %s reported %zu bans, %zu applied", who, e.nreports, applied);
+	if (!was_quarantined && ms->quarantined && ms->quarantine_why != ACC_FORK)
+		log_warnx("coalition: %s over its budget %llu times (%s; %llu bans, %llu IPv4 addresses "
+		    "in force here): quarantined", who, (unsigned long long)ms->strikes,
+		    accept_reason_name(ms->quarantine_why), (unsigned long long)ms->budget_bans,
+		    (unsigned long long)ms->budget_addresses4);
+	else if (!was_throttled && ms->throttled && !ms->quarantined)
+		log_warnx("coalition: %s over its budget (%llu bans, %llu IPv4 addresses in force "
+		    "here): throttled to a tenth of the rate", who, (unsigned long long)ms->budget_bans,
+		    (unsigned long long)ms->budget_addresses4);
 	chain_save_peer(&co->chains, co->ledger, co->accept, (size_t)mi);
 }
 
@@ -232,8 +265,10 @@ handle_revocation(struct coalition *co, const struct transport_msg *msg,
 	struct accept_decision d;
 	uint8_t coalition[WIRE_COALITION_BYTES], hash[WIRE_HASH_BYTES];
 	int64_t now = now_sec();
-	enum wire_status ws = wire_revocation_decode(msg->data, msg->len, &v);
 
+	if (!coalition_sender_known(co, msg))
+		return;
+	enum wire_status ws = wire_revocation_decode(msg->data, msg->len, &v);
 	if (ws != WIRE_OK) {
 		co->invalid_envelopes++;
 		coalition_log_refusal(co, -1, "unverified sender", ws == WIRE_ERR_SIGNATURE ?

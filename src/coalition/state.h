@@ -24,6 +24,7 @@ struct coalition {
 	struct identity id;
 	int self;			/* index in the charter */
 	struct accept *accept;
+	struct accept_floors floors;	/* article5.conf's, under every charter */
 	struct transport *tr;
 	struct ledger *ledger;
 	struct journal *journal;	/* on the ledger's connection */
@@ -85,6 +86,9 @@ void coalition_log_refusal(struct coalition *co, int member, const char *who,
     enum accept_reason why, const struct a5_prefix *p);
 
 /* receive.c */
+/* False (counted and logged) if msg names a signer that is not in the
+ * charter: refused before any signature check. */
+bool coalition_sender_known(struct coalition *co, const struct transport_msg *msg);
 /* Decides on n messages taken from the transport (coalition_receive) and
  * appends the reports to apply to out; a test hands it messages of its own. */
 void coalition_handle(struct coalition *co, const struct transport_msg *msgs, size_t n,

@@ -115,25 +115,47 @@ coalition_members(const struct coalition *co, struct outbuf *out, int json)
 			snprintf(seen, sizeof(seen), "never");
 		else
 			duration_format(now - last, seen, sizeof(seen));
-		bool quarantined = st && st->quarantined;
+		bool quarantined = st && st->quarantined, throttled = st && st->throttled;
+		/* Why a member is contained, in words the others can act on. */
+		char why[160] = "";
+		if (quarantined)
+			snprintf(why, sizeof(why), "%s", st->quarantine_why == ACC_FORK ?
+			    "signed two different reports (fork)" : st->quarantine_why == ACC_BUDGET_BANS ?
+			    "over its budget of bans, again and again" :
+			    st->quarantine_why == ACC_BUDGET_ADDRESSES ?
+			    "over its budget of addresses, again and again" : "quarantined");
+		else if (throttled)
+			snprintf(why, sizeof(why), "over its budget: a tenth of the rate");
 		if (json) {
 			outbuf_printf(out, "%s\n  {\"name\": \"%s\", \"key\": \"%s\", \"role\": \"%s\", "
-			    "\"self\": %s, \"revoked\": %s, \"quarantined\": %s, \"last_seen\": %lld, "
+			    "\"self\": %s, \"revoked\": %s, \"quarantined\": %s, \"throttled\": %s, "
+			    "\"why\": \"%s\", \"last_seen\": %lld, "
 			    "\"last_seq\": %llu, \"sent\": %llu, \"accepted\": %llu, "
-			    "\"corroborations\": %llu, \"refused\": {%s}}",
+			    "\"corroborations\": %llu, "
+			    "\"budget\": {\"bans\": %llu, \"bans_max\": %llu, \"addresses4\": %llu, "
+			    "\"addresses4_max\": %llu, \"units6\": %llu, \"strikes\": %llu}, \"refused\": {%s}}",
 			    i ? "," : "", m->name, pk, charter_role_name(m->role), self ? "true" : "false",
 			    m->revoked ? "true" : "false", quarantined ? "true" : "false",
+			    throttled ? "true" : "false", why,
 			    (long long)last, (unsigned long long)(self ? own_seq(co) : st ? st->last_seq : 0),
 			    (unsigned long long)(self ? co->sent : 0),
 			    (unsigned long long)(st ? st->accepted : 0),
-			    (unsigned long long)co->corroborations[i], reasons);
+			    (unsigned long long)co->corroborations[i],
+			    (unsigned long long)(st ? st->budget_bans : 0),
+			    (unsigned long long)co->charter->policy.budget_bans,
+			    (unsigned long long)(st ? st->budget_addresses4 : 0),
+			    (unsigned long long)co->charter->policy.budget_addresses4,
+			    (unsigned long long)(st ? st->budget_units6 : 0),
+			    (unsigned long long)(st ? st->strikes : 0), reasons);
 		} else {
 			char sent[24];
 			snprintf(sent, sizeof(sent), self ? "%llu" : "-", (unsigned long long)co->sent);
-			outbuf_printf(out, "%-16s %-10s %-10s %10s %10llu %10llu  %s%s%s\n", m->name,
+			outbuf_printf(out, "%-16s %-10s %-10s %10s %10llu %10llu  %s%s%s%s%s%s\n", m->name,
 			    charter_role_name(m->role), seen, sent,
 			    (unsigned long long)(st ? st->accepted : 0), (unsigned long long)refused,
-			    quarantined ? "QUARANTINED " : "", m->revoked ? "REVOKED " : "", reasons);
+			    quarantined ? "QUARANTINED " : throttled ? "THROTTLED " : "",
+			    m->revoked ? "REVOKED " : "", why[0] ? "(" : "", why, why[0] ? ") " : "",
+			    reasons);
 		}
 	}
 	if (json)

@@ -518,6 +518,20 @@ wire_envelope_signer(const uint8_t *buf, size_t len)
 	return buf + OFF_REPORTER;
 }
 
+const uint8_t *
+wire_signer(const uint8_t *buf, size_t len)
+{
+	switch (wire_kind(buf, len)) {
+	case WIRE_KIND_ENVELOPE: case WIRE_KIND_COMMITMENT: case WIRE_KIND_REVOCATION:
+		break;
+	default:
+		return NULL;
+	}
+	if (len < OFF_REPORTER + ID_PUBLIC_BYTES + ID_SIGNATURE_BYTES)
+		return NULL;
+	return buf + OFF_REPORTER;
+}
+
 /* --- revocations --- */
 
 static const uint8_t revoke_magic[2] = { 'A', 'R' };

@@ -204,5 +204,9 @@ enum wire_status wire_revocation_decode(const uint8_t *buf, size_t len, struct w
 /* The key an envelope names as its signer, NOT verified: for cheap
  * refusals before signatures are checked. NULL if buf is no envelope. */
 const uint8_t *wire_envelope_signer(const uint8_t *buf, size_t len);
+/* The same for any signed message (envelope, commitment, revocation): the
+ * key it names, NOT verified, so that a receiver looks it up in its
+ * charter before it spends a signature check. NULL if too short for one. */
+const uint8_t *wire_signer(const uint8_t *buf, size_t len);
 
 #endif

@@ -8,6 +8,7 @@
 #include "common/lineparse.h"
 #include "common/util.h"
 #include "daemon/config.h"
+#include "daemon/config_floor.h"
 #include "http/http.h"
 
 #ifndef A5_RULES_DIR
@@ -36,6 +37,12 @@ config_defaults(struct config *cfg)
 	cfg->bantime_max = 4 * 7 * 86400;
 	cfg->bantime_factor = 2;
 	cfg->unban_hold = 3600;
+	/* the charter's own defaults: a charter may tighten them, and only
+	 * this file loosens them */
+	cfg->coalition_max_prefix4 = 24;
+	cfg->coalition_max_prefix6 = 48;
+	cfg->coalition_allow_special = false;
+	cfg->coalition_act_alone = CONFIG_ACT_ALONE_DEFAULT;
 	cfg->publish = true;
 	cfg->kernel_mirror = -1;
 	cfg->source_quiet = 3600;
@@ -396,6 +403,8 @@ parse_line(struct lineparse *p, struct config *cfg, char *line)
 		if (lp_want(p, nw, 2, "unban_hold DURATION") != 0 ||
 		    parse_duration_arg(p, "unban_hold", w[1], &cfg->unban_hold) != 0)
 			return -1;
+	} else if (strncmp(k, "coalition_", 10) == 0) {
+		return config_parse_floor(p, cfg, w, nw);
 	} else if (strcmp(k, "source_quiet") == 0) {
 		if (lp_want(p, nw, 2, "source_quiet DURATION|off") != 0)
 			return -1;
@@ -442,7 +451,9 @@ parse_line(struct lineparse *p, struct config *cfg, char *line)
 		return lp_error(p, "unknown directive '%s', expected one of mode, state_dir, "
 		    "control_socket, control_group, user, rules_dir, rules_local, allow, ipv6_prefix, max_offenders, "
 		    "maxretry, findtime, bantime, bantime_max, bantime_factor, coalition, identity, "
-		    "nats_creds, nats_nkey, nats_tls_ca, unban_hold, publish, kernel_mirror, http, "
+		    "nats_creds, nats_nkey, nats_tls_ca, unban_hold, coalition_max_prefix4, "
+		    "coalition_max_prefix6, coalition_allow_special, coalition_act_alone, "
+		    "publish, kernel_mirror, http, "
 		    "http_token, source, source_quiet, service, rule", k);
 	return 0;
 }

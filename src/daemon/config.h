@@ -88,6 +88,12 @@ struct config {
 	char nats_tls_ca[PATH_MAX];	/* optional CA file: TLS to the NATS servers */
 	char nats_nkey[PATH_MAX];	/* optional NATS user nkey seed file (coalition/nkey.h) */
 	int64_t unban_hold;		/* a local unban holds against remote reports */
+	/* Floors under any charter, adopted ones included (docs/config.md
+	 * "Coalition floors"): widest prefix accepted, special ranges, and
+	 * the roles (bit 1 << enum member_role) whose reports may act alone. */
+	unsigned coalition_max_prefix4, coalition_max_prefix6;
+	bool coalition_allow_special;
+	unsigned coalition_act_alone;
 	bool publish;			/* publish local bans to the coalition */
 	int kernel_mirror;		/* -1: only with a coalition; 0 no; 1 yes */
 	int64_t source_quiet;		/* a source silent this long is a warning; 0: never */
@@ -106,6 +112,10 @@ struct config {
 	size_t nf2b;
 	struct config_f2b f2b[CONFIG_F2B_MAX];
 };
+
+/* Roles that act alone unless configured: member and protected (the
+ * charter's defaults), not observer. */
+#define CONFIG_ACT_ALONE_DEFAULT 3u
 
 /* Fills cfg with the defaults (no sources). */
 void config_defaults(struct config *cfg);

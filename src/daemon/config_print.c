@@ -9,6 +9,7 @@
 
 #include "common/addr.h"
 #include "daemon/config.h"
+#include "daemon/config_floor.h"
 
 /* In the largest unit that divides it ("10m", "4w", "90s"): a single unit
  * is what duration_parse reads back (duration_format's "1h30m" is not). */
@@ -131,7 +132,9 @@ config_print(const struct config *cfg, FILE *f)
 		print_path(f, "nats_nkey", cfg->nats_nkey);
 	fputs("unban_hold ", f);
 	print_duration(f, cfg->unban_hold);
-	fprintf(f, "\npublish %s\n", cfg->publish ? "yes" : "no");
+	fputc('\n', f);
+	config_print_floors(cfg, f);
+	fprintf(f, "publish %s\n", cfg->publish ? "yes" : "no");
 	if (cfg->kernel_mirror < 0)
 		fputs("# kernel_mirror: not set (yes with a coalition, else no)\n", f);
 	else

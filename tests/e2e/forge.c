@@ -6,12 +6,14 @@
  *       src/coalition/identity.c src/common/(every .c) -lnats -lsodium -o forge
  *
  * usage: forge -s URL -c COALITION COMMAND ...
- *   report -k KEY -S STATE [-n COUNT] [-t TTL] [-a AGE] [-x OTHER] [-F] PREFIX
+ *   report -k KEY -S STATE [-n COUNT] [-t TTL] [-a AGE] [-f AHEAD] [-x OTHER] [-F] PREFIX
  *        COUNT envelopes of one report each, signed with KEY, chained from the
  *        STATE file ("seq hexhash"; missing = before the first report) which is
  *        updated after each publish. With COUNT > 1 the address is incremented
  *        per envelope (IPv4 only). -t ttl (default 3600 s); -a AGE: timestamp
- *        AGE seconds in the past; -x OTHER: signed for coalition OTHER;
+ *        AGE seconds in the past; -f AHEAD: timestamp AHEAD seconds in the
+ *        future (a clock ahead, or a member asking for a longer ban);
+ *        -x OTHER: signed for coalition OTHER;
  *        -F: flip one byte of the signature after signing (STATE untouched,
  *        sequence 1: the envelope never reaches the chain check; nor does
  *        one for another coalition, so -x leaves STATE alone too).
@@ -208,7 +210,7 @@ static int
 cmd_report(int argc, char **argv)
 {
 	const char *key = NULL, *state = NULL, *other = NULL;
-	unsigned long count = 1, ttl = 3600, age = 0;
+	unsigned long count = 1, ttl = 3600, age = 0, ahead = 0;
 	int flip = 0, c;
 	struct identity id;
 	struct a5_prefix p;
@@ -219,20 +221,21 @@ cmd_report(int argc, char **argv)
 	char msgid[WIRE_MSGID_MAX + 32];
 
 	optind = 1;
-	while ((c = getopt(argc, argv, "k:S:n:t:a:x:F")) != -1) {
+	while ((c = getopt(argc, argv, "k:S:n:t:a:f:x:F")) != -1) {
 		switch (c) {
 		case 'k': key = optarg; break;
 		case 'S': state = optarg; break;
 		case 'n': count = strtoul(optarg, NULL, 10); break;
 		case 't': ttl = strtoul(optarg, NULL, 10); break;
 		case 'a': age = strtoul(optarg, NULL, 10); break;
+		case 'f': ahead = strtoul(optarg, NULL, 10); break;
 		case 'x': other = optarg; break;
 		case 'F': flip = 1; break;
 		default: return 2;
 		}
 	}
 	if (key == NULL || optind != argc - 1 || count == 0 || count > 10000)
-		die("%s", "report -k KEY -S STATE [-n COUNT] [-t TTL] [-a AGE] [-x OTHER] [-F] PREFIX");
+		die("%s", "report -k KEY -S STATE [-n COUNT] [-t TTL] [-a AGE] [-f AHEAD] [-x OTHER] [-F] PREFIX");
 	if (state == NULL && !flip)
 		die("%s", "report: -S STATE is required (except with -F)");
 	if (prefix_parse(argv[optind], strlen(argv[optind]), &p) != 0)
@@ -249,6 +252,7 @@ cmd_report(int argc, char **argv)
 		memcpy(e.reporter, id.pk, ID_PUBLIC_BYTES);
 		e.nreports = 1;
 		fill_report(&e.reports[0], &p, (uint32_t)ttl, age);
+		e.reports[0].timestamp_us += (uint64_t)ahead * 1000000u;
 		e.reports[0].seq = seq + 1;
 		memcpy(e.reports[0].prev, head, WIRE_HASH_BYTES);
 		size_t len = wire_encode(&e, &id, buf, sizeof(buf));

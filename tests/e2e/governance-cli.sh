@@ -87,6 +87,7 @@ coalition gov-e2e
 member alice ${A5C_PK[alice]} member 192.0.2.0/28
 member bob ${A5C_PK[bob]} member
 member carol ${A5C_PK[carol]} protected
+protected_votes yes
 EOF
 chmod 0644 "$CH"
 a5g show0 show --json --charter "$CH"

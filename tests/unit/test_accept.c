@@ -442,6 +442,15 @@ test_scope(void **state)
 		{ "fe80::1", ACC_SPECIAL_RANGE },
 		{ "fd00::1", ACC_SPECIAL_RANGE },
 		{ "ff02::1", ACC_SPECIAL_RANGE },
+		/* translation and tunnels: every host behind the gateway */
+		{ "64:ff9b::c633:6401", ACC_SPECIAL_RANGE },	/* NAT64 of 198.51.100.1 */
+		{ "2002:cb00:7101::/48", ACC_SPECIAL_RANGE },	/* 6to4 */
+		{ "192.88.99.1", ACC_SPECIAL_RANGE },		/* 6to4 relay anycast */
+		{ "2001:0:4136:e378::/64", ACC_SPECIAL_RANGE },	/* Teredo */
+		{ "192.175.48.1", ACC_SPECIAL_RANGE },		/* AS112 */
+		{ "2001:20::1", ACC_SPECIAL_RANGE },		/* ORCHIDv2 */
+		{ "64:ff9b:2::1", ACC_OK },			/* beside NAT64 */
+		{ "2003::/48", ACC_OK },			/* beside 6to4 */
 		{ "0.0.0.0/0", ACC_TOO_WIDE },
 		{ "::/0", ACC_TOO_WIDE },
 		{ "198.51.100.0/23", ACC_TOO_WIDE },
@@ -465,7 +474,7 @@ test_scope(void **state)
 	const struct accept_member_stats *st = accept_stats(a, ALICE);
 	assert_int_equal(st->last_seq, ARRAY_LEN(cases));
 	assert_int_equal(st->gaps, 0);
-	assert_int_equal(st->refused[ACC_SPECIAL_RANGE], 12);
+	assert_int_equal(st->refused[ACC_SPECIAL_RANGE], 18);
 	assert_int_equal(st->refused[ACC_TOO_WIDE], 5);
 	assert_int_equal(st->accepted, ARRAY_LEN(cases) - refused);
 
@@ -479,8 +488,10 @@ test_scope(void **state)
 	assert_int_equal(send_report(a, &peers[ALICE], &r, NOW, &d), ACC_MALFORMED);
 	accept_free(a);
 
-	/* allow_special, and a policy that allows wider prefixes */
-	a = new_accept("allow_special yes\nmax_prefix4 16\nmax_prefix6 32\n", 0);
+	/* allow_special, and a policy that allows wider prefixes (and lets
+	 * one member act alone on them: wide_prefix4/6) */
+	a = new_accept("allow_special yes\nmax_prefix4 16\nmax_prefix6 32\nwide_prefix4 16\n"
+	    "wide_prefix6 32\nbudget_addresses4 1000000\nbudget_addresses6 /16\n", 0);
 	assert_int_equal(report(a, &peers[ALICE], "10.1.2.3", NOW, &d), ACC_OK);
 	assert_int_equal(report(a, &peers[ALICE], "198.51.0.0/16", NOW, &d), ACC_OK);
 	assert_int_equal(report(a, &peers[ALICE], "198.50.0.0/15", NOW, &d), ACC_TOO_WIDE);
@@ -508,11 +519,19 @@ test_expiry_ttl(void **state)
 	make(p, "198.51.100.1", 3600, NOW - 100, &r);
 	assert_int_equal(send_report(a, p, &r, NOW, &d), ACC_OK);
 	assert_int_equal(d.ttl, 3500);
-	/* stamped a little in the future (clock skew): no more than its ttl
-	 * and one commit period (deadlines are rounded up to the period) */
+	/* stamped a little in the future (clock skew): taken as stamped now,
+	 * its deadline no later than this clock + its ttl (rounded up to the
+	 * commit period, 10 s, as every deadline), not its stamp + ttl */
 	make(p, "198.51.100.1", 3600, NOW + 100, &r);
 	assert_int_equal(send_report(a, p, &r, NOW, &d), ACC_OK);
-	assert_int_equal(d.ttl, 3610);
+	assert_true(d.deadline <= NOW + 3600 + 9);
+	assert_int_equal(d.deadline, (NOW + 3600 + 9) / 10 * 10);
+	assert_true(d.ttl <= 3600 + 9);
+	/* ... and never beyond the capped ttl, however long it asks */
+	make(p, "198.51.100.1", 30 * 86400, NOW + ACCEPT_SKEW_MAX, &r);
+	assert_int_equal(send_report(a, p, &r, NOW, &d), ACC_OK);
+	assert_true(d.deadline <= NOW + 86400 + 9);
+	assert_true(d.ttl <= 86400 + 9);
 	/* further ahead than the skew tolerated: refused, its ban would end
 	 * that much later here */
 	make(p, "198.51.100.1", 3600, NOW + ACCEPT_SKEW_MAX + 1, &r);

@@ -122,7 +122,15 @@ test_valid(void **state)
 	    "version 9007199254740992\n"
 	    "threshold 2\n"
 	    "commit_period 1h\n"
-	    "replicas 3\n",
+	    "replicas 3\n"
+	    "protected_votes yes\n"
+	    "budget_bans 500\n"
+	    "budget_addresses4 4096\n"
+	    "budget_addresses6 /44\n"
+	    "budget_strikes 7\n"
+	    "wide_prefix4 28\n"
+	    "wide_prefix6 56\n"
+	    "wide_quorum 2\n",
 	    err, sizeof(err)), 0);
 	assert_string_equal(c->name, "north-sea_1");
 	assert_int_equal(c->nurls, 3);
@@ -155,8 +163,17 @@ test_valid(void **state)
 	assert_int_equal(c->version, CHARTER_VERSION_MAX);
 	assert_int_equal(c->threshold, 2);
 	assert_int_equal(charter_threshold(c), 2);
-	/* voters: alice and bob; olga observes, mallory is revoked */
+	/* voters: alice and bob (protected_votes yes); olga observes, mallory
+	 * is revoked */
 	assert_int_equal(charter_voters(c), 2);
+	assert_true(c->policy.protected_votes);
+	assert_int_equal(c->policy.budget_bans, 500);
+	assert_int_equal(c->policy.budget_addresses4, 4096);
+	assert_int_equal(c->policy.budget_addresses6, 44);
+	assert_int_equal(c->policy.budget_strikes, 7);
+	assert_int_equal(c->policy.wide_prefix4, 28);
+	assert_int_equal(c->policy.wide_prefix6, 56);
+	assert_int_equal(c->policy.wide_quorum, 2);
 	assert_int_equal(c->policy.commit_period, 3600);
 	assert_int_equal(c->policy.replicas, 3);
 	assert_ptr_equal(charter_find_name(c, "olga"), &c->members[2]);
@@ -213,8 +230,13 @@ test_threshold(void **state)
 {
 	static const struct { const char *text; unsigned voters, threshold; } cases[] = {
 		{ "member a $1 member\n", 1, 1 },
-		{ "member a $1 member\nmember b $2 protected\n", 2, 2 },
-		{ "member a $1 member\nmember b $2 protected\nmember c $3 member\n", 3, 2 },
+		/* protected partners enforce nothing: no vote unless the charter
+		 * says protected_votes yes */
+		{ "member a $1 member\nmember b $2 protected\n", 1, 1 },
+		{ "member a $1 member\nmember b $2 protected\nprotected_votes yes\n", 2, 2 },
+		{ "member a $1 member\nmember b $2 protected\nmember c $3 member\n", 2, 2 },
+		{ "protected_votes yes\nmember a $1 member\nmember b $2 protected\nmember c $3 member\n", 3, 2 },
+		{ "member a $1 member\nmember b $2 protected\nprotected_votes no\nmember c $3 member\n", 2, 2 },
 		{ "member a $1 member\nmember b $2 member\nmember c $3 member\nmember d $4 member\n", 4, 3 },
 		{ "member a $1 member\nmember b $2 member\nmember c $3 member\nmember d $4 member\n"
 		  "member e $5 member\n", 5, 3 },
@@ -293,7 +315,7 @@ test_errors(void **state)
 		{ "ttl_max\n", "t.charter:1: expected 'ttl_max DURATION'" },
 		{ "allow_special maybe\n", "t.charter:1: bad allow_special 'maybe', expected yes or no" },
 		{ "allow_special no\nallow_special yes\n", "t.charter:2: duplicate 'allow_special' line (first on line 1), expected it once" },
-		{ "colition x\n", "t.charter:1: unknown directive 'colition', expected one of coalition, version, threshold, nats, member, revoked, response, quorum_window, rate, max_prefix4, max_prefix6, ttl_max, allow_special, commit_period, replicas" },
+		{ "colition x\n", "t.charter:1: unknown directive 'colition', expected one of coalition, version, threshold, nats, member, revoked, response, quorum_window, rate, max_prefix4, max_prefix6, ttl_max, allow_special, commit_period, replicas, budget_bans, budget_addresses4, budget_addresses6, budget_strikes, wide_prefix4, wide_prefix6, wide_quorum, protected_votes" },
 		{ "version 0\n", "t.charter:1: bad version '0', expected a number from 1 to 9007199254740992" },
 		{ "version 9007199254740993\n", "t.charter:1: bad version '9007199254740993', expected a number from 1 to 9007199254740992" },
 		{ "version -1\n", "t.charter:1: bad version '-1', expected a number from 1 to 9007199254740992" },
@@ -305,11 +327,22 @@ test_errors(void **state)
 		{ "threshold 257\n", "t.charter:1: bad threshold '257', expected majority or a number from 1 to 256" },
 		{ "threshold 1\nthreshold majority\n", "t.charter:2: duplicate 'threshold' line (first on line 1), expected it once" },
 		{ HEAD "threshold 2\nmember a $1 member\nmember o $2 observer\n",
-		  "t.charter:2: threshold 2 can never be reached, expected 1 to 1 (the voting members: not revoked, role member or protected) or majority" },
+		  "t.charter:2: threshold 2 can never be reached, expected 1 to 1 (the voting members: not revoked, role member, or protected with protected_votes yes) or majority" },
 		{ ONE "member b $2 protected\nthreshold 2\nrevoked b\n",
-		  "t.charter:4: threshold 2 can never be reached, expected 1 to 1 (the voting members: not revoked, role member or protected) or majority" },
+		  "t.charter:4: threshold 2 can never be reached, expected 1 to 1 (the voting members: not revoked, role member, or protected with protected_votes yes) or majority" },
 		{ "coalition x\nmember o $1 observer\nthreshold 1\n",
-		  "t.charter:3: threshold 1 can never be reached, expected 1 to 0 (the voting members: not revoked, role member or protected) or majority" },
+		  "t.charter:3: threshold 1 can never be reached, expected 1 to 0 (the voting members: not revoked, role member, or protected with protected_votes yes) or majority" },
+		{ "budget_bans 0\n", "t.charter:1: bad budget_bans '0', expected 1..10000000" },
+		{ "budget_addresses4 4294967297\n", "t.charter:1: bad budget_addresses4 '4294967297', expected 1..4294967296" },
+		{ "budget_addresses6 40\n", "t.charter:1: bad budget_addresses6 '40', expected /LEN with LEN from 16 to 64 (the space of one /LEN, counted in /64s)" },
+		{ "budget_addresses6 /65\n", "t.charter:1: bad budget_addresses6 '/65', expected /16..64" },
+		{ "budget_strikes 5\nbudget_strikes 6\n", "t.charter:2: duplicate 'budget_strikes' line (first on line 1), expected it once" },
+		{ "wide_prefix4 7\n", "t.charter:1: bad wide_prefix4 '7', expected 8..32" },
+		{ "wide_prefix6\n", "t.charter:1: expected 'wide_prefix6 N'" },
+		{ "protected_votes maybe\n", "t.charter:1: bad protected_votes 'maybe', expected yes or no" },
+		{ "budget_frobs 1\n", "t.charter:1: unknown directive 'budget_frobs', expected one of budget_bans, budget_addresses4, budget_addresses6, budget_strikes, wide_prefix4, wide_prefix6, wide_quorum, protected_votes" },
+		{ ONE "member b $2 member\nwide_quorum 3\n",
+		  "t.charter:4: wide_quorum 3 can never be reached, expected at most 2 (the members not revoked whose reports count)" },
 		{ "commit_period 0\n", "t.charter:1: bad commit_period '0', expected a duration from 1s to 1h" },
 		{ "commit_period 3601s\n", "t.charter:1: bad commit_period '3601s', expected a duration from 1s to 1h" },
 		{ "commit_period 2h\n", "t.charter:1: bad commit_period '2h', expected a duration from 1s to 1h" },

@@ -290,6 +290,44 @@ test_corroborations_counted(void **state)
 	member_close(&m);
 }
 
+/* The charter before the signature: an envelope naming a key that is not
+ * a member's is refused as an unknown key without a signature check (its
+ * signature here is not even valid for the key it names: were it checked,
+ * it would count as a bad signature instead); a member's envelope with a
+ * broken signature is still checked and refused as one. */
+static void
+test_unknown_key_before_signature(void **state)
+{
+	static uint8_t buf[WIRE_ENVELOPE_MAX];
+	uint8_t seed[crypto_sign_SEEDBYTES] = { 99 }, pk[ID_PUBLIC_BYTES];
+	uint8_t sk[crypto_sign_SECRETKEYBYTES];
+	struct member m;
+
+	(void)state;
+	member_open(&m, "member");
+	crypto_sign_seed_keypair(pk, sk, seed);
+	size_t len = alice_envelope(buf, sizeof(buf), "sshd");
+	uint8_t *signer = (uint8_t *)wire_signer(buf, len);
+	assert_non_null(signer);
+	assert_memory_equal(signer, ids[ALICE].pk, ID_PUBLIC_BYTES);
+	memcpy(signer, pk, ID_PUBLIC_BYTES);
+	struct transport_msg msg = { buf, len, "stranger", NULL };
+	batch.napply = 0;
+	coalition_handle(m.co, &msg, 1, &batch);
+	assert_int_equal(batch.napply, 0);
+	assert_int_equal(accept_stats_unknown(m.co->accept)->refused[ACC_UNKNOWN_KEY], 1);
+	assert_int_equal(m.co->invalid_envelopes, 0);
+	/* a member's, with its signature broken: checked, refused */
+	len = alice_envelope(buf, sizeof(buf), "sshd");
+	buf[len - 1] ^= 1;
+	msg.len = len;
+	coalition_handle(m.co, &msg, 1, &batch);
+	assert_int_equal(batch.napply, 0);
+	assert_int_equal(m.co->invalid_envelopes, 1);
+	assert_int_equal(accept_stats_unknown(m.co->accept)->refused[ACC_UNKNOWN_KEY], 1);
+	member_close(&m);
+}
+
 int
 main(void)
 {
@@ -297,6 +335,7 @@ main(void)
 		cmocka_unit_test(test_member_gets_batch),
 		cmocka_unit_test(test_protected_applies_nothing),
 		cmocka_unit_test(test_corroborations_counted),
+		cmocka_unit_test(test_unknown_key_before_signature),
 	};
 
 	if (sodium_init() < 0)

@@ -129,6 +129,9 @@ test_print_round_trip(void **state)
 	static const char *const texts[] = {
 		"",
 		"rules_local none\n",
+		"coalition_max_prefix4 32\ncoalition_max_prefix6 128\ncoalition_allow_special yes\n"
+		"coalition_act_alone none\n",
+		"coalition_act_alone observer,member\n",
 		"mode observe\nstate_dir /s\ncontrol_socket /c.sock\ncontrol_group adm\nuser u\n"
 		"rules_dir /r\nrules_local /l\nallow 192.0.2.1\nallow 2001:db8::/32\nipv6_prefix 48\nmax_offenders 200\n"
 		"maxretry 3\nfindtime 90\nbantime 36h\nbantime_max 3w\nbantime_factor 4\n"

@@ -19,7 +19,8 @@
 	"member m1 $1 member 203.0.113.0/26\n" \
 	"member m2 $2 member\n" \
 	"member m3 $3 protected\n" \
-	"member obs $4 observer\n"
+	"member obs $4 observer\n" \
+	"protected_votes yes\n"
 
 static struct charter *cur, *next;
 static struct gov_tally *tally;
@@ -256,6 +257,47 @@ test_threshold(void **state)
 	/* the new charter went back to the default: a majority of 3 */
 	assert_int_equal(charter_threshold(next), 2);
 	gov_free(u);
+}
+
+/* Without protected_votes, a protected partner (which enforces nothing)
+ * has no say on what the others enforce: its signature is not counted,
+ * and the majority is of the members alone. */
+#define NOVOTE \
+	"coalition net\n" \
+	"member m1 $1 member\n" \
+	"member m2 $2 member\n" \
+	"member m3 $3 protected\n"
+
+static void
+test_protected_no_vote(void **state)
+{
+	struct gov_update *u;
+	char err[1024];
+
+	(void)state;
+	load_current(NOVOTE, cur, cur_hash);
+	assert_int_equal(charter_voters(cur), 2);
+	assert_false(charter_member_votes(cur, &cur->members[2]));
+	u = propose(NOVOTE "max_prefix4 8\nversion 2\n");
+	sign(u, 1);
+	sign(u, 3);
+	assert_int_equal(check(u, err, sizeof(err)), GOV_PENDING);
+	assert_string_equal(err, "1 of 2 required signatures (missing: m2)");
+	for (size_t i = 0; i < u->nsigs; i++)
+		if (memcmp(u->sigs[i].pk, ids[3].pk, ID_PUBLIC_BYTES) == 0)
+			assert_int_equal(tally->verdict[i], GOV_SIG_NOT_VOTER);
+	sign(u, 2);
+	assert_int_equal(check(u, err, sizeof(err)), GOV_ADOPTABLE);
+	gov_free(u);
+	/* the charter may give them a vote */
+	load_current(NOVOTE "protected_votes yes\n", cur, cur_hash);
+	assert_int_equal(charter_voters(cur), 3);
+	u = propose(NOVOTE "protected_votes yes\nversion 2\n");
+	sign(u, 1);
+	sign(u, 3);
+	assert_int_equal(check(u, err, sizeof(err)), GOV_ADOPTABLE);
+	gov_free(u);
+	load_current(BASE, cur, cur_hash);
 }
 
 static void
@@ -497,7 +539,7 @@ test_refusals(void **state)
 	assert_string_equal(err, "new.charter: no voting member left (every member revoked or observer), "
 	    "expected at least one: no later update could ever be adopted");
 	assert_int_equal(propose_err(BASE "version 2\nfrobnicate\n", err, sizeof(err)), -1);
-	assert_non_null(strstr(err, "new.charter:7: unknown directive 'frobnicate'"));
+	assert_non_null(strstr(err, "new.charter:8: unknown directive 'frobnicate'"));
 
 	/* gov_check: each refusal with its reason, signatures or not */
 	u = propose(BASE "version 2\n");
@@ -550,7 +592,7 @@ test_refusals(void **state)
 	sign(u, 1);
 	sign(u, 2);
 	assert_int_equal(check(u, err, sizeof(err)), GOV_REFUSED);
-	assert_string_equal(err, "new charter (version 2):7: duplicate member 'm1' (first on line 2), "
+	assert_string_equal(err, "new charter (version 2):8: duplicate member 'm1' (first on line 2), "
 	    "expected unique names");
 	gov_free(u);
 
@@ -871,6 +913,7 @@ main(void)
 		cmocka_unit_test_setup(test_round_trip, reset),
 		cmocka_unit_test_setup(test_threshold, reset),
 		cmocka_unit_test_setup(test_not_counted, reset),
+		cmocka_unit_test_setup(test_protected_no_vote, reset),
 		cmocka_unit_test_setup(test_duplicates, reset),
 		cmocka_unit_test_setup(test_merge, reset),
 		cmocka_unit_test_setup(test_forged_entries, reset),
