@@ -152,6 +152,8 @@ cmd_coalition_admit(int argc, char **argv)
 	}
 	for (size_t i = 0; i < s.cur.c->nurls; i++)
 		urls[i] = s.cur.c->urls[i];
+	if (coal_streams_ensure(dir, &s, 0, err, sizeof(err)) < 0)
+		goto fail;
 	if ((nc = onb_connect(urls, s.cur.c->nurls, &s.id.nats_key, NULL,
 	    s.tls_ca[0] ? s.tls_ca : NULL, err, sizeof(err))) == NULL)
 		goto fail;

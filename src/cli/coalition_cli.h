@@ -1,6 +1,7 @@
 /* coalition_cli.h - what the `article5 coalition` verbs share
  * (coalition_cmd.c dispatches to coalition_init.c, coalition_invite.c,
- * coalition_join.c, coalition_admit.c; docs/operating.md). */
+ * coalition_join.c, coalition_admit.c, coalition_streams.c;
+ * docs/operating.md). */
 #ifndef A5_COALITION_CLI_H
 #define A5_COALITION_CLI_H
 
@@ -17,6 +18,7 @@ int cmd_coalition_init(int argc, char **argv);
 int cmd_coalition_invite(int argc, char **argv);
 int cmd_coalition_join(int argc, char **argv);
 int cmd_coalition_admit(int argc, char **argv);
+int cmd_coalition_streams(int argc, char **argv);
 
 /* dir + "/" + name into out; -1 if it does not fit. */
 int coal_path(char *out, size_t n, const char *dir, const char *name);
@@ -42,5 +44,12 @@ struct coal_self {
 };
 int coal_self_load(const char *cfgpath, struct coal_self *s, char *err, size_t errlen);
 void coal_self_free(struct coal_self *s);
+
+/* Logs in as the coalition's administrator (DIR/admin.nkey) and creates
+ * the coalition and join streams, or raises them to the charter's
+ * replicas (coalition_streams.c). 1 done; 0 if there is no admin.nkey and
+ * must is 0 (a member's host: nothing to do); -1 with err. */
+int coal_streams_ensure(const char *dir, const struct coal_self *s, int must, char *err,
+    size_t errlen);
 
 #endif

@@ -1,5 +1,5 @@
 /* coalition_cmd.c - `article5 coalition`: forming and joining a coalition
- * (init, invite, join, admit) and what the verbs share. */
+ * (init, invite, join, admit, streams) and what the verbs share. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -22,6 +22,7 @@ static const struct {
 	{ "invite", cmd_coalition_invite, "invite a new member: prints a one-time token" },
 	{ "join", cmd_coalition_join, "join with a token: keys, charter checked, configuration" },
 	{ "admit", cmd_coalition_admit, "admit an invitee who joined: signed charter update" },
+	{ "streams", cmd_coalition_streams, "create the coalition's streams (its administrator key)" },
 };
 
 static void
