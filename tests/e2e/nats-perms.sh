@@ -8,6 +8,7 @@
 # members' own nkeys:
 #   - before 'coalition streams', a member cannot create the stream, and
 #     m1's daemon says who must (then connects once the administrator ran it);
+#     a stream it would update (it may not) is used as it is, with a warning;
 #   - member m2 CANNOT publish on m1's subject (nothing lands), purge,
 #     delete or reconfigure the stream, create another stream, delete m1's
 #     consumer or read through m1's durable;
@@ -127,7 +128,7 @@ grep -q "could not create it.*article5 coalition streams" "${A5C_DIR[m1]}/daemon
 	a5_fail "m1's daemon does not say that the administrator must create the stream"
 a5_ok "refused; the daemon works alone and names 'article5 coalition streams'"
 
-a5_step "the administrator creates the streams; m1's daemon connects without create rights"
+a5_step "the administrator creates the streams; m1's daemon connects without create or update rights"
 coal m1 streams -c "$(a5c_conf m1)" --dir "$D1" >"$A5_TMP/streams.out" 2>&1 ||
 	a5_fail "coalition streams: $(cat "$A5_TMP/streams.out")"
 a5_indent <"$A5_TMP/streams.out"
@@ -142,6 +143,19 @@ for (( i = 0; i < 250; i++ )); do
 done
 a5c_cli m1 status --json 2>/dev/null | grep -q '"connected": true' || a5_fail "m1's daemon did not connect"
 a5_ok "A5_$C (max age ${MAXAGE}s, replicas 1); m1's daemon connected"
+
+a5_step "a stream that differs from what the daemon wants: used as it is"
+# a 60 s duplicate window (the daemon wants 120 s): its update is refused
+a5c_stop_daemon m1 10
+probe admin dupwindow 60
+[ "$PROBE_RC" = 0 ] || a5_fail "the administrator cannot change the duplicate window"
+a5c_start_daemon m1
+grep "could not update it" "${A5C_DIR[m1]}/daemon.log" | head -n 1 | a5_indent
+grep -q "could not update it.*using it as it is" "${A5C_DIR[m1]}/daemon.log" ||
+	a5_fail "m1's daemon did not say it uses the stream as it is"
+probe admin dupwindow 120
+[ "$PROBE_RC" = 0 ] || a5_fail "the administrator cannot restore the duplicate window"
+a5_ok "m1's daemon connected to the stream as it was, and said so"
 
 a5_step "m2 is invited, joins and is admitted"
 coal m1 invite -c "$(a5c_conf m1)" --dir "$D1" --name m2 >"$A5_TMP/token" 2>"$A5_TMP/invite.err" ||

@@ -13,6 +13,7 @@
  *   delete                delete stream A5_<c>
  *   update                shorten A5_<c>'s retention (and duplicate window) to
  *                         1 s and MaxMsgs to 1
+ *   dupwindow SECONDS     set A5_<c>'s duplicate window (nothing else)
  *   create NAME SUBJECT   create stream NAME capturing SUBJECT
  *   delconsumer NAME      delete consumer NAME of A5_<c>
  *   info                  "msgs=N max_age_s=N max_msgs=N replicas=N consumers=N"
@@ -98,7 +99,7 @@ static int
 usage(void)
 {
 	fprintf(stderr, "usage: natsprobe -s URL -c COALITION -N NKEYFILE pub|purge|delete|update|"
-	    "create|delconsumer|info|cinfo|last|grep|recv ...\n");
+	    "dupwindow|create|delconsumer|info|cinfo|last|grep|recv ...\n");
 	return 1;
 }
 
@@ -117,6 +118,25 @@ cmd_info(void)
 		    (long long)si->State.Consumers);
 		jsStreamInfo_Destroy(si);
 	}
+	return rc;
+}
+
+static int
+cmd_dupwindow(const char *secs)
+{
+	jsStreamInfo *si = NULL;
+	jsStreamConfig c;
+	jsErrCode jerr = 0;
+	natsStatus s = js_GetStreamInfo(&si, js, stream, NULL, &jerr);
+	int rc;
+
+	if ((rc = verdict("stream info", s, jerr)) != 0)
+		return rc;
+	c = *si->Config;
+	c.Duplicates = strtoll(secs, NULL, 10) * 1000000000LL;
+	jerr = 0;
+	rc = verdict("stream update", js_UpdateStream(NULL, js, &c, NULL, &jerr), jerr);
+	jsStreamInfo_Destroy(si);
 	return rc;
 }
 
@@ -273,6 +293,8 @@ main(int argc, char **argv)
 		rc = verdict("stream delete", js_DeleteStream(js, stream, NULL, &jerr), jerr);
 	} else if (strcmp(argv[0], "update") == 0 && argc == 1) {
 		rc = cmd_update();
+	} else if (strcmp(argv[0], "dupwindow") == 0 && argc == 2) {
+		rc = cmd_dupwindow(argv[1]);
 	} else if (strcmp(argv[0], "create") == 0 && argc == 3) {
 		jsStreamConfig sc;
 		const char *subj[1] = { argv[2] };
