@@ -229,7 +229,7 @@ cmd_coalition_admit(int argc, char **argv)
 		.publish_only = true, .replicas = (int)s.cur.c->policy.replicas,
 		.tls_ca = s.tls_ca[0] ? s.tls_ca : NULL, .nkey = &s.id.nats_key,
 	};
-	if ((tr = transport_open(&tc, err, sizeof(err))) == NULL)
+	if ((tr = coal_transport_open(&tc, err, sizeof(err))) == NULL)
 		goto fail;
 	if (transport_publish(tr, enc, elen, msgid) != 0) {
 		snprintf(err, sizeof(err), "publish: %s", transport_errmsg(tr));

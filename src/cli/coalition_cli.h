@@ -10,6 +10,7 @@
 
 #include "cli/charter_cli.h"
 #include "coalition/identity.h"
+#include "coalition/transport.h"
 
 #define COAL_DIR_DEFAULT "/etc/article5/coalition"
 #define COAL_ERR_MAX (2 * PATH_MAX + 512)
@@ -44,6 +45,10 @@ struct coal_self {
 };
 int coal_self_load(const char *cfgpath, struct coal_self *s, char *err, size_t errlen);
 void coal_self_free(struct coal_self *s);
+
+/* transport_open, its login tried up to 5 times 200 ms apart (a login
+ * right after a reload of nats-server can be refused). NULL with err. */
+struct transport *coal_transport_open(const struct transport_config *tc, char *err, size_t errlen);
 
 /* Logs in as the coalition's administrator (DIR/admin.nkey) and creates
  * the coalition and join streams, or raises them to the charter's

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -52,6 +53,25 @@ cmd_coalition(int argc, char **argv)
 	fprintf(stderr, "article5 coalition: unknown verb '%s'\n\n", argv[1]);
 	coalition_usage(stderr);
 	return 2;
+}
+
+struct transport *
+coal_transport_open(const struct transport_config *tc, char *err, size_t errlen)
+{
+	struct transport *tr = NULL;
+
+	/* As onb_connect: a login just after invite/admit reloaded
+	 * nats-server is refused for a moment, and libnats 3.4.1 now and then
+	 * sends its CONNECT without the nonce's signature (nats-server -D:
+	 * "Signature missing"). A few tries, 200 ms apart; only the login
+	 * (transport_open's "connect to ..." errors) is tried again. */
+	for (int tries = 0; tries < 5; tries++) {
+		if (tries > 0)
+			nanosleep(&(struct timespec){ 0, 200 * 1000 * 1000 }, NULL);
+		if ((tr = transport_open(tc, err, errlen)) != NULL || strncmp(err, "connect to ", 11) != 0)
+			break;
+	}
+	return tr;
 }
 
 int

@@ -119,7 +119,7 @@ coal_streams_ensure(const char *dir, const struct coal_self *s, int must, char *
 			.self = "admin", .publish_only = true, .stream_admin = true,
 			.replicas = replicas, .tls_ca = tls, .nkey = &k,
 		};
-		if ((tr = transport_open(&tc, err, errlen)) == NULL)
+		if ((tr = coal_transport_open(&tc, err, errlen)) == NULL)
 			rc = -1;
 		else
 			transport_close(tr);
