@@ -46,8 +46,9 @@ struct coal_self {
 int coal_self_load(const char *cfgpath, struct coal_self *s, char *err, size_t errlen);
 void coal_self_free(struct coal_self *s);
 
-/* transport_open, its login tried up to 5 times 200 ms apart (a login
- * right after a reload of nats-server can be refused). NULL with err. */
+/* transport_open, tried up to 5 times 200 ms apart when the login is
+ * refused or JetStream does not answer (both happen for a moment after a
+ * reload of nats-server). NULL with err. */
 struct transport *coal_transport_open(const struct transport_config *tc, char *err, size_t errlen);
 
 /* Logs in as the coalition's administrator (DIR/admin.nkey) and creates

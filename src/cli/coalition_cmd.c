@@ -63,12 +63,14 @@ coal_transport_open(const struct transport_config *tc, char *err, size_t errlen)
 	/* As onb_connect: a login just after invite/admit reloaded
 	 * nats-server is refused for a moment, and libnats 3.4.1 now and then
 	 * sends its CONNECT without the nonce's signature (nats-server -D:
-	 * "Signature missing"). A few tries, 200 ms apart; only the login
-	 * (transport_open's "connect to ..." errors) is tried again. */
+	 * "Signature missing"); and for a moment after a reload JetStream
+	 * answers no request ("No responders available", onboard.sh saw it in
+	 * admit). A few tries, 200 ms apart, of those two failures only. */
 	for (int tries = 0; tries < 5; tries++) {
 		if (tries > 0)
 			nanosleep(&(struct timespec){ 0, 200 * 1000 * 1000 }, NULL);
-		if ((tr = transport_open(tc, err, errlen)) != NULL || strncmp(err, "connect to ", 11) != 0)
+		if ((tr = transport_open(tc, err, errlen)) != NULL ||
+		    (strncmp(err, "connect to ", 11) != 0 && strstr(err, "No responders") == NULL))
 			break;
 	}
 	return tr;
