@@ -152,6 +152,8 @@ cmd_coalition_admit(int argc, char **argv)
 	}
 	for (size_t i = 0; i < s.cur.c->nurls; i++)
 		urls[i] = s.cur.c->urls[i];
+	if (coal_streams_ensure(dir, &s, 0, err, sizeof(err)) < 0)
+		goto fail;
 	if ((nc = onb_connect(urls, s.cur.c->nurls, &s.id.nats_key, NULL,
 	    s.tls_ca[0] ? s.tls_ca : NULL, err, sizeof(err))) == NULL)
 		goto fail;
@@ -227,7 +229,7 @@ cmd_coalition_admit(int argc, char **argv)
 		.publish_only = true, .replicas = (int)s.cur.c->policy.replicas,
 		.tls_ca = s.tls_ca[0] ? s.tls_ca : NULL, .nkey = &s.id.nats_key,
 	};
-	if ((tr = transport_open(&tc, err, sizeof(err))) == NULL)
+	if ((tr = coal_transport_open(&tc, err, sizeof(err))) == NULL)
 		goto fail;
 	if (transport_publish(tr, enc, elen, msgid) != 0) {
 		snprintf(err, sizeof(err), "publish: %s", transport_errmsg(tr));

@@ -1,11 +1,12 @@
 /* coalition_cmd.c - `article5 coalition`: forming and joining a coalition
- * (init, invite, join, admit) and what the verbs share. */
+ * (init, invite, join, admit, streams) and what the verbs share. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -22,6 +23,7 @@ static const struct {
 	{ "invite", cmd_coalition_invite, "invite a new member: prints a one-time token" },
 	{ "join", cmd_coalition_join, "join with a token: keys, charter checked, configuration" },
 	{ "admit", cmd_coalition_admit, "admit an invitee who joined: signed charter update" },
+	{ "streams", cmd_coalition_streams, "create the coalition's streams (its administrator key)" },
 };
 
 static void
@@ -51,6 +53,27 @@ cmd_coalition(int argc, char **argv)
 	fprintf(stderr, "article5 coalition: unknown verb '%s'\n\n", argv[1]);
 	coalition_usage(stderr);
 	return 2;
+}
+
+struct transport *
+coal_transport_open(const struct transport_config *tc, char *err, size_t errlen)
+{
+	struct transport *tr = NULL;
+
+	/* As onb_connect: a login just after invite/admit reloaded
+	 * nats-server is refused for a moment, and libnats 3.4.1 now and then
+	 * sends its CONNECT without the nonce's signature (nats-server -D:
+	 * "Signature missing"); and for a moment after a reload JetStream
+	 * answers no request ("No responders available", onboard.sh saw it in
+	 * admit). A few tries, 200 ms apart, of those two failures only. */
+	for (int tries = 0; tries < 5; tries++) {
+		if (tries > 0)
+			nanosleep(&(struct timespec){ 0, 200 * 1000 * 1000 }, NULL);
+		if ((tr = transport_open(tc, err, errlen)) != NULL ||
+		    (strncmp(err, "connect to ", 11) != 0 && strstr(err, "No responders") == NULL))
+			break;
+	}
+	return tr;
 }
 
 int

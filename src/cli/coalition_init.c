@@ -1,10 +1,13 @@
 /* coalition_init.c - `article5 coalition init`: a new coalition with this
- * host as its first member: keys, the charter, the nats-server
- * configuration (JetStream, one user per member) and article5.conf lines. */
+ * host as its first member: keys (the member's, and the coalition's
+ * administrator key for NATS), the charter, the nats-server configuration
+ * (JetStream, the administrator and one user per member) and article5.conf
+ * lines. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -23,11 +26,14 @@ init_usage(FILE *f)
 	    "\n"
 	    "Starts coalition NAME with this host as its first member. In DIR (default\n"
 	    COAL_DIR_DEFAULT "): this member's key (member.key, member.pub; kept if\n"
-	    "there), its NATS login key (nats.nkey, 0600), the charter (coalition.charter,\n"
-	    "version 1, this member alone), and in DIR/nats the nats-server configuration:\n"
-	    "nats-server.conf (JetStream on) and users.conf (one user per member, allowed\n"
-	    "only its own subjects). Run the server with\n"
+	    "there), its NATS login key (nats.nkey, 0600), the coalition's administrator\n"
+	    "NATS key (admin.nkey, 0600: the only login that may create and administer the\n"
+	    "streams), the charter (coalition.charter, version 1, this member alone), and\n"
+	    "in DIR/nats the nats-server configuration: nats-server.conf (JetStream on) and\n"
+	    "users.conf (the administrator, and one user per member allowed only its own\n"
+	    "subject and consumer). Run the server, then create the streams, with\n"
 	    "    nats-server -c DIR/nats/nats-server.conf\n"
+	    "    article5 coalition streams -c CONFIG --dir DIR\n"
 	    "The article5.conf lines (coalition, identity, nats_nkey) are appended to\n"
 	    "CONFIG when given, printed otherwise.\n"
 	    "\n"
@@ -36,6 +42,27 @@ init_usage(FILE *f)
 	    "  --prefix PREFIX  this member's own addresses (never banned by the\n"
 	    "                   coalition); repeatable\n"
 	    "  --listen H:P     where nats-server listens (default 0.0.0.0 and URL's port)\n");
+}
+
+/* DIR/admin.nkey, the coalition's bootstrap identity on NATS: made if
+ * missing (0600, never overwritten), loaded. */
+static int
+admin_key(const char *dir, struct nkey *k, char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+
+	if (coal_path(path, sizeof(path), dir, "admin.nkey") != 0) {
+		snprintf(err, errlen, "%s: path too long", dir);
+		return -1;
+	}
+	if (access(path, F_OK) != 0) {
+		nkey_generate(k);
+		int rc = nkey_write_seed_file(path, k, err, errlen);
+		nkey_wipe(k);
+		if (rc != 0)
+			return -1;
+	}
+	return nkey_load(path, k, err, errlen);
 }
 
 int
@@ -57,11 +84,13 @@ cmd_coalition_init(int argc, char **argv)
 	char pk[ID_PUBLIC_TEXT_MAX], text[8192];
 	size_t nprefixes = 0, len;
 	struct identity id;
+	struct nkey admin;
 	struct charter *c = NULL;
 	struct onb_users *us = NULL;
 	int opt, rc = 1;
 
 	memset(&id, 0, sizeof(id));
+	memset(&admin, 0, sizeof(admin));
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
 		switch (opt) {
@@ -102,7 +131,8 @@ cmd_coalition_init(int argc, char **argv)
 		snprintf(lbuf, sizeof(lbuf), "0.0.0.0:%s", colon != NULL && colon[1] != ']' ? colon + 1 : "4222");
 		listen = lbuf;
 	}
-	if (coal_mkdir(dir, 0755, err, sizeof(err)) != 0 || coal_keys(dir, &id, err, sizeof(err)) != 0)
+	if (coal_mkdir(dir, 0755, err, sizeof(err)) != 0 || coal_keys(dir, &id, err, sizeof(err)) != 0 ||
+	    admin_key(dir, &admin, err, sizeof(err)) != 0)
 		goto fail;
 	identity_pk_to_text(id.pk, pk, sizeof(pk));
 	len = (size_t)snprintf(text, sizeof(text),
@@ -136,6 +166,7 @@ cmd_coalition_init(int argc, char **argv)
 	    onb_server_conf_write(natsdir, c->name, listen, err, sizeof(err)) != 0)
 		goto fail;
 	snprintf(us->coalition, sizeof(us->coalition), "%s", c->name);
+	memcpy(us->admin, admin.pub, sizeof(us->admin));
 	us->n = 1;
 	memcpy(us->u[0].name, member, strlen(member) + 1);	/* onb_name_ok: < CHARTER_NAME_MAX */
 	sodium_bin2hex(us->u[0].hex, sizeof(us->u[0].hex), id.pk, 8);
@@ -145,8 +176,11 @@ cmd_coalition_init(int argc, char **argv)
 	fprintf(stderr, "article5 coalition init: coalition %s, member %s (%s)\n"
 	    "  charter        %s\n"
 	    "  nats-server    %s/nats-server.conf (JetStream on, listen %s)\n"
-	    "  start it with  nats-server -c %s/nats-server.conf\n",
-	    c->name, member, pk, path, natsdir, listen, natsdir);
+	    "  administrator  %s/admin.nkey (creates the streams; members may not)\n"
+	    "  start it with  nats-server -c %s/nats-server.conf\n"
+	    "  then run       article5 coalition streams%s%s --dir %s\n",
+	    c->name, member, pk, path, natsdir, listen, dir, natsdir,
+	    cfgpath ? " -c " : "", cfgpath ? cfgpath : "", dir);
 	if (coal_config_lines(cfgpath, dir, err, sizeof(err)) != 0)
 		goto fail;
 	rc = 0;
@@ -155,6 +189,7 @@ fail:
 	fprintf(stderr, "article5 coalition init: %s\n", err);
 out:
 	identity_wipe(&id);
+	nkey_wipe(&admin);
 	free(c);
 	free(us);
 	return rc;

@@ -138,9 +138,14 @@ cmd_coalition_invite(int argc, char **argv)
 	if (onb_server_reload(natsdir, err, sizeof(err)) != 1)
 		fprintf(stderr, "article5 coalition invite: warning: %s: reload nats-server yourself "
 		    "(kill -HUP its pid) before the invitee joins\n", err);
+	/* the streams exist before the charter is posted: made here by the
+	 * administrator identity if 'coalition streams' was not run yet */
+	if (coal_streams_ensure(dir, &self, 0, err, sizeof(err)) < 0)
+		goto fail;
 	if ((nc = onb_connect(urls, t.nurls, &self.id.nats_key, NULL,
 	    self.tls_ca[0] ? self.tls_ca : NULL, err, sizeof(err))) == NULL ||
-	    onb_join_stream_ensure(nc, t.coalition, err, sizeof(err)) != 0)
+	    onb_join_stream_ensure(nc, t.coalition, (int)self.cur.c->policy.replicas, err,
+	    sizeof(err)) != 0)
 		goto fail;
 	onb_join_stream(t.coalition, stream, sizeof(stream));
 	onb_join_subject(t.coalition, t.name, "charter", subj, sizeof(subj));

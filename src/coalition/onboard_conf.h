@@ -23,6 +23,7 @@ struct onb_user {
 
 struct onb_users {
 	char coalition[CHARTER_NAME_MAX];
+	char admin[NKEY_PUBLIC_TEXT + 1];	/* the bootstrap identity's nkey; "" if none */
 	size_t n;
 	struct onb_user u[ONB_USERS_MAX];
 };
@@ -32,7 +33,9 @@ struct onb_users {
  * DIR/nats-server.pid, users from DIR/users.conf. 0 or -1 with err. */
 int onb_server_conf_write(const char *dir, const char *coalition, const char *listen, char *err,
     size_t errlen);
-/* DIR/users.list: one "member NAME HEX NKEY" or "invite NAME NKEY ROLE" a line.
+/* DIR/users.list: one "member NAME HEX NKEY" or "invite NAME NKEY ROLE" a line,
+ * and at most one "admin NKEY" (the coalition's bootstrap identity, the only
+ * user allowed to create and administer the streams).
  * A missing file is an empty list. 0 or -1 with err (FILE:LINE). */
 int onb_users_load(const char *dir, const char *coalition, struct onb_users *us, char *err,
     size_t errlen);

@@ -87,7 +87,8 @@ onb_close(natsConnection *nc)
 }
 
 int
-onb_join_stream_ensure(natsConnection *nc, const char *coalition, char *err, size_t errlen)
+onb_join_stream_ensure(natsConnection *nc, const char *coalition, int replicas, char *err,
+    size_t errlen)
 {
 	char stream[CHARTER_NAME_MAX + 8], subj[CHARTER_NAME_MAX + 16];
 	const char *subjects[1] = { subj };
@@ -121,11 +122,13 @@ onb_join_stream_ensure(natsConnection *nc, const char *coalition, char *err, siz
 	c.MaxMsgSize = ONB_MSG_MAX;
 	c.MaxAge = JOIN_MAX_AGE_NS;
 	c.AllowDirect = true;
+	c.Replicas = replicas > 0 ? replicas : 1;
 	jerr = 0;
 	s = js_AddStream(NULL, js, &c, NULL, &jerr);
 	if (s != NATS_OK) {
 		snprintf(err, errlen, "create stream %s: %s (JetStream error %d; is JetStream on in "
-		    "nats-server?)", stream, onb_nats_err(s), (int)jerr);
+		    "nats-server? Only the coalition's administrator may create it: 'article5 "
+		    "coalition streams' where 'coalition init' ran)", stream, onb_nats_err(s), (int)jerr);
 		goto out;
 	}
 	rc = 0;

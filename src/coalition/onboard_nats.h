@@ -22,8 +22,10 @@ natsConnection *onb_connect(const char *const *urls, size_t nurls, const struct 
 void onb_close(natsConnection *nc);
 
 /* Creates the join stream of coalition c if missing (subjects a5.<c>.j.>,
- * one message kept per subject, direct get allowed, 30 days). 0 or -1. */
-int onb_join_stream_ensure(natsConnection *nc, const char *coalition, char *err, size_t errlen);
+ * one message kept per subject, direct get allowed, 30 days, replicas
+ * copies; only the administrator's NATS user may). 0 or -1. */
+int onb_join_stream_ensure(natsConnection *nc, const char *coalition, int replicas, char *err,
+    size_t errlen);
 /* The last message on subject of stream: 1 with *buf (malloc'ed, free) and
  * *len, 0 if there is none, -1 with err. */
 int onb_last(natsConnection *nc, const char *stream, const char *subject, uint8_t **buf,

@@ -65,6 +65,7 @@ struct transport {
 
 	char stream[TRANSPORT_NAME_MAX + 8];		/* A5_<coalition> */
 	int replicas;					/* of the stream, 1..5 */
+	bool stream_admin;				/* cfg->stream_admin */
 	char filter[TRANSPORT_NAME_MAX + 8];		/* a5.<coalition>.r.> */
 	char subject[2 * TRANSPORT_NAME_MAX + 8];	/* a5.<coalition>.r.<self> */
 	char deliver[2 * TRANSPORT_NAME_MAX + 8];	/* a5.<coalition>.d.<durable> */
@@ -555,6 +556,9 @@ tx_stream_has_subject(const jsStreamConfig *c, const char *subject)
  * Creates the stream, or makes sure an existing one carries our subjects and
  * de-duplication window. An existing stream's other settings (replicas,
  * limits, placement) are the coalition operator's and are left alone.
+ * In a coalition formed by 'article5 coalition init' only the administrator
+ * identity may create or update the stream (docs/operating.md): a member
+ * uses the stream as it finds it.
  */
 static int
 tx_stream_ensure(struct transport *t, char *err, size_t errlen)
@@ -588,8 +592,12 @@ tx_stream_ensure(struct transport *t, char *err, size_t errlen)
 		if (s != NATS_OK && jerr == JSStreamNameExistErr)
 			s = NATS_OK;
 		if (s != NATS_OK) {
-			snprintf(err, errlen, "stream %s: create: %s (JetStream error %d)",
-			    t->stream, tx_nats_err(s), (int)jerr);
+			/* A member's NATS user may not create it (a permission
+			 * violation: the request times out): say who must. */
+			snprintf(err, errlen, "stream %s does not exist and this NATS user could not "
+			    "create it: %s (JetStream error %d); only the coalition's administrator "
+			    "identity creates it: run 'article5 coalition streams' where 'coalition init' "
+			    "ran (docs/operating.md)", t->stream, tx_nats_err(s), (int)jerr);
 			goto out;
 		}
 		rc = 0;
@@ -631,6 +639,21 @@ tx_stream_ensure(struct transport *t, char *err, size_t errlen)
 		c.Replicas = t->replicas;
 	jerr = 0;
 	s = js_UpdateStream(NULL, t->js, &c, NULL, &jerr);
+	if (s != NATS_OK && !t->stream_admin && tx_stream_has_subject(si->Config, t->filter)) {
+		/* A member may not update the stream (least privilege): the
+		 * stream as it is carries our subjects, so use it, and leave the
+		 * change to the administrator. Said once per process. */
+		static bool told;
+		if (!told)
+			log_warnx("transport: stream %s differs from what this member expects (duplicate "
+			    "window %ds, message size %d, replicas %d) and this NATS user could not update "
+			    "it: %s (JetStream error %d); using it as it is; the coalition's administrator "
+			    "updates it with 'article5 coalition streams'", t->stream, STREAM_DUP_WINDOW_S,
+			    TRANSPORT_MSG_MAX, t->replicas, tx_nats_err(s), (int)jerr);
+		told = true;
+		rc = 0;
+		goto out;
+	}
 	if (s != NATS_OK) {
 		snprintf(err, errlen, "stream %s: update (subjects %s, duplicate window %ds, message size, replicas): %s (JetStream error %d)",
 		    t->stream, t->filter, STREAM_DUP_WINDOW_S, tx_nats_err(s), (int)jerr);
@@ -753,6 +776,7 @@ transport_open(const struct transport_config *cfg, char *err, size_t errlen)
 	snprintf(t->subject, sizeof(t->subject), "a5.%s.r.%s", cfg->coalition, cfg->self);
 	snprintf(t->durable, sizeof(t->durable), "%s", cfg->durable ? cfg->durable : cfg->self);
 	t->replicas = cfg->replicas > 0 ? cfg->replicas : 1;
+	t->stream_admin = cfg->stream_admin;
 	snprintf(t->deliver, sizeof(t->deliver), "a5.%s.d.%s", cfg->coalition, t->durable);
 	t->prefix_len = strlen(t->filter) - 1;
 

@@ -32,6 +32,9 @@ struct transport_config {
 	size_t queue_max;		/* 0: TRANSPORT_QUEUE_MAX (lower it only in tests) */
 	int replicas;			/* stream copies in a cluster; 0: 1 */
 	bool publish_only;		/* no consumer: for a one-off publish (charter submit) */
+	bool stream_admin;		/* the coalition's administrator: a stream update it
+					 * cannot make is an error; for a member it is a warning
+					 * and the stream is used as it is */
 };
 
 struct transport_msg {

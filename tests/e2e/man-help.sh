@@ -59,7 +59,7 @@ done
 for s in propose sign show apply submit; do
 	check "charter $s" charter charter "$s"
 done
-for s in init invite join admit; do
+for s in init invite join admit streams; do
 	check "coalition $s" coalition coalition "$s"
 done
 check "scan --fail2ban-filter" scan scan --fail2ban-filter x
@@ -77,7 +77,7 @@ if command -v bash >/dev/null; then
 	# scan's)
 	for words in $(echo "$verbs" | grep -vx -e version -e charter -e coalition) charter:propose charter:sign \
 	    charter:show charter:apply charter:submit coalition:init coalition:invite coalition:join \
-	    coalition:admit; do
+	    coalition:admit coalition:streams; do
 		set -- $(echo "$words" | tr : ' ')
 		"$A5" "$@" --help 2>&1 | sed 's/journalctl -o cat -u ssh//' | options |
 		    grep -vx -e -h | sort >"$T/want"

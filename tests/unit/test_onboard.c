@@ -266,6 +266,7 @@ test_users_list(void **state)
 	assert_non_null(mkdtemp(dir));
 	nkey_generate(&k);
 	snprintf(us->coalition, sizeof(us->coalition), "e2e");
+	memcpy(us->admin, k.pub, sizeof(k.pub));
 	us->n = 2;
 	snprintf(us->u[0].name, sizeof(us->u[0].name), "m1");
 	snprintf(us->u[0].hex, sizeof(us->u[0].hex), "0123456789abcdef");
@@ -277,6 +278,7 @@ test_users_list(void **state)
 	assert_int_equal(onb_users_save(dir, us, err, sizeof(err)), 0);
 	assert_int_equal(onb_users_load(dir, "e2e", back, err, sizeof(err)), 0);
 	assert_int_equal(back->n, 2);
+	assert_string_equal(back->admin, k.pub);
 	assert_non_null(onb_users_find(back, "m2", 1));
 	assert_int_equal(onb_users_find(back, "m2", 1)->role, ROLE_OBSERVER);
 	assert_null(onb_users_find(back, "m2", 0));
@@ -292,6 +294,18 @@ test_users_list(void **state)
 	assert_non_null(strstr(buf, "\"a5.e2e.r.0123456789abcdef\""));
 	assert_null(strstr(buf, "\"a5.e2e.r.>\""));
 	assert_non_null(strstr(buf, "\"a5.e2e.j.m2.request\""));
+	/* only the administrator creates or administers the streams: no
+	 * member line names a stream API beyond INFO */
+	const char *member = strstr(buf, "# member m1");
+	assert_non_null(member);
+	assert_non_null(strstr(buf, "# the coalition's administrator"));
+	assert_true(strstr(buf, "# the coalition's administrator") < member);
+	assert_non_null(strstr(buf, "\"$JS.API.STREAM.*.A5_e2e\""));
+	assert_null(strstr(member, "STREAM.CREATE"));
+	assert_null(strstr(member, "STREAM.*"));
+	assert_null(strstr(member, "STREAM.UPDATE"));
+	assert_null(strstr(member, "CONSUMER.DELETE"));
+	assert_non_null(strstr(member, "\"$JS.API.STREAM.INFO.A5_e2e\""));
 	/* a damaged list is refused with its line */
 	snprintf(path, sizeof(path), "%s/users.list", dir);
 	f = fopen(path, "a");
@@ -299,7 +313,15 @@ test_users_list(void **state)
 	fputs("member m3 nothex UABC\n", f);
 	fclose(f);
 	assert_int_equal(onb_users_load(dir, "e2e", back, err, sizeof(err)), -1);
-	assert_non_null(strstr(err, "users.list:4:"));
+	assert_non_null(strstr(err, "users.list:5:"));
+	/* a second administrator line is refused */
+	onb_users_save(dir, us, err, sizeof(err));
+	f = fopen(path, "a");
+	assert_non_null(f);
+	fprintf(f, "admin %s\n", k.pub);
+	fclose(f);
+	assert_int_equal(onb_users_load(dir, "e2e", back, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "users.list:5:"));
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/users.conf", dir);
 	unlink(path);
