@@ -1,4 +1,4 @@
-/* transport.c - the coalition stream over NATS JetStream: a durable push consumer feeding a bounded queue and an eventfd. */
+/* transport.c - the coalition stream over NATS JetStream: a durable push consumer feeding a bounded queue and an eventfd (publishing: transport_publish.c). */
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -13,6 +13,7 @@
 
 #include "coalition/nkey.h"
 #include "coalition/transport.h"
+#include "coalition/transport_int.h"
 #include "coalition/wire.h"
 #include "common/log.h"
 #include "common/util.h"
@@ -38,8 +39,6 @@ _Static_assert(TRANSPORT_MSG_MAX >= WIRE_PROOF_MAX, "a proof (two envelopes) mus
 #define CONSUMER_MAX_ACK_PENDING 20000
 #define QUEUE_BYTES_MAX		(64u << 20)	/* payload bytes waiting in the queue */
 #define API_WAIT_MS		5000		/* stream/consumer management requests */
-#define PUBLISH_WAIT_MS		2000		/* a synchronous publish (commitments, proofs) */
-#define PUBLISH_ACK_WAIT_MS	5000		/* an asynchronous publish: its ack, or an error */
 #define FULL_NAK_DELAY_MS	1000
 #define NAK_DELAY_MIN_MS	1000		/* transport_nak: doubles per delivery ... */
 #define NAK_DELAY_MAX_MS	60000		/* ... up to this */
@@ -51,47 +50,6 @@ _Static_assert(TRANSPORT_MSG_MAX >= WIRE_PROOF_MAX, "a proof (two envelopes) mus
 
 #define SEC_TO_NS(s)		((int64_t)(s) * 1000000000LL)
 #define MS_TO_NS(ms)		((int64_t)(ms) * 1000000LL)
-
-struct tx_node {
-	natsMsg *msg;
-	struct tx_node *prev, *next;
-};
-
-struct transport {
-	natsConnection *nc;
-	jsCtx *js;
-	natsSubscription *sub;
-	int efd;
-
-	char stream[TRANSPORT_NAME_MAX + 8];		/* A5_<coalition> */
-	int replicas;					/* of the stream, 1..5 */
-	bool stream_admin;				/* cfg->stream_admin */
-	char filter[TRANSPORT_NAME_MAX + 8];		/* a5.<coalition>.r.> */
-	char subject[2 * TRANSPORT_NAME_MAX + 8];	/* a5.<coalition>.r.<self> */
-	char deliver[2 * TRANSPORT_NAME_MAX + 8];	/* a5.<coalition>.d.<durable> */
-	char durable[TRANSPORT_NAME_MAX + 1];
-	size_t prefix_len;				/* of "a5.<coalition>.r." */
-
-	/* Shared with libnats' threads, under mu. */
-	pthread_mutex_t mu;
-	pthread_cond_t cond;
-	bool sync_ok;
-	struct tx_node *qhead, *qtail;
-	size_t qlen, qmax, qbytes;
-	bool closing, sub_done, conn_closed;
-	struct transport_stats st;
-	/* Asynchronous publishes: in flight, and their outcomes until the
-	 * daemon collects them (transport_publish_results). */
-	size_t inflight, nresults;
-	struct transport_pub_result results[TRANSPORT_PUB_INFLIGHT];
-	char async_err[160];
-
-	/* The daemon's thread only. */
-	struct tx_node *taken;			/* polled, not yet acked or naked */
-	struct transport_stats snap;
-	char errmsg[256];
-	struct nkey nkey;			/* NATS login key (nkey_file), wiped at free */
-};
 
 static bool
 tx_name_ok(const char *s)
@@ -112,7 +70,7 @@ tx_name_ok(const char *s)
 	return n > 0;
 }
 
-static bool
+bool
 tx_msgid_ok(const char *s)
 {
 	size_t n;
@@ -126,7 +84,7 @@ tx_msgid_ok(const char *s)
 }
 
 /* libnats keeps the last error text per thread; it says more than the status. */
-static const char *
+const char *
 tx_nats_err(natsStatus s)
 {
 	natsStatus last = NATS_OK;
@@ -135,7 +93,7 @@ tx_nats_err(natsStatus s)
 	return (txt != NULL && *txt != '\0') ? txt : natsStatus_GetText(s);
 }
 
-static void
+void
 tx_seterr(struct transport *t, const char *what, natsStatus s, jsErrCode jerr)
 {
 	if (jerr != 0)
@@ -145,7 +103,7 @@ tx_seterr(struct transport *t, const char *what, natsStatus s, jsErrCode jerr)
 		snprintf(t->errmsg, sizeof(t->errmsg), "%s: %s", what, tx_nats_err(s));
 }
 
-static void
+void
 tx_count_error(struct transport *t)
 {
 	pthread_mutex_lock(&t->mu);
@@ -153,7 +111,7 @@ tx_count_error(struct transport *t)
 	pthread_mutex_unlock(&t->mu);
 }
 
-static void
+void
 tx_wake(struct transport *t)
 {
 	uint64_t one = 1;
@@ -162,7 +120,7 @@ tx_wake(struct transport *t)
 		log_warn("transport: eventfd write");
 }
 
-static void
+void
 tx_unwake(struct transport *t)
 {
 	uint64_t v;
@@ -172,43 +130,6 @@ tx_unwake(struct transport *t)
 }
 
 /* --- libnats threads ---------------------------------------------------- */
-
-/* The outcome of an asynchronous publish (js_PublishAsync), on a libnats
- * thread: recorded by message id for the daemon, which deletes the
- * envelope from its outbox on success and sends it again on failure. */
-static void
-tx_on_pub_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae, void *closure)
-{
-	struct transport *t = closure;
-	const char *id = NULL;
-
-	(void)js;
-	if (natsMsgHeader_Get(msg, "Nats-Msg-Id", &id) != NATS_OK)
-		id = NULL;
-	pthread_mutex_lock(&t->mu);
-	if (t->inflight > 0)
-		t->inflight--;
-	if (pa != NULL) {
-		t->st.published++;
-		if (pa->Duplicate)
-			t->st.duplicates++;
-	} else {
-		t->st.errors++;
-		snprintf(t->async_err, sizeof(t->async_err), "publish: %s (JetStream error %d)",
-		    pae != NULL ? natsStatus_GetText(pae->Err) : "no answer",
-		    pae != NULL ? (int)pae->ErrCode : 0);
-	}
-	/* inflight bounds the results: one slot per publish in flight */
-	if (id != NULL && t->nresults < TRANSPORT_PUB_INFLIGHT) {
-		struct transport_pub_result *r = &t->results[t->nresults++];
-		snprintf(r->msgid, sizeof(r->msgid), "%s", id);
-		r->ok = pa != NULL;
-	}
-	if (!t->closing)
-		tx_wake(t);
-	pthread_mutex_unlock(&t->mu);
-	natsMsg_Destroy(msg);
-}
 
 static void
 tx_on_msg(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure)
@@ -951,112 +872,6 @@ transport_nak(struct transport *t, struct transport_msg *m)
 		tx_count_error(t);
 	}
 	natsMsg_Destroy(msg);
-}
-
-int
-transport_publish(struct transport *t, const uint8_t *data, size_t len, const char *msgid)
-{
-	jsPubOptions po;
-	jsPubAck *pa = NULL;
-	jsErrCode jerr = 0;
-	natsStatus s;
-
-	if ((data == NULL && len > 0) || len > TRANSPORT_MSG_MAX) {
-		snprintf(t->errmsg, sizeof(t->errmsg), "publish: %zu bytes (max %d)",
-		    len, TRANSPORT_MSG_MAX);
-		goto fail;
-	}
-	if (!tx_msgid_ok(msgid)) {
-		snprintf(t->errmsg, sizeof(t->errmsg),
-		    "publish: message id `%.*s': 1 to %d printable characters expected",
-		    TRANSPORT_MSGID_MAX, msgid ? msgid : "", TRANSPORT_MSGID_MAX);
-		goto fail;
-	}
-	/* Not connected: fail now instead of blocking the event loop on a
-	 * request that cannot be answered. */
-	if (natsConnection_Status(t->nc) != NATS_CONN_STATUS_CONNECTED) {
-		snprintf(t->errmsg, sizeof(t->errmsg), "publish: not connected to NATS");
-		goto fail;
-	}
-	jsPubOptions_Init(&po);
-	po.MsgId = msgid;
-	po.ExpectStream = t->stream;
-	po.MaxWait = PUBLISH_WAIT_MS;
-	s = js_Publish(&pa, t->js, t->subject, data, (int)len, &po, &jerr);
-	if (s != NATS_OK) {
-		tx_seterr(t, "publish", s, jerr);
-		goto fail;
-	}
-	pthread_mutex_lock(&t->mu);
-	t->st.published++;
-	if (pa != NULL && pa->Duplicate)
-		t->st.duplicates++;
-	pthread_mutex_unlock(&t->mu);
-	jsPubAck_Destroy(pa);
-	return 0;
-fail:
-	tx_count_error(t);
-	return -1;
-}
-
-int
-transport_publish_async(struct transport *t, const uint8_t *data, size_t len, const char *msgid)
-{
-	jsPubOptions po;
-	natsStatus s;
-
-	if ((data == NULL && len > 0) || len > TRANSPORT_MSG_MAX || !tx_msgid_ok(msgid)) {
-		snprintf(t->errmsg, sizeof(t->errmsg), "publish: bad message (%zu bytes) or id", len);
-		tx_count_error(t);
-		return -1;
-	}
-	if (natsConnection_Status(t->nc) != NATS_CONN_STATUS_CONNECTED) {
-		snprintf(t->errmsg, sizeof(t->errmsg), "publish: not connected to NATS");
-		tx_count_error(t);
-		return -1;
-	}
-	/* Never more in flight than result slots (and than libnats' own
-	 * MaxPending, where it would stall the loop): the caller waits. */
-	pthread_mutex_lock(&t->mu);
-	bool full = t->inflight + t->nresults >= TRANSPORT_PUB_INFLIGHT;
-	if (!full)
-		t->inflight++;
-	pthread_mutex_unlock(&t->mu);
-	if (full)
-		return 1;
-	jsPubOptions_Init(&po);
-	po.MsgId = msgid;
-	po.ExpectStream = t->stream;
-	po.MaxWait = PUBLISH_ACK_WAIT_MS;
-	s = js_PublishAsync(t->js, t->subject, data, (int)len, &po);
-	if (s != NATS_OK) {
-		pthread_mutex_lock(&t->mu);
-		t->inflight--;
-		pthread_mutex_unlock(&t->mu);
-		tx_seterr(t, "publish", s, 0);
-		tx_count_error(t);
-		return -1;
-	}
-	return 0;
-}
-
-size_t
-transport_publish_results(struct transport *t, struct transport_pub_result *out, size_t max,
-    char *err, size_t errlen)
-{
-	size_t n;
-
-	pthread_mutex_lock(&t->mu);
-	n = t->nresults < max ? t->nresults : max;
-	memcpy(out, t->results, n * sizeof(*out));
-	memmove(t->results, t->results + n, (t->nresults - n) * sizeof(*out));
-	t->nresults -= n;
-	if (err != NULL && errlen > 0)
-		snprintf(err, errlen, "%s", t->async_err);
-	if (t->qlen == 0 && t->nresults == 0)
-		tx_unwake(t);
-	pthread_mutex_unlock(&t->mu);
-	return n;
 }
 
 bool

@@ -1,0 +1,153 @@
+/* transport_publish.c - publishing on this member's subject: waiting for
+ * the stream (commitments, proofs) or not (the outbox: outcomes come back
+ * by message id through the eventfd). docs/transport.md. */
+#include <stdio.h>
+#include <string.h>
+
+#include <nats/nats.h>
+
+#include "coalition/transport.h"
+#include "coalition/transport_int.h"
+
+/* The outcome of an asynchronous publish (js_PublishAsync), on a libnats
+ * thread: recorded by message id for the daemon, which deletes the
+ * envelope from its outbox on success and sends it again on failure. */
+void
+tx_on_pub_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae, void *closure)
+{
+	struct transport *t = closure;
+	const char *id = NULL;
+
+	(void)js;
+	if (natsMsgHeader_Get(msg, "Nats-Msg-Id", &id) != NATS_OK)
+		id = NULL;
+	pthread_mutex_lock(&t->mu);
+	if (t->inflight > 0)
+		t->inflight--;
+	if (pa != NULL) {
+		t->st.published++;
+		if (pa->Duplicate)
+			t->st.duplicates++;
+	} else {
+		t->st.errors++;
+		snprintf(t->async_err, sizeof(t->async_err), "publish: %s (JetStream error %d)",
+		    pae != NULL ? natsStatus_GetText(pae->Err) : "no answer",
+		    pae != NULL ? (int)pae->ErrCode : 0);
+	}
+	/* inflight bounds the results: one slot per publish in flight */
+	if (id != NULL && t->nresults < TRANSPORT_PUB_INFLIGHT) {
+		struct transport_pub_result *r = &t->results[t->nresults++];
+		snprintf(r->msgid, sizeof(r->msgid), "%s", id);
+		r->ok = pa != NULL;
+	}
+	if (!t->closing)
+		tx_wake(t);
+	pthread_mutex_unlock(&t->mu);
+	natsMsg_Destroy(msg);
+}
+
+int
+transport_publish(struct transport *t, const uint8_t *data, size_t len, const char *msgid)
+{
+	jsPubOptions po;
+	jsPubAck *pa = NULL;
+	jsErrCode jerr = 0;
+	natsStatus s;
+
+	if ((data == NULL && len > 0) || len > TRANSPORT_MSG_MAX) {
+		snprintf(t->errmsg, sizeof(t->errmsg), "publish: %zu bytes (max %d)",
+		    len, TRANSPORT_MSG_MAX);
+		goto fail;
+	}
+	if (!tx_msgid_ok(msgid)) {
+		snprintf(t->errmsg, sizeof(t->errmsg),
+		    "publish: message id `%.*s': 1 to %d printable characters expected",
+		    TRANSPORT_MSGID_MAX, msgid ? msgid : "", TRANSPORT_MSGID_MAX);
+		goto fail;
+	}
+	/* Not connected: fail now instead of blocking the event loop on a
+	 * request that cannot be answered. */
+	if (natsConnection_Status(t->nc) != NATS_CONN_STATUS_CONNECTED) {
+		snprintf(t->errmsg, sizeof(t->errmsg), "publish: not connected to NATS");
+		goto fail;
+	}
+	jsPubOptions_Init(&po);
+	po.MsgId = msgid;
+	po.ExpectStream = t->stream;
+	po.MaxWait = PUBLISH_WAIT_MS;
+	s = js_Publish(&pa, t->js, t->subject, data, (int)len, &po, &jerr);
+	if (s != NATS_OK) {
+		tx_seterr(t, "publish", s, jerr);
+		goto fail;
+	}
+	pthread_mutex_lock(&t->mu);
+	t->st.published++;
+	if (pa != NULL && pa->Duplicate)
+		t->st.duplicates++;
+	pthread_mutex_unlock(&t->mu);
+	jsPubAck_Destroy(pa);
+	return 0;
+fail:
+	tx_count_error(t);
+	return -1;
+}
+
+int
+transport_publish_async(struct transport *t, const uint8_t *data, size_t len, const char *msgid)
+{
+	jsPubOptions po;
+	natsStatus s;
+
+	if ((data == NULL && len > 0) || len > TRANSPORT_MSG_MAX || !tx_msgid_ok(msgid)) {
+		snprintf(t->errmsg, sizeof(t->errmsg), "publish: bad message (%zu bytes) or id", len);
+		tx_count_error(t);
+		return -1;
+	}
+	if (natsConnection_Status(t->nc) != NATS_CONN_STATUS_CONNECTED) {
+		snprintf(t->errmsg, sizeof(t->errmsg), "publish: not connected to NATS");
+		tx_count_error(t);
+		return -1;
+	}
+	/* Never more in flight than result slots (and than libnats' own
+	 * MaxPending, where it would stall the loop): the caller waits. */
+	pthread_mutex_lock(&t->mu);
+	bool full = t->inflight + t->nresults >= TRANSPORT_PUB_INFLIGHT;
+	if (!full)
+		t->inflight++;
+	pthread_mutex_unlock(&t->mu);
+	if (full)
+		return 1;
+	jsPubOptions_Init(&po);
+	po.MsgId = msgid;
+	po.ExpectStream = t->stream;
+	po.MaxWait = PUBLISH_ACK_WAIT_MS;
+	s = js_PublishAsync(t->js, t->subject, data, (int)len, &po);
+	if (s != NATS_OK) {
+		pthread_mutex_lock(&t->mu);
+		t->inflight--;
+		pthread_mutex_unlock(&t->mu);
+		tx_seterr(t, "publish", s, 0);
+		tx_count_error(t);
+		return -1;
+	}
+	return 0;
+}
+
+size_t
+transport_publish_results(struct transport *t, struct transport_pub_result *out, size_t max,
+    char *err, size_t errlen)
+{
+	size_t n;
+
+	pthread_mutex_lock(&t->mu);
+	n = t->nresults < max ? t->nresults : max;
+	memcpy(out, t->results, n * sizeof(*out));
+	memmove(t->results, t->results + n, (t->nresults - n) * sizeof(*out));
+	t->nresults -= n;
+	if (err != NULL && errlen > 0)
+		snprintf(err, errlen, "%s", t->async_err);
+	if (t->qlen == 0 && t->nresults == 0)
+		tx_unwake(t);
+	pthread_mutex_unlock(&t->mu);
+	return n;
+}
