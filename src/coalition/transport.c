@@ -39,6 +39,10 @@ _Static_assert(TRANSPORT_MSG_MAX >= WIRE_PROOF_MAX, "a proof (two envelopes) mus
 #define CONSUMER_MAX_ACK_PENDING 20000
 #define QUEUE_BYTES_MAX		(64u << 20)	/* payload bytes waiting in the queue */
 #define API_WAIT_MS		5000		/* stream/consumer management requests */
+/* A member's stream create or update: a NATS user without the right gets
+ * no answer at all (a permission violation), and transport_open runs in
+ * the daemon's loop, retried every 10 s while the stream is missing. */
+#define MEMBER_ADMIN_WAIT_MS	1500
 #define FULL_NAK_DELAY_MS	1000
 #define NAK_DELAY_MIN_MS	1000		/* transport_nak: doubles per delivery ... */
 #define NAK_DELAY_MAX_MS	60000		/* ... up to this */
@@ -487,11 +491,14 @@ tx_stream_ensure(struct transport *t, char *err, size_t errlen)
 	jsStreamInfo *si = NULL;
 	jsStreamConfig c;
 	jsErrCode jerr = 0;
+	jsOptions admin;
 	const char *subjects[1] = { t->filter };
 	const char **more = NULL;
 	natsStatus s;
 	int rc = -1;
 
+	jsOptions_Init(&admin);
+	admin.Wait = t->stream_admin ? API_WAIT_MS : MEMBER_ADMIN_WAIT_MS;
 	s = js_GetStreamInfo(&si, t->js, t->stream, NULL, &jerr);
 	if (s == NATS_NOT_FOUND) {
 		jsStreamConfig_Init(&c);
@@ -508,7 +515,7 @@ tx_stream_ensure(struct transport *t, char *err, size_t errlen)
 		c.Duplicates = SEC_TO_NS(STREAM_DUP_WINDOW_S);
 		c.Replicas = t->replicas;
 		jerr = 0;
-		s = js_AddStream(NULL, t->js, &c, NULL, &jerr);
+		s = js_AddStream(NULL, t->js, &c, &admin, &jerr);
 		/* Another member may have created it meanwhile: same config. */
 		if (s != NATS_OK && jerr == JSStreamNameExistErr)
 			s = NATS_OK;
@@ -559,7 +566,7 @@ tx_stream_ensure(struct transport *t, char *err, size_t errlen)
 	if (c.Replicas < t->replicas)
 		c.Replicas = t->replicas;
 	jerr = 0;
-	s = js_UpdateStream(NULL, t->js, &c, NULL, &jerr);
+	s = js_UpdateStream(NULL, t->js, &c, &admin, &jerr);
 	if (s != NATS_OK && !t->stream_admin && tx_stream_has_subject(si->Config, t->filter)) {
 		/* A member may not update the stream (least privilege): the
 		 * stream as it is carries our subjects, so use it, and leave the
