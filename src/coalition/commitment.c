@@ -158,7 +158,11 @@ coalition_commit(struct coalition *co, const uint8_t *digest, uint64_t count)
 		return;
 	}
 	snprintf(msgid, sizeof(msgid), "%s-c%llu", co->self_hex, (unsigned long long)c->seq);
-	if (transport_publish(co->tr, buf, len, msgid) != 0) {
+	/* Handed to libnats, not waited for (a wait blocked the loop for
+	 * seconds at 100 members); the seq is used from here on whatever the
+	 * outcome: auditors need it to grow, not to be dense. A failure comes
+	 * back through coalition_publish and counts as skipped. */
+	if (transport_publish_async(co->tr, buf, len, msgid) != 0) {
 		co->publish_errors++;
 		co->commits_skipped++;
 		return;

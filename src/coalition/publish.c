@@ -254,7 +254,9 @@ inflight_has(const struct coalition *co, const char *msgid)
 	return false;
 }
 
-static void
+/* false: not an outbox envelope (a commitment, published without waiting
+ * too) */
+static bool
 inflight_drop(struct coalition *co, const char *msgid)
 {
 	for (size_t i = 0; i < co->ninflight; i++)
@@ -262,8 +264,9 @@ inflight_drop(struct coalition *co, const char *msgid)
 			co->ninflight--;
 			if (i != co->ninflight)
 				memcpy(co->inflight[i], co->inflight[co->ninflight], sizeof(co->inflight[i]));
-			return;
+			return true;
 		}
+	return false;
 }
 
 /* Hands one outbox envelope to libnats without waiting for the stream:
@@ -303,9 +306,13 @@ publish_collect(struct coalition *co)
 
 	while ((n = transport_publish_results(co->tr, res, 64, err, sizeof(err))) > 0)
 		for (size_t i = 0; i < n; i++) {
-			inflight_drop(co, res[i].msgid);
+			bool outbox = inflight_drop(co, res[i].msgid);
 			if (!res[i].ok) {
 				co->publish_errors++;
+				if (!outbox) {
+					co->commits_skipped++;
+					continue;
+				}
 				int64_t now = now_sec();
 				if (now - co->last_publish_error_log >= 60) {
 					log_warnx("coalition: %s; the envelope stays in the outbox and is "
@@ -314,6 +321,8 @@ publish_collect(struct coalition *co)
 				}
 				continue;
 			}
+			if (!outbox)
+				continue;
 			if (ledger_outbox_del(co->ledger, res[i].msgid) != 0)
 				log_warnx("ledger: %s", ledger_errmsg(co->ledger));
 			co->sent++;
