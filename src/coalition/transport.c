@@ -415,6 +415,11 @@ tx_connect(struct transport *t, const struct transport_config *cfg, char *err, s
 		s = natsOptions_SetMaxReconnect(o, -1);
 	if (s == NATS_OK)
 		s = natsOptions_SetCustomReconnectDelay(o, tx_reconnect_delay, NULL);
+	/* Published envelopes (sent without waiting, transport_publish.c) and
+	 * acks leave at once instead of when libnats' flusher thread next
+	 * runs: +0.6 ms p50, +3 ms p99 on bench/propagation without it. */
+	if (s == NATS_OK)
+		s = natsOptions_SetSendAsap(o, true);
 	if (s == NATS_OK)
 		s = natsOptions_SetPingInterval(o, PING_INTERVAL_MS);
 	if (s == NATS_OK)
