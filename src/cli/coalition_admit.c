@@ -16,6 +16,7 @@
 #include "coalition/onboard_conf.h"
 #include "coalition/onboard_nats.h"
 #include "coalition/transport.h"
+#include "daemon/config.h"
 
 static void
 admit_usage(FILE *f)
@@ -105,7 +106,7 @@ cmd_coalition_admit(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *cfgpath = "/etc/article5/article5.conf", *dir = COAL_DIR_DEFAULT, *upath = NULL;
+	const char *cfgpath = CONFIG_DEFAULT_PATH, *dir = COAL_DIR_DEFAULT, *upath = NULL;
 	const char *urls[CHARTER_URLS_MAX], *name;
 	char err[COAL_ERR_MAX], why[1024], natsdir[PATH_MAX], stream[64], subj[ONB_SUBJECT_MAX];
 	char line[4096], nk[NKEY_PUBLIC_TEXT + 1], ubuf[PATH_MAX], self[17], msgid[64], dhex[17];

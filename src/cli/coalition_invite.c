@@ -12,6 +12,7 @@
 #include "coalition/onboard.h"
 #include "coalition/onboard_conf.h"
 #include "coalition/onboard_nats.h"
+#include "daemon/config.h"
 
 static void
 invite_usage(FILE *f)
@@ -40,7 +41,7 @@ cmd_coalition_invite(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *cfgpath = "/etc/article5/article5.conf", *dir = COAL_DIR_DEFAULT, *name = NULL;
+	const char *cfgpath = CONFIG_DEFAULT_PATH, *dir = COAL_DIR_DEFAULT, *name = NULL;
 	const char *role = "member", *urls[CHARTER_URLS_MAX];
 	char err[COAL_ERR_MAX], natsdir[PATH_MAX], stream[64], subj[ONB_SUBJECT_MAX];
 	char token[ONB_TOKEN_TEXT_MAX + 1];

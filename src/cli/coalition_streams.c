@@ -17,6 +17,7 @@
 #include "coalition/onboard_conf.h"
 #include "coalition/onboard_nats.h"
 #include "coalition/transport.h"
+#include "daemon/config.h"
 
 static void
 streams_usage(FILE *f)
@@ -137,7 +138,7 @@ cmd_coalition_streams(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *cfgpath = "/etc/article5/article5.conf", *dir = COAL_DIR_DEFAULT;
+	const char *cfgpath = CONFIG_DEFAULT_PATH, *dir = COAL_DIR_DEFAULT;
 	char err[COAL_ERR_MAX];
 	struct coal_self s;
 	int opt, rc = 1;

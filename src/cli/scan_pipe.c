@@ -223,6 +223,7 @@ scan_pipe_new(const struct ruleset *rs, const char *program, unsigned workers, s
 		free(p->slots);
 		p->w = NULL;
 		p->slots = NULL;
+		p->nslots = 0;		/* scan_pipe_free walks the slots */
 		scan_pipe_free(p);
 		goto oom;
 	}

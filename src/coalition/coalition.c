@@ -45,6 +45,7 @@ coalition_connect(struct coalition *co, char *err, size_t errlen)
 	tc.ack_wait_ms = ACK_WAIT_MS;
 	co->next_connect = now_sec() + CONNECT_RETRY_SECS;
 	co->ninflight = 0;	/* a new connection: nothing of ours in flight */
+	co->outbox_walk = true;
 	if ((co->tr = transport_open(&tc, err, errlen)) == NULL)
 		return -1;
 	return 0;

@@ -155,6 +155,7 @@ revoke_prepare(struct coalition *co, const struct a5_prefix *p, int64_t now)
 	}
 	wire_revocation_hash(&v, hash);
 	message_id(co, "r", v.seq, buf, len, msgid, sizeof(msgid));
+	co->outbox_walk = true;
 	if (ledger_outbox_put(co->ledger, msgid, buf, len) != 0 ||
 	    chain_save_own(&co->chains, co->ledger, v.seq, hash) != 0 ||
 	    ledger_corigin_del(co->ledger, p, co->id.pk) < 0) {
@@ -206,6 +207,7 @@ prepare_envelope(struct coalition *co)
 	wire_msgid(e, msgid, sizeof(msgid));
 	size_t ml = strlen(msgid);
 	snprintf(msgid + ml, sizeof(msgid) - ml, "-%s", dhex);
+	co->outbox_walk = true;
 	if (ledger_outbox_put(co->ledger, msgid, buf, len) != 0 ||
 	    chain_save_own(&co->chains, co->ledger, first + e->nreports - 1, head) != 0) {
 		log_warnx("coalition: ledger: %s; %zu reports not published", ledger_errmsg(co->ledger),
@@ -283,13 +285,16 @@ publish_one(const char *msgid, const void *data, size_t len, void *arg)
 
 	if (inflight_has(co, msgid))
 		return 0;
-	if (co->ninflight >= TRANSPORT_PUB_INFLIGHT)
-		return 1;
-	int rc = transport_publish_async(co->tr, data, len, msgid);
+	int rc = co->ninflight >= TRANSPORT_PUB_INFLIGHT ? 1 :
+	    transport_publish_async(co->tr, data, len, msgid);
 	if (rc != 0) {
-		if (rc < 0)
+		/* keep order: retry from here next time; a full window is
+		 * re-armed by publish_collect when a publish finishes */
+		if (rc < 0) {
 			co->publish_errors++;
-		return 1;	/* keep order: retry from here next time */
+			co->outbox_walk = true;
+		}
+		return 1;
 	}
 	snprintf(co->inflight[co->ninflight++], sizeof(co->inflight[0]), "%s", msgid);
 	return 0;
@@ -304,11 +309,12 @@ publish_collect(struct coalition *co)
 	char err[160];
 	size_t n;
 
-	while ((n = transport_publish_results(co->tr, res, 64, err, sizeof(err))) > 0)
+	while ((n = transport_publish_results(co->tr, res, 64, err, sizeof(err))) > 0) {
+		co->outbox_walk = true;	/* a slot of the window is free again */
 		for (size_t i = 0; i < n; i++) {
 			bool outbox = inflight_drop(co, res[i].msgid);
 			if (!res[i].ok) {
-				co->publish_errors++;
+				co->publish_errors++;	/* an envelope is sent again */
 				if (!outbox) {
 					co->commits_skipped++;
 					continue;
@@ -327,6 +333,7 @@ publish_collect(struct coalition *co)
 				log_warnx("ledger: %s", ledger_errmsg(co->ledger));
 			co->sent++;
 		}
+	}
 }
 
 void
@@ -336,7 +343,8 @@ coalition_publish(struct coalition *co)
 		return;
 	publish_collect(co);
 	/* While NATS is unreachable the outbox keeps the envelopes. */
-	if (!transport_connected(co->tr))
+	if (!transport_connected(co->tr) || !co->outbox_walk)
 		return;
+	co->outbox_walk = false;
 	ledger_outbox_each(co->ledger, publish_one, co);
 }

@@ -52,6 +52,9 @@ struct coalition {
 	 * (transport_publish_async): not sent again meanwhile */
 	char inflight[TRANSPORT_PUB_INFLIGHT][TRANSPORT_MSGID_MAX + 1];
 	size_t ninflight;
+	/* the outbox may hold an envelope not in flight: walk it (a walk
+	 * reads every envelope from SQLite, once per loop iteration) */
+	bool outbox_walk;
 	int64_t last_publish_error_log;
 	/* a refusal is logged once per burst: per member, and once for all
 	 * senders that are not members (anyone who can publish could flood) */

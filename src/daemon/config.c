@@ -182,7 +182,6 @@ parse_source(struct lineparse *p, struct config *cfg, char **w, int nw)
 	if (nw >= 4 && strcmp(w[nw - 2], "service") == 0) {
 		if (!strlcpy_ok(s->services, w[nw - 1], sizeof(s->services)))
 			return lp_error(p, "service list '%s' too long", w[nw - 1]);
-		snprintf(s->where, sizeof(s->where), "%s:%d", p->name, p->line);
 		nw -= 2;
 	}
 	/* "source file PATH unless-journal": the fallback of the journal
