@@ -737,10 +737,7 @@ cmd_flood(int argc, char **argv)
 	printf("flood: publishing as %s (%s), chain head #%llu\n", pk_text, self_hex,
 	    (unsigned long long)c.seq);
 
-	/* The transport binds a durable consumer of its own; it is deleted at
-	 * once so that the stream is not pushed back to this process. */
-	char durable[64];
-	snprintf(durable, sizeof(durable), "bench-flood-%ld", (long)getpid());
+	/* Publishing only: the stream is not pushed back to this process. */
 	const char *urls[1] = { url };
 	struct transport_config tc;
 	memset(&tc, 0, sizeof(tc));
@@ -748,24 +745,10 @@ cmd_flood(int argc, char **argv)
 	tc.nurls = 1;
 	tc.coalition = coalition;
 	tc.self = self_hex;
-	tc.durable = durable;
+	tc.publish_only = true;
 	struct transport *tr = transport_open(&tc, err, sizeof(err));
 	if (tr == NULL)
 		die("%s", err);
-	{
-		natsConnection *nc = NULL;
-		jsCtx *js = NULL;
-		jsErrCode jerr = 0;
-		char stream[96];
-		snprintf(stream, sizeof(stream), "A5_%s", coalition);
-		if (natsConnection_ConnectTo(&nc, url) != NATS_OK ||
-		    natsConnection_JetStream(&js, nc, NULL) != NATS_OK ||
-		    js_DeleteConsumer(js, stream, durable, NULL, &jerr) != NATS_OK)
-			fprintf(stderr, "bench-flood: could not delete consumer %s (JetStream error %d)\n",
-			    durable, (int)jerr);
-		jsCtx_Destroy(js);
-		natsConnection_Destroy(nc);
-	}
 
 	/* Phase 1: within the charter's rate budget: every report is applied.
 	 * Phase 2: the rest, beyond the budget: mostly refused (rate). */

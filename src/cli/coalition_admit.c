@@ -119,6 +119,7 @@ cmd_coalition_admit(int argc, char **argv)
 	struct charter *next = NULL;
 	struct transport *tr = NULL;
 	natsConnection *nc = NULL;
+	char inbox[32];
 	char *text = NULL;
 	int opt, rc = 1, loaded = 0, got;
 
@@ -155,7 +156,8 @@ cmd_coalition_admit(int argc, char **argv)
 		urls[i] = s.cur.c->urls[i];
 	if (coal_streams_ensure(dir, &s, 0, err, sizeof(err)) < 0)
 		goto fail;
-	if ((nc = onb_connect(urls, s.cur.c->nurls, &s.id.nats_key, NULL,
+	onb_member_inbox(s.id.pk, inbox, sizeof(inbox));
+	if ((nc = onb_connect(urls, s.cur.c->nurls, &s.id.nats_key, inbox,
 	    s.tls_ca[0] ? s.tls_ca : NULL, err, sizeof(err))) == NULL)
 		goto fail;
 	onb_join_stream(s.cur.c->name, stream, sizeof(stream));

@@ -51,6 +51,7 @@ cmd_coalition_invite(int argc, char **argv)
 	struct onb_user *u;
 	struct nkey ik;
 	natsConnection *nc = NULL;
+	char inbox[32];
 	int opt, rc = 1, loaded = 0;
 
 	memset(&t, 0, sizeof(t));
@@ -143,7 +144,8 @@ cmd_coalition_invite(int argc, char **argv)
 	 * administrator identity if 'coalition streams' was not run yet */
 	if (coal_streams_ensure(dir, &self, 0, err, sizeof(err)) < 0)
 		goto fail;
-	if ((nc = onb_connect(urls, t.nurls, &self.id.nats_key, NULL,
+	onb_member_inbox(self.id.pk, inbox, sizeof(inbox));
+	if ((nc = onb_connect(urls, t.nurls, &self.id.nats_key, inbox,
 	    self.tls_ca[0] ? self.tls_ca : NULL, err, sizeof(err))) == NULL ||
 	    onb_join_stream_ensure(nc, t.coalition, (int)self.cur.c->policy.replicas, err,
 	    sizeof(err)) != 0)

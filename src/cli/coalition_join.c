@@ -50,12 +50,14 @@ join_admitted(const struct onb_token *t, const struct identity *id, const struct
 	uint8_t *buf = NULL;
 	size_t len = 0;
 	natsConnection *nc;
+	char inbox[32];
 	int rc;
 
 	for (size_t i = 0; i < t->nurls; i++)
 		urls[i] = t->urls[i];
 	/* once admitted, this member logs in with its own key */
-	if ((nc = onb_connect(urls, t->nurls, &id->nats_key, NULL, NULL, err, errlen)) == NULL)
+	onb_member_inbox(id->pk, inbox, sizeof(inbox));
+	if ((nc = onb_connect(urls, t->nurls, &id->nats_key, inbox, NULL, err, errlen)) == NULL)
 		return 0;
 	onb_join_stream(t->coalition, stream, sizeof(stream));
 	onb_join_subject(t->coalition, t->name, "admit", subj, sizeof(subj));

@@ -19,8 +19,46 @@
 #define ENVELOPE_KEEP_SECS (8 * 86400)
 /* Reconnection attempts while the first connect has not succeeded. */
 #define CONNECT_RETRY_SECS 10
-/* Redelivery of reports not acknowledged (a crash between delivery and ack). */
-#define ACK_WAIT_MS 5000
+/* The stream position is written at most this often (and at close): after
+ * a crash, at most this much of the stream is read again, and a repeat is
+ * taken as done. */
+#define POSITION_SAVE_SECS 1
+
+static void
+position_key(const struct coalition *co, char *key, size_t n)
+{
+	snprintf(key, n, "stream:A5_%s", co->charter->name);
+}
+
+static void
+position_load(struct coalition *co)
+{
+	char key[96], v[32];
+
+	position_key(co, key, sizeof(key));
+	co->stream_pos = 0;
+	if (ledger_state_get(co->ledger, key, v, sizeof(v)) == 1)
+		co->stream_pos = strtoull(v, NULL, 10);
+}
+
+/* Keeps the transport's position when it moved; returns 0 or -1. */
+static int
+position_save(struct coalition *co)
+{
+	char key[96], v[32];
+	uint64_t pos;
+
+	if (co->tr == NULL || (pos = transport_position(co->tr)) == co->stream_pos)
+		return 0;
+	position_key(co, key, sizeof(key));
+	snprintf(v, sizeof(v), "%llu", (unsigned long long)pos);
+	if (ledger_state_set(co->ledger, key, v) != 0) {
+		log_warnx("ledger: stream position: %s", ledger_errmsg(co->ledger));
+		return -1;
+	}
+	co->stream_pos = pos;
+	return 0;
+}
 
 static int
 coalition_connect(struct coalition *co, char *err, size_t errlen)
@@ -35,14 +73,11 @@ coalition_connect(struct coalition *co, char *err, size_t errlen)
 	tc.nurls = co->charter->nurls;
 	tc.coalition = co->charter->name;
 	tc.self = co->self_hex;
-	tc.durable = co->durable;
+	tc.start_seq = co->stream_pos;
 	tc.replicas = (int)co->charter->policy.replicas;
 	tc.creds_file = co->nats_creds[0] ? co->nats_creds : NULL;
 	tc.tls_ca = co->nats_tls_ca[0] ? co->nats_tls_ca : NULL;
 	tc.nkey = co->id.has_nats_key ? &co->id.nats_key : NULL;
-	/* A report is applied within milliseconds of delivery; after a crash
-	 * the un-acked ones come back this soon. */
-	tc.ack_wait_ms = ACK_WAIT_MS;
 	co->next_connect = now_sec() + CONNECT_RETRY_SECS;
 	co->ninflight = 0;	/* a new connection: nothing of ours in flight */
 	co->outbox_walk = true;
@@ -61,6 +96,10 @@ coalition_tick(struct coalition *co)
 	if (now >= co->next_expire) {
 		ledger_envelopes_expire(co->ledger, now - ENVELOPE_KEEP_SECS);
 		co->next_expire = now + 60;
+	}
+	if (co->tr != NULL && now >= co->next_pos_save) {
+		position_save(co);
+		co->next_pos_save = now + POSITION_SAVE_SECS;
 	}
 	if (co->tr != NULL || now < co->next_connect)
 		return 0;
@@ -141,7 +180,7 @@ coalition_open(const struct config *cfg, const struct identity *id,
 	chain_load_peers(&co->chains, co->ledger, co->accept);
 	coalition_commit_seq_load(co);
 	coalition_audit_seed(co);
-	snprintf(co->durable, sizeof(co->durable), "a5-%s", co->self_hex);
+	position_load(co);
 	/* An unreachable NATS must not take the shield down with it: the
 	 * daemon runs alone and coalition_tick keeps trying. */
 	if (coalition_connect(co, err, errlen) != 0)
@@ -163,6 +202,7 @@ coalition_close(struct coalition *co)
 		return;
 	for (size_t i = 0; co->tr != NULL && i < co->npending; i++)
 		transport_nak(co->tr, &co->pending[i]);
+	position_save(co);
 	if (co->tr != NULL)
 		transport_close(co->tr);
 	accept_free(co->accept);

@@ -1,8 +1,8 @@
 /* onboard_conf.c - the coalition's nats-server configuration (see
  * onboard_conf.h). Permissions follow the transport's names
  * (docs/transport.md): stream A5_<c>, member subject a5.<c>.r.<hex>,
- * durable a5-<hex> delivering to a5.<c>.d.a5-<hex>; and the join stream
- * A5J_<c> (onboard.h). */
+ * replies and ordered-consumer deliveries under _A5M.<hex>; and the join
+ * stream A5J_<c> (onboard.h). */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -165,12 +165,15 @@ onb_users_find(struct onb_users *us, const char *name, int invite)
 	return NULL;
 }
 
-/* A member may publish its own reports, keep its own durable consumer
- * and ack what it was delivered, read the streams' info (its transport
- * checks the stream is there) and take part in invite/admit on the join
- * stream. It may not create, update, purge or delete a stream, nor touch
- * another member's consumer or subject: one stolen member key cannot erase
- * or forge the others' reports (docs/operating.md). */
+/* A member may publish its own reports, read every member's (the fast
+ * path), read the stream through ordered consumers (create one, delete
+ * its own when done, answer flow control), read the streams' info (its
+ * transport checks the stream is there) and take part in invite/admit on
+ * the join stream; its replies and deliveries come under its own inbox
+ * prefix. It may not create, update, purge or delete a stream, nor publish
+ * on another member's subject, nor read another member's replies: one
+ * stolen member key cannot erase or forge the others' reports
+ * (docs/operating.md). */
 static void
 write_member(FILE *f, const char *c, const struct onb_user *u)
 {
@@ -182,13 +185,12 @@ write_member(FILE *f, const char *c, const struct onb_user *u)
 	    "        publish: { allow: [\n"
 	    "          \"a5.%s.r.%s\",\n"
 	    "          \"$JS.API.STREAM.INFO.A5_%s\",\n"
-	    "          \"$JS.API.CONSUMER.DURABLE.CREATE.A5_%s.a5-%s\",\n"
-	    "          \"$JS.API.CONSUMER.CREATE.A5_%s.a5-%s\", \"$JS.API.CONSUMER.CREATE.A5_%s.a5-%s.>\",\n"
-	    "          \"$JS.API.CONSUMER.INFO.A5_%s.a5-%s\", \"$JS.ACK.A5_%s.a5-%s.>\",\n"
+	    "          \"$JS.API.CONSUMER.CREATE.A5_%s\", \"$JS.API.CONSUMER.CREATE.A5_%s.>\",\n"
+	    "          \"$JS.API.CONSUMER.DELETE.A5_%s.*\", \"$JS.FC.A5_%s.>\",\n"
 	    "          \"$JS.API.STREAM.INFO.A5J_%s\",\n"
 	    "          \"$JS.API.DIRECT.GET.A5J_%s.>\", \"a5.%s.j.*.charter\", \"a5.%s.j.*.admit\" ] },\n"
-	    "        subscribe: { allow: [ \"a5.%s.d.a5-%s\", \"_INBOX.>\" ] } } }\n",
-	    u->name, u->nkey, c, h, c, c, h, c, h, c, h, c, h, c, h, c, c, c, c, c, h);
+	    "        subscribe: { allow: [ \"a5.%s.r.>\", \"_A5M.%s.>\" ] } } }\n",
+	    u->name, u->nkey, c, h, c, c, c, c, c, c, c, c, c, c, h);
 }
 
 /* The coalition's bootstrap identity (DIR/admin.nkey, written by init):
@@ -206,7 +208,7 @@ write_admin(FILE *f, const char *c, const char *nkey)
 	    "          \"$JS.API.CONSUMER.*.A5_%s\", \"$JS.API.CONSUMER.*.A5_%s.>\", \"$JS.API.CONSUMER.*.*.A5_%s.>\",\n"
 	    "          \"$JS.API.CONSUMER.*.A5J_%s\", \"$JS.API.CONSUMER.*.A5J_%s.>\", \"$JS.API.CONSUMER.*.*.A5J_%s.>\",\n"
 	    "          \"$JS.API.DIRECT.GET.A5_%s.>\", \"$JS.API.DIRECT.GET.A5J_%s.>\", \"a5.%s.j.>\" ] },\n"
-	    "        subscribe: { allow: [ \"_INBOX.>\" ] } } }\n",
+	    "        subscribe: { allow: [ \"_INBOX.>\", \"_A5M.>\" ] } } }\n",
 	    nkey, c, c, c, c, c, c, c, c, c, c, c, c, c);
 }
 

@@ -4,6 +4,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <sodium.h>
+
 #include "coalition/onboard.h"
 #include "coalition/onboard_nats.h"
 
@@ -30,6 +32,15 @@ onb_nats_err(natsStatus s)
 	const char *last = nats_GetLastError(NULL);
 
 	return (last != NULL && last[0] != '\0') ? last : natsStatus_GetText(s);
+}
+
+void
+onb_member_inbox(const uint8_t *pk, char *out, size_t n)
+{
+	char hex[17];
+
+	sodium_bin2hex(hex, sizeof(hex), pk, 8);
+	snprintf(out, n, "_A5M.%s", hex);
 }
 
 natsConnection *

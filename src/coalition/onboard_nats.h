@@ -20,6 +20,10 @@
 natsConnection *onb_connect(const char *const *urls, size_t nurls, const struct nkey *k,
     const char *inbox_prefix, const char *tls_ca, char *err, size_t errlen);
 void onb_close(natsConnection *nc);
+/* The inbox prefix of the member whose ed25519 public key is pk: "_A5M."
+ * and the hex of its first 8 bytes, the one its NATS user may subscribe
+ * under (onboard_conf.c; the transport uses the same). */
+void onb_member_inbox(const uint8_t *pk, char *out, size_t n);
 
 /* Creates the join stream of coalition c if missing (subjects a5.<c>.j.>,
  * one message kept per subject, direct get allowed, 30 days, replicas

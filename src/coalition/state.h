@@ -29,7 +29,10 @@ struct coalition {
 	struct ledger *ledger;
 	struct journal *journal;	/* on the ledger's connection */
 	char self_hex[17];
-	char durable[64];
+	/* the stream's position (transport_position), kept in the ledger:
+	 * the next connection reads the stream after it */
+	uint64_t stream_pos;
+	int64_t next_pos_save;
 	int64_t next_connect;		/* while tr is NULL: when to try again */
 	int64_t next_expire;		/* next pruning of stored envelopes */
 	struct chain_table chains;	/* own chain and the others' (chain.h) */

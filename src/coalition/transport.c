@@ -1,4 +1,4 @@
-/* transport.c - the coalition stream over NATS JetStream: a durable push consumer feeding a bounded queue and an eventfd (publishing: transport_publish.c). */
+/* transport.c - the coalition over NATS: connection, the stream, the two subscriptions (receiving: transport_receive.c; publishing: transport_publish.c). */
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -21,36 +21,31 @@
 _Static_assert(TRANSPORT_MSG_MAX >= WIRE_PROOF_MAX, "a proof (two envelopes) must fit in one message");
 
 /*
- * Receiving: a push consumer with a fixed deliver subject and ManualAck.
- * libnats calls tx_on_msg on its subscription thread; the callback only
- * queues the message and wakes the daemon through the eventfd. A pull
- * consumer fetched by our own thread was rejected: Fetch(batch > 1) waits for
- * the whole batch or its timeout, so either latency or catch-up speed
- * suffers, and it would add a thread of ours next to libnats' own.
- * The server never has more than CONSUMER_MAX_ACK_PENDING messages in flight
- * to us, which is below TRANSPORT_QUEUE_MAX, so the queue only overflows when
- * ack-wait redeliveries duplicate messages still waiting in it (or in tests
- * that lower queue_max); an overflowing delivery is naked, never dropped.
+ * Receiving (transport_receive.c): a core subscription to every member's
+ * subject, and an ordered consumer of the stream from the position the
+ * caller kept. A pull consumer fetched by our own thread was rejected:
+ * Fetch(batch > 1) waits for the whole batch or its timeout, so either
+ * latency or catch-up speed suffers, and it would add a thread of ours
+ * next to libnats' own. A durable consumer per member was the first design:
+ * at 100 members on a 3-node cluster its acks through Raft and the Raft
+ * election after a killed server made the tail (docs/scale.md).
  */
 #define STREAM_MAX_AGE_S	(7 * 24 * 3600)
 #define STREAM_DUP_WINDOW_S	120		/* MsgId de-duplication window */
 #define STREAM_MAX_BYTES	(1LL << 30)
-#define CONSUMER_ACK_WAIT_MS	30000
-#define CONSUMER_MAX_ACK_PENDING 20000
-#define QUEUE_BYTES_MAX		(64u << 20)	/* payload bytes waiting in the queue */
 #define API_WAIT_MS		5000		/* stream/consumer management requests */
 /* A member's stream create or update: a NATS user without the right gets
  * no answer at all (a permission violation), and transport_open runs in
  * the daemon's loop, retried every 10 s while the stream is missing. */
 #define MEMBER_ADMIN_WAIT_MS	1500
-#define FULL_NAK_DELAY_MS	1000
-#define NAK_DELAY_MIN_MS	1000		/* transport_nak: doubles per delivery ... */
-#define NAK_DELAY_MAX_MS	60000		/* ... up to this */
 #define RECONNECT_DELAY_MIN_MS	250		/* after every URL failed: doubles ... */
 #define RECONNECT_DELAY_MAX_MS	8000		/* ... up to this, plus up to 25% jitter */
 #define PING_INTERVAL_MS	20000		/* a dead server is noticed within ~1 min */
 #define PING_MAX_OUT		3
 #define CLOSE_WAIT_MS		3000		/* drain, and libnats' last callbacks */
+#define ORDERED_HEARTBEAT_MS	1000		/* a lost ordered consumer is re-made after 2 missed */
+#define FAST_PENDING_MSGS	65536		/* libnats' buffer for the core subscription */
+#define FAST_PENDING_BYTES	(64 << 20)
 
 #define SEC_TO_NS(s)		((int64_t)(s) * 1000000000LL)
 #define MS_TO_NS(ms)		((int64_t)(ms) * 1000000LL)
@@ -136,61 +131,23 @@ tx_unwake(struct transport *t)
 /* --- libnats threads ---------------------------------------------------- */
 
 static void
-tx_on_msg(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure)
-{
-	struct transport *t = closure;
-	struct tx_node *n;
-	int len = natsMsg_GetDataLength(msg);
-	bool full;
-
-	(void)nc;
-	(void)sub;
-	if (len < 0 || len > TRANSPORT_MSG_MAX) {
-		/* The stream's MaxMsgSize should make this impossible; a
-		 * message that can never be taken must not come back. */
-		log_warnx("transport: %s: %d-byte message refused (max %d)",
-		    natsMsg_GetSubject(msg), len, TRANSPORT_MSG_MAX);
-		natsMsg_Term(msg, NULL);
-		natsMsg_Destroy(msg);
-		tx_count_error(t);
-		return;
-	}
-	n = calloc(1, sizeof(*n));
-	pthread_mutex_lock(&t->mu);
-	full = n == NULL || t->closing || t->qlen >= t->qmax ||
-	    t->qbytes + (size_t)len > QUEUE_BYTES_MAX;
-	if (full) {
-		if (!t->closing)
-			t->st.overflows++;
-		pthread_mutex_unlock(&t->mu);
-		free(n);
-		natsMsg_NakWithDelay(msg, FULL_NAK_DELAY_MS, NULL);
-		natsMsg_Destroy(msg);
-		return;
-	}
-	n->msg = msg;
-	if (t->qtail != NULL)
-		t->qtail->next = n;
-	else
-		t->qhead = n;
-	t->qtail = n;
-	t->qlen++;
-	t->qbytes += (size_t)len;
-	t->st.received++;
-	/* Readable exactly while the queue is not empty: written on the first
-	 * message, read back when transport_poll empties it. */
-	if (t->qlen == 1)
-		tx_wake(t);
-	pthread_mutex_unlock(&t->mu);
-}
-
-static void
 tx_on_sub_complete(void *closure)
 {
 	struct transport *t = closure;
 
 	pthread_mutex_lock(&t->mu);
 	t->sub_done = true;
+	pthread_cond_broadcast(&t->cond);
+	pthread_mutex_unlock(&t->mu);
+}
+
+static void
+tx_on_fast_complete(void *closure)
+{
+	struct transport *t = closure;
+
+	pthread_mutex_lock(&t->mu);
+	t->fast_done = true;
 	pthread_cond_broadcast(&t->cond);
 	pthread_mutex_unlock(&t->mu);
 }
@@ -294,37 +251,6 @@ tx_wait_flag(struct transport *t, const bool *flag, int ms)
 	return ok;
 }
 
-static void
-tx_release_all(struct transport *t)
-{
-	struct tx_node *n, *next, *queued;
-
-	pthread_mutex_lock(&t->mu);
-	t->closing = true;
-	queued = t->qhead;
-	if (t->qlen > 0)
-		tx_unwake(t);
-	t->qhead = t->qtail = NULL;
-	t->qlen = t->qbytes = 0;
-	pthread_mutex_unlock(&t->mu);
-
-	/* Naked now rather than after ack wait, so whoever binds the durable
-	 * next gets them at once. */
-	for (n = queued; n != NULL; n = next) {
-		next = n->next;
-		natsMsg_Nak(n->msg, NULL);
-		natsMsg_Destroy(n->msg);
-		free(n);
-	}
-	for (n = t->taken; n != NULL; n = next) {
-		next = n->next;
-		natsMsg_Nak(n->msg, NULL);
-		natsMsg_Destroy(n->msg);
-		free(n);
-	}
-	t->taken = NULL;
-}
-
 /* Tears down whatever transport_open got to. Returns false if libnats might
  * still call back into t, which must then be leaked rather than freed. */
 static bool
@@ -332,18 +258,27 @@ tx_teardown(struct transport *t)
 {
 	bool quiet = true;
 
-	if (t->sub != NULL) {
-		/* Drain hands the messages already received to tx_on_msg, then
-		 * closes the subscription; tx_on_sub_complete tells when the
-		 * callback has returned for the last time. */
-		if (natsSubscription_Drain(t->sub) != NATS_OK)
-			natsSubscription_Unsubscribe(t->sub);
-		if (!tx_wait_flag(t, &t->sub_done, CLOSE_WAIT_MS))
-			log_warnx("transport: %s: subscription drain timed out", t->stream);
-	}
+	/* From here the callbacks drop what comes: the caller took
+	 * transport_position before, and the next open reads the stream from
+	 * there. */
+	pthread_mutex_lock(&t->mu);
+	t->closing = true;
+	pthread_cond_broadcast(&t->cond);
+	pthread_mutex_unlock(&t->mu);
+	/* Drain closes each subscription once libnats has handed over what it
+	 * holds; the complete callbacks tell when ours returned for the last
+	 * time. */
+	if (t->fast != NULL && natsSubscription_Drain(t->fast) != NATS_OK)
+		natsSubscription_Unsubscribe(t->fast);
+	if (t->sub != NULL && natsSubscription_Drain(t->sub) != NATS_OK)
+		natsSubscription_Unsubscribe(t->sub);
+	if (t->fast != NULL && !tx_wait_flag(t, &t->fast_done, CLOSE_WAIT_MS))
+		log_warnx("transport: %s: fast-path drain timed out", t->stream);
+	if (t->sub != NULL && !tx_wait_flag(t, &t->sub_done, CLOSE_WAIT_MS))
+		log_warnx("transport: %s: stream subscription drain timed out", t->stream);
 	tx_release_all(t);
 	if (t->nc != NULL && natsConnection_Status(t->nc) == NATS_CONN_STATUS_CONNECTED)
-		natsConnection_FlushTimeout(t->nc, 1000);	/* the acks and naks */
+		natsConnection_FlushTimeout(t->nc, 1000);
 	if (t->nc != NULL) {
 		natsConnection_Close(t->nc);
 		if (!tx_wait_flag(t, &t->conn_closed, CLOSE_WAIT_MS)) {
@@ -353,6 +288,10 @@ tx_teardown(struct transport *t)
 	}
 	if (t->sub != NULL && !tx_wait_flag(t, &t->sub_done, CLOSE_WAIT_MS))
 		quiet = false;
+	if (t->fast != NULL && !tx_wait_flag(t, &t->fast_done, CLOSE_WAIT_MS))
+		quiet = false;
+	natsSubscription_Destroy(t->fast);
+	t->fast = NULL;
 	natsSubscription_Destroy(t->sub);
 	t->sub = NULL;
 	jsCtx_Destroy(t->js);
@@ -377,6 +316,8 @@ tx_free(struct transport *t)
 		pthread_mutex_destroy(&t->mu);
 	}
 	nkey_wipe(&t->nkey);
+	free(t->seen);
+	free(t->buckets);
 	free(t);
 }
 
@@ -420,6 +361,12 @@ tx_connect(struct transport *t, const struct transport_config *cfg, char *err, s
 	 * runs: +0.6 ms p50, +3 ms p99 on bench/propagation without it. */
 	if (s == NATS_OK)
 		s = natsOptions_SetSendAsap(o, true);
+	/* Replies and the ordered consumer's deliveries under a prefix of
+	 * this member's own: its NATS user may subscribe there and nowhere
+	 * else but the reports (onboard_conf.c), so no member reads another's
+	 * replies. */
+	if (s == NATS_OK)
+		s = natsOptions_SetCustomInboxPrefix(o, t->inbox);
 	if (s == NATS_OK)
 		s = natsOptions_SetPingInterval(o, PING_INTERVAL_MS);
 	if (s == NATS_OK)
@@ -541,6 +488,7 @@ tx_stream_ensure(struct transport *t, char *err, size_t errlen)
 		    t->stream, tx_nats_err(s), (int)jerr);
 		goto out;
 	}
+	t->stream_last = si->State.LastSeq;
 	if (tx_stream_has_subject(si->Config, t->filter) &&
 	    si->Config->Duplicates >= SEC_TO_NS(STREAM_DUP_WINDOW_S) &&
 	    (si->Config->MaxMsgSize < 0 || si->Config->MaxMsgSize >= TRANSPORT_MSG_MAX) &&
@@ -600,50 +548,58 @@ out:
 	return rc;
 }
 
-/* Creates the durable consumer, or updates it (nats-server 2.9 treats a
- * create with a changed config as an update of the allowed fields: ack wait,
- * max ack pending...), then binds a subscription to it. The consumer is
- * created explicitly, not by js_Subscribe: one that js_Subscribe created
- * is deleted when its subscription is drained. */
+/*
+ * The two subscriptions. The fast path first, so that nothing published
+ * while the ordered consumer is being created is missed by both. The
+ * ordered consumer is libnats' own (ephemeral, one copy, memory, no acks,
+ * flow control, heartbeats): libnats re-creates it from the next sequence
+ * when heartbeats stop (its server died) or a sequence is skipped.
+ */
 static int
-tx_consumer_bind(struct transport *t, const struct transport_config *cfg, char *err, size_t errlen)
+tx_subscribe(struct transport *t, char *err, size_t errlen)
 {
-	jsConsumerConfig cc;
 	jsSubOptions so;
 	jsErrCode jerr = 0;
 	natsStatus s;
 
-	jsConsumerConfig_Init(&cc);
-	cc.Durable = t->durable;
-	cc.Description = "article5 member";
-	cc.DeliverSubject = t->deliver;
-	cc.DeliverPolicy = js_DeliverAll;
-	cc.AckPolicy = js_AckExplicit;
-	cc.AckWait = MS_TO_NS(cfg->ack_wait_ms > 0 ? cfg->ack_wait_ms : CONSUMER_ACK_WAIT_MS);
-	cc.MaxDeliver = -1;
-	cc.MaxAckPending = CONSUMER_MAX_ACK_PENDING;
-	cc.FilterSubject = t->filter;
-	cc.ReplayPolicy = js_ReplayInstant;
-	s = js_AddConsumer(NULL, t->js, t->stream, &cc, NULL, &jerr);
+	s = natsConnection_Subscribe(&t->fast, t->nc, t->filter, tx_on_fast_msg, t);
+	if (s == NATS_OK)
+		s = natsSubscription_SetPendingLimits(t->fast, FAST_PENDING_MSGS, FAST_PENDING_BYTES);
+	if (s == NATS_OK)
+		s = natsSubscription_SetOnCompleteCB(t->fast, tx_on_fast_complete, t);
 	if (s != NATS_OK) {
-		snprintf(err, errlen, "stream %s: consumer %s: %s (JetStream error %d)",
-		    t->stream, t->durable, tx_nats_err(s), (int)jerr);
+		snprintf(err, errlen, "subscribe to %s: %s", t->filter, tx_nats_err(s));
+		if (t->fast == NULL)
+			t->fast_done = true;
 		return -1;
 	}
-
+	/* A position past the stream's end: the stream was made anew (its
+	 * sequences start again at 1); read it all. */
+	if (t->start_seq > t->stream_last) {
+		if (t->stream_last > 0 || t->start_seq > 0)
+			log_warnx("transport: stream %s ends at %llu, before this member's position %llu: "
+			    "it was re-created; reading it from the start", t->stream,
+			    (unsigned long long)t->stream_last, (unsigned long long)t->start_seq);
+		t->start_seq = 0;
+	}
 	jsSubOptions_Init(&so);
 	so.Stream = t->stream;
-	so.Consumer = t->durable;
-	so.ManualAck = true;
-	jerr = 0;
-	s = js_Subscribe(&t->sub, t->js, t->filter, tx_on_msg, t, NULL, &so, &jerr);
+	so.Ordered = true;
+	so.Config.FilterSubject = t->filter;
+	so.Config.Heartbeat = MS_TO_NS(ORDERED_HEARTBEAT_MS);
+	so.Config.ReplayPolicy = js_ReplayInstant;
+	if (t->start_seq > 0) {
+		so.Config.DeliverPolicy = js_DeliverByStartSequence;
+		so.Config.OptStartSeq = t->start_seq + 1;
+	} else {
+		so.Config.DeliverPolicy = js_DeliverAll;
+	}
+	s = js_Subscribe(&t->sub, t->js, t->filter, tx_on_stream_msg, t, NULL, &so, &jerr);
 	if (s == NATS_OK)
 		s = natsSubscription_SetOnCompleteCB(t->sub, tx_on_sub_complete, t);
 	if (s != NATS_OK) {
-		/* "consumer is already bound": another process runs with this
-		 * durable, or its connection is not gone yet. */
-		snprintf(err, errlen, "stream %s: consumer %s: subscribe: %s",
-		    t->stream, t->durable, tx_nats_err(s));
+		snprintf(err, errlen, "stream %s: ordered consumer: %s (JetStream error %d)",
+		    t->stream, tx_nats_err(s), (int)jerr);
 		if (t->sub == NULL)
 			t->sub_done = true;
 		return -1;
@@ -675,14 +631,8 @@ tx_config_ok(const struct transport_config *cfg, char *err, size_t errlen)
 		    cfg->self ? cfg->self : "", TRANSPORT_NAME_MAX - 1);
 		return false;
 	}
-	if (cfg->durable != NULL && !tx_name_ok(cfg->durable)) {
-		snprintf(err, errlen, "transport: durable name `%s': 1 to %d of [A-Za-z0-9_-] expected",
-		    cfg->durable, TRANSPORT_NAME_MAX - 1);
-		return false;
-	}
-	if (cfg->ack_wait_ms < 0 || cfg->queue_max > TRANSPORT_QUEUE_MAX) {
-		snprintf(err, errlen, "transport: ack wait %d ms or queue size %zu out of range",
-		    cfg->ack_wait_ms, cfg->queue_max);
+	if (cfg->queue_max > TRANSPORT_QUEUE_MAX) {
+		snprintf(err, errlen, "transport: queue size %zu out of range", cfg->queue_max);
 		return false;
 	}
 	return true;
@@ -707,10 +657,10 @@ transport_open(const struct transport_config *cfg, char *err, size_t errlen)
 	snprintf(t->stream, sizeof(t->stream), "A5_%s", cfg->coalition);
 	snprintf(t->filter, sizeof(t->filter), "a5.%s.r.>", cfg->coalition);
 	snprintf(t->subject, sizeof(t->subject), "a5.%s.r.%s", cfg->coalition, cfg->self);
-	snprintf(t->durable, sizeof(t->durable), "%s", cfg->durable ? cfg->durable : cfg->self);
+	snprintf(t->inbox, sizeof(t->inbox), "_A5M.%s", cfg->self);
+	t->start_seq = cfg->start_seq;
 	t->replicas = cfg->replicas > 0 ? cfg->replicas : 1;
 	t->stream_admin = cfg->stream_admin;
-	snprintf(t->deliver, sizeof(t->deliver), "a5.%s.d.%s", cfg->coalition, t->durable);
 	t->prefix_len = strlen(t->filter) - 1;
 
 	if (pthread_condattr_init(&ca) != 0) {
@@ -728,6 +678,10 @@ transport_open(const struct transport_config *cfg, char *err, size_t errlen)
 	pthread_condattr_destroy(&ca);
 	t->sync_ok = true;
 
+	if (tx_seen_init(t) != 0) {
+		snprintf(err, errlen, "transport: out of memory");
+		goto fail;
+	}
 	if ((t->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0) {
 		snprintf(err, errlen, "transport: eventfd: %s", strerror(errno));
 		goto fail;
@@ -746,10 +700,10 @@ transport_open(const struct transport_config *cfg, char *err, size_t errlen)
 	}
 	if (tx_stream_ensure(t, err, errlen) != 0)
 		goto fail;
-	if (!cfg->publish_only && tx_consumer_bind(t, cfg, err, errlen) != 0)
+	if (!cfg->publish_only && tx_subscribe(t, err, errlen) != 0)
 		goto fail;
-	log_debug("transport: stream %s, consumer %s, publishing on %s",
-	    t->stream, t->durable, t->subject);
+	log_debug("transport: stream %s read after %llu, publishing on %s",
+	    t->stream, (unsigned long long)t->start_seq, t->subject);
 	return t;
 fail:
 	tx_free(t);
@@ -773,118 +727,6 @@ transport_library_close(void)
 }
 
 /* --- the daemon's thread ------------------------------------------------ */
-
-int
-transport_fd(const struct transport *t)
-{
-	return t->efd;
-}
-
-size_t
-transport_poll(struct transport *t, struct transport_msg *out, size_t max)
-{
-	struct tx_node *n;
-	size_t i;
-
-	pthread_mutex_lock(&t->mu);
-	for (i = 0; i < max && t->qhead != NULL; i++) {
-		const char *subj;
-
-		n = t->qhead;
-		t->qhead = n->next;
-		if (t->qhead == NULL)
-			t->qtail = NULL;
-		t->qlen--;
-		t->qbytes -= (size_t)natsMsg_GetDataLength(n->msg);
-
-		n->prev = NULL;
-		n->next = t->taken;
-		if (t->taken != NULL)
-			t->taken->prev = n;
-		t->taken = n;
-
-		subj = natsMsg_GetSubject(n->msg);
-		out[i].data = (const uint8_t *)natsMsg_GetData(n->msg);
-		out[i].len = (size_t)natsMsg_GetDataLength(n->msg);
-		out[i].reporter = (subj != NULL && strlen(subj) > t->prefix_len) ?
-		    subj + t->prefix_len : "";
-		out[i].handle = n;
-	}
-	if (t->qlen == 0 && t->nresults == 0)
-		tx_unwake(t);
-	pthread_mutex_unlock(&t->mu);
-	return i;
-}
-
-static natsMsg *
-tx_untake(struct transport *t, struct transport_msg *m)
-{
-	struct tx_node *n = m->handle;
-	natsMsg *msg;
-
-	if (n == NULL)
-		return NULL;
-	if (n->prev != NULL)
-		n->prev->next = n->next;
-	else
-		t->taken = n->next;
-	if (n->next != NULL)
-		n->next->prev = n->prev;
-	msg = n->msg;
-	free(n);
-	memset(m, 0, sizeof(*m));
-	return msg;
-}
-
-void
-transport_ack(struct transport *t, struct transport_msg *m)
-{
-	natsMsg *msg = tx_untake(t, m);
-	natsStatus s;
-
-	if (msg == NULL)
-		return;
-	/* Fire and forget: an ack lost on the way means one redelivery after
-	 * ack wait, which the daemon recognises as a report it already has. */
-	s = natsMsg_Ack(msg, NULL);
-	pthread_mutex_lock(&t->mu);
-	if (s == NATS_OK)
-		t->st.acked++;
-	else
-		t->st.errors++;
-	pthread_mutex_unlock(&t->mu);
-	if (s != NATS_OK)
-		tx_seterr(t, "ack", s, 0);
-	natsMsg_Destroy(msg);
-}
-
-void
-transport_nak(struct transport *t, struct transport_msg *m)
-{
-	natsMsg *msg = tx_untake(t, m);
-	jsMsgMetaData *meta = NULL;
-	int64_t delay = NAK_DELAY_MIN_MS;
-	uint64_t i;
-	natsStatus s;
-
-	if (msg == NULL)
-		return;
-	/* Backs off by delivery count, so a report the daemon cannot take
-	 * for a while (ledger busy, disk full) does not spin. */
-	if (natsMsg_GetMetaData(&meta, msg) == NATS_OK) {
-		for (i = 1; i < meta->NumDelivered && delay < NAK_DELAY_MAX_MS; i++)
-			delay *= 2;
-		if (delay > NAK_DELAY_MAX_MS)
-			delay = NAK_DELAY_MAX_MS;
-		jsMsgMetaData_Destroy(meta);
-	}
-	s = natsMsg_NakWithDelay(msg, delay, NULL);
-	if (s != NATS_OK) {
-		tx_seterr(t, "nak", s, 0);
-		tx_count_error(t);
-	}
-	natsMsg_Destroy(msg);
-}
 
 bool
 transport_connected(const struct transport *t)

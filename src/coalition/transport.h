@@ -1,9 +1,14 @@
-/* transport.h - the coalition stream over NATS JetStream (libnats): one
- * stream per coalition, one subject per reporter, a durable consumer per
- * member with explicit acks (a report is acked only after it is applied
- * and recorded, so a crash never loses one), de-duplication by message id.
- * libnats runs its own threads; received messages are queued and an
- * eventfd wakes the daemon's single event loop. */
+/* transport.h - the coalition over NATS (libnats): one JetStream stream per
+ * coalition, one subject per reporter, de-duplication by message id.
+ * Envelopes reach a member twice: at once on a core NATS subscription (the
+ * fast path: no consumer, no ack, no per-member state on the servers) and
+ * from the stream through an ordered consumer (catch-up: what the fast path
+ * missed while disconnected). The daemon gets the first copy; the second is
+ * dropped. The stream position of what the daemon acknowledged
+ * (transport_position) is the caller's to keep: the next open reads the
+ * stream from there, so a crash never loses a report. libnats runs its own
+ * threads; received messages are queued and an eventfd wakes the daemon's
+ * single event loop. */
 #ifndef A5_TRANSPORT_H
 #define A5_TRANSPORT_H
 
@@ -14,7 +19,7 @@
 #define TRANSPORT_QUEUE_MAX 65536
 #define TRANSPORT_MSG_MAX 262144	/* bytes per message: a proof holds two envelopes */
 #define TRANSPORT_MSGID_MAX 128		/* de-duplication id: printable ASCII, no spaces */
-#define TRANSPORT_NAME_MAX 64		/* coalition, self, durable: [A-Za-z0-9_-] */
+#define TRANSPORT_NAME_MAX 64		/* coalition, self: [A-Za-z0-9_-] */
 #define TRANSPORT_URLS_MAX 16
 
 struct nkey;
@@ -24,14 +29,14 @@ struct transport_config {
 	size_t nurls;
 	const char *coalition;		/* stream "A5_<coalition>", subjects "a5.<coalition>.r.<reporter>" */
 	const char *self;		/* this member's subject token (hex of its key prefix) */
-	const char *durable;		/* consumer name for this member; NULL: self */
 	const char *creds_file;		/* optional NATS credentials */
 	const struct nkey *nkey;	/* optional NATS user nkey (nkey.h), copied at open */
 	const char *tls_ca;		/* optional CA file: enables TLS */
-	int ack_wait_ms;		/* redelivery of un-acked messages; 0: 30 s */
+	uint64_t start_seq;		/* transport_position of the last run: the stream
+					 * is read after it; 0: from its first message */
 	size_t queue_max;		/* 0: TRANSPORT_QUEUE_MAX (lower it only in tests) */
 	int replicas;			/* stream copies in a cluster; 0: 1 */
-	bool publish_only;		/* no consumer: for a one-off publish (charter submit) */
+	bool publish_only;		/* no subscription: for a one-off publish (charter submit) */
 	bool stream_admin;		/* the coalition's administrator: a stream update it
 					 * cannot make is an error; for a member it is a warning
 					 * and the stream is used as it is */
@@ -44,7 +49,7 @@ struct transport_msg {
 	void *handle;			/* for transport_ack */
 };
 /* data and reporter stay valid until the message is acked or naked, or the
- * transport is closed (which naks every message not yet acked). */
+ * transport is closed. */
 
 struct transport;
 
@@ -55,10 +60,16 @@ void transport_close(struct transport *t);
 int transport_fd(const struct transport *t);
 /* Takes up to max queued messages (oldest first). */
 size_t transport_poll(struct transport *t, struct transport_msg *out, size_t max);
-/* Acknowledges (then frees) a message taken by transport_poll. */
+/* Acknowledges (then frees) a message taken by transport_poll: applied
+ * and recorded; its other copy will be dropped. */
 void transport_ack(struct transport *t, struct transport_msg *m);
-/* Releases a message without ack: JetStream redelivers it later. */
+/* Releases a message without ack: the stream's copy comes again, on this
+ * connection when it has not come yet, else at the next open (the position
+ * stays before it). */
 void transport_nak(struct transport *t, struct transport_msg *m);
+/* The stream sequence up to which every message was acknowledged (or was
+ * a copy of one): keep it and pass it as start_seq to the next open. */
+uint64_t transport_position(const struct transport *t);
 
 /* Publishes one envelope on this member's subject with msgid for
  * de-duplication; returns 0 once the stream has stored it, -1 on error. */
@@ -82,7 +93,9 @@ bool transport_connected(const struct transport *t);
 struct transport_stats {
 	uint64_t published, received, acked, errors, reconnects;
 	uint64_t duplicates;		/* publishes the stream dropped as already seen */
-	uint64_t overflows;		/* deliveries naked because the queue was full */
+	uint64_t overflows;		/* fast-path messages dropped because the queue was full */
+	uint64_t fast;			/* messages the daemon got from the fast path */
+	uint64_t deduped;		/* second copies dropped */
 };
 /* A snapshot, valid until the next call. */
 const struct transport_stats *transport_get_stats(const struct transport *t);

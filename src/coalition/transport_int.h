@@ -6,6 +6,7 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include <nats/nats.h>
 
@@ -18,12 +19,28 @@
 struct tx_node {
 	natsMsg *msg;
 	struct tx_node *prev, *next;
+	uint64_t digest;		/* of the payload (tx_digest) */
+	uint64_t sseq;			/* stream sequence; 0: came on the fast path */
+};
+
+/* Messages seen lately, by digest: each envelope comes twice, on the fast
+ * path (core NATS) and from the stream (ordered consumer); the daemon gets
+ * the first copy, the second is dropped here (transport_receive.c). */
+#define TX_SEEN_MAX	32768
+enum tx_seen_state { TX_SEEN_FREE, TX_SEEN_PENDING, TX_SEEN_DONE };
+struct tx_seen {
+	uint64_t digest;
+	int32_t next;			/* bucket chain; -1 ends it */
+	uint8_t state;			/* enum tx_seen_state */
+	natsMsg *parked;		/* the stream's copy, while the fast one is pending */
+	uint64_t parked_sseq;
 };
 
 struct transport {
 	natsConnection *nc;
 	jsCtx *js;
-	natsSubscription *sub;
+	natsSubscription *sub;			/* ordered consumer on the stream */
+	natsSubscription *fast;			/* core NATS subscription */
 	int efd;
 
 	char stream[TRANSPORT_NAME_MAX + 8];		/* A5_<coalition> */
@@ -31,9 +48,11 @@ struct transport {
 	bool stream_admin;				/* cfg->stream_admin */
 	char filter[TRANSPORT_NAME_MAX + 8];		/* a5.<coalition>.r.> */
 	char subject[2 * TRANSPORT_NAME_MAX + 8];	/* a5.<coalition>.r.<self> */
-	char deliver[2 * TRANSPORT_NAME_MAX + 8];	/* a5.<coalition>.d.<durable> */
-	char durable[TRANSPORT_NAME_MAX + 1];
+	char inbox[TRANSPORT_NAME_MAX + 8];		/* _A5M.<self>: replies, deliveries */
 	size_t prefix_len;				/* of "a5.<coalition>.r." */
+	uint64_t start_seq;				/* the stream is read after this */
+	uint64_t stream_last;				/* the stream's last sequence at open */
+	unsigned char digest_key[16];			/* crypto_shorthash */
 
 	/* Shared with libnats' threads, under mu. */
 	pthread_mutex_t mu;
@@ -41,8 +60,15 @@ struct transport {
 	bool sync_ok;
 	struct tx_node *qhead, *qtail;
 	size_t qlen, qmax, qbytes;
-	bool closing, sub_done, conn_closed;
+	bool closing, sub_done, fast_done, conn_closed;
 	struct transport_stats st;
+	/* The stream's position: every message up to max_sseq was delivered;
+	 * those still queued, taken or parked hold it back (transport_position). */
+	uint64_t max_sseq, nak_floor;
+	size_t nparked;
+	struct tx_seen *seen;			/* TX_SEEN_MAX entries, used as a ring */
+	int32_t *buckets;			/* TX_SEEN_MAX chain heads */
+	size_t seen_next;			/* the ring's next slot */
 	/* Asynchronous publishes: in flight, and their outcomes until the
 	 * daemon collects them (transport_publish_results). */
 	size_t inflight, nresults;
@@ -64,6 +90,12 @@ void tx_count_error(struct transport *t);
 /* the eventfd: readable while messages or publish outcomes wait */
 void tx_wake(struct transport *t);
 void tx_unwake(struct transport *t);
+/* transport_receive.c: libnats' callbacks for the two subscriptions, and
+ * what tx_teardown needs. */
+void tx_on_stream_msg(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure);
+void tx_on_fast_msg(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure);
+int tx_seen_init(struct transport *t);
+void tx_release_all(struct transport *t);
 /* libnats' callback for asynchronous publishes (jsOptions.PublishAsync) */
 void tx_on_pub_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae, void *closure);
 

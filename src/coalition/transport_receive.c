@@ -1,0 +1,450 @@
+/* transport_receive.c - messages in: the fast path (core NATS) and the
+ * stream's ordered consumer feed one bounded queue; the first copy of an
+ * envelope goes to the daemon, the second is dropped; the stream position
+ * follows what the daemon acknowledged. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "coalition/transport.h"
+#include "coalition/transport_int.h"
+#include "common/log.h"
+
+/*
+ * Why two paths: a JetStream consumer per member is a replicated Raft group
+ * of its own, acked message by message; at 100 members the cluster's work
+ * grew with the members even when no one reported, and a killed server
+ * stalled delivery for an election (docs/scale.md). A core subscription is
+ * served as the publish is routed. The ordered consumer (ephemeral, one
+ * copy, no acks, flow-controlled) brings what the fast path missed while
+ * this member was disconnected, and, after a restart, everything since the
+ * position the daemon kept.
+ *
+ * Which copy counts: the first. A second copy is dropped once the first is
+ * acked. A stream copy arriving while the fast copy is still queued or
+ * taken is parked: dropped when the fast copy is acked, queued if the fast
+ * copy is naked or forgotten. So every stream sequence is either still
+ * held (queued, taken, parked) or done, and the position is the sequence
+ * before the lowest one held.
+ */
+#define QUEUE_BYTES_MAX		(64u << 20)	/* payload bytes waiting in the queue */
+#define FULL_WAIT_MS		100		/* a full queue: the stream callback waits */
+
+static uint64_t
+tx_digest(const struct transport *t, const void *data, size_t len)
+{
+	unsigned char h[crypto_shorthash_BYTES];
+	uint64_t d;
+
+	crypto_shorthash(h, data, len, t->digest_key);
+	memcpy(&d, h, sizeof(d));
+	return d;
+}
+
+int
+tx_seen_init(struct transport *t)
+{
+	t->seen = calloc(TX_SEEN_MAX, sizeof(*t->seen));
+	t->buckets = malloc(TX_SEEN_MAX * sizeof(*t->buckets));
+	if (t->seen == NULL || t->buckets == NULL)
+		return -1;
+	for (size_t i = 0; i < TX_SEEN_MAX; i++)
+		t->buckets[i] = -1;
+	randombytes_buf(t->digest_key, sizeof(t->digest_key));
+	return 0;
+}
+
+/* Under mu, as every tx_seen_* below. */
+static struct tx_seen *
+tx_seen_find(struct transport *t, uint64_t d)
+{
+	for (int32_t i = t->buckets[d % TX_SEEN_MAX]; i >= 0; i = t->seen[i].next)
+		if (t->seen[i].digest == d && t->seen[i].state != TX_SEEN_FREE)
+			return &t->seen[i];
+	return NULL;
+}
+
+static void
+tx_seen_unlink(struct transport *t, int32_t slot)
+{
+	int32_t *p = &t->buckets[t->seen[slot].digest % TX_SEEN_MAX];
+
+	while (*p >= 0 && *p != slot)
+		p = &t->seen[*p].next;
+	if (*p == slot)
+		*p = t->seen[slot].next;
+	t->seen[slot].state = TX_SEEN_FREE;
+}
+
+static void tx_enqueue(struct transport *t, natsMsg *msg, uint64_t d, uint64_t sseq);
+
+/* A parked stream copy whose fast copy will not be acked goes to the
+ * queue itself (the daemon may then see the envelope twice; it takes a
+ * repeat as done). */
+static void
+tx_seen_unpark(struct transport *t, struct tx_seen *e)
+{
+	if (e->parked == NULL)
+		return;
+	tx_enqueue(t, e->parked, e->digest, e->parked_sseq);
+	e->parked = NULL;
+	t->nparked--;
+}
+
+/* Records a first copy; the ring's oldest entry makes room. */
+static void
+tx_seen_add(struct transport *t, uint64_t d)
+{
+	int32_t slot = (int32_t)t->seen_next;
+	struct tx_seen *e = &t->seen[slot];
+
+	t->seen_next = (t->seen_next + 1) % TX_SEEN_MAX;
+	if (e->state != TX_SEEN_FREE) {
+		/* Forgotten while its fast copy is still pending (the queue
+		 * holds more than TX_SEEN_MAX): its parked stream copy must not
+		 * be lost with the entry. */
+		tx_seen_unpark(t, e);
+		tx_seen_unlink(t, slot);
+	}
+	e->digest = d;
+	e->state = TX_SEEN_PENDING;
+	e->parked = NULL;
+	e->next = t->buckets[d % TX_SEEN_MAX];
+	t->buckets[d % TX_SEEN_MAX] = slot;
+}
+
+static void
+tx_enqueue(struct transport *t, natsMsg *msg, uint64_t d, uint64_t sseq)
+{
+	struct tx_node *n = calloc(1, sizeof(*n));
+
+	if (n == NULL) {
+		/* Out of memory: a stream copy must not vanish while its
+		 * sequence counts as delivered; hold the position before it. */
+		if (sseq != 0 && (t->nak_floor == 0 || sseq < t->nak_floor))
+			t->nak_floor = sseq;
+		t->st.errors++;
+		natsMsg_Destroy(msg);
+		return;
+	}
+	n->msg = msg;
+	n->digest = d;
+	n->sseq = sseq;
+	if (t->qtail != NULL)
+		t->qtail->next = n;
+	else
+		t->qhead = n;
+	t->qtail = n;
+	t->qlen++;
+	t->qbytes += (size_t)natsMsg_GetDataLength(msg);
+	t->st.received++;
+	if (sseq == 0)
+		t->st.fast++;
+	/* Readable exactly while the queue is not empty: written on the first
+	 * message, read back when transport_poll empties it. */
+	if (t->qlen == 1)
+		tx_wake(t);
+}
+
+static bool
+tx_full(const struct transport *t, int len)
+{
+	return t->qlen >= t->qmax || t->qbytes + (size_t)len > QUEUE_BYTES_MAX;
+}
+
+static bool
+tx_len_ok(struct transport *t, natsMsg *msg, int len)
+{
+	if (len >= 0 && len <= TRANSPORT_MSG_MAX)
+		return true;
+	/* The stream's MaxMsgSize should make this impossible. */
+	log_warnx("transport: %s: %d-byte message refused (max %d)",
+	    natsMsg_GetSubject(msg), len, TRANSPORT_MSG_MAX);
+	tx_count_error(t);
+	return false;
+}
+
+/* --- libnats threads ---------------------------------------------------- */
+
+void
+tx_on_fast_msg(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure)
+{
+	struct transport *t = closure;
+	int len = natsMsg_GetDataLength(msg);
+	uint64_t d;
+
+	(void)nc;
+	(void)sub;
+	if (!tx_len_ok(t, msg, len)) {
+		natsMsg_Destroy(msg);
+		return;
+	}
+	d = tx_digest(t, natsMsg_GetData(msg), (size_t)len);
+	pthread_mutex_lock(&t->mu);
+	if (t->closing || tx_seen_find(t, d) != NULL) {
+		if (!t->closing)
+			t->st.deduped++;
+		pthread_mutex_unlock(&t->mu);
+		natsMsg_Destroy(msg);
+		return;
+	}
+	if (tx_full(t, len)) {
+		/* The stream's copy will come: nothing is lost by dropping. */
+		t->st.overflows++;
+		pthread_mutex_unlock(&t->mu);
+		natsMsg_Destroy(msg);
+		return;
+	}
+	tx_seen_add(t, d);
+	tx_enqueue(t, msg, d, 0);
+	pthread_mutex_unlock(&t->mu);
+}
+
+static uint64_t
+tx_stream_seq(natsMsg *msg)
+{
+	jsMsgMetaData *meta = NULL;
+	uint64_t seq = 0;
+
+	if (natsMsg_GetMetaData(&meta, msg) == NATS_OK) {
+		seq = meta->Sequence.Stream;
+		jsMsgMetaData_Destroy(meta);
+	}
+	return seq;
+}
+
+void
+tx_on_stream_msg(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure)
+{
+	struct transport *t = closure;
+	int len = natsMsg_GetDataLength(msg);
+	uint64_t sseq = tx_stream_seq(msg), d;
+	struct tx_seen *e;
+
+	(void)nc;
+	(void)sub;
+	if (sseq == 0 || !tx_len_ok(t, msg, len)) {
+		if (sseq == 0)
+			tx_count_error(t);
+		natsMsg_Destroy(msg);
+		return;
+	}
+	d = tx_digest(t, natsMsg_GetData(msg), (size_t)len);
+	pthread_mutex_lock(&t->mu);
+	/* The stream's copy may be the only one: never dropped for room. The
+	 * wait holds libnats' delivery to this subscription, and flow control
+	 * then holds the server. */
+	while (!t->closing && tx_full(t, len)) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_nsec += FULL_WAIT_MS * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&t->cond, &t->mu, &ts);
+	}
+	if (t->closing) {
+		pthread_mutex_unlock(&t->mu);
+		natsMsg_Destroy(msg);		/* the position stays before it */
+		return;
+	}
+	if (sseq > t->max_sseq)
+		t->max_sseq = sseq;
+	e = tx_seen_find(t, d);
+	if (e == NULL) {
+		tx_seen_add(t, d);
+		tx_enqueue(t, msg, d, sseq);
+	} else if (e->state == TX_SEEN_DONE || e->parked != NULL) {
+		t->st.deduped++;
+		natsMsg_Destroy(msg);
+	} else {
+		e->parked = msg;
+		e->parked_sseq = sseq;
+		t->nparked++;
+	}
+	pthread_mutex_unlock(&t->mu);
+}
+
+/* --- the daemon's thread ------------------------------------------------ */
+
+void
+tx_release_all(struct transport *t)
+{
+	struct tx_node *n, *next, *queued;
+
+	pthread_mutex_lock(&t->mu);
+	t->closing = true;
+	pthread_cond_broadcast(&t->cond);	/* a stream callback waiting for room */
+	queued = t->qhead;
+	if (t->qlen > 0)
+		tx_unwake(t);
+	t->qhead = t->qtail = NULL;
+	t->qlen = t->qbytes = 0;
+	for (size_t i = 0; t->seen != NULL && i < TX_SEEN_MAX; i++)
+		if (t->seen[i].parked != NULL) {
+			natsMsg_Destroy(t->seen[i].parked);
+			t->seen[i].parked = NULL;
+		}
+	t->nparked = 0;
+	pthread_mutex_unlock(&t->mu);
+
+	/* Nothing to give back: what was not acked is after the position,
+	 * and the next open reads the stream from there. */
+	for (n = queued; n != NULL; n = next) {
+		next = n->next;
+		natsMsg_Destroy(n->msg);
+		free(n);
+	}
+	for (n = t->taken; n != NULL; n = next) {
+		next = n->next;
+		natsMsg_Destroy(n->msg);
+		free(n);
+	}
+	t->taken = NULL;
+}
+
+int
+transport_fd(const struct transport *t)
+{
+	return t->efd;
+}
+
+size_t
+transport_poll(struct transport *t, struct transport_msg *out, size_t max)
+{
+	struct tx_node *n;
+	size_t i;
+
+	pthread_mutex_lock(&t->mu);
+	for (i = 0; i < max && t->qhead != NULL; i++) {
+		const char *subj;
+
+		n = t->qhead;
+		t->qhead = n->next;
+		if (t->qhead == NULL)
+			t->qtail = NULL;
+		t->qlen--;
+		t->qbytes -= (size_t)natsMsg_GetDataLength(n->msg);
+
+		n->prev = NULL;
+		n->next = t->taken;
+		if (t->taken != NULL)
+			t->taken->prev = n;
+		t->taken = n;
+
+		subj = natsMsg_GetSubject(n->msg);
+		out[i].data = (const uint8_t *)natsMsg_GetData(n->msg);
+		out[i].len = (size_t)natsMsg_GetDataLength(n->msg);
+		out[i].reporter = (subj != NULL && strlen(subj) > t->prefix_len) ?
+		    subj + t->prefix_len : "";
+		out[i].handle = n;
+	}
+	if (i > 0)
+		pthread_cond_broadcast(&t->cond);	/* room for the stream callback */
+	if (t->qlen == 0 && t->nresults == 0)
+		tx_unwake(t);
+	pthread_mutex_unlock(&t->mu);
+	return i;
+}
+
+static struct tx_node *
+tx_untake(struct transport *t, struct transport_msg *m)
+{
+	struct tx_node *n = m->handle;
+
+	if (n == NULL)
+		return NULL;
+	if (n->prev != NULL)
+		n->prev->next = n->next;
+	else
+		t->taken = n->next;
+	if (n->next != NULL)
+		n->next->prev = n->prev;
+	memset(m, 0, sizeof(*m));
+	return n;
+}
+
+void
+transport_ack(struct transport *t, struct transport_msg *m)
+{
+	struct tx_node *n = tx_untake(t, m);
+	natsMsg *parked = NULL;
+	struct tx_seen *e;
+
+	if (n == NULL)
+		return;
+	pthread_mutex_lock(&t->mu);
+	if ((e = tx_seen_find(t, n->digest)) != NULL) {
+		e->state = TX_SEEN_DONE;
+		if (e->parked != NULL) {
+			parked = e->parked;
+			e->parked = NULL;
+			t->nparked--;
+			t->st.deduped++;
+		}
+	}
+	t->st.acked++;
+	pthread_mutex_unlock(&t->mu);
+	natsMsg_Destroy(parked);
+	natsMsg_Destroy(n->msg);
+	free(n);
+}
+
+void
+transport_nak(struct transport *t, struct transport_msg *m)
+{
+	struct tx_node *n = tx_untake(t, m);
+	struct tx_seen *e;
+
+	if (n == NULL)
+		return;
+	pthread_mutex_lock(&t->mu);
+	if (n->sseq != 0) {
+		/* The ordered consumer does not deliver twice: the next open
+		 * reads the stream again from before this message. */
+		if (t->nak_floor == 0 || n->sseq < t->nak_floor)
+			t->nak_floor = n->sseq;
+	} else if ((e = tx_seen_find(t, n->digest)) != NULL) {
+		/* A fast copy: the stream's copy counts instead, parked or to
+		 * come. */
+		if (e->parked != NULL)
+			tx_seen_unpark(t, e);
+		tx_seen_unlink(t, (int32_t)(e - t->seen));
+	}
+	pthread_mutex_unlock(&t->mu);
+	natsMsg_Destroy(n->msg);
+	free(n);
+}
+
+uint64_t
+transport_position(const struct transport *t)
+{
+	struct transport *mt = (struct transport *)t;
+	uint64_t low = 0;
+	const struct tx_node *n;
+
+	pthread_mutex_lock(&mt->mu);
+	low = mt->max_sseq + 1;
+	if (mt->nak_floor != 0 && mt->nak_floor < low)
+		low = mt->nak_floor;
+	/* Not in stream order: an unparked copy joins the queue's tail. */
+	for (n = mt->qhead; n != NULL; n = n->next)
+		if (n->sseq != 0 && n->sseq < low)
+			low = n->sseq;
+	for (n = mt->taken; n != NULL; n = n->next)
+		if (n->sseq != 0 && n->sseq < low)
+			low = n->sseq;
+	for (size_t i = 0; mt->nparked > 0 && i < TX_SEEN_MAX; i++)
+		if (mt->seen[i].parked != NULL && mt->seen[i].parked_sseq < low)
+			low = mt->seen[i].parked_sseq;
+	pthread_mutex_unlock(&mt->mu);
+	/* Before the first stream message, the position we started from. */
+	if (mt->max_sseq == 0)
+		return mt->start_seq;
+	return low - 1;
+}
