@@ -37,6 +37,7 @@ struct model {
 struct audit {
 	struct charter c;
 	uint8_t self[ID_PUBLIC_BYTES];
+	int self_index;			/* in c; -1: not a member of it */
 	int64_t started;
 	struct report_log logs[CHARTER_MEMBERS_MAX];
 	struct model models[CHARTER_MEMBERS_MAX];
@@ -52,11 +53,21 @@ member_index(const struct audit *a, const uint8_t pk[ID_PUBLIC_BYTES])
 	return -1;
 }
 
+/* This auditor's share when the charter samples audits (auditors K). */
+static bool
+assigned(const struct audit *a, size_t i)
+{
+	return a->self_index < 0 || charter_audits(&a->c, (size_t)a->self_index, i);
+}
+
+/* A member whose commitments this auditor judges: one that enforces, not
+ * revoked, not us, and ours to audit. The others' commitments are counted
+ * as seen, and their models are neither kept nor waited for. */
 static bool
 binding(const struct audit *a, size_t i)
 {
 	return a->c.members[i].role == ROLE_MEMBER && !a->c.members[i].revoked &&
-	    memcmp(a->c.members[i].pk, a->self, ID_PUBLIC_BYTES) != 0;
+	    memcmp(a->c.members[i].pk, a->self, ID_PUBLIC_BYTES) != 0 && assigned(a, i);
 }
 
 struct audit *
@@ -68,6 +79,7 @@ audit_new(const struct charter *c, const uint8_t self[ID_PUBLIC_BYTES])
 		return NULL;
 	a->c = *c;
 	memcpy(a->self, self, ID_PUBLIC_BYTES);
+	a->self_index = member_index(a, self);
 	a->started = 0;
 	for (size_t i = 0; i < c->nmembers; i++) {
 		struct model *m = &a->models[i];
@@ -439,6 +451,8 @@ audit_state_of(const struct audit *a, size_t i, int64_t now)
 
 	if (memcmp(a->c.members[i].pk, a->self, ID_PUBLIC_BYTES) == 0)
 		return AUDIT_SELF;
+	if (!assigned(a, i) && a->c.members[i].role == ROLE_MEMBER && !a->c.members[i].revoked)
+		return AUDIT_UNASSIGNED;
 	if (!binding(a, i))
 		return AUDIT_NON_BINDING;
 	if (st->consecutive >= 2)
@@ -465,6 +479,7 @@ audit_state_name(enum audit_state s)
 	case AUDIT_UNVERIFIABLE: return "unverifiable";
 	case AUDIT_SELF: return "self";
 	case AUDIT_NON_BINDING: return "non-binding";
+	case AUDIT_UNASSIGNED: return "unassigned";
 	}
 	return "unknown";
 }

@@ -35,6 +35,7 @@ enum audit_state {
 	AUDIT_UNVERIFIABLE,	/* declines cut, or history this auditor lacks */
 	AUDIT_SELF,
 	AUDIT_NON_BINDING,	/* protected partners and observers */
+	AUDIT_UNASSIGNED,	/* audited by others (the charter's auditors K) */
 };
 
 struct audit_member {

@@ -34,6 +34,9 @@
 #define BUDGET_ADDR4_DEFAULT 65536	/* 256 /24s, 65536 single addresses */
 #define BUDGET_ADDR6_DEFAULT 40		/* a /40: 2^24 /64s, 256 /48s */
 #define BUDGET_STRIKES_DEFAULT 100
+/* Auditors per member: every other member up to 9 members; past that, what
+ * a member verifies per period stays at 8 commitments, not N-1. */
+#define AUDITORS_DEFAULT 8
 
 /* Directives that may appear once; the line of the first is kept so that a
  * duplicate (and an unreachable quorum) can point at it. */
@@ -41,7 +44,7 @@ enum once {
 	ONCE_COALITION, ONCE_QUORUM_WINDOW, ONCE_RATE, ONCE_MAX_PREFIX4, ONCE_MAX_PREFIX6,
 	ONCE_TTL_MAX, ONCE_ALLOW_SPECIAL, ONCE_VERSION, ONCE_THRESHOLD, ONCE_COMMIT_PERIOD,
 	ONCE_REPLICAS, ONCE_BUDGET_BANS, ONCE_BUDGET_ADDR4, ONCE_BUDGET_ADDR6, ONCE_BUDGET_STRIKES,
-	ONCE_WIDE_PREFIX4, ONCE_WIDE_PREFIX6, ONCE_WIDE_QUORUM, ONCE_PROTECTED_VOTES,
+	ONCE_WIDE_PREFIX4, ONCE_WIDE_PREFIX6, ONCE_WIDE_QUORUM, ONCE_PROTECTED_VOTES, ONCE_AUDITORS,
 	ONCE_RESPONSE,	/* + role: three slots */
 	ONCE_N = ONCE_RESPONSE + 3
 };
@@ -313,7 +316,8 @@ parse_threshold(struct parser *p, struct charter *c, char **w, int nw)
 	return 0;
 }
 
-/* The budget and wide-prefix directives (docs/charter.md "Budgets"). */
+/* The budget and wide-prefix directives (docs/charter.md "Budgets"), and
+ * auditors (docs/commitment.md "Sampled audits"). */
 static int
 parse_budget(struct parser *p, struct charter *c, char **w, int nw)
 {
@@ -330,6 +334,7 @@ parse_budget(struct parser *p, struct charter *c, char **w, int nw)
 		{ "wide_prefix6", "wide_prefix6 N", ONCE_WIDE_PREFIX6, MAX_PREFIX6_MIN, 128 },
 		{ "wide_quorum", "wide_quorum K", ONCE_WIDE_QUORUM, 1, CHARTER_QUORUM_MAX },
 		{ "protected_votes", "protected_votes yes|no", ONCE_PROTECTED_VOTES, 0, 1 },
+		{ "auditors", "auditors K", ONCE_AUDITORS, 1, CHARTER_MEMBERS_MAX },
 	};
 	const char *v;
 	uint64_t u;
@@ -341,7 +346,7 @@ parse_budget(struct parser *p, struct charter *c, char **w, int nw)
 	if (i == ARRAY_LEN(kw))
 		return lp_error(&p->lp, "unknown directive '%s', expected one of budget_bans, "
 		    "budget_addresses4, budget_addresses6, budget_strikes, wide_prefix4, wide_prefix6, "
-		    "wide_quorum, protected_votes", w[0]);
+		    "wide_quorum, protected_votes, auditors", w[0]);
 	if (lp_want(&p->lp, nw, 2, kw[i].usage) != 0)
 		return -1;
 	v = w[1];
@@ -368,6 +373,7 @@ parse_budget(struct parser *p, struct charter *c, char **w, int nw)
 	case ONCE_WIDE_PREFIX4: c->policy.wide_prefix4 = (uint8_t)u; break;
 	case ONCE_WIDE_PREFIX6: c->policy.wide_prefix6 = (uint8_t)u; break;
 	case ONCE_WIDE_QUORUM: c->policy.wide_quorum = (unsigned)u; break;
+	case ONCE_AUDITORS: c->policy.auditors = (unsigned)u; break;
 	default: c->policy.protected_votes = u != 0; break;
 	}
 	return 0;
@@ -479,14 +485,14 @@ parse_line(struct parser *p, struct charter *c, char *line)
 		if (once(p, ONCE_ALLOW_SPECIAL, "allow_special") != 0)
 			return -1;
 	} else if (strncmp(k, "budget_", 7) == 0 || strncmp(k, "wide_", 5) == 0 ||
-	    strcmp(k, "protected_votes") == 0) {
+	    strcmp(k, "protected_votes") == 0 || strcmp(k, "auditors") == 0) {
 		return parse_budget(p, c, w, nw);
 	} else
 		return lp_error(&p->lp, "unknown directive '%s', expected one of coalition, version, "
 		    "threshold, nats, member, revoked, response, quorum_window, rate, max_prefix4, "
 		    "max_prefix6, ttl_max, allow_special, commit_period, replicas, budget_bans, "
 		    "budget_addresses4, budget_addresses6, budget_strikes, wide_prefix4, wide_prefix6, "
-		    "wide_quorum, protected_votes", k);
+		    "wide_quorum, protected_votes, auditors", k);
 	return 0;
 }
 
@@ -514,6 +520,7 @@ charter_defaults(struct charter *c)
 	c->policy.budget_addresses4 = BUDGET_ADDR4_DEFAULT;
 	c->policy.budget_addresses6 = BUDGET_ADDR6_DEFAULT;
 	c->policy.budget_strikes = BUDGET_STRIKES_DEFAULT;
+	c->policy.auditors = AUDITORS_DEFAULT;
 	/* No prefix the default max_prefix allows is "wide": a charter that
 	 * widens max_prefix4/6 must also move these for one member to act
 	 * alone on the wider ones. */
@@ -775,6 +782,28 @@ charter_find_name(const struct charter *c, const char *name)
 		if (strcmp(c->members[i].name, name) == 0)
 			return &c->members[i];
 	return NULL;
+}
+
+bool
+charter_audits(const struct charter *c, size_t auditor, size_t member)
+{
+	size_t n = 0, ra = 0, rm = 0;
+
+	if (auditor == member || auditor >= c->nmembers || member >= c->nmembers)
+		return false;
+	if (c->policy.auditors == 0 || c->members[auditor].revoked || c->members[member].revoked)
+		return true;
+	for (size_t i = 0; i < c->nmembers; i++) {
+		if (c->members[i].revoked)
+			continue;
+		if (i == auditor)
+			ra = n;
+		if (i == member)
+			rm = n;
+		n++;
+	}
+	/* rm != ra, so the distance is 1..n-1 */
+	return (rm + n - ra) % n <= c->policy.auditors;
 }
 
 const struct charter_member *

@@ -69,6 +69,10 @@ struct charter_policy {
 	uint8_t wide_prefix4, wide_prefix6;
 	unsigned wide_quorum;
 	bool protected_votes;			/* protected partners vote on updates */
+	/* Members that audit each member's commitments (charter_audits),
+	 * default 8; 0 (only in code): all. Bounds what a member verifies per
+	 * period at `auditors` commitments, not N-1. */
+	unsigned auditors;
 };
 
 struct charter {
@@ -122,6 +126,10 @@ bool charter_member_votes(const struct charter *c, const struct charter_member *
 unsigned charter_threshold(const struct charter *c);
 /* Member named name, or NULL. */
 const struct charter_member *charter_find_name(const struct charter *c, const char *name);
+/* Whether member `auditor` audits member `member`'s commitments: with
+ * `auditors K`, the K members before it in charter order (revoked ones
+ * skipped, wrapping around); without, every other member. */
+bool charter_audits(const struct charter *c, size_t auditor, size_t member);
 /* Member with this key, or NULL. */
 const struct charter_member *charter_find(const struct charter *c, const uint8_t pk[ID_PUBLIC_BYTES]);
 const char *charter_role_name(enum member_role r);

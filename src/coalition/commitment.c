@@ -199,6 +199,15 @@ coalition_commitment_received(struct coalition *co, const struct transport_msg *
 
 	if (!coalition_sender_known(co, msg))
 		return;
+	/* Not ours to audit: no signature check (the charter's auditors K
+	 * keeps what a member verifies per period from growing with N). A
+	 * forged signer gains nothing here: the message is only dropped. */
+	const uint8_t *signer = wire_signer(msg->data, msg->len);
+	int si = signer != NULL ? coalition_member_index(co, signer) : -1;
+	if (si >= 0 && si != co->self && !charter_audits(co->charter, (size_t)co->self, (size_t)si)) {
+		co->commitments_unassigned++;
+		return;
+	}
 	enum wire_status ws = wire_commit_decode(msg->data, msg->len, c);
 	if (ws != WIRE_OK) {
 		co->invalid_commitments++;

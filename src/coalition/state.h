@@ -70,6 +70,7 @@ struct coalition {
 	uint32_t ttl_cap;		/* local bantime_max, declared in commitments */
 	uint64_t commit_seq, commits_sent, commits_skipped;
 	uint64_t invalid_commitments, declines_made;
+	uint64_t commitments_unassigned;	/* others' to audit (auditors K): not verified */
 	/* equivocation proofs on the stream (docs/protocol.md "Proofs") */
 	uint64_t proofs_sent, proofs_received, proofs_known, proofs_invalid;
 	int64_t last_proof_log;

@@ -197,7 +197,8 @@ coalition_status(const struct coalition *co, struct outbuf *out, int json)
 		    "\"proofs_sent\": %llu, \"proofs_received\": %llu, \"proofs_known\": %llu, "
 		    "\"proofs_invalid\": %llu, \"charter_version\": %llu, \"charters_adopted\": %llu, "
 		    "\"charters_refused\": %llu, \"charters_old\": %llu, \"audit_obligations\": %zu, "
-		    "\"corroborations\": %llu, \"corroborations_local\": %llu}",
+		    "\"corroborations\": %llu, \"corroborations_local\": %llu, \"received_fast\": %llu, "
+		    "\"copies_dropped\": %llu, \"stream_position\": %llu, \"commitments_unassigned\": %llu}",
 		    co->charter->name, co->charter->members[co->self].name,
 		    charter_role_name(co->charter->members[co->self].role), up ? "true" : "false",
 		    (unsigned long long)own_seq(co), (unsigned long long)ts->published,
@@ -209,7 +210,9 @@ coalition_status(const struct coalition *co, struct outbuf *out, int json)
 		    (unsigned long long)co->charters_refused, (unsigned long long)co->charters_old,
 		    co->audit ? audit_logged(co->audit) : 0,
 		    (unsigned long long)corroborations_total(co),
-		    (unsigned long long)co->corroborations[co->self]);
+		    (unsigned long long)co->corroborations[co->self], (unsigned long long)ts->fast,
+		    (unsigned long long)ts->deduped, (unsigned long long)co->stream_pos,
+		    (unsigned long long)co->commitments_unassigned);
 		return;
 	}
 	outbuf_printf(out, "coalition:   %s as %s (%s), NATS %s; %llu reports published, "
@@ -217,6 +220,9 @@ coalition_status(const struct coalition *co, struct outbuf *out, int json)
 	    co->charter->members[co->self].name, charter_role_name(co->charter->members[co->self].role),
 	    up ? "connected" : "DISCONNECTED", (unsigned long long)co->sent,
 	    (unsigned long long)ts->received, (unsigned long long)own_seq(co));
+	outbuf_printf(out, "delivery:    %llu envelopes first on the fast path, %llu second copies "
+	    "dropped; stream read and applied up to #%llu\n", (unsigned long long)ts->fast,
+	    (unsigned long long)ts->deduped, (unsigned long long)co->stream_pos);
 	outbuf_printf(out, "corroborated: %llu bans already held reported again (%llu by this "
 	    "member's own detections): counted, not re-sent\n",
 	    (unsigned long long)corroborations_total(co),

@@ -2,7 +2,8 @@
  * period, a matching commitment is ok, declines are taken out, expiry
  * follows the commitment's time, two mismatches in a row flag, a
  * commitment ahead of our chain heads waits, non-members are non-binding,
- * the obligation log stays bounded while a binding member is silent. */
+ * the obligation log stays bounded while a binding member is silent,
+ * auditors K assigns each member to K auditors. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -203,6 +204,75 @@ test_log_bounded_while_silent(void **state)
 	audit_free(au);
 }
 
+/* auditors K: each member audited by the K before it in charter order,
+ * revoked members skipped; its commitments judged by those only, seen by
+ * the others (no model, no obligation waiting on them). */
+static void
+test_sampled_audits(void **state)
+{
+	enum { M = 6 };
+	char text[4096], key[M][ID_PUBLIC_TEXT_MAX], err[512];
+	uint8_t mpk[M][ID_PUBLIC_BYTES], sk[crypto_sign_SECRETKEYBYTES];
+	static struct charter c;
+	size_t len = 0;
+
+	(void)state;
+	for (int i = 0; i < M; i++) {
+		crypto_sign_keypair(mpk[i], sk);
+		identity_pk_to_text(mpk[i], key[i], sizeof(key[i]));
+	}
+	len += (size_t)snprintf(text, sizeof(text), "coalition t\ncommit_period 10s\nauditors 2\n");
+	for (int i = 0; i < M; i++)
+		len += (size_t)snprintf(text + len, sizeof(text) - len, "member m%d %s member\n", i,
+		    key[i]);
+	len += (size_t)snprintf(text + len, sizeof(text) - len, "revoked m2\n");
+	if (charter_parse("t.charter", text, len, &c, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	assert_int_equal(c.policy.auditors, 2);
+	/* m2 revoked: the ring is m0 m1 m3 m4 m5 */
+	assert_true(charter_audits(&c, 0, 1));
+	assert_true(charter_audits(&c, 0, 3));
+	assert_false(charter_audits(&c, 0, 4));
+	assert_false(charter_audits(&c, 0, 5));
+	assert_false(charter_audits(&c, 0, 0));
+	assert_true(charter_audits(&c, 4, 0));		/* wraps around */
+	assert_true(charter_audits(&c, 5, 0));
+	assert_false(charter_audits(&c, 3, 0));
+	for (size_t j = 0; j < M; j++) {
+		size_t by = 0;
+		if (j == 2)
+			continue;
+		for (size_t i = 0; i < M; i++)
+			by += i != 2 && charter_audits(&c, i, j);
+		assert_int_equal(by, 2);
+	}
+
+	struct audit *au = audit_new(&c, mpk[0]);
+	assert_non_null(au);
+	uint64_t heads[CHARTER_MEMBERS_MAX] = { 0 };
+	assert_int_equal(audit_state_of(au, 1, T0), AUDIT_PENDING);
+	assert_int_equal(audit_state_of(au, 4, T0), AUDIT_UNASSIGNED);
+	assert_string_equal(audit_state_name(AUDIT_UNASSIGNED), "unassigned");
+	/* m4's commitment: seen, not judged */
+	struct wire_commitment *cm = commit_of(1, T0 + 5, 0, NULL, 0);
+	memcpy(cm->member, mpk[4], ID_PUBLIC_BYTES);
+	assert_int_equal(audit_commitment(au, cm, heads, T0 + 5), 1);
+	assert_int_equal(audit_get(au, 4)->audited, 0);
+	assert_int_equal(audit_state_of(au, 4, T0 + 100), AUDIT_UNASSIGNED);
+	audit_free(au);
+
+	/* auditors at or past n-1: everyone audits everyone */
+	c.policy.auditors = 4;
+	assert_true(charter_audits(&c, 0, 5));
+	c.policy.auditors = 0;
+	assert_true(charter_audits(&c, 0, 5));
+
+	/* out of range refused with the line */
+	assert_int_not_equal(charter_parse("t.charter", "coalition t\nauditors 0\n", 23, &c, err,
+	    sizeof(err)), 0);
+	assert_non_null(strstr(err, "t.charter:2: bad auditors '0'"));
+}
+
 int
 main(void)
 {
@@ -211,6 +281,7 @@ main(void)
 		cmocka_unit_test(test_match_decline_expiry_flag),
 		cmocka_unit_test(test_waits_for_heads),
 		cmocka_unit_test(test_log_bounded_while_silent),
+		cmocka_unit_test(test_sampled_audits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -277,7 +277,7 @@ test_corroborations_counted(void **state)
 	memset(&out, 0, sizeof(out));
 	coalition_status(m.co, &out, 1);
 	outbuf_printf(&out, "%s", "");
-	assert_non_null(strstr(out.data, "\"corroborations\": 4, \"corroborations_local\": 1}"));
+	assert_non_null(strstr(out.data, "\"corroborations\": 4, \"corroborations_local\": 1,"));
 	outbuf_free(&out);
 	struct metrics *mt = metrics_new();
 	assert_non_null(mt);

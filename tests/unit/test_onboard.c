@@ -292,7 +292,6 @@ test_users_list(void **state)
 	buf[n] = '\0';
 	fclose(f);
 	assert_non_null(strstr(buf, "\"a5.e2e.r.0123456789abcdef\""));
-	assert_null(strstr(buf, "\"a5.e2e.r.>\""));
 	assert_non_null(strstr(buf, "\"a5.e2e.j.m2.request\""));
 	/* only the administrator creates or administers the streams: no
 	 * member line names a stream API beyond INFO */
@@ -304,8 +303,16 @@ test_users_list(void **state)
 	assert_null(strstr(member, "STREAM.CREATE"));
 	assert_null(strstr(member, "STREAM.*"));
 	assert_null(strstr(member, "STREAM.UPDATE"));
-	assert_null(strstr(member, "CONSUMER.DELETE"));
 	assert_non_null(strstr(member, "\"$JS.API.STREAM.INFO.A5_e2e\""));
+	/* publish: its own subject, not the others'; subscribe: every
+	 * member's reports (the fast path) and its own inbox, not _INBOX */
+	const char *sub = strstr(member, "subscribe:");
+	assert_non_null(sub);
+	const char *rall = strstr(member, "\"a5.e2e.r.>\"");
+	assert_true(rall != NULL && rall > sub);
+	assert_non_null(strstr(sub, "\"_A5M.0123456789abcdef.>\""));
+	assert_null(strstr(sub, "_INBOX"));
+	assert_null(strstr(member, "DURABLE"));
 	/* a damaged list is refused with its line */
 	snprintf(path, sizeof(path), "%s/users.list", dir);
 	f = fopen(path, "a");
