@@ -13,7 +13,8 @@ static const struct control_verb audit_verb = {
 	    "inclusion in that member's commitment (p50/p99), the kernel count it\n"
 	    "committed to against the count expected here, and a state: ok, mismatch,\n"
 	    "flagged (two mismatches in a row), silent (no commitment for two\n"
-	    "periods), unverifiable, pending, self or non-binding (docs/commitment.md).\n",
+	    "periods), unverifiable, pending, self, non-binding, or unassigned (audited\n"
+	    "by others: the charter's auditors K; docs/commitment.md).\n",
 };
 
 int

@@ -34,6 +34,7 @@ struct tx_seen {
 	uint8_t state;			/* enum tx_seen_state */
 	natsMsg *parked;		/* the stream's copy, while the fast one is pending */
 	uint64_t parked_sseq;
+	uint64_t sseq;			/* where the stream holds it; 0: not seen there yet */
 };
 
 struct transport {

@@ -24,7 +24,9 @@
  * position the daemon kept.
  *
  * Which copy counts: the first. A second copy is dropped once the first is
- * acked. A stream copy arriving while the fast copy is still queued or
+ * acked. A copy the stream holds at another sequence than the first one it
+ * delivered is not a copy but the same envelope published again (a
+ * replay): it goes to the daemon, which refuses it. A stream copy arriving while the fast copy is still queued or
  * taken is parked: dropped when the fast copy is acked, queued if the fast
  * copy is naked or forgotten. So every stream sequence is either still
  * held (queued, taken, parked) or done, and the position is the sequence
@@ -95,7 +97,7 @@ tx_seen_unpark(struct transport *t, struct tx_seen *e)
 }
 
 /* Records a first copy; the ring's oldest entry makes room. */
-static void
+static struct tx_seen *
 tx_seen_add(struct transport *t, uint64_t d)
 {
 	int32_t slot = (int32_t)t->seen_next;
@@ -112,8 +114,10 @@ tx_seen_add(struct transport *t, uint64_t d)
 	e->digest = d;
 	e->state = TX_SEEN_PENDING;
 	e->parked = NULL;
+	e->sseq = 0;
 	e->next = t->buckets[d % TX_SEEN_MAX];
 	t->buckets[d % TX_SEEN_MAX] = slot;
+	return e;
 }
 
 static void
@@ -257,12 +261,19 @@ tx_on_stream_msg(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *
 		t->max_sseq = sseq;
 	e = tx_seen_find(t, d);
 	if (e == NULL) {
-		tx_seen_add(t, d);
+		tx_seen_add(t, d)->sseq = sseq;
+		tx_enqueue(t, msg, d, sseq);
+	} else if (e->sseq != 0 && e->sseq != sseq) {
+		/* The stream stored the same bytes twice (published again under
+		 * another message id): a replay, for the daemon to refuse and
+		 * count, as it would without the fast path. */
 		tx_enqueue(t, msg, d, sseq);
 	} else if (e->state == TX_SEEN_DONE || e->parked != NULL) {
+		e->sseq = sseq;
 		t->st.deduped++;
 		natsMsg_Destroy(msg);
 	} else {
+		e->sseq = sseq;
 		e->parked = msg;
 		e->parked_sseq = sseq;
 		t->nparked++;

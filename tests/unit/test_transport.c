@@ -454,7 +454,7 @@ test_publish_receive_ack(void **state)
 	st = transport_get_stats(b);
 	assert_int_equal(st->received, 1);
 	assert_int_equal(st->acked, 1);
-	assert_int_equal(st->fast, 1);
+	assert_true(st->fast <= 1);	/* the stream's copy may come first */
 	assert_int_equal(st->deduped, 1);
 	assert_int_equal(transport_position(b), 1);
 	st = transport_get_stats(a);
@@ -492,11 +492,18 @@ test_msgid_dedup(void **state)
 	publish(a, "end", "aa-8");
 	assert_int_equal(transport_get_stats(a)->duplicates, 1);
 	assert_int_equal(transport_get_stats(a)->published, 3);
-	/* One stream, in order: once "end" is here the duplicate would be too. */
+	/* One stream, in order: once "end" is here the duplicate would be too
+	 * (its fast-path copy, same bytes, is dropped as a copy). */
 	collect(b, in, 2, 5000, 300, true);
 	assert_int_equal(in->n, 2);
 	assert_string_equal(in->text[0], "report");
 	assert_string_equal(in->text[1], "end");
+	/* The same bytes stored again under another id (a replay): the
+	 * daemon gets it, to refuse and count. */
+	publish(a, "report", "aa-9");
+	collect(b, in, 3, 5000, 300, true);
+	assert_int_equal(in->n, 3);
+	assert_string_equal(in->text[2], "report");
 	transport_close(a);
 	transport_close(b);
 	free(in);
