@@ -173,7 +173,15 @@ onb_users_find(struct onb_users *us, const char *name, int invite)
  * prefix. It may not create, update, purge or delete a stream, nor publish
  * on another member's subject, nor read another member's replies: one
  * stolen member key cannot erase or forge the others' reports
- * (docs/operating.md). */
+ * (docs/operating.md).
+ * Consumers are created on $JS.API.CONSUMER.CREATE.A5_<c> only, the
+ * subject libnats 3.4.1 uses for an ordered consumer: nats-server 2.9
+ * refuses a durable name there ("consumer expected to be ephemeral"),
+ * whereas CREATE.A5_<c>.<name>.<filter> and DURABLE.CREATE.A5_<c>.<name>
+ * take one, which would let a member leave consumers on the servers that
+ * never go away (tests/e2e/nats-perms.sh tries all three). An ephemeral
+ * one still lasts as long as the inactivity threshold its creator asks:
+ * docs/operating.md says what these rights leave open. */
 static void
 write_member(FILE *f, const char *c, const struct onb_user *u)
 {
@@ -185,12 +193,12 @@ write_member(FILE *f, const char *c, const struct onb_user *u)
 	    "        publish: { allow: [\n"
 	    "          \"a5.%s.r.%s\",\n"
 	    "          \"$JS.API.STREAM.INFO.A5_%s\",\n"
-	    "          \"$JS.API.CONSUMER.CREATE.A5_%s\", \"$JS.API.CONSUMER.CREATE.A5_%s.>\",\n"
+	    "          \"$JS.API.CONSUMER.CREATE.A5_%s\",\n"
 	    "          \"$JS.API.CONSUMER.DELETE.A5_%s.*\", \"$JS.FC.A5_%s.>\",\n"
 	    "          \"$JS.API.STREAM.INFO.A5J_%s\",\n"
 	    "          \"$JS.API.DIRECT.GET.A5J_%s.>\", \"a5.%s.j.*.charter\", \"a5.%s.j.*.admit\" ] },\n"
 	    "        subscribe: { allow: [ \"a5.%s.r.>\", \"_A5M.%s.>\" ] } } }\n",
-	    u->name, u->nkey, c, h, c, c, c, c, c, c, c, c, c, c, h);
+	    u->name, u->nkey, c, h, c, c, c, c, c, c, c, c, c, h);
 }
 
 /* The coalition's bootstrap identity (DIR/admin.nkey, written by init):

@@ -5,17 +5,26 @@
 # init/streams/invite/join/admit` in test-created namespaces (lib.sh,
 # "coalition"); nats-server runs the configuration init wrote. Then, with
 # tests/e2e/natsprobe.c (Debian 12 has no `nats` CLI) logging in with the
-# members' own nkeys:
+# members' own nkeys, each with its own inbox prefix _A5M.<hex> (as the
+# transport does, src/coalition/transport.c):
 #   - before 'coalition streams', a member cannot create the stream, and
 #     m1's daemon says who must (then connects once the administrator ran it);
 #     a stream it would update (it may not) is used as it is, with a warning;
-#   - member m2 CANNOT publish on m1's subject (nothing lands), purge,
-#     delete or reconfigure the stream, create another stream, delete m1's
-#     consumer or read through m1's durable;
-#   - each member CAN publish on its own subject, and it is delivered to the
-#     other member's durable;
-#   - the same operations as the administrator succeed (so every "cannot"
-#     above is a check that can fail: the probe sees success when allowed).
+#   - member m2 CAN publish on its own subject: m1 gets it on the fast path
+#     (a core NATS subscription on a5.<c>.r.>) and m1's daemon takes it; m2
+#     CAN read the stream through a libnats ordered consumer, from the start
+#     or from a position;
+#   - m2 CANNOT publish on m1's subject (nothing lands, neither in the stream
+#     nor on the fast path), purge, delete or reconfigure the stream, create
+#     another stream, create a durable consumer by any of the three creation
+#     subjects, list the consumers, subscribe to _INBOX.> or to m1's inbox
+#     prefix (read m1's replies and ordered-consumer deliveries);
+#   - the server logged each refusal as a permission violation under m2's
+#     nkey, and nothing else of m2's (the allowed operations, flow control
+#     and consumer deletion included, drew none);
+#   - the same operations as the administrator (or as m1 on its own inbox)
+#     succeed, so every "cannot" above is a check that can fail: the probe
+#     sees success when allowed.
 # Exit: 0 pass, 1 fail, 77 skip. Environment: as coalition.sh.
 
 if [ -z "${BASH_VERSION:-}" ]; then
@@ -53,34 +62,72 @@ coal() { # NAME ARGS...: article5 coalition ... inside the member's namespace
 C=e2e
 D1=${A5C_DIR[m1]}/coal D2=${A5C_DIR[m2]}/coal
 # probe WHO ARGS...: natsprobe logged in as WHO (m1, m2: the member's
-# nats.nkey; admin: the administrator's). Output in $A5_TMP/probe.out, exit
-# status in PROBE_RC.
-probe() {
-	local who=$1 key
-	shift
+# nats.nkey and inbox prefix _A5M.<hex> once known; admin: the
+# administrator's, default inbox). Output in $A5_TMP/probe.out, exit status
+# in PROBE_RC.
+probe_cmd() {
+	local who=$1
 	case $who in
-	m1) key=$D1/nats.nkey ;;
-	m2) key=$D2/nats.nkey ;;
-	admin) key=$D1/admin.nkey ;;
+	m1) echo "-N $D1/nats.nkey${H1:+ -I _A5M.$H1}" ;;
+	m2) echo "-N $D2/nats.nkey${H2:+ -I _A5M.$H2}" ;;
+	admin) echo "-N $D1/admin.nkey" ;;
 	esac
-	timeout 20 ip netns exec "$A5C_NS_HUB" "$A5_TMP/natsprobe" -s "$A5C_NATS_URL" -c "$C" -N "$key" "$@" \
-		>"$A5_TMP/probe.out" 2>&1
+}
+probe() {
+	local who=$1
+	shift
+	# shellcheck disable=SC2046
+	timeout 20 ip netns exec "$A5C_NS_HUB" "$A5_TMP/natsprobe" -s "$A5C_NATS_URL" -c "$C" \
+		$(probe_cmd "$who") "$@" >"$A5_TMP/probe.out" 2>&1
 	PROBE_RC=$?
 	a5_indent <"$A5_TMP/probe.out"
 }
-# refused WHO WHAT ARGS...: the probe as WHO must be refused by a permission
-# violation (exit 3) doing ARGS.
-refused() {
-	local who=$1 what=$2
+# probe_bg WHO OUT ARGS...: the probe in the background (a subscription),
+# output in OUT; returns once it printed "ready" or ended. PROBE_PID.
+probe_bg() {
+	local who=$1 out=$2 i
 	shift 2
+	: >"$out"
+	# shellcheck disable=SC2046
+	timeout 20 ip netns exec "$A5C_NS_HUB" "$A5_TMP/natsprobe" -s "$A5C_NATS_URL" -c "$C" \
+		$(probe_cmd "$who") "$@" >"$out" 2>&1 &
+	PROBE_PID=$!
+	A5_PIDS+=("$PROBE_PID")
+	for (( i = 0; i < 50; i++ )); do
+		grep -q '^ready$' "$out" && return 0
+		kill -0 "$PROBE_PID" 2>/dev/null || return 0
+		sleep 0.1
+	done
+}
+# probe_wait: waits for the background probe; PROBE_RC, its output indented.
+probe_wait() {
+	local out=$1
+	wait "$PROBE_PID"
+	PROBE_RC=$?
+	a5_indent <"$out"
+}
+# refused WHO WHAT VIOLATION ARGS...: the probe as WHO must be refused by a
+# permission violation (exit 3) doing ARGS, the server's text being
+# "Permissions Violation for VIOLATION" (e.g. Publish to "SUBJECT"): a
+# refusal for another reason (a reply inbox it may not use) does not count.
+refused() {
+	local who=$1 what=$2 want=$3
+	shift 3
 	probe "$who" "$@"
 	[ "$PROBE_RC" = 3 ] || a5_fail "$who could $what (probe exit $PROBE_RC)"
-	grep -q 'permission violation' "$A5_TMP/probe.out" ||
-		a5_fail "$who: $what failed, but not for a permission violation"
+	grep -qF "Permissions Violation for $want" "$A5_TMP/probe.out" ||
+		a5_fail "$who: $what failed, but not for a permission violation on $want"
+	grep -F "Permissions Violation for" "$A5_TMP/probe.out" | grep -vqF "Permissions Violation for $want" &&
+		a5_fail "$who: $what also drew another violation"
+	return 0
 }
 field() { # NAME: value of NAME=... in the last probe output
 	sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" "$A5_TMP/probe.out" | head -n 1
 }
+status_field() { # MEMBER NAME: a number from the daemon's status --json
+	a5c_cli "$1" status --json 2>/dev/null | jq -r ".coalition.$2 // empty"
+}
+H1='' H2=''
 
 a5_step "setup: hub $A5C_NS_HUB, members m1 m2; the probe (tests/e2e/natsprobe.c)"
 a5c_topology
@@ -115,11 +162,14 @@ grep -q 'Starting JetStream' "$A5_TMP/nats.log" || a5_fail "JetStream is not on:
 a5_ok "nats-server pid $A5C_NATS_PID"
 
 a5_step "before 'coalition streams': a member cannot create the stream; m1's daemon says who must"
-refused m1 "create the coalition stream" create "A5_$C" "a5.$C.r.>"
+refused m1 "create the coalition stream" "Publish to \"\$JS.API.STREAM.CREATE.A5_$C\"" \
+	create "A5_$C" "a5.$C.r.>"
 probe admin info
 [ "$PROBE_RC" = 4 ] || a5_fail "stream A5_$C exists after a member's create was refused (probe exit $PROBE_RC)"
 a5c_start_daemon m1 alone
-for (( i = 0; i < 100; i++ )); do
+# 25 s: libnats 3.4.1 now and then logs in without the nonce's signature
+# (nats-server: "authentication error"); the daemon tries again 10 s later
+for (( i = 0; i < 250; i++ )); do
 	grep -q "could not create it" "${A5C_DIR[m1]}/daemon.log" && break
 	sleep 0.1
 done
@@ -169,42 +219,68 @@ H2=$(awk '$1 == "member" && $2 == "m2" { print $3 }' "$D1/nats/users.list")
 [ ${#H2} = 16 ] || a5_fail "no subject token for m2 in users.list"
 a5_ok "m2 is a member ($H2)"
 
-a5_step "each member publishes on its own subject; the other's durable gets it"
-probe m1 pub "a5.$C.r.$H1" "hello-from-m1"
-[ "$PROBE_RC" = 0 ] || a5_fail "m1 cannot publish on its own subject"
+a5_step "m2 publishes on its own subject: stored, on m1's fast path, taken by m1's daemon"
+R0=$(status_field m1 received) I0=$(status_field m1 invalid_envelopes)
+[ -n "$R0" ] && [ -n "$I0" ] || a5_fail "no coalition counters in m1's status"
+probe_bg m1 "$A5_TMP/fast1.out" sub "a5.$C.r.>" 2500
+grep -q '^ready$' "$A5_TMP/fast1.out" || a5_fail "m1 cannot subscribe to a5.$C.r.>: $(cat "$A5_TMP/fast1.out")"
 probe m2 pub "a5.$C.r.$H2" "hello-from-m2"
 [ "$PROBE_RC" = 0 ] || a5_fail "m2 cannot publish on its own subject"
+SEQ2=$(field stream_seq)
+probe_wait "$A5_TMP/fast1.out"
+grep -q "^received a5.$C.r.$H2 hello-from-m2\$" "$A5_TMP/fast1.out" ||
+	a5_fail "m2's report did not reach m1's core NATS subscription"
 probe admin last "a5.$C.r.$H2"
 [ "$(cat "$A5_TMP/probe.out")" = hello-from-m2 ] || a5_fail "m2's report is not in the stream"
-probe m2 recv "a5-$H2" 1500
-[ "$PROBE_RC" = 0 ] || a5_fail "m2 cannot read through its own durable"
-grep -q "^received a5.$C.r.$H1 hello-from-m1\$" "$A5_TMP/probe.out" ||
-	a5_fail "m1's report was not delivered to m2's durable"
-# m1's daemon consumes its durable: m2's (junk, unsigned) message reached it
+# m1's daemon takes it (fast path or stream) and refuses it: it is not a
+# signed envelope
 for (( i = 0; i < 50; i++ )); do
-	probe admin cinfo "a5-$H1" >/dev/null
-	[ "$PROBE_RC" = 0 ] && [ "$(field pending)" = 0 ] && break
+	(( $(status_field m1 invalid_envelopes) > I0 )) && break
 	sleep 0.1
 done
-[ "$PROBE_RC" = 0 ] && [ "$(field pending)" = 0 ] || a5_fail "m1's daemon did not take m2's message from its durable"
-a5_ok "stored, and delivered to the other member's durable"
+R1=$(status_field m1 received) I1=$(status_field m1 invalid_envelopes)
+(( R1 > R0 && I1 > I0 )) || a5_fail "m1's daemon did not take m2's message (received $R0 -> $R1, invalid $I0 -> $I1)"
+a5_ok "stored (#$SEQ2), delivered to m1's subscription; m1's daemon: received $R0 -> $R1, unverifiable $I0 -> $I1"
 
-a5_step "m2 cannot publish on m1's subject: nothing lands"
-refused m2 "publish on m1's subject" pub "a5.$C.r.$H1" "forged-by-m2"
+a5_step "m2 reads the stream through an ordered consumer, from the start and from a position"
+probe m1 pub "a5.$C.r.$H1" "hello-from-m1"
+[ "$PROBE_RC" = 0 ] || a5_fail "m1 cannot publish on its own subject"
+SEQ1=$(field stream_seq)
+probe m2 ordered 1500
+[ "$PROBE_RC" = 0 ] || a5_fail "m2 cannot read the stream through an ordered consumer"
+grep -q "^received a5.$C.r.$H2 hello-from-m2\$" "$A5_TMP/probe.out" &&
+	grep -q "^received a5.$C.r.$H1 hello-from-m1\$" "$A5_TMP/probe.out" ||
+	a5_fail "m2's ordered consumer did not deliver both reports"
+probe m2 ordered 1500 "$SEQ1"
+[ "$PROBE_RC" = 0 ] && grep -q "^received a5.$C.r.$H1 hello-from-m1\$" "$A5_TMP/probe.out" ||
+	a5_fail "m2's ordered consumer from #$SEQ1 did not deliver m1's report"
+grep -q "hello-from-m2" "$A5_TMP/probe.out" && a5_fail "m2's ordered consumer from #$SEQ1 delivered #$SEQ2"
+a5_ok "all of the stream, then from #$SEQ1 on only"
+
+a5_step "m2 cannot publish on m1's subject: nothing lands, in the stream or on the fast path"
+probe_bg m1 "$A5_TMP/fast2.out" sub "a5.$C.r.>" 5000
+grep -q '^ready$' "$A5_TMP/fast2.out" || a5_fail "m1 cannot subscribe to a5.$C.r.>: $(cat "$A5_TMP/fast2.out")"
+refused m2 "publish on m1's subject" "Publish to \"a5.$C.r.$H1\"" pub "a5.$C.r.$H1" "forged-by-m2"
+probe m2 pub "a5.$C.r.$H2" "after-the-forgery"
+[ "$PROBE_RC" = 0 ] || a5_fail "m2 cannot publish on its own subject"
+probe_wait "$A5_TMP/fast2.out"
+grep -q "^received a5.$C.r.$H2 after-the-forgery\$" "$A5_TMP/fast2.out" ||
+	a5_fail "m1's subscription missed m2's own report: it would not have seen the forgery either"
+grep -q "forged-by-m2" "$A5_TMP/fast2.out" && a5_fail "m2's forgery reached m1's subscription"
 probe admin grep "forged-by-m2"
 [ "$(field matches)" = 0 ] || a5_fail "m2's forgery is in the stream"
 probe admin grep "hello-from-m1"
 [ "$(field matches)" = 1 ] || a5_fail "the probe does not find m1's message in the stream"
-a5_ok "refused; no message of the stream holds m2's forgery"
+a5_ok "refused; m2's next own report came through, its forgery nowhere"
 
 a5_step "m2 cannot purge, delete or reconfigure the stream, nor create another"
 # m1's running daemon may add messages meanwhile (commitments): never fewer
 probe admin info
 MSGS=$(field msgs)
-refused m2 "purge the stream" purge
-refused m2 "delete the stream" delete
-refused m2 "update the stream" update
-refused m2 "create another stream" create "A5X_$C" "a5.$C.x.>"
+refused m2 "purge the stream" "Publish to \"\$JS.API.STREAM.PURGE.A5_$C\"" purge
+refused m2 "delete the stream" "Publish to \"\$JS.API.STREAM.DELETE.A5_$C\"" delete
+refused m2 "update the stream" "Publish to \"\$JS.API.STREAM.UPDATE.A5_$C\"" update
+refused m2 "create another stream" "Publish to \"\$JS.API.STREAM.CREATE.A5X_$C\"" create "A5X_$C" "a5.$C.x.>"
 probe admin info
 [ "$PROBE_RC" = 0 ] || a5_fail "the stream is gone"
 (( $(field msgs) >= MSGS )) || a5_fail "the stream holds $(field msgs) messages, $MSGS before"
@@ -214,28 +290,96 @@ probe admin grep "hello-from-m1"
 [ "$(field matches)" = 1 ] || a5_fail "m1's message is gone"
 a5_ok "refused; the stream is intact ($(field of) messages, max age ${MAXAGE}s)"
 
-a5_step "m2 cannot delete m1's consumer nor read through it"
-refused m2 "delete m1's consumer" delconsumer "a5-$H1"
-refused m2 "use m1's durable" recv "a5-$H1" 500
-probe admin cinfo "a5-$H1"
-[ "$PROBE_RC" = 0 ] || a5_fail "m1's consumer is gone"
-a5_ok "refused; m1's consumer is there"
+a5_step "m2 cannot create a durable consumer, nor list the consumers"
+# A durable stays on the servers: three creation subjects take a config.
+# DURABLE.CREATE and CREATE.<stream>.<name>.<filter> are not in a member's
+# rights; CREATE.<stream> (the ordered consumer's) is, and there nats-server
+# refuses a durable name.
+FILTER="a5.$C.r.>"
+cfg() { # NAME DURABLE(yes/no) [DELIVER]: a consumer-create request
+	local d=
+	[ "$2" = yes ] && d="\"durable_name\":\"$1\","
+	printf '{"stream_name":"A5_%s","config":{%s"name":"%s","ack_policy":"explicit","filter_subject":"%s"%s}}' \
+		"$C" "$d" "$1" "$FILTER" "${3:+,\"deliver_subject\":\"$3\"}"
+}
+refused m2 "create a durable (DURABLE.CREATE)" "Publish to \"\$JS.API.CONSUMER.DURABLE.CREATE.A5_$C.m2dur1\"" \
+	request "\$JS.API.CONSUMER.DURABLE.CREATE.A5_$C.m2dur1" "$(cfg m2dur1 yes)"
+refused m2 "create a durable (CREATE.<stream>.<name>.<filter>)" \
+	"Publish to \"\$JS.API.CONSUMER.CREATE.A5_$C.m2dur2.$FILTER\"" \
+	request "\$JS.API.CONSUMER.CREATE.A5_$C.m2dur2.$FILTER" "$(cfg m2dur2 yes)"
+probe m2 request "\$JS.API.CONSUMER.CREATE.A5_$C" "$(cfg m2dur3 yes)"
+[ "$PROBE_RC" = 3 ] && grep -q '"err_code":10020' "$A5_TMP/probe.out" ||
+	a5_fail "m2's durable on CREATE.A5_$C was not refused as 'expected to be ephemeral' (probe exit $PROBE_RC)"
+grep -q "Permissions Violation" "$A5_TMP/probe.out" && a5_fail "m2 may not use CREATE.A5_$C"
+# the control: the same subject takes m2's ephemeral consumer
+probe m2 request "\$JS.API.CONSUMER.CREATE.A5_$C" "$(cfg m2eph no "_A5M.$H2.eph")"
+[ "$PROBE_RC" = 0 ] || a5_fail "m2 cannot create an ephemeral consumer on CREATE.A5_$C"
+probe admin cinfo m2eph
+[ "$PROBE_RC" = 0 ] && [ "$(field durable)" = - ] || a5_fail "m2's ephemeral consumer is not there, or durable"
+for n in m2dur1 m2dur2 m2dur3; do
+	probe admin cinfo "$n"
+	[ "$PROBE_RC" = 4 ] || a5_fail "consumer $n exists after m2's create was refused"
+done
+refused m2 "list the consumers' names" "Publish to \"\$JS.API.CONSUMER.NAMES.A5_$C\"" \
+	request "\$JS.API.CONSUMER.NAMES.A5_$C" '{}'
+a5_ok "refused (two permission violations, one 'expected to be ephemeral'); no durable of m2's exists"
 
-a5_step "the server logged those violations under m2's nkey"
+a5_step "m2 cannot read replies: neither _INBOX.> nor m1's inbox prefix _A5M.$H1"
+refused m2 "subscribe to _INBOX.>" "Subscription to \"_INBOX.>\"" sub "_INBOX.>" 500
+probe_bg m2 "$A5_TMP/spy.out" sub "_A5M.$H1.>" 2000
+probe m1 info
+[ "$PROBE_RC" = 0 ] || a5_fail "m1 cannot read the stream's info"
+probe_wait "$A5_TMP/spy.out"
+[ "$PROBE_RC" = 3 ] && grep -qF "Permissions Violation for Subscription to \"_A5M.$H1.>\"" "$A5_TMP/spy.out" ||
+	a5_fail "m2 could subscribe to m1's inbox prefix (probe exit $PROBE_RC)"
+grep -q '^received' "$A5_TMP/spy.out" && a5_fail "m2 received m1's reply"
+# the controls: m1 on its own prefix, the administrator on _INBOX.>, each
+# sees the reply to a request made meanwhile
+probe_bg m1 "$A5_TMP/own.out" sub "_A5M.$H1.>" 2000
+probe m1 info
+probe_wait "$A5_TMP/own.out"
+grep -q "^received _A5M\\.$H1\\..*stream_info_response" "$A5_TMP/own.out" ||
+	a5_fail "m1 does not see its own replies on _A5M.$H1.>: the check above proves nothing"
+probe_bg admin "$A5_TMP/own.out" sub "_INBOX.>" 2000
+probe admin info
+probe_wait "$A5_TMP/own.out"
+grep -q "^received _INBOX\\..*stream_info_response" "$A5_TMP/own.out" ||
+	a5_fail "the administrator does not see replies on _INBOX.>: the check above proves nothing"
+a5_ok "refused; m1 on its own prefix and the administrator on _INBOX.> see the replies"
+
+a5_step "the server logged each refusal as a violation under m2's nkey, and nothing else of m2's"
 NK2=$(awk '$1 == "member" && $2 == "m2" { print $4 }' "$D1/nats/users.list")
 grep -F "Violation - Nkey \"$NK2\"" "$A5_TMP/nats.log" | sed 's/.* - //' | a5_indent
-for s in "a5.$C.r.$H1" "\$JS.API.STREAM.PURGE.A5_$C" "\$JS.API.STREAM.DELETE.A5_$C" \
-	"\$JS.API.STREAM.UPDATE.A5_$C" "\$JS.API.CONSUMER.DELETE.A5_$C.a5-$H1"; do
-	grep -qF "Publish Violation - Nkey \"$NK2\", Subject \"$s\"" "$A5_TMP/nats.log" ||
-		a5_fail "no violation logged for m2 publishing on $s"
+WANT=("Publish Violation - Nkey \"$NK2\", Subject \"a5.$C.r.$H1\""
+	"Publish Violation - Nkey \"$NK2\", Subject \"\$JS.API.STREAM.PURGE.A5_$C\""
+	"Publish Violation - Nkey \"$NK2\", Subject \"\$JS.API.STREAM.DELETE.A5_$C\""
+	"Publish Violation - Nkey \"$NK2\", Subject \"\$JS.API.STREAM.UPDATE.A5_$C\""
+	"Publish Violation - Nkey \"$NK2\", Subject \"\$JS.API.STREAM.CREATE.A5X_$C\""
+	"Publish Violation - Nkey \"$NK2\", Subject \"\$JS.API.CONSUMER.DURABLE.CREATE.A5_$C.m2dur1\""
+	"Publish Violation - Nkey \"$NK2\", Subject \"\$JS.API.CONSUMER.CREATE.A5_$C.m2dur2.$FILTER\""
+	"Publish Violation - Nkey \"$NK2\", Subject \"\$JS.API.CONSUMER.NAMES.A5_$C\""
+	"Subscription Violation - Nkey \"$NK2\", Subject \"_INBOX.>\""
+	"Subscription Violation - Nkey \"$NK2\", Subject \"_A5M.$H1.>\"")
+for w in "${WANT[@]}"; do
+	grep -qF "$w" "$A5_TMP/nats.log" || a5_fail "not logged: $w"
 done
-a5_ok "logged"
+N=$(grep -cF "Violation - Nkey \"$NK2\"" "$A5_TMP/nats.log")
+[ "$N" = "${#WANT[@]}" ] || a5_fail "$N violations logged under m2's nkey, ${#WANT[@]} expected"
+a5_ok "${#WANT[@]} violations, each one expected"
 
 a5_step "controls: the same operations as the administrator succeed"
-probe admin delconsumer "a5-$H2"
+probe admin request "\$JS.API.CONSUMER.DURABLE.CREATE.A5_$C.admdur1" "$(cfg admdur1 yes)"
+[ "$PROBE_RC" = 0 ] || a5_fail "the administrator cannot create a durable with DURABLE.CREATE"
+probe admin request "\$JS.API.CONSUMER.CREATE.A5_$C.admdur2.$FILTER" "$(cfg admdur2 yes)"
+[ "$PROBE_RC" = 0 ] || a5_fail "the administrator cannot create a durable with CREATE.<stream>.<name>.<filter>"
+probe admin cinfo admdur2
+[ "$(field durable)" = admdur2 ] || a5_fail "admdur2 is not a durable consumer"
+probe admin consumers
+grep -q "^consumer admdur1 durable=admdur1 " "$A5_TMP/probe.out" || a5_fail "the administrator does not see its durable"
+probe admin delconsumer admdur1
 [ "$PROBE_RC" = 0 ] || a5_fail "the administrator cannot delete a consumer"
-probe admin cinfo "a5-$H2"
-[ "$PROBE_RC" = 4 ] || a5_fail "m2's consumer still exists after the administrator deleted it"
+probe admin cinfo admdur1
+[ "$PROBE_RC" = 4 ] || a5_fail "admdur1 still exists after the administrator deleted it"
 probe admin update
 [ "$PROBE_RC" = 0 ] || a5_fail "the administrator cannot update the stream"
 probe admin info
@@ -246,7 +390,7 @@ probe admin delete
 [ "$PROBE_RC" = 0 ] || a5_fail "the administrator cannot delete the stream"
 probe admin info
 [ "$PROBE_RC" = 4 ] || a5_fail "the stream still exists after the administrator deleted it"
-a5_ok "delete consumer, update, purge, delete: done, and seen done"
+a5_ok "durables by both subjects, list, delete consumer, update, purge, delete: done, and seen done"
 
 a5c_stop_daemon m1 10
 [ "$A5C_RC" = 0 ] || a5_defer_fail "m1's daemon: exit status $A5C_RC after SIGTERM"

@@ -1,13 +1,15 @@
 /* natsprobe.c - test helper for tests/e2e/nats-perms.sh: logs in to
  * nats-server with one nkey (a member's, or the coalition's administrator)
- * and tries one JetStream operation on the coalition stream, saying
+ * and tries one operation on the coalition stream or its subjects, saying
  * whether the server let it through. Debian 12 ships no `nats` CLI, so the
  * test needs this. Not part of article5; built by the test:
  *
  *   gcc -std=gnu11 -D_GNU_SOURCE -Isrc tests/e2e/natsprobe.c \
  *       src/coalition/nkey.c -lnats -lsodium -o natsprobe
  *
- * usage: natsprobe -s URL -c COALITION -N NKEYFILE COMMAND ...
+ * usage: natsprobe -s URL -c COALITION -N NKEYFILE [-I INBOX_PREFIX] COMMAND ...
+ *   -I                    the connection's inbox prefix (replies, ordered
+ *                         consumer deliveries): a member's is _A5M.<hex>
  *   pub SUBJECT TEXT      JetStream publish; "stored stream_seq=N"
  *   purge                 purge stream A5_<c>
  *   delete                delete stream A5_<c>
@@ -17,17 +19,26 @@
  *   create NAME SUBJECT   create stream NAME capturing SUBJECT
  *   delconsumer NAME      delete consumer NAME of A5_<c>
  *   info                  "msgs=N max_age_s=N max_msgs=N replicas=N consumers=N"
- *   cinfo NAME            "consumer NAME pending=N" if consumer NAME exists
+ *   consumers             "consumer NAME durable=D pending=N" for each
+ *                         consumer of A5_<c>, then "N consumers"
+ *   cinfo NAME            "consumer NAME durable=D pending=N" if it exists
  *   last SUBJECT          the data of the last message on SUBJECT
  *   grep TEXT             "matches=N of=M": how many of the M messages in
  *                         the stream hold exactly TEXT
- *   recv DURABLE WAIT_MS  creates this durable (push, deliver subject
- *                         a5.<c>.d.DURABLE, the coalition's filter),
- *                         prints "received SUBJECT DATA" for each message
- *                         within WAIT_MS and acks it
+ *   ordered WAIT_MS [SEQ] reads A5_<c> (filter a5.<c>.r.>) through a libnats
+ *                         ordered consumer, as the transport does, from
+ *                         sequence SEQ (default: all); prints "received
+ *                         SUBJECT DATA" for each message within WAIT_MS, then
+ *                         "N received"; unsubscribing deletes the consumer
+ *   sub SUBJECT WAIT_MS   core NATS subscription: "received SUBJECT DATA" for
+ *                         each message within WAIT_MS (after a line "ready"
+ *                         once the server took the subscription), "N received"
+ *   request SUBJECT JSON  a raw request (JetStream API); prints the reply,
+ *                         refused when it holds an "error"
  * Exit: 0 done, 3 refused or failed (a line "refused: ..." saying why, with
- * "permission violation" when the server sent one), 4 no such stream,
- * consumer or message, 1 usage or connection error. */
+ * "permission violation" and the server's text when it sent one), 4 no such
+ * stream, consumer or message, 1 usage or connection error. */
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,7 +57,12 @@ static char stream[128];
 static natsConnection *nc;
 static jsCtx *js;
 static struct nkey key;
-static volatile bool violation;
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+/* Under mu: the server's permission violations (libnats' error callback
+ * thread), and the messages a subscription got. */
+static bool violation;
+static char violation_text[1024];
+static int received;
 
 static natsStatus
 sign_cb(char **custom_err, unsigned char **sig, int *siglen, const char *nonce, void *closure)
@@ -63,14 +79,56 @@ sign_cb(char **custom_err, unsigned char **sig, int *siglen, const char *nonce, 
 	return NATS_OK;
 }
 
+/* Keeps the text of every violation ("Permissions Violation for Publish
+ * to ..."), so the test can tell a refused publish from a refused
+ * subscription. */
 static void
 on_error(natsConnection *c, natsSubscription *sub, natsStatus err, void *closure)
 {
-	(void)c;
+	const char *txt = NULL;
+	size_t len;
+
 	(void)sub;
 	(void)closure;
-	if (err == NATS_NOT_PERMITTED)
-		violation = true;
+	if (err != NATS_NOT_PERMITTED)
+		return;
+	natsConnection_GetLastError(c, &txt);
+	pthread_mutex_lock(&mu);
+	violation = true;
+	len = strlen(violation_text);
+	if (txt != NULL && len + strlen(txt) + 3 < sizeof(violation_text))
+		snprintf(violation_text + len, sizeof(violation_text) - len, "%s%s", len > 0 ? "; " : "",
+		    txt);
+	pthread_mutex_unlock(&mu);
+}
+
+static bool
+violated(void)
+{
+	bool v;
+
+	pthread_mutex_lock(&mu);
+	v = violation;
+	pthread_mutex_unlock(&mu);
+	return v;
+}
+
+/* libnats 3.4.1 keeps the server's last -ERR as the connection's last
+ * error, set by its reader thread before it reads what follows; its error
+ * callback runs on another thread, later, or (for a refused subscription)
+ * not at all. Both are looked at. */
+static void
+note_last_error(void)
+{
+	const char *txt = NULL;
+
+	if (nc == NULL || natsConnection_GetLastError(nc, &txt) != NATS_NOT_PERMITTED)
+		return;
+	pthread_mutex_lock(&mu);
+	if (!violation && txt != NULL)
+		snprintf(violation_text, sizeof(violation_text), "%s", txt);
+	violation = true;
+	pthread_mutex_unlock(&mu);
 }
 
 /* 0 done; otherwise prints why and returns 3 (4: not found). */
@@ -85,21 +143,36 @@ verdict(const char *what, natsStatus s, jsErrCode jerr)
 		printf("not found: %s\n", what);
 		return 4;
 	}
-	if (violation && nc != NULL)
-		natsConnection_GetLastError(nc, &txt);
-	else
+	note_last_error();
+	pthread_mutex_lock(&mu);
+	if (!violation)
 		txt = nats_GetLastError(NULL);
 	printf("refused: %s: %s (JetStream error %d)%s%s%s\n", what, natsStatus_GetText(s), (int)jerr,
-	    violation ? "; permission violation" : "", txt != NULL && *txt ? ": " : "",
-	    txt != NULL ? txt : "");
+	    violation ? "; permission violation: " : "", violation ? violation_text : "",
+	    txt != NULL && *txt ? txt : "");
+	pthread_mutex_unlock(&mu);
 	return 3;
+}
+
+/* A refused subscription is only known once the server answered: a flush
+ * (a round trip) makes sure its -ERR, if any, was read. */
+static int
+sub_verdict(const char *what)
+{
+	natsStatus s = natsConnection_Flush(nc);
+
+	note_last_error();
+	if (s == NATS_OK && violated())
+		s = NATS_NOT_PERMITTED;
+	return verdict(what, s, 0);
 }
 
 static int
 usage(void)
 {
-	fprintf(stderr, "usage: natsprobe -s URL -c COALITION -N NKEYFILE pub|purge|delete|update|"
-	    "dupwindow|create|delconsumer|info|cinfo|last|grep|recv ...\n");
+	fprintf(stderr, "usage: natsprobe -s URL -c COALITION -N NKEYFILE [-I INBOX_PREFIX] pub|purge|"
+	    "delete|update|dupwindow|create|delconsumer|info|consumers|cinfo|last|grep|ordered|sub|"
+	    "request ...\n");
 	return 1;
 }
 
@@ -190,47 +263,135 @@ cmd_grep(const char *text)
 	return 0;
 }
 
-static int
-cmd_recv(const char *durable, int wait_ms)
+/* Prints "received SUBJECT DATA", DATA's bytes outside printable ASCII as
+ * '.' (a signed envelope is binary), at most 2000 of them. */
+static void
+on_msg(natsConnection *c, natsSubscription *sub, natsMsg *m, void *closure)
 {
-	char deliver[256], filter[256];
-	jsConsumerConfig cc;
-	natsSubscription *sub = NULL;
-	jsErrCode jerr = 0;
-	natsMsg *m = NULL;
-	natsStatus s;
-	int rc, n = 0;
+	const char *d = natsMsg_GetData(m);
+	int n = natsMsg_GetDataLength(m);
 
-	snprintf(deliver, sizeof(deliver), "a5.%s.d.%s", coalition, durable);
-	snprintf(filter, sizeof(filter), "a5.%s.r.>", coalition);
-	jsConsumerConfig_Init(&cc);
-	cc.Durable = durable;
-	cc.DeliverSubject = deliver;
-	cc.DeliverPolicy = js_DeliverAll;
-	cc.AckPolicy = js_AckExplicit;
-	cc.FilterSubject = filter;
-	if ((rc = verdict("consumer create", js_AddConsumer(NULL, js, stream, &cc, NULL, &jerr), jerr)) != 0)
-		return rc;
-	if ((rc = verdict("subscribe", natsConnection_SubscribeSync(&sub, nc, deliver), 0)) != 0)
-		return rc;
-	while ((s = natsSubscription_NextMsg(&m, sub, wait_ms)) == NATS_OK) {
-		printf("received %s %.*s\n", natsMsg_GetSubject(m), natsMsg_GetDataLength(m),
-		    natsMsg_GetData(m));
-		if (natsMsg_GetReply(m) != NULL)
-			natsConnection_PublishString(nc, natsMsg_GetReply(m), "+ACK");
-		natsMsg_Destroy(m);
-		n++;
-	}
+	(void)c;
+	(void)sub;
+	(void)closure;
+	pthread_mutex_lock(&mu);
+	printf("received %s ", natsMsg_GetSubject(m));
+	for (int i = 0; i < n && i < 2000; i++)
+		putchar(d[i] >= 0x20 && d[i] < 0x7f ? d[i] : '.');
+	putchar('\n');
+	fflush(stdout);
+	received++;
+	pthread_mutex_unlock(&mu);
+	natsMsg_Destroy(m);
+}
+
+static int
+wait_and_count(natsSubscription *sub, int wait_ms)
+{
+	int n;
+
+	nats_Sleep(wait_ms);
+	natsSubscription_Unsubscribe(sub);	/* an ordered consumer: deletes it */
 	natsConnection_Flush(nc);
 	natsSubscription_Destroy(sub);
+	pthread_mutex_lock(&mu);
+	n = received;
 	printf("%d received\n", n);
+	pthread_mutex_unlock(&mu);
+	return 0;
+}
+
+/* The transport's reading of the stream (src/coalition/transport.c): an
+ * ordered consumer, ephemeral, no acks, flow control and heartbeats. */
+static int
+cmd_ordered(int wait_ms, const char *seq)
+{
+	char filter[256];
+	jsSubOptions so;
+	natsSubscription *sub = NULL;
+	jsErrCode jerr = 0;
+	int rc;
+
+	snprintf(filter, sizeof(filter), "a5.%s.r.>", coalition);
+	jsSubOptions_Init(&so);
+	so.Stream = stream;
+	so.Ordered = true;
+	so.Config.FilterSubject = filter;
+	so.Config.Heartbeat = 1000000000LL;
+	so.Config.ReplayPolicy = js_ReplayInstant;
+	if (seq != NULL) {
+		so.Config.DeliverPolicy = js_DeliverByStartSequence;
+		so.Config.OptStartSeq = strtoull(seq, NULL, 10);
+	} else {
+		so.Config.DeliverPolicy = js_DeliverAll;
+	}
+	rc = verdict("ordered consumer", js_Subscribe(&sub, js, filter, on_msg, NULL, NULL, &so, &jerr),
+	    jerr);
+	if (rc == 0 && (rc = sub_verdict("ordered consumer's subscription")) != 0)
+		natsSubscription_Destroy(sub);
+	return rc != 0 ? rc : wait_and_count(sub, wait_ms);
+}
+
+static int
+cmd_sub(const char *subject, int wait_ms)
+{
+	natsSubscription *sub = NULL;
+	int rc;
+
+	rc = verdict("subscribe", natsConnection_Subscribe(&sub, nc, subject, on_msg, NULL), 0);
+	if (rc == 0 && (rc = sub_verdict("subscription")) != 0)
+		natsSubscription_Destroy(sub);
+	if (rc != 0)
+		return rc;
+	printf("ready\n");
+	fflush(stdout);
+	return wait_and_count(sub, wait_ms);
+}
+
+static int
+cmd_request(const char *subject, const char *json)
+{
+	natsMsg *reply = NULL;
+	int rc = verdict("request", natsConnection_RequestString(&reply, nc, subject, json, WAIT_MS), 0);
+
+	if (rc != 0)
+		return rc;
+	printf("reply %.*s\n", natsMsg_GetDataLength(reply), natsMsg_GetData(reply));
+	if (memmem(natsMsg_GetData(reply), (size_t)natsMsg_GetDataLength(reply), "\"error\"", 7) != NULL) {
+		printf("refused: the server answered with an error\n");
+		rc = 3;
+	}
+	natsMsg_Destroy(reply);
+	return rc;
+}
+
+static int
+cmd_consumers(void)
+{
+	jsConsumerInfoList *l = NULL;
+	jsErrCode jerr = 0;
+	natsStatus s = js_Consumers(&l, js, stream, NULL, &jerr);
+	int rc;
+
+	if (s == NATS_NOT_FOUND) {	/* libnats' answer for none */
+		printf("0 consumers\n");
+		return 0;
+	}
+	if ((rc = verdict("consumer list", s, jerr)) != 0)
+		return rc;
+	for (int i = 0; i < l->Count; i++)
+		printf("consumer %s durable=%s pending=%llu\n", l->List[i]->Name,
+		    l->List[i]->Config->Durable != NULL ? l->List[i]->Config->Durable : "-",
+		    (unsigned long long)l->List[i]->NumPending);
+	printf("%d consumers\n", l->Count);
+	jsConsumerInfoList_Destroy(l);
 	return 0;
 }
 
 int
 main(int argc, char **argv)
 {
-	const char *url = NULL, *keyfile = NULL;
+	const char *url = NULL, *keyfile = NULL, *inbox = NULL;
 	char err[256];
 	natsOptions *o = NULL;
 	jsOptions jo;
@@ -238,8 +399,9 @@ main(int argc, char **argv)
 	natsStatus s;
 	int c, rc;
 
-	while ((c = getopt(argc, argv, "+s:c:N:")) != -1) {
+	while ((c = getopt(argc, argv, "+s:c:N:I:")) != -1) {
 		switch (c) {
+		case 'I': inbox = optarg; break;
 		case 's': url = optarg; break;
 		case 'c': coalition = optarg; break;
 		case 'N': keyfile = optarg; break;
@@ -258,7 +420,8 @@ main(int argc, char **argv)
 	if ((s = natsOptions_Create(&o)) != NATS_OK || (s = natsOptions_SetURL(o, url)) != NATS_OK ||
 	    (s = natsOptions_SetNKey(o, key.pub, sign_cb, NULL)) != NATS_OK ||
 	    (s = natsOptions_SetErrorHandler(o, on_error, NULL)) != NATS_OK ||
-	    (s = natsOptions_SetTimeout(o, 2000)) != NATS_OK) {
+	    (s = natsOptions_SetTimeout(o, 2000)) != NATS_OK ||
+	    (inbox != NULL && (s = natsOptions_SetCustomInboxPrefix(o, inbox)) != NATS_OK)) {
 		fprintf(stderr, "natsprobe: options: %s\n", natsStatus_GetText(s));
 		return 1;
 	}
@@ -312,7 +475,9 @@ main(int argc, char **argv)
 		jsConsumerInfo *ci = NULL;
 		rc = verdict("consumer info", js_GetConsumerInfo(&ci, js, stream, argv[1], NULL, &jerr), jerr);
 		if (rc == 0)
-			printf("consumer %s pending=%llu\n", argv[1], (unsigned long long)ci->NumPending);
+			printf("consumer %s durable=%s pending=%llu\n", argv[1],
+			    ci->Config->Durable != NULL ? ci->Config->Durable : "-",
+			    (unsigned long long)ci->NumPending);
 		jsConsumerInfo_Destroy(ci);
 	} else if (strcmp(argv[0], "last") == 0 && argc == 2) {
 		natsMsg *m = NULL;
@@ -322,8 +487,14 @@ main(int argc, char **argv)
 		natsMsg_Destroy(m);
 	} else if (strcmp(argv[0], "grep") == 0 && argc == 2) {
 		rc = cmd_grep(argv[1]);
-	} else if (strcmp(argv[0], "recv") == 0 && argc == 3) {
-		rc = cmd_recv(argv[1], (int)strtol(argv[2], NULL, 10));
+	} else if (strcmp(argv[0], "consumers") == 0 && argc == 1) {
+		rc = cmd_consumers();
+	} else if (strcmp(argv[0], "ordered") == 0 && (argc == 2 || argc == 3)) {
+		rc = cmd_ordered((int)strtol(argv[1], NULL, 10), argc == 3 ? argv[2] : NULL);
+	} else if (strcmp(argv[0], "sub") == 0 && argc == 3) {
+		rc = cmd_sub(argv[1], (int)strtol(argv[2], NULL, 10));
+	} else if (strcmp(argv[0], "request") == 0 && argc == 3) {
+		rc = cmd_request(argv[1], argv[2]);
 	} else
 		return usage();
 	fflush(stdout);

@@ -291,28 +291,40 @@ test_users_list(void **state)
 	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
 	buf[n] = '\0';
 	fclose(f);
-	assert_non_null(strstr(buf, "\"a5.e2e.r.0123456789abcdef\""));
 	assert_non_null(strstr(buf, "\"a5.e2e.j.m2.request\""));
 	/* only the administrator creates or administers the streams: no
 	 * member line names a stream API beyond INFO */
-	const char *member = strstr(buf, "# member m1");
+	char *member = strstr(buf, "# member m1"), *end, *sub;
 	assert_non_null(member);
 	assert_non_null(strstr(buf, "# the coalition's administrator"));
 	assert_true(strstr(buf, "# the coalition's administrator") < member);
 	assert_non_null(strstr(buf, "\"$JS.API.STREAM.*.A5_e2e\""));
+	end = strstr(member + 1, "    # ");	/* the invitation after it */
+	assert_non_null(end);
+	*end = '\0';
+	sub = strstr(member, "subscribe:");
+	assert_non_null(sub);
+	*sub++ = '\0';		/* member: its publish rights; sub: its subscriptions */
+	assert_non_null(strstr(member, "\"a5.e2e.r.0123456789abcdef\""));
+	assert_null(strstr(member, "\"a5.e2e.r.>\""));
 	assert_null(strstr(member, "STREAM.CREATE"));
 	assert_null(strstr(member, "STREAM.*"));
 	assert_null(strstr(member, "STREAM.UPDATE"));
 	assert_non_null(strstr(member, "\"$JS.API.STREAM.INFO.A5_e2e\""));
-	/* publish: its own subject, not the others'; subscribe: every
-	 * member's reports (the fast path) and its own inbox, not _INBOX */
-	const char *sub = strstr(member, "subscribe:");
-	assert_non_null(sub);
-	const char *rall = strstr(member, "\"a5.e2e.r.>\"");
-	assert_true(rall != NULL && rall > sub);
+	/* consumers: ephemeral ones only (an ordered consumer), on the subject
+	 * where nats-server refuses a durable name; no durable endpoint */
+	assert_non_null(strstr(member, "\"$JS.API.CONSUMER.CREATE.A5_e2e\""));
+	assert_null(strstr(member, "CONSUMER.CREATE.A5_e2e."));
+	assert_null(strstr(member, "DURABLE"));
+	assert_null(strstr(member, "CONSUMER.*"));
+	assert_non_null(strstr(member, "\"$JS.API.CONSUMER.DELETE.A5_e2e.*\""));
+	assert_non_null(strstr(member, "\"$JS.FC.A5_e2e.>\""));
+	assert_null(strstr(member, "$JS.ACK"));
+	/* it reads every member's reports, and replies under its own prefix */
+	assert_non_null(strstr(sub, "\"a5.e2e.r.>\""));
 	assert_non_null(strstr(sub, "\"_A5M.0123456789abcdef.>\""));
 	assert_null(strstr(sub, "_INBOX"));
-	assert_null(strstr(member, "DURABLE"));
+	assert_null(strstr(sub, "\"_A5M.>\""));
 	/* a damaged list is refused with its line */
 	snprintf(path, sizeof(path), "%s/users.list", dir);
 	f = fopen(path, "a");
