@@ -11,9 +11,9 @@ static const struct control_verb unban_verb = {
 	    "When ADDR[/LEN] lies inside a wider banned prefix, that prefix is named\n"
 	    "and the command fails (exit 1) unless --split is given. It also fails\n"
 	    "when nothing was banned.\n\n"
-	    "  --split        lift ADDR[/LEN] out of the wider local ban holding it: the\n"
+	    "  --split        lift ADDR[/LEN] out of the wider local bans holding it: each\n"
 	    "                 wider prefix is removed and the rest of it banned again as\n"
-	    "                 narrower prefixes, until the same expiry\n",
+	    "                 narrower prefixes, until the latest expiry that held them\n",
 	.operand = OPERAND_PREFIX,
 	.opts = VERB_SPLIT,
 };

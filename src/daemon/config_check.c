@@ -13,6 +13,7 @@
 #include "daemon/config.h"
 #include "daemon/config_check.h"
 #include "daemon/sandbox.h"
+#include "sensor/sensor.h"
 
 struct checker {
 	const struct config *cfg;
@@ -40,11 +41,30 @@ check_error(struct checker *c, int line, const char *fmt, ...)
 	c->nerr++;
 }
 
-/* The sensor watches a file's directory (inotify): it must exist. */
+/* Whether the unless-journal file sources will stay unread: the worker
+ * reads them only when no journal source gives it a readable journal
+ * (worker.c, sources_add). Judged here as the caller: a check-config run
+ * by a user who cannot read the journal checks them, which errs on the
+ * safe side. */
+static bool
+fallback_unread(const struct config *cfg)
+{
+	bool fallback = false, journal = false;
+
+	for (size_t i = 0; i < cfg->nsources; i++) {
+		fallback |= cfg->sources[i].unless_journal;
+		journal |= cfg->sources[i].type == SRC_JOURNAL;
+	}
+	return fallback && journal && sensor_journal_readable();
+}
+
+/* The sensor watches a file's directory (inotify): it must exist, for
+ * each file that will be read. */
 static void
 check_sources(struct checker *c)
 {
 	const struct config *cfg = c->cfg;
+	bool skip_fallback = fallback_unread(cfg);
 
 	if (cfg->nsources == 0)
 		check_error(c, 0, "no 'source' line: nothing to watch");
@@ -53,7 +73,7 @@ check_sources(struct checker *c)
 		char dir[PATH_MAX];
 		struct stat st;
 
-		if (s->type != SRC_FILE)
+		if (s->type != SRC_FILE || (s->unless_journal && skip_fallback))
 			continue;
 		snprintf(dir, sizeof(dir), "%s", s->path);
 		char *slash = strrchr(dir, '/');

@@ -11,7 +11,8 @@ struct config;
 typedef void (*config_check_cb)(void *arg, const char *msg);
 
 /* Checks what would stop the daemon at start, reporting every error: at
- * least one source, each file source's directory watchable, the worker's
+ * least one source, each file source's directory watchable (not an
+ * unless-journal one's when the journal will be read instead), the worker's
  * user (when with_user: the daemon looks it up only when started as root)
  * and the control group in their databases, the identity key (a regular
  * file, 0600, the right size) and the charter (loads, names this key).

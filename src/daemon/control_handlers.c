@@ -5,6 +5,7 @@
  * (SO_PEERCRED), logs who asked for each change, acts and answers
  * (docs/control.md). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -24,9 +25,6 @@
 #include "ledger/journal.h"
 #include "ledger/ledger.h"
 #include "policy/verdict.h"
-
-/* Wider bans that hold the prefix being unbanned, named in the answer. */
-#define COVERING_MAX 8
 
 void
 answer_error(struct outbuf *out, int json, const char *msg)
@@ -134,10 +132,15 @@ handle_ban(struct daemon *d, const struct control_request *r, struct outbuf *out
 
 /* --- unban --- */
 
+/* The wider bans that hold the prefix being unbanned. They all hold one
+ * prefix, so they nest in one another, one per prefix length at most: all
+ * of them fit (the ledger holds each prefix once; more is refused, never
+ * silently left out, since one left out would keep the address banned). */
 struct covering {
 	const struct a5_prefix *target;
 	size_t n;
-	struct ledger_ban b[COVERING_MAX];
+	int over;
+	struct ledger_ban b[PREFIX_NEST_MAX];
 };
 
 static int
@@ -145,10 +148,32 @@ covering_one(const struct ledger_ban *b, void *arg)
 {
 	struct covering *c = arg;
 
-	if (c->n < COVERING_MAX && !prefix_equal(&b->prefix, c->target) &&
-	    prefix_contains(&b->prefix, c->target))
+	if (prefix_equal(&b->prefix, c->target) || !prefix_contains(&b->prefix, c->target))
+		return 0;
+	if (c->n < PREFIX_NEST_MAX)
 		c->b[c->n++] = *b;
+	else
+		c->over = 1;
 	return 0;
+}
+
+/* The widest of the covering bans: the one whose unban lifts them all. */
+static const struct ledger_ban *
+covering_widest(const struct covering *c)
+{
+	const struct ledger_ban *w = &c->b[0];
+
+	for (size_t i = 1; i < c->n; i++)
+		if (c->b[i].prefix.len < w->prefix.len)
+			w = &c->b[i];
+	return w;
+}
+
+/* The later of two expiries, 0 (never) being the latest. */
+static int64_t
+later_expiry(int64_t a, int64_t b)
+{
+	return a == 0 || b == 0 ? 0 : a > b ? a : b;
 }
 
 static int
@@ -157,43 +182,71 @@ is_coalition_ban(const struct ledger_ban *b)
 	return strcmp(b->reason, "coalition") == 0;
 }
 
-/* Lifts the local ban b and bans the rest of it around target again, until
- * the same expiry. Returns the pieces banned again, or -1 when b could not
- * be split (then nothing was lifted). */
+/* Lifts the covering bans and bans the rest of them around target again.
+ * Each is cut around the next narrower one (prefix_split_nest), so no two
+ * pieces overlap; a piece keeps the record of the ban it was cut from and
+ * the latest expiry of the bans that held it (its own and the wider ones),
+ * so nothing outside target is banned for less time than before. Returns
+ * the pieces banned again, or -1 when the bans could not be split (then
+ * nothing was lifted). */
 static int
-split_ban(struct daemon *d, const struct ledger_ban *b, const struct a5_prefix *target, int64_t now)
+split_bans(struct daemon *d, const struct covering *cov, const struct a5_prefix *target,
+    int64_t now)
 {
-	struct a5_prefix pieces[PREFIX_SPLIT_MAX];
+	struct a5_prefix nest[PREFIX_NEST_MAX];
+	struct prefix_piece pieces[PREFIX_SPLIT_MAX];
+	int64_t until[PREFIX_NEST_MAX];
 	char outer[A5_PREFIX_STRLEN], inner[A5_PREFIX_STRLEN], why[160];
-	int n = prefix_split_around(&b->prefix, target, pieces), kept = 0;
+	int n, kept = 0;
 
-	if (n < 0)
+	for (size_t i = 0; i < cov->n; i++)
+		nest[i] = cov->b[i].prefix;
+	if ((n = prefix_split_nest(nest, cov->n, target, pieces)) < 0)
 		return -1;
-	prefix_format(&b->prefix, outer, sizeof(outer));
+	for (size_t i = 0; i < cov->n; i++) {
+		until[i] = cov->b[i].expires;
+		for (size_t j = 0; j < cov->n; j++)
+			if (nest[j].len < nest[i].len)
+				until[i] = later_expiry(until[i], cov->b[j].expires);
+	}
 	prefix_format(target, inner, sizeof(inner));
-	ledger_ban_remove(d->ledger, &b->prefix);
-	enforce_group(d, ENF_DELETE, ENF_GROUP_LOCAL, &b->prefix, 0);
-	/* the wider prefix leaves the kernel first: nftables refuses an
-	 * interval that overlaps one still in the set */
-	privc_commit(d->pc);
 	snprintf(why, sizeof(why), "by request, split around %s", inner);
-	if (journal_local(d->journal, now, "unban", &b->prefix, 0, why) != 0)
-		log_warnx("%s", journal_errmsg(d->journal));
-	snprintf(why, sizeof(why), "rest of %s after an unban of %s", outer, inner);
-	for (int i = 0; i < n; i++) {
+	/* Widest first, each in a transaction of its own: the wider prefix
+	 * leaves the kernel before pieces that overlap it arrive (nftables
+	 * refuses an interval that overlaps one still in the set), and a
+	 * narrower one the kernel never held (a wider one covered it) fails
+	 * its delete alone, as "not in the set". */
+	for (unsigned len = 0; len < target->len; len++)
+		for (size_t i = 0; i < cov->n; i++) {
+			if (nest[i].len != len)
+				continue;
+			ledger_ban_remove(d->ledger, &nest[i]);
+			enforce_group(d, ENF_DELETE, ENF_GROUP_LOCAL, &nest[i], 0);
+			privc_commit(d->pc);
+			if (journal_local(d->journal, now, "unban", &nest[i], 0, why) != 0)
+				log_warnx("%s", journal_errmsg(d->journal));
+		}
+	for (int k = 0; k < n; k++) {
+		const struct ledger_ban *b = &cov->b[pieces[k].from];
 		struct ledger_ban piece = *b;
-		if (prefixlist_overlaps(&d->allow, &pieces[i]))
+
+		if (prefixlist_overlaps(&d->allow, &pieces[k].prefix))
 			continue;
-		piece.prefix = pieces[i];
+		piece.prefix = pieces[k].prefix;
+		piece.expires = until[pieces[k].from];
 		if (ledger_ban_put(d->ledger, &piece) != 0)
 			log_warnx("ledger: %s", ledger_errmsg(d->ledger));
-		if (journal_local(d->journal, now, "ban", &pieces[i],
-		    b->expires ? b->expires - now : 0, why) != 0)
+		prefix_format(&b->prefix, outer, sizeof(outer));
+		snprintf(why, sizeof(why), "rest of %s after an unban of %s", outer, inner);
+		if (journal_local(d->journal, now, "ban", &piece.prefix,
+		    piece.expires ? piece.expires - now : 0, why) != 0)
 			log_warnx("%s", journal_errmsg(d->journal));
-		enforce_group(d, ENF_ADD, ENF_GROUP_LOCAL, &pieces[i], verdict_ttl(b->expires, now));
+		enforce_group(d, ENF_ADD, ENF_GROUP_LOCAL, &piece.prefix,
+		    verdict_ttl(piece.expires, now));
 		kept++;
 	}
-	log_info("unban %s: %s split, %d narrower prefixes banned again", inner, outer, kept);
+	log_info("unban %s: %zu wider ban%s split, %d narrower prefixes banned again", inner,
+	    cov->n, cov->n > 1 ? "s" : "", kept);
 	return kept;
 }
 
@@ -247,55 +300,76 @@ unban_exact(struct daemon *d, const struct a5_prefix *p, int64_t now)
 static void
 handle_unban(struct daemon *d, const struct control_request *r, struct outbuf *out)
 {
-	struct covering cov = { .target = &r->prefix };
+	struct covering *cov = calloc(1, sizeof(*cov));
 	char text[A5_PREFIX_STRLEN], msg[1000], one[300];
 	int64_t now = now_sec();
 	int split = 0;
 
-	prefix_format(&r->prefix, text, sizeof(text));
-	if (ledger_bans_active(d->ledger, now, covering_one, &cov) < 0) {
-		answer_error(out, r->json, "ledger error");
+	if (cov == NULL) {
+		answer_error(out, r->json, "out of memory");
 		return;
 	}
-	if (cov.n > 0 && !r->split) {
-		describe_ban(&cov.b[0], now, one, sizeof(one));
+	cov->target = &r->prefix;
+	prefix_format(&r->prefix, text, sizeof(text));
+	if (ledger_bans_active(d->ledger, now, covering_one, cov) < 0) {
+		answer_error(out, r->json, "ledger error");
+		goto done;
+	}
+	if (cov->over) {
+		snprintf(msg, sizeof(msg), "%s lies inside more than %d wider bans; nothing was lifted",
+		    text, PREFIX_NEST_MAX);
+		answer_error(out, r->json, msg);
+		goto done;
+	}
+	if (cov->n > 0 && !r->split) {
+		const struct ledger_ban *w = covering_widest(cov);
 		char outer[A5_PREFIX_STRLEN];
-		prefix_format(&cov.b[0].prefix, outer, sizeof(outer));
+		describe_ban(w, now, one, sizeof(one));
+		prefix_format(&w->prefix, outer, sizeof(outer));
 		snprintf(msg, sizeof(msg), "%s lies inside the banned prefix %s%s; nothing was lifted. "
 		    "`article5 unban %s` lifts the whole prefix, `article5 unban --split %s` lifts only "
 		    "%s and bans the rest of it again", text, one,
-		    cov.n > 1 ? " (and other wider bans)" : "", outer, text, text);
+		    cov->n > 1 ? " (and narrower bans inside it)" : "", outer, text, text);
 		answer_error(out, r->json, msg);
-		return;
+		goto done;
 	}
-	for (size_t i = 0; i < cov.n; i++)
-		if (is_coalition_ban(&cov.b[i])) {
-			describe_ban(&cov.b[i], now, one, sizeof(one));
+	for (size_t i = 0; i < cov->n; i++)
+		if (is_coalition_ban(&cov->b[i])) {
+			describe_ban(&cov->b[i], now, one, sizeof(one));
 			snprintf(msg, sizeof(msg), "%s lies inside %s, a coalition ban: it cannot be split "
 			    "here; nothing was lifted. `article5 unban` of that prefix lifts it on this host",
 			    text, one);
 			answer_error(out, r->json, msg);
-			return;
+			goto done;
 		}
-	for (size_t i = 0; i < cov.n; i++)
-		split += split_ban(d, &cov.b[i], &r->prefix, now) >= 0;
+	if (cov->n > 0) {
+		if (split_bans(d, cov, &r->prefix, now) < 0) {
+			snprintf(msg, sizeof(msg), "the wider bans holding %s could not be split; nothing "
+			    "was lifted", text);
+			answer_error(out, r->json, msg);
+			goto done;
+		}
+		split = 1;
+	}
 	int found = unban_exact(d, &r->prefix, now);
 	if (journal_local(d->journal, now, "unban", &r->prefix, 0, found || split ? "by request" :
 	    "by request (not in the ledger)") != 0)
 		log_warnx("%s", journal_errmsg(d->journal));
-	if (!found && split == 0) {
+	if (!found && !split) {
 		snprintf(msg, sizeof(msg), "%s was not banned (no ban of it, or holding it, in the "
 		    "ledger); nothing was lifted", text);
 		answer_error(out, r->json, msg);
-		return;
+		goto done;
 	}
 	log_info("unban %s (by request)", text);
-	if (split > 0)
+	if (split)
 		snprintf(msg, sizeof(msg), "unbanned %s: split out of %zu wider ban%s, the rest of which "
-		    "stays banned", text, cov.n, cov.n > 1 ? "s" : "");
+		    "stays banned", text, cov->n, cov->n > 1 ? "s" : "");
 	else
 		snprintf(msg, sizeof(msg), "unbanned %s", text);
 	answer_ok(out, r->json, msg);
+done:
+	free(cov);
 }
 
 /* --- flush, reload --- */

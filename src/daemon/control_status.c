@@ -173,7 +173,7 @@ view_status(struct daemon *d, struct outbuf *out, int json)
 		    "\"nft_commits\": %llu, \"nft_applied\": %llu, \"nft_failed\": %llu, "
 		    "\"ledger_errors\": %llu, \"reloads\": %llu, \"remote_applied\": %llu",
 		    d->cfg->observe ? "observe" : "enforce", (long long)(now_sec() - d->started),
-		    (int)getpid(), (int)getppid(), d->cfg->nsources, rules_service_count(d->rs), rules_count(d->rs),
+		    (int)getpid(), (int)getppid(), sensor_source_count(d->sensor), rules_service_count(d->rs), rules_count(d->rs),
 		    (unsigned long long)d->lines, (unsigned long long)d->matches,
 		    (unsigned long long)d->attempts, (unsigned long long)d->bans, (long long)active,
 		    (unsigned long long)d->refused_allow, ds.offenders, (unsigned long long)ds.evictions,
@@ -208,7 +208,7 @@ view_status(struct daemon *d, struct outbuf *out, int json)
 	    (long long)(now_sec() - d->started), (int)getpid(), (int)getppid());
 	outbuf_printf(out, "rules:       %zu rules for %zu services\n", rules_count(d->rs), rules_service_count(d->rs));
 	outbuf_printf(out, "sources:     %zu; %llu lines read, %llu truncated, %llu rotations\n",
-	    d->cfg->nsources, (unsigned long long)ss->lines, (unsigned long long)ss->truncated,
+	    sensor_source_count(d->sensor), (unsigned long long)ss->lines, (unsigned long long)ss->truncated,
 	    (unsigned long long)ss->rotations);
 	sources_view(d, out, 0);
 	outbuf_printf(out, "detection:   %llu lines matched, %llu failed attempts, %zu offenders tracked (%llu evicted)\n",

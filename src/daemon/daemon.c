@@ -131,7 +131,7 @@ on_remote(struct daemon *d, const struct coalition_apply *a)
 	if (d->cfg->observe) {
 		/* a dry run records nothing (see verdict_ban) */
 		d->remote_applied++;
-		web_ban(d, &a->prefix, a->service, a->member, a->reported_us);
+		web_ban_remote(d, &a->prefix, a->service, a->member, a->reported_us);
 		prefix_format(&a->prefix, text, sizeof(text));
 		log_debug("would ban %s: reported by %s", text, a->member);
 		return;
@@ -179,7 +179,7 @@ on_remote(struct daemon *d, const struct coalition_apply *a)
 	}
 	enforce_until(d, &a->prefix, a->deadline);
 	d->remote_applied++;
-	web_ban(d, &a->prefix, a->service, a->member, a->reported_us);
+	web_ban_remote(d, &a->prefix, a->service, a->member, a->reported_us);
 }
 
 /* A revocation by the origin of a coalition ban (the coalition updated

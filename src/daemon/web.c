@@ -17,6 +17,7 @@
 #include "http/http.h"
 #include "http/metrics.h"
 #include "ledger/ledger.h"
+#include "rules/rules.h"
 
 /* The series read at rendering time. */
 static void
@@ -152,11 +153,11 @@ web_attempt(struct daemon *d, const struct a5_prefix *addr, const char *service,
 		dash_feed_attempt(&d->feed, now_sec(), addr, service, rule);
 }
 
-void
-web_ban(struct daemon *d, const struct a5_prefix *p, const char *service, const char *origin,
+/* A ban's propagation delay (a coalition ban) and its line on the dashboard. */
+static void
+web_ban_seen(struct daemon *d, const struct a5_prefix *p, const char *service, const char *origin,
     int64_t reported_us)
 {
-	metrics_add(d->metrics, M_BANS, service, origin, 1);
 	if (reported_us > 0) {
 		int64_t delay = now_usec() - reported_us;
 		/* another member's clock may be ahead of ours */
@@ -164,4 +165,31 @@ web_ban(struct daemon *d, const struct a5_prefix *p, const char *service, const 
 	}
 	if (d->http != NULL)
 		dash_feed_ban(&d->feed, now_sec(), p, service, origin);
+}
+
+void
+web_ban(struct daemon *d, const struct a5_prefix *p, const char *service, const char *origin,
+    int64_t reported_us)
+{
+	metrics_add(d->metrics, M_BANS, service, origin, 1);
+	web_ban_seen(d, p, service, origin, reported_us);
+}
+
+/* A coalition ban's service is the reporting member's free text: one
+ * member sending ever new names would fill article5_bans_total's label
+ * sets (METRICS_SERIES_MAX) and starve the real series. So the series
+ * names a service only when this host has one of that name (or "manual",
+ * a member's ban by hand), else "other". The member label is bounded by
+ * the charter. (A lookup per report: up to RULES_SERVICES_MAX strcmp, next
+ * to the report's signature check.) The dashboard's rings keep the name
+ * as reported: they are bounded by their own size. */
+void
+web_ban_remote(struct daemon *d, const struct a5_prefix *p, const char *service,
+    const char *member, int64_t reported_us)
+{
+	const char *label = strcmp(service, "manual") == 0 ||
+	    (d->rs != NULL && rules_service_find(d->rs, service) >= 0) ? service : WEB_SERVICE_OTHER;
+
+	metrics_add(d->metrics, M_BANS, label, member, 1);
+	web_ban_seen(d, p, service, member, reported_us);
 }

@@ -388,12 +388,16 @@ worker_start(struct daemon *d, struct parent *p, sensor_lines_cb on_lines)
 		coalition_publish(d->co);	/* what a crash left in the outbox */
 		d->charter_version = coalition_charter_version(d->co);
 	}
-	worker_heartbeat(d);	/* systemd's STATUS has its numbers at READY */
-	if (events_open(d, on_lines) != 0 || privc_ready(d->pc) != 0)
+	if (events_open(d, on_lines) != 0)
+		goto fail;
+	/* systemd's STATUS has its numbers at READY, the sources opened
+	 * among them */
+	worker_heartbeat(d);
+	if (privc_ready(d->pc) != 0)
 		goto fail;
 	log_info("started: %s mode, %zu rules for %zu services, %zu sources, control %s",
 	    d->cfg->observe ? "observe" : "enforce", rules_count(d->rs), rules_service_count(d->rs),
-	    d->cfg->nsources, d->cfg->control_socket);
+	    sensor_source_count(d->sensor), d->cfg->control_socket);
 	return 0;
 fail:
 	if (have_id)
@@ -479,7 +483,9 @@ worker_heartbeat(struct daemon *d)
 		d->active_counted_at_bans = d->bans;
 	}
 	memset(&a, 0, sizeof(a));
-	a.sources = (uint32_t)d->cfg->nsources;
+	/* the sources read, not those configured: an unless-journal file
+	 * is not read when the journal is */
+	a.sources = (uint32_t)(d->sensor != NULL ? sensor_source_count(d->sensor) : 0);
 	a.hups = d->hups;
 	a.reloads = (uint32_t)d->reloads;
 	a.bans_active = d->active_bans;

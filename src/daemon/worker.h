@@ -116,6 +116,12 @@ void web_attempt(struct daemon *d, const struct a5_prefix *addr, const char *ser
     const char *rule);
 void web_ban(struct daemon *d, const struct a5_prefix *p, const char *service, const char *origin,
     int64_t reported_us);
+/* A coalition ban reported by member: counted under its service only when
+ * this host has a service of that name (or "manual"), else under
+ * WEB_SERVICE_OTHER, so that reports cannot fill the label sets. */
+#define WEB_SERVICE_OTHER "other"
+void web_ban_remote(struct daemon *d, const struct a5_prefix *p, const char *service,
+    const char *member, int64_t reported_us);
 struct outbuf;
 /* The control socket's `metrics`: Prometheus text, or JSON. */
 void web_metrics(struct daemon *d, struct outbuf *out, int json);

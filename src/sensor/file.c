@@ -180,7 +180,7 @@ inst_close(struct sensor *s, struct source *src, struct file_inst *in, bool flus
 	if (in->fd == -1)
 		return;
 	if (flush)
-		lines_flush(s, &in->lb, src->name);
+		lines_flush(s, &in->lb, src);
 	close(in->fd);
 	watch_drop(s, &in->wd);
 	inst_init(in);
@@ -236,7 +236,7 @@ inst_read(struct sensor *s, struct source *src, struct file_inst *in, size_t *bu
 		in->active = true;
 		s->stats.bytes += (uint64_t)n;
 		tail_update(in, s->rbuf, (size_t)n);
-		lines_feed(s, &in->lb, src->name, s->rbuf, (size_t)n);
+		lines_feed(s, &in->lb, src, s->rbuf, (size_t)n);
 	}
 	return 1;
 }

@@ -163,7 +163,7 @@ journal_service(struct sensor *s, struct source *src)
 			continue;	/* over the line ceiling: counted, dropped */
 		bytes += len;
 		s->stats.bytes += len;
-		lines_deliver(s, src->name, js->line, len, 1, (int64_t)ts);
+		lines_deliver(s, src, js->line, len, 1, (int64_t)ts);
 	}
 	if (n > 0)
 		cursor_update(js);

@@ -9,25 +9,20 @@
 #include "sensor/source.h"
 
 void
-lines_deliver(struct sensor *s, const char *name, const char *buf, size_t len,
+lines_deliver(struct sensor *s, struct source *src, const char *buf, size_t len,
     size_t nlines, int64_t ts_usec)
 {
 	if (len == 0)
 		return;
 	s->stats.lines += nlines;
-	/* per source, for status: the callers pass the source's own name */
-	for (size_t i = 0; i < s->nsrc; i++) {
-		struct source *src = s->src[i];
-		if (src->name == name || strcmp(src->name, name) == 0) {
-			if (src->quiet)
-				log_info("source %s: lines again", src->name);
-			src->lines += nlines;
-			src->last_line = now_sec();
-			src->quiet = false;
-			break;
-		}
-	}
-	s->cb(s->arg, name, buf, len, ts_usec);
+	/* per source, for status: the caller's own source, not looked up by
+	 * name (a strcmp for each source before it in the table, each time) */
+	if (src->quiet)
+		log_info("source %s: lines again", src->name);
+	src->lines += nlines;
+	src->last_line = now_sec();
+	src->quiet = false;
+	s->cb(s->arg, src->name, buf, len, ts_usec);
 }
 
 void
@@ -40,10 +35,10 @@ lines_reset(struct linebuf *lb)
 
 /* Delivers the held line with its '\n'. */
 static void
-deliver_held(struct sensor *s, struct linebuf *lb, const char *name)
+deliver_held(struct sensor *s, struct linebuf *lb, struct source *src)
 {
 	lb->part[lb->len++] = '\n';
-	lines_deliver(s, name, lb->part, lb->len, 1, 0);
+	lines_deliver(s, src, lb->part, lb->len, 1, 0);
 	lb->len = 0;
 }
 
@@ -53,19 +48,19 @@ deliver_held(struct sensor *s, struct linebuf *lb, const char *name)
  * and logged at power-of-two counts so that a flood of long lines cannot
  * flood the log too. */
 static void
-drop_overlong(struct sensor *s, struct linebuf *lb, const char *name)
+drop_overlong(struct sensor *s, struct linebuf *lb, const struct source *src)
 {
 	uint64_t n = ++s->stats.truncated;
 
 	lb->len = 0;
 	if ((n & (n - 1)) == 0)
 		log_warnx("%s: line longer than %d bytes dropped (%llu so far)",
-		    name, SENSOR_LINE_MAX, (unsigned long long)n);
+		    src->name, SENSOR_LINE_MAX, (unsigned long long)n);
 }
 
 /* Splits normalized data (LF lines) into runs and the held partial line. */
 static void
-lines_split(struct sensor *s, struct linebuf *lb, const char *name,
+lines_split(struct sensor *s, struct linebuf *lb, struct source *src,
     const char *data, size_t len)
 {
 	const char *p = data, *end = data + len;
@@ -86,7 +81,7 @@ lines_split(struct sensor *s, struct linebuf *lb, const char *name,
 			/* Complete the held line first. */
 			seg = (size_t)((nl != NULL ? nl : end) - p);
 			if (lb->len + seg > SENSOR_LINE_MAX) {
-				drop_overlong(s, lb, name);
+				drop_overlong(s, lb, src);
 				if (nl == NULL) {
 					lb->discarding = true;
 					return;
@@ -96,7 +91,7 @@ lines_split(struct sensor *s, struct linebuf *lb, const char *name,
 				lb->len += seg;
 				if (nl == NULL)
 					return;
-				deliver_held(s, lb, name);
+				deliver_held(s, lb, src);
 			}
 			p = nl + 1;
 			continue;
@@ -109,7 +104,7 @@ lines_split(struct sensor *s, struct linebuf *lb, const char *name,
 			p = nl + 1;
 			nl = p < end ? memchr(p, '\n', (size_t)(end - p)) : NULL;
 		}
-		lines_deliver(s, name, run, (size_t)(p - run), nlines, 0);
+		lines_deliver(s, src, run, (size_t)(p - run), nlines, 0);
 		if (p == end)
 			return;
 		/* At p: an overlong line, or the unterminated tail of data. */
@@ -119,7 +114,7 @@ lines_split(struct sensor *s, struct linebuf *lb, const char *name,
 			lb->len = seg;
 			return;
 		}
-		drop_overlong(s, lb, name);
+		drop_overlong(s, lb, src);
 		if (nl == NULL) {
 			lb->discarding = true;
 			return;
@@ -129,7 +124,7 @@ lines_split(struct sensor *s, struct linebuf *lb, const char *name,
 }
 
 void
-lines_feed(struct sensor *s, struct linebuf *lb, const char *name,
+lines_feed(struct sensor *s, struct linebuf *lb, struct source *src,
     char *data, size_t len)
 {
 	if (len == 0)
@@ -138,16 +133,16 @@ lines_feed(struct sensor *s, struct linebuf *lb, const char *name,
 		char c = (char)eol_carry(&lb->eol, (unsigned char)data[0]);
 
 		if (c != 0)
-			lines_split(s, lb, name, &c, 1);
+			lines_split(s, lb, src, &c, 1);
 	}
 	len = eol_fix(&lb->eol, data, len);
-	lines_split(s, lb, name, data, len);
+	lines_split(s, lb, src, data, len);
 }
 
 void
-lines_flush(struct sensor *s, struct linebuf *lb, const char *name)
+lines_flush(struct sensor *s, struct linebuf *lb, struct source *src)
 {
 	if (!lb->discarding && lb->len > 0)
-		deliver_held(s, lb, name);
+		deliver_held(s, lb, src);
 	lines_reset(lb);
 }

@@ -107,12 +107,13 @@ void lines_reset(struct linebuf *lb);
  * a trailing partial one is held in lb, overlong ones are dropped whole and
  * counted. data is normalized in place first (CRLF and CR-only line ends,
  * NULs at line starts: common/eol.h), so it must be writable. */
-void lines_feed(struct sensor *s, struct linebuf *lb, const char *name,
+void lines_feed(struct sensor *s, struct linebuf *lb, struct source *src,
     char *data, size_t len);
 /* Delivers a held partial line with a '\n' added (end of input). */
-void lines_flush(struct sensor *s, struct linebuf *lb, const char *name);
-/* Calls the callback with nlines complete lines and counts them. */
-void lines_deliver(struct sensor *s, const char *name, const char *buf,
+void lines_flush(struct sensor *s, struct linebuf *lb, struct source *src);
+/* Calls the callback with nlines complete lines of src and counts them
+ * (in s and in src). */
+void lines_deliver(struct sensor *s, struct source *src, const char *buf,
     size_t len, size_t nlines, int64_t ts_usec);
 
 /* journal.c */

@@ -55,7 +55,7 @@ stdin_finish(struct sensor *s, struct source *src)
 {
 	struct stdin_src *in = src->priv;
 
-	lines_flush(s, &in->lb, src->name);
+	lines_flush(s, &in->lb, src);
 	if (in->polled)
 		sensor_poll_del(s, in->fd);
 	in->polled = false;
@@ -93,7 +93,7 @@ stdin_service(struct sensor *s, struct source *src)
 		}
 		budget -= (size_t)n;
 		s->stats.bytes += (uint64_t)n;
-		lines_feed(s, &in->lb, src->name, s->rbuf, (size_t)n);
+		lines_feed(s, &in->lb, src, s->rbuf, (size_t)n);
 	}
 	return 1;
 }

@@ -135,6 +135,38 @@ blocked 198.51.100.4 && blocked 198.51.100.200 && ok "  the rest of the /24 stil
     bad "the rest of the /24 lost"
 n=$("$A5" bans $C --json | jq '[.[] | select(.prefix | startswith("198.51.100."))] | length')
 [ "$n" = 8 ] && ok "  the /24 is now 8 narrower bans" || bad "after split: $n bans"
+# nested bans that all hold the address, more of them than the 8 the first
+# version looked at, the widest banned last (so it is the one in the kernel,
+# having replaced the narrower ones): each is cut around the next narrower
+# one, so the pieces never overlap (nftables refuses overlapping intervals)
+# and each piece stays banned as long as the widest ban holding it.
+for p in 10.20.30.4/31 10.20.30.4/30 10.20.30.0/29 10.20.30.0/28 10.20.30.0/27 10.20.30.0/26 \
+    10.20.30.0/25 10.20.16.0/20 10.20.0.0/18; do
+	"$A5" ban $C $p --for 1h >/dev/null 2>&1 || bad "nested ban $p"
+done
+"$A5" ban $C 10.20.30.0/24 --for 2h >/dev/null 2>&1 || bad "nested ban /24 for 2h"
+"$A5" ban $C 10.20.0.0/16 --for 1h >/dev/null 2>&1 || bad "nested ban /16"
+wait_blocked 10.20.200.1 || bad "10.20.0.0/16 not in the kernel"
+logl=$(wc -l < "$T/daemon.log")
+out=$("$A5" unban $C --split 10.20.30.5 2>&1) && ok "unban --split inside 11 nested bans: $out" ||
+    bad "unban --split nested: $out"
+sleep 0.3
+blocked 10.20.30.5 && bad "10.20.30.5 still blocked after --split of nested bans" ||
+    ok "  10.20.30.5 no longer blocked"
+blocked 10.20.30.4 && blocked 10.20.30.200 && blocked 10.20.31.1 && blocked 10.20.200.1 &&
+    ok "  the rest of the /16 still blocked" || bad "nested split: part of the rest lost"
+tail -n +"$((logl + 1))" "$T/daemon.log" | grep -q "refused" &&
+    bad "nested split: nftables refused: $(tail -n +"$((logl + 1))" "$T/daemon.log" | grep refused | head -2)" ||
+    ok "  nftables refused nothing"
+nb=$("$A5" bans $C --json | jq -c '[.[] | select(.prefix | startswith("10.20."))]')
+n=$(echo "$nb" | jq length)
+[ "$n" = 16 ] && ok "  the /16 is now 16 narrower bans" || bad "nested split: $n bans: $(echo "$nb" | jq -c '[.[].prefix]')"
+# inside the /24 banned for 2h: 2h, outside it: 1h (in minutes: a piece
+# keeps its ban's creation time, and the bans above were made over a second)
+x=$(echo "$nb" | jq -r '[.[] | select(.prefix | startswith("10.20.30.")) | (.expires - .created) / 60 | floor] | unique | join(",")')
+y=$(echo "$nb" | jq -r '[.[] | select(.prefix | startswith("10.20.30.") | not) | (.expires - .created) / 60 | floor] | unique | join(",")')
+[ "$x" = 120 ] && [ "$y" = 60 ] && ok "  pieces keep the latest expiry holding them: 2h inside the /24, 1h outside" ||
+    bad "nested split expiries: inside the /24 '$x', outside '$y'"
 out=$("$A5" unban $C 203.0.113.77 2>&1) && bad "unban of nothing: exit 0 ($out)" ||
     case $out in *"was not banned"*) ok "unban of nothing: exit 1, $out" ;; *) bad "unban of nothing: $out" ;; esac
 

@@ -166,6 +166,111 @@ test_split(void **state)
 	assert_int_equal(prefix_split_around(&x, &v6, pieces), -1);
 }
 
+/* A random address inside p (k == 0: p's first address). */
+static struct a5_prefix
+addr_in(const struct a5_prefix *p, int k)
+{
+	struct a5_prefix a = *p;
+	unsigned bits = a.family == A5_AF_INET ? 32 : 128;
+
+	for (unsigned b = p->len; b < bits && k > 0; b++)
+		if (rand() & 1)
+			a.addr[b / 8] |= (uint8_t)(0x80 >> (b % 8));
+	a.len = (uint8_t)bits;
+	return a;
+}
+
+/* nest[0..n) around inner: disjoint pieces, each inside the prefix it was
+ * cut from and outside every narrower nest prefix; every address of the
+ * widest is in inner or in exactly one piece. */
+static void
+check_nest(const struct a5_prefix *nest, size_t n, const char *inner_s, int want)
+{
+	struct a5_prefix inner = pfx(inner_s), widest = nest[0];
+	struct prefix_piece pieces[PREFIX_SPLIT_MAX];
+	int got = prefix_split_nest(nest, n, &inner, pieces);
+
+	assert_int_equal(got, want);
+	for (size_t i = 1; i < n; i++)
+		if (nest[i].len < widest.len)
+			widest = nest[i];
+	for (int i = 0; i < got; i++) {
+		const struct a5_prefix *from = &nest[pieces[i].from];
+		assert_true(pieces[i].from < n);
+		assert_null(prefix_check(&pieces[i].prefix));
+		assert_true(prefix_contains(from, &pieces[i].prefix));
+		assert_false(prefix_overlaps(&inner, &pieces[i].prefix));
+		for (size_t j = 0; j < n; j++)
+			if (nest[j].len > from->len)
+				assert_false(prefix_overlaps(&nest[j], &pieces[i].prefix));
+		for (int j = i + 1; j < got; j++)
+			assert_false(prefix_overlaps(&pieces[i].prefix, &pieces[j].prefix));
+	}
+	srand(11);
+	for (int k = 0; k < 2000; k++) {
+		/* half of them inside the narrowest nest prefixes' region */
+		struct a5_prefix a = addr_in(k % 2 ? &widest : &nest[k / 2 % n], k);
+		int in = prefix_contains(&inner, &a) ? 1 : 0;
+		for (int i = 0; i < got; i++)
+			in += prefix_contains(&pieces[i].prefix, &a);
+		assert_int_equal(in, 1);
+	}
+}
+
+static void
+test_split_nest(void **state)
+{
+	struct a5_prefix nest[PREFIX_NEST_MAX + 1], in;
+	struct prefix_piece pieces[PREFIX_SPLIT_MAX];
+	const char *e2e[] = { "10.20.30.4/31", "10.20.30.4/30", "10.20.30.0/29", "10.20.30.0/28",
+	    "10.20.30.0/27", "10.20.30.0/26", "10.20.30.0/25", "10.20.30.0/24", "10.20.16.0/20",
+	    "10.20.0.0/18", "10.20.0.0/16" };
+	size_t n = 0;
+
+	(void)state;
+	/* a /24 inside a /16, either order: 8 + 8 pieces, not 16 + 8 overlapping */
+	nest[0] = pfx("10.20.0.0/16");
+	nest[1] = pfx("10.20.30.0/24");
+	check_nest(nest, 2, "10.20.30.5", 16);
+	nest[0] = pfx("10.20.30.0/24");
+	nest[1] = pfx("10.20.0.0/16");
+	check_nest(nest, 2, "10.20.30.5", 16);
+	in = pfx("10.20.30.5");
+	assert_int_equal(prefix_split_nest(nest, 2, &in, pieces), 16);
+	/* the /16's pieces (widest first) are cut around the /24, not the address */
+	assert_int_equal(pieces[0].from, 1);
+	assert_int_equal(pieces[0].prefix.len, 17);
+	assert_int_equal(pieces[7].from, 1);
+	assert_int_equal(pieces[7].prefix.len, 24);
+	assert_int_equal(pieces[8].from, 0);
+	assert_int_equal(pieces[8].prefix.len, 25);
+	/* the e2e case: 11 nested bans, more than the first version's 8 */
+	for (n = 0; n < sizeof(e2e) / sizeof(e2e[0]); n++)
+		nest[n] = pfx(e2e[n]);
+	check_nest(nest, n, "10.20.30.5", 16);
+	check_nest(nest, 1, "10.20.30.5", 1);
+	/* the most a nest can hold: every IPv6 length from 0 to 127 */
+	in = pfx("2001:db8::1");
+	for (n = 0; n < PREFIX_NEST_MAX; n++) {
+		nest[n] = in;
+		prefix_truncate(&nest[n], (unsigned)(PREFIX_NEST_MAX - 1 - n));
+	}
+	check_nest(nest, PREFIX_NEST_MAX, "2001:db8::1", 128);
+	/* refused: one more, two equal, one not holding inner, inner itself */
+	nest[PREFIX_NEST_MAX] = nest[0];
+	assert_int_equal(prefix_split_nest(nest, PREFIX_NEST_MAX + 1, &in, pieces), -1);
+	nest[1] = nest[0];
+	assert_int_equal(prefix_split_nest(nest, 2, &in, pieces), -1);
+	nest[0] = pfx("10.20.0.0/16");
+	nest[1] = pfx("10.21.0.0/16");
+	in = pfx("10.20.30.5");
+	assert_int_equal(prefix_split_nest(nest, 2, &in, pieces), -1);
+	nest[1] = in;
+	assert_int_equal(prefix_split_nest(nest, 2, &in, pieces), -1);
+	nest[1] = pfx("2001:db8::/32");
+	assert_int_equal(prefix_split_nest(nest, 2, &in, pieces), -1);
+}
+
 static int
 entry(const char *kind, const char *subject, const char *body, struct history_item *it)
 {
@@ -232,6 +337,7 @@ main(void)
 		cmocka_unit_test(test_parse_accepts),
 		cmocka_unit_test(test_parse_refuses),
 		cmocka_unit_test(test_split),
+		cmocka_unit_test(test_split_nest),
 		cmocka_unit_test(test_history_entries),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

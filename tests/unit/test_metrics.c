@@ -3,7 +3,8 @@
  * broken UTF-8) and cut at a character boundary; histogram buckets
  * cumulative with +Inf equal to the count; families bounded, the dropped
  * label sets counted; the listen address parser; the dashboard's rings
- * oldest first across wrap-around, their text JSON-escaped. */
+ * oldest first across wrap-around, their text JSON-escaped; a coalition
+ * ban's service labels bans_total only when this host has that service. */
 #include "testutil.h"
 
 #include <stdio.h>
@@ -14,6 +15,8 @@
 #include "http/dashboard.h"
 #include "http/http.h"
 #include "http/metrics.h"
+#include "daemon/worker.h"
+#include "rules/rules.h"
 
 static char *
 render(const struct metrics *m, int json)
@@ -237,6 +240,44 @@ test_feed(void **state)
 	dash_feed_free(&f);
 }
 
+/* A coalition ban's service is the reporting member's free text: under
+ * ever new names, one member must not fill article5_bans_total's label
+ * sets. Only a service this host has labels the series; the rest count
+ * under "other". This host's own bans keep their service. */
+static void
+test_remote_ban_service(void **state)
+{
+	struct daemon d;
+	struct a5_prefix p;
+	char err[256], name[32];
+
+	(void)state;
+	memset(&d, 0, sizeof(d));
+	assert_non_null(d.metrics = metrics_new());
+	assert_non_null(d.rs = rules_new());
+	if (rules_add(d.rs, "sshd", "fail", "pw", "^Failed password from <HOST>", "test", err,
+	    sizeof(err)) != 0 || rules_compile(d.rs, err, sizeof(err)) != 0)
+		fail_msg("rules: %s", err);
+	assert_int_equal(prefix_parse("192.0.2.1", 9, &p), 0);
+	for (int i = 0; i < METRICS_SERIES_MAX + 100; i++) {
+		snprintf(name, sizeof(name), "junk%d", i);
+		web_ban_remote(&d, &p, name, "m1", 0);
+	}
+	web_ban_remote(&d, &p, "sshd", "m1", 0);
+	web_ban_remote(&d, &p, "manual", "m2", 0);
+	web_ban(&d, &p, "sshd", "local", 0);
+	web_ban(&d, &p, "manual", "local", 0);
+	assert_true(metrics_get(d.metrics, M_BANS, "other", "m1") == METRICS_SERIES_MAX + 100);
+	assert_true(metrics_get(d.metrics, M_BANS, "junk7", "m1") == -1);
+	assert_true(metrics_get(d.metrics, M_BANS, "sshd", "m1") == 1);
+	assert_true(metrics_get(d.metrics, M_BANS, "manual", "m2") == 1);
+	assert_true(metrics_get(d.metrics, M_BANS, "sshd", "local") == 1);
+	assert_true(metrics_get(d.metrics, M_BANS, "manual", "local") == 1);
+	assert_true(metrics_get(d.metrics, M_SERIES_DROPPED, NULL, NULL) <= 0);
+	rules_free(d.rs);
+	metrics_free(d.metrics);
+}
+
 int
 main(void)
 {
@@ -247,6 +288,7 @@ main(void)
 		cmocka_unit_test(test_bounds),
 		cmocka_unit_test(test_listen_parse),
 		cmocka_unit_test(test_feed),
+		cmocka_unit_test(test_remote_ban_service),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
