@@ -436,7 +436,7 @@ for m in m1 m2 m3; do
 	done
 	d=$(( $(proofs "$m" proofs_received) - PR0[$m] ))
 	seen="$seen $m:proof+$d"
-	[ "$q" = true ] && (( d == 1 )) || { res=FAIL; seen="$seen(quarantined=$q)"; }
+	if [ "$q" != true ] || (( d != 1 )); then res=FAIL; seen="$seen(quarantined=$q)"; fi
 done
 if a5c_cli m2 evidence watcher -o "$A5_TMP/watcher.proof" >"$A5_TMP/ev.out" 2>&1 &&
 	"$A5_BIN" evidence --verify "$A5_TMP/watcher.proof" --charter "$A5C_CHARTER" >"$A5_TMP/ev.out" 2>&1 &&
