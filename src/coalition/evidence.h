@@ -48,9 +48,9 @@ int journal_commitment(struct journal *j, int64_t at, const void *msg, size_t le
  * they were enough depends on the charter then in force: `article5 charter
  * show --charter PREVIOUS` tells, offline). */
 int journal_charter(struct journal *j, int64_t at, const void *bundle, size_t len);
-/* proof: the two envelopes holding different reports numbered seq, both
- * signed by the same member (checked with journal_proof_check first: an
- * invalid proof is refused, not recorded). */
+/* proof: the two messages (envelopes or revocations) holding different
+ * links numbered seq, both signed by the same member (checked with
+ * journal_proof_check first: an invalid proof is refused, not recorded). */
 int journal_proof(struct journal *j, int64_t at, uint64_t seq,
     const void *a, size_t alen, const void *b, size_t blen);
 

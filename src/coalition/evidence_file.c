@@ -142,8 +142,13 @@ ev_block_check(const struct ev_block *b, const struct charter *c, uint8_t *ea, u
 	}
 	prefix_format(&pr.first.prefix, pa, sizeof(pa));
 	prefix_format(&pr.second.prefix, pb, sizeof(pb));
-	snprintf(msg, n, "%s signed two different reports #%llu (%s and %s)", m->name,
-	    (unsigned long long)b->seq, pa, pb);
+	if (!pr.first.revocation && !pr.second.revocation)
+		snprintf(msg, n, "%s signed two different reports #%llu (%s and %s)", m->name,
+		    (unsigned long long)b->seq, pa, pb);
+	else	/* a revocation in it: say which side unbans */
+		snprintf(msg, n, "%s signed two different links #%llu (%s of %s and %s of %s)",
+		    m->name, (unsigned long long)b->seq, pr.first.revocation ? "revocation" : "report",
+		    pa, pr.second.revocation ? "revocation" : "report", pb);
 	return 0;
 }
 

@@ -23,10 +23,12 @@ int journal_evidence_write(FILE *f, const char *member, uint64_t seq, int64_t fo
     const void *a, size_t alen, const void *b, size_t blen, char *why, size_t whylen);
 /* Checks every proof block of text against charter c: the envelopes'
  * signatures, one signer who is a member of c, c's coalition, the same
- * number, different reports; the header's key and seq must agree with the
- * envelopes (member and found are for people, not checked). each, if not
- * NULL, is called once per proof with its line, verdict and a message
- * ("NAME signed two different reports #N (P and Q)", or what is wrong).
+ * number, different links (reports or revocations); the header's key and
+ * seq must agree with the envelopes (member and found are for people, not
+ * checked). each, if not NULL, is called once per proof with its line,
+ * verdict and a message ("NAME signed two different reports #N (P and Q)",
+ * "NAME signed two different links #N (report of P and revocation of Q)",
+ * or what is wrong).
  * 0 every proof (at least one) holds, 1 some do not, -1 the file is not an
  * evidence file (err: "line N: what"). */
 int journal_evidence_check(const char *text, size_t len, const struct charter *c,

@@ -1,6 +1,7 @@
 /* proof.c - equivocation proofs on the stream (docs/protocol.md "Proofs"):
- * a fork found here is published for the members that saw only one of
- * the two envelopes, and a proof received quarantines its reporter here. */
+ * a fork found here is proven from the message kept at its number and
+ * published for the members that saw only one of the two, and a proof
+ * received quarantines its reporter here. */
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
@@ -36,9 +37,39 @@ coalition_proof_publish(struct coalition *co, const uint8_t reporter[ID_PUBLIC_B
 	co->proofs_sent++;
 }
 
-/* A proof from the stream: both envelopes must verify and hold different
- * reports numbered alike by one member of this coalition. A valid proof
- * quarantines its reporter here as if the fork had been seen here. */
+int
+coalition_fork_proof(struct coalition *co, const uint8_t reporter[ID_PUBLIC_BYTES], uint64_t seq,
+    const uint8_t *msg, size_t len, int64_t now)
+{
+	static uint8_t other[WIRE_ENVELOPE_MAX];
+	struct journal_proof pr;
+	char why[160];
+	size_t olen = 0;
+
+	int found = ledger_envelope_find(co->ledger, reporter, seq, other, sizeof(other), &olen);
+	if (found < 0)
+		log_warnx("ledger: %s", ledger_errmsg(co->ledger));
+	if (found != 1 || (olen == len && memcmp(other, msg, len) == 0))
+		return 0;
+	/* Checked before it is stored: the ledger's proofs are what a restart
+	 * quarantines from, and what `article5 evidence` exports. */
+	if (journal_proof_check(other, olen, msg, len, seq, &pr, why, sizeof(why)) != 0) {
+		log_warnx("coalition: no proof of the fork at #%llu from the message kept: %s",
+		    (unsigned long long)seq, why);
+		return 0;
+	}
+	if (ledger_proof_put(co->ledger, reporter, seq, other, olen, msg, len, now) != 0)
+		log_warnx("ledger: %s", ledger_errmsg(co->ledger));
+	if (journal_proof(co->journal, now, seq, other, olen, msg, len) != 0)
+		log_warnx("%s", journal_errmsg(co->journal));
+	coalition_proof_publish(co, reporter, seq, other, olen, msg, len);
+	return 1;
+}
+
+/* A proof from the stream: both messages must verify and hold different
+ * links (reports or revocations) numbered alike by one member of this
+ * coalition. A valid proof quarantines its reporter here as if the fork
+ * had been seen here. */
 void
 coalition_proof_received(struct coalition *co, const struct transport_msg *msg)
 {
@@ -56,7 +87,7 @@ coalition_proof_received(struct coalition *co, const struct transport_msg *msg)
 	 * publish can send proofs naming strangers, or again a member already
 	 * quarantined on a stored proof (the usual case: every finder
 	 * publishes one). */
-	const uint8_t *signer = wire_envelope_signer(p.a, p.alen);
+	const uint8_t *signer = journal_proof_signer(p.a, p.alen);
 	int named = signer ? coalition_member_index(co, signer) : -1;
 	if (named < 0) {
 		snprintf(why, sizeof(why), "the first envelope's signer is not in the charter");
@@ -93,8 +124,9 @@ coalition_proof_received(struct coalition *co, const struct transport_msg *msg)
 		log_warnx("%s", journal_errmsg(co->journal));
 	accept_quarantine(co->accept, pr.reporter);
 	co->proofs_received++;
-	log_warnx("coalition: proof on the stream (subject of %s): %s signed two different reports "
+	log_warnx("coalition: proof on the stream (subject of %s): %s signed two different %s "
 	    "#%llu: quarantined, proof kept", msg->reporter ? msg->reporter : "?", who,
+	    pr.first.revocation || pr.second.revocation ? "links" : "reports",
 	    (unsigned long long)p.seq);
 	return;
 invalid:

@@ -163,6 +163,9 @@ revoke_prepare(struct coalition *co, const struct a5_prefix *p, int64_t now)
 		    ledger_errmsg(co->ledger), text);
 		return;
 	}
+	/* Kept like our envelopes: evidence of what we signed at v.seq. */
+	if (ledger_envelope_put(co->ledger, co->id.pk, v.seq, v.seq, now, buf, len) != 0)
+		log_warnx("ledger: %s", ledger_errmsg(co->ledger));
 	co->revokes_sent++;
 	log_info("coalition: revoking our ban of %s (report #%llu) at the other members", text,
 	    (unsigned long long)o.seq);

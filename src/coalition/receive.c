@@ -288,12 +288,24 @@ handle_revocation(struct coalition *co, const struct transport_msg *msg,
 	}
 	wire_revocation_hash(&v, hash);
 	accept_revocation(co->accept, &v, hash, now, &d);
-	if (d.reason == ACC_FORK)
-		log_warnx("coalition: %s signed two different chain links #%llu: quarantined",
-		    who, (unsigned long long)v.seq);
+	if (d.reason == ACC_FORK) {
+		/* Proven like a report's fork: from the message kept at v.seq
+		 * (a report's envelope or a revocation), before this one is. */
+		int proof = coalition_fork_proof(co, v.reporter, v.seq, msg->data, msg->len, now);
+		log_warnx("coalition: %s signed two different chain links #%llu: quarantined%s",
+		    who, (unsigned long long)v.seq, proof ? ", proof kept" : "");
+	}
 	if (d.verdict == ACC_APPLY && coalition_enforces(co) &&
 	    revoke_apply(co, out, who, &v, now) == 0)
 		d.reason = ACC_REVOKE_UNKNOWN;
+	/* Kept as evidence like an envelope whose reports counted: every link
+	 * the chain took and the charter allows (applied here or not: where
+	 * the report was not applied, it is still a link another message may
+	 * fork), and a fork. One message of at most WIRE_REVOKE_MAX bytes per
+	 * link; refused ones (not-origin, replay, quarantined, ...) are not. */
+	if ((d.verdict == ACC_APPLY || d.reason == ACC_FORK) &&
+	    ledger_envelope_put(co->ledger, v.reporter, v.seq, v.seq, now, msg->data, msg->len) != 0)
+		log_warnx("ledger: %s", ledger_errmsg(co->ledger));
 	if (d.verdict == ACC_APPLY)
 		accept_count_revocation(co->accept, v.reporter, d.reason);
 	if (d.reason != ACC_OK) {

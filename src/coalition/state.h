@@ -105,6 +105,12 @@ void coalition_handle(struct coalition *co, const struct transport_msg *msgs, si
 /* Gossips a fork found here: a and b, two envelopes of reporter numbered seq. */
 void coalition_proof_publish(struct coalition *co, const uint8_t reporter[ID_PUBLIC_BYTES],
     uint64_t seq, const uint8_t *a, size_t alen, const uint8_t *b, size_t blen);
+/* A fork of reporter's chain at seq found here with message msg (an
+ * envelope or a revocation): the message kept as evidence at seq is looked
+ * up, and when the two make a valid proof it is stored, journaled and
+ * gossiped. 1 proof kept, 0 none (nothing kept at seq, or no valid pair). */
+int coalition_fork_proof(struct coalition *co, const uint8_t reporter[ID_PUBLIC_BYTES],
+    uint64_t seq, const uint8_t *msg, size_t len, int64_t now);
 void coalition_proof_received(struct coalition *co, const struct transport_msg *msg);
 
 /* adopt.c */

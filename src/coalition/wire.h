@@ -143,8 +143,9 @@ enum wire_status wire_commit_decode(const uint8_t *buf, size_t len, struct wire_
 const char *wire_decline_name(uint8_t reason);
 
 /*
- * Equivocation proof "AP" (docs/protocol.md "Proofs"): the two envelopes in
- * which one reporter signed two different reports under one sequence number.
+ * Equivocation proof "AP" (docs/protocol.md "Proofs"): the two messages
+ * (envelopes "A5" or revocations "AR", either or both) in which one reporter
+ * signed two different links of its chain under one sequence number.
  * The message itself is not signed: each envelope carries its reporter's
  * signature, which is all the proof rests on, and whoever relays it adds
  * nothing a receiver should trust. Checking the two envelopes is the

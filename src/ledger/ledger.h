@@ -97,10 +97,11 @@ int ledger_outbox_del(struct ledger *l, const char *msgid);
 /* Walks the outbox oldest first; cb non-zero stops. Returns the count or -1. */
 int ledger_outbox_each(struct ledger *l,
     int (*cb)(const char *msgid, const void *data, size_t len, void *arg), void *arg);
-/* Received envelopes, kept as evidence (reports first_seq..last_seq). */
+/* Signed chain messages kept as evidence, bytes to the ledger: envelopes
+ * (reports first_seq..last_seq) and revocations (first_seq = last_seq). */
 int ledger_envelope_put(struct ledger *l, const uint8_t reporter[LEDGER_KEY_BYTES],
     uint64_t first_seq, uint64_t last_seq, int64_t received, const void *data, size_t len);
-/* The stored envelope holding reporter's report seq: 1 found (copied), 0 none, -1 error. */
+/* The stored message holding reporter's link seq: 1 found (copied), 0 none, -1 error. */
 int ledger_envelope_find(struct ledger *l, const uint8_t reporter[LEDGER_KEY_BYTES], uint64_t seq,
     void *buf, size_t cap, size_t *len);
 /* Every stored envelope, by reporter and sequence (no order across

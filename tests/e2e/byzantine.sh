@@ -6,7 +6,8 @@
 # by tests/e2e/forge.c (built here against src/coalition/wire.c) and
 # published raw on the coalition's stream. The charter also names "mallory"
 # (a member whose key the test holds and whose daemon never runs: a member
-# gone rogue) and "watcher" (an observer); "stranger" has a key that is not
+# gone rogue), "eve" (the same, for the forks with a revocation) and
+# "watcher" (an observer); "stranger" has a key that is not
 # in the charter; the charter sets `rate 20/min`; m2 also has `allow
 # 203.0.113.200` in its own configuration.
 #
@@ -40,9 +41,10 @@ a5_ok "$A5_TMP/forge"
 a5_step "setup: nats-server, members m1 m2 m3; charter with mallory (member), watcher (observer), rate 20/min"
 a5c_topology
 a5c_start_nats
-for k in m1 m2 m3 mallory watcher stranger; do a5c_keygen "$k"; done
+for k in m1 m2 m3 mallory eve watcher stranger; do a5c_keygen "$k"; done
 a5c_write_charter \
 	"member mallory ${A5C_PK[mallory]} member" \
+	"member eve ${A5C_PK[eve]} member" \
 	"member watcher ${A5C_PK[watcher]} observer" \
 	"rate 20/min"
 a5c_write_config m1
@@ -363,6 +365,89 @@ for m in m1 m2 m3; do
 done
 honest || res=FAIL; h=$H
 row "invalid proof (same report twice)" "all:invalid-proof" "${seen# }" "yes" "$h" "$res"
+
+# 16. fork with a revocation: eve (a member whose key the test holds)
+# reports two addresses (#1, #2), then signs a revocation of #1 under
+# number 2 as well. Every member sees both links #2: each quarantines eve,
+# keeps a proof made of the envelope it kept and the revocation, and
+# gossips it; the proof exports and verifies offline. The revocation is
+# not applied (the ban of #1 stays).
+a5_step "case: fork with a revocation (eve signs a report and a revocation both #2)"
+counters "$RX" >"$A5_TMP/before"
+forge report -k "$(key eve)" -S "$(st eve)" -n 2 203.0.113.160 >"$A5_TMP/forge.out" 2>&1 ||
+	a5_fail "forge report (eve): $(cat "$A5_TMP/forge.out")"
+for m in m1 m2 m3; do
+	a5c_wait_banned "$m" 203.0.113.161 "$WAIT" || a5_fail "eve's report #2 (203.0.113.161) did not reach $m"
+done
+declare -A PS0
+for m in m1 m2 m3; do PS0[$m]=$(proofs "$m" proofs_sent); done
+forge fork -R -k "$(key eve)" 203.0.113.160 >>"$A5_TMP/forge.out" 2>&1 ||
+	a5_fail "forge fork -R: $(cat "$A5_TMP/forge.out")"
+a5_indent <"$A5_TMP/forge.out"
+res=PASS
+wait_counter eve fork 1 "$A5_TMP/before" || res=FAIL
+sleep 0.2
+counters "$RX" >"$A5_TMP/after"
+seen=$(deltas "$A5_TMP/before" "$A5_TMP/after")
+sent=0
+for m in m1 m2 m3; do
+	q=""
+	for _ in $(seq 1 $((WAIT * 10))); do
+		q=$(a5c_member_field "$m" eve '.quarantined')
+		[ "$q" = true ] && break
+		sleep 0.1
+	done
+	[ "$q" = true ] || { res=FAIL; seen="$seen ($m: eve quarantined=$q)"; }
+	sent=$(( sent + $(proofs "$m" proofs_sent) - PS0[$m] ))
+done
+(( sent >= 1 )) || { res=FAIL; seen="$seen (no proof published)"; }
+seen="$seen proofs_sent+$sent"
+kept="yes (203.0.113.160 still banned)"
+for m in m1 m2 m3; do
+	a5c_banned "$m" 203.0.113.160 || { kept="NO: the forked revocation lifted 203.0.113.160 at $m"; res=FAIL; }
+	if a5c_cli "$m" evidence eve -o "$A5_TMP/eve-$m.proof" >"$A5_TMP/ev.out" 2>&1 &&
+		"$A5_BIN" evidence --verify "$A5_TMP/eve-$m.proof" --charter "$A5C_CHARTER" >"$A5_TMP/ev.out" 2>&1 &&
+		grep -q 'valid proof: eve signed two different links #2 (report of 203.0.113.161 and revocation of 203.0.113.160)' "$A5_TMP/ev.out"; then
+		a5_info "$m's evidence against eve verifies offline: $(head -n 1 "$A5_TMP/ev.out")"
+	else
+		res=FAIL
+		seen="$seen ($m: no valid proof kept)"
+		a5_info "$m evidence: $(cat "$A5_TMP/ev.out")"
+	fi
+done
+honest || res=FAIL; h=$H
+row "fork: report and revocation #2 (eve)" "eve:fork + proof at all" "${seen:--}" "$kept" "$h" "$res"
+
+# 17. the same kind of proof, gossiped only: watcher's report and a
+# revocation #2000000 that never went on the stream, relayed on stranger's
+# subject: every member quarantines watcher from the proof alone.
+a5_step "case: a proof with a revocation gossiped on the stream (watcher's two links never published)"
+for m in m1 m2 m3; do PR0[$m]=$(proofs "$m" proofs_received); done
+forge proof -R -n 2000000 -k "$(key watcher)" -P "$(key stranger)" 203.0.113.170 203.0.113.171 \
+	>"$A5_TMP/forge.out" 2>&1 || a5_fail "forge proof -R: $(cat "$A5_TMP/forge.out")"
+a5_indent <"$A5_TMP/forge.out"
+res=PASS seen=""
+for m in m1 m2 m3; do
+	q=""
+	for _ in $(seq 1 $((WAIT * 10))); do
+		q=$(a5c_member_field "$m" watcher '.quarantined')
+		[ "$q" = true ] && break
+		sleep 0.1
+	done
+	d=$(( $(proofs "$m" proofs_received) - PR0[$m] ))
+	seen="$seen $m:proof+$d"
+	if [ "$q" != true ] || (( d != 1 )); then res=FAIL; seen="$seen(quarantined=$q)"; fi
+done
+if a5c_cli m2 evidence watcher -o "$A5_TMP/watcher.proof" >"$A5_TMP/ev.out" 2>&1 &&
+	"$A5_BIN" evidence --verify "$A5_TMP/watcher.proof" --charter "$A5C_CHARTER" >"$A5_TMP/ev.out" 2>&1 &&
+	grep -q 'valid proof: watcher signed two different links #2000000 (report of 203.0.113.170 and revocation of 203.0.113.171)' "$A5_TMP/ev.out"; then
+	a5_info "m2's evidence against watcher verifies offline: $(head -n 1 "$A5_TMP/ev.out")"
+else
+	res=FAIL
+	a5_info "evidence: $(cat "$A5_TMP/ev.out")"
+fi
+honest || res=FAIL; h=$H
+row "proof with a revocation gossiped (watcher)" "all:quarantine watcher" "${seen# }" "yes" "$h" "$res"
 
 a5_step "the members table of $RX after all cases"
 a5c_cli "$RX" members | a5_indent

@@ -20,16 +20,20 @@
  *   replay -k KEY|-p PUBKEYFILE
  *        fetches the last envelope on that member's subject and publishes the
  *        very same bytes again under a fresh message id.
- *   fork -k KEY PREFIX
+ *   fork -k KEY [-R] PREFIX
  *        fetches the last envelope on KEY's subject, keeps its first report's
  *        sequence number and prev hash, puts PREFIX in it, signs it with KEY
- *        (a real member equivocating) and publishes it.
- *   proof -k KEY [-P PUBKEY_KEYFILE] [-n SEQ] [-same] PREFIX_A PREFIX_B
+ *        (a real member equivocating) and publishes it. -R: signs instead a
+ *        revocation ("AR") under that number and prev, revoking the link
+ *        before it (number - 1, whose hash is prev) of PREFIX: a report and
+ *        a revocation under one number (that report must not be #1).
+ *   proof -k KEY [-P PUBKEY_KEYFILE] [-n SEQ] [-same] [-R] PREFIX_A PREFIX_B
  *        signs two envelopes with KEY holding different reports (PREFIX_A,
  *        PREFIX_B) numbered SEQ (default 1000000), never publishes them, and
  *        publishes only the equivocation proof ("AP") made of the two, on
  *        the subject of the key in PUBKEY_KEYFILE's key file (default KEY's).
  *        -same: both reports for PREFIX_A, identical (an invalid proof).
+ *        -R: the second is a revocation numbered SEQ, of PREFIX_B.
  *   raw -k KEY FILE  publishes FILE's bytes as they are on KEY's subject.
  *   dump -k KEY|-p PUBKEYFILE
  *        prints every report of the envelopes on that member's subject, in
@@ -363,6 +367,28 @@ cmd_replay(int argc, char **argv)
 	return 0;
 }
 
+/* A revocation signed by id at seq (after prev) of its own link
+ * revoked_seq (hash revoked) for prefix p. Length, or 0. */
+static size_t
+sign_revocation(const struct identity *id, uint64_t seq, const uint8_t prev[WIRE_HASH_BYTES],
+    uint64_t revoked_seq, const uint8_t revoked[WIRE_HASH_BYTES], const struct a5_prefix *p,
+    uint8_t *buf, size_t cap)
+{
+	struct wire_revocation v;
+
+	memset(&v, 0, sizeof(v));
+	wire_coalition_id(coalition, v.coalition);
+	memcpy(v.reporter, id->pk, ID_PUBLIC_BYTES);
+	memcpy(v.origin, id->pk, ID_PUBLIC_BYTES);
+	v.seq = seq;
+	memcpy(v.prev, prev, WIRE_HASH_BYTES);
+	v.timestamp_us = now_us();
+	v.revoked_seq = revoked_seq;
+	memcpy(v.revoked_hash, revoked, WIRE_HASH_BYTES);
+	v.prefix = *p;
+	return wire_revocation_encode(&v, id, buf, cap);
+}
+
 static int
 cmd_fork(int argc, char **argv)
 {
@@ -373,21 +399,37 @@ cmd_fork(int argc, char **argv)
 	static uint8_t raw[WIRE_ENVELOPE_MAX], buf[WIRE_ENVELOPE_MAX];
 	size_t rawlen, len;
 	char msgid[64];
-	int c;
+	int c, revoke = 0;
 
 	optind = 1;
-	while ((c = getopt(argc, argv, "k:")) != -1) {
+	while ((c = getopt(argc, argv, "k:R")) != -1) {
 		if (c == 'k')
 			key = optarg;
+		else if (c == 'R')
+			revoke = 1;
 		else
 			return 2;
 	}
 	if (key == NULL || optind != argc - 1)
-		die("%s", "fork -k KEY PREFIX");
+		die("%s", "fork -k KEY [-R] PREFIX");
 	if (prefix_parse(argv[optind], strlen(argv[optind]), &p) != 0)
 		die("bad prefix %s", argv[optind]);
 	load_key(key, &id);
 	fetch_last(id.pk, &e, raw, &rawlen);
+	if (revoke) {
+		const struct wire_report *r = &e.reports[0];
+		if (r->seq < 2)
+			die("%s", "fork -R: the last envelope's report is #1: nothing before it to revoke");
+		if ((len = sign_revocation(&id, r->seq, r->prev, r->seq - 1, r->prev, &p, buf,
+		    sizeof(buf))) == 0)
+			die("%s", "wire_revocation_encode refused the forked revocation");
+		snprintf(msgid, sizeof(msgid), "forkr-%llu", (unsigned long long)now_us());
+		publish(id.pk, buf, len, msgid, NULL);
+		printf("revocation seq=%llu revokes=%llu prefix=%s\n", (unsigned long long)r->seq,
+		    (unsigned long long)(r->seq - 1), argv[optind]);
+		identity_wipe(&id);
+		return 0;
+	}
 	e.nreports = 1;		/* its first report, same seq and prev ... */
 	e.reports[0].prefix = p;	/* ... other content */
 	e.reports[0].timestamp_us = now_us();
@@ -423,7 +465,7 @@ cmd_proof(int argc, char **argv)
 	struct a5_prefix pa, pb;
 	static uint8_t a[WIRE_ENVELOPE_MAX], b[WIRE_ENVELOPE_MAX], proof[WIRE_PROOF_MAX];
 	unsigned long long seq = 1000000;
-	int same = 0, prefixes = 0;
+	int same = 0, prefixes = 0, revoke = 0;
 	char msgid[64];
 
 	for (int i = 1; i < argc; i++) {
@@ -435,6 +477,8 @@ cmd_proof(int argc, char **argv)
 			seq = strtoull(argv[++i], NULL, 10);
 		else if (strcmp(argv[i], "-same") == 0)
 			same = 1;
+		else if (strcmp(argv[i], "-R") == 0)
+			revoke = 1;
 		else if (i + 2 == argc) {
 			if (prefix_parse(argv[i], strlen(argv[i]), &pa) != 0 ||
 			    prefix_parse(argv[i + 1], strlen(argv[i + 1]), &pb) != 0)
@@ -445,12 +489,16 @@ cmd_proof(int argc, char **argv)
 			die("unexpected argument %s", argv[i]);
 	}
 	if (key == NULL || seq == 0 || !prefixes)
-		die("%s", "proof -k KEY [-P KEYFILE] [-n SEQ] [-same] PREFIX_A PREFIX_B");
+		die("%s", "proof -k KEY [-P KEYFILE] [-n SEQ] [-same] [-R] PREFIX_A PREFIX_B");
+	if (revoke && seq < 2)
+		die("%s", "proof -R: SEQ must be 2 or more (a revocation names an earlier link)");
 	load_key(key, &id);
 	load_key(via ? via : key, &relay);
 	uint64_t ts = now_us();
+	static const uint8_t zero[WIRE_HASH_BYTES];
 	size_t alen = sign_one(&id, &pa, seq, ts, a, sizeof(a));
-	size_t blen = sign_one(&id, same ? &pa : &pb, seq, ts, b, sizeof(b));
+	size_t blen = revoke ? sign_revocation(&id, seq, zero, seq - 1, zero, &pb, b, sizeof(b)) :
+	    sign_one(&id, same ? &pa : &pb, seq, ts, b, sizeof(b));
 	size_t len = wire_proof_encode(seq, a, alen, b, blen, proof, sizeof(proof));
 	if (alen == 0 || blen == 0 || len == 0)
 		die("%s", "encoding the proof failed");
