@@ -707,6 +707,41 @@ match_time(struct f2b_dates *d, const char *line, size_t len, bool utf, int64_t 
 	return i;
 }
 
+/* The time of t's date at ov in line: from this line's memo when another
+ * detector read the same template's groups at the same offsets (a few
+ * compares instead of reading the fields), else through the time memo. */
+static bool
+time_fields(struct f2b_dates *d, struct f2b_date_memo *memo, const struct tmpl *t,
+    const char *line, const PCRE2_SIZE *ov, int64_t ref, int64_t *ts)
+{
+	if (memo == NULL || t->rid == 0 || t->ncap + 1 > F2B_DATE_MEMO_PAIRS)
+		return f2b_time_fields_memo(memo ? &memo->time : NULL, &d->clock, t->f, t->nf,
+		    t->pgrp, line, ov, ref, ts);
+	size_t nb = 2 * (size_t)(t->ncap + 1) * sizeof(*ov);
+	if (memo->line_time.gen == memo->gen && memo->line_time.rid == t->rid &&
+	    memo->line_time.subj == line && memo->line_time.ref == ref &&
+	    memcmp(memo->line_time.ov, ov, nb) == 0) {
+		memo->line_time_hits++;
+		if (memo->line_time.ok)
+			*ts = memo->line_time.ts;
+		return memo->line_time.ok;
+	}
+	int64_t x = 0;
+	bool ok = f2b_time_fields_memo(&memo->time, &d->clock, t->f, t->nf, t->pgrp, line, ov, ref,
+	    &x);
+	memo->line_time.gen = memo->gen;
+	memo->line_time.rid = t->rid;
+	memo->line_time.npairs = t->ncap + 1;
+	memo->line_time.subj = line;
+	memo->line_time.ref = ref;
+	memo->line_time.ok = ok;
+	memo->line_time.ts = x;
+	memcpy(memo->line_time.ov, ov, nb);
+	if (ok)
+		*ts = x;
+	return ok;
+}
+
 /* f2b_dates_match with what the caller knows: view F2B_U8_ASCII or
  * F2B_U8_VALID when it has classified the line already, else -1. */
 static int
@@ -738,7 +773,7 @@ dates_match(struct f2b_dates *d, const char *line, size_t len, int64_t ref, int 
 	int64_t ts = 0;
 	bool ok;
 	if (t->kind == F2B_TK_REGEX) {
-		ok = f2b_time_fields_memo(memo ? &memo->time : NULL, &d->clock, t->f, t->nf, t->pgrp, line, ov, ref, &ts);
+		ok = time_fields(d, memo, t, line, ov, ref, &ts);
 	} else {
 		size_t va = ov[2 * t->vgrp], vb = ov[2 * t->vgrp + 1];
 		ok = va != PCRE2_UNSET && (t->kind == F2B_TK_TAI64N ?

@@ -63,7 +63,18 @@ struct f2b_date_memo {
 	struct f2b_date_run run[F2B_DATE_MEMO_RUNS];
 	unsigned next;
 	uint64_t run_hits, run_misses;
-	struct f2b_time_memo time;
+	/* this line's last time read: the same template's groups at the same
+	 * offsets of the same subject, with the same ref, read the same */
+	struct {
+		uint64_t gen;
+		uint32_t rid, npairs;
+		const char *subj;
+		int64_t ref, ts;
+		bool ok;
+		size_t ov[2 * F2B_DATE_MEMO_PAIRS];
+	} line_time;
+	uint64_t line_time_hits;
+	struct f2b_time_memo time;	/* across lines */
 };
 
 /* Gives d's templates the ids of the same templates (the same regex, the

@@ -169,6 +169,7 @@ test_shared_same_answers(void **state)
 	assert_true(memo.run_hits > 1000);
 	assert_true(memo.run_misses > 1000);
 	assert_true(memo.time.hits > 1000);
+	assert_true(memo.line_time_hits > 1000);
 	assert_true(found > 3000);
 	for (size_t i = 0; i < NLISTS; i++) {
 		f2b_dates_free(plain[i]);
@@ -245,6 +246,36 @@ test_memo_keyed_on_range(void **state)
 	f2b_dates_free(d[1]);
 }
 
+/* The same line read by two detectors with different clocks: a stamp
+ * without a year takes it from ref, so the times differ. */
+static void
+test_memo_keyed_on_ref(void **state)
+{
+	(void)state;
+	setenv("TZ", "UTC", 1);
+	struct f2b_dates *d[2];
+	static struct f2b_date_memo memo;
+	struct f2b_date_hit h;
+	const char *l = "Aug 14 09:00:00 host x";
+
+	memset(&memo, 0, sizeof(memo));
+	d[0] = f2b_dates_new(NULL, 0, NULL, 0);
+	d[1] = f2b_dates_new(NULL, 0, NULL, 0);
+	assert_non_null(d[0]);
+	assert_non_null(d[1]);
+	f2b_dates_share(d[0], d, 0);
+	f2b_dates_share(d[1], d, 1);
+	memo.gen = 1;
+	assert_int_equal(f2b_dates_find_ex(d[0], l, strlen(l), TEST_NOW, F2B_U8_ASCII, &memo, &h), 1);
+	int64_t t0 = h.ts;
+	assert_int_equal(f2b_dates_find_ex(d[1], l, strlen(l), TEST_NOW + 365 * 86400, F2B_U8_ASCII,
+	    &memo, &h), 1);
+	assert_int_equal(h.ts, t0 + 365 * 86400);
+	assert_true(memo.run_hits > 0);
+	f2b_dates_free(d[0]);
+	f2b_dates_free(d[1]);
+}
+
 int
 main(void)
 {
@@ -252,6 +283,7 @@ main(void)
 		cmocka_unit_test(test_shared_same_answers),
 		cmocka_unit_test(test_memo_keyed_on_subject),
 		cmocka_unit_test(test_memo_keyed_on_range),
+		cmocka_unit_test(test_memo_keyed_on_ref),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
