@@ -44,6 +44,8 @@ struct tmpl {
 	struct f2b_field f[FIELDS_MAX];	/* named groups in group order */
 	unsigned nf;
 	int pgrp;		/* the %p group, -1 if none */
+	uint32_t ncap;		/* capture groups */
+	uint32_t rid;		/* runs shared with the templates of this id (0: none) */
 	char *name, *regex;
 };
 
@@ -230,6 +232,7 @@ tmpl_compile(struct tmpl *t, const struct f2b_tspec *sp, char *err, size_t errle
 		t->code = t->ucode = NULL;
 		return -1;
 	}
+	t->ncap = ncap;
 	/* JIT is an optimisation: without it the interpreter still works. */
 	t->jit = pcre2_jit_compile(t->code, PCRE2_JIT_COMPLETE) == 0;
 	t->ujit = pcre2_jit_compile(t->ucode, PCRE2_JIT_COMPLETE) == 0;
@@ -385,6 +388,7 @@ struct search {
 	size_t len;
 	int features;		/* -1 not looked at yet */
 	bool utf;		/* non-ASCII UTF-8: the Unicode regexes */
+	struct f2b_date_memo *memo;	/* NULL: run every regex */
 };
 
 /* fail2ban remembers where the last date was in characters; in a UTF-8
@@ -474,6 +478,34 @@ cp_alnum(struct f2b_dates *d, int cp)
 	return pcre2_match(d->alnum, u, n, 0, 0, d->md, d->mctx) > 0;
 }
 
+/* This line's run of t's regex from pos to endpos, if another detector
+ * made it (gen is the memo's); else a slot to record it in (gen not yet
+ * the memo's), or NULL when t has too many groups to record. */
+static struct f2b_date_run *
+run_find(struct f2b_date_memo *m, const struct tmpl *t, const struct search *sc, size_t pos,
+    size_t endpos)
+{
+	for (unsigned k = 0; k < F2B_DATE_MEMO_RUNS; k++) {
+		struct f2b_date_run *r = &m->run[k];
+		if (r->gen == m->gen && r->rid == t->rid && r->subj == sc->line && r->len == sc->len &&
+		    r->pos == pos && r->endpos == endpos && r->utf == sc->utf)
+			return r;
+	}
+	if (t->ncap + 1 > F2B_DATE_MEMO_PAIRS)
+		return NULL;
+	struct f2b_date_run *r = &m->run[m->next];
+	m->next = (m->next + 1) % F2B_DATE_MEMO_RUNS;
+	r->gen = m->gen - 1;	/* not filled yet */
+	r->rid = t->rid;
+	r->utf = sc->utf;
+	r->subj = sc->line;
+	r->len = sc->len;
+	r->pos = pos;
+	r->endpos = endpos;
+	r->npairs = t->ncap + 1;
+	return r;
+}
+
 /* One template's regex over line[pos..endpos). The feature check pays
  * off for templates that will likely fail, not for the last one used. */
 static bool
@@ -496,10 +528,33 @@ tmatch(struct f2b_dates *d, struct tmpl *t, struct search *sc, size_t pos, size_
 	 * the subject's UTF-8 (some 200 instructions and a pass over the line
 	 * per call, several calls a line): the Unicode regexes only ever see
 	 * valid UTF-8 (f2b_dates_match decodes first), and pos <= endpos. */
+	struct f2b_date_run *run = NULL;
+	if (sc->memo != NULL && t->rid != 0) {
+		run = run_find(sc->memo, t, sc, pos, endpos);
+		if (run != NULL && run->gen == sc->memo->gen) {
+			/* the same regex, subject and range: the same answer (PCRE2
+			 * sets the pairs of all of the pattern's groups) */
+			sc->memo->run_hits++;
+			if (!run->matched)
+				return false;
+			memcpy(pcre2_get_ovector_pointer(d->md), run->ov,
+			    2 * (size_t)run->npairs * sizeof(*run->ov));
+			t->rx_hits++;
+			return true;
+		}
+		sc->memo->run_misses++;
+	}
 	const pcre2_code *code = sc->utf ? t->ucode : t->code;
 	int rc = (sc->utf ? t->ujit : t->jit) ?
 	    pcre2_jit_match(code, (PCRE2_SPTR)sc->line, endpos, pos, 0, d->md, d->mctx) :
 	    pcre2_match(code, (PCRE2_SPTR)sc->line, endpos, pos, 0, d->md, d->mctx);
+	if (run != NULL) {
+		run->matched = rc >= 0;
+		if (rc >= 0)
+			memcpy(run->ov, pcre2_get_ovector_pointer(d->md),
+			    2 * (size_t)run->npairs * sizeof(*run->ov));
+		run->gen = sc->memo->gen;	/* complete: may be used */
+	}
 	if (rc < 0)
 		return false;	/* no match, or a limit reached */
 	t->rx_hits++;
@@ -550,9 +605,9 @@ reorder(struct f2b_dates *d, size_t num)
  * characters, as fail2ban's. */
 static size_t
 match_time(struct f2b_dates *d, const char *line, size_t len, bool utf, int64_t ref,
-    const PCRE2_SIZE **ov)
+    struct f2b_date_memo *memo, const PCRE2_SIZE **ov)
 {
-	struct search sc = { line, len, -1, utf };
+	struct search sc = { line, len, -1, utf, memo };
 	size_t n = d->nt, i = d->last_idx, ignore = SIZE_MAX;
 	bool matched = false;
 	bool have_found = false;
@@ -652,19 +707,57 @@ match_time(struct f2b_dates *d, const char *line, size_t len, bool utf, int64_t 
 	return i;
 }
 
-int
-f2b_dates_match(struct f2b_dates *d, const char *line, size_t len, int64_t ref,
-    struct f2b_date_hit *hit)
+/* The time of t's date at ov in line: from this line's memo when another
+ * detector read the same template's groups at the same offsets (a few
+ * compares instead of reading the fields), else through the time memo. */
+static bool
+time_fields(struct f2b_dates *d, struct f2b_date_memo *memo, const struct tmpl *t,
+    const char *line, const PCRE2_SIZE *ov, int64_t ref, int64_t *ts)
+{
+	if (memo == NULL || t->rid == 0 || t->ncap + 1 > F2B_DATE_MEMO_PAIRS)
+		return f2b_time_fields_memo(memo ? &memo->time : NULL, &d->clock, t->f, t->nf,
+		    t->pgrp, line, ov, ref, ts);
+	size_t nb = 2 * (size_t)(t->ncap + 1) * sizeof(*ov);
+	if (memo->line_time.gen == memo->gen && memo->line_time.rid == t->rid &&
+	    memo->line_time.subj == line && memo->line_time.ref == ref &&
+	    memcmp(memo->line_time.ov, ov, nb) == 0) {
+		memo->line_time_hits++;
+		if (memo->line_time.ok)
+			*ts = memo->line_time.ts;
+		return memo->line_time.ok;
+	}
+	int64_t x = 0;
+	bool ok = f2b_time_fields_memo(&memo->time, &d->clock, t->f, t->nf, t->pgrp, line, ov, ref,
+	    &x);
+	memo->line_time.gen = memo->gen;
+	memo->line_time.rid = t->rid;
+	memo->line_time.npairs = t->ncap + 1;
+	memo->line_time.subj = line;
+	memo->line_time.ref = ref;
+	memo->line_time.ok = ok;
+	memo->line_time.ts = x;
+	memcpy(memo->line_time.ov, ov, nb);
+	if (ok)
+		*ts = x;
+	return ok;
+}
+
+/* f2b_dates_match with what the caller knows: view F2B_U8_ASCII or
+ * F2B_U8_VALID when it has classified the line already, else -1. */
+static int
+dates_match(struct f2b_dates *d, const char *line, size_t len, int64_t ref, int view,
+    struct f2b_date_memo *memo, struct f2b_date_hit *hit)
 {
 	const PCRE2_SIZE *ov = NULL;
 	/* fail2ban matches decoded text: non-ASCII UTF-8 goes to the Unicode
 	 * regexes, bad bytes become U+FFFD first (too long a line to fix
 	 * stays byte-wise, where bad bytes are non-word characters too) */
-	int view = f2b_u8_view(&d->u8, line, len);
+	if (view != F2B_U8_ASCII && view != F2B_U8_VALID)
+		view = f2b_u8_view(&d->u8, line, len);
 	bool fixed = view == F2B_U8_FIXED;
 	const char *text = fixed ? d->u8.buf : line;
 	size_t i = match_time(d, text, fixed ? d->u8.len : len,
-	    view == F2B_U8_VALID || fixed, ref, &ov);
+	    view == F2B_U8_VALID || fixed, ref, fixed ? NULL : memo, &ov);
 
 	if (i == SIZE_MAX)
 		return F2B_DATE_NONE;
@@ -680,7 +773,7 @@ f2b_dates_match(struct f2b_dates *d, const char *line, size_t len, int64_t ref,
 	int64_t ts = 0;
 	bool ok;
 	if (t->kind == F2B_TK_REGEX) {
-		ok = f2b_time_fields(&d->clock, t->f, t->nf, t->pgrp, line, ov, ref, &ts);
+		ok = time_fields(d, memo, t, line, ov, ref, &ts);
 	} else {
 		size_t va = ov[2 * t->vgrp], vb = ov[2 * t->vgrp + 1];
 		ok = va != PCRE2_UNSET && (t->kind == F2B_TK_TAI64N ?
@@ -696,10 +789,24 @@ f2b_dates_match(struct f2b_dates *d, const char *line, size_t len, int64_t ref,
 }
 
 int
+f2b_dates_match(struct f2b_dates *d, const char *line, size_t len, int64_t ref,
+    struct f2b_date_hit *hit)
+{
+	return dates_match(d, line, len, ref, -1, NULL, hit);
+}
+
+int
 f2b_dates_find(struct f2b_dates *d, const char *line, size_t len, int64_t ref,
     struct f2b_date_hit *hit)
 {
-	int st = f2b_dates_match(d, line, len, ref, hit);
+	return f2b_dates_find_ex(d, line, len, ref, -1, NULL, hit);
+}
+
+int
+f2b_dates_find_ex(struct f2b_dates *d, const char *line, size_t len, int64_t ref, int view,
+    struct f2b_date_memo *memo, struct f2b_date_hit *hit)
+{
+	int st = dates_match(d, line, len, ref, view, memo, hit);
 
 	switch (st) {
 	case F2B_DATE_FOUND:
@@ -713,6 +820,37 @@ f2b_dates_find(struct f2b_dates *d, const char *line, size_t len, int64_t ref,
 		return 1;
 	default:
 		return 0;
+	}
+}
+
+static bool
+same_regex(const struct tmpl *a, const struct tmpl *b)
+{
+	return b->rid != 0 && a->jit == b->jit && a->ujit == b->ujit && a->ncap == b->ncap &&
+	    strcmp(a->regex, b->regex) == 0;
+}
+
+void
+f2b_dates_share(struct f2b_dates *d, struct f2b_dates *const *others, size_t n)
+{
+	uint32_t next = 1;
+
+	for (size_t k = 0; k < n; k++)
+		for (size_t j = 0; j < others[k]->nt; j++)
+			if (others[k]->t[j].rid >= next)
+				next = others[k]->t[j].rid + 1;
+	for (size_t i = 0; i < d->nt; i++) {
+		struct tmpl *t = &d->t[i];
+		t->rid = 0;
+		for (size_t k = 0; k < n && t->rid == 0; k++)
+			for (size_t j = 0; j < others[k]->nt && t->rid == 0; j++)
+				if (others[k] != d && same_regex(t, &others[k]->t[j]))
+					t->rid = others[k]->t[j].rid;
+		for (size_t j = 0; j < i && t->rid == 0; j++)
+			if (same_regex(t, &d->t[j]))
+				t->rid = d->t[j].rid;
+		if (t->rid == 0)
+			t->rid = next++;
 	}
 }
 

@@ -13,6 +13,7 @@
 #include "f2b/f2b_mlf.h"
 #include "f2b/f2b_prefilter.h"
 #include "f2b/f2b_re.h"
+#include "f2b/f2b_time.h"
 #include "f2b/f2b_u8.h"
 
 /* The bounds rules.c uses: a filter file is input we did not write. */
@@ -89,6 +90,8 @@ struct f2b_set {
 	/* per-line scratch */
 	uint64_t gen;
 	struct f2b_u8 u8;		/* the line as fail2ban decodes it */
+	int view;			/* F2B_U8_ASCII or F2B_U8_VALID: the clean line */
+	struct f2b_date_memo dmemo;	/* what the date detectors share on a line */
 	struct sbuf a, b, c;
 	struct sbuf nodate_text;	/* the line and "\n", for filters without dates */
 	uint64_t nodate_gen;
@@ -615,6 +618,17 @@ dates_get(struct f2b_set *s, const struct f2b_def *def, char *err, size_t errlen
 		snprintf(err, errlen, "%s: datepattern: %s", def->name, derr);
 		return -1;
 	}
+	/* the same templates in several lists run once a line (every
+	 * detector of the set is looked at: ids must not collide) */
+	struct f2b_dates **others = calloc(s->ndates + 1, sizeof(*others));
+	if (others == NULL) {
+		f2b_dates_free(d->d);
+		goto oom;
+	}
+	for (size_t i = 0; i < s->ndates; i++)
+		others[i] = s->dates[i].d;
+	f2b_dates_share(d->d, others, s->ndates);
+	free(others);
 	if (def->ndatepatterns && (d->pats = calloc(def->ndatepatterns, sizeof(char *))) == NULL) {
 		f2b_dates_free(d->d);
 		goto oom;
@@ -826,12 +840,17 @@ line_clean(struct f2b_set *s, const char *line, size_t *len)
 	if (*len > F2B_FLT_LINE_MAX)
 		return NULL;
 	switch (f2b_u8_view(&s->u8, line, *len)) {
-	case F2B_U8_FIXED:
+	case F2B_U8_FIXED:	/* now valid UTF-8 */
+		s->view = F2B_U8_VALID;
 		*len = s->u8.len;
 		return s->u8.buf;
 	case F2B_U8_TOOBIG:	/* cannot happen: room for 3 x F2B_FLT_LINE_MAX */
 		return NULL;
+	case F2B_U8_ASCII:
+		s->view = F2B_U8_ASCII;
+		return line;
 	default:
+		s->view = F2B_U8_VALID;
 		return line;
 	}
 }
@@ -879,6 +898,7 @@ f2b_set_line(struct f2b_set *s, const char *line, size_t len, int64_t now,
 		return;
 	}
 	s->gen++;
+	s->dmemo.gen = s->gen;
 	f2b_pf_scan(&s->pf, line, len);
 	size_t nvisit = visit_list(s);
 	for (size_t v = 0; v < nvisit; v++) {
@@ -909,7 +929,10 @@ f2b_set_line(struct f2b_set *s, const char *line, size_t len, int64_t now,
 			struct dateset *d = &s->dates[f->dates];
 			if (d->gen != s->gen) {
 				d->gen = s->gen;
-				d->found = f2b_dates_find(d->d, line, len, now, &d->hit);
+				/* the line's class is known: the detector need not
+				 * look at its bytes again */
+				d->found = f2b_dates_find_ex(d->d, line, len, now, s->view, &s->dmemo,
+				    &d->hit);
 				if (d->found && d->hit.end <= len && d->hit.start <= d->hit.end) {
 					d->last = d->hit.ts;
 					d->have_last = true;

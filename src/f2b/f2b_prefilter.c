@@ -3,8 +3,9 @@
  * machine (AVX-512) misses literals that start past the 64th byte of a
  * line once the database holds two of them (FDR), caseless or not, which
  * would silently drop failures. The line is lowered once; each position
- * costs a hash of its three bytes and a bit test, a hit a compare of 4
- * bytes (most hits stop there), then of the rest. */
+ * costs a hash of its three bytes and a bit test, a hit a compare of 8
+ * bytes (most hits stop there: many literals share their first four),
+ * then of the rest. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +23,16 @@ static inline uint32_t
 load4(const char *p)
 {
 	uint32_t w;
+
+	memcpy(&w, p, sizeof(w));
+	return w;
+}
+
+/* The 8 bytes at p, as load4 (its first 4 bytes are load4's). */
+static inline uint64_t
+load8(const char *p)
+{
+	uint64_t w;
 
 	memcpy(&w, p, sizeof(w));
 	return w;
@@ -114,15 +125,15 @@ f2b_pf_add(struct f2b_prefilter *pf, const char *text, int filter)
 	for (size_t j = 0; j < pf->len[k]; j++)	/* compared caseless */
 		pf->lit[k][j] = (char)lc((unsigned char)pf->lit[k][j]);
 	pf->filter[k] = filter;
-	char head[4] = { 0, 0, 0, 0 };
-	unsigned char mask[4] = { 0, 0, 0, 0 };
-	for (size_t j = 0; j < 4 && j < pf->len[k]; j++) {
+	char head[8] = { 0 };
+	unsigned char mask[8] = { 0 };
+	for (size_t j = 0; j < 8 && j < pf->len[k]; j++) {
 		head[j] = pf->lit[k][j];
 		mask[j] = 0xff;
 	}
-	pf->head[k] = load4(head);
+	pf->head[k] = load8(head);
 	memcpy(&pf->mask[k], mask, sizeof(mask));
-	unsigned h = hash3(pf->head[k]);
+	unsigned h = hash3(load4(head));
 	pf->next[k] = pf->hash_head[h];
 	pf->hash_head[h] = (uint32_t)k + 1;
 	pf->hash_bits[h / 64] |= 1ull << (h % 64);
@@ -139,9 +150,9 @@ f2b_pf_scan(struct f2b_prefilter *pf, const char *line, size_t len)
 	pf->nflagged = 0;
 	if (pf->n == 0 || len < 3)
 		return;
-	if (len + 4 > pf->lowcap) {
+	if (len + 8 > pf->lowcap) {
 		size_t cap = pf->lowcap ? pf->lowcap : 256;
-		while (cap < len + 4)
+		while (cap < len + 8)
 			cap *= 2;
 		char *p = realloc(pf->low, cap);
 		if (p == NULL)
@@ -151,16 +162,16 @@ f2b_pf_scan(struct f2b_prefilter *pf, const char *line, size_t len)
 	}
 	char *low = pf->low;
 	lower_ascii(low, line, len);
-	memset(low + len, 0, 4);
+	memset(low + len, 0, 8);
 	for (size_t i = 0; i + 2 < len; i++) {
-		uint32_t w = load4(low + i);
-		unsigned h = hash3(w);
+		unsigned h = hash3(load4(low + i));
 		if (!(pf->hash_bits[h / 64] & (1ull << (h % 64))))
 			continue;
+		uint64_t w = load8(low + i);
 		for (uint32_t k = pf->hash_head[h]; k != 0; k = pf->next[k - 1]) {
 			size_t n = pf->len[k - 1];
 			if ((w & pf->mask[k - 1]) == pf->head[k - 1] && pf->found[k - 1] != pf->gen &&
-			    n <= len - i && (n <= 4 || memcmp(low + i + 4, pf->lit[k - 1] + 4, n - 4) == 0)) {
+			    n <= len - i && (n <= 8 || memcmp(low + i + 8, pf->lit[k - 1] + 8, n - 8) == 0)) {
 				pf->found[k - 1] = pf->gen;
 				int f = pf->filter[k - 1];
 				if (f >= 0 && !pf->cand[f]) {

@@ -13,7 +13,7 @@ struct f2b_prefilter {
 	size_t *len, n, cap;
 	int *filter;			/* literal -> filter, or -1 */
 	uint32_t *next;			/* literal -> next literal with the same hash, +1 */
-	uint32_t *head, *mask;		/* literal -> its first 4 bytes, and which count */
+	uint64_t *head, *mask;		/* literal -> its first 8 bytes, and which count */
 	uint32_t *hash_head;		/* hash -> first literal, +1 (65536 entries) */
 	uint64_t hash_bits[65536 / 64];	/* hashes that start some literal */
 	uint64_t *found;		/* literal -> gen of the last line holding it */
@@ -21,7 +21,7 @@ struct f2b_prefilter {
 	uint8_t *cand;			/* filter -> flagged on this line */
 	int *flagged;			/* the filters flagged, in the order found */
 	size_t nflagged, nfilters;
-	char *low;			/* the line in lower case, 4 zero bytes after it */
+	char *low;			/* the line in lower case, 8 zero bytes after it */
 	size_t lowcap;
 };
 

@@ -521,3 +521,72 @@ f2b_time_tai64n(const char *v, size_t n, int64_t *ts)
 	*ts = x;
 	return true;
 }
+
+/* The memo's key: per field its letter, then 0xff (unset) or its length
+ * and bytes; then 'p' and 0xfe (no %p group), 0xff (unset) or the %p
+ * text. Every part says where it ends, so equal keys mean equal inputs.
+ * 0 when it does not fit (the time is then worked out, not memoized). */
+static size_t
+memo_key(unsigned char *k, const struct f2b_field *f, unsigned nf, int pgrp, const char *line,
+    const size_t *ov)
+{
+	size_t n = 0;
+
+	for (unsigned i = 0; i <= nf; i++) {
+		size_t a, b;
+		if (n + 2 > F2B_TIME_MEMO_KEY)
+			return 0;
+		if (i < nf) {
+			k[n++] = (unsigned char)f[i].key;
+			a = ov[2 * f[i].grp];
+			b = ov[2 * f[i].grp + 1];
+		} else {
+			k[n++] = 'p';
+			if (pgrp <= 0) {
+				k[n++] = 0xfe;
+				break;
+			}
+			a = ov[2 * pgrp];
+			b = ov[2 * pgrp + 1];
+		}
+		if (a == SIZE_MAX) {
+			k[n++] = 0xff;
+			continue;
+		}
+		size_t len = b - a;
+		if (len >= 0xfe || n + 1 + len > F2B_TIME_MEMO_KEY)
+			return 0;
+		k[n++] = (unsigned char)len;
+		memcpy(k + n, line + a, len);
+		n += len;
+	}
+	return n;
+}
+
+bool
+f2b_time_fields_memo(struct f2b_time_memo *memo, struct f2b_clock *c, const struct f2b_field *f,
+    unsigned nf, int pgrp, const char *line, const size_t *ov, int64_t ref, int64_t *ts)
+{
+	unsigned char k[F2B_TIME_MEMO_KEY];
+	size_t nk;
+
+	if (memo == NULL || (nk = memo_key(k, f, nf, pgrp, line, ov)) == 0)
+		return f2b_time_fields(c, f, nf, pgrp, line, ov, ref, ts);
+	if (memo->nkey == nk && memo->ref == ref && memcmp(memo->key, k, nk) == 0) {
+		memo->hits++;
+		if (memo->ok)
+			*ts = memo->ts;
+		return memo->ok;
+	}
+	memo->misses++;
+	int64_t t = 0;
+	bool ok = f2b_time_fields(c, f, nf, pgrp, line, ov, ref, &t);
+	memcpy(memo->key, k, nk);
+	memo->nkey = nk;
+	memo->ref = ref;
+	memo->ok = ok;
+	memo->ts = t;
+	if (ok)
+		*ts = t;
+	return ok;
+}

@@ -32,6 +32,26 @@ struct f2b_field {
 bool f2b_time_fields(struct f2b_clock *c, const struct f2b_field *f, unsigned nf, int pgrp,
     const char *text, const size_t *ov, int64_t ref, int64_t *ts);
 
+/* The last time f2b_time_fields_memo worked out, keyed on what it depends
+ * on: each field's letter and text in order, the %p text, and ref (the
+ * clock is the process's TZ, the same for every detector). Several date
+ * detectors may share one (a filter set's detectors see the same line and
+ * mostly find the same stamp), never two threads. */
+#define F2B_TIME_MEMO_KEY 96
+struct f2b_time_memo {
+	unsigned char key[F2B_TIME_MEMO_KEY];
+	size_t nkey;		/* 0: empty */
+	int64_t ref, ts;
+	bool ok;
+	uint64_t hits, misses;
+};
+
+/* f2b_time_fields, answered from memo when the key is the same; the
+ * answer is identical either way. memo may be NULL. */
+bool f2b_time_fields_memo(struct f2b_time_memo *memo, struct f2b_clock *c,
+    const struct f2b_field *f, unsigned nf, int pgrp, const char *text, const size_t *ov,
+    int64_t ref, int64_t *ts);
+
 /* fail2ban's epoch value v[0..n): seconds with an optional fraction, or
  * (longfrm, LEPOCH) milli- or microseconds. */
 bool f2b_time_epoch(const char *v, size_t n, bool longfrm, int64_t *ts);
