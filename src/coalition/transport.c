@@ -265,19 +265,24 @@ tx_teardown(struct transport *t)
 	t->closing = true;
 	pthread_cond_broadcast(&t->cond);
 	pthread_mutex_unlock(&t->mu);
-	/* Drain closes each subscription once libnats has handed over what it
-	 * holds; the complete callbacks tell when ours returned for the last
-	 * time. */
-	if (t->fast != NULL && natsSubscription_Drain(t->fast) != NATS_OK)
-		natsSubscription_Unsubscribe(t->fast);
-	if (t->sub != NULL && natsSubscription_Drain(t->sub) != NATS_OK)
-		natsSubscription_Unsubscribe(t->sub);
-	if (t->fast != NULL && !tx_wait_flag(t, &t->fast_done, CLOSE_WAIT_MS))
-		log_warnx("transport: %s: fast-path drain timed out", t->stream);
-	if (t->sub != NULL && !tx_wait_flag(t, &t->sub_done, CLOSE_WAIT_MS))
-		log_warnx("transport: %s: stream subscription drain timed out", t->stream);
+	/* Connected: drain closes each subscription once libnats has handed
+	 * over what it holds, and the complete callbacks tell when ours
+	 * returned for the last time. Disconnected, a drain would wait for a
+	 * server that is not there: closing the connection below ends the
+	 * subscriptions at once. */
+	bool live = t->nc != NULL && natsConnection_Status(t->nc) == NATS_CONN_STATUS_CONNECTED;
+	if (live) {
+		if (t->fast != NULL && natsSubscription_Drain(t->fast) != NATS_OK)
+			natsSubscription_Unsubscribe(t->fast);
+		if (t->sub != NULL && natsSubscription_Drain(t->sub) != NATS_OK)
+			natsSubscription_Unsubscribe(t->sub);
+		if (t->fast != NULL && !tx_wait_flag(t, &t->fast_done, CLOSE_WAIT_MS))
+			log_warnx("transport: %s: fast-path drain timed out", t->stream);
+		if (t->sub != NULL && !tx_wait_flag(t, &t->sub_done, CLOSE_WAIT_MS))
+			log_warnx("transport: %s: stream subscription drain timed out", t->stream);
+	}
 	tx_release_all(t);
-	if (t->nc != NULL && natsConnection_Status(t->nc) == NATS_CONN_STATUS_CONNECTED)
+	if (live)
 		natsConnection_FlushTimeout(t->nc, 1000);
 	if (t->nc != NULL) {
 		natsConnection_Close(t->nc);

@@ -864,7 +864,7 @@ test_queue_overflow(void **state)
 static void
 test_server_restart(void **state)
 {
-	struct transport *a, *b;
+	struct transport *a, *b, *c;
 	struct transport_config cfg;
 	struct inbox *in = calloc(1, sizeof(*in));
 	char text[PAYLOAD_MAX], id[PAYLOAD_MAX];
@@ -884,10 +884,17 @@ test_server_restart(void **state)
 	collect(b, in, 50, 5000, 0, true);
 	assert_int_equal(in->n, 50);
 
+	c = member_open("rs", "cc", 0);
 	server_stop();
 	for (deadline = mono_ms() + 3000; transport_connected(a) && mono_ms() < deadline; )
 		sleep_ms(10);
 	assert_false(transport_connected(a));
+	/* A daemon stopped while NATS is down must not hang in close (the
+	 * service manager kills it after its grace time). */
+	t0 = mono_ms();
+	transport_close(c);
+	print_message("restart: closed while disconnected in %lld ms\n", (long long)(mono_ms() - t0));
+	assert_true(mono_ms() - t0 < 1500);
 	assert_int_equal(transport_publish(a, (const uint8_t *)"x", 1, "down"), -1);
 	assert_non_null(strstr(transport_errmsg(a), "not connected"));
 
