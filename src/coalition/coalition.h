@@ -109,6 +109,11 @@ void coalition_publish(struct coalition *co);
 /* Seconds between this member's commitments (the charter's period), or 0
  * when it makes none (protected partners and observers). */
 int64_t coalition_commit_period(const struct coalition *co);
+/* When in each period this member takes its commitment, in ms after the
+ * multiple of the period: spread over the middle half of the period by
+ * charter position, so that N members do not all commit, and all receive
+ * N commitments, in the same instant (docs/commitment.md). */
+int64_t coalition_commit_phase_ms(const struct coalition *co);
 /* Signs and publishes one commitment: digest and count of the kernel's
  * coalition sets (digest NULL when they could not be read), the chain
  * positions processed, the declines in force. Call after enf_commit, inside

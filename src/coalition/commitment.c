@@ -113,6 +113,21 @@ coalition_commit_period(const struct coalition *co)
 	return co->charter->members[co->self].role == ROLE_MEMBER ? co->charter->policy.commit_period : 0;
 }
 
+/* Below 4 s, a quarter period is too thin a margin against clock skew
+ * (docs/commitment.md wants clocks within a few hundred ms): the middle. */
+#define COMMIT_SPREAD_MIN_S 4
+
+int64_t
+coalition_commit_phase_ms(const struct coalition *co)
+{
+	int64_t q_ms = coalition_commit_period(co) * 1000;
+	size_t n = co->charter->nmembers;
+
+	if (q_ms < COMMIT_SPREAD_MIN_S * 1000 || n < 2)
+		return q_ms / 2;
+	return q_ms / 4 + (int64_t)co->self * (q_ms / 2) / (int64_t)n;
+}
+
 void
 coalition_commit(struct coalition *co, const uint8_t *digest, uint64_t count)
 {

@@ -15,25 +15,29 @@
 #include "enforcer/kset.h"
 #include "ledger/ledger.h"
 
-/* Commitments are taken half a period after each multiple of the period
- * (wall clock): deadlines are multiples of it, so no ban is ever about to
- * expire at the instant its digest is read (docs/commitment.md). */
+/* Commitments are taken between a quarter and three quarters of a period
+ * after each multiple of the period (wall clock), at this member's phase
+ * (coalition_commit_phase_ms): deadlines are multiples of the period, so
+ * no ban is ever about to expire at the instant its digest is read
+ * (docs/commitment.md). */
 int
 commit_arm(struct daemon *d)
 {
 	struct timespec now;
 	struct itimerspec its;
-	int64_t q = coalition_commit_period(d->co);
+	int64_t q = coalition_commit_period(d->co) * 1000;
 
 	memset(&its, 0, sizeof(its));
 	if (q <= 0)	/* no commitments (any more): disarmed */
 		return timerfd_settime(d->commitfd, 0, &its, NULL);
+	int64_t phase = coalition_commit_phase_ms(d->co);
 	clock_gettime(CLOCK_REALTIME, &now);
-	int64_t next = ((int64_t)now.tv_sec - q / 2) / q * q + q + q / 2;
-	if (next <= (int64_t)now.tv_sec)
+	int64_t now_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+	int64_t next = (now_ms - phase) / q * q + q + phase;
+	if (next <= now_ms)
 		next += q;
-	its.it_value.tv_sec = (time_t)next;
-	its.it_value.tv_nsec = q % 2 ? 500000000 : 0;
+	its.it_value.tv_sec = (time_t)(next / 1000);
+	its.it_value.tv_nsec = (long)(next % 1000) * 1000000L;
 	return timerfd_settime(d->commitfd, TFD_TIMER_ABSTIME, &its, NULL);
 }
 

@@ -328,6 +328,26 @@ test_unknown_key_before_signature(void **state)
 	member_close(&m);
 }
 
+/* The commitment phase: inside the middle half of the period, one per
+ * charter position (self is first of two: a quarter period in); the
+ * middle of the period below 4 s; none for a protected partner. */
+static void
+test_commit_phase_spread(void **state)
+{
+	struct member m;
+
+	(void)state;
+	member_open(&m, "member");
+	assert_int_equal(coalition_commit_period(m.co), 10);
+	assert_int_equal(coalition_commit_phase_ms(m.co), 2500);
+	m.co->self = 1;		/* as alice would take it */
+	assert_int_equal(coalition_commit_phase_ms(m.co), 5000);
+	m.co->self = 0;
+	m.co->charter->policy.commit_period = 2;
+	assert_int_equal(coalition_commit_phase_ms(m.co), 1000);
+	member_close(&m);
+}
+
 int
 main(void)
 {
@@ -336,6 +356,7 @@ main(void)
 		cmocka_unit_test(test_protected_applies_nothing),
 		cmocka_unit_test(test_corroborations_counted),
 		cmocka_unit_test(test_unknown_key_before_signature),
+		cmocka_unit_test(test_commit_phase_spread),
 	};
 
 	if (sodium_init() < 0)
