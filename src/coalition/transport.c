@@ -189,6 +189,7 @@ tx_on_reconnected(natsConnection *nc, void *closure)
 	t->st.reconnects++;
 	pthread_mutex_unlock(&t->mu);
 	log_info("transport: %s: reconnected to %s", t->stream, url);
+	tx_publish_resend(t);
 }
 
 static void

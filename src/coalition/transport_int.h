@@ -97,6 +97,9 @@ void tx_on_stream_msg(natsConnection *nc, natsSubscription *sub, natsMsg *msg, v
 void tx_on_fast_msg(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure);
 int tx_seen_init(struct transport *t);
 void tx_release_all(struct transport *t);
+/* After a reconnect: sends again the asynchronous publishes still waiting
+ * for their acknowledgment (transport_publish.c). */
+void tx_publish_resend(struct transport *t);
 /* libnats' callback for asynchronous publishes (jsOptions.PublishAsync) */
 void tx_on_pub_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae, void *closure);
 

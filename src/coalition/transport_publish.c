@@ -8,6 +8,7 @@
 
 #include "coalition/transport.h"
 #include "coalition/transport_int.h"
+#include "common/log.h"
 
 /* The outcome of an asynchronous publish (js_PublishAsync), on a libnats
  * thread: recorded by message id for the daemon, which deletes the
@@ -44,6 +45,63 @@ tx_on_pub_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae, void *clo
 		tx_wake(t);
 	pthread_mutex_unlock(&t->mu);
 	natsMsg_Destroy(msg);
+}
+
+/*
+ * A publish in flight when the connection dropped may have died with the
+ * server it went to: neither stored nor delivered on the fast path. Its
+ * acknowledgment would then time out (PUBLISH_ACK_WAIT_MS) before the
+ * daemon sent it again, and every member would get it seconds late
+ * (bench/scale with a killed server). So, once reconnected, every publish
+ * still unacknowledged is sent again at once: the same message, so the
+ * same message id (the stream stores it once) and the same bytes (the
+ * receivers drop a second copy). The resent ones keep their place in
+ * `inflight`; one libnats refuses is reported failed, as a timeout would.
+ */
+void
+tx_publish_resend(struct transport *t)
+{
+	natsMsgList pending;
+	jsPubOptions po;
+	int again = 0;
+	size_t inflight;
+
+	/* libnats 3.4.1 crashes asking for the pending list of a context that
+	 * never published asynchronously: ask only with publishes in flight. */
+	pthread_mutex_lock(&t->mu);
+	inflight = t->inflight;
+	pthread_mutex_unlock(&t->mu);
+	if (inflight == 0 || t->js == NULL ||
+	    js_PublishAsyncGetPendingList(&pending, t->js) != NATS_OK)
+		return;
+	jsPubOptions_Init(&po);
+	po.MaxWait = PUBLISH_ACK_WAIT_MS;
+	for (int i = 0; i < pending.Count; i++) {
+		const char *id = NULL;
+
+		if (js_PublishMsgAsync(t->js, &pending.Msgs[i], &po) == NATS_OK) {
+			again++;
+			continue;
+		}
+		if (natsMsgHeader_Get(pending.Msgs[i], "Nats-Msg-Id", &id) != NATS_OK)
+			id = NULL;
+		pthread_mutex_lock(&t->mu);
+		if (t->inflight > 0)
+			t->inflight--;
+		t->st.errors++;
+		if (id != NULL && t->nresults < TRANSPORT_PUB_INFLIGHT) {
+			struct transport_pub_result *r = &t->results[t->nresults++];
+			snprintf(r->msgid, sizeof(r->msgid), "%s", id);
+			r->ok = false;
+		}
+		if (!t->closing)
+			tx_wake(t);
+		pthread_mutex_unlock(&t->mu);
+	}
+	natsMsgList_Destroy(&pending);
+	if (again > 0)
+		log_info("transport: %s: %d publishes in flight sent again after the reconnect",
+		    t->stream, again);
 }
 
 int

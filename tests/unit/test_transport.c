@@ -937,6 +937,63 @@ test_server_restart(void **state)
 	free(in);
 }
 
+/* Publishes in flight when the server died (stopped, then killed: sent,
+ * never read) are sent again once reconnected, not after their ack
+ * timeout (PUBLISH_ACK_WAIT_MS, 5 s): all stored, once each, soon after
+ * the server is back, and delivered. */
+static void
+test_inflight_resent(void **state)
+{
+	enum { N = 20 };
+	struct transport *a, *b;
+	struct transport_pub_result res[TRANSPORT_PUB_INFLIGHT];
+	struct inbox *in = calloc(1, sizeof(*in));
+	char text[PAYLOAD_MAX], id[PAYLOAD_MAX];
+	size_t ok = 0, failed = 0;
+	int64_t deadline, back;
+	int tries;
+
+	(void)state;
+	NEED_SERVER();
+	assert_non_null(in);
+	a = member_open("ir", "aa", 0);
+	b = member_open("ir", "bb", 0);
+	kill(srv.pid, SIGSTOP);
+	for (int i = 0; i < N; i++) {
+		snprintf(text, sizeof(text), "f-%d", i);
+		snprintf(id, sizeof(id), "ir-%d", i);
+		assert_int_equal(transport_publish_async(a, (const uint8_t *)text, strlen(text), id), 0);
+	}
+	sleep_ms(200);
+	kill(srv.pid, SIGCONT);
+	server_stop();
+	for (tries = 0; tries < 50 && server_start() != 0; tries++)
+		sleep_ms(100);
+	assert_true(srv.pid > 0);
+	back = mono_ms();
+	for (deadline = back + 15000; ok + failed < N && mono_ms() < deadline; ) {
+		struct pollfd pfd = { .fd = transport_fd(a), .events = POLLIN };
+		if (poll(&pfd, 1, 100) <= 0)
+			continue;
+		size_t n = transport_publish_results(a, res, TRANSPORT_PUB_INFLIGHT, NULL, 0);
+		for (size_t i = 0; i < n; i++)
+			res[i].ok ? ok++ : failed++;
+		struct transport_msg m[64];	/* a's own copies: drained, not kept */
+		size_t k = transport_poll(a, m, ARRAY_LEN(m));
+		for (size_t i = 0; i < k; i++)
+			transport_ack(a, &m[i]);
+	}
+	print_message("resend: %zu stored, %zu failed, %lld ms after the server was back\n",
+	    ok, failed, (long long)(mono_ms() - back));
+	assert_int_equal(ok, N);
+	assert_true(mono_ms() - back < 4000);	/* not the 5 s ack timeout */
+	collect(b, in, N, 10000, 300, true);
+	assert_int_equal(assert_all_seen(in, "f", 0, N), 0);
+	transport_close(a);
+	transport_close(b);
+	free(in);
+}
+
 static int
 cmp_i64(const void *x, const void *y)
 {
@@ -1003,6 +1060,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_queue_overflow),
 		cmocka_unit_test(test_latency),
 		cmocka_unit_test(test_server_restart),
+		cmocka_unit_test(test_inflight_resent),
 	};
 	int rc;
 
