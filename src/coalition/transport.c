@@ -187,6 +187,11 @@ tx_on_reconnected(natsConnection *nc, void *closure)
 	natsConnection_GetConnectedUrl(nc, url, sizeof(url));
 	pthread_mutex_lock(&t->mu);
 	t->st.reconnects++;
+	/* The daemon's loop may sleep with envelopes it could not publish
+	 * while disconnected: wake it to send them now (transport_poll reads
+	 * the wake back when nothing is queued). */
+	if (!t->closing)
+		tx_wake(t);
 	pthread_mutex_unlock(&t->mu);
 	log_info("transport: %s: reconnected to %s", t->stream, url);
 	tx_publish_resend(t);
