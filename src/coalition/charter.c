@@ -784,6 +784,16 @@ charter_find_name(const struct charter *c, const char *name)
 	return NULL;
 }
 
+/* The ring is made of the members that commit (role member, not revoked):
+ * only they can audit and be audited in turn, so that no member's K
+ * auditors can all be observers. A protected partner or an observer is
+ * not on the ring and, if it audits at all, audits every member. */
+static bool
+on_ring(const struct charter_member *m)
+{
+	return m->role == ROLE_MEMBER && !m->revoked;
+}
+
 bool
 charter_audits(const struct charter *c, size_t auditor, size_t member)
 {
@@ -791,10 +801,11 @@ charter_audits(const struct charter *c, size_t auditor, size_t member)
 
 	if (auditor == member || auditor >= c->nmembers || member >= c->nmembers)
 		return false;
-	if (c->policy.auditors == 0 || c->members[auditor].revoked || c->members[member].revoked)
+	if (c->policy.auditors == 0 || !on_ring(&c->members[auditor]) ||
+	    !on_ring(&c->members[member]))
 		return true;
 	for (size_t i = 0; i < c->nmembers; i++) {
-		if (c->members[i].revoked)
+		if (!on_ring(&c->members[i]))
 			continue;
 		if (i == auditor)
 			ra = n;

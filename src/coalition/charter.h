@@ -127,8 +127,9 @@ unsigned charter_threshold(const struct charter *c);
 /* Member named name, or NULL. */
 const struct charter_member *charter_find_name(const struct charter *c, const char *name);
 /* Whether member `auditor` audits member `member`'s commitments: with
- * `auditors K`, the K members before it in charter order (revoked ones
- * skipped, wrapping around); without, every other member. */
+ * `auditors K`, the K members before it in charter order among those of
+ * role member, not revoked (wrapping around); every other member when K
+ * is 0, and for an auditor off that ring (protected, observer). */
 bool charter_audits(const struct charter *c, size_t auditor, size_t member);
 /* Member with this key, or NULL. */
 const struct charter_member *charter_find(const struct charter *c, const uint8_t pk[ID_PUBLIC_BYTES]);

@@ -97,6 +97,8 @@ coalition_tick(struct coalition *co)
 		ledger_envelopes_expire(co->ledger, now - ENVELOPE_KEEP_SECS);
 		co->next_expire = now + 60;
 	}
+	if (co->tr != NULL)
+		transport_tick(co->tr);
 	if (co->tr != NULL && now >= co->next_pos_save) {
 		position_save(co);
 		co->next_pos_save = now + POSITION_SAVE_SECS;

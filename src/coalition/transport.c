@@ -187,14 +187,17 @@ tx_on_reconnected(natsConnection *nc, void *closure)
 	natsConnection_GetConnectedUrl(nc, url, sizeof(url));
 	pthread_mutex_lock(&t->mu);
 	t->st.reconnects++;
-	/* The daemon's loop may sleep with envelopes it could not publish
-	 * while disconnected: wake it to send them now (transport_poll reads
-	 * the wake back when nothing is queued). */
+	pthread_mutex_unlock(&t->mu);
+	log_info("transport: %s: reconnected to %s", t->stream, url);
+	/* Resent first, then the daemon's loop woken: it may sleep with
+	 * envelopes it could not publish while disconnected, and newer ones
+	 * must follow the resent (transport_poll reads the wake back when
+	 * nothing is queued). */
+	tx_publish_resend(t);
+	pthread_mutex_lock(&t->mu);
 	if (!t->closing)
 		tx_wake(t);
 	pthread_mutex_unlock(&t->mu);
-	log_info("transport: %s: reconnected to %s", t->stream, url);
-	tx_publish_resend(t);
 }
 
 static void
@@ -257,6 +260,23 @@ tx_wait_flag(struct transport *t, const bool *flag, int ms)
 	return ok;
 }
 
+/* Waits, up to ms, until no tx_on_pub_ack runs. */
+static bool
+tx_wait_pub_callbacks(struct transport *t, int ms)
+{
+	struct timespec ts;
+	bool ok;
+
+	tx_deadline(&ts, ms);
+	pthread_mutex_lock(&t->mu);
+	while (t->pub_callbacks > 0)
+		if (pthread_cond_timedwait(&t->cond, &t->mu, &ts) == ETIMEDOUT)
+			break;
+	ok = t->pub_callbacks == 0;
+	pthread_mutex_unlock(&t->mu);
+	return ok;
+}
+
 /* Tears down whatever transport_open got to. Returns false if libnats might
  * still call back into t, which must then be leaked rather than freed. */
 static bool
@@ -300,6 +320,10 @@ tx_teardown(struct transport *t)
 	if (t->sub != NULL && !tx_wait_flag(t, &t->sub_done, CLOSE_WAIT_MS))
 		quiet = false;
 	if (t->fast != NULL && !tx_wait_flag(t, &t->fast_done, CLOSE_WAIT_MS))
+		quiet = false;
+	/* libnats' own reply subscription calls tx_on_pub_ack: none may be
+	 * running when t is freed. */
+	if (!tx_wait_pub_callbacks(t, CLOSE_WAIT_MS))
 		quiet = false;
 	natsSubscription_Destroy(t->fast);
 	t->fast = NULL;
@@ -569,8 +593,6 @@ out:
 static int
 tx_subscribe(struct transport *t, char *err, size_t errlen)
 {
-	jsSubOptions so;
-	jsErrCode jerr = 0;
 	natsStatus s;
 
 	s = natsConnection_Subscribe(&t->fast, t->nc, t->filter, tx_on_fast_msg, t);
@@ -593,29 +615,92 @@ tx_subscribe(struct transport *t, char *err, size_t errlen)
 			    (unsigned long long)t->stream_last, (unsigned long long)t->start_seq);
 		t->start_seq = 0;
 	}
+	return tx_stream_subscribe(t, t->start_seq + 1, err, errlen);
+}
+
+int
+tx_stream_subscribe(struct transport *t, uint64_t from, char *err, size_t errlen)
+{
+	jsSubOptions so;
+	jsErrCode jerr = 0;
+	natsStatus s;
+
 	jsSubOptions_Init(&so);
 	so.Stream = t->stream;
 	so.Ordered = true;
 	so.Config.FilterSubject = t->filter;
 	so.Config.Heartbeat = MS_TO_NS(ORDERED_HEARTBEAT_MS);
 	so.Config.ReplayPolicy = js_ReplayInstant;
-	if (t->start_seq > 0) {
+	if (from > 1) {
 		so.Config.DeliverPolicy = js_DeliverByStartSequence;
-		so.Config.OptStartSeq = t->start_seq + 1;
+		so.Config.OptStartSeq = from;
 	} else {
 		so.Config.DeliverPolicy = js_DeliverAll;
 	}
+	pthread_mutex_lock(&t->mu);
+	t->sub_done = false;
+	t->last_cseq = 0;
+	t->expect_from = from;
+	t->stream_behind = false;
+	pthread_mutex_unlock(&t->mu);
 	s = js_Subscribe(&t->sub, t->js, t->filter, tx_on_stream_msg, t, NULL, &so, &jerr);
 	if (s == NATS_OK)
 		s = natsSubscription_SetOnCompleteCB(t->sub, tx_on_sub_complete, t);
 	if (s != NATS_OK) {
-		snprintf(err, errlen, "stream %s: ordered consumer: %s (JetStream error %d)",
-		    t->stream, tx_nats_err(s), (int)jerr);
+		snprintf(err, errlen, "stream %s: ordered consumer from #%llu: %s (JetStream error %d)",
+		    t->stream, (unsigned long long)from, tx_nats_err(s), (int)jerr);
 		if (t->sub == NULL)
 			t->sub_done = true;
 		return -1;
 	}
 	return 0;
+}
+
+#define CATCH_UP_RETRY_MS	1000
+
+/* The daemon's thread. The old ordered consumer goes (its late callbacks
+ * drop what they get: stream_behind is still set), a new one reads from
+ * the message after the last one handled. */
+void
+tx_stream_catch_up(struct transport *t)
+{
+	char err[256];
+	uint64_t from;
+
+	pthread_mutex_lock(&t->mu);
+	if (!t->stream_behind || t->closing || nats_Now() < t->next_catch_up_ms) {
+		pthread_mutex_unlock(&t->mu);
+		return;
+	}
+	from = t->max_sseq + 1;
+	pthread_mutex_unlock(&t->mu);
+	if (t->sub != NULL) {
+		natsSubscription_Unsubscribe(t->sub);
+		if (!tx_wait_flag(t, &t->sub_done, CLOSE_WAIT_MS)) {
+			/* Its callback may still run: keep it rather than free it
+			 * under libnats, and try again later. */
+			log_warnx("transport: %s: the ordered consumer did not stop; "
+			    "reading the stream again later", t->stream);
+			return;
+		}
+		natsSubscription_Destroy(t->sub);
+		t->sub = NULL;
+	}
+	if (tx_stream_subscribe(t, from, err, sizeof(err)) != 0) {
+		/* transport_tick tries again, every second */
+		pthread_mutex_lock(&t->mu);
+		t->stream_behind = true;
+		t->next_catch_up_ms = nats_Now() + CATCH_UP_RETRY_MS;
+		pthread_mutex_unlock(&t->mu);
+		log_warnx("transport: %s; trying again in %d ms", err, CATCH_UP_RETRY_MS);
+		return;
+	}
+	/* A slow catch-up falls behind again and again: said once per 10 s. */
+	if (nats_Now() - t->last_catch_up_log_ms >= 10000) {
+		t->last_catch_up_log_ms = nats_Now();
+		log_info("transport: %s: fell behind the stream; reading it again from #%llu",
+		    t->stream, (unsigned long long)from);
+	}
 }
 
 static bool
@@ -738,6 +823,12 @@ transport_library_close(void)
 }
 
 /* --- the daemon's thread ------------------------------------------------ */
+
+void
+transport_tick(struct transport *t)
+{
+	tx_stream_catch_up(t);
+}
 
 bool
 transport_connected(const struct transport *t)

@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define TRANSPORT_QUEUE_MAX 65536
+#define TRANSPORT_QUEUE_MAX 16384	/* messages waiting for the daemon */
 #define TRANSPORT_MSG_MAX 262144	/* bytes per message: a proof holds two envelopes */
 #define TRANSPORT_MSGID_MAX 128		/* de-duplication id: printable ASCII, no spaces */
 #define TRANSPORT_NAME_MAX 64		/* coalition, self: [A-Za-z0-9_-] */
@@ -67,6 +67,9 @@ void transport_ack(struct transport *t, struct transport_msg *m);
  * connection when it has not come yet, else at the next open (the position
  * stays before it). */
 void transport_nak(struct transport *t, struct transport_msg *m);
+/* Once a second from the daemon's loop: what must be retried (the stream
+ * read again after falling behind, when that failed). */
+void transport_tick(struct transport *t);
 /* The stream sequence up to which every message was acknowledged (or was
  * a copy of one): keep it and pass it as start_seq to the next open. */
 uint64_t transport_position(const struct transport *t);
@@ -96,6 +99,7 @@ struct transport_stats {
 	uint64_t overflows;		/* fast-path messages dropped because the queue was full */
 	uint64_t fast;			/* messages the daemon got from the fast path */
 	uint64_t deduped;		/* second copies dropped */
+	uint64_t rereads;		/* the stream read again after falling behind */
 };
 /* A snapshot, valid until the next call. */
 const struct transport_stats *transport_get_stats(const struct transport *t);

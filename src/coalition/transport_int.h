@@ -26,7 +26,11 @@ struct tx_node {
 /* Messages seen lately, by digest: each envelope comes twice, on the fast
  * path (core NATS) and from the stream (ordered consumer); the daemon gets
  * the first copy, the second is dropped here (transport_receive.c). */
-#define TX_SEEN_MAX	32768
+#define TX_SEEN_MAX	(2 * TRANSPORT_QUEUE_MAX)
+/* An entry stays pending while its first copy is queued or taken; with at
+ * most TRANSPORT_QUEUE_MAX queued (and a batch taken), twice that many
+ * newer first copies cannot arrive before it is done: the ring never
+ * forgets a pending entry in normal running. */
 enum tx_seen_state { TX_SEEN_FREE, TX_SEEN_PENDING, TX_SEEN_DONE };
 struct tx_seen {
 	uint64_t digest;
@@ -66,13 +70,22 @@ struct transport {
 	/* The stream's position: every message up to max_sseq was delivered;
 	 * those still queued, taken or parked hold it back (transport_position). */
 	uint64_t max_sseq, nak_floor;
+	/* The ordered consumer's continuity (tx_stream_follows), and whether
+	 * the stream must be read again after max_sseq (tx_stream_catch_up). */
+	uint64_t last_cseq, expect_from;
+	bool stream_behind;
+	int64_t next_catch_up_ms;		/* a failed re-read is tried again then */
+	int64_t last_catch_up_log_ms;		/* the daemon's thread only */
 	size_t nparked;
+	int64_t last_big_log_ms;		/* an oversized message logged (nats_Now) */
 	struct tx_seen *seen;			/* TX_SEEN_MAX entries, used as a ring */
 	int32_t *buckets;			/* TX_SEEN_MAX chain heads */
 	size_t seen_next;			/* the ring's next slot */
 	/* Asynchronous publishes: in flight, and their outcomes until the
 	 * daemon collects them (transport_publish_results). */
 	size_t inflight, nresults;
+	bool async_started;			/* libnats has its pending-publish table */
+	unsigned pub_callbacks;			/* tx_on_pub_ack running now */
 	struct transport_pub_result results[TRANSPORT_PUB_INFLIGHT];
 	char async_err[160];
 
@@ -97,6 +110,11 @@ void tx_on_stream_msg(natsConnection *nc, natsSubscription *sub, natsMsg *msg, v
 void tx_on_fast_msg(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure);
 int tx_seen_init(struct transport *t);
 void tx_release_all(struct transport *t);
+/* transport.c: (re)subscribes the ordered consumer after `from` - 1. */
+int tx_stream_subscribe(struct transport *t, uint64_t from, char *err, size_t errlen);
+/* transport.c, the daemon's thread: the stream read again after falling
+ * behind (the old consumer replaced by one from max_sseq + 1). */
+void tx_stream_catch_up(struct transport *t);
 /* After a reconnect: sends again the asynchronous publishes still waiting
  * for their acknowledgment (transport_publish.c). */
 void tx_publish_resend(struct transport *t);

@@ -23,6 +23,7 @@ tx_on_pub_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae, void *clo
 	if (natsMsgHeader_Get(msg, "Nats-Msg-Id", &id) != NATS_OK)
 		id = NULL;
 	pthread_mutex_lock(&t->mu);
+	t->pub_callbacks++;
 	if (t->inflight > 0)
 		t->inflight--;
 	if (pa != NULL) {
@@ -45,6 +46,11 @@ tx_on_pub_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae, void *clo
 		tx_wake(t);
 	pthread_mutex_unlock(&t->mu);
 	natsMsg_Destroy(msg);
+	/* Last: tx_teardown waits for zero before freeing t. */
+	pthread_mutex_lock(&t->mu);
+	t->pub_callbacks--;
+	pthread_cond_broadcast(&t->cond);
+	pthread_mutex_unlock(&t->mu);
 }
 
 /*
@@ -64,15 +70,15 @@ tx_publish_resend(struct transport *t)
 	natsMsgList pending;
 	jsPubOptions po;
 	int again = 0;
-	size_t inflight;
+	bool started;
 
 	/* libnats 3.4.1 crashes asking for the pending list of a context that
-	 * never published asynchronously: ask only with publishes in flight. */
+	 * never published asynchronously (its table is made by the first
+	 * js_PublishAsync): ask only after one returned. */
 	pthread_mutex_lock(&t->mu);
-	inflight = t->inflight;
+	started = t->async_started;
 	pthread_mutex_unlock(&t->mu);
-	if (inflight == 0 || t->js == NULL ||
-	    js_PublishAsyncGetPendingList(&pending, t->js) != NATS_OK)
+	if (!started || t->js == NULL || js_PublishAsyncGetPendingList(&pending, t->js) != NATS_OK)
 		return;
 	jsPubOptions_Init(&po);
 	po.MaxWait = PUBLISH_ACK_WAIT_MS;
@@ -180,10 +186,13 @@ transport_publish_async(struct transport *t, const uint8_t *data, size_t len, co
 	po.ExpectStream = t->stream;
 	po.MaxWait = PUBLISH_ACK_WAIT_MS;
 	s = js_PublishAsync(t->js, t->subject, data, (int)len, &po);
-	if (s != NATS_OK) {
-		pthread_mutex_lock(&t->mu);
+	pthread_mutex_lock(&t->mu);
+	if (s != NATS_OK)
 		t->inflight--;
-		pthread_mutex_unlock(&t->mu);
+	else
+		t->async_started = true;
+	pthread_mutex_unlock(&t->mu);
+	if (s != NATS_OK) {
 		tx_seterr(t, "publish", s, 0);
 		tx_count_error(t);
 		return -1;

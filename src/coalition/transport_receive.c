@@ -33,7 +33,6 @@
  * before the lowest one held.
  */
 #define QUEUE_BYTES_MAX		(64u << 20)	/* payload bytes waiting in the queue */
-#define FULL_WAIT_MS		100		/* a full queue: the stream callback waits */
 
 static uint64_t
 tx_digest(const struct transport *t, const void *data, size_t len)
@@ -81,7 +80,7 @@ tx_seen_unlink(struct transport *t, int32_t slot)
 	t->seen[slot].state = TX_SEEN_FREE;
 }
 
-static void tx_enqueue(struct transport *t, natsMsg *msg, uint64_t d, uint64_t sseq);
+static int tx_enqueue(struct transport *t, natsMsg *msg, uint64_t d, uint64_t sseq);
 
 /* A parked stream copy whose fast copy will not be acked goes to the
  * queue itself (the daemon may then see the envelope twice; it takes a
@@ -120,19 +119,19 @@ tx_seen_add(struct transport *t, uint64_t d)
 	return e;
 }
 
-static void
+/* 0, or -1 when out of memory (msg destroyed; a stream copy holds the
+ * position before it, so the next open reads it again). */
+static int
 tx_enqueue(struct transport *t, natsMsg *msg, uint64_t d, uint64_t sseq)
 {
 	struct tx_node *n = calloc(1, sizeof(*n));
 
 	if (n == NULL) {
-		/* Out of memory: a stream copy must not vanish while its
-		 * sequence counts as delivered; hold the position before it. */
 		if (sseq != 0 && (t->nak_floor == 0 || sseq < t->nak_floor))
 			t->nak_floor = sseq;
 		t->st.errors++;
 		natsMsg_Destroy(msg);
-		return;
+		return -1;
 	}
 	n->msg = msg;
 	n->digest = d;
@@ -151,6 +150,7 @@ tx_enqueue(struct transport *t, natsMsg *msg, uint64_t d, uint64_t sseq)
 	 * message, read back when transport_poll empties it. */
 	if (t->qlen == 1)
 		tx_wake(t);
+	return 0;
 }
 
 static bool
@@ -162,12 +162,22 @@ tx_full(const struct transport *t, int len)
 static bool
 tx_len_ok(struct transport *t, natsMsg *msg, int len)
 {
+	bool say;
+
 	if (len >= 0 && len <= TRANSPORT_MSG_MAX)
 		return true;
-	/* The stream's MaxMsgSize should make this impossible. */
-	log_warnx("transport: %s: %d-byte message refused (max %d)",
-	    natsMsg_GetSubject(msg), len, TRANSPORT_MSG_MAX);
-	tx_count_error(t);
+	/* The stream's MaxMsgSize refuses these, but the fast path carries
+	 * whatever a member publishes (up to the server's 1 MiB): counted,
+	 * logged once per 10 s. */
+	pthread_mutex_lock(&t->mu);
+	t->st.errors++;
+	say = nats_Now() - t->last_big_log_ms >= 10000;
+	if (say)
+		t->last_big_log_ms = nats_Now();
+	pthread_mutex_unlock(&t->mu);
+	if (say)
+		log_warnx("transport: %s: %d-byte message refused (max %d)",
+		    natsMsg_GetSubject(msg), len, TRANSPORT_MSG_MAX);
 	return false;
 }
 
@@ -202,22 +212,64 @@ tx_on_fast_msg(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *cl
 		natsMsg_Destroy(msg);
 		return;
 	}
-	tx_seen_add(t, d);
-	tx_enqueue(t, msg, d, 0);
+	struct tx_seen *e = tx_seen_add(t, d);
+	/* Not queued: forgotten, so that the stream's copy is taken instead
+	 * of parked behind nothing. */
+	if (tx_enqueue(t, msg, d, 0) != 0)
+		tx_seen_unlink(t, (int32_t)(e - t->seen));
 	pthread_mutex_unlock(&t->mu);
 }
 
-static uint64_t
-tx_stream_seq(natsMsg *msg)
+/* The message's stream and consumer sequences; false without them. */
+static bool
+tx_stream_meta(natsMsg *msg, uint64_t *sseq, uint64_t *cseq)
 {
 	jsMsgMetaData *meta = NULL;
-	uint64_t seq = 0;
 
-	if (natsMsg_GetMetaData(&meta, msg) == NATS_OK) {
-		seq = meta->Sequence.Stream;
-		jsMsgMetaData_Destroy(meta);
+	if (natsMsg_GetMetaData(&meta, msg) != NATS_OK)
+		return false;
+	*sseq = meta->Sequence.Stream;
+	*cseq = meta->Sequence.Consumer;
+	jsMsgMetaData_Destroy(meta);
+	return *sseq != 0;
+}
+
+/*
+ * Under mu. Whether this stream message follows the last one without a
+ * hole. An ordered consumer numbers its deliveries 1, 2, 3...; a jump
+ * means libnats dropped some (its buffer for the subscription was full:
+ * it does not tell the consumer, and flow control did not hold the
+ * server). A new consumer starts again at 1: fine from the start we asked
+ * (expect_from); one libnats re-made by itself after dropping may start
+ * past the drops, so its first message must follow the last one handled.
+ */
+static bool
+tx_stream_follows(struct transport *t, uint64_t sseq, uint64_t cseq)
+{
+	bool ok;
+
+	if (cseq == 1)
+		ok = t->expect_from != 0 ? sseq >= t->expect_from :
+		    t->max_sseq == 0 || sseq <= t->max_sseq + 1;
+	else
+		ok = t->last_cseq != 0 && cseq == t->last_cseq + 1;
+	t->last_cseq = cseq;
+	t->expect_from = 0;
+	return ok;
+}
+
+/* Under mu. The stream is read again from the message after the last one
+ * handled, by the daemon's thread once the queue has room
+ * (tx_stream_catch_up); until then its messages are dropped, and the
+ * position does not pass them. */
+static void
+tx_stream_fall_behind(struct transport *t)
+{
+	if (!t->stream_behind) {
+		t->st.rereads++;
+		tx_wake(t);	/* the daemon's next transport_poll catches up */
 	}
-	return seq;
+	t->stream_behind = true;
 }
 
 void
@@ -225,44 +277,54 @@ tx_on_stream_msg(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *
 {
 	struct transport *t = closure;
 	int len = natsMsg_GetDataLength(msg);
-	uint64_t sseq = tx_stream_seq(msg), d;
+	uint64_t sseq = 0, cseq = 0, d;
 	struct tx_seen *e;
 
 	(void)nc;
 	(void)sub;
-	if (sseq == 0 || !tx_len_ok(t, msg, len)) {
-		if (sseq == 0)
-			tx_count_error(t);
+	if (!tx_stream_meta(msg, &sseq, &cseq)) {
+		tx_count_error(t);
+		natsMsg_Destroy(msg);
+		return;
+	}
+	pthread_mutex_lock(&t->mu);
+	if (t->closing || t->stream_behind || !tx_stream_follows(t, sseq, cseq)) {
+		if (!t->closing)
+			tx_stream_fall_behind(t);
+		pthread_mutex_unlock(&t->mu);
+		natsMsg_Destroy(msg);
+		return;
+	}
+	pthread_mutex_unlock(&t->mu);
+	if (!tx_len_ok(t, msg, len)) {
+		/* Refused for good, yet handled: the position may pass it. */
+		pthread_mutex_lock(&t->mu);
+		if (sseq > t->max_sseq)
+			t->max_sseq = sseq;
+		pthread_mutex_unlock(&t->mu);
 		natsMsg_Destroy(msg);
 		return;
 	}
 	d = tx_digest(t, natsMsg_GetData(msg), (size_t)len);
 	pthread_mutex_lock(&t->mu);
-	/* The stream's copy may be the only one: never dropped for room. The
-	 * wait holds libnats' delivery to this subscription, and flow control
-	 * then holds the server. */
-	while (!t->closing && tx_full(t, len)) {
-		struct timespec ts;
-
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		ts.tv_nsec += FULL_WAIT_MS * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
-		pthread_cond_timedwait(&t->cond, &t->mu, &ts);
-	}
-	if (t->closing) {
+	e = tx_seen_find(t, d);
+	bool needs_room = e == NULL || (e->sseq != 0 && e->sseq != sseq);
+	if (needs_room && tx_full(t, len)) {
+		/* The stream's copy may be the only one: not dropped, read
+		 * again. Waiting here instead would let libnats buffer behind
+		 * this callback until it drops messages itself. */
+		tx_stream_fall_behind(t);
 		pthread_mutex_unlock(&t->mu);
-		natsMsg_Destroy(msg);		/* the position stays before it */
+		natsMsg_Destroy(msg);
 		return;
 	}
 	if (sseq > t->max_sseq)
 		t->max_sseq = sseq;
-	e = tx_seen_find(t, d);
 	if (e == NULL) {
-		tx_seen_add(t, d)->sseq = sseq;
-		tx_enqueue(t, msg, d, sseq);
+		e = tx_seen_add(t, d);
+		e->sseq = sseq;
+		if (tx_enqueue(t, msg, d, sseq) != 0)
+			tx_seen_unlink(t, (int32_t)(e - t->seen));
 	} else if (e->sseq != 0 && e->sseq != sseq) {
 		/* The stream stored the same bytes twice (published again under
 		 * another message id): a replay, for the daemon to refuse and
@@ -290,7 +352,6 @@ tx_release_all(struct transport *t)
 
 	pthread_mutex_lock(&t->mu);
 	t->closing = true;
-	pthread_cond_broadcast(&t->cond);	/* a stream callback waiting for room */
 	queued = t->qhead;
 	if (t->qlen > 0)
 		tx_unwake(t);
@@ -355,11 +416,12 @@ transport_poll(struct transport *t, struct transport_msg *out, size_t max)
 		    subj + t->prefix_len : "";
 		out[i].handle = n;
 	}
-	if (i > 0)
-		pthread_cond_broadcast(&t->cond);	/* room for the stream callback */
+	bool behind = t->stream_behind && t->qlen <= t->qmax / 2;
 	if (t->qlen == 0 && t->nresults == 0)
 		tx_unwake(t);
 	pthread_mutex_unlock(&t->mu);
+	if (behind)
+		tx_stream_catch_up(t);
 	return i;
 }
 
@@ -453,9 +515,8 @@ transport_position(const struct transport *t)
 	for (size_t i = 0; mt->nparked > 0 && i < TX_SEEN_MAX; i++)
 		if (mt->seen[i].parked != NULL && mt->seen[i].parked_sseq < low)
 			low = mt->seen[i].parked_sseq;
-	pthread_mutex_unlock(&mt->mu);
 	/* Before the first stream message, the position we started from. */
-	if (mt->max_sseq == 0)
-		return mt->start_seq;
-	return low - 1;
+	uint64_t pos = mt->max_sseq == 0 ? mt->start_seq : low - 1;
+	pthread_mutex_unlock(&mt->mu);
+	return pos;
 }

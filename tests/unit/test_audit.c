@@ -210,7 +210,9 @@ test_log_bounded_while_silent(void **state)
 static void
 test_sampled_audits(void **state)
 {
-	enum { M = 6 };
+	enum { M = 8 };	/* m0..m5 members (m2 revoked), m6 observer, m7 protected */
+	static const char *roles[M] = { "member", "member", "member", "member", "member", "member",
+	    "observer", "protected" };
 	char text[4096], key[M][ID_PUBLIC_TEXT_MAX], err[512];
 	uint8_t mpk[M][ID_PUBLIC_BYTES], sk[crypto_sign_SECRETKEYBYTES];
 	static struct charter c;
@@ -223,8 +225,8 @@ test_sampled_audits(void **state)
 	}
 	len += (size_t)snprintf(text, sizeof(text), "coalition t\ncommit_period 10s\nauditors 2\n");
 	for (int i = 0; i < M; i++)
-		len += (size_t)snprintf(text + len, sizeof(text) - len, "member m%d %s member\n", i,
-		    key[i]);
+		len += (size_t)snprintf(text + len, sizeof(text) - len, "member m%d %s %s\n", i,
+		    key[i], roles[i]);
 	len += (size_t)snprintf(text + len, sizeof(text) - len, "revoked m2\n");
 	if (charter_parse("t.charter", text, len, &c, err, sizeof(err)) != 0)
 		fail_msg("%s", err);
@@ -238,14 +240,20 @@ test_sampled_audits(void **state)
 	assert_true(charter_audits(&c, 4, 0));		/* wraps around */
 	assert_true(charter_audits(&c, 5, 0));
 	assert_false(charter_audits(&c, 3, 0));
-	for (size_t j = 0; j < M; j++) {
+	/* the ring holds only committing members: each audited by exactly 2
+	 * of them, never by the observer or the protected partner alone */
+	for (size_t j = 0; j < 6; j++) {
 		size_t by = 0;
 		if (j == 2)
 			continue;
-		for (size_t i = 0; i < M; i++)
+		for (size_t i = 0; i < 6; i++)
 			by += i != 2 && charter_audits(&c, i, j);
 		assert_int_equal(by, 2);
 	}
+	/* off the ring: audits everyone (its own choice to look) */
+	assert_true(charter_audits(&c, 6, 0));
+	assert_true(charter_audits(&c, 7, 5));
+	assert_true(charter_audits(&c, 0, 6));	/* nothing to audit there: binding() says so */
 
 	struct audit *au = audit_new(&c, mpk[0]);
 	assert_non_null(au);
