@@ -826,6 +826,38 @@ accept_chain_set_missing(struct accept *a, const uint8_t reporter[ID_PUBLIC_BYTE
 }
 
 void
+accept_budget_restore(struct accept *a, const uint8_t reporter[ID_PUBLIC_BYTES],
+    const struct a5_prefix *p, int64_t deadline, int64_t now)
+{
+	size_t idx = member_index(a, reporter);
+
+	/* This member's own rows are its published reports, never charged
+	 * here (they are skipped in accept_report). */
+	if (idx == SIZE_MAX || deadline <= now ||
+	    (a->has_self && memcmp(reporter, a->self, ID_PUBLIC_BYTES) == 0))
+		return;
+	budget_charge(&a->ms[idx], p, deadline);
+}
+
+void
+accept_carry_sanctions(struct accept *a, const struct accept *from)
+{
+	for (size_t i = 0; i < a->c.nmembers; i++) {
+		size_t j = member_index(from, a->c.members[i].pk);
+		if (j == SIZE_MAX)
+			continue;
+		const struct accept_member_stats *was = &from->ms[j].stats;
+		struct accept_member_stats *st = &a->ms[i].stats;
+		st->throttled = st->throttled || was->throttled;
+		st->strikes += was->strikes;
+		if (was->quarantined && !st->quarantined) {
+			st->quarantined = true;
+			st->quarantine_why = was->quarantine_why;
+		}
+	}
+}
+
+void
 accept_quarantine(struct accept *a, const uint8_t reporter[ID_PUBLIC_BYTES])
 {
 	size_t idx = member_index(a, reporter);

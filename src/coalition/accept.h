@@ -167,6 +167,19 @@ size_t accept_chain_missing(const struct accept *a, const uint8_t reporter[ID_PU
     uint64_t *out, size_t max);
 void accept_chain_set_missing(struct accept *a, const uint8_t reporter[ID_PUBLIC_BYTES],
     uint64_t seq);
+/* Charges reporter's budget with a ban of p in force here until deadline,
+ * as an accepted report does: the budgets rebuilt at a start (or with an
+ * adopted charter) from the ledger's bans in force and who asked for them,
+ * so that a restart gives no member a fresh budget. Ignored for this
+ * member's own key, keys not in the charter and deadlines not after now.
+ * Strikes, throttle and a budget quarantine are not restored: the next
+ * report of a member still over its budget strikes again. */
+void accept_budget_restore(struct accept *a, const uint8_t reporter[ID_PUBLIC_BYTES],
+    const struct a5_prefix *p, int64_t deadline, int64_t now);
+/* Carries each member's strikes, throttle and quarantine (with its why)
+ * from the pipeline from to a (matched by key), for a charter adopted in
+ * force: none of them is in the ledger, and an update must not lift them. */
+void accept_carry_sanctions(struct accept *a, const struct accept *from);
 /* Quarantines reporter on a proof of a fork received (quarantine_why ACC_FORK). */
 void accept_quarantine(struct accept *a, const uint8_t reporter[ID_PUBLIC_BYTES]);
 

@@ -16,8 +16,8 @@
 #include "ledger/journal.h"
 
 /* Puts next (parsed from the adopted text) in force: a new acceptance
- * pipeline and audit built for it, chain positions and audit logs reloaded
- * from the ledger as at a start. The transport and this member's own chain
+ * pipeline and audit built for it, chain positions, budgets and audit logs
+ * reloaded from the ledger as at a start, members' sanctions carried over. The transport and this member's own chain
  * stay. 0, or -1 when this member is no longer an active member of next
  * (the coalition is then defunct: the daemon closes it). */
 static int
@@ -45,6 +45,10 @@ adopt(struct coalition *co, struct charter *next, const uint8_t hash[CHARTER_HAS
 		log_warnx("coalition: out of memory adopting a charter update; restart the daemon");
 		return 0;
 	}
+	/* What the ledger does not hold (strikes, throttle, a quarantine seen
+	 * here without a stored proof) goes over from the pipeline it replaces:
+	 * an adopted charter lifts no member's sanction. */
+	accept_carry_sanctions(acc, co->accept);
 	accept_free(co->accept);
 	audit_free(co->audit);
 	free(co->charter);
@@ -56,6 +60,7 @@ adopt(struct coalition *co, struct charter *next, const uint8_t hash[CHARTER_HAS
 	memset(co->last_refusal_log, 0, sizeof(co->last_refusal_log));
 	chain_table_reset(&co->chains, next, (size_t)self);
 	chain_load_peers(&co->chains, co->ledger, co->accept);
+	coalition_budgets_load(co);
 	coalition_audit_seed(co);
 	return 0;
 }

@@ -60,6 +60,39 @@ position_save(struct coalition *co)
 	return 0;
 }
 
+struct budget_load {
+	struct accept *accept;
+	int64_t now;
+};
+
+static int
+budget_row(const struct a5_prefix *p, const uint8_t reporter[LEDGER_KEY_BYTES], int64_t deadline,
+    void *arg)
+{
+	struct budget_load *b = arg;
+
+	accept_budget_restore(b->accept, reporter, p, deadline, b->now);
+	return 0;
+}
+
+void
+coalition_budgets_load(struct coalition *co)
+{
+	struct budget_load b = { co->accept, now_sec() };
+	int64_t t0 = now_usec();
+	int n;
+
+	if ((n = ledger_corigins_active(co->ledger, b.now, budget_row, &b)) < 0) {
+		/* Fail open here would hand out fresh budgets; the rows read so
+		 * far stay charged, and the error is the operator's to see. */
+		log_warnx("coalition: budgets not fully rebuilt: %s", ledger_errmsg(co->ledger));
+		return;
+	}
+	if (n > 0)
+		log_info("coalition: budgets rebuilt from %d bans in force by origin (%lld ms)", n,
+		    (long long)((now_usec() - t0) / 1000));
+}
+
 static int
 coalition_connect(struct coalition *co, char *err, size_t errlen)
 {
@@ -180,6 +213,7 @@ coalition_open(const struct config *cfg, const struct identity *id,
 	chain_table_reset(&co->chains, co->charter, (size_t)co->self);
 	chain_load_own(&co->chains, co->ledger);
 	chain_load_peers(&co->chains, co->ledger, co->accept);
+	coalition_budgets_load(co);
 	coalition_commit_seq_load(co);
 	coalition_audit_seed(co);
 	position_load(co);

@@ -113,6 +113,13 @@ int coalition_fork_proof(struct coalition *co, const uint8_t reporter[ID_PUBLIC_
     uint64_t seq, const uint8_t *msg, size_t len, int64_t now);
 void coalition_proof_received(struct coalition *co, const struct transport_msg *msg);
 
+/* coalition.c */
+/* Rebuilds every member's budget use (accept_budget_restore) from the
+ * coalition bans in force in the ledger and who asked for them (corigins):
+ * at a start and with an adopted charter, so that neither gives a member
+ * over its budget a fresh one. One pass over the rows in force. */
+void coalition_budgets_load(struct coalition *co);
+
 /* adopt.c */
 void coalition_charter_received(struct coalition *co, const struct transport_msg *msg);
 

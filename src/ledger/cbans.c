@@ -153,12 +153,8 @@ ledger_cban_remove(struct ledger *l, const struct a5_prefix *p)
 	return sqlite3_changes(l->db.h) > 0 ? 1 : 0;
 }
 
-/* Streams the rows of statement sid (bound to now) whose columns 0..2 are
- * a prefix, re-checked like a ban row; row gets the prefix and the
- * statement for the other columns, and stops the walk by returning
- * non-zero. The number of rows passed to row, or -1. */
-static int
-walk_prefix_rows(struct ledger *l, int sid, int64_t now, const char *what,
+int
+ledger_walk_prefix_rows(struct ledger *l, int sid, int64_t now, const char *what,
     int (*row)(const struct a5_prefix *p, sqlite3_stmt *st, void *ctx), void *ctx)
 {
 	sqlite3_stmt *st = l->st[sid];
@@ -204,7 +200,7 @@ ledger_cbans_active(struct ledger *l, int64_t now,
 {
 	struct cban_walk w = { cb, arg };
 
-	return walk_prefix_rows(l, ST_CBANS_ACTIVE, now, "list coalition bans", cban_row, &w);
+	return ledger_walk_prefix_rows(l, ST_CBANS_ACTIVE, now, "list coalition bans", cban_row, &w);
 }
 
 int
@@ -252,7 +248,7 @@ ledger_declines_active(struct ledger *l, int64_t now,
 {
 	struct decline_walk w = { cb, arg };
 
-	return walk_prefix_rows(l, ST_DECLINES_ACTIVE, now, "list declines", decline_row, &w);
+	return ledger_walk_prefix_rows(l, ST_DECLINES_ACTIVE, now, "list declines", decline_row, &w);
 }
 
 int

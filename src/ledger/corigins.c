@@ -27,6 +27,10 @@ const struct ledger_stmt ledger_corigins_stmts[] = {
 	    " WHERE family = ?1 AND addr = ?2 AND len = ?3 AND deadline > ?4 AND reporter != ?5"
 	    " ORDER BY deadline DESC LIMIT 1" },
 	{ ST_CORIGINS_EXPIRE, "DELETE FROM corigins WHERE deadline <= ?1" },
+	/* Once per start and per adopted charter: the budgets' rebuild. The
+	 * deadline index finds the rows in force; no order needed. */
+	{ ST_CORIGINS_ACTIVE, "SELECT family, addr, len, reporter, deadline FROM corigins"
+	    " WHERE deadline > ?1" },
 	{ ST_CBAN_LOWER, "UPDATE cbans SET deadline = ?4, origin = ?5"
 	    " WHERE family = ?1 AND addr = ?2 AND len = ?3" },
 };
@@ -166,4 +170,32 @@ ledger_cban_lower(struct ledger *l, const struct a5_prefix *p, int64_t deadline,
 		return -1;
 	}
 	return ledger_stmt_run(l, ST_CBAN_LOWER, "lower coalition ban");
+}
+
+struct corigin_walk {
+	int (*cb)(const struct a5_prefix *p, const uint8_t reporter[LEDGER_KEY_BYTES],
+	    int64_t deadline, void *arg);
+	void *arg;
+};
+
+static int
+corigin_row(const struct a5_prefix *p, sqlite3_stmt *st, void *ctx)
+{
+	struct corigin_walk *w = ctx;
+
+	if (sqlite3_column_type(st, 3) != SQLITE_BLOB ||
+	    sqlite3_column_bytes(st, 3) != LEDGER_KEY_BYTES)
+		return 0;	/* skipped: one bad row must not cost the others */
+	return w->cb(p, sqlite3_column_blob(st, 3), sqlite3_column_int64(st, 4), w->arg);
+}
+
+int
+ledger_corigins_active(struct ledger *l, int64_t now,
+    int (*cb)(const struct a5_prefix *p, const uint8_t reporter[LEDGER_KEY_BYTES],
+    int64_t deadline, void *arg), void *arg)
+{
+	struct corigin_walk w = { cb, arg };
+
+	return ledger_walk_prefix_rows(l, ST_CORIGINS_ACTIVE, now, "list coalition ban origins",
+	    corigin_row, &w);
 }

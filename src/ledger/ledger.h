@@ -167,6 +167,13 @@ int ledger_corigin_del(struct ledger *l, const struct a5_prefix *p,
     const uint8_t reporter[LEDGER_KEY_BYTES]);
 int ledger_corigin_longest(struct ledger *l, const struct a5_prefix *p, int64_t now,
     const uint8_t except[LEDGER_KEY_BYTES], int64_t *deadline, uint8_t reporter[LEDGER_KEY_BYTES]);
+/* Calls cb for every row with deadline > now (prefix, reporter, deadline;
+ * in no particular order): what each member asked for that is in force
+ * here, for the budgets rebuilt at a start. cb non-zero stops the walk.
+ * The number of rows visited, or -1. */
+int ledger_corigins_active(struct ledger *l, int64_t now,
+    int (*cb)(const struct a5_prefix *p, const uint8_t reporter[LEDGER_KEY_BYTES],
+    int64_t deadline, void *arg), void *arg);
 
 /* Prefixes this member declines to enforce for the coalition, with the
  * reason (enum wire_decline_reason) and until when; a put replaces the

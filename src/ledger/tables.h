@@ -26,7 +26,7 @@ enum stmt_id {
 	ST_DECLINE_PUT, ST_DECLINES_ACTIVE, ST_DECLINES_EXPIRE,
 	ST_ENVELOPE_PUT,
 	ST_CBAN_LOWER, ST_CORIGIN_PUT, ST_CORIGIN_GET, ST_CORIGIN_DEL, ST_CORIGIN_LONGEST,
-	ST_CORIGINS_EXPIRE,
+	ST_CORIGINS_EXPIRE, ST_CORIGINS_ACTIVE,
 	ST_COUNT
 };
 
@@ -60,6 +60,13 @@ int ledger_stmt_run(struct ledger *l, enum stmt_id id, const char *what);
 /* Runs a DELETE bound to now (or unbound) and returns the rows it removed,
  * or -1. */
 int ledger_delete_count(struct ledger *l, enum stmt_id id, const int64_t *now, const char *what);
+
+/* Streams the rows of statement sid (bound to now as ?1) whose columns
+ * 0..2 are a prefix, re-checked like a ban row; row gets the prefix and the
+ * statement for the other columns, and stops the walk by returning
+ * non-zero. The number of rows passed to row, or -1. */
+int ledger_walk_prefix_rows(struct ledger *l, int sid, int64_t now, const char *what,
+    int (*row)(const struct a5_prefix *p, sqlite3_stmt *st, void *ctx), void *ctx);
 
 /* Accepts only well-formed prefixes: widening a malformed prefix silently
  * could ban far more than asked for. 0, or -1 with the error set. */

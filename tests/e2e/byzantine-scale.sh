@@ -26,7 +26,10 @@
 #     publishes it: refused by every daemon (1 of 2 signatures);
 #   - floods 80 reports within its rate (600/min): the first ones up to its
 #     budget are applied, then it is throttled and quarantined; m2's
-#     members table says why.
+#     members table says why;
+#   - m2 restarts and the flood goes on: m2 rebuilds mallory's budget from
+#     its ledger, applies none of 40 more reports (budget-bans) and
+#     quarantines it again.
 # The bound is printed: "byzantine-scale: bound bans=N/30 addresses4=M/4096".
 # Exit: 0 pass, 1 fail, 77 skip (not root, no nats-server, jq, gcc or
 # libnats/libsodium headers).
@@ -224,6 +227,40 @@ inset=$(wc -l <"$A5_TMP/flood-in-set")
 grep -qx 198.19.0.80 "$A5_TMP/flood-in-set" && res=FAIL
 row "flood of 80 within the rate" "applied $acc (in m2's set: $inset), budget-bans=$bb, then quarantined=$q: $why" "$res"
 
+a5_step "case: $RX restarts mid-flood; the flood goes on (40 more reports)"
+# The budget is rebuilt from m2's ledger at the start (docs/charter.md
+# "Budgets"): mallory is still at its budget and gets nothing more applied;
+# the quarantine was forgotten with the restart but comes back after
+# budget_strikes refusals. Without the rebuild it would get 30 more bans.
+a5c_stop_daemon "$RX" 10
+[ "$A5C_RC" = 0 ] || a5_defer_fail "$RX did not stop cleanly: $A5C_RC"
+a5c_start_daemon "$RX"
+nb_r=$(mfield mallory .budget.bans)
+na_r=$(mfield mallory .budget.addresses4)
+q_r=$(mfield mallory .quarantined)
+mallory -n 40 198.19.1.1
+res=PASS
+wait_refused mallory budget-bans "$STRIKES" || res=FAIL
+for (( i = 0; i < WAIT * 10; i++ )); do
+	[ "$(mfield mallory .quarantined)" = true ] && break
+	sleep 0.1
+done
+sleep 0.3
+a5c_cli "$RX" members --json >"$A5_TMP/members2.json" 2>/dev/null
+q2=$(jq -r '.[] | select(.name == "mallory") | .quarantined' "$A5_TMP/members2.json")
+nb2=$(jq -r '.[] | select(.name == "mallory") | .budget.bans' "$A5_TMP/members2.json")
+na2=$(jq -r '.[] | select(.name == "mallory") | .budget.addresses4' "$A5_TMP/members2.json")
+acc2=$(jq -r '.[] | select(.name == "mallory") | .accepted // 0' "$A5_TMP/members2.json")
+bb2=$(jq -r '.[] | select(.name == "mallory") | .refused["budget-bans"] // 0' "$A5_TMP/members2.json")
+ip netns exec "${A5C_NS[$RX]}" nft list set inet article5 cban4 2>/dev/null |
+	grep -oE '198\.19\.[01]\.[0-9]+' | sort -u >"$A5_TMP/flood2-in-set"
+inset2=$(wc -l <"$A5_TMP/flood2-in-set")
+new2=$(grep -c '^198\.19\.1\.' "$A5_TMP/flood2-in-set")
+(( nb_r == nb && na_r == na )) || res=FAIL		# rebuilt as it was
+(( nb2 <= BANS && na2 <= ADDR4 && acc2 == 0 && new2 == 0 && inset2 <= BANS )) || res=FAIL
+[ "$q2" = true ] && (( bb2 == STRIKES )) || res=FAIL
+row "$RX restarted, flood goes on" "budget after start bans=$nb_r addresses4=$na_r (quarantined=$q_r); applied $acc2 of 40, budget-bans=$bb2, quarantined=$q2; in set $inset2 (new $new2)" "$res"
+
 a5_step "the members table of $RX"
 a5c_cli "$RX" members | a5_indent
 grep -q "QUARANTINED (over its budget of bans" <(a5c_cli "$RX" members) ||
@@ -245,4 +282,5 @@ done
 echo
 echo "byzantine-scale: ${#ROWS[@]} cases, $NFAIL failed"
 echo "byzantine-scale: bound bans=$nb/$BANS addresses4=$na/$ADDR4 (mallory at $RX; refused after: budget-bans=$bb, quarantined=$qq)"
+echo "byzantine-scale: bound across a restart of $RX: bans=$nb2/$BANS addresses4=$na2/$ADDR4, flood addresses in its set $inset2/$BANS (rebuilt at start: bans=$nb_r addresses4=$na_r)"
 a5_finish byzantine-scale
