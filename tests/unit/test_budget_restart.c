@@ -6,8 +6,8 @@
  * the one it replaces (accept_carry_sanctions). No NATS server: the
  * coalition runs alone and the test hands it the messages. */
 #include "testutil.h"
+#include "member_fixture.h"
 
-#include <ftw.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,34 +29,18 @@ static char dir[64];
 static struct coalition_batch batch;	/* 3 MiB: not on the stack */
 
 static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	remove(path);
-	return 0;
-}
-
-static int
 setup(void **state)
 {
 	(void)state;
-	for (int i = 0; i < NMEMBERS; i++) {
-		uint8_t seed[crypto_sign_SEEDBYTES] = { 0 };
-		seed[0] = (uint8_t)(i + 1);
-		crypto_sign_seed_keypair(ids[i].pk, ids[i].sk, seed);
-		identity_pk_to_text(ids[i].pk, pk_text[i], sizeof(pk_text[i]));
-	}
-	snprintf(dir, sizeof(dir), "/tmp/a5-budget-XXXXXX");
-	return mkdtemp(dir) != NULL ? 0 : -1;
+	fixture_keys(ids, pk_text, NMEMBERS, 1);
+	return fixture_dir_make(dir, sizeof(dir), "budget");
 }
 
 static int
 teardown(void **state)
 {
 	(void)state;
-	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	fixture_dir_remove(dir);
 	return 0;
 }
 
