@@ -813,6 +813,8 @@ charter_audits(const struct charter *c, size_t auditor, size_t member)
 			rm = n;
 		n++;
 	}
+	if (n < 2)
+		return true;	/* impossible: both are on the ring */
 	/* rm != ra, so the distance is 1..n-1 */
 	return (rm + n - ra) % n <= c->policy.auditors;
 }

@@ -620,7 +620,7 @@ dates_get(struct f2b_set *s, const struct f2b_def *def, char *err, size_t errlen
 	}
 	/* the same templates in several lists run once a line (every
 	 * detector of the set is looked at: ids must not collide) */
-	struct f2b_dates **others = calloc(s->ndates + 1, sizeof(*others));
+	struct f2b_dates **others = calloc(s->ndates + 1, sizeof(void *));	/* pointers */
 	if (others == NULL) {
 		f2b_dates_free(d->d);
 		goto oom;
