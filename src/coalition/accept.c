@@ -559,13 +559,11 @@ decide(struct accept *a, size_t idx, const struct wire_report *r,
 	int64_t ts = (int64_t)(r->timestamp_us / 1000000);
 	if (ts > now + ACCEPT_SKEW_MAX)
 		return ACC_FUTURE;
-	/* Within the skew, a report stamped ahead is taken as stamped now: its
-	 * deadline is this receiver's time + the capped ttl (rounded up to the
-	 * period), whatever the stamp says; so is the ledger's row, which a
-	 * restart re-applies. */
-	if (ts > now)
-		ts = now;
-	end = audit_deadline(&a->c, ts, r->ttl, a->ttl_max_local);
+	/* Within the skew, a report stamped ahead is taken as stamped now
+	 * (accept_stamp): its deadline is this receiver's time + the capped
+	 * ttl (rounded up to the period), whatever the stamp says; so is the
+	 * ledger's row, which a restart re-applies. */
+	end = audit_deadline(&a->c, accept_stamp(r, now), r->ttl, a->ttl_max_local);
 	if (end <= now)
 		return ACC_EXPIRED;
 	remaining = end - now;
@@ -837,11 +835,17 @@ accept_quarantine(struct accept *a, const uint8_t reporter[ID_PUBLIC_BYTES])
 }
 
 int64_t
+accept_stamp_us(const struct wire_report *r, int64_t now)
+{
+	int64_t now_us = now * 1000000;
+
+	return r->timestamp_us > (uint64_t)now_us ? now_us : (int64_t)r->timestamp_us;
+}
+
+int64_t
 accept_stamp(const struct wire_report *r, int64_t now)
 {
-	int64_t ts = (int64_t)(r->timestamp_us / 1000000);
-
-	return ts > now ? now : ts;
+	return accept_stamp_us(r, now) / 1000000;
 }
 
 const struct accept_member_stats *
