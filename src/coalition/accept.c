@@ -285,6 +285,16 @@ chain_check(struct member_state *ms, const struct wire_report *r,
 }
 
 
+/* Whether p overlaps one of special_ranges (allow_special, no_special). */
+static bool
+special_overlaps(const struct accept *a, const struct a5_prefix *p)
+{
+	for (size_t i = 0; i < ARRAY_LEN(a->special); i++)
+		if (prefix_overlaps(&a->special[i], p))
+			return true;
+	return false;
+}
+
 /* Members' own prefixes, special-purpose ranges. */
 static enum accept_reason
 ranges_check(const struct accept *a, const struct a5_prefix *p)
@@ -299,10 +309,8 @@ ranges_check(const struct accept *a, const struct a5_prefix *p)
 			if (prefix_overlaps(&m->prefixes[j], p))
 				return ACC_MEMBER_PREFIX;
 	}
-	if (!pol->allow_special)
-		for (size_t i = 0; i < ARRAY_LEN(a->special); i++)
-			if (prefix_overlaps(&a->special[i], p))
-				return ACC_SPECIAL_RANGE;
+	if (!pol->allow_special && special_overlaps(a, p))
+		return ACC_SPECIAL_RANGE;
 	return ACC_OK;
 }
 
@@ -356,10 +364,8 @@ floor_check(const struct accept *a, const struct a5_prefix *p)
 
 	if (widest != 0 && p->len < widest)
 		return ACC_LOCAL_FLOOR;
-	if (f->no_special && a->c.policy.allow_special)
-		for (size_t i = 0; i < ARRAY_LEN(a->special); i++)
-			if (prefix_overlaps(&a->special[i], p))
-				return ACC_LOCAL_FLOOR;
+	if (f->no_special && a->c.policy.allow_special && special_overlaps(a, p))
+		return ACC_LOCAL_FLOOR;
 	return ACC_OK;
 }
 
