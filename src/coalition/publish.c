@@ -84,12 +84,11 @@ coalition_corroborated(struct coalition *co, const char *member)
 	/* by name: the charter the report came under may have been replaced
 	 * since (a linear scan, at most CHARTER_MEMBERS_MAX short strings, on
 	 * a path that already cost a ledger statement) */
-	for (size_t i = 0; i < co->charter->nmembers; i++)
-		if (strcmp(co->charter->members[i].name, member) == 0) {
-			co->corroborations[i]++;
-			return;
-		}
-	co->corroborations_other++;
+	const struct charter_member *m = charter_find_name(co->charter, member);
+	if (m != NULL)
+		co->corroborations[m - co->charter->members]++;
+	else
+		co->corroborations_other++;
 }
 
 void
