@@ -54,16 +54,8 @@ cmd_charter_apply(int argc, char **argv)
 		return 2;
 	}
 	path = argv[optind];
-	if (charter == NULL) {
-		if (charter_paths_from_config(cfgpath, chpath, sizeof(chpath), NULL, 0, err, sizeof(err)) != 0)
-			goto fail;
-		if (chpath[0] == '\0') {
-			snprintf(err, sizeof(err), "%s: no 'coalition' line (the charter file) (or use --charter FILE)", cfgpath);
-			goto fail;
-		}
-		charter = chpath;
-	}
-	if (charter_current_load(charter, &cur, err, sizeof(err)) != 0 ||
+	if (charter_path_choose(&charter, cfgpath, chpath, sizeof(chpath), err, sizeof(err)) != 0 ||
+	    charter_current_load(charter, &cur, err, sizeof(err)) != 0 ||
 	    charter_update_load(path, &u, err, sizeof(err)) != 0)
 		goto fail;
 	verdict = gov_check(cur.c, cur.hash, u, NULL, NULL, why, sizeof(why));

@@ -99,3 +99,20 @@ charter_paths_from_config(const char *cfgpath, char *charter, size_t chn, char *
 	free(cfg);
 	return 0;
 }
+
+int
+charter_path_choose(const char **charter, const char *cfgpath, char *buf, size_t n, char *err,
+    size_t errlen)
+{
+	if (*charter != NULL)
+		return 0;
+	if (charter_paths_from_config(cfgpath, buf, n, NULL, 0, err, errlen) != 0)
+		return -1;
+	if (buf[0] == '\0') {
+		snprintf(err, errlen, "%s: no 'coalition' line (the charter file) (or use --charter FILE)",
+		    cfgpath);
+		return -1;
+	}
+	*charter = buf;
+	return 0;
+}

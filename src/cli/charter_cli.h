@@ -48,6 +48,12 @@ uint8_t *charter_update_encode(const struct gov_update *u, size_t *n, const char
  * at cfgpath ("" for a missing line); either output may be NULL. */
 int charter_paths_from_config(const char *cfgpath, char *charter, size_t chn, char *identity,
     size_t idn, char *err, size_t errlen);
+/* The charter a sub-verb works on: *charter as given (--charter), or else
+ * the one in force by the configuration at cfgpath, written into buf (n
+ * bytes) and *charter pointed at it. 0, or -1 with err filled (the
+ * configuration refused, or it has no 'coalition' line). */
+int charter_path_choose(const char **charter, const char *cfgpath, char *buf, size_t n,
+    char *err, size_t errlen);
 
 /* charter_diff.c */
 

@@ -91,16 +91,8 @@ cmd_charter_propose(int argc, char **argv)
 		return 2;
 	}
 	newpath = argv[optind];
-	if (charter == NULL) {
-		if (charter_paths_from_config(cfgpath, chpath, sizeof(chpath), NULL, 0, err, sizeof(err)) != 0)
-			goto fail;
-		if (chpath[0] == '\0') {
-			snprintf(err, sizeof(err), "%s: no 'coalition' line (the charter file) (or use --charter FILE)", cfgpath);
-			goto fail;
-		}
-		charter = chpath;
-	}
-	if (charter_current_load(charter, &cur, err, sizeof(err)) != 0 ||
+	if (charter_path_choose(&charter, cfgpath, chpath, sizeof(chpath), err, sizeof(err)) != 0 ||
+	    charter_current_load(charter, &cur, err, sizeof(err)) != 0 ||
 	    lp_read_file(newpath, CHARTER_FILE_MAX, &text, &tlen, err, sizeof(err)) != 0 ||
 	    gov_propose(cur.c, cur.hash, newpath, text, tlen, &u, err, sizeof(err)) != 0 ||
 	    (enc = charter_update_encode(u, &elen, outpath, err, sizeof(err))) == NULL ||

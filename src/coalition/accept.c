@@ -285,6 +285,16 @@ chain_check(struct member_state *ms, const struct wire_report *r,
 }
 
 
+/* Whether p overlaps one of special_ranges (allow_special, no_special). */
+static bool
+special_overlaps(const struct accept *a, const struct a5_prefix *p)
+{
+	for (size_t i = 0; i < ARRAY_LEN(a->special); i++)
+		if (prefix_overlaps(&a->special[i], p))
+			return true;
+	return false;
+}
+
 /* Members' own prefixes, special-purpose ranges. */
 static enum accept_reason
 ranges_check(const struct accept *a, const struct a5_prefix *p)
@@ -299,10 +309,8 @@ ranges_check(const struct accept *a, const struct a5_prefix *p)
 			if (prefix_overlaps(&m->prefixes[j], p))
 				return ACC_MEMBER_PREFIX;
 	}
-	if (!pol->allow_special)
-		for (size_t i = 0; i < ARRAY_LEN(a->special); i++)
-			if (prefix_overlaps(&a->special[i], p))
-				return ACC_SPECIAL_RANGE;
+	if (!pol->allow_special && special_overlaps(a, p))
+		return ACC_SPECIAL_RANGE;
 	return ACC_OK;
 }
 
@@ -356,10 +364,8 @@ floor_check(const struct accept *a, const struct a5_prefix *p)
 
 	if (widest != 0 && p->len < widest)
 		return ACC_LOCAL_FLOOR;
-	if (f->no_special && a->c.policy.allow_special)
-		for (size_t i = 0; i < ARRAY_LEN(a->special); i++)
-			if (prefix_overlaps(&a->special[i], p))
-				return ACC_LOCAL_FLOOR;
+	if (f->no_special && a->c.policy.allow_special && special_overlaps(a, p))
+		return ACC_LOCAL_FLOOR;
 	return ACC_OK;
 }
 
@@ -559,13 +565,11 @@ decide(struct accept *a, size_t idx, const struct wire_report *r,
 	int64_t ts = (int64_t)(r->timestamp_us / 1000000);
 	if (ts > now + ACCEPT_SKEW_MAX)
 		return ACC_FUTURE;
-	/* Within the skew, a report stamped ahead is taken as stamped now: its
-	 * deadline is this receiver's time + the capped ttl (rounded up to the
-	 * period), whatever the stamp says; so is the ledger's row, which a
-	 * restart re-applies. */
-	if (ts > now)
-		ts = now;
-	end = audit_deadline(&a->c, ts, r->ttl, a->ttl_max_local);
+	/* Within the skew, a report stamped ahead is taken as stamped now
+	 * (accept_stamp): its deadline is this receiver's time + the capped
+	 * ttl (rounded up to the period), whatever the stamp says; so is the
+	 * ledger's row, which a restart re-applies. */
+	end = audit_deadline(&a->c, accept_stamp(r, now), r->ttl, a->ttl_max_local);
 	if (end <= now)
 		return ACC_EXPIRED;
 	remaining = end - now;
@@ -869,11 +873,17 @@ accept_quarantine(struct accept *a, const uint8_t reporter[ID_PUBLIC_BYTES])
 }
 
 int64_t
+accept_stamp_us(const struct wire_report *r, int64_t now)
+{
+	int64_t now_us = now * 1000000;
+
+	return r->timestamp_us > (uint64_t)now_us ? now_us : (int64_t)r->timestamp_us;
+}
+
+int64_t
 accept_stamp(const struct wire_report *r, int64_t now)
 {
-	int64_t ts = (int64_t)(r->timestamp_us / 1000000);
-
-	return ts > now ? now : ts;
+	return accept_stamp_us(r, now) / 1000000;
 }
 
 const struct accept_member_stats *

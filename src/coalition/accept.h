@@ -183,8 +183,12 @@ void accept_carry_sanctions(struct accept *a, const struct accept *from);
 /* Quarantines reporter on a proof of a fork received (quarantine_why ACC_FORK). */
 void accept_quarantine(struct accept *a, const uint8_t reporter[ID_PUBLIC_BYTES]);
 
-/* A report's time (unix seconds) as its deadline counts it here: its
- * stamp, or now if stamped ahead of this clock (within ACCEPT_SKEW_MAX). */
+/* A report's time as its deadline counts it here: its stamp, or now if
+ * stamped ahead of this clock (within ACCEPT_SKEW_MAX; further ahead is
+ * refused as ACC_FUTURE before this is asked). accept_stamp_us in unix
+ * microseconds (what the audit logs), accept_stamp in unix seconds: the
+ * same instant, truncated. */
+int64_t accept_stamp_us(const struct wire_report *r, int64_t now);
 int64_t accept_stamp(const struct wire_report *r, int64_t now);
 
 /* member_index: index in the charter; NULL past the last member. */

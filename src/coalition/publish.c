@@ -84,12 +84,11 @@ coalition_corroborated(struct coalition *co, const char *member)
 	/* by name: the charter the report came under may have been replaced
 	 * since (a linear scan, at most CHARTER_MEMBERS_MAX short strings, on
 	 * a path that already cost a ledger statement) */
-	for (size_t i = 0; i < co->charter->nmembers; i++)
-		if (strcmp(co->charter->members[i].name, member) == 0) {
-			co->corroborations[i]++;
-			return;
-		}
-	co->corroborations_other++;
+	const struct charter_member *m = charter_find_name(co->charter, member);
+	if (m != NULL)
+		co->corroborations[m - co->charter->members]++;
+	else
+		co->corroborations_other++;
 }
 
 void
@@ -228,9 +227,16 @@ prepare_envelope(struct coalition *co)
 		const struct wire_report *r = &e->reports[i];
 		audit_report(co->audit, co->id.pk, r->seq, &r->prefix, (int64_t)r->timestamp_us,
 		    r->ttl, now);
-		/* What an unban of it will name in its revocation. */
+		/* What an unban of it will name in its revocation, until the
+		 * deadline the receivers hold it to (audit_deadline, as accept
+		 * computes it: capped by the charter's ttl_max, rounded up to
+		 * the commit period; no local cap, theirs only shorten it). Not
+		 * ts + ttl: a revocation in the last period would be skipped
+		 * while the others still enforce the ban, and one past ttl_max
+		 * would be signed for bans over everywhere. */
 		struct ledger_corigin o = { .seq = r->seq,
-		    .deadline = (int64_t)(r->timestamp_us / 1000000) + (int64_t)r->ttl };
+		    .deadline = audit_deadline(co->charter, (int64_t)(r->timestamp_us / 1000000), r->ttl,
+		    0) };
 		wire_report_hash(r, co->id.pk, o.hash);
 		if (ledger_corigin_put(co->ledger, &r->prefix, co->id.pk, &o) != 0)
 			log_warnx("ledger: %s", ledger_errmsg(co->ledger));

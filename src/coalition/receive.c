@@ -154,9 +154,8 @@ handle_envelope(struct coalition *co, const struct transport_msg *msg, struct co
 		bool obliges = coalition_report_obliges(co, mi, r, &d);
 		if (obliges) {
 			/* stamped ahead: taken as stamped now, as accept does */
-			int64_t ts_us = r->timestamp_us > (uint64_t)now * 1000000 ? now * 1000000 :
-			    (int64_t)r->timestamp_us;
-			audit_report(co->audit, e.reporter, r->seq, &r->prefix, ts_us, r->ttl, now);
+			audit_report(co->audit, e.reporter, r->seq, &r->prefix, accept_stamp_us(r, now),
+			    r->ttl, now);
 			if (d.verdict != ACC_APPLY)
 				decline(co, r, d.reason, now);
 		}

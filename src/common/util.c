@@ -122,8 +122,7 @@ strlcpy_ok(char *dst, const char *src, size_t n)
 	return true;
 }
 
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 if invalid. */
-static size_t
+size_t
 utf8_seq(const unsigned char *s)
 {
 	if (s[0] < 0x80)

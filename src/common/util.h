@@ -25,6 +25,11 @@ int uint_parse(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 /* Copies at most n-1 bytes and NUL-terminates; returns true if it all fit. */
 bool strlcpy_ok(char *dst, const char *src, size_t n);
 
+/* Length of the well-formed UTF-8 sequence at s (1 to 4), or 0 if it is
+ * not one (overlong forms, surrogates, past U+10FFFF, a cut sequence).
+ * Reads no byte past a NUL: s must be NUL-terminated. */
+size_t utf8_seq(const unsigned char *s);
+
 /* Writes s as a JSON string (with quotes) into buf; escapes control bytes,
  * quotes, backslashes and non-UTF-8 bytes. Returns bytes written (truncated
  * safely if buf is short; always NUL-terminated). */

@@ -15,7 +15,7 @@
 _Static_assert(sizeof(struct enf_record) == 28, "enf_record is 28 bytes on the socket");
 _Static_assert(sizeof(struct a5_prefix) == 18, "a5_prefix is 18 bytes on the socket");
 _Static_assert(sizeof(struct priv_policy) == 8, "priv_policy is 8 bytes on the socket");
-_Static_assert(sizeof(struct priv_alive) == 32, "priv_alive is 32 bytes on the socket");
+_Static_assert(sizeof(struct priv_alive) == 24, "priv_alive is 24 bytes on the socket");
 
 /* --- the enforcer process --- */
 
@@ -195,7 +195,6 @@ priv_handle(struct privs *s, const void *msg, size_t len, struct priv_reply *rep
 		if (a.zero != 0)
 			return -1;
 		s->alive = a;
-		s->nalive++;
 		return 0;
 	}
 	default:

@@ -74,7 +74,6 @@ struct priv_alive {
 	uint32_t reloads;		/* of which accepted */
 	uint32_t zero;
 	uint64_t bans_active;		/* local bans in force (the ledger's count) */
-	uint64_t lines;			/* lines read since this worker started */
 };
 
 /* Digest answers: rc 0 digest valid; PRIV_NO_MIRROR none is kept; -1 the
@@ -112,7 +111,6 @@ struct privs {
 	void *arg;
 	bool ready;			/* the current worker said PRIV_READY */
 	struct priv_alive alive;	/* its last PRIV_ALIVE */
-	uint64_t nalive;		/* PRIV_ALIVE messages received */
 };
 
 /* Handles one message from the worker; fills *reply and returns 1 when one

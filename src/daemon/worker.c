@@ -489,7 +489,6 @@ worker_heartbeat(struct daemon *d)
 	a.hups = d->hups;
 	a.reloads = (uint32_t)d->reloads;
 	a.bans_active = d->active_bans;
-	a.lines = d->lines;
 	privc_alive(d->pc, &a);
 }
 

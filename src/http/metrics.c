@@ -220,35 +220,6 @@ metrics_observe(struct metrics *m, enum metric_id id, double v)
 
 /* --- rendering --- */
 
-/* Length of the well-formed UTF-8 sequence at s (1 to 4), or 0. */
-static size_t
-utf8_len(const unsigned char *s)
-{
-	size_t n;
-	uint32_t cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;	/* also stops at the NUL */
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	/* overlong forms, surrogates, past U+10FFFF */
-	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
 size_t
 metrics_escape_label(char *buf, size_t n, const char *str)
 {
@@ -263,7 +234,7 @@ metrics_escape_label(char *buf, size_t n, const char *str)
 	buf[o++] = '"';
 	while (*s) {
 		char esc[4] = { 0 };
-		size_t len = utf8_len(s), w;
+		size_t len = utf8_seq(s), w;
 		const char *from = (const char *)s;
 
 		if (*s == '\\' || *s == '"') {

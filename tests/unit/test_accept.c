@@ -839,6 +839,33 @@ test_wire_hash(void **state)
 	accept_free(a);
 }
 
+/* The stamp a deadline counts from: the report's own, to the microsecond,
+ * when it is not ahead of this clock; this clock's now when it is (the
+ * seconds form is the same instant, truncated). */
+static void
+test_stamp(void **state)
+{
+	struct wire_report r;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	r.timestamp_us = (uint64_t)NOW * 1000000 - 2500000;	/* 2.5 s behind */
+	assert_int_equal(accept_stamp_us(&r, NOW), NOW * 1000000 - 2500000);
+	assert_int_equal(accept_stamp(&r, NOW), NOW - 3);
+	r.timestamp_us = (uint64_t)NOW * 1000000;		/* exactly now */
+	assert_int_equal(accept_stamp_us(&r, NOW), NOW * 1000000);
+	assert_int_equal(accept_stamp(&r, NOW), NOW);
+	r.timestamp_us = (uint64_t)NOW * 1000000 + 1;		/* a microsecond ahead */
+	assert_int_equal(accept_stamp_us(&r, NOW), NOW * 1000000);
+	assert_int_equal(accept_stamp(&r, NOW), NOW);
+	r.timestamp_us = (uint64_t)(NOW + ACCEPT_SKEW_MAX) * 1000000;
+	assert_int_equal(accept_stamp_us(&r, NOW), NOW * 1000000);
+	assert_int_equal(accept_stamp(&r, NOW), NOW);
+	r.timestamp_us = UINT64_MAX;				/* past any int64_t */
+	assert_int_equal(accept_stamp_us(&r, NOW), NOW * 1000000);
+	assert_int_equal(accept_stamp(&r, NOW), NOW);
+}
+
 int
 main(void)
 {
@@ -856,6 +883,7 @@ main(void)
 		cmocka_unit_test(test_chain_state),
 		cmocka_unit_test(test_counters),
 		cmocka_unit_test(test_wire_hash),
+		cmocka_unit_test(test_stamp),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/util.h"
 #include "daemon/control.h"
 #include "http/dashboard.h"
 #include "http/http.h"
@@ -57,6 +58,35 @@ test_escape(void **state)
 	/* an escape is never split either */
 	metrics_escape_label(buf, 5, "a\"");
 	assert_string_equal(buf, "\"a\"");
+}
+
+/* utf8_seq (util.c), which label escaping and json_escape share: each
+ * lead byte's range at both ends, and the sequences it must refuse. */
+static void
+test_utf8_seq(void **state)
+{
+	static const struct {
+		const char *s;
+		size_t len;
+	} cases[] = {
+		{ "a", 1 }, { "\x7f", 1 }, { "", 1 },		/* ASCII, NUL included */
+		{ "\x80", 0 }, { "\xbf", 0 },			/* lone continuations */
+		{ "\xc0\xaf", 0 }, { "\xc1\xbf", 0 },		/* overlong 2-byte */
+		{ "\xc2\x80", 2 }, { "\xdf\xbf", 2 },
+		{ "\xc3", 0 }, { "\xc3(", 0 },			/* cut: NUL, not a continuation */
+		{ "\xe0\x9f\xbf", 0 }, { "\xe0\xa0\x80", 3 },	/* overlong 3-byte, U+0800 */
+		{ "\xed\x9f\xbf", 3 }, { "\xed\xa0\x80", 0 },	/* U+D7FF, a surrogate */
+		{ "\xef\xbf\xbf", 3 }, { "\xe2\x82", 0 },
+		{ "\xf0\x8f\xbf\xbf", 0 }, { "\xf0\x90\x80\x80", 4 },	/* overlong, U+10000 */
+		{ "\xf4\x8f\xbf\xbf", 4 }, { "\xf4\x90\x80\x80", 0 },	/* U+10FFFF, past it */
+		{ "\xf0\x90\x80", 0 }, { "\xf5\x80\x80\x80", 0 }, { "\xff", 0 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (utf8_seq((const unsigned char *)cases[i].s) != cases[i].len)
+			fail_msg("case %zu: utf8_seq %zu, expected %zu", i,
+			    utf8_seq((const unsigned char *)cases[i].s), cases[i].len);
 }
 
 static void
@@ -283,6 +313,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_escape),
+		cmocka_unit_test(test_utf8_seq),
 		cmocka_unit_test(test_render_counters),
 		cmocka_unit_test(test_histogram),
 		cmocka_unit_test(test_bounds),
