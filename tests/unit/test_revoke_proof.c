@@ -101,10 +101,7 @@ member_close(struct member *m)
 static struct a5_prefix
 pfx(const char *s)
 {
-	struct a5_prefix p;
-
-	assert_int_equal(prefix_parse(s, strlen(s), &p), 0);
-	return p;
+	return fixture_pfx(s);
 }
 
 /* One report of who's chain banning prefix for an hour; *seq and *hash
@@ -113,28 +110,9 @@ static size_t
 report(int who, const char *prefix, uint8_t *buf, size_t n, uint64_t *seq,
     uint8_t hash[WIRE_HASH_BYTES])
 {
-	static struct wire_envelope e;
-	struct wire_report *r = &e.reports[0];
+	struct fixture_chain ch = { &head_seq[who], head_hash[who] };
 
-	memset(&e, 0, sizeof(e));
-	wire_coalition_id("test", e.coalition);
-	memcpy(e.reporter, ids[who].pk, ID_PUBLIC_BYTES);
-	e.nreports = 1;
-	r->seq = ++head_seq[who];
-	memcpy(r->prev, head_hash[who], WIRE_HASH_BYTES);
-	r->timestamp_us = (uint64_t)now_usec();
-	r->prefix = pfx(prefix);
-	snprintf(r->service, sizeof(r->service), "sshd");
-	snprintf(r->rule, sizeof(r->rule), "auth-fail");
-	r->evidence = 5;
-	r->first_seen = r->last_seen = (uint64_t)now_sec();
-	r->ttl = 3600;
-	wire_report_hash(r, ids[who].pk, head_hash[who]);
-	*seq = r->seq;
-	memcpy(hash, head_hash[who], WIRE_HASH_BYTES);
-	size_t len = wire_encode(&e, &ids[who], buf, n);
-	assert_true(len > 0);
-	return len;
+	return fixture_report(&ids[who], ch, prefix, 3600, 0, buf, n, seq, hash);
 }
 
 /* A revocation signed by who, naming origin's report (seq, hash) of prefix. */
@@ -142,22 +120,9 @@ static size_t
 revocation(int who, int origin, uint64_t seq, const uint8_t hash[WIRE_HASH_BYTES],
     const char *prefix, uint8_t *buf, size_t n)
 {
-	struct wire_revocation v;
+	struct fixture_chain ch = { &head_seq[who], head_hash[who] };
 
-	memset(&v, 0, sizeof(v));
-	wire_coalition_id("test", v.coalition);
-	memcpy(v.reporter, ids[who].pk, ID_PUBLIC_BYTES);
-	memcpy(v.origin, ids[origin].pk, ID_PUBLIC_BYTES);
-	v.seq = ++head_seq[who];
-	memcpy(v.prev, head_hash[who], WIRE_HASH_BYTES);
-	v.timestamp_us = (uint64_t)now_usec();
-	v.revoked_seq = seq;
-	memcpy(v.revoked_hash, hash, WIRE_HASH_BYTES);
-	v.prefix = pfx(prefix);
-	wire_revocation_hash(&v, head_hash[who]);
-	size_t len = wire_revocation_encode(&v, &ids[who], buf, n);
-	assert_true(len > 0);
-	return len;
+	return fixture_revocation(&ids[who], ch, ids[origin].pk, seq, hash, prefix, buf, n);
 }
 
 /* who's chain head goes back to seq 1 (hash h1): the next link forks #2. */
