@@ -227,9 +227,16 @@ prepare_envelope(struct coalition *co)
 		const struct wire_report *r = &e->reports[i];
 		audit_report(co->audit, co->id.pk, r->seq, &r->prefix, (int64_t)r->timestamp_us,
 		    r->ttl, now);
-		/* What an unban of it will name in its revocation. */
+		/* What an unban of it will name in its revocation, until the
+		 * deadline the receivers hold it to (audit_deadline, as accept
+		 * computes it: capped by the charter's ttl_max, rounded up to
+		 * the commit period; no local cap, theirs only shorten it). Not
+		 * ts + ttl: a revocation in the last period would be skipped
+		 * while the others still enforce the ban, and one past ttl_max
+		 * would be signed for bans over everywhere. */
 		struct ledger_corigin o = { .seq = r->seq,
-		    .deadline = (int64_t)(r->timestamp_us / 1000000) + (int64_t)r->ttl };
+		    .deadline = audit_deadline(co->charter, (int64_t)(r->timestamp_us / 1000000), r->ttl,
+		    0) };
 		wire_report_hash(r, co->id.pk, o.hash);
 		if (ledger_corigin_put(co->ledger, &r->prefix, co->id.pk, &o) != 0)
 			log_warnx("ledger: %s", ledger_errmsg(co->ledger));

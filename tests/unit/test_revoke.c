@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "coalition/accept.h"
 #include "coalition/audit.h"
@@ -28,6 +29,7 @@ enum { SELF, ALICE, BOB, NMEMBERS };
 static const char *const names[NMEMBERS] = { "self", "alice", "bob" };
 
 static struct identity ids[NMEMBERS];
+static const char *charter_extra = "";	/* policy lines for the next member_open */
 static char pk_text[NMEMBERS][ID_PUBLIC_TEXT_MAX];
 static char dir[64];
 static struct coalition_batch batch;	/* 3 MiB: not on the stack */
@@ -74,8 +76,9 @@ member_open(struct member *m)
 	snprintf(path, sizeof(path), "%s/test.charter", dir);
 	snprintf(text, sizeof(text), "coalition test\nnats nats://127.0.0.1:1\n"
 	    "member self %s member\nmember alice %s member\nmember bob %s member\n"
-	    "member home %s member 192.0.2.0/24\n", pk_text[SELF], pk_text[ALICE], pk_text[BOB],
-	    "ed25519:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8");
+	    "member home %s member 192.0.2.0/24\n%s", pk_text[SELF], pk_text[ALICE], pk_text[BOB],
+	    "ed25519:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8", charter_extra);
+	charter_extra = "";	/* for this member only, even if its test fails */
 	assert_non_null(f = fopen(path, "w"));
 	assert_true(fputs(text, f) >= 0);
 	assert_int_equal(fclose(f), 0);
@@ -459,6 +462,69 @@ test_origin_unban_revokes(void **state)
 	member_close(&m);
 }
 
+static void
+own_ban(struct member *m, const struct a5_prefix *p, int64_t ttl)
+{
+	struct ledger_ban b;
+
+	memset(&b, 0, sizeof(b));
+	b.prefix = *p;
+	snprintf(b.service, sizeof(b.service), "sshd");
+	snprintf(b.rule, sizeof(b.rule), "auth-fail");
+	b.created = now_sec();
+	b.expires = b.created + ttl;
+	coalition_local_ban(m->co, &b);
+	coalition_prepare(m->co);
+}
+
+/* This member's own report ends where the receivers' ban of it ends
+ * (audit_deadline): rounded up to the commit period, capped by the
+ * charter's ttl_max. Not at its time + ttl: with ttl_max 1s an unban two
+ * seconds later has nothing left to revoke anywhere, and signs nothing. */
+static void
+test_origin_deadline_as_receivers(void **state)
+{
+	static uint8_t buf[WIRE_ENVELOPE_MAX];
+	struct member m;
+	struct ledger_corigin o;
+	struct outbox_seen seen;
+	uint64_t seq;
+	uint8_t hash[WIRE_HASH_BYTES];
+	struct a5_prefix p = pfx("203.0.113.30/32");
+
+	(void)state;
+	charter_extra = "commit_period 1h\n";
+	member_open(&m);
+	int64_t before = now_sec();
+	own_ban(&m, &p, 600);
+	assert_int_equal(ledger_corigin_get(m.ledger, &p, ids[SELF].pk, &o), 1);
+	assert_int_equal(o.deadline % 3600, 0);		/* the receivers' quantum */
+	assert_true(o.deadline >= before + 600);
+	assert_true(o.deadline <= now_sec() + 600 + 3600);
+	size_t len = report(ALICE, "203.0.113.31/32", 600, 0, buf, sizeof(buf), &seq, hash);
+	assert_int_equal(deliver(&m, ALICE, buf, len), 1);
+	assert_int_equal(batch.apply[0].deadline % 3600, 0);	/* as a receiver holds it */
+	member_close(&m);
+
+	charter_extra = "ttl_max 1s\ncommit_period 1s\n";
+	member_open(&m);
+	before = now_sec();
+	own_ban(&m, &p, 600);
+	assert_int_equal(ledger_corigin_get(m.ledger, &p, ids[SELF].pk, &o), 1);
+	assert_true(o.deadline >= before + 1);
+	assert_true(o.deadline <= now_sec() + 1);	/* not + 600 */
+	for (int i = 0; i < 40 && now_sec() <= o.deadline; i++)
+		usleep(100000);
+	assert_true(now_sec() > o.deadline);
+	coalition_local_unban(m.co, &p, now_sec() + 60);
+	coalition_prepare(m.co);
+	memset(&seen, 0, sizeof(seen));
+	assert_true(ledger_outbox_each(m.ledger, outbox_one, &seen) >= 0);
+	assert_int_equal(seen.envelopes, 1);
+	assert_int_equal(seen.revocations, 0);
+	member_close(&m);
+}
+
 /* A ban the members would refuse is not published, and says why. */
 static void
 test_publish_refusal(void **state)
@@ -557,6 +623,7 @@ main(void)
 		cmocka_unit_test(test_local_ban_survives),
 		cmocka_unit_test(test_expiry_from_origin_time),
 		cmocka_unit_test(test_origin_unban_revokes),
+		cmocka_unit_test(test_origin_deadline_as_receivers),
 		cmocka_unit_test(test_publish_refusal),
 		cmocka_unit_test(test_members_seen_by_commitment),
 	};
