@@ -38,6 +38,10 @@ struct audit {
 	struct charter c;
 	uint8_t self[ID_PUBLIC_BYTES];
 	int self_index;			/* in c; -1: not a member of it */
+	/* charter_audits(self, i), worked out once at audit_new: it walks the
+	 * charter, and binding() is asked per member in every log sweep and
+	 * every status or metrics read */
+	bool assigned[CHARTER_MEMBERS_MAX];
 	int64_t started;
 	struct report_log logs[CHARTER_MEMBERS_MAX];
 	struct model models[CHARTER_MEMBERS_MAX];
@@ -57,7 +61,13 @@ member_index(const struct audit *a, const uint8_t pk[ID_PUBLIC_BYTES])
 static bool
 assigned(const struct audit *a, size_t i)
 {
-	return a->self_index < 0 || charter_audits(&a->c, (size_t)a->self_index, i);
+	return a->assigned[i];
+}
+
+bool
+audit_assigned(const struct audit *a, size_t i)
+{
+	return i < a->c.nmembers && a->assigned[i];
 }
 
 /* A member whose commitments this auditor judges: one that enforces, not
@@ -80,6 +90,8 @@ audit_new(const struct charter *c, const uint8_t self[ID_PUBLIC_BYTES])
 	a->c = *c;
 	memcpy(a->self, self, ID_PUBLIC_BYTES);
 	a->self_index = member_index(a, self);
+	for (size_t i = 0; i < c->nmembers; i++)
+		a->assigned[i] = a->self_index < 0 || charter_audits(c, (size_t)a->self_index, i);
 	a->started = 0;
 	for (size_t i = 0; i < c->nmembers; i++) {
 		struct model *m = &a->models[i];

@@ -90,6 +90,9 @@ size_t audit_logged(const struct audit *a);
 /* Per member, charter order; NULL past the end. */
 const struct audit_member *audit_get(const struct audit *a, size_t member_index);
 enum audit_state audit_state_of(const struct audit *a, size_t member_index, int64_t now);
+/* Whether this auditor judges member i's commitments (the charter's
+ * auditors K, charter_audits), as worked out when the audit was made. */
+bool audit_assigned(const struct audit *a, size_t i);
 const char *audit_state_name(enum audit_state s);
 /* Response time percentile (0..100) in ms; -1 without samples. */
 int64_t audit_percentile(const struct audit_member *m, unsigned pct);

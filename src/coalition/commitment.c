@@ -219,7 +219,7 @@ coalition_commitment_received(struct coalition *co, const struct transport_msg *
 	 * forged signer gains nothing here: the message is only dropped. */
 	const uint8_t *signer = wire_signer(msg->data, msg->len);
 	int si = signer != NULL ? coalition_member_index(co, signer) : -1;
-	if (si >= 0 && si != co->self && !charter_audits(co->charter, (size_t)co->self, (size_t)si)) {
+	if (si >= 0 && si != co->self && !audit_assigned(co->audit, (size_t)si)) {
 		co->commitments_unassigned++;
 		return;
 	}
