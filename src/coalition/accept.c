@@ -565,10 +565,10 @@ decide(struct accept *a, size_t idx, const struct wire_report *r,
 	int64_t ts = (int64_t)(r->timestamp_us / 1000000);
 	if (ts > now + ACCEPT_SKEW_MAX)
 		return ACC_FUTURE;
-	/* Within the skew, a report stamped ahead is taken as stamped now
-	 * (accept_stamp): its deadline is this receiver's time + the capped
-	 * ttl (rounded up to the period), whatever the stamp says; so is the
-	 * ledger's row, which a restart re-applies. */
+	/* Within the skew, a report stamped ahead is taken as stamped now +
+	 * the grace (accept_stamp): its deadline is at most this receiver's
+	 * time + 2 s + the capped ttl (rounded up to the period), whatever the
+	 * stamp says; so is the ledger's row, which a restart re-applies. */
 	end = audit_deadline(&a->c, accept_stamp(r, now), r->ttl, a->ttl_max_local);
 	if (end <= now)
 		return ACC_EXPIRED;
@@ -875,9 +875,9 @@ accept_quarantine(struct accept *a, const uint8_t reporter[ID_PUBLIC_BYTES])
 int64_t
 accept_stamp_us(const struct wire_report *r, int64_t now)
 {
-	int64_t now_us = now * 1000000;
+	int64_t latest_us = (now + ACCEPT_STAMP_GRACE) * 1000000;
 
-	return r->timestamp_us > (uint64_t)now_us ? now_us : (int64_t)r->timestamp_us;
+	return r->timestamp_us > (uint64_t)latest_us ? latest_us : (int64_t)r->timestamp_us;
 }
 
 int64_t

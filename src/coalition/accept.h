@@ -3,7 +3,7 @@
  * reporter -> chain (no replay, no fork: two different reports with one
  * sequence number quarantine the reporter) -> scope (widest prefix,
  * allowlist, members' own prefixes, special-purpose ranges) -> time (too
- * far ahead, expired; a stamp ahead counts as now) -> rate limit (a tenth
+ * far ahead, expired; a stamp ahead counts as now + a 2 s grace) -> rate limit (a tenth
  * while throttled) -> local unban hold -> budgets of bans and addresses
  * (throttle, then quarantine) -> response policy (immediate / quorum /
  * never) -> wide prefixes (k-of-n) -> ttl capped -> this host's floors.
@@ -55,6 +55,15 @@ enum accept_reason {
  * its time + ttl, the origin's end, so a time further ahead than this
  * would stretch the ban here; such a report is refused (ACC_FUTURE). */
 #define ACCEPT_SKEW_MAX 300
+/* A stamp at most this far ahead of this clock (seconds) is taken as it
+ * is; one further ahead counts as now + ACCEPT_STAMP_GRACE. Without it, a
+ * report stamped a few ms after a second began reached a receiver whose
+ * clock still showed the second before (time(2) lags clock_gettime by up
+ * to a tick; NTP keeps hosts only ms apart): that receiver counted its
+ * deadline from the earlier second, one commit period shorter than the
+ * others did, and every audit of it or by it differed at that ban's end
+ * (e2e/churn). Members' clocks must agree much better than this (NTP). */
+#define ACCEPT_STAMP_GRACE 2
 
 enum accept_verdict {
 	ACC_APPLY, ACC_WAIT, ACC_REFUSE,
@@ -183,11 +192,12 @@ void accept_carry_sanctions(struct accept *a, const struct accept *from);
 /* Quarantines reporter on a proof of a fork received (quarantine_why ACC_FORK). */
 void accept_quarantine(struct accept *a, const uint8_t reporter[ID_PUBLIC_BYTES]);
 
-/* A report's time as its deadline counts it here: its stamp, or now if
- * stamped ahead of this clock (within ACCEPT_SKEW_MAX; further ahead is
- * refused as ACC_FUTURE before this is asked). accept_stamp_us in unix
- * microseconds (what the audit logs), accept_stamp in unix seconds: the
- * same instant, truncated. */
+/* A report's time as its deadline counts it here: its stamp, or now +
+ * ACCEPT_STAMP_GRACE if stamped further ahead of this clock (within
+ * ACCEPT_SKEW_MAX; further ahead is refused as ACC_FUTURE before this is
+ * asked). accept_stamp_us in unix microseconds (what the audit logs),
+ * accept_stamp in unix seconds: the same instant, truncated. now: unix
+ * seconds. */
 int64_t accept_stamp_us(const struct wire_report *r, int64_t now);
 int64_t accept_stamp(const struct wire_report *r, int64_t now);
 

@@ -153,7 +153,7 @@ handle_envelope(struct coalition *co, const struct transport_msg *msg, struct co
 		}
 		bool obliges = coalition_report_obliges(co, mi, r, &d);
 		if (obliges) {
-			/* stamped ahead: taken as stamped now, as accept does */
+			/* stamped ahead: clamped as accept does (accept_stamp_us) */
 			audit_report(co->audit, e.reporter, r->seq, &r->prefix, accept_stamp_us(r, now),
 			    r->ttl, now);
 			if (d.verdict != ACC_APPLY)

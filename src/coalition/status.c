@@ -131,7 +131,7 @@ coalition_members(const struct coalition *co, struct outbuf *out, int json)
 			    "\"self\": %s, \"revoked\": %s, \"quarantined\": %s, \"throttled\": %s, "
 			    "\"why\": \"%s\", \"last_seen\": %lld, "
 			    "\"last_seq\": %llu, \"sent\": %llu, \"accepted\": %llu, "
-			    "\"corroborations\": %llu, "
+			    "\"gaps\": %llu, \"late\": %llu, \"corroborations\": %llu, "
 			    "\"budget\": {\"bans\": %llu, \"bans_max\": %llu, \"addresses4\": %llu, "
 			    "\"addresses4_max\": %llu, \"units6\": %llu, \"strikes\": %llu}, \"refused\": {%s}}",
 			    i ? "," : "", m->name, pk, charter_role_name(m->role), self ? "true" : "false",
@@ -140,6 +140,7 @@ coalition_members(const struct coalition *co, struct outbuf *out, int json)
 			    (long long)last, (unsigned long long)(self ? own_seq(co) : st ? st->last_seq : 0),
 			    (unsigned long long)(self ? co->sent : 0),
 			    (unsigned long long)(st ? st->accepted : 0),
+			    (unsigned long long)(st ? st->gaps : 0), (unsigned long long)(st ? st->late : 0),
 			    (unsigned long long)co->corroborations[i],
 			    (unsigned long long)(st ? st->budget_bans : 0),
 			    (unsigned long long)co->charter->policy.budget_bans,
@@ -198,7 +199,8 @@ coalition_status(const struct coalition *co, struct outbuf *out, int json)
 		    "\"proofs_invalid\": %llu, \"charter_version\": %llu, \"charters_adopted\": %llu, "
 		    "\"charters_refused\": %llu, \"charters_old\": %llu, \"audit_obligations\": %zu, "
 		    "\"corroborations\": %llu, \"corroborations_local\": %llu, \"received_fast\": %llu, "
-		    "\"copies_dropped\": %llu, \"stream_position\": %llu, \"commitments_unassigned\": %llu}",
+		    "\"copies_dropped\": %llu, \"fast_overflows\": %llu, \"stream_rereads\": %llu, "
+		    "\"stream_position\": %llu, \"commitments_unassigned\": %llu}",
 		    co->charter->name, co->charter->members[co->self].name,
 		    charter_role_name(co->charter->members[co->self].role), up ? "true" : "false",
 		    (unsigned long long)own_seq(co), (unsigned long long)ts->published,
@@ -211,7 +213,8 @@ coalition_status(const struct coalition *co, struct outbuf *out, int json)
 		    co->audit ? audit_logged(co->audit) : 0,
 		    (unsigned long long)corroborations_total(co),
 		    (unsigned long long)co->corroborations[co->self], (unsigned long long)ts->fast,
-		    (unsigned long long)ts->deduped, (unsigned long long)co->stream_pos,
+		    (unsigned long long)ts->deduped, (unsigned long long)ts->overflows,
+		    (unsigned long long)ts->rereads, (unsigned long long)co->stream_pos,
 		    (unsigned long long)co->commitments_unassigned);
 		return;
 	}

@@ -351,6 +351,14 @@ refused=$(for m in "${MEMBERS[@]}"; do
 			"at \($at): \(.name) refused \(.refused)"' 2>/dev/null
 done)
 [ -z "$refused" ] || { a5_info "refusals:"; printf '%s\n' "$refused" | a5_indent; }
+# chain gaps (a report seen after its successors) and transport counters:
+# what to read first when an audit differs
+for m in "${MEMBERS[@]}"; do
+	a5_info "at $m: $(a5c_cli "$m" members --json 2>/dev/null |
+		jq -r '[.[] | select(.self | not) | "\(.name) gaps=\(.gaps) late=\(.late)"] | join(", ")' 2>/dev/null);" \
+		"$(a5c_cli "$m" status --json 2>/dev/null | jq -r '.coalition | {received, received_fast, copies_dropped, fast_overflows, stream_rereads} |
+		to_entries | map(select(.value | type == "number")) | map("\(.key)=\(.value)") | join(" ")' 2>/dev/null)"
+done
 
 MISMATCHES=0 AUDITED=0 MAX_EXPECTED=0 DROPS_ALL=0
 for a in "${MEMBERS[@]}"; do

@@ -519,19 +519,19 @@ test_expiry_ttl(void **state)
 	make(p, "198.51.100.1", 3600, NOW - 100, &r);
 	assert_int_equal(send_report(a, p, &r, NOW, &d), ACC_OK);
 	assert_int_equal(d.ttl, 3500);
-	/* stamped a little in the future (clock skew): taken as stamped now,
-	 * its deadline no later than this clock + its ttl (rounded up to the
+	/* stamped ahead (clock skew): taken as stamped now + the grace, its
+	 * deadline no later than this clock + 2 s + its ttl (rounded up to the
 	 * commit period, 10 s, as every deadline), not its stamp + ttl */
 	make(p, "198.51.100.1", 3600, NOW + 100, &r);
 	assert_int_equal(send_report(a, p, &r, NOW, &d), ACC_OK);
-	assert_true(d.deadline <= NOW + 3600 + 9);
-	assert_int_equal(d.deadline, (NOW + 3600 + 9) / 10 * 10);
-	assert_true(d.ttl <= 3600 + 9);
+	assert_true(d.deadline <= NOW + ACCEPT_STAMP_GRACE + 3600 + 9);
+	assert_int_equal(d.deadline, (NOW + ACCEPT_STAMP_GRACE + 3600 + 9) / 10 * 10);
+	assert_true(d.ttl <= ACCEPT_STAMP_GRACE + 3600 + 9);
 	/* ... and never beyond the capped ttl, however long it asks */
 	make(p, "198.51.100.1", 30 * 86400, NOW + ACCEPT_SKEW_MAX, &r);
 	assert_int_equal(send_report(a, p, &r, NOW, &d), ACC_OK);
-	assert_true(d.deadline <= NOW + 86400 + 9);
-	assert_true(d.ttl <= 86400 + 9);
+	assert_true(d.deadline <= NOW + ACCEPT_STAMP_GRACE + 86400 + 9);
+	assert_true(d.ttl <= ACCEPT_STAMP_GRACE + 86400 + 9);
 	/* further ahead than the skew tolerated: refused, its ban would end
 	 * that much later here */
 	make(p, "198.51.100.1", 3600, NOW + ACCEPT_SKEW_MAX + 1, &r);
@@ -840,11 +840,13 @@ test_wire_hash(void **state)
 }
 
 /* The stamp a deadline counts from: the report's own, to the microsecond,
- * when it is not ahead of this clock; this clock's now when it is (the
- * seconds form is the same instant, truncated). */
+ * up to ACCEPT_STAMP_GRACE ahead of this clock; this clock's now + the
+ * grace when further ahead (the seconds form is the same instant,
+ * truncated). */
 static void
 test_stamp(void **state)
 {
+	const int64_t G = ACCEPT_STAMP_GRACE;
 	struct wire_report r;
 
 	(void)state;
@@ -856,14 +858,50 @@ test_stamp(void **state)
 	assert_int_equal(accept_stamp_us(&r, NOW), NOW * 1000000);
 	assert_int_equal(accept_stamp(&r, NOW), NOW);
 	r.timestamp_us = (uint64_t)NOW * 1000000 + 1;		/* a microsecond ahead */
-	assert_int_equal(accept_stamp_us(&r, NOW), NOW * 1000000);
+	assert_int_equal(accept_stamp_us(&r, NOW), NOW * 1000000 + 1);
 	assert_int_equal(accept_stamp(&r, NOW), NOW);
+	r.timestamp_us = (uint64_t)(NOW + G) * 1000000;		/* the grace, exactly */
+	assert_int_equal(accept_stamp_us(&r, NOW), (NOW + G) * 1000000);
+	assert_int_equal(accept_stamp(&r, NOW), NOW + G);
+	r.timestamp_us = (uint64_t)(NOW + G) * 1000000 + 1;	/* past it: clamped */
+	assert_int_equal(accept_stamp_us(&r, NOW), (NOW + G) * 1000000);
+	assert_int_equal(accept_stamp(&r, NOW), NOW + G);
 	r.timestamp_us = (uint64_t)(NOW + ACCEPT_SKEW_MAX) * 1000000;
-	assert_int_equal(accept_stamp_us(&r, NOW), NOW * 1000000);
-	assert_int_equal(accept_stamp(&r, NOW), NOW);
+	assert_int_equal(accept_stamp_us(&r, NOW), (NOW + G) * 1000000);
+	assert_int_equal(accept_stamp(&r, NOW), NOW + G);
 	r.timestamp_us = UINT64_MAX;				/* past any int64_t */
-	assert_int_equal(accept_stamp_us(&r, NOW), NOW * 1000000);
-	assert_int_equal(accept_stamp(&r, NOW), NOW);
+	assert_int_equal(accept_stamp_us(&r, NOW), (NOW + G) * 1000000);
+	assert_int_equal(accept_stamp(&r, NOW), NOW + G);
+}
+
+/* Receivers agree on a deadline although their clocks do not quite: a
+ * report stamped 3 ms into second NOW, received where the clock (time(2),
+ * a tick behind clock_gettime) still reads NOW - 1 and where it reads NOW.
+ * Both count from the stamp. Before the grace, the first receiver counted
+ * from NOW - 1: with a 17 s ttl and a 2 s period its ban ended at NOW + 16,
+ * the other's at NOW + 18, and audits differed at that end (e2e/churn). */
+static void
+test_stamp_receivers_agree(void **state)
+{
+	struct accept *behind = new_accept("ttl_max 1d\ncommit_period 2s\n", 0);
+	struct accept *on_time = new_accept("ttl_max 1d\ncommit_period 2s\n", 0);
+	struct accept_decision d_behind, d_on_time;
+	struct wire_report r;
+	struct peer p = peers[ALICE];
+	uint8_t h[WIRE_HASH_BYTES];
+
+	(void)state;
+	make(&p, "198.51.100.1", 17, NOW, &r);
+	r.timestamp_us += 3000;
+	test_hash(&p, &r, h);
+	accept_report_hashed(behind, p.pk, &r, h, NOW - 1, &d_behind);
+	accept_report_hashed(on_time, p.pk, &r, h, NOW, &d_on_time);
+	assert_int_equal(d_behind.reason, ACC_OK);
+	assert_int_equal(d_on_time.reason, ACC_OK);
+	assert_int_equal(d_behind.deadline, d_on_time.deadline);
+	assert_int_equal(d_on_time.deadline, (NOW + 17 + 1) / 2 * 2);
+	accept_free(behind);
+	accept_free(on_time);
 }
 
 int
@@ -884,6 +922,7 @@ main(void)
 		cmocka_unit_test(test_counters),
 		cmocka_unit_test(test_wire_hash),
 		cmocka_unit_test(test_stamp),
+		cmocka_unit_test(test_stamp_receivers_agree),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
