@@ -78,6 +78,7 @@ struct member_state {
 	struct accept_member_stats stats;
 	struct ring_entry ring[CHAIN_RING];
 	unsigned nmissing;		/* ring entries marked missing */
+	int64_t gap_since;		/* when accept_chain_settled first saw one */
 	/* budget: the bans applied here, by deadline, with what each covers
 	 * (struct budget_cost); at most budget_bans entries */
 	struct heap budget;
@@ -790,6 +791,7 @@ accept_chain_set(struct accept *a, const uint8_t reporter[ID_PUBLIC_BYTES],
 	ms = &a->ms[idx];
 	memset(ms->ring, 0, sizeof(ms->ring));
 	ms->nmissing = 0;
+	ms->gap_since = 0;
 	ms->stats.last_seq = seq;
 	memcpy(ms->last_hash, hash, WIRE_HASH_BYTES);
 	if (seq != 0)
@@ -813,6 +815,31 @@ accept_chain_missing(const struct accept *a, const uint8_t reporter[ID_PUBLIC_BY
 			out[n++] = e->seq;
 	}
 	return n;
+}
+
+uint64_t
+accept_chain_settled(struct accept *a, const uint8_t reporter[ID_PUBLIC_BYTES], int64_t now,
+    int64_t settle)
+{
+	size_t idx = member_index(a, reporter);
+	struct member_state *ms;
+	uint64_t lowest = UINT64_MAX;
+
+	if (idx == SIZE_MAX)
+		return 0;
+	ms = &a->ms[idx];
+	for (size_t i = 0; ms->nmissing > 0 && i < CHAIN_RING; i++) {
+		const struct ring_entry *e = &ms->ring[i];
+		if (e->missing && e->seq != 0 && e->seq < ms->stats.last_seq && e->seq < lowest)
+			lowest = e->seq;
+	}
+	if (lowest == UINT64_MAX) {
+		ms->gap_since = 0;
+		return ms->stats.last_seq;
+	}
+	if (ms->gap_since == 0)
+		ms->gap_since = now;
+	return now - ms->gap_since >= settle ? ms->stats.last_seq : lowest - 1;
 }
 
 void

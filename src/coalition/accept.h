@@ -176,6 +176,15 @@ size_t accept_chain_missing(const struct accept *a, const uint8_t reporter[ID_PU
     uint64_t *out, size_t max);
 void accept_chain_set_missing(struct accept *a, const uint8_t reporter[ID_PUBLIC_BYTES],
     uint64_t seq);
+/* How far reporter's chain is here without a hole: the head when no number
+ * below it is missing, else the lowest missing number - 1. A hole open for
+ * settle seconds or more (first seen by a call at or before now) no longer
+ * counts: the report is taken as lost, and the head is the answer again.
+ * Audits and commitments need this: a report that reaches this member
+ * after its successors (a fast-path copy lost, publishes resent after a
+ * reconnect) is applied here later than its number says. */
+uint64_t accept_chain_settled(struct accept *a, const uint8_t reporter[ID_PUBLIC_BYTES],
+    int64_t now, int64_t settle);
 /* Charges reporter's budget with a ban of p in force here until deadline,
  * as an accepted report does: the budgets rebuilt at a start (or with an
  * adopted charter) from the ledger's bans in force and who asked for them,

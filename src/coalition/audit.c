@@ -439,6 +439,15 @@ audit_retry(struct audit *a, const uint64_t *heads, int64_t now)
 	}
 }
 
+bool
+audit_waiting(const struct audit *a)
+{
+	for (size_t i = 0; i < a->c.nmembers; i++)
+		if (a->models[i].kept != NULL)
+			return true;
+	return false;
+}
+
 size_t
 audit_logged(const struct audit *a)
 {

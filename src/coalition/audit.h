@@ -84,6 +84,9 @@ int audit_commitment(struct audit *a, const struct wire_commitment *c, const uin
     int64_t now);
 /* Retries kept commitments once heads moved. */
 void audit_retry(struct audit *a, const uint64_t *heads, int64_t now);
+/* Whether some commitment waits for audit_retry (the caller need not work
+ * out heads for it otherwise). */
+bool audit_waiting(const struct audit *a);
 
 /* Obligations logged now, all reporters (what the log's memory holds). */
 size_t audit_logged(const struct audit *a);

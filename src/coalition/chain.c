@@ -204,3 +204,22 @@ chain_positions(struct chain_table *t, const struct accept *acc)
 	}
 	return t->positions;
 }
+
+const uint64_t *
+chain_settled(struct chain_table *t, struct accept *acc, int64_t now, int64_t settle)
+{
+	chain_positions(t, acc);
+	for (size_t i = 0; i < t->n; i++)
+		t->settled[i] = i == t->self ? t->positions[i] :
+		    accept_chain_settled(acc, t->heads[i].member, now, settle);
+	return t->settled;
+}
+
+bool
+chain_holes(const struct chain_table *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (i != t->self && t->settled[i] < t->positions[i])
+			return true;
+	return false;
+}

@@ -37,6 +37,7 @@ struct chain_table {
 	size_t self;			/* this member's row */
 	struct chain_head heads[CHARTER_MEMBERS_MAX];
 	uint64_t positions[CHARTER_MEMBERS_MAX];	/* chain_positions' answer */
+	uint64_t settled[CHARTER_MEMBERS_MAX];		/* chain_settled's answer */
 };
 
 /* Rows for the members of c, this member at row self; the own head is
@@ -61,5 +62,14 @@ void chain_save_peer(struct chain_table *t, struct ledger *l, const struct accep
  * signed, 0 while broken), as audit.h and commitments take them. Refreshed
  * from acc; valid until the next call. */
 const uint64_t *chain_positions(struct chain_table *t, const struct accept *acc);
+/* The same, each other chain only as far as it holds no hole
+ * (accept_chain_settled, holes given up after settle seconds): what this
+ * member has really applied of each, as an audit of the others must count
+ * it. */
+const uint64_t *chain_settled(struct chain_table *t, struct accept *acc, int64_t now,
+    int64_t settle);
+/* Whether some other chain has a hole below its head (with
+ * chain_settled's answer of the same call). */
+bool chain_holes(const struct chain_table *t);
 
 #endif

@@ -114,6 +114,11 @@ int64_t coalition_commit_period(const struct coalition *co);
  * charter position, so that N members do not all commit, and all receive
  * N commitments, in the same instant (docs/commitment.md). */
 int64_t coalition_commit_phase_ms(const struct coalition *co);
+/* Seconds a hole in another member's chain (a report received after its
+ * successors) holds back this member's audits and commitments: three
+ * commit periods, at least 10 s; past it the report is taken as lost
+ * (accept_chain_settled, docs/commitment.md "Holes"). */
+int64_t coalition_hole_settle(const struct coalition *co);
 /* Signs and publishes one commitment: digest and count of the kernel's
  * coalition sets (digest NULL when they could not be read), the chain
  * positions processed, the declines in force. Call after enf_commit, inside

@@ -113,6 +113,14 @@ coalition_commit_period(const struct coalition *co)
 	return co->charter->members[co->self].role == ROLE_MEMBER ? co->charter->policy.commit_period : 0;
 }
 
+int64_t
+coalition_hole_settle(const struct coalition *co)
+{
+	int64_t s = 3 * (int64_t)co->charter->policy.commit_period;
+
+	return s < 10 ? 10 : s;
+}
+
 /* Below 4 s, a quarter period is too thin a margin against clock skew
  * (docs/commitment.md wants clocks within a few hundred ms): the middle. */
 #define COMMIT_SPREAD_MIN_S 4
@@ -142,6 +150,22 @@ coalition_commit(struct coalition *co, const uint8_t *digest, uint64_t count)
 		co->commits_skipped++;	/* a period missed, as the others will see */
 		return;
 	}
+	/* A report missing below another member's head (its successors came
+	 * first) is not applied here, but the head would claim it: every
+	 * auditor would count this kernel one ban short. Skipped until the
+	 * hole fills or is given up as lost (coalition_hole_settle). */
+	chain_settled(&co->chains, co->accept, now, coalition_hole_settle(co));
+	if (chain_holes(&co->chains)) {
+		co->commits_skipped++;
+		co->commits_held++;
+		if (!co->holding)
+			log_info("coalition: a report of another member came after its successors; "
+			    "commitments wait until it is here (at most %llds)",
+			    (long long)coalition_hole_settle(co));
+		co->holding = true;
+		return;
+	}
+	co->holding = false;
 	memset(c, 0, offsetof(struct wire_commitment, applied));
 	wire_coalition_id(co->charter->name, c->coalition);
 	memcpy(c->member, co->id.pk, ID_PUBLIC_BYTES);
@@ -238,10 +262,12 @@ coalition_commitment_received(struct coalition *co, const struct transport_msg *
 	}
 	if (mi == co->self)
 		return;
-	int was_flagged = audit_state_of(co->audit, (size_t)mi, now_sec()) == AUDIT_FLAGGED;
-	if (audit_commitment(co->audit, c, chain_positions(&co->chains, co->accept), now_sec()) == 1) {
+	int64_t now = now_sec();
+	int was_flagged = audit_state_of(co->audit, (size_t)mi, now) == AUDIT_FLAGGED;
+	const uint64_t *settled = chain_settled(&co->chains, co->accept, now, coalition_hole_settle(co));
+	if (audit_commitment(co->audit, c, settled, now) == 1) {
 		const struct audit_member *st = audit_get(co->audit, (size_t)mi);
-		if (!was_flagged && audit_state_of(co->audit, (size_t)mi, now_sec()) == AUDIT_FLAGGED)
+		if (!was_flagged && audit_state_of(co->audit, (size_t)mi, now) == AUDIT_FLAGGED)
 			log_warnx("audit: %s flagged: %s (kernel %llu, expected %llu)",
 			    co->charter->members[mi].name, st->last_problem,
 			    (unsigned long long)st->count, (unsigned long long)st->expected);

@@ -341,8 +341,10 @@ coalition_handle(struct coalition *co, const struct transport_msg *msgs, size_t 
 			break;
 		}
 	}
-	if (n > 0)
-		audit_retry(co->audit, chain_positions(&co->chains, co->accept), now_sec());
+	/* Heads cost a lookup per member: worked out only for a waiting one. */
+	if (n > 0 && audit_waiting(co->audit))
+		audit_retry(co->audit, chain_settled(&co->chains, co->accept, now_sec(),
+		    coalition_hole_settle(co)), now_sec());
 }
 
 int

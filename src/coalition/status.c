@@ -67,9 +67,11 @@ coalition_audit(const struct coalition *co, struct outbuf *out, int json)
 	if (json)
 		outbuf_printf(out, "\n]\n");
 	else
-		outbuf_printf(out, "this member: %llu commitments published (%llu periods skipped), "
+		outbuf_printf(out, "this member: %llu commitments published (%llu periods skipped, "
+		    "%llu of them waiting for a report that came after its successors), "
 		    "%llu declines declared\n", (unsigned long long)co->commits_sent,
-		    (unsigned long long)co->commits_skipped, (unsigned long long)co->declines_made);
+		    (unsigned long long)co->commits_skipped, (unsigned long long)co->commits_held,
+		    (unsigned long long)co->declines_made);
 }
 
 void
@@ -200,7 +202,8 @@ coalition_status(const struct coalition *co, struct outbuf *out, int json)
 		    "\"charters_refused\": %llu, \"charters_old\": %llu, \"audit_obligations\": %zu, "
 		    "\"corroborations\": %llu, \"corroborations_local\": %llu, \"received_fast\": %llu, "
 		    "\"copies_dropped\": %llu, \"fast_overflows\": %llu, \"stream_rereads\": %llu, "
-		    "\"stream_position\": %llu, \"commitments_unassigned\": %llu}",
+		    "\"stream_position\": %llu, \"commitments_unassigned\": %llu, "
+		    "\"commitments_skipped\": %llu, \"commitments_held\": %llu}",
 		    co->charter->name, co->charter->members[co->self].name,
 		    charter_role_name(co->charter->members[co->self].role), up ? "true" : "false",
 		    (unsigned long long)own_seq(co), (unsigned long long)ts->published,
@@ -215,7 +218,8 @@ coalition_status(const struct coalition *co, struct outbuf *out, int json)
 		    (unsigned long long)co->corroborations[co->self], (unsigned long long)ts->fast,
 		    (unsigned long long)ts->deduped, (unsigned long long)ts->overflows,
 		    (unsigned long long)ts->rereads, (unsigned long long)co->stream_pos,
-		    (unsigned long long)co->commitments_unassigned);
+		    (unsigned long long)co->commitments_unassigned,
+		    (unsigned long long)co->commits_skipped, (unsigned long long)co->commits_held);
 		return;
 	}
 	outbuf_printf(out, "coalition:   %s as %s (%s), NATS %s; %llu reports published, "
@@ -224,8 +228,10 @@ coalition_status(const struct coalition *co, struct outbuf *out, int json)
 	    up ? "connected" : "DISCONNECTED", (unsigned long long)co->sent,
 	    (unsigned long long)ts->received, (unsigned long long)own_seq(co));
 	outbuf_printf(out, "delivery:    %llu envelopes first on the fast path, %llu second copies "
-	    "dropped; stream read and applied up to #%llu\n", (unsigned long long)ts->fast,
-	    (unsigned long long)ts->deduped, (unsigned long long)co->stream_pos);
+	    "dropped; stream read and applied up to #%llu; %llu fast-path overflows, "
+	    "%llu stream re-reads\n", (unsigned long long)ts->fast,
+	    (unsigned long long)ts->deduped, (unsigned long long)co->stream_pos,
+	    (unsigned long long)ts->overflows, (unsigned long long)ts->rereads);
 	outbuf_printf(out, "corroborated: %llu bans already held reported again (%llu by this "
 	    "member's own detections): counted, not re-sent\n",
 	    (unsigned long long)corroborations_total(co),

@@ -301,6 +301,57 @@ test_replay_fork(void **state)
 	accept_free(a);
 }
 
+/* How far a chain is here without a hole: below the lowest number a gap
+ * skipped while it is open, the head once it fills or once it has been
+ * open for the settle time (taken as lost). */
+static void
+test_chain_settled(void **state)
+{
+	struct accept *a = new_accept("", 0);
+	struct accept_decision d;
+	struct wire_report r[8];
+	uint8_t h[8][WIRE_HASH_BYTES];
+	struct peer *p = &peers[ALICE];
+	const int64_t settle = 10;
+
+	(void)state;
+	for (int i = 1; i <= 7; i++) {
+		char pf[32];
+		snprintf(pf, sizeof(pf), "198.51.100.%d", i);
+		make(p, pf, 3600, NOW, &r[i]);
+		test_hash(p, &r[i], h[i]);
+		p->seq = r[i].seq;
+		memcpy(p->last, h[i], WIRE_HASH_BYTES);
+	}
+	assert_int_equal(accept_chain_settled(a, p->pk, NOW, settle), 0);
+	accept_report_hashed(a, p->pk, &r[1], h[1], NOW, &d);
+	assert_int_equal(accept_chain_settled(a, p->pk, NOW, settle), 1);
+	/* 3 before 2: settled at 1 while 2 is missing, whatever the head */
+	accept_report_hashed(a, p->pk, &r[3], h[3], NOW, &d);
+	assert_int_equal(accept_stats(a, ALICE)->last_seq, 3);
+	assert_int_equal(accept_chain_settled(a, p->pk, NOW, settle), 1);
+	accept_report_hashed(a, p->pk, &r[5], h[5], NOW + 1, &d);
+	assert_int_equal(accept_chain_settled(a, p->pk, NOW + 9, settle), 1);
+	/* 2 comes: the lowest hole is now 4 */
+	accept_report_hashed(a, p->pk, &r[2], h[2], NOW + 9, &d);
+	assert_int_equal(d.verdict, ACC_APPLY);
+	assert_int_equal(accept_chain_settled(a, p->pk, NOW + 9, settle), 3);
+	/* 4 never comes: given up once a hole has been open 10 s (since the
+	 * first call that saw one, NOW) */
+	assert_int_equal(accept_chain_settled(a, p->pk, NOW + 10, settle), 5);
+	/* no hole left when 4 comes after all */
+	accept_report_hashed(a, p->pk, &r[4], h[4], NOW + 11, &d);
+	assert_int_equal(accept_chain_settled(a, p->pk, NOW + 11, settle), 5);
+	/* a new hole is timed from when it is first seen */
+	accept_report_hashed(a, p->pk, &r[7], h[7], NOW + 20, &d);
+	assert_int_equal(accept_chain_settled(a, p->pk, NOW + 20, settle), 5);
+	assert_int_equal(accept_chain_settled(a, p->pk, NOW + 29, settle), 5);
+	assert_int_equal(accept_chain_settled(a, p->pk, NOW + 30, settle), 7);
+	/* not a member: 0 */
+	assert_int_equal(accept_chain_settled(a, stranger.pk, NOW, settle), 0);
+	accept_free(a);
+}
+
 static void
 test_gaps(void **state)
 {
@@ -911,6 +962,7 @@ main(void)
 		cmocka_unit_test(test_apply),
 		cmocka_unit_test(test_who),
 		cmocka_unit_test(test_replay_fork),
+		cmocka_unit_test(test_chain_settled),
 		cmocka_unit_test(test_gaps),
 		cmocka_unit_test(test_scope),
 		cmocka_unit_test(test_expiry_ttl),

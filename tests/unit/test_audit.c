@@ -152,10 +152,12 @@ test_waits_for_heads(void **state)
 	/* bob claims alice's #1 before we have it: kept, not judged */
 	assert_int_equal(audit_commitment(au, commit_of(1, T0 + 5, 1, one, 1), heads, T0 + 5), 0);
 	assert_int_equal(audit_state_of(au, BOB, T0 + 5), AUDIT_PENDING);
+	assert_true(audit_waiting(au));
 	audit_report(au, pk[ALICE], 1, &a, T0 * 1000000, 100, T0);
 	heads[ALICE] = 1;
 	audit_retry(au, heads, T0 + 6);
 	assert_int_equal(audit_state_of(au, BOB, T0 + 6), AUDIT_OK);
+	assert_false(audit_waiting(au));
 	audit_free(au);
 }
 

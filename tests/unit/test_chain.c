@@ -166,6 +166,15 @@ test_peer_heads_load(void **state)
 	const uint64_t *pos = chain_positions(&table, acc);
 	assert_int_equal(pos[ALICE], 100);
 	assert_int_equal(pos[BOB], 0);
+	/* what an audit counts of alice's chain: up to her first hole, 96,
+	 * until the holes are given up (10 s after first seen here) */
+	const uint64_t *settled = chain_settled(&table, acc, 1700000000, 10);
+	assert_int_equal(settled[ALICE], 96);
+	assert_int_equal(settled[BOB], 0);
+	assert_true(chain_holes(&table));
+	settled = chain_settled(&table, acc, 1700000010, 10);
+	assert_int_equal(settled[ALICE], 100);
+	assert_false(chain_holes(&table));
 
 	accept_free(acc);
 	ledger_close(l);
