@@ -15,6 +15,24 @@
 #include "common/util.h"
 #include "ledger/journal.h"
 
+/* Corroborations are counted by charter position: an update may reorder,
+ * add or remove members, so the counts follow each member's key; those of
+ * members no longer named go to the "other" count. */
+static void
+corroborations_carry(struct coalition *co, const struct charter *next)
+{
+	uint64_t moved[CHARTER_MEMBERS_MAX] = { 0 };
+
+	for (size_t i = 0; i < co->charter->nmembers; i++) {
+		const struct charter_member *m = charter_find(next, co->charter->members[i].pk);
+		if (m != NULL)
+			moved[m - next->members] += co->corroborations[i];
+		else
+			co->corroborations_other += co->corroborations[i];
+	}
+	memcpy(co->corroborations, moved, sizeof(moved));
+}
+
 /* Puts next (parsed from the adopted text) in force: a new acceptance
  * pipeline and audit built for it, chain positions, budgets and audit logs
  * reloaded from the ledger as at a start, members' sanctions carried over. The transport and this member's own chain
@@ -49,6 +67,7 @@ adopt(struct coalition *co, struct charter *next, const uint8_t hash[CHARTER_HAS
 	 * here without a stored proof) goes over from the pipeline it replaces:
 	 * an adopted charter lifts no member's sanction. */
 	accept_carry_sanctions(acc, co->accept);
+	corroborations_carry(co, next);
 	accept_free(co->accept);
 	audit_free(co->audit);
 	free(co->charter);

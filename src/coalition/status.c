@@ -122,7 +122,8 @@ coalition_members(const struct coalition *co, struct outbuf *out, int json)
 		char why[160] = "";
 		if (quarantined)
 			snprintf(why, sizeof(why), "%s", st->quarantine_why == ACC_FORK ?
-			    "signed two different reports (fork)" : st->quarantine_why == ACC_BUDGET_BANS ?
+			    "signed two different chain links, reports or revocations (fork)" :
+			    st->quarantine_why == ACC_BUDGET_BANS ?
 			    "over its budget of bans, again and again" :
 			    st->quarantine_why == ACC_BUDGET_ADDRESSES ?
 			    "over its budget of addresses, again and again" : "quarantined");
