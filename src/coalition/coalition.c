@@ -30,33 +30,53 @@ position_key(const struct coalition *co, char *key, size_t n)
 	snprintf(key, n, "stream:A5_%s", co->charter->name);
 }
 
+/* The value is "POSITION CREATED": the stream sequence and the stream's
+ * creation time in ns (transport_stream_created), which tells a stream made
+ * anew since; an older value holds the position alone (creation unknown).
+ * A value that does not parse is read from the stream's start. */
 static void
 position_load(struct coalition *co)
 {
-	char key[96], v[32];
+	char key[96], v[64];
+	unsigned long long pos;
+	long long created = 0;
 
 	position_key(co, key, sizeof(key));
 	co->stream_pos = 0;
-	if (ledger_state_get(co->ledger, key, v, sizeof(v)) == 1)
-		co->stream_pos = strtoull(v, NULL, 10);
+	co->stream_created = 0;
+	if (ledger_state_get(co->ledger, key, v, sizeof(v)) != 1)
+		return;
+	int n = sscanf(v, "%llu %lld", &pos, &created);
+	if (n < 1 || created < 0) {
+		log_warnx("ledger: stream position '%s' does not parse: reading the stream from its start", v);
+		return;
+	}
+	co->stream_pos = pos;
+	co->stream_created = n == 2 ? created : 0;
 }
 
 /* Keeps the transport's position when it moved; returns 0 or -1. */
 static int
 position_save(struct coalition *co)
 {
-	char key[96], v[32];
+	char key[96], v[64];
 	uint64_t pos;
+	int64_t created;
 
-	if (co->tr == NULL || (pos = transport_position(co->tr)) == co->stream_pos)
+	if (co->tr == NULL)
+		return 0;
+	pos = transport_position(co->tr);
+	created = transport_stream_created(co->tr);
+	if (pos == co->stream_pos && created == co->stream_created)
 		return 0;
 	position_key(co, key, sizeof(key));
-	snprintf(v, sizeof(v), "%llu", (unsigned long long)pos);
+	snprintf(v, sizeof(v), "%llu %lld", (unsigned long long)pos, (long long)created);
 	if (ledger_state_set(co->ledger, key, v) != 0) {
 		log_warnx("ledger: stream position: %s", ledger_errmsg(co->ledger));
 		return -1;
 	}
 	co->stream_pos = pos;
+	co->stream_created = created;
 	return 0;
 }
 
@@ -107,6 +127,7 @@ coalition_connect(struct coalition *co, char *err, size_t errlen)
 	tc.coalition = co->charter->name;
 	tc.self = co->self_hex;
 	tc.start_seq = co->stream_pos;
+	tc.start_created = co->stream_created;
 	tc.replicas = (int)co->charter->policy.replicas;
 	tc.creds_file = co->nats_creds[0] ? co->nats_creds : NULL;
 	tc.tls_ca = co->nats_tls_ca[0] ? co->nats_tls_ca : NULL;

@@ -32,6 +32,7 @@ struct coalition {
 	/* the stream's position (transport_position), kept in the ledger:
 	 * the next connection reads the stream after it */
 	uint64_t stream_pos;
+	int64_t stream_created;		/* the stream's creation (ns) at that position */
 	int64_t next_pos_save;
 	int64_t next_connect;		/* while tr is NULL: when to try again */
 	int64_t next_expire;		/* next pruning of stored envelopes */

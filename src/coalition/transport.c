@@ -524,6 +524,7 @@ tx_stream_ensure(struct transport *t, char *err, size_t errlen)
 		goto out;
 	}
 	t->stream_last = si->State.LastSeq;
+	t->stream_created = si->Created;
 	if (tx_stream_has_subject(si->Config, t->filter) &&
 	    si->Config->Duplicates >= SEC_TO_NS(STREAM_DUP_WINDOW_S) &&
 	    (si->Config->MaxMsgSize < 0 || si->Config->MaxMsgSize >= TRANSPORT_MSG_MAX) &&
@@ -606,8 +607,15 @@ tx_subscribe(struct transport *t, char *err, size_t errlen)
 			t->fast_done = true;
 		return -1;
 	}
-	/* A position past the stream's end: the stream was made anew (its
-	 * sequences start again at 1); read it all. */
+	/* A stream made anew since the position was kept (its sequences start
+	 * again at 1): read it all, also when it has grown past the position. */
+	if (t->start_seq > 0 && t->start_created != 0 && t->stream_created != 0 &&
+	    t->start_created != t->stream_created) {
+		log_warnx("transport: stream %s was re-created since this member kept its position "
+		    "%llu: reading it from the start", t->stream, (unsigned long long)t->start_seq);
+		t->start_seq = 0;
+	}
+	/* A position past the stream's end: the stream was made anew too. */
 	if (t->start_seq > t->stream_last) {
 		if (t->stream_last > 0 || t->start_seq > 0)
 			log_warnx("transport: stream %s ends at %llu, before this member's position %llu: "
@@ -755,6 +763,7 @@ transport_open(const struct transport_config *cfg, char *err, size_t errlen)
 	snprintf(t->subject, sizeof(t->subject), "a5.%s.r.%s", cfg->coalition, cfg->self);
 	snprintf(t->inbox, sizeof(t->inbox), "_A5M.%s", cfg->self);
 	t->start_seq = cfg->start_seq;
+	t->start_created = cfg->start_created;
 	t->replicas = cfg->replicas > 0 ? cfg->replicas : 1;
 	t->stream_admin = cfg->stream_admin;
 	t->prefix_len = strlen(t->filter) - 1;
@@ -853,4 +862,10 @@ const char *
 transport_errmsg(const struct transport *t)
 {
 	return t->errmsg;
+}
+
+int64_t
+transport_stream_created(const struct transport *t)
+{
+	return t->stream_created;
 }

@@ -34,6 +34,9 @@ struct transport_config {
 	const char *tls_ca;		/* optional CA file: enables TLS */
 	uint64_t start_seq;		/* transport_position of the last run: the stream
 					 * is read after it; 0: from its first message */
+	int64_t start_created;		/* transport_stream_created when start_seq was
+					 * kept: a stream made anew since is read from its
+					 * start; 0: unknown (not checked) */
 	size_t queue_max;		/* 0: TRANSPORT_QUEUE_MAX (lower it only in tests) */
 	int replicas;			/* stream copies in a cluster; 0: 1 */
 	bool publish_only;		/* no subscription: for a one-off publish (charter submit) */
@@ -73,6 +76,11 @@ void transport_tick(struct transport *t);
 /* The stream sequence up to which every message was acknowledged (or was
  * a copy of one): keep it and pass it as start_seq to the next open. */
 uint64_t transport_position(const struct transport *t);
+/* When the stream was created (ns since the epoch, as the server says;
+ * 0 when unknown): kept beside the position, it tells a stream deleted and
+ * made again, whose sequences start again at 1, from the one the position
+ * was taken in. */
+int64_t transport_stream_created(const struct transport *t);
 
 /* Publishes one envelope on this member's subject with msgid for
  * de-duplication; returns 0 once the stream has stored it, -1 on error. */

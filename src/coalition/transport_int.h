@@ -57,6 +57,7 @@ struct transport {
 	size_t prefix_len;				/* of "a5.<coalition>.r." */
 	uint64_t start_seq;				/* the stream is read after this */
 	uint64_t stream_last;				/* the stream's last sequence at open */
+	int64_t stream_created, start_created;		/* ns; 0: unknown */
 	unsigned char digest_key[16];			/* crypto_shorthash */
 
 	/* Shared with libnats' threads, under mu. */

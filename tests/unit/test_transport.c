@@ -617,6 +617,72 @@ test_offline_catchup(void **state)
 	free(in);
 }
 
+/* The stream deleted and made again, then grown past a member's kept
+ * position before that member opens: its sequences started again at 1, so
+ * the position means nothing in it. With the creation time kept beside the
+ * position the member reads the new stream from its start; without it
+ * (start_created 0, an old ledger) only what lies past the position. */
+static void
+test_stream_recreated(void **state)
+{
+	natsConnection *nc = NULL;
+	jsCtx *js = NULL;
+	struct transport *a, *b;
+	struct inbox *in = calloc(1, sizeof(*in));
+	struct transport_config cfg;
+	uint64_t pos;
+	int64_t created;
+
+	(void)state;
+	NEED_SERVER();
+	assert_non_null(in);
+	a = member_open("rc", "aa", 0);
+	publish_n(a, "old", 0, 3);
+	b = member_open("rc", "bb", 0);
+	collect(b, in, 3, 5000, 300, true);
+	assert_int_equal(in->n, 3);
+	pos = transport_position(b);
+	created = transport_stream_created(b);
+	assert_int_equal(pos, 3);
+	assert_true(created > 0);
+	transport_close(b);
+	transport_close(a);
+
+	/* made anew (a later creation time: the server's clock moved on) */
+	assert_int_equal(natsConnection_ConnectTo(&nc, srv.url), NATS_OK);
+	assert_int_equal(natsConnection_JetStream(&js, nc, NULL), NATS_OK);
+	assert_int_equal(js_DeleteStream(js, "A5_rc", NULL, NULL), NATS_OK);
+	sleep_ms(20);
+	a = member_open("rc", "aa", 0);
+	publish_n(a, "new", 0, 5);
+
+	memset(in, 0, sizeof(*in));
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.coalition = "rc";
+	cfg.self = "bb";
+	cfg.start_seq = pos;
+	cfg.start_created = created;
+	b = member_open_cfg(&cfg);
+	assert_true(transport_stream_created(b) > created);
+	collect(b, in, 5, 5000, 300, true);
+	assert_int_equal(in->n, 5);
+	assert_string_equal(in->text[0], "new-0");
+	transport_close(b);
+
+	/* the creation unknown: the position is taken as it is */
+	memset(in, 0, sizeof(*in));
+	cfg.start_created = 0;
+	b = member_open_cfg(&cfg);
+	collect(b, in, 2, 5000, 300, true);
+	assert_int_equal(in->n, 2);
+	assert_string_equal(in->text[0], "new-3");
+	transport_close(b);
+	transport_close(a);
+	jsCtx_Destroy(js);
+	natsConnection_Destroy(nc);
+	free(in);
+}
+
 static void
 test_unacked_redelivered(void **state)
 {
@@ -1066,6 +1132,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_msgid_dedup),
 		cmocka_unit_test(test_publish_async),
 		cmocka_unit_test(test_offline_catchup),
+		cmocka_unit_test(test_stream_recreated),
 		cmocka_unit_test(test_unacked_redelivered),
 		cmocka_unit_test(test_existing_stream_kept),
 		cmocka_unit_test(test_crash_redelivered),
