@@ -477,6 +477,23 @@ rate_take(struct member_state *ms, uint32_t per_minute, int64_t now)
 	return true;
 }
 
+/* One token of the member's bucket, which its reports and its revocations
+ * share: a revocation costs a receiver as much as a report (signature,
+ * ledger lookups, an unban), so a stolen key must not get a second,
+ * unlimited stream through them. A member over its budget lately gets a
+ * tenth of the rate. ACC_OK, or ACC_RATE (ACC_THROTTLED while throttled). */
+static enum accept_reason
+rate_check(const struct accept *a, struct member_state *ms, int64_t now)
+{
+	uint32_t rate = a->c.policy.rate_per_minute;
+
+	if (ms->stats.throttled)
+		rate = rate >= 10 ? rate / 10 : 1;
+	if (rate_take(ms, rate, now))
+		return ACC_OK;
+	return ms->stats.throttled ? ACC_THROTTLED : ACC_RATE;
+}
+
 /* True if a local unban still holds against p; drops expired holds. */
 static bool
 held(struct accept *a, const struct a5_prefix *p, int64_t now)
@@ -577,12 +594,8 @@ decide(struct accept *a, size_t idx, const struct wire_report *r,
 	int64_t longest = (int64_t)r->ttl + (int64_t)a->c.policy.commit_period;
 	if (remaining > longest)
 		remaining = longest;
-	/* A member over its budget lately gets a tenth of the rate. */
-	uint32_t rate = a->c.policy.rate_per_minute;
-	if (ms->stats.throttled)
-		rate = rate >= 10 ? rate / 10 : 1;
-	if (!rate_take(ms, rate, now))
-		return ms->stats.throttled ? ACC_THROTTLED : ACC_RATE;
+	if ((why = rate_check(a, ms, now)) != ACC_OK)
+		return why;
 	if (held(a, &r->prefix, now))
 		return ACC_LOCAL_UNBAN;
 	if (rp->never)
@@ -658,11 +671,15 @@ accept_report(struct accept *a, const uint8_t reporter[ID_PUBLIC_BYTES],
 	accept_report_hashed(a, reporter, r, hash, now, d);
 }
 
-/* The chain part of decide() for a revocation, which has a seq, a prev and
- * a hash like a report; its own checks follow. */
+/* decide() for a revocation, which has a seq, a prev and a hash like a
+ * report: the chain, then its own check (only the origin may revoke), then
+ * a token from the bucket its signer's reports take theirs from. Checked in
+ * that order for the reasons decide() has: a refused revocation still
+ * advances the chain (the next link is not a gap or a fork), and one the
+ * charter refuses anyway takes no token. */
 static enum accept_reason
 decide_revocation(struct accept *a, size_t idx, const struct wire_revocation *v,
-    const uint8_t hash[WIRE_HASH_BYTES], struct accept_decision *d)
+    const uint8_t hash[WIRE_HASH_BYTES], int64_t now, struct accept_decision *d)
 {
 	struct member_state *ms = &a->ms[idx];
 	struct wire_report link;
@@ -689,7 +706,7 @@ decide_revocation(struct accept *a, size_t idx, const struct wire_revocation *v,
 	 * revocation is refused whatever it names (its chain still moved). */
 	if (memcmp(v->origin, v->reporter, ID_PUBLIC_BYTES) != 0)
 		return ACC_NOT_ORIGIN;
-	return ACC_OK;
+	return rate_check(a, ms, now);
 }
 
 void
@@ -709,7 +726,7 @@ accept_revocation(struct accept *a, const struct wire_revocation *v,
 		d->reason = ACC_UNKNOWN_KEY;
 	} else {
 		st = &a->ms[idx].stats;
-		d->reason = decide_revocation(a, idx, v, hash, d);
+		d->reason = decide_revocation(a, idx, v, hash, now, d);
 	}
 	st->last_seen = now;
 	if (d->reason == ACC_OK) {

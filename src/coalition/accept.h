@@ -7,7 +7,9 @@
  * while throttled) -> local unban hold -> budgets of bans and addresses
  * (throttle, then quarantine) -> response policy (immediate / quorum /
  * never) -> wide prefixes (k-of-n) -> ttl capped -> this host's floors.
- * Each refusal is counted per member and per reason.
+ * Each refusal is counted per member and per reason. A revocation goes
+ * through member, chain, origin and the same rate limit (one bucket per
+ * member for both).
  * No I/O here: the daemon persists the chain state and the proofs it is
  * handed. docs/charter.md explains each step and the choices below.
  *
@@ -137,10 +139,12 @@ void accept_count_envelope(struct accept *a, const uint8_t reporter[ID_PUBLIC_BY
 /* Decides on a revocation (wire.h) whose signature was verified: member,
  * not revoked or quarantined, the signer's chain (a revocation is a link of
  * it: a replay or a fork is refused like a report's), then the origin it
- * names must be the signer (ACC_NOT_ORIGIN). ACC_APPLY with ACC_OK when
- * those pass; whether the ban it names is held here is the caller's
- * question (the ledger's), which then calls accept_count_revocation with
- * its answer. Refusals are counted here. hash: wire_revocation_hash. */
+ * names must be the signer (ACC_NOT_ORIGIN), then a token from the bucket
+ * the signer's reports share (ACC_RATE, ACC_THROTTLED; the chain has moved
+ * all the same). ACC_APPLY with ACC_OK when those pass; whether the ban it
+ * names is held here is the caller's question (the ledger's), which then
+ * calls accept_count_revocation with its answer. Refusals are counted
+ * here. hash: wire_revocation_hash. now: unix seconds, for the bucket. */
 void accept_revocation(struct accept *a, const struct wire_revocation *v,
     const uint8_t hash[WIRE_HASH_BYTES], int64_t now, struct accept_decision *d);
 /* Counts a revocation that passed accept_revocation: ACC_OK applied

@@ -649,6 +649,110 @@ test_rate(void **state)
 	accept_free(a);
 }
 
+/* p's next link: a revocation of origin's report revoked_seq of prefix,
+ * stamped now; p's chain advances to it. */
+static enum accept_reason
+revoke(struct accept *a, struct peer *p, const struct peer *origin, uint64_t revoked_seq,
+    const char *prefix, int64_t now, struct accept_decision *d)
+{
+	struct wire_revocation v;
+	uint8_t h[WIRE_HASH_BYTES];
+
+	memset(&v, 0, sizeof(v));
+	memcpy(v.reporter, p->pk, ID_PUBLIC_BYTES);
+	memcpy(v.origin, origin->pk, ID_PUBLIC_BYTES);
+	v.seq = p->seq + 1;
+	memcpy(v.prev, p->last, WIRE_HASH_BYTES);
+	v.timestamp_us = (uint64_t)now * 1000000;
+	v.revoked_seq = revoked_seq;
+	if (prefix_parse(prefix, strlen(prefix), &v.prefix) != 0)
+		fail_msg("bad test prefix %s", prefix);
+	wire_revocation_hash(&v, h);
+	accept_revocation(a, &v, h, now, d);
+	p->seq = v.seq;
+	memcpy(p->last, h, WIRE_HASH_BYTES);
+	return d->reason;
+}
+
+/* Revocations take their tokens from the bucket of their signer's reports
+ * (docs/charter.md "Rate"): a burst past it is refused as rate and
+ * counted, the two kinds drain and refill one bucket, and a refused
+ * revocation still advances the chain. */
+static void
+test_rate_revocations(void **state)
+{
+	struct accept *a = new_accept("rate 5/min\n", 0);
+	struct accept_decision d;
+	struct peer *al = &peers[ALICE];
+	const struct accept_member_stats *st = accept_stats(a, ALICE);
+
+	(void)state;
+	/* three reports and two revocations take the minute's five tokens */
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(report(a, al, "198.51.100.1", NOW, &d), ACC_OK);
+	assert_int_equal(revoke(a, al, al, 1, "198.51.100.1", NOW, &d), ACC_OK);
+	assert_int_equal(d.verdict, ACC_APPLY);
+	assert_int_equal(revoke(a, al, al, 2, "198.51.100.1", NOW, &d), ACC_OK);
+	/* a burst past the bucket is refused, whichever kind comes */
+	for (int i = 0; i < 50; i++) {
+		assert_int_equal(revoke(a, al, al, 3, "198.51.100.1", NOW + 5, &d), ACC_RATE);
+		assert_int_equal(d.verdict, ACC_REFUSE);
+	}
+	assert_int_equal(report(a, al, "198.51.100.2", NOW + 5, &d), ACC_RATE);
+	assert_int_equal(st->refused[ACC_RATE], 51);
+	assert_int_equal(st->accepted, 3);	/* revocations: accept_count_revocation's */
+	/* each refused one still took its link: no gap, no fork */
+	assert_int_equal(st->last_seq, 56);
+	assert_int_equal(st->gaps, 0);
+	assert_false(st->quarantined);
+	/* another member's bucket is its own */
+	assert_int_equal(report(a, &peers[BOB], "198.51.100.1", NOW + 5, &d), ACC_OK);
+	assert_int_equal(revoke(a, &peers[BOB], &peers[BOB], 1, "198.51.100.1", NOW + 5, &d),
+	    ACC_OK);
+	/* 5/min is one token every 12 s, for either kind; one the charter
+	 * refuses anyway (not its origin) takes none and says why */
+	assert_int_equal(revoke(a, al, &peers[BOB], 1, "198.51.100.1", NOW + 12, &d),
+	    ACC_NOT_ORIGIN);
+	assert_int_equal(revoke(a, al, al, 3, "198.51.100.1", NOW + 12, &d), ACC_OK);
+	assert_int_equal(report(a, al, "198.51.100.2", NOW + 12, &d), ACC_RATE);
+	assert_int_equal(report(a, al, "198.51.100.2", NOW + 24, &d), ACC_OK);
+	assert_int_equal(revoke(a, al, al, 3, "198.51.100.1", NOW + 24, &d), ACC_RATE);
+	/* a minute refills it, and no more */
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(revoke(a, al, al, 3, "198.51.100.1", NOW + 3600, &d), ACC_OK);
+	assert_int_equal(revoke(a, al, al, 3, "198.51.100.1", NOW + 3600, &d), ACC_RATE);
+	assert_int_equal(st->refused[ACC_RATE], 54);
+	assert_int_equal(st->refused[ACC_NOT_ORIGIN], 1);
+	assert_int_equal(st->last_seq, 67);
+	assert_int_equal(st->gaps, 0);
+	assert_false(st->quarantined);
+	accept_free(a);
+}
+
+/* A member over its budget gets a tenth of the rate for its revocations
+ * too, refused beyond as throttled, as its reports are. */
+static void
+test_rate_revocations_throttled(void **state)
+{
+	struct accept *a = new_accept("rate 20/min\nbudget_bans 2\n", 0);
+	struct accept_decision d;
+	struct peer *al = &peers[ALICE];
+	const struct accept_member_stats *st = accept_stats(a, ALICE);
+
+	(void)state;
+	assert_int_equal(report(a, al, "198.51.100.1", NOW, &d), ACC_OK);
+	assert_int_equal(report(a, al, "198.51.100.2", NOW, &d), ACC_OK);
+	assert_int_equal(report(a, al, "198.51.100.3", NOW, &d), ACC_BUDGET_BANS);
+	assert_true(st->throttled);
+	/* 20/min throttled is 2/min: the bucket keeps two tokens */
+	assert_int_equal(revoke(a, al, al, 1, "198.51.100.1", NOW, &d), ACC_OK);
+	assert_int_equal(revoke(a, al, al, 2, "198.51.100.2", NOW, &d), ACC_OK);
+	assert_int_equal(revoke(a, al, al, 2, "198.51.100.2", NOW, &d), ACC_THROTTLED);
+	assert_int_equal(st->refused[ACC_THROTTLED], 1);
+	assert_int_equal(st->refused[ACC_RATE], 0);
+	accept_free(a);
+}
+
 static void
 test_local_unban(void **state)
 {
@@ -967,6 +1071,8 @@ main(void)
 		cmocka_unit_test(test_scope),
 		cmocka_unit_test(test_expiry_ttl),
 		cmocka_unit_test(test_rate),
+		cmocka_unit_test(test_rate_revocations),
+		cmocka_unit_test(test_rate_revocations_throttled),
 		cmocka_unit_test(test_local_unban),
 		cmocka_unit_test(test_observer_alone),
 		cmocka_unit_test(test_quorum),

@@ -312,6 +312,88 @@ test_revoke_not_origin_and_replay(void **state)
 	member_close(&m);
 }
 
+/* A daemon's restart on the same ledger: the chains and the budgets come
+ * back from it; the rate buckets start full (they are not kept). */
+static void
+member_restart(struct member *m)
+{
+	char err[512];
+
+	coalition_close(m->co);
+	m->co = coalition_open(&m->cfg, &ids[SELF], &m->allow, m->ledger, err, sizeof(err));
+	if (m->co == NULL)
+		fail_msg("coalition_open: %s", err);
+}
+
+/* Revocations take their tokens from their signer's bucket, as its reports
+ * do (docs/charter.md "Rate"). With rate 4/min, Alice reports four bans,
+ * which empty her bucket: her revocation right after is refused as rate.
+ * Then eight bans in force (a restart between, which fills the bucket),
+ * a restart and a burst of eight revocations: the four the bucket holds
+ * lift their bans, the other four are refused as rate, counted, and their
+ * bans stay. Each refused one still took its link of the chain: Alice's
+ * next report is neither a gap nor a fork (refused as rate: the bucket is
+ * the same), and after one more restart it applies. */
+static void
+test_revoke_rate(void **state)
+{
+	static uint8_t buf[WIRE_ENVELOPE_MAX];
+	struct member m;
+	uint64_t seq[8], s;
+	uint8_t hash[8][WIRE_HASH_BYTES], h[WIRE_HASH_BYTES];
+	char text[8][32];
+	struct a5_prefix p;
+	struct ledger_corigin o;
+	int64_t deadline;
+	size_t len;
+
+	(void)state;
+	charter_extra = "rate 4/min\n";
+	member_open(&m);
+	for (int i = 0; i < 8; i++) {
+		if (i == 4) {
+			/* shared bucket: four reports took the minute's tokens */
+			len = revocation(ALICE, ALICE, seq[0], hash[0], text[0], buf, sizeof(buf));
+			assert_int_equal(deliver(&m, ALICE, buf, len), 0);
+			assert_int_equal(refused(&m, ALICE, ACC_RATE), 1);
+			member_restart(&m);
+		}
+		snprintf(text[i], sizeof(text[i]), "203.0.113.%d/32", 40 + i);
+		len = report(ALICE, text[i], 3600, 0, buf, sizeof(buf), &seq[i], hash[i]);
+		assert_int_equal(deliver(&m, ALICE, buf, len), 1);
+	}
+	member_restart(&m);
+	for (int i = 0; i < 8; i++) {
+		len = revocation(ALICE, ALICE, seq[i], hash[i], text[i], buf, sizeof(buf));
+		assert_int_equal(deliver(&m, ALICE, buf, len), i < 4 ? 1 : 0);
+	}
+	const struct accept_member_stats *st = accept_stats(m.co->accept, ALICE);
+	assert_int_equal(st->refused[ACC_RATE], 4);	/* since the restart */
+	assert_int_equal(st->accepted, 4);
+	for (int i = 0; i < 8; i++) {
+		p = pfx(text[i]);
+		assert_int_equal(ledger_cban_get(m.ledger, &p, &deadline), i < 4 ? 0 : 1);
+		assert_int_equal(ledger_corigin_get(m.ledger, &p, ids[ALICE].pk, &o), i < 4 ? 0 : 1);
+	}
+	assert_int_equal(st->last_seq, head_seq[ALICE]);
+	len = report(ALICE, "203.0.113.60/32", 3600, 0, buf, sizeof(buf), &s, h);
+	assert_int_equal(deliver(&m, ALICE, buf, len), 0);
+	assert_int_equal(st->refused[ACC_RATE], 5);
+	assert_int_equal(st->last_seq, s);
+	assert_int_equal(st->gaps, 0);
+	assert_int_equal(st->refused[ACC_FORK] + st->refused[ACC_REPLAY], 0);
+	assert_false(st->quarantined);
+	/* the chain the refused links moved was kept: after a restart, the
+	 * next report follows on */
+	member_restart(&m);
+	len = report(ALICE, "203.0.113.61/32", 3600, 0, buf, sizeof(buf), &s, h);
+	assert_int_equal(deliver(&m, ALICE, buf, len), 1);
+	st = accept_stats(m.co->accept, ALICE);
+	assert_int_equal(st->gaps, 0);
+	assert_false(st->quarantined);
+	member_close(&m);
+}
+
 /* This member's own ban of the prefix is not the coalition's to lift. */
 static void
 test_local_ban_survives(void **state)
@@ -620,6 +702,7 @@ main(void)
 		cmocka_unit_test(test_wire),
 		cmocka_unit_test(test_revoke_only_origin),
 		cmocka_unit_test(test_revoke_not_origin_and_replay),
+		cmocka_unit_test(test_revoke_rate),
 		cmocka_unit_test(test_local_ban_survives),
 		cmocka_unit_test(test_expiry_from_origin_time),
 		cmocka_unit_test(test_origin_unban_revokes),
