@@ -17,6 +17,11 @@
  *        -F: flip one byte of the signature after signing (STATE untouched,
  *        sequence 1: the envelope never reaches the chain check; nor does
  *        one for another coalition, so -x leaves STATE alone too).
+ *   revoke -k KEY -S STATE [-n COUNT] PREFIX
+ *        COUNT revocations ("AR") signed with KEY, chained from STATE like
+ *        report's, each revoking the link before it (number - 1, whose hash
+ *        is its prev: its origin's row of an older report of PREFIX is then
+ *        lifted) of PREFIX, the address incremented per revocation (IPv4).
  *   replay -k KEY|-p PUBKEYFILE
  *        fetches the last envelope on that member's subject and publishes the
  *        very same bytes again under a fresh message id.
@@ -210,6 +215,21 @@ fill_report(struct wire_report *r, const struct a5_prefix *p, uint32_t ttl, uint
 	r->ttl = ttl;
 }
 
+/* The next IPv4 address after p's (p a single address or a prefix whose
+ * host bits are zero: -n with a /32 is what the tests use). */
+static void
+prefix_next4(struct a5_prefix *p)
+{
+	if (p->family != A5_AF_INET)
+		die("%s", "-n > 1 needs an IPv4 address");
+	uint32_t a = ((uint32_t)p->addr[0] << 24 | (uint32_t)p->addr[1] << 16 |
+	    (uint32_t)p->addr[2] << 8 | p->addr[3]) + 1;
+	p->addr[0] = (uint8_t)(a >> 24);
+	p->addr[1] = (uint8_t)(a >> 16);
+	p->addr[2] = (uint8_t)(a >> 8);
+	p->addr[3] = (uint8_t)a;
+}
+
 static int
 cmd_report(int argc, char **argv)
 {
@@ -277,16 +297,8 @@ cmd_report(int argc, char **argv)
 			seq++;
 			state_save(state, seq, head);
 		}
-		if (count > 1) {
-			if (p.family != A5_AF_INET)
-				die("%s", "-n > 1 needs an IPv4 address");
-			uint32_t a = ((uint32_t)p.addr[0] << 24 | (uint32_t)p.addr[1] << 16 |
-			    (uint32_t)p.addr[2] << 8 | p.addr[3]) + 1;
-			p.addr[0] = (uint8_t)(a >> 24);
-			p.addr[1] = (uint8_t)(a >> 16);
-			p.addr[2] = (uint8_t)(a >> 8);
-			p.addr[3] = (uint8_t)a;
-		}
+		if (count > 1)
+			prefix_next4(&p);
 	}
 	identity_wipe(&id);
 	return 0;
@@ -387,6 +399,58 @@ sign_revocation(const struct identity *id, uint64_t seq, const uint8_t prev[WIRE
 	memcpy(v.revoked_hash, revoked, WIRE_HASH_BYTES);
 	v.prefix = *p;
 	return wire_revocation_encode(&v, id, buf, cap);
+}
+
+static int
+cmd_revoke(int argc, char **argv)
+{
+	const char *key = NULL, *state = NULL;
+	unsigned long count = 1;
+	struct identity id;
+	struct a5_prefix p;
+	static uint8_t buf[WIRE_REVOKE_MAX];
+	uint64_t seq;
+	uint8_t head[WIRE_HASH_BYTES];
+	char msgid[64];
+	int c;
+
+	optind = 1;
+	while ((c = getopt(argc, argv, "k:S:n:")) != -1) {
+		switch (c) {
+		case 'k': key = optarg; break;
+		case 'S': state = optarg; break;
+		case 'n': count = strtoul(optarg, NULL, 10); break;
+		default: return 2;
+		}
+	}
+	if (key == NULL || state == NULL || optind != argc - 1 || count == 0 || count > 10000)
+		die("%s", "revoke -k KEY -S STATE [-n COUNT] PREFIX");
+	if (prefix_parse(argv[optind], strlen(argv[optind]), &p) != 0)
+		die("bad prefix %s", argv[optind]);
+	load_key(key, &id);
+	state_load(state, &seq, head);
+	if (seq == 0)
+		die("%s: no link yet: a revocation names an earlier one", state);
+	for (unsigned long i = 0; i < count; i++) {
+		struct wire_revocation v;
+		char text[A5_PREFIX_STRLEN];
+		size_t len = sign_revocation(&id, seq + 1, head, seq, head, &p, buf, sizeof(buf));
+		if (len == 0 || wire_revocation_decode(buf, len, &v) != WIRE_OK)
+			die("%s", "wire_revocation_encode refused the revocation");
+		snprintf(msgid, sizeof(msgid), "revoke-%llu-%llu", (unsigned long long)seq + 1,
+		    (unsigned long long)now_us());
+		publish(id.pk, buf, len, msgid, NULL);
+		prefix_format(&p, text, sizeof(text));
+		printf("revocation seq=%llu revokes=%llu prefix=%s\n", (unsigned long long)seq + 1,
+		    (unsigned long long)seq, text);
+		wire_revocation_hash(&v, head);
+		seq++;
+		state_save(state, seq, head);
+		if (count > 1)
+			prefix_next4(&p);
+	}
+	identity_wipe(&id);
+	return 0;
 }
 
 static int
@@ -588,12 +652,12 @@ main(int argc, char **argv)
 		case 's': url = optarg; break;
 		case 'c': coalition = optarg; break;
 		default:
-			fprintf(stderr, "usage: forge -s URL -c COALITION report|replay|fork|proof|raw|dump|info|token ...\n");
+			fprintf(stderr, "usage: forge -s URL -c COALITION report|revoke|replay|fork|proof|raw|dump|info|token ...\n");
 			return 2;
 		}
 	}
 	if (optind >= argc) {
-		fprintf(stderr, "usage: forge -s URL -c COALITION report|replay|fork|proof|raw|dump|info|token ...\n");
+		fprintf(stderr, "usage: forge -s URL -c COALITION report|revoke|replay|fork|proof|raw|dump|info|token ...\n");
 		return 2;
 	}
 	argc -= optind;
@@ -612,6 +676,8 @@ main(int argc, char **argv)
 		die("%s", "-c COALITION is required");
 	if (strcmp(argv[0], "report") == 0)
 		rc = cmd_report(argc, argv);
+	else if (strcmp(argv[0], "revoke") == 0)
+		rc = cmd_revoke(argc, argv);
 	else if (strcmp(argv[0], "replay") == 0)
 		rc = cmd_replay(argc, argv);
 	else if (strcmp(argv[0], "fork") == 0)
