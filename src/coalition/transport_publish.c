@@ -2,6 +2,7 @@
  * the stream (commitments, proofs) or not (the outbox: outcomes come back
  * by message id through the eventfd). docs/transport.md. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <nats/nats.h>
@@ -53,13 +54,52 @@ tx_on_pub_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae, void *clo
 	pthread_mutex_unlock(&t->mu);
 }
 
+/* The number a message id carries after its first '-' (and a one-letter
+ * tag: "<key>-<seq>-..." for an envelope, "-r<seq>-" a revocation, "-c<seq>"
+ * a commitment), commitments after the chain's links; ids that carry none
+ * sort last. */
+static void
+msgid_order(natsMsg *m, int *kind, unsigned long long *n)
+{
+	const char *id = NULL, *dash;
+	char *end;
+
+	*kind = 2;
+	*n = 0;
+	if (natsMsgHeader_Get(m, "Nats-Msg-Id", &id) != NATS_OK || id == NULL ||
+	    (dash = strchr(id, '-')) == NULL)
+		return;
+	dash++;
+	int k = *dash == 'c' ? 1 : 0;
+	if (*dash == 'r' || *dash == 'c')
+		dash++;
+	if (*dash < '0' || *dash > '9')
+		return;
+	*n = strtoull(dash, &end, 10);
+	*kind = k;
+}
+
+static int
+cmp_msgid(const void *x, const void *y)
+{
+	natsMsg *a = *(natsMsg *const *)x, *b = *(natsMsg *const *)y;
+	int ka, kb;
+	unsigned long long na, nb;
+
+	msgid_order(a, &ka, &na);
+	msgid_order(b, &kb, &nb);
+	if (ka != kb)
+		return ka < kb ? -1 : 1;
+	return (na > nb) - (na < nb);
+}
+
 /*
  * A publish in flight when the connection dropped may have died with the
  * server it went to: neither stored nor delivered on the fast path. Its
  * acknowledgment would then time out (PUBLISH_ACK_WAIT_MS) before the
  * daemon sent it again, and every member would get it seconds late
  * (bench/scale with a killed server). So, once reconnected, every publish
- * still unacknowledged is sent again at once: the same message, so the
+ * still unacknowledged is sent again at once, in chain order: the same message, so the
  * same message id (the stream stores it once) and the same bytes (the
  * receivers drop a second copy). The resent ones keep their place in
  * `inflight`; one libnats refuses is reported failed, as a timeout would.
@@ -80,6 +120,11 @@ tx_publish_resend(struct transport *t)
 	pthread_mutex_unlock(&t->mu);
 	if (!started || t->js == NULL || js_PublishAsyncGetPendingList(&pending, t->js) != NATS_OK)
 		return;
+	/* libnats lists them in its hash table's order; the receivers would
+	 * see the chain's links out of order, a hole then a late report
+	 * (docs/commitment.md "Holes"). */
+	if (pending.Count > 1)
+		qsort(pending.Msgs, (size_t)pending.Count, sizeof(void *), cmp_msgid);	/* natsMsg pointers */
 	jsPubOptions_Init(&po);
 	po.MaxWait = PUBLISH_ACK_WAIT_MS;
 	for (int i = 0; i < pending.Count; i++) {

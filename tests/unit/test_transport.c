@@ -1067,6 +1067,12 @@ test_inflight_resent(void **state)
 	assert_true(mono_ms() - back < 4000);	/* not the 5 s ack timeout */
 	collect(b, in, N, 10000, 300, true);
 	assert_int_equal(assert_all_seen(in, "f", 0, N), 0);
+	/* sent again in the order of their ids' numbers (a chain's order),
+	 * not in libnats' hash table's */
+	for (int i = 0; i < N; i++) {
+		snprintf(text, sizeof(text), "f-%d", i);
+		assert_string_equal(in->text[i], text);
+	}
 	transport_close(a);
 	transport_close(b);
 	free(in);
