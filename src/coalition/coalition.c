@@ -37,22 +37,25 @@ position_key(const struct coalition *co, char *key, size_t n)
 static void
 position_load(struct coalition *co)
 {
-	char key[96], v[64];
-	unsigned long long pos;
-	long long created = 0;
+	char key[96], v[64], *space;
+	uint64_t pos, created = 0;
 
 	position_key(co, key, sizeof(key));
 	co->stream_pos = 0;
 	co->stream_created = 0;
 	if (ledger_state_get(co->ledger, key, v, sizeof(v)) != 1)
 		return;
-	int n = sscanf(v, "%llu %lld", &pos, &created);
-	if (n < 1 || created < 0) {
+	if ((space = strchr(v, ' ')) != NULL)
+		*space = '\0';
+	if (uint_parse(v, 0, UINT64_MAX / 2, &pos) != 0 ||
+	    (space != NULL && uint_parse(space + 1, 0, INT64_MAX, &created) != 0)) {
+		if (space != NULL)
+			*space = ' ';
 		log_warnx("ledger: stream position '%s' does not parse: reading the stream from its start", v);
 		return;
 	}
 	co->stream_pos = pos;
-	co->stream_created = n == 2 ? created : 0;
+	co->stream_created = (int64_t)created;
 }
 
 /* Keeps the transport's position when it moved; returns 0 or -1. */
