@@ -526,7 +526,7 @@ struct chain {
 struct encoded {
 	uint8_t *data;
 	size_t len;
-	char msgid[WIRE_MSGID_MAX];
+	char msgid[WIRE_LINK_MSGID_MAX];
 };
 
 /* Encodes n envelopes of `per` reports, continuing the chain; attacker
@@ -576,7 +576,7 @@ encode_all(int n, int per, const struct identity *id, const char *coalition,
 			die("out of memory");
 		memcpy(out[k].data, buf, len);
 		out[k].len = len;
-		wire_msgid(e, out[k].msgid, sizeof(out[k].msgid));
+		wire_link_msgid(id->pk, "", e->reports[0].seq, buf, len, out[k].msgid, sizeof(out[k].msgid));
 	}
 	free(e);
 	return out;

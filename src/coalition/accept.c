@@ -61,6 +61,7 @@ static const char *const reason_names[ACC_NREASONS] = {
 	[ACC_THROTTLED] = "throttled",
 	[ACC_WIDE_PENDING] = "wide-pending",
 	[ACC_LOCAL_FLOOR] = "local-floor",
+	[ACC_MSGID] = "msgid",
 };
 
 struct ring_entry {

@@ -47,6 +47,7 @@ enum accept_reason {
 	ACC_THROTTLED,		/* over its budget lately: a tenth of the rate */
 	ACC_WIDE_PENDING,	/* wider than wide_prefix4/6: waits for wide_quorum members */
 	ACC_LOCAL_FLOOR,	/* the charter allows it, this host's configuration does not */
+	ACC_MSGID,		/* a new chain link under a message id not its own (wire_link_msgid) */
 	ACC_NREASONS
 };
 /* ACC_CHAIN_GAP is never a verdict's reason: gaps are accepted and counted

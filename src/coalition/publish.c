@@ -103,21 +103,6 @@ coalition_local_unban(struct coalition *co, const struct a5_prefix *p, int64_t u
 		log_warnx("coalition: too many unbans at once; this one is not revoked at the others");
 }
 
-/* The JetStream message id of a signed message: reporter, a tag and the
- * first seq (so a retry de-duplicates), and a digest of the bytes (so no
- * one else can take the id first). */
-static void
-message_id(const struct coalition *co, const char *tag, uint64_t seq, const uint8_t *buf,
-    size_t len, char *out, size_t n)
-{
-	uint8_t digest[8];
-	char dhex[17], khex[ID_PUBLIC_BYTES * 2 + 1];
-
-	crypto_generichash(digest, sizeof(digest), buf, len, NULL, 0);
-	sodium_bin2hex(dhex, sizeof(dhex), digest, sizeof(digest));
-	sodium_bin2hex(khex, sizeof(khex), co->id.pk, ID_PUBLIC_BYTES);
-	snprintf(out, n, "%s-%s%llu-%s", khex, tag, (unsigned long long)seq, dhex);
-}
 
 /* One revocation of this member's last report of p, if it has one in
  * force: the next link of its chain, into the outbox like an envelope. */
@@ -128,7 +113,7 @@ revoke_prepare(struct coalition *co, const struct a5_prefix *p, int64_t now)
 	struct wire_revocation v;
 	struct ledger_corigin o;
 	const struct chain_head *own = &co->chains.heads[co->self];
-	char msgid[WIRE_MSGID_MAX + 24], text[A5_PREFIX_STRLEN];
+	char msgid[WIRE_LINK_MSGID_MAX], text[A5_PREFIX_STRLEN];
 	uint8_t hash[WIRE_HASH_BYTES];
 
 	int found = ledger_corigin_get(co->ledger, p, co->id.pk, &o);
@@ -153,7 +138,7 @@ revoke_prepare(struct coalition *co, const struct a5_prefix *p, int64_t now)
 		return;
 	}
 	wire_revocation_hash(&v, hash);
-	message_id(co, "r", v.seq, buf, len, msgid, sizeof(msgid));
+	wire_link_msgid(co->id.pk, "r", v.seq, buf, len, msgid, sizeof(msgid));
 	co->outbox_walk = true;
 	if (ledger_outbox_put(co->ledger, msgid, buf, len) != 0 ||
 	    chain_save_own(&co->chains, co->ledger, v.seq, hash) != 0 ||
@@ -176,7 +161,7 @@ prepare_envelope(struct coalition *co)
 {
 	struct wire_envelope *e = co->out;
 	static uint8_t buf[WIRE_ENVELOPE_MAX];
-	char msgid[WIRE_MSGID_MAX + 24];
+	char msgid[WIRE_LINK_MSGID_MAX];
 	const struct chain_head *own = &co->chains.heads[co->self];
 
 	wire_coalition_id(co->charter->name, e->coalition);
@@ -202,13 +187,7 @@ prepare_envelope(struct coalition *co)
 	 * the bytes: predictable ids would let another member publish first
 	 * under ours and have JetStream drop our envelope as a duplicate. A
 	 * retry sends the same bytes, so it still de-duplicates. */
-	uint8_t digest[8];
-	char dhex[17];
-	crypto_generichash(digest, sizeof(digest), buf, len, NULL, 0);
-	sodium_bin2hex(dhex, sizeof(dhex), digest, sizeof(digest));
-	wire_msgid(e, msgid, sizeof(msgid));
-	size_t ml = strlen(msgid);
-	snprintf(msgid + ml, sizeof(msgid) - ml, "-%s", dhex);
+	wire_link_msgid(co->id.pk, "", first, buf, len, msgid, sizeof(msgid));
 	co->outbox_walk = true;
 	if (ledger_outbox_put(co->ledger, msgid, buf, len) != 0 ||
 	    chain_save_own(&co->chains, co->ledger, first + e->nreports - 1, head) != 0) {

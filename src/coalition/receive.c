@@ -91,6 +91,33 @@ coalition_sender_known(struct coalition *co, const struct transport_msg *msg)
 	return false;
 }
 
+/*
+ * Whether a chain link came under its own message id (wire_link_msgid). A
+ * link that would extend its signer's chain under another id is refused
+ * (ACC_MSGID) by every member alike: the stream, which de-duplicates by id,
+ * may have dropped it while the fast path delivered it, so the members that
+ * catch up from the stream would never get it, the others would apply it,
+ * and the audits of the first would count a ban they never saw. A link at
+ * or below the head goes on to the chain check (a replay, a fork, a late
+ * report) whatever its id. msg->msgid NULL: not from NATS, not checked.
+ */
+static bool
+link_msgid_ok(struct coalition *co, const struct transport_msg *msg, int mi,
+    const uint8_t signer[ID_PUBLIC_BYTES], const char *tag, uint64_t seq)
+{
+	char want[WIRE_LINK_MSGID_MAX];
+	const struct accept_member_stats *st = accept_stats(co->accept, (size_t)mi);
+
+	if (msg->msgid == NULL || st == NULL || seq <= st->last_seq)
+		return true;
+	wire_link_msgid(signer, tag, seq, msg->data, msg->len, want, sizeof(want));
+	if (strcmp(want, msg->msgid) == 0)
+		return true;
+	accept_count_envelope(co->accept, signer, ACC_MSGID);
+	coalition_log_refusal(co, mi, co->charter->members[mi].name, ACC_MSGID, NULL);
+	return false;
+}
+
 static void
 handle_envelope(struct coalition *co, const struct transport_msg *msg, struct coalition_batch *out)
 {
@@ -124,6 +151,8 @@ handle_envelope(struct coalition *co, const struct transport_msg *msg, struct co
 		coalition_log_refusal(co, mi, who, ACC_UNKNOWN_KEY, NULL);
 		return;
 	}
+	if (!link_msgid_ok(co, msg, mi, e.reporter, "", e.reports[0].seq))
+		return;
 	size_t applied = 0, kept = 0;
 	uint16_t accepted[WIRE_REPORTS_MAX];
 	const struct accept_member_stats *ms = accept_stats(co->accept, (size_t)mi);
@@ -285,6 +314,8 @@ handle_revocation(struct coalition *co, const struct transport_msg *msg,
 		coalition_log_refusal(co, mi, who, why, NULL);
 		return;
 	}
+	if (!link_msgid_ok(co, msg, mi, v.reporter, "r", v.seq))
+		return;
 	wire_revocation_hash(&v, hash);
 	accept_revocation(co->accept, &v, hash, now, &d);
 	if (d.reason == ACC_FORK) {

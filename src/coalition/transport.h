@@ -50,9 +50,12 @@ struct transport_msg {
 	size_t len;
 	const char *reporter;		/* subject token after "a5.<coalition>.r." */
 	void *handle;			/* for transport_ack */
+	/* its Nats-Msg-Id header ("" without one); NULL only for a message
+	 * that did not come from NATS (tests hand those in): not checked */
+	const char *msgid;
 };
-/* data and reporter stay valid until the message is acked or naked, or the
- * transport is closed. */
+/* data, reporter and msgid stay valid until the message is acked or naked,
+ * or the transport is closed. */
 
 struct transport;
 

@@ -415,6 +415,9 @@ transport_poll(struct transport *t, struct transport_msg *out, size_t max)
 		out[i].reporter = (subj != NULL && strlen(subj) > t->prefix_len) ?
 		    subj + t->prefix_len : "";
 		out[i].handle = n;
+		if (natsMsgHeader_Get(n->msg, "Nats-Msg-Id", &out[i].msgid) != NATS_OK ||
+		    out[i].msgid == NULL)
+			out[i].msgid = "";
 	}
 	bool behind = t->stream_behind && t->qlen <= t->qmax / 2;
 	if (t->qlen == 0 && t->nresults == 0)

@@ -301,6 +301,22 @@ wire_msgid(const struct wire_envelope *e, char *out, size_t n)
 		out[0] = '\0';	/* a truncated id would de-duplicate the wrong messages */
 }
 
+void
+wire_link_msgid(const uint8_t signer[ID_PUBLIC_BYTES], const char *tag, uint64_t seq,
+    const uint8_t *buf, size_t len, char *out, size_t n)
+{
+	uint8_t digest[8];
+	char dhex[2 * sizeof(digest) + 1], khex[ID_PUBLIC_BYTES * 2 + 1];
+
+	if (n == 0)
+		return;
+	crypto_generichash(digest, sizeof(digest), buf, len, NULL, 0);
+	sodium_bin2hex(dhex, sizeof(dhex), digest, sizeof(digest));
+	sodium_bin2hex(khex, sizeof(khex), signer, ID_PUBLIC_BYTES);
+	if ((size_t)snprintf(out, n, "%s-%s%" PRIu64 "-%s", khex, tag, seq, dhex) >= n)
+		out[0] = '\0';	/* a truncated id would de-duplicate the wrong messages */
+}
+
 /* --- commitments --- */
 
 static const uint8_t commit_magic[2] = { 'A', 'C' };

@@ -81,6 +81,19 @@ enum wire_status wire_decode(const uint8_t *buf, size_t len, struct wire_envelop
  * should hold WIRE_MSGID_MAX bytes. */
 void wire_msgid(const struct wire_envelope *e, char *out, size_t n);
 
+/* The message id a chain link is published under: "<signer hex>-<seq>-<d>"
+ * for an envelope (seq: its first report's), "<signer hex>-r<seq>-<d>" for
+ * a revocation, d = 8 bytes of BLAKE2b of the signed bytes, in hex.
+ * JetStream drops a second message with an id it holds, so the id must name
+ * the bytes: a member that published two links under one id would have the
+ * stream keep one while the fast path delivered both, and the members that
+ * catch up from the stream would never see the other. Receivers therefore
+ * refuse a new link whose id is not this one (ACC_MSGID). out: at least
+ * WIRE_LINK_MSGID_MAX bytes. */
+#define WIRE_LINK_MSGID_MAX (WIRE_MSGID_MAX + 24)
+void wire_link_msgid(const uint8_t signer[ID_PUBLIC_BYTES], const char *tag, uint64_t seq,
+    const uint8_t *buf, size_t len, char *out, size_t n);
+
 /* --- commitments (docs/protocol.md, "Commitments") ---
  * Every period a member signs what it enforces on behalf of the others:
  * how far it has processed each reporter's chain, the count and LtHash

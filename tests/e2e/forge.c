@@ -242,7 +242,7 @@ cmd_report(int argc, char **argv)
 	static uint8_t buf[WIRE_ENVELOPE_MAX];
 	uint64_t seq;
 	uint8_t head[WIRE_HASH_BYTES];
-	char msgid[WIRE_MSGID_MAX + 32];
+	char msgid[WIRE_LINK_MSGID_MAX + 32];
 
 	optind = 1;
 	while ((c = getopt(argc, argv, "k:S:n:t:a:f:x:F")) != -1) {
@@ -282,7 +282,9 @@ cmd_report(int argc, char **argv)
 		size_t len = wire_encode(&e, &id, buf, sizeof(buf));
 		if (len == 0)
 			die("%s", "wire_encode refused the report");
-		wire_msgid(&e, msgid, sizeof(msgid));
+		/* the id members publish under (receivers refuse another); the
+		 * refused cases below are refused before it is looked at */
+		wire_link_msgid(id.pk, "", e.reports[0].seq, buf, len, msgid, sizeof(msgid));
 		if (flip) {
 			buf[len - 1] ^= 0x5a;	/* last byte of the signature */
 			snprintf(msgid + strlen(msgid), sizeof(msgid) - strlen(msgid), "-flip-%llu",
@@ -411,7 +413,7 @@ cmd_revoke(int argc, char **argv)
 	static uint8_t buf[WIRE_REVOKE_MAX];
 	uint64_t seq;
 	uint8_t head[WIRE_HASH_BYTES];
-	char msgid[64];
+	char msgid[WIRE_LINK_MSGID_MAX];
 	int c;
 
 	optind = 1;
@@ -437,8 +439,8 @@ cmd_revoke(int argc, char **argv)
 		size_t len = sign_revocation(&id, seq + 1, head, seq, head, &p, buf, sizeof(buf));
 		if (len == 0 || wire_revocation_decode(buf, len, &v) != WIRE_OK)
 			die("%s", "wire_revocation_encode refused the revocation");
-		snprintf(msgid, sizeof(msgid), "revoke-%llu-%llu", (unsigned long long)seq + 1,
-		    (unsigned long long)now_us());
+		/* the id members publish under (receivers refuse another) */
+		wire_link_msgid(id.pk, "r", seq + 1, buf, len, msgid, sizeof(msgid));
 		publish(id.pk, buf, len, msgid, NULL);
 		prefix_format(&p, text, sizeof(text));
 		printf("revocation seq=%llu revokes=%llu prefix=%s\n", (unsigned long long)seq + 1,

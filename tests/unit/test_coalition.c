@@ -152,7 +152,7 @@ test_member_gets_batch(void **state)
 	(void)state;
 	member_open(&m, "member");
 	size_t len = alice_envelope(buf, sizeof(buf), "sshd");
-	struct transport_msg msg = { buf, len, "alice", NULL };
+	struct transport_msg msg = { buf, len, "alice", NULL, NULL };
 	batch.napply = 0;	/* coalition_receive resets it; coalition_handle appends */
 	coalition_handle(m.co, &msg, 1, &batch);
 
@@ -190,7 +190,7 @@ test_member_gets_batch(void **state)
 	 * either, and the first batch's records are copies, not views of the
 	 * envelope decoded last */
 	len = alice_envelope(buf, sizeof(buf), "nginx");
-	struct transport_msg fork = { buf, len, "alice", NULL };
+	struct transport_msg fork = { buf, len, "alice", NULL, NULL };
 	coalition_handle(m.co, &fork, 1, &later);
 	assert_int_equal(later.napply, 0);
 	assert_string_equal(batch.apply[0].service, "sshd");
@@ -213,6 +213,49 @@ test_member_gets_batch(void **state)
 	member_close(&m);
 }
 
+/* A new chain link must come under its own message id (wire_link_msgid):
+ * the stream de-duplicates by id, so a link under another's id may be
+ * dropped there while the fast path delivers it. Refused as "msgid", the
+ * chain stays; the same bytes under their own id are taken; a replay keeps
+ * its reason whatever its id. */
+static void
+test_link_msgid(void **state)
+{
+	static uint8_t buf[WIRE_ENVELOPE_MAX];
+	char own[WIRE_LINK_MSGID_MAX], khex[2 * ID_PUBLIC_BYTES + 1];
+	struct member m;
+
+	(void)state;
+	member_open(&m, "member");
+	size_t len = alice_envelope(buf, sizeof(buf), "sshd");
+	sodium_bin2hex(khex, sizeof(khex), ids[ALICE].pk, ID_PUBLIC_BYTES);
+	wire_link_msgid(ids[ALICE].pk, "", 1, buf, len, own, sizeof(own));
+	assert_memory_equal(own, khex, strlen(khex));
+	assert_memory_equal(own + strlen(khex), "-1-", 3);
+
+	/* alice's earlier envelope's id, reused; and none at all */
+	struct transport_msg reused = { buf, len, "alice", NULL, "reused-id" };
+	struct transport_msg none = { buf, len, "alice", NULL, "" };
+	batch.napply = 0;
+	coalition_handle(m.co, &reused, 1, &batch);
+	coalition_handle(m.co, &none, 1, &batch);
+	assert_int_equal(batch.napply, 0);
+	assert_int_equal(accept_stats(m.co->accept, ALICE)->refused[ACC_MSGID], 2);
+	assert_int_equal(accept_stats(m.co->accept, ALICE)->last_seq, 0);
+
+	struct transport_msg right = { buf, len, "alice", NULL, own };
+	coalition_handle(m.co, &right, 1, &batch);
+	assert_int_equal(batch.napply, 1);
+	assert_int_equal(accept_stats(m.co->accept, ALICE)->last_seq, 2);
+	/* the same bytes again under another id: a replay, as before */
+	later.napply = 0;
+	coalition_handle(m.co, &reused, 1, &later);
+	assert_int_equal(later.napply, 0);
+	assert_int_equal(accept_stats(m.co->accept, ALICE)->refused[ACC_MSGID], 2);
+	assert_int_equal(accept_stats(m.co->accept, ALICE)->refused[ACC_REPLAY], 2);
+	member_close(&m);
+}
+
 /* A protected partner accepts the report (chain recorded) but enforces
  * nothing for the others: the batch stays empty. */
 static void
@@ -226,7 +269,7 @@ test_protected_applies_nothing(void **state)
 	member_open(&m, "protected");
 	assert_false(coalition_enforces(m.co));
 	size_t len = alice_envelope(buf, sizeof(buf), "sshd");
-	struct transport_msg msg = { buf, len, "alice", NULL };
+	struct transport_msg msg = { buf, len, "alice", NULL, NULL };
 	batch.napply = 0;
 	coalition_handle(m.co, &msg, 1, &batch);
 	assert_int_equal(batch.napply, 0);
@@ -295,7 +338,7 @@ test_unknown_key_before_signature(void **state)
 	assert_non_null(signer);
 	assert_memory_equal(signer, ids[ALICE].pk, ID_PUBLIC_BYTES);
 	memcpy(signer, pk, ID_PUBLIC_BYTES);
-	struct transport_msg msg = { buf, len, "stranger", NULL };
+	struct transport_msg msg = { buf, len, "stranger", NULL, NULL };
 	batch.napply = 0;
 	coalition_handle(m.co, &msg, 1, &batch);
 	assert_int_equal(batch.napply, 0);
@@ -337,6 +380,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_member_gets_batch),
+		cmocka_unit_test(test_link_msgid),
 		cmocka_unit_test(test_protected_applies_nothing),
 		cmocka_unit_test(test_corroborations_counted),
 		cmocka_unit_test(test_unknown_key_before_signature),
