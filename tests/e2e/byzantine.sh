@@ -283,6 +283,11 @@ run_case "a special-purpose range (10.1.2.3, private)" mallory special-range 10.
 	report -k "$(key mallory)" -S "$(st mallory)" 10.1.2.3
 run_case "signed for another coalition" mallory wrong-coalition 203.0.113.107 m1 m2 m3 -- \
 	report -k "$(key mallory)" -S "$(st mallory)" -x other-coalition 203.0.113.107
+# a new link under a message id not its own: the stream de-duplicates by
+# id (a reused one is dropped there while the fast path delivers it), so
+# receivers take a link only under the id its bytes give (msgid)
+run_case "a new link under another message id" mallory msgid 203.0.113.110 m1 m2 m3 -- \
+	report -k "$(key mallory)" -S "$(st mallory)" -I "mallory-reused-id" 203.0.113.110
 run_case "expired (2 h old, ttl 1 h)" mallory expired 203.0.113.108 m1 m2 m3 -- \
 	report -k "$(key mallory)" -S "$(st mallory)" -a 7200 -t 3600 203.0.113.108
 run_case "observer's report alone (watcher)" watcher observer-alone 203.0.113.109 m1 m2 m3 -- \

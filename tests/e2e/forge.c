@@ -6,7 +6,7 @@
  *       src/coalition/identity.c src/common/(every .c) -lnats -lsodium -o forge
  *
  * usage: forge -s URL -c COALITION COMMAND ...
- *   report -k KEY -S STATE [-n COUNT] [-t TTL] [-a AGE] [-f AHEAD] [-x OTHER] [-F] PREFIX
+ *   report -k KEY -S STATE [-n COUNT] [-t TTL] [-a AGE] [-f AHEAD] [-x OTHER] [-F] [-I MSGID] PREFIX
  *        COUNT envelopes of one report each, signed with KEY, chained from the
  *        STATE file ("seq hexhash"; missing = before the first report) which is
  *        updated after each publish. With COUNT > 1 the address is incremented
@@ -16,7 +16,9 @@
  *        -x OTHER: signed for coalition OTHER;
  *        -F: flip one byte of the signature after signing (STATE untouched,
  *        sequence 1: the envelope never reaches the chain check; nor does
- *        one for another coalition, so -x leaves STATE alone too).
+ *        one for another coalition, so -x leaves STATE alone too);
+ *        -I MSGID: published under MSGID instead of the link's own id
+ *        (receivers refuse it before the chain check: STATE stays).
  *   revoke -k KEY -S STATE [-n COUNT] PREFIX
  *        COUNT revocations ("AR") signed with KEY, chained from STATE like
  *        report's, each revoking the link before it (number - 1, whose hash
@@ -233,7 +235,7 @@ prefix_next4(struct a5_prefix *p)
 static int
 cmd_report(int argc, char **argv)
 {
-	const char *key = NULL, *state = NULL, *other = NULL;
+	const char *key = NULL, *state = NULL, *other = NULL, *idover = NULL;
 	unsigned long count = 1, ttl = 3600, age = 0, ahead = 0;
 	int flip = 0, c;
 	struct identity id;
@@ -245,8 +247,9 @@ cmd_report(int argc, char **argv)
 	char msgid[WIRE_LINK_MSGID_MAX + 32];
 
 	optind = 1;
-	while ((c = getopt(argc, argv, "k:S:n:t:a:f:x:F")) != -1) {
+	while ((c = getopt(argc, argv, "k:S:n:t:a:f:x:FI:")) != -1) {
 		switch (c) {
+		case 'I': idover = optarg; break;
 		case 'k': key = optarg; break;
 		case 'S': state = optarg; break;
 		case 'n': count = strtoul(optarg, NULL, 10); break;
@@ -259,7 +262,7 @@ cmd_report(int argc, char **argv)
 		}
 	}
 	if (key == NULL || optind != argc - 1 || count == 0 || count > 10000)
-		die("%s", "report -k KEY -S STATE [-n COUNT] [-t TTL] [-a AGE] [-f AHEAD] [-x OTHER] [-F] PREFIX");
+		die("%s", "report -k KEY -S STATE [-n COUNT] [-t TTL] [-a AGE] [-f AHEAD] [-x OTHER] [-F] [-I MSGID] PREFIX");
 	if (state == NULL && !flip)
 		die("%s", "report: -S STATE is required (except with -F)");
 	if (prefix_parse(argv[optind], strlen(argv[optind]), &p) != 0)
@@ -292,9 +295,11 @@ cmd_report(int argc, char **argv)
 		} else if (other != NULL)
 			snprintf(msgid + strlen(msgid), sizeof(msgid) - strlen(msgid), "-x-%llu",
 			    (unsigned long long)now_us());
+		else if (idover != NULL)
+			snprintf(msgid, sizeof(msgid), "%s", idover);
 		publish(id.pk, buf, len, msgid, &e.reports[0]);
 		/* refused before the chain check: the reporter's chain stays */
-		if (!flip && other == NULL) {
+		if (!flip && other == NULL && idover == NULL) {
 			wire_report_hash(&e.reports[0], id.pk, head);
 			seq++;
 			state_save(state, seq, head);
