@@ -949,13 +949,15 @@ cmd_trickle(int argc, char **argv)
 	for (int i = 0; i < nrx; i++) {
 		struct rx b;
 		for (;;) {
-			if (rx_members(rx[i].sock, pk_text, &b) == 0 &&
-			    b.accepted + b.refused >= (uint64_t)envelopes)
+			uint64_t decided = 0;
+			if (rx_members(rx[i].sock, pk_text, &b) == 0)
+				decided = b.accepted + b.refused - rx[i].start.accepted -
+				    rx[i].start.refused;
+			if (decided >= (uint64_t)envelopes)
 				break;
 			if (mono_ns() > deadline) {
 				fprintf(stderr, "bench-flood: %s: %llu of %d reports decided within %d s\n",
-				    rx[i].sock, (unsigned long long)(b.accepted + b.refused), envelopes,
-				    timeout_s);
+				    rx[i].sock, (unsigned long long)decided, envelopes, timeout_s);
 				rc = 3;
 				break;
 			}
