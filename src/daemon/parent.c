@@ -261,6 +261,11 @@ serve(struct parent *p, int fd, pid_t worker)
 			log_warn("enforcer: reply to the worker");
 			return -1;
 		}
+		/* The worker waits for a reply before it sends anything more:
+		 * nothing follows it yet, and a read would only find EAGAIN
+		 * (one per batch the worker commits). */
+		if (r == 1)
+			return 0;
 	}
 }
 
