@@ -32,6 +32,7 @@
  *
  * Only for benchmarks inside throw-away network namespaces.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdatomic.h>
@@ -827,11 +828,44 @@ cpu_ticks(long pid)
 	return ut + st;
 }
 
+/* Context switches of a process, all its threads (voluntary and not): a
+ * count that CPU time's noise does not blur, and what a wake-up between
+ * threads or processes costs shows in it. */
+static unsigned long long
+switches(long pid)
+{
+	char path[64], line[128];
+	unsigned long long sum = 0, v;
+	DIR *dir;
+	struct dirent *de;
+
+	snprintf(path, sizeof(path), "/proc/%ld/task", pid);
+	if ((dir = opendir(path)) == NULL)
+		die("%s: %s", path, strerror(errno));
+	while ((de = readdir(dir)) != NULL) {
+		char st[300];
+		FILE *f;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(st, sizeof(st), "/proc/%ld/task/%s/status", pid, de->d_name);
+		if ((f = fopen(st, "r")) == NULL)
+			continue;	/* a thread that just ended */
+		while (fgets(line, sizeof(line), f) != NULL)
+			if (sscanf(line, "voluntary_ctxt_switches: %llu", &v) == 1 ||
+			    sscanf(line, "nonvoluntary_ctxt_switches: %llu", &v) == 1)
+				sum += v;
+		fclose(f);
+	}
+	closedir(dir);
+	return sum;
+}
+
 struct trickle_rx {
 	const char *sock;
 	struct rx start;
-	unsigned long long worker0, enforcer0, worker_idle, enforcer_idle;
-	double worker_us, enforcer_us;	/* per envelope */
+	unsigned long long worker0, enforcer0, worker_idle, enforcer_idle, switches0;
+	double worker_us, enforcer_us, switches;	/* per envelope */
 };
 
 static void
@@ -926,8 +960,10 @@ cmd_trickle(int argc, char **argv)
 	 * fresh), published synchronously (acked by the stream), then the
 	 * gap. */
 	uint64_t next = 0;
-	for (int i = 0; i < nrx; i++)
+	for (int i = 0; i < nrx; i++) {
 		trickle_ticks(&rx[i], &rx[i].worker0, &rx[i].enforcer0);
+		rx[i].switches0 = switches(rx[i].start.pid) + switches(rx[i].start.enforcer_pid);
+	}
 	int64_t t0 = mono_ns();
 	for (int k = 0; k < envelopes; k++) {
 		struct encoded *env = encode_all(1, 1, &id, coalition, &c, &next, 3600);
@@ -965,13 +1001,16 @@ cmd_trickle(int argc, char **argv)
 		}
 	}
 	double tick_us = 1e6 / (double)sysconf(_SC_CLK_TCK);
-	double sum_w = 0, sum_e = 0;
+	double sum_w = 0, sum_e = 0, sum_s = 0;
 	printf("trickle: %d envelopes of 1 report, %d ms apart, published in %.2f s; idle %.2f s "
 	    "before\n", envelopes, gap_ms, pub_s, idle_s);
 	for (int i = 0; i < nrx; i++) {
 		struct rx b;
 		unsigned long long w, e;
 		trickle_ticks(&rx[i], &w, &e);
+		rx[i].switches = (double)(switches(rx[i].start.pid) +
+		    switches(rx[i].start.enforcer_pid) - rx[i].switches0) / envelopes;
+		sum_s += rx[i].switches;
 		if (rx_read(rx[i].sock, pk_text, &b) != 0)
 			die("%s: cannot read the receiver's status and members", rx[i].sock);
 		rx[i].worker_us = (double)(w - rx[i].worker0) * tick_us / envelopes;
@@ -979,21 +1018,22 @@ cmd_trickle(int argc, char **argv)
 		sum_w += rx[i].worker_us;
 		sum_e += rx[i].enforcer_us;
 		printf("trickle: %s: accepted %llu, refused %llu, applied %llu, nft %llu elements in "
-		    "%llu transactions; per envelope: worker %.0f us, enforcer %.0f us; idle: worker "
-		    "%.0f us/s, enforcer %.0f us/s\n", rx[i].sock,
+		    "%llu transactions; per envelope: worker %.0f us, enforcer %.0f us, %.1f context "
+		    "switches; idle: worker %.0f us/s, enforcer %.0f us/s\n", rx[i].sock,
 		    (unsigned long long)(b.accepted - rx[i].start.accepted),
 		    (unsigned long long)(b.refused - rx[i].start.refused),
 		    (unsigned long long)(b.applied - rx[i].start.applied),
 		    (unsigned long long)(b.nft_applied - rx[i].start.nft_applied),
 		    (unsigned long long)(b.nft_commits - rx[i].start.nft_commits),
-		    rx[i].worker_us, rx[i].enforcer_us,
+		    rx[i].worker_us, rx[i].enforcer_us, rx[i].switches,
 		    (double)rx[i].worker_idle * tick_us / idle_s,
 		    (double)rx[i].enforcer_idle * tick_us / idle_s);
 		if (b.applied - rx[i].start.applied != (uint64_t)envelopes)
 			rc = 3;
 	}
-	printf("rx-cost: envelopes=%d cpu_per_envelope_us=%.0f daemon_us=%.0f privsep_us=%.0f\n",
-	    envelopes, (sum_w + sum_e) / nrx, sum_w / nrx, sum_e / nrx);
+	printf("rx-cost: envelopes=%d cpu_per_envelope_us=%.0f daemon_us=%.0f privsep_us=%.0f "
+	    "switches=%.1f\n", envelopes, (sum_w + sum_e) / nrx, sum_w / nrx, sum_e / nrx,
+	    sum_s / nrx);
 	transport_close(tr);
 	transport_library_close();
 	identity_wipe(&id);
