@@ -21,8 +21,18 @@
  *	receiving daemon is watched through its control socket (`json
  *	status`, `json members`) and /proc/PID/stat (utime + stime).
  *
+ *   bench-flood trickle [options] -c SOCKET...
+ *	The CPU a receiving member spends per envelope (bench/rx-cost): as
+ *	flood, publishes as one member, but envelopes of one report, one at
+ *	a time, a gap apart, as attacks arrive in normal operation. Before
+ *	and after, the utime + stime of both of each receiver's processes
+ *	(the worker, and the privileged enforcer process that applies to the
+ *	kernel); first the same over an idle stretch as long as the run, the
+ *	background (one-second tick, heartbeat) a reader may subtract.
+ *
  * Only for benchmarks inside throw-away network namespaces.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdatomic.h>
@@ -793,6 +803,243 @@ cmd_flood(int argc, char **argv)
 	return rc;
 }
 
+/* --- trickle: single-report envelopes one at a time ------------------- */
+
+#define TRICKLE_RX_MAX 8
+
+/* utime + stime of a process (all its threads), clock ticks. */
+static unsigned long long
+cpu_ticks(long pid)
+{
+	char path[64], buf[4096], *p;
+	unsigned long long ut = 0, st = 0;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	if ((f = fopen(path, "r")) == NULL)
+		die("%s: %s", path, strerror(errno));
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	if ((p = strrchr(buf, ')')) == NULL ||
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+		die("%s: unreadable", path);
+	return ut + st;
+}
+
+/* Context switches of a process, all its threads (voluntary and not): a
+ * count that CPU time's noise does not blur, and what a wake-up between
+ * threads or processes costs shows in it. */
+static unsigned long long
+switches(long pid)
+{
+	char path[64], line[128];
+	unsigned long long sum = 0, v;
+	DIR *dir;
+	struct dirent *de;
+
+	snprintf(path, sizeof(path), "/proc/%ld/task", pid);
+	if ((dir = opendir(path)) == NULL)
+		die("%s: %s", path, strerror(errno));
+	while ((de = readdir(dir)) != NULL) {
+		char st[300];
+		FILE *f;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(st, sizeof(st), "/proc/%ld/task/%s/status", pid, de->d_name);
+		if ((f = fopen(st, "r")) == NULL)
+			continue;	/* a thread that just ended */
+		while (fgets(line, sizeof(line), f) != NULL)
+			if (sscanf(line, "voluntary_ctxt_switches: %llu", &v) == 1 ||
+			    sscanf(line, "nonvoluntary_ctxt_switches: %llu", &v) == 1)
+				sum += v;
+		fclose(f);
+	}
+	closedir(dir);
+	return sum;
+}
+
+struct trickle_rx {
+	const char *sock;
+	struct rx start;
+	unsigned long long worker0, enforcer0, worker_idle, enforcer_idle, switches0;
+	double worker_us, enforcer_us, switches;	/* per envelope */
+};
+
+static void
+trickle_ticks(struct trickle_rx *r, unsigned long long *w, unsigned long long *e)
+{
+	*w = cpu_ticks(r->start.pid);
+	*e = cpu_ticks(r->start.enforcer_pid);
+}
+
+static int
+cmd_trickle(int argc, char **argv)
+{
+	const char *url = NULL, *coalition = NULL, *keyfile = NULL, *ledgerdb = NULL;
+	struct trickle_rx rx[TRICKLE_RX_MAX];
+	int envelopes = 500, gap_ms = 4, timeout_s = 60, nrx = 0, opt;
+	char err[512];
+
+	memset(rx, 0, sizeof(rx));
+	while ((opt = getopt(argc, argv, "u:n:k:l:c:e:g:T:")) != -1) {
+		switch (opt) {
+		case 'u': url = optarg; break;
+		case 'n': coalition = optarg; break;
+		case 'k': keyfile = optarg; break;
+		case 'l': ledgerdb = optarg; break;
+		case 'c':
+			if (nrx == TRICKLE_RX_MAX)
+				die("at most %d receivers (-c)", TRICKLE_RX_MAX);
+			rx[nrx++].sock = optarg;
+			break;
+		case 'e': envelopes = (int)arg_long(optarg, 1, 20000, "-e envelopes"); break;
+		case 'g': gap_ms = (int)arg_long(optarg, 0, 1000, "-g gap ms"); break;
+		case 'T': timeout_s = (int)arg_long(optarg, 1, 3600, "-T timeout s"); break;
+		default: return 2;
+		}
+	}
+	if (url == NULL || coalition == NULL || keyfile == NULL || ledgerdb == NULL || nrx == 0)
+		die("usage: bench-flood trickle -u NATS_URL -n COALITION -k MEMBER_KEY -l MEMBER_LEDGER "
+		    "-c RECEIVER_CONTROL_SOCKET... [-e ENVELOPES] [-g GAP_MS] [-T TIMEOUT_S]");
+	log_init("bench-flood", 0, 0);
+	if (sodium_init() < 0)
+		die("sodium_init failed");
+
+	struct identity id;
+	char pk_text[ID_PUBLIC_TEXT_MAX], self_hex[17];
+	if (identity_load(keyfile, &id, err, sizeof(err)) != 0)
+		die("%s", err);
+	identity_pk_to_text(id.pk, pk_text, sizeof(pk_text));
+	sodium_bin2hex(self_hex, sizeof(self_hex), id.pk, 8);
+	/* A fresh chain: the member's daemon never ran, or its ledger says. */
+	struct chain c = { 0, { 0 } };
+	struct ledger *l;
+	char v[LEDGER_STATE_MAX];
+	if (ledger_open(ledgerdb, &l, err, sizeof(err)) != 0)
+		die("%s", err);
+	int got = ledger_state_get(l, "chain:self", v, sizeof(v));
+	ledger_close(l);
+	if (got != 0)
+		die("%s: the member has a chain already; trickle starts one", ledgerdb);
+
+	const char *urls[1] = { url };
+	struct transport_config tc;
+	memset(&tc, 0, sizeof(tc));
+	tc.urls = urls;
+	tc.nurls = 1;
+	tc.coalition = coalition;
+	tc.self = self_hex;
+	tc.publish_only = true;
+	struct transport *tr = transport_open(&tc, err, sizeof(err));
+	if (tr == NULL)
+		die("%s", err);
+
+	for (int i = 0; i < nrx; i++)
+		if (rx_read(rx[i].sock, pk_text, &rx[i].start) != 0 || rx[i].start.pid <= 0 ||
+		    rx[i].start.enforcer_pid <= 0)
+			die("%s: cannot read the receiver's status and members", rx[i].sock);
+
+	/* Idle: as long as the publishing will take, nothing published. */
+	int idle_ms = envelopes * gap_ms < 1000 ? 1000 : envelopes * gap_ms;
+	for (int i = 0; i < nrx; i++)
+		trickle_ticks(&rx[i], &rx[i].worker0, &rx[i].enforcer0);
+	int64_t ti = mono_ns();
+	sleep_ms(idle_ms);
+	double idle_s = (double)(mono_ns() - ti) / 1e9;
+	for (int i = 0; i < nrx; i++) {
+		unsigned long long w, e;
+		trickle_ticks(&rx[i], &w, &e);
+		rx[i].worker_idle = w - rx[i].worker0;
+		rx[i].enforcer_idle = e - rx[i].enforcer0;
+	}
+
+	/* Each envelope encoded and signed just before it goes (its stamp is
+	 * fresh), published synchronously (acked by the stream), then the
+	 * gap. */
+	uint64_t next = 0;
+	for (int i = 0; i < nrx; i++) {
+		trickle_ticks(&rx[i], &rx[i].worker0, &rx[i].enforcer0);
+		rx[i].switches0 = switches(rx[i].start.pid) + switches(rx[i].start.enforcer_pid);
+	}
+	int64_t t0 = mono_ns();
+	for (int k = 0; k < envelopes; k++) {
+		struct encoded *env = encode_all(1, 1, &id, coalition, &c, &next, 3600);
+		int tries = 0;
+		while (transport_publish(tr, env[0].data, env[0].len, env[0].msgid) != 0) {
+			if (++tries >= 5)
+				die("publish %s: %s", env[0].msgid, transport_errmsg(tr));
+			sleep_ms(100);
+		}
+		free(env[0].data);
+		free(env);
+		sleep_ms(gap_ms);
+	}
+	double pub_s = (double)(mono_ns() - t0) / 1e9;
+	/* Every receiver decided every report (polled after the publishing
+	 * only: the polls are the receivers' CPU too). */
+	int64_t deadline = t0 + (int64_t)timeout_s * 1000000000LL;
+	int rc = 0;
+	for (int i = 0; i < nrx; i++) {
+		struct rx b;
+		for (;;) {
+			uint64_t decided = 0;
+			if (rx_members(rx[i].sock, pk_text, &b) == 0)
+				decided = b.accepted + b.refused - rx[i].start.accepted -
+				    rx[i].start.refused;
+			if (decided >= (uint64_t)envelopes)
+				break;
+			if (mono_ns() > deadline) {
+				fprintf(stderr, "bench-flood: %s: %llu of %d reports decided within %d s\n",
+				    rx[i].sock, (unsigned long long)decided, envelopes, timeout_s);
+				rc = 3;
+				break;
+			}
+			sleep_ms(20);
+		}
+	}
+	double tick_us = 1e6 / (double)sysconf(_SC_CLK_TCK);
+	double sum_w = 0, sum_e = 0, sum_s = 0;
+	printf("trickle: %d envelopes of 1 report, %d ms apart, published in %.2f s; idle %.2f s "
+	    "before\n", envelopes, gap_ms, pub_s, idle_s);
+	for (int i = 0; i < nrx; i++) {
+		struct rx b;
+		unsigned long long w, e;
+		trickle_ticks(&rx[i], &w, &e);
+		rx[i].switches = (double)(switches(rx[i].start.pid) +
+		    switches(rx[i].start.enforcer_pid) - rx[i].switches0) / envelopes;
+		sum_s += rx[i].switches;
+		if (rx_read(rx[i].sock, pk_text, &b) != 0)
+			die("%s: cannot read the receiver's status and members", rx[i].sock);
+		rx[i].worker_us = (double)(w - rx[i].worker0) * tick_us / envelopes;
+		rx[i].enforcer_us = (double)(e - rx[i].enforcer0) * tick_us / envelopes;
+		sum_w += rx[i].worker_us;
+		sum_e += rx[i].enforcer_us;
+		printf("trickle: %s: accepted %llu, refused %llu, applied %llu, nft %llu elements in "
+		    "%llu transactions; per envelope: worker %.0f us, enforcer %.0f us, %.1f context "
+		    "switches; idle: worker %.0f us/s, enforcer %.0f us/s\n", rx[i].sock,
+		    (unsigned long long)(b.accepted - rx[i].start.accepted),
+		    (unsigned long long)(b.refused - rx[i].start.refused),
+		    (unsigned long long)(b.applied - rx[i].start.applied),
+		    (unsigned long long)(b.nft_applied - rx[i].start.nft_applied),
+		    (unsigned long long)(b.nft_commits - rx[i].start.nft_commits),
+		    rx[i].worker_us, rx[i].enforcer_us, rx[i].switches,
+		    (double)rx[i].worker_idle * tick_us / idle_s,
+		    (double)rx[i].enforcer_idle * tick_us / idle_s);
+		if (b.applied - rx[i].start.applied != (uint64_t)envelopes)
+			rc = 3;
+	}
+	printf("rx-cost: envelopes=%d cpu_per_envelope_us=%.0f daemon_us=%.0f privsep_us=%.0f "
+	    "switches=%.1f\n", envelopes, (sum_w + sum_e) / nrx, sum_w / nrx, sum_e / nrx,
+	    sum_s / nrx);
+	transport_close(tr);
+	transport_library_close();
+	identity_wipe(&id);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -802,6 +1049,8 @@ main(int argc, char **argv)
 		return cmd_rounds(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "flood") == 0)
 		return cmd_flood(argc - 1, argv + 1);
-	fprintf(stderr, "usage: bench-flood rounds|flood ... (see bench/flood.c, docs/bench.md)\n");
+	if (argc >= 2 && strcmp(argv[1], "trickle") == 0)
+		return cmd_trickle(argc - 1, argv + 1);
+	fprintf(stderr, "usage: bench-flood rounds|flood|trickle ... (see bench/flood.c, docs/bench.md)\n");
 	return 2;
 }

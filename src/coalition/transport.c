@@ -836,6 +836,9 @@ transport_library_close(void)
 void
 transport_tick(struct transport *t)
 {
+	pthread_mutex_lock(&t->mu);
+	tx_discard_flush(t);
+	pthread_mutex_unlock(&t->mu);
 	tx_stream_catch_up(t);
 }
 

@@ -66,15 +66,17 @@ void transport_close(struct transport *t);
 int transport_fd(const struct transport *t);
 /* Takes up to max queued messages (oldest first). */
 size_t transport_poll(struct transport *t, struct transport_msg *out, size_t max);
-/* Acknowledges (then frees) a message taken by transport_poll: applied
- * and recorded; its other copy will be dropped. */
+/* Acknowledges (then frees, with others: at the latest at the next
+ * transport_tick) a message taken by transport_poll: applied and
+ * recorded; its other copy will be dropped. */
 void transport_ack(struct transport *t, struct transport_msg *m);
 /* Releases a message without ack: the stream's copy comes again, on this
  * connection when it has not come yet, else at the next open (the position
  * stays before it). */
 void transport_nak(struct transport *t, struct transport_msg *m);
 /* Once a second from the daemon's loop: what must be retried (the stream
- * read again after falling behind, when that failed). */
+ * read again after falling behind, when that failed); the messages done
+ * with are destroyed. */
 void transport_tick(struct transport *t);
 /* The stream sequence up to which every message was acknowledged (or was
  * a copy of one): keep it and pass it as start_seq to the next open. */

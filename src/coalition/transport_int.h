@@ -41,6 +41,11 @@ struct tx_seen {
 	uint64_t sseq;			/* where the stream holds it; 0: not seen there yet */
 };
 
+/* Messages done with wait here to be destroyed in a row (tx_discard): at
+ * most this many, holding at most TX_DISCARD_BYTES of payload. */
+#define TX_DISCARD_MAX		64
+#define TX_DISCARD_BYTES	(1u << 20)
+
 struct transport {
 	natsConnection *nc;
 	jsCtx *js;
@@ -79,6 +84,8 @@ struct transport {
 	int64_t last_catch_up_log_ms;		/* the daemon's thread only */
 	size_t nparked;
 	int64_t last_big_log_ms;		/* an oversized message logged (nats_Now) */
+	natsMsg *discard[TX_DISCARD_MAX];	/* tx_discard */
+	size_t ndiscard, discard_bytes;
 	struct tx_seen *seen;			/* TX_SEEN_MAX entries, used as a ring */
 	int32_t *buckets;			/* TX_SEEN_MAX chain heads */
 	size_t seen_next;			/* the ring's next slot */
@@ -110,6 +117,12 @@ void tx_unwake(struct transport *t);
 void tx_on_stream_msg(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure);
 void tx_on_fast_msg(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure);
 int tx_seen_init(struct transport *t);
+/* Under mu: a message done with, destroyed later with others (each
+ * natsMsg_Destroy wakes libnats' collector thread; in a row, it wakes
+ * once). Destroyed at once while closing. */
+void tx_discard(struct transport *t, natsMsg *msg);
+/* Under mu: destroys the messages tx_discard holds. */
+void tx_discard_flush(struct transport *t);
 void tx_release_all(struct transport *t);
 /* transport.c: (re)subscribes the ordered consumer after `from` - 1. */
 int tx_stream_subscribe(struct transport *t, uint64_t from, char *err, size_t errlen);

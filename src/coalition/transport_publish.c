@@ -258,7 +258,11 @@ transport_publish_results(struct transport *t, struct transport_pub_result *out,
 	t->nresults -= n;
 	if (err != NULL && errlen > 0)
 		snprintf(err, errlen, "%s", t->async_err);
-	if (t->qlen == 0 && t->nresults == 0)
+	/* Read back only when this took the last of what woke the fd: the
+	 * daemon collects after every turn of its loop, mostly finding
+	 * nothing, and an empty read was a system call a turn (a wake left
+	 * by another cause is read back by transport_poll). */
+	if (n > 0 && t->qlen == 0 && t->nresults == 0)
 		tx_unwake(t);
 	pthread_mutex_unlock(&t->mu);
 	return n;

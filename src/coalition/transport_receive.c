@@ -45,6 +45,41 @@ tx_digest(const struct transport *t, const void *data, size_t len)
 	return d;
 }
 
+/*
+ * natsMsg_Destroy does not free a received message: it hands it to
+ * libnats' garbage-collector thread and wakes that thread when it sleeps, a
+ * futex wake and two context switches per message. Each envelope comes
+ * twice (both copies are destroyed), so a receiver trickled single-report
+ * envelopes paid about a tenth of its CPU for those wakes (docs/bench.md,
+ * "rx-cost"). Destroyed in a row, the messages of a batch cost one wake.
+ * The payloads wait at most until the daemon's next one-second tick
+ * (transport_tick), within TX_DISCARD_MAX messages and TX_DISCARD_BYTES.
+ */
+void
+tx_discard_flush(struct transport *t)
+{
+	for (size_t i = 0; i < t->ndiscard; i++)
+		natsMsg_Destroy(t->discard[i]);
+	t->ndiscard = 0;
+	t->discard_bytes = 0;
+}
+
+void
+tx_discard(struct transport *t, natsMsg *msg)
+{
+	if (msg == NULL)
+		return;
+	if (t->closing) {
+		natsMsg_Destroy(msg);
+		return;
+	}
+	size_t len = (size_t)natsMsg_GetDataLength(msg);
+	if (t->ndiscard == TX_DISCARD_MAX || t->discard_bytes + len > TX_DISCARD_BYTES)
+		tx_discard_flush(t);
+	t->discard[t->ndiscard++] = msg;
+	t->discard_bytes += len;
+}
+
 int
 tx_seen_init(struct transport *t)
 {
@@ -201,8 +236,8 @@ tx_on_fast_msg(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *cl
 	if (t->closing || tx_seen_find(t, d) != NULL) {
 		if (!t->closing)
 			t->st.deduped++;
+		tx_discard(t, msg);
 		pthread_mutex_unlock(&t->mu);
-		natsMsg_Destroy(msg);
 		return;
 	}
 	if (tx_full(t, len)) {
@@ -333,7 +368,7 @@ tx_on_stream_msg(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *
 	} else if (e->state == TX_SEEN_DONE || e->parked != NULL) {
 		e->sseq = sseq;
 		t->st.deduped++;
-		natsMsg_Destroy(msg);
+		tx_discard(t, msg);
 	} else {
 		e->sseq = sseq;
 		e->parked = msg;
@@ -352,6 +387,7 @@ tx_release_all(struct transport *t)
 
 	pthread_mutex_lock(&t->mu);
 	t->closing = true;
+	tx_discard_flush(t);
 	queued = t->qhead;
 	if (t->qlen > 0)
 		tx_unwake(t);
@@ -449,7 +485,6 @@ void
 transport_ack(struct transport *t, struct transport_msg *m)
 {
 	struct tx_node *n = tx_untake(t, m);
-	natsMsg *parked = NULL;
 	struct tx_seen *e;
 
 	if (n == NULL)
@@ -458,16 +493,15 @@ transport_ack(struct transport *t, struct transport_msg *m)
 	if ((e = tx_seen_find(t, n->digest)) != NULL) {
 		e->state = TX_SEEN_DONE;
 		if (e->parked != NULL) {
-			parked = e->parked;
+			tx_discard(t, e->parked);
 			e->parked = NULL;
 			t->nparked--;
 			t->st.deduped++;
 		}
 	}
 	t->st.acked++;
+	tx_discard(t, n->msg);
 	pthread_mutex_unlock(&t->mu);
-	natsMsg_Destroy(parked);
-	natsMsg_Destroy(n->msg);
 	free(n);
 }
 

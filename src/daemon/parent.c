@@ -261,6 +261,11 @@ serve(struct parent *p, int fd, pid_t worker)
 			log_warn("enforcer: reply to the worker");
 			return -1;
 		}
+		/* The worker waits for a reply before it sends anything more:
+		 * nothing follows it yet, and a read would only find EAGAIN
+		 * (one per batch the worker commits). */
+		if (r == 1)
+			return 0;
 	}
 }
 
@@ -420,7 +425,13 @@ parent_run(struct parent *p)
 		if (!stopping)
 			sd_after_serve(p, worker);
 		sd_watchdog(p, worker, stopping);
-		if (fds[2].revents != 0 && kset_dispatch(p->s.kset) < 0)
+		/* The kernel queues the events of a commit on the mirror's
+		 * socket before it acknowledges the commit: read with the
+		 * worker's messages, they cost no turn of their own (a poll and
+		 * a wake-up for every batch the worker commits; docs/bench.md,
+		 * "rx-cost"). */
+		if ((fds[2].revents != 0 || fds[1].revents != 0) && p->s.kset != NULL &&
+		    kset_dispatch(p->s.kset) < 0)
 			log_warn("kernel mirror");
 		if (p->s.kset != NULL && now >= next_verify) {
 			int fixed = kset_verify(p->s.kset);
@@ -428,6 +439,13 @@ parent_run(struct parent *p)
 				log_warnx("kernel mirror: %d sets were out of step, re-read", fixed);
 			next_verify = now + VERIFY_SECS;
 		}
+		/* Signals, and the worker's exit (SIGCHLD, blocked: it waits
+		 * in the signalfd), only when the signalfd is readable: the
+		 * loop turns for every batch of bans the worker commits, and a
+		 * read and a waitpid that find nothing were two system calls
+		 * a turn (docs/bench.md, "rx-cost"). */
+		if (fds[0].revents == 0)
+			continue;
 		struct signalfd_siginfo si;
 		while (read(sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 			if (si.ssi_signo == SIGHUP) {

@@ -182,6 +182,7 @@ db_unit_begin(struct db *d, const char *name, struct db_unit *u)
 	char sql[64];
 
 	u->name = name;
+	u->sp = NULL;
 	if (sqlite3_get_autocommit(d->h)) {
 		u->own = true;
 		return db_exec(d, "BEGIN IMMEDIATE", "begin");
@@ -189,6 +190,43 @@ db_unit_begin(struct db *d, const char *name, struct db_unit *u)
 	u->own = false;
 	snprintf(sql, sizeof(sql), "SAVEPOINT %s", name);
 	return db_exec(d, sql, "savepoint");
+}
+
+int
+db_savepoint_prepare(struct db *d, const char *name, struct db_savepoint *sp)
+{
+	char sql[64];
+
+	sp->name = name;
+	sp->begin = sp->release = NULL;
+	snprintf(sql, sizeof(sql), "SAVEPOINT %s", name);
+	if (db_prepare(d, sql, &sp->begin) != 0)
+		return -1;
+	snprintf(sql, sizeof(sql), "RELEASE %s", name);
+	if (db_prepare(d, sql, &sp->release) != 0) {
+		db_savepoint_finalize(sp);
+		return -1;
+	}
+	return 0;
+}
+
+void
+db_savepoint_finalize(struct db_savepoint *sp)
+{
+	sqlite3_finalize(sp->begin);
+	sqlite3_finalize(sp->release);
+	sp->begin = sp->release = NULL;
+}
+
+int
+db_unit_begin_prepared(struct db *d, const struct db_savepoint *sp, struct db_unit *u)
+{
+	if (sqlite3_get_autocommit(d->h))
+		return db_unit_begin(d, sp->name, u);
+	u->name = sp->name;
+	u->sp = sp;
+	u->own = false;
+	return db_stmt_run(d, sp->begin, "savepoint");
 }
 
 int
@@ -204,6 +242,8 @@ db_unit_end(struct db *d, const struct db_unit *u, int ok)
 				sqlite3_exec(d->h, "ROLLBACK", NULL, NULL, NULL);
 			return -1;
 		}
+		if (u->sp != NULL)
+			return db_stmt_run(d, u->sp->release, "release savepoint");
 		snprintf(sql, sizeof(sql), "RELEASE %s", u->name);
 		return db_exec(d, sql, "release savepoint");
 	}

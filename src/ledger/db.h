@@ -62,11 +62,26 @@ int db_stmt_run(struct db *d, sqlite3_stmt *st, const char *what);
  * before the first read), inside one a savepoint named name (a string
  * literal of letters). db_unit_end commits or releases when ok is 0, else
  * rolls back (the error is then already in d->err) and returns -1. */
+struct db_savepoint;
 struct db_unit {
 	bool own;		/* BEGIN IMMEDIATE, not a savepoint */
 	const char *name;
+	const struct db_savepoint *sp;	/* prepared savepoint, or NULL */
 };
 int db_unit_begin(struct db *d, const char *name, struct db_unit *u);
 int db_unit_end(struct db *d, const struct db_unit *u, int ok);
+
+/* A unit run often inside a caller's transaction (the journal's append,
+ * once for every envelope a member applies) keeps its savepoint's two
+ * statements prepared: sqlite3_exec parses "SAVEPOINT name" each time.
+ * name as for db_unit_begin; finalize before the connection closes. */
+struct db_savepoint {
+	const char *name;
+	sqlite3_stmt *begin, *release;
+};
+int db_savepoint_prepare(struct db *d, const char *name, struct db_savepoint *sp);
+void db_savepoint_finalize(struct db_savepoint *sp);
+/* db_unit_begin with sp's statements for the savepoint. */
+int db_unit_begin_prepared(struct db *d, const struct db_savepoint *sp, struct db_unit *u);
 
 #endif

@@ -662,10 +662,36 @@ test_attach_transactions(void **state)
 	sql(db, "INSERT INTO other VALUES (2)");
 	sql(db, "COMMIT");
 	assert_int_equal(journal_begin(j), -1);	/* the caller owns transactions */
+
+	/* An append failing inside its savepoint (prepared once, used by
+	 * every append in a transaction) is rolled back to it alone: the
+	 * caller's writes and the appends around it stay, and so does the
+	 * savepoint's use by the next append. */
+	struct a5_prefix bad = pfx("192.0.2.66"), good = pfx("192.0.2.67");
+	sql(db, "CREATE TEMP TRIGGER refuse BEFORE INSERT ON journal WHEN NEW.subject = '192.0.2.66'"
+	    " BEGIN SELECT RAISE(ABORT, 'refused'); END");
+	sql(db, "BEGIN IMMEDIATE");
+	sql(db, "INSERT INTO other VALUES (3)");
+	assert_int_equal(journal_local(j, NOW, "ban", &good, 0, "a"), 0);
+	assert_int_equal(journal_local(j, NOW, "ban", &bad, 0, "b"), -1);
+	assert_non_null(strstr(journal_errmsg(j), "refused"));
+	assert_int_equal(journal_local(j, NOW, "ban", &good, 0, "c"), 0);
+	sql(db, "COMMIT");
+	assert_int_equal(journal_head(j, &n, h), 0);
+	assert_int_equal(n, 4);
+	/* outside any transaction: its own, as before */
+	assert_int_equal(journal_local(j, NOW, "ban", &bad, 0, "d"), -1);
+	assert_int_equal(journal_local(j, NOW, "ban", &good, 0, "e"), 0);
+	sql(db, "DROP TRIGGER refuse");
 	journal_close(j);
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM other", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 2);
+	sqlite3_finalize(st);
 	sqlite3_close(db);
 	assert_int_equal(check(&c), 0);
-	assert_int_equal(c.entries, 2);
+	assert_int_equal(c.entries, 5);
 }
 
 static void

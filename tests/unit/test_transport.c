@@ -583,6 +583,86 @@ test_publish_async(void **state)
 	free(in);
 }
 
+/*
+ * The daemon's loop takes one batch a turn and asks for no second turn
+ * (daemon.c): the fd must stay readable while messages wait beyond what a
+ * poll took, and be quiet once the queue is empty and the copies dropped.
+ * A publish outcome wakes it, and collecting the outcome reads it back.
+ * Acked messages are destroyed later, with others (transport_tick): the
+ * transport goes on working across a tick, and closes with some held.
+ */
+static void
+test_wake_level(void **state)
+{
+	struct transport *a, *b, *c;
+	struct inbox *in = calloc(1, sizeof(*in));
+	struct transport_msg m[8];
+	struct transport_pub_result res[4];
+	struct pollfd pfd;
+
+	(void)state;
+	NEED_SERVER();
+	assert_non_null(in);
+	a = member_open("wl", "aa", 0);
+	b = member_open("wl", "bb", 0);
+	publish_n(a, "wl", 0, 3);
+	/* all three queued, and their second copies parked or dropped */
+	for (int64_t deadline = mono_ms() + 5000; transport_get_stats(b)->received < 3 &&
+	    mono_ms() < deadline; )
+		sleep_ms(10);
+	assert_int_equal(transport_get_stats(b)->received, 3);
+	sleep_ms(300);
+	pfd.fd = transport_fd(b);
+	pfd.events = POLLIN;
+	assert_int_equal(poll(&pfd, 1, 0), 1);
+	assert_int_equal(transport_poll(b, m, 1), 1);
+	/* two left: still readable, with no new message */
+	assert_int_equal(poll(&pfd, 1, 0), 1);
+	assert_int_equal(transport_poll(b, m + 1, ARRAY_LEN(m) - 1), 2);
+	assert_int_equal(poll(&pfd, 1, 0), 0);
+	for (int i = 0; i < 3; i++)
+		transport_ack(b, &m[i]);
+	/* the parked copies go with the acks: nothing comes back */
+	assert_int_equal(poll(&pfd, 1, 300), 0);
+	assert_int_equal(transport_get_stats(b)->deduped, 3);
+	/* nothing to collect: still quiet */
+	assert_int_equal(transport_publish_results(b, res, ARRAY_LEN(res), NULL, 0), 0);
+	assert_int_equal(poll(&pfd, 1, 0), 0);
+
+	/* A tick destroys what the acks left; the next messages arrive. */
+	transport_tick(b);
+	publish_n(a, "wl", 3, 6);
+	assert_int_equal(collect(b, in, 3, 5000, 300, true), 3);
+	assert_all_seen(in, "wl", 3, 6);
+
+	/* An outcome wakes a transport that receives nothing, and is read
+	 * back once collected. */
+	struct transport_config cfg;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.coalition = "wl";
+	cfg.self = "cc";
+	cfg.publish_only = true;
+	c = member_open_cfg(&cfg);
+	pfd.fd = transport_fd(c);
+	assert_int_equal(poll(&pfd, 1, 0), 0);
+	assert_int_equal(transport_publish_async(c, (const uint8_t *)"wl-c", 4, "wl-c"), 0);
+	assert_int_equal(poll(&pfd, 1, 5000), 1);
+	assert_int_equal(transport_publish_results(c, res, ARRAY_LEN(res), NULL, 0), 1);
+	assert_true(res[0].ok);
+	assert_int_equal(poll(&pfd, 1, 0), 0);
+	assert_int_equal(transport_publish_results(c, res, ARRAY_LEN(res), NULL, 0), 0);
+	assert_int_equal(poll(&pfd, 1, 0), 0);
+
+	/* b closes with the last acks' messages still held */
+	memset(in, 0, sizeof(*in));
+	assert_int_equal(collect(b, in, 1, 5000, 300, true), 1);
+	assert_string_equal(in->text[0], "wl-c");
+	transport_close(c);
+	transport_close(a);
+	transport_close(b);
+	free(in);
+}
+
 static void
 test_offline_catchup(void **state)
 {
@@ -1137,6 +1217,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_publish_receive_ack),
 		cmocka_unit_test(test_msgid_dedup),
 		cmocka_unit_test(test_publish_async),
+		cmocka_unit_test(test_wake_level),
 		cmocka_unit_test(test_offline_catchup),
 		cmocka_unit_test(test_stream_recreated),
 		cmocka_unit_test(test_unacked_redelivered),
