@@ -681,6 +681,59 @@ phase_print(const char *label, const struct phase_result *p)
 	    (unsigned long long)p->nft_commits, (unsigned long long)p->nft_failed, p->cpu, p->hub_cpu);
 }
 
+/* The member's own chain head as its ledger holds it ("seq:hexhash" in v):
+ * 1, 0 (none yet) or -1. */
+static int
+chain_self_read(const char *ledgerdb, char *v, size_t n)
+{
+	struct ledger *l;
+	char err[512];
+
+	if (ledger_open(ledgerdb, &l, err, sizeof(err)) != 0)
+		die("%s", err);
+	int got = ledger_state_get(l, "chain:self", v, n);
+	ledger_close(l);
+	return got;
+}
+
+/* Logging and libsodium set up, then the member's key, its text and its
+ * subject token (hex of 8 bytes). */
+static void
+member_load(const char *keyfile, struct identity *id, char pk_text[ID_PUBLIC_TEXT_MAX],
+    char self_hex[17])
+{
+	char err[512];
+
+	log_init("bench-flood", 0, 0);
+	if (sodium_init() < 0)
+		die("sodium_init failed");
+	if (identity_load(keyfile, id, err, sizeof(err)) != 0)
+		die("%s", err);
+	identity_pk_to_text(id->pk, pk_text, ID_PUBLIC_TEXT_MAX);
+	sodium_bin2hex(self_hex, 17, id->pk, 8);
+}
+
+/* This member's publishing end: no subscription, the stream is not pushed
+ * back to this process. */
+static struct transport *
+publisher_open(const char *url, const char *coalition, const char *self_hex)
+{
+	const char *urls[1] = { url };
+	struct transport_config tc;
+	char err[512];
+
+	memset(&tc, 0, sizeof(tc));
+	tc.urls = urls;
+	tc.nurls = 1;
+	tc.coalition = coalition;
+	tc.self = self_hex;
+	tc.publish_only = true;
+	struct transport *tr = transport_open(&tc, err, sizeof(err));
+	if (tr == NULL)
+		die("%s", err);
+	return tr;
+}
+
 static int
 cmd_flood(int argc, char **argv)
 {
@@ -688,7 +741,6 @@ cmd_flood(int argc, char **argv)
 	struct flood_opts o = { NULL, NULL, 0, 60, 50 };
 	int envelopes = 2000, budget = 230, per = WIRE_REPORTS_MAX, opt;
 	uint32_t ttl = 3600;
-	char err[512];
 
 	while ((opt = getopt(argc, argv, "u:n:k:l:c:e:a:r:T:P:i:")) != -1) {
 		switch (opt) {
@@ -712,26 +764,15 @@ cmd_flood(int argc, char **argv)
 		    "[-T TIMEOUT_S] [-P NATS_PID] [-i POLL_MS]");
 	if (budget > envelopes)
 		budget = envelopes;
-	log_init("bench-flood", 0, 0);
-	if (sodium_init() < 0)
-		die("sodium_init failed");
-
 	struct identity id;
 	char pk_text[ID_PUBLIC_TEXT_MAX], self_hex[17];
-	if (identity_load(keyfile, &id, err, sizeof(err)) != 0)
-		die("%s", err);
-	identity_pk_to_text(id.pk, pk_text, sizeof(pk_text));
+	member_load(keyfile, &id, pk_text, self_hex);
 	o.key_text = pk_text;
-	sodium_bin2hex(self_hex, sizeof(self_hex), id.pk, 8);
 
 	/* The member's chain head, as its (stopped) daemon left it. */
 	struct chain c = { 0, { 0 } };
-	struct ledger *l;
 	char v[LEDGER_STATE_MAX];
-	if (ledger_open(ledgerdb, &l, err, sizeof(err)) != 0)
-		die("%s", err);
-	int got = ledger_state_get(l, "chain:self", v, sizeof(v));
-	ledger_close(l);
+	int got = chain_self_read(ledgerdb, v, sizeof(v));
 	if (got == 1) {
 		char *colon = strchr(v, ':');
 		size_t bl;
@@ -747,18 +788,7 @@ cmd_flood(int argc, char **argv)
 	printf("flood: publishing as %s (%s), chain head #%llu\n", pk_text, self_hex,
 	    (unsigned long long)c.seq);
 
-	/* Publishing only: the stream is not pushed back to this process. */
-	const char *urls[1] = { url };
-	struct transport_config tc;
-	memset(&tc, 0, sizeof(tc));
-	tc.urls = urls;
-	tc.nurls = 1;
-	tc.coalition = coalition;
-	tc.self = self_hex;
-	tc.publish_only = true;
-	struct transport *tr = transport_open(&tc, err, sizeof(err));
-	if (tr == NULL)
-		die("%s", err);
+	struct transport *tr = publisher_open(url, coalition, self_hex);
 
 	/* Phase 1: within the charter's rate budget: every report is applied.
 	 * Phase 2: the rest, beyond the budget: mostly refused (rate). */
@@ -881,7 +911,6 @@ cmd_trickle(int argc, char **argv)
 	const char *url = NULL, *coalition = NULL, *keyfile = NULL, *ledgerdb = NULL;
 	struct trickle_rx rx[TRICKLE_RX_MAX];
 	int envelopes = 500, gap_ms = 4, timeout_s = 60, nrx = 0, opt;
-	char err[512];
 
 	memset(rx, 0, sizeof(rx));
 	while ((opt = getopt(argc, argv, "u:n:k:l:c:e:g:T:")) != -1) {
@@ -904,38 +933,17 @@ cmd_trickle(int argc, char **argv)
 	if (url == NULL || coalition == NULL || keyfile == NULL || ledgerdb == NULL || nrx == 0)
 		die("usage: bench-flood trickle -u NATS_URL -n COALITION -k MEMBER_KEY -l MEMBER_LEDGER "
 		    "-c RECEIVER_CONTROL_SOCKET... [-e ENVELOPES] [-g GAP_MS] [-T TIMEOUT_S]");
-	log_init("bench-flood", 0, 0);
-	if (sodium_init() < 0)
-		die("sodium_init failed");
-
 	struct identity id;
 	char pk_text[ID_PUBLIC_TEXT_MAX], self_hex[17];
-	if (identity_load(keyfile, &id, err, sizeof(err)) != 0)
-		die("%s", err);
-	identity_pk_to_text(id.pk, pk_text, sizeof(pk_text));
-	sodium_bin2hex(self_hex, sizeof(self_hex), id.pk, 8);
+	member_load(keyfile, &id, pk_text, self_hex);
 	/* A fresh chain: the member's daemon never ran, or its ledger says. */
 	struct chain c = { 0, { 0 } };
-	struct ledger *l;
 	char v[LEDGER_STATE_MAX];
-	if (ledger_open(ledgerdb, &l, err, sizeof(err)) != 0)
-		die("%s", err);
-	int got = ledger_state_get(l, "chain:self", v, sizeof(v));
-	ledger_close(l);
+	int got = chain_self_read(ledgerdb, v, sizeof(v));
 	if (got != 0)
 		die("%s: the member has a chain already; trickle starts one", ledgerdb);
 
-	const char *urls[1] = { url };
-	struct transport_config tc;
-	memset(&tc, 0, sizeof(tc));
-	tc.urls = urls;
-	tc.nurls = 1;
-	tc.coalition = coalition;
-	tc.self = self_hex;
-	tc.publish_only = true;
-	struct transport *tr = transport_open(&tc, err, sizeof(err));
-	if (tr == NULL)
-		die("%s", err);
+	struct transport *tr = publisher_open(url, coalition, self_hex);
 
 	for (int i = 0; i < nrx; i++)
 		if (rx_read(rx[i].sock, pk_text, &rx[i].start) != 0 || rx[i].start.pid <= 0 ||
