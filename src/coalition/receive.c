@@ -118,6 +118,35 @@ link_msgid_ok(struct coalition *co, const struct transport_msg *msg, int mi,
 	return false;
 }
 
+/*
+ * Whether a chain link is one processed here already, delivered again: the
+ * stream read again from the position kept before a crash (written at most
+ * once a second, so up to a second's worth), with the same bytes under
+ * its own id, at or below its signer's head, and kept in the ledger as it
+ * is. Taken as done (stats.redelivered), not refused as a replay: the
+ * member did nothing wrong. A replay under another id (published again to
+ * get past the stream's de-duplication) is still refused as one.
+ */
+static bool
+link_redelivered(struct coalition *co, const struct transport_msg *msg, int mi,
+    const uint8_t signer[ID_PUBLIC_BYTES], const char *tag, uint64_t first, uint64_t last)
+{
+	static uint8_t kept[WIRE_ENVELOPE_MAX];
+	char want[WIRE_LINK_MSGID_MAX];
+	const struct accept_member_stats *st = accept_stats(co->accept, (size_t)mi);
+	size_t klen = 0;
+
+	if (msg->msgid == NULL || st == NULL || last > st->last_seq)
+		return false;
+	wire_link_msgid(signer, tag, first, msg->data, msg->len, want, sizeof(want));
+	if (strcmp(want, msg->msgid) != 0 ||
+	    ledger_envelope_find(co->ledger, signer, first, kept, sizeof(kept), &klen) != 1 ||
+	    klen != msg->len || memcmp(kept, msg->data, klen) != 0)
+		return false;
+	co->redelivered++;
+	return true;
+}
+
 static void
 handle_envelope(struct coalition *co, const struct transport_msg *msg, struct coalition_batch *out)
 {
@@ -151,7 +180,9 @@ handle_envelope(struct coalition *co, const struct transport_msg *msg, struct co
 		coalition_log_refusal(co, mi, who, ACC_UNKNOWN_KEY, NULL);
 		return;
 	}
-	if (!link_msgid_ok(co, msg, mi, e.reporter, "", e.reports[0].seq))
+	if (!link_msgid_ok(co, msg, mi, e.reporter, "", e.reports[0].seq) ||
+	    link_redelivered(co, msg, mi, e.reporter, "", e.reports[0].seq,
+	    e.reports[e.nreports - 1].seq))
 		return;
 	size_t applied = 0, kept = 0;
 	uint16_t accepted[WIRE_REPORTS_MAX];
@@ -314,7 +345,8 @@ handle_revocation(struct coalition *co, const struct transport_msg *msg,
 		coalition_log_refusal(co, mi, who, why, NULL);
 		return;
 	}
-	if (!link_msgid_ok(co, msg, mi, v.reporter, "r", v.seq))
+	if (!link_msgid_ok(co, msg, mi, v.reporter, "r", v.seq) ||
+	    link_redelivered(co, msg, mi, v.reporter, "r", v.seq, v.seq))
 		return;
 	wire_revocation_hash(&v, hash);
 	accept_revocation(co->accept, &v, hash, now, &d);

@@ -71,6 +71,7 @@ struct coalition {
 	uint32_t ttl_cap;		/* local bantime_max, declared in commitments */
 	uint64_t commit_seq, commits_sent, commits_skipped;
 	uint64_t commits_held;		/* of the skipped, for a hole in a chain */
+	uint64_t redelivered;		/* chain links processed already, delivered again */
 	bool holding;			/* the last period was one of those */
 	uint64_t invalid_commitments, declines_made;
 	uint64_t commitments_unassigned;	/* others' to audit (auditors K): not verified */

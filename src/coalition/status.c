@@ -204,7 +204,7 @@ coalition_status(const struct coalition *co, struct outbuf *out, int json)
 		    "\"corroborations\": %llu, \"corroborations_local\": %llu, \"received_fast\": %llu, "
 		    "\"copies_dropped\": %llu, \"fast_overflows\": %llu, \"stream_rereads\": %llu, "
 		    "\"stream_position\": %llu, \"commitments_unassigned\": %llu, "
-		    "\"commitments_skipped\": %llu, \"commitments_held\": %llu}",
+		    "\"commitments_skipped\": %llu, \"commitments_held\": %llu, \"redelivered\": %llu}",
 		    co->charter->name, co->charter->members[co->self].name,
 		    charter_role_name(co->charter->members[co->self].role), up ? "true" : "false",
 		    (unsigned long long)own_seq(co), (unsigned long long)ts->published,
@@ -220,7 +220,8 @@ coalition_status(const struct coalition *co, struct outbuf *out, int json)
 		    (unsigned long long)ts->deduped, (unsigned long long)ts->overflows,
 		    (unsigned long long)ts->rereads, (unsigned long long)co->stream_pos,
 		    (unsigned long long)co->commitments_unassigned,
-		    (unsigned long long)co->commits_skipped, (unsigned long long)co->commits_held);
+		    (unsigned long long)co->commits_skipped, (unsigned long long)co->commits_held,
+		    (unsigned long long)co->redelivered);
 		return;
 	}
 	outbuf_printf(out, "coalition:   %s as %s (%s), NATS %s; %llu reports published, "

@@ -216,8 +216,9 @@ test_member_gets_batch(void **state)
 /* A new chain link must come under its own message id (wire_link_msgid):
  * the stream de-duplicates by id, so a link under another's id may be
  * dropped there while the fast path delivers it. Refused as "msgid", the
- * chain stays; the same bytes under their own id are taken; a replay keeps
- * its reason whatever its id. */
+ * chain stays; the same bytes under their own id are taken. Once taken,
+ * the same bytes under their own id again are a redelivery (done, not
+ * refused), under another id a replay. */
 static void
 test_link_msgid(void **state)
 {
@@ -247,12 +248,19 @@ test_link_msgid(void **state)
 	coalition_handle(m.co, &right, 1, &batch);
 	assert_int_equal(batch.napply, 1);
 	assert_int_equal(accept_stats(m.co->accept, ALICE)->last_seq, 2);
-	/* the same bytes again under another id: a replay, as before */
+	/* the same bytes again under their own id: the stream read again after
+	 * a crash, taken as done, no refusal */
 	later.napply = 0;
+	coalition_handle(m.co, &right, 1, &later);
+	assert_int_equal(later.napply, 0);
+	assert_int_equal(m.co->redelivered, 1);
+	assert_int_equal(accept_stats(m.co->accept, ALICE)->refused[ACC_REPLAY], 0);
+	/* under another id: a replay, as before */
 	coalition_handle(m.co, &reused, 1, &later);
 	assert_int_equal(later.napply, 0);
 	assert_int_equal(accept_stats(m.co->accept, ALICE)->refused[ACC_MSGID], 2);
 	assert_int_equal(accept_stats(m.co->accept, ALICE)->refused[ACC_REPLAY], 2);
+	assert_int_equal(m.co->redelivered, 1);
 	member_close(&m);
 }
 
