@@ -91,44 +91,32 @@ coalition_sender_known(struct coalition *co, const struct transport_msg *msg)
 	return false;
 }
 
-/*
- * Whether a chain link came under its own message id (wire_link_msgid). A
- * link that would extend its signer's chain under another id is refused
- * (ACC_MSGID) by every member alike: the stream, which de-duplicates by id,
- * may have dropped it while the fast path delivered it, so the members that
- * catch up from the stream would never get it, the others would apply it,
- * and the audits of the first would count a ban they never saw. A link at
- * or below the head goes on to the chain check (a replay, a fork, a late
- * report) whatever its id. msg->msgid NULL: not from NATS, not checked.
- */
-static bool
-link_msgid_ok(struct coalition *co, const struct transport_msg *msg, int mi,
-    const uint8_t signer[ID_PUBLIC_BYTES], const char *tag, uint64_t seq)
-{
-	char want[WIRE_LINK_MSGID_MAX];
-	const struct accept_member_stats *st = accept_stats(co->accept, (size_t)mi);
-
-	if (msg->msgid == NULL || st == NULL || seq <= st->last_seq)
-		return true;
-	wire_link_msgid(signer, tag, seq, msg->data, msg->len, want, sizeof(want));
-	if (strcmp(want, msg->msgid) == 0)
-		return true;
-	accept_count_envelope(co->accept, signer, ACC_MSGID);
-	coalition_log_refusal(co, mi, co->charter->members[mi].name, ACC_MSGID, NULL);
-	return false;
-}
+/* What a chain link's arrival asks of the pipeline, from its message id
+ * (msg->msgid, wire_link_msgid) and its numbers first..last. */
+enum link_arrival {
+	LINK_TAKE,		/* to the acceptance pipeline */
+	LINK_REFUSED,		/* refused here (ACC_MSGID), counted */
+	LINK_DONE,		/* processed already: delivered again */
+};
 
 /*
- * Whether a chain link is one processed here already, delivered again: the
- * stream read again from the position kept before a crash (written at most
- * once a second, so up to a second's worth), with the same bytes under
- * its own id, at or below its signer's head, and kept in the ledger as it
- * is. Taken as done (stats.redelivered), not refused as a replay: the
- * member did nothing wrong. A replay under another id (published again to
- * get past the stream's de-duplication) is still refused as one.
+ * A link that would extend its signer's chain (last above the head, also
+ * when it starts at or below it) must come under its own message id, else
+ * it is refused by every member alike: the stream, which de-duplicates by
+ * id, may have dropped it while the fast path delivered it, so the members
+ * catching up from the stream would never get it, the others would apply
+ * it, and the audits of the first would count a ban they never saw.
+ *
+ * A link wholly at or below the head, under its own id and kept in the
+ * ledger as it is, was processed here already: the stream read again from
+ * the position kept before a crash (written at most once a second). Taken
+ * as done (co->redelivered), not refused as a replay: the member did
+ * nothing wrong. Under another id (published again to get past the
+ * stream's de-duplication) it goes on to the chain check, a replay.
+ * msg->msgid NULL: not from NATS, not checked.
  */
-static bool
-link_redelivered(struct coalition *co, const struct transport_msg *msg, int mi,
+static enum link_arrival
+link_arrival(struct coalition *co, const struct transport_msg *msg, int mi,
     const uint8_t signer[ID_PUBLIC_BYTES], const char *tag, uint64_t first, uint64_t last)
 {
 	static uint8_t kept[WIRE_ENVELOPE_MAX];
@@ -136,15 +124,23 @@ link_redelivered(struct coalition *co, const struct transport_msg *msg, int mi,
 	const struct accept_member_stats *st = accept_stats(co->accept, (size_t)mi);
 	size_t klen = 0;
 
-	if (msg->msgid == NULL || st == NULL || last > st->last_seq)
-		return false;
+	if (msg->msgid == NULL || st == NULL)
+		return LINK_TAKE;
 	wire_link_msgid(signer, tag, first, msg->data, msg->len, want, sizeof(want));
-	if (strcmp(want, msg->msgid) != 0 ||
-	    ledger_envelope_find(co->ledger, signer, first, kept, sizeof(kept), &klen) != 1 ||
-	    klen != msg->len || memcmp(kept, msg->data, klen) != 0)
-		return false;
-	co->redelivered++;
-	return true;
+	bool own = strcmp(want, msg->msgid) == 0;
+	if (last > st->last_seq) {
+		if (own)
+			return LINK_TAKE;
+		accept_count_envelope(co->accept, signer, ACC_MSGID);
+		coalition_log_refusal(co, mi, co->charter->members[mi].name, ACC_MSGID, NULL);
+		return LINK_REFUSED;
+	}
+	if (own && ledger_envelope_find(co->ledger, signer, first, kept, sizeof(kept), &klen) == 1 &&
+	    klen == msg->len && memcmp(kept, msg->data, klen) == 0) {
+		co->redelivered++;
+		return LINK_DONE;
+	}
+	return LINK_TAKE;
 }
 
 static void
@@ -180,9 +176,8 @@ handle_envelope(struct coalition *co, const struct transport_msg *msg, struct co
 		coalition_log_refusal(co, mi, who, ACC_UNKNOWN_KEY, NULL);
 		return;
 	}
-	if (!link_msgid_ok(co, msg, mi, e.reporter, "", e.reports[0].seq) ||
-	    link_redelivered(co, msg, mi, e.reporter, "", e.reports[0].seq,
-	    e.reports[e.nreports - 1].seq))
+	if (link_arrival(co, msg, mi, e.reporter, "", e.reports[0].seq,
+	    e.reports[e.nreports - 1].seq) != LINK_TAKE)
 		return;
 	size_t applied = 0, kept = 0;
 	uint16_t accepted[WIRE_REPORTS_MAX];
@@ -345,8 +340,7 @@ handle_revocation(struct coalition *co, const struct transport_msg *msg,
 		coalition_log_refusal(co, mi, who, why, NULL);
 		return;
 	}
-	if (!link_msgid_ok(co, msg, mi, v.reporter, "r", v.seq) ||
-	    link_redelivered(co, msg, mi, v.reporter, "r", v.seq, v.seq))
+	if (link_arrival(co, msg, mi, v.reporter, "r", v.seq, v.seq) != LINK_TAKE)
 		return;
 	wire_revocation_hash(&v, hash);
 	accept_revocation(co->accept, &v, hash, now, &d);

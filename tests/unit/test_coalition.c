@@ -90,14 +90,18 @@ member_close(struct member *m)
 	ledger_close(m->ledger);
 }
 
-/* Alice's envelope with reports 1 and 2 of her chain: one ban of
- * 203.0.113.7, one of 198.51.100.9 (in self's allowlist). */
+/* Alice's envelope with reports first and first + 1 of her chain, the
+ * first one after head: one ban of 203.0.113.7, one of 198.51.100.9 (in
+ * self's allowlist). */
 static size_t
-alice_envelope(uint8_t *buf, size_t n, const char *service)
+alice_envelope_at(uint8_t *buf, size_t n, const char *service, uint64_t first,
+    const uint8_t prev[WIRE_HASH_BYTES])
 {
 	static struct wire_envelope e;
 	static const char *addrs[] = { "203.0.113.7/32", "198.51.100.9/32" };
-	uint8_t head[WIRE_HASH_BYTES] = { 0 };
+	uint8_t head[WIRE_HASH_BYTES];
+
+	memcpy(head, prev, sizeof(head));
 
 	memset(&e, 0, sizeof(e));
 	wire_coalition_id("test", e.coalition);
@@ -105,7 +109,7 @@ alice_envelope(uint8_t *buf, size_t n, const char *service)
 	e.nreports = 2;
 	for (size_t i = 0; i < e.nreports; i++) {
 		struct wire_report *r = &e.reports[i];
-		r->seq = i + 1;
+		r->seq = first + i;
 		memcpy(r->prev, head, sizeof(head));
 		r->timestamp_us = (uint64_t)now_usec();
 		assert_int_equal(prefix_parse(addrs[i], strlen(addrs[i]), &r->prefix), 0);
@@ -120,6 +124,15 @@ alice_envelope(uint8_t *buf, size_t n, const char *service)
 	size_t len = wire_encode(&e, &ids[ALICE], buf, n);
 	assert_true(len > 0);
 	return len;
+}
+
+/* Alice's reports 1 and 2. */
+static size_t
+alice_envelope(uint8_t *buf, size_t n, const char *service)
+{
+	static const uint8_t zero[WIRE_HASH_BYTES];
+
+	return alice_envelope_at(buf, n, service, 1, zero);
 }
 
 struct declines {
@@ -261,6 +274,18 @@ test_link_msgid(void **state)
 	assert_int_equal(accept_stats(m.co->accept, ALICE)->refused[ACC_MSGID], 2);
 	assert_int_equal(accept_stats(m.co->accept, ALICE)->refused[ACC_REPLAY], 2);
 	assert_int_equal(m.co->redelivered, 1);
+	/* one that starts at the head and goes past it (reports 2 and 3)
+	 * extends the chain: under another id it is refused too, before any
+	 * chain check (no fork, no quarantine, the head stays) */
+	static uint8_t buf2[WIRE_ENVELOPE_MAX];
+	uint8_t zero[WIRE_HASH_BYTES] = { 0 };
+	size_t len2 = alice_envelope_at(buf2, sizeof(buf2), "sshd", 2, zero);
+	struct transport_msg straddle = { buf2, len2, "alice", NULL, "reused-id" };
+	coalition_handle(m.co, &straddle, 1, &later);
+	assert_int_equal(later.napply, 0);
+	assert_int_equal(accept_stats(m.co->accept, ALICE)->refused[ACC_MSGID], 3);
+	assert_false(accept_stats(m.co->accept, ALICE)->quarantined);
+	assert_int_equal(accept_stats(m.co->accept, ALICE)->last_seq, 2);
 	member_close(&m);
 }
 
