@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/f2b_pool.h"
 #include "cli/scan_input.h"
 #include "common/util.h"
 #include "daemon/config.h"
@@ -17,7 +18,12 @@
 #include "f2b/f2b_conf.h"
 #include "f2b/f2b_filter.h"
 
-#define SF_BLOCK (4u << 20)
+/* Bytes read at once; each block's lines are one batch. SF_SLOTS blocks are
+ * in memory: see scan_file. */
+#define SF_BLOCK (1u << 20)
+#define SF_SLOTS 3
+/* Threads by default: one per CPU, at most this many (as the native scan). */
+#define SF_THREADS_DEFAULT_MAX 4
 #define SF_OPTS_MAX 64
 
 enum sf_mode { SF_SUMMARY, SF_MATCHES, SF_BANS };
@@ -31,8 +37,10 @@ struct sf_ban {
 struct sf_ctx {
 	enum sf_mode mode;
 	struct f2b_set *set;
+	struct f2b_pool *pool;
+	struct f2b_batch *batch[SF_SLOTS];
 	struct detector *det;
-	uint64_t lineno;		/* of the line being run, from 1 per file */
+	uint64_t lineno;		/* lines read, per file */
 	uint64_t failures, noaddr;
 	uint64_t overlong;		/* lines longer than a whole block (never handed over) */
 	struct sf_ban *bans;
@@ -44,7 +52,7 @@ usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: article5 scan --fail2ban-filter FILTER.conf [--fail2ban-filter ...]\n"
-	    "                     [--opt NAME=VALUE ...] [--mode M] [-c CONFIG]\n"
+	    "                     [--opt NAME=VALUE ...] [--mode M] [-c CONFIG] [--threads N]\n"
 	    "                     [--matches | --bans] LOG...\n"
 	    "\n"
 	    "Runs fail2ban filter files as they are (fail2ban's includes, .local,\n"
@@ -62,7 +70,9 @@ usage(FILE *f)
 	    "                     `filter = sshd[NAME=VALUE]`; logtype=journal also\n"
 	    "                     means the lines carry no date\n"
 	    "  --mode M           the same as --opt mode=M\n"
-	    "  -c CONFIG          take maxretry, findtime and ipv6_prefix from CONFIG\n");
+	    "  -c CONFIG          take maxretry, findtime and ipv6_prefix from CONFIG\n"
+	    "  --threads N        threads that run the filters, 1..16 (default: one\n"
+	    "                     per CPU, at most 4); the output is the same for any N\n");
 }
 
 static void
@@ -95,7 +105,7 @@ on_failure(void *arg, const struct f2b_failure *f)
 		if (c->mode == SF_MATCHES) {
 			json_escape(q, sizeof(q), f->id);
 			printf("{\"line\": %llu, \"filter\": %s, \"addr\": null, \"host\": %s}\n",
-			    (unsigned long long)c->lineno, name, q);
+			    (unsigned long long)f->line, name, q);
 		}
 		return;
 	}
@@ -103,7 +113,7 @@ on_failure(void *arg, const struct f2b_failure *f)
 	if (c->mode == SF_MATCHES) {
 		prefix_format(&f->addr, a, sizeof(a));
 		printf("{\"line\": %llu, \"filter\": %s, \"addr\": \"%s\"}\n",
-		    (unsigned long long)c->lineno, name, a);
+		    (unsigned long long)f->line, name, a);
 		return;
 	}
 	struct det_event ev = { RK_FAIL, f->filter, true, f->addr, false, 0, f->ts };
@@ -113,18 +123,57 @@ on_failure(void *arg, const struct f2b_failure *f)
 		ban_record(c, &r, f->filter);
 }
 
+/* The batch whose filters run is done: its failures, in order, for the
+ * detector. Its lines are numbered from base + 1. */
+static int
+batch_done(struct sf_ctx *c, int k, uint64_t base)
+{
+	f2b_pool_finish(c->pool);
+	if (f2b_batch_emit(c->batch[k], base + 1, on_failure, c) != 0) {
+		fprintf(stderr, "article5 scan: out of memory\n");
+		return -1;
+	}
+	return 0;
+}
+
+/* Batch k, scanned, gets its dates (this thread), once the batch before it
+ * is done and emitted; its filters then start. next: the batch whose scan
+ * is queued meanwhile (-1: none). */
+static int
+batch_advance(struct sf_ctx *c, int k, int next, int *running, const uint64_t *base)
+{
+	int rc = 0;
+
+	f2b_pool_scanned(c->pool);
+	if (next >= 0)
+		f2b_pool_scan(c->pool, c->batch[next]);
+	if (f2b_batch_prepare(c->set, c->batch[k]) != 0) {
+		fprintf(stderr, "article5 scan: out of memory\n");
+		rc = -1;
+	}
+	if (*running >= 0 && batch_done(c, *running, base[*running]) != 0)
+		rc = -1;
+	f2b_pool_start(c->pool, c->batch[k]);
+	*running = k;
+	return rc;
+}
+
 /* Runs every line of one file (plain or gzip, line ends and NUL padding
  * normalized as the native scan does: common/eol.h, cli/scan_input.h). A
- * line longer than F2B_FLT_LINE_MAX is dropped whole and counted, never run
- * in part, wherever the reads cut it. */
+ * line longer than F2B_FLT_LINE_MAX is dropped whole and counted, never
+ * run in part, wherever the reads cut it.
+ * Each block read is a batch (f2b/f2b_filter.h), in one of three slots:
+ * while this thread reads block k and gives the dates of block k - 1, the
+ * pool's threads scan block k's lines and run the filters over block k - 2. */
 static int
-scan_file(struct sf_ctx *c, const char *path, char *buf, uint64_t *lines, uint64_t *bytes)
+scan_file(struct sf_ctx *c, const char *path, char *bufs[SF_SLOTS], uint64_t *lines, uint64_t *bytes)
 {
 	struct scan_input *in;
 	char err[512];
-	size_t have = 0;
+	size_t have = 0, tail_at = 0;
 	bool skipping = false;		/* inside a line already counted as overlong */
-	int rc = 0;
+	int rc = 0, cur = 0, running = -1, scanned = -1;
+	uint64_t base[SF_SLOTS] = { 0 };
 
 	if ((in = scan_input_open(path, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "article5 scan: %s\n", err);
@@ -132,7 +181,12 @@ scan_file(struct sf_ctx *c, const char *path, char *buf, uint64_t *lines, uint64
 	}
 	c->lineno = 0;
 	for (;;) {
+		char *buf = bufs[cur];
+		struct f2b_batch *b = c->batch[cur];
 		size_t got;
+		/* the incomplete line left at the end of the block before */
+		if (scanned >= 0 && have > 0)
+			memcpy(buf, bufs[scanned] + tail_at, have);
 		ssize_t n = scan_input_read_lines(in, buf + have, SF_BLOCK - have, &got, err, sizeof(err));
 		if (n < 0) {
 			fprintf(stderr, "article5 scan: %s\n", err);
@@ -142,7 +196,8 @@ scan_file(struct sf_ctx *c, const char *path, char *buf, uint64_t *lines, uint64
 		*bytes += (uint64_t)n;
 		have += got;
 		size_t pos = 0;
-		int64_t now = now_sec();	/* once a block: for undated lines */
+		f2b_batch_reset(b, now_sec());	/* once a block: for undated lines */
+		base[cur] = c->lineno;
 		while (pos < have) {
 			char *nl = memchr(buf + pos, '\n', have - pos);
 			if (nl == NULL && n > 0) {
@@ -151,6 +206,7 @@ scan_file(struct sf_ctx *c, const char *path, char *buf, uint64_t *lines, uint64
 					if (!skipping) {
 						c->lineno++;
 						c->overlong++;
+						f2b_batch_skip(b);
 					}
 					skipping = true;
 					pos = have;
@@ -163,15 +219,26 @@ scan_file(struct sf_ctx *c, const char *path, char *buf, uint64_t *lines, uint64
 			else {
 				/* the engine drops and counts a line over its ceiling */
 				c->lineno++;
-				f2b_set_line(c->set, buf + pos, end - pos, now, on_failure, c);
+				f2b_batch_line(b, buf + pos, end - pos);
 			}
 			pos = nl ? end + 1 : have;
 		}
-		memmove(buf, buf + pos, have - pos);
+		tail_at = pos;
 		have -= pos;
-		if (n == 0)
+		if (scanned >= 0) {
+			if (batch_advance(c, scanned, cur, &running, base) != 0)
+				rc = -1;
+		} else
+			f2b_pool_scan(c->pool, b);
+		scanned = cur;
+		cur = (cur + 1) % SF_SLOTS;
+		if (n == 0 || rc != 0)
 			break;
 	}
+	if (scanned >= 0 && batch_advance(c, scanned, -1, &running, base) != 0)
+		rc = -1;
+	if (running >= 0 && batch_done(c, running, base[running]) != 0)
+		rc = -1;
 	*lines += c->lineno;
 	scan_input_close(in);
 	return rc;
@@ -232,6 +299,7 @@ cmd_scan_f2b(int argc, char **argv)
 		{ "bans", no_argument, NULL, 'b' },
 		{ "config", required_argument, NULL, 'c' },
 		{ "no-prefilter", no_argument, NULL, 'P' },	/* for tests: PCRE2 on every line */
+		{ "threads", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -243,7 +311,11 @@ cmd_scan_f2b(int argc, char **argv)
 	struct det_service *dsvc = NULL;
 	struct sf_ctx c;
 	unsigned flags = 0;
-	char err[1024], *buf = NULL;
+	char err[1024], *bufs[SF_SLOTS] = { NULL };
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned threads = ncpu < 1 ? 1 : ncpu > SF_THREADS_DEFAULT_MAX ? SF_THREADS_DEFAULT_MAX :
+	    (unsigned)ncpu;
+	uint64_t t;
 	uint64_t lines = 0, bytes = 0;
 	int opt, rc = 1;
 
@@ -284,6 +356,15 @@ cmd_scan_f2b(int argc, char **argv)
 		case 'b': c.mode = SF_BANS; break;
 		case 'c': cfgpath = optarg; break;
 		case 'P': flags |= F2B_FLT_NOPREFILTER; break;
+		case 'T':
+			if (uint_parse(optarg, 1, F2B_POOL_THREADS_MAX, &t) != 0) {
+				fprintf(stderr, "article5 scan: bad --threads '%s', expected 1..%d\n",
+				    optarg, F2B_POOL_THREADS_MAX);
+				rc = 2;
+				goto out;
+			}
+			threads = (unsigned)t;
+			break;
 		case 'h': usage(stdout); rc = 0; goto out;
 		default: usage(stderr); rc = 2; goto out;
 		}
@@ -325,12 +406,19 @@ cmd_scan_f2b(int argc, char **argv)
 		dsvc[i].findtime = cfg->findtime;
 	}
 	struct det_config dc = { cfg->ipv6_prefix, cfg->max_offenders, DET_CONNS_MAX, nfilters, dsvc };
-	if ((c.det = det_new(&dc)) == NULL || (buf = malloc(SF_BLOCK)) == NULL)
+	if ((c.pool = f2b_pool_new(c.set, threads, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "article5 scan: %s\n", err);
+		goto out;
+	}
+	if ((c.det = det_new(&dc)) == NULL)
 		goto oom;
+	for (int k = 0; k < SF_SLOTS; k++)
+		if ((bufs[k] = malloc(SF_BLOCK)) == NULL || (c.batch[k] = f2b_batch_new(c.set)) == NULL)
+			goto oom;
 	int64_t t0 = mono_usec();
 	rc = 0;
 	for (int i = optind; i < argc; i++)
-		if (scan_file(&c, argv[i], buf, &lines, &bytes) != 0)
+		if (scan_file(&c, argv[i], bufs, &lines, &bytes) != 0)
 			rc = 1;
 	double secs = (double)(mono_usec() - t0) / 1e6;
 	if (c.nbans > 1)
@@ -352,7 +440,11 @@ oom:
 out:
 	for (size_t i = 0; i < nopts; i++)
 		free(optbuf[i]);
-	free(buf);
+	f2b_pool_free(c.pool);
+	for (int k = 0; k < SF_SLOTS; k++) {
+		f2b_batch_free(c.batch[k]);
+		free(bufs[k]);
+	}
 	free(c.bans);
 	free(dsvc);
 	det_free(c.det);

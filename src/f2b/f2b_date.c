@@ -35,6 +35,7 @@ struct tmpl {
 	pcre2_code *code;	/* byte-wise: ASCII lines, and lines that are not UTF-8 */
 	pcre2_code *ucode;	/* UTF-8 and Unicode classes, as Python's str patterns */
 	bool jit, ujit;		/* JIT-compiled: run by pcre2_jit_match */
+	bool jit_tried, ujit_tried;	/* JIT compiles at the first run (tmatch) */
 	enum f2b_tkind kind;
 	unsigned flags;
 	int vgrp;
@@ -233,9 +234,7 @@ tmpl_compile(struct tmpl *t, const struct f2b_tspec *sp, char *err, size_t errle
 		return -1;
 	}
 	t->ncap = ncap;
-	/* JIT is an optimisation: without it the interpreter still works. */
-	t->jit = pcre2_jit_compile(t->code, PCRE2_JIT_COMPLETE) == 0;
-	t->ujit = pcre2_jit_compile(t->ucode, PCRE2_JIT_COMPLETE) == 0;
+	t->jit = t->ujit = t->jit_tried = t->ujit_tried = false;
 	t->kind = sp->kind;
 	t->flags = sp->flags;
 	t->vgrp = sp->vgrp;
@@ -544,6 +543,18 @@ tmatch(struct f2b_dates *d, struct tmpl *t, struct search *sc, size_t pos, size_
 		}
 		sc->memo->run_misses++;
 	}
+	/* JIT-compiled at the first run: most templates of a list never run
+	 * over a given log (the last one used is tried first), and compiling
+	 * two programs of each of them was most of a start with many
+	 * filters. JIT is an optimisation: without it the interpreter
+	 * gives the same answers. */
+	if (!sc->utf && !t->jit_tried) {
+		t->jit = pcre2_jit_compile(t->code, PCRE2_JIT_COMPLETE) == 0;
+		t->jit_tried = true;
+	} else if (sc->utf && !t->ujit_tried) {
+		t->ujit = pcre2_jit_compile(t->ucode, PCRE2_JIT_COMPLETE) == 0;
+		t->ujit_tried = true;
+	}
 	const pcre2_code *code = sc->utf ? t->ucode : t->code;
 	int rc = (sc->utf ? t->ujit : t->jit) ?
 	    pcre2_jit_match(code, (PCRE2_SPTR)sc->line, endpos, pos, 0, d->md, d->mctx) :
@@ -826,8 +837,8 @@ f2b_dates_find_ex(struct f2b_dates *d, const char *line, size_t len, int64_t ref
 static bool
 same_regex(const struct tmpl *a, const struct tmpl *b)
 {
-	return b->rid != 0 && a->jit == b->jit && a->ujit == b->ujit && a->ncap == b->ncap &&
-	    strcmp(a->regex, b->regex) == 0;
+	/* JIT or not (compiled at the first run), the answers are the same */
+	return b->rid != 0 && a->ncap == b->ncap && strcmp(a->regex, b->regex) == 0;
 }
 
 void

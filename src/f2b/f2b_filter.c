@@ -61,10 +61,42 @@ struct dateset {
 	struct f2b_date_hit hit;
 	bool have_last;
 	int64_t last;
-	/* this line's text with the date cut out, plus the final "\n": what
-	 * every single-line filter of this date detector sees (built once) */
-	uint64_t text_gen;
-	struct sbuf text;
+};
+
+/* What one thread needs to run filters: PCRE2's match data and JIT stack,
+ * and the buffers lines are joined in. The set has one; each other thread
+ * running the filters of a batch has its own (f2b_scratch_new). */
+struct f2b_scratch {
+	pcre2_match_context *mctx;
+	pcre2_jit_stack *jit;
+	pcre2_match_data *md;
+	struct sbuf a, b, c;
+	struct sbuf text;		/* the line with its date cut out, and "\n" */
+	char id[F2B_VAL_MAX + 1];
+	/* phase one's line-alone part */
+	struct f2b_prefilter pf;	/* a fork of the set's: this thread's findings */
+	struct f2b_u8 u8;		/* the line as fail2ban decodes it */
+	int *visit;			/* this line's filters, in order */
+	struct f2b_cand *cands;		/* and how they visit it */
+};
+
+/* A filter that visits a line, as phase one's line-alone part found. */
+struct f2b_cand {
+	int filter;
+	bool cand;			/* holds a literal of the filter (or may) */
+	uint64_t possible;		/* failregexes 0..63 that may match; 64.. always may */
+};
+
+/* One filter's visit of one line, as phase one decided it (see
+ * f2b_batch_line): phase two needs nothing else of the set's per-line
+ * state, so the two can run on different threads. */
+struct f2b_visit {
+	uint32_t line;			/* index of the line in its batch (0 alone) */
+	uint32_t cut_start, cut_end;	/* the date's bytes, when cut */
+	bool cut;
+	bool cand;			/* holds a literal of the filter (or may) */
+	uint64_t possible;		/* failregexes 0..63 that may match; 64.. always may */
+	int64_t ts;
 };
 
 struct f2b_set {
@@ -73,9 +105,7 @@ struct f2b_set {
 	struct dateset *dates;
 	size_t ndates;
 	pcre2_compile_context *cctx;
-	pcre2_match_context *mctx;
-	pcre2_jit_stack *jit;
-	pcre2_match_data *md;
+	struct f2b_scratch *sc;		/* f2b_set_line's (and the batch caller's) */
 	uint32_t max_captures;
 	bool compiled;
 	struct f2b_prefilter pf;
@@ -84,18 +114,11 @@ struct f2b_set {
 	 * when flagged */
 	int *every;
 	size_t nevery;
-	int *visit;			/* this line's filters, in order */
 	uint64_t passed;
 	uint64_t overlong;		/* lines over F2B_FLT_LINE_MAX, dropped whole */
-	/* per-line scratch */
+	/* per-line scratch of phase one's ordered part */
 	uint64_t gen;
-	struct f2b_u8 u8;		/* the line as fail2ban decodes it */
-	int view;			/* F2B_U8_ASCII or F2B_U8_VALID: the clean line */
 	struct f2b_date_memo dmemo;	/* what the date detectors share on a line */
-	struct sbuf a, b, c;
-	struct sbuf nodate_text;	/* the line and "\n", for filters without dates */
-	uint64_t nodate_gen;
-	char id[F2B_VAL_MAX + 1];
 };
 
 /* ---- small helpers ---- */
@@ -272,16 +295,16 @@ re_compile(struct f2b_set *s, struct f2b_re *re, const char *text, bool multilin
 /* Whether the line may hold a match of re, by the prefilter's findings
  * (for a single-line filter's regexes: their text is cut from the line). */
 static bool
-re_possible(const struct f2b_set *s, const struct f2b_re *re)
+re_possible(const struct f2b_prefilter *pf, const struct f2b_re *re)
 {
-	if (re->lit_id >= 0 && !f2b_pf_found(&s->pf, re->lit_id))
+	if (re->lit_id >= 0 && !f2b_pf_found(pf, re->lit_id))
 		return false;
 	if (!re->anyof_live)
 		return true;
 	for (size_t c = 0; c < re->nanyof; c++) {
 		const struct f2b_anyof *a = &re->anyof[c];
 		size_t k = 0;
-		while (k < a->n && !f2b_pf_found(&s->pf, a->id[k]))
+		while (k < a->n && !f2b_pf_found(pf, a->id[k]))
 			k++;
 		if (k == a->n)
 			return false;
@@ -290,15 +313,21 @@ re_possible(const struct f2b_set *s, const struct f2b_re *re)
 }
 
 static int
-re_run(struct f2b_set *s, struct f2b_flt *f, const struct f2b_re *re, const char *subj, size_t n)
+re_run(struct f2b_scratch *sc, struct f2b_flt *f, struct f2b_re *re, const char *subj, size_t n)
 {
-	return f2b_re_run(re, subj, n, s->md, s->mctx, &f->st.limit_hits);
+	return f2b_re_run(re, subj, n, sc->md, sc->mctx, &f->st.limit_hits);
 }
 
 static void
-re_values(struct f2b_set *s, const struct f2b_re *re, const char *subj, int rc, struct f2b_gvals *g)
+re_values(struct f2b_scratch *sc, const struct f2b_re *re, const char *subj, int rc, struct f2b_gvals *g)
 {
-	f2b_re_values(re, s->md, subj, rc, g);
+	f2b_re_values(re, sc->md, subj, rc, g);
+}
+
+static bool
+possible_has(uint64_t possible, size_t ri)
+{
+	return ri >= 64 || (possible >> ri & 1) != 0;
 }
 
 /* ---- one line through one filter: filter.py findFailure ---- */
@@ -317,8 +346,8 @@ merged_view(const struct f2b_gvals *pre, const struct f2b_gvals *g, int k, struc
 }
 
 static void
-report(struct f2b_set *s, struct f2b_flt *f, int fi, int ri, const struct f2b_fail *fl,
-    int64_t ts, f2b_failure_cb cb, void *arg)
+report(struct f2b_scratch *sc, struct f2b_flt *f, int fi, int ri, const struct f2b_fail *fl,
+    const struct f2b_visit *vis, f2b_failure_cb cb, void *arg)
 {
 	struct f2b_failure out;
 	const struct f2b_fstr *ip = NULL, *id;
@@ -327,7 +356,8 @@ report(struct f2b_set *s, struct f2b_flt *f, int fi, int ri, const struct f2b_fa
 	memset(&out, 0, sizeof(out));
 	out.filter = fi;
 	out.regex = ri;
-	out.ts = ts;
+	out.ts = vis->ts;
+	out.line = vis->line;
 	if (fl->v[K_IP4].set)
 		ip = &fl->v[K_IP4];
 	else if (fl->v[K_IP6].set)
@@ -337,9 +367,9 @@ report(struct f2b_set *s, struct f2b_flt *f, int fi, int ri, const struct f2b_fa
 		raw = false;	/* fail2ban would resolve it; we never do */
 	}
 	id = ip ? ip : &fl->v[K_FID];
-	memcpy(s->id, id->s, id->n);
-	s->id[id->n] = '\0';
-	out.id = s->id;
+	memcpy(sc->id, id->s, id->n);
+	sc->id[id->n] = '\0';
+	out.id = sc->id;
 	if (raw && !id->trunc && addr_parse(id->s, id->n, &out.addr) == 0) {
 		out.has_addr = true;
 		if (ip != NULL && fl->v[K_CIDR].set) {
@@ -360,12 +390,12 @@ report(struct f2b_set *s, struct f2b_flt *f, int fi, int ri, const struct f2b_fa
 /* text/ntext: pre and post joined with a final "\n" (the buffer's text when
  * maxlines is 1), shared by the filters of one date detector. */
 static void
-flt_line(struct f2b_set *s, struct f2b_flt *f, int fi, bool cand, const char *pre, size_t npre,
-    const char *post, size_t npost, const char *text, size_t ntext, int64_t ts, int64_t now,
-    f2b_failure_cb cb, void *arg)
+flt_line(struct f2b_scratch *sc, struct f2b_flt *f, int fi, const struct f2b_visit *vis,
+    const char *pre, size_t npre, const char *post, size_t npost, const char *text, size_t ntext,
+    int64_t now, f2b_failure_cb cb, void *arg)
 {
 	struct f2b_gvals pg, g;
-	bool have_pre = false, any = cand;
+	bool cand = vis->cand, have_pre = false, any = cand;
 	const char *cur;
 	size_t ncur;
 	int sl, rc;
@@ -412,23 +442,23 @@ flt_line(struct f2b_set *s, struct f2b_flt *f, int fi, bool cand, const char *pr
 		any |= buffered;
 		if (!any && !f->has_pref)
 			return;
-		if (join_lines(f, f->org, f->norg, &s->a) != 0)
+		if (join_lines(f, f->org, f->norg, &sc->a) != 0)
 			return;
-		cur = s->a.p;
-		ncur = s->a.n;
+		cur = sc->a.p;
+		ncur = sc->a.n;
 	}
 
 	/* ignoreregex first, when there are few of them */
 	if (any && f->nign > 0 && (long)f->nign < (long)f->nfail - 2)
 		for (size_t i = 0; i < f->nign; i++)
-			if (re_run(s, f, &f->ign[i], cur, ncur) > 0) {
+			if (re_run(sc, f, &f->ign[i], cur, ncur) > 0) {
 				f->st.ignored++;
 				return;
 			}
 	if (f->has_pref) {
-		if ((rc = re_run(s, f, &f->pref, cur, ncur)) == 0)
+		if ((rc = re_run(sc, f, &f->pref, cur, ncur)) == 0)
 			return;
-		re_values(s, &f->pref, cur, rc, &pg);
+		re_values(sc, &f->pref, cur, rc, &pg);
 		have_pre = true;
 		if (f2b_view_true(&pg.v[K_CONTENT])) {
 			int cs = slot_alloc(f);
@@ -443,32 +473,32 @@ flt_line(struct f2b_set *s, struct f2b_flt *f, int fi, bool cand, const char *pr
 		pg.v[K_CONTENT].set = false;
 	}
 	for (size_t ri = 0; any && ri < f->nfail; ri++) {
-		const struct f2b_re *re = &f->fail[ri];
+		struct f2b_re *re = &f->fail[ri];
 		/* A single-line filter's text is cut from this line: without the
 		 * regex's literal in the line it cannot match. */
-		if (f->maxlines == 1 && !re_possible(s, re))
+		if (f->maxlines == 1 && !possible_has(vis->possible, ri))
 			continue;
 		if (cur == NULL) {
-			if (join_lines(f, f->lb, f->nlb, &s->b) != 0)
+			if (join_lines(f, f->lb, f->nlb, &sc->b) != 0)
 				return;
-			cur = s->b.p;
-			ncur = s->b.n;
+			cur = sc->b.p;
+			ncur = sc->b.n;
 		}
-		if ((rc = re_run(s, f, re, cur, ncur)) == 0)
+		if ((rc = re_run(sc, f, re, cur, ncur)) == 0)
 			continue;
-		re_values(s, re, cur, rc, &g);
+		re_values(sc, re, cur, rc, &g);
 		split_matched(f, cur, ncur, &g);
 		if (f->nign > 0) {
 			const char *ib = cur;
 			size_t nib = ncur;
 			if (f->maxlines > 1) {
-				if (join_lines(f, f->matched, f->nmatched, &s->c) != 0)
+				if (join_lines(f, f->matched, f->nmatched, &sc->c) != 0)
 					return;
-				ib = s->c.p;
-				nib = s->c.n;
+				ib = sc->c.p;
+				nib = sc->c.n;
 			}
 			for (size_t i = 0; i < f->nign; i++)
-				if (re_run(s, f, &f->ign[i], ib, nib) > 0) {
+				if (re_run(sc, f, &f->ign[i], ib, nib) > 0) {
 					lb_set(f, f->unmatched, f->nunmatched);
 					f->st.ignored++;
 					return;
@@ -510,7 +540,7 @@ flt_line(struct f2b_set *s, struct f2b_flt *f, int fi, bool cand, const char *pr
 				return;		/* pending: waiting for the connection's address */
 			}
 		}
-		report(s, f, fi, (int)ri, fl, ts, cb, arg);
+		report(sc, f, fi, (int)ri, fl, vis, cb, arg);
 		return;
 	}
 }
@@ -525,18 +555,11 @@ f2b_set_new(void)
 	if (s == NULL)
 		return NULL;
 	s->cctx = pcre2_compile_context_create(NULL);
-	s->mctx = pcre2_match_context_create(NULL);
-	s->jit = pcre2_jit_stack_create(32 * 1024, 1024 * 1024, NULL);
-	if (s->cctx == NULL || s->mctx == NULL || s->jit == NULL ||
-	    f2b_u8_init(&s->u8, F2B_FLT_LINE_MAX) != 0) {
+	if (s->cctx == NULL) {
 		f2b_set_free(s);
 		return NULL;
 	}
 	pcre2_set_newline(s->cctx, PCRE2_NEWLINE_LF);
-	pcre2_set_match_limit(s->mctx, F2B_MATCH_LIMIT);
-	pcre2_set_depth_limit(s->mctx, F2B_DEPTH_LIMIT);
-	pcre2_set_heap_limit(s->mctx, F2B_HEAP_LIMIT_KIB);
-	pcre2_jit_stack_assign(s->mctx, NULL, s->jit);
 	return s;
 }
 
@@ -577,22 +600,60 @@ f2b_set_free(struct f2b_set *s)
 		for (size_t k = 0; k < s->dates[i].n; k++)
 			free(s->dates[i].pats[k]);
 		free(s->dates[i].pats);
-		free(s->dates[i].text.p);
 	}
 	free(s->dates);
 	f2b_pf_free(&s->pf);
 	free(s->every);
-	free(s->visit);
-	pcre2_match_data_free(s->md);
-	pcre2_jit_stack_free(s->jit);
-	pcre2_match_context_free(s->mctx);
+	f2b_scratch_free(s->sc);
 	pcre2_compile_context_free(s->cctx);
-	f2b_u8_free(&s->u8);
-	free(s->a.p);
-	free(s->b.p);
-	free(s->c.p);
-	free(s->nodate_text.p);
 	free(s);
+}
+
+struct f2b_scratch *
+f2b_scratch_new(const struct f2b_set *s)
+{
+	struct f2b_scratch *sc;
+
+	if (!s->compiled || (sc = calloc(1, sizeof(*sc))) == NULL)
+		return NULL;
+	sc->mctx = pcre2_match_context_create(NULL);
+	sc->jit = pcre2_jit_stack_create(32 * 1024, 1024 * 1024, NULL);
+	sc->md = pcre2_match_data_create(s->max_captures + 1, NULL);
+	if (sc->mctx == NULL || sc->jit == NULL || sc->md == NULL) {
+		f2b_scratch_free(sc);
+		return NULL;
+	}
+	pcre2_set_match_limit(sc->mctx, F2B_MATCH_LIMIT);
+	pcre2_set_depth_limit(sc->mctx, F2B_DEPTH_LIMIT);
+	pcre2_set_heap_limit(sc->mctx, F2B_HEAP_LIMIT_KIB);
+	pcre2_jit_stack_assign(sc->mctx, NULL, sc->jit);
+	sc->visit = calloc(s->n ? s->n : 1, sizeof(*sc->visit));	/* n >= 1 once compiled */
+	sc->cands = calloc(s->n ? s->n : 1, sizeof(*sc->cands));
+	if (sc->visit == NULL || sc->cands == NULL || f2b_u8_init(&sc->u8, F2B_FLT_LINE_MAX) != 0 ||
+	    f2b_pf_fork(&s->pf, &sc->pf) != 0) {
+		f2b_scratch_free(sc);
+		return NULL;
+	}
+	return sc;
+}
+
+void
+f2b_scratch_free(struct f2b_scratch *sc)
+{
+	if (sc == NULL)
+		return;
+	pcre2_match_data_free(sc->md);
+	pcre2_jit_stack_free(sc->jit);
+	pcre2_match_context_free(sc->mctx);
+	free(sc->a.p);
+	free(sc->b.p);
+	free(sc->c.p);
+	free(sc->text.p);
+	free(sc->visit);
+	free(sc->cands);
+	f2b_u8_free(&sc->u8);
+	f2b_pf_free(&sc->pf);
+	free(sc);
 }
 
 /* Filters with the same datepattern lines share one date detector. */
@@ -756,7 +817,6 @@ f2b_set_compile(struct f2b_set *s, char *err, size_t errlen)
 		snprintf(err, errlen, "no filter");
 		return -1;
 	}
-	s->md = pcre2_match_data_create(s->max_captures + 1, NULL);
 	for (size_t i = 0; i < s->n; i++) {
 		const struct f2b_flt *f = s->flt[i];
 		for (size_t r = 0; r <= f->nfail; r++) {	/* and prefregex */
@@ -767,9 +827,7 @@ f2b_set_compile(struct f2b_set *s, char *err, size_t errlen)
 		}
 	}
 	s->every = calloc(s->n, sizeof(*s->every));
-	s->visit = calloc(s->n, sizeof(*s->visit));
-	if (f2b_pf_init(&s->pf, cap, s->n) != 0 || s->md == NULL || s->every == NULL ||
-	    s->visit == NULL) {
+	if (f2b_pf_init(&s->pf, cap, s->n) != 0 || s->every == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -820,6 +878,11 @@ f2b_set_compile(struct f2b_set *s, char *err, size_t errlen)
 		if (s->flt[i]->always || s->flt[i]->maxlines > 1)
 			s->every[s->nevery++] = (int)i;
 	s->compiled = true;
+	if ((s->sc = f2b_scratch_new(s)) == NULL) {
+		s->compiled = false;
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	return 0;
 oom:
 	snprintf(err, errlen, "out of memory");
@@ -835,22 +898,22 @@ oom:
  * bad bytes growing threefold once decoded must not let an attacker's
  * line be dropped for being short. */
 static const char *
-line_clean(struct f2b_set *s, const char *line, size_t *len)
+line_clean(struct f2b_scratch *sc, const char *line, size_t *len, int *view)
 {
 	if (*len > F2B_FLT_LINE_MAX)
 		return NULL;
-	switch (f2b_u8_view(&s->u8, line, *len)) {
+	switch (f2b_u8_view(&sc->u8, line, *len)) {
 	case F2B_U8_FIXED:	/* now valid UTF-8 */
-		s->view = F2B_U8_VALID;
-		*len = s->u8.len;
-		return s->u8.buf;
+		*view = F2B_U8_VALID;
+		*len = sc->u8.len;
+		return sc->u8.buf;
 	case F2B_U8_TOOBIG:	/* cannot happen: room for 3 x F2B_FLT_LINE_MAX */
 		return NULL;
 	case F2B_U8_ASCII:
-		s->view = F2B_U8_ASCII;
+		*view = F2B_U8_ASCII;
 		return line;
 	default:
-		s->view = F2B_U8_VALID;
+		*view = F2B_U8_VALID;
 		return line;
 	}
 }
@@ -858,10 +921,10 @@ line_clean(struct f2b_set *s, const char *line, size_t *len)
 /* The filters this line visits, in filter order (failures are reported in
  * that order): every[] merged with the ones the prefilter flagged. */
 static size_t
-visit_list(struct f2b_set *s)
+visit_list(const struct f2b_set *s, struct f2b_scratch *sc)
 {
-	int *fl = s->pf.flagged;
-	size_t nfl = s->pf.nflagged, n = 0, a = 0, b = 0;
+	int *fl = sc->pf.flagged;
+	size_t nfl = sc->pf.nflagged, n = 0, a = 0, b = 0;
 
 	for (size_t i = 1; i < nfl; i++) {	/* a few: insertion sort */
 		int x = fl[i];
@@ -878,61 +941,87 @@ visit_list(struct f2b_set *s)
 				b++;
 		} else
 			x = fl[b++];
-		s->visit[n++] = x;
+		sc->visit[n++] = x;
 	}
 	return n;
 }
 
-void
-f2b_set_line(struct f2b_set *s, const char *line, size_t len, int64_t now,
-    f2b_failure_cb cb, void *arg)
+/* Phase one, the part that depends on the line alone (any thread, any
+ * order): the line cleaned, the prefilter run, and the filters that visit
+ * it, in filter order, each a candidate or not (a multi-line filter sees
+ * every line) and with the failregexes that may match. out has room for
+ * every filter. Returns the clean line (in sc's buffer when repaired), or
+ * NULL when the line is over F2B_FLT_LINE_MAX. */
+static const char *
+line_scan(const struct f2b_set *s, struct f2b_scratch *sc, const char *line, size_t *len,
+    int *view, struct f2b_cand *out, size_t *nout)
 {
-	bool any = false;
+	size_t n = *len;
 
-	if (!s->compiled)
-		return;
-	while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-		len--;
-	if ((line = line_clean(s, line, &len)) == NULL) {
-		s->overlong++;
-		return;
-	}
-	s->gen++;
-	s->dmemo.gen = s->gen;
-	f2b_pf_scan(&s->pf, line, len);
-	size_t nvisit = visit_list(s);
-	for (size_t v = 0; v < nvisit; v++) {
-		size_t i = (size_t)s->visit[v];
-		struct f2b_flt *f = s->flt[i];
-		const char *pre = "", *post = line;
-		size_t npre = 0, npost = len;
-		int64_t ts = now;
-		struct sbuf *text = &s->nodate_text;
-		uint64_t *text_gen = &s->nodate_gen;
+	*nout = 0;
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		n--;
+	if ((line = line_clean(sc, line, &n, view)) == NULL)
+		return NULL;
+	*len = n;
+	f2b_pf_scan(&sc->pf, line, n);
+	size_t nvisit = visit_list(s, sc);
+	for (size_t vi = 0; vi < nvisit; vi++) {
+		int i = sc->visit[vi];
+		const struct f2b_flt *f = s->flt[i];
+		struct f2b_cand c = { i, f->always || sc->pf.cand[i], ~(uint64_t)0 };
 
-		bool cand = f->always || s->pf.cand[i];
-		if (f->maxlines == 1 && cand) {
+		if (f->maxlines == 1 && c.cand) {
 			/* prefregex, or every failregex, cannot match */
-			if (!re_possible(s, &f->pref))
-				cand = false;
-			else if (!f->always) {
-				size_t r = 0;
-				while (r < f->nfail && !re_possible(s, &f->fail[r]))
-					r++;
-				cand = r < f->nfail;
+			if (!re_possible(&sc->pf, &f->pref))
+				c.cand = false;
+			else {
+				bool some = false;
+				c.possible = 0;
+				for (size_t r = 0; r < f->nfail; r++)
+					if (re_possible(&sc->pf, &f->fail[r])) {
+						some = true;
+						if (r < 64)
+							c.possible |= (uint64_t)1 << r;
+					}
+				if (!f->always)
+					c.cand = some;
 			}
 		}
-		if (!cand && f->maxlines == 1)
+		if (!c.cand && f->maxlines == 1)
 			continue;
-		any = true;
+		out[(*nout)++] = c;
+	}
+	return line;
+}
+
+/* Phase one, the part that keeps state from line to line (one thread, the
+ * lines in order): the dates the visiting filters' detectors find (each
+ * detector remembers its last template and last date), and the visits
+ * made, in filter order, with fn. */
+typedef int (*visit_fn)(struct f2b_set *s, void *arg, int fi, const char *line, size_t len,
+    const struct f2b_visit *v);
+
+static void
+line_dates(struct f2b_set *s, const char *line, size_t len, int view, const struct f2b_cand *c,
+    size_t nc, int64_t now, uint32_t idx, visit_fn fn, void *arg)
+{
+	s->gen++;
+	s->dmemo.gen = s->gen;
+	if (nc > 0)
+		s->passed++;
+	for (size_t k = 0; k < nc; k++) {
+		int i = c[k].filter;
+		const struct f2b_flt *f = s->flt[i];
+		struct f2b_visit v = { idx, 0, 0, false, c[k].cand, c[k].possible, now };
+
 		if (f->dates >= 0) {
 			struct dateset *d = &s->dates[f->dates];
 			if (d->gen != s->gen) {
 				d->gen = s->gen;
 				/* the line's class is known: the detector need not
 				 * look at its bytes again */
-				d->found = f2b_dates_find_ex(d->d, line, len, now, s->view, &s->dmemo,
-				    &d->hit);
+				d->found = f2b_dates_find_ex(d->d, line, len, now, view, &s->dmemo, &d->hit);
 				if (d->found && d->hit.end <= len && d->hit.start <= d->hit.end) {
 					d->last = d->hit.ts;
 					d->have_last = true;
@@ -940,29 +1029,423 @@ f2b_set_line(struct f2b_set *s, const char *line, size_t len, int64_t now,
 					d->found = 0;
 			}
 			if (d->found && d->hit.start < d->hit.end) {
-				pre = line;
-				npre = d->hit.start;
-				post = line + d->hit.end;
-				npost = len - d->hit.end;
+				v.cut = true;
+				v.cut_start = (uint32_t)d->hit.start;
+				v.cut_end = (uint32_t)d->hit.end;
 			}
-			ts = d->found ? d->hit.ts : d->have_last ? d->last : now;
-			text = &d->text;
-			text_gen = &d->text_gen;
+			v.ts = d->found ? d->hit.ts : d->have_last ? d->last : now;
 		}
-		if (f->maxlines == 1 && *text_gen != s->gen) {
-			if (sbuf_reserve(text, npre + npost + 2) != 0)
-				continue;
-			memcpy(text->p, pre, npre);
-			memcpy(text->p + npre, post, npost);
-			text->n = npre + npost;
-			text->p[text->n++] = '\n';
-			text->p[text->n] = '\0';
-			*text_gen = s->gen;
-		}
-		flt_line(s, f, (int)i, cand, pre, npre, post, npost, text->p, text->n, ts, now, cb, arg);
+		if (fn(s, arg, i, line, len, &v) != 0)
+			break;
 	}
-	if (any)
-		s->passed++;
+}
+
+/* Phase two of one visit: the filter's regexes and state. */
+static void
+visit_run(struct f2b_set *s, struct f2b_scratch *sc, int fi, const char *line, size_t len,
+    const struct f2b_visit *v, int64_t now, f2b_failure_cb cb, void *arg)
+{
+	struct f2b_flt *f = s->flt[fi];
+	const char *pre = "", *post = line;
+	size_t npre = 0, npost = len;
+
+	if (v->cut) {
+		pre = line;
+		npre = v->cut_start;
+		post = line + v->cut_end;
+		npost = len - v->cut_end;
+	}
+	if (f->maxlines == 1) {
+		struct sbuf *t = &sc->text;
+		if (sbuf_reserve(t, npre + npost + 2) != 0)
+			return;
+		memcpy(t->p, pre, npre);
+		memcpy(t->p + npre, post, npost);
+		t->n = npre + npost;
+		t->p[t->n++] = '\n';
+		t->p[t->n] = '\0';
+	}
+	flt_line(sc, f, fi, v, pre, npre, post, npost, sc->text.p, sc->text.n, now, cb, arg);
+}
+
+struct now_run {
+	int64_t now;
+	f2b_failure_cb cb;
+	void *arg;
+};
+
+static int
+run_now(struct f2b_set *s, void *arg, int fi, const char *line, size_t len, const struct f2b_visit *v)
+{
+	struct now_run *r = arg;
+
+	visit_run(s, s->sc, fi, line, len, v, r->now, r->cb, r->arg);
+	return 0;
+}
+
+void
+f2b_set_line(struct f2b_set *s, const char *line, size_t len, int64_t now,
+    f2b_failure_cb cb, void *arg)
+{
+	struct now_run r = { now, cb, arg };
+	size_t nc;
+	int view;
+
+	if (!s->compiled)
+		return;
+	if ((line = line_scan(s, s->sc, line, &len, &view, s->sc->cands, &nc)) == NULL) {
+		s->overlong++;
+		return;
+	}
+	line_dates(s, line, len, view, s->sc->cands, nc, now, 0, run_now, &r);
+}
+
+/* ---- batches: phase one (in parts), phase two per filter ---- */
+
+struct bfail {
+	uint32_t line;
+	int regex;
+	bool has_addr;
+	struct a5_prefix addr;
+	size_t id_off;
+	int64_t ts;
+};
+
+/* One filter's share of a batch: written by the thread running it. */
+struct bflt {
+	struct f2b_visit *v;
+	size_t nv, capv;
+	struct bfail *f;
+	size_t nf, capf;
+	char *ids;
+	size_t nids, capids;
+	bool oom;
+};
+
+enum { BL_SKIP, BL_OVERLONG, BL_OK };
+
+struct bline {
+	const char *p;		/* as given, then the clean line */
+	uint32_t len;
+	uint8_t state;		/* BL_* */
+	uint8_t view;
+	uint32_t cfirst, ncand;	/* its candidates in its part's list */
+};
+
+/* Copies of lines that were repaired (bad UTF-8): the scratch's decoding
+ * buffer is reused at the next line. Chunks are never moved. */
+#define BATCH_CHUNK (64u << 10)
+struct bchunk {
+	struct bchunk *next;
+	size_t used;
+	char data[];
+};
+
+/* One part of phase one's line-alone work: written by one thread. */
+struct bpart {
+	struct f2b_cand *c;
+	size_t nc, capc;
+	struct bchunk *chunks;
+	bool oom;
+};
+
+struct f2b_batch {
+	size_t nflt;
+	int64_t now;
+	struct bline *lines;
+	size_t nlines, caplines;
+	struct bpart *parts;
+	size_t capparts;
+	struct bflt *flt;
+	bool oom;
+};
+
+struct f2b_batch *
+f2b_batch_new(const struct f2b_set *s)
+{
+	struct f2b_batch *b;
+
+	if (!s->compiled || (b = calloc(1, sizeof(*b))) == NULL)
+		return NULL;
+	b->nflt = s->n;
+	if ((b->flt = calloc(s->n, sizeof(*b->flt))) == NULL) {
+		free(b);
+		return NULL;
+	}
+	return b;
+}
+
+static void
+chunks_free(struct bchunk *c)
+{
+	while (c != NULL) {
+		struct bchunk *next = c->next;
+		free(c);
+		c = next;
+	}
+}
+
+void
+f2b_batch_free(struct f2b_batch *b)
+{
+	if (b == NULL)
+		return;
+	for (size_t i = 0; i < b->nflt; i++) {
+		free(b->flt[i].v);
+		free(b->flt[i].f);
+		free(b->flt[i].ids);
+	}
+	for (size_t i = 0; i < b->capparts; i++) {
+		free(b->parts[i].c);
+		chunks_free(b->parts[i].chunks);
+	}
+	free(b->parts);
+	free(b->flt);
+	free(b->lines);
+	free(b);
+}
+
+void
+f2b_batch_reset(struct f2b_batch *b, int64_t now)
+{
+	b->now = now;
+	b->nlines = 0;
+	for (size_t i = 0; i < b->nflt; i++) {
+		b->flt[i].nv = b->flt[i].nf = b->flt[i].nids = 0;
+		b->flt[i].oom = false;
+	}
+	for (size_t i = 0; i < b->capparts; i++) {
+		b->parts[i].nc = 0;
+		b->parts[i].oom = false;
+		chunks_free(b->parts[i].chunks);
+		b->parts[i].chunks = NULL;
+	}
+	b->oom = false;
+}
+
+/* Grows *p (of *cap elements of size sz) to hold n + 1. */
+static int
+grow(void **p, size_t *cap, size_t n, size_t sz)
+{
+	if (n < *cap)
+		return 0;
+	size_t ncap = *cap ? *cap * 2 : 64;
+	void *q = realloc(*p, ncap * sz);
+	if (q == NULL)
+		return -1;
+	*p = q;
+	*cap = ncap;
+	return 0;
+}
+
+static void
+batch_add(struct f2b_batch *b, const char *line, size_t len, uint8_t state)
+{
+	if (b->oom || grow((void **)&b->lines, &b->caplines, b->nlines, sizeof(*b->lines)) != 0) {
+		b->oom = true;
+		return;
+	}
+	b->lines[b->nlines++] = (struct bline){ line, (uint32_t)len, state, 0, 0, 0 };
+}
+
+int
+f2b_batch_line(struct f2b_batch *b, const char *line, size_t len)
+{
+	/* a length that does not fit is far over the ceiling anyway */
+	batch_add(b, line, len > F2B_FLT_LINE_MAX ? 0 : len,
+	    len > F2B_FLT_LINE_MAX ? BL_OVERLONG : BL_OK);
+	return b->oom ? -1 : 0;
+}
+
+void
+f2b_batch_skip(struct f2b_batch *b)
+{
+	batch_add(b, NULL, 0, BL_SKIP);
+}
+
+size_t
+f2b_batch_parts(struct f2b_batch *b)
+{
+	size_t n = (b->nlines + F2B_BATCH_PART_LINES - 1) / F2B_BATCH_PART_LINES;
+
+	if (n > b->capparts) {
+		struct bpart *p = realloc(b->parts, n * sizeof(*p));
+		if (p == NULL) {
+			b->oom = true;
+			return 0;
+		}
+		memset(p + b->capparts, 0, (n - b->capparts) * sizeof(*p));
+		b->parts = p;
+		b->capparts = n;
+	}
+	return n;
+}
+
+static const char *
+part_keep(struct bpart *pt, const char *line, size_t len)
+{
+	if (pt->chunks == NULL || pt->chunks->used + len + 1 > BATCH_CHUNK) {
+		size_t sz = len + 1 > BATCH_CHUNK ? len + 1 : BATCH_CHUNK;
+		struct bchunk *c = malloc(sizeof(*c) + sz);
+		if (c == NULL)
+			return NULL;
+		c->next = pt->chunks;
+		c->used = 0;
+		pt->chunks = c;
+	}
+	char *p = pt->chunks->data + pt->chunks->used;
+	memcpy(p, line, len);
+	p[len] = '\0';
+	pt->chunks->used += len + 1;
+	return p;
+}
+
+void
+f2b_batch_scan(const struct f2b_set *s, struct f2b_batch *b, size_t part, struct f2b_scratch *sc)
+{
+	struct bpart *pt = &b->parts[part];
+	size_t from = part * F2B_BATCH_PART_LINES, to = from + F2B_BATCH_PART_LINES;
+
+	if (to > b->nlines)
+		to = b->nlines;
+	pt->nc = 0;
+	for (size_t i = from; i < to && !pt->oom; i++) {
+		struct bline *bl = &b->lines[i];
+		size_t len = bl->len, nc;
+		int view;
+		if (bl->state != BL_OK)
+			continue;
+		const char *clean = line_scan(s, sc, bl->p, &len, &view, sc->cands, &nc);
+		if (clean == NULL) {
+			bl->state = BL_OVERLONG;
+			continue;
+		}
+		if (clean != bl->p && (clean = part_keep(pt, clean, len)) == NULL) {
+			pt->oom = true;
+			break;
+		}
+		bl->p = clean;
+		bl->len = (uint32_t)len;
+		bl->view = (uint8_t)view;
+		bl->cfirst = (uint32_t)pt->nc;
+		bl->ncand = (uint32_t)nc;
+		for (size_t k = 0; k < nc; k++) {
+			if (grow((void **)&pt->c, &pt->capc, pt->nc, sizeof(*pt->c)) != 0) {
+				pt->oom = true;
+				break;
+			}
+			pt->c[pt->nc++] = sc->cands[k];
+		}
+	}
+}
+
+static int
+batch_visit(struct f2b_set *s, void *arg, int fi, const char *line, size_t len,
+    const struct f2b_visit *v)
+{
+	struct f2b_batch *b = arg;
+	struct bflt *bf = &b->flt[fi];
+
+	(void)s;
+	(void)line;
+	(void)len;
+	if (grow((void **)&bf->v, &bf->capv, bf->nv, sizeof(*bf->v)) != 0) {
+		b->oom = true;
+		return -1;
+	}
+	bf->v[bf->nv++] = *v;
+	return 0;
+}
+
+int
+f2b_batch_prepare(struct f2b_set *s, struct f2b_batch *b)
+{
+	for (size_t i = 0; i < b->nlines && !b->oom; i++) {
+		const struct bline *bl = &b->lines[i];
+		const struct bpart *pt = &b->parts[i / F2B_BATCH_PART_LINES];
+		if (pt->oom)
+			b->oom = true;
+		else if (bl->state == BL_OVERLONG)
+			s->overlong++;
+		else if (bl->state == BL_OK)
+			line_dates(s, bl->p, bl->len, bl->view, pt->c + bl->cfirst, bl->ncand, b->now,
+			    (uint32_t)i, batch_visit, b);
+	}
+	return b->oom ? -1 : 0;
+}
+
+size_t
+f2b_batch_visits(const struct f2b_batch *b, int filter)
+{
+	return b->flt[filter].nv;
+}
+
+static void
+batch_fail(void *arg, const struct f2b_failure *f)
+{
+	struct bflt *bf = arg;
+	size_t n = strlen(f->id);
+
+	if (grow((void **)&bf->f, &bf->capf, bf->nf, sizeof(*bf->f)) != 0) {
+		bf->oom = true;
+		return;
+	}
+	while (bf->nids + n + 1 > bf->capids) {
+		size_t ncap = bf->capids ? bf->capids * 2 : 4096;
+		char *q = realloc(bf->ids, ncap);
+		if (q == NULL) {
+			bf->oom = true;
+			return;
+		}
+		bf->ids = q;
+		bf->capids = ncap;
+	}
+	memcpy(bf->ids + bf->nids, f->id, n + 1);
+	bf->f[bf->nf++] = (struct bfail){ (uint32_t)f->line, f->regex, f->has_addr, f->addr,
+	    bf->nids, f->ts };
+	bf->nids += n + 1;
+}
+
+void
+f2b_batch_run(struct f2b_set *s, struct f2b_batch *b, int filter, struct f2b_scratch *sc)
+{
+	struct bflt *bf = &b->flt[filter];
+
+	for (size_t i = 0; i < bf->nv; i++) {
+		const struct f2b_visit *v = &bf->v[i];
+		const struct bline *bl = &b->lines[v->line];
+		visit_run(s, sc, filter, bl->p, bl->len, v, b->now, batch_fail, bf);
+	}
+}
+
+int
+f2b_batch_emit(struct f2b_batch *b, uint64_t base, f2b_failure_cb cb, void *arg)
+{
+	size_t at[F2B_FLT_MAX], live[F2B_FLT_MAX], nlive = 0;
+	int rc = b->oom ? -1 : 0;
+
+	for (size_t i = 0; i < b->nflt; i++) {
+		at[i] = 0;
+		if (b->flt[i].oom)
+			rc = -1;
+		if (b->flt[i].nf > 0)
+			live[nlive++] = i;
+	}
+	/* a merge by line; on one line, filter order (as f2b_set_line) */
+	while (nlive > 0) {
+		size_t best = 0;
+		for (size_t k = 1; k < nlive; k++)
+			if (b->flt[live[k]].f[at[live[k]]].line < b->flt[live[best]].f[at[live[best]]].line)
+				best = k;
+		size_t fi = live[best];
+		const struct bfail *x = &b->flt[fi].f[at[fi]];
+		struct f2b_failure out = { (int)fi, x->regex, x->has_addr, x->addr,
+		    b->flt[fi].ids + x->id_off, x->ts, base + x->line };
+		cb(arg, &out);
+		if (++at[fi] == b->flt[fi].nf)
+			memmove(live + best, live + best + 1, (--nlive - best) * sizeof(*live));
+	}
+	return rc;
 }
 
 size_t

@@ -34,6 +34,7 @@ struct f2b_failure {
 	struct a5_prefix addr;	/* the host (full length), or the subnet of <CIDR>/<SUBNET> */
 	const char *id;		/* the failure id as text (always set; NUL-terminated) */
 	int64_t ts;		/* the line's date, else the last date seen, else now */
+	uint64_t line;		/* f2b_set_line: 0; a batch: its base + the line's index */
 };
 
 struct f2b_filter_stats {
@@ -65,6 +66,50 @@ int f2b_set_compile(struct f2b_set *s, char *err, size_t errlen);
  * lines without a date. Calls cb for each failure, in filter order. */
 void f2b_set_line(struct f2b_set *s, const char *line, size_t len, int64_t now,
     f2b_failure_cb cb, void *arg);
+
+/* Batches: the same work as f2b_set_line over many lines, split so that
+ * several threads share it, with the same failures in the same order.
+ * - f2b_batch_line (the caller): the lines, in order. Their bytes must stay
+ *   as they are until the batch is emitted.
+ * - Phase one, the line-alone part (f2b_batch_scan, once per part of
+ *   F2B_BATCH_PART_LINES lines, any thread, any order): each line cleaned,
+ *   the prefilter run, which filters visit it.
+ * - Phase one, the ordered part (f2b_batch_prepare, one thread, after every
+ *   part is scanned, batches in order): the dates, whose detectors keep
+ *   state from line to line.
+ * - Phase two (f2b_batch_run, once per filter with visits): the filter's
+ *   regexes and state over the batch's lines. Different filters run on
+ *   different threads at once, and beside phase one of the next batch
+ *   (which touches no filter's state); one filter's batches run in order.
+ * - f2b_batch_emit (after every run) calls cb for each failure in the
+ *   order f2b_set_line would have.
+ * Each thread has its own scratch. A batch belongs to one set. */
+#define F2B_BATCH_PART_LINES 2048
+struct f2b_batch;
+struct f2b_scratch;
+
+struct f2b_scratch *f2b_scratch_new(const struct f2b_set *s);	/* compiled s; NULL: no memory */
+void f2b_scratch_free(struct f2b_scratch *sc);
+struct f2b_batch *f2b_batch_new(const struct f2b_set *s);
+void f2b_batch_free(struct f2b_batch *b);
+/* Empties the batch; now as in f2b_set_line, for all its lines. */
+void f2b_batch_reset(struct f2b_batch *b, int64_t now);
+/* The next line (without its newline). 0, or -1 when out of memory (the
+ * batch is then incomplete: f2b_batch_emit fails too). */
+int f2b_batch_line(struct f2b_batch *b, const char *line, size_t len);
+/* A line not given to the set (dropped by the caller) still takes an index. */
+void f2b_batch_skip(struct f2b_batch *b);
+/* The number of parts of the batch's lines (0 when out of memory). */
+size_t f2b_batch_parts(struct f2b_batch *b);
+void f2b_batch_scan(const struct f2b_set *s, struct f2b_batch *b, size_t part, struct f2b_scratch *sc);
+/* 0, or -1 when out of memory. */
+int f2b_batch_prepare(struct f2b_set *s, struct f2b_batch *b);
+/* The lines filter visits in the batch (0: f2b_batch_run has nothing to do). */
+size_t f2b_batch_visits(const struct f2b_batch *b, int filter);
+void f2b_batch_run(struct f2b_set *s, struct f2b_batch *b, int filter, struct f2b_scratch *sc);
+/* Failures of the batch in order, each with line = base + its line's index.
+ * 0, or -1 when some were lost for want of memory. */
+int f2b_batch_emit(struct f2b_batch *b, uint64_t base, f2b_failure_cb cb, void *arg);
 
 size_t f2b_set_count(const struct f2b_set *s);
 const char *f2b_set_name(const struct f2b_set *s, int filter);

@@ -84,13 +84,33 @@ f2b_pf_init(struct f2b_prefilter *pf, size_t cap, size_t nfilters)
 	pf->next = calloc(cap ? cap : 1, sizeof(*pf->next));
 	pf->head = calloc(cap ? cap : 1, sizeof(*pf->head));
 	pf->mask = calloc(cap ? cap : 1, sizeof(*pf->mask));
+	pf->head2 = calloc(cap ? cap : 1, sizeof(*pf->head2));
+	pf->mask2 = calloc(cap ? cap : 1, sizeof(*pf->mask2));
 	pf->found = calloc(cap ? cap : 1, sizeof(*pf->found));
 	pf->hash_head = calloc(65536, sizeof(*pf->hash_head));
 	pf->cand = calloc(nfilters ? nfilters : 1, 1);
 	pf->flagged = calloc(nfilters ? nfilters : 1, sizeof(*pf->flagged));
 	if (pf->lit == NULL || pf->len == NULL || pf->filter == NULL || pf->next == NULL ||
-	    pf->head == NULL || pf->mask == NULL || pf->found == NULL || pf->hash_head == NULL ||
+	    pf->head == NULL || pf->mask == NULL || pf->head2 == NULL || pf->mask2 == NULL ||
+	    pf->found == NULL || pf->hash_head == NULL ||
 	    pf->cand == NULL || pf->flagged == NULL)
+		return -1;
+	return 0;
+}
+
+int
+f2b_pf_fork(const struct f2b_prefilter *pf, struct f2b_prefilter *out)
+{
+	*out = *pf;
+	out->forked = true;
+	out->gen = 0;
+	out->nflagged = 0;
+	out->low = NULL;
+	out->lowcap = 0;
+	out->found = calloc(pf->cap ? pf->cap : 1, sizeof(*out->found));
+	out->cand = calloc(pf->nfilters ? pf->nfilters : 1, 1);
+	out->flagged = calloc(pf->nfilters ? pf->nfilters : 1, sizeof(*out->flagged));
+	if (out->found == NULL || out->cand == NULL || out->flagged == NULL)
 		return -1;
 	return 0;
 }
@@ -98,6 +118,14 @@ f2b_pf_init(struct f2b_prefilter *pf, size_t cap, size_t nfilters)
 void
 f2b_pf_free(struct f2b_prefilter *pf)
 {
+	if (pf->forked) {
+		free(pf->found);
+		free(pf->cand);
+		free(pf->flagged);
+		free(pf->low);
+		memset(pf, 0, sizeof(*pf));
+		return;
+	}
 	for (size_t i = 0; i < pf->n; i++)
 		free(pf->lit[i]);
 	free(pf->lit);
@@ -106,6 +134,8 @@ f2b_pf_free(struct f2b_prefilter *pf)
 	free(pf->next);
 	free(pf->head);
 	free(pf->mask);
+	free(pf->head2);
+	free(pf->mask2);
 	free(pf->found);
 	free(pf->hash_head);
 	free(pf->cand);
@@ -137,6 +167,14 @@ f2b_pf_add(struct f2b_prefilter *pf, const char *text, int filter)
 	pf->next[k] = pf->hash_head[h];
 	pf->hash_head[h] = (uint32_t)k + 1;
 	pf->hash_bits[h / 64] |= 1ull << (h % 64);
+	memset(head, 0, sizeof(head));
+	memset(mask, 0, sizeof(mask));
+	for (size_t j = 8; j < 16 && j < pf->len[k]; j++) {
+		head[j - 8] = pf->lit[k][j];
+		mask[j - 8] = 0xff;
+	}
+	pf->head2[k] = load8(head);
+	memcpy(&pf->mask2[k], mask, sizeof(mask));
 	pf->n++;
 	return (int)k;
 }
@@ -150,9 +188,9 @@ f2b_pf_scan(struct f2b_prefilter *pf, const char *line, size_t len)
 	pf->nflagged = 0;
 	if (pf->n == 0 || len < 3)
 		return;
-	if (len + 8 > pf->lowcap) {
+	if (len + 16 > pf->lowcap) {
 		size_t cap = pf->lowcap ? pf->lowcap : 256;
-		while (cap < len + 8)
+		while (cap < len + 16)
 			cap *= 2;
 		char *p = realloc(pf->low, cap);
 		if (p == NULL)
@@ -162,7 +200,7 @@ f2b_pf_scan(struct f2b_prefilter *pf, const char *line, size_t len)
 	}
 	char *low = pf->low;
 	lower_ascii(low, line, len);
-	memset(low + len, 0, 8);
+	memset(low + len, 0, 16);
 	for (size_t i = 0; i + 2 < len; i++) {
 		unsigned h = hash3(load4(low + i));
 		if (!(pf->hash_bits[h / 64] & (1ull << (h % 64))))
@@ -170,8 +208,13 @@ f2b_pf_scan(struct f2b_prefilter *pf, const char *line, size_t len)
 		uint64_t w = load8(low + i);
 		for (uint32_t k = pf->hash_head[h]; k != 0; k = pf->next[k - 1]) {
 			size_t n = pf->len[k - 1];
+			/* bytes 8..15 compared as one word before any call: low
+			 * has 16 zero bytes after the line, so the load stays
+			 * in it, and n <= len - i decides past the end */
 			if ((w & pf->mask[k - 1]) == pf->head[k - 1] && pf->found[k - 1] != pf->gen &&
-			    n <= len - i && (n <= 8 || memcmp(low + i + 8, pf->lit[k - 1] + 8, n - 8) == 0)) {
+			    n <= len - i && (n <= 8 || ((load8(low + i + 8) & pf->mask2[k - 1]) ==
+			    pf->head2[k - 1] && (n <= 16 ||
+			    memcmp(low + i + 16, pf->lit[k - 1] + 16, n - 16) == 0)))) {
 				pf->found[k - 1] = pf->gen;
 				int f = pf->filter[k - 1];
 				if (f >= 0 && !pf->cand[f]) {

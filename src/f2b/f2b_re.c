@@ -95,8 +95,10 @@ f2b_re_compile(struct f2b_re *re, const char *text, bool multiline, pcre2_compil
 		    (size_t)eoff, 200, pc);
 		goto out;
 	}
-	/* JIT is a speed-up; the interpreter gives the same answers. */
-	re->jit = pcre2_jit_compile(re->code, PCRE2_JIT_COMPLETE) == 0;
+	/* JIT-compiled at the first run (f2b_re_run): with every filter
+	 * loaded, most regexes never run over a given log, and compiling them
+	 * all was much of the start (time, and memory mapped). */
+	re->jit = re->jit_tried = false;
 	pcre2_pattern_info(re->code, PCRE2_INFO_CAPTURECOUNT, &re->ncaptures);
 	for (int k = 0; k < K_N; k++) {
 		int g = pcre2_substring_number_from_name(re->code, (PCRE2_SPTR)key_names[k]);
@@ -138,9 +140,14 @@ out:
 }
 
 int
-f2b_re_run(const struct f2b_re *re, const char *subj, size_t n, pcre2_match_data *md,
+f2b_re_run(struct f2b_re *re, const char *subj, size_t n, pcre2_match_data *md,
     pcre2_match_context *mctx, uint64_t *limit_hits)
 {
+	/* JIT is a speed-up; the interpreter gives the same answers. */
+	if (!re->jit_tried) {
+		re->jit = pcre2_jit_compile(re->code, PCRE2_JIT_COMPLETE) == 0;
+		re->jit_tried = true;
+	}
 	/* pcre2_jit_match is pcre2_match's JIT path without its checks of
 	 * the arguments (which cost some 200 instructions a call, and there
 	 * are several calls a line); the subject is valid UTF-8 either way. */

@@ -38,6 +38,7 @@ struct f2b_re {
 	size_t nanyof;
 	bool anyof_live;		/* the clauses' texts are in the prefilter */
 	bool jit;			/* JIT-compiled: run by pcre2_jit_match */
+	bool jit_tried;			/* JIT compiles at the first run */
 };
 
 struct f2b_view {
@@ -71,8 +72,9 @@ int f2b_re_compile(struct f2b_re *re, const char *text, bool multiline,
     pcre2_compile_context *cctx, const char *where, char *err, size_t errlen);
 void f2b_re_free(struct f2b_re *re);
 /* Runs re over subj (valid UTF-8); >0 on a match (its groups are in md),
- * 0 if none. A run stopped by a limit counts in *limit_hits. */
-int f2b_re_run(const struct f2b_re *re, const char *subj, size_t n, pcre2_match_data *md,
+ * 0 if none. A run stopped by a limit counts in *limit_hits. The first run
+ * JIT-compiles re: the runs of one re are on one thread at a time. */
+int f2b_re_run(struct f2b_re *re, const char *subj, size_t n, pcre2_match_data *md,
     pcre2_match_context *mctx, uint64_t *limit_hits);
 /* failregex.py getGroups / _getGroupsWithAlt, for the names that matter. */
 void f2b_re_values(const struct f2b_re *re, pcre2_match_data *md, const char *subj, int rc,

@@ -11,6 +11,9 @@
 #   - the rules' golden logs (tests/rules/*.log) and, when present, the
 #     fail2ban sample logs (its package's, ../shared/corpus/fail2ban);
 # and compares --matches, --bans and the summary (all but its timing line).
+# The same for fail2ban's filters (`scan --fail2ban-filter`, every filter of
+# /etc/fail2ban/filter.d at once: src/cli/f2b_pool.c) over the generated log,
+# gzip, stdin, several files and the sample logs.
 # Offline: no network, no root. A5_BIN picks another binary.
 # Exit 0 pass, 1 fail, 77 skip.
 set -u
@@ -114,6 +117,74 @@ for d in /usr/lib/python3/dist-packages/fail2ban/tests/files/logs \
 	[ $# -gt 0 ] && { same "samples $d" /dev/null "$@"; found=1; }
 done
 [ "$found" = 1 ] || echo "note: no fail2ban sample logs (package or corpus), left out"
+
+# fail2ban's filters, all at once: batches split among threads
+# (f2b/f2b_filter.h), whose failures must come out as with one thread
+F2B_DIR=/etc/fail2ban/filter.d
+same_f2b() {
+	name=$1 in=$2
+	shift 2
+	for mode in --matches --bans summary; do
+		m=$mode
+		[ "$mode" = summary ] && m=
+		for t in 1 2 3 5; do
+			# shellcheck disable=SC2086 # $m and $FILTERS: words
+			if ! "$bin" scan $FILTERS --threads "$t" $m "$@" <"$in" >"$tmp/out.$t" 2>"$tmp/err.$t"; then
+				echo "FAIL f2b $name $mode --threads $t: scan failed: $(head -c 300 "$tmp/err.$t")"
+				rc=1
+				continue
+			fi
+			[ "$mode" = summary ] && { tail -n +2 "$tmp/out.$t" >"$tmp/o" && mv "$tmp/o" "$tmp/out.$t"; }
+			[ "$t" = 1 ] && continue
+			n=$((n + 1))
+			if ! cmp -s "$tmp/out.1" "$tmp/out.$t"; then
+				echo "FAIL f2b $name $mode: --threads $t differs from --threads 1:"
+				diff "$tmp/out.1" "$tmp/out.$t" | head -n 10
+				rc=1
+			fi
+		done
+		if [ ! -s "$tmp/out.1" ]; then
+			echo "FAIL f2b $name $mode: empty output with --threads 1"
+			rc=1
+		fi
+	done
+}
+FILTERS=
+if [ -d "$F2B_DIR" ]; then
+	: >"$tmp/empty.log"
+	for f in "$F2B_DIR"/*.conf; do
+		"$bin" scan --fail2ban-filter "$f" "$tmp/empty.log" >/dev/null 2>&1 &&
+		    FILTERS="$FILTERS --fail2ban-filter $f"
+	done
+fi
+if [ -n "$FILTERS" ]; then
+	same_f2b generated /dev/null "$tmp/big.log"
+	same_f2b gzip /dev/null "$tmp/big.log.gz"
+	same_f2b stdin "$tmp/big.log" -
+	same_f2b several /dev/null "$tmp/gen.log" "$tmp/big.log.gz" "$tmp/gen.log"
+	for t in 1 2; do
+		# shellcheck disable=SC2086
+		"$bin" scan $FILTERS --threads "$t" "$tmp/big.log" >"$tmp/s" 2>/dev/null
+		if ! grep -q '^overlong: *2 lines' "$tmp/s"; then
+			echo "FAIL f2b overlong: --threads $t: $(grep -m1 '^overlong' "$tmp/s" || echo 'no overlong line')"; rc=1
+		fi
+		# shellcheck disable=SC2086
+		"$bin" scan $FILTERS --threads "$t" --matches "$tmp/big.log" >"$tmp/m" 2>/dev/null
+		if grep -q '192\.0\.2\.99' "$tmp/m"; then
+			echo "FAIL f2b overlong: an overlong line's address counted with --threads $t"; rc=1
+		fi
+	done
+	d=/usr/lib/python3/dist-packages/fail2ban/tests/files/logs
+	if [ -d "$d" ]; then
+		set --
+		for f in "$d"/*; do
+			[ -f "$f" ] && set -- "$@" "$f"
+		done
+		[ $# -gt 0 ] && same_f2b samples /dev/null "$@"
+	fi
+else
+	echo "note: no fail2ban filters ($F2B_DIR), the filter part left out"
+fi
 
 if [ "$rc" = 0 ]; then
 	echo "scan-threads: $n comparisons, all the same as --threads 1"

@@ -40,16 +40,15 @@ collect(void *arg, const struct f2b_failure *f)
 	g->n++;
 }
 
-/* A filter from texts: failregex and ignoreregex lists end with NULL. */
-static struct f2b_set *
-make(const char *pref, const char *const *fail, const char *const *ign, int maxlines,
-    unsigned flags, char *err, size_t errlen)
+/* Adds a filter from texts to s: failregex and ignoreregex lists end with
+ * NULL. Its index, or -1 with err. */
+static int
+add(struct f2b_set *s, const char *pref, const char *const *fail, const char *const *ign,
+    int maxlines, unsigned flags, char *err, size_t errlen)
 {
 	struct f2b_regex fr[16], ir[16];
 	struct f2b_def def;
-	struct f2b_set *s = f2b_set_new();
 
-	assert_non_null(s);
 	memset(&def, 0, sizeof(def));
 	def.name = (char *)"test";
 	def.prefregex = (char *)pref;
@@ -65,7 +64,19 @@ make(const char *pref, const char *const *fail, const char *const *ign, int maxl
 	def.fail = fr;
 	def.ignore = ir;
 	def.maxlines = maxlines;
-	if (f2b_set_add(s, &def, flags, err, errlen) < 0 || f2b_set_compile(s, err, errlen) != 0) {
+	return f2b_set_add(s, &def, flags, err, errlen);
+}
+
+/* A set of one filter (see add), compiled. */
+static struct f2b_set *
+make(const char *pref, const char *const *fail, const char *const *ign, int maxlines,
+    unsigned flags, char *err, size_t errlen)
+{
+	struct f2b_set *s = f2b_set_new();
+
+	assert_non_null(s);
+	if (add(s, pref, fail, ign, maxlines, flags, err, errlen) < 0 ||
+	    f2b_set_compile(s, err, errlen) != 0) {
 		f2b_set_free(s);
 		return NULL;
 	}
@@ -604,6 +615,171 @@ test_prefilter_unicode_caseless(void **state)
 	f2b_set_free(s);
 }
 
+/* ---- batches give what f2b_set_line gives ---- */
+
+struct rec {
+	uint64_t line;
+	int filter, regex;
+	int64_t ts;
+	char addr[A5_PREFIX_STRLEN], id[64];
+};
+
+struct recs {
+	struct rec *r;
+	size_t n, cap;
+	uint64_t lineno;	/* f2b_set_line: the line being fed */
+};
+
+static void
+rec_add(void *arg, const struct f2b_failure *f)
+{
+	struct recs *rs = arg;
+
+	if (rs->n == rs->cap) {
+		rs->cap = rs->cap ? rs->cap * 2 : 1024;
+		rs->r = realloc(rs->r, rs->cap * sizeof(*rs->r));
+		assert_non_null(rs->r);
+	}
+	struct rec *r = &rs->r[rs->n++];
+	memset(r, 0, sizeof(*r));
+	r->line = rs->lineno ? rs->lineno : f->line;
+	r->filter = f->filter;
+	r->regex = f->regex;
+	r->ts = f->ts;
+	if (f->has_addr)
+		prefix_format(&f->addr, r->addr, sizeof(r->addr));
+	strlcpy_ok(r->id, f->id, sizeof(r->id));
+}
+
+/* The same filters in two sets: a connection-merging one with a date and a
+ * prefregex, a multi-line one, one without dates with an ignoreregex. */
+static struct f2b_set *
+batch_set(void)
+{
+	static const char *const conn[] = {
+		"^<F-NOFAIL>connect from</F-NOFAIL> <HOST>$",
+		"^auth failed for <F-USER>\\S+</F-USER>$",
+		"^<F-NOFAIL><F-MLFFORGET>closed</F-MLFFORGET></F-NOFAIL>$",
+		"^Failed password for \\S+ from <HOST> port \\d+$", NULL };
+	static const char *const multi[] = {
+		"^\\s*y: begin (\\d+)\\n(?:.*\\n)?\\s*y: fail \\1 from <HOST>$", NULL };
+	/* its second regex fails on the lines the first filter fails on too */
+	static const char *const plain[] = { "z: bad (?:user|key) from <HOST>",
+	    "Failed password for r from <HOST> port", NULL };
+	static const char *const ign[] = { "from 203\\.0\\.113\\.", NULL };
+	struct f2b_set *s = f2b_set_new();
+	char err[512] = "";
+
+	assert_non_null(s);
+	if (add(s, "^\\s*<F-MLFID>s\\[\\d+\\]:</F-MLFID> <F-CONTENT>.+</F-CONTENT>$", conn, NULL, 1, 0,
+	    err, sizeof(err)) < 0 || add(s, NULL, multi, NULL, 3, 0, err, sizeof(err)) < 0 ||
+	    add(s, NULL, plain, ign, 1, F2B_FLT_NODATE, err, sizeof(err)) < 0 ||
+	    f2b_set_compile(s, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	return s;
+}
+
+static void
+test_batch_same_as_lines(void **state)
+{
+	enum { NLINES = 9000, PER_BATCH = 4500 };
+	struct f2b_set *s1 = batch_set(), *s2 = batch_set();
+	struct recs r1 = { 0 }, r2 = { 0 };
+	char **lines = calloc(NLINES, sizeof(char *));
+	uint32_t x = 12345;
+
+	(void)state;
+	assert_non_null(lines);
+	for (size_t i = 0; i < NLINES; i++) {
+		char buf[256];
+		x = x * 1103515245u + 12345u;
+		unsigned k = (x >> 16) % 12, a = (x >> 8) % 200, pid = (x >> 4) % 7;
+		/* a few stamps out of order, some lines without a stamp */
+		int sec = (int)(i / 60 % 60), min = (int)(i / 3600);
+		switch (k) {
+		case 0: snprintf(buf, sizeof(buf), "Mar  1 10:%02d:%02d h s[%u]: connect from 192.0.2.%u", min, sec, pid, a); break;
+		case 1: snprintf(buf, sizeof(buf), "Mar  1 10:%02d:%02d h s[%u]: auth failed for u%u", min, sec, pid, a); break;
+		case 2: snprintf(buf, sizeof(buf), "Mar  1 10:%02d:%02d h s[%u]: closed", min, sec, pid); break;
+		case 3: snprintf(buf, sizeof(buf), "s[%u]: Failed password for r from 198.51.100.%u port 22", pid, a); break;
+		case 4: snprintf(buf, sizeof(buf), "Mar  1 10:%02d:%02d y: begin %u", min, sec, a % 3); break;
+		case 5: snprintf(buf, sizeof(buf), "2024-03-01 10:%02d:%02d y: fail %u from 192.0.2.%u", min, sec, a % 3, a); break;
+		case 6: snprintf(buf, sizeof(buf), "z: bad user from 192.0.2.%u", a); break;
+		case 7: snprintf(buf, sizeof(buf), "z: bad key from 203.0.113.%u", a); break;
+		case 8: snprintf(buf, sizeof(buf), "z: bad \xff\xfe user from 192.0.2.%u", a); break;	/* repaired */
+		case 9: snprintf(buf, sizeof(buf), "Mar  1 10:%02d:%02d noise %u\r", min, sec, a); break;
+		default: snprintf(buf, sizeof(buf), "Mar  1 09:%02d:%02d h s[%u]: auth failed for v", 59 - min, sec, pid); break;
+		}
+		if (i % 1000 == 999) {	/* over the ceiling: dropped whole */
+			lines[i] = malloc(F2B_FLT_LINE_MAX + 100);
+			assert_non_null(lines[i]);
+			memset(lines[i], 'x', F2B_FLT_LINE_MAX + 99);
+			memcpy(lines[i], "z: bad user from 192.0.2.250 ", 29);
+			lines[i][F2B_FLT_LINE_MAX + 99] = '\0';
+		} else
+			assert_non_null(lines[i] = strdup(buf));
+	}
+	for (size_t i = 0; i < NLINES; i++) {
+		r1.lineno = i + 1;
+		f2b_set_line(s1, lines[i], strlen(lines[i]), NOW, rec_add, &r1);
+	}
+	/* batches: parts scanned last first, filters run last first, on two
+	 * scratches, as threads might */
+	struct f2b_batch *b = f2b_batch_new(s2);
+	struct f2b_scratch *sa = f2b_scratch_new(s2), *sb = f2b_scratch_new(s2);
+	assert_non_null(b);
+	assert_non_null(sa);
+	assert_non_null(sb);
+	for (size_t from = 0; from < NLINES; from += PER_BATCH) {
+		f2b_batch_reset(b, NOW);
+		for (size_t i = from; i < from + PER_BATCH && i < NLINES; i++)
+			assert_int_equal(f2b_batch_line(b, lines[i], strlen(lines[i])), 0);
+		size_t np = f2b_batch_parts(b);
+		assert_int_equal(np, (PER_BATCH + F2B_BATCH_PART_LINES - 1) / F2B_BATCH_PART_LINES);
+		for (size_t p = np; p-- > 0;)
+			f2b_batch_scan(s2, b, p, p % 2 ? sa : sb);
+		assert_int_equal(f2b_batch_prepare(s2, b), 0);
+		for (size_t f = f2b_set_count(s2); f-- > 0;)
+			f2b_batch_run(s2, b, (int)f, f % 2 ? sb : sa);
+		assert_int_equal(f2b_batch_emit(b, from + 1, rec_add, &r2), 0);
+	}
+	assert_true(r1.n > 1000);
+	assert_int_equal(r1.n, r2.n);
+	for (size_t i = 0; i < r1.n; i++) {
+		if (r1.r[i].line != r2.r[i].line || r1.r[i].filter != r2.r[i].filter ||
+		    r1.r[i].regex != r2.r[i].regex || r1.r[i].ts != r2.r[i].ts ||
+		    strcmp(r1.r[i].addr, r2.r[i].addr) != 0 || strcmp(r1.r[i].id, r2.r[i].id) != 0)
+			fail_msg("failure %zu differs: line %llu filter %d %s / line %llu filter %d %s", i,
+			    (unsigned long long)r1.r[i].line, r1.r[i].filter, r1.r[i].id,
+			    (unsigned long long)r2.r[i].line, r2.r[i].filter, r2.r[i].id);
+	}
+	size_t by[3] = { 0, 0, 0 };
+	for (size_t i = 0; i < r1.n; i++) {
+		by[r1.r[i].filter]++;
+		assert_string_not_equal(r1.r[i].addr, "192.0.2.250");
+	}
+	if (by[0] == 0 || by[1] == 0 || by[2] == 0)
+		fail_msg("failures by filter: %zu %zu %zu", by[0], by[1], by[2]);
+	for (int f = 0; f < 3; f++) {
+		struct f2b_filter_stats a, c;
+		f2b_set_stats(s1, f, &a);
+		f2b_set_stats(s2, f, &c);
+		assert_memory_equal(&a, &c, sizeof(a));
+	}
+	assert_int_equal(f2b_set_overlong(s1), NLINES / 1000);
+	assert_int_equal(f2b_set_overlong(s2), NLINES / 1000);
+	assert_int_equal(f2b_set_prefilter_passed(s1), f2b_set_prefilter_passed(s2));
+	f2b_scratch_free(sa);
+	f2b_scratch_free(sb);
+	f2b_batch_free(b);
+	for (size_t i = 0; i < NLINES; i++)
+		free(lines[i]);
+	free(lines);
+	free(r1.r);
+	free(r2.r);
+	f2b_set_free(s1);
+	f2b_set_free(s2);
+}
+
 int
 main(void)
 {
@@ -625,6 +801,7 @@ main(void)
 		cmocka_unit_test(test_empty_line_in_buffer),
 		cmocka_unit_test(test_prefilter_extended_mode),
 		cmocka_unit_test(test_prefilter_unicode_caseless),
+		cmocka_unit_test(test_batch_same_as_lines),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

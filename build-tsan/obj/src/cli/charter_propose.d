@@ -1,0 +1,13 @@
+build-tsan/obj/src/cli/charter_propose.o: src/cli/charter_propose.c \
+ src/cli/charter_cli.h src/coalition/charter.h src/coalition/identity.h \
+ src/coalition/nkey.h src/common/prefixlist.h src/common/addr.h \
+ src/coalition/governance.h src/common/lineparse.h src/common/util.h
+src/cli/charter_cli.h:
+src/coalition/charter.h:
+src/coalition/identity.h:
+src/coalition/nkey.h:
+src/common/prefixlist.h:
+src/common/addr.h:
+src/coalition/governance.h:
+src/common/lineparse.h:
+src/common/util.h:

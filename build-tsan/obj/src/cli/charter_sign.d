@@ -1,0 +1,11 @@
+build-tsan/obj/src/cli/charter_sign.o: src/cli/charter_sign.c \
+ src/cli/charter_cli.h src/coalition/charter.h src/coalition/identity.h \
+ src/coalition/nkey.h src/common/prefixlist.h src/common/addr.h \
+ src/coalition/governance.h
+src/cli/charter_cli.h:
+src/coalition/charter.h:
+src/coalition/identity.h:
+src/coalition/nkey.h:
+src/common/prefixlist.h:
+src/common/addr.h:
+src/coalition/governance.h:

@@ -1,0 +1,4 @@
+build-tsan/obj/src/common/prefixlist.o: src/common/prefixlist.c \
+ src/common/prefixlist.h src/common/addr.h
+src/common/prefixlist.h:
+src/common/addr.h:
