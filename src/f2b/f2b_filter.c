@@ -1406,14 +1406,65 @@ batch_fail(void *arg, const struct f2b_failure *f)
 	bf->nids += n + 1;
 }
 
+/* Whether the lines a multi-line filter without prefregex takes into its
+ * buffer during this batch may be left out where nothing will read them
+ * (see f2b_batch_run): only while no line can be dropped for the buffer's
+ * byte ceiling, whose count would then differ. */
+static bool
+batch_may_skip(const struct f2b_flt *f, const struct f2b_batch *b, const struct bflt *bf,
+    bool *buffered)
+{
+	size_t longest = 0;
+
+	if (f->maxlines == 1 || f->has_pref)
+		return false;
+	*buffered = false;
+	for (size_t i = 0; i < f->nlb; i++) {
+		const struct slot *sl = &f->slots[f->lb[i]];
+		longest = sl->n > longest ? sl->n : longest;
+		*buffered |= sl->cand;
+	}
+	for (size_t i = 0; i < bf->nv; i++) {
+		size_t n = b->lines[bf->v[i].line].len;
+		longest = n > longest ? n : longest;
+	}
+	return (size_t)f->maxlines * (longest + 1) <= F2B_FLT_BUF_MAX;
+}
+
 void
 f2b_batch_run(struct f2b_set *s, struct f2b_batch *b, int filter, struct f2b_scratch *sc)
 {
 	struct bflt *bf = &b->flt[filter];
+	const struct f2b_flt *f = s->flt[filter];
+	bool buffered = false;
+	bool may_skip = batch_may_skip(f, b, bf, &buffered);
+	size_t m = (size_t)f->maxlines, next = 0;	/* next: the first candidate after i */
+	long last = -1;					/* the last candidate before i */
 
 	for (size_t i = 0; i < bf->nv; i++) {
 		const struct f2b_visit *v = &bf->v[i];
 		const struct bline *bl = &b->lines[v->line];
+		/* A multi-line filter without prefregex only adds a line to its
+		 * buffer unless a candidate is in it; its regexes read the
+		 * buffer while one is. Line i is never read when no candidate
+		 * is within maxlines - 1 visits of it either side, and leaves
+		 * the buffer before the batch ends (visit i + maxlines is in
+		 * it): the maxlines lines before any candidate, and the batch's
+		 * last ones, are still added, so the buffer is the same
+		 * wherever it is read. Only the visit is counted. */
+		if (may_skip && !v->cand) {
+			if (next <= i)
+				next = i + 1;
+			while (next < bf->nv && !bf->v[next].cand)
+				next++;
+			bool before = last >= 0 ? i - (size_t)last >= m : i + 1 >= m || !buffered;
+			if (before && next - i >= m && i + m < bf->nv) {
+				s->flt[filter]->st.lines++;
+				continue;
+			}
+		}
+		if (v->cand)
+			last = (long)i;
 		visit_run(s, sc, filter, bl->p, bl->len, v, b->now, batch_fail, bf);
 	}
 }

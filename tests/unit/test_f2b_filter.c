@@ -667,6 +667,10 @@ batch_set(void)
 	static const char *const plain[] = { "z: bad (?:user|key) from <HOST>",
 	    "Failed password for r from <HOST> port", NULL };
 	static const char *const ign[] = { "from 203\\.0\\.113\\.", NULL };
+	/* its first line holds none of its texts: a line f2b_batch_run may
+	 * leave out of the buffer must be one nothing reads */
+	static const char *const zz[] = { "^\\s*zfirst\\n(?:.*\\n)?\\s*zsecond from <HOST>$",
+	    "^\\s*zsecond from <HOST>\\n.*\\n\\s*zfirst$", NULL };
 	struct f2b_set *s = f2b_set_new();
 	char err[512] = "";
 
@@ -674,6 +678,7 @@ batch_set(void)
 	if (add(s, "^\\s*<F-MLFID>s\\[\\d+\\]:</F-MLFID> <F-CONTENT>.+</F-CONTENT>$", conn, NULL, 1, 0,
 	    err, sizeof(err)) < 0 || add(s, NULL, multi, NULL, 3, 0, err, sizeof(err)) < 0 ||
 	    add(s, NULL, plain, ign, 1, F2B_FLT_NODATE, err, sizeof(err)) < 0 ||
+	    add(s, NULL, zz, NULL, 3, 0, err, sizeof(err)) < 0 ||
 	    f2b_set_compile(s, err, sizeof(err)) != 0)
 		fail_msg("%s", err);
 	return s;
@@ -693,7 +698,7 @@ test_batch_same_as_lines(void **state)
 	for (size_t i = 0; i < NLINES; i++) {
 		char buf[256];
 		x = x * 1103515245u + 12345u;
-		unsigned k = (x >> 16) % 12, a = (x >> 8) % 200, pid = (x >> 4) % 7;
+		unsigned k = (x >> 16) % 14, a = (x >> 8) % 200, pid = (x >> 4) % 7;
 		/* a few stamps out of order, some lines without a stamp */
 		int sec = (int)(i / 60 % 60), min = (int)(i / 3600);
 		switch (k) {
@@ -707,6 +712,8 @@ test_batch_same_as_lines(void **state)
 		case 7: snprintf(buf, sizeof(buf), "z: bad key from 203.0.113.%u", a); break;
 		case 8: snprintf(buf, sizeof(buf), "z: bad \xff\xfe user from 192.0.2.%u", a); break;	/* repaired */
 		case 9: snprintf(buf, sizeof(buf), "Mar  1 10:%02d:%02d noise %u\r", min, sec, a); break;
+		case 10: snprintf(buf, sizeof(buf), "Mar  1 10:%02d:%02d zfirst", min, sec); break;
+		case 11: snprintf(buf, sizeof(buf), "Mar  1 10:%02d:%02d zsecond from 192.0.2.%u", min, sec, a); break;
 		default: snprintf(buf, sizeof(buf), "Mar  1 09:%02d:%02d h s[%u]: auth failed for v", 59 - min, sec, pid); break;
 		}
 		if (i % 1000 == 999) {	/* over the ceiling: dropped whole */
@@ -752,14 +759,14 @@ test_batch_same_as_lines(void **state)
 			    (unsigned long long)r1.r[i].line, r1.r[i].filter, r1.r[i].id,
 			    (unsigned long long)r2.r[i].line, r2.r[i].filter, r2.r[i].id);
 	}
-	size_t by[3] = { 0, 0, 0 };
+	size_t by[4] = { 0, 0, 0, 0 };
 	for (size_t i = 0; i < r1.n; i++) {
 		by[r1.r[i].filter]++;
 		assert_string_not_equal(r1.r[i].addr, "192.0.2.250");
 	}
-	if (by[0] == 0 || by[1] == 0 || by[2] == 0)
-		fail_msg("failures by filter: %zu %zu %zu", by[0], by[1], by[2]);
-	for (int f = 0; f < 3; f++) {
+	if (by[0] == 0 || by[1] == 0 || by[2] == 0 || by[3] == 0)
+		fail_msg("failures by filter: %zu %zu %zu %zu", by[0], by[1], by[2], by[3]);
+	for (int f = 0; f < 4; f++) {
 		struct f2b_filter_stats a, c;
 		f2b_set_stats(s1, f, &a);
 		f2b_set_stats(s2, f, &c);
