@@ -294,7 +294,7 @@ re_compile(struct f2b_set *s, struct f2b_re *re, const char *text, bool multilin
 
 /* Whether the line may hold a match of re, by the prefilter's findings
  * (for a single-line filter's regexes: their text is cut from the line). */
-static bool
+static inline bool
 re_possible(const struct f2b_prefilter *pf, const struct f2b_re *re)
 {
 	if (re->lit_id >= 0 && !f2b_pf_found(pf, re->lit_id))
