@@ -303,17 +303,63 @@ fail:
 	return false;
 }
 
+/* The clauses of the groups in p[from..to) that every match goes through
+ * (neither optional nor a lookaround, a conditional or an option group):
+ * a group with a '|' of its own is a clause, one without is looked into,
+ * since what it requires is required too (sshd's "(?P<F_NOFAIL>
+ * (?P<F_MLFFORGET>(Connection (?:closed|reset)|Disconnected)))"). */
+static size_t
+groups_anyof(const char *p, size_t from, size_t to, bool caseless, struct f2b_anyof *out,
+    size_t max, int depth)
+{
+	size_t nout = 0;
+	bool alt;
+
+	for (size_t i = from; i < to && p[i] && nout < max; i++) {
+		if (p[i] == '\\' && p[i + 1])
+			i++;
+		else if (p[i] == '[') {
+			if ((i = class_end(p, i)) == 0)
+				return nout;
+		} else if (p[i] == '(') {
+			size_t e = group_end(p, i, &alt), skip = 0;
+			if (e == 0 || e >= to)
+				return nout;
+			char q = p[e + 1];
+			bool optional = q == '?' || q == '*' || (q == '{' && (p[e + 2] == '0' || p[e + 2] == ','));
+			if (p[i + 1] != '?')
+				skip = 1;
+			else if (p[i + 2] == ':')
+				skip = 3;
+			else if (p[i + 2] == 'P' && p[i + 3] == '<') {
+				const char *gt = strchr(p + i, '>');
+				if (gt != NULL && (size_t)(gt - p) < e)
+					skip = (size_t)(gt - p) - i + 1;
+			}
+			if (!optional && skip > 0) {
+				if (alt) {
+					if (anyof_read(p, i + skip, e, caseless, &out[nout]))
+						nout++;
+				} else if (depth < 8)
+					nout += groups_anyof(p, i + skip, e, caseless, out + nout,
+					    max - nout, depth + 1);
+			}
+			i = e;
+		}
+	}
+	return nout;
+}
+
 /* The alternations every match of re's pattern p goes through: the whole
- * pattern when it has a top-level '|', else each top-level group with a
- * '|' that is neither optional nor a lookaround. Each becomes a clause
- * when every branch has a run of 3 characters: a line holding no text of
- * a clause cannot match (asterisk's "(?:NOTICE|SECURITY|WARNING)",
- * postfix's "reject:" or " after "). */
+ * pattern when it has a top-level '|', else the groups groups_anyof
+ * finds. Each becomes a clause when every branch has a run of 3
+ * characters: a line holding no text of a clause cannot match
+ * (asterisk's "(?:NOTICE|SECURITY|WARNING)", postfix's "reject:" or
+ * " after "). */
 size_t
 f2b_required_anyof(const char *p, struct f2b_anyof *out, size_t max)
 {
 	bool caseless, alt, top_alt = false;
-	size_t nout = 0;
 
 	if (max == 0 || (p = literal_pattern(p, &caseless)) == NULL)
 		return 0;
@@ -332,30 +378,5 @@ f2b_required_anyof(const char *p, struct f2b_anyof *out, size_t max)
 	}
 	if (top_alt)
 		return anyof_read(p, 0, n, caseless, &out[0]) ? 1 : 0;
-	for (size_t i = 0; p[i] && nout < max; i++) {
-		if (p[i] == '\\' && p[i + 1])
-			i++;
-		else if (p[i] == '[')
-			i = class_end(p, i);
-		else if (p[i] == '(') {
-			size_t e = group_end(p, i, &alt), skip = 0;
-			char q = p[e + 1];
-			bool optional = q == '?' || q == '*' || (q == '{' && (p[e + 2] == '0' || p[e + 2] == ','));
-			if (p[i + 1] != '?')
-				skip = 1;
-			else if (p[i + 2] == ':')
-				skip = 3;
-			else if (p[i + 2] == 'P' && p[i + 3] == '<') {
-				const char *gt = strchr(p + i, '>');
-				if (gt != NULL && (size_t)(gt - p) < e)
-					skip = (size_t)(gt - p) - i + 1;
-			}
-			if (alt && !optional && skip > 0 &&
-			    anyof_read(p, i + skip, e, caseless, &out[nout]))
-				nout++;
-			i = e;
-		}
-	}
-	return nout;
+	return groups_anyof(p, 0, n, caseless, out, max, 0);
 }
-

@@ -482,6 +482,20 @@ test_required_anyof(void **state)
 	assert_int_equal(f2b_required_anyof("^x (abc|def){0,2} y", a, F2B_ANYOF_MAX), 0);
 	assert_int_equal(f2b_required_anyof("(?x)^x (?:abc|def) y", a, F2B_ANYOF_MAX), 0);
 	assert_int_equal(f2b_required_anyof("^x (?:a(?:bcd|xyz)|def) y", a, F2B_ANYOF_MAX), 0);
+	/* inside required groups without a '|' of their own (sshd's closing
+	 * lines, in <F-NOFAIL> and <F-MLFFORGET>) */
+	n = f2b_required_anyof("^(?P<F_NOFAIL>(?P<F_MLFFORGET>(Connection (?:closed|reset)|Disconnected)))"
+	    " (?:by|from) x", a, F2B_ANYOF_MAX);
+	assert_int_equal(n, 1);
+	assert_int_equal(a[0].n, 2);
+	assert_string_equal(a[0].lit[0], "Connection ");
+	assert_string_equal(a[0].lit[1], "Disconnected");
+	f2b_anyof_free(&a[0]);
+	/* but not inside an optional one, a lookaround or a conditional */
+	assert_int_equal(f2b_required_anyof("^x (?:y (?:abc|def))? z", a, F2B_ANYOF_MAX), 0);
+	assert_int_equal(f2b_required_anyof("^x (?:y (?:abc|def))* z", a, F2B_ANYOF_MAX), 0);
+	assert_int_equal(f2b_required_anyof("^x (?!y (?:abc|def)) z", a, F2B_ANYOF_MAX), 0);
+	assert_int_equal(f2b_required_anyof("^(a)?x (?(1)y (?:abc|def)|q) z", a, F2B_ANYOF_MAX), 0);
 }
 
 /* A failregex whose only required texts are alternatives, and a
