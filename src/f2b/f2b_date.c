@@ -45,6 +45,12 @@ struct tmpl {
 	struct f2b_field f[FIELDS_MAX];	/* named groups in group order */
 	unsigned nf;
 	int pgrp;		/* the %p group, -1 if none */
+	/* For a pattern anchored at the start (fail2ban's "^..." date
+	 * patterns): the bytes a match can start with, one bit each, from
+	 * PCRE2's own analysis; a line starting with another fails without
+	 * a call. */
+	bool has_first, has_ufirst;
+	uint8_t first[32], ufirst[32];
 	uint32_t ncap;		/* capture groups */
 	uint32_t rid;		/* runs shared with the templates of this id (0: none) */
 	char *name, *regex;
@@ -179,6 +185,21 @@ py_to_pcre(const char *r, bool *bad)
 
 static const char field_keys[] = "YymbBdHIMSpaAwjUWzZ";
 
+/* The bytes every match of an anchored pattern starts with, when PCRE2
+ * knows them (its start bitmap). */
+static bool
+first_bytes(const pcre2_code *code, uint8_t out[32])
+{
+	uint32_t opts = 0;
+	const uint8_t *bm = NULL;
+
+	if (pcre2_pattern_info(code, PCRE2_INFO_ALLOPTIONS, &opts) != 0 || !(opts & PCRE2_ANCHORED) ||
+	    pcre2_pattern_info(code, PCRE2_INFO_FIRSTBITMAP, &bm) != 0 || bm == NULL)
+		return false;
+	memcpy(out, bm, 32);
+	return true;
+}
+
 static int
 tmpl_compile(struct tmpl *t, const struct f2b_tspec *sp, char *err, size_t errlen)
 {
@@ -234,6 +255,8 @@ tmpl_compile(struct tmpl *t, const struct f2b_tspec *sp, char *err, size_t errle
 		return -1;
 	}
 	t->ncap = ncap;
+	t->has_first = first_bytes(t->code, t->first);
+	t->has_ufirst = first_bytes(t->ucode, t->ufirst);
 	t->jit = t->ujit = t->jit_tried = t->ujit_tried = false;
 	t->kind = sp->kind;
 	t->flags = sp->flags;
@@ -523,6 +546,12 @@ tmatch(struct f2b_dates *d, struct tmpl *t, struct search *sc, size_t pos, size_
 		endpos = sc->len;
 	if (pos > endpos)
 		return false;
+	/* anchored: the match starts at pos, with a byte of the bitmap */
+	if (pos < endpos && (sc->utf ? t->has_ufirst : t->has_first)) {
+		unsigned char c = (unsigned char)sc->line[pos];
+		if (!((sc->utf ? t->ufirst : t->first)[c / 8] & (1u << (c % 8))))
+			return false;
+	}
 	/* pcre2_jit_match skips pcre2_match's checks of its arguments and of
 	 * the subject's UTF-8 (some 200 instructions and a pass over the line
 	 * per call, several calls a line): the Unicode regexes only ever see
