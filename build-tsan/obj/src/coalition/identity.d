@@ -1,5 +1,0 @@
-build-tsan/obj/src/coalition/identity.o: src/coalition/identity.c \
- src/coalition/identity.h src/coalition/nkey.h src/common/util.h
-src/coalition/identity.h:
-src/coalition/nkey.h:
-src/common/util.h:

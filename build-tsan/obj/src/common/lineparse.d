@@ -1,3 +1,0 @@
-build-tsan/obj/src/common/lineparse.o: src/common/lineparse.c \
- src/common/lineparse.h
-src/common/lineparse.h:

@@ -1,8 +1,0 @@
-build-tsan/obj/src/ledger/envelopes.o: src/ledger/envelopes.c \
- src/common/util.h src/ledger/db.h src/ledger/ledger.h src/common/addr.h \
- src/ledger/tables.h
-src/common/util.h:
-src/ledger/db.h:
-src/ledger/ledger.h:
-src/common/addr.h:
-src/ledger/tables.h:

@@ -1,8 +1,0 @@
-build-tsan/obj/src/sensor/sensor.o: src/sensor/sensor.c src/common/log.h \
- src/common/util.h src/sensor/source.h src/common/eol.h \
- src/sensor/sensor.h
-src/common/log.h:
-src/common/util.h:
-src/sensor/source.h:
-src/common/eol.h:
-src/sensor/sensor.h:
