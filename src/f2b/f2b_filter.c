@@ -1251,9 +1251,14 @@ batch_add(struct f2b_batch *b, const char *line, size_t len, uint8_t state)
 int
 f2b_batch_line(struct f2b_batch *b, const char *line, size_t len)
 {
+	size_t n = len;
+
+	/* the ceiling is on the line without its end, as line_scan has it */
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		n--;
 	/* a length that does not fit is far over the ceiling anyway */
-	batch_add(b, line, len > F2B_FLT_LINE_MAX ? 0 : len,
-	    len > F2B_FLT_LINE_MAX ? BL_OVERLONG : BL_OK);
+	batch_add(b, line, n > F2B_FLT_LINE_MAX ? 0 : len,
+	    n > F2B_FLT_LINE_MAX ? BL_OVERLONG : BL_OK);
 	return b->oom ? -1 : 0;
 }
 
@@ -1368,7 +1373,8 @@ f2b_batch_prepare(struct f2b_set *s, struct f2b_batch *b)
 		else if (bl->state == BL_OVERLONG)
 			s->overlong++;
 		else if (bl->state == BL_OK)
-			line_dates(s, bl->p, bl->len, bl->view, pt->c + bl->cfirst, bl->ncand, b->now,
+			line_dates(s, bl->p, bl->len, bl->view, bl->ncand > 0 ? pt->c + bl->cfirst : NULL,
+			    bl->ncand, b->now,
 			    (uint32_t)i, batch_visit, b);
 	}
 	return b->oom ? -1 : 0;
@@ -1411,18 +1417,15 @@ batch_fail(void *arg, const struct f2b_failure *f)
  * (see f2b_batch_run): only while no line can be dropped for the buffer's
  * byte ceiling, whose count would then differ. */
 static bool
-batch_may_skip(const struct f2b_flt *f, const struct f2b_batch *b, const struct bflt *bf,
-    bool *buffered)
+batch_may_skip(const struct f2b_flt *f, const struct f2b_batch *b, const struct bflt *bf)
 {
 	size_t longest = 0;
 
 	if (f->maxlines == 1 || f->has_pref)
 		return false;
-	*buffered = false;
 	for (size_t i = 0; i < f->nlb; i++) {
 		const struct slot *sl = &f->slots[f->lb[i]];
 		longest = sl->n > longest ? sl->n : longest;
-		*buffered |= sl->cand;
 	}
 	for (size_t i = 0; i < bf->nv; i++) {
 		size_t n = b->lines[bf->v[i].line].len;
@@ -1431,40 +1434,51 @@ batch_may_skip(const struct f2b_flt *f, const struct f2b_batch *b, const struct 
 	return (size_t)f->maxlines * (longest + 1) <= F2B_FLT_BUF_MAX;
 }
 
+/* Whether a candidate line is in the filter's buffer now. */
+static bool
+buffer_has_cand(const struct f2b_flt *f)
+{
+	for (size_t i = 0; i < f->nlb; i++)
+		if (f->slots[f->lb[i]].cand)
+			return true;
+	return false;
+}
+
 void
 f2b_batch_run(struct f2b_set *s, struct f2b_batch *b, int filter, struct f2b_scratch *sc)
 {
 	struct bflt *bf = &b->flt[filter];
 	const struct f2b_flt *f = s->flt[filter];
-	bool buffered = false;
-	bool may_skip = batch_may_skip(f, b, bf, &buffered);
+	bool may_skip = batch_may_skip(f, b, bf);
 	size_t m = (size_t)f->maxlines, next = 0;	/* next: the first candidate after i */
-	long last = -1;					/* the last candidate before i */
 
 	for (size_t i = 0; i < bf->nv; i++) {
 		const struct f2b_visit *v = &bf->v[i];
 		const struct bline *bl = &b->lines[v->line];
-		/* A multi-line filter without prefregex only adds a line to its
-		 * buffer unless a candidate is in it; its regexes read the
-		 * buffer while one is. Line i is never read when no candidate
-		 * is within maxlines - 1 visits of it either side, and leaves
-		 * the buffer before the batch ends (visit i + maxlines is in
-		 * it): the maxlines lines before any candidate, and the batch's
-		 * last ones, are still added, so the buffer is the same
-		 * wherever it is read. Only the visit is counted. */
+		/* A multi-line filter without prefregex runs its regexes over
+		 * its buffer only while a candidate line is in it. Line i is
+		 * never read, and may be left out of the buffer, when no
+		 * candidate is in the buffer now (none is run until the next
+		 * candidate comes, so none leaves it early through a match),
+		 * the next candidate is maxlines visits away or more (line i
+		 * would have left the buffer before it), and that next one is
+		 * in this batch (visit i + maxlines is): the maxlines lines
+		 * before a candidate, and the batch's last ones, are always
+		 * added, so the buffer is the same wherever it is read. Only
+		 * the visit is counted. (Counting visits since the last
+		 * candidate is not enough: a match ending past it can leave
+		 * an older candidate in a shorter buffer, which then stays
+		 * longer than maxlines lines.) */
 		if (may_skip && !v->cand) {
 			if (next <= i)
 				next = i + 1;
 			while (next < bf->nv && !bf->v[next].cand)
 				next++;
-			bool before = last >= 0 ? i - (size_t)last >= m : i + 1 >= m || !buffered;
-			if (before && next - i >= m && i + m < bf->nv) {
+			if (next - i >= m && i + m < bf->nv && !buffer_has_cand(f)) {
 				s->flt[filter]->st.lines++;
 				continue;
 			}
 		}
-		if (v->cand)
-			last = (long)i;
 		visit_run(s, sc, filter, bl->p, bl->len, v, b->now, batch_fail, bf);
 	}
 }

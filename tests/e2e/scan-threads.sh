@@ -47,17 +47,30 @@ long() { awk -v n="$1" 'BEGIN { s = "x"; while (length(s) < n) s = s s; print "M
 gzip -c "$tmp/big.log" >"$tmp/big.log.gz"
 
 rc=0 n=0
-# same NAME STDIN ARGS...: scan's outputs with --threads 1 and with 2, 3, 5
-same() {
-	name=$1 in=$2
-	shift 2
+# run_scan KIND ARGS...: scan with the native rules (KIND native) or every
+# fail2ban filter (KIND f2b, $FILTERS, set below)
+run_scan() {
+	kind=$1
+	shift
+	if [ "$kind" = f2b ]; then
+		# shellcheck disable=SC2086 # $FILTERS: words
+		"$bin" scan $FILTERS "$@"
+	else
+		"$bin" scan -c "$tmp/a5.conf" "$@"
+	fi
+}
+# compare KIND LABEL STDIN THREADS ARGS...: scan's outputs with --threads 1
+# and with each other count of THREADS
+compare() {
+	kind=$1 label=$2 in=$3 threads=$4
+	shift 4
 	for mode in --matches --bans summary; do
 		m=$mode
 		[ "$mode" = summary ] && m=
-		for t in 1 2 3 5; do
+		for t in $threads; do
 			# shellcheck disable=SC2086 # $m: one word or none
-			if ! "$bin" scan -c "$tmp/a5.conf" --threads "$t" $m "$@" <"$in" >"$tmp/out.$t" 2>"$tmp/err.$t"; then
-				echo "FAIL $name $mode --threads $t: scan failed: $(head -c 300 "$tmp/err.$t")"
+			if ! run_scan "$kind" --threads "$t" $m "$@" <"$in" >"$tmp/out.$t" 2>"$tmp/err.$t"; then
+				echo "FAIL $label $mode --threads $t: scan failed: $(head -c 300 "$tmp/err.$t")"
 				rc=1
 				continue
 			fi
@@ -66,7 +79,7 @@ same() {
 			[ "$t" = 1 ] && continue
 			n=$((n + 1))
 			if ! cmp -s "$tmp/out.1" "$tmp/out.$t"; then
-				echo "FAIL $name $mode: --threads $t differs from --threads 1:"
+				echo "FAIL $label $mode: --threads $t differs from --threads 1:"
 				diff "$tmp/out.1" "$tmp/out.$t" | head -n 10
 				rc=1
 			fi
@@ -74,10 +87,16 @@ same() {
 		# The reference must have found something, or the comparison
 		# proves little.
 		if [ ! -s "$tmp/out.1" ]; then
-			echo "FAIL $name $mode: empty output with --threads 1"
+			echo "FAIL $label $mode: empty output with --threads 1"
 			rc=1
 		fi
 	done
+}
+# same NAME STDIN ARGS...: the native rules, 2, 3 and 5 threads against 1
+same() {
+	name=$1 in=$2
+	shift 2
+	compare native "$name" "$in" "1 2 3 5" "$@"
 }
 
 same generated /dev/null "$tmp/big.log"
@@ -125,30 +144,7 @@ F2B_DIR=/etc/fail2ban/filter.d
 same_f2b() {
 	name=$1 in=$2
 	shift 2
-	for mode in --matches --bans summary; do
-		m=$mode
-		[ "$mode" = summary ] && m=
-		for t in 1 2 3; do
-			# shellcheck disable=SC2086 # $m and $FILTERS: words
-			if ! "$bin" scan $FILTERS --threads "$t" $m "$@" <"$in" >"$tmp/out.$t" 2>"$tmp/err.$t"; then
-				echo "FAIL f2b $name $mode --threads $t: scan failed: $(head -c 300 "$tmp/err.$t")"
-				rc=1
-				continue
-			fi
-			[ "$mode" = summary ] && { tail -n +2 "$tmp/out.$t" >"$tmp/o" && mv "$tmp/o" "$tmp/out.$t"; }
-			[ "$t" = 1 ] && continue
-			n=$((n + 1))
-			if ! cmp -s "$tmp/out.1" "$tmp/out.$t"; then
-				echo "FAIL f2b $name $mode: --threads $t differs from --threads 1:"
-				diff "$tmp/out.1" "$tmp/out.$t" | head -n 10
-				rc=1
-			fi
-		done
-		if [ ! -s "$tmp/out.1" ]; then
-			echo "FAIL f2b $name $mode: empty output with --threads 1"
-			rc=1
-		fi
-	done
+	compare f2b "f2b $name" "$in" "1 2 3" "$@"
 }
 FILTERS=
 if [ -d "$F2B_DIR" ]; then

@@ -666,7 +666,8 @@ rec_add(void *arg, const struct f2b_failure *f)
 }
 
 /* The same filters in two sets: a connection-merging one with a date and a
- * prefregex, a multi-line one, one without dates with an ignoreregex. */
+ * prefregex, a multi-line one, one without dates with an ignoreregex, and
+ * two more multi-line ones (zz, ww) for the lines f2b_batch_run leaves out. */
 static struct f2b_set *
 batch_set(void)
 {
@@ -685,6 +686,12 @@ batch_set(void)
 	 * leave out of the buffer must be one nothing reads */
 	static const char *const zz[] = { "^\\s*zfirst\\n(?:.*\\n)?\\s*zsecond from <HOST>$",
 	    "^\\s*zsecond from <HOST>\\n.*\\n\\s*zfirst$", NULL };
+	/* a match (the first regex's) that ends past its last candidate line
+	 * and leaves an older candidate in the buffer, which then stays there
+	 * past maxlines lines: what it reads later (the second regex's match)
+	 * must not have been left out; its texts are on the first lines */
+	static const char *const ww[] = { "^\\s*wstart B\\n\\s*wstop <HOST>$",
+	    "^\\s*wstart A\\n.*\\n\\s*wstop <HOST>$", NULL };
 	struct f2b_set *s = f2b_set_new();
 	char err[512] = "";
 
@@ -693,6 +700,7 @@ batch_set(void)
 	    err, sizeof(err)) < 0 || add(s, NULL, multi, NULL, 3, 0, err, sizeof(err)) < 0 ||
 	    add(s, NULL, plain, ign, 1, F2B_FLT_NODATE, err, sizeof(err)) < 0 ||
 	    add(s, NULL, zz, NULL, 3, 0, err, sizeof(err)) < 0 ||
+	    add(s, NULL, ww, NULL, 3, 0, err, sizeof(err)) < 0 ||
 	    f2b_set_compile(s, err, sizeof(err)) != 0)
 		fail_msg("%s", err);
 	return s;
@@ -730,12 +738,29 @@ test_batch_same_as_lines(void **state)
 		case 11: snprintf(buf, sizeof(buf), "Mar  1 10:%02d:%02d zsecond from 192.0.2.%u", min, sec, a); break;
 		default: snprintf(buf, sizeof(buf), "Mar  1 09:%02d:%02d h s[%u]: auth failed for v", 59 - min, sec, pid); break;
 		}
+		/* for ww: "wstart A", "wstart B", "wstop" (its first regex
+		 * matches the last two: the first stays), a line, "wstop" (its
+		 * second regex matches the three) */
+		switch (i % 500) {
+		case 100: snprintf(buf, sizeof(buf), "Mar  1 10:%02d:%02d wstart A", min, sec); break;
+		case 101: snprintf(buf, sizeof(buf), "Mar  1 10:%02d:%02d wstart B", min, sec); break;
+		case 102: snprintf(buf, sizeof(buf), "Mar  1 10:%02d:%02d wstop 192.0.2.%u", min, sec, a); break;
+		case 103: snprintf(buf, sizeof(buf), "Mar  1 10:%02d:%02d noise", min, sec); break;
+		case 104: snprintf(buf, sizeof(buf), "Mar  1 10:%02d:%02d wstop 198.51.100.%u", min, sec, a); break;
+		default: break;
+		}
 		if (i % 1000 == 999) {	/* over the ceiling: dropped whole */
 			lines[i] = malloc(F2B_FLT_LINE_MAX + 100);
 			assert_non_null(lines[i]);
 			memset(lines[i], 'x', F2B_FLT_LINE_MAX + 99);
 			memcpy(lines[i], "z: bad user from 192.0.2.250 ", 29);
 			lines[i][F2B_FLT_LINE_MAX + 99] = '\0';
+		} else if (i % 1000 == 500) {	/* at the ceiling but for its end: kept */
+			lines[i] = malloc(F2B_FLT_LINE_MAX + 3);
+			assert_non_null(lines[i]);
+			memset(lines[i], 'y', F2B_FLT_LINE_MAX);
+			memcpy(lines[i], "z: bad user from 198.51.100.250 ", 32);
+			memcpy(lines[i] + F2B_FLT_LINE_MAX, "\r\r", 3);
 		} else
 			assert_non_null(lines[i] = strdup(buf));
 	}
@@ -773,14 +798,16 @@ test_batch_same_as_lines(void **state)
 			    (unsigned long long)r1.r[i].line, r1.r[i].filter, r1.r[i].id,
 			    (unsigned long long)r2.r[i].line, r2.r[i].filter, r2.r[i].id);
 	}
-	size_t by[4] = { 0, 0, 0, 0 };
+	size_t by[5] = { 0, 0, 0, 0, 0 }, at_ceiling = 0;
 	for (size_t i = 0; i < r1.n; i++) {
 		by[r1.r[i].filter]++;
+		at_ceiling += strcmp(r1.r[i].addr, "198.51.100.250") == 0;
 		assert_string_not_equal(r1.r[i].addr, "192.0.2.250");
 	}
-	if (by[0] == 0 || by[1] == 0 || by[2] == 0 || by[3] == 0)
-		fail_msg("failures by filter: %zu %zu %zu %zu", by[0], by[1], by[2], by[3]);
-	for (int f = 0; f < 4; f++) {
+	assert_int_equal(at_ceiling, NLINES / 1000);
+	if (by[0] == 0 || by[1] == 0 || by[2] == 0 || by[3] == 0 || by[4] == 0)
+		fail_msg("failures by filter: %zu %zu %zu %zu %zu", by[0], by[1], by[2], by[3], by[4]);
+	for (int f = 0; f < 5; f++) {
 		struct f2b_filter_stats a, c;
 		f2b_set_stats(s1, f, &a);
 		f2b_set_stats(s2, f, &c);
