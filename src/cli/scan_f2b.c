@@ -201,8 +201,10 @@ scan_file(struct sf_ctx *c, const char *path, char *bufs[SF_SLOTS], uint64_t *li
 		while (pos < have) {
 			char *nl = memchr(buf + pos, '\n', have - pos);
 			if (nl == NULL && n > 0) {
-				if (pos == 0 && have >= SF_BLOCK - 1) {
-					/* one line fills the block: far over the ceiling */
+				if (have - pos >= SF_BLOCK - 1) {
+					/* one line fills the block: far over the ceiling
+					 * (it may start past a line end the input put
+					 * first, a CR settled as LF) */
 					if (!skipping) {
 						c->lineno++;
 						c->overlong++;

@@ -60,5 +60,23 @@ cat "$tmp/long.log" >>"$tmp/big.log"
 if grep -q '192.0.2.99' "$tmp/big.out"; then bad "over-long line across a block boundary was matched"
 else ok "over-long line after 4 MiB: dropped"; fi
 
+# A line that fills a whole read block and starts right after a line end
+# the input itself put first (NUL padding dropped, its CR settled as LF only
+# by the next read): dropped and counted, and the scan goes on (it stopped
+# with "no room to read into", exit 1, found by review).
+awk 'BEGIN { printf "%c", 0 }' >"$tmp/nul1"
+for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18; do cat "$tmp/nul1" "$tmp/nul1" >"$tmp/nul2" && mv "$tmp/nul2" "$tmp/nul1"; done
+{
+	head -c 262143 "$tmp/nul1"	# 2^18 - 1 NULs
+	printf '\r'
+	awk 'BEGIN { s = "y"; while (length(s) < 1048575) s = s s; printf "%s\n", substr(s, 1, 1048575) }'
+	printf 'Feb  5 14:36:00 srv sshd[300]: Invalid user x from 203.0.113.77 port 22\n'
+} >"$tmp/crafted.log"
+if ! "$bin" scan --fail2ban-filter "$filter" --matches "$tmp/crafted.log" >"$tmp/crafted.out" 2>&1; then
+	bad "block-sized line after a settled CR: scan failed: $(head -c 300 "$tmp/crafted.out")"
+elif ! grep -q '"addr": "203.0.113.77"' "$tmp/crafted.out"; then
+	bad "block-sized line after a settled CR: the next line not counted: $(head -c 300 "$tmp/crafted.out")"
+else ok "block-sized line after a settled CR: dropped, the next line counted"; fi
+
 if [ "$fails" -eq 0 ]; then echo "f2b-input: all passed"; exit 0; fi
 echo "f2b-input: $fails failed"; exit 1
