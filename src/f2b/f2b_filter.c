@@ -1451,6 +1451,7 @@ f2b_batch_run(struct f2b_set *s, struct f2b_batch *b, int filter, struct f2b_scr
 	const struct f2b_flt *f = s->flt[filter];
 	bool may_skip = batch_may_skip(f, b, bf);
 	size_t m = (size_t)f->maxlines, next = 0;	/* next: the first candidate after i */
+	bool clean = false;		/* known: no candidate in the buffer */
 
 	for (size_t i = 0; i < bf->nv; i++) {
 		const struct f2b_visit *v = &bf->v[i];
@@ -1474,11 +1475,13 @@ f2b_batch_run(struct f2b_set *s, struct f2b_batch *b, int filter, struct f2b_scr
 				next = i + 1;
 			while (next < bf->nv && !bf->v[next].cand)
 				next++;
-			if (next - i >= m && i + m < bf->nv && !buffer_has_cand(f)) {
+			if (next - i >= m && i + m < bf->nv && (clean || !buffer_has_cand(f))) {
+				clean = true;	/* the buffer is left as it is */
 				s->flt[filter]->st.lines++;
 				continue;
 			}
 		}
+		clean = false;
 		visit_run(s, sc, filter, bl->p, bl->len, v, b->now, batch_fail, bf);
 	}
 }
