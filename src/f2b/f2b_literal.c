@@ -230,6 +230,12 @@ literal_pattern(const char *p, bool *caseless)
 		p += 4;
 	if (sets_option(p, 'x') || strstr(p, "\\Q") != NULL)
 		return NULL;	/* extended mode (spaces, #-comments), quoting: not worth reading */
+	/* Comments, which a quantifier after them skips ("(?:a|b)(?#c)?" is
+	 * optional), PCRE2's verbs and "(*...:" groups (lookarounds, ACCEPT),
+	 * and \c, whose next character may be a parenthesis: not read (found
+	 * by review; none is in fail2ban's own filters). */
+	if (strstr(p, "(?#") != NULL || strstr(p, "(*") != NULL || strstr(p, "\\c") != NULL)
+		return NULL;
 	return p;
 }
 

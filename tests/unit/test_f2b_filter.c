@@ -496,6 +496,19 @@ test_required_anyof(void **state)
 	assert_int_equal(f2b_required_anyof("^x (?:y (?:abc|def))* z", a, F2B_ANYOF_MAX), 0);
 	assert_int_equal(f2b_required_anyof("^x (?!y (?:abc|def)) z", a, F2B_ANYOF_MAX), 0);
 	assert_int_equal(f2b_required_anyof("^(a)?x (?(1)y (?:abc|def)|q) z", a, F2B_ANYOF_MAX), 0);
+	/* found by review: a quantifier after a comment applies to the group
+	 * before it; PCRE2's "(*" groups and verbs; \c( is a character */
+	assert_int_equal(f2b_required_anyof("^x((?:abc|def)(?#c)?)y", a, F2B_ANYOF_MAX), 0);
+	assert_int_equal(f2b_required_anyof("^x(?:abc|def)(?#c)*y", a, F2B_ANYOF_MAX), 0);
+	assert_int_equal(f2b_required_anyof("^x(*nla:(?:abc|def))", a, F2B_ANYOF_MAX), 0);
+	assert_int_equal(f2b_required_anyof("^(x(*ACCEPT)(?:abc|def))", a, F2B_ANYOF_MAX), 0);
+	assert_int_equal(f2b_required_anyof("^(?:(?:abc|def)\\c()?x\\c)", a, F2B_ANYOF_MAX), 0);
+	assert_null(f2b_required_literal("^xab(?#c)?d"));
+	assert_null(f2b_required_literal("^(x(*ACCEPT)abcdef)"));
+	char *lit = f2b_required_literal("^xab(?:c)?defgh");	/* still read without them */
+	assert_non_null(lit);
+	assert_string_equal(lit, "defgh");
+	free(lit);
 }
 
 /* A failregex whose only required texts are alternatives, and a
