@@ -889,6 +889,16 @@ oom:
 	return -1;
 }
 
+/* The length of line without its end (any '\n' and '\r' at the end): what
+ * the ceiling applies to, in both paths. */
+static size_t
+line_body(const char *line, size_t len)
+{
+	while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+		len--;
+	return len;
+}
+
 /* The line as fail2ban decodes it (Python's 'replace': one U+FFFD per
  * maximal bad subpart, common with f2b_date through f2b_u8). Returns the
  * line itself when nothing changes, NULL when it is longer than
@@ -956,11 +966,9 @@ static const char *
 line_scan(const struct f2b_set *s, struct f2b_scratch *sc, const char *line, size_t *len,
     int *view, struct f2b_cand *out, size_t *nout)
 {
-	size_t n = *len;
+	size_t n = line_body(line, *len);
 
 	*nout = 0;
-	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-		n--;
 	if ((line = line_clean(sc, line, &n, view)) == NULL)
 		return NULL;
 	*len = n;
@@ -1251,13 +1259,11 @@ batch_add(struct f2b_batch *b, const char *line, size_t len, uint8_t state)
 int
 f2b_batch_line(struct f2b_batch *b, const char *line, size_t len)
 {
-	size_t n = len;
+	size_t n = line_body(line, len);
 
-	/* the ceiling is on the line without its end, as line_scan has it */
-	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-		n--;
-	/* a length that does not fit is far over the ceiling anyway */
-	batch_add(b, line, n > F2B_FLT_LINE_MAX ? 0 : len,
+	/* kept without its end: a length that fits the ceiling fits the
+	 * record's 32 bits, whatever line end the caller left on it */
+	batch_add(b, line, n > F2B_FLT_LINE_MAX ? 0 : n,
 	    n > F2B_FLT_LINE_MAX ? BL_OVERLONG : BL_OK);
 	return b->oom ? -1 : 0;
 }
