@@ -81,6 +81,7 @@ adopt(struct coalition *co, struct charter *next, const uint8_t hash[CHARTER_HAS
 	chain_load_peers(&co->chains, co->ledger, co->accept);
 	coalition_budgets_load(co);
 	coalition_audit_seed(co);
+	coalition_watch_commitments(co);	/* the members this one audits may have changed */
 	return 0;
 }
 

@@ -140,6 +140,7 @@ coalition_connect(struct coalition *co, char *err, size_t errlen)
 	co->outbox_walk = true;
 	if ((co->tr = transport_open(&tc, err, errlen)) == NULL)
 		return -1;
+	coalition_watch_commitments(co);
 	return 0;
 }
 
@@ -154,8 +155,10 @@ coalition_tick(struct coalition *co)
 		ledger_envelopes_expire(co->ledger, now - ENVELOPE_KEEP_SECS);
 		co->next_expire = now + 60;
 	}
-	if (co->tr != NULL)
+	if (co->tr != NULL) {
 		transport_tick(co->tr);
+		coalition_commitments_tick(co);
+	}
 	if (co->tr != NULL && now >= co->next_pos_save) {
 		position_save(co);
 		co->next_pos_save = now + POSITION_SAVE_SECS;

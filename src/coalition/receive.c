@@ -380,7 +380,16 @@ coalition_handle(struct coalition *co, const struct transport_msg *msgs, size_t 
 {
 	for (size_t i = 0; i < n && !co->defunct; i++) {
 		const struct transport_msg *m = &msgs[i];
-		switch (wire_kind(m->data, m->len)) {
+		enum wire_kind kind = wire_kind(m->data, m->len);
+		/* A commitment subject is read by the member's auditors only: a
+		 * report there would reach K members and no one else. */
+		if (m->commitment_subject && kind != WIRE_KIND_COMMITMENT) {
+			co->invalid_envelopes++;
+			log_debug("coalition: not a commitment on commitment subject %s: dropped",
+			    m->reporter);
+			continue;
+		}
+		switch (kind) {
 		case WIRE_KIND_COMMITMENT:
 			coalition_commitment_received(co, m);
 			break;

@@ -75,6 +75,7 @@ struct coalition {
 	bool holding;			/* the last period was one of those */
 	uint64_t invalid_commitments, declines_made;
 	uint64_t commitments_unassigned;	/* others' to audit (auditors K): not verified */
+	uint64_t reconnects_seen;	/* the transport's reconnects when last looked at */
 	/* equivocation proofs on the stream (docs/protocol.md "Proofs") */
 	uint64_t proofs_sent, proofs_received, proofs_known, proofs_invalid;
 	int64_t last_proof_log;
@@ -133,6 +134,12 @@ void coalition_charter_received(struct coalition *co, const struct transport_msg
 bool coalition_report_obliges(const struct coalition *co, int mi, const struct wire_report *r,
     const struct accept_decision *d);
 void coalition_commitment_received(struct coalition *co, const struct transport_msg *msg);
+/* Subscribes to the commitments of the members this one audits (after a
+ * connection and with every adopted charter). */
+void coalition_watch_commitments(struct coalition *co);
+/* Once a tick: after a reconnect, the commitments published meanwhile
+ * were not heard here; the next gap is not counted against their authors. */
+void coalition_commitments_tick(struct coalition *co);
 /* Rebuilds the audit's record of obligations from the stored envelopes. */
 void coalition_audit_seed(struct coalition *co);
 void coalition_commit_seq_load(struct coalition *co);

@@ -46,6 +46,10 @@ _Static_assert(TRANSPORT_MSG_MAX >= WIRE_PROOF_MAX, "a proof (two envelopes) mus
 #define ORDERED_HEARTBEAT_MS	1000		/* a lost ordered consumer is re-made after 2 missed */
 #define FAST_PENDING_MSGS	65536		/* libnats' buffer for the core subscription */
 #define FAST_PENDING_BYTES	(64 << 20)
+/* Commitments: one per member and period; read once a second. */
+#define KSUB_PENDING_MSGS	4096		/* libnats' buffer per commitment subscription */
+#define KSUB_PENDING_BYTES	(16 << 20)
+#define KSUB_TAKE_MAX		1024		/* taken from one subscription per tick */
 
 #define SEC_TO_NS(s)		((int64_t)(s) * 1000000000LL)
 #define MS_TO_NS(ms)		((int64_t)(ms) * 1000000LL)
@@ -277,6 +281,83 @@ tx_wait_pub_callbacks(struct transport *t, int ms)
 	return ok;
 }
 
+/* --- commitments: only the auditors read them ------------------------- */
+
+/* The daemon's thread. Synchronous subscriptions have no callback: gone
+ * once unsubscribed and destroyed, with what they held. */
+static void
+tx_unwatch_commitments(struct transport *t)
+{
+	for (size_t i = 0; i < t->nksubs; i++) {
+		natsSubscription_Unsubscribe(t->ksubs[i]);
+		natsSubscription_Destroy(t->ksubs[i]);
+		t->ksubs[i] = NULL;
+	}
+	t->nksubs = 0;
+}
+
+int
+transport_watch_commitments(struct transport *t, const char *const *tokens, size_t n, bool all)
+{
+	char subj[2 * TRANSPORT_NAME_MAX + 12];
+	natsStatus s;
+
+	tx_unwatch_commitments(t);
+	if (!all && n > TRANSPORT_WATCH_MAX) {
+		snprintf(t->errmsg, sizeof(t->errmsg), "watch commitments: %zu members (max %d)",
+		    n, TRANSPORT_WATCH_MAX);
+		return -1;
+	}
+	for (size_t i = 0; i < (all ? 1 : n); i++) {
+		const char *tok = all ? "*" : tokens[i];
+
+		if (!all && !tx_name_ok(tok)) {
+			snprintf(t->errmsg, sizeof(t->errmsg), "watch commitments: bad member token `%.64s'",
+			    tok != NULL ? tok : "");
+			return -1;
+		}
+		snprintf(subj, sizeof(subj), "%.*s%s.k", (int)t->prefix_len, t->filter, tok);
+		s = natsConnection_SubscribeSync(&t->ksubs[t->nksubs], t->nc, subj);
+		if (s == NATS_OK)
+			s = natsSubscription_SetPendingLimits(t->ksubs[t->nksubs], KSUB_PENDING_MSGS,
+			    KSUB_PENDING_BYTES);
+		if (s != NATS_OK) {
+			if (t->ksubs[t->nksubs] != NULL)
+				t->nksubs++;
+			tx_seterr(t, "watch commitments", s, 0);
+			tx_unwatch_commitments(t);
+			return -1;
+		}
+		t->nksubs++;
+	}
+	return 0;
+}
+
+/* The daemon's thread, from transport_tick: what the commitment
+ * subscriptions hold goes to the queue as the fast path's messages do
+ * (de-duplicated the same way; there is no stream copy to wait for). A
+ * subscription libnats overflowed says so once: counted. */
+static void
+tx_take_commitments(struct transport *t)
+{
+	for (size_t i = 0; i < t->nksubs; i++) {
+		for (int k = 0; k < KSUB_TAKE_MAX; k++) {
+			natsMsg *msg = NULL;
+			natsStatus s = natsSubscription_NextMsg(&msg, t->ksubs[i], 0);
+
+			if (s == NATS_SLOW_CONSUMER) {
+				pthread_mutex_lock(&t->mu);
+				t->st.overflows++;
+				pthread_mutex_unlock(&t->mu);
+				continue;
+			}
+			if (s != NATS_OK)
+				break;	/* NATS_TIMEOUT: nothing more now */
+			tx_on_fast_msg(t->nc, t->ksubs[i], msg, t);
+		}
+	}
+}
+
 /* Tears down whatever transport_open got to. Returns false if libnats might
  * still call back into t, which must then be leaked rather than freed. */
 static bool
@@ -296,6 +377,7 @@ tx_teardown(struct transport *t)
 	 * returned for the last time. Disconnected, a drain would wait for a
 	 * server that is not there: closing the connection below ends the
 	 * subscriptions at once. */
+	tx_unwatch_commitments(t);
 	bool live = t->nc != NULL && natsConnection_Status(t->nc) == NATS_CONN_STATUS_CONNECTED;
 	if (live) {
 		if (t->fast != NULL && natsSubscription_Drain(t->fast) != NATS_OK)
@@ -596,13 +678,13 @@ tx_subscribe(struct transport *t, char *err, size_t errlen)
 {
 	natsStatus s;
 
-	s = natsConnection_Subscribe(&t->fast, t->nc, t->filter, tx_on_fast_msg, t);
+	s = natsConnection_Subscribe(&t->fast, t->nc, t->reports, tx_on_fast_msg, t);
 	if (s == NATS_OK)
 		s = natsSubscription_SetPendingLimits(t->fast, FAST_PENDING_MSGS, FAST_PENDING_BYTES);
 	if (s == NATS_OK)
 		s = natsSubscription_SetOnCompleteCB(t->fast, tx_on_fast_complete, t);
 	if (s != NATS_OK) {
-		snprintf(err, errlen, "subscribe to %s: %s", t->filter, tx_nats_err(s));
+		snprintf(err, errlen, "subscribe to %s: %s", t->reports, tx_nats_err(s));
 		if (t->fast == NULL)
 			t->fast_done = true;
 		return -1;
@@ -636,7 +718,7 @@ tx_stream_subscribe(struct transport *t, uint64_t from, char *err, size_t errlen
 	jsSubOptions_Init(&so);
 	so.Stream = t->stream;
 	so.Ordered = true;
-	so.Config.FilterSubject = t->filter;
+	so.Config.FilterSubject = t->reports;
 	so.Config.Heartbeat = MS_TO_NS(ORDERED_HEARTBEAT_MS);
 	so.Config.ReplayPolicy = js_ReplayInstant;
 	if (from > 1) {
@@ -651,7 +733,7 @@ tx_stream_subscribe(struct transport *t, uint64_t from, char *err, size_t errlen
 	t->expect_from = from;
 	t->stream_behind = false;
 	pthread_mutex_unlock(&t->mu);
-	s = js_Subscribe(&t->sub, t->js, t->filter, tx_on_stream_msg, t, NULL, &so, &jerr);
+	s = js_Subscribe(&t->sub, t->js, t->reports, tx_on_stream_msg, t, NULL, &so, &jerr);
 	if (s == NATS_OK)
 		s = natsSubscription_SetOnCompleteCB(t->sub, tx_on_sub_complete, t);
 	if (s != NATS_OK) {
@@ -760,7 +842,9 @@ transport_open(const struct transport_config *cfg, char *err, size_t errlen)
 	t->qmax = cfg->queue_max > 0 ? cfg->queue_max : TRANSPORT_QUEUE_MAX;
 	snprintf(t->stream, sizeof(t->stream), "A5_%s", cfg->coalition);
 	snprintf(t->filter, sizeof(t->filter), "a5.%s.r.>", cfg->coalition);
+	snprintf(t->reports, sizeof(t->reports), "a5.%s.r.*", cfg->coalition);
 	snprintf(t->subject, sizeof(t->subject), "a5.%s.r.%s", cfg->coalition, cfg->self);
+	snprintf(t->csubject, sizeof(t->csubject), "a5.%s.r.%s.k", cfg->coalition, cfg->self);
 	snprintf(t->inbox, sizeof(t->inbox), "_A5M.%s", cfg->self);
 	t->start_seq = cfg->start_seq;
 	t->start_created = cfg->start_created;
@@ -840,6 +924,7 @@ transport_tick(struct transport *t)
 	tx_discard_flush(t);
 	pthread_mutex_unlock(&t->mu);
 	tx_stream_catch_up(t);
+	tx_take_commitments(t);
 }
 
 bool

@@ -53,6 +53,9 @@ struct transport_msg {
 	/* its Nats-Msg-Id header ("" without one); NULL only for a message
 	 * that did not come from NATS (tests hand those in): not checked */
 	const char *msgid;
+	/* came on a member's commitment subject (a5.<coalition>.r.<m>.k),
+	 * which only that member's auditors read: nothing else may come there */
+	bool commitment_subject;
 };
 /* data, reporter and msgid stay valid until the message is acked or naked,
  * or the transport is closed. */
@@ -76,7 +79,7 @@ void transport_ack(struct transport *t, struct transport_msg *m);
 void transport_nak(struct transport *t, struct transport_msg *m);
 /* Once a second from the daemon's loop: what must be retried (the stream
  * read again after falling behind, when that failed); the messages done
- * with are destroyed. */
+ * with are destroyed; the commitments watched are queued. */
 void transport_tick(struct transport *t);
 /* The stream sequence up to which every message was acknowledged (or was
  * a copy of one): keep it and pass it as start_seq to the next open. */
@@ -101,6 +104,25 @@ struct transport_pub_result {
 	bool ok;		/* stored by the stream (or a duplicate of a stored one) */
 };
 int transport_publish_async(struct transport *t, const uint8_t *data, size_t len, const char *msgid);
+/* The same on this member's commitment subject, a5.<coalition>.r.<self>.k. */
+int transport_publish_commitment_async(struct transport *t, const uint8_t *data, size_t len,
+    const char *msgid);
+
+/*
+ * Commitments reach only their auditors (docs/transport.md, "Commitments"):
+ * each member publishes its own on a5.<coalition>.r.<self>.k, which neither
+ * the fast path nor the ordered consumer reads (both take a5.<coalition>.r.*,
+ * one token after r); the stream stores them. An auditor subscribes to the
+ * commitment subjects of the members it audits: tokens[0..n), or every
+ * member's (a5.<coalition>.r.*.k) when all. Replaces the previous set;
+ * libnats renews them after a reconnect. Their messages are queued by
+ * transport_tick, so at most about a second late. What was published while
+ * this member was disconnected is not read again. 0, or -1 with
+ * transport_errmsg.
+ */
+#define TRANSPORT_WATCH_MAX 256
+int transport_watch_commitments(struct transport *t, const char *const *tokens, size_t n,
+    bool all);
 /* Takes up to max outcomes, oldest first; err gets the last failure's text. */
 size_t transport_publish_results(struct transport *t, struct transport_pub_result *out, size_t max,
     char *err, size_t errlen);

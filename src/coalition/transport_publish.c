@@ -201,8 +201,9 @@ fail:
 	return -1;
 }
 
-int
-transport_publish_async(struct transport *t, const uint8_t *data, size_t len, const char *msgid)
+static int
+tx_publish_async(struct transport *t, const char *subject, const uint8_t *data, size_t len,
+    const char *msgid)
 {
 	jsPubOptions po;
 	natsStatus s;
@@ -230,7 +231,7 @@ transport_publish_async(struct transport *t, const uint8_t *data, size_t len, co
 	po.MsgId = msgid;
 	po.ExpectStream = t->stream;
 	po.MaxWait = PUBLISH_ACK_WAIT_MS;
-	s = js_PublishAsync(t->js, t->subject, data, (int)len, &po);
+	s = js_PublishAsync(t->js, subject, data, (int)len, &po);
 	pthread_mutex_lock(&t->mu);
 	if (s != NATS_OK)
 		t->inflight--;
@@ -243,6 +244,19 @@ transport_publish_async(struct transport *t, const uint8_t *data, size_t len, co
 		return -1;
 	}
 	return 0;
+}
+
+int
+transport_publish_async(struct transport *t, const uint8_t *data, size_t len, const char *msgid)
+{
+	return tx_publish_async(t, t->subject, data, len, msgid);
+}
+
+int
+transport_publish_commitment_async(struct transport *t, const uint8_t *data, size_t len,
+    const char *msgid)
+{
+	return tx_publish_async(t, t->csubject, data, len, msgid);
 }
 
 size_t

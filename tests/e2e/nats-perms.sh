@@ -273,6 +273,25 @@ probe admin grep "hello-from-m1"
 [ "$(field matches)" = 1 ] || a5_fail "the probe does not find m1's message in the stream"
 a5_ok "refused; m2's next own report came through, its forgery nowhere"
 
+a5_step "commitments: each on its member's own commitment subject, which only its auditors read"
+# m1's daemon commits every period (the charter's default 10 s), on
+# a5.<c>.r.<m1>.k: its rights allow it, and the stream stores it
+for (( i = 0; i < 30; i++ )); do
+	probe admin last "a5.$C.r.$H1.k"
+	[ "$PROBE_RC" = 0 ] && [ -s "$A5_TMP/probe.out" ] && break
+	sleep 1
+done
+[ "$PROBE_RC" = 0 ] && [ -s "$A5_TMP/probe.out" ] ||
+	a5_fail "no commitment of m1's daemon on a5.$C.r.$H1.k in the stream: $(tail -3 "${A5C_DIR[m1]}/daemon.log" 2>/dev/null)"
+probe m2 pub "a5.$C.r.$H2.k" "commitment-of-m2"
+[ "$PROBE_RC" = 0 ] || a5_fail "m2 cannot publish on its commitment subject a5.$C.r.$H2.k"
+probe admin last "a5.$C.r.$H2.k"
+[ "$(cat "$A5_TMP/probe.out")" = commitment-of-m2 ] || a5_fail "m2's commitment is not in the stream"
+refused m2 "publish on m1's commitment subject" "Publish to \"a5.$C.r.$H1.k\"" pub "a5.$C.r.$H1.k" "forged-commitment"
+probe admin grep "forged-commitment"
+[ "$(field matches)" = 0 ] || a5_fail "m2's forged commitment is in the stream"
+a5_ok "m1's daemon commits on its subject; m2 publishes on its own, not on m1's"
+
 a5_step "m2 cannot purge, delete or reconfigure the stream, nor create another"
 # m1's running daemon may add messages meanwhile (commitments): never fewer
 probe admin info
@@ -351,6 +370,7 @@ a5_step "the server logged each refusal as a violation under m2's nkey, and noth
 NK2=$(awk '$1 == "member" && $2 == "m2" { print $4 }' "$D1/nats/users.list")
 grep -F "Violation - Nkey \"$NK2\"" "$A5_TMP/nats.log" | sed 's/.* - //' | a5_indent
 WANT=("Publish Violation - Nkey \"$NK2\", Subject \"a5.$C.r.$H1\""
+	"Publish Violation - Nkey \"$NK2\", Subject \"a5.$C.r.$H1.k\""
 	"Publish Violation - Nkey \"$NK2\", Subject \"\$JS.API.STREAM.PURGE.A5_$C\""
 	"Publish Violation - Nkey \"$NK2\", Subject \"\$JS.API.STREAM.DELETE.A5_$C\""
 	"Publish Violation - Nkey \"$NK2\", Subject \"\$JS.API.STREAM.UPDATE.A5_$C\""

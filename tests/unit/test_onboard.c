@@ -306,6 +306,9 @@ test_users_list(void **state)
 	assert_non_null(sub);
 	*sub++ = '\0';		/* member: its publish rights; sub: its subscriptions */
 	assert_non_null(strstr(member, "\"a5.e2e.r.0123456789abcdef\""));
+	/* and its commitments, on their own subject (only its auditors read it) */
+	assert_non_null(strstr(member, "\"a5.e2e.r.0123456789abcdef.k\""));
+	assert_null(strstr(member, "\"a5.e2e.r.*.k\""));
 	assert_null(strstr(member, "\"a5.e2e.r.>\""));
 	assert_null(strstr(member, "STREAM.CREATE"));
 	assert_null(strstr(member, "STREAM.*"));

@@ -583,6 +583,105 @@ test_publish_async(void **state)
 	free(in);
 }
 
+/* Takes what t gets within ms (ticking, so that the watched commitments
+ * come too), acking it; counts payloads in in, and those that came on a
+ * commitment subject in *on_k. */
+static void
+take_ticking(struct transport *t, struct inbox *in, size_t *on_k, int ms)
+{
+	int64_t deadline = mono_ms() + ms;
+
+	while (mono_ms() < deadline) {
+		struct transport_msg m[16];
+		struct pollfd pfd = { .fd = transport_fd(t), .events = POLLIN };
+
+		transport_tick(t);
+		if (poll(&pfd, 1, 50) <= 0)
+			continue;
+		size_t k = transport_poll(t, m, ARRAY_LEN(m));
+		for (size_t i = 0; i < k; i++) {
+			assert_true(m[i].len < PAYLOAD_MAX && in->n < ARRAY_LEN(in->text));
+			memcpy(in->text[in->n], m[i].data, m[i].len);
+			in->text[in->n++][m[i].len] = '\0';
+			*on_k += m[i].commitment_subject;
+			/* the flag and the subject agree */
+			assert_int_equal(m[i].commitment_subject,
+			    strncmp((const char *)m[i].data, "commit-", 7) == 0);
+			transport_ack(t, &m[i]);
+		}
+	}
+}
+
+/*
+ * Commitments reach only the members that watch them (their auditors):
+ * aa watches bb's, cc every member's, bb none. Reports still reach every
+ * member on both paths; the ordered consumer carries no commitment (a
+ * member reading the stream from its start gets reports only), while the
+ * stream stores them. A bad token is refused.
+ */
+static void
+test_commitments_watched(void **state)
+{
+	struct transport *a, *b, *c, *d;
+	struct inbox *ia = calloc(1, sizeof(*ia)), *ib = calloc(1, sizeof(*ib));
+	struct inbox *ic = calloc(1, sizeof(*ic)), *id = calloc(1, sizeof(*id));
+	const char *tok_b[1] = { "bb" }, *bad[1] = { "b.b" };
+	size_t ka = 0, kb = 0, kc = 0, kd = 0;
+
+	(void)state;
+	NEED_SERVER();
+	assert_true(ia != NULL && ib != NULL && ic != NULL && id != NULL);
+	a = member_open("kw", "aa", 0);
+	b = member_open("kw", "bb", 0);
+	c = member_open("kw", "cc", 0);
+	assert_int_equal(transport_watch_commitments(b, bad, 1, false), -1);
+	assert_non_null(strstr(transport_errmsg(b), "bad member token"));
+	assert_int_equal(transport_watch_commitments(a, tok_b, 1, false), 0);
+	assert_int_equal(transport_watch_commitments(c, NULL, 0, true), 0);
+	sleep_ms(200);	/* the servers have the subscriptions */
+	assert_int_equal(transport_publish_commitment_async(b, (const uint8_t *)"commit-bb", 9, "kb-1"), 0);
+	assert_int_equal(transport_publish_commitment_async(c, (const uint8_t *)"commit-cc", 9, "kc-1"), 0);
+	publish(b, "report-bb", "rb-1");
+	publish(c, "report-cc", "rc-1");
+	take_ticking(a, ia, &ka, 1500);
+	take_ticking(b, ib, &kb, 300);
+	take_ticking(c, ic, &kc, 300);
+	/* aa: both reports once each, bb's commitment, not cc's */
+	assert_int_equal(count_text(ia, "report-bb"), 1);
+	assert_int_equal(count_text(ia, "report-cc"), 1);
+	assert_int_equal(count_text(ia, "commit-bb"), 1);
+	assert_int_equal(count_text(ia, "commit-cc"), 0);
+	assert_int_equal(ka, 1);
+	/* bb watches nothing; cc every member's (its own included) */
+	assert_int_equal(count_text(ib, "commit-bb") + count_text(ib, "commit-cc"), 0);
+	assert_int_equal(count_text(ib, "report-cc"), 1);
+	assert_int_equal(count_text(ic, "commit-bb"), 1);
+	assert_int_equal(count_text(ic, "commit-cc"), 1);
+	assert_int_equal(kc, 2);
+	/* the stream from its start: the reports, no commitment */
+	d = member_open("kw", "dd", 0);
+	take_ticking(d, id, &kd, 1000);
+	assert_int_equal(count_text(id, "report-bb"), 1);
+	assert_int_equal(count_text(id, "report-cc"), 1);
+	assert_int_equal(id->n, 2);
+	assert_int_equal(kd, 0);
+	/* watching nothing: aa no longer gets bb's */
+	assert_int_equal(transport_watch_commitments(a, NULL, 0, false), 0);
+	sleep_ms(200);
+	assert_int_equal(transport_publish_commitment_async(b, (const uint8_t *)"commit-bb2", 10, "kb-2"), 0);
+	size_t before = ia->n;
+	take_ticking(a, ia, &ka, 800);
+	assert_int_equal(ia->n, before);
+	transport_close(a);
+	transport_close(b);
+	transport_close(c);
+	transport_close(d);
+	free(ia);
+	free(ib);
+	free(ic);
+	free(id);
+}
+
 /*
  * The daemon's loop takes one batch a turn and asks for no second turn
  * (daemon.c): the fd must stay readable while messages wait beyond what a
@@ -1217,6 +1316,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_publish_receive_ack),
 		cmocka_unit_test(test_msgid_dedup),
 		cmocka_unit_test(test_publish_async),
+		cmocka_unit_test(test_commitments_watched),
 		cmocka_unit_test(test_wake_level),
 		cmocka_unit_test(test_offline_catchup),
 		cmocka_unit_test(test_stream_recreated),
