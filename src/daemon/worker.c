@@ -275,6 +275,10 @@ ledger_restore(struct daemon *d)
 		log_warnx("%s", err);
 		return -1;
 	}
+	/* Not fatal: SQLite then checkpoints within commits, as it does
+	 * without (the loop waits for the disk once in a while). */
+	if (ledger_checkpoint_in_background(d->ledger, err, sizeof(err)) != 0)
+		log_warnx("ledger: %s; checkpoints stay in the loop", err);
 	ledger_bans_expire(d->ledger, now_sec());
 	ledger_cbans_expire(d->ledger, now_sec());
 	int restored = ledger_bans_active(d->ledger, now_sec(), restore_one, d);

@@ -119,6 +119,7 @@ ledger_close(struct ledger *l)
 {
 	if (l == NULL)
 		return;
+	ledger_checkpoint_stop(l);
 	/* An unfinished batch is dropped, as if the process had died. */
 	if (l->db.h != NULL && !sqlite3_get_autocommit(l->db.h))
 		sqlite3_exec(l->db.h, "ROLLBACK", NULL, NULL, NULL);

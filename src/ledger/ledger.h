@@ -33,6 +33,14 @@ struct sqlite3;
 int ledger_open(const char *path, struct ledger **out, char *err, size_t errlen);
 /* Drops an unfinished batch (rolls back), then closes. NULL is a no-op. */
 void ledger_close(struct ledger *l);
+/* WAL checkpoints in a thread with its own connection (checkpoint.c), so
+ * that a commit never waits for the disk: for the daemon, whose loop must
+ * not stall. No-op in memory. 0, or -1 with err filled (SQLite then
+ * checkpoints within commits, as before). ledger_close stops the thread. */
+int ledger_checkpoint_in_background(struct ledger *l, char *err, size_t errlen);
+void ledger_checkpoint_stop(struct ledger *l);
+/* Checkpoints run by the thread, and those that failed. */
+void ledger_checkpoint_counts(const struct ledger *l, uint64_t *runs, uint64_t *failures);
 /* The last error ("path: what: sqlite message") of any call that returned
  * -1; valid until the next call on l. */
 const char *ledger_errmsg(const struct ledger *l);

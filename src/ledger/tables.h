@@ -53,6 +53,7 @@ struct ledger {
 	sqlite3_stmt *st[ST_COUNT];
 	unsigned depth;		/* ledger_begin nesting */
 	bool walking;		/* inside ledger_bans_active */
+	struct ledger_ckpt *ckpt;	/* checkpoint.c; NULL: SQLite's own */
 };
 
 /* Steps statement id, which returns no rows. 0 or -1. */

@@ -538,6 +538,63 @@ test_batching(void **state)
 	ledger_close(l);
 }
 
+static int
+count_ban(const struct ledger_ban *b, void *arg)
+{
+	(void)b;
+	(*(int *)arg)++;
+	return 0;
+}
+
+/*
+ * Checkpoints in a thread of their own (checkpoint.c): the writer's commits
+ * only signal it once the WAL passes 1000 pages, and SQLite's automatic
+ * checkpoint is off, so pages reach the database file only through the
+ * thread. 3000 batches of one ban each pass the threshold; the thread runs
+ * without failing, the file grows, and everything is there after a reopen.
+ * In memory there is no thread.
+ */
+static void
+test_checkpoint_thread(void **state)
+{
+	struct tmpdb *t = *state;
+	struct ledger *l, *m = open_mem();
+	char err[512], addr[32];
+	uint64_t runs = 0, failures = 0;
+	struct stat st0, st1;
+	int n = 0;
+
+	assert_int_equal(ledger_checkpoint_in_background(m, err, sizeof(err)), 0);
+	ledger_checkpoint_counts(m, &runs, &failures);
+	assert_int_equal(runs, 0);
+	ledger_close(m);
+
+	assert_int_equal(ledger_open(t->path, &l, err, sizeof(err)), 0);
+	if (ledger_checkpoint_in_background(l, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	assert_int_equal(stat(t->path, &st0), 0);
+	for (int i = 0; i < 3000; i++) {
+		snprintf(addr, sizeof(addr), "10.%d.%d.%d", i / 65536, (i / 256) % 256, i % 256);
+		struct ledger_ban b = mkban(addr, NOW, 0);
+		assert_int_equal(ledger_begin(l), 0);
+		put(l, &b);
+		assert_int_equal(ledger_commit(l), 0);
+	}
+	for (int i = 0; i < 100 && runs == 0; i++) {
+		usleep(50000);
+		ledger_checkpoint_counts(l, &runs, &failures);
+	}
+	assert_true(runs >= 1);
+	assert_int_equal(failures, 0);
+	assert_int_equal(stat(t->path, &st1), 0);
+	assert_true(st1.st_size > st0.st_size);
+	ledger_close(l);
+	assert_int_equal(ledger_open(t->path, &l, err, sizeof(err)), 0);
+	assert_int_equal(ledger_bans_active(l, NOW, count_ban, &n), 3000);
+	assert_int_equal(n, 3000);
+	ledger_close(l);
+}
+
 /* A second connection sees only what the outermost commit wrote. */
 static void
 test_batching_visibility(void **state)
@@ -977,6 +1034,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_open_errors, tmp_setup, tmp_teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_rows, tmp_setup, tmp_teardown),
 		cmocka_unit_test_setup_teardown(test_proofs_read, tmp_setup, tmp_teardown),
+		cmocka_unit_test_setup_teardown(test_checkpoint_thread, tmp_setup, tmp_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
