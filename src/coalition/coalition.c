@@ -156,8 +156,8 @@ coalition_tick(struct coalition *co)
 		co->next_expire = now + 60;
 	}
 	if (co->tr != NULL) {
-		transport_tick(co->tr);
 		coalition_commitments_tick(co);
+		transport_tick(co->tr);
 	}
 	if (co->tr != NULL && now >= co->next_pos_save) {
 		position_save(co);

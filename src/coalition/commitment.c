@@ -143,7 +143,7 @@ coalition_commit(struct coalition *co, const uint8_t *digest, uint64_t count)
 {
 	struct wire_commitment *c = co->commit;
 	static uint8_t buf[WIRE_ENVELOPE_MAX];
-	char msgid[WIRE_MSGID_MAX + 24], v[32];
+	char v[32];
 	int64_t now_us = now_usec(), now = now_us / 1000000;
 
 	if (coalition_commit_period(co) == 0)
@@ -198,12 +198,10 @@ coalition_commit(struct coalition *co, const uint8_t *digest, uint64_t count)
 		log_warnx("coalition: cannot encode commitment #%llu", (unsigned long long)c->seq);
 		return;
 	}
-	snprintf(msgid, sizeof(msgid), "%s-c%llu", co->self_hex, (unsigned long long)c->seq);
-	/* Handed to libnats, not waited for (a wait blocked the loop for
-	 * seconds at 100 members); the seq is used from here on whatever the
-	 * outcome: auditors need it to grow, not to be dense. A failure comes
-	 * back through coalition_publish and counts as skipped. */
-	if (transport_publish_commitment_async(co->tr, buf, len, msgid) != 0) {
+	/* Core NATS, to the auditors subscribed (docs/transport.md,
+	 * "Commitments"): nothing waits for an ack; the seq is used from here
+	 * on whatever the outcome: auditors need it to grow, not to be dense. */
+	if (transport_publish_commitment(co->tr, buf, len) != 0) {
 		co->publish_errors++;
 		co->commits_skipped++;
 		return;
@@ -258,27 +256,39 @@ coalition_watch_commitments(struct coalition *co)
 		tokens[n] = hex[n];
 		n++;
 	}
-	if (transport_watch_commitments(co->tr, tokens, n, n == others) != 0)
-		log_warnx("coalition: the commitments to audit: %s", transport_errmsg(co->tr));
+	/* Alone (others 0): nothing to watch, not the wildcard. */
+	bool all = n > 0 && n == others;
+	co->watch_failed = transport_watch_commitments(co->tr, tokens, n, all) != 0;
+	if (co->watch_failed)
+		log_warnx("coalition: the commitments to audit: %s; trying again every second",
+		    transport_errmsg(co->tr));
 	else
 		log_debug("coalition: auditing the commitments of %zu of %zu members", n, others);
-	co->reconnects_seen = transport_get_stats(co->tr)->reconnects;
+	const struct transport_stats *st = transport_get_stats(co->tr);
+	co->reconnects_seen = st->reconnects;
+	co->kdropped_seen = st->commitments_dropped;
 }
 
+/* Before transport_tick takes the commitments of this second: those the
+ * member was not there to hear (a reconnect, an overflow of libnats'
+ * buffer) leave a gap in their authors' series that is not theirs. */
 void
 coalition_commitments_tick(struct coalition *co)
 {
 	if (co->tr == NULL)
 		return;
-	uint64_t r = transport_get_stats(co->tr)->reconnects;
+	if (co->watch_failed)
+		coalition_watch_commitments(co);
+	const struct transport_stats *st = transport_get_stats(co->tr);
 
-	if (r != co->reconnects_seen) {
-		co->reconnects_seen = r;
+	if (st->reconnects != co->reconnects_seen || st->commitments_dropped != co->kdropped_seen) {
+		co->reconnects_seen = st->reconnects;
+		co->kdropped_seen = st->commitments_dropped;
 		audit_unheard(co->audit);
 	}
 }
 
-/* Another member's commitment from the stream: audited now against the
+/* Another member's commitment: audited now against the
  * chain positions processed here, or kept until they reach its claims. */
 void
 coalition_commitment_received(struct coalition *co, const struct transport_msg *msg)
@@ -297,6 +307,8 @@ coalition_commitment_received(struct coalition *co, const struct transport_msg *
 		co->commitments_unassigned++;
 		return;
 	}
+	if (si >= 0 && si == co->self)
+		return;	/* our own, heard through the wildcard: nothing to audit */
 	enum wire_status ws = wire_commit_decode(msg->data, msg->len, c);
 	if (ws != WIRE_OK) {
 		co->invalid_commitments++;

@@ -1,7 +1,7 @@
 /* onboard_conf.c - the coalition's nats-server configuration (see
  * onboard_conf.h). Permissions follow the transport's names
  * (docs/transport.md): stream A5_<c>, member subjects a5.<c>.r.<hex> and
- * a5.<c>.r.<hex>.k (its commitments),
+ * a5.<c>.k.<hex> (its commitments, core NATS),
  * replies and ordered-consumer deliveries under _A5M.<hex>; and the join
  * stream A5J_<c> (onboard.h). */
 #include <errno.h>
@@ -192,14 +192,14 @@ write_member(FILE *f, const char *c, const struct onb_user *u)
 	    "    # member %s\n"
 	    "    { nkey: \"%s\", permissions: {\n"
 	    "        publish: { allow: [\n"
-	    "          \"a5.%s.r.%s\", \"a5.%s.r.%s.k\",\n"
+	    "          \"a5.%s.r.%s\", \"a5.%s.k.%s\",\n"
 	    "          \"$JS.API.STREAM.INFO.A5_%s\",\n"
 	    "          \"$JS.API.CONSUMER.CREATE.A5_%s\",\n"
 	    "          \"$JS.API.CONSUMER.DELETE.A5_%s.*\", \"$JS.FC.A5_%s.>\",\n"
 	    "          \"$JS.API.STREAM.INFO.A5J_%s\",\n"
 	    "          \"$JS.API.DIRECT.GET.A5J_%s.>\", \"a5.%s.j.*.charter\", \"a5.%s.j.*.admit\" ] },\n"
-	    "        subscribe: { allow: [ \"a5.%s.r.>\", \"_A5M.%s.>\" ] } } }\n",
-	    u->name, u->nkey, c, h, c, h, c, c, c, c, c, c, c, c, c, h);
+	    "        subscribe: { allow: [ \"a5.%s.r.>\", \"a5.%s.k.>\", \"_A5M.%s.>\" ] } } }\n",
+	    u->name, u->nkey, c, h, c, h, c, c, c, c, c, c, c, c, c, c, h);
 }
 
 /* The coalition's bootstrap identity (DIR/admin.nkey, written by init):

@@ -76,6 +76,8 @@ struct coalition {
 	uint64_t invalid_commitments, declines_made;
 	uint64_t commitments_unassigned;	/* others' to audit (auditors K): not verified */
 	uint64_t reconnects_seen;	/* the transport's reconnects when last looked at */
+	uint64_t kdropped_seen;		/* and its commitments_dropped */
+	bool watch_failed;		/* coalition_watch_commitments: tried again each tick */
 	/* equivocation proofs on the stream (docs/protocol.md "Proofs") */
 	uint64_t proofs_sent, proofs_received, proofs_known, proofs_invalid;
 	int64_t last_proof_log;
@@ -137,8 +139,9 @@ void coalition_commitment_received(struct coalition *co, const struct transport_
 /* Subscribes to the commitments of the members this one audits (after a
  * connection and with every adopted charter). */
 void coalition_watch_commitments(struct coalition *co);
-/* Once a tick: after a reconnect, the commitments published meanwhile
- * were not heard here; the next gap is not counted against their authors. */
+/* Once a tick, before transport_tick: after a reconnect or an overflow,
+ * the commitments published meanwhile were not heard here, and the next
+ * gap is not counted against their authors; a failed watch is retried. */
 void coalition_commitments_tick(struct coalition *co);
 /* Rebuilds the audit's record of obligations from the stored envelopes. */
 void coalition_audit_seed(struct coalition *co);

@@ -50,6 +50,7 @@ _Static_assert(TRANSPORT_MSG_MAX >= WIRE_PROOF_MAX, "a proof (two envelopes) mus
 #define KSUB_PENDING_MSGS	4096		/* libnats' buffer per commitment subscription */
 #define KSUB_PENDING_BYTES	(16 << 20)
 #define KSUB_TAKE_MAX		1024		/* taken from one subscription per tick */
+#define KSUB_FLUSH_MS		500		/* the server has the subscriptions */
 
 #define SEC_TO_NS(s)		((int64_t)(s) * 1000000000LL)
 #define MS_TO_NS(ms)		((int64_t)(ms) * 1000000LL)
@@ -308,6 +309,8 @@ transport_watch_commitments(struct transport *t, const char *const *tokens, size
 		    n, TRANSPORT_WATCH_MAX);
 		return -1;
 	}
+	if (!all && n == 0)
+		return 0;
 	for (size_t i = 0; i < (all ? 1 : n); i++) {
 		const char *tok = all ? "*" : tokens[i];
 
@@ -316,7 +319,7 @@ transport_watch_commitments(struct transport *t, const char *const *tokens, size
 			    tok != NULL ? tok : "");
 			return -1;
 		}
-		snprintf(subj, sizeof(subj), "%.*s%s.k", (int)t->prefix_len, t->filter, tok);
+		snprintf(subj, sizeof(subj), "%s%s", t->kprefix, tok);
 		s = natsConnection_SubscribeSync(&t->ksubs[t->nksubs], t->nc, subj);
 		if (s == NATS_OK)
 			s = natsSubscription_SetPendingLimits(t->ksubs[t->nksubs], KSUB_PENDING_MSGS,
@@ -330,6 +333,10 @@ transport_watch_commitments(struct transport *t, const char *const *tokens, size
 		}
 		t->nksubs++;
 	}
+	/* The server has them once it answered a ping: what is published
+	 * from here on reaches them (a failure here is only later). */
+	if (t->nksubs > 0)
+		(void)natsConnection_FlushTimeout(t->nc, KSUB_FLUSH_MS);
 	return 0;
 }
 
@@ -342,17 +349,32 @@ tx_take_commitments(struct transport *t)
 {
 	for (size_t i = 0; i < t->nksubs; i++) {
 		for (int k = 0; k < KSUB_TAKE_MAX; k++) {
+			int pending = 0;
 			natsMsg *msg = NULL;
-			natsStatus s = natsSubscription_NextMsg(&msg, t->ksubs[i], 0);
 
+			/* Not asked when empty: NextMsg would leave a NATS_TIMEOUT
+			 * as this thread's last libnats error (tx_nats_err). */
+			if (natsSubscription_GetPending(t->ksubs[i], &pending, NULL) != NATS_OK ||
+			    pending == 0)
+				break;
+			/* A full queue would drop it, and there is no other copy:
+			 * it waits in libnats' buffer for the next tick. */
+			pthread_mutex_lock(&t->mu);
+			bool room = t->qlen < t->qmax / 2;
+			pthread_mutex_unlock(&t->mu);
+			if (!room)
+				return;
+			natsStatus s = natsSubscription_NextMsg(&msg, t->ksubs[i], 0);
 			if (s == NATS_SLOW_CONSUMER) {
+				/* libnats dropped some: their authors' next gap is
+				 * not theirs (coalition_commitments_tick) */
 				pthread_mutex_lock(&t->mu);
-				t->st.overflows++;
+				t->st.commitments_dropped++;
 				pthread_mutex_unlock(&t->mu);
 				continue;
 			}
 			if (s != NATS_OK)
-				break;	/* NATS_TIMEOUT: nothing more now */
+				break;
 			tx_on_fast_msg(t->nc, t->ksubs[i], msg, t);
 		}
 	}
@@ -678,13 +700,13 @@ tx_subscribe(struct transport *t, char *err, size_t errlen)
 {
 	natsStatus s;
 
-	s = natsConnection_Subscribe(&t->fast, t->nc, t->reports, tx_on_fast_msg, t);
+	s = natsConnection_Subscribe(&t->fast, t->nc, t->filter, tx_on_fast_msg, t);
 	if (s == NATS_OK)
 		s = natsSubscription_SetPendingLimits(t->fast, FAST_PENDING_MSGS, FAST_PENDING_BYTES);
 	if (s == NATS_OK)
 		s = natsSubscription_SetOnCompleteCB(t->fast, tx_on_fast_complete, t);
 	if (s != NATS_OK) {
-		snprintf(err, errlen, "subscribe to %s: %s", t->reports, tx_nats_err(s));
+		snprintf(err, errlen, "subscribe to %s: %s", t->filter, tx_nats_err(s));
 		if (t->fast == NULL)
 			t->fast_done = true;
 		return -1;
@@ -718,7 +740,7 @@ tx_stream_subscribe(struct transport *t, uint64_t from, char *err, size_t errlen
 	jsSubOptions_Init(&so);
 	so.Stream = t->stream;
 	so.Ordered = true;
-	so.Config.FilterSubject = t->reports;
+	so.Config.FilterSubject = t->filter;
 	so.Config.Heartbeat = MS_TO_NS(ORDERED_HEARTBEAT_MS);
 	so.Config.ReplayPolicy = js_ReplayInstant;
 	if (from > 1) {
@@ -733,7 +755,7 @@ tx_stream_subscribe(struct transport *t, uint64_t from, char *err, size_t errlen
 	t->expect_from = from;
 	t->stream_behind = false;
 	pthread_mutex_unlock(&t->mu);
-	s = js_Subscribe(&t->sub, t->js, t->reports, tx_on_stream_msg, t, NULL, &so, &jerr);
+	s = js_Subscribe(&t->sub, t->js, t->filter, tx_on_stream_msg, t, NULL, &so, &jerr);
 	if (s == NATS_OK)
 		s = natsSubscription_SetOnCompleteCB(t->sub, tx_on_sub_complete, t);
 	if (s != NATS_OK) {
@@ -842,9 +864,9 @@ transport_open(const struct transport_config *cfg, char *err, size_t errlen)
 	t->qmax = cfg->queue_max > 0 ? cfg->queue_max : TRANSPORT_QUEUE_MAX;
 	snprintf(t->stream, sizeof(t->stream), "A5_%s", cfg->coalition);
 	snprintf(t->filter, sizeof(t->filter), "a5.%s.r.>", cfg->coalition);
-	snprintf(t->reports, sizeof(t->reports), "a5.%s.r.*", cfg->coalition);
 	snprintf(t->subject, sizeof(t->subject), "a5.%s.r.%s", cfg->coalition, cfg->self);
-	snprintf(t->csubject, sizeof(t->csubject), "a5.%s.r.%s.k", cfg->coalition, cfg->self);
+	snprintf(t->kprefix, sizeof(t->kprefix), "a5.%s.k.", cfg->coalition);
+	snprintf(t->csubject, sizeof(t->csubject), "a5.%s.k.%s", cfg->coalition, cfg->self);
 	snprintf(t->inbox, sizeof(t->inbox), "_A5M.%s", cfg->self);
 	t->start_seq = cfg->start_seq;
 	t->start_created = cfg->start_created;

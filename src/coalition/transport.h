@@ -53,8 +53,9 @@ struct transport_msg {
 	/* its Nats-Msg-Id header ("" without one); NULL only for a message
 	 * that did not come from NATS (tests hand those in): not checked */
 	const char *msgid;
-	/* came on a member's commitment subject (a5.<coalition>.r.<m>.k),
-	 * which only that member's auditors read: nothing else may come there */
+	/* came on a member's commitment subject (a5.<coalition>.k.<m>; reporter
+	 * is then <m>), which only that member's auditors read: nothing else
+	 * may come there */
 	bool commitment_subject;
 };
 /* data, reporter and msgid stay valid until the message is acked or naked,
@@ -104,17 +105,17 @@ struct transport_pub_result {
 	bool ok;		/* stored by the stream (or a duplicate of a stored one) */
 };
 int transport_publish_async(struct transport *t, const uint8_t *data, size_t len, const char *msgid);
-/* The same on this member's commitment subject, a5.<coalition>.r.<self>.k. */
-int transport_publish_commitment_async(struct transport *t, const uint8_t *data, size_t len,
-    const char *msgid);
+/* A commitment, on this member's commitment subject a5.<coalition>.k.<self>
+ * (core NATS: not stored by the stream, no outcome comes back). 0 once
+ * handed to libnats, -1 on error. */
+int transport_publish_commitment(struct transport *t, const uint8_t *data, size_t len);
 
 /*
  * Commitments reach only their auditors (docs/transport.md, "Commitments"):
- * each member publishes its own on a5.<coalition>.r.<self>.k, which neither
- * the fast path nor the ordered consumer reads (both take a5.<coalition>.r.*,
- * one token after r); the stream stores them. An auditor subscribes to the
- * commitment subjects of the members it audits: tokens[0..n), or every
- * member's (a5.<coalition>.r.*.k) when all. Replaces the previous set;
+ * each member publishes its own on core NATS, on a5.<coalition>.k.<self>,
+ * outside the stream's subjects. An auditor subscribes to the commitment
+ * subjects of the members it audits: tokens[0..n), or every member's
+ * (a5.<coalition>.k.*) when all. Replaces the previous set;
  * libnats renews them after a reconnect. Their messages are queued by
  * transport_tick, so at most about a second late. What was published while
  * this member was disconnected is not read again. 0, or -1 with
@@ -135,6 +136,7 @@ struct transport_stats {
 	uint64_t fast;			/* messages the daemon got from the fast path */
 	uint64_t deduped;		/* second copies dropped */
 	uint64_t rereads;		/* the stream read again after falling behind */
+	uint64_t commitments_dropped;	/* libnats overflowed a commitment subscription */
 };
 /* A snapshot, valid until the next call. */
 const struct transport_stats *transport_get_stats(const struct transport *t);

@@ -56,10 +56,10 @@ struct transport {
 	char stream[TRANSPORT_NAME_MAX + 8];		/* A5_<coalition> */
 	int replicas;					/* of the stream, 1..5 */
 	bool stream_admin;				/* cfg->stream_admin */
-	char filter[TRANSPORT_NAME_MAX + 8];		/* a5.<coalition>.r.>: the stream's subjects */
-	char reports[TRANSPORT_NAME_MAX + 8];		/* a5.<coalition>.r.*: what both paths read */
+	char filter[TRANSPORT_NAME_MAX + 8];		/* a5.<coalition>.r.> */
 	char subject[2 * TRANSPORT_NAME_MAX + 8];	/* a5.<coalition>.r.<self> */
-	char csubject[2 * TRANSPORT_NAME_MAX + 10];	/* a5.<coalition>.r.<self>.k: our commitments */
+	char kprefix[TRANSPORT_NAME_MAX + 8];		/* a5.<coalition>.k.: commitments */
+	char csubject[2 * TRANSPORT_NAME_MAX + 8];	/* a5.<coalition>.k.<self>: ours */
 	char inbox[TRANSPORT_NAME_MAX + 8];		/* _A5M.<self>: replies, deliveries */
 	size_t prefix_len;				/* of "a5.<coalition>.r." */
 	uint64_t start_seq;				/* the stream is read after this */

@@ -201,9 +201,8 @@ fail:
 	return -1;
 }
 
-static int
-tx_publish_async(struct transport *t, const char *subject, const uint8_t *data, size_t len,
-    const char *msgid)
+int
+transport_publish_async(struct transport *t, const uint8_t *data, size_t len, const char *msgid)
 {
 	jsPubOptions po;
 	natsStatus s;
@@ -231,7 +230,7 @@ tx_publish_async(struct transport *t, const char *subject, const uint8_t *data, 
 	po.MsgId = msgid;
 	po.ExpectStream = t->stream;
 	po.MaxWait = PUBLISH_ACK_WAIT_MS;
-	s = js_PublishAsync(t->js, subject, data, (int)len, &po);
+	s = js_PublishAsync(t->js, t->subject, data, (int)len, &po);
 	pthread_mutex_lock(&t->mu);
 	if (s != NATS_OK)
 		t->inflight--;
@@ -246,17 +245,29 @@ tx_publish_async(struct transport *t, const char *subject, const uint8_t *data, 
 	return 0;
 }
 
+/* Core NATS, not the stream (docs/transport.md, "Commitments"): no ack to
+ * wait for; while disconnected libnats keeps it in its reconnect buffer. */
 int
-transport_publish_async(struct transport *t, const uint8_t *data, size_t len, const char *msgid)
+transport_publish_commitment(struct transport *t, const uint8_t *data, size_t len)
 {
-	return tx_publish_async(t, t->subject, data, len, msgid);
-}
+	natsStatus s;
 
-int
-transport_publish_commitment_async(struct transport *t, const uint8_t *data, size_t len,
-    const char *msgid)
-{
-	return tx_publish_async(t, t->csubject, data, len, msgid);
+	if ((data == NULL && len > 0) || len > TRANSPORT_MSG_MAX) {
+		snprintf(t->errmsg, sizeof(t->errmsg), "publish commitment: %zu bytes (max %d)",
+		    len, TRANSPORT_MSG_MAX);
+		tx_count_error(t);
+		return -1;
+	}
+	s = natsConnection_Publish(t->nc, t->csubject, data, (int)len);
+	if (s != NATS_OK) {
+		tx_seterr(t, "publish commitment", s, 0);
+		tx_count_error(t);
+		return -1;
+	}
+	pthread_mutex_lock(&t->mu);
+	t->st.published++;
+	pthread_mutex_unlock(&t->mu);
+	return 0;
 }
 
 size_t

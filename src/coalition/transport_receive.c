@@ -422,16 +422,6 @@ transport_fd(const struct transport *t)
 	return t->efd;
 }
 
-/* Whether a subject's part after "a5.<coalition>.r." is a member's
- * commitment subject, "<token>.k" (docs/transport.md, "Commitments"). */
-static bool
-tx_commitment_subject(const char *rest)
-{
-	const char *dot = strchr(rest, '.');
-
-	return dot != NULL && dot > rest && strcmp(dot, ".k") == 0;
-}
-
 size_t
 transport_poll(struct transport *t, struct transport_msg *out, size_t max)
 {
@@ -458,9 +448,13 @@ transport_poll(struct transport *t, struct transport_msg *out, size_t max)
 		subj = natsMsg_GetSubject(n->msg);
 		out[i].data = (const uint8_t *)natsMsg_GetData(n->msg);
 		out[i].len = (size_t)natsMsg_GetDataLength(n->msg);
-		out[i].reporter = (subj != NULL && strlen(subj) > t->prefix_len) ?
-		    subj + t->prefix_len : "";
-		out[i].commitment_subject = tx_commitment_subject(out[i].reporter);
+		out[i].commitment_subject = subj != NULL &&
+		    strncmp(subj, t->kprefix, strlen(t->kprefix)) == 0;
+		if (out[i].commitment_subject)
+			out[i].reporter = subj + strlen(t->kprefix);
+		else
+			out[i].reporter = (subj != NULL && strlen(subj) > t->prefix_len) ?
+			    subj + t->prefix_len : "";
 		out[i].handle = n;
 		if (natsMsgHeader_Get(n->msg, "Nats-Msg-Id", &out[i].msgid) != NATS_OK ||
 		    out[i].msgid == NULL)

@@ -27,8 +27,9 @@
  * still needs and never blocks anyone), so the loop only signals it.
  */
 #define CKPT_PAGES	1000		/* WAL pages that ask for a checkpoint (SQLite's default) */
-/* The thread is stuck (a dead slow disk): the loop checkpoints itself,
- * as SQLite would, so that the WAL stays bounded. 16 KiB pages: 256 MiB. */
+/* The thread cannot keep up (a dead slow disk): the commit that finds the
+ * WAL this large tries a checkpoint itself, as SQLite would at CKPT_PAGES
+ * (it gives up at once while the thread's runs). 16 KiB pages: 256 MiB. */
 #define CKPT_PAGES_HARD	(16 * CKPT_PAGES)
 #define CKPT_LOG_SECS	60		/* a failing checkpoint is logged at most this often */
 
@@ -42,6 +43,12 @@ struct ledger_ckpt {
 	uint64_t runs, failures;
 	int64_t last_fail_log;
 	int busy;			/* a checkpoint in progress */
+	/* The WAL's size at the last request. A checkpoint that ran beside
+	 * commits ends short of the WAL's end, and the WAL does not start
+	 * over: asking again at every commit past CKPT_PAGES would checkpoint
+	 * back to back. Asked again when it grew by CKPT_PAGES more, or once
+	 * it started over (smaller than then). */
+	int requested_at;
 };
 
 static int64_t
@@ -72,6 +79,9 @@ ckpt_main(void *arg)
 		int rc = sqlite3_wal_checkpoint_v2(c->db.h, NULL, SQLITE_CHECKPOINT_PASSIVE,
 		    &log_frames, &done);
 
+		/* Logged outside the mutex: a blocked stderr must not hold the
+		 * commit hook. sqlite3_errmsg is this thread's connection's. */
+		bool log = false;
 		pthread_mutex_lock(&c->mu);
 		c->busy = 0;
 		c->runs++;
@@ -79,11 +89,16 @@ ckpt_main(void *arg)
 			c->failures++;
 			if (mono_sec() - c->last_fail_log >= CKPT_LOG_SECS) {
 				c->last_fail_log = mono_sec();
-				log_warnx("ledger: %s: checkpoint: %s (%d failed so far); the WAL grows "
-				    "until one succeeds", c->db.path, sqlite3_errmsg(c->db.h),
-				    (int)c->failures);
+				log = true;
 			}
 		}
+		uint64_t failures = c->failures;
+		pthread_mutex_unlock(&c->mu);
+		if (log)
+			log_warnx("ledger: %s: checkpoint: %s (%llu failed so far); the WAL grows "
+			    "until one succeeds", c->db.path, sqlite3_errmsg(c->db.h),
+			    (unsigned long long)failures);
+		pthread_mutex_lock(&c->mu);
 	}
 	pthread_mutex_unlock(&c->mu);
 	return NULL;
@@ -105,8 +120,10 @@ ckpt_wal_hook(void *arg, sqlite3 *h, const char *name, int pages)
 		return SQLITE_OK;
 	}
 	pthread_mutex_lock(&c->mu);
-	if (!c->busy && !c->requested) {
+	if (!c->busy && !c->requested &&
+	    (pages < c->requested_at || pages >= c->requested_at + CKPT_PAGES)) {
 		c->requested = true;
+		c->requested_at = pages;
 		pthread_cond_signal(&c->cond);
 	}
 	pthread_mutex_unlock(&c->mu);
@@ -120,6 +137,11 @@ ledger_checkpoint_in_background(struct ledger *l, char *err, size_t errlen)
 
 	if (l->ckpt != NULL || !db_on_disk(l->db.path))
 		return 0;
+	if (!sqlite3_threadsafe()) {
+		snprintf(err, errlen, "%s: checkpoint thread: this SQLite is built without threads",
+		    l->db.path);
+		return -1;
+	}
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		snprintf(err, errlen, "%s: checkpoint thread: out of memory", l->db.path);
 		return -1;

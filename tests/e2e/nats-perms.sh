@@ -14,6 +14,9 @@
 #     (a core NATS subscription on a5.<c>.r.>) and m1's daemon takes it; m2
 #     CAN read the stream through a libnats ordered consumer, from the start
 #     or from a position;
+#   - m1's daemon publishes its commitments on its commitment subject
+#     a5.<c>.k.<m1> (core NATS), which m2 may read; m2 may publish on its own
+#     commitment subject, not on m1's;
 #   - m2 CANNOT publish on m1's subject (nothing lands, neither in the stream
 #     nor on the fast path), purge, delete or reconfigure the stream, create
 #     another stream, create a durable consumer by any of the three creation
@@ -273,24 +276,24 @@ probe admin grep "hello-from-m1"
 [ "$(field matches)" = 1 ] || a5_fail "the probe does not find m1's message in the stream"
 a5_ok "refused; m2's next own report came through, its forgery nowhere"
 
-a5_step "commitments: each on its member's own commitment subject, which only its auditors read"
-# m1's daemon commits every period (the charter's default 10 s), on
-# a5.<c>.r.<m1>.k: its rights allow it, and the stream stores it
-for (( i = 0; i < 30; i++ )); do
-	probe admin last "a5.$C.r.$H1.k"
-	[ "$PROBE_RC" = 0 ] && [ -s "$A5_TMP/probe.out" ] && break
-	sleep 1
+a5_step "commitments: on each member's commitment subject (core NATS), which its auditors read"
+# m1's daemon commits every period (the charter's default 10 s) on
+# a5.<c>.k.<m1>: its rights allow it, and m2 (its auditor) may subscribe
+probe_bg m2 "$A5_TMP/k1.out" sub "a5.$C.k.$H1" 15000
+grep -q '^ready$' "$A5_TMP/k1.out" || a5_fail "m2 cannot subscribe to a5.$C.k.$H1: $(cat "$A5_TMP/k1.out")"
+for (( i = 0; i < 150; i++ )); do
+	grep -aq "^received a5.$C.k.$H1 " "$A5_TMP/k1.out" && break
+	kill -0 "$PROBE_PID" 2>/dev/null || break
+	sleep 0.1
 done
-[ "$PROBE_RC" = 0 ] && [ -s "$A5_TMP/probe.out" ] ||
-	a5_fail "no commitment of m1's daemon on a5.$C.r.$H1.k in the stream: $(tail -3 "${A5C_DIR[m1]}/daemon.log" 2>/dev/null)"
-probe m2 pub "a5.$C.r.$H2.k" "commitment-of-m2"
-[ "$PROBE_RC" = 0 ] || a5_fail "m2 cannot publish on its commitment subject a5.$C.r.$H2.k"
-probe admin last "a5.$C.r.$H2.k"
-[ "$(cat "$A5_TMP/probe.out")" = commitment-of-m2 ] || a5_fail "m2's commitment is not in the stream"
-refused m2 "publish on m1's commitment subject" "Publish to \"a5.$C.r.$H1.k\"" pub "a5.$C.r.$H1.k" "forged-commitment"
-probe admin grep "forged-commitment"
-[ "$(field matches)" = 0 ] || a5_fail "m2's forged commitment is in the stream"
-a5_ok "m1's daemon commits on its subject; m2 publishes on its own, not on m1's"
+grep -aq "^received a5.$C.k.$H1 " "$A5_TMP/k1.out" ||
+	a5_fail "no commitment of m1's daemon on a5.$C.k.$H1 within 15 s: $(tail -3 "${A5C_DIR[m1]}/daemon.log" 2>/dev/null)"
+kill "$PROBE_PID" 2>/dev/null
+wait "$PROBE_PID" 2>/dev/null
+probe m2 cpub "a5.$C.k.$H2" "commitment-of-m2"
+[ "$PROBE_RC" = 0 ] || a5_fail "m2 cannot publish on its commitment subject a5.$C.k.$H2"
+refused m2 "publish on m1's commitment subject" "Publish to \"a5.$C.k.$H1\"" cpub "a5.$C.k.$H1" "forged-commitment"
+a5_ok "m1's daemon commits on its subject, which m2 reads; m2 publishes on its own, not on m1's"
 
 a5_step "m2 cannot purge, delete or reconfigure the stream, nor create another"
 # m1's running daemon may add messages meanwhile (commitments): never fewer
@@ -370,7 +373,7 @@ a5_step "the server logged each refusal as a violation under m2's nkey, and noth
 NK2=$(awk '$1 == "member" && $2 == "m2" { print $4 }' "$D1/nats/users.list")
 grep -F "Violation - Nkey \"$NK2\"" "$A5_TMP/nats.log" | sed 's/.* - //' | a5_indent
 WANT=("Publish Violation - Nkey \"$NK2\", Subject \"a5.$C.r.$H1\""
-	"Publish Violation - Nkey \"$NK2\", Subject \"a5.$C.r.$H1.k\""
+	"Publish Violation - Nkey \"$NK2\", Subject \"a5.$C.k.$H1\""
 	"Publish Violation - Nkey \"$NK2\", Subject \"\$JS.API.STREAM.PURGE.A5_$C\""
 	"Publish Violation - Nkey \"$NK2\", Subject \"\$JS.API.STREAM.DELETE.A5_$C\""
 	"Publish Violation - Nkey \"$NK2\", Subject \"\$JS.API.STREAM.UPDATE.A5_$C\""

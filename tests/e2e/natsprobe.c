@@ -30,6 +30,8 @@
  *                         sequence SEQ (default: all); prints "received
  *                         SUBJECT DATA" for each message within WAIT_MS, then
  *                         "N received"; unsubscribing deletes the consumer
+ *   cpub SUBJECT DATA     core NATS publish (no stream), then a round trip:
+ *                         refused when the server answered a violation
  *   sub SUBJECT WAIT_MS   core NATS subscription: "received SUBJECT DATA" for
  *                         each message within WAIT_MS (after a line "ready"
  *                         once the server took the subscription), "N received"
@@ -172,7 +174,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: natsprobe -s URL -c COALITION -N NKEYFILE [-I INBOX_PREFIX] pub|purge|"
 	    "delete|update|dupwindow|create|delconsumer|info|consumers|cinfo|last|grep|ordered|sub|"
-	    "request ...\n");
+	    "cpub|request ...\n");
 	return 1;
 }
 
@@ -348,6 +350,20 @@ cmd_sub(const char *subject, int wait_ms)
 	return wait_and_count(sub, wait_ms);
 }
 
+/* A refused publish is only known once the server answered: the flush
+ * (a round trip) makes sure its -ERR, if any, was read. */
+static int
+cmd_cpub(const char *subject, const char *data)
+{
+	int rc = verdict("publish", natsConnection_PublishString(nc, subject, data), 0);
+
+	if (rc == 0)
+		rc = sub_verdict("publish");
+	if (rc == 0)
+		printf("published\n");
+	return rc;
+}
+
 static int
 cmd_request(const char *subject, const char *json)
 {
@@ -491,6 +507,8 @@ main(int argc, char **argv)
 		rc = cmd_consumers();
 	} else if (strcmp(argv[0], "ordered") == 0 && (argc == 2 || argc == 3)) {
 		rc = cmd_ordered((int)strtol(argv[1], NULL, 10), argc == 3 ? argv[2] : NULL);
+	} else if (strcmp(argv[0], "cpub") == 0 && argc == 3) {
+		rc = cmd_cpub(argv[1], argv[2]);
 	} else if (strcmp(argv[0], "sub") == 0 && argc == 3) {
 		rc = cmd_sub(argv[1], (int)strtol(argv[2], NULL, 10));
 	} else if (strcmp(argv[0], "request") == 0 && argc == 3) {

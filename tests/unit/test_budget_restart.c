@@ -125,7 +125,7 @@ send_report(struct member *m, int who, const char *prefix)
 	wire_report_hash(r, ids[who].pk, heads[who]);
 	size_t len = wire_encode(&e, &ids[who], buf, sizeof(buf));
 	assert_true(len > 0);
-	struct transport_msg msg = { buf, len, who == ALICE ? "alice" : "bob", NULL, NULL };
+	struct transport_msg msg = { buf, len, who == ALICE ? "alice" : "bob", NULL, NULL, false };
 	batch.napply = 0;
 	assert_true(ledger_begin(m->ledger) == 0);
 	coalition_handle(m->co, &msg, 1, &batch);

@@ -165,7 +165,7 @@ test_member_gets_batch(void **state)
 	(void)state;
 	member_open(&m, "member");
 	size_t len = alice_envelope(buf, sizeof(buf), "sshd");
-	struct transport_msg msg = { buf, len, "alice", NULL, NULL };
+	struct transport_msg msg = { buf, len, "alice", NULL, NULL, false };
 	batch.napply = 0;	/* coalition_receive resets it; coalition_handle appends */
 	coalition_handle(m.co, &msg, 1, &batch);
 
@@ -203,7 +203,7 @@ test_member_gets_batch(void **state)
 	 * either, and the first batch's records are copies, not views of the
 	 * envelope decoded last */
 	len = alice_envelope(buf, sizeof(buf), "nginx");
-	struct transport_msg fork = { buf, len, "alice", NULL, NULL };
+	struct transport_msg fork = { buf, len, "alice", NULL, NULL, false };
 	coalition_handle(m.co, &fork, 1, &later);
 	assert_int_equal(later.napply, 0);
 	assert_string_equal(batch.apply[0].service, "sshd");
@@ -248,8 +248,8 @@ test_link_msgid(void **state)
 	assert_memory_equal(own + strlen(khex), "-1-", 3);
 
 	/* alice's earlier envelope's id, reused; and none at all */
-	struct transport_msg reused = { buf, len, "alice", NULL, "reused-id" };
-	struct transport_msg none = { buf, len, "alice", NULL, "" };
+	struct transport_msg reused = { buf, len, "alice", NULL, "reused-id", false };
+	struct transport_msg none = { buf, len, "alice", NULL, "", false };
 	batch.napply = 0;
 	coalition_handle(m.co, &reused, 1, &batch);
 	coalition_handle(m.co, &none, 1, &batch);
@@ -257,7 +257,7 @@ test_link_msgid(void **state)
 	assert_int_equal(accept_stats(m.co->accept, ALICE)->refused[ACC_MSGID], 2);
 	assert_int_equal(accept_stats(m.co->accept, ALICE)->last_seq, 0);
 
-	struct transport_msg right = { buf, len, "alice", NULL, own };
+	struct transport_msg right = { buf, len, "alice", NULL, own, false };
 	coalition_handle(m.co, &right, 1, &batch);
 	assert_int_equal(batch.napply, 1);
 	assert_int_equal(accept_stats(m.co->accept, ALICE)->last_seq, 2);
@@ -280,7 +280,7 @@ test_link_msgid(void **state)
 	static uint8_t buf2[WIRE_ENVELOPE_MAX];
 	uint8_t zero[WIRE_HASH_BYTES] = { 0 };
 	size_t len2 = alice_envelope_at(buf2, sizeof(buf2), "sshd", 2, zero);
-	struct transport_msg straddle = { buf2, len2, "alice", NULL, "reused-id" };
+	struct transport_msg straddle = { buf2, len2, "alice", NULL, "reused-id", false };
 	coalition_handle(m.co, &straddle, 1, &later);
 	assert_int_equal(later.napply, 0);
 	assert_int_equal(accept_stats(m.co->accept, ALICE)->refused[ACC_MSGID], 3);
@@ -302,7 +302,7 @@ test_protected_applies_nothing(void **state)
 	member_open(&m, "protected");
 	assert_false(coalition_enforces(m.co));
 	size_t len = alice_envelope(buf, sizeof(buf), "sshd");
-	struct transport_msg msg = { buf, len, "alice", NULL, NULL };
+	struct transport_msg msg = { buf, len, "alice", NULL, NULL, false };
 	batch.napply = 0;
 	coalition_handle(m.co, &msg, 1, &batch);
 	assert_int_equal(batch.napply, 0);
@@ -371,7 +371,7 @@ test_unknown_key_before_signature(void **state)
 	assert_non_null(signer);
 	assert_memory_equal(signer, ids[ALICE].pk, ID_PUBLIC_BYTES);
 	memcpy(signer, pk, ID_PUBLIC_BYTES);
-	struct transport_msg msg = { buf, len, "stranger", NULL, NULL };
+	struct transport_msg msg = { buf, len, "stranger", NULL, NULL, false };
 	batch.napply = 0;
 	coalition_handle(m.co, &msg, 1, &batch);
 	assert_int_equal(batch.napply, 0);

@@ -307,8 +307,9 @@ test_users_list(void **state)
 	*sub++ = '\0';		/* member: its publish rights; sub: its subscriptions */
 	assert_non_null(strstr(member, "\"a5.e2e.r.0123456789abcdef\""));
 	/* and its commitments, on their own subject (only its auditors read it) */
-	assert_non_null(strstr(member, "\"a5.e2e.r.0123456789abcdef.k\""));
-	assert_null(strstr(member, "\"a5.e2e.r.*.k\""));
+	assert_non_null(strstr(member, "\"a5.e2e.k.0123456789abcdef\""));
+	assert_null(strstr(member, "\"a5.e2e.k.>\""));
+	assert_null(strstr(member, "\"a5.e2e.k.*\""));
 	assert_null(strstr(member, "\"a5.e2e.r.>\""));
 	assert_null(strstr(member, "STREAM.CREATE"));
 	assert_null(strstr(member, "STREAM.*"));
@@ -325,6 +326,7 @@ test_users_list(void **state)
 	assert_null(strstr(member, "$JS.ACK"));
 	/* it reads every member's reports, and replies under its own prefix */
 	assert_non_null(strstr(sub, "\"a5.e2e.r.>\""));
+	assert_non_null(strstr(sub, "\"a5.e2e.k.>\""));
 	assert_non_null(strstr(sub, "\"_A5M.0123456789abcdef.>\""));
 	assert_null(strstr(sub, "_INBOX"));
 	assert_null(strstr(sub, "\"_A5M.>\""));

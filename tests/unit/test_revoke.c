@@ -133,7 +133,7 @@ revocation(int who, int origin, uint64_t seq, const uint8_t hash[WIRE_HASH_BYTES
 static size_t
 deliver(struct member *m, int from, const uint8_t *buf, size_t len)
 {
-	struct transport_msg msg = { buf, len, names[from], NULL, NULL };
+	struct transport_msg msg = { buf, len, names[from], NULL, NULL, false };
 
 	batch.napply = 0;
 	coalition_handle(m->co, &msg, 1, &batch);
@@ -671,7 +671,7 @@ test_members_seen_by_commitment(void **state)
 	c.flags = WIRE_COMMIT_NO_DIGEST;
 	size_t len = wire_commit_encode(&c, &ids[BOB], buf, sizeof(buf));
 	assert_true(len > 0);
-	struct transport_msg msg = { buf, len, "bob", NULL, NULL };
+	struct transport_msg msg = { buf, len, "bob", NULL, NULL, false };
 	batch.napply = 0;
 	coalition_handle(m.co, &msg, 1, &batch);
 	assert_int_equal(audit_get(m.co->audit, BOB)->commitments, 1);

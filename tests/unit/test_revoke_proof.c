@@ -136,7 +136,7 @@ rewind_to(int who, const uint8_t h1[WIRE_HASH_BYTES])
 static size_t
 deliver(struct member *m, int from, const uint8_t *buf, size_t len)
 {
-	struct transport_msg msg = { buf, len, names[from], NULL, NULL };
+	struct transport_msg msg = { buf, len, names[from], NULL, NULL, false };
 
 	batch.napply = 0;
 	coalition_handle(m->co, &msg, 1, &batch);
@@ -195,7 +195,7 @@ check_proven(struct member *finder, int kind_a, int kind_b)
 	assert_int_equal(wire_kind(s.b, s.blen), kind_b);
 
 	member_open(&bob, BOB, "third");
-	struct transport_msg msg = { s.msg, s.len, "self", NULL, NULL };
+	struct transport_msg msg = { s.msg, s.len, "self", NULL, NULL, false };
 	batch.napply = 0;
 	coalition_handle(bob.co, &msg, 1, &batch);
 	assert_int_equal(bob.co->proofs_invalid, 0);

@@ -615,9 +615,9 @@ take_ticking(struct transport *t, struct inbox *in, size_t *on_k, int ms)
 /*
  * Commitments reach only the members that watch them (their auditors):
  * aa watches bb's, cc every member's, bb none. Reports still reach every
- * member on both paths; the ordered consumer carries no commitment (a
- * member reading the stream from its start gets reports only), while the
- * stream stores them. A bad token is refused.
+ * member on both paths; commitments go over core NATS, outside the stream
+ * (a member reading the stream from its start gets the reports only). A
+ * bad token is refused.
  */
 static void
 test_commitments_watched(void **state)
@@ -639,8 +639,8 @@ test_commitments_watched(void **state)
 	assert_int_equal(transport_watch_commitments(a, tok_b, 1, false), 0);
 	assert_int_equal(transport_watch_commitments(c, NULL, 0, true), 0);
 	sleep_ms(200);	/* the servers have the subscriptions */
-	assert_int_equal(transport_publish_commitment_async(b, (const uint8_t *)"commit-bb", 9, "kb-1"), 0);
-	assert_int_equal(transport_publish_commitment_async(c, (const uint8_t *)"commit-cc", 9, "kc-1"), 0);
+	assert_int_equal(transport_publish_commitment(b, (const uint8_t *)"commit-bb", 9), 0);
+	assert_int_equal(transport_publish_commitment(c, (const uint8_t *)"commit-cc", 9), 0);
 	publish(b, "report-bb", "rb-1");
 	publish(c, "report-cc", "rc-1");
 	take_ticking(a, ia, &ka, 1500);
@@ -668,7 +668,7 @@ test_commitments_watched(void **state)
 	/* watching nothing: aa no longer gets bb's */
 	assert_int_equal(transport_watch_commitments(a, NULL, 0, false), 0);
 	sleep_ms(200);
-	assert_int_equal(transport_publish_commitment_async(b, (const uint8_t *)"commit-bb2", 10, "kb-2"), 0);
+	assert_int_equal(transport_publish_commitment(b, (const uint8_t *)"commit-bb2", 10), 0);
 	size_t before = ia->n;
 	take_ticking(a, ia, &ka, 800);
 	assert_int_equal(ia->n, before);
