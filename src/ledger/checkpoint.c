@@ -29,7 +29,7 @@
 #define CKPT_PAGES	1000		/* WAL pages that ask for a checkpoint (SQLite's default) */
 /* The thread cannot keep up (a dead slow disk): the commit that finds the
  * WAL this large tries a checkpoint itself, as SQLite would at CKPT_PAGES
- * (it gives up at once while the thread's runs). 16 KiB pages: 256 MiB. */
+ * (it gives up at once while the thread's runs). 4 KiB pages: 64 MiB. */
 #define CKPT_PAGES_HARD	(16 * CKPT_PAGES)
 #define CKPT_LOG_SECS	60		/* a failing checkpoint is logged at most this often */
 

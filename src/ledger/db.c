@@ -120,8 +120,8 @@ db_set_wal(struct db *d, bool on_disk)
 		return db_fail_sqlite(d, "set synchronous");
 	/* Statement journals in memory: an insert into bans (four b-trees)
 	 * saves the pages it changes in case it must be undone alone, and a
-	 * file-backed journal spills to a temporary file past 64 KiB, four
-	 * 16 KiB pages: a write system call per page and statement. What else
+	 * file-backed journal spills to a temporary file past 64 KiB: a write
+	 * system call per page and statement. What else
 	 * is temporary here (sorts of small tables) is small too. */
 	if (sqlite3_exec(d->h, "PRAGMA temp_store = MEMORY", NULL, NULL, NULL) != SQLITE_OK)
 		return db_fail_sqlite(d, "set temp_store");

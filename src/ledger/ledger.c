@@ -17,7 +17,7 @@
 /* ledger_begin nesting deeper than this is a caller bug, not a batch. */
 #define LEDGER_NEST_MAX		64
 /* Page size of a new database file (text: it goes into a PRAGMA). */
-#define LEDGER_PAGE_SIZE	"16384"
+#define LEDGER_PAGE_SIZE	"4096"
 
 static const struct ledger_stmt batch_stmts[] = {
 	/* IMMEDIATE takes the write lock up front: a deferred transaction that
@@ -89,11 +89,14 @@ ledger_open(const char *path, struct ledger **out, char *err, size_t errlen)
 	/* Checked before anything writes to the file (WAL changes its header). */
 	if (migrate_version(&l->db, &version) != 0)
 		goto fail;
-	/* A new file gets 16 KiB pages: a batch is written to the WAL and
-	 * copied back at each checkpoint one page per system call, and the
-	 * coalition's envelopes (about 25 KiB each) fill fewer overflow pages.
-	 * It only takes before the first table exists; an older file keeps
-	 * its size (4 KiB), and works the same. */
+	/* A new file gets 4 KiB pages. 16 KiB ones (chosen for the flood's
+	 * large envelopes, fewer overflow pages and fewer writes) made every
+	 * coalition envelope of one report write nine 16 KiB WAL frames, one
+	 * per b-tree it touches: at 100 daemons on one machine, a fifth of the
+	 * members' CPU more and a p99 20 % higher than with 4 KiB
+	 * (bench/scale, docs/bench.md "2026-12-07 (night)"). It only takes
+	 * before the first table exists; an older file keeps its size, and
+	 * works the same. */
 	if (version == 0 &&
 	    sqlite3_exec(l->db.h, "PRAGMA page_size = " LEDGER_PAGE_SIZE, NULL, NULL, NULL) != SQLITE_OK) {
 		db_fail_sqlite(&l->db, "set page_size");
