@@ -377,10 +377,11 @@ audit_now(struct audit *a, size_t mi, const struct wire_commitment *c)
 }
 
 void
-audit_unheard(struct audit *a)
+audit_unheard(struct audit *a, int64_t at_us)
 {
 	for (size_t i = 0; i < a->c.nmembers; i++)
-		a->st[i].unheard = true;
+		if (at_us > a->st[i].unheard_us)
+			a->st[i].unheard_us = at_us;
 }
 
 int
@@ -397,12 +398,12 @@ audit_commitment(struct audit *a, const struct wire_commitment *c, const uint64_
 	if (c->seq <= st->last_seq || (int64_t)c->time_us <= st->last_commit_us)
 		return -1;	/* replayed or out of order: the newer one counts */
 	int64_t q = (int64_t)a->c.policy.commit_period * 1000000;
-	if (st->last_commit_us > 0 && q > 0 && !st->unheard) {
+	bool unheard = st->unheard_us > st->last_commit_us && st->unheard_us <= (int64_t)c->time_us;
+	if (st->last_commit_us > 0 && q > 0 && !unheard) {
 		int64_t periods = ((int64_t)c->time_us - st->last_commit_us + q / 2) / q;
 		if (periods > 1)
 			st->missed += (uint64_t)(periods - 1);
 	}
-	st->unheard = false;
 	st->commitments++;
 	st->last_seq = c->seq;
 	st->last_commit_us = (int64_t)c->time_us;

@@ -47,8 +47,9 @@ struct audit_member {
 	uint64_t last_seq;
 	uint64_t count, expected;	/* last audited: kernel count claimed, our model */
 	uint64_t declines;		/* in its last commitment */
-	bool unheard;			/* this auditor was not listening since the last
-					 * one: the next gap is not counted as missed */
+	int64_t unheard_us;		/* an instant this auditor may have missed its
+					 * commitments (audit_unheard): a gap that spans
+					 * it is not counted as missed */
 	bool unverifiable;
 	char last_problem[128];		/* why the last audit failed */
 	uint32_t samples[AUDIT_SAMPLES];	/* response times, ms */
@@ -61,10 +62,12 @@ struct audit;
  * charter is copied. NULL if out of memory. */
 struct audit *audit_new(const struct charter *c, const uint8_t self[ID_PUBLIC_BYTES]);
 void audit_free(struct audit *a);
-/* This auditor was disconnected: the commitments published meanwhile did
- * not reach it (docs/commitment.md, "Sampled audits"), so the gap before
- * each member's next one is not counted in missed. */
-void audit_unheard(struct audit *a);
+/* This auditor may have missed the commitments published around at_us
+ * (unix µs): it was disconnected, libnats dropped some, or its
+ * subscriptions were made anew (docs/transport.md, "Commitments"). A gap
+ * between two commitments of a member that spans at_us is not counted in
+ * missed. */
+void audit_unheard(struct audit *a, int64_t at_us);
 
 /* Quantized deadline of a report (unix seconds): ts + min(ttl, charter
  * cap, member cap), rounded up to a multiple of the commit period. The

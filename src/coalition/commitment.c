@@ -259,11 +259,17 @@ coalition_watch_commitments(struct coalition *co)
 	/* Alone (others 0): nothing to watch, not the wildcard. */
 	bool all = n > 0 && n == others;
 	co->watch_failed = transport_watch_commitments(co->tr, tokens, n, all) != 0;
-	if (co->watch_failed)
-		log_warnx("coalition: the commitments to audit: %s; trying again every second",
-		    transport_errmsg(co->tr));
-	else
+	if (co->watch_failed) {
+		if (now_sec() - co->last_watch_log >= 60) {
+			co->last_watch_log = now_sec();
+			log_warnx("coalition: the commitments to audit: %s; trying again every second",
+			    transport_errmsg(co->tr));
+		}
+	} else {
 		log_debug("coalition: auditing the commitments of %zu of %zu members", n, others);
+	}
+	/* What the old subscriptions held is gone with them. */
+	audit_unheard(co->audit, now_usec());
 	const struct transport_stats *st = transport_get_stats(co->tr);
 	co->reconnects_seen = st->reconnects;
 	co->kdropped_seen = st->commitments_dropped;
@@ -284,7 +290,7 @@ coalition_commitments_tick(struct coalition *co)
 	if (st->reconnects != co->reconnects_seen || st->commitments_dropped != co->kdropped_seen) {
 		co->reconnects_seen = st->reconnects;
 		co->kdropped_seen = st->commitments_dropped;
-		audit_unheard(co->audit);
+		audit_unheard(co->audit, now_usec());
 	}
 }
 

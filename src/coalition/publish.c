@@ -244,8 +244,8 @@ inflight_has(const struct coalition *co, const char *msgid)
 	return false;
 }
 
-/* false: not an outbox envelope (a commitment, published without waiting
- * too) */
+/* false: not an outbox envelope (none since commitments went to core
+ * NATS, docs/transport.md "Commitments") */
 static bool
 inflight_drop(struct coalition *co, const char *msgid)
 {
@@ -303,10 +303,8 @@ publish_collect(struct coalition *co)
 			bool outbox = inflight_drop(co, res[i].msgid);
 			if (!res[i].ok) {
 				co->publish_errors++;	/* an envelope is sent again */
-				if (!outbox) {
-					co->commits_skipped++;
+				if (!outbox)
 					continue;
-				}
 				int64_t now = now_sec();
 				if (now - co->last_publish_error_log >= 60) {
 					log_warnx("coalition: %s; the envelope stays in the outbox and is "

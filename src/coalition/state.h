@@ -78,6 +78,7 @@ struct coalition {
 	uint64_t reconnects_seen;	/* the transport's reconnects when last looked at */
 	uint64_t kdropped_seen;		/* and its commitments_dropped */
 	bool watch_failed;		/* coalition_watch_commitments: tried again each tick */
+	int64_t last_watch_log;		/* its failure, logged once a minute */
 	/* equivocation proofs on the stream (docs/protocol.md "Proofs") */
 	uint64_t proofs_sent, proofs_received, proofs_known, proofs_invalid;
 	int64_t last_proof_log;

@@ -13,7 +13,8 @@
 #include "coalition/nkey.h"
 #include "coalition/transport.h"
 
-#define PUBLISH_WAIT_MS		2000		/* a synchronous publish (commitments, proofs) */
+#define PUBLISH_WAIT_MS		2000		/* a synchronous publish (proofs, charter updates) */
+#define QUEUE_BYTES_MAX		(64u << 20)	/* payload bytes waiting in the queue */
 #define PUBLISH_ACK_WAIT_MS	5000		/* an asynchronous publish: its ack, or an error */
 
 struct tx_node {
@@ -104,6 +105,7 @@ struct transport {
 	 * subscriptions (no thread of their own), read by transport_tick. */
 	natsSubscription *ksubs[TRANSPORT_WATCH_MAX];
 	size_t nksubs;
+	uint64_t kdropped_subs;			/* their libnats drops, counted already */
 	struct tx_node *taken;			/* polled, not yet acked or naked */
 	struct transport_stats snap;
 	char errmsg[256];

@@ -1,6 +1,7 @@
-/* transport_publish.c - publishing on this member's subject: waiting for
- * the stream (commitments, proofs) or not (the outbox: outcomes come back
- * by message id through the eventfd). docs/transport.md. */
+/* transport_publish.c - publishing: on this member's subject, waiting for
+ * the stream (proofs, charter updates) or not (the outbox: outcomes come
+ * back by message id through the eventfd), and its commitments on core
+ * NATS (docs/transport.md, "Commitments"). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

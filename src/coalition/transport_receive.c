@@ -32,7 +32,6 @@
  * held (queued, taken, parked) or done, and the position is the sequence
  * before the lowest one held.
  */
-#define QUEUE_BYTES_MAX		(64u << 20)	/* payload bytes waiting in the queue */
 
 static uint64_t
 tx_digest(const struct transport *t, const void *data, size_t len)
@@ -241,7 +240,9 @@ tx_on_fast_msg(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *cl
 		return;
 	}
 	if (tx_full(t, len)) {
-		/* The stream's copy will come: nothing is lost by dropping. */
+		/* The stream's copy will come: nothing is lost by dropping. (A
+		 * commitment has no such copy: tx_take_commitments hands one
+		 * over only while the queue is under half full.) */
 		t->st.overflows++;
 		pthread_mutex_unlock(&t->mu);
 		natsMsg_Destroy(msg);

@@ -43,11 +43,11 @@ struct ledger_ckpt {
 	uint64_t runs, failures;
 	int64_t last_fail_log;
 	int busy;			/* a checkpoint in progress */
-	/* The WAL's size at the last request. A checkpoint that ran beside
-	 * commits ends short of the WAL's end, and the WAL does not start
-	 * over: asking again at every commit past CKPT_PAGES would checkpoint
-	 * back to back. Asked again when it grew by CKPT_PAGES more, or once
-	 * it started over (smaller than then). */
+	/* The WAL's size at the last request (the hook's alone, no mutex). A
+	 * checkpoint that ran beside commits ends short of the WAL's end, and
+	 * the WAL does not start over: asking again at every commit past
+	 * CKPT_PAGES would checkpoint back to back. Asked again when it grew
+	 * by CKPT_PAGES more; 0 again once it started over. */
 	int requested_at;
 };
 
@@ -112,6 +112,10 @@ ckpt_wal_hook(void *arg, sqlite3 *h, const char *name, int pages)
 {
 	struct ledger_ckpt *c = arg;
 
+	/* The WAL started over: the next request comes at CKPT_PAGES again.
+	 * requested_at is the hook's alone (the main connection's thread). */
+	if (pages < c->requested_at)
+		c->requested_at = 0;
 	if (pages < CKPT_PAGES)
 		return SQLITE_OK;
 	if (pages >= CKPT_PAGES_HARD) {
@@ -120,8 +124,7 @@ ckpt_wal_hook(void *arg, sqlite3 *h, const char *name, int pages)
 		return SQLITE_OK;
 	}
 	pthread_mutex_lock(&c->mu);
-	if (!c->busy && !c->requested &&
-	    (pages < c->requested_at || pages >= c->requested_at + CKPT_PAGES)) {
+	if (!c->busy && !c->requested && pages >= c->requested_at + CKPT_PAGES) {
 		c->requested = true;
 		c->requested_at = pages;
 		pthread_cond_signal(&c->cond);

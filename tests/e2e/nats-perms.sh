@@ -296,7 +296,7 @@ refused m2 "publish on m1's commitment subject" "Publish to \"a5.$C.k.$H1\"" cpu
 a5_ok "m1's daemon commits on its subject, which m2 reads; m2 publishes on its own, not on m1's"
 
 a5_step "m2 cannot purge, delete or reconfigure the stream, nor create another"
-# m1's running daemon may add messages meanwhile (commitments): never fewer
+# m1's running daemon may add messages meanwhile: never fewer
 probe admin info
 MSGS=$(field msgs)
 refused m2 "purge the stream" "Publish to \"\$JS.API.STREAM.PURGE.A5_$C\"" purge

@@ -115,29 +115,38 @@ test_match_decline_expiry_flag(void **state)
 	assert_int_equal(audit_state_of(au, BOB, T0 + 105), AUDIT_OK);
 	assert_int_equal(audit_get(au, BOB)->missed, 8);
 
-	/* a gap while this auditor was disconnected (audit_unheard) is not
-	 * bob's: not counted, once; the next gap counts again */
-	audit_unheard(au);
+	/* a gap that spans an instant this auditor may have missed
+	 * (audit_unheard: disconnected, libnats dropped some) is not bob's: not
+	 * counted; a later gap that does not span it counts again */
+	audit_unheard(au, (T0 + 200) * 1000000LL);
 	assert_int_equal(audit_commitment(au, commit_of(20, T0 + 305, 2, one, 1), heads, T0 + 305), 1);
 	assert_int_equal(audit_get(au, BOB)->missed, 8);
 	assert_int_equal(audit_commitment(au, commit_of(21, T0 + 335, 2, one, 1), heads, T0 + 335), 1);
 	assert_int_equal(audit_get(au, BOB)->missed, 10);
+	/* an older commitment, still buffered when the instant came, does not
+	 * use the forgiveness up: its gap (before the instant) counts, the one
+	 * after it, spanning the instant, does not */
+	audit_unheard(au, (T0 + 370) * 1000000LL);
+	assert_int_equal(audit_commitment(au, commit_of(22, T0 + 365, 2, one, 1), heads, T0 + 365), 1);
+	assert_int_equal(audit_get(au, BOB)->missed, 12);
+	assert_int_equal(audit_commitment(au, commit_of(23, T0 + 395, 2, one, 1), heads, T0 + 395), 1);
+	assert_int_equal(audit_get(au, BOB)->missed, 12);
 
 	/* b missing from the kernel: one mismatch, then flagged */
-	assert_int_equal(audit_commitment(au, commit_of(23, T0 + 415, 2, NULL, 0), heads, T0 + 415), 1);
+	assert_int_equal(audit_commitment(au, commit_of(33, T0 + 415, 2, NULL, 0), heads, T0 + 415), 1);
 	assert_int_equal(audit_state_of(au, BOB, T0 + 415), AUDIT_MISMATCH);
-	assert_int_equal(audit_commitment(au, commit_of(24, T0 + 425, 2, NULL, 0), heads, T0 + 425), 1);
+	assert_int_equal(audit_commitment(au, commit_of(34, T0 + 425, 2, NULL, 0), heads, T0 + 425), 1);
 	assert_int_equal(audit_state_of(au, BOB, T0 + 425), AUDIT_FLAGGED);
 
 	/* the same, with b declined: a match again */
-	struct wire_commitment *c = commit_of(25, T0 + 435, 2, NULL, 0);
+	struct wire_commitment *c = commit_of(35, T0 + 435, 2, NULL, 0);
 	c->declines[0] = (struct wire_decline){ b, WIRE_DECLINE_UNBAN, T0 + 2000 };
 	c->ndeclines = 1;
 	assert_int_equal(audit_commitment(au, c, heads, T0 + 435), 1);
 	assert_int_equal(audit_state_of(au, BOB, T0 + 435), AUDIT_OK);
 
 	/* replayed or out of order: ignored */
-	assert_int_equal(audit_commitment(au, commit_of(25, T0 + 445, 2, NULL, 0), heads, T0 + 445), -1);
+	assert_int_equal(audit_commitment(au, commit_of(35, T0 + 445, 2, NULL, 0), heads, T0 + 445), -1);
 	/* silent after two periods */
 	assert_int_equal(audit_state_of(au, BOB, T0 + 500), AUDIT_SILENT);
 	/* roles */
