@@ -43,6 +43,9 @@ struct audit {
 	 * every status or metrics read */
 	bool assigned[CHARTER_MEMBERS_MAX];
 	int64_t started;
+	/* The last instant this auditor may have missed commitments
+	 * (audit_unheard): a gap that spans it is not counted as missed. */
+	int64_t unheard_us;
 	struct report_log logs[CHARTER_MEMBERS_MAX];
 	struct model models[CHARTER_MEMBERS_MAX];
 	struct audit_member st[CHARTER_MEMBERS_MAX];
@@ -379,9 +382,8 @@ audit_now(struct audit *a, size_t mi, const struct wire_commitment *c)
 void
 audit_unheard(struct audit *a, int64_t at_us)
 {
-	for (size_t i = 0; i < a->c.nmembers; i++)
-		if (at_us > a->st[i].unheard_us)
-			a->st[i].unheard_us = at_us;
+	if (at_us > a->unheard_us)
+		a->unheard_us = at_us;
 }
 
 int
@@ -398,7 +400,7 @@ audit_commitment(struct audit *a, const struct wire_commitment *c, const uint64_
 	if (c->seq <= st->last_seq || (int64_t)c->time_us <= st->last_commit_us)
 		return -1;	/* replayed or out of order: the newer one counts */
 	int64_t q = (int64_t)a->c.policy.commit_period * 1000000;
-	bool unheard = st->unheard_us > st->last_commit_us && st->unheard_us <= (int64_t)c->time_us;
+	bool unheard = a->unheard_us > st->last_commit_us && a->unheard_us <= (int64_t)c->time_us;
 	if (st->last_commit_us > 0 && q > 0 && !unheard) {
 		int64_t periods = ((int64_t)c->time_us - st->last_commit_us + q / 2) / q;
 		if (periods > 1)

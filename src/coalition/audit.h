@@ -47,9 +47,6 @@ struct audit_member {
 	uint64_t last_seq;
 	uint64_t count, expected;	/* last audited: kernel count claimed, our model */
 	uint64_t declines;		/* in its last commitment */
-	int64_t unheard_us;		/* an instant this auditor may have missed its
-					 * commitments (audit_unheard): a gap that spans
-					 * it is not counted as missed */
 	bool unverifiable;
 	char last_problem[128];		/* why the last audit failed */
 	uint32_t samples[AUDIT_SAMPLES];	/* response times, ms */

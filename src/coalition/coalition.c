@@ -219,7 +219,7 @@ coalition_open(const struct config *cfg, const struct identity *id,
 		snprintf(err, errlen, "%s: this member's key is revoked in %s", cfg->identity, cfg->charter);
 		goto fail;
 	}
-	sodium_bin2hex(co->self_hex, sizeof(co->self_hex), co->id.pk, 8);
+	identity_token(co->id.pk, co->self_hex);
 	co->floors.max_prefix4 = (uint8_t)cfg->coalition_max_prefix4;
 	co->floors.max_prefix6 = (uint8_t)cfg->coalition_max_prefix6;
 	co->floors.no_special = !cfg->coalition_allow_special;

@@ -6,8 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <sodium.h>
-
 #include "coalition/audit.h"
 #include "coalition/evidence.h"
 #include "coalition/state.h"
@@ -240,7 +238,7 @@ coalition_decline(struct coalition *co, const struct a5_prefix *p, int reason, i
 void
 coalition_watch_commitments(struct coalition *co)
 {
-	char hex[CHARTER_MEMBERS_MAX][17];
+	char hex[CHARTER_MEMBERS_MAX][ID_TOKEN_TEXT];
 	const char *tokens[CHARTER_MEMBERS_MAX];
 	size_t n = 0, others = 0;
 
@@ -252,7 +250,7 @@ coalition_watch_commitments(struct coalition *co)
 		others++;
 		if (!audit_assigned(co->audit, i))
 			continue;
-		sodium_bin2hex(hex[n], sizeof(hex[n]), co->charter->members[i].pk, 8);
+		identity_token(co->charter->members[i].pk, hex[n]);
 		tokens[n] = hex[n];
 		n++;
 	}
@@ -309,6 +307,18 @@ coalition_commitment_received(struct coalition *co, const struct transport_msg *
 	 * forged signer gains nothing here: the message is only dropped. */
 	const uint8_t *signer = wire_signer(msg->data, msg->len);
 	int si = signer != NULL ? coalition_member_index(co, signer) : -1;
+	/* Only its owner may publish on a commitment subject (the NATS
+	 * permissions): another member's commitment there is relayed, by
+	 * whoever holds that subject, to auditors that are not its own. */
+	if (msg->commitment_subject && signer != NULL) {
+		char tok[ID_TOKEN_TEXT];
+
+		identity_token(signer, tok);
+		if (strcmp(tok, msg->reporter) != 0) {
+			co->invalid_commitments++;
+			return;
+		}
+	}
 	if (si >= 0 && si != co->self && !audit_assigned(co->audit, (size_t)si)) {
 		co->commitments_unassigned++;
 		return;

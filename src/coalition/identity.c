@@ -226,6 +226,12 @@ identity_wipe(struct identity *id)
 }
 
 void
+identity_token(const uint8_t pk[ID_PUBLIC_BYTES], char out[ID_TOKEN_TEXT])
+{
+	sodium_bin2hex(out, ID_TOKEN_TEXT, pk, (ID_TOKEN_TEXT - 1) / 2);
+}
+
+void
 identity_pk_to_text(const uint8_t pk[ID_PUBLIC_BYTES], char *out, size_t n)
 {
 	char b64[sodium_base64_ENCODED_LEN(ID_PUBLIC_BYTES,

@@ -35,6 +35,11 @@ int identity_generate(const char *secret_path, const char *public_path,
 int identity_load(const char *secret_path, struct identity *id, char *err, size_t errlen);
 void identity_wipe(struct identity *id);
 
+/* A member's token in NATS subjects and inboxes (a5.<c>.r.<token>,
+ * a5.<c>.k.<token>, _A5M.<token>): the hex of its key's first 8 bytes. */
+#define ID_TOKEN_TEXT 17
+void identity_token(const uint8_t pk[ID_PUBLIC_BYTES], char out[ID_TOKEN_TEXT]);
+
 /* "ed25519:BASE64" <-> 32 bytes; parse refuses any other length, padding
  * or trailing garbage. */
 void identity_pk_to_text(const uint8_t pk[ID_PUBLIC_BYTES], char *out, size_t n);

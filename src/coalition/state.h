@@ -28,7 +28,7 @@ struct coalition {
 	struct transport *tr;
 	struct ledger *ledger;
 	struct journal *journal;	/* on the ledger's connection */
-	char self_hex[17];
+	char self_hex[ID_TOKEN_TEXT];
 	/* the stream's position (transport_position), kept in the ledger:
 	 * the next connection reads the stream after it */
 	uint64_t stream_pos;

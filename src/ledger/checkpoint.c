@@ -38,7 +38,7 @@ struct ledger_ckpt {
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t cond;
-	bool requested, stop, running;
+	bool requested, stop;
 	/* under mu */
 	uint64_t runs, failures;
 	int64_t last_fail_log;
@@ -168,7 +168,6 @@ ledger_checkpoint_in_background(struct ledger *l, char *err, size_t errlen)
 		free(c);
 		return -1;
 	}
-	c->running = true;
 	l->ckpt = c;
 	sqlite3_wal_hook(l->db.h, ckpt_wal_hook, c);
 	return 0;
@@ -187,8 +186,7 @@ ledger_checkpoint_stop(struct ledger *l)
 	c->stop = true;
 	pthread_cond_signal(&c->cond);
 	pthread_mutex_unlock(&c->mu);
-	if (c->running)
-		pthread_join(c->thread, NULL);
+	pthread_join(c->thread, NULL);	/* l->ckpt is set only once it runs */
 	pthread_cond_destroy(&c->cond);
 	pthread_mutex_destroy(&c->mu);
 	db_close(&c->db);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "coalition/audit.h"
 #include "coalition/coalition.h"
 #include "coalition/state.h"
 #include "common/util.h"
@@ -388,6 +389,53 @@ test_unknown_key_before_signature(void **state)
 	member_close(&m);
 }
 
+/*
+ * A commitment subject (a5.<c>.k.<token>) carries its owner's commitments
+ * and nothing else: a report there would reach that member's auditors only,
+ * and another member's commitment there is a relay. Both are dropped and
+ * counted; the owner's own commitment is audited.
+ */
+static void
+test_commitment_subject(void **state)
+{
+	static uint8_t buf[WIRE_ENVELOPE_MAX];
+	static struct wire_commitment c;
+	char alice_tok[ID_TOKEN_TEXT], self_tok[ID_TOKEN_TEXT];
+	struct member m;
+
+	(void)state;
+	member_open(&m, "member");
+	identity_token(ids[ALICE].pk, alice_tok);
+	identity_token(ids[SELF].pk, self_tok);
+	/* a report on alice's commitment subject: dropped before the pipeline */
+	size_t len = alice_envelope(buf, sizeof(buf), "sshd");
+	struct transport_msg msg = { buf, len, alice_tok, NULL, NULL, true };
+	batch.napply = 0;
+	coalition_handle(m.co, &msg, 1, &batch);
+	assert_int_equal(batch.napply, 0);
+	assert_int_equal(m.co->invalid_envelopes, 1);
+	/* alice's commitment, relayed on another member's commitment subject */
+	memset(&c, 0, sizeof(c));
+	wire_coalition_id("test", c.coalition);
+	memcpy(c.member, ids[ALICE].pk, ID_PUBLIC_BYTES);
+	c.seq = 1;
+	c.time_us = (uint64_t)now_usec();
+	c.period = 10;
+	len = wire_commit_encode(&c, &ids[ALICE], buf, sizeof(buf));
+	assert_true(len > 0);
+	msg.len = len;
+	msg.reporter = self_tok;
+	coalition_handle(m.co, &msg, 1, &batch);
+	assert_int_equal(m.co->invalid_commitments, 1);
+	assert_int_equal(audit_get(m.co->audit, ALICE)->commitments, 0);
+	/* on her own: audited */
+	msg.reporter = alice_tok;
+	coalition_handle(m.co, &msg, 1, &batch);
+	assert_int_equal(m.co->invalid_commitments, 1);
+	assert_int_equal(audit_get(m.co->audit, ALICE)->commitments, 1);
+	member_close(&m);
+}
+
 /* The commitment phase: inside the middle half of the period, one per
  * charter position (self is first of two: a quarter period in); the
  * middle of the period below 4 s; none for a protected partner. */
@@ -418,6 +466,7 @@ main(void)
 		cmocka_unit_test(test_corroborations_counted),
 		cmocka_unit_test(test_unknown_key_before_signature),
 		cmocka_unit_test(test_commit_phase_spread),
+		cmocka_unit_test(test_commitment_subject),
 	};
 
 	if (sodium_init() < 0)
