@@ -104,6 +104,9 @@ void coalition_ack(struct coalition *co);
  * outbox in the ledger: the caller commits), then publishes what is in the
  * outbox. Call after the ledger commit of the same iteration. */
 void coalition_prepare(struct coalition *co);
+/* true: no local ban or revocation waits to be signed (what
+ * coalition_prepare would put in the outbox) */
+bool coalition_nothing_to_sign(const struct coalition *co);
 void coalition_publish(struct coalition *co);
 
 /* Seconds between this member's commitments (the charter's period), or 0

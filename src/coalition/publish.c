@@ -235,6 +235,12 @@ coalition_prepare(struct coalition *co)
 	co->nrevokes = 0;
 }
 
+bool
+coalition_nothing_to_sign(const struct coalition *co)
+{
+	return co->out->nreports == 0 && co->nrevokes == 0;
+}
+
 static bool
 inflight_has(const struct coalition *co, const char *msgid)
 {

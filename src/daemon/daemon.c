@@ -37,6 +37,8 @@
 
 /* Source positions are saved this often (and at shutdown). */
 #define POSITION_SAVE_SECS 5
+/* the longest a batch of received envelopes stays open (hold_batch) */
+#define BATCH_HOLD_US 1000000
 
 /* --- to the enforcer process --- */
 
@@ -384,12 +386,49 @@ coalition_after_batch(struct daemon *d)
 		commit_follow_charter(d);
 }
 
+static void
+commit_batch(struct daemon *d)
+{
+	if (ledger_commit(d->ledger) != 0) {
+		d->ledger_errors++;
+		log_warnx("ledger: %s", ledger_errmsg(d->ledger));
+	}
+}
+
+/* Whether the turn's batch stays open for the next turns instead of being
+ * committed now. Only a turn that took in coalition envelopes and nothing
+ * else is held, for at most BATCH_HOLD_US: what it recorded is also in the
+ * stream, and the stream position that would skip it is saved in this
+ * batch or a later one, so a crash before the commit loses nothing (the
+ * stream delivers it again). The kernel gets the bans now; the ledger a moment later, in one
+ * commit for several envelopes. Why: the commit (WAL frames, locks) was
+ * over a quarter of a receiver's CPU per envelope, and when one attack
+ * reaches a hundred members on one machine, that CPU is what the last one
+ * waits for (docs/ledger.md, "Batches held open"). A turn that signs or
+ * publishes anything of its own, reads the logs, answers a request or
+ * ticks commits, with what was held. */
+static bool
+hold_batch(struct daemon *d, bool received_only, int64_t *held_since)
+{
+	int64_t now = mono_usec();
+
+	if (!received_only || d->commit_due || !coalition_nothing_to_sign(d->co) ||
+	    (*held_since != 0 && now - *held_since >= BATCH_HOLD_US)) {
+		*held_since = 0;
+		return false;
+	}
+	if (*held_since == 0)
+		*held_since = now;
+	return true;
+}
+
 /* Runs until a signal stops it, the sources fail or the enforcer process
  * is gone. */
 static void
 run(struct daemon *d)
 {
 	int more = 1;	/* read sources once at start */
+	int64_t held_since = 0;	/* the batch held open since (µs); 0: none */
 
 	while (!d->stop) {
 		struct epoll_event evs[16];
@@ -398,7 +437,10 @@ run(struct daemon *d)
 			log_warn("epoll_wait");
 			break;
 		}
-		ledger_begin(d->ledger);
+		if (held_since == 0)
+			ledger_begin(d->ledger);
+		/* Did this turn only take in coalition envelopes? */
+		bool received_only = n > 0;
 		/* The sensor is read when its fd is readable, or at start. It
 		 * keeps that fd readable (its kick eventfd) while work cut
 		 * short waits: an epoll_wait of its own in every turn, most
@@ -408,6 +450,8 @@ run(struct daemon *d)
 			more = 0;
 		for (int i = 0; i < n; i++) {
 			int fd = evs[i].data.fd;
+			if (d->co == NULL || fd < 0 || fd != coalition_fd(d->co))
+				received_only = false;
 			if (fd == sensor_fd(d->sensor))
 				sensor_due = true;
 			else if (fd == d->sigfd)
@@ -442,12 +486,12 @@ run(struct daemon *d)
 			more = 1;
 		if (d->co != NULL)
 			coalition_prepare(d->co);	/* chain head + outbox join this batch */
-		if (ledger_commit(d->ledger) != 0) {
-			d->ledger_errors++;
-			log_warnx("ledger: %s", ledger_errmsg(d->ledger));
-		}
+		if (sensor_due)
+			received_only = false;
+		if (hold_batch(d, received_only, &held_since) == false)
+			commit_batch(d);
 		if (privc_pending(d->pc) > 0)
-			privc_commit(d->pc);
+			privc_apply(d->pc);
 		if (privc_broken(d->pc)) {
 			log_warnx("the enforcer process is gone; stopping");
 			break;
@@ -455,6 +499,8 @@ run(struct daemon *d)
 		if (d->co != NULL)
 			coalition_after_batch(d);
 	}
+	if (held_since != 0)
+		commit_batch(d);
 }
 
 /* Forked by the enforcer process (parent.c): start (worker.c), the loop,

@@ -75,6 +75,7 @@ msg_shape(uint32_t type, size_t *size, uint32_t *min, uint32_t *max)
 		*min = *max = 1;
 		return 0;
 	case PRIV_COMMIT:
+	case PRIV_APPLY:
 	case PRIV_FLUSH:
 	case PRIV_STATS:
 	case PRIV_DIGEST:
@@ -172,6 +173,9 @@ priv_handle(struct privs *s, const void *msg, size_t len, struct priv_reply *rep
 	case PRIV_COMMIT:
 		reply->rc = enf_commit(s->enf);
 		return 1;
+	case PRIV_APPLY:
+		enf_commit(s->enf);	/* it logs what the kernel refused */
+		return 0;
 	case PRIV_FLUSH:
 		reply->rc = enf_flush(s->enf);
 		return 1;
@@ -325,6 +329,20 @@ privc_commit(struct privc *c)
 	if (call(c, PRIV_COMMIT, 0, &r) != 0)
 		return -1;
 	return r.rc;
+}
+
+/* Why not privc_commit after every turn of the loop: the worker waited
+ * for the nftables transaction to read a result it did not use, one more
+ * sleep and wake-up per received envelope (docs/privsep.md). */
+int
+privc_apply(struct privc *c)
+{
+	if (c->pending == 0)
+		return c->broken ? -1 : 0;
+	c->pending = 0;
+	if (flush_buf(c) != 0)
+		return -1;
+	return send_msg(c, PRIV_APPLY, 0, NULL, 0, 0);
 }
 
 int

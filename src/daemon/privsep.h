@@ -46,6 +46,8 @@ enum priv_type {
 	PRIV_ALIVE,		/* one priv_alive, each second and after a
 				 * SIGHUP: the worker's loop turns (systemd's
 				 * watchdog, docs/systemd.md); no reply */
+	PRIV_APPLY,		/* apply what is queued, as PRIV_COMMIT; no reply
+				 * (failures are logged and counted there) */
 };
 
 struct priv_hdr {
@@ -131,6 +133,10 @@ unsigned privc_pending(const struct privc *c);
 /* Sends what is buffered and waits until the enforcer applied it: the
  * number of records the kernel refused, or -1 if the enforcer is gone. */
 int privc_commit(struct privc *c);
+/* Sends what is buffered to be applied, without waiting: 0, or -1 if the
+ * enforcer is gone. Later requests are answered after it is applied (one
+ * socket, in order). */
+int privc_apply(struct privc *c);
 int privc_flush(struct privc *c);
 int privc_stats(struct privc *c, struct enf_stats *out);
 /* group: ENF_GROUP_LOCAL/COALITION, or -1 for both. 0, PRIV_NO_MIRROR, or
