@@ -404,15 +404,17 @@ commit_batch(struct daemon *d)
  * commit for several envelopes. Why: the commit (WAL frames, locks) was
  * over a quarter of a receiver's CPU per envelope, and when one attack
  * reaches a hundred members on one machine, that CPU is what the last one
- * waits for (docs/ledger.md, "Batches held open"). A turn that signs or
- * publishes anything of its own, reads the logs, answers a request or
- * ticks commits, with what was held. */
+ * waits for (docs/ledger.md, "Batches held open"). A turn that signs
+ * anything of its own, adopts a charter update, reads the logs, answers a
+ * request or ticks commits, with what was held. */
 static bool
 hold_batch(struct daemon *d, bool received_only, int64_t *held_since)
 {
 	int64_t now = mono_usec();
 
-	if (!received_only || d->commit_due || !coalition_nothing_to_sign(d->co) ||
+	/* An adopted charter update was written to its file at once: the
+	 * batch of the envelopes before it must not outlive it. */
+	if (!received_only || d->commit_due || coalition_charter_version(d->co) != d->charter_version ||
 	    (*held_since != 0 && now - *held_since >= BATCH_HOLD_US)) {
 		*held_since = 0;
 		return false;
@@ -484,10 +486,11 @@ run(struct daemon *d)
 			d->stop = true;
 		} else if (sr > 0)
 			more = 1;
+		/* Asked before coalition_prepare, which empties what is to sign. */
+		if (sensor_due || (d->co != NULL && !coalition_nothing_to_sign(d->co)))
+			received_only = false;
 		if (d->co != NULL)
 			coalition_prepare(d->co);	/* chain head + outbox join this batch */
-		if (sensor_due)
-			received_only = false;
 		if (hold_batch(d, received_only, &held_since) == false)
 			commit_batch(d);
 		if (privc_pending(d->pc) > 0)

@@ -261,10 +261,13 @@ serve(struct parent *p, int fd, pid_t worker)
 			log_warn("enforcer: reply to the worker");
 			return -1;
 		}
-		/* The worker waits for a reply before it sends anything more:
-		 * nothing follows it yet, and a read would only find EAGAIN
-		 * (one per batch the worker commits). */
-		if (r == 1)
+		/* After a reply, or the APPLY that ends a turn of the worker's
+		 * loop, back to poll: a read would most often find EAGAIN (the
+		 * worker waits for a reply; after an APPLY it waits for its
+		 * next event), and when the worker sends faster than the
+		 * kernel takes its records, poll still comes round to the
+		 * signals, the watchdog and the mirror's events. */
+		if (r >= 1)
 			return 0;
 	}
 }

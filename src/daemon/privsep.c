@@ -175,7 +175,7 @@ priv_handle(struct privs *s, const void *msg, size_t len, struct priv_reply *rep
 		return 1;
 	case PRIV_APPLY:
 		enf_commit(s->enf);	/* it logs what the kernel refused */
-		return 0;
+		return 2;
 	case PRIV_FLUSH:
 		reply->rc = enf_flush(s->enf);
 		return 1;

@@ -116,8 +116,9 @@ struct privs {
 };
 
 /* Handles one message from the worker; fills *reply and returns 1 when one
- * is due, 0 when not, -1 when the message is malformed (the worker must
- * be ended). */
+ * is due, 0 when not, 2 when none is due but the worker's turn ended
+ * (PRIV_APPLY), -1 when the message is malformed (the worker must be
+ * ended). */
 int priv_handle(struct privs *s, const void *msg, size_t len, struct priv_reply *reply);
 
 /* --- the worker's side: the same calls as enforcer.h, over the socket --- */

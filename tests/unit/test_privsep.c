@@ -77,6 +77,29 @@ rec(uint8_t op, uint8_t group, const char *p)
 	return r;
 }
 
+/* APPLY applies what is queued, answers nothing and ends the worker's
+ * turn (2: the enforcer process goes back to poll); it carries no body. */
+static void
+test_apply(void **state)
+{
+	unsigned char buf[sizeof(struct priv_hdr) + sizeof(struct enf_record)];
+	struct priv_reply reply;
+	struct privs *s = server();
+	struct enf_record r = rec(ENF_ADD, ENF_GROUP_LOCAL, "203.0.113.7/32");
+	struct priv_hdr h = { PRIV_APPLY, 0, 0, 0 };
+	(void)state;
+
+	size_t n = records_msg(buf, 1, &r);
+	assert_int_equal(priv_handle(s, buf, n, &reply), 0);
+	assert_int_equal(enf_get_stats(s->enf)->applied, 0);
+	assert_int_equal(priv_handle(s, &h, sizeof(h), &reply), 2);
+	assert_int_equal(enf_get_stats(s->enf)->applied, 1);
+	h.n = 1;	/* a body it does not take */
+	memcpy(buf, &h, sizeof(h));
+	assert_int_equal(priv_handle(s, buf, n, &reply), -1);
+	enf_close(s->enf);
+}
+
 /* The heartbeat: exactly one record with its reserved word zero, kept
  * (the last one); no reply. */
 static void
@@ -514,6 +537,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_alive),
+		cmocka_unit_test(test_apply),
 		cmocka_unit_test(test_rechecks),
 		cmocka_unit_test(test_reload_scope),
 		cmocka_unit_test(test_roundtrip),
