@@ -56,28 +56,27 @@ tx_on_pub_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae, void *clo
 }
 
 /* The number a message id carries after its first '-' (and a one-letter
- * tag: "<key>-<seq>-..." for an envelope, "-r<seq>-" a revocation, "-c<seq>"
- * a commitment), commitments after the chain's links; ids that carry none
- * sort last. */
+ * tag: "<key>-<seq>-..." for an envelope, "-r<seq>-" a revocation); ids
+ * that carry none sort last (kind 1). Commitments have no message id: they
+ * go on core NATS (transport_publish_commitment). */
 static void
 msgid_order(natsMsg *m, int *kind, unsigned long long *n)
 {
 	const char *id = NULL, *dash;
 	char *end;
 
-	*kind = 2;
+	*kind = 1;
 	*n = 0;
 	if (natsMsgHeader_Get(m, "Nats-Msg-Id", &id) != NATS_OK || id == NULL ||
 	    (dash = strchr(id, '-')) == NULL)
 		return;
 	dash++;
-	int k = *dash == 'c' ? 1 : 0;
-	if (*dash == 'r' || *dash == 'c')
+	if (*dash == 'r')
 		dash++;
 	if (*dash < '0' || *dash > '9')
 		return;
 	*n = strtoull(dash, &end, 10);
-	*kind = k;
+	*kind = 0;
 }
 
 static int
