@@ -43,7 +43,7 @@ cmd_charter_submit(int argc, char **argv)
 	};
 	const char *cfgpath = NULL, *path, *urls[CHARTER_URLS_MAX];
 	char chpath[PATH_MAX], idpath[PATH_MAX], err[CHARTER_ERR_MAX], why[1024];
-	char self[17], msgid[64], dhex[17];
+	char self[ID_TOKEN_TEXT], msgid[64], dhex[17];
 	uint8_t digest[GOV_DIGEST_BYTES], *buf = NULL;
 	struct charter_current cur = { 0 };
 	struct gov_update *u = NULL;
@@ -110,7 +110,7 @@ cmd_charter_submit(int argc, char **argv)
 	}
 	for (size_t i = 0; i < cur.c->nurls; i++)
 		urls[i] = cur.c->urls[i];
-	sodium_bin2hex(self, sizeof(self), id.pk, 8);
+	identity_token(id.pk, self);
 	gov_digest(u, digest);
 	sodium_bin2hex(dhex, sizeof(dhex), digest, 8);
 	snprintf(msgid, sizeof(msgid), "%s-g%llu-%s", self, (unsigned long long)u->version, dhex);

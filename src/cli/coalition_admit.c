@@ -12,6 +12,7 @@
 #include <sodium.h>
 
 #include "cli/coalition_cli.h"
+#include "coalition/identity.h"
 #include "coalition/onboard.h"
 #include "coalition/onboard_conf.h"
 #include "coalition/onboard_nats.h"
@@ -109,7 +110,7 @@ cmd_coalition_admit(int argc, char **argv)
 	const char *cfgpath = CONFIG_DEFAULT_PATH, *dir = COAL_DIR_DEFAULT, *upath = NULL;
 	const char *urls[CHARTER_URLS_MAX], *name;
 	char err[COAL_ERR_MAX], why[1024], natsdir[PATH_MAX], stream[64], subj[ONB_SUBJECT_MAX];
-	char line[4096], nk[NKEY_PUBLIC_TEXT + 1], ubuf[PATH_MAX], self[17], msgid[64], dhex[17];
+	char line[4096], nk[NKEY_PUBLIC_TEXT + 1], ubuf[PATH_MAX], self[ID_TOKEN_TEXT], msgid[64], dhex[17];
 	uint8_t *req = NULL, *enc = NULL, digest[GOV_DIGEST_BYTES];
 	size_t rlen = 0, tlen = 0, elen = 0;
 	struct coal_self s;
@@ -210,7 +211,7 @@ cmd_coalition_admit(int argc, char **argv)
 	{
 		const struct charter_member *m = charter_find_name(next, name);
 		u->invite = 0;
-		sodium_bin2hex(u->hex, sizeof(u->hex), m->pk, 8);
+		identity_token(m->pk, u->hex);
 		memcpy(u->nkey, nk, sizeof(u->nkey));
 	}
 	if (onb_users_save(natsdir, us, err, sizeof(err)) != 0)
@@ -223,7 +224,7 @@ cmd_coalition_admit(int argc, char **argv)
 	if (onb_put(nc, subj, enc, elen, err, sizeof(err)) != 0)
 		goto fail;
 	/* and on the coalition stream, as 'charter submit' does */
-	sodium_bin2hex(self, sizeof(self), s.id.pk, 8);
+	identity_token(s.id.pk, self);
 	gov_digest(up, digest);
 	sodium_bin2hex(dhex, sizeof(dhex), digest, 8);
 	snprintf(msgid, sizeof(msgid), "%s-g%llu-%s", self, (unsigned long long)up->version, dhex);

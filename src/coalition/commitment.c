@@ -319,12 +319,12 @@ coalition_commitment_received(struct coalition *co, const struct transport_msg *
 			return;
 		}
 	}
-	if (si >= 0 && si != co->self && !audit_assigned(co->audit, (size_t)si)) {
+	if (si >= 0 && si == co->self)
+		return;	/* our own, heard through the wildcard: nothing to audit */
+	if (si >= 0 && !audit_assigned(co->audit, (size_t)si)) {
 		co->commitments_unassigned++;
 		return;
 	}
-	if (si >= 0 && si == co->self)
-		return;	/* our own, heard through the wildcard: nothing to audit */
 	enum wire_status ws = wire_commit_decode(msg->data, msg->len, c);
 	if (ws != WIRE_OK) {
 		co->invalid_commitments++;

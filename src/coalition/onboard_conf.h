@@ -16,7 +16,7 @@
 struct onb_user {
 	int invite;				/* 1: a pending invitation, 0: a member */
 	char name[CHARTER_NAME_MAX];
-	char hex[17];				/* member: subject token (hex of its key's first 8 bytes) */
+	char hex[ID_TOKEN_TEXT];		/* member: subject token (identity_token) */
 	char nkey[NKEY_PUBLIC_TEXT + 1];
 	enum member_role role;			/* invite: the role it was invited for */
 };

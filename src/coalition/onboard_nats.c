@@ -4,8 +4,7 @@
 #include <string.h>
 #include <time.h>
 
-#include <sodium.h>
-
+#include "coalition/identity.h"
 #include "coalition/onboard.h"
 #include "coalition/onboard_nats.h"
 
@@ -37,9 +36,9 @@ onb_nats_err(natsStatus s)
 void
 onb_member_inbox(const uint8_t *pk, char *out, size_t n)
 {
-	char hex[17];
+	char hex[ID_TOKEN_TEXT];
 
-	sodium_bin2hex(hex, sizeof(hex), pk, 8);
+	identity_token(pk, hex);
 	snprintf(out, n, "_A5M.%s", hex);
 }
 

@@ -2,11 +2,11 @@
  * a fork found here is proven from the message kept at its number and
  * published for the members that saw only one of the two, and a proof
  * received quarantines its reporter here. */
-#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "coalition/evidence.h"
+#include "coalition/identity.h"
 #include "coalition/state.h"
 #include "common/log.h"
 #include "common/util.h"
@@ -21,12 +21,12 @@ coalition_proof_publish(struct coalition *co, const uint8_t reporter[ID_PUBLIC_B
     const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
 {
 	static uint8_t buf[WIRE_PROOF_MAX];
-	char msgid[WIRE_MSGID_MAX + 48], rhex[17];
+	char msgid[WIRE_MSGID_MAX + 48], rhex[ID_TOKEN_TEXT];
 	size_t len = wire_proof_encode(seq, a, alen, b, blen, buf, sizeof(buf));
 
 	if (len == 0 || co->tr == NULL)
 		return;
-	sodium_bin2hex(rhex, sizeof(rhex), reporter, 8);
+	identity_token(reporter, rhex);
 	snprintf(msgid, sizeof(msgid), "%s-p%s-%llu", co->self_hex, rhex, (unsigned long long)seq);
 	if (transport_publish(co->tr, buf, len, msgid) != 0) {
 		co->publish_errors++;

@@ -875,6 +875,7 @@ transport_open(const struct transport_config *cfg, char *err, size_t errlen)
 	snprintf(t->filter, sizeof(t->filter), "a5.%s.r.>", cfg->coalition);
 	snprintf(t->subject, sizeof(t->subject), "a5.%s.r.%s", cfg->coalition, cfg->self);
 	snprintf(t->kprefix, sizeof(t->kprefix), "a5.%s.k.", cfg->coalition);
+	t->kprefix_len = strlen(t->kprefix);
 	snprintf(t->csubject, sizeof(t->csubject), "a5.%s.k.%s", cfg->coalition, cfg->self);
 	snprintf(t->inbox, sizeof(t->inbox), "_A5M.%s", cfg->self);
 	t->start_seq = cfg->start_seq;

@@ -63,6 +63,7 @@ struct transport {
 	char csubject[2 * TRANSPORT_NAME_MAX + 8];	/* a5.<coalition>.k.<self>: ours */
 	char inbox[TRANSPORT_NAME_MAX + 8];		/* _A5M.<self>: replies, deliveries */
 	size_t prefix_len;				/* of "a5.<coalition>.r." */
+	size_t kprefix_len;				/* of kprefix */
 	uint64_t start_seq;				/* the stream is read after this */
 	uint64_t stream_last;				/* the stream's last sequence at open */
 	int64_t stream_created, start_created;		/* ns; 0: unknown */

@@ -450,9 +450,9 @@ transport_poll(struct transport *t, struct transport_msg *out, size_t max)
 		out[i].data = (const uint8_t *)natsMsg_GetData(n->msg);
 		out[i].len = (size_t)natsMsg_GetDataLength(n->msg);
 		out[i].commitment_subject = subj != NULL &&
-		    strncmp(subj, t->kprefix, strlen(t->kprefix)) == 0;
+		    strncmp(subj, t->kprefix, t->kprefix_len) == 0;
 		if (out[i].commitment_subject)
-			out[i].reporter = subj + strlen(t->kprefix);
+			out[i].reporter = subj + t->kprefix_len;
 		else
 			out[i].reporter = (subj != NULL && strlen(subj) > t->prefix_len) ?
 			    subj + t->prefix_len : "";

@@ -73,10 +73,7 @@ commit_now(struct daemon *d)
 		digest = dg;
 	ledger_begin(d->ledger);
 	coalition_commit(d->co, digest, n);
-	if (ledger_commit(d->ledger) != 0) {
-		d->ledger_errors++;
-		log_warnx("ledger: %s", ledger_errmsg(d->ledger));
-	}
+	daemon_commit(d);
 }
 
 void

@@ -386,8 +386,8 @@ coalition_after_batch(struct daemon *d)
 		commit_follow_charter(d);
 }
 
-static void
-commit_batch(struct daemon *d)
+void
+daemon_commit(struct daemon *d)
 {
 	if (ledger_commit(d->ledger) != 0) {
 		d->ledger_errors++;
@@ -400,13 +400,13 @@ commit_batch(struct daemon *d)
  * else is held, for at most BATCH_HOLD_US: what it recorded is also in the
  * stream, and the stream position that would skip it is saved in this
  * batch or a later one, so a crash before the commit loses nothing (the
- * stream delivers it again). The kernel gets the bans now; the ledger a moment later, in one
- * commit for several envelopes. Why: the commit (WAL frames, locks) was
- * over a quarter of a receiver's CPU per envelope, and when one attack
- * reaches a hundred members on one machine, that CPU is what the last one
- * waits for (docs/ledger.md, "Batches held open"). A turn that signs
- * anything of its own, adopts a charter update, reads the logs, answers a
- * request or ticks commits, with what was held. */
+ * stream delivers it again). The kernel gets the bans now; the ledger a
+ * moment later, in one commit for several envelopes. Why: the commit (WAL
+ * frames, locks) was over a quarter of a receiver's CPU per envelope, and
+ * when one attack reaches a hundred members on one machine, that CPU is
+ * what the last one waits for (docs/ledger.md, "Batches held open"). A
+ * turn that signs anything of its own, adopts a charter update, reads the
+ * logs, answers a request or ticks commits, with what was held. */
 static bool
 hold_batch(struct daemon *d, bool received_only, int64_t *held_since)
 {
@@ -492,7 +492,7 @@ run(struct daemon *d)
 		if (d->co != NULL)
 			coalition_prepare(d->co);	/* chain head + outbox join this batch */
 		if (hold_batch(d, received_only, &held_since) == false)
-			commit_batch(d);
+			daemon_commit(d);
 		if (privc_pending(d->pc) > 0)
 			privc_apply(d->pc);
 		if (privc_broken(d->pc)) {
@@ -503,7 +503,7 @@ run(struct daemon *d)
 			coalition_after_batch(d);
 	}
 	if (held_since != 0)
-		commit_batch(d);
+		daemon_commit(d);
 }
 
 /* Forked by the enforcer process (parent.c): start (worker.c), the loop,

@@ -68,6 +68,9 @@ void enforce_until(struct daemon *d, const struct a5_prefix *p, int64_t deadline
  * to the enforcer, the ban to the coalition. 0 (banned, already banned,
  * or observed), or -1 when refused, with the reason in err. */
 int daemon_ban(struct daemon *d, const struct ban_request *req, char *err, size_t errlen);
+/* Commits the ledger batch (the outermost ledger_begin's); a failure is
+ * counted in ledger_errors and logged. */
+void daemon_commit(struct daemon *d);
 /* Adds fd to the loop's epoll set (readable). 0 or -1. */
 int daemon_watch(int epfd, int fd);
 
