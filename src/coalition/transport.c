@@ -46,6 +46,8 @@ _Static_assert(TRANSPORT_MSG_MAX >= WIRE_PROOF_MAX, "a proof (two envelopes) mus
 #define ORDERED_HEARTBEAT_MS	1000		/* a lost ordered consumer is re-made after 2 missed */
 #define FAST_PENDING_MSGS	65536		/* libnats' buffer for the core subscription */
 #define FAST_PENDING_BYTES	(64 << 20)
+#define STREAM_PENDING_MSGS	65536		/* libnats' buffer for the ordered consumer */
+#define STREAM_PENDING_BYTES	(64 << 20)
 /* Commitments: one per member and period; read once a second. */
 #define KSUB_PENDING_MSGS	4096		/* libnats' buffer per commitment subscription */
 #define KSUB_PENDING_BYTES	(16 << 20)
@@ -134,17 +136,6 @@ tx_unwake(struct transport *t)
 }
 
 /* --- libnats threads ---------------------------------------------------- */
-
-static void
-tx_on_sub_complete(void *closure)
-{
-	struct transport *t = closure;
-
-	pthread_mutex_lock(&t->mu);
-	t->sub_done = true;
-	pthread_cond_broadcast(&t->cond);
-	pthread_mutex_unlock(&t->mu);
-}
 
 static void
 tx_on_fast_complete(void *closure)
@@ -413,12 +404,14 @@ tx_teardown(struct transport *t)
 	if (live) {
 		if (t->fast != NULL && natsSubscription_Drain(t->fast) != NATS_OK)
 			natsSubscription_Unsubscribe(t->fast);
-		if (t->sub != NULL && natsSubscription_Drain(t->sub) != NATS_OK)
-			natsSubscription_Unsubscribe(t->sub);
 		if (t->fast != NULL && !tx_wait_flag(t, &t->fast_done, CLOSE_WAIT_MS))
 			log_warnx("transport: %s: fast-path drain timed out", t->stream);
-		if (t->sub != NULL && !tx_wait_flag(t, &t->sub_done, CLOSE_WAIT_MS))
-			log_warnx("transport: %s: stream subscription drain timed out", t->stream);
+		/* The stream's subscription calls nothing back: what it holds
+		 * is after the position, read again by the next open. Its
+		 * consumer is deleted now rather than when the server notices
+		 * (a request: not while disconnected). */
+		if (t->sub != NULL)
+			natsSubscription_Unsubscribe(t->sub);
 	}
 	tx_release_all(t);
 	if (live)
@@ -430,8 +423,6 @@ tx_teardown(struct transport *t)
 			quiet = false;
 		}
 	}
-	if (t->sub != NULL && !tx_wait_flag(t, &t->sub_done, CLOSE_WAIT_MS))
-		quiet = false;
 	if (t->fast != NULL && !tx_wait_flag(t, &t->fast_done, CLOSE_WAIT_MS))
 		quiet = false;
 	/* libnats' own reply subscription calls tx_on_pub_ack: none may be
@@ -702,7 +693,12 @@ out:
  * while the ordered consumer is being created is missed by both. The
  * ordered consumer is libnats' own (ephemeral, one copy, memory, no acks,
  * flow control, heartbeats): libnats re-creates it from the next sequence
- * when heartbeats stop (its server died) or a sequence is skipped.
+ * when heartbeats stop (its server died) or a sequence is skipped. It is a
+ * synchronous subscription, read by the daemon's thread (tx_stream_take):
+ * its copies are nearly all of envelopes the fast path brought already,
+ * and a delivery thread of libnats' own woken for each was about 6 % of a
+ * receiver's CPU and 1.6 context switches per envelope on bench/rx-cost
+ * (docs/bench.md, "2026-12-07 (the stream's copies)").
  */
 static int
 tx_subscribe(struct transport *t, char *err, size_t errlen)
@@ -759,29 +755,31 @@ tx_stream_subscribe(struct transport *t, uint64_t from, char *err, size_t errlen
 		so.Config.DeliverPolicy = js_DeliverAll;
 	}
 	pthread_mutex_lock(&t->mu);
-	t->sub_done = false;
 	t->last_cseq = 0;
 	t->expect_from = from;
 	t->stream_behind = false;
 	pthread_mutex_unlock(&t->mu);
-	s = js_Subscribe(&t->sub, t->js, t->filter, tx_on_stream_msg, t, NULL, &so, &jerr);
+	s = js_SubscribeSync(&t->sub, t->js, t->filter, NULL, &so, &jerr);
 	if (s == NATS_OK)
-		s = natsSubscription_SetOnCompleteCB(t->sub, tx_on_sub_complete, t);
+		s = natsSubscription_SetPendingLimits(t->sub, t->stream_buffer, STREAM_PENDING_BYTES);
 	if (s != NATS_OK) {
 		snprintf(err, errlen, "stream %s: ordered consumer from #%llu: %s (JetStream error %d)",
 		    t->stream, (unsigned long long)from, tx_nats_err(s), (int)jerr);
-		if (t->sub == NULL)
-			t->sub_done = true;
+		if (t->sub != NULL) {
+			natsSubscription_Unsubscribe(t->sub);
+			natsSubscription_Destroy(t->sub);
+			t->sub = NULL;
+		}
 		return -1;
 	}
+	t->stream_drops = 0;
 	return 0;
 }
 
 #define CATCH_UP_RETRY_MS	1000
 
-/* The daemon's thread. The old ordered consumer goes (its late callbacks
- * drop what they get: stream_behind is still set), a new one reads from
- * the message after the last one handled. */
+/* The daemon's thread. The old ordered consumer goes (with what it still
+ * holds), a new one reads from the message after the last one handled. */
 void
 tx_stream_catch_up(struct transport *t)
 {
@@ -797,13 +795,6 @@ tx_stream_catch_up(struct transport *t)
 	pthread_mutex_unlock(&t->mu);
 	if (t->sub != NULL) {
 		natsSubscription_Unsubscribe(t->sub);
-		if (!tx_wait_flag(t, &t->sub_done, CLOSE_WAIT_MS)) {
-			/* Its callback may still run: keep it rather than free it
-			 * under libnats, and try again later. */
-			log_warnx("transport: %s: the ordered consumer did not stop; "
-			    "reading the stream again later", t->stream);
-			return;
-		}
 		natsSubscription_Destroy(t->sub);
 		t->sub = NULL;
 	}
@@ -848,6 +839,10 @@ tx_config_ok(const struct transport_config *cfg, char *err, size_t errlen)
 		    cfg->self ? cfg->self : "", TRANSPORT_NAME_MAX - 1);
 		return false;
 	}
+	if (cfg->stream_buffer < 0 || cfg->stream_buffer > STREAM_PENDING_MSGS) {
+		snprintf(err, errlen, "transport: stream buffer %d out of range", cfg->stream_buffer);
+		return false;
+	}
 	if (cfg->queue_max > TRANSPORT_QUEUE_MAX) {
 		snprintf(err, errlen, "transport: queue size %zu out of range", cfg->queue_max);
 		return false;
@@ -871,6 +866,7 @@ transport_open(const struct transport_config *cfg, char *err, size_t errlen)
 	}
 	t->efd = -1;
 	t->qmax = cfg->queue_max > 0 ? cfg->queue_max : TRANSPORT_QUEUE_MAX;
+	t->stream_buffer = cfg->stream_buffer > 0 ? cfg->stream_buffer : STREAM_PENDING_MSGS;
 	snprintf(t->stream, sizeof(t->stream), "A5_%s", cfg->coalition);
 	snprintf(t->filter, sizeof(t->filter), "a5.%s.r.>", cfg->coalition);
 	snprintf(t->subject, sizeof(t->subject), "a5.%s.r.%s", cfg->coalition, cfg->self);
@@ -956,6 +952,8 @@ transport_tick(struct transport *t)
 	tx_discard_flush(t);
 	pthread_mutex_unlock(&t->mu);
 	tx_stream_catch_up(t);
+	if (tx_stream_take(t))
+		tx_wake(t);	/* the next turn takes more (transport_poll) */
 	tx_take_commitments(t);
 }
 

@@ -38,6 +38,8 @@ struct transport_config {
 					 * kept: a stream made anew since is read from its
 					 * start; 0: unknown (not checked) */
 	size_t queue_max;		/* 0: TRANSPORT_QUEUE_MAX (lower it only in tests) */
+	int stream_buffer;		/* libnats' buffer for the stream's copies, in
+					 * messages; 0: 65536 (lower it only in tests) */
 	int replicas;			/* stream copies in a cluster; 0: 1 */
 	bool publish_only;		/* no subscription: for a one-off publish (charter submit) */
 	bool stream_admin;		/* the coalition's administrator: a stream update it

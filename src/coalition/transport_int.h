@@ -50,7 +50,7 @@ struct tx_seen {
 struct transport {
 	natsConnection *nc;
 	jsCtx *js;
-	natsSubscription *sub;			/* ordered consumer on the stream */
+	natsSubscription *sub;			/* ordered consumer on the stream (synchronous) */
 	natsSubscription *fast;			/* core NATS subscription */
 	int efd;
 
@@ -75,7 +75,8 @@ struct transport {
 	bool sync_ok;
 	struct tx_node *qhead, *qtail;
 	size_t qlen, qmax, qbytes;
-	bool closing, sub_done, fast_done, conn_closed;
+	int stream_buffer;			/* STREAM_PENDING_MSGS, or a test's */
+	bool closing, fast_done, conn_closed;
 	struct transport_stats st;
 	/* The stream's position: every message up to max_sseq was delivered;
 	 * those still queued, taken or parked hold it back (transport_position). */
@@ -108,6 +109,7 @@ struct transport {
 	size_t nksubs;
 	uint64_t kdropped_subs;			/* their libnats drops, counted already */
 	struct tx_node *taken;			/* polled, not yet acked or naked */
+	int64_t stream_drops;			/* libnats' drops on sub, seen already */
 	struct transport_stats snap;
 	char errmsg[256];
 	struct nkey nkey;			/* NATS login key (nkey_file), wiped at free */
@@ -121,10 +123,14 @@ void tx_count_error(struct transport *t);
 /* the eventfd: readable while messages or publish outcomes wait */
 void tx_wake(struct transport *t);
 void tx_unwake(struct transport *t);
-/* transport_receive.c: libnats' callbacks for the two subscriptions, and
+/* transport_receive.c: libnats' callback for the fast path (also given
+ * the commitments), the daemon's reading of the stream's subscription, and
  * what tx_teardown needs. */
-void tx_on_stream_msg(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure);
 void tx_on_fast_msg(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure);
+/* The daemon's thread: what the ordered consumer holds goes to the queue
+ * (or is dropped as a second copy), while the queue has room. True if it
+ * still holds more. */
+bool tx_stream_take(struct transport *t);
 int tx_seen_init(struct transport *t);
 /* Under mu: a message done with, destroyed later with others (each
  * natsMsg_Destroy wakes libnats' collector thread; in a row, it wakes

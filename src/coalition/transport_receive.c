@@ -26,11 +26,16 @@
  * Which copy counts: the first. A second copy is dropped once the first is
  * acked. A copy the stream holds at another sequence than the first one it
  * delivered is not a copy but the same envelope published again (a
- * replay): it goes to the daemon, which refuses it. A stream copy arriving while the fast copy is still queued or
- * taken is parked: dropped when the fast copy is acked, queued if the fast
- * copy is naked or forgotten. So every stream sequence is either still
- * held (queued, taken, parked) or done, and the position is the sequence
- * before the lowest one held.
+ * replay): it goes to the daemon, which refuses it. A stream copy taken
+ * while the fast copy is still queued or taken is parked: dropped when the
+ * fast copy is acked, queued if the fast copy is naked or forgotten. So
+ * every stream sequence is either still held (queued, taken, parked) or
+ * done, and the position is the sequence before the lowest one held.
+ *
+ * Which threads: the fast path's messages come through libnats' delivery
+ * thread (tx_on_fast_msg), which wakes the daemon's loop; the stream's
+ * are read by the daemon's thread itself (tx_stream_take), since they
+ * need no one woken: they wait in libnats' buffer for the next turn.
  */
 
 static uint64_t
@@ -256,6 +261,8 @@ tx_on_fast_msg(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *cl
 	pthread_mutex_unlock(&t->mu);
 }
 
+/* --- the daemon's thread: the stream's copies --------------------------- */
+
 /* The message's stream and consumer sequences; false without them. */
 static bool
 tx_stream_meta(natsMsg *msg, uint64_t *sseq, uint64_t *cseq)
@@ -308,16 +315,13 @@ tx_stream_fall_behind(struct transport *t)
 	t->stream_behind = true;
 }
 
-void
-tx_on_stream_msg(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure)
+static void
+tx_stream_msg(struct transport *t, natsMsg *msg)
 {
-	struct transport *t = closure;
 	int len = natsMsg_GetDataLength(msg);
 	uint64_t sseq = 0, cseq = 0, d;
 	struct tx_seen *e;
 
-	(void)nc;
-	(void)sub;
 	if (!tx_stream_meta(msg, &sseq, &cseq)) {
 		tx_count_error(t);
 		natsMsg_Destroy(msg);
@@ -347,8 +351,8 @@ tx_on_stream_msg(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *
 	bool needs_room = e == NULL || (e->sseq != 0 && e->sseq != sseq);
 	if (needs_room && tx_full(t, len)) {
 		/* The stream's copy may be the only one: not dropped, read
-		 * again. Waiting here instead would let libnats buffer behind
-		 * this callback until it drops messages itself. */
+		 * again. (tx_stream_take stops at half full: only a queue
+		 * filled by the fast path between two of its checks.) */
 		tx_stream_fall_behind(t);
 		pthread_mutex_unlock(&t->mu);
 		natsMsg_Destroy(msg);
@@ -379,7 +383,57 @@ tx_on_stream_msg(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *
 	pthread_mutex_unlock(&t->mu);
 }
 
-/* --- the daemon's thread ------------------------------------------------ */
+/*
+ * The ordered consumer's messages, taken at the start of each
+ * transport_poll and at each tick. Nearly all are second copies, dropped
+ * here; one the fast path missed waits at most until the next envelope or
+ * tick. While the queue is half full they stay in libnats' buffer (past
+ * t->stream_buffer messages libnats drops them: the stream is read again,
+ * below), and transport_poll keeps the daemon's fd readable so that the
+ * next turn takes more: a catch-up goes at the daemon's pace.
+ */
+bool
+tx_stream_take(struct transport *t)
+{
+	bool more = false;
+	int64_t dropped = 0;
+
+	if (t->sub == NULL)
+		return false;
+	for (int k = 0; k < TRANSPORT_QUEUE_MAX; k++) {
+		int pending = 0;
+		natsMsg *msg = NULL;
+
+		/* Not asked when empty: NextMsg would leave a NATS_TIMEOUT as
+		 * this thread's last libnats error (tx_nats_err). */
+		if (natsSubscription_GetPending(t->sub, &pending, NULL) != NATS_OK || pending == 0)
+			break;
+		pthread_mutex_lock(&t->mu);
+		bool room = t->qlen < t->qmax / 2 && t->qbytes < QUEUE_BYTES_MAX / 2;
+		pthread_mutex_unlock(&t->mu);
+		if (!room) {
+			more = true;
+			break;
+		}
+		natsStatus s = natsSubscription_NextMsg(&msg, t->sub, 0);
+		if (s == NATS_SLOW_CONSUMER)
+			continue;	/* counted below */
+		if (s != NATS_OK)
+			break;
+		tx_stream_msg(t, msg);
+		more = k + 1 == TRANSPORT_QUEUE_MAX;
+	}
+	/* What libnats dropped (its buffer full) is a hole: the next message
+	 * taken would not follow (tx_stream_follows), but there may be no
+	 * next one. Read again from the last one handled. */
+	if (natsSubscription_GetDropped(t->sub, &dropped) == NATS_OK && dropped > t->stream_drops) {
+		t->stream_drops = dropped;
+		pthread_mutex_lock(&t->mu);
+		tx_stream_fall_behind(t);
+		pthread_mutex_unlock(&t->mu);
+	}
+	return more;
+}
 
 void
 tx_release_all(struct transport *t)
@@ -428,6 +482,7 @@ transport_poll(struct transport *t, struct transport_msg *out, size_t max)
 {
 	struct tx_node *n;
 	size_t i;
+	bool more = tx_stream_take(t);
 
 	pthread_mutex_lock(&t->mu);
 	for (i = 0; i < max && t->qhead != NULL; i++) {
@@ -462,7 +517,9 @@ transport_poll(struct transport *t, struct transport_msg *out, size_t max)
 			out[i].msgid = "";
 	}
 	bool behind = t->stream_behind && t->qlen <= t->qmax / 2;
-	if (t->qlen == 0 && t->nresults == 0)
+	if (more && t->qlen == 0)
+		tx_wake(t);
+	else if (t->qlen == 0 && t->nresults == 0)
 		tx_unwake(t);
 	pthread_mutex_unlock(&t->mu);
 	if (behind)

@@ -74,8 +74,11 @@ msg_shape(uint32_t type, size_t *size, uint32_t *min, uint32_t *max)
 		*size = sizeof(struct priv_alive);
 		*min = *max = 1;
 		return 0;
-	case PRIV_COMMIT:
 	case PRIV_APPLY:
+		*size = sizeof(struct enf_record);
+		*max = PRIV_BATCH;
+		return 0;
+	case PRIV_COMMIT:
 	case PRIV_FLUSH:
 	case PRIV_STATS:
 	case PRIV_DIGEST:
@@ -174,6 +177,7 @@ priv_handle(struct privs *s, const void *msg, size_t len, struct priv_reply *rep
 		reply->rc = enf_commit(s->enf);
 		return 1;
 	case PRIV_APPLY:
+		handle_records(s, body, h.n);
 		enf_commit(s->enf);	/* it logs what the kernel refused */
 		return 2;
 	case PRIV_FLUSH:
@@ -333,16 +337,18 @@ privc_commit(struct privc *c)
 
 /* Why not privc_commit after every turn of the loop: the worker waited
  * for the nftables transaction to read a result it did not use, one more
- * sleep and wake-up per received envelope (docs/privsep.md). */
+ * sleep and wake-up per received envelope (docs/privsep.md). The records
+ * still buffered travel with the APPLY: one message, so the enforcer
+ * process is not woken once for them and again for the APPLY. */
 int
 privc_apply(struct privc *c)
 {
 	if (c->pending == 0)
 		return c->broken ? -1 : 0;
 	c->pending = 0;
-	if (flush_buf(c) != 0)
-		return -1;
-	return send_msg(c, PRIV_APPLY, 0, NULL, 0, 0);
+	int rc = send_msg(c, PRIV_APPLY, 0, c->buf, sizeof(c->buf[0]), c->nbuf);
+	c->nbuf = 0;
+	return rc;
 }
 
 int

@@ -46,13 +46,14 @@ enum priv_type {
 	PRIV_ALIVE,		/* one priv_alive, each second and after a
 				 * SIGHUP: the worker's loop turns (systemd's
 				 * watchdog, docs/systemd.md); no reply */
-	PRIV_APPLY,		/* apply what is queued, as PRIV_COMMIT; no reply
-				 * (failures are logged and counted there) */
+	PRIV_APPLY,		/* n records (0 to PRIV_BATCH) to queue, then
+				 * apply all that is queued, as PRIV_COMMIT; no
+				 * reply (failures are logged and counted there) */
 };
 
 struct priv_hdr {
 	uint32_t type;
-	uint32_t n;		/* records that follow (PRIV_RECORDS only) */
+	uint32_t n;		/* records or prefixes that follow */
 	int32_t arg;
 	uint32_t zero;
 };

@@ -77,26 +77,46 @@ rec(uint8_t op, uint8_t group, const char *p)
 	return r;
 }
 
-/* APPLY applies what is queued, answers nothing and ends the worker's
- * turn (2: the enforcer process goes back to poll); it carries no body. */
+/* APPLY queues the records it carries (0 to PRIV_BATCH, checked as
+ * RECORDS' are), applies all that is queued, answers nothing and ends the
+ * worker's turn (2: the enforcer process goes back to poll). */
 static void
 test_apply(void **state)
 {
-	unsigned char buf[sizeof(struct priv_hdr) + sizeof(struct enf_record)];
+	unsigned char buf[sizeof(struct priv_hdr) + 3 * sizeof(struct enf_record)];
 	struct priv_reply reply;
 	struct privs *s = server();
 	struct enf_record r = rec(ENF_ADD, ENF_GROUP_LOCAL, "203.0.113.7/32");
+	struct enf_record wide = rec(ENF_ADD, ENF_GROUP_COALITION, "203.0.112.0/22");
+	struct enf_record c = rec(ENF_ADD, ENF_GROUP_COALITION, "203.0.113.9/32");
 	struct priv_hdr h = { PRIV_APPLY, 0, 0, 0 };
 	(void)state;
 
+	/* queued by RECORDS, applied by an APPLY without a body */
 	size_t n = records_msg(buf, 1, &r);
 	assert_int_equal(priv_handle(s, buf, n, &reply), 0);
 	assert_int_equal(enf_get_stats(s->enf)->applied, 0);
 	assert_int_equal(priv_handle(s, &h, sizeof(h), &reply), 2);
 	assert_int_equal(enf_get_stats(s->enf)->applied, 1);
-	h.n = 1;	/* a body it does not take */
+
+	/* an APPLY with two records: the one wider than the charter's scope
+	 * is refused there, the other applied */
+	h.n = 2;
 	memcpy(buf, &h, sizeof(h));
-	assert_int_equal(priv_handle(s, buf, n, &reply), -1);
+	memcpy(buf + sizeof(h), &wide, sizeof(wide));
+	memcpy(buf + sizeof(h) + sizeof(wide), &c, sizeof(c));
+	n = sizeof(h) + 2 * sizeof(c);
+	assert_int_equal(priv_handle(s, buf, n, &reply), 2);
+	assert_int_equal(enf_get_stats(s->enf)->applied, 2);
+	assert_int_equal(s->refused_scope, 1);
+
+	/* a size that is not the header and n records: refused */
+	assert_int_equal(priv_handle(s, buf, n - 1, &reply), -1);
+	assert_int_equal(priv_handle(s, buf, n + sizeof(c), &reply), -1);
+	h.n = PRIV_BATCH + 1;
+	memcpy(buf, &h, sizeof(h));
+	assert_int_equal(priv_handle(s, buf, sizeof(buf), &reply), -1);
+	assert_int_equal(enf_get_stats(s->enf)->applied, 2);
 	enf_close(s->enf);
 }
 
