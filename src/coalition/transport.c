@@ -332,46 +332,30 @@ transport_watch_commitments(struct transport *t, const char *const *tokens, size
 	return 0;
 }
 
+/* tx_take_sync's hand-over for a commitment: as a fast-path message
+ * (de-duplicated the same way; there is no stream copy to wait for). */
+static void
+tx_take_commitment(struct transport *t, natsMsg *msg)
+{
+	tx_on_fast_msg(t->nc, NULL, msg, t);
+}
+
 /* The daemon's thread, from transport_tick: what the commitment
- * subscriptions hold goes to the queue as the fast path's messages do
- * (de-duplicated the same way; there is no stream copy to wait for). A
+ * subscriptions hold goes to the queue; a commitment has no other copy,
+ * so a full queue leaves it in libnats' buffer for the next tick. A
  * subscription libnats overflowed says so once: counted. */
 static void
 tx_take_commitments(struct transport *t)
 {
-	for (size_t i = 0; i < t->nksubs; i++) {
-		for (int k = 0; k < KSUB_TAKE_MAX; k++) {
-			int pending = 0;
-			natsMsg *msg = NULL;
+	uint64_t dropped = 0;
 
-			/* Not asked when empty: NextMsg would leave a NATS_TIMEOUT
-			 * as this thread's last libnats error (tx_nats_err). */
-			if (natsSubscription_GetPending(t->ksubs[i], &pending, NULL) != NATS_OK ||
-			    pending == 0)
-				break;
-			/* A full queue would drop it, and there is no other copy:
-			 * it waits in libnats' buffer for the next tick. */
-			pthread_mutex_lock(&t->mu);
-			bool room = t->qlen < t->qmax / 2 && t->qbytes < QUEUE_BYTES_MAX / 2;
-			pthread_mutex_unlock(&t->mu);
-			if (!room)
-				return;
-			natsStatus s = natsSubscription_NextMsg(&msg, t->ksubs[i], 0);
-			if (s == NATS_SLOW_CONSUMER)
-				continue;	/* counted below, from libnats' own count */
-			if (s != NATS_OK)
-				break;
-			tx_on_fast_msg(t->nc, t->ksubs[i], msg, t);
-		}
+	for (size_t i = 0; i < t->nksubs; i++) {
+		int64_t d = 0;
+		tx_take_sync(t, t->ksubs[i], KSUB_TAKE_MAX, tx_take_commitment, &d);
+		dropped += (uint64_t)d;
 	}
 	/* What libnats dropped (its buffer full): their authors' gaps around
 	 * now are not theirs (coalition_commitments_tick). */
-	uint64_t dropped = 0;
-	for (size_t i = 0; i < t->nksubs; i++) {
-		int64_t d = 0;
-		if (natsSubscription_GetDropped(t->ksubs[i], &d) == NATS_OK && d > 0)
-			dropped += (uint64_t)d;
-	}
 	pthread_mutex_lock(&t->mu);
 	if (dropped > t->kdropped_subs) {
 		t->st.commitments_dropped += dropped - t->kdropped_subs;

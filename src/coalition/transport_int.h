@@ -127,8 +127,14 @@ void tx_unwake(struct transport *t);
  * the commitments), the daemon's reading of the stream's subscription, and
  * what tx_teardown needs. */
 void tx_on_fast_msg(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure);
+/* The daemon's thread: hands up to max messages a synchronous
+ * subscription holds to take(), while the queue is under half full; sets
+ * *dropped to libnats' count of the messages it dropped on sub (its buffer
+ * full). True if it stopped with messages still held. */
+bool tx_take_sync(struct transport *t, natsSubscription *sub, int max,
+    void (*take)(struct transport *, natsMsg *), int64_t *dropped);
 /* The daemon's thread: what the ordered consumer holds goes to the queue
- * (or is dropped as a second copy), while the queue has room. True if it
+ * (or is dropped as a second copy), through tx_take_sync. True if it
  * still holds more. */
 bool tx_stream_take(struct transport *t);
 int tx_seen_init(struct transport *t);

@@ -393,40 +393,49 @@ tx_stream_msg(struct transport *t, natsMsg *msg)
  * next turn takes more: a catch-up goes at the daemon's pace.
  */
 bool
-tx_stream_take(struct transport *t)
+tx_take_sync(struct transport *t, natsSubscription *sub, int max,
+    void (*take)(struct transport *, natsMsg *), int64_t *dropped)
 {
 	bool more = false;
-	int64_t dropped = 0;
 
-	if (t->sub == NULL)
-		return false;
-	for (int k = 0; k < TRANSPORT_QUEUE_MAX; k++) {
+	for (int k = 0; k < max; k++) {
 		int pending = 0;
 		natsMsg *msg = NULL;
 
 		/* Not asked when empty: NextMsg would leave a NATS_TIMEOUT as
 		 * this thread's last libnats error (tx_nats_err). */
-		if (natsSubscription_GetPending(t->sub, &pending, NULL) != NATS_OK || pending == 0)
+		if (natsSubscription_GetPending(sub, &pending, NULL) != NATS_OK || pending == 0)
 			break;
 		pthread_mutex_lock(&t->mu);
 		bool room = t->qlen < t->qmax / 2 && t->qbytes < QUEUE_BYTES_MAX / 2;
 		pthread_mutex_unlock(&t->mu);
-		if (!room) {
-			more = true;
+		more = !room || k + 1 == max;
+		if (!room)
 			break;
-		}
-		natsStatus s = natsSubscription_NextMsg(&msg, t->sub, 0);
+		natsStatus s = natsSubscription_NextMsg(&msg, sub, 0);
 		if (s == NATS_SLOW_CONSUMER)
-			continue;	/* counted below */
+			continue;	/* in libnats' count of drops, below */
 		if (s != NATS_OK)
 			break;
-		tx_stream_msg(t, msg);
-		more = k + 1 == TRANSPORT_QUEUE_MAX;
+		take(t, msg);
 	}
+	if (natsSubscription_GetDropped(sub, dropped) != NATS_OK)
+		*dropped = 0;
+	return more;
+}
+
+bool
+tx_stream_take(struct transport *t)
+{
+	int64_t dropped = 0;
+
+	if (t->sub == NULL)
+		return false;
+	bool more = tx_take_sync(t, t->sub, TRANSPORT_QUEUE_MAX, tx_stream_msg, &dropped);
 	/* What libnats dropped (its buffer full) is a hole: the next message
 	 * taken would not follow (tx_stream_follows), but there may be no
 	 * next one. Read again from the last one handled. */
-	if (natsSubscription_GetDropped(t->sub, &dropped) == NATS_OK && dropped > t->stream_drops) {
+	if (dropped > t->stream_drops) {
 		t->stream_drops = dropped;
 		pthread_mutex_lock(&t->mu);
 		tx_stream_fall_behind(t);
